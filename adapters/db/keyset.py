@@ -1,0 +1,62 @@
+"""Keyset pagination over Core selects: WHERE (k1, k2) > (:v1, :v2) ORDER BY k1, k2 LIMIT n+1."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import Column, DateTime, Integer, BigInteger, Select, tuple_
+from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from domain.errors import ValidationFailed
+from domain.pagination import Page, PageRequest, encode_cursor
+
+T = TypeVar("T")
+
+
+def _coerce(col: Column, value: Any) -> Any:
+    try:
+        if isinstance(col.type, DateTime):
+            return datetime.fromisoformat(value)
+        if isinstance(col.type, UUID):
+            return uuid.UUID(value)
+        if isinstance(col.type, (Integer, BigInteger)):
+            return int(value)
+    except (TypeError, ValueError):
+        raise ValidationFailed.of("cursor", "is not a cursor this API gave out") from None
+    return value
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value
+
+
+async def fetch_page(
+    conn: AsyncConnection, stmt: Select, keys: Sequence[Column], page: PageRequest,
+    to_item: Callable[[Row], T], *, descending: bool = False,
+) -> Page[T]:
+    """Every key sorts the same way; the last key must be unique (usually the id)."""
+    after = page.after()
+    if after is not None:
+        if len(after) != len(keys):
+            raise ValidationFailed.of("cursor", "is not a cursor this API gave out")
+        values = [_coerce(c, v) for c, v in zip(keys, after, strict=True)]
+        cmp = tuple_(*keys) < tuple_(*values) if descending else tuple_(*keys) > tuple_(*values)
+        stmt = stmt.where(cmp)
+    order = [k.desc() for k in keys] if descending else list(keys)
+    rows = (await conn.execute(stmt.order_by(*order).limit(page.limit + 1))).all()
+    more = len(rows) > page.limit
+    rows = rows[: page.limit]
+    cursor = None
+    if more and rows:
+        last = rows[-1]._mapping
+        cursor = encode_cursor([_plain(last[k.name]) for k in keys])
+    return Page([to_item(r) for r in rows], cursor)

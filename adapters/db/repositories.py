@@ -1,0 +1,296 @@
+"""Repositories over one AsyncConnection. They never commit: the unit of work does."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import fields
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table, func, insert, literal, or_, select, update, delete
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from adapters.db import tables as t
+from adapters.db.keyset import fetch_page
+from domain.audit import AuditEntry
+from domain.errors import StaleVersion
+from domain.events import DomainEvent
+from domain.identity.model import ApiKey, Department, RefreshToken, Role, Scope, User
+from domain.notifications import Notification
+from domain.pagination import Page, PageRequest
+from domain.ports import AuditFilter, UserFilter
+
+
+def columns_of(obj: Any, table: Table) -> dict[str, Any]:
+    """The dataclass fields that are also columns of the table."""
+    names = set(table.c.keys())
+    return {f.name: getattr(obj, f.name) for f in fields(obj) if f.name in names}
+
+
+class _Repo:
+    def __init__(self, conn: AsyncConnection, seen: list[Any]) -> None:
+        self.conn = conn
+        self.seen = seen
+
+    async def _save_versioned(self, table: Table, obj: Any, kind: str) -> None:
+        """Optimistic concurrency: the row must still carry the version we loaded."""
+        values = columns_of(obj, table)
+        values.pop("created_at", None)
+        if "updated_at" in table.c:
+            values["updated_at"] = func.now()
+        loaded = obj.version_loaded
+        result = await self.conn.execute(
+            update(table).where(table.c.id == obj.id, table.c.version == loaded).values(**values)
+        )
+        if result.rowcount != 1:
+            current = await self.conn.scalar(select(table.c.version).where(table.c.id == obj.id))
+            raise StaleVersion(kind, loaded, current or 0)
+        obj.version_loaded = obj.version
+        self.seen.append(obj)
+
+
+def _loaded(obj: Any) -> Any:
+    obj.version_loaded = obj.version
+    return obj
+
+
+def _user(row: Row) -> User:
+    m = dict(row._mapping)
+    m["role"] = Role(m["role"])
+    return _loaded(User(**m))
+
+
+class SqlUsers(_Repo):
+    async def get(self, user_id: uuid.UUID) -> User | None:
+        row = (await self.conn.execute(select(t.users).where(t.users.c.id == user_id))).first()
+        return _user(row) if row else None
+
+    async def get_by_email(self, email: str) -> User | None:
+        row = (await self.conn.execute(select(t.users).where(t.users.c.email == email))).first()
+        return _user(row) if row else None
+
+    async def add(self, user: User) -> None:
+        values = columns_of(user, t.users)
+        values.pop("created_at"), values.pop("updated_at")
+        await self.conn.execute(insert(t.users).values(**values))
+        _loaded(user)
+        self.seen.append(user)
+
+    async def save(self, user: User) -> None:
+        await self._save_versioned(t.users, user, "user")
+
+    async def list(self, flt: UserFilter, page: PageRequest) -> Page[User]:
+        stmt = select(t.users)
+        if flt.role is not None:
+            stmt = stmt.where(t.users.c.role == flt.role.value)
+        if flt.department_ids is not None:
+            stmt = stmt.where(t.users.c.department_id.in_(flt.department_ids))
+        if flt.is_active is not None:
+            stmt = stmt.where(t.users.c.is_active == flt.is_active)
+        if flt.q:
+            like = "%" + flt.q.replace("%", r"\%").replace("_", r"\_") + "%"
+            stmt = stmt.where(or_(t.users.c.email.ilike(like), t.users.c.name.ilike(like)))
+        return await fetch_page(self.conn, stmt, [t.users.c.email], page, _user)
+
+    async def count(self) -> int:
+        return int(await self.conn.scalar(select(func.count()).select_from(t.users)) or 0)
+
+
+def _department(row: Row) -> Department:
+    return _loaded(Department(**dict(row._mapping)))
+
+
+class SqlDepartments(_Repo):
+    async def get(self, department_id: uuid.UUID) -> Department | None:
+        row = (await self.conn.execute(
+            select(t.departments).where(t.departments.c.id == department_id))).first()
+        return _department(row) if row else None
+
+    async def add(self, department: Department) -> None:
+        values = columns_of(department, t.departments)
+        values.pop("created_at"), values.pop("updated_at")
+        await self.conn.execute(insert(t.departments).values(**values))
+        _loaded(department)
+
+    async def save(self, department: Department) -> None:
+        await self._save_versioned(t.departments, department, "department")
+
+    async def list(self, page: PageRequest) -> Page[Department]:
+        return await fetch_page(self.conn, select(t.departments), [t.departments.c.id], page,
+                                _department)
+
+    async def _walk(self, start: uuid.UUID, down: bool) -> list[uuid.UUID]:
+        d = t.departments
+        base = select(d.c.id, d.c.parent_id).where(d.c.id == start).cte("tree", recursive=True)
+        step = select(d.c.id, d.c.parent_id).join(
+            base, (d.c.parent_id == base.c.id) if down else (d.c.id == base.c.parent_id))
+        tree = base.union(step)
+        return list((await self.conn.execute(select(tree.c.id))).scalars())
+
+    async def ancestors(self, department_id: uuid.UUID) -> list[uuid.UUID]:
+        return await self._walk(department_id, down=False)
+
+    async def subtree(self, department_id: uuid.UUID) -> list[uuid.UUID]:
+        return await self._walk(department_id, down=True)
+
+    async def has_members_or_children(self, department_id: uuid.UUID) -> bool:
+        child = select(literal(1)).where(t.departments.c.parent_id == department_id).exists()
+        member = select(literal(1)).where(t.users.c.department_id == department_id).exists()
+        return bool(await self.conn.scalar(select(or_(child, member))))
+
+    async def delete(self, department_id: uuid.UUID) -> None:
+        await self.conn.execute(delete(t.departments).where(t.departments.c.id == department_id))
+
+
+def _api_key(row: Row) -> ApiKey:
+    m = dict(row._mapping)
+    m["scopes"] = frozenset(Scope(s) for s in m["scopes"] if s in Scope.__members__.values())
+    return _loaded(ApiKey(**m))
+
+
+class SqlApiKeys(_Repo):
+    async def get(self, key_id: uuid.UUID) -> ApiKey | None:
+        row = (await self.conn.execute(select(t.api_keys).where(t.api_keys.c.id == key_id))).first()
+        return _api_key(row) if row else None
+
+    async def get_by_prefix(self, prefix: str) -> ApiKey | None:
+        row = (await self.conn.execute(
+            select(t.api_keys).where(t.api_keys.c.prefix == prefix))).first()
+        return _api_key(row) if row else None
+
+    async def add(self, key: ApiKey) -> None:
+        values = columns_of(key, t.api_keys)
+        values.pop("created_at")
+        values["scopes"] = sorted(s.value for s in key.scopes)
+        await self.conn.execute(insert(t.api_keys).values(**values))
+        _loaded(key)
+
+    async def save(self, key: ApiKey) -> None:
+        await self.conn.execute(update(t.api_keys).where(t.api_keys.c.id == key.id).values(
+            revoked_at=key.revoked_at, name=key.name, version=key.version))
+
+    async def list(self, page: PageRequest) -> Page[ApiKey]:
+        return await fetch_page(self.conn, select(t.api_keys),
+                                [t.api_keys.c.created_at, t.api_keys.c.id], page, _api_key)
+
+
+class SqlRefreshTokens(_Repo):
+    async def get(self, token_id: uuid.UUID) -> RefreshToken | None:
+        row = (await self.conn.execute(
+            select(t.refresh_tokens).where(t.refresh_tokens.c.id == token_id))).first()
+        if row is None:
+            return None
+        m = dict(row._mapping)
+        m.pop("created_at")
+        return RefreshToken(**m)
+
+    async def add(self, token: RefreshToken) -> None:
+        await self.conn.execute(insert(t.refresh_tokens).values(**columns_of(token, t.refresh_tokens)))
+
+    async def mark_used(self, token_id: uuid.UUID, now: datetime) -> bool:
+        # The WHERE makes this a compare-and-set: of two racing refreshes only one wins.
+        result = await self.conn.execute(
+            update(t.refresh_tokens)
+            .where(t.refresh_tokens.c.id == token_id, t.refresh_tokens.c.used_at.is_(None))
+            .values(used_at=now))
+        return result.rowcount == 1
+
+    async def revoke_family(self, family_id: uuid.UUID, now: datetime) -> None:
+        await self.conn.execute(
+            update(t.refresh_tokens)
+            .where(t.refresh_tokens.c.family_id == family_id,
+                   t.refresh_tokens.c.revoked_at.is_(None))
+            .values(revoked_at=now))
+
+    async def revoke_all_for_user(self, user_id: uuid.UUID, now: datetime) -> None:
+        await self.conn.execute(
+            update(t.refresh_tokens)
+            .where(t.refresh_tokens.c.user_id == user_id, t.refresh_tokens.c.revoked_at.is_(None))
+            .values(revoked_at=now))
+
+
+def _audit(row: Row) -> AuditEntry:
+    return AuditEntry(**dict(row._mapping))
+
+
+class SqlAuditLog(_Repo):
+    async def record(self, entry: AuditEntry) -> None:
+        values = columns_of(entry, t.audit_log)
+        values.pop("id"), values.pop("at")
+        await self.conn.execute(insert(t.audit_log).values(**values))
+
+    async def list(self, flt: AuditFilter, page: PageRequest) -> Page[AuditEntry]:
+        a = t.audit_log
+        stmt = select(a)
+        if flt.actor_id is not None:
+            stmt = stmt.where(a.c.actor_id == flt.actor_id)
+        if flt.target_type is not None:
+            stmt = stmt.where(a.c.target_type == flt.target_type)
+        if flt.target_id is not None:
+            stmt = stmt.where(a.c.target_id == flt.target_id)
+        if flt.action is not None:
+            stmt = stmt.where(a.c.action == flt.action)
+        if flt.since is not None:
+            stmt = stmt.where(a.c.at >= flt.since)
+        if flt.until is not None:
+            stmt = stmt.where(a.c.at < flt.until)
+        return await fetch_page(self.conn, stmt, [a.c.id], page, _audit, descending=True)
+
+
+def _notification(row: Row) -> Notification:
+    return Notification(**dict(row._mapping))
+
+
+class SqlNotifications(_Repo):
+    async def add(self, notification: Notification) -> None:
+        values = columns_of(notification, t.notifications)
+        values.pop("created_at")
+        await self.conn.execute(insert(t.notifications).values(**values))
+
+    async def list_for_user(self, user_id: uuid.UUID, page: PageRequest,
+                            unread_only: bool = False) -> Page[Notification]:
+        n = t.notifications
+        stmt = select(n).where(n.c.user_id == user_id)
+        if unread_only:
+            stmt = stmt.where(n.c.read_at.is_(None))
+        return await fetch_page(self.conn, stmt, [n.c.created_at, n.c.id], page, _notification,
+                                descending=True)
+
+    async def unread_count(self, user_id: uuid.UUID) -> int:
+        n = t.notifications
+        return int(await self.conn.scalar(
+            select(func.count()).where(n.c.user_id == user_id, n.c.read_at.is_(None))) or 0)
+
+    async def mark_read(self, user_id: uuid.UUID, notification_id: uuid.UUID,
+                        now: datetime) -> bool:
+        n = t.notifications
+        result = await self.conn.execute(
+            update(n).where(n.c.id == notification_id, n.c.user_id == user_id)
+            .values(read_at=func.coalesce(n.c.read_at, now)))
+        return result.rowcount == 1
+
+
+class SqlOutbox(_Repo):
+    async def add(self, event: DomainEvent) -> None:
+        await self.conn.execute(insert(t.outbox).values(
+            id=event.id, type=event.type, aggregate_type=event.aggregate_type,
+            aggregate_id=event.aggregate_id, payload=event.payload, occurred_at=event.occurred_at))
+
+    async def get(self, event_id: uuid.UUID) -> DomainEvent | None:
+        row = (await self.conn.execute(select(t.outbox).where(t.outbox.c.id == event_id))).first()
+        if row is None:
+            return None
+        return DomainEvent(type=row.type, aggregate_type=row.aggregate_type,
+                           aggregate_id=row.aggregate_id, payload=row.payload, id=row.id,
+                           occurred_at=row.occurred_at)
+
+
+class SqlProcessedEvents(_Repo):
+    async def mark(self, consumer: str, event_id: uuid.UUID) -> bool:
+        # Two deliveries racing: the second blocks on the first's row lock, then finds it taken.
+        result = await self.conn.execute(
+            pg_insert(t.processed_events).values(consumer=consumer, event_id=event_id)
+            .on_conflict_do_nothing())
+        return result.rowcount == 1

@@ -1,0 +1,165 @@
+"""The PostgreSQL schema as SQLAlchemy Core tables. Alembic's target_metadata points here."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    PrimaryKeyConstraint,
+    Table,
+    Text,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
+
+metadata = MetaData(naming_convention={
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+})
+
+
+def _timestamps() -> list[Column]:
+    return [
+        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    ]
+
+
+departments = Table(
+    "departments", metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("parent_id", UUID(as_uuid=True), ForeignKey("departments.id"), index=True),
+    Column("version", Integer, nullable=False, server_default="1"),
+    *_timestamps(),
+)
+
+ROLES = ("admin", "manager", "sales_rep", "finance", "executive", "legal", "service_agent")
+
+users = Table(
+    "users", metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("email", Text, nullable=False, unique=True),
+    Column("name", Text, nullable=False),
+    Column("role", Text, nullable=False),
+    Column("department_id", UUID(as_uuid=True), ForeignKey("departments.id"), index=True),
+    Column("password_hash", Text, nullable=False),
+    Column("is_active", Boolean, nullable=False, server_default=text("true")),
+    Column("token_version", Integer, nullable=False, server_default="1"),
+    Column("failed_logins", Integer, nullable=False, server_default="0"),
+    Column("locked_until", DateTime(timezone=True)),
+    Column("last_login_at", DateTime(timezone=True)),
+    Column("version", Integer, nullable=False, server_default="1"),
+    *_timestamps(),
+    CheckConstraint("role IN ('" + "','".join(ROLES) + "')", name="role_known"),
+)
+
+api_keys = Table(
+    "api_keys", metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("prefix", Text, nullable=False, unique=True),
+    Column("secret_hash", Text, nullable=False),
+    Column("scopes", ARRAY(Text), nullable=False),
+    Column("created_by", UUID(as_uuid=True), ForeignKey("users.id")),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("last_used_at", DateTime(timezone=True)),
+    Column("revoked_at", DateTime(timezone=True)),
+    Column("version", Integer, nullable=False, server_default="1"),
+)
+
+refresh_tokens = Table(
+    "refresh_tokens", metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("family_id", UUID(as_uuid=True), nullable=False, index=True),
+    Column("user_id", UUID(as_uuid=True), ForeignKey("users.id"), nullable=False, index=True),
+    Column("secret_hash", Text, nullable=False),
+    Column("token_version", Integer, nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("used_at", DateTime(timezone=True)),
+    Column("revoked_at", DateTime(timezone=True)),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+# Append-only: a trigger (see the migration) refuses UPDATE, and DELETE outside retention.
+audit_log = Table(
+    "audit_log", metadata,
+    Column("id", BigInteger, Identity(always=True), primary_key=True),
+    Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("actor_type", Text, nullable=False),
+    Column("actor_id", UUID(as_uuid=True)),
+    Column("actor_label", Text, nullable=False),
+    Column("ip", Text),
+    Column("request_id", Text),
+    Column("action", Text, nullable=False),
+    Column("target_type", Text),
+    Column("target_id", Text),
+    Column("diff", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    Index("ix_audit_log_actor_id_id", "actor_id", "id"),
+    Index("ix_audit_log_target", "target_type", "target_id", "id"),
+    Index("ix_audit_log_action_id", "action", "id"),
+    Index("ix_audit_log_at", "at"),
+)
+
+outbox = Table(
+    "outbox", metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("seq", BigInteger, Identity(always=True), nullable=False, unique=True),
+    Column("type", Text, nullable=False),
+    Column("aggregate_type", Text, nullable=False),
+    Column("aggregate_id", Text, nullable=False),
+    Column("payload", JSONB, nullable=False),
+    Column("occurred_at", DateTime(timezone=True), nullable=False),
+    Column("published_at", DateTime(timezone=True)),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Index("ix_outbox_unpublished", "seq", postgresql_where=text("published_at IS NULL")),
+)
+
+processed_events = Table(
+    "processed_events", metadata,
+    Column("consumer", Text, nullable=False),
+    Column("event_id", UUID(as_uuid=True), nullable=False),
+    Column("processed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    PrimaryKeyConstraint("consumer", "event_id"),
+)
+
+notifications = Table(
+    "notifications", metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("user_id", UUID(as_uuid=True), ForeignKey("users.id"), nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("event_id", UUID(as_uuid=True)),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("read_at", DateTime(timezone=True)),
+    Index("ix_notifications_user_id_created_at", "user_id", "created_at"),
+)
+
+idempotency_keys = Table(
+    "idempotency_keys", metadata,
+    Column("caller", Text, nullable=False),
+    Column("key", Text, nullable=False),
+    Column("fingerprint", Text, nullable=False),
+    Column("state", Text, nullable=False),
+    Column("status", Integer),
+    Column("headers", JSONB),
+    Column("body", LargeBinary),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("caller", "key"),
+    Index("ix_idempotency_keys_expires_at", "expires_at"),
+)

@@ -1,0 +1,70 @@
+"""The unit of work: one connection, one transaction; events go to the outbox on commit."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Any, Self
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from adapters.db.repositories import (
+    SqlApiKeys,
+    SqlAuditLog,
+    SqlDepartments,
+    SqlNotifications,
+    SqlOutbox,
+    SqlProcessedEvents,
+    SqlRefreshTokens,
+    SqlUsers,
+)
+
+
+class SqlUnitOfWork:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._conn: AsyncConnection | None = None
+        self._seen: list[Any] = []
+
+    async def __aenter__(self) -> Self:
+        self._conn = await self._engine.connect()
+        await self._conn.begin()
+        conn, seen = self._conn, self._seen
+        self.users = SqlUsers(conn, seen)
+        self.departments = SqlDepartments(conn, seen)
+        self.api_keys = SqlApiKeys(conn, seen)
+        self.refresh_tokens = SqlRefreshTokens(conn, seen)
+        self.audit = SqlAuditLog(conn, seen)
+        self.notifications = SqlNotifications(conn, seen)
+        self.outbox = SqlOutbox(conn, seen)
+        self.processed = SqlProcessedEvents(conn, seen)
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        assert self._conn is not None
+        try:
+            if self._conn.in_transaction():
+                await self._conn.rollback()
+        finally:
+            await self._conn.close()
+            self._conn = None
+
+    @property
+    def connection(self) -> AsyncConnection:
+        assert self._conn is not None, "use the unit of work inside 'async with'"
+        return self._conn
+
+    async def commit(self) -> None:
+        conn = self.connection
+        for aggregate in self._seen:
+            events = getattr(aggregate, "events", None) or []
+            for event in events:
+                await self.outbox.add(event)
+            events.clear()
+        self._seen.clear()
+        await conn.commit()
+
+    async def rollback(self) -> None:
+        await self.connection.rollback()

@@ -1,0 +1,65 @@
+"""The JobQueue port on arq/Redis. arq stays behind this port so it can be replaced."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from arq import create_pool
+from arq.connections import ArqRedis, RedisSettings
+from redis.exceptions import RedisError
+
+from domain.ports import JobName, QueueUnavailable
+
+log = logging.getLogger("crm.queue")
+
+# A job not started within this window is dropped by arq; long enough for any outage we plan for.
+JOB_EXPIRY = timedelta(days=7)
+
+
+def redis_settings(url: str) -> RedisSettings:
+    settings = RedisSettings.from_dsn(url)
+    # Fail fast: the outbox keeps events safe while Redis is away, so no long retry loops here.
+    settings.conn_retries = 0
+    settings.conn_timeout = 2
+    return settings
+
+
+class ArqQueue:
+    def __init__(self, url: str, queue_name: str) -> None:
+        self._settings = redis_settings(url)
+        self.queue_name = queue_name
+        self._pool: ArqRedis | None = None
+
+    async def pool(self) -> ArqRedis:
+        if self._pool is None:
+            self._pool = await create_pool(self._settings, default_queue_name=self.queue_name)
+        return self._pool
+
+    async def enqueue(self, job: JobName, *args: Any, job_id: str) -> None:
+        try:
+            pool = await self.pool()
+            await pool.enqueue_job(job.value, *args, _job_id=job_id, _expires=JOB_EXPIRY)
+        except (RedisError, OSError, ConnectionError) as e:
+            await self._drop_pool()
+            raise QueueUnavailable(str(e)) from e
+
+    async def ping(self) -> bool:
+        try:
+            pool = await self.pool()
+            return bool(await pool.ping())
+        except (RedisError, OSError, ConnectionError):
+            await self._drop_pool()
+            return False
+
+    async def _drop_pool(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            try:
+                await pool.aclose()
+            except (RedisError, OSError, ConnectionError):
+                pass
+
+    async def close(self) -> None:
+        await self._drop_pool()

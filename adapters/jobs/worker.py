@@ -1,0 +1,84 @@
+"""The arq worker: runs the consumers of outbox events, plus the outbox relay beside it.
+
+Jobs take ids and reload; every effect is idempotent (see EventDispatcher), so arq's
+at-least-once delivery and a hard-killed worker's re-run apply each effect once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from typing import Any
+
+from arq import Retry
+from arq.worker import Worker, func
+
+from domain.ports import JobName
+from domain.services.consumers import EventDispatcher
+
+log = logging.getLogger("crm.worker")
+
+# Short on purpose: a hard-killed worker's job is blocked until its timeout (+10 s) passes.
+JOB_TIMEOUT_SECONDS = 20
+MAX_TRIES = 12
+
+
+def backoff_seconds(job_try: int) -> float:
+    """1 s, 2 s, 4 s … capped at 5 minutes."""
+    return float(min(2 ** max(job_try - 1, 0), 300))
+
+
+async def handle_event(ctx: dict[str, Any], event_id: str) -> int:
+    dispatcher: EventDispatcher = ctx["dispatcher"]
+    try:
+        return await dispatcher.dispatch(uuid.UUID(event_id))
+    except Exception as e:
+        job_try = int(ctx.get("job_try", 1))
+        if job_try >= MAX_TRIES:
+            log.exception("event %s failed for good after %s tries", event_id, job_try)
+            raise
+        log.warning("event %s failed (try %s), retrying: %r", event_id, job_try, e)
+        raise Retry(defer=backoff_seconds(job_try)) from e
+
+
+def build_worker(container: Any, *, handle_signals: bool, burst: bool = False) -> Worker:
+    return Worker(
+        functions=[func(handle_event, name=JobName.HANDLE_EVENT.value,
+                        timeout=JOB_TIMEOUT_SECONDS, max_tries=MAX_TRIES)],
+        queue_name=container.queue.queue_name,
+        redis_settings=container.redis_settings,
+        ctx={"dispatcher": container.dispatcher},
+        handle_signals=handle_signals,
+        burst=burst,
+        poll_delay=0.05,
+        max_jobs=20,
+        job_timeout=JOB_TIMEOUT_SECONDS,
+        keep_result=3600,
+        # Redis may go away; keep trying to reconnect instead of dying.
+        retry_jobs=True,
+    )
+
+
+async def run_worker(container: Any, stop: asyncio.Event, *, handle_signals: bool = False) -> None:
+    """The arq worker and the outbox relay, until `stop` is set."""
+    relay_task = asyncio.create_task(container.relay.run(stop))
+    while not stop.is_set():
+        worker = build_worker(container, handle_signals=handle_signals)
+        worker_task = asyncio.create_task(worker.async_run())
+        stop_task = asyncio.create_task(stop.wait())
+        done, _ = await asyncio.wait({worker_task, stop_task}, return_when=asyncio.FIRST_COMPLETED)
+        if worker_task in done:
+            stop_task.cancel()
+            exc = worker_task.exception()
+            log.warning("worker stopped (%r); restarting in 1 s", exc)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), 1.0)
+        else:
+            worker_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await worker_task
+            with contextlib.suppress(Exception):
+                await worker.close()
+    await relay_task

@@ -1,0 +1,60 @@
+"""Settings from the environment (prefix CRM_). Production refuses default secrets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET_KEY = "dev-secret-key-change-me-0123456789abcdef"
+# 32 bytes, base64: a development-only field-encryption key.
+DEV_FIELD_KEY = "ZGV2LWZpZWxkLWtleS1jaGFuZ2UtbWUtMDEyMzQ1Njc="
+
+
+class SettingsError(RuntimeError):
+    pass
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CRM_", env_file=".env", extra="ignore")
+
+    env: Literal["development", "test", "production"] = "development"
+    database_url: str | None = None
+    database_replica_url: str | None = None
+    redis_url: str | None = None
+    queue_name: str = "crm:queue"
+    data_dir: Path = Path(".crm-data")
+
+    secret_key: str = DEV_SECRET_KEY
+    field_key: str = DEV_FIELD_KEY
+    access_token_minutes: int = Field(15, ge=1, le=24 * 60)
+    refresh_token_days: int = Field(30, ge=1, le=365)
+    login_max_failures: int = Field(5, ge=1)
+    lockout_minutes: int = Field(15, ge=1)
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    max_body_bytes: int = Field(1024 * 1024, ge=1024)
+    # The worker runs inside `crm serve` unless a separate `crm worker` does the job.
+    embedded_worker: bool = True
+    log_level: str = "INFO"
+    web_dist: Path = Path("web-client/dist")
+
+    @model_validator(mode="after")
+    def _refuse_default_secrets_in_production(self) -> Settings:
+        if self.env != "production":
+            return self
+        problems = []
+        if not self.secret_key or self.secret_key == DEV_SECRET_KEY or len(self.secret_key) < 32:
+            problems.append("CRM_SECRET_KEY must be set to a secret of at least 32 characters")
+        if not self.field_key or self.field_key == DEV_FIELD_KEY:
+            problems.append("CRM_FIELD_KEY must be set to your own base64 32-byte key")
+        if not self.database_url:
+            problems.append("CRM_DATABASE_URL must point at your PostgreSQL")
+        if not self.redis_url:
+            problems.append("CRM_REDIS_URL must point at your Redis")
+        if problems:
+            raise SettingsError("Refusing to start in production: " + "; ".join(problems))
+        return self

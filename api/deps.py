@@ -1,0 +1,121 @@
+"""Request-scoped dependencies as Annotated aliases: the context, the caller, the page."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import Depends, Header, Query, Request
+from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
+
+from domain.audit import Actor
+from domain.errors import AuthenticationFailed, ValidationFailed
+from domain.identity.model import Principal, User
+from domain.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageRequest
+from domain.ports import IdempotencyStore
+from domain.services.identity import IdentityService, principal_of
+from domain.services.notifications import NotificationService
+
+
+@dataclass
+class ApiContext:
+    identity: IdentityService
+    notifications: NotificationService
+    idempotency: IdempotencyStore
+    health: Callable[[], Awaitable[dict[str, bool]]]
+    max_body_bytes: int = 1024 * 1024
+    web_dist: Path | None = None
+
+
+def get_context(request: Request) -> ApiContext:
+    ctx: ApiContext = request.app.state.ctx
+    return ctx
+
+
+Ctx = Annotated[ApiContext, Depends(get_context)]
+
+oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False,
+                              description="An integration's API key (crm_…)")
+
+
+def client_ip(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+async def current_principal(
+    request: Request, ctx: Ctx,
+    bearer: Annotated[str | None, Depends(oauth2)],
+    api_key: Annotated[str | None, Depends(api_key_header)],
+) -> Principal:
+    """A user's access token or an integration's API key (as Bearer or X-API-Key)."""
+    credential = bearer or api_key
+    if not credential:
+        raise AuthenticationFailed("Sign in first: send 'Authorization: Bearer <token>'")
+    if credential.startswith("crm_"):
+        principal = await ctx.identity.principal_for_api_key(credential)
+    else:
+        user = await ctx.identity.user_for_access_token(credential)
+        request.state.user = user
+        principal = principal_of(user)
+    request.state.principal = principal
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def actor_of(request: Request, principal: Principal | None) -> Actor:
+    return Actor(principal=principal, ip=client_ip(request),
+                 request_id=getattr(request.state, "request_id", None))
+
+
+async def current_actor(request: Request, principal: CurrentPrincipal) -> Actor:
+    return actor_of(request, principal)
+
+
+CurrentActor = Annotated[Actor, Depends(current_actor)]
+
+
+async def current_user(request: Request, principal: CurrentPrincipal) -> User | None:
+    """The signed-in user (None for an integration)."""
+    return getattr(request.state, "user", None)
+
+
+CurrentUser = Annotated[User | None, Depends(current_user)]
+
+
+def page_params(
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size")] = DEFAULT_LIMIT,
+    cursor: Annotated[str | None, Query(max_length=2000,
+                                        description="next_cursor of the previous page")] = None,
+) -> PageRequest:
+    return PageRequest(limit=limit, cursor=cursor)
+
+
+PageParams = Annotated[PageRequest, Depends(page_params)]
+
+_ETAG = re.compile(r'^(?:W/)?"(\d{1,18})"$')
+
+
+def if_match(
+    value: Annotated[str | None, Header(alias="If-Match",
+                                        description='The ETag you read, e.g. "3"')] = None,
+) -> int | None:
+    """The version the client last saw, or None for an unconditional write."""
+    if value is None or value.strip() == "*":
+        return None
+    m = _ETAG.match(value.strip())
+    if not m:
+        raise ValidationFailed.of("If-Match", 'must be an ETag this API gave out, such as "3"')
+    return int(m.group(1))
+
+
+IfMatch = Annotated[int | None, Depends(if_match)]
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'

@@ -1,0 +1,153 @@
+"""The one mapping from errors to RFC 9457 problem+json responses."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from api.deps import actor_of
+from domain.errors import (
+    AccountLocked,
+    AuthenticationFailed,
+    Conflict,
+    DomainError,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+    StaleVersion,
+    ValidationFailed,
+)
+
+log = logging.getLogger("crm.api")
+
+PROBLEM = "application/problem+json"
+
+TITLES = {
+    400: "Bad request", 401: "Not authenticated", 403: "Forbidden", 404: "Not found",
+    405: "Method not allowed", 409: "Conflict", 412: "Precondition failed",
+    413: "Content too large", 415: "Unsupported media type", 422: "Validation failed",
+    428: "Precondition required", 429: "Too many requests", 500: "Internal server error",
+    503: "Service unavailable",
+}
+
+SLUGS = {
+    400: "bad-request", 401: "unauthenticated", 403: "forbidden", 404: "not-found",
+    405: "method-not-allowed", 409: "conflict", 412: "stale-version", 413: "too-large",
+    415: "unsupported-media-type", 422: "validation", 429: "too-many-requests",
+    500: "internal", 503: "unavailable",
+}
+
+
+def problem_body(status: int, detail: str, *, title: str | None = None,
+                 errors: list[dict[str, str]] | None = None, request_id: str | None = None,
+                 **extra: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "type": f"/problems/{SLUGS.get(status, 'error')}",
+        "title": title or TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+    }
+    if errors is not None:
+        body["errors"] = errors
+    if request_id:
+        body["request_id"] = request_id
+    body.update({k: v for k, v in extra.items() if v is not None})
+    return body
+
+
+def problem_bytes(status: int, detail: str, **kw: Any) -> bytes:
+    return json.dumps(problem_body(status, detail, **kw), default=str).encode()
+
+
+def problem(request: Request, status: int, detail: str, *,
+            headers: dict[str, str] | None = None, **kw: Any) -> JSONResponse:
+    rid = getattr(request.state, "request_id", None)
+    return JSONResponse(problem_body(status, detail, request_id=rid, **kw), status_code=status,
+                        media_type=PROBLEM, headers=headers)
+
+
+def _field(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in ("body", "query", "path", "header", "cookie"):
+        parts = parts[1:]
+    return ".".join(parts) or "body"
+
+
+_MESSAGES = {
+    "extra_forbidden": "is not a known field",
+    "missing": "is required",
+}
+
+
+def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = []
+    for e in exc.errors():
+        if e.get("type") == "json_invalid":
+            return problem(request, 400, "The request body is not valid JSON",
+                           errors=[{"field": "body", "message": "is not valid JSON"}])
+        errors.append({"field": _field(tuple(e.get("loc", ()))),
+                       "message": _MESSAGES.get(e.get("type", ""), e.get("msg", "is invalid"))})
+    detail = "; ".join(f"{x['field']}: {x['message']}" for x in errors) or "Invalid request"
+    return problem(request, 422, detail, errors=errors)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def _on_validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return _validation(request, exc)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _on_http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        detail = exc.detail if isinstance(exc.detail, str) else TITLES.get(exc.status_code, "")
+        if exc.status_code == 404 and detail == "Not Found":
+            detail = f"There is nothing at {request.url.path}"
+        if exc.status_code == 405:
+            detail = f"{request.method} is not allowed on {request.url.path}"
+        return problem(request, exc.status_code, detail, headers=exc.headers)
+
+    @app.exception_handler(DomainError)
+    async def _on_domain(request: Request, exc: DomainError) -> JSONResponse:
+        if isinstance(exc, ValidationFailed):
+            return problem(request, 422, exc.detail, errors=[
+                {"field": p.field, "message": p.message} for p in exc.problems])
+        if isinstance(exc, NotFound):
+            return problem(request, 404, exc.detail)
+        if isinstance(exc, PermissionDenied):
+            await _audit_denial(request, exc)
+            return problem(request, 403, exc.detail)
+        if isinstance(exc, AccountLocked):
+            return problem(request, 429, exc.detail,
+                           headers={"Retry-After": str(exc.retry_after_seconds)})
+        if isinstance(exc, AuthenticationFailed):
+            return problem(request, 401, exc.detail, headers={"WWW-Authenticate": "Bearer"})
+        if isinstance(exc, StaleVersion):
+            return problem(request, 412, exc.detail, current_version=exc.actual)
+        if isinstance(exc, Conflict):
+            return problem(request, 409, exc.detail,
+                           existing_id=str(exc.existing_id) if exc.existing_id else None)
+        if isinstance(exc, InvalidTransition):
+            return problem(request, 409, exc.detail)
+        return problem(request, 400, exc.detail)
+
+    @app.exception_handler(Exception)
+    async def _on_crash(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return problem(request, 500, "Something went wrong on our side; it has been logged")
+
+
+async def _audit_denial(request: Request, exc: PermissionDenied) -> None:
+    ctx = getattr(request.app.state, "ctx", None)
+    if ctx is None:
+        return
+    actor = actor_of(request, getattr(request.state, "principal", None))
+    try:
+        await ctx.identity.record_denial(actor, exc.detail,
+                                         f"{request.method} {request.url.path}")
+    except Exception:
+        log.exception("could not audit a permission failure")

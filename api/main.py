@@ -1,0 +1,68 @@
+"""create_app: the FastAPI application around an ApiContext built by the composition root."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+
+from api.deps import ApiContext
+from api.errors import install_error_handlers
+from api.middleware import (
+    BodyLimitMiddleware,
+    IdempotencyMiddleware,
+    RequestContextMiddleware,
+    caller_from_credentials,
+)
+from api.v1 import api_keys, audit, auth, departments, me, notifications, users
+
+API_PREFIX = "/api/v1"
+
+
+def operation_id(route: APIRoute) -> str:
+    """`{tag}-{name}`: stable names for the generated clients."""
+    tag = str(route.tags[0]) if route.tags else "default"
+    return f"{tag}-{route.name}"
+
+
+def create_app(ctx: ApiContext) -> FastAPI:
+    app = FastAPI(
+        title="CRM API", version="1.0.0",
+        description="Customers, leads, pipeline, contracts and automation. "
+        "Errors are RFC 9457 problem+json; lists are cursor-paginated.",
+        generate_unique_id_function=operation_id,
+        openapi_url=f"{API_PREFIX}/openapi.json", docs_url=f"{API_PREFIX}/docs", redoc_url=None,
+    )
+    app.state.ctx = ctx
+    install_error_handlers(app)
+
+    v1 = APIRouter(prefix=API_PREFIX)
+    for module in (auth, me, users, departments, api_keys, audit, notifications):
+        v1.include_router(module.router)
+    app.include_router(v1)
+    app.include_router(health_router(ctx))
+
+    # Added last = runs first: request id, then the size limit, then idempotency.
+    app.add_middleware(IdempotencyMiddleware, get_store=lambda: ctx.idempotency,
+                       caller_of=caller_from_credentials(ctx.identity.tokens.decode_access))
+    app.add_middleware(BodyLimitMiddleware, max_bytes=ctx.max_body_bytes)
+    app.add_middleware(RequestContextMiddleware)
+    return app
+
+
+def health_router(ctx: ApiContext) -> APIRouter:
+    router = APIRouter(tags=["health"])
+
+    @router.get("/healthz", summary="The process is up")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get("/readyz", summary="The database and Redis answer",
+                responses={503: {"description": "A dependency is down"}})
+    async def readyz() -> JSONResponse:
+        checks = await ctx.health()
+        ok = all(checks.values())
+        return JSONResponse({"status": "ok" if ok else "unavailable", "checks": checks},
+                            status_code=200 if ok else 503)
+
+    return router

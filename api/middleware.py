@@ -1,0 +1,253 @@
+"""Pure-ASGI middleware: request id + JSON access log, body size limit, Idempotency-Key."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.errors import PROBLEM, problem_bytes
+from domain.errors import AuthenticationFailed
+from domain.identity import secrets as bearer
+
+access_log = logging.getLogger("crm.access")
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._\-]{1,128}$")
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for k, v in scope.get("headers", []):
+        if k == name:
+            return v.decode("latin-1")
+    return None
+
+
+async def _send_problem(send: Send, status: int, detail: str, request_id: str | None,
+                        extra_headers: list[tuple[bytes, bytes]] | None = None) -> None:
+    body = problem_bytes(status, detail, request_id=request_id)
+    headers = [(b"content-type", PROBLEM.encode()), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status,
+                "headers": headers + (extra_headers or [])})
+    await send({"type": "http.response.body", "body": body})
+
+
+class RequestContextMiddleware:
+    """Gives every request an id (echoed as X-Request-ID) and writes one JSON log line."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = _header(scope, b"x-request-id")
+        rid = incoming if incoming and _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = rid
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message.setdefault("headers", []).append((b"x-request-id", rid.encode()))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            if access_log.isEnabledFor(logging.INFO):
+                access_log.info("request", extra={"fields": {
+                    "request_id": rid, "method": scope["method"], "path": scope["path"],
+                    "status": status, "ms": round((time.perf_counter() - started) * 1000, 2),
+                    "ip": scope["client"][0] if scope.get("client") else None,
+                }})
+
+
+class BodyTooLarge(HTTPException):
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"The request body is larger than the limit of {limit} bytes")
+
+
+class BodyLimitMiddleware:
+    """413 for a body over the limit, by Content-Length or while it streams in."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        rid = scope.get("state", {}).get("request_id")
+        declared = _header(scope, b"content-length")
+        if declared is not None:
+            if not declared.isdigit():
+                await _send_problem(send, 400, "Content-Length is not a number", rid)
+                return
+            if int(declared) > self.max_bytes:
+                await _send_problem(send, 413, BodyTooLarge(self.max_bytes).detail, rid)
+                return
+        received = 0
+        started = False
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise BodyTooLarge(self.max_bytes)
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except BodyTooLarge as e:
+            if started:
+                raise
+            await _send_problem(send, 413, e.detail, rid)
+
+
+CallerOf = Callable[[Scope], Awaitable[str | None]]
+
+_STORED_HEADERS = {b"content-type", b"location", b"etag"}
+
+
+class IdempotencyMiddleware:
+    """Idempotency-Key on POST: replay the first response, 422 on a different body, 409 in flight.
+
+    Keys are scoped to the caller (the user or API key behind the credentials).
+    """
+
+    def __init__(self, app: ASGIApp, get_store: Callable[[], Any], caller_of: CallerOf) -> None:
+        self.app = app
+        self.get_store = get_store
+        self.caller_of = caller_of
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        key = _header(scope, b"idempotency-key") if scope["type"] == "http" else None
+        if key is None or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        rid = scope.get("state", {}).get("request_id")
+        if not 1 <= len(key) <= 255 or not key.isprintable():
+            await _send_problem(send, 400, "Idempotency-Key must be 1 to 255 printable characters",
+                                rid)
+            return
+        caller = await self.caller_of(scope)
+        if caller is None:  # unauthenticated: the route answers 401 itself
+            await self.app(scope, receive, send)
+            return
+        chunks = []
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body"):
+                break
+        body = b"".join(chunks)
+        fingerprint = hashlib.sha256(b"\0".join([
+            scope["method"].encode(), scope["path"].encode(), scope.get("query_string", b""),
+            body])).hexdigest()
+        store = self.get_store()
+        outcome = await store.begin(caller, key, fingerprint)
+        if outcome.state == "mismatch":
+            await _send_problem(send, 422, "This Idempotency-Key was used with a different "
+                                "request body", rid)
+            return
+        if outcome.state == "in_flight":
+            await _send_problem(send, 409, "A request with this Idempotency-Key is still being "
+                                "processed; retry later", rid)
+            return
+        if outcome.state == "replay":
+            headers = [(k.encode(), v.encode()) for k, v in outcome.headers or []]
+            headers.append((b"idempotent-replayed", b"true"))
+            headers.append((b"content-length", str(len(outcome.body)).encode()))
+            await send({"type": "http.response.start", "status": outcome.status,
+                        "headers": headers})
+            await send({"type": "http.response.body", "body": outcome.body})
+            return
+
+        replayed = False
+
+        async def replay_receive() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        status = 500
+        kept: list[tuple[str, str]] = []
+        out: list[bytes] = []
+
+        async def capture(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                kept.extend((k.decode(), v.decode()) for k, v in message.get("headers", [])
+                            if k.lower() in _STORED_HEADERS)
+            elif message["type"] == "http.response.body":
+                out.append(message.get("body", b""))
+            await send(message)
+
+        try:
+            await self.app(scope, replay_receive, capture)
+        except BaseException:
+            await store.abandon(caller, key)
+            raise
+        if status >= 500:
+            await store.abandon(caller, key)  # let the client retry a failure of ours
+        else:
+            await store.complete(caller, key, status, kept, b"".join(out))
+
+
+def caller_from_credentials(decode_access: Callable[[str], Any]) -> CallerOf:
+    """Who is calling, from the credentials alone (no database): 'user:<id>' or 'key:<prefix>'."""
+
+    async def caller_of(scope: Scope) -> str | None:
+        auth = _header(scope, b"authorization") or ""
+        credential = auth[7:].strip() if auth.lower().startswith("bearer ") else None
+        credential = credential or _header(scope, b"x-api-key")
+        if not credential:
+            return None
+        prefix = bearer.api_key_prefix(credential)
+        if prefix is not None:
+            return f"key:{prefix}"
+        try:
+            return f"user:{decode_access(credential).user_id}"
+        except AuthenticationFailed:
+            return None
+
+    return caller_of
+
+
+class JsonLogFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+            + f".{int(record.msecs):03d}Z",
+            "level": record.levelname.lower(), "logger": record.name,
+            "msg": record.getMessage(),
+        }
+        entry.update(getattr(record, "fields", {}))
+        if record.exc_info:
+            entry["exc"] = self.formatException(record.exc_info)
+        return json.dumps(entry, default=str, ensure_ascii=False)

@@ -1,0 +1,48 @@
+"""Shared response shapes: problems and lists."""
+
+from __future__ import annotations
+
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+T = TypeVar("T")
+
+
+class Input(BaseModel):
+    """Every request body: unknown fields are rejected, not ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class FieldError(BaseModel):
+    field: str
+    message: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details."""
+
+    type: str = Field(examples=["/problems/validation"])
+    title: str = Field(examples=["Validation failed"])
+    status: int = Field(examples=[422])
+    detail: str = Field(examples=["email: is not a valid e-mail address"])
+    request_id: str | None = None
+    errors: list[FieldError] | None = None
+
+
+class ListOf(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = Field(
+        description="Pass as ?cursor= to get the next page; null on the last page")
+
+
+def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The error responses a route declares, for the OpenAPI document."""
+    out: dict[int | str, dict[str, Any]] = {}
+    for status in statuses:
+        out[status] = {"model": Problem, "content": {"application/problem+json": {}}}
+    return out
+
+
+AUTHED = (401, 403, 422)

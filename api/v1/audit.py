@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api.deps import CurrentActor, Ctx, PageParams
+from api.schemas import AUTHED, ListOf, problems
+from api.v1.schemas.identity import AuditEntryOut
+from domain.ports import AuditFilter
+
+router = APIRouter(prefix="/audit-log", tags=["audit-log"])
+
+
+@router.get("", response_model=ListOf[AuditEntryOut], summary="Read the audit log, newest first",
+            responses=problems(*AUTHED))
+async def list_audit_log(
+    ctx: Ctx, actor: CurrentActor, page: PageParams,
+    actor_id: uuid.UUID | None = None,
+    target_type: Annotated[str | None, Query(max_length=50)] = None,
+    target_id: Annotated[str | None, Query(max_length=100)] = None,
+    action: Annotated[str | None, Query(max_length=100, examples=["auth.login_failed"])] = None,
+    since: datetime | None = None, until: datetime | None = None,
+) -> ListOf[AuditEntryOut]:
+    flt = AuditFilter(actor_id=actor_id, target_type=target_type, target_id=target_id,
+                      action=action, since=since, until=until)
+    result = await ctx.identity.list_audit(actor, flt, page)
+    return ListOf[AuditEntryOut](items=[AuditEntryOut.of(e) for e in result.items],
+                                 next_cursor=result.next_cursor)

@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Response
+
+from api.deps import CurrentActor, Ctx, IfMatch, PageParams, etag
+from api.schemas import AUTHED, ListOf, problems
+from api.v1.schemas.identity import DepartmentCreate, DepartmentOut, DepartmentUpdate
+
+router = APIRouter(prefix="/departments", tags=["departments"])
+
+
+@router.get("", response_model=ListOf[DepartmentOut], summary="List departments",
+            responses=problems(*AUTHED))
+async def list_departments(ctx: Ctx, actor: CurrentActor, page: PageParams
+                           ) -> ListOf[DepartmentOut]:
+    result = await ctx.identity.list_departments(actor, page)
+    return ListOf[DepartmentOut](items=[DepartmentOut.of(d) for d in result.items],
+                                 next_cursor=result.next_cursor)
+
+
+@router.post("", response_model=DepartmentOut, status_code=201, summary="Create a department",
+             responses=problems(*AUTHED))
+async def create_department(ctx: Ctx, actor: CurrentActor, body: DepartmentCreate,
+                            response: Response) -> DepartmentOut:
+    dept = await ctx.identity.create_department(actor, body.name, body.parent_id)
+    response.headers["ETag"] = etag(dept.version)
+    response.headers["Location"] = f"/api/v1/departments/{dept.id}"
+    return DepartmentOut.of(dept)
+
+
+@router.get("/{department_id}", response_model=DepartmentOut, summary="Get a department",
+            responses=problems(*AUTHED, 404))
+async def get_department(ctx: Ctx, actor: CurrentActor, department_id: uuid.UUID,
+                         response: Response) -> DepartmentOut:
+    dept = await ctx.identity.get_department(actor, department_id)
+    response.headers["ETag"] = etag(dept.version)
+    return DepartmentOut.of(dept)
+
+
+@router.patch("/{department_id}", response_model=DepartmentOut,
+              summary="Rename or move a department", responses=problems(*AUTHED, 404, 412))
+async def update_department(ctx: Ctx, actor: CurrentActor, department_id: uuid.UUID,
+                            body: DepartmentUpdate, expected: IfMatch,
+                            response: Response) -> DepartmentOut:
+    dept = await ctx.identity.update_department(
+        actor, department_id, expected_version=expected,
+        changes=body.model_dump(exclude_unset=True))
+    response.headers["ETag"] = etag(dept.version)
+    return DepartmentOut.of(dept)
+
+
+@router.delete("/{department_id}", status_code=204, summary="Delete an empty department",
+               responses=problems(*AUTHED, 404, 409))
+async def delete_department(ctx: Ctx, actor: CurrentActor, department_id: uuid.UUID
+                            ) -> Response:
+    await ctx.identity.delete_department(actor, department_id)
+    return Response(status_code=204)

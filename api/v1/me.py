@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from api.deps import CurrentActor, CurrentPrincipal, CurrentUser, Ctx
+from api.schemas import AUTHED, problems
+from api.v1.schemas.identity import MeOut, PasswordChange
+
+router = APIRouter(tags=["me"])
+
+
+@router.get("/me", response_model=MeOut, summary="Who am I", responses=problems(401))
+async def get_me(principal: CurrentPrincipal, user: CurrentUser) -> MeOut:
+    return MeOut.of(principal, user)
+
+
+@router.post("/me/password", status_code=204, summary="Change my password",
+             responses=problems(*AUTHED))
+async def change_my_password(ctx: Ctx, actor: CurrentActor, body: PasswordChange) -> Response:
+    assert actor.principal is not None
+    await ctx.identity.set_password(actor, actor.principal.id, body.new_password,
+                                    current_password=body.current_password)
+    return Response(status_code=204)

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Response
+
+from api.deps import CurrentActor, Ctx, PageParams
+from api.schemas import AUTHED, ListOf, problems
+from api.v1.schemas.identity import NotificationOut, UnreadCount
+
+router = APIRouter(prefix="/notifications", tags=["notifications"])
+
+
+@router.get("", response_model=ListOf[NotificationOut], summary="My in-app notifications",
+            responses=problems(*AUTHED))
+async def list_notifications(ctx: Ctx, actor: CurrentActor, page: PageParams,
+                             unread_only: bool = False) -> ListOf[NotificationOut]:
+    result = await ctx.notifications.inbox(actor, page, unread_only)
+    return ListOf[NotificationOut](items=[NotificationOut.of(n) for n in result.items],
+                                   next_cursor=result.next_cursor)
+
+
+@router.get("/unread-count", response_model=UnreadCount, summary="How many are unread",
+            responses=problems(*AUTHED))
+async def unread_count(ctx: Ctx, actor: CurrentActor) -> UnreadCount:
+    return UnreadCount(unread=await ctx.notifications.unread_count(actor))
+
+
+@router.post("/{notification_id}/read", status_code=204, summary="Mark one as read",
+             responses=problems(*AUTHED, 404))
+async def mark_read(ctx: Ctx, actor: CurrentActor, notification_id: uuid.UUID) -> Response:
+    await ctx.notifications.mark_read(actor, notification_id)
+    return Response(status_code=204)

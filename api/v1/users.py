@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from api.deps import CurrentActor, Ctx, IfMatch, PageParams, etag
+from api.schemas import AUTHED, ListOf, problems
+from api.v1.schemas.identity import PasswordReset, UserCreate, UserOut, UserUpdate
+from domain.identity.model import Role
+from domain.ports import UserFilter
+
+router = APIRouter(prefix="/users", tags=["users"])
+
+
+@router.get("", response_model=ListOf[UserOut], summary="List users",
+            responses=problems(*AUTHED))
+async def list_users(
+    ctx: Ctx, actor: CurrentActor, page: PageParams,
+    role: Role | None = None, department_id: uuid.UUID | None = None,
+    is_active: bool | None = None,
+    q: Annotated[str | None, Query(max_length=200, description="Part of name or e-mail")] = None,
+) -> ListOf[UserOut]:
+    flt = UserFilter(role=role, department_ids=[department_id] if department_id else None,
+                     is_active=is_active, q=q)
+    result = await ctx.identity.list_users(actor, flt, page)
+    return ListOf[UserOut](items=[UserOut.of(u) for u in result.items],
+                           next_cursor=result.next_cursor)
+
+
+@router.post("", response_model=UserOut, status_code=201, summary="Create a user",
+             responses=problems(*AUTHED, 409))
+async def create_user(ctx: Ctx, actor: CurrentActor, body: UserCreate,
+                      response: Response) -> UserOut:
+    user = await ctx.identity.create_user(
+        actor, email=body.email, name=body.name, role=body.role,
+        department_id=body.department_id, password=body.password)
+    response.headers["ETag"] = etag(user.version)
+    response.headers["Location"] = f"/api/v1/users/{user.id}"
+    return UserOut.of(user)
+
+
+@router.get("/{user_id}", response_model=UserOut, summary="Get a user",
+            responses=problems(*AUTHED, 404))
+async def get_user(ctx: Ctx, actor: CurrentActor, user_id: uuid.UUID,
+                   response: Response) -> UserOut:
+    user = await ctx.identity.get_user(actor, user_id)
+    response.headers["ETag"] = etag(user.version)
+    return UserOut.of(user)
+
+
+@router.patch("/{user_id}", response_model=UserOut,
+              summary="Update a user (name, role, department, active)",
+              responses=problems(*AUTHED, 404, 412))
+async def update_user(ctx: Ctx, actor: CurrentActor, user_id: uuid.UUID, body: UserUpdate,
+                      expected: IfMatch, response: Response) -> UserOut:
+    user = await ctx.identity.update_user(actor, user_id, expected_version=expected,
+                                          changes=body.model_dump(exclude_unset=True))
+    response.headers["ETag"] = etag(user.version)
+    return UserOut.of(user)
+
+
+@router.post("/{user_id}/password", status_code=204, summary="Reset a user's password",
+             responses=problems(*AUTHED, 404))
+async def reset_password(ctx: Ctx, actor: CurrentActor, user_id: uuid.UUID,
+                         body: PasswordReset) -> Response:
+    await ctx.identity.set_password(actor, user_id, body.new_password)
+    return Response(status_code=204)

@@ -1,0 +1,52 @@
+"""One list shape everywhere: keyset pagination with an opaque cursor."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from domain.errors import ValidationFailed
+
+T = TypeVar("T")
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    limit: int = DEFAULT_LIMIT
+    cursor: str | None = None
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.limit <= MAX_LIMIT:
+            raise ValidationFailed.of("limit", f"must be between 1 and {MAX_LIMIT}")
+
+    def after(self) -> list[Any] | None:
+        """The sort-key values of the last row of the previous page, or None on the first page."""
+        return decode_cursor(self.cursor) if self.cursor else None
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    next_cursor: str | None
+
+
+def encode_cursor(values: list[Any]) -> str:
+    raw = json.dumps(values, separators=(",", ":"), default=str).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> list[Any]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        raise ValidationFailed.of("cursor", "is not a cursor this API gave out") from None
+    if not isinstance(values, list):
+        raise ValidationFailed.of("cursor", "is not a cursor this API gave out")
+    return values

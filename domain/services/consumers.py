@@ -1,0 +1,53 @@
+"""Consumers of outbox events. Each runs in its own transaction, at most once per event."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from domain.events import DomainEvent, EventType
+from domain.notifications import Notification
+from domain.ports import UnitOfWork, UnitOfWorkFactory
+
+Handler = Callable[[UnitOfWork, DomainEvent], Awaitable[None]]
+
+
+async def welcome_new_user(uow: UnitOfWork, event: DomainEvent) -> None:
+    user_id = uuid.UUID(event.payload["user_id"])
+    await uow.notifications.add(Notification.for_event(
+        user_id, "welcome", "Welcome to the CRM",
+        f"Your account {event.payload['email']} is ready. Set up your profile and start selling.",
+        event.id,
+    ))
+
+
+HANDLERS: dict[str, list[tuple[str, Handler]]] = {
+    EventType.USER_CREATED: [("notify.welcome", welcome_new_user)],
+}
+
+
+@dataclass
+class EventDispatcher:
+    uow: UnitOfWorkFactory
+    handlers: dict[str, list[tuple[str, Handler]]]
+
+    async def dispatch(self, event_id: uuid.UUID) -> int:
+        """Runs every consumer of the event that has not run yet; returns how many ran now.
+
+        The consumer's effect and its 'processed' marker commit together, so a job delivered
+        twice, or re-run after a worker died mid-way, applies each effect exactly once.
+        """
+        async with self.uow() as uow:
+            event = await uow.outbox.get(event_id)
+        if event is None:
+            return 0
+        ran = 0
+        for name, handler in self.handlers.get(event.type, []):
+            async with self.uow() as uow:
+                if not await uow.processed.mark(name, event.id):
+                    continue
+                await handler(uow, event)
+                await uow.commit()
+                ran += 1
+        return ran
