@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import glob
 import os
 import re
@@ -54,20 +55,18 @@ async def server_major(url: str) -> int:
     return num // 10000
 
 
-def _env() -> dict[str, str]:
-    return {**os.environ, "PGCONNECT_TIMEOUT": "10"}
+async def _run(args: list[str]) -> None:
+    env = {**os.environ, "PGCONNECT_TIMEOUT": "10"}
+    await asyncio.to_thread(subprocess.run, args, check=True, env=env)
 
 
 async def backup(url: str, file: Path) -> None:
     tool = pick_tool("pg_dump", await server_major(url))
-    subprocess.run([tool, "--format=custom", "--no-owner", f"--file={file}",
-                    f"--dbname={libpq_url(url)}"], check=True, env=_env())
+    await _run([tool, "--format=custom", "--no-owner", f"--file={file}",
+                f"--dbname={libpq_url(url)}"])
 
 
 async def restore(url: str, file: Path) -> None:
-    if not file.exists():
-        raise FileNotFoundError(file)
     tool = pick_tool("pg_restore", await server_major(url))
-    subprocess.run([tool, "--clean", "--if-exists", "--no-owner", "--single-transaction",
-                    "--exit-on-error", f"--dbname={libpq_url(url)}", str(file)],
-                   check=True, env=_env())
+    await _run([tool, "--clean", "--if-exists", "--no-owner", "--single-transaction",
+                "--exit-on-error", f"--dbname={libpq_url(url)}", str(file)])

@@ -72,7 +72,8 @@ class Container:
 
     def api_context(self) -> ApiContext:
         return ApiContext(
-            identity=self.identity, notifications=self.notifications, idempotency=self.idempotency, health=self.health,
+            identity=self.identity, notifications=self.notifications,
+            idempotency=self.idempotency, health=self.health,
             max_body_bytes=self.settings.max_body_bytes, web_dist=self.settings.web_dist,
         )
 

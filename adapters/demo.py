@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 from adapters.bootstrap import Container
@@ -50,7 +51,7 @@ async def seed_demo(container: Container) -> bool:
         if await uow.users.count() > 0:
             return False
     actor = system_actor("demo")
-    ids = {}
+    ids: dict[str, uuid.UUID] = {}
     for name, parent in DEPARTMENTS:
         dept = await container.identity.create_department(
             actor, name, ids[parent] if parent else None)

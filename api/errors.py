@@ -109,7 +109,8 @@ def install_error_handlers(app: FastAPI) -> None:
             detail = f"There is nothing at {request.url.path}"
         if exc.status_code == 405:
             detail = f"{request.method} is not allowed on {request.url.path}"
-        return problem(request, exc.status_code, detail, headers=exc.headers)
+        return problem(request, exc.status_code, detail,
+                       headers=dict(exc.headers) if exc.headers else None)
 
     @app.exception_handler(DomainError)
     async def _on_domain(request: Request, exc: DomainError) -> JSONResponse:

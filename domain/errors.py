@@ -40,7 +40,9 @@ class NotFound(DomainError):
 
 
 class PermissionDenied(DomainError):
-    def __init__(self, detail: str = "You do not have permission to do this", *, scope: str = "") -> None:
+    def __init__(
+        self, detail: str = "You do not have permission to do this", *, scope: str = ""
+    ) -> None:
         super().__init__(detail)
         self.scope = scope
 
@@ -55,9 +57,8 @@ class Conflict(DomainError):
 
 class StaleVersion(DomainError):
     def __init__(self, kind: str, expected: int, actual: int) -> None:
-        super().__init__(
-            f"{kind} has changed since you read it (you sent version {expected}, it is now {actual})"
-        )
+        super().__init__(f"{kind} has changed since you read it "
+                         f"(you sent version {expected}, it is now {actual})")
         self.actual = actual
 
 

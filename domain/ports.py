@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -59,7 +60,7 @@ class QueueUnavailable(Exception):
 @dataclass(frozen=True)
 class UserFilter:
     role: Role | None = None
-    department_ids: list[uuid.UUID] | None = None
+    department_ids: Sequence[uuid.UUID] | None = None
     is_active: bool | None = None
     q: str | None = None
 
@@ -90,10 +91,10 @@ class DepartmentRepository(Protocol):
     async def add(self, department: Department) -> None: ...
     async def save(self, department: Department) -> None: ...
     async def list(self, page: PageRequest) -> Page[Department]: ...
-    async def ancestors(self, department_id: uuid.UUID) -> list[uuid.UUID]:
+    async def ancestors(self, department_id: uuid.UUID) -> Sequence[uuid.UUID]:
         """The department itself and every department above it."""
         ...
-    async def subtree(self, department_id: uuid.UUID) -> list[uuid.UUID]:
+    async def subtree(self, department_id: uuid.UUID) -> Sequence[uuid.UUID]:
         """The department itself and every department below it."""
         ...
     async def has_members_or_children(self, department_id: uuid.UUID) -> bool: ...
@@ -145,14 +146,22 @@ class ProcessedEvents(Protocol):
 class UnitOfWork(Protocol):
     """One transaction. Events of the aggregates it saw go to the outbox on commit."""
 
-    users: UserRepository
-    departments: DepartmentRepository
-    api_keys: ApiKeyRepository
-    refresh_tokens: RefreshTokenRepository
-    audit: AuditLog
-    notifications: NotificationRepository
-    outbox: Outbox
-    processed: ProcessedEvents
+    @property
+    def users(self) -> UserRepository: ...
+    @property
+    def departments(self) -> DepartmentRepository: ...
+    @property
+    def api_keys(self) -> ApiKeyRepository: ...
+    @property
+    def refresh_tokens(self) -> RefreshTokenRepository: ...
+    @property
+    def audit(self) -> AuditLog: ...
+    @property
+    def notifications(self) -> NotificationRepository: ...
+    @property
+    def outbox(self) -> Outbox: ...
+    @property
+    def processed(self) -> ProcessedEvents: ...
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, func, insert, literal, or_, select, update, delete
+from sqlalchemy import Table, delete, func, insert, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -121,7 +122,7 @@ class SqlDepartments(_Repo):
         return await fetch_page(self.conn, select(t.departments), [t.departments.c.id], page,
                                 _department)
 
-    async def _walk(self, start: uuid.UUID, down: bool) -> list[uuid.UUID]:
+    async def _walk(self, start: uuid.UUID, down: bool) -> Sequence[uuid.UUID]:
         d = t.departments
         base = select(d.c.id, d.c.parent_id).where(d.c.id == start).cte("tree", recursive=True)
         step = select(d.c.id, d.c.parent_id).join(
@@ -129,10 +130,10 @@ class SqlDepartments(_Repo):
         tree = base.union(step)
         return list((await self.conn.execute(select(tree.c.id))).scalars())
 
-    async def ancestors(self, department_id: uuid.UUID) -> list[uuid.UUID]:
+    async def ancestors(self, department_id: uuid.UUID) -> Sequence[uuid.UUID]:
         return await self._walk(department_id, down=False)
 
-    async def subtree(self, department_id: uuid.UUID) -> list[uuid.UUID]:
+    async def subtree(self, department_id: uuid.UUID) -> Sequence[uuid.UUID]:
         return await self._walk(department_id, down=True)
 
     async def has_members_or_children(self, department_id: uuid.UUID) -> bool:
@@ -187,7 +188,8 @@ class SqlRefreshTokens(_Repo):
         return RefreshToken(**m)
 
     async def add(self, token: RefreshToken) -> None:
-        await self.conn.execute(insert(t.refresh_tokens).values(**columns_of(token, t.refresh_tokens)))
+        values = columns_of(token, t.refresh_tokens)
+        await self.conn.execute(insert(t.refresh_tokens).values(**values))
 
     async def mark_used(self, token_id: uuid.UUID, now: datetime) -> bool:
         # The WHERE makes this a compare-and-set: of two racing refreshes only one wins.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from datetime import timedelta
 from typing import Any
@@ -56,10 +57,8 @@ class ArqQueue:
     async def _drop_pool(self) -> None:
         pool, self._pool = self._pool, None
         if pool is not None:
-            try:
+            with contextlib.suppress(RedisError, OSError, ConnectionError):
                 await pool.aclose()
-            except (RedisError, OSError, ConnectionError):
-                pass
 
     async def close(self) -> None:
         await self._drop_pool()

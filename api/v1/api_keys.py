@@ -4,7 +4,7 @@ import uuid
 
 from fastapi import APIRouter
 
-from api.deps import CurrentActor, Ctx, PageParams
+from api.deps import Ctx, CurrentActor, PageParams
 from api.schemas import AUTHED, ListOf, problems
 from api.v1.schemas.identity import ApiKeyCreate, ApiKeyCreated, ApiKeyOut
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.deps import CurrentActor, Ctx, PageParams
+from api.deps import Ctx, CurrentActor, PageParams
 from api.schemas import AUTHED, ListOf, problems
 from api.v1.schemas.identity import AuditEntryOut
 from domain.ports import AuditFilter

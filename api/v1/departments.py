@@ -4,7 +4,7 @@ import uuid
 
 from fastapi import APIRouter, Response
 
-from api.deps import CurrentActor, Ctx, IfMatch, PageParams, etag
+from api.deps import Ctx, CurrentActor, IfMatch, PageParams, etag
 from api.schemas import AUTHED, ListOf, problems
 from api.v1.schemas.identity import DepartmentCreate, DepartmentOut, DepartmentUpdate
 

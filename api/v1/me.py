@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from api.deps import CurrentActor, CurrentPrincipal, CurrentUser, Ctx
+from api.deps import Ctx, CurrentActor, CurrentPrincipal, CurrentUser
 from api.schemas import AUTHED, problems
 from api.v1.schemas.identity import MeOut, PasswordChange
 
@@ -17,7 +17,5 @@ async def get_me(principal: CurrentPrincipal, user: CurrentUser) -> MeOut:
 @router.post("/me/password", status_code=204, summary="Change my password",
              responses=problems(*AUTHED))
 async def change_my_password(ctx: Ctx, actor: CurrentActor, body: PasswordChange) -> Response:
-    assert actor.principal is not None
-    await ctx.identity.set_password(actor, actor.principal.id, body.new_password,
-                                    current_password=body.current_password)
+    await ctx.identity.change_own_password(actor, body.current_password, body.new_password)
     return Response(status_code=204)

@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from api.deps import CurrentActor, Ctx, IfMatch, PageParams, etag
+from api.deps import Ctx, CurrentActor, IfMatch, PageParams, etag
 from api.schemas import AUTHED, ListOf, problems
 from api.v1.schemas.identity import PasswordReset, UserCreate, UserOut, UserUpdate
 from domain.identity.model import Role
@@ -65,5 +65,5 @@ async def update_user(ctx: Ctx, actor: CurrentActor, user_id: uuid.UUID, body: U
              responses=problems(*AUTHED, 404))
 async def reset_password(ctx: Ctx, actor: CurrentActor, user_id: uuid.UUID,
                          body: PasswordReset) -> Response:
-    await ctx.identity.set_password(actor, user_id, body.new_password)
+    await ctx.identity.reset_password(actor, user_id, body.new_password)
     return Response(status_code=204)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -119,7 +120,8 @@ class Department:
         self.name = _check_name(name)
         self.version += 1
 
-    def move_under(self, parent_id: uuid.UUID | None, ancestors_of_parent: list[uuid.UUID]) -> None:
+    def move_under(self, parent_id: uuid.UUID | None,
+                   ancestors_of_parent: Sequence[uuid.UUID]) -> None:
         """ancestors_of_parent: the parent itself and every department above it."""
         if parent_id == self.id or self.id in ancestors_of_parent:
             raise ValidationFailed.of("parent_id", "would make the department tree a cycle")

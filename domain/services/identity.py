@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -115,8 +116,8 @@ class IdentityService:
             try:
                 user.ensure_can_log_in(now)
             except AccountLocked:
-                await uow.audit.record(AuditEntry.of(
-                    dataclasses.replace(actor, claimed=email), "auth.login_locked", "user", user.id))
+                await uow.audit.record(AuditEntry.of(dataclasses.replace(
+                    actor, claimed=email), "auth.login_locked", "user", user.id))
                 await uow.commit()
                 raise
             if not await self.hasher.verify(password, user.password_hash) or not user.is_active:
@@ -210,7 +211,8 @@ class IdentityService:
 
     # ---- users ------------------------------------------------------------------------------
 
-    async def _visible_departments(self, uow: UnitOfWork, p: Principal) -> list[uuid.UUID] | None:
+    async def _visible_departments(self, uow: UnitOfWork, p: Principal
+                                   ) -> Sequence[uuid.UUID] | None:
         """None means every department; a manager sees its own subtree."""
         if p.role == Role.MANAGER:
             if p.department_id is None:
@@ -294,26 +296,30 @@ class IdentityService:
             await uow.commit()
             return user
 
-    async def set_password(
-        self, actor: Actor, user_id: uuid.UUID, new_password: str,
-        current_password: str | None = None,
-    ) -> None:
-        """Self-service (with the current password) or an admin reset. Ends every session."""
+    async def change_own_password(self, actor: Actor, current_password: str,
+                                  new_password: str) -> None:
         p = actor.principal
-        if p is None:
-            raise PermissionDenied()
-        own = p.id == user_id
-        if not own:
-            require(actor, Scope.USERS_WRITE)
+        if p is None or p.user_id is None:
+            raise PermissionDenied("Only users have a password")
+        await self._set_password(actor, p.user_id, new_password, current_password)
+
+    async def reset_password(self, actor: Actor, user_id: uuid.UUID, new_password: str) -> None:
+        """An administrator sets someone's password (their own included, without the old one)."""
+        require(actor, Scope.USERS_WRITE)
+        await self._set_password(actor, user_id, new_password, None)
+
+    async def _set_password(self, actor: Actor, user_id: uuid.UUID, new_password: str,
+                            current_password: str | None) -> None:
+        """Ends every session of the user."""
+        assert actor.principal is not None
         check_password_strength(new_password)
         new_hash = await self.hasher.hash(new_password)
         async with self.uow() as uow:
-            user = (await uow.users.get(user_id) if own
-                    else await self._get_visible_user(uow, p, user_id))
-            if user is None:
-                raise NotFound("user", user_id)
-            if own and (current_password is None
-                        or not await self.hasher.verify(current_password, user.password_hash)):
+            own = await uow.users.get(user_id) if user_id == actor.principal.id else None
+            user = own or await self._get_visible_user(uow, actor.principal, user_id)
+            if current_password is not None and not await self.hasher.verify(
+                current_password, user.password_hash
+            ):
                 raise ValidationFailed.of("current_password", "is not correct")
             user.change_password(new_hash)
             await uow.users.save(user)

@@ -1,0 +1,78 @@
+"""`crm serve --demo` as a real process: migrations, demo data, the API and the worker."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from adapters.demo import DEMO_PASSWORD
+from tests.services import create_database, drop_database
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+async def server(admin_url: str, redis: str) -> AsyncIterator[str]:
+    db = await create_database(admin_url, prefix="crm_e2e")
+    port = _free_port()
+    env = {**os.environ, "CRM_DATABASE_URL": db, "CRM_REDIS_URL": redis, "CRM_PORT": str(port),
+           "CRM_QUEUE_NAME": f"crm:e2e:{port}", "CRM_LOG_LEVEL": "WARNING"}
+    proc = subprocess.Popen([sys.executable, "-m", "adapters.cli", "serve", "--demo"], cwd=ROOT,
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            assert proc.poll() is None, proc.stdout.read().decode() if proc.stdout else ""
+            try:
+                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        yield base
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(20)
+        await drop_database(admin_url, db)
+
+
+@pytest.mark.slow
+async def test_serve_starts_ready_and_the_demo_admin_signs_in(server: str) -> None:
+    async with httpx.AsyncClient(base_url=server, timeout=10) as client:
+        ready = await client.get("/readyz")
+        assert ready.status_code == 200 and ready.json()["checks"] == {
+            "database": True, "redis": True}
+        r = await client.post("/api/v1/auth/token",
+                              data={"username": "admin@demo.crm", "password": DEMO_PASSWORD})
+        assert r.status_code == 200, r.text
+        headers = {"Authorization": f"Bearer {r.json()['access_token']}"}
+        me = await client.get("/api/v1/me", headers=headers)
+        assert me.json()["role"] == "admin"
+        users = await client.get("/api/v1/users", headers=headers, params={"limit": 200})
+        assert {u["role"] for u in users.json()["items"]} == {
+            "admin", "manager", "sales_rep", "finance", "executive", "legal", "service_agent"}
+        # the in-process worker delivered the welcome notification through the outbox
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            inbox = (await client.get("/api/v1/notifications", headers=headers)).json()
+            if inbox["items"]:
+                break
+            time.sleep(0.2)
+        assert [n["kind"] for n in inbox["items"]] == ["welcome"]

@@ -1,0 +1,49 @@
+"""`crm db backup` and `crm db restore`: a restored backup holds the data."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy import select
+
+from adapters.bootstrap import Container
+from adapters.db import tables as t
+from adapters.db.engine import build_engine
+from tests.conftest import World
+from tests.services import create_database, drop_database
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def crm(*args: str, database_url: str, redis_url: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "CRM_DATABASE_URL": database_url, "CRM_REDIS_URL": redis_url,
+           "CRM_LOG_LEVEL": "WARNING"}
+    return subprocess.run([sys.executable, "-m", "adapters.cli", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+async def test_a_restored_backup_has_the_users(container: Container, world: World,
+                                               admin_url: str, tmp_path: Path) -> None:
+    settings = container.settings
+    assert settings.database_url and settings.redis_url
+    dump = tmp_path / "crm.dump"
+    done = crm("db", "backup", str(dump), database_url=settings.database_url,
+               redis_url=settings.redis_url)
+    assert done.returncode == 0, done.stderr
+    assert dump.stat().st_size > 0
+    target = await create_database(admin_url, prefix="crm_restore")
+    try:
+        done = crm("db", "restore", str(dump), database_url=target, redis_url=settings.redis_url)
+        assert done.returncode == 0, done.stderr
+        engine = build_engine(target, pool_size=1)
+        try:
+            async with engine.connect() as conn:
+                emails = set((await conn.execute(select(t.users.c.email))).scalars())
+        finally:
+            await engine.dispose()
+        assert emails == {u.email for u in world.users.values()}
+    finally:
+        await drop_database(admin_url, target)

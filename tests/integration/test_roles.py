@@ -1,0 +1,105 @@
+"""Each role against each route of the foundation. A record out of sight is 404, not 403."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from adapters.bootstrap import Container
+from adapters.db import tables as t
+from tests.conftest import World
+
+ROLES = ["admin", "manager", "rep", "finance", "executive", "legal", "service_agent"]
+ADMIN_ONLY = {"admin"}
+READERS = {"admin", "manager", "executive"}  # users:read / departments:read
+
+Route = tuple[str, Callable[[World], str], Callable[[World], Any] | None, set[str], int]
+
+ROUTES: list[Route] = [
+    ("GET", lambda w: "/api/v1/me", None, set(ROLES), 200),
+    ("GET", lambda w: "/api/v1/notifications", None, set(ROLES), 200),
+    ("GET", lambda w: "/api/v1/notifications/unread-count", None, set(ROLES), 200),
+    ("GET", lambda w: "/api/v1/users", None, READERS, 200),
+    ("POST", lambda w: "/api/v1/users", lambda w: {
+        "email": f"new.{uuid.uuid4().hex[:6]}@example.com", "name": "New", "role": "sales_rep",
+        "password": "long-enough-pass"}, ADMIN_ONLY, 201),
+    ("GET", lambda w: f"/api/v1/users/{w.users['rep'].id}", None, READERS, 200),
+    ("PATCH", lambda w: f"/api/v1/users/{w.users['legal'].id}", lambda w: {"name": "Renamed"},
+     ADMIN_ONLY, 200),
+    ("POST", lambda w: f"/api/v1/users/{w.users['legal'].id}/password",
+     lambda w: {"new_password": "reset-password-1"}, ADMIN_ONLY, 204),
+    ("GET", lambda w: "/api/v1/departments", None, READERS, 200),
+    ("POST", lambda w: "/api/v1/departments", lambda w: {"name": "Ops"}, ADMIN_ONLY, 201),
+    ("GET", lambda w: f"/api/v1/departments/{w.departments['east'].id}", None, READERS, 200),
+    ("PATCH", lambda w: f"/api/v1/departments/{w.departments['north'].id}",
+     lambda w: {"name": "North China"}, ADMIN_ONLY, 200),
+    ("GET", lambda w: "/api/v1/api-keys", None, ADMIN_ONLY, 200),
+    ("POST", lambda w: "/api/v1/api-keys", lambda w: {"name": "k", "scopes": ["leads:write"]},
+     ADMIN_ONLY, 201),
+    ("GET", lambda w: "/api/v1/audit-log", None, ADMIN_ONLY, 200),
+]
+
+
+@pytest.mark.parametrize("role", ROLES)
+async def test_every_route_for_every_role(client: httpx.AsyncClient, world: World,
+                                          container: Container, role: str) -> None:
+    failures = []
+    for method, path_of, body_of, allowed, ok in ROUTES:
+        path = path_of(world)
+        body = body_of(world) if body_of else None
+        r = await client.request(method, path, json=body, headers=world.auth(role))
+        expected = ok if role in allowed else 403
+        if r.status_code != expected:
+            failures.append(f"{method} {path}: {r.status_code} (wanted {expected}) {r.text[:120]}")
+        if expected == 403:
+            assert r.headers["content-type"] == "application/problem+json"
+    assert failures == []
+    denied = sum(1 for _, _, _, allowed, _ in ROUTES if role not in allowed)
+    async with container.engine.connect() as conn:
+        audited = (await conn.execute(select(t.audit_log.c.target_id).where(
+            t.audit_log.c.action == "permission.denied",
+            t.audit_log.c.actor_id == world.users[role].id))).scalars().all()
+    assert len(audited) == denied, "every permission failure is audited"
+
+
+async def test_deleting_a_department_is_admin_only(client: httpx.AsyncClient,
+                                                   world: World) -> None:
+    r = await client.post("/api/v1/departments", json={"name": "Temp"}, headers=world.auth("admin"))
+    path = f"/api/v1/departments/{r.json()['id']}"
+    for role in ROLES[1:]:
+        assert (await client.delete(path, headers=world.auth(role))).status_code == 403
+    assert (await client.delete(path, headers=world.auth("admin"))).status_code == 204
+    assert (await client.get(path, headers=world.auth("admin"))).status_code == 404
+    busy = f"/api/v1/departments/{world.departments['east'].id}"
+    assert (await client.delete(busy, headers=world.auth("admin"))).status_code == 409
+
+
+async def test_a_manager_sees_its_subtree_and_gets_404_outside(client: httpx.AsyncClient,
+                                                               world: World) -> None:
+    h = world.auth("manager")
+    inside = await client.get(f"/api/v1/users/{world.users['rep'].id}", headers=h)
+    assert inside.status_code == 200
+    outside = await client.get(f"/api/v1/users/{world.users['north_rep'].id}", headers=h)
+    assert outside.status_code == 404
+    missing = await client.get(f"/api/v1/users/{uuid.uuid4()}", headers=h)
+    assert missing.status_code == 404 and missing.json()["detail"].endswith("was not found")
+    listed = await client.get("/api/v1/users", headers=h)
+    assert {u["id"] for u in listed.json()["items"]} == {
+        str(world.users["manager"].id), str(world.users["rep"].id)}
+    filtered = await client.get("/api/v1/users", headers=h,
+                                params={"department_id": str(world.departments["north"].id)})
+    assert filtered.json()["items"] == []
+
+
+async def test_a_sales_rep_cannot_administer_users(client: httpx.AsyncClient,
+                                                   world: World) -> None:
+    h = world.auth("rep")
+    assert (await client.get("/api/v1/users", headers=h)).status_code == 403
+    r = await client.patch(f"/api/v1/users/{world.users['rep'].id}", json={"role": "admin"},
+                           headers=h)
+    assert r.status_code == 403, "no promoting yourself"
