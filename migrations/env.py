@@ -29,6 +29,8 @@ def _run(connection: Connection) -> None:
     context.configure(connection=connection, target_metadata=target_metadata,
                       compare_type=True, compare_server_default=False)
     with context.begin_transaction():
+        # Several API processes may start at once: one migrates, the others wait.
+        connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7744001)")
         context.run_migrations()
 
 
