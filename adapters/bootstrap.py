@@ -92,8 +92,11 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Container:
     def uow() -> SqlUnitOfWork:
         return SqlUnitOfWork(engine)
 
+    def reader() -> SqlUnitOfWork:
+        return SqlUnitOfWork(engine, read_only=True)
+
     identity = IdentityService(
-        uow=uow, hasher=Argon2PasswordHasher(),
+        uow=uow, reader=reader, hasher=Argon2PasswordHasher(),
         tokens=JoseTokenIssuer(settings.secret_key,
                                timedelta(minutes=settings.access_token_minutes)),
         clock=clock,

@@ -11,6 +11,7 @@ import signal
 import sys
 import uuid
 from pathlib import Path
+from typing import Any
 
 from adapters.settings import Settings, SettingsError
 
@@ -188,6 +189,17 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def _run(coro: Any) -> None:
+    """uvloop when it is installed (it is, with uvicorn[standard]), as uvicorn.run would."""
+    try:
+        import uvloop
+    except ImportError:
+        asyncio.run(coro)
+        return
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        runner.run(coro)
+
+
 def main(argv: list[str] | None = None) -> None:
     args = parser().parse_args(argv)
     if args.command == "openapi":
@@ -199,15 +211,15 @@ def main(argv: list[str] | None = None) -> None:
 
     try:
         if args.command == "serve":
-            asyncio.run(serve(settings, args.demo))
+            _run(serve(settings, args.demo))
         elif args.command == "worker":
-            asyncio.run(worker(settings))
+            _run(worker(settings))
         elif args.command == "db":
-            asyncio.run(db_command(settings, args))
+            _run(db_command(settings, args))
         elif args.command == "users":
-            asyncio.run(create_user(settings, args))
+            _run(create_user(settings, args))
         elif args.command == "demo":
-            asyncio.run(demo(settings))
+            _run(demo(settings))
     except DomainError as e:
         print(f"crm: {e.detail}", file=sys.stderr)
         raise SystemExit(1) from None

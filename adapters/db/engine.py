@@ -22,8 +22,10 @@ def libpq_url(url: str) -> str:
 
 def build_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEngine:
     return create_async_engine(
-        async_url(url), pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
-        echo=echo,
+        async_url(url), pool_size=pool_size, max_overflow=pool_size,
+        # No pre-ping (a round trip per checkout): a connection found dead raises a disconnect
+        # error, which invalidates the pool; recycling bounds how stale a connection gets.
+        pool_recycle=1800, echo=echo,
         # Statements are fixed by the code; asyncpg's prepared-statement cache pays off.
         connect_args={"server_settings": {"application_name": "crm", "timezone": "UTC"}},
     )

@@ -8,7 +8,7 @@ from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, delete, func, insert, literal, or_, select, update
+from sqlalchemy import Table, bindparam, delete, func, insert, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -63,9 +63,13 @@ def _user(row: Row) -> User:
     return _loaded(User(**m))
 
 
+_USER_BY_ID = select(t.users).where(t.users.c.id == bindparam("user_id"))
+
+
 class SqlUsers(_Repo):
     async def get(self, user_id: uuid.UUID) -> User | None:
-        row = (await self.conn.execute(select(t.users).where(t.users.c.id == user_id))).first()
+        # Built once: this runs on every authenticated request.
+        row = (await self.conn.execute(_USER_BY_ID, {"user_id": user_id})).first()
         return _user(row) if row else None
 
     async def get_by_email(self, email: str) -> User | None:

@@ -20,14 +20,20 @@ from adapters.db.repositories import (
 
 
 class SqlUnitOfWork:
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, *, read_only: bool = False) -> None:
         self._engine = engine
+        # Read-only units run each statement on its own (autocommit): no BEGIN/ROLLBACK round
+        # trips for the one-statement lookups on every request (who is calling?).
+        self._read_only = read_only
         self._conn: AsyncConnection | None = None
         self._seen: list[Any] = []
 
     async def __aenter__(self) -> Self:
         self._conn = await self._engine.connect()
-        await self._conn.begin()
+        if self._read_only:
+            await self._conn.execution_options(isolation_level="AUTOCOMMIT")
+        else:
+            await self._conn.begin()
         conn, seen = self._conn, self._seen
         self.users = SqlUsers(conn, seen)
         self.departments = SqlDepartments(conn, seen)
@@ -57,6 +63,8 @@ class SqlUnitOfWork:
         return self._conn
 
     async def commit(self) -> None:
+        if self._read_only:
+            raise RuntimeError("a read-only unit of work cannot commit")
         conn = self.connection
         for aggregate in self._seen:
             events = getattr(aggregate, "events", None) or []

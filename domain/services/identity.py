@@ -95,6 +95,8 @@ class IdentityService:
     tokens: TokenIssuer
     clock: Clock
     policy: IdentityPolicy = IdentityPolicy()
+    # For one-statement lookups on every request; defaults to the ordinary unit of work.
+    reader: UnitOfWorkFactory | None = None
 
     # ---- authentication -------------------------------------------------------------------
 
@@ -191,7 +193,7 @@ class IdentityService:
     async def user_for_access_token(self, token: str) -> User:
         """The user behind a bearer token: still active, and the token not invalidated since."""
         claims = self.tokens.decode_access(token)
-        async with self.uow() as uow:
+        async with (self.reader or self.uow)() as uow:
             user = await uow.users.get(claims.user_id)
         if user is None or not user.is_active or user.token_version != claims.token_version:
             raise AuthenticationFailed("The token is no longer valid")
@@ -201,7 +203,7 @@ class IdentityService:
         prefix = bearer.api_key_prefix(key)
         if prefix is None:
             raise AuthenticationFailed("Invalid API key")
-        async with self.uow() as uow:
+        async with (self.reader or self.uow)() as uow:
             stored = await uow.api_keys.get_by_prefix(prefix)
         if stored is None or stored.revoked_at is not None or not bearer.matches(
             key, stored.secret_hash
