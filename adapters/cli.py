@@ -69,6 +69,9 @@ async def serve(settings: Settings, demo: bool) -> None:
         print("Demo log-ins:\n" + "\n".join(demo_logins()) + "\n", flush=True)
     worker = (asyncio.create_task(run_worker(container, stop))
               if settings.embedded_worker else None)
+    # uvicorn re-raises the signal it caught once it has shut down; turn SIGTERM into a normal
+    # exit so the worker, the pools and the embedded servers are stopped on the way out.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
     try:
         await server.serve()
     finally:
@@ -76,6 +79,10 @@ async def serve(settings: Settings, demo: bool) -> None:
         if worker is not None:
             await worker
         await container.close()
+
+
+def _exit_on_signal(signum: int, frame: object) -> None:
+    raise SystemExit(0)
 
 
 async def worker(settings: Settings) -> None:

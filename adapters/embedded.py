@@ -10,6 +10,7 @@ import logging
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -69,7 +70,26 @@ class RedisProcess:
             return f"redis://127.0.0.1:{self.port}/0"
         return f"unix://{self.socket}"
 
+    @property
+    def pidfile(self) -> Path:
+        return self.directory / "redis.pid"
+
+    def _leftover_pid(self) -> int | None:
+        """A server of ours that outlived its parent (a crash, a kill -9)."""
+        try:
+            pid = int(self.pidfile.read_text().strip())
+        except (OSError, ValueError):
+            return None
+        return pid if pid_alive(pid) else None
+
     def start(self, timeout: float = 10.0) -> RedisProcess:
+        leftover = self._leftover_pid()
+        if leftover is not None:
+            # Never two servers on one data directory: stop the orphan, then start afresh.
+            os.kill(leftover, signal.SIGTERM)
+            deadline = time.monotonic() + timeout
+            while pid_alive(leftover) and time.monotonic() < deadline:
+                time.sleep(0.05)
         if self.socket.exists():
             self.socket.unlink()
         args = [
@@ -77,7 +97,7 @@ class RedisProcess:
             "--unixsocket", str(self.socket), "--unixsocketperm", "700",
             "--dir", str(self.directory), "--save", "",
             "--appendonly", "yes" if self.persist else "no",
-            "--logfile", str(self.directory / "redis.log"),
+            "--logfile", str(self.directory / "redis.log"), "--pidfile", str(self.pidfile),
         ]
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         atexit.register(self.stop)
@@ -127,4 +147,8 @@ def pid_alive(pid: int) -> bool:
         os.kill(pid, 0)
     except OSError:
         return False
-    return True
+    try:  # a zombie child is not alive
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return True
