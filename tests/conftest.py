@@ -13,6 +13,7 @@ from sqlalchemy import text
 from adapters.bootstrap import Container, build
 from adapters.db.migrate import upgrade
 from adapters.db.tables import metadata
+from adapters.jobs.worker import build_worker
 from adapters.settings import Settings
 from adapters.web import create_web_app
 from domain.identity.model import Department, Role, User
@@ -138,3 +139,14 @@ class World:
 @pytest.fixture
 async def world(container: Container) -> World:
     return await World(container).build()
+
+
+async def drain(c: Container) -> None:
+    """Relay everything and let one burst worker run the jobs."""
+    while await c.relay.relay_once():
+        pass
+    worker = build_worker(c, handle_signals=False, burst=True)
+    try:
+        await worker.async_run()
+    finally:
+        await worker.close()

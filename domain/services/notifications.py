@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from domain.audit import Actor
+from domain.audit import Actor, AuditEntry
 from domain.errors import NotFound, PermissionDenied
 from domain.notifications import Notification
 from domain.pagination import Page, PageRequest
@@ -37,4 +37,6 @@ class NotificationService:
             if not await uow.notifications.mark_read(_user_id(actor), notification_id,
                                                      self.clock.now()):
                 raise NotFound("notification", notification_id)
+            await uow.audit.record(AuditEntry.of(actor, "notification.read", "notification",
+                                                 notification_id))
             await uow.commit()

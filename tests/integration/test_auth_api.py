@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from adapters.bootstrap import Container
 from adapters.db import tables as t
-from tests.conftest import PASSWORD, World
+from tests.conftest import PASSWORD, World, drain
 
 
 async def login(client: httpx.AsyncClient, email: str, password: str = PASSWORD) -> httpx.Response:
@@ -142,3 +142,19 @@ async def test_only_admins_create_api_keys(client: httpx.AsyncClient, world: Wor
     r = await client.post("/api/v1/api-keys", headers=world.auth("manager"),
                           json={"name": "mine", "scopes": ["customers:read"]})
     assert r.status_code == 403
+
+
+async def test_the_inbox_marks_read_and_counts(client: httpx.AsyncClient, world: World,
+                                               container: Container) -> None:
+    await drain(container)  # the welcome notifications of the world's users
+    h = world.auth("rep")
+    assert (await client.get("/api/v1/notifications/unread-count", headers=h)).json() == {
+        "unread": 1}
+    (note,) = (await client.get("/api/v1/notifications", headers=h)).json()["items"]
+    other = await client.post(f"/api/v1/notifications/{note['id']}/read",
+                              headers=world.auth("manager"))
+    assert other.status_code == 404, "someone else's notification is out of sight"
+    assert (await client.post(f"/api/v1/notifications/{note['id']}/read",
+                              headers=h)).status_code == 204
+    assert (await client.get("/api/v1/notifications/unread-count", headers=h)).json() == {
+        "unread": 0}

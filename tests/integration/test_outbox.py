@@ -22,12 +22,11 @@ from sqlalchemy import func, select
 from adapters.bootstrap import Container, build
 from adapters.db import tables as t
 from adapters.embedded import RedisProcess
-from adapters.jobs.worker import build_worker
 from adapters.settings import Settings
 from domain.identity.model import Role
 from domain.ports import QueueUnavailable
 from domain.services.identity import system_actor
-from tests.conftest import PASSWORD, CachingHasher
+from tests.conftest import PASSWORD, CachingHasher, drain
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -42,17 +41,6 @@ async def welcome_count(c: Container, user_id: uuid.UUID) -> int:
     async with c.engine.connect() as conn:
         return int(await conn.scalar(select(func.count()).select_from(t.notifications).where(
             t.notifications.c.user_id == user_id, t.notifications.c.kind == "welcome")) or 0)
-
-
-async def drain(c: Container) -> None:
-    """Relay everything and let one burst worker run the jobs."""
-    while await c.relay.relay_once():
-        pass
-    worker = build_worker(c, handle_signals=False, burst=True)
-    try:
-        await worker.async_run()
-    finally:
-        await worker.close()
 
 
 async def wait_for(predicate, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]

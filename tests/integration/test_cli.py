@@ -1,4 +1,4 @@
-"""`crm db backup` and `crm db restore`: a restored backup holds the data."""
+"""The `crm` command line: backup/restore round trip, creating users."""
 
 from __future__ import annotations
 
@@ -47,3 +47,20 @@ async def test_a_restored_backup_has_the_users(container: Container, world: Worl
         assert emails == {u.email for u in world.users.values()}
     finally:
         await drop_database(admin_url, target)
+
+
+async def test_users_create_from_the_command_line(container: Container, world: World) -> None:
+    settings = container.settings
+    assert settings.database_url and settings.redis_url
+    done = crm("users", "create", "--email", "Ops@Example.com", "--name", "Ops", "--role",
+               "manager", "--department", "North sales", "--password", "long-enough-pass",
+               database_url=settings.database_url, redis_url=settings.redis_url)
+    assert done.returncode == 0, done.stderr
+    async with container.uow() as uow:
+        user = await uow.users.get_by_email("ops@example.com")
+    assert user is not None and user.role.value == "manager"
+    assert user.department_id == world.departments["north"].id
+    again = crm("users", "create", "--email", "ops@example.com", "--name", "Ops", "--role",
+                "manager", "--password", "long-enough-pass",
+                database_url=settings.database_url, redis_url=settings.redis_url)
+    assert again.returncode == 1 and "already exists" in again.stderr
