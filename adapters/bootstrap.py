@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from adapters.auth.passwords import Argon2PasswordHasher
 from adapters.auth.tokens import JoseTokenIssuer
 from adapters.clock import SystemClock
+from adapters.crypto.fields import AesGcmFieldCipher
 from adapters.db.engine import build_engine
 from adapters.db.idempotency import SqlIdempotencyStore
 from adapters.db.unit_of_work import SqlUnitOfWork
@@ -23,8 +24,10 @@ from adapters.jobs.outbox import OutboxRelay
 from adapters.jobs.queue import ArqQueue, redis_settings
 from adapters.settings import Settings
 from api.deps import ApiContext
+from domain.customers.model import TierPolicy
 from domain.ports import Clock
 from domain.services.consumers import HANDLERS, EventDispatcher
+from domain.services.customers import CustomerService
 from domain.services.identity import IdentityPolicy, IdentityService
 from domain.services.notifications import NotificationService
 
@@ -51,7 +54,9 @@ class Container:
     queue: ArqQueue
     redis_settings: RedisSettings
     clock: Clock
+    cipher: AesGcmFieldCipher
     identity: IdentityService
+    customers: CustomerService
     notifications: NotificationService
     dispatcher: EventDispatcher
     relay: OutboxRelay
@@ -59,7 +64,7 @@ class Container:
     extras: dict[str, Any] = field(default_factory=dict)
 
     def uow(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.engine)
+        return SqlUnitOfWork(self.engine, self.cipher)
 
     async def health(self) -> dict[str, bool]:
         db = True
@@ -72,7 +77,8 @@ class Container:
 
     def api_context(self) -> ApiContext:
         return ApiContext(
-            identity=self.identity, notifications=self.notifications,
+            identity=self.identity, customers=self.customers,
+            notifications=self.notifications,
             idempotency=self.idempotency, health=self.health,
             max_body_bytes=self.settings.max_body_bytes, web_dist=self.settings.web_dist,
         )
@@ -88,12 +94,13 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Container:
     engine = build_engine(settings.database_url)
     clock = clock or SystemClock()
     queue = ArqQueue(settings.redis_url, settings.queue_name)
+    cipher = AesGcmFieldCipher(settings.field_key, settings.blind_index_key)
 
     def uow() -> SqlUnitOfWork:
-        return SqlUnitOfWork(engine)
+        return SqlUnitOfWork(engine, cipher)
 
     def reader() -> SqlUnitOfWork:
-        return SqlUnitOfWork(engine, read_only=True)
+        return SqlUnitOfWork(engine, cipher, read_only=True)
 
     identity = IdentityService(
         uow=uow, reader=reader, hasher=Argon2PasswordHasher(),
@@ -108,7 +115,10 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Container:
     )
     return Container(
         settings=settings, engine=engine, queue=queue,
-        redis_settings=redis_settings(settings.redis_url), clock=clock, identity=identity,
+        redis_settings=redis_settings(settings.redis_url), clock=clock, cipher=cipher,
+        identity=identity,
+        customers=CustomerService(uow, clock, TierPolicy(settings.tier_strategic_from,
+                                                         settings.tier_key_from)),
         notifications=NotificationService(uow, clock),
         dispatcher=EventDispatcher(uow, HANDLERS), relay=OutboxRelay(engine, queue),
         idempotency=SqlIdempotencyStore(engine),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
@@ -9,8 +10,9 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET_KEY = "dev-secret-key-change-me-0123456789abcdef"
-# 32 bytes, base64: a development-only field-encryption key.
+# 32 bytes, base64: development-only keys for personal-data encryption and the blind index.
 DEV_FIELD_KEY = "ZGV2LWZpZWxkLWtleS1jaGFuZ2UtbWUtMDEyMzQ1Njc="
+DEV_BLIND_INDEX_KEY = "ZGV2LWJsaW5kLWluZGV4LWtleS1jaGFuZ2UtbWUtMDE="
 
 
 class SettingsError(RuntimeError):
@@ -29,6 +31,10 @@ class Settings(BaseSettings):
 
     secret_key: str = DEV_SECRET_KEY
     field_key: str = DEV_FIELD_KEY
+    blind_index_key: str = DEV_BLIND_INDEX_KEY
+    # Value tiers by annual purchase (DESIGN §6).
+    tier_strategic_from: Decimal = Decimal("1000000")
+    tier_key_from: Decimal = Decimal("100000")
     access_token_minutes: int = Field(15, ge=1, le=24 * 60)
     refresh_token_days: int = Field(30, ge=1, le=365)
     login_max_failures: int = Field(5, ge=1)
@@ -49,8 +55,10 @@ class Settings(BaseSettings):
         problems = []
         if not self.secret_key or self.secret_key == DEV_SECRET_KEY or len(self.secret_key) < 32:
             problems.append("CRM_SECRET_KEY must be set to a secret of at least 32 characters")
-        if not self.field_key or self.field_key == DEV_FIELD_KEY:
+        if not self.field_key or DEV_FIELD_KEY in self.field_key:
             problems.append("CRM_FIELD_KEY must be set to your own base64 32-byte key")
+        if not self.blind_index_key or self.blind_index_key == DEV_BLIND_INDEX_KEY:
+            problems.append("CRM_BLIND_INDEX_KEY must be set to your own base64 32-byte key")
         if not self.database_url:
             problems.append("CRM_DATABASE_URL must point at your PostgreSQL")
         if not self.redis_url:

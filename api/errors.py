@@ -17,6 +17,7 @@ from domain.errors import (
     AuthenticationFailed,
     Conflict,
     DomainError,
+    HiddenRecord,
     InvalidTransition,
     NotFound,
     PermissionDenied,
@@ -117,6 +118,9 @@ def install_error_handlers(app: FastAPI) -> None:
         if isinstance(exc, ValidationFailed):
             return problem(request, 422, exc.detail, errors=[
                 {"field": p.field, "message": p.message} for p in exc.problems])
+        if isinstance(exc, HiddenRecord):
+            await _audit_denial(request, exc)
+            return problem(request, 404, exc.detail)
         if isinstance(exc, NotFound):
             return problem(request, 404, exc.detail)
         if isinstance(exc, PermissionDenied):
@@ -142,7 +146,7 @@ def install_error_handlers(app: FastAPI) -> None:
         return problem(request, 500, "Something went wrong on our side; it has been logged")
 
 
-async def _audit_denial(request: Request, exc: PermissionDenied) -> None:
+async def _audit_denial(request: Request, exc: DomainError) -> None:
     ctx = getattr(request.app.state, "ctx", None)
     if ctx is None:
         return

@@ -14,7 +14,18 @@ from api.middleware import (
     RequestContextMiddleware,
     caller_from_credentials,
 )
-from api.v1 import api_keys, audit, auth, departments, me, notifications, users
+from api.v1 import (
+    api_keys,
+    audit,
+    auth,
+    customers,
+    departments,
+    followups,
+    me,
+    notifications,
+    tasks,
+    users,
+)
 
 API_PREFIX = "/api/v1"
 
@@ -37,8 +48,10 @@ def create_app(ctx: ApiContext) -> FastAPI:
     install_error_handlers(app)
 
     v1 = APIRouter(prefix=API_PREFIX)
-    for module in (auth, me, users, departments, api_keys, audit, notifications):
+    for module in (auth, me, users, departments, api_keys, audit, notifications, customers,
+                   followups, tasks):
         v1.include_router(module.router)
+    v1.include_router(customers.picklists)
     app.include_router(v1)
     app.include_router(health_router(ctx))
 

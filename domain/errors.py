@@ -39,6 +39,11 @@ class NotFound(DomainError):
         self.kind = kind
 
 
+class HiddenRecord(NotFound):
+    """The record exists but the caller may not see it: answered exactly like NotFound, and
+    audited as a permission failure."""
+
+
 class PermissionDenied(DomainError):
     def __init__(
         self, detail: str = "You do not have permission to do this", *, scope: str = ""

@@ -11,6 +11,9 @@ from types import TracebackType
 from typing import Any, Protocol, Self
 
 from domain.audit import AuditEntry
+from domain.customers.activity import ActivityEntry, FollowUp, Task
+from domain.customers.model import Customer
+from domain.customers.queries import CustomerFilter, Visibility
 from domain.events import DomainEvent
 from domain.identity.model import ApiKey, Department, RefreshToken, Role, User
 from domain.notifications import Notification
@@ -143,6 +146,61 @@ class ProcessedEvents(Protocol):
         ...
 
 
+class CustomerRepository(Protocol):
+    async def get(self, customer_id: uuid.UUID, visibility: Visibility,
+                  include_deleted: bool = False, lock: bool = False) -> Customer | None: ...
+    async def exists(self, customer_id: uuid.UUID) -> bool: ...
+    async def add(self, customer: Customer) -> None: ...
+    async def save(self, customer: Customer) -> None: ...
+    async def list(self, flt: CustomerFilter, visibility: Visibility,
+                   page: PageRequest) -> Page[Customer]: ...
+    async def next_sequence(self) -> int: ...
+
+
+class FollowUpRepository(Protocol):
+    async def get(self, followup_id: uuid.UUID, visibility: Visibility) -> FollowUp | None: ...
+    async def add(self, followup: FollowUp) -> None: ...
+    async def save(self, followup: FollowUp) -> None: ...
+    async def list(self, flt: FollowUpFilter, visibility: Visibility,
+                   page: PageRequest) -> Page[FollowUp]: ...
+
+
+class TaskRepository(Protocol):
+    async def get(self, task_id: uuid.UUID) -> Task | None: ...
+    async def add(self, task: Task) -> None: ...
+    async def save(self, task: Task) -> None: ...
+    async def list(self, flt: TaskFilter, page: PageRequest) -> Page[Task]: ...
+
+
+class ActivityLog(Protocol):
+    async def add(self, entry: ActivityEntry) -> None: ...
+    async def list(self, customer_id: uuid.UUID, page: PageRequest) -> Page[ActivityEntry]: ...
+
+
+class Picklists(Protocol):
+    async def values(self, name: str) -> set[str]: ...
+    async def add(self, name: str, value: str, label: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class FollowUpFilter:
+    customer_id: uuid.UUID | None = None
+    owner_id: uuid.UUID | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class TaskFilter:
+    """None = no restriction; assignees and assignee_departments narrow the list."""
+
+    assignees: Sequence[uuid.UUID] | None = None
+    assignee_departments: Sequence[uuid.UUID] | None = None
+    status: str | None = None
+    due_before: datetime | None = None
+    related_id: uuid.UUID | None = None
+
+
 class UnitOfWork(Protocol):
     """One transaction. Events of the aggregates it saw go to the outbox on commit."""
 
@@ -162,6 +220,16 @@ class UnitOfWork(Protocol):
     def outbox(self) -> Outbox: ...
     @property
     def processed(self) -> ProcessedEvents: ...
+    @property
+    def customers(self) -> CustomerRepository: ...
+    @property
+    def followups(self) -> FollowUpRepository: ...
+    @property
+    def tasks(self) -> TaskRepository: ...
+    @property
+    def activity(self) -> ActivityLog: ...
+    @property
+    def picklists(self) -> Picklists: ...
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(
@@ -193,6 +261,14 @@ class IdempotencyOutcome:
     status: int = 0
     headers: list[tuple[str, str]] | None = None
     body: bytes = b""
+
+
+class FieldCipher(Protocol):
+    """Encryption at rest for personal data, and the keyed blind index for exact lookups."""
+
+    def encrypt(self, plaintext: str) -> str: ...
+    def decrypt(self, token: str) -> str: ...
+    def blind_index(self, kind: str, normalised: str) -> str: ...
 
 
 class HealthCheck(Protocol):

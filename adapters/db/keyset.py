@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import BigInteger, Column, DateTime, Integer, Select, tuple_
+from sqlalchemy import BigInteger, ColumnElement, DateTime, Integer, Select, tuple_
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -18,7 +18,7 @@ from domain.pagination import Page, PageRequest, encode_cursor
 T = TypeVar("T")
 
 
-def _coerce(col: Column, value: Any) -> Any:
+def _coerce(col: ColumnElement[Any], value: Any) -> Any:
     try:
         if isinstance(col.type, DateTime):
             return datetime.fromisoformat(value)
@@ -40,7 +40,7 @@ def _plain(value: Any) -> Any:
 
 
 async def fetch_page(
-    conn: AsyncConnection, stmt: Select, keys: Sequence[Column], page: PageRequest,
+    conn: AsyncConnection, stmt: Select, keys: Sequence[ColumnElement[Any]], page: PageRequest,
     to_item: Callable[[Row], T], *, descending: bool = False,
 ) -> Page[T]:
     """Every key sorts the same way; the last key must be unique (usually the id)."""

@@ -7,6 +7,13 @@ from typing import Any, Self
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from adapters.db.customers import (
+    SqlActivity,
+    SqlCustomers,
+    SqlFollowUps,
+    SqlPicklists,
+    SqlTasks,
+)
 from adapters.db.repositories import (
     SqlApiKeys,
     SqlAuditLog,
@@ -17,11 +24,14 @@ from adapters.db.repositories import (
     SqlRefreshTokens,
     SqlUsers,
 )
+from domain.ports import FieldCipher
 
 
 class SqlUnitOfWork:
-    def __init__(self, engine: AsyncEngine, *, read_only: bool = False) -> None:
+    def __init__(self, engine: AsyncEngine, cipher: FieldCipher, *,
+                 read_only: bool = False) -> None:
         self._engine = engine
+        self._cipher = cipher
         # Read-only units run each statement on its own (autocommit): no BEGIN/ROLLBACK round
         # trips for the one-statement lookups on every request (who is calling?).
         self._read_only = read_only
@@ -43,6 +53,11 @@ class SqlUnitOfWork:
         self.notifications = SqlNotifications(conn, seen)
         self.outbox = SqlOutbox(conn, seen)
         self.processed = SqlProcessedEvents(conn, seen)
+        self.customers = SqlCustomers(conn, seen, self._cipher)
+        self.followups = SqlFollowUps(conn, seen)
+        self.tasks = SqlTasks(conn, seen)
+        self.activity = SqlActivity(conn, seen)
+        self.picklists = SqlPicklists(conn, seen)
         return self
 
     async def __aexit__(

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from domain.customers.model import EventType as CustomerEvent
 from domain.events import DomainEvent, EventType
 from domain.notifications import Notification
 from domain.ports import UnitOfWork, UnitOfWorkFactory
@@ -22,8 +23,17 @@ async def welcome_new_user(uow: UnitOfWork, event: DomainEvent) -> None:
     ))
 
 
+async def tell_new_owner(uow: UnitOfWork, event: DomainEvent) -> None:
+    p = event.payload
+    await uow.notifications.add(Notification.for_event(
+        uuid.UUID(p["to_owner_id"]), "customer_assigned", "A customer was assigned to you",
+        f"{p['name']} ({p['number']}) is now yours.", event.id,
+    ))
+
+
 HANDLERS: dict[str, list[tuple[str, Handler]]] = {
     EventType.USER_CREATED: [("notify.welcome", welcome_new_user)],
+    CustomerEvent.REASSIGNED: [("notify.customer_assigned", tell_new_owner)],
 }
 
 

@@ -66,8 +66,10 @@ def test_production_refuses_default_or_missing_secrets() -> None:
     with pytest.raises(SettingsError) as e:
         Settings(env="production", database_url="postgresql://x/y", redis_url="redis://x")
     assert "CRM_SECRET_KEY" in str(e.value) and "CRM_FIELD_KEY" in str(e.value)
+    assert "CRM_BLIND_INDEX_KEY" in str(e.value)
     ok = Settings(env="production", database_url="postgresql://x/y", redis_url="redis://x",
-                  secret_key="s" * 40, field_key="QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVoxMjM0NTY=")
+                  secret_key="s" * 40, field_key="QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVoxMjM0NTY=",
+                  blind_index_key="WllYV1ZVVFNSUVBPTk1MS0pJSEdGRURDQkE2NTQzMjE=")
     assert ok.env == "production"
 
 

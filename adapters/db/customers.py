@@ -1,0 +1,408 @@
+"""Customers, contacts, follow-ups, tasks and the timeline on PostgreSQL.
+
+Personal data is encrypted here, on the way in, and decrypted on the way out: the rows hold
+ciphertext with a key id and a keyed blind index, never the cleartext.
+"""
+
+from __future__ import annotations
+
+import builtins
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    delete,
+    false,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    true,
+    update,
+)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.engine import Row
+
+from adapters.db import tables as t
+from adapters.db.keyset import fetch_page
+from adapters.db.repositories import _Repo, columns_of
+from domain.customers.activity import (
+    ActivityEntry,
+    FollowUp,
+    FollowUpMethod,
+    FollowUpStatus,
+    GeoCheckIn,
+    Task,
+    TaskOrigin,
+    TaskStatus,
+)
+from domain.customers.model import (
+    Contact,
+    Customer,
+    CustomerKind,
+    Grade,
+    Size,
+    Source,
+    Tier,
+    normalised_name,
+)
+from domain.customers.queries import CustomerFilter, Visibility
+from domain.errors import StaleVersion
+from domain.pagination import Page, PageRequest
+from domain.ports import FieldCipher, FollowUpFilter, TaskFilter
+
+C = t.customers
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def visible(vis: Visibility, owner_col: Any = C.c.owner_id,
+            dept_col: Any = C.c.owner_department_id) -> ColumnElement[bool]:
+    """The one query helper for record visibility."""
+    if vis.everything:
+        return true()
+    clauses = []
+    if vis.owner_id is not None:
+        clauses.append(owner_col == vis.owner_id)
+    if vis.department_ids:
+        clauses.append(dept_col.in_(list(vis.department_ids)))
+    return or_(*clauses) if clauses else false()
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_")
+
+
+class SqlCustomers(_Repo):
+    def __init__(self, conn: Any, seen: list[Any], cipher: FieldCipher) -> None:
+        super().__init__(conn, seen)
+        self.cipher = cipher
+
+    # ---- mapping ------------------------------------------------------------------------
+
+    def _row(self, c: Customer) -> dict[str, Any]:
+        values = columns_of(c, C)
+        for drop in ("created_at", "updated_at"):
+            values.pop(drop, None)
+        values.update(
+            kind=c.kind.value, grade=c.grade.value, tier=c.tier.value,
+            size=c.size.value if c.size else None, source=c.source.value if c.source else None,
+            name_normalised=normalised_name(c.name),
+            id_card_enc=self.cipher.encrypt(c.id_card_number) if c.id_card_number else None,
+            id_card_bidx=(self.cipher.blind_index("id_card", c.id_card_number)
+                          if c.id_card_number else None),
+            search_text=" ".join([c.name, c.number, *(x.name for x in c.contacts)]).lower(),
+        )
+        return values
+
+    def _contact_rows(self, c: Customer) -> list[dict[str, Any]]:
+        rows = []
+        for position, x in enumerate(c.contacts):
+            row: dict[str, Any] = {"id": x.id, "customer_id": c.id, "position": position,
+                                   "name": x.name, "title": x.title, "is_primary": x.is_primary}
+            for kind, value in (("mobile", x.mobile), ("landline", x.landline),
+                                ("email", x.email)):
+                row[f"{kind}_enc"] = self.cipher.encrypt(value) if value else None
+                row[f"{kind}_bidx"] = (self.cipher.blind_index(
+                    "email" if kind == "email" else "phone", value) if value else None)
+            rows.append(row)
+        return rows
+
+    def _customer(self, row: Row, contacts: list[Contact]) -> Customer:
+        m = row._mapping
+        c = Customer(
+            id=m["id"], number=m["number"], name=m["name"], kind=CustomerKind(m["kind"]),
+            owner_id=m["owner_id"], owner_department_id=m["owner_department_id"],
+            grade=Grade(m["grade"]), tier=Tier(m["tier"]), industry=m["industry"],
+            region=m["region"], size=Size(m["size"]) if m["size"] else None,
+            source=Source(m["source"]) if m["source"] else None,
+            annual_purchase=m["annual_purchase"], currency=m["currency"],
+            first_contact_date=m["first_contact_date"], last_followup_at=m["last_followup_at"],
+            next_followup_at=m["next_followup_at"], next_followup_plan=m["next_followup_plan"],
+            key_needs=m["key_needs"], tags=list(m["tags"]), custom=dict(m["custom"]),
+            id_card_number=self.cipher.decrypt(m["id_card_enc"]) if m["id_card_enc"] else None,
+            contacts=contacts, created_by=m["created_by"], version=m["version"],
+            created_at=m["created_at"], updated_at=m["updated_at"], deleted_at=m["deleted_at"],
+        )
+        c.version_loaded = c.version  # type: ignore[attr-defined]
+        return c
+
+    def _contact(self, m: Any) -> Contact:
+        def clear(kind: str) -> str | None:
+            token = m[f"{kind}_enc"]
+            return self.cipher.decrypt(token) if token else None
+
+        return Contact(id=m["id"], name=m["name"], title=m["title"], mobile=clear("mobile"),
+                       landline=clear("landline"), email=clear("email"),
+                       is_primary=m["is_primary"])
+
+    async def _contacts_of(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[Contact]]:
+        out: dict[uuid.UUID, list[Contact]] = {i: [] for i in ids}
+        if not ids:
+            return out
+        rows = await self.conn.execute(
+            select(t.contacts).where(t.contacts.c.customer_id.in_(list(ids)))
+            .order_by(t.contacts.c.customer_id, t.contacts.c.position))
+        for r in rows:
+            out[r.customer_id].append(self._contact(r._mapping))
+        return out
+
+    # ---- the port ---------------------------------------------------------------------------
+
+    async def get(self, customer_id: uuid.UUID, visibility: Visibility,
+                  include_deleted: bool = False, lock: bool = False) -> Customer | None:
+        stmt = select(C).where(C.c.id == customer_id, visible(visibility))
+        if not include_deleted:
+            stmt = stmt.where(C.c.deleted_at.is_(None))
+        if lock:  # writers of one customer queue up instead of failing on the version check
+            stmt = stmt.with_for_update()
+        row = (await self.conn.execute(stmt)).first()
+        if row is None:
+            return None
+        return self._customer(row, (await self._contacts_of([row.id]))[row.id])
+
+    async def exists(self, customer_id: uuid.UUID) -> bool:
+        return bool(await self.conn.scalar(select(literal(True)).where(
+            C.c.id == customer_id, C.c.deleted_at.is_(None))))
+
+    async def next_sequence(self) -> int:
+        return int(await self.conn.scalar(t.customer_number_seq.next_value()) or 0)
+
+    async def add(self, customer: Customer) -> None:
+        await self.conn.execute(insert(C).values(**self._row(customer)))
+        await self._write_contacts(customer)
+        customer.version_loaded = customer.version  # type: ignore[attr-defined]
+        self.seen.append(customer)
+
+    async def save(self, customer: Customer) -> None:
+        loaded = customer.version_loaded  # type: ignore[attr-defined]
+        values = self._row(customer)
+        values["updated_at"] = func.now()
+        result = await self.conn.execute(
+            update(C).where(C.c.id == customer.id, C.c.version == loaded).values(**values))
+        if result.rowcount != 1:
+            current = await self.conn.scalar(select(C.c.version).where(C.c.id == customer.id))
+            raise StaleVersion("customer", loaded, current or 0)
+        await self.conn.execute(delete(t.contacts).where(t.contacts.c.customer_id == customer.id))
+        await self._write_contacts(customer)
+        customer.version_loaded = customer.version  # type: ignore[attr-defined]
+        self.seen.append(customer)
+
+    async def _write_contacts(self, customer: Customer) -> None:
+        rows = self._contact_rows(customer)
+        if rows:
+            await self.conn.execute(insert(t.contacts), rows)
+
+    async def list(self, flt: CustomerFilter, visibility: Visibility,
+                   page: PageRequest) -> Page[Customer]:
+        conds: builtins.list[ColumnElement[bool]] = [visible(visibility)]
+        if flt.updated_since is not None:
+            conds.append(C.c.updated_at > flt.updated_since)  # tombstones included
+        elif flt.deleted:
+            conds.append(C.c.deleted_at.is_not(None))
+        else:
+            conds.append(C.c.deleted_at.is_(None))
+        conds += self._filters(flt)
+        if flt.updated_since is not None:
+            keys: list[Any] = [C.c.updated_at, C.c.id]
+            descending = False
+        else:
+            col: Any = C.c[flt.sort.field]
+            if flt.sort.field == "last_followup_at":
+                col = func.coalesce(C.c.last_followup_at, EPOCH).label("sort_key")
+            keys, descending = [col, C.c.id], flt.sort.descending
+        extra = [k for k in keys if k.name not in C.c]
+        stmt = select(C, *extra).where(and_(*conds))
+        rows_page = await fetch_page(self.conn, stmt, keys, page, lambda r: r,
+                                     descending=descending)
+        contacts = await self._contacts_of([r.id for r in rows_page.items])
+        return Page([self._customer(r, contacts[r.id]) for r in rows_page.items],
+                    rows_page.next_cursor)
+
+    def _filters(self, f: CustomerFilter) -> builtins.list[ColumnElement[bool]]:
+        conds: builtins.list[ColumnElement[bool]] = []
+        for name in ("industry", "region", "kind"):
+            value = getattr(f, name)
+            if value is not None:
+                conds.append(C.c[name] == value)
+        if f.grade is not None:
+            conds.append(C.c.grade == f.grade.value)
+        if f.tier is not None:
+            conds.append(C.c.tier == f.tier.value)
+        if f.owner_id is not None:
+            conds.append(C.c.owner_id == f.owner_id)
+        if f.department_id is not None:
+            conds.append(C.c.owner_department_id == f.department_id)
+        if f.tags_all:
+            conds.append(C.c.tags.contains(list(f.tags_all)))
+        if f.tags_any:
+            conds.append(C.c.tags.overlap(list(f.tags_any)))
+        if f.last_followup_before is not None:
+            conds.append(or_(C.c.last_followup_at < f.last_followup_before,
+                             C.c.last_followup_at.is_(None)))
+        if f.last_followup_after is not None:
+            conds.append(C.c.last_followup_at >= f.last_followup_after)
+        if f.created_from is not None:
+            conds.append(C.c.created_at >= f.created_from)
+        if f.created_to is not None:
+            conds.append(C.c.created_at < f.created_to)
+        for key, candidates in f.custom.items():
+            conds.append(or_(*[C.c.custom.contains({key: v}) for v in candidates]))
+        if f.q:
+            conds.append(C.c.search_text.ilike(f"%{_escape_like(f.q.lower())}%"))
+        if f.phone:
+            bidx = self.cipher.blind_index("phone", f.phone)
+            k = t.contacts
+            conds.append(C.c.id.in_(select(k.c.customer_id).where(
+                or_(k.c.mobile_bidx == bidx, k.c.landline_bidx == bidx))))
+        if f.email:
+            bidx = self.cipher.blind_index("email", f.email)
+            conds.append(C.c.id.in_(select(t.contacts.c.customer_id).where(
+                t.contacts.c.email_bidx == bidx)))
+        return conds
+
+
+# ---- follow-ups -------------------------------------------------------------------------------
+
+F = t.followups
+
+
+def _followup(row: Row) -> FollowUp:
+    m = row._mapping
+    check_in = (GeoCheckIn(m["latitude"], m["longitude"], m["accuracy_m"])
+                if m["latitude"] is not None else None)
+    f = FollowUp(id=m["id"], customer_id=m["customer_id"], owner_id=m["owner_id"],
+                 method=FollowUpMethod(m["method"]), occurred_at=m["occurred_at"],
+                 summary=m["summary"], feedback=m["feedback"], next_action=m["next_action"],
+                 next_followup_at=m["next_followup_at"], status=FollowUpStatus(m["status"]),
+                 check_in=check_in, version=m["version"], created_at=m["created_at"],
+                 updated_at=m["updated_at"])
+    f.version_loaded = f.version  # type: ignore[attr-defined]
+    return f
+
+
+def _followup_row(f: FollowUp) -> dict[str, Any]:
+    values = columns_of(f, F)
+    values.pop("created_at", None), values.pop("updated_at", None)
+    values.update(method=f.method.value, status=f.status.value,
+                  latitude=f.check_in.latitude if f.check_in else None,
+                  longitude=f.check_in.longitude if f.check_in else None,
+                  accuracy_m=f.check_in.accuracy_m if f.check_in else None)
+    values.pop("check_in", None)
+    return values
+
+
+class SqlFollowUps(_Repo):
+    def _visible_join(self, vis: Visibility) -> Any:
+        return select(F).join(C, C.c.id == F.c.customer_id).where(
+            visible(vis), C.c.deleted_at.is_(None))
+
+    async def get(self, followup_id: uuid.UUID, visibility: Visibility) -> FollowUp | None:
+        row = (await self.conn.execute(
+            self._visible_join(visibility).where(F.c.id == followup_id))).first()
+        return _followup(row) if row else None
+
+    async def add(self, followup: FollowUp) -> None:
+        await self.conn.execute(insert(F).values(**_followup_row(followup)))
+        followup.version_loaded = followup.version  # type: ignore[attr-defined]
+        self.seen.append(followup)
+
+    async def save(self, followup: FollowUp) -> None:
+        await self._save_versioned(F, followup, "follow-up")
+
+    async def list(self, flt: FollowUpFilter, visibility: Visibility,
+                   page: PageRequest) -> Page[FollowUp]:
+        stmt = self._visible_join(visibility)
+        if flt.customer_id is not None:
+            stmt = stmt.where(F.c.customer_id == flt.customer_id)
+        if flt.owner_id is not None:
+            stmt = stmt.where(F.c.owner_id == flt.owner_id)
+        if flt.since is not None:
+            stmt = stmt.where(F.c.occurred_at >= flt.since)
+        if flt.until is not None:
+            stmt = stmt.where(F.c.occurred_at < flt.until)
+        return await fetch_page(self.conn, stmt, [F.c.occurred_at, F.c.id], page, _followup,
+                                descending=True)
+
+
+# ---- tasks ------------------------------------------------------------------------------------
+
+T = t.tasks
+
+
+def _task(row: Row) -> Task:
+    m = {k: v for k, v in row._mapping.items() if k in T.c}
+    m["status"], m["origin"] = TaskStatus(m["status"]), TaskOrigin(m["origin"])
+    task = Task(**m)
+    task.version_loaded = task.version  # type: ignore[attr-defined]
+    return task
+
+
+def _task_row(task: Task) -> dict[str, Any]:
+    values = columns_of(task, T)
+    values.pop("created_at", None), values.pop("updated_at", None)
+    values.update(status=task.status.value, origin=task.origin.value)
+    return values
+
+
+class SqlTasks(_Repo):
+    async def get(self, task_id: uuid.UUID) -> Task | None:
+        row = (await self.conn.execute(select(T).where(T.c.id == task_id))).first()
+        return _task(row) if row else None
+
+    async def add(self, task: Task) -> None:
+        await self.conn.execute(insert(T).values(**_task_row(task)))
+        task.version_loaded = task.version  # type: ignore[attr-defined]
+        self.seen.append(task)
+
+    async def save(self, task: Task) -> None:
+        await self._save_versioned(T, task, "task")
+
+    async def list(self, flt: TaskFilter, page: PageRequest) -> Page[Task]:
+        stmt = select(T)
+        if flt.assignees is not None:
+            stmt = stmt.where(T.c.assignee_id.in_(list(flt.assignees)))
+        if flt.assignee_departments is not None:
+            stmt = stmt.where(T.c.assignee_id.in_(select(t.users.c.id).where(
+                t.users.c.department_id.in_(list(flt.assignee_departments)))))
+        if flt.status is not None:
+            stmt = stmt.where(T.c.status == flt.status)
+        if flt.due_before is not None:
+            stmt = stmt.where(T.c.due_at < flt.due_before)
+        if flt.related_id is not None:
+            stmt = stmt.where(T.c.related_id == flt.related_id)
+        due = func.coalesce(T.c.due_at, datetime(9999, 1, 1, tzinfo=UTC)).label("due_key")
+        return await fetch_page(self.conn, stmt.add_columns(due), [due, T.c.id], page, _task)
+
+
+# ---- timeline and picklists -------------------------------------------------------------------
+
+A = t.customer_activity
+
+
+class SqlActivity(_Repo):
+    async def add(self, entry: ActivityEntry) -> None:
+        values = columns_of(entry, A)
+        values.pop("id", None), values.pop("at", None)
+        await self.conn.execute(insert(A).values(**values))
+
+    async def list(self, customer_id: uuid.UUID, page: PageRequest) -> Page[ActivityEntry]:
+        return await fetch_page(
+            self.conn, select(A).where(A.c.customer_id == customer_id), [A.c.id], page,
+            lambda r: ActivityEntry(**dict(r._mapping)), descending=True)
+
+
+class SqlPicklists(_Repo):
+    async def values(self, name: str) -> set[str]:
+        p = t.picklists
+        return set((await self.conn.execute(
+            select(p.c.value).where(p.c.list == name, p.c.active))).scalars())
+
+    async def add(self, name: str, value: str, label: str) -> None:
+        await self.conn.execute(pg_insert(t.picklists).values(
+            list=name, value=value, label=label).on_conflict_do_update(
+            index_elements=["list", "value"], set_={"label": label, "active": True}))

@@ -1,0 +1,226 @@
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import JSONResponse
+
+from api.deps import Ctx, CurrentActor, IfMatch, PageParams, etag
+from api.schemas import AUTHED, ListOf, problems
+from api.v1.schemas.customers import (
+    CustomerCreate,
+    CustomerOut,
+    CustomerRevealed,
+    CustomerUpdate,
+    FollowUpCreate,
+    FollowUpOut,
+    PicklistOut,
+    PicklistValue,
+    TimelineEntryOut,
+    Tombstone,
+)
+from domain.customers.model import Grade, Tier
+from domain.customers.personal import normalise_email, normalise_mobile
+from domain.customers.queries import CustomerFilter, Sort
+from domain.errors import ValidationFailed
+from domain.ports import FollowUpFilter
+
+router = APIRouter(prefix="/customers", tags=["customers"])
+picklists = APIRouter(prefix="/picklists", tags=["picklists"])
+
+CUSTOM_PREFIX = "cf."
+
+
+def _custom_filters(request: Request) -> dict[str, list[Any]]:
+    """cf.<key>=<value>: equality on a custom field; numbers and true/false match typed values."""
+    out: dict[str, list[Any]] = {}
+    for key, raw in request.query_params.multi_items():
+        if not key.startswith(CUSTOM_PREFIX):
+            continue
+        name = key[len(CUSTOM_PREFIX):]
+        candidates: list[Any] = [raw]
+        try:
+            parsed = json.loads(raw)
+            if isinstance(parsed, (int, float, bool)):
+                candidates.append(parsed)
+        except ValueError:
+            pass
+        out[name] = candidates
+    return out
+
+
+def _out(c: Any) -> CustomerOut | Tombstone:
+    if c.deleted_at is not None:
+        return Tombstone(id=c.id, version=c.version, updated_at=c.updated_at)
+    return CustomerOut.of(c)
+
+
+@router.get(
+    "", response_model=ListOf[CustomerOut | Tombstone], summary="List and search customers",
+    responses=problems(*AUTHED),
+    description="Filters combine with AND. `tag` (repeatable) must all match, `tag_any` any. "
+    "`cf.<key>=<value>` filters on a custom field. `q` matches name, number and contact names. "
+    "`phone`/`email` find a customer by a contact's exact number or address (blind index). "
+    "`updated_since` returns changes oldest first, deleted records as tombstones. "
+    "`fields=name,grade` trims each item to those fields (and id).",
+)
+async def list_customers(
+    request: Request, ctx: Ctx, actor: CurrentActor, page: PageParams,
+    industry: Annotated[str | None, Query(max_length=50)] = None,
+    region: Annotated[str | None, Query(max_length=50)] = None,
+    grade: Grade | None = None, tier: Tier | None = None,
+    kind: Annotated[str | None, Query(pattern="^(company|person)$")] = None,
+    owner: Annotated[str | None, Query(description="A user id, or 'me'")] = None,
+    department_id: uuid.UUID | None = None,
+    tag: Annotated[list[str], Query(max_length=20)] = [],  # noqa: B006
+    tag_any: Annotated[list[str], Query(max_length=20)] = [],  # noqa: B006
+    last_followup_before: datetime | None = None, last_followup_after: datetime | None = None,
+    created_from: datetime | None = None, created_to: datetime | None = None,
+    q: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
+    phone: Annotated[str | None, Query(max_length=40)] = None,
+    email: Annotated[str | None, Query(max_length=254)] = None,
+    updated_since: datetime | None = None,
+    deleted: Annotated[bool, Query(description="The recycle bin (managers, admins)")] = False,
+    sort: Annotated[str | None, Query(examples=["-created_at"])] = None,
+    fields: Annotated[str | None, Query(max_length=500, examples=["name,grade,tier"])] = None,
+) -> Any:
+    owner_id: uuid.UUID | None = None
+    if owner == "me":
+        owner_id = actor.principal.id if actor.principal else None
+    elif owner:
+        try:
+            owner_id = uuid.UUID(owner)
+        except ValueError:
+            raise ValidationFailed.of("owner", "must be a user id or 'me'") from None
+    flt = CustomerFilter(
+        industry=industry, region=region, grade=grade, tier=tier, kind=kind, owner_id=owner_id,
+        department_id=department_id, tags_all=tag, tags_any=tag_any,
+        last_followup_before=last_followup_before, last_followup_after=last_followup_after,
+        created_from=created_from, created_to=created_to, custom=_custom_filters(request),
+        q=q.strip() if q else None,
+        phone=normalise_mobile(phone, "phone") if phone and phone.strip().startswith(("1", "+"))
+        else (_landline(phone) if phone else None),
+        email=normalise_email(email, "email") if email else None,
+        updated_since=updated_since, deleted=deleted, sort=Sort.parse(sort))
+    result = await ctx.customers.list(actor, flt, page)
+    items = [_out(c) for c in result.items]
+    if fields:
+        wanted = {f.strip() for f in fields.split(",") if f.strip()} | {"id", "deleted"}
+        unknown = wanted - set(CustomerOut.model_fields)
+        if unknown:
+            raise ValidationFailed.of("fields", f"unknown: {', '.join(sorted(unknown))}")
+        trimmed = [{k: v for k, v in i.model_dump(mode="json").items() if k in wanted}
+                   for i in items]
+        return JSONResponse({"items": trimmed, "next_cursor": result.next_cursor})
+    return ListOf[CustomerOut | Tombstone](items=items, next_cursor=result.next_cursor)
+
+
+def _landline(raw: str) -> str:
+    from domain.customers.personal import normalise_landline
+
+    return normalise_landline(raw, "phone")
+
+
+@router.post("", response_model=CustomerOut, status_code=201, summary="Create a customer",
+             responses=problems(*AUTHED, 409))
+async def create_customer(ctx: Ctx, actor: CurrentActor, body: CustomerCreate,
+                          response: Response) -> CustomerOut:
+    data = body.model_dump(exclude_unset=True)
+    data.setdefault("kind", body.kind)
+    c = await ctx.customers.create(actor, data)
+    response.headers["ETag"] = etag(c.version)
+    response.headers["Location"] = f"/api/v1/customers/{c.id}"
+    return CustomerOut.of(c)
+
+
+@router.get("/{customer_id}", response_model=CustomerOut, summary="Get a customer (360)",
+            responses=problems(*AUTHED, 404))
+async def get_customer(ctx: Ctx, actor: CurrentActor, customer_id: uuid.UUID,
+                       response: Response) -> CustomerOut:
+    c = await ctx.customers.get(actor, customer_id)
+    response.headers["ETag"] = etag(c.version)
+    return CustomerOut.of(c)
+
+
+@router.patch("/{customer_id}", response_model=CustomerOut,
+              summary="Update a customer (send If-Match to refuse stale edits)",
+              responses=problems(*AUTHED, 404, 409, 412))
+async def update_customer(ctx: Ctx, actor: CurrentActor, customer_id: uuid.UUID,
+                          body: CustomerUpdate, expected: IfMatch,
+                          response: Response) -> CustomerOut:
+    changes = body.model_dump(exclude_unset=True)
+    for required in ("name", "kind", "currency"):
+        if required in changes and changes[required] is None:
+            raise ValidationFailed.of(required, "cannot be emptied")
+    c = await ctx.customers.update(actor, customer_id, changes, expected)
+    response.headers["ETag"] = etag(c.version)
+    return CustomerOut.of(c)
+
+
+@router.delete("/{customer_id}", status_code=204, summary="Move a customer to the recycle bin",
+               responses=problems(*AUTHED, 404, 409))
+async def delete_customer(ctx: Ctx, actor: CurrentActor, customer_id: uuid.UUID) -> Response:
+    await ctx.customers.delete(actor, customer_id)
+    return Response(status_code=204)
+
+
+@router.post("/{customer_id}/restore", response_model=CustomerOut,
+             summary="Restore a deleted customer", responses=problems(*AUTHED, 404, 409))
+async def restore_customer(ctx: Ctx, actor: CurrentActor, customer_id: uuid.UUID
+                           ) -> CustomerOut:
+    return CustomerOut.of(await ctx.customers.restore(actor, customer_id))
+
+
+@router.post("/{customer_id}/reveal", response_model=CustomerRevealed,
+             summary="Show personal data in clear (pii:reveal; audited)",
+             responses=problems(*AUTHED, 404))
+async def reveal_customer(ctx: Ctx, actor: CurrentActor, customer_id: uuid.UUID
+                          ) -> CustomerRevealed:
+    c = await ctx.customers.reveal(actor, customer_id)
+    full = CustomerOut.of(c, reveal=True)
+    return CustomerRevealed(id=c.id, id_card_number=full.id_card_number, contacts=full.contacts)
+
+
+@router.get("/{customer_id}/timeline", response_model=ListOf[TimelineEntryOut],
+            summary="The customer's timeline, newest first", responses=problems(*AUTHED, 404))
+async def customer_timeline(ctx: Ctx, actor: CurrentActor, customer_id: uuid.UUID,
+                            page: PageParams) -> ListOf[TimelineEntryOut]:
+    result = await ctx.customers.timeline(actor, customer_id, page)
+    return ListOf[TimelineEntryOut](items=[TimelineEntryOut.of(e) for e in result.items],
+                                    next_cursor=result.next_cursor)
+
+
+@router.get("/{customer_id}/followups", response_model=ListOf[FollowUpOut],
+            summary="The customer's follow-ups, newest first", responses=problems(*AUTHED, 404))
+async def customer_followups(ctx: Ctx, actor: CurrentActor, customer_id: uuid.UUID,
+                             page: PageParams) -> ListOf[FollowUpOut]:
+    result = await ctx.customers.list_followups(actor, FollowUpFilter(customer_id=customer_id),
+                                                page)
+    return ListOf[FollowUpOut](items=[FollowUpOut.of(f) for f in result.items],
+                               next_cursor=result.next_cursor)
+
+
+@router.post("/{customer_id}/followups", response_model=FollowUpOut, status_code=201,
+             summary="Record a follow-up with this customer", responses=problems(*AUTHED, 404))
+async def add_customer_followup(ctx: Ctx, actor: CurrentActor, customer_id: uuid.UUID,
+                                body: FollowUpCreate) -> FollowUpOut:
+    f = await ctx.customers.add_followup(actor, customer_id, body.model_dump(exclude_unset=True))
+    return FollowUpOut.of(f)
+
+
+@picklists.get("/{name}", response_model=PicklistOut,
+               summary="The values of an admin-managed list (industry, region)",
+               responses=problems(*AUTHED, 404))
+async def get_picklist(ctx: Ctx, actor: CurrentActor, name: str) -> PicklistOut:
+    return PicklistOut(name=name, values=await ctx.customers.picklist(actor, name))
+
+
+@picklists.post("/{name}", status_code=204, summary="Add a value to a list (admins)",
+                responses=problems(*AUTHED, 404))
+async def add_picklist_value(ctx: Ctx, actor: CurrentActor, name: str,
+                             body: PicklistValue) -> Response:
+    await ctx.customers.add_picklist_value(actor, name, body.value, body.label)
+    return Response(status_code=204)

@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from api.deps import Ctx, CurrentActor, IfMatch, PageParams, etag
+from api.schemas import AUTHED, ListOf, problems
+from api.v1.schemas.customers import FollowUpCreateFor, FollowUpOut, FollowUpUpdate
+from domain.errors import ValidationFailed
+from domain.ports import FollowUpFilter
+
+router = APIRouter(prefix="/followups", tags=["followups"])
+
+
+@router.get("", response_model=ListOf[FollowUpOut], summary="List follow-ups, newest first",
+            responses=problems(*AUTHED, 404))
+async def list_followups(
+    ctx: Ctx, actor: CurrentActor, page: PageParams, customer_id: uuid.UUID | None = None,
+    owner: Annotated[str | None, Query(description="A user id, or 'me'")] = None,
+    since: datetime | None = None, until: datetime | None = None,
+) -> ListOf[FollowUpOut]:
+    owner_id = None
+    if owner == "me":
+        owner_id = actor.principal.id if actor.principal else None
+    elif owner:
+        try:
+            owner_id = uuid.UUID(owner)
+        except ValueError:
+            raise ValidationFailed.of("owner", "must be a user id or 'me'") from None
+    flt = FollowUpFilter(customer_id=customer_id, owner_id=owner_id, since=since, until=until)
+    result = await ctx.customers.list_followups(actor, flt, page)
+    return ListOf[FollowUpOut](items=[FollowUpOut.of(f) for f in result.items],
+                               next_cursor=result.next_cursor)
+
+
+@router.post("", response_model=FollowUpOut, status_code=201, summary="Record a follow-up",
+             responses=problems(*AUTHED, 404))
+async def create_followup(ctx: Ctx, actor: CurrentActor, body: FollowUpCreateFor) -> FollowUpOut:
+    data = body.model_dump(exclude_unset=True)
+    customer_id = data.pop("customer_id")
+    return FollowUpOut.of(await ctx.customers.add_followup(actor, customer_id, data))
+
+
+@router.get("/{followup_id}", response_model=FollowUpOut, summary="Get a follow-up",
+            responses=problems(*AUTHED, 404))
+async def get_followup(ctx: Ctx, actor: CurrentActor, followup_id: uuid.UUID,
+                       response: Response) -> FollowUpOut:
+    f = await ctx.customers.get_followup(actor, followup_id)
+    response.headers["ETag"] = etag(f.version)
+    return FollowUpOut.of(f)
+
+
+@router.patch("/{followup_id}", response_model=FollowUpOut, summary="Edit a follow-up",
+              responses=problems(*AUTHED, 404, 412))
+async def update_followup(ctx: Ctx, actor: CurrentActor, followup_id: uuid.UUID,
+                          body: FollowUpUpdate, expected: IfMatch,
+                          response: Response) -> FollowUpOut:
+    f = await ctx.customers.update_followup(actor, followup_id,
+                                            body.model_dump(exclude_unset=True), expected)
+    response.headers["ETag"] = etag(f.version)
+    return FollowUpOut.of(f)

@@ -1,0 +1,289 @@
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field, PlainSerializer
+
+from api.schemas import Input
+from domain.customers.activity import (
+    ActivityEntry,
+    FollowUp,
+    FollowUpMethod,
+    FollowUpStatus,
+    Task,
+    TaskOrigin,
+    TaskStatus,
+)
+from domain.customers.model import Contact, Customer, CustomerKind, Grade, Size, Source, Tier
+from domain.customers.personal import mask_email, mask_id_card, mask_phone
+
+Money = Annotated[Decimal, PlainSerializer(lambda v: f"{v:.2f}", return_type=str,
+                                           when_used="json"),
+                  Field(examples=["1250000.00"], description="A decimal string, never a float")]
+
+
+class ContactIn(Input):
+    id: uuid.UUID | None = Field(None, description="Keep an existing contact's id on update")
+    name: str = Field(max_length=100, examples=["张三"])
+    title: str | None = Field(None, max_length=100, examples=["采购经理"])
+    mobile: str | None = Field(None, max_length=40, examples=["13812345678"])
+    landline: str | None = Field(None, max_length=40, examples=["010-12345678"])
+    email: str | None = Field(None, max_length=254, examples=["zhang.san@example.com"])
+    is_primary: bool = False
+
+
+class ContactOut(BaseModel):
+    id: uuid.UUID
+    name: str
+    title: str | None
+    mobile: str | None = Field(description="Masked, e.g. 138****5678")
+    landline: str | None
+    email: str | None
+    is_primary: bool
+
+    @classmethod
+    def of(cls, c: Contact, reveal: bool = False) -> ContactOut:
+        def m(value: str | None, mask: Any) -> str | None:
+            return value if value is None or reveal else mask(value)
+
+        return cls(id=c.id, name=c.name, title=c.title, mobile=m(c.mobile, mask_phone),
+                   landline=m(c.landline, mask_phone), email=m(c.email, mask_email),
+                   is_primary=c.is_primary)
+
+
+class CustomerCreate(Input):
+    name: str = Field(max_length=200, examples=["上海明远精密机械制造有限公司"],
+                      description="The full legal name, no abbreviations")
+    kind: CustomerKind = Field(examples=["company"])
+    industry: str | None = Field(None, max_length=50, examples=["manufacturing"])
+    region: str | None = Field(None, max_length=50, examples=["east"])
+    size: Size | None = None
+    source: Source | None = None
+    grade: Grade | None = None
+    annual_purchase: Money | None = None
+    currency: str = Field("CNY", min_length=3, max_length=3)
+    owner_id: uuid.UUID | None = Field(None, description="Defaults to you")
+    first_contact_date: date | None = None
+    next_followup_at: datetime | None = None
+    next_followup_plan: str | None = Field(None, max_length=500)
+    key_needs: str | None = Field(None, max_length=2000)
+    tags: list[str] = Field(default_factory=list, max_length=50)
+    custom: dict[str, Any] = Field(default_factory=dict)
+    id_card_number: str | None = Field(None, max_length=30, description="Persons only")
+    contacts: list[ContactIn] = Field(default_factory=list, max_length=50)
+
+
+class CustomerUpdate(Input):
+    name: str | None = Field(None, max_length=200)
+    kind: CustomerKind | None = None
+    industry: str | None = Field(None, max_length=50)
+    region: str | None = Field(None, max_length=50)
+    size: Size | None = None
+    source: Source | None = None
+    grade: Grade | None = Field(None, description="potential → intent → closed → churned; "
+                                "churned → intent reactivates")
+    annual_purchase: Money | None = None
+    currency: str | None = Field(None, min_length=3, max_length=3)
+    owner_id: uuid.UUID | None = Field(None, description="Reassign (managers and admins)")
+    first_contact_date: date | None = None
+    next_followup_at: datetime | None = None
+    next_followup_plan: str | None = Field(None, max_length=500)
+    key_needs: str | None = Field(None, max_length=2000)
+    tags: list[str] | None = Field(None, max_length=50)
+    custom: dict[str, Any] | None = None
+    id_card_number: str | None = Field(None, max_length=30)
+    contacts: list[ContactIn] | None = Field(None, max_length=50,
+                                             description="Replaces the contact list")
+
+
+class CustomerOut(BaseModel):
+    id: uuid.UUID
+    number: str = Field(examples=["C202611000042"])
+    name: str
+    kind: CustomerKind
+    industry: str | None
+    region: str | None
+    size: Size | None
+    source: Source | None
+    grade: Grade
+    tier: Tier
+    annual_purchase: Money | None
+    currency: str
+    owner_id: uuid.UUID
+    owner_department_id: uuid.UUID | None
+    first_contact_date: date | None
+    last_followup_at: datetime | None
+    next_followup_at: datetime | None
+    next_followup_plan: str | None
+    key_needs: str | None
+    tags: list[str]
+    custom: dict[str, Any]
+    id_card_number: str | None = Field(description="Masked, e.g. 110101********1234")
+    contacts: list[ContactOut]
+    version: int
+    created_at: datetime | None
+    updated_at: datetime | None
+    deleted: Literal[False] = False
+
+    @classmethod
+    def of(cls, c: Customer, reveal: bool = False) -> CustomerOut:
+        card = c.id_card_number
+        return cls(
+            id=c.id, number=c.number, name=c.name, kind=c.kind, industry=c.industry,
+            region=c.region, size=c.size, source=c.source, grade=c.grade, tier=c.tier,
+            annual_purchase=c.annual_purchase, currency=c.currency, owner_id=c.owner_id,
+            owner_department_id=c.owner_department_id, first_contact_date=c.first_contact_date,
+            last_followup_at=c.last_followup_at, next_followup_at=c.next_followup_at,
+            next_followup_plan=c.next_followup_plan, key_needs=c.key_needs, tags=c.tags,
+            custom=c.custom,
+            id_card_number=card if card is None or reveal else mask_id_card(card),
+            contacts=[ContactOut.of(x, reveal) for x in c.contacts], version=c.version,
+            created_at=c.created_at, updated_at=c.updated_at)
+
+
+class Tombstone(BaseModel):
+    """A deleted record in a delta sync (updated_since)."""
+
+    id: uuid.UUID
+    deleted: Literal[True] = True
+    version: int
+    updated_at: datetime | None
+
+
+class CustomerRevealed(BaseModel):
+    id: uuid.UUID
+    id_card_number: str | None
+    contacts: list[ContactOut]
+
+
+class CheckInIn(Input):
+    latitude: float = Field(ge=-90, le=90, examples=[31.2304])
+    longitude: float = Field(ge=-180, le=180, examples=[121.4737])
+    accuracy_m: float | None = Field(None, ge=0, le=100000, examples=[15])
+
+
+class FollowUpCreate(Input):
+    method: FollowUpMethod = Field(examples=["visit"])
+    occurred_at: datetime | None = Field(None, description="Defaults to now")
+    summary: str = Field(max_length=5000, examples=["拜访客户，确认二期采购需求"])
+    feedback: str | None = Field(None, max_length=5000)
+    next_action: str | None = Field(None, max_length=500, examples=["发送报价单"])
+    next_followup_at: datetime | None = None
+    status: FollowUpStatus = FollowUpStatus.DONE
+    check_in: CheckInIn | None = Field(None, description="A visit's geo check-in")
+
+
+class FollowUpCreateFor(FollowUpCreate):
+    customer_id: uuid.UUID
+
+
+class FollowUpUpdate(Input):
+    summary: str | None = Field(None, max_length=5000)
+    feedback: str | None = Field(None, max_length=5000)
+    next_action: str | None = Field(None, max_length=500)
+    next_followup_at: datetime | None = None
+    status: FollowUpStatus | None = None
+
+
+class CheckInOut(BaseModel):
+    latitude: float
+    longitude: float
+    accuracy_m: float | None
+
+
+class FollowUpOut(BaseModel):
+    id: uuid.UUID
+    customer_id: uuid.UUID
+    owner_id: uuid.UUID
+    method: FollowUpMethod
+    occurred_at: datetime
+    summary: str
+    feedback: str | None
+    next_action: str | None
+    next_followup_at: datetime | None
+    status: FollowUpStatus
+    check_in: CheckInOut | None
+    version: int
+    created_at: datetime | None
+
+    @classmethod
+    def of(cls, f: FollowUp) -> FollowUpOut:
+        ci = f.check_in
+        return cls(id=f.id, customer_id=f.customer_id, owner_id=f.owner_id, method=f.method,
+                   occurred_at=f.occurred_at, summary=f.summary, feedback=f.feedback,
+                   next_action=f.next_action, next_followup_at=f.next_followup_at,
+                   status=f.status, version=f.version, created_at=f.created_at,
+                   check_in=CheckInOut(latitude=ci.latitude, longitude=ci.longitude,
+                                       accuracy_m=ci.accuracy_m) if ci else None)
+
+
+class TaskCreate(Input):
+    title: str = Field(max_length=200, examples=["Send the quote to 明远"])
+    due_at: datetime | None = None
+    assignee_id: uuid.UUID | None = Field(None, description="Defaults to you")
+    related_type: Literal["customer"] | None = None
+    related_id: uuid.UUID | None = None
+    notes: str | None = Field(None, max_length=5000)
+
+
+class TaskUpdate(Input):
+    title: str | None = Field(None, max_length=200)
+    due_at: datetime | None = None
+    assignee_id: uuid.UUID | None = None
+    status: TaskStatus | None = None
+    notes: str | None = Field(None, max_length=5000)
+
+
+class TaskOut(BaseModel):
+    id: uuid.UUID
+    title: str
+    due_at: datetime | None
+    assignee_id: uuid.UUID
+    created_by: uuid.UUID | None
+    related_type: str | None
+    related_id: uuid.UUID | None
+    status: TaskStatus
+    origin: TaskOrigin
+    notes: str | None
+    completed_at: datetime | None
+    version: int
+    created_at: datetime | None
+
+    @classmethod
+    def of(cls, t: Task) -> TaskOut:
+        return cls(id=t.id, title=t.title, due_at=t.due_at, assignee_id=t.assignee_id,
+                   created_by=t.created_by, related_type=t.related_type,
+                   related_id=t.related_id, status=t.status, origin=t.origin, notes=t.notes,
+                   completed_at=t.completed_at, version=t.version, created_at=t.created_at)
+
+
+class TimelineEntryOut(BaseModel):
+    id: int
+    at: datetime
+    kind: str = Field(examples=["followup"])
+    summary: str
+    actor_id: uuid.UUID | None
+    actor_label: str
+    ref_type: str | None
+    ref_id: uuid.UUID | None
+    data: dict[str, Any]
+
+    @classmethod
+    def of(cls, e: ActivityEntry) -> TimelineEntryOut:
+        assert e.id is not None and e.at is not None
+        return cls(id=e.id, at=e.at, kind=e.kind, summary=e.summary, actor_id=e.actor_id,
+                   actor_label=e.actor_label, ref_type=e.ref_type, ref_id=e.ref_id, data=e.data)
+
+
+class PicklistValue(Input):
+    value: str = Field(min_length=1, max_length=50, pattern=r"^[a-z0-9_\-]+$",
+                       examples=["robotics"])
+    label: str = Field(min_length=1, max_length=100, examples=["机器人 Robotics"])
+
+
+class PicklistOut(BaseModel):
+    name: str
+    values: list[str]

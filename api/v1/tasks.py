@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from api.deps import Ctx, CurrentActor, IfMatch, PageParams, etag
+from api.schemas import AUTHED, ListOf, problems
+from api.v1.schemas.customers import TaskCreate, TaskOut, TaskUpdate
+from domain.customers.activity import TaskStatus
+from domain.errors import ValidationFailed
+
+router = APIRouter(prefix="/tasks", tags=["tasks"])
+
+
+@router.get("", response_model=ListOf[TaskOut], summary="List tasks (the to-do list)",
+            responses=problems(*AUTHED),
+            description="`assignee=me&status=open&due_before=…` is a rep's to-do list; "
+            "ordered by due time, undated last.")
+async def list_tasks(
+    ctx: Ctx, actor: CurrentActor, page: PageParams,
+    assignee: Annotated[str | None, Query(description="A user id, or 'me'")] = None,
+    status: TaskStatus | None = None, due_before: datetime | None = None,
+    related_id: uuid.UUID | None = None,
+) -> ListOf[TaskOut]:
+    assignee_id = None
+    if assignee == "me":
+        assignee_id = actor.principal.id if actor.principal else None
+    elif assignee:
+        try:
+            assignee_id = uuid.UUID(assignee)
+        except ValueError:
+            raise ValidationFailed.of("assignee", "must be a user id or 'me'") from None
+    result = await ctx.customers.list_tasks(actor, assignee=assignee_id, status=status,
+                                            due_before=due_before, related_id=related_id,
+                                            page=page)
+    return ListOf[TaskOut](items=[TaskOut.of(t) for t in result.items],
+                           next_cursor=result.next_cursor)
+
+
+@router.post("", response_model=TaskOut, status_code=201, summary="Create a task",
+             responses=problems(*AUTHED, 404))
+async def create_task(ctx: Ctx, actor: CurrentActor, body: TaskCreate) -> TaskOut:
+    return TaskOut.of(await ctx.customers.create_task(actor, body.model_dump(exclude_unset=True)))
+
+
+@router.get("/{task_id}", response_model=TaskOut, summary="Get a task",
+            responses=problems(*AUTHED, 404))
+async def get_task(ctx: Ctx, actor: CurrentActor, task_id: uuid.UUID,
+                   response: Response) -> TaskOut:
+    task = await ctx.customers.get_task(actor, task_id)
+    response.headers["ETag"] = etag(task.version)
+    return TaskOut.of(task)
+
+
+@router.patch("/{task_id}", response_model=TaskOut, summary="Update a task (complete, reopen)",
+              responses=problems(*AUTHED, 404, 409, 412))
+async def update_task(ctx: Ctx, actor: CurrentActor, task_id: uuid.UUID, body: TaskUpdate,
+                      expected: IfMatch, response: Response) -> TaskOut:
+    task = await ctx.customers.update_task(actor, task_id, body.model_dump(exclude_unset=True),
+                                           expected)
+    response.headers["ETag"] = etag(task.version)
+    return TaskOut.of(task)

@@ -1,0 +1,374 @@
+"""The Customer aggregate (客户) with its contacts, and the records around it."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from typing import Any
+
+from domain.customers.personal import (
+    normalise_email,
+    normalise_id_card,
+    normalise_landline,
+    normalise_mobile,
+)
+from domain.errors import InvalidTransition, ValidationFailed
+from domain.events import DomainEvent
+
+
+class CustomerKind(StrEnum):
+    COMPANY = "company"
+    PERSON = "person"
+
+
+class Grade(StrEnum):
+    """Lifecycle grade: potential → intent → closed → churned; churned → intent to reactivate."""
+
+    POTENTIAL = "potential"
+    INTENT = "intent"
+    CLOSED = "closed"
+    CHURNED = "churned"
+
+
+GRADE_MOVES: dict[Grade, frozenset[Grade]] = {
+    Grade.POTENTIAL: frozenset({Grade.INTENT}),
+    Grade.INTENT: frozenset({Grade.CLOSED}),
+    Grade.CLOSED: frozenset({Grade.CHURNED}),
+    Grade.CHURNED: frozenset({Grade.INTENT}),
+}
+
+
+class Tier(StrEnum):
+    STRATEGIC = "strategic"
+    KEY = "key"
+    NORMAL = "normal"
+
+
+class Size(StrEnum):
+    MICRO = "micro"
+    SMALL = "small"
+    MEDIUM = "medium"
+    LARGE = "large"
+    ENTERPRISE = "enterprise"
+
+
+class Source(StrEnum):
+    WEBSITE = "website"
+    TRADE_SHOW = "trade_show"
+    PHONE = "phone"
+    REFERRAL = "referral"
+    PARTNER = "partner"
+    IMPORT = "import"
+    API = "api"
+    OTHER = "other"
+
+
+@dataclass(frozen=True)
+class TierPolicy:
+    """Annual-purchase thresholds (in the organisation's currency) for the value tier."""
+
+    strategic_from: Decimal = Decimal("1000000")
+    key_from: Decimal = Decimal("100000")
+
+    def tier_for(self, annual_purchase: Decimal | None) -> Tier:
+        if annual_purchase is None:
+            return Tier.NORMAL
+        if annual_purchase >= self.strategic_from:
+            return Tier.STRATEGIC
+        if annual_purchase >= self.key_from:
+            return Tier.KEY
+        return Tier.NORMAL
+
+
+class EventType:
+    CREATED = "customer.created"
+    UPDATED = "customer.updated"
+    DELETED = "customer.deleted"
+    RESTORED = "customer.restored"
+    REASSIGNED = "customer.reassigned"
+
+
+_CUSTOM_KEY = re.compile(r"^[a-z][a-z0-9_]{0,49}$")
+_TAG = re.compile(r"^[^\s,][^,]{0,49}$")
+MAX_TAGS = 50
+MAX_CONTACTS = 50
+
+
+def customer_number(now: datetime, sequence: int) -> str:
+    """C + yyyymm + a six-digit (or longer) sequence, e.g. C202611000042."""
+    return f"C{now:%Y%m}{sequence:06d}"
+
+
+def check_legal_name(raw: str) -> str:
+    name = re.sub(r"\s+", " ", raw.strip())
+    if not 2 <= len(name) <= 200:
+        raise ValidationFailed.of("name", "must be the full legal name, 2 to 200 characters")
+    return name
+
+
+def normalised_name(name: str) -> str:
+    """For duplicate detection: case, spaces and full-width brackets do not tell names apart."""
+    n = name.lower().replace("（", "(").replace("）", ")")
+    return re.sub(r"\s+", "", n)
+
+
+def money(raw: Any, field_name: str) -> Decimal | None:
+    if raw is None:
+        return None
+    try:
+        value = Decimal(str(raw))
+    except InvalidOperation:
+        raise ValidationFailed.of(
+            field_name, "must be a decimal amount such as 1250000.00") from None
+    if not value.is_finite() or value < 0 or value > Decimal("9999999999999999.99"):
+        raise ValidationFailed.of(field_name, "must be a non-negative amount")
+    if value.as_tuple().exponent < -2:  # type: ignore[operator]
+        raise ValidationFailed.of(field_name, "has more than two decimal places")
+    return value.quantize(Decimal("0.01"))
+
+
+def check_tags(tags: list[str]) -> list[str]:
+    cleaned: list[str] = []
+    for raw in tags:
+        tag = raw.strip()
+        if not _TAG.match(tag):
+            raise ValidationFailed.of("tags", f"{raw!r} is not a tag (1-50 characters, no comma)")
+        if tag not in cleaned:
+            cleaned.append(tag)
+    if len(cleaned) > MAX_TAGS:
+        raise ValidationFailed.of("tags", f"at most {MAX_TAGS} tags")
+    return cleaned
+
+
+def check_custom(values: dict[str, Any]) -> dict[str, Any]:
+    for key, value in values.items():
+        if not _CUSTOM_KEY.match(key):
+            raise ValidationFailed.of(f"custom.{key}", "is not a custom field key")
+        if isinstance(value, list):
+            if not all(isinstance(v, str) for v in value):
+                raise ValidationFailed.of(f"custom.{key}", "a list may hold only text choices")
+        elif value is not None and not isinstance(value, (str, int, float, bool)):
+            raise ValidationFailed.of(f"custom.{key}", "must be text, a number, true/false or "
+                                      "a list of choices")
+        if isinstance(value, str) and len(value) > 2000:
+            raise ValidationFailed.of(f"custom.{key}", "is longer than 2000 characters")
+    return dict(values)
+
+
+@dataclass
+class Contact:
+    id: uuid.UUID
+    name: str
+    title: str | None = None
+    mobile: str | None = None
+    landline: str | None = None
+    email: str | None = None
+    is_primary: bool = False
+
+    @classmethod
+    def create(cls, index: int, *, name: str, title: str | None = None,
+               mobile: str | None = None, landline: str | None = None,
+               email: str | None = None, is_primary: bool = False,
+               id: uuid.UUID | None = None) -> Contact:
+        at = f"contacts.{index}"
+        name = name.strip()
+        if not 1 <= len(name) <= 100:
+            raise ValidationFailed.of(f"{at}.name", "must be 1 to 100 characters long")
+        if title is not None and len(title.strip()) > 100:
+            raise ValidationFailed.of(f"{at}.title", "must be at most 100 characters long")
+        return cls(
+            id=id or uuid.uuid4(), name=name, title=(title or "").strip() or None,
+            mobile=normalise_mobile(mobile, f"{at}.mobile") if mobile else None,
+            landline=normalise_landline(landline, f"{at}.landline") if landline else None,
+            email=normalise_email(email, f"{at}.email") if email else None,
+            is_primary=is_primary,
+        )
+
+
+def arrange_contacts(contacts: list[Contact]) -> list[Contact]:
+    """Exactly one primary contact whenever there are contacts (the first, unless one is named)."""
+    if len(contacts) > MAX_CONTACTS:
+        raise ValidationFailed.of("contacts", f"at most {MAX_CONTACTS} contacts")
+    primaries = [c for c in contacts if c.is_primary]
+    if len(primaries) > 1:
+        raise ValidationFailed.of("contacts", "only one contact can be the primary contact")
+    if contacts and not primaries:
+        contacts[0].is_primary = True
+    return contacts
+
+
+@dataclass
+class Customer:
+    id: uuid.UUID
+    number: str
+    name: str
+    kind: CustomerKind
+    owner_id: uuid.UUID
+    owner_department_id: uuid.UUID | None
+    grade: Grade = Grade.POTENTIAL
+    tier: Tier = Tier.NORMAL
+    industry: str | None = None
+    region: str | None = None
+    size: Size | None = None
+    source: Source | None = None
+    annual_purchase: Decimal | None = None
+    currency: str = "CNY"
+    first_contact_date: date | None = None
+    last_followup_at: datetime | None = None
+    next_followup_at: datetime | None = None
+    next_followup_plan: str | None = None
+    key_needs: str | None = None
+    tags: list[str] = field(default_factory=list)
+    custom: dict[str, Any] = field(default_factory=dict)
+    id_card_number: str | None = None
+    contacts: list[Contact] = field(default_factory=list)
+    created_by: uuid.UUID | None = None
+    version: int = 1
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    deleted_at: datetime | None = None
+    events: list[DomainEvent] = field(default_factory=list, repr=False, compare=False)
+
+    # ---- creation and edits ------------------------------------------------------------------
+
+    @classmethod
+    def create(cls, *, number: str, name: str, kind: CustomerKind, owner_id: uuid.UUID,
+               owner_department_id: uuid.UUID | None, tier_policy: TierPolicy,
+               created_by: uuid.UUID | None, **fields: Any) -> Customer:
+        customer = cls(id=uuid.uuid4(), number=number, name=check_legal_name(name), kind=kind,
+                       owner_id=owner_id, owner_department_id=owner_department_id,
+                       created_by=created_by)
+        initial_grade = fields.pop("grade", None)
+        if initial_grade is not None:  # a new record may start at any grade (e.g. imported)
+            customer.grade = Grade(initial_grade)
+        customer._apply(fields, tier_policy)
+        customer.events.append(DomainEvent(
+            EventType.CREATED, "customer", str(customer.id),
+            {"customer_id": str(customer.id), "number": number, "owner_id": str(owner_id)}))
+        return customer
+
+    EDITABLE = frozenset({
+        "name", "kind", "industry", "region", "size", "source", "annual_purchase", "currency",
+        "first_contact_date", "next_followup_at", "next_followup_plan", "key_needs", "tags",
+        "custom", "id_card_number", "contacts", "grade",
+    })
+
+    def update(self, changes: dict[str, Any], tier_policy: TierPolicy) -> None:
+        unknown = set(changes) - self.EDITABLE
+        if unknown:
+            raise ValidationFailed.of(sorted(unknown)[0], "cannot be changed here")
+        self._ensure_live()
+        self._apply(changes, tier_policy)
+        self.version += 1
+        self.events.append(DomainEvent(
+            EventType.UPDATED, "customer", str(self.id),
+            {"customer_id": str(self.id), "fields": sorted(changes)}))
+
+    def _apply(self, f: dict[str, Any], tier_policy: TierPolicy) -> None:
+        if "name" in f:
+            self.name = check_legal_name(f["name"])
+        if "kind" in f:
+            self.kind = CustomerKind(f["kind"])
+        for text_field, limit in (("industry", 50), ("region", 50), ("next_followup_plan", 500),
+                                  ("key_needs", 2000)):
+            if text_field in f:
+                value = (f[text_field] or "").strip() or None
+                if value is not None and len(value) > limit:
+                    raise ValidationFailed.of(text_field, f"must be at most {limit} characters")
+                setattr(self, text_field, value)
+        if "size" in f:
+            self.size = Size(f["size"]) if f["size"] else None
+        if "source" in f:
+            self.source = Source(f["source"]) if f["source"] else None
+        if "currency" in f:
+            currency = (f["currency"] or "").upper()
+            if not re.fullmatch(r"[A-Z]{3}", currency):
+                raise ValidationFailed.of("currency", "must be an ISO 4217 code such as CNY")
+            self.currency = currency
+        if "annual_purchase" in f:
+            self.annual_purchase = money(f["annual_purchase"], "annual_purchase")
+        if "first_contact_date" in f:
+            self.first_contact_date = f["first_contact_date"]
+        if "next_followup_at" in f:
+            self.next_followup_at = f["next_followup_at"]
+        if "tags" in f:
+            self.tags = check_tags(list(f["tags"] or []))
+        if "custom" in f:
+            self.custom = check_custom(dict(f["custom"] or {}))
+        if "id_card_number" in f:
+            raw = f["id_card_number"]
+            if raw and self.kind != CustomerKind.PERSON:
+                raise ValidationFailed.of("id_card_number", "only a person carries an ID card")
+            self.id_card_number = normalise_id_card(raw) if raw else None
+        if "contacts" in f:
+            self.contacts = arrange_contacts([
+                c if isinstance(c, Contact) else Contact.create(i, **c)
+                for i, c in enumerate(f["contacts"] or [])])
+        if "grade" in f and f["grade"] is not None and Grade(f["grade"]) != self.grade:
+            self.move_grade(Grade(f["grade"]))
+        self.tier = tier_policy.tier_for(self.annual_purchase)
+
+    def move_grade(self, to: Grade) -> None:
+        if to not in GRADE_MOVES[self.grade]:
+            allowed = ", ".join(sorted(g.value for g in GRADE_MOVES[self.grade]))
+            raise InvalidTransition(
+                f"A customer cannot go from {self.grade.value} to {to.value} "
+                f"(from {self.grade.value} it can go to: {allowed})")
+        self.grade = to
+
+    # ---- ownership, follow-ups, deletion ---------------------------------------------------
+
+    def reassign(self, owner_id: uuid.UUID, owner_department_id: uuid.UUID | None,
+                 by: uuid.UUID | None) -> None:
+        self._ensure_live()
+        if owner_id == self.owner_id:
+            return
+        previous = self.owner_id
+        self.owner_id = owner_id
+        self.owner_department_id = owner_department_id
+        self.version += 1
+        self.events.append(DomainEvent(
+            EventType.REASSIGNED, "customer", str(self.id),
+            {"customer_id": str(self.id), "number": self.number, "name": self.name,
+             "from_owner_id": str(previous), "to_owner_id": str(owner_id),
+             "by": str(by) if by else None}))
+
+    def record_followup(self, occurred_at: datetime, next_followup_at: datetime | None,
+                        next_action: str | None) -> None:
+        """Kept by the system: the latest follow-up time and the plan it sets."""
+        self._ensure_live()
+        if self.last_followup_at is None or occurred_at > self.last_followup_at:
+            self.last_followup_at = occurred_at
+            if next_followup_at is not None or next_action is not None:
+                self.next_followup_at = next_followup_at
+                self.next_followup_plan = next_action
+        if self.first_contact_date is None:
+            self.first_contact_date = occurred_at.date()
+        self.version += 1
+
+    def delete(self, now: datetime) -> None:
+        self._ensure_live()
+        self.deleted_at = now
+        self.version += 1
+        self.events.append(DomainEvent(EventType.DELETED, "customer", str(self.id),
+                                       {"customer_id": str(self.id)}))
+
+    def restore(self) -> None:
+        if self.deleted_at is None:
+            raise InvalidTransition("The customer is not deleted")
+        self.deleted_at = None
+        self.version += 1
+        self.events.append(DomainEvent(EventType.RESTORED, "customer", str(self.id),
+                                       {"customer_id": str(self.id)}))
+
+    def _ensure_live(self) -> None:
+        if self.deleted_at is not None:
+            raise InvalidTransition("The customer is deleted; restore it first")
+
+    @property
+    def primary_contact(self) -> Contact | None:
+        return next((c for c in self.contacts if c.is_primary), None)
