@@ -107,10 +107,16 @@ class SqlCustomers(_Repo):
             for kind, value in (("mobile", x.mobile), ("landline", x.landline),
                                 ("email", x.email)):
                 row[f"{kind}_enc"] = self.cipher.encrypt(value) if value else None
-                row[f"{kind}_bidx"] = (self.cipher.blind_index(
-                    "email" if kind == "email" else "phone", value) if value else None)
+                row[f"{kind}_bidx"] = self._bidx(kind, value) if value else None
             rows.append(row)
         return rows
+
+    def _bidx(self, kind: str, value: str) -> str:
+        # Phones share one index (a mobile may be searched as a landline and back); e-mail
+        # lookups ignore case, as mail servers in practice do.
+        if kind == "email":
+            return self.cipher.blind_index("email", value.lower())
+        return self.cipher.blind_index("phone", value)
 
     def _customer(self, row: Row, contacts: list[Contact]) -> Customer:
         m = row._mapping
@@ -255,12 +261,12 @@ class SqlCustomers(_Repo):
         if f.q:
             conds.append(C.c.search_text.ilike(f"%{_escape_like(f.q.lower())}%"))
         if f.phone:
-            bidx = self.cipher.blind_index("phone", f.phone)
+            bidx = self._bidx("phone", f.phone)
             k = t.contacts
             conds.append(C.c.id.in_(select(k.c.customer_id).where(
                 or_(k.c.mobile_bidx == bidx, k.c.landline_bidx == bidx))))
         if f.email:
-            bidx = self.cipher.blind_index("email", f.email)
+            bidx = self._bidx("email", f.email)
             conds.append(C.c.id.in_(select(t.contacts.c.customer_id).where(
                 t.contacts.c.email_bidx == bidx)))
         return conds
