@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 
 from adapters.bootstrap import Container
-from domain.identity.model import Role
-from domain.services.identity import system_actor
+from domain.audit import Actor
+from domain.identity.model import Role, User
+from domain.services.identity import principal_of, system_actor
 
 DEMO_PASSWORD = "demo-pass-2026"
 
@@ -56,11 +58,50 @@ async def seed_demo(container: Container) -> bool:
         dept = await container.identity.create_department(
             actor, name, ids[parent] if parent else None)
         ids[name] = dept.id
+    users = {}
     for u in USERS:
-        await container.identity.create_user(
+        users[u.email] = await container.identity.create_user(
             actor, email=u.email, name=u.name, role=u.role, department_id=ids[u.department],
             password=DEMO_PASSWORD)
+    await _seed_customers(container, users)
     return True
+
+
+CUSTOMERS = [  # owner, name, industry, region, annual purchase, grade, tags, contact, mobile
+    ("rep@demo.crm", "上海明远精密机械制造有限公司", "manufacturing", "east", "1800000",
+     "intent", ["重点客户", "B2B"], "张伟", "13812345678"),
+    ("rep@demo.crm", "杭州西湖电子商务有限公司", "ecommerce", "east", "320000", "potential",
+     ["电商"], "王芳", "13923456789"),
+    ("rep@demo.crm", "苏州工业园区新材料科技有限公司", "manufacturing", "east", "90000",
+     "closed", ["复购"], "刘洋", "13734567890"),
+    ("rep2@demo.crm", "南京金陵医疗器械有限公司", "healthcare", "east", "650000", "intent",
+     ["医疗"], "陈静", "13645678901"),
+    ("rep2@demo.crm", "宁波港湾物流有限公司", "logistics", "east", None, "potential", [],
+     "杨磊", "13556789012"),
+    ("north.rep@demo.crm", "北京中关村软件股份有限公司", "software", "north", "2400000",
+     "closed", ["重点客户", "SaaS"], "赵敏", "13467890123"),
+    ("north.rep@demo.crm", "天津滨海能源发展有限公司", "energy", "north", "150000", "churned",
+     ["流失预警"], "孙强", "13378901234"),
+]
+
+
+async def _seed_customers(container: Container, users: dict[str, User]) -> None:
+    now = container.clock.now()
+    for owner, name, industry, region, purchase, grade, tags, contact, mobile in CUSTOMERS:
+        rep = Actor(principal_of(users[owner]), ip="127.0.0.1")
+        c = await container.customers.create(rep, {
+            "name": name, "kind": "company", "industry": industry, "region": region,
+            "annual_purchase": purchase, "grade": grade, "tags": tags, "source": "referral",
+            "contacts": [{"name": contact, "title": "采购经理", "mobile": mobile,
+                          "email": f"contact{mobile[-4:]}@example.com"}],
+        })
+        await container.customers.add_followup(rep, c.id, {
+            "method": "phone", "occurred_at": now - timedelta(days=len(name) % 9 + 1),
+            "summary": f"电话沟通 {name} 的年度采购计划", "next_action": "发送报价单",
+            "next_followup_at": now + timedelta(days=3)})
+        await container.customers.create_task(rep, {
+            "title": f"跟进 {name}", "due_at": now + timedelta(days=1),
+            "related_type": "customer", "related_id": c.id})
 
 
 def demo_logins() -> list[str]:

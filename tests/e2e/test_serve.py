@@ -76,3 +76,13 @@ async def test_serve_starts_ready_and_the_demo_admin_signs_in(server: str) -> No
                 break
             time.sleep(0.2)
         assert [n["kind"] for n in inbox["items"]] == ["welcome"]
+        # the demo sales rep has customers with masked contacts, follow-ups and tasks
+        r = await client.post("/api/v1/auth/token",
+                              data={"username": "rep@demo.crm", "password": DEMO_PASSWORD})
+        rep = {"Authorization": f"Bearer {r.json()['access_token']}"}
+        customers = (await client.get("/api/v1/customers", headers=rep)).json()["items"]
+        assert len(customers) == 3
+        assert all("****" in c["contacts"][0]["mobile"] for c in customers)
+        assert all(c["last_followup_at"] for c in customers)
+        todo = (await client.get("/api/v1/tasks?assignee=me", headers=rep)).json()["items"]
+        assert len(todo) == 3
