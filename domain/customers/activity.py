@@ -8,6 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from domain.customers.model import aware
 from domain.errors import InvalidTransition, ValidationFailed
 from domain.events import DomainEvent
 
@@ -73,12 +74,10 @@ class FollowUp:
                next_action: str | None = None, next_followup_at: datetime | None = None,
                status: FollowUpStatus = FollowUpStatus.DONE,
                check_in: GeoCheckIn | None = None) -> FollowUp:
-        if occurred_at.tzinfo is None:
-            raise ValidationFailed.of("occurred_at", "must carry a time zone")
+        aware(occurred_at, "occurred_at")
         if check_in is not None and method != FollowUpMethod.VISIT:
             raise ValidationFailed.of("check_in", "only a visit carries a check-in")
-        if next_followup_at is not None and next_followup_at < occurred_at:
-            raise ValidationFailed.of("next_followup_at", "must not be before the follow-up")
+        _check_next(occurred_at, next_followup_at)
         f = cls(id=uuid.uuid4(), customer_id=customer_id, owner_id=owner_id, method=method,
                 occurred_at=occurred_at, summary=_text(summary, "summary", 5000, True) or "",
                 feedback=_text(feedback, "feedback", 5000),
@@ -96,8 +95,15 @@ class FollowUp:
         if "status" in changes:
             self.status = FollowUpStatus(changes["status"])
         if "next_followup_at" in changes:
-            self.next_followup_at = changes["next_followup_at"]
+            self.next_followup_at = _check_next(self.occurred_at, changes["next_followup_at"])
         self.version += 1
+
+
+def _check_next(occurred_at: datetime, next_at: datetime | None) -> datetime | None:
+    aware(next_at, "next_followup_at")
+    if next_at is not None and next_at < occurred_at:
+        raise ValidationFailed.of("next_followup_at", "must not be before the follow-up")
+    return next_at
 
 
 class TaskStatus(StrEnum):
@@ -137,7 +143,8 @@ class Task:
         if (related_type is None) != (related_id is None):
             raise ValidationFailed.of("related_id", "goes together with related_type")
         task = cls(id=uuid.uuid4(), title=_text(title, "title", 200, True) or "",
-                   assignee_id=assignee_id, created_by=created_by, due_at=due_at,
+                   assignee_id=assignee_id, created_by=created_by,
+                   due_at=aware(due_at, "due_at"),
                    related_type=related_type, related_id=related_id, origin=origin,
                    notes=_text(notes, "notes", 5000))
         task.events.append(DomainEvent("task.created", "task", str(task.id), {
@@ -150,7 +157,7 @@ class Task:
         if "notes" in changes:
             self.notes = _text(changes["notes"], "notes", 5000)
         if "due_at" in changes:
-            self.due_at = changes["due_at"]
+            self.due_at = aware(changes["due_at"], "due_at")
         if "assignee_id" in changes and changes["assignee_id"] is not None:
             self.assignee_id = changes["assignee_id"]
         if "status" in changes and changes["status"] is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from domain.customers.personal import (
     normalise_landline,
     normalise_mobile,
 )
-from domain.errors import InvalidTransition, ValidationFailed
+from domain.errors import DomainError, InvalidTransition, ValidationFailed
 from domain.events import DomainEvent
 
 
@@ -131,6 +132,14 @@ def money(raw: Any, field_name: str) -> Decimal | None:
     return value.quantize(Decimal("0.01"))
 
 
+def aware(value: datetime | None, field_name: str) -> datetime | None:
+    """Times are instants: one without a time zone is ambiguous, so it is refused."""
+    if value is not None and value.tzinfo is None:
+        raise ValidationFailed.of(field_name,
+                                  "must carry a time zone, e.g. 2026-11-28T09:00:00+08:00")
+    return value
+
+
 def check_tags(tags: list[str]) -> list[str]:
     cleaned: list[str] = []
     for raw in tags:
@@ -146,7 +155,7 @@ def check_tags(tags: list[str]) -> list[str]:
 
 def check_custom(values: dict[str, Any]) -> dict[str, Any]:
     for key, value in values.items():
-        if not _CUSTOM_KEY.match(key):
+        if not _CUSTOM_KEY.fullmatch(key):
             raise ValidationFailed.of(f"custom.{key}", "is not a custom field key")
         if isinstance(value, list):
             if not all(isinstance(v, str) for v in value):
@@ -262,7 +271,12 @@ class Customer:
         if unknown:
             raise ValidationFailed.of(sorted(unknown)[0], "cannot be changed here")
         self._ensure_live()
-        self._apply(changes, tier_policy)
+        saved = copy.deepcopy(self.__dict__)
+        try:
+            self._apply(changes, tier_policy)
+        except DomainError:
+            self.__dict__.update(saved)  # a refused edit leaves the customer as it was
+            raise
         self.version += 1
         self.events.append(DomainEvent(
             EventType.UPDATED, "customer", str(self.id),
@@ -294,16 +308,16 @@ class Customer:
         if "first_contact_date" in f:
             self.first_contact_date = f["first_contact_date"]
         if "next_followup_at" in f:
-            self.next_followup_at = f["next_followup_at"]
+            self.next_followup_at = aware(f["next_followup_at"], "next_followup_at")
         if "tags" in f:
             self.tags = check_tags(list(f["tags"] or []))
         if "custom" in f:
             self.custom = check_custom(dict(f["custom"] or {}))
         if "id_card_number" in f:
             raw = f["id_card_number"]
-            if raw and self.kind != CustomerKind.PERSON:
-                raise ValidationFailed.of("id_card_number", "only a person carries an ID card")
             self.id_card_number = normalise_id_card(raw) if raw else None
+        if self.id_card_number is not None and self.kind != CustomerKind.PERSON:
+            raise ValidationFailed.of("id_card_number", "only a person carries an ID card")
         if "contacts" in f:
             self.contacts = arrange_contacts([
                 c if isinstance(c, Contact) else Contact.create(i, **c)
@@ -346,8 +360,9 @@ class Customer:
             if next_followup_at is not None or next_action is not None:
                 self.next_followup_at = next_followup_at
                 self.next_followup_plan = next_action
-        if self.first_contact_date is None:
-            self.first_contact_date = occurred_at.date()
+        day = occurred_at.date()
+        if self.first_contact_date is None or day < self.first_contact_date:
+            self.first_contact_date = day
         self.version += 1
 
     def delete(self, now: datetime) -> None:

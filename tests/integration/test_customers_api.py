@@ -397,3 +397,20 @@ async def test_picklists_are_admin_managed(client: httpx.AsyncClient, world: Wor
     await create(client, world, industry="robotics")
     assert (await client.get("/api/v1/picklists/colours",
                              headers=world.auth("rep"))).status_code == 404
+
+
+async def test_times_without_a_zone_are_refused_or_read_as_utc(client: httpx.AsyncClient,
+                                                               world: World) -> None:
+    c = await create(client, world)
+    h = world.auth("rep")
+    r = await client.post(f"/api/v1/customers/{c['id']}/followups", headers=h, json={
+        "method": "phone", "summary": "x", "occurred_at": "2026-11-20T09:00:00Z",
+        "next_followup_at": "2026-11-27T09:00:00"})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "next_followup_at"
+    for param in ("updated_since", "created_from", "last_followup_before"):
+        r = await client.get("/api/v1/customers", params={param: "2026-01-01T00:00:00"},
+                             headers=h)
+        assert r.status_code in (200, 422), (param, r.text)
+    r = await client.get("/api/v1/tasks", params={"due_before": "2026-01-01T00:00:00"},
+                         headers=h)
+    assert r.status_code in (200, 422)
