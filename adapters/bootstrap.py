@@ -26,6 +26,7 @@ from adapters.settings import Settings
 from api.deps import ApiContext
 from domain.customers.model import TierPolicy
 from domain.ports import Clock
+from domain.services.catalog import CatalogService
 from domain.services.consumers import HANDLERS, EventDispatcher
 from domain.services.customers import CustomerService
 from domain.services.identity import IdentityPolicy, IdentityService
@@ -57,6 +58,7 @@ class Container:
     cipher: AesGcmFieldCipher
     identity: IdentityService
     customers: CustomerService
+    catalog: CatalogService
     notifications: NotificationService
     dispatcher: EventDispatcher
     relay: OutboxRelay
@@ -77,7 +79,7 @@ class Container:
 
     def api_context(self) -> ApiContext:
         return ApiContext(
-            identity=self.identity, customers=self.customers,
+            identity=self.identity, customers=self.customers, catalog=self.catalog,
             notifications=self.notifications,
             idempotency=self.idempotency, health=self.health,
             max_body_bytes=self.settings.max_body_bytes, web_dist=self.settings.web_dist,
@@ -102,6 +104,8 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Container:
     def reader() -> SqlUnitOfWork:
         return SqlUnitOfWork(engine, cipher, read_only=True)
 
+    customers = CustomerService(uow, clock, TierPolicy(settings.tier_strategic_from,
+                                                       settings.tier_key_from))
     identity = IdentityService(
         uow=uow, reader=reader, hasher=Argon2PasswordHasher(),
         tokens=JoseTokenIssuer(settings.secret_key,
@@ -117,8 +121,7 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Container:
         settings=settings, engine=engine, queue=queue,
         redis_settings=redis_settings(settings.redis_url), clock=clock, cipher=cipher,
         identity=identity,
-        customers=CustomerService(uow, clock, TierPolicy(settings.tier_strategic_from,
-                                                         settings.tier_key_from)),
+        customers=customers, catalog=CatalogService(uow, clock, customers),
         notifications=NotificationService(uow, clock),
         dispatcher=EventDispatcher(uow, HANDLERS), relay=OutboxRelay(engine, queue),
         idempotency=SqlIdempotencyStore(engine),

@@ -16,6 +16,7 @@ from domain.errors import AuthenticationFailed, ValidationFailed
 from domain.identity.model import Principal, User
 from domain.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageRequest
 from domain.ports import IdempotencyStore
+from domain.services.catalog import CatalogService
 from domain.services.customers import CustomerService
 from domain.services.identity import IdentityService, principal_of
 from domain.services.notifications import NotificationService
@@ -25,6 +26,7 @@ from domain.services.notifications import NotificationService
 class ApiContext:
     identity: IdentityService
     customers: CustomerService
+    catalog: CatalogService
     notifications: NotificationService
     idempotency: IdempotencyStore
     health: Callable[[], Awaitable[dict[str, bool]]]

@@ -18,6 +18,7 @@ from api.v1 import (
     api_keys,
     audit,
     auth,
+    catalog,
     customers,
     departments,
     followups,
@@ -52,6 +53,8 @@ def create_app(ctx: ApiContext) -> FastAPI:
                    followups, tasks):
         v1.include_router(module.router)
     v1.include_router(customers.picklists)
+    for router in (catalog.custom_fields, catalog.tags, catalog.segments):
+        v1.include_router(router)
     app.include_router(v1)
     app.include_router(health_router(ctx))
 

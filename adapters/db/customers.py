@@ -15,6 +15,8 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     and_,
+    any_,
+    case,
     delete,
     false,
     func,
@@ -133,6 +135,7 @@ class SqlCustomers(_Repo):
             id_card_number=self.cipher.decrypt(m["id_card_enc"]) if m["id_card_enc"] else None,
             contacts=contacts, created_by=m["created_by"], version=m["version"],
             created_at=m["created_at"], updated_at=m["updated_at"], deleted_at=m["deleted_at"],
+            merged_into_id=m["merged_into_id"],
         )
         c.version_loaded = c.version  # type: ignore[attr-defined]
         return c
@@ -229,6 +232,74 @@ class SqlCustomers(_Repo):
         return Page([self._customer(r, contacts[r.id]) for r in rows_page.items],
                     rows_page.next_cursor)
 
+    def _live(self, flt: CustomerFilter, visibility: Visibility
+              ) -> builtins.list[ColumnElement[bool]]:
+        return [visible(visibility), C.c.deleted_at.is_(None), *self._filters(flt)]
+
+    async def count(self, flt: CustomerFilter, visibility: Visibility) -> int:
+        return int(await self.conn.scalar(
+            select(func.count()).select_from(C).where(*self._live(flt, visibility))) or 0)
+
+    async def retag(self, flt: CustomerFilter, visibility: Visibility, add: Sequence[str],
+                    remove: Sequence[str]) -> int:
+        tags: Any = C.c.tags
+        for name in remove:
+            tags = func.array_remove(tags, name)
+        for name in add:  # appended once, in the order given
+            tags = case((literal(name) == any_(tags), tags),
+                        else_=func.array_append(tags, name))
+        touched = or_(C.c.tags.overlap(list(remove)) if remove else false(),
+                      ~C.c.tags.contains(list(add)) if add else false())
+        result = await self.conn.execute(
+            update(C).where(*self._live(flt, visibility), touched)
+            .values(tags=tags, version=C.c.version + 1, updated_at=func.now()))
+        return int(result.rowcount)
+
+    async def with_phones(self, phones: Sequence[str]) -> Sequence[Customer]:
+        keys = [self._bidx("phone", p) for p in phones]
+        k = t.contacts
+        rows = (await self.conn.execute(select(C).where(
+            C.c.deleted_at.is_(None), C.c.id.in_(select(k.c.customer_id).where(
+                or_(k.c.mobile_bidx.in_(keys), k.c.landline_bidx.in_(keys))))).limit(20))).all()
+        return [self._customer(r, []) for r in rows]
+
+    async def duplicates_of(self, customer: Customer, visibility: Visibility
+                            ) -> Sequence[tuple[Customer, builtins.list[str]]]:
+        k = t.contacts
+        phones = [self._bidx("phone", n) for x in customer.contacts
+                  for n in (x.mobile, x.landline) if n]
+        emails = [self._bidx("email", x.email) for x in customer.contacts if x.email]
+        reasons: dict[uuid.UUID, builtins.list[str]] = {}
+
+        async def collect(reason: str, cond: ColumnElement[bool]) -> None:
+            rows = await self.conn.execute(select(C.c.id).where(
+                cond, C.c.id != customer.id, C.c.deleted_at.is_(None), visible(visibility))
+                .limit(50))
+            for (cid,) in rows:
+                reasons.setdefault(cid, []).append(reason)
+
+        if phones:
+            await collect("same phone", C.c.id.in_(select(k.c.customer_id).where(
+                or_(k.c.mobile_bidx.in_(phones), k.c.landline_bidx.in_(phones)))))
+        if emails:
+            await collect("same email", C.c.id.in_(select(k.c.customer_id).where(
+                k.c.email_bidx.in_(emails))))
+        await collect("same name", C.c.name_normalised == normalised_name(customer.name))
+        if not reasons:
+            return []
+        rows = (await self.conn.execute(select(C).where(C.c.id.in_(list(reasons))))).all()
+        contacts = await self._contacts_of([r.id for r in rows])
+        return [(self._customer(r, contacts[r.id]), reasons[r.id]) for r in rows]
+
+    async def fold_into(self, survivor_id: uuid.UUID, loser_ids: Sequence[uuid.UUID]) -> None:
+        losers = list(loser_ids)
+        await self.conn.execute(update(t.followups).where(
+            t.followups.c.customer_id.in_(losers)).values(customer_id=survivor_id))
+        await self.conn.execute(update(t.tasks).where(
+            t.tasks.c.related_id.in_(losers)).values(related_id=survivor_id))
+        await self.conn.execute(update(t.customer_activity).where(
+            t.customer_activity.c.customer_id.in_(losers)).values(customer_id=survivor_id))
+
     def _filters(self, f: CustomerFilter) -> builtins.list[ColumnElement[bool]]:
         conds: builtins.list[ColumnElement[bool]] = []
         for name in ("industry", "region", "kind"):
@@ -252,6 +323,10 @@ class SqlCustomers(_Repo):
                              C.c.last_followup_at.is_(None)))
         if f.last_followup_after is not None:
             conds.append(C.c.last_followup_at >= f.last_followup_after)
+        if f.annual_purchase_min is not None:
+            conds.append(C.c.annual_purchase >= f.annual_purchase_min)
+        if f.annual_purchase_max is not None:
+            conds.append(C.c.annual_purchase <= f.annual_purchase_max)
         if f.created_from is not None:
             conds.append(C.c.created_at >= f.created_from)
         if f.created_to is not None:

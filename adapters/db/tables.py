@@ -206,6 +206,8 @@ customers = Table(
     Column("version", Integer, nullable=False, server_default="1"),
     *_timestamps(),
     Column("deleted_at", DateTime(timezone=True)),
+    # Set on the records a merge folded into another: they stay as tombstones pointing at it.
+    Column("merged_into_id", UUID(as_uuid=True)),
     Index("ix_customers_owner_created", "owner_id", "created_at", "id"),
     Index("ix_customers_dept_created", "owner_department_id", "created_at", "id"),
     Index("ix_customers_created", "created_at", "id"),
@@ -301,4 +303,125 @@ picklists = Table(
     Column("label", Text, nullable=False),
     Column("active", Boolean, nullable=False, server_default=text("true")),
     PrimaryKeyConstraint("list", "value"),
+)
+
+
+# ---- catalogue, segments, bulk import and export (issue: customer data in bulk) -------------
+
+custom_fields = Table(
+    "custom_fields", metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("entity", Text, nullable=False),
+    Column("key", Text, nullable=False),
+    Column("label", Text, nullable=False),
+    Column("type", Text, nullable=False),
+    Column("options", ARRAY(Text), nullable=False, server_default=text("'{}'::text[]")),
+    Column("required", Boolean, nullable=False, server_default=text("false")),
+    Column("active", Boolean, nullable=False, server_default=text("true")),
+    Column("version", Integer, nullable=False, server_default="1"),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("uq_custom_fields_entity_key", "entity", "key", unique=True),
+)
+
+tags = Table(
+    "tags", metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("name", Text, nullable=False, unique=True),
+    Column("category", Text, nullable=False),
+    Column("colour", Text, nullable=False),
+    Column("version", Integer, nullable=False, server_default="1"),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+segments = Table(
+    "segments", metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("filter", JSONB, nullable=False),
+    Column("owner_id", UUID(as_uuid=True), ForeignKey("users.id"), nullable=False, index=True),
+    Column("sharing", Text, nullable=False),
+    Column("department_id", UUID(as_uuid=True), ForeignKey("departments.id"), index=True),
+    Column("version", Integer, nullable=False, server_default="1"),
+    *_timestamps(),
+)
+
+imports = Table(
+    "imports", metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("created_by", UUID(as_uuid=True), ForeignKey("users.id"), nullable=False),
+    Column("filename", Text, nullable=False),
+    Column("format", Text, nullable=False),
+    Column("encoding", Text),
+    Column("mapping", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    Column("policy", Text, nullable=False),
+    Column("dry_run", Boolean, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("error", Text),
+    Column("rows_total", Integer, nullable=False, server_default="0"),
+    Column("next_row", Integer, nullable=False, server_default="0"),
+    Column("rows_read", Integer, nullable=False, server_default="0"),
+    Column("created", Integer, nullable=False, server_default="0"),
+    Column("updated", Integer, nullable=False, server_default="0"),
+    Column("merged", Integer, nullable=False, server_default="0"),
+    Column("skipped", Integer, nullable=False, server_default="0"),
+    Column("rejected", Integer, nullable=False, server_default="0"),
+    Column("sha256", Text, nullable=False),
+    Column("version", Integer, nullable=False, server_default="1"),
+    *_timestamps(),
+    Column("finished_at", DateTime(timezone=True)),
+)
+
+import_files = Table(
+    "import_files", metadata,
+    Column("import_id", UUID(as_uuid=True), ForeignKey("imports.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("content", LargeBinary, nullable=False),
+)
+
+import_errors = Table(
+    "import_errors", metadata,
+    Column("import_id", UUID(as_uuid=True), ForeignKey("imports.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("row_number", Integer, nullable=False),
+    Column("column", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("outcome", Text, nullable=False),
+    Index("ix_import_errors_import_row", "import_id", "row_number"),
+)
+
+# Duplicate keys (phone blind index, normalised name) met so far in one file, so duplicates
+# inside a file are found across chunks and after a restart.
+import_keys = Table(
+    "import_keys", metadata,
+    Column("import_id", UUID(as_uuid=True), ForeignKey("imports.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("key", Text, nullable=False),
+    Column("customer_id", UUID(as_uuid=True)),
+    PrimaryKeyConstraint("import_id", "key"),
+)
+
+exports = Table(
+    "exports", metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("created_by", UUID(as_uuid=True), ForeignKey("users.id"), nullable=False),
+    Column("format", Text, nullable=False),
+    Column("filter", JSONB, nullable=False),
+    Column("reveal", Boolean, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("error", Text),
+    Column("rows_written", Integer, nullable=False, server_default="0"),
+    Column("cursor", Text),
+    Column("chunks", Integer, nullable=False, server_default="0"),
+    Column("bytes", BigInteger, nullable=False, server_default="0"),
+    *_timestamps(),
+    Column("finished_at", DateTime(timezone=True)),
+)
+
+export_chunks = Table(
+    "export_chunks", metadata,
+    Column("export_id", UUID(as_uuid=True), ForeignKey("exports.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    PrimaryKeyConstraint("export_id", "seq"),
 )

@@ -7,6 +7,7 @@ from typing import Any, Self
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from adapters.db.catalog import SqlCustomFields, SqlSegments, SqlTags
 from adapters.db.customers import (
     SqlActivity,
     SqlCustomers,
@@ -58,6 +59,9 @@ class SqlUnitOfWork:
         self.tasks = SqlTasks(conn, seen)
         self.activity = SqlActivity(conn, seen)
         self.picklists = SqlPicklists(conn, seen)
+        self.custom_fields = SqlCustomFields(conn, seen)
+        self.tags = SqlTags(conn, seen)
+        self.segments = SqlSegments(conn, seen)
         return self
 
     async def __aexit__(

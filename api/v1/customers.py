@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 
 from api.deps import Ctx, CurrentActor, IfMatch, PageParams, etag
 from api.schemas import AUTHED, ListOf, problems
+from api.v1.schemas.catalog import DuplicateOut, MergeRequest
 from api.v1.schemas.customers import (
     CustomerCreate,
     CustomerOut,
@@ -54,7 +55,8 @@ def _custom_filters(request: Request) -> dict[str, list[Any]]:
 
 def _out(c: Any) -> CustomerOut | Tombstone:
     if c.deleted_at is not None:
-        return Tombstone(id=c.id, version=c.version, updated_at=c.updated_at)
+        return Tombstone(id=c.id, version=c.version, updated_at=c.updated_at,
+                         merged_into=c.merged_into_id)
     return CustomerOut.of(c)
 
 
@@ -126,11 +128,14 @@ def _landline(raw: str) -> str:
 
 @router.post("", response_model=CustomerOut, status_code=201, summary="Create a customer",
              responses=problems(*AUTHED, 409))
-async def create_customer(ctx: Ctx, actor: CurrentActor, body: CustomerCreate,
-                          response: Response) -> CustomerOut:
+async def create_customer(
+    ctx: Ctx, actor: CurrentActor, body: CustomerCreate, response: Response,
+    allow_duplicate: Annotated[bool, Query(
+        description="Create even when a contact's phone matches an existing customer")] = False,
+) -> CustomerOut:
     data = body.model_dump(exclude_unset=True)
     data.setdefault("kind", body.kind)
-    c = await ctx.customers.create(actor, data)
+    c = await ctx.customers.create(actor, data, allow_duplicate=allow_duplicate)
     response.headers["ETag"] = etag(c.version)
     response.headers["Location"] = f"/api/v1/customers/{c.id}"
     return CustomerOut.of(c)
@@ -182,6 +187,24 @@ async def reveal_customer(ctx: Ctx, actor: CurrentActor, customer_id: uuid.UUID
     c = await ctx.customers.reveal(actor, customer_id)
     full = CustomerOut.of(c, reveal=True)
     return CustomerRevealed(id=c.id, id_card_number=full.id_card_number, contacts=full.contacts)
+
+
+@router.get("/{customer_id}/duplicates", response_model=list[DuplicateOut],
+            summary="Likely duplicates of this customer, with reasons and a score",
+            responses=problems(*AUTHED, 404))
+async def customer_duplicates(ctx: Ctx, actor: CurrentActor, customer_id: uuid.UUID
+                              ) -> list[DuplicateOut]:
+    found = await ctx.customers.duplicates(actor, customer_id)
+    return [DuplicateOut(customer=CustomerOut.of(c), reasons=r, score=s) for c, r, s in found]
+
+
+@router.post("/{customer_id}/merge", response_model=CustomerOut,
+             summary="Merge duplicates into this customer, keeping all their history",
+             responses=problems(*AUTHED, 404))
+async def merge_customers(ctx: Ctx, actor: CurrentActor, customer_id: uuid.UUID,
+                          body: MergeRequest) -> CustomerOut:
+    return CustomerOut.of(await ctx.customers.merge(actor, customer_id, body.from_,
+                                                    body.field_choices))
 
 
 @router.get("/{customer_id}/timeline", response_model=ListOf[TimelineEntryOut],

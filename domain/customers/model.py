@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import re
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
@@ -91,6 +91,7 @@ class EventType:
     DELETED = "customer.deleted"
     RESTORED = "customer.restored"
     REASSIGNED = "customer.reassigned"
+    MERGED = "customer.merged"
 
 
 _CUSTOM_KEY = re.compile(r"^[a-z][a-z0-9_]{0,49}$")
@@ -240,6 +241,7 @@ class Customer:
     created_at: datetime | None = None
     updated_at: datetime | None = None
     deleted_at: datetime | None = None
+    merged_into_id: uuid.UUID | None = None
     events: list[DomainEvent] = field(default_factory=list, repr=False, compare=False)
 
     # ---- creation and edits ------------------------------------------------------------------
@@ -379,6 +381,51 @@ class Customer:
         self.version += 1
         self.events.append(DomainEvent(EventType.RESTORED, "customer", str(self.id),
                                        {"customer_id": str(self.id)}))
+
+    # ---- merging duplicates -------------------------------------------------------------------
+
+    def absorb(self, others: list[Customer], chosen: dict[str, Any],
+               tier_policy: TierPolicy) -> None:
+        """Takes in what the duplicates know. `chosen` holds the field values picked by the
+        person merging; everything else keeps this record's value, gaps filled from others."""
+        self._ensure_live()
+        for name, value in chosen.items():
+            setattr(self, name, value)
+        for other in others:
+            for name in ("industry", "region", "size", "source", "key_needs",
+                         "next_followup_plan", "annual_purchase"):
+                if getattr(self, name) in (None, "") and name not in chosen:
+                    setattr(self, name, getattr(other, name))
+            self.tags = check_tags(self.tags + [t for t in other.tags if t not in self.tags])
+            self.custom = {**other.custom, **self.custom} if "custom" not in chosen else self.custom
+            if other.last_followup_at and (self.last_followup_at is None
+                                           or other.last_followup_at > self.last_followup_at):
+                self.last_followup_at = other.last_followup_at
+            if other.first_contact_date and (self.first_contact_date is None
+                                             or other.first_contact_date < self.first_contact_date):
+                self.first_contact_date = other.first_contact_date
+            known = {v for c in self.contacts for v in (c.mobile, c.landline, c.email) if v}
+            for contact in other.contacts:
+                values = {v for v in (contact.mobile, contact.landline, contact.email) if v}
+                if values and values <= known:
+                    continue
+                known |= values
+                self.contacts.append(replace(contact, id=uuid.uuid4(), is_primary=False))
+        self.contacts = arrange_contacts(self.contacts)
+        self.tier = tier_policy.tier_for(self.annual_purchase)
+        self.version += 1
+        self.events.append(DomainEvent(
+            EventType.MERGED, "customer", str(self.id),
+            {"customer_id": str(self.id), "merged": [str(o.id) for o in others]}))
+
+    def fold_into(self, survivor_id: uuid.UUID, now: datetime) -> None:
+        self._ensure_live()
+        self.deleted_at = now
+        self.merged_into_id = survivor_id
+        self.version += 1
+        self.events.append(DomainEvent(
+            EventType.DELETED, "customer", str(self.id),
+            {"customer_id": str(self.id), "merged_into": str(survivor_id)}))
 
     def _ensure_live(self) -> None:
         if self.deleted_at is not None:

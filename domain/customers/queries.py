@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from domain.customers.model import Grade, Tier
@@ -66,6 +67,10 @@ class CustomerFilter:
     last_followup_after: datetime | None = None
     created_from: datetime | None = None
     created_to: datetime | None = None
+    annual_purchase_min: Decimal | None = None
+    annual_purchase_max: Decimal | None = None
+    # "no follow-up for N days": resolved against the clock into last_followup_before
+    no_followup_days: int | None = None
     # custom field key → the values that count as equal ("12" and 12 for a number typed as text)
     custom: dict[str, list[Any]] = field(default_factory=dict)
     q: str | None = None
@@ -74,3 +79,101 @@ class CustomerFilter:
     updated_since: datetime | None = None  # delta sync: includes tombstones, oldest first
     deleted: bool = False  # the recycle bin
     sort: Sort = Sort()
+
+
+# ---- the filter language as data (segments, exports, rules) ---------------------------------
+
+_SCALARS = ("industry", "region", "kind", "q")
+_TIMES = ("last_followup_before", "last_followup_after", "created_from", "created_to")
+
+
+def filter_from_dict(raw: dict[str, Any], where: str = "filter") -> CustomerFilter:
+    """Parses the stored/posted form of a customer filter, naming the bad field."""
+    if not isinstance(raw, dict):
+        raise ValidationFailed.of(where, "must be an object")
+    known = set(_SCALARS + _TIMES) | {
+        "grade", "tier", "owner_id", "department_id", "tags_all", "tags_any",
+        "annual_purchase_min", "annual_purchase_max", "no_followup_days", "custom"}
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise ValidationFailed.of(f"{where}.{unknown[0]}", "is not a filter")
+    out: dict[str, Any] = {}
+    try:
+        for name in _SCALARS:
+            if raw.get(name) is not None:
+                out[name] = str(raw[name])
+        for name in _TIMES:
+            if raw.get(name) is not None:
+                value = datetime.fromisoformat(str(raw[name]))
+                if value.tzinfo is None:
+                    raise ValueError("no time zone")
+                out[name] = value
+        if raw.get("grade") is not None:
+            out["grade"] = Grade(raw["grade"])
+        if raw.get("tier") is not None:
+            out["tier"] = Tier(raw["tier"])
+        for name in ("owner_id", "department_id"):
+            if raw.get(name) is not None:
+                out[name] = uuid.UUID(str(raw[name]))
+        for name in ("tags_all", "tags_any"):
+            if raw.get(name):
+                if not isinstance(raw[name], list):
+                    raise ValueError("a list")
+                out[name] = tuple(str(v) for v in raw[name])
+        for name in ("annual_purchase_min", "annual_purchase_max"):
+            if raw.get(name) is not None:
+                out[name] = Decimal(str(raw[name]))
+                if not out[name].is_finite():
+                    raise ValueError("a number")
+        if raw.get("no_followup_days") is not None:
+            days = raw["no_followup_days"]
+            if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 3650:
+                raise ValueError("a number of days from 1 to 3650")
+            out["no_followup_days"] = days
+        if raw.get("custom"):
+            custom = raw["custom"]
+            if not isinstance(custom, dict):
+                raise ValueError("an object")
+            out["custom"] = {str(k): v if isinstance(v, list) else [v] for k, v in custom.items()}
+    except (ValueError, InvalidOperation, TypeError) as e:
+        bad = next((n for n in raw if n not in out and raw.get(n) not in (None, [], {})), where)
+        raise ValidationFailed.of(f"{where}.{bad}", f"is not valid ({e})") from None
+    return CustomerFilter(**out)
+
+
+def filter_to_dict(f: CustomerFilter) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name in _SCALARS:
+        if getattr(f, name) is not None:
+            out[name] = getattr(f, name)
+    for name in _TIMES:
+        if getattr(f, name) is not None:
+            out[name] = getattr(f, name).isoformat()
+    if f.grade is not None:
+        out["grade"] = f.grade.value
+    if f.tier is not None:
+        out["tier"] = f.tier.value
+    for name in ("owner_id", "department_id"):
+        if getattr(f, name) is not None:
+            out[name] = str(getattr(f, name))
+    for name in ("tags_all", "tags_any"):
+        if getattr(f, name):
+            out[name] = list(getattr(f, name))
+    for name in ("annual_purchase_min", "annual_purchase_max"):
+        if getattr(f, name) is not None:
+            out[name] = str(getattr(f, name))
+    if f.no_followup_days is not None:
+        out["no_followup_days"] = f.no_followup_days
+    if f.custom:
+        out["custom"] = {k: list(v) for k, v in f.custom.items()}
+    return out
+
+
+def resolve(f: CustomerFilter, now: datetime) -> CustomerFilter:
+    """Relative conditions made absolute at the moment of the query."""
+    if f.no_followup_days is None:
+        return f
+    cutoff = now - timedelta(days=f.no_followup_days)
+    before = f.last_followup_before
+    return replace(f, no_followup_days=None,
+                   last_followup_before=min(before, cutoff) if before else cutoff)

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from domain.audit import Actor, AuditEntry, field_diff
+from domain.catalog.model import validate_custom
 from domain.customers.activity import (
     ActivityEntry,
     FollowUp,
@@ -21,8 +22,8 @@ from domain.customers.activity import (
 )
 from domain.customers.model import Customer, CustomerKind, TierPolicy, customer_number
 from domain.customers.personal import mask_email, mask_id_card, mask_phone
-from domain.customers.queries import CustomerFilter, Visibility
-from domain.errors import HiddenRecord, NotFound, PermissionDenied, ValidationFailed
+from domain.customers.queries import CustomerFilter, Visibility, resolve
+from domain.errors import Conflict, HiddenRecord, NotFound, PermissionDenied, ValidationFailed
 from domain.identity.model import Principal, Role, Scope
 from domain.pagination import Page, PageRequest
 from domain.ports import Clock, FollowUpFilter, TaskFilter, UnitOfWork, UnitOfWorkFactory
@@ -31,6 +32,9 @@ from domain.services.identity import check_version, require
 SEE_ALL_ROLES = frozenset({Role.ADMIN, Role.EXECUTIVE, Role.FINANCE, Role.LEGAL,
                            Role.SERVICE_AGENT})
 TEAM_LEADS = frozenset({Role.ADMIN, Role.MANAGER})
+MERGEABLE = frozenset({"name", "kind", "industry", "region", "size", "source", "grade",
+                       "annual_purchase", "currency", "owner_id", "key_needs",
+                       "next_followup_plan", "next_followup_at", "custom"})
 
 
 def masked_snapshot(c: Customer) -> dict[str, Any]:
@@ -113,10 +117,14 @@ class CustomerService:
 
     # ---- customers --------------------------------------------------------------------------
 
-    async def create(self, actor: Actor, data: dict[str, Any]) -> Customer:
+    async def create(self, actor: Actor, data: dict[str, Any], *,
+                     allow_duplicate: bool = False) -> Customer:
         p = require(actor, Scope.CUSTOMERS_WRITE)
         data = dict(data)
         async with self.uow() as uow:
+            data["custom"] = validate_custom(
+                data.get("custom") or {}, list(await uow.custom_fields.list("customer")),
+                creating=True)
             owner_ref = data.pop("owner_id", None) or p.user_id
             if owner_ref is None:
                 raise ValidationFailed.of("owner_id", "is required when an integration creates")
@@ -127,12 +135,30 @@ class CustomerService:
                 number=number, name=data.pop("name"), kind=CustomerKind(data.pop("kind")),
                 owner_id=owner_id, owner_department_id=department_id,
                 tier_policy=self.tier_policy, created_by=p.id, **data)
+            if not allow_duplicate:
+                await self._refuse_duplicate_phone(uow, p, c)
             await uow.customers.add(c)
+            await uow.tags.ensure(c.tags)
             await self._audit(uow, actor, "customer.created", c,
                               field_diff(None, masked_snapshot(c)))
             await self._activity(uow, actor, c.id, "created", f"Customer {c.number} created")
             await uow.commit()
             return c
+
+    async def _refuse_duplicate_phone(self, uow: UnitOfWork, p: Principal, c: Customer) -> None:
+        phones = [n for x in c.contacts for n in (x.mobile, x.landline) if n]
+        if not phones:
+            return
+        for existing in await uow.customers.with_phones(phones):
+            if existing.id == c.id:
+                continue
+            vis = await self.visibility(uow, p)
+            if vis.allows(existing.owner_id, existing.owner_department_id):
+                raise Conflict(f"{existing.name} ({existing.number}) has this phone number "
+                               "already; merge, or send ?allow_duplicate=true",
+                               existing_id=existing.id)
+            raise Conflict("A customer with this phone number exists (owned by someone else); "
+                           "ask its owner or a manager, or send ?allow_duplicate=true")
 
     async def get(self, actor: Actor, customer_id: uuid.UUID) -> Customer:
         p = require(actor, Scope.CUSTOMERS_READ)
@@ -145,7 +171,7 @@ class CustomerService:
             vis = await self.visibility(uow, p)
             if flt.deleted and not (p.kind == "user" and p.role in TEAM_LEADS):
                 raise PermissionDenied("Only managers and admins open the recycle bin")
-            return await uow.customers.list(flt, vis, page)
+            return await uow.customers.list(resolve(flt, self.clock.now()), vis, page)
 
     async def update(self, actor: Actor, customer_id: uuid.UUID, changes: dict[str, Any],
                      expected_version: int | None) -> Customer:
@@ -156,12 +182,17 @@ class CustomerService:
             check_version("customer", c.version, expected_version)
             before = masked_snapshot(c)
             await self._check_picklists(uow, changes)
+            if "custom" in changes:
+                changes["custom"] = validate_custom(
+                    changes["custom"] or {}, list(await uow.custom_fields.list("customer")),
+                    creating=False)
             new_owner = changes.pop("owner_id", None)
             if changes:
                 c.update(changes, self.tier_policy)
             if new_owner is not None and new_owner != c.owner_id:
                 await self._reassign(uow, actor, p, c, new_owner)
             await uow.customers.save(c)
+            await uow.tags.ensure(c.tags)
             await self._audit(uow, actor, "customer.updated", c,
                               field_diff(before, masked_snapshot(c)))
             await uow.commit()
@@ -219,6 +250,70 @@ class CustomerService:
             await self._audit(uow, actor, "customer.revealed", c, {"revealed": fields})
             await uow.commit()
             return c
+
+    async def duplicates(self, actor: Actor, customer_id: uuid.UUID
+                         ) -> builtins.list[tuple[Customer, builtins.list[str], float]]:
+        """Likely duplicates the caller can see, with the reasons and a score."""
+        p = require(actor, Scope.CUSTOMERS_READ)
+        async with self.uow() as uow:
+            vis = await self.visibility(uow, p)
+            c = await self._load(uow, vis, customer_id)
+            found = await uow.customers.duplicates_of(c, vis)
+        weights = {"same phone": 0.9, "same name": 0.8, "same email": 0.7}
+        scored = []
+        for other, reasons in found:
+            miss = 1.0
+            for r in reasons:
+                miss *= 1 - weights.get(r, 0.5)
+            scored.append((other, reasons, round(1 - miss, 2)))
+        return sorted(scored, key=lambda x: -x[2])
+
+    async def merge(self, actor: Actor, survivor_id: uuid.UUID,
+                    loser_ids: builtins.list[uuid.UUID], field_choices: dict[str, uuid.UUID]
+                    ) -> Customer:
+        """Folds the losers into the survivor: contacts, tags, follow-ups, tasks and history
+        move over, chosen fields take the chosen record's value, the losers become tombstones
+        pointing at the survivor."""
+        p = require(actor, Scope.CUSTOMERS_WRITE)
+        if not loser_ids or survivor_id in loser_ids or len(set(loser_ids)) != len(loser_ids):
+            raise ValidationFailed.of("from", "name other customers to merge, each once")
+        async with self.uow() as uow:
+            vis = await self.visibility(uow, p)
+            survivor = await self._load(uow, vis, survivor_id, lock=True)
+            losers = [await self._load(uow, vis, i, lock=True) for i in loser_ids]
+            if p.kind == "user" and p.role not in TEAM_LEADS and any(
+                x.owner_id != p.id for x in [survivor, *losers]
+            ):
+                raise PermissionDenied("Only managers and admins merge others' customers")
+            before = masked_snapshot(survivor)
+            by_id = {x.id: x for x in [survivor, *losers]}
+            chosen: dict[str, Any] = {}
+            for name, source_id in field_choices.items():
+                if name not in MERGEABLE:
+                    raise ValidationFailed.of(f"field_choices.{name}", "cannot be chosen")
+                if source_id not in by_id:
+                    raise ValidationFailed.of(f"field_choices.{name}",
+                                              "must name one of the merged customers")
+                chosen[name] = getattr(by_id[source_id], name)
+                if name == "owner_id":
+                    chosen["owner_department_id"] = by_id[source_id].owner_department_id
+            survivor.absorb(losers, chosen, self.tier_policy)
+            for loser in losers:
+                loser.fold_into(survivor.id, self.clock.now())
+                await uow.customers.save(loser)
+                await self._audit(uow, actor, "customer.merged_away", loser,
+                                  {"merged_into": [None, str(survivor.id)]})
+            await uow.customers.save(survivor)
+            await uow.customers.fold_into(survivor.id, loser_ids)
+            await uow.tags.ensure(survivor.tags)
+            await self._activity(uow, actor, survivor.id, "merged",
+                                 f"Merged {', '.join(x.number for x in losers)} into this record",
+                                 merged=[str(x.id) for x in losers])
+            await self._audit(uow, actor, "customer.merged", survivor,
+                              {**field_diff(before, masked_snapshot(survivor)),
+                               "merged": [None, [str(x.id) for x in losers]]})
+            await uow.commit()
+            return survivor
 
     async def timeline(self, actor: Actor, customer_id: uuid.UUID, page: PageRequest
                        ) -> Page[ActivityEntry]:

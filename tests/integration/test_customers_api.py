@@ -34,7 +34,8 @@ def new_customer(**over: Any) -> dict[str, Any]:
 
 async def create(client: httpx.AsyncClient, world: World, who: str = "rep",
                  **over: Any) -> dict[str, Any]:
-    r = await client.post("/api/v1/customers", json=new_customer(**over), headers=world.auth(who))
+    r = await client.post("/api/v1/customers", json=new_customer(**over), headers=world.auth(who),
+                          params={"allow_duplicate": "true"})
     assert r.status_code == 201, r.text
     return r.json()
 
@@ -279,8 +280,8 @@ async def test_soft_delete_restore_and_tombstones_for_sync(client: httpx.AsyncCl
     sync = await client.get("/api/v1/customers", headers=world.auth("rep"),
                             params={"updated_since": before["updated_at"]})
     assert sync.json()["items"] == [
-        {"id": c["id"], "deleted": True, "version": 2, "updated_at": sync.json()["items"][0][
-            "updated_at"]}]
+        {"id": c["id"], "deleted": True, "version": 2, "merged_into": None,
+         "updated_at": sync.json()["items"][0]["updated_at"]}]
     assert (await client.get("/api/v1/customers", params={"deleted": "true"},
                              headers=world.auth("rep"))).status_code == 403
     bin_ = await client.get("/api/v1/customers", params={"deleted": "true"},
@@ -345,6 +346,8 @@ async def test_bad_input_names_the_field(client: httpx.AsyncClient, world: World
         ({"annual_purchase": "-5"}, "annual_purchase"),
         ({"annual_purchase": "1.234"}, "annual_purchase"),
         ({"custom": {"Bad Key": 1}}, "custom.Bad Key"),
+        ({"custom": {"employees": "many"}}, "custom.employees"),
+        ({"custom": {"undefined_field": "x"}}, "custom.undefined_field"),
         ({"contacts": [{"name": "a", "is_primary": True}, {"name": "b", "is_primary": True}]},
          "contacts"),
         ({"owner_id": "not-a-uuid"}, "owner_id"),

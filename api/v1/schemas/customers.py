@@ -151,6 +151,7 @@ class Tombstone(BaseModel):
     deleted: Literal[True] = True
     version: int
     updated_at: datetime | None
+    merged_into: uuid.UUID | None = Field(None, description="Set when a merge folded it away")
 
 
 class CustomerRevealed(BaseModel):
