@@ -20,6 +20,7 @@ from adapters.db.engine import build_engine
 from adapters.db.idempotency import SqlIdempotencyStore
 from adapters.db.unit_of_work import SqlUnitOfWork
 from adapters.embedded import RedisProcess, start_postgres
+from adapters.files.tables import read_table
 from adapters.jobs.outbox import OutboxRelay
 from adapters.jobs.queue import ArqQueue, redis_settings
 from adapters.settings import Settings
@@ -30,6 +31,7 @@ from domain.services.catalog import CatalogService
 from domain.services.consumers import HANDLERS, EventDispatcher
 from domain.services.customers import CustomerService
 from domain.services.identity import IdentityPolicy, IdentityService
+from domain.services.imports import ImportService
 from domain.services.notifications import NotificationService
 
 log = logging.getLogger("crm")
@@ -59,6 +61,7 @@ class Container:
     identity: IdentityService
     customers: CustomerService
     catalog: CatalogService
+    imports: ImportService
     notifications: NotificationService
     dispatcher: EventDispatcher
     relay: OutboxRelay
@@ -80,6 +83,7 @@ class Container:
     def api_context(self) -> ApiContext:
         return ApiContext(
             identity=self.identity, customers=self.customers, catalog=self.catalog,
+            imports=self.imports, max_import_bytes=self.settings.max_import_bytes,
             notifications=self.notifications,
             idempotency=self.idempotency, health=self.health,
             max_body_bytes=self.settings.max_body_bytes, web_dist=self.settings.web_dist,
@@ -122,6 +126,7 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Container:
         redis_settings=redis_settings(settings.redis_url), clock=clock, cipher=cipher,
         identity=identity,
         customers=customers, catalog=CatalogService(uow, clock, customers),
+        imports=ImportService(uow, clock, customers, read_table, queue),
         notifications=NotificationService(uow, clock),
         dispatcher=EventDispatcher(uow, HANDLERS), relay=OutboxRelay(engine, queue),
         idempotency=SqlIdempotencyStore(engine),

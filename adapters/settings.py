@@ -43,6 +43,7 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     max_body_bytes: int = Field(1024 * 1024, ge=1024)
+    max_import_bytes: int = Field(20 * 1024 * 1024, ge=1024)
     # The worker runs inside `crm serve` unless a separate `crm worker` does the job.
     embedded_worker: bool = True
     log_level: str = "INFO"

@@ -19,6 +19,7 @@ from domain.ports import IdempotencyStore
 from domain.services.catalog import CatalogService
 from domain.services.customers import CustomerService
 from domain.services.identity import IdentityService, principal_of
+from domain.services.imports import ImportService
 from domain.services.notifications import NotificationService
 
 
@@ -27,10 +28,12 @@ class ApiContext:
     identity: IdentityService
     customers: CustomerService
     catalog: CatalogService
+    imports: ImportService
     notifications: NotificationService
     idempotency: IdempotencyStore
     health: Callable[[], Awaitable[dict[str, bool]]]
     max_body_bytes: int = 1024 * 1024
+    max_import_bytes: int = 20 * 1024 * 1024
     web_dist: Path | None = None
 
 

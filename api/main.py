@@ -22,6 +22,7 @@ from api.v1 import (
     customers,
     departments,
     followups,
+    imports,
     me,
     notifications,
     tasks,
@@ -53,7 +54,7 @@ def create_app(ctx: ApiContext) -> FastAPI:
                    followups, tasks):
         v1.include_router(module.router)
     v1.include_router(customers.picklists)
-    for router in (catalog.custom_fields, catalog.tags, catalog.segments):
+    for router in (catalog.custom_fields, catalog.tags, catalog.segments, imports.router):
         v1.include_router(router)
     app.include_router(v1)
     app.include_router(health_router(ctx))
@@ -61,7 +62,8 @@ def create_app(ctx: ApiContext) -> FastAPI:
     # Added last = runs first: request id, then the size limit, then idempotency.
     app.add_middleware(IdempotencyMiddleware, get_store=lambda: ctx.idempotency,
                        caller_of=caller_from_credentials(ctx.identity.tokens.decode_access))
-    app.add_middleware(BodyLimitMiddleware, max_bytes=ctx.max_body_bytes)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=ctx.max_body_bytes,
+                       overrides={f"{API_PREFIX}/imports": ctx.max_import_bytes})
     app.add_middleware(RequestContextMiddleware)
     return app
 

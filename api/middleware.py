@@ -81,22 +81,27 @@ class BodyTooLarge(HTTPException):
 class BodyLimitMiddleware:
     """413 for a body over the limit, by Content-Length or while it streams in."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int,
+                 overrides: dict[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        # path prefix → its own limit (file uploads)
+        self.overrides = overrides or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         rid = scope.get("state", {}).get("request_id")
+        limit = next((n for prefix, n in self.overrides.items()
+                      if scope["path"].startswith(prefix)), self.max_bytes)
         declared = _header(scope, b"content-length")
         if declared is not None:
             if not declared.isdigit():
                 await _send_problem(send, 400, "Content-Length is not a number", rid)
                 return
-            if int(declared) > self.max_bytes:
-                await _send_problem(send, 413, BodyTooLarge(self.max_bytes).detail, rid)
+            if int(declared) > limit:
+                await _send_problem(send, 413, BodyTooLarge(limit).detail, rid)
                 return
         received = 0
         started = False
@@ -106,8 +111,8 @@ class BodyLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise BodyTooLarge(self.max_bytes)
+                if received > limit:
+                    raise BodyTooLarge(limit)
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -165,7 +170,7 @@ class IdempotencyMiddleware:
         body = b"".join(chunks)
         fingerprint = hashlib.sha256(b"\0".join([
             scope["method"].encode(), scope["path"].encode(), scope.get("query_string", b""),
-            body])).hexdigest()
+            _canonical(scope, body)])).hexdigest()
         store = self.get_store()
         outcome = await store.begin(caller, key, fingerprint)
         if outcome.state == "mismatch":
@@ -217,6 +222,17 @@ class IdempotencyMiddleware:
             await store.abandon(caller, key)  # let the client retry a failure of ours
         else:
             await store.complete(caller, key, status, kept, b"".join(out))
+
+
+def _canonical(scope: Scope, body: bytes) -> bytes:
+    """A multipart body re-sent by the same client carries a new random boundary: the same
+    upload must still count as the same request."""
+    ctype = _header(scope, b"content-type") or ""
+    if ctype.startswith("multipart/") and "boundary=" in ctype:
+        boundary = ctype.split("boundary=", 1)[1].split(";")[0].strip().strip('"')
+        if boundary:
+            return body.replace(boundary.encode("latin-1"), b"BOUNDARY")
+    return body
 
 
 def caller_from_credentials(decode_access: Callable[[str], Any]) -> CallerOf:

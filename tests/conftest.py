@@ -8,6 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import text
 
 from adapters.bootstrap import Container, build
@@ -21,6 +22,10 @@ from domain.services.identity import system_actor
 from tests.services import admin_database_url, create_database, drop_database, redis_url
 
 PASSWORD = "correct-horse-battery"
+
+# Property tests check behaviour, not speed: no per-example deadline on a busy machine.
+hypothesis_settings.register_profile("crm", deadline=None)
+hypothesis_settings.load_profile("crm")
 
 
 class CachingHasher:

@@ -181,6 +181,55 @@ class SqlCustomers(_Repo):
     async def next_sequence(self) -> int:
         return int(await self.conn.scalar(t.customer_number_seq.next_value()) or 0)
 
+    async def next_sequences(self, n: int) -> Sequence[int]:
+        if n <= 0:
+            return []
+        rows = await self.conn.execute(select(t.customer_number_seq.next_value()).select_from(
+            func.generate_series(1, n)))
+        return [int(v) for (v,) in rows]
+
+    async def add_many(self, customers: Sequence[Customer]) -> None:
+        if not customers:
+            return
+        await self.conn.execute(insert(C), [self._row(c) for c in customers])
+        contact_rows = [r for c in customers for r in self._contact_rows(c)]
+        if contact_rows:
+            await self.conn.execute(insert(t.contacts), contact_rows)
+        for c in customers:
+            c.version_loaded = c.version  # type: ignore[attr-defined]
+            c.events.clear()
+
+    def match_keys(self, customer: Customer) -> builtins.list[str]:
+        keys = [f"phone:{self._bidx('phone', n)}" for x in customer.contacts
+                for n in (x.mobile, x.landline) if n]
+        return [*dict.fromkeys(keys), f"name:{normalised_name(customer.name)}"]
+
+    async def find_by_keys(self, keys: Sequence[str]
+                           ) -> dict[str, builtins.list[tuple[uuid.UUID, uuid.UUID,
+                                                              uuid.UUID | None]]]:
+        phones = [k[6:] for k in keys if k.startswith("phone:")]
+        names = [k[5:] for k in keys if k.startswith("name:")]
+        out: dict[str, builtins.list[tuple[uuid.UUID, uuid.UUID, uuid.UUID | None]]] = {}
+        live = C.c.deleted_at.is_(None)
+        if phones:
+            k = t.contacts
+            rows = await self.conn.execute(
+                select(k.c.mobile_bidx, k.c.landline_bidx, C.c.id, C.c.owner_id,
+                       C.c.owner_department_id)
+                .join(C, C.c.id == k.c.customer_id)
+                .where(live, or_(k.c.mobile_bidx.in_(phones), k.c.landline_bidx.in_(phones))))
+            wanted = set(phones)
+            for mob, land, cid, owner, dept in rows:
+                for b in {mob, land} & wanted:
+                    out.setdefault(f"phone:{b}", []).append((cid, owner, dept))
+        if names:
+            by_name = await self.conn.execute(
+                select(C.c.name_normalised, C.c.id, C.c.owner_id, C.c.owner_department_id)
+                .where(live, C.c.name_normalised.in_(names)))
+            for name, cid, owner, dept in by_name:
+                out.setdefault(f"name:{name}", []).append((cid, owner, dept))
+        return out
+
     async def add(self, customer: Customer) -> None:
         await self.conn.execute(insert(C).values(**self._row(customer)))
         await self._write_contacts(customer)
@@ -467,9 +516,16 @@ A = t.customer_activity
 
 class SqlActivity(_Repo):
     async def add(self, entry: ActivityEntry) -> None:
-        values = columns_of(entry, A)
-        values.pop("id", None), values.pop("at", None)
-        await self.conn.execute(insert(A).values(**values))
+        await self.add_many([entry])
+
+    async def add_many(self, entries: Sequence[ActivityEntry]) -> None:
+        rows = []
+        for entry in entries:
+            values = columns_of(entry, A)
+            values.pop("id", None), values.pop("at", None)
+            rows.append(values)
+        if rows:
+            await self.conn.execute(insert(A), rows)
 
     async def list(self, customer_id: uuid.UUID, page: PageRequest) -> Page[ActivityEntry]:
         return await fetch_page(
@@ -482,6 +538,18 @@ class SqlPicklists(_Repo):
         p = t.picklists
         return set((await self.conn.execute(
             select(p.c.value).where(p.c.list == name, p.c.active))).scalars())
+
+    async def labels(self, name: str) -> dict[str, str]:
+        p = t.picklists
+        out: dict[str, str] = {}
+        rows = await self.conn.execute(select(p.c.value, p.c.label).where(
+            p.c.list == name, p.c.active))
+        for value, label in rows:
+            # "制造业 Manufacturing": the whole label, either language's half, each word
+            for alias in (label, *label.split(" ", 1), *label.split(), value):
+                out.setdefault(alias, value)
+                out.setdefault(alias.lower(), value)
+        return out
 
     async def add(self, name: str, value: str, label: str) -> None:
         await self.conn.execute(pg_insert(t.picklists).values(

@@ -76,6 +76,11 @@ class SqlUsers(_Repo):
         row = (await self.conn.execute(select(t.users).where(t.users.c.email == email))).first()
         return _user(row) if row else None
 
+    async def get_by_name(self, name: str) -> User | None:
+        rows = (await self.conn.execute(
+            select(t.users).where(t.users.c.name == name).limit(2))).all()
+        return _user(rows[0]) if len(rows) == 1 else None  # ambiguous names match nobody
+
     async def add(self, user: User) -> None:
         values = columns_of(user, t.users)
         values.pop("created_at"), values.pop("updated_at")
@@ -223,9 +228,17 @@ def _audit(row: Row) -> AuditEntry:
 
 class SqlAuditLog(_Repo):
     async def record(self, entry: AuditEntry) -> None:
-        values = columns_of(entry, t.audit_log)
-        values.pop("id"), values.pop("at")
-        await self.conn.execute(insert(t.audit_log).values(**values))
+        await self.record_many([entry])
+
+    async def record_many(self, entries: Sequence[AuditEntry]) -> None:
+        if not entries:
+            return
+        rows = []
+        for entry in entries:
+            values = columns_of(entry, t.audit_log)
+            values.pop("id"), values.pop("at")
+            rows.append(values)
+        await self.conn.execute(insert(t.audit_log), rows)
 
     async def list(self, flt: AuditFilter, page: PageRequest) -> Page[AuditEntry]:
         a = t.audit_log

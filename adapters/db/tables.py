@@ -378,6 +378,16 @@ import_files = Table(
     Column("content", LargeBinary, nullable=False),
 )
 
+# The file's rows, parsed once and staged, so the job reads them in resumable chunks.
+import_rows = Table(
+    "import_rows", metadata,
+    Column("import_id", UUID(as_uuid=True), ForeignKey("imports.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("row_number", Integer, nullable=False),
+    Column("data", JSONB, nullable=False),
+    PrimaryKeyConstraint("import_id", "row_number"),
+)
+
 import_errors = Table(
     "import_errors", metadata,
     Column("import_id", UUID(as_uuid=True), ForeignKey("imports.id", ondelete="CASCADE"),

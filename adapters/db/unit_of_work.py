@@ -15,6 +15,7 @@ from adapters.db.customers import (
     SqlPicklists,
     SqlTasks,
 )
+from adapters.db.imports import SqlImports
 from adapters.db.repositories import (
     SqlApiKeys,
     SqlAuditLog,
@@ -62,6 +63,7 @@ class SqlUnitOfWork:
         self.custom_fields = SqlCustomFields(conn, seen)
         self.tags = SqlTags(conn, seen)
         self.segments = SqlSegments(conn, seen)
+        self.imports = SqlImports(conn, seen)
         return self
 
     async def __aexit__(

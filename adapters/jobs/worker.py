@@ -13,6 +13,7 @@ import uuid
 from typing import Any
 
 from arq import Retry
+from arq.cron import cron
 from arq.worker import Worker, func
 
 from domain.ports import JobName
@@ -43,13 +44,40 @@ async def handle_event(ctx: dict[str, Any], event_id: str) -> int:
         raise Retry(defer=backoff_seconds(job_try)) from e
 
 
+# An import works in stretches of this long, then queues its continuation: a killed worker
+# loses at most one uncommitted chunk, and its job is blocked for at most the timeout + 10 s.
+IMPORT_BUDGET_SECONDS = 20
+IMPORT_TIMEOUT_SECONDS = 60
+
+
+async def run_import(ctx: dict[str, Any], import_id: str) -> bool:
+    imports = ctx["imports"]
+    more = await imports.run(uuid.UUID(import_id), budget_seconds=IMPORT_BUDGET_SECONDS)
+    if more:
+        async with imports.uow() as uow:
+            imp = await uow.imports.get(uuid.UUID(import_id))
+        await imports.kick(uuid.UUID(import_id), after_row=imp.next_row if imp else 0)
+    return bool(more)
+
+
+async def sweep_stale_imports(ctx: dict[str, Any]) -> int:
+    """Picks up imports whose job was lost (queue down when queued, worker killed)."""
+    return int(await ctx["imports"].sweep_stale())
+
+
 def build_worker(container: Any, *, handle_signals: bool, burst: bool = False) -> Worker:
     return Worker(
         functions=[func(handle_event, name=JobName.HANDLE_EVENT.value,
-                        timeout=JOB_TIMEOUT_SECONDS, max_tries=MAX_TRIES)],
+                        timeout=JOB_TIMEOUT_SECONDS, max_tries=MAX_TRIES),
+                   func(run_import, name=JobName.RUN_IMPORT.value,
+                        timeout=IMPORT_TIMEOUT_SECONDS, max_tries=MAX_TRIES)],
+        # Chunks lock their import row, so a second kick of a live import only waits: the
+        # sweep can be eager without applying anything twice.
+        cron_jobs=[cron(sweep_stale_imports, second=set(range(0, 60, 10)),
+                        run_at_startup=not burst, timeout=JOB_TIMEOUT_SECONDS)],
         queue_name=container.queue.queue_name,
         redis_settings=container.redis_settings,
-        ctx={"dispatcher": container.dispatcher},
+        ctx={"dispatcher": container.dispatcher, "imports": container.imports},
         handle_signals=handle_signals,
         burst=burst,
         poll_delay=0.05,

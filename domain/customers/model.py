@@ -112,6 +112,23 @@ def check_legal_name(raw: str) -> str:
     return name
 
 
+# A company's full legal name ends in its legal form; a bare brand is an abbreviation.
+_LEGAL_FORMS_ZH = ("公司", "集团", "厂", "店", "中心", "研究院", "研究所", "事务所", "合作社",
+                   "医院", "学校", "大学", "学院", "银行", "协会", "商行", "工作室", "合伙)",
+                   "合伙）", "基金会", "局", "委员会", "部", "站", "社")
+_LEGAL_FORMS_EN = re.compile(
+    r"\b(ltd|limited|inc|incorporated|llc|llp|lp|corp|corporation|co|company|gmbh|ag|sa|"
+    r"s\.a|sas|bv|b\.v|nv|n\.v|plc|pty|kk|group|holdings|university|hospital|bank|"
+    r"association|foundation|partners)\.?$", re.IGNORECASE)
+
+
+def check_company_name(name: str) -> None:
+    if not (name.endswith(_LEGAL_FORMS_ZH) or _LEGAL_FORMS_EN.search(name)):
+        raise ValidationFailed.of(
+            "name", "must be the company's full legal name (e.g. …有限公司 or … Ltd), "
+            "not an abbreviation")
+
+
 def normalised_name(name: str) -> str:
     """For duplicate detection: case, spaces and full-width brackets do not tell names apart."""
     n = name.lower().replace("（", "(").replace("）", ")")
@@ -253,6 +270,8 @@ class Customer:
         customer = cls(id=uuid.uuid4(), number=number, name=check_legal_name(name), kind=kind,
                        owner_id=owner_id, owner_department_id=owner_department_id,
                        created_by=created_by)
+        if kind == CustomerKind.COMPANY:
+            check_company_name(customer.name)
         initial_grade = fields.pop("grade", None)
         if initial_grade is not None:  # a new record may start at any grade (e.g. imported)
             customer.grade = Grade(initial_grade)
@@ -326,6 +345,8 @@ class Customer:
                 for i, c in enumerate(f["contacts"] or [])])
         if "grade" in f and f["grade"] is not None and Grade(f["grade"]) != self.grade:
             self.move_grade(Grade(f["grade"]))
+        if self.kind == CustomerKind.COMPANY and ("name" in f or "kind" in f):
+            check_company_name(self.name)
         self.tier = tier_policy.tier_for(self.annual_purchase)
 
     def move_grade(self, to: Grade) -> None:

@@ -2,7 +2,7 @@
 
 Revision ID: 0004
 Revises: 0002
-Create Date: 2026-11-28 22:59:15.925221
+Create Date: 2026-11-28 23:06:51.203763
 """
 from collections.abc import Sequence
 
@@ -131,11 +131,19 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['import_id'], ['imports.id'], name=op.f('fk_import_keys_import_id_imports'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('import_id', 'key', name=op.f('pk_import_keys'))
     )
+    op.create_table('import_rows',
+    sa.Column('import_id', sa.UUID(), nullable=False),
+    sa.Column('row_number', sa.Integer(), nullable=False),
+    sa.Column('data', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+    sa.ForeignKeyConstraint(['import_id'], ['imports.id'], name=op.f('fk_import_rows_import_id_imports'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('import_id', 'row_number', name=op.f('pk_import_rows'))
+    )
     op.add_column('customers', sa.Column('merged_into_id', sa.UUID(), nullable=True))
 
 
 def downgrade() -> None:
     op.drop_column('customers', 'merged_into_id')
+    op.drop_table('import_rows')
     op.drop_table('import_keys')
     op.drop_table('import_files')
     op.drop_index('ix_import_errors_import_row', table_name='import_errors')
