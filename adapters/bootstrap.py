@@ -20,7 +20,7 @@ from adapters.db.engine import build_engine
 from adapters.db.idempotency import SqlIdempotencyStore
 from adapters.db.unit_of_work import SqlUnitOfWork
 from adapters.embedded import RedisProcess, start_postgres
-from adapters.files.tables import read_table
+from adapters.files.tables import Sheets, read_table
 from adapters.jobs.outbox import OutboxRelay
 from adapters.jobs.queue import ArqQueue, redis_settings
 from adapters.settings import Settings
@@ -30,6 +30,7 @@ from domain.ports import Clock
 from domain.services.catalog import CatalogService
 from domain.services.consumers import HANDLERS, EventDispatcher
 from domain.services.customers import CustomerService
+from domain.services.exports import ExportService
 from domain.services.identity import IdentityPolicy, IdentityService
 from domain.services.imports import ImportService
 from domain.services.notifications import NotificationService
@@ -62,6 +63,7 @@ class Container:
     customers: CustomerService
     catalog: CatalogService
     imports: ImportService
+    exports: ExportService
     notifications: NotificationService
     dispatcher: EventDispatcher
     relay: OutboxRelay
@@ -83,7 +85,8 @@ class Container:
     def api_context(self) -> ApiContext:
         return ApiContext(
             identity=self.identity, customers=self.customers, catalog=self.catalog,
-            imports=self.imports, max_import_bytes=self.settings.max_import_bytes,
+            imports=self.imports, exports=self.exports,
+            max_import_bytes=self.settings.max_import_bytes,
             notifications=self.notifications,
             idempotency=self.idempotency, health=self.health,
             max_body_bytes=self.settings.max_body_bytes, web_dist=self.settings.web_dist,
@@ -110,6 +113,7 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Container:
 
     customers = CustomerService(uow, clock, TierPolicy(settings.tier_strategic_from,
                                                        settings.tier_key_from))
+    catalog = CatalogService(uow, clock, customers)
     identity = IdentityService(
         uow=uow, reader=reader, hasher=Argon2PasswordHasher(),
         tokens=JoseTokenIssuer(settings.secret_key,
@@ -125,8 +129,9 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Container:
         settings=settings, engine=engine, queue=queue,
         redis_settings=redis_settings(settings.redis_url), clock=clock, cipher=cipher,
         identity=identity,
-        customers=customers, catalog=CatalogService(uow, clock, customers),
+        customers=customers, catalog=catalog,
         imports=ImportService(uow, clock, customers, read_table, queue),
+        exports=ExportService(uow, clock, customers, catalog, Sheets(), queue),
         notifications=NotificationService(uow, clock),
         dispatcher=EventDispatcher(uow, HANDLERS), relay=OutboxRelay(engine, queue),
         idempotency=SqlIdempotencyStore(engine),

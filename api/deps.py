@@ -18,6 +18,7 @@ from domain.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageRequest
 from domain.ports import IdempotencyStore
 from domain.services.catalog import CatalogService
 from domain.services.customers import CustomerService
+from domain.services.exports import ExportService
 from domain.services.identity import IdentityService, principal_of
 from domain.services.imports import ImportService
 from domain.services.notifications import NotificationService
@@ -29,6 +30,7 @@ class ApiContext:
     customers: CustomerService
     catalog: CatalogService
     imports: ImportService
+    exports: ExportService
     notifications: NotificationService
     idempotency: IdempotencyStore
     health: Callable[[], Awaitable[dict[str, bool]]]

@@ -21,6 +21,7 @@ from api.v1 import (
     catalog,
     customers,
     departments,
+    exports,
     followups,
     imports,
     me,
@@ -54,7 +55,8 @@ def create_app(ctx: ApiContext) -> FastAPI:
                    followups, tasks):
         v1.include_router(module.router)
     v1.include_router(customers.picklists)
-    for router in (catalog.custom_fields, catalog.tags, catalog.segments, imports.router):
+    for router in (catalog.custom_fields, catalog.tags, catalog.segments, imports.router,
+                   exports.router):
         v1.include_router(router)
     app.include_router(v1)
     app.include_router(health_router(ctx))

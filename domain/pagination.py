@@ -20,10 +20,11 @@ MAX_LIMIT = 200
 class PageRequest:
     limit: int = DEFAULT_LIMIT
     cursor: str | None = None
+    max_limit: int = MAX_LIMIT  # jobs (exports) read in bigger pages than clients may ask
 
     def __post_init__(self) -> None:
-        if not 1 <= self.limit <= MAX_LIMIT:
-            raise ValidationFailed.of("limit", f"must be between 1 and {MAX_LIMIT}")
+        if not 1 <= self.limit <= self.max_limit:
+            raise ValidationFailed.of("limit", f"must be between 1 and {self.max_limit}")
 
     def after(self) -> list[Any] | None:
         """The sort-key values of the last row of the previous page, or None on the first page."""

@@ -15,6 +15,7 @@ from adapters.db.customers import (
     SqlPicklists,
     SqlTasks,
 )
+from adapters.db.exports import SqlExports
 from adapters.db.imports import SqlImports
 from adapters.db.repositories import (
     SqlApiKeys,
@@ -64,6 +65,7 @@ class SqlUnitOfWork:
         self.tags = SqlTags(conn, seen)
         self.segments = SqlSegments(conn, seen)
         self.imports = SqlImports(conn, seen)
+        self.exports = SqlExports(conn, seen)
         return self
 
     async def __aexit__(

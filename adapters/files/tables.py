@@ -101,3 +101,21 @@ def csv_bytes(rows: list[list[Any]]) -> bytes:
     out = io.StringIO()
     csv.writer(out).writerows(rows)
     return out.getvalue().encode()
+
+
+class Sheets:
+    """The SheetEncoder port: CSV chunks and whole XLSX workbooks."""
+
+    def csv(self, rows: list[list[Any]] | Any) -> bytes:
+        return csv_bytes(list(rows))
+
+    def xlsx(self, rows: Any) -> bytes:
+        from openpyxl import Workbook
+
+        wb = Workbook(write_only=True)
+        ws = wb.create_sheet("customers")
+        for row in rows:
+            ws.append(list(row))
+        buf = io.BytesIO()
+        wb.save(buf)
+        return buf.getvalue()

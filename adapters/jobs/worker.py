@@ -60,9 +60,19 @@ async def run_import(ctx: dict[str, Any], import_id: str) -> bool:
     return bool(more)
 
 
+async def run_export(ctx: dict[str, Any], export_id: str) -> bool:
+    exports = ctx["exports"]
+    more = await exports.run(uuid.UUID(export_id), budget_seconds=IMPORT_BUDGET_SECONDS)
+    if more:
+        async with exports.uow() as uow:
+            export = await uow.exports.get(uuid.UUID(export_id))
+        await exports.kick(uuid.UUID(export_id), step=export.chunks if export else 0)
+    return bool(more)
+
+
 async def sweep_stale_imports(ctx: dict[str, Any]) -> int:
-    """Picks up imports whose job was lost (queue down when queued, worker killed)."""
-    return int(await ctx["imports"].sweep_stale())
+    """Picks up imports and exports whose job was lost (queue down, worker killed)."""
+    return int(await ctx["imports"].sweep_stale()) + int(await ctx["exports"].sweep_stale())
 
 
 def build_worker(container: Any, *, handle_signals: bool, burst: bool = False) -> Worker:
@@ -70,6 +80,8 @@ def build_worker(container: Any, *, handle_signals: bool, burst: bool = False) -
         functions=[func(handle_event, name=JobName.HANDLE_EVENT.value,
                         timeout=JOB_TIMEOUT_SECONDS, max_tries=MAX_TRIES),
                    func(run_import, name=JobName.RUN_IMPORT.value,
+                        timeout=IMPORT_TIMEOUT_SECONDS, max_tries=MAX_TRIES),
+                   func(run_export, name=JobName.RUN_EXPORT.value,
                         timeout=IMPORT_TIMEOUT_SECONDS, max_tries=MAX_TRIES)],
         # Chunks lock their import row, so a second kick of a live import only waits: the
         # sweep can be eager without applying anything twice.
@@ -77,7 +89,8 @@ def build_worker(container: Any, *, handle_signals: bool, burst: bool = False) -
                         run_at_startup=not burst, timeout=JOB_TIMEOUT_SECONDS)],
         queue_name=container.queue.queue_name,
         redis_settings=container.redis_settings,
-        ctx={"dispatcher": container.dispatcher, "imports": container.imports},
+        ctx={"dispatcher": container.dispatcher, "imports": container.imports,
+             "exports": container.exports},
         handle_signals=handle_signals,
         burst=burst,
         poll_delay=0.05,

@@ -2,7 +2,7 @@
 
 Revision ID: 0004
 Revises: 0002
-Create Date: 2026-11-28 23:06:51.203763
+Create Date: 2026-11-28 23:13:31.968761
 """
 from collections.abc import Sequence
 

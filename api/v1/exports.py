@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field
+
+from api.deps import Ctx, CurrentActor
+from api.schemas import AUTHED, Input, problems
+from api.v1.schemas.catalog import FILTER_DOC, FILTER_EXAMPLE
+from domain.exports import Export, ExportFormat, ExportStatus
+
+router = APIRouter(prefix="/exports", tags=["exports"])
+
+
+class ExportCreate(Input):
+    format: ExportFormat = ExportFormat.CSV
+    filter: dict[str, Any] | None = Field(None, description=FILTER_DOC,
+                                          examples=[FILTER_EXAMPLE])
+    segment_id: uuid.UUID | None = Field(None, description="Export a saved segment instead")
+    reveal: bool = Field(False, description="Cleartext personal data (pii:reveal; audited)")
+
+
+class ExportOut(BaseModel):
+    id: uuid.UUID
+    format: ExportFormat
+    status: ExportStatus
+    error: str | None
+    rows_written: int
+    bytes: int
+    reveal: bool
+    filter: dict[str, Any]
+    created_at: datetime | None
+    finished_at: datetime | None
+    download: str | None = Field(description="Where to fetch the file once done")
+
+    @classmethod
+    def of(cls, e: Export) -> ExportOut:
+        return cls(id=e.id, format=e.format, status=e.status, error=e.error,
+                   rows_written=e.rows_written, bytes=e.bytes, reveal=e.reveal,
+                   filter=e.filter, created_at=e.created_at, finished_at=e.finished_at,
+                   download=f"/api/v1/exports/{e.id}/download"
+                   if e.status == ExportStatus.DONE else None)
+
+
+@router.post("", response_model=ExportOut, status_code=202,
+             summary="Export customers (a filter or a segment) as CSV or XLSX; runs as a job",
+             responses=problems(*AUTHED, 404))
+async def create_export(ctx: Ctx, actor: CurrentActor, body: ExportCreate) -> ExportOut:
+    export = await ctx.exports.create(actor, fmt=body.format, filter=body.filter,
+                                      segment_id=body.segment_id, reveal=body.reveal)
+    return ExportOut.of(export)
+
+
+@router.get("/{export_id}", response_model=ExportOut, summary="An export's progress",
+            responses=problems(*AUTHED, 404))
+async def get_export(ctx: Ctx, actor: CurrentActor, export_id: uuid.UUID) -> ExportOut:
+    return ExportOut.of(await ctx.exports.get(actor, export_id))
+
+
+@router.get("/{export_id}/download", summary="Download a finished export (streamed)",
+            response_class=StreamingResponse, responses={
+                200: {"content": {"text/csv": {}, "application/vnd.openxmlformats-"
+                                  "officedocument.spreadsheetml.sheet": {}}},
+                **problems(*AUTHED, 404, 409)})
+async def download_export(ctx: Ctx, actor: CurrentActor, export_id: uuid.UUID
+                          ) -> StreamingResponse:
+    export, chunks = await ctx.exports.download(actor, export_id)
+    media = ("text/csv; charset=utf-8" if export.format == ExportFormat.CSV else
+             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return StreamingResponse(chunks, media_type=media, headers={
+        "Content-Disposition": f'attachment; filename="customers-{export.id}.'
+        f'{export.format.value}"', "Content-Length": str(export.bytes)})

@@ -1,0 +1,44 @@
+"""Exports of customer lists: a job writes the file in chunks; the download streams them."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class ExportFormat(StrEnum):
+    CSV = "csv"
+    XLSX = "xlsx"
+
+
+class ExportStatus(StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+# An XLSX is one zip written at the end: it is built in one go, so it is capped. CSV streams.
+XLSX_MAX_ROWS = 100_000
+
+
+@dataclass
+class Export:
+    id: uuid.UUID
+    created_by: uuid.UUID
+    format: ExportFormat
+    filter: dict[str, Any]
+    reveal: bool = False
+    status: ExportStatus = ExportStatus.PENDING
+    error: str | None = None
+    rows_written: int = 0
+    cursor: str | None = None
+    chunks: int = 0
+    bytes: int = 0
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    finished_at: datetime | None = None
+    extra: dict[str, Any] = field(default_factory=dict, repr=False)

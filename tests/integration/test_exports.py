@@ -1,0 +1,106 @@
+"""Exports honour visibility and masking, stream in chunks, and are audited."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+import httpx
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from adapters.bootstrap import Container
+from adapters.db import tables as t
+from domain.services import exports as exports_module
+from tests.conftest import World, drain
+from tests.integration.test_customers_api import MOBILE, create
+
+
+async def export(client: httpx.AsyncClient, world: World, container: Container, who: str,
+                 **body: Any) -> httpx.Response:
+    r = await client.post("/api/v1/exports", json=body, headers=world.auth(who))
+    assert r.status_code == 202, r.text
+    await drain(container)
+    state = (await client.get(f"/api/v1/exports/{r.json()['id']}",
+                              headers=world.auth(who))).json()
+    assert state["status"] == "done", state
+    return await client.get(state["download"], headers=world.auth(who))
+
+
+def rows_of(r: httpx.Response) -> list[dict[str, str]]:
+    assert r.headers["content-type"].startswith("text/csv")
+    return list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
+
+
+async def test_a_rep_exports_only_its_own_customers_masked(client: httpx.AsyncClient,
+                                                           world: World,
+                                                           container: Container) -> None:
+    mine = await create(client, world)
+    await create(client, world, "north_rep", name="北京别人的客户有限公司")
+    rows = rows_of(await export(client, world, container, "rep"))
+    assert [r["number"] for r in rows] == [mine["number"]]
+    assert rows[0]["mobile"] == "138****5678" and rows[0]["custom.erp_code"] == "MY-001"
+    assert MOBILE not in str(rows)
+
+
+async def test_reveal_needs_pii_reveal_and_is_audited(client: httpx.AsyncClient, world: World,
+                                                      container: Container) -> None:
+    await create(client, world)
+    denied = await client.post("/api/v1/exports", json={"reveal": True},
+                               headers=world.auth("rep"))
+    assert denied.status_code == 403
+    rows = rows_of(await export(client, world, container, "manager", reveal=True))
+    assert rows[0]["mobile"] == MOBILE
+    async with container.engine.connect() as conn:
+        actions = list((await conn.execute(select(t.audit_log.c.action).where(
+            t.audit_log.c.actor_id == world.users["manager"].id))).scalars())
+    assert "export.created" in actions and "export.downloaded" in actions
+
+
+async def test_many_rows_go_out_in_several_chunks(client: httpx.AsyncClient, world: World,
+                                                  container: Container, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(exports_module, "ROWS_PER_CHUNK", 2)
+    for i in range(5):
+        await create(client, world, name=f"分块测试{i}有限公司",
+                     contacts=[{"name": "x", "mobile": f"1380000000{i}"}])
+    r = await client.post("/api/v1/exports", json={"filter": {"q": "分块"}},
+                          headers=world.auth("rep"))
+    await drain(container)
+    async with container.engine.connect() as conn:
+        chunks = await conn.scalar(select(t.exports.c.chunks).where(
+            t.exports.c.id == r.json()["id"]))
+    assert chunks == 3
+    got = await client.get(f"/api/v1/exports/{r.json()['id']}/download",
+                           headers=world.auth("rep"))
+    assert sorted(row["name"] for row in rows_of(got)) == [f"分块测试{i}有限公司"
+                                                           for i in range(5)]
+
+
+async def test_a_segment_exports_as_xlsx(client: httpx.AsyncClient, world: World,
+                                         container: Container) -> None:
+    big = await create(client, world, annual_purchase="3000000")
+    await create(client, world, name="小小有限公司", annual_purchase="100")
+    seg = await client.post("/api/v1/segments", headers=world.auth("rep"), json={
+        "name": "大客户", "filter": {"annual_purchase_min": "1000000"}})
+    r = await export(client, world, container, "rep", format="xlsx",
+                     segment_id=seg.json()["id"])
+    sheet = load_workbook(io.BytesIO(r.content)).active
+    assert sheet is not None
+    values = list(sheet.iter_rows(values_only=True))
+    assert values[0][:2] == ("number", "name") and len(values) == 2
+    assert values[1][0] == big["number"]
+
+
+async def test_exports_belong_to_their_maker(client: httpx.AsyncClient, world: World,
+                                             container: Container) -> None:
+    r = await client.post("/api/v1/exports", json={}, headers=world.auth("rep"))
+    not_yet = await client.get(f"/api/v1/exports/{r.json()['id']}/download",
+                               headers=world.auth("rep"))
+    assert not_yet.status_code == 409
+    other = await client.get(f"/api/v1/exports/{r.json()['id']}",
+                             headers=world.auth("north_rep"))
+    assert other.status_code == 404
+    bad = await client.post("/api/v1/exports", json={"filter": {"grade": "gold"}},
+                            headers=world.auth("rep"))
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "filter.grade"
