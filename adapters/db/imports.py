@@ -104,10 +104,8 @@ class SqlImports(_Repo):
     async def remember_keys(self, import_id: uuid.UUID,
                             keys: Sequence[tuple[str, uuid.UUID | None]]) -> None:
         if keys:
-            await self.conn.execute(
-                pg_insert(t.import_keys).values([
-                    {"import_id": import_id, "key": k, "customer_id": c} for k, c in keys])
-                .on_conflict_do_nothing())
+            await self.conn.execute(pg_insert(t.import_keys).on_conflict_do_nothing(), [
+                {"import_id": import_id, "key": k, "customer_id": c} for k, c in keys])
 
     async def reset(self, import_id: uuid.UUID) -> None:
         await self.conn.execute(delete(t.import_keys).where(t.import_keys.c.import_id == import_id))

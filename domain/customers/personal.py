@@ -73,7 +73,17 @@ def normalise_landline(raw: str, field: str = "landline") -> str:
     return f"{area}-{local}" + (f"-{ext[0]}" if ext else "")
 
 
+# The common case, checked without the full library (imports validate many thousands).
+_PLAIN_EMAIL = re.compile(
+    r"^([A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*)"
+    r"@((?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63})$")
+
+
 def normalise_email(raw: str, field: str = "email") -> str:
+    value = raw.strip()
+    m = _PLAIN_EMAIL.match(value)
+    if m and len(value) <= 254 and len(m.group(1)) <= 64:
+        return f"{m.group(1)}@{m.group(2).lower()}"
     try:
         result = validate_email(raw.strip(), check_deliverability=False)
     except EmailNotValidError as e:

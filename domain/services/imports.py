@@ -57,7 +57,7 @@ class ImportService:
     customers: CustomerService
     reader: TableReader
     queue: JobQueue
-    chunk_size: int = 500
+    chunk_size: int = 2000
 
     # ---- requests ---------------------------------------------------------------------------
 

@@ -1,0 +1,297 @@
+"""Customer data in bulk (issue 4): import 100,000 rows, export 1,000,000, count a segment.
+
+    .venv/bin/python bench/bulk_bench.py import [--rows 100000]
+    .venv/bin/python bench/bulk_bench.py export      # needs bench/seed_customers.py --keep
+    .venv/bin/python bench/bulk_bench.py segment     # likewise
+
+import: a fresh database; a CSV of --rows rows (5 % bad rows: broken phones, unknown
+industries, abbreviated names; 5 % duplicates of earlier rows) is uploaded through the API to
+`crm serve`, and one `crm worker` process runs the job. Reported: upload → done wall time,
+outcome counts, and the worker's peak RSS (VmHWM).
+export: on the 1,000,000-customer database left by bench/seed_customers.py, an admin exports
+every customer as CSV; one `crm worker` runs the job. Reported: time, rows, size, the
+worker's peak RSS, and the API's peak RSS while the file is downloaded (streamed) in full.
+segment: a three-condition segment (industry, annual purchase ≥ 1,000,000, no follow-up for
+90 days) counted 30 times through the API as the admin (all 1,000,000 visible) and as a
+manager; p50/p99 and EXPLAIN (ANALYZE) of the count.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import io
+import json
+import os
+import random
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from adapters.bootstrap import build  # noqa: E402
+from adapters.db.migrate import upgrade  # noqa: E402
+from adapters.embedded import reachable  # noqa: E402
+from adapters.settings import Settings  # noqa: E402
+from domain.identity.model import Role  # noqa: E402
+from domain.pagination import PageRequest  # noqa: E402
+from domain.ports import UserFilter  # noqa: E402
+from domain.services.identity import system_actor  # noqa: E402
+from tests.services import create_database, drop_database, with_database  # noqa: E402
+
+SECRET = "bench-secret-key-0123456789abcdef0123456789"
+ADMIN_URL = os.environ.get("CRM_BENCH_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS = os.environ.get("CRM_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
+PORT = 8131
+OUT = ROOT / "bench" / "out"
+INDUSTRIES = ["制造业", "零售", "电子商务", "金融", "医疗", "教育", "物流", "能源"]
+WORDS = ["明远", "华通", "瑞丰", "恒信", "金桥", "新元", "博远", "宏达", "天成", "中联"]
+
+
+def env_for(db: str, queue: str) -> dict[str, str]:
+    return {**os.environ, "CRM_DATABASE_URL": db, "CRM_REDIS_URL": REDIS,
+            "CRM_SECRET_KEY": SECRET, "CRM_ACCESS_TOKEN_MINUTES": "240",
+            "CRM_EMBEDDED_WORKER": "false", "CRM_PORT": str(PORT), "CRM_LOG_LEVEL": "WARNING",
+            "CRM_QUEUE_NAME": queue, "CRM_MAX_IMPORT_BYTES": str(64 * 1024 * 1024)}
+
+
+def start(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-m", "adapters.cli", *args], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+
+
+def stop(p: subprocess.Popen[bytes]) -> None:
+    if p.poll() is None:
+        os.killpg(p.pid, signal.SIGTERM)
+        p.wait(30)
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def wait_up(base: str) -> None:
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError("the API did not come up")
+
+
+async def users(db: str) -> dict[str, str]:
+    """An admin, an East manager and a rep; answers their tokens."""
+    c = build(Settings(env="test", database_url=db, redis_url=REDIS, secret_key=SECRET,
+                       access_token_minutes=240))
+    actor = system_actor("bench")
+    tokens = {}
+    try:
+        async with c.uow() as uow:
+            existing = {u.role: u for u in (await uow.users.list(
+                UserFilter(), PageRequest(limit=200))).items}
+        for role in (Role.ADMIN, Role.MANAGER, Role.SALES_REP):
+            user = existing.get(role)
+            if user is None:
+                dept = await c.identity.create_department(actor, f"Bench {role.value}", None)
+                user = await c.identity.create_user(
+                    actor, email=f"bench.{role.value}@example.com", name=f"Bench {role.value}",
+                    role=role, department_id=dept.id, password="bench-password-1")
+            tokens[role.value] = c.identity.tokens.issue_access(user, c.clock.now())[0]
+    finally:
+        await c.close()
+    return tokens
+
+
+def make_csv(rows: int, seed: int = 7) -> tuple[bytes, dict[str, int]]:
+    rng = random.Random(seed)
+    out = io.StringIO()
+    w = csv.writer(out)
+    w.writerow(["客户名称", "联系人", "手机", "邮箱", "所属行业", "标签", "年采购额"])
+    made: list[list[str]] = []
+    counts = {"bad": 0, "dup": 0}
+    for i in range(rows):
+        roll = rng.random()
+        if made and roll < 0.05:
+            w.writerow(rng.choice(made))  # a duplicate of an earlier row
+            counts["dup"] += 1
+            continue
+        row = [f"{rng.choice(['上海', '北京', '深圳', '杭州', '苏州'])}{rng.choice(WORDS)}"
+               f"{i:06d}科技有限公司", f"联系人{i}", f"13{rng.randint(0, 9)}{i:08d}",
+               f"c{i}@example.com", rng.choice(INDUSTRIES), rng.choice(["重点客户", "展会", ""]),
+               str(rng.randint(0, 3_000_000))]
+        if roll < 0.10:
+            counts["bad"] += 1
+            kind = rng.randrange(3)
+            if kind == 0:
+                row[2] = "12345"
+            elif kind == 1:
+                row[4] = "占星术"
+            else:
+                row[0] = rng.choice(WORDS)
+            w.writerow(row)
+            continue
+        made.append(row)
+        w.writerow(row)
+    return out.getvalue().encode("utf-8-sig"), counts
+
+
+async def bench_import(rows: int) -> dict[str, Any]:
+    db = await create_database(ADMIN_URL, prefix="crm_bench_import")
+    env = env_for(db, f"crm:bench-import:{os.getpid()}")
+    procs: list[subprocess.Popen[bytes]] = []
+    try:
+        await upgrade(db)
+        tokens = await users(db)
+        content, counts = make_csv(rows)
+        procs.append(start(["serve"], env))
+        base = f"http://127.0.0.1:{PORT}"
+        wait_up(base)
+        worker = start(["worker"], env)
+        procs.append(worker)
+        time.sleep(2)  # the worker's own start-up is not the import's time
+        h = {"Authorization": f"Bearer {tokens['admin']}"}
+        async with httpx.AsyncClient(base_url=base, timeout=120) as client:
+            t0 = time.perf_counter()
+            r = await client.post("/api/v1/imports", headers=h,
+                                  files={"file": ("bench.csv", content)})
+            if r.status_code != 202:
+                raise RuntimeError(f"upload refused: {r.status_code} {r.text}")
+            iid = r.json()["id"]
+            while True:
+                state = (await client.get(f"/api/v1/imports/{iid}", headers=h)).json()
+                if state["status"] in ("done", "failed"):
+                    break
+                await asyncio.sleep(0.2)
+            elapsed = time.perf_counter() - t0
+        return {"rows": rows, "file_mb": round(len(content) / 2**20, 1), "generated": counts,
+                "seconds": round(elapsed, 1), "status": state["status"],
+                "outcomes": {k: state[k] for k in ("created", "updated", "merged", "skipped",
+                                                   "rejected", "rows_read")},
+                "worker_peak_rss_mb": round(peak_rss_mb(worker.pid), 1)}
+    finally:
+        for p in procs:
+            stop(p)
+        await drop_database(ADMIN_URL, db)
+
+
+def seeded_db() -> str:
+    return with_database(ADMIN_URL, "crm_bench_c360")
+
+
+async def bench_export() -> dict[str, Any]:
+    db = seeded_db()
+    await upgrade(db)
+    env = env_for(db, f"crm:bench-export:{os.getpid()}")
+    tokens = await users(db)
+    api = start(["serve"], env)
+    worker = start(["worker"], env)
+    base = f"http://127.0.0.1:{PORT}"
+    try:
+        wait_up(base)
+        time.sleep(2)
+        h = {"Authorization": f"Bearer {tokens['admin']}"}
+        async with httpx.AsyncClient(base_url=base, timeout=600) as client:
+            t0 = time.perf_counter()
+            r = await client.post("/api/v1/exports", headers=h, json={"format": "csv"})
+            r.raise_for_status()
+            eid = r.json()["id"]
+            while True:
+                state = (await client.get(f"/api/v1/exports/{eid}", headers=h)).json()
+                if state["status"] in ("done", "failed"):
+                    break
+                await asyncio.sleep(0.5)
+            job_s = time.perf_counter() - t0
+            t1 = time.perf_counter()
+            size = 0
+            async with client.stream("GET", f"/api/v1/exports/{eid}/download", headers=h) as s:
+                async for part in s.aiter_bytes():
+                    size += len(part)
+            download_s = time.perf_counter() - t1
+        return {"status": state["status"], "rows": state["rows_written"],
+                "mb": round(size / 2**20, 1), "job_seconds": round(job_s, 1),
+                "download_seconds": round(download_s, 1),
+                "worker_peak_rss_mb": round(peak_rss_mb(worker.pid), 1),
+                "api_peak_rss_mb": round(peak_rss_mb(api.pid), 1)}
+    finally:
+        stop(worker)
+        stop(api)
+
+
+async def bench_segment(n: int = 30) -> dict[str, Any]:
+    db = seeded_db()
+    await upgrade(db)
+    env = env_for(db, f"crm:bench-seg:{os.getpid()}")
+    tokens = await users(db)
+    api = start(["serve"], env)
+    base = f"http://127.0.0.1:{PORT}"
+    spec = {"industry": "manufacturing", "annual_purchase_min": "1000000",
+            "no_followup_days": 90}
+    out: dict[str, Any] = {"filter": spec}
+    try:
+        wait_up(base)
+        async with httpx.AsyncClient(base_url=base, timeout=60) as client:
+            for role in ("admin", "manager"):
+                h = {"Authorization": f"Bearer {tokens[role]}"}
+                seg = (await client.post("/api/v1/segments", headers=h, json={
+                    "name": f"bench {role}", "filter": spec})).json()
+                times, count = [], None
+                for i in range(n + 3):
+                    t0 = time.perf_counter()
+                    r = await client.get(f"/api/v1/segments/{seg['id']}/count", headers=h)
+                    r.raise_for_status()
+                    if i >= 3:  # warm-up
+                        times.append((time.perf_counter() - t0) * 1000)
+                    count = r.json()["count"]
+                times.sort()
+                out[role] = {"count": count, "p50_ms": round(statistics.median(times), 1),
+                             "p99_ms": round(times[int(len(times) * 0.99) - 1], 1),
+                             "max_ms": round(times[-1], 1)}
+        conn = await asyncpg.connect(db)
+        try:
+            plan = await conn.fetch(
+                "EXPLAIN (ANALYZE, BUFFERS) SELECT count(*) FROM customers WHERE true AND "
+                "deleted_at IS NULL AND industry = 'manufacturing' AND annual_purchase >= "
+                "1000000 AND (last_followup_at < now() - interval '90 days' OR "
+                "last_followup_at IS NULL)")
+            out["explain"] = [r[0] for r in plan]
+        finally:
+            await conn.close()
+        return out
+    finally:
+        stop(api)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("what", choices=["import", "export", "segment"])
+    ap.add_argument("--rows", type=int, default=100_000)
+    args = ap.parse_args()
+    if not reachable("127.0.0.1", 5432):
+        raise SystemExit("needs PostgreSQL on 127.0.0.1:5432 (CRM_BENCH_ADMIN_URL)")
+    result = asyncio.run({"import": lambda: bench_import(args.rows),
+                          "export": bench_export, "segment": bench_segment}[args.what]())
+    OUT.mkdir(exist_ok=True)
+    (OUT / f"bulk_{args.what}.json").write_text(json.dumps(result, indent=2,
+                                                           ensure_ascii=False))
+    print(json.dumps(result, indent=2, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
