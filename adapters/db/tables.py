@@ -214,6 +214,9 @@ customers = Table(
     Index("ix_customers_updated", "updated_at", "id"),
     Index("ix_customers_industry_region_created", "industry", "region", "created_at"),
     Index("ix_customers_region_created", "region", "created_at"),
+    # Segments and exports filter by industry and a purchase range (value tiers).
+    Index("ix_customers_industry_purchase", "industry", "annual_purchase"),
+    Index("ix_customers_purchase", "annual_purchase"),
     Index("ix_customers_last_followup", "last_followup_at"),
     Index("ix_customers_name_normalised", "name_normalised"),
     Index("ix_customers_id_card_bidx", "id_card_bidx"),
