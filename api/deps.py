@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -124,6 +125,18 @@ def if_match(
 
 
 IfMatch = Annotated[int | None, Depends(if_match)]
+
+
+def user_ref(value: str | None, actor: Actor, field: str) -> uuid.UUID | None:
+    """A query parameter naming a user: its id, or 'me' for the caller."""
+    if not value:
+        return None
+    if value == "me":
+        return actor.principal.id if actor.principal else None
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise ValidationFailed.of(field, "must be a user id or 'me'") from None
 
 
 def etag(version: int) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import uuid
 from typing import Any
 
@@ -50,24 +51,20 @@ IMPORT_BUDGET_SECONDS = 20
 IMPORT_TIMEOUT_SECONDS = 60
 
 
-async def run_import(ctx: dict[str, Any], import_id: str) -> bool:
-    imports = ctx["imports"]
-    more = await imports.run(uuid.UUID(import_id), budget_seconds=IMPORT_BUDGET_SECONDS)
+async def _resumable(service: Any, record_id: str) -> bool:
+    """Runs one stretch of a chunked job and queues the next stretch if work remains."""
+    more = bool(await service.run(uuid.UUID(record_id), budget_seconds=IMPORT_BUDGET_SECONDS))
     if more:
-        async with imports.uow() as uow:
-            imp = await uow.imports.get(uuid.UUID(import_id))
-        await imports.kick(uuid.UUID(import_id), after_row=imp.next_row if imp else 0)
-    return bool(more)
+        await service.kick(uuid.UUID(record_id), int(time.time() * 1000))
+    return more
+
+
+async def run_import(ctx: dict[str, Any], import_id: str) -> bool:
+    return await _resumable(ctx["imports"], import_id)
 
 
 async def run_export(ctx: dict[str, Any], export_id: str) -> bool:
-    exports = ctx["exports"]
-    more = await exports.run(uuid.UUID(export_id), budget_seconds=IMPORT_BUDGET_SECONDS)
-    if more:
-        async with exports.uow() as uow:
-            export = await uow.exports.get(uuid.UUID(export_id))
-        await exports.kick(uuid.UUID(export_id), step=export.chunks if export else 0)
-    return bool(more)
+    return await _resumable(ctx["exports"], export_id)
 
 
 async def sweep_stale_imports(ctx: dict[str, Any]) -> int:

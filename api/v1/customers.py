@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from api.deps import Ctx, CurrentActor, IfMatch, PageParams, etag
+from api.deps import Ctx, CurrentActor, IfMatch, PageParams, etag, user_ref
 from api.schemas import AUTHED, ListOf, problems
 from api.v1.schemas.catalog import DuplicateOut, MergeRequest
 from api.v1.schemas.customers import (
@@ -89,14 +89,7 @@ async def list_customers(
     sort: Annotated[str | None, Query(examples=["-created_at"])] = None,
     fields: Annotated[str | None, Query(max_length=500, examples=["name,grade,tier"])] = None,
 ) -> Any:
-    owner_id: uuid.UUID | None = None
-    if owner == "me":
-        owner_id = actor.principal.id if actor.principal else None
-    elif owner:
-        try:
-            owner_id = uuid.UUID(owner)
-        except ValueError:
-            raise ValidationFailed.of("owner", "must be a user id or 'me'") from None
+    owner_id = user_ref(owner, actor, "owner")
     flt = CustomerFilter(
         industry=industry, region=region, grade=grade, tier=tier, kind=kind, owner_id=owner_id,
         department_id=department_id, tags_all=tag, tags_any=tag_any,

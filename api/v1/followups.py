@@ -6,10 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from api.deps import Ctx, CurrentActor, IfMatch, PageParams, etag
+from api.deps import Ctx, CurrentActor, IfMatch, PageParams, etag, user_ref
 from api.schemas import AUTHED, ListOf, problems
 from api.v1.schemas.customers import FollowUpCreateFor, FollowUpOut, FollowUpUpdate
-from domain.errors import ValidationFailed
 from domain.ports import FollowUpFilter
 
 router = APIRouter(prefix="/followups", tags=["followups"])
@@ -22,15 +21,8 @@ async def list_followups(
     owner: Annotated[str | None, Query(description="A user id, or 'me'")] = None,
     since: datetime | None = None, until: datetime | None = None,
 ) -> ListOf[FollowUpOut]:
-    owner_id = None
-    if owner == "me":
-        owner_id = actor.principal.id if actor.principal else None
-    elif owner:
-        try:
-            owner_id = uuid.UUID(owner)
-        except ValueError:
-            raise ValidationFailed.of("owner", "must be a user id or 'me'") from None
-    flt = FollowUpFilter(customer_id=customer_id, owner_id=owner_id, since=since, until=until)
+    flt = FollowUpFilter(customer_id=customer_id, owner_id=user_ref(owner, actor, "owner"),
+                         since=since, until=until)
     result = await ctx.customers.list_followups(actor, flt, page)
     return ListOf[FollowUpOut](items=[FollowUpOut.of(f) for f in result.items],
                                next_cursor=result.next_cursor)

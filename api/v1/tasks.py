@@ -6,11 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from api.deps import Ctx, CurrentActor, IfMatch, PageParams, etag
+from api.deps import Ctx, CurrentActor, IfMatch, PageParams, etag, user_ref
 from api.schemas import AUTHED, ListOf, problems
 from api.v1.schemas.customers import TaskCreate, TaskOut, TaskUpdate
 from domain.customers.activity import TaskStatus
-from domain.errors import ValidationFailed
 
 router = APIRouter(prefix="/tasks", tags=["tasks"])
 
@@ -25,15 +24,8 @@ async def list_tasks(
     status: TaskStatus | None = None, due_before: datetime | None = None,
     related_id: uuid.UUID | None = None,
 ) -> ListOf[TaskOut]:
-    assignee_id = None
-    if assignee == "me":
-        assignee_id = actor.principal.id if actor.principal else None
-    elif assignee:
-        try:
-            assignee_id = uuid.UUID(assignee)
-        except ValueError:
-            raise ValidationFailed.of("assignee", "must be a user id or 'me'") from None
-    result = await ctx.customers.list_tasks(actor, assignee=assignee_id, status=status,
+    result = await ctx.customers.list_tasks(actor, assignee=user_ref(assignee, actor, "assignee"),
+                                            status=status,
                                             due_before=due_before, related_id=related_id,
                                             page=page)
     return ListOf[TaskOut](items=[TaskOut.of(t) for t in result.items],
