@@ -140,6 +140,16 @@ def install_error_handlers(app: FastAPI) -> None:
             return problem(request, 409, exc.detail)
         return problem(request, 400, exc.detail)
 
+    # Values the database or its driver cannot take (out-of-range dates and numbers, text it
+    # cannot encode, nesting too deep to parse) are the client's problem, never a 500.
+    async def _on_unstorable(request: Request, exc: Exception) -> JSONResponse:
+        log.info("refused an unstorable value on %s: %r", request.url.path, type(exc))
+        return problem(request, 422, "A value in the request is out of range or contains "
+                       "characters that cannot be stored")
+
+    for kind in (OverflowError, UnicodeError, RecursionError):
+        app.add_exception_handler(kind, _on_unstorable)
+
     @app.exception_handler(Exception)
     async def _on_crash(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)

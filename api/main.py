@@ -12,7 +12,7 @@ from api.middleware import (
     BodyLimitMiddleware,
     IdempotencyMiddleware,
     RequestContextMiddleware,
-    caller_from_credentials,
+    verified_caller,
 )
 from api.v1 import (
     api_keys,
@@ -63,7 +63,7 @@ def create_app(ctx: ApiContext) -> FastAPI:
 
     # Added last = runs first: request id, then the size limit, then idempotency.
     app.add_middleware(IdempotencyMiddleware, get_store=lambda: ctx.idempotency,
-                       caller_of=caller_from_credentials(ctx.identity.tokens.decode_access))
+                       caller_of=verified_caller(ctx.identity))
     app.add_middleware(BodyLimitMiddleware, max_bytes=ctx.max_body_bytes,
                        overrides={f"{API_PREFIX}/imports": ctx.max_import_bytes})
     app.add_middleware(RequestContextMiddleware)

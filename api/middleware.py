@@ -147,7 +147,7 @@ class IdempotencyMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         key = _header(scope, b"idempotency-key") if scope["type"] == "http" else None
-        if key is None or scope["method"] != "POST":
+        if key is None or scope["method"] != "POST" or never_stored(scope["path"]):
             await self.app(scope, receive, send)
             return
         rid = scope.get("state", {}).get("request_id")
@@ -235,8 +235,10 @@ def _canonical(scope: Scope, body: bytes) -> bytes:
     return body
 
 
-def caller_from_credentials(decode_access: Callable[[str], Any]) -> CallerOf:
-    """Who is calling, from the credentials alone (no database): 'user:<id>' or 'key:<prefix>'."""
+def verified_caller(identity: Any) -> CallerOf:
+    """Who is calling, checked as the routes check it (token version, active user, key secret
+    and revocation): 'user:<id>' or 'key:<id>'. Unverifiable callers get no idempotency; the
+    route then answers 401 itself."""
 
     async def caller_of(scope: Scope) -> str | None:
         auth = _header(scope, b"authorization") or ""
@@ -244,15 +246,19 @@ def caller_from_credentials(decode_access: Callable[[str], Any]) -> CallerOf:
         credential = credential or _header(scope, b"x-api-key")
         if not credential:
             return None
-        prefix = bearer.api_key_prefix(credential)
-        if prefix is not None:
-            return f"key:{prefix}"
         try:
-            return f"user:{decode_access(credential).user_id}"
+            if bearer.api_key_prefix(credential) is not None:
+                return f"key:{(await identity.principal_for_api_key(credential)).id}"
+            return f"user:{(await identity.user_for_access_token(credential)).id}"
         except AuthenticationFailed:
             return None
 
     return caller_of
+
+
+def never_stored(path: str) -> bool:
+    """Responses that carry secrets or cleartext personal data are not kept for replay."""
+    return path.endswith("/reveal") or path.rstrip("/").endswith("/api-keys")
 
 
 class JsonLogFormatter(logging.Formatter):

@@ -4,15 +4,43 @@ from __future__ import annotations
 
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 T = TypeVar("T")
 
 
+def _unstorable_text(value: Any, where: str = "") -> str | None:
+    """The first place holding text PostgreSQL cannot store (NUL, a lone surrogate)."""
+    if isinstance(value, str):
+        if "\x00" in value or any(0xD800 <= ord(c) <= 0xDFFF for c in value):
+            return where or "body"
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            found = _unstorable_text(k, where) or _unstorable_text(v, f"{where}.{k}".strip("."))
+            if found:
+                return found
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            found = _unstorable_text(v, f"{where}.{i}".strip("."))
+            if found:
+                return found
+    return None
+
+
 class Input(BaseModel):
-    """Every request body: unknown fields are rejected, not ignored."""
+    """Every request body: unknown fields are rejected, not ignored; text must be storable."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _storable(cls, data: Any) -> Any:
+        where = _unstorable_text(data)
+        if where is not None:
+            raise PydanticCustomError("unstorable", "contains a NUL or an unpaired surrogate "
+                                      f"character ({where})")
+        return data
 
 
 class FieldError(BaseModel):

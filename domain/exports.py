@@ -19,6 +19,7 @@ class ExportStatus(StrEnum):
     RUNNING = "running"
     DONE = "done"
     FAILED = "failed"
+    EXPIRED = "expired"  # files are kept a day: they may hold personal data
 
 
 # An XLSX is one zip written at the end: it is built in one go, so it is capped. CSV streams.

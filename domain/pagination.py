@@ -46,7 +46,7 @@ def decode_cursor(cursor: str) -> list[Any]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         values = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (binascii.Error, ValueError, UnicodeDecodeError):
+    except (binascii.Error, ValueError, UnicodeDecodeError, RecursionError):
         raise ValidationFailed.of("cursor", "is not a cursor this API gave out") from None
     if not isinstance(values, list):
         raise ValidationFailed.of("cursor", "is not a cursor this API gave out")

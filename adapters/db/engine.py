@@ -26,6 +26,8 @@ def build_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncE
         # No pre-ping (a round trip per checkout): a connection found dead raises a disconnect
         # error, which invalidates the pool; recycling bounds how stale a connection gets.
         pool_recycle=1800, echo=echo,
+        # Bound values may be personal data: keep them out of error messages and logs.
+        hide_parameters=True,
         # Statements are fixed by the code; asyncpg's prepared-statement cache pays off.
         connect_args={"server_settings": {"application_name": "crm", "timezone": "UTC"}},
     )

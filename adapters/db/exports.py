@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Row
 
 from adapters.db import tables as t
@@ -53,6 +53,14 @@ class SqlExports(_Repo):
         data = await self.conn.scalar(select(ch.c.data).where(ch.c.export_id == export_id,
                                                               ch.c.seq == seq))
         return bytes(data) if data is not None else None
+
+    async def expire(self, finished_before: datetime) -> int:
+        old = select(EX.c.id).where(EX.c.status == "done", EX.c.finished_at < finished_before)
+        await self.conn.execute(delete(t.export_chunks).where(t.export_chunks.c.export_id.in_(old)))
+        result = await self.conn.execute(
+            update(EX).where(EX.c.status == "done", EX.c.finished_at < finished_before)
+            .values(status="expired", chunks=0))
+        return int(result.rowcount)
 
     async def stale(self, older_than: datetime) -> Sequence[uuid.UUID]:
         result = await self.conn.execute(select(EX.c.id).where(

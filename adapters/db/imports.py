@@ -112,6 +112,20 @@ class SqlImports(_Repo):
         await self.conn.execute(delete(t.import_errors).where(
             t.import_errors.c.import_id == import_id))
 
+    async def purge_content(self, import_id: uuid.UUID) -> None:
+        await self.conn.execute(delete(import_rows).where(import_rows.c.import_id == import_id))
+        await self.conn.execute(delete(t.import_files).where(
+            t.import_files.c.import_id == import_id))
+
+    async def purge_previews(self, older_than: datetime) -> int:
+        old = select(IM.c.id).where(IM.c.status == "previewed", IM.c.finished_at < older_than)
+        await self.conn.execute(delete(import_rows).where(import_rows.c.import_id.in_(old)))
+        await self.conn.execute(delete(t.import_files).where(t.import_files.c.import_id.in_(old)))
+        result = await self.conn.execute(
+            update(IM).where(IM.c.status == "previewed", IM.c.finished_at < older_than)
+            .values(status="failed", error="the dry run expired; upload the file again"))
+        return int(result.rowcount)
+
     async def stale(self, older_than: datetime) -> Sequence[uuid.UUID]:
         result = await self.conn.execute(select(IM.c.id).where(
             IM.c.status.in_(["pending", "running"]), IM.c.updated_at < older_than))

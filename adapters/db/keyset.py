@@ -26,8 +26,10 @@ def _coerce(col: ColumnElement[Any], value: Any) -> Any:
             return uuid.UUID(value)
         if isinstance(col.type, (Integer, BigInteger)):
             return int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise ValidationFailed.of("cursor", "is not a cursor this API gave out") from None
+    if isinstance(value, float) or (isinstance(value, int) and not -2**63 < value < 2**63):
+        raise ValidationFailed.of("cursor", "is not a cursor this API gave out")
     return value
 
 

@@ -42,6 +42,8 @@ def _rows_of(content: bytes, fmt: str, encoding: str | None
              ) -> tuple[Iterator[list[str]], str | None]:
     if fmt == "csv":
         text, used = decode(content, encoding)
+        # NUL cannot be stored; stray ones (from odd exporters) are dropped
+        text = text.replace("\x00", "")
         return (list(map(str.strip, r)) for r in csv.reader(io.StringIO(text))), used
     if fmt == "xlsx":
         from openpyxl import load_workbook

@@ -47,7 +47,7 @@ def _custom_filters(request: Request) -> dict[str, list[Any]]:
             parsed = json.loads(raw)
             if isinstance(parsed, (int, float, bool)):
                 candidates.append(parsed)
-        except ValueError:
+        except (ValueError, RecursionError):
             pass
         out[name] = candidates
     return out

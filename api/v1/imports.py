@@ -72,7 +72,7 @@ async def create_import(
     if mapping:
         try:
             parsed = json.loads(mapping)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise ValidationFailed.of("mapping", "is not JSON") from None
         if not isinstance(parsed, dict) or not all(
             isinstance(k, str) and isinstance(v, str) for k, v in parsed.items()

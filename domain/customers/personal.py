@@ -7,20 +7,22 @@ every response shows unless someone with `pii:reveal` asks explicitly.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
 from domain.errors import ValidationFailed
 
-_MAINLAND_MOBILE = re.compile(r"^1[3-9]\d{9}$")
-_LANDLINE = re.compile(r"^(0\d{2,3})-?(\d{7,8})(?:-(\d{1,6}))?$")
+_MAINLAND_MOBILE = re.compile(r"^1[3-9]\d{9}$", re.ASCII)
+_LANDLINE = re.compile(r"^(0\d{2,3})-?(\d{7,8})(?:-(\d{1,6}))?$", re.ASCII)
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 
 
 def _compact(raw: str) -> str:
-    return re.sub(r"[\s()\u3000.]", "", raw.strip())
+    # NFKC turns full-width digits (１３８…) into ASCII; other scripts' digits stay and fail
+    return re.sub(r"[\s()\u3000.]", "", unicodedata.normalize("NFKC", raw).strip())
 
 
 def normalise_mobile(raw: str, field: str = "mobile") -> str:
@@ -65,8 +67,9 @@ def normalise_landline(raw: str, field: str = "landline") -> str:
         cut = _area_code_length(joined)
         area, local, ext = joined[:cut], joined[cut:], parts[1:]
     valid = (
-        area.startswith("0") and area.isdigit() and re.fullmatch(r"\d{7,8}", local)
-        and len(ext) <= 1 and all(re.fullmatch(r"\d{1,6}", e) for e in ext)
+        area.startswith("0") and area.isascii() and area.isdigit()
+        and re.fullmatch(r"\d{7,8}", local, re.ASCII)
+        and len(ext) <= 1 and all(re.fullmatch(r"\d{1,6}", e, re.ASCII) for e in ext)
     )
     if not valid:
         raise ValidationFailed.of(field, "must carry an area code, e.g. 010-12345678")
@@ -99,7 +102,7 @@ def id_card_check_digit(first17: str) -> str:
 def normalise_id_card(raw: str, field: str = "id_card_number") -> str:
     """An 18-character resident ID with a valid check digit (GB 11643)."""
     value = _compact(raw).upper()
-    if not re.fullmatch(r"\d{17}[\dX]", value):
+    if not re.fullmatch(r"\d{17}[\dX]", value, re.ASCII):
         raise ValidationFailed.of(field, "must be 18 characters: 17 digits and a check digit")
     if id_card_check_digit(value[:17]) != value[17]:
         raise ValidationFailed.of(field, "has a wrong check digit")

@@ -19,7 +19,7 @@ from domain.catalog.model import (
 )
 from domain.customers.model import Customer
 from domain.customers.queries import CustomerFilter, filter_from_dict, resolve
-from domain.errors import Conflict, NotFound, PermissionDenied
+from domain.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from domain.identity.model import Principal, Role, Scope
 from domain.pagination import Page, PageRequest
 from domain.ports import Clock, UnitOfWork, UnitOfWorkFactory
@@ -113,6 +113,10 @@ class CatalogService:
             old = Tag(**vars(tag))
             if changes.get("name") is not None:
                 tag.name = check_tag_name(changes["name"])
+                if tag.name != old.name and any(
+                    t.name == tag.name for t in await uow.tags.list()
+                ):
+                    raise Conflict(f"The tag {tag.name} already exists")
             if changes.get("category") is not None:
                 tag.category = TagCategory(changes["category"])
             if changes.get("colour") is not None:
@@ -175,6 +179,14 @@ class CatalogService:
             raise PermissionDenied("Only the segment's owner changes it")
         return seg
 
+    async def _check_sharing(self, uow: UnitOfWork, p: Principal, seg: Segment) -> None:
+        if seg.department_id is None:
+            return
+        if await uow.departments.get(seg.department_id) is None:
+            raise ValidationFailed.of("department_id", "no such department")
+        if p.role != Role.ADMIN and seg.department_id not in await self._departments_of(uow, p):
+            raise PermissionDenied("You can share only with your own departments")
+
     async def create_segment(self, actor: Actor, data: dict[str, Any]) -> Segment:
         p = require(actor, Scope.CUSTOMERS_READ)
         if p.user_id is None:
@@ -184,9 +196,7 @@ class CatalogService:
                              sharing=SegmentSharing(data.get("sharing", "private")),
                              department_id=data.get("department_id"))
         async with self.uow() as uow:
-            mine = await self._departments_of(uow, p)
-            if seg.department_id and seg.department_id not in mine and p.role != Role.ADMIN:
-                raise PermissionDenied("You can share only with your own departments")
+            await self._check_sharing(uow, p, seg)
             await uow.segments.add(seg)
             await uow.audit.record(AuditEntry.of(actor, "segment.created", "segment", seg.id,
                                                  {"name": [None, seg.name]}))
@@ -218,6 +228,7 @@ class CatalogService:
             if changes.get("sharing") is not None:
                 seg.share(SegmentSharing(changes["sharing"]),
                           changes.get("department_id", seg.department_id))
+                await self._check_sharing(uow, p, seg)
             seg.version += 1
             await uow.segments.save(seg)
             await uow.audit.record(AuditEntry.of(actor, "segment.updated", "segment", seg.id,

@@ -37,6 +37,22 @@ MERGEABLE = frozenset({"name", "kind", "industry", "region", "size", "source", "
                        "next_followup_plan", "next_followup_at", "custom"})
 
 
+def _own_contact_ids(contacts: list[Any], own: set[uuid.UUID]) -> list[Any]:
+    """A client may keep the ids of the customer's own contacts, once each; any other id is
+    dropped (a new one is made)."""
+    seen: set[uuid.UUID] = set()
+    out = []
+    for contact in contacts:
+        if isinstance(contact, dict) and contact.get("id") is not None:
+            cid = contact["id"]
+            if cid not in own or cid in seen:
+                contact = {**contact, "id": None}
+            else:
+                seen.add(cid)
+        out.append(contact)
+    return out
+
+
 def masked_snapshot(c: Customer) -> dict[str, Any]:
     """The customer as the audit log keeps it: personal data masked."""
     return {
@@ -130,6 +146,8 @@ class CustomerService:
                 raise ValidationFailed.of("owner_id", "is required when an integration creates")
             owner_id, department_id = await self._owner(uow, p, owner_ref)
             await self._check_picklists(uow, data)
+            if data.get("contacts"):
+                data["contacts"] = _own_contact_ids(data["contacts"], set())
             number = customer_number(self.clock.now(), await uow.customers.next_sequence())
             c = Customer.create(
                 number=number, name=data.pop("name"), kind=CustomerKind(data.pop("kind")),
@@ -187,6 +205,9 @@ class CustomerService:
                     changes["custom"] or {}, list(await uow.custom_fields.list("customer")),
                     creating=False)
             new_owner = changes.pop("owner_id", None)
+            if changes.get("contacts"):
+                changes["contacts"] = _own_contact_ids(changes["contacts"],
+                                                       {x.id for x in c.contacts})
             if changes:
                 c.update(changes, self.tier_policy)
             if new_owner is not None and new_owner != c.owner_id:
@@ -279,8 +300,11 @@ class CustomerService:
             raise ValidationFailed.of("from", "name other customers to merge, each once")
         async with self.uow() as uow:
             vis = await self.visibility(uow, p)
-            survivor = await self._load(uow, vis, survivor_id, lock=True)
-            losers = [await self._load(uow, vis, i, lock=True) for i in loser_ids]
+            # rows are locked in one global order, so two opposite merges cannot deadlock
+            loaded = {i: await self._load(uow, vis, i, lock=True)
+                      for i in sorted([survivor_id, *loser_ids])}
+            survivor = loaded[survivor_id]
+            losers = [loaded[i] for i in loser_ids]
             if p.kind == "user" and p.role not in TEAM_LEADS and any(
                 x.owner_id != p.id for x in [survivor, *losers]
             ):

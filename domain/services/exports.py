@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import builtins
 import contextlib
+import logging
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -37,6 +38,8 @@ from domain.services.catalog import CatalogService
 from domain.services.customers import CustomerService
 from domain.services.identity import principal_of, require
 
+log = logging.getLogger("crm.exports")
+
 ROWS_PER_CHUNK = 2000
 COLUMNS = ["number", "name", "kind", "industry", "region", "grade", "tier", "annual_purchase",
            "currency", "owner_id", "tags", "contact", "title", "mobile", "landline", "email",
@@ -48,7 +51,7 @@ def export_row(c: Customer, reveal: bool, fields: builtins.list[CustomField]) ->
         return "" if value is None else (value if reveal else mask(value))
 
     x = c.primary_contact
-    return [
+    return [safe(v) for v in [
         c.number, c.name, c.kind.value, c.industry or "", c.region or "", c.grade.value,
         c.tier.value, "" if c.annual_purchase is None else f"{c.annual_purchase:.2f}",
         c.currency, str(c.owner_id), ",".join(c.tags), x.name if x else "",
@@ -59,7 +62,18 @@ def export_row(c: Customer, reveal: bool, fields: builtins.list[CustomField]) ->
         c.next_followup_at.isoformat() if c.next_followup_at else "",
         c.created_at.isoformat() if c.created_at else "",
         *[_cell(c.custom.get(f.key)) for f in fields],
-    ]
+    ]]
+
+
+_CONTROL = dict.fromkeys([*range(0, 9), 11, 12, *range(14, 32)])
+
+
+def safe(value: Any) -> Any:
+    """A cell a spreadsheet shows, never runs: no formulas (=, +, -, @), no control characters."""
+    if not isinstance(value, str):
+        return value
+    value = value.translate(_CONTROL)
+    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
 
 
 def _cell(value: Any) -> Any:
@@ -114,7 +128,9 @@ class ExportService:
                        ) -> tuple[Export, AsyncIterator[bytes]]:
         export = await self.get(actor, export_id)
         if export.status != ExportStatus.DONE:
-            raise InvalidTransition(f"The export is {export.status.value}, not ready yet")
+            raise InvalidTransition(f"The export is {export.status.value}, not ready")
+        if export.reveal:  # the right to see cleartext may have been lost since
+            require(actor, Scope.PII_REVEAL)
         async with self.uow() as uow:
             await uow.audit.record(AuditEntry.of(actor, "export.downloaded", "export",
                                                  export.id, {"reveal": [None, export.reveal]}))
@@ -130,19 +146,33 @@ class ExportService:
         return export, chunks()
 
     async def sweep_stale(self, idle: timedelta = timedelta(seconds=10)) -> int:
+        """Re-queues stalled exports; deletes files older than a day."""
         async with self.uow() as uow:
             ids = await uow.exports.stale(self.clock.now() - idle)
+            await uow.exports.expire(self.clock.now() - timedelta(days=1))
+            await uow.commit()
         for i in ids:
-            await self.kick(i, step=-2)
+            await self.kick(i, step=int(time.time() * 1000))
         return len(ids)
 
     async def run(self, export_id: uuid.UUID, budget_seconds: float = 20.0) -> bool:
         """Writes chunks until done or the budget is spent; True when more remains."""
         deadline = time.monotonic() + budget_seconds
-        while time.monotonic() < deadline:
-            if not await self._step(export_id):
-                return False
-        return True
+        try:
+            while time.monotonic() < deadline:
+                if not await self._step(export_id):
+                    return False
+            return True
+        except Exception as e:  # end the export rather than retry it forever
+            log.exception("export %s failed", export_id)
+            async with self.uow() as uow:
+                export = await uow.exports.get(export_id, lock=True)
+                if export is not None:
+                    export.status = ExportStatus.FAILED
+                    export.error = f"the export could not be written ({type(e).__name__})"
+                    await uow.exports.save(export)
+                    await uow.commit()
+            return False
 
     async def _step(self, export_id: uuid.UUID) -> bool:
         now = self.clock.now()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import builtins
 import contextlib
 import hashlib
+import logging
 import time
 import uuid
 from dataclasses import dataclass
@@ -46,8 +47,11 @@ from domain.ports import (
 from domain.services.customers import CustomerService
 from domain.services.identity import principal_of, require
 
+log = logging.getLogger("crm.imports")
+
 FORMATS = {"csv": "csv", "xlsx": "xlsx"}
-UPDATABLE = ("industry", "region", "size", "source", "annual_purchase", "key_needs", "kind")
+# (kind is not here: the mapper defaults it, and a default must not turn persons into companies)
+UPDATABLE = ("industry", "region", "size", "source", "annual_purchase", "key_needs")
 
 
 @dataclass
@@ -123,18 +127,26 @@ class ImportService:
     async def run(self, import_id: uuid.UUID, budget_seconds: float = 20.0) -> bool:
         """Works until done or the budget is spent; True when more work remains."""
         deadline = time.monotonic() + budget_seconds
-        if not await self._stage(import_id):
-            return False
-        while time.monotonic() < deadline:
-            if not await self._chunk(import_id):
+        try:
+            if not await self._stage(import_id):
                 return False
-        return True
+            while time.monotonic() < deadline:
+                if not await self._chunk(import_id):
+                    return False
+            return True
+        except Exception as e:  # a file we cannot read must end the import, not loop it
+            log.exception("import %s failed", import_id)
+            await self._fail(import_id, f"the file could not be processed ({type(e).__name__})")
+            return False
 
     async def sweep_stale(self, idle: timedelta = timedelta(seconds=10)) -> int:
+        """Re-queues stalled imports; forgets the files of dry runs nobody started in a day."""
         async with self.uow() as uow:
             ids = await uow.imports.stale(self.clock.now() - idle)
+            await uow.imports.purge_previews(self.clock.now() - timedelta(days=1))
+            await uow.commit()
         for i in ids:
-            await self.kick(i, after_row=-2)
+            await self.kick(i, after_row=int(time.time() * 1000))
         return len(ids)
 
     async def _fail(self, import_id: uuid.UUID, reason: str) -> None:
@@ -143,6 +155,7 @@ class ImportService:
             if imp is not None:
                 imp.fail(reason, self.clock.now())
                 await uow.imports.save(imp)
+                await uow.imports.purge_content(import_id)
                 await uow.commit()
 
     async def _stage(self, import_id: uuid.UUID) -> bool:
@@ -186,6 +199,8 @@ class ImportService:
             if not rows:
                 imp.finish(now)
                 await uow.imports.save(imp)
+                if not imp.dry_run:  # the file holds personal data in clear: keep it no longer
+                    await uow.imports.purge_content(import_id)
                 await uow.audit.record(AuditEntry.of(actor, "import.finished", "import", imp.id, {
                     "created": [None, imp.created], "updated": [None, imp.updated],
                     "merged": [None, imp.merged], "skipped": [None, imp.skipped],
@@ -221,9 +236,10 @@ class _Chunk:
             try:
                 rv = map_row(values, imp.mapping, picklists)
                 drafts.append((row_no, await self._draft(rv, defs), []))
-            except DomainError as e:
+            except (DomainError, ValueError) as e:
                 problems = ([(x.field, x.message) for x in e.problems]
-                            if isinstance(e, ValidationFailed) else [("", e.detail)])
+                            if isinstance(e, ValidationFailed)
+                            else [("", e.detail if isinstance(e, DomainError) else str(e))])
                 for where, message in problems:
                     column = rv.column_for(where) if rv is not None else where
                     self.errors.append((row_no, column, message, Outcome.REJECTED.value))
@@ -314,16 +330,20 @@ class _Chunk:
             if row.custom:
                 chosen["custom"] = {**(target.custom if isinstance(target, Customer) else {}),
                                     **row.custom}
-        if isinstance(target, Customer):  # created earlier in this very chunk
-            target.absorb([row], chosen, self.svc.customers.tier_policy)
+        try:
+            if isinstance(target, Customer):  # created earlier in this very chunk
+                target.absorb([row], chosen, self.svc.customers.tier_policy)
+                return
+            existing = await self.uow.customers.get(target, vis, lock=True)
+            if existing is None:
+                self._skip(row_no, "duplicates a customer that is gone")
+                return
+            if "custom" in chosen:
+                chosen["custom"] = {**existing.custom, **row.custom}
+            existing.absorb([row], chosen, self.svc.customers.tier_policy)
+        except DomainError as e:
+            self.errors.append((row_no, "", e.detail, Outcome.REJECTED.value))
             return
-        existing = await self.uow.customers.get(target, vis, lock=True)
-        if existing is None:
-            self._skip(row_no, "duplicates a customer that is gone")
-            return
-        if "custom" in chosen:
-            chosen["custom"] = {**existing.custom, **row.custom}
-        existing.absorb([row], chosen, self.svc.customers.tier_policy)
         await self.uow.customers.save(existing)
         await self.uow.audit.record(AuditEntry.of(
             self.actor, f"customer.{'updated' if self.imp.policy == Policy.UPDATE else 'merged'}",
