@@ -398,6 +398,9 @@ class Customer:
     def restore(self) -> None:
         if self.deleted_at is None:
             raise InvalidTransition("The customer is not deleted")
+        if self.merged_into_id is not None:
+            raise InvalidTransition("The customer was merged into another; its history lives "
+                                    "there now")
         self.deleted_at = None
         self.version += 1
         self.events.append(DomainEvent(EventType.RESTORED, "customer", str(self.id),

@@ -781,3 +781,11 @@ def test_a_task_may_relate_to_a_customer() -> None:
     task = new_task(related_type="customer", related_id=customer_id)
     assert (task.related_type, task.related_id) == ("customer", customer_id)
     assert task.events[0].type == "task.created"
+
+
+def test_a_merged_away_customer_cannot_be_restored() -> None:
+    survivor, loser = new_customer(), new_customer()
+    survivor.absorb([loser], {}, POLICY)
+    loser.fold_into(survivor.id, NOW)
+    with pytest.raises(InvalidTransition):
+        loser.restore()
