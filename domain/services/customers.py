@@ -114,25 +114,32 @@ class CustomerService:
     # ---- customers --------------------------------------------------------------------------
 
     async def create(self, actor: Actor, data: dict[str, Any]) -> Customer:
-        p = require(actor, Scope.CUSTOMERS_WRITE)
-        data = dict(data)
+        require(actor, Scope.CUSTOMERS_WRITE)
         async with self.uow() as uow:
-            owner_ref = data.pop("owner_id", None) or p.user_id
-            if owner_ref is None:
-                raise ValidationFailed.of("owner_id", "is required when an integration creates")
-            owner_id, department_id = await self._owner(uow, p, owner_ref)
-            await self._check_picklists(uow, data)
-            number = customer_number(self.clock.now(), await uow.customers.next_sequence())
-            c = Customer.create(
-                number=number, name=data.pop("name"), kind=CustomerKind(data.pop("kind")),
-                owner_id=owner_id, owner_department_id=department_id,
-                tier_policy=self.tier_policy, created_by=p.id, **data)
-            await uow.customers.add(c)
-            await self._audit(uow, actor, "customer.created", c,
-                              field_diff(None, masked_snapshot(c)))
-            await self._activity(uow, actor, c.id, "created", f"Customer {c.number} created")
+            c = await self.add_customer(uow, actor, data)
             await uow.commit()
             return c
+
+    async def add_customer(self, uow: UnitOfWork, actor: Actor, data: dict[str, Any]
+                           ) -> Customer:
+        """Creates a customer inside the caller's transaction (lead conversion uses it too)."""
+        p = require(actor, Scope.CUSTOMERS_WRITE)
+        data = dict(data)
+        owner_ref = data.pop("owner_id", None) or p.user_id
+        if owner_ref is None:
+            raise ValidationFailed.of("owner_id", "is required when an integration creates")
+        owner_id, department_id = await self._owner(uow, p, owner_ref)
+        await self._check_picklists(uow, data)
+        number = customer_number(self.clock.now(), await uow.customers.next_sequence())
+        c = Customer.create(
+            number=number, name=data.pop("name"), kind=CustomerKind(data.pop("kind")),
+            owner_id=owner_id, owner_department_id=department_id,
+            tier_policy=self.tier_policy, created_by=p.id, **data)
+        await uow.customers.add(c)
+        await self._audit(uow, actor, "customer.created", c,
+                          field_diff(None, masked_snapshot(c)))
+        await self._activity(uow, actor, c.id, "created", f"Customer {c.number} created")
+        return c
 
     async def get(self, actor: Actor, customer_id: uuid.UUID) -> Customer:
         p = require(actor, Scope.CUSTOMERS_READ)
