@@ -16,20 +16,26 @@ from adapters.auth.passwords import Argon2PasswordHasher
 from adapters.auth.tokens import JoseTokenIssuer
 from adapters.clock import SystemClock
 from adapters.crypto.fields import AesGcmFieldCipher
-from adapters.db.engine import build_engine
+from adapters.db.engine import build_engine, libpq_url
 from adapters.db.idempotency import SqlIdempotencyStore
 from adapters.db.unit_of_work import SqlUnitOfWork
 from adapters.embedded import RedisProcess, start_postgres
 from adapters.jobs.outbox import OutboxRelay
 from adapters.jobs.queue import ArqQueue, redis_settings
+from adapters.ratelimit import RedisRateLimiter
 from adapters.settings import Settings
 from api.deps import ApiContext
 from domain.customers.model import TierPolicy
 from domain.ports import Clock
 from domain.services.consumers import HANDLERS, EventDispatcher
 from domain.services.customers import CustomerService
+from domain.services.followup_discipline import FollowUpDiscipline
 from domain.services.identity import IdentityPolicy, IdentityService
+from domain.services.intake import IntakeService
+from domain.services.leads import LeadService
 from domain.services.notifications import NotificationService
+from domain.services.opportunities import OpportunityService
+from domain.services.sales_consumers import SALES_HANDLERS
 
 log = logging.getLogger("crm")
 
@@ -61,6 +67,11 @@ class Container:
     dispatcher: EventDispatcher
     relay: OutboxRelay
     idempotency: SqlIdempotencyStore
+    leads: LeadService
+    opportunities: OpportunityService
+    intake: IntakeService
+    discipline: FollowUpDiscipline
+    limiter: RedisRateLimiter
     extras: dict[str, Any] = field(default_factory=dict)
 
     def uow(self) -> SqlUnitOfWork:
@@ -78,13 +89,15 @@ class Container:
     def api_context(self) -> ApiContext:
         return ApiContext(
             identity=self.identity, customers=self.customers,
-            notifications=self.notifications,
+            notifications=self.notifications, leads=self.leads,
+            opportunities=self.opportunities, intake=self.intake,
             idempotency=self.idempotency, health=self.health,
             max_body_bytes=self.settings.max_body_bytes, web_dist=self.settings.web_dist,
         )
 
     async def close(self) -> None:
         await self.queue.close()
+        await self.limiter.close()
         await self.engine.dispose()
 
 
@@ -113,13 +126,20 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Container:
             refresh_ttl=timedelta(days=settings.refresh_token_days),
         ),
     )
+    customers = CustomerService(uow, clock, TierPolicy(settings.tier_strategic_from,
+                                                       settings.tier_key_from))
+    opportunities = OpportunityService(uow, clock, customers)
+    leads = LeadService(uow, clock, customers, opportunities)
+    limiter = RedisRateLimiter(settings.redis_url, f"{settings.queue_name}:ratelimit")
     return Container(
         settings=settings, engine=engine, queue=queue,
         redis_settings=redis_settings(settings.redis_url), clock=clock, cipher=cipher,
-        identity=identity,
-        customers=CustomerService(uow, clock, TierPolicy(settings.tier_strategic_from,
-                                                         settings.tier_key_from)),
+        identity=identity, customers=customers,
         notifications=NotificationService(uow, clock),
-        dispatcher=EventDispatcher(uow, HANDLERS), relay=OutboxRelay(engine, queue),
+        dispatcher=EventDispatcher(uow, {**HANDLERS, **SALES_HANDLERS}),
+        relay=OutboxRelay(engine, queue, listen_url=libpq_url(settings.database_url)),
         idempotency=SqlIdempotencyStore(engine),
+        leads=leads, opportunities=opportunities,
+        intake=IntakeService(uow, limiter, leads),
+        discipline=FollowUpDiscipline(uow, clock), limiter=limiter,
     )

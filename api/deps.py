@@ -18,7 +18,10 @@ from domain.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageRequest
 from domain.ports import IdempotencyStore
 from domain.services.customers import CustomerService
 from domain.services.identity import IdentityService, principal_of
+from domain.services.intake import IntakeService
+from domain.services.leads import LeadService
 from domain.services.notifications import NotificationService
+from domain.services.opportunities import OpportunityService
 
 
 @dataclass
@@ -26,6 +29,9 @@ class ApiContext:
     identity: IdentityService
     customers: CustomerService
     notifications: NotificationService
+    leads: LeadService
+    opportunities: OpportunityService
+    intake: IntakeService
     idempotency: IdempotencyStore
     health: Callable[[], Awaitable[dict[str, bool]]]
     max_body_bytes: int = 1024 * 1024

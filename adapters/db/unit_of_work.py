@@ -14,6 +14,16 @@ from adapters.db.customers import (
     SqlPicklists,
     SqlTasks,
 )
+from adapters.db.leads import (
+    SqlLapses,
+    SqlLeadActivity,
+    SqlLeadForms,
+    SqlLeads,
+    SqlReps,
+    SqlRotation,
+    SqlSalesSettings,
+)
+from adapters.db.pipeline import SqlOpportunities, SqlPipelines
 from adapters.db.repositories import (
     SqlApiKeys,
     SqlAuditLog,
@@ -58,6 +68,15 @@ class SqlUnitOfWork:
         self.tasks = SqlTasks(conn, seen)
         self.activity = SqlActivity(conn, seen)
         self.picklists = SqlPicklists(conn, seen)
+        self.leads = SqlLeads(conn, seen, self._cipher)
+        self.lead_activity = SqlLeadActivity(conn, seen)
+        self.lead_forms = SqlLeadForms(conn, seen)
+        self.sales_settings = SqlSalesSettings(conn, seen)
+        self.rotation = SqlRotation(conn, seen)
+        self.reps = SqlReps(conn, seen)
+        self.pipelines = SqlPipelines(conn, seen)
+        self.opportunities = SqlOpportunities(conn, seen)
+        self.lapses = SqlLapses(conn, seen)
         return self
 
     async def __aexit__(

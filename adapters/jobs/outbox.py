@@ -3,6 +3,9 @@
 A row is marked published in the same transaction that enqueued it; if Redis is away the
 transaction rolls back and the rows wait. Enqueueing uses the event id as the job id, so a row
 relayed twice (a crash between enqueue and commit) is still one job.
+
+With a listen URL the relay also LISTENs for the NOTIFY a trigger sends when outbox rows
+commit, and wakes at once instead of at the next poll (polling stays as the safety net).
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import asyncio
 import contextlib
 import logging
 
+import asyncpg
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -19,15 +23,19 @@ from domain.ports import JobName, JobQueue, QueueUnavailable
 
 log = logging.getLogger("crm.outbox")
 
+CHANNEL = "crm_outbox"
+
 
 class OutboxRelay:
     def __init__(self, engine: AsyncEngine, queue: JobQueue, *, batch: int = 200,
-                 interval: float = 0.1, max_backoff: float = 5.0) -> None:
+                 interval: float = 0.1, max_backoff: float = 5.0,
+                 listen_url: str | None = None) -> None:
         self._engine = engine
         self._queue = queue
         self._batch = batch
         self._interval = interval
         self._max_backoff = max_backoff
+        self._listen_url = listen_url
 
     async def relay_once(self) -> int:
         """Relays one batch; answers how many events went out. Raises QueueUnavailable."""
@@ -53,18 +61,56 @@ class OutboxRelay:
                 select(func.count()).select_from(o).where(o.c.published_at.is_(None))) or 0)
 
     async def run(self, stop: asyncio.Event) -> None:
+        wake = asyncio.Event()
+        listener = (asyncio.create_task(self._listen(wake, stop))
+                    if self._listen_url else None)
         backoff = self._interval
+        try:
+            while not stop.is_set():
+                wake.clear()  # a NOTIFY arriving while we relay wakes the next round
+                try:
+                    sent = await self.relay_once()
+                    backoff = self._interval
+                    if sent:
+                        continue
+                except QueueUnavailable as e:
+                    log.warning("queue unavailable, outbox keeps the events: %s", e)
+                    backoff = min(backoff * 2, self._max_backoff)
+                except Exception:
+                    log.exception("outbox relay failed; retrying")
+                    backoff = min(backoff * 2, self._max_backoff)
+                await _first_of(stop, wake, backoff)
+        finally:
+            if listener is not None:
+                listener.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await listener
+
+    async def _listen(self, wake: asyncio.Event, stop: asyncio.Event) -> None:
+        assert self._listen_url is not None
         while not stop.is_set():
+            conn = None
             try:
-                sent = await self.relay_once()
-                backoff = self._interval
-                if sent:
-                    continue
-            except QueueUnavailable as e:
-                log.warning("queue unavailable, outbox keeps the events: %s", e)
-                backoff = min(backoff * 2, self._max_backoff)
-            except Exception:
-                log.exception("outbox relay failed; retrying")
-                backoff = min(backoff * 2, self._max_backoff)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), backoff)
+                conn = await asyncpg.connect(self._listen_url, timeout=5)
+                lost = asyncio.Event()
+                conn.add_termination_listener(lambda _c, lost=lost: lost.set())
+                await conn.add_listener(CHANNEL, lambda *_a: wake.set())
+                wake.set()  # rows may have committed while we were not listening
+                await _first_of(stop, lost, None)
+            except (OSError, asyncpg.PostgresError, TimeoutError) as e:
+                log.warning("cannot LISTEN for outbox rows (%r); polling only for now", e)
+                await _first_of(stop, asyncio.Event(), 5.0)
+            finally:
+                if conn is not None:
+                    with contextlib.suppress(Exception):
+                        await conn.close(timeout=2)
+
+
+async def _first_of(a: asyncio.Event, b: asyncio.Event, seconds: float | None) -> None:
+    """Until either event is set, or `seconds` pass."""
+    waiters = {asyncio.ensure_future(a.wait()), asyncio.ensure_future(b.wait())}
+    try:
+        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for w in waiters:
+            w.cancel()

@@ -13,10 +13,12 @@ import uuid
 from typing import Any
 
 from arq import Retry
+from arq.cron import cron
 from arq.worker import Worker, func
 
 from domain.ports import JobName
 from domain.services.consumers import EventDispatcher
+from domain.services.followup_discipline import FollowUpDiscipline
 
 log = logging.getLogger("crm.worker")
 
@@ -43,13 +45,30 @@ async def handle_event(ctx: dict[str, Any], event_id: str) -> int:
         raise Retry(defer=backoff_seconds(job_try)) from e
 
 
+async def scan_followups(ctx: dict[str, Any]) -> dict[str, int]:
+    """Cron: open leads and opportunities nobody followed up on (idempotent per lapse)."""
+    discipline: FollowUpDiscipline = ctx["discipline"]
+    result = await discipline.scan()
+    if result.reminded or result.escalated:
+        log.info("follow-up scan: %s reminded, %s escalated", result.reminded, result.escalated)
+    return {"reminded": result.reminded, "escalated": result.escalated}
+
+
+# Every ten minutes: a lapse is counted in days, so this is prompt enough and cheap.
+SCAN_MINUTES = set(range(0, 60, 10))
+
+
 def build_worker(container: Any, *, handle_signals: bool, burst: bool = False) -> Worker:
     return Worker(
         functions=[func(handle_event, name=JobName.HANDLE_EVENT.value,
                         timeout=JOB_TIMEOUT_SECONDS, max_tries=MAX_TRIES)],
+        # Not in burst mode: a burst (tests draining the queue) runs the queued jobs only.
+        cron_jobs=[] if burst else [
+            cron(scan_followups, name=JobName.SCAN_FOLLOWUPS.value, minute=SCAN_MINUTES,
+                 timeout=JOB_TIMEOUT_SECONDS, unique=True)],
         queue_name=container.queue.queue_name,
         redis_settings=container.redis_settings,
-        ctx={"dispatcher": container.dispatcher},
+        ctx={"dispatcher": container.dispatcher, "discipline": container.discipline},
         handle_signals=handle_signals,
         burst=burst,
         poll_delay=0.05,
