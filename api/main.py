@@ -21,8 +21,12 @@ from api.v1 import (
     customers,
     departments,
     followups,
+    intake,
+    lead_settings,
+    leads,
     me,
     notifications,
+    opportunities,
     tasks,
     users,
 )
@@ -52,6 +56,10 @@ def create_app(ctx: ApiContext) -> FastAPI:
                    followups, tasks):
         v1.include_router(module.router)
     v1.include_router(customers.picklists)
+    for router in (leads.router, lead_settings.scoring, lead_settings.routing,
+                   lead_settings.forms, intake.router, opportunities.pipelines,
+                   opportunities.router):
+        v1.include_router(router)
     app.include_router(v1)
     app.include_router(health_router(ctx))
 
