@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -46,8 +46,14 @@ CONTRACT_READY = frozenset({ContractStatus.IN_APPROVAL, ContractStatus.APPROVED,
 
 _KEY = re.compile(r"^[a-z][a-z0-9_]{0,49}$")
 MAX_STAGES = 20
+CENT = Decimal("0.01")
 PIPELINE_NAMESPACE = uuid.UUID("6f1d0c3e-3b7a-4d0e-9a53-5be3f2a1c001")
 DEFAULT_PIPELINE_ID = uuid.uuid5(PIPELINE_NAMESPACE, "default")
+
+
+def weighted(amount: Decimal, probability: int) -> Decimal:
+    """amount x probability %, to the cent, halves rounded up as an accountant would."""
+    return (amount * probability / 100).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 @dataclass(frozen=True)
@@ -61,7 +67,7 @@ class Stage:
     position: int = 0
 
     def weighted(self, amount: Decimal) -> Decimal:
-        return (amount * self.probability / 100).quantize(Decimal("0.01"))
+        return weighted(amount, self.probability)
 
 
 @dataclass
@@ -441,4 +447,4 @@ class Opportunity:
     def weighted_amount(self) -> Decimal | None:
         if self.amount is None:
             return None
-        return (self.amount * self.probability / 100).quantize(Decimal("0.01"))
+        return weighted(self.amount, self.probability)
