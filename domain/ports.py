@@ -18,7 +18,7 @@ from domain.discipline import FollowUpLapse, LapseLevel, StaleRecord
 from domain.events import DomainEvent
 from domain.identity.model import ApiKey, Department, RefreshToken, Role, User
 from domain.leads.forms import LeadForm
-from domain.leads.model import Lead, LeadActivity
+from domain.leads.model import CustomerMatch, Lead, LeadActivity
 from domain.leads.queries import LeadFilter
 from domain.leads.routing import Availability, RepState, RepStatus, RoutingSettings
 from domain.leads.scoring import ScoringModel
@@ -228,10 +228,15 @@ class LeadRepository(Protocol):
                                    exclude: uuid.UUID | None = None) -> Lead | None:
         """The oldest open lead with this phone or e-mail (blind index), if any."""
         ...
+    async def find_customer_by_contact(self, phone: str | None,
+                                       email: str | None) -> CustomerMatch | None:
+        """A live customer with a contact of this phone or e-mail (blind index), if any."""
+        ...
 
 
 class LeadActivityLog(Protocol):
     async def add(self, entry: LeadActivity) -> None: ...
+    async def add_all(self, entries: Sequence[LeadActivity]) -> None: ...
     async def list(self, lead_id: uuid.UUID, page: PageRequest) -> Page[LeadActivity]: ...
 
 
@@ -247,6 +252,9 @@ class SalesSettings(Protocol):
     """Admin-edited documents: the scoring model and the routing rules (versioned)."""
 
     async def scoring(self) -> ScoringModel: ...
+    async def both(self) -> tuple[ScoringModel, RoutingSettings]:
+        """Both documents in one round trip (every capture needs them)."""
+        ...
     async def save_scoring(self, model: ScoringModel) -> ScoringModel:
         """Stores it if the stored version is still model.version; answers the new version."""
         ...

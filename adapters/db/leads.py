@@ -6,6 +6,7 @@ from __future__ import annotations
 import builtins
 import dataclasses
 import uuid
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -32,7 +33,7 @@ from domain.customers.queries import Visibility
 from domain.discipline import FollowUpLapse, LapseLevel, StaleRecord
 from domain.errors import StaleVersion
 from domain.leads.forms import LeadForm
-from domain.leads.model import OPEN_STATUSES, Lead, LeadActivity, LeadStatus
+from domain.leads.model import OPEN_STATUSES, CustomerMatch, Lead, LeadActivity, LeadStatus
 from domain.leads.queries import LeadFilter
 from domain.leads.routing import (
     AssignedBy,
@@ -183,6 +184,24 @@ class SqlLeads(_Repo):
         row = (await self.conn.execute(stmt.order_by(L.c.created_at, L.c.id).limit(1))).first()
         return self._lead(row) if row else None
 
+    async def find_customer_by_contact(self, phone: str | None,
+                                       email: str | None) -> CustomerMatch | None:
+        k, c = t.contacts, t.customers
+        matches = []
+        if phone:
+            bidx = contact_bidx(self.cipher, "phone", phone)
+            matches += [k.c.mobile_bidx == bidx, k.c.landline_bidx == bidx]
+        if email:
+            matches.append(k.c.email_bidx == contact_bidx(self.cipher, "email", email))
+        if not matches:
+            return None
+        row = (await self.conn.execute(
+            select(c.c.id, c.c.number, c.c.name, c.c.owner_id)
+            .select_from(k.join(c, c.c.id == k.c.customer_id))
+            .where(or_(*matches), c.c.deleted_at.is_(None))
+            .order_by(c.c.created_at, c.c.id).limit(1))).first()
+        return CustomerMatch(row.id, row.number, row.name, row.owner_id) if row else None
+
     async def list(self, flt: LeadFilter, visibility: Visibility,
                    page: PageRequest) -> Page[Lead]:
         conds = [visible(visibility, L.c.owner_id, L.c.owner_department_id),
@@ -231,9 +250,16 @@ LA = t.lead_activity
 
 class SqlLeadActivity(_Repo):
     async def add(self, entry: LeadActivity) -> None:
-        values = columns_of(entry, LA)
-        values.pop("id", None), values.pop("at", None)
-        await self.conn.execute(insert(LA).values(**values))
+        await self.add_all([entry])
+
+    async def add_all(self, entries: Sequence[LeadActivity]) -> None:
+        rows = []
+        for entry in entries:
+            values = columns_of(entry, LA)
+            values.pop("id", None), values.pop("at", None)
+            rows.append(values)
+        if rows:
+            await self.conn.execute(insert(LA).values(rows))
 
     async def list(self, lead_id: uuid.UUID, page: PageRequest) -> Page[LeadActivity]:
         return await fetch_page(
@@ -314,6 +340,16 @@ class SqlSalesSettings(_Repo):
     async def routing(self) -> RoutingSettings:
         doc, version = await self._get(ROUTING)
         return RoutingSettings.from_doc(doc, version)
+
+    async def both(self) -> tuple[ScoringModel, RoutingSettings]:
+        rows = {r.key: r for r in await self.conn.execute(
+            select(S.c.key, S.c.doc, S.c.version).where(S.c.key.in_([SCORING, ROUTING])))}
+        scoring = rows.get(SCORING)
+        routing = rows.get(ROUTING)
+        return (model_from_doc(dict(scoring.doc), scoring.version) if scoring
+                else dataclasses.replace(DEFAULT_MODEL, version=0),
+                RoutingSettings.from_doc(dict(routing.doc) if routing else None,
+                                         routing.version if routing else 0))
 
     async def save_routing(self, settings: RoutingSettings) -> RoutingSettings:
         version = await self._put(ROUTING, settings.to_doc(), settings.version)

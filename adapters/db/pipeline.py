@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Select,
     and_,
     column,
     delete,
@@ -237,13 +238,16 @@ class SqlOpportunities(_Repo):
         return await fetch_page(self.conn, stmt, keys, page, _opportunity,
                                 descending=descending)
 
+    def totals_statement(self, flt: OpportunityFilter, visibility: Visibility) -> Select:
+        """Count and sum per stage and currency: an index-only scan of ix_opportunities_board."""
+        return (select(OP.c.stage_id, OP.c.currency, func.count().label("n"),
+                       func.coalesce(func.sum(OP.c.amount), 0).label("amount"))
+                .where(and_(*self._conds(flt, visibility)))
+                .group_by(OP.c.stage_id, OP.c.currency))
+
     async def stage_totals(self, flt: OpportunityFilter,
                            visibility: Visibility) -> builtins.list[StageTotals]:
-        rows = await self.conn.execute(
-            select(OP.c.stage_id, OP.c.currency, func.count().label("n"),
-                   func.coalesce(func.sum(OP.c.amount), 0).label("amount"))
-            .where(and_(*self._conds(flt, visibility)))
-            .group_by(OP.c.stage_id, OP.c.currency))
+        rows = await self.conn.execute(self.totals_statement(flt, visibility))
         counts: dict[uuid.UUID, int] = defaultdict(int)
         money: dict[uuid.UUID, builtins.list[MoneyTotal]] = defaultdict(list)
         for r in rows:
@@ -254,23 +258,28 @@ class SqlOpportunities(_Repo):
         return [StageTotals(stage_id, n, sorted(money[stage_id], key=lambda m: m.currency))
                 for stage_id, n in counts.items()]
 
-    async def first_cards(self, flt: OpportunityFilter, visibility: Visibility,
-                          stage_ids: Sequence[uuid.UUID],
-                          limit: int) -> dict[uuid.UUID, Page[Opportunity]]:
-        """Each stage's first `limit` cards through one LATERAL join (one index scan each)."""
-        if not stage_ids:
-            return {}
+    def cards_statement(self, flt: OpportunityFilter, visibility: Visibility,
+                        stage_ids: Sequence[uuid.UUID], limit: int) -> Select:
+        """Each stage's first `limit` + 1 cards through one LATERAL join (an index scan of
+        ix_opportunities_cards per stage, stopping after limit + 1 rows)."""
         keys, descending = _sort(flt)
         stages = values(column("sid", UUID(as_uuid=True)), name="s").data(
             [(sid,) for sid in stage_ids])
         extra = [k for k in keys if k.name not in OP.c]
         order = [k.desc() for k in keys] if descending else keys
         column_of = (select(OP, *extra).where(OP.c.stage_id == stages.c.sid,
-                                             *self._conds(flt, visibility))
+                                              *self._conds(flt, visibility))
                      .order_by(*order).limit(limit + 1).lateral("o"))
+        return select(stages.c.sid, *column_of.c).select_from(stages.join(column_of, true()))
+
+    async def first_cards(self, flt: OpportunityFilter, visibility: Visibility,
+                          stage_ids: Sequence[uuid.UUID],
+                          limit: int) -> dict[uuid.UUID, Page[Opportunity]]:
+        if not stage_ids:
+            return {}
+        keys, _ = _sort(flt)
         rows = (await self.conn.execute(
-            select(stages.c.sid, *column_of.c).select_from(stages.join(column_of, true()))
-        )).all()
+            self.cards_statement(flt, visibility, stage_ids, limit))).all()
         grouped: dict[uuid.UUID, builtins.list[Row]] = defaultdict(list)
         for r in rows:
             grouped[r.sid].append(r)

@@ -34,6 +34,7 @@ from adapters.db.repositories import (
     SqlRefreshTokens,
     SqlUsers,
 )
+from domain.events import DomainEvent
 from domain.ports import FieldCipher
 
 
@@ -100,11 +101,12 @@ class SqlUnitOfWork:
         if self._read_only:
             raise RuntimeError("a read-only unit of work cannot commit")
         conn = self.connection
+        pending: list[DomainEvent] = []
         for aggregate in self._seen:
             events = getattr(aggregate, "events", None) or []
-            for event in events:
-                await self.outbox.add(event)
+            pending.extend(events)
             events.clear()
+        await self.outbox.add_all(pending)
         self._seen.clear()
         await conn.commit()
 

@@ -80,6 +80,16 @@ DUPLICATE_CODES = frozenset({FlagCode.DUPLICATE_LEAD, FlagCode.EXISTING_CUSTOMER
 
 
 @dataclass(frozen=True)
+class CustomerMatch:
+    """An existing customer with a contact of the same phone or e-mail (blind index)."""
+
+    id: uuid.UUID
+    number: str
+    name: str
+    owner_id: uuid.UUID
+
+
+@dataclass(frozen=True)
 class LeadActivity:
     """One line of a lead's timeline."""
 

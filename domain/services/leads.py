@@ -18,7 +18,7 @@ from domain.customers.queries import CustomerFilter, Visibility
 from domain.errors import HiddenRecord, NotFound, PermissionDenied, ValidationFailed
 from domain.identity.model import Principal, Role, Scope
 from domain.leads.forms import LeadForm
-from domain.leads.model import Lead, LeadActivity, LeadStatus, lead_number
+from domain.leads.model import CustomerMatch, Lead, LeadActivity, LeadStatus, lead_number
 from domain.leads.queries import LeadFilter
 from domain.leads.routing import (
     AssignedBy,
@@ -91,12 +91,16 @@ class LeadService:
             raise HiddenRecord("lead", lead_id)
         raise NotFound("lead", lead_id)
 
+    @staticmethod
+    def _entry(actor: Actor, lead_id: uuid.UUID, kind: str, summary: str,
+               **data: Any) -> LeadActivity:
+        p = actor.principal
+        return LeadActivity(lead_id=lead_id, kind=kind, summary=summary[:500],
+                            actor_id=p.id if p else None, actor_label=actor.label, data=data)
+
     async def _note(self, uow: UnitOfWork, actor: Actor, lead: Lead, kind: str, summary: str,
                     **data: Any) -> None:
-        p = actor.principal
-        await uow.lead_activity.add(LeadActivity(
-            lead_id=lead.id, kind=kind, summary=summary[:500], actor_id=p.id if p else None,
-            actor_label=actor.label, data=data))
+        await uow.lead_activity.add(self._entry(actor, lead.id, kind, summary, **data))
 
     async def _check_picklists(self, uow: UnitOfWork, data: dict[str, Any],
                                lenient: bool) -> None:
@@ -141,15 +145,23 @@ class LeadService:
                             source=Source(source), now=now, created_by=p.id,
                             form_id=form.id if form else None, **data)
         original, customer = await self._duplicates(uow, lead)
-        lead.rescore(await uow.sales_settings.scoring())
+        scoring, routing = await uow.sales_settings.both()
+        lead.rescore(scoring)
         lead.set_aside_if_spam()
+        if original is not None:
+            await self._engage(uow, actor, original, lead, scoring)
+        if customer is not None:
+            await uow.activity.add(ActivityEntry(
+                customer_id=customer.id, kind="lead",
+                summary=f"New inquiry {lead.number} via {lead.source.value}"[:500],
+                actor_id=p.id, actor_label=actor.label, ref_type="lead", ref_id=lead.id))
 
-        routing = await uow.sales_settings.routing()
+        # Routing may lock the department's turn until the commit: only what needs the owner
+        # comes after it, and in as few round trips as possible.
         owner, dept, assignment = await self._first_owner(
             uow, actor, p, lead, routing, owner_ref, auto, original, customer)
         lead.assign(owner, dept, assignment, now)
         await uow.leads.add(lead)
-
         if lead.is_open:
             await uow.tasks.add(Task.create(
                 title=f"First contact: {lead.label}"[:200], assignee_id=owner, created_by=None,
@@ -157,43 +169,30 @@ class LeadService:
                 related_type="lead", related_id=lead.id, origin=TaskOrigin.RULE,
                 notes=FIRST_CONTACT))
         flags = ", ".join(f"{f.code.value} ({f.reason})" for f in lead.flags)
-        await self._note(uow, actor, lead, "created",
-                         f"Captured from {lead.source.value}" + (f"; flagged: {flags}"
-                                                                   if flags else ""),
-                         score=lead.score, grade=lead.grade.value)
-        await self._note(uow, actor, lead, "assigned", assignment.reason, owner_id=str(owner),
-                         by=assignment.by.value)
-        if original is not None:
-            await self._engage(uow, actor, original, lead)
-        if customer is not None:
-            await uow.activity.add(ActivityEntry(
-                customer_id=customer.id, kind="lead",
-                summary=f"New inquiry {lead.number} via {lead.source.value}"[:500],
-                actor_id=p.id, actor_label=actor.label, ref_type="lead", ref_id=lead.id))
+        await uow.lead_activity.add_all([
+            self._entry(actor, lead.id, "created", f"Captured from {lead.source.value}"
+                        + (f"; flagged: {flags}" if flags else ""),
+                        score=lead.score, grade=lead.grade.value),
+            self._entry(actor, lead.id, "assigned", assignment.reason, owner_id=str(owner),
+                        by=assignment.by.value)])
         await uow.audit.record(AuditEntry.of(actor, "lead.created", "lead", lead.id,
                                              field_diff(None, lead_snapshot(lead))))
         return lead
 
     async def _find_duplicates(self, uow: UnitOfWork, lead: Lead,
                                exclude: uuid.UUID | None = None
-                               ) -> tuple[Lead | None, Customer | None]:
+                               ) -> tuple[Lead | None, CustomerMatch | None]:
         """Same phone or e-mail (blind index) as an open lead or an existing customer."""
         phone = lead.phone if lead.phone and lead.phone_valid else None
         email = lead.email if lead.email and lead.email_valid else None
-        original = customer = None
-        if phone or email:
-            original = await uow.leads.find_open_by_contact(phone, email, exclude=exclude)
-            for flt in ([CustomerFilter(phone=phone)] if phone else []) + (
-                    [CustomerFilter(email=email)] if email else []):
-                found = await uow.customers.list(flt, EVERYTHING, PageRequest(limit=1))
-                if found.items:
-                    customer = found.items[0]
-                    break
-        return original, customer
+        if not (phone or email):
+            return None, None
+        return (await uow.leads.find_open_by_contact(phone, email, exclude=exclude),
+                await uow.leads.find_customer_by_contact(phone, email))
 
     async def _duplicates(self, uow: UnitOfWork, lead: Lead,
                           exclude: uuid.UUID | None = None
-                          ) -> tuple[Lead | None, Customer | None]:
+                          ) -> tuple[Lead | None, CustomerMatch | None]:
         """Finds the duplicates and flags the lead with them."""
         original, customer = await self._find_duplicates(uow, lead, exclude)
         lead.set_duplicates(
@@ -201,13 +200,14 @@ class LeadService:
             customer=(customer.id, f"{customer.number} {customer.name}") if customer else None)
         return original, customer
 
-    async def _engage(self, uow: UnitOfWork, actor: Actor, original: Lead, new: Lead) -> None:
+    async def _engage(self, uow: UnitOfWork, actor: Actor, original: Lead, new: Lead,
+                      scoring: ScoringModel) -> None:
         """The person behind an open lead inquired again: that lead gains an interaction."""
         locked = await uow.leads.get(original.id, EVERYTHING, lock=True)
         if locked is None or not locked.is_open:
             return
         locked.engage()
-        locked.rescore(await uow.sales_settings.scoring())
+        locked.rescore(scoring)
         await uow.leads.save(locked)
         await self._note(uow, actor, locked, "duplicate",
                          f"Inquired again as {new.number} via {new.source.value}",
@@ -215,7 +215,7 @@ class LeadService:
 
     async def _first_owner(self, uow: UnitOfWork, actor: Actor, p: Principal, lead: Lead,
                            routing: RoutingSettings, owner_ref: uuid.UUID | None, auto: bool,
-                           original: Lead | None, customer: Customer | None
+                           original: Lead | None, customer: CustomerMatch | None
                            ) -> tuple[uuid.UUID, uuid.UUID | None, Assignment]:
         if owner_ref is not None:
             owner, dept = await check_owner(uow, p, owner_ref, "leads")
@@ -528,14 +528,18 @@ class LeadService:
             found = await uow.customers.get(lead.customer_id, EVERYTHING, lock=True)
             if found is not None:
                 return found
-        _, customer = await self._find_duplicates(uow, lead, exclude=lead.id)
-        if customer is None and lead.company:
+        match = await uow.leads.find_customer_by_contact(
+            lead.phone if lead.phone and lead.phone_valid else None,
+            lead.email if lead.email and lead.email_valid else None)
+        if match is not None:
+            return await uow.customers.get(match.id, EVERYTHING, lock=True)
+        if lead.company:
             same = await uow.customers.list(CustomerFilter(q=lead.company), EVERYTHING,
                                             PageRequest(limit=20))
             wanted = normalised_name(lead.company)
-            customer = next((c for c in same.items if normalised_name(c.name) == wanted), None)
-        if customer is not None:
-            return await uow.customers.get(customer.id, EVERYTHING, lock=True)
+            named = next((c for c in same.items if normalised_name(c.name) == wanted), None)
+            if named is not None:
+                return await uow.customers.get(named.id, EVERYTHING, lock=True)
         return None
 
     async def _add_contact(self, uow: UnitOfWork, actor: Actor, customer: Customer,
