@@ -245,7 +245,7 @@ async def seed_deals(c: Container, db: str, people: dict[str, Any], deals: int) 
 
 async def explain(db: str, pipeline: Any) -> str:
     """EXPLAIN ANALYZE of the two statements the board runs, compiled from the repository."""
-    from sqlalchemy.dialects import postgresql
+    from sqlalchemy.dialects.postgresql.asyncpg import dialect
 
     repo = SqlOpportunities(None, [])  # type: ignore[arg-type]
     flt = OpportunityFilter(pipeline_id=pipeline.id)
@@ -258,10 +258,12 @@ async def explain(db: str, pipeline: Any) -> str:
             ("cards", repo.cards_statement(flt, everything, [s.id for s in pipeline.stages],
                                            20)),
         ):
-            sql = str(stmt.compile(dialect=postgresql.dialect(),
-                                   compile_kwargs={"literal_binds": True}))
-            plan = await conn.fetch(f"EXPLAIN (ANALYZE, BUFFERS) {sql}")
-            out.append(f"-- {name}\n{sql}\n\n" + "\n".join(r[0] for r in plan))
+            compiled = stmt.compile(dialect=dialect())
+            params = [compiled.params[k] for k in compiled.positiontup or []]
+            sql = str(compiled)
+            plan = await conn.fetch(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", *params)
+            shown = ", ".join(f"${i} = {p}" for i, p in enumerate(params, 1))
+            out.append(f"-- {name}\n{sql}\n-- {shown}\n\n" + "\n".join(r[0] for r in plan))
     finally:
         await conn.close()
     return "\n\n".join(out)
@@ -292,11 +294,13 @@ async def main() -> None:
     ap.add_argument("--deals", type=int, default=100_000)
     ap.add_argument("--board-seconds", type=int, default=20)
     ap.add_argument("--connections", type=int, default=4)
+    ap.add_argument("--only", choices=["capture", "board"], default=None)
     args = ap.parse_args()
 
     admin = admin_url()
     db = await recreate_database(admin)
     procs: list[subprocess.Popen[bytes]] = []
+    c: Container | None = None
     try:
         await upgrade(db)
         settings = Settings(env="test", database_url=db, redis_url=redis_url(),
@@ -318,12 +322,16 @@ async def main() -> None:
         base = f"http://127.0.0.1:{PORT}"
         wait_ready(base)
 
-        a = await capture_bench(base, db, people["key"], args.seconds, args.submitters)
-        print(f"(a) capture → notification committed, {args.submitters} submitters, "
-              f"{args.seconds} s (after 3 s warm-up)")
-        print(f"    {a['n']} captures, {a['per_s']:.1f}/s; end to end p50 {a['e2e_p50']:.1f} ms,"
-              f" p95 {a['e2e_p95']:.1f} ms, p99 {a['e2e_p99']:.1f} ms, max {a['e2e_max']:.1f} ms;"
-              f" HTTP response p50 {a['resp_p50']:.1f} ms, p99 {a['resp_p99']:.1f} ms")
+        if args.only != "board":
+            a = await capture_bench(base, db, people["key"], args.seconds, args.submitters)
+            print(f"(a) capture → notification committed, {args.submitters} submitters, "
+                  f"{args.seconds} s (after 3 s warm-up)")
+            print(f"    {a['n']} captures, {a['per_s']:.1f}/s; end to end p50 "
+                  f"{a['e2e_p50']:.1f} ms, p95 {a['e2e_p95']:.1f} ms, p99 {a['e2e_p99']:.1f} ms,"
+                  f" max {a['e2e_max']:.1f} ms; HTTP response p50 {a['resp_p50']:.1f} ms, "
+                  f"p99 {a['resp_p99']:.1f} ms")
+        if args.only == "capture":
+            return
 
         started = time.monotonic()
         pipeline = await seed_deals(c, db, people, args.deals)
@@ -343,8 +351,9 @@ async def main() -> None:
         OUT.mkdir(exist_ok=True)
         (OUT / "board_explain.txt").write_text(plans + "\n")
         print(f"EXPLAIN written to {OUT / 'board_explain.txt'}")
-        await c.close()
     finally:
+        if c is not None:
+            await c.close()
         for p in procs:
             if p.poll() is None:
                 os.killpg(p.pid, signal.SIGTERM)

@@ -495,6 +495,24 @@ opportunities = Table(
           postgresql_where=text("status = 'open'")),
 )
 
+# The board's sums, kept by a trigger on opportunities (see migration 0003): one row per
+# pipeline, stage, owner, owner's department (a zero UUID for none) and currency, so the board
+# adds up a few hundred rows however many deals there are.
+NO_DEPARTMENT = "00000000-0000-0000-0000-000000000000"
+
+opportunity_totals = Table(
+    "opportunity_totals", metadata,
+    Column("pipeline_id", UUID(as_uuid=True), nullable=False),
+    Column("stage_id", UUID(as_uuid=True), nullable=False),
+    Column("owner_id", UUID(as_uuid=True), nullable=False),
+    Column("owner_department_id", UUID(as_uuid=True), nullable=False),
+    Column("currency", Text, nullable=False),
+    Column("n", BigInteger, nullable=False, server_default="0"),
+    Column("amount", Numeric(20, 2), nullable=False, server_default="0"),
+    PrimaryKeyConstraint("pipeline_id", "stage_id", "owner_id", "owner_department_id",
+                         "currency"),
+)
+
 opportunity_stage_history = Table(
     "opportunity_stage_history", metadata,
     Column("id", BigInteger, Identity(always=True), primary_key=True),

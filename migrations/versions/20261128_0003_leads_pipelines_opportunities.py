@@ -27,6 +27,64 @@ BEGIN
     RETURN NULL;
 END $$
 """
+# The board's per-stage sums, kept in step with every insert, move, edit and deletion. The
+# triggers run once per statement over its transition table, so a bulk load (COPY, an import)
+# touches each totals row once, not once per deal.
+
+
+def _key(alias: str) -> str:
+    """The totals row a deal counts in (a zero UUID stands for no department)."""
+    return (f"{alias}.pipeline_id, {alias}.stage_id, {alias}.owner_id, "
+            f"coalesce({alias}.owner_department_id, "
+            "'00000000-0000-0000-0000-000000000000'::uuid), "
+            f"{alias}.currency")
+
+
+_ADD = """
+    INSERT INTO opportunity_totals AS t
+           (pipeline_id, stage_id, owner_id, owner_department_id, currency, n, amount)
+    SELECT {key}, count(*), coalesce(sum({alias}.amount), 0)
+      FROM {source} GROUP BY 1, 2, 3, 4, 5
+    ON CONFLICT (pipeline_id, stage_id, owner_id, owner_department_id, currency)
+    DO UPDATE SET n = t.n + EXCLUDED.n, amount = t.amount + EXCLUDED.amount;"""
+_REMOVE = """
+    UPDATE opportunity_totals AS t SET n = t.n - d.n, amount = t.amount - d.amount
+      FROM (SELECT {key}, count(*), coalesce(sum({alias}.amount), 0)
+              FROM {source} GROUP BY 1, 2, 3, 4, 5)
+           AS d(pipeline_id, stage_id, owner_id, owner_department_id, currency, n, amount)
+     WHERE (t.pipeline_id, t.stage_id, t.owner_id, t.owner_department_id, t.currency)
+         = (d.pipeline_id, d.stage_id, d.owner_id, d.owner_department_id, d.currency);"""
+# An update moves only the deals whose row key or amount changed.
+_CHANGED = """before_rows b JOIN after_rows a ON a.id = b.id
+             WHERE (b.pipeline_id, b.stage_id, b.owner_id, b.currency, b.owner_department_id,
+                    b.amount)
+                   IS DISTINCT FROM (a.pipeline_id, a.stage_id, a.owner_id, a.currency,
+                                     a.owner_department_id, a.amount)"""
+
+
+def _function(name: str, body: str) -> str:
+    return (f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+            f"BEGIN{body}\n    RETURN NULL;\nEND $$")
+
+
+OPPORTUNITY_TOTALS = [
+    _function("opportunity_totals_add",
+              _ADD.format(key=_key("c"), alias="c", source="changed c")),
+    _function("opportunity_totals_remove",
+              _REMOVE.format(key=_key("c"), alias="c", source="changed c")),
+    _function("opportunity_totals_move",
+              _REMOVE.format(key=_key("b"), alias="b", source=_CHANGED)
+              + _ADD.format(key=_key("a"), alias="a", source=_CHANGED)),
+    """CREATE TRIGGER opportunity_totals_insert AFTER INSERT ON opportunities
+    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT
+    EXECUTE FUNCTION opportunity_totals_add()""",
+    """CREATE TRIGGER opportunity_totals_delete AFTER DELETE ON opportunities
+    REFERENCING OLD TABLE AS changed FOR EACH STATEMENT
+    EXECUTE FUNCTION opportunity_totals_remove()""",
+    """CREATE TRIGGER opportunity_totals_update AFTER UPDATE ON opportunities
+    REFERENCING OLD TABLE AS before_rows NEW TABLE AS after_rows FOR EACH STATEMENT
+    EXECUTE FUNCTION opportunity_totals_move()""",
+]
 OUTBOX_TRIGGER = """
 CREATE TRIGGER outbox_notify AFTER INSERT ON outbox
     FOR EACH STATEMENT EXECUTE FUNCTION outbox_notify()
@@ -250,9 +308,28 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_opportunity_stage_history'))
     )
     op.create_index('ix_opportunity_stage_history_opportunity', 'opportunity_stage_history', ['opportunity_id', 'id'], unique=False)
+    op.create_table('opportunity_totals',
+    sa.Column('pipeline_id', sa.UUID(), nullable=False),
+    sa.Column('stage_id', sa.UUID(), nullable=False),
+    sa.Column('owner_id', sa.UUID(), nullable=False),
+    sa.Column('owner_department_id', sa.UUID(), nullable=False),
+    sa.Column('currency', sa.Text(), nullable=False),
+    sa.Column('n', sa.BigInteger(), server_default='0', nullable=False),
+    sa.Column('amount', sa.Numeric(precision=20, scale=2), server_default='0', nullable=False),
+    sa.PrimaryKeyConstraint('pipeline_id', 'stage_id', 'owner_id', 'owner_department_id', 'currency', name=op.f('pk_opportunity_totals'))
+    )
+    # Hot rows updated in place: room on each page keeps the updates HOT (no index churn).
+    op.execute("ALTER TABLE opportunity_totals SET (fillfactor = 50)")
+    for statement in OPPORTUNITY_TOTALS:
+        op.execute(statement)
 
 
 def downgrade() -> None:
+    for trigger in ("insert", "delete", "update"):
+        op.execute(f"DROP TRIGGER IF EXISTS opportunity_totals_{trigger} ON opportunities")
+    for function in ("add", "remove", "move"):
+        op.execute(f"DROP FUNCTION IF EXISTS opportunity_totals_{function}()")
+    op.drop_table('opportunity_totals')
     op.drop_index('ix_opportunity_stage_history_opportunity', table_name='opportunity_stage_history')
     op.drop_table('opportunity_stage_history')
     op.drop_index('ix_opportunities_updated', table_name='opportunities')

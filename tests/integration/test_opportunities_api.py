@@ -3,6 +3,7 @@ the customer's timeline, the board, admin-defined pipelines."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import httpx
@@ -284,3 +285,45 @@ async def test_who_sees_which_deals(client: httpx.AsyncClient, world: World) -> 
                          "contract_status")]:
         r = await client.post("/api/v1/opportunities", json=body, headers=world.auth("rep"))
         assert r.status_code == 422 and r.json()["errors"][0]["field"] == field, r.text
+
+
+async def test_the_kept_board_totals_always_equal_the_live_sums(
+    client: httpx.AsyncClient, world: World, container: Container
+) -> None:
+    from datetime import UTC, datetime
+
+    from domain.customers.queries import Visibility
+    from domain.pipeline.queries import OpportunityFilter
+
+    p = await default_pipeline(client, world)
+    c = await customer(client, world)
+    north = await customer(client, world, "north_rep", "北京华北重工有限公司")
+    deals = [await opportunity(client, world, c["id"], amount=f"{i}00.10",
+                               currency="USD" if i % 3 == 0 else "CNY") for i in range(1, 7)]
+    deals.append(await opportunity(client, world, north["id"], "north_rep", amount="55.55"))
+    h = world.auth("admin")
+    edits = [
+        (deals[0], {"amount": "999.99"}), (deals[1], {"amount": None}),
+        (deals[2], {"currency": "EUR"}),
+        (deals[3], {"quote_reference": "Q", "stage_id": stage(p, "proposal")}),
+        (deals[4], {"stage_id": stage(p, "lost"), "lost_reason": "price"}),
+        (deals[5], {"owner_id": str(world.users["north_rep"].id)}),
+        (deals[6], {"stage_id": stage(p, "needs_analysis"), "amount": "1.00"}),
+    ]
+    for deal, body in edits:
+        r = await client.patch(f"/api/v1/opportunities/{deal['id']}", json=body, headers=h)
+        assert r.status_code == 200, r.text
+    managers_team = [world.departments["east"].id]
+    for vis in (Visibility(everything=True),
+                Visibility(owner_id=world.users["manager"].id, department_ids=managers_team),
+                Visibility(owner_id=world.users["north_rep"].id)):
+        for extra in ({}, {"stage_id": uuid.UUID(stage(p, "initial_contact"))},
+                      {"owner_id": world.users["north_rep"].id}):
+            kept = OpportunityFilter(pipeline_id=uuid.UUID(p["id"]), **extra)
+            live = OpportunityFilter(pipeline_id=uuid.UUID(p["id"]),
+                                     updated_since=datetime(2000, 1, 1, tzinfo=UTC), **extra)
+            async with container.uow() as uow:
+                a = await uow.opportunities.stage_totals(kept, vis)
+                b = await uow.opportunities.stage_totals(live, vis)
+            key = (lambda x: str(x.stage_id))  # noqa: E731
+            assert sorted(a, key=key) == sorted(b, key=key), (vis, extra)
