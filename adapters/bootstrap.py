@@ -131,13 +131,15 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Container:
     opportunities = OpportunityService(uow, clock, customers)
     leads = LeadService(uow, clock, customers, opportunities)
     limiter = RedisRateLimiter(settings.redis_url, f"{settings.queue_name}:ratelimit")
+    handlers = {**HANDLERS, **SALES_HANDLERS}
     return Container(
         settings=settings, engine=engine, queue=queue,
         redis_settings=redis_settings(settings.redis_url), clock=clock, cipher=cipher,
         identity=identity, customers=customers,
         notifications=NotificationService(uow, clock),
-        dispatcher=EventDispatcher(uow, {**HANDLERS, **SALES_HANDLERS}),
-        relay=OutboxRelay(engine, queue, listen_url=libpq_url(settings.database_url)),
+        dispatcher=EventDispatcher(uow, handlers),
+        relay=OutboxRelay(engine, queue, listen_url=libpq_url(settings.database_url),
+                          consumed=handlers.__contains__),
         idempotency=SqlIdempotencyStore(engine),
         leads=leads, opportunities=opportunities,
         intake=IntakeService(uow, limiter, leads),

@@ -122,6 +122,12 @@ async def seed_people(c: Container) -> dict[str, Any]:
     return {"east": east, "admin": admin, "reps": reps, "key": key, "token": token}
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process so far (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def start(cmd: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
     return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
@@ -142,8 +148,11 @@ def wait_ready(base: str) -> None:
 # ---- (a) capture → notification ----------------------------------------------------------------
 
 
-async def capture_bench(base: str, db: str, key: str, seconds: int,
-                        submitters: int) -> dict[str, float]:
+async def capture_bench(base: str, db: str, key: str, seconds: int, submitters: int,
+                        think_ms: float) -> dict[str, float]:
+    """Each submitter: (think,) submit, wait for the notification, again. think_ms = 0 is a
+    flat-out closed loop (it measures capacity: at saturation latency is queueing); a think
+    time (exponential, this mean) is people and integrations submitting as they do."""
     loop = asyncio.get_running_loop()
     waiting: dict[str, asyncio.Future[float]] = {}
     early: dict[str, float] = {}
@@ -167,7 +176,10 @@ async def capture_bench(base: str, db: str, key: str, seconds: int,
     async def submitter() -> None:
         async with httpx.AsyncClient(base_url=base, timeout=30,
                                      headers={"X-API-Key": key}) as client:
+            rng = random.Random()
             while time.monotonic() < stop_at:
+                if think_ms:
+                    await asyncio.sleep(rng.expovariate(1000 / think_ms))
                 n = next(counter)
                 body = {"name": f"访客{n}", "company": f"苏州第{n}精密机械有限公司",
                         "phone": f"139{n:08d}", "email": f"visitor{n}@example.com",
@@ -295,6 +307,8 @@ async def main() -> None:
     ap.add_argument("--board-seconds", type=int, default=20)
     ap.add_argument("--connections", type=int, default=4)
     ap.add_argument("--only", choices=["capture", "board"], default=None)
+    ap.add_argument("--think-ms", type=float, nargs="+", default=[0, 250],
+                    help="mean think time of each submitter; one run per value")
     args = ap.parse_args()
 
     admin = admin_url()
@@ -322,14 +336,21 @@ async def main() -> None:
         base = f"http://127.0.0.1:{PORT}"
         wait_ready(base)
 
-        if args.only != "board":
-            a = await capture_bench(base, db, people["key"], args.seconds, args.submitters)
+        for think in ([] if args.only == "board" else args.think_ms):
+            load = os.getloadavg()[0]
+            cpu_before = [cpu_seconds(p.pid) for p in procs]
+            a = await capture_bench(base, db, people["key"], args.seconds, args.submitters,
+                                    think)
+            cpu = [(cpu_seconds(p.pid) - b) * 1000 / max(a["n"], 1)
+                   for p, b in zip(procs, cpu_before, strict=True)]
             print(f"(a) capture → notification committed, {args.submitters} submitters, "
-                  f"{args.seconds} s (after 3 s warm-up)")
+                  f"think {think:.0f} ms, {args.seconds} s (after 3 s warm-up), "
+                  f"load average {load:.2f} before")
             print(f"    {a['n']} captures, {a['per_s']:.1f}/s; end to end p50 "
                   f"{a['e2e_p50']:.1f} ms, p95 {a['e2e_p95']:.1f} ms, p99 {a['e2e_p99']:.1f} ms,"
                   f" max {a['e2e_max']:.1f} ms; HTTP response p50 {a['resp_p50']:.1f} ms, "
-                  f"p99 {a['resp_p99']:.1f} ms")
+                  f"p99 {a['resp_p99']:.1f} ms; CPU per capture: serve {cpu[0]:.1f} ms, "
+                  f"worker {cpu[1]:.1f} ms")
         if args.only == "capture":
             return
 
@@ -343,8 +364,10 @@ async def main() -> None:
         assert total >= args.deals, total
         wrk(url, people["token"], 3, args.connections)  # warm-up
         for connections in (1, args.connections):
+            load = os.getloadavg()[0]
             b = wrk(url, people["token"], args.board_seconds, connections)
-            print(f"(b) board of {total} deals, {connections} connection(s), "
+            print(f"(b) board of {total} deals, load average {load:.2f} before, "
+                  f"{connections} connection(s), "
                   f"{args.board_seconds} s: {b['rps']:.1f} req/s, p50 {b['p50']:.1f} ms, "
                   f"p90 {b['p90']:.1f} ms, p99 {b['p99']:.1f} ms")
         plans = await explain(db, pipeline)

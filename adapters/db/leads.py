@@ -57,6 +57,8 @@ from domain.pagination import Page, PageRequest
 from domain.ports import FieldCipher
 
 L = t.leads
+# Built once, values passed as parameters: no per-call construction of fifty bind parameters.
+_INSERT_LEAD = insert(L).returning(L.c.created_at, L.c.updated_at)
 OPEN = [s.value for s in OPEN_STATUSES]
 FALLBACKS = [b.value for b in AssignedBy if b.is_fallback]
 
@@ -149,8 +151,7 @@ class SqlLeads(_Repo):
         return int(await self.conn.scalar(t.lead_number_seq.next_value()) or 0)
 
     async def add(self, lead: Lead) -> None:
-        row = (await self.conn.execute(insert(L).values(**self._row(lead)).returning(
-            L.c.created_at, L.c.updated_at))).one()
+        row = (await self.conn.execute(_INSERT_LEAD, self._row(lead))).one()
         lead.created_at, lead.updated_at = row.created_at, row.updated_at
         lead.version_loaded = lead.version  # type: ignore[attr-defined]
         self.seen.append(lead)
@@ -259,7 +260,7 @@ class SqlLeadActivity(_Repo):
             values.pop("id", None), values.pop("at", None)
             rows.append(values)
         if rows:
-            await self.conn.execute(insert(LA).values(rows))
+            await self.conn.execute(insert(LA), rows)
 
     async def list(self, lead_id: uuid.UUID, page: PageRequest) -> Page[LeadActivity]:
         return await fetch_page(

@@ -225,7 +225,7 @@ class SqlAuditLog(_Repo):
     async def record(self, entry: AuditEntry) -> None:
         values = columns_of(entry, t.audit_log)
         values.pop("id"), values.pop("at")
-        await self.conn.execute(insert(t.audit_log).values(**values))
+        await self.conn.execute(insert(t.audit_log), values)
 
     async def list(self, flt: AuditFilter, page: PageRequest) -> Page[AuditEntry]:
         a = t.audit_log
@@ -286,10 +286,10 @@ class SqlOutbox(_Repo):
         """One INSERT for all of a transaction's events: one round trip, whatever the count."""
         if not events:
             return
-        await self.conn.execute(insert(t.outbox).values([{
+        await self.conn.execute(insert(t.outbox), [{  # executemany: compiled once, cached
             "id": e.id, "type": e.type, "aggregate_type": e.aggregate_type,
             "aggregate_id": e.aggregate_id, "payload": e.payload, "occurred_at": e.occurred_at,
-        } for e in events]))
+        } for e in events])
 
     async def get(self, event_id: uuid.UUID) -> DomainEvent | None:
         row = (await self.conn.execute(select(t.outbox).where(t.outbox.c.id == event_id))).first()

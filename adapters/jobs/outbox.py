@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 
 import asyncpg
 from sqlalchemy import func, select, update
@@ -29,25 +30,33 @@ CHANNEL = "crm_outbox"
 class OutboxRelay:
     def __init__(self, engine: AsyncEngine, queue: JobQueue, *, batch: int = 200,
                  interval: float = 0.1, max_backoff: float = 5.0,
-                 listen_url: str | None = None) -> None:
+                 listen_url: str | None = None,
+                 consumed: Callable[[str], bool] | None = None) -> None:
+        """`consumed` tells whether any consumer handles an event type; events nobody handles
+        are marked published without a job (the dispatcher would find nothing to run)."""
         self._engine = engine
+        self._consumed = consumed
         self._queue = queue
         self._batch = batch
         self._interval = interval
         self._max_backoff = max_backoff
         self._listen_url = listen_url
+        self._listening = False
 
     async def relay_once(self) -> int:
         """Relays one batch; answers how many events went out. Raises QueueUnavailable."""
         o = t.outbox
         async with self._engine.connect() as conn, conn.begin():
-            ids = list((await conn.execute(
-                select(o.c.id).where(o.c.published_at.is_(None)).order_by(o.c.seq)
+            rows = (await conn.execute(
+                select(o.c.id, o.c.type).where(o.c.published_at.is_(None)).order_by(o.c.seq)
                 .limit(self._batch).with_for_update(skip_locked=True)
-            )).scalars())
-            if not ids:
+            )).all()
+            if not rows:
                 return 0
-            for event_id in ids:
+            ids = [r.id for r in rows]
+            for event_id, event_type in rows:
+                if self._consumed is not None and not self._consumed(event_type):
+                    continue
                 await self._queue.enqueue(JobName.HANDLE_EVENT, str(event_id),
                                           job_id=f"evt:{event_id}")
             await conn.execute(update(o).where(o.c.id.in_(ids)).values(
@@ -70,9 +79,9 @@ class OutboxRelay:
                 wake.clear()  # a NOTIFY arriving while we relay wakes the next round
                 try:
                     sent = await self.relay_once()
-                    backoff = self._interval
-                    if sent:
-                        continue
+                    backoff = self._idle_wait()
+                    if sent >= self._batch:
+                        continue  # more may be waiting; otherwise a NOTIFY will say so
                 except QueueUnavailable as e:
                     log.warning("queue unavailable, outbox keeps the events: %s", e)
                     backoff = min(backoff * 2, self._max_backoff)
@@ -86,6 +95,10 @@ class OutboxRelay:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await listener
 
+    def _idle_wait(self) -> float:
+        """Polling is the safety net while the LISTEN connection is up, the only way when not."""
+        return max(self._interval, 1.0) if self._listening else self._interval
+
     async def _listen(self, wake: asyncio.Event, stop: asyncio.Event) -> None:
         assert self._listen_url is not None
         while not stop.is_set():
@@ -95,12 +108,15 @@ class OutboxRelay:
                 lost = asyncio.Event()
                 conn.add_termination_listener(lambda _c, lost=lost: lost.set())
                 await conn.add_listener(CHANNEL, lambda *_a: wake.set())
+                self._listening = True
                 wake.set()  # rows may have committed while we were not listening
                 await _first_of(stop, lost, None)
+                self._listening = False
             except (OSError, asyncpg.PostgresError, TimeoutError) as e:
                 log.warning("cannot LISTEN for outbox rows (%r); polling only for now", e)
                 await _first_of(stop, asyncio.Event(), 5.0)
             finally:
+                self._listening = False
                 if conn is not None:
                     with contextlib.suppress(Exception):
                         await conn.close(timeout=2)

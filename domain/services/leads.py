@@ -6,8 +6,8 @@ import builtins
 import dataclasses
 import uuid
 from collections import Counter
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from domain.audit import Actor, AuditEntry, field_diff
@@ -41,6 +41,7 @@ from domain.services.opportunities import OpportunityService
 from domain.services.ownership import check_owner, is_team_lead, manager_above
 
 FIRST_CONTACT = "first_contact"
+PICKLIST_MEMORY = timedelta(minutes=1)
 EVERYTHING = Visibility(everything=True)
 
 
@@ -75,6 +76,8 @@ class LeadService:
     clock: Clock
     customers: CustomerService
     opportunities: OpportunityService
+    _picklists: dict[str, tuple[datetime, frozenset[str]]] = field(
+        default_factory=dict, init=False, repr=False)
 
     # ---- who sees what ----------------------------------------------------------------------
 
@@ -102,11 +105,22 @@ class LeadService:
                     **data: Any) -> None:
         await uow.lead_activity.add(self._entry(actor, lead.id, kind, summary, **data))
 
+    async def _picklist_has(self, uow: UnitOfWork, name: str, value: str) -> bool:
+        """Known values are remembered for a minute (every capture checks two lists); a value
+        not remembered is looked up again, so one added a moment ago is accepted at once."""
+        now = self.clock.now()
+        known = self._picklists.get(name)
+        if known is not None and value in known[1] and now - known[0] < PICKLIST_MEMORY:
+            return True
+        values = await uow.picklists.values(name)
+        self._picklists[name] = (now, frozenset(values))
+        return value in values
+
     async def _check_picklists(self, uow: UnitOfWork, data: dict[str, Any],
                                lenient: bool) -> None:
         for name in ("industry", "region"):
             value = data.get(name)
-            if value and value not in await uow.picklists.values(name):
+            if value and not await self._picklist_has(uow, name, value):
                 if not lenient:
                     raise ValidationFailed.of(name, f"{value!r} is not in the {name} list")
                 data[name] = None  # a public form's free text; kept in the attribution
