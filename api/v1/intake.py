@@ -84,6 +84,9 @@ def _checked(data: dict[str, Any]) -> dict[str, str]:
             raise ValidationFailed.of(str(key)[:50], "must be text")
         if len(str(value)) > 5000:
             raise ValidationFailed.of(str(key)[:50], "is longer than 5000 characters")
+        if "\x00" in str(value) or "\x00" in str(key):
+            raise ValidationFailed.of(str(key)[:50].replace("\x00", ""),
+                                      "must not contain NUL characters")
         out[str(key)[:50]] = str(value)
     return out
 

@@ -232,16 +232,12 @@ class LeadActivityOut(BaseModel):
 # ---- scoring --------------------------------------------------------------------------------
 
 
-class BracketIO(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class BracketIO(Input):
     from_amount: Money = Field(description="Points when the budget is at least this")
     points: int = Field(ge=-100, le=100)
 
 
-class ScoringRuleIO(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ScoringRuleIO(Input):
     kind: RuleKind
     enabled: bool = True
     points: dict[str, int] = Field(default_factory=dict, max_length=100, description=(
@@ -278,9 +274,7 @@ class ScoringModelOut(BaseModel):
 # ---- routing --------------------------------------------------------------------------------
 
 
-class RoutingRuleIO(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class RoutingRuleIO(Input):
     id: uuid.UUID | None = Field(None, description="Kept across edits; new rules get one")
     name: str = Field(min_length=1, max_length=100, examples=["East China manufacturing"])
     department_id: uuid.UUID
