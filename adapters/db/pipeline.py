@@ -97,14 +97,16 @@ class SqlPipelines(_Repo):
                  "position": s.position, "probability": s.probability, "kind": s.kind.value,
                  "requirements": [r.value for r in s.requirements]} for s in p.stages]
 
-    async def add(self, pipeline: Pipeline) -> None:
+    async def add(self, pipeline: Pipeline) -> bool:
         result = await self.conn.execute(pg_insert(P).values(
             id=pipeline.id, name=pipeline.name, is_default=pipeline.is_default,
             stale_days=pipeline.stale_days, active=pipeline.active, version=pipeline.version)
             .on_conflict_do_nothing())
-        if result.rowcount == 1:
-            await self.conn.execute(insert(S), self._stage_rows(pipeline))
         pipeline.version_loaded = pipeline.version  # type: ignore[attr-defined]
+        if result.rowcount != 1:
+            return False
+        await self.conn.execute(insert(S), self._stage_rows(pipeline))
+        return True
 
     async def save(self, pipeline: Pipeline) -> None:
         loaded = pipeline.version_loaded  # type: ignore[attr-defined]

@@ -6,12 +6,15 @@ import time
 import uuid
 from dataclasses import dataclass, field
 
+from domain.audit import AuditEntry
 from domain.customers.activity import Task, TaskOrigin
 from domain.discipline import FollowUpLapse, LapseLevel, StaleRecord
 from domain.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from domain.services.identity import system_actor
 from domain.services.ownership import manager_above
 
 REMINDER_NOTE = "followup_reminder"
+SCAN = system_actor("follow-up scan")
 
 
 @dataclass
@@ -75,9 +78,22 @@ class FollowUpDiscipline:
             if not await uow.lapses.record(lapse):
                 return False
             await uow.tasks.add(task)
+            await self._audit(uow, record, level, record.owner_id, task.id)
             return True
         recipient = await manager_above(uow, record.owner_department_id, exclude=record.owner_id)
         recipient = recipient or queue_user_id or await uow.reps.any_admin()
         if recipient is None:
             return False
-        return await uow.lapses.record(FollowUpLapse.raise_for(record, level, recipient, now))
+        if not await uow.lapses.record(FollowUpLapse.raise_for(record, level, recipient, now)):
+            return False
+        await self._audit(uow, record, level, recipient, None)
+        return True
+
+    @staticmethod
+    async def _audit(uow: UnitOfWork, record: StaleRecord, level: LapseLevel,
+                     recipient: uuid.UUID, task_id: uuid.UUID | None) -> None:
+        await uow.audit.record(AuditEntry.of(
+            SCAN, "followup.reminded" if level == LapseLevel.OWNER else "followup.escalated",
+            record.record_type, record.record_id, {
+                "recipient_id": [None, str(recipient)], "since": [None, record.since.isoformat()],
+                "task_id": [None, str(task_id) if task_id else None]}))

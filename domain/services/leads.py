@@ -220,9 +220,12 @@ class LeadService:
         locked = await uow.leads.get(original.id, EVERYTHING, lock=True)
         if locked is None or not locked.is_open:
             return
+        before = lead_snapshot(locked)
         locked.engage()
         locked.rescore(scoring)
         await uow.leads.save(locked)
+        await uow.audit.record(AuditEntry.of(actor, "lead.updated", "lead", locked.id,
+                                             field_diff(before, lead_snapshot(locked))))
         await self._note(uow, actor, locked, "duplicate",
                          f"Inquired again as {new.number} via {new.source.value}",
                          duplicate_id=str(new.id))
@@ -366,7 +369,7 @@ class LeadService:
                 lead.rescore(await uow.sales_settings.scoring())
             if status is not None and LeadStatus(status) != lead.status:
                 lead.move(LeadStatus(status), self.clock.now(), reason=reason)
-                await self._close_rule_tasks(uow, lead)
+                await self._close_rule_tasks(uow, actor, lead)
                 await self._note(uow, actor, lead, "status_changed",
                                  f"{before['status'].value} → {lead.status.value}"
                                  + (f": {lead.disqualify_reason}"
@@ -380,7 +383,7 @@ class LeadService:
             await uow.commit()
             return lead
 
-    async def _close_rule_tasks(self, uow: UnitOfWork, lead: Lead) -> None:
+    async def _close_rule_tasks(self, uow: UnitOfWork, actor: Actor, lead: Lead) -> None:
         """The first-contact task is done once the lead is contacted, moot once it is closed."""
         if lead.status == LeadStatus.NEW:
             return
@@ -390,9 +393,12 @@ class LeadService:
         for task in tasks.items:
             if task.origin != TaskOrigin.RULE or (done and task.notes != FIRST_CONTACT):
                 continue
+            was = task.status
             task.move(TaskStatus.DONE if done else TaskStatus.CANCELLED, self.clock.now())
             task.version += 1
             await uow.tasks.save(task)
+            await uow.audit.record(AuditEntry.of(actor, "task.updated", "task", task.id, {
+                "status": [was.value, task.status.value]}))
 
     async def log_followup(self, actor: Actor, lead_id: uuid.UUID, data: dict[str, Any]
                            ) -> Lead:
@@ -402,7 +408,7 @@ class LeadService:
             before = lead_snapshot(lead)
             occurred = data.get("occurred_at") or self.clock.now()
             lead.record_followup(occurred, data.get("next_followup_at"))
-            await self._close_rule_tasks(uow, lead)
+            await self._close_rule_tasks(uow, actor, lead)
             await uow.leads.save(lead)
             summary = (data.get("summary") or "").strip()
             await self._note(uow, actor, lead, "followup",
@@ -439,6 +445,8 @@ class LeadService:
                 if task.assignee_id == previous and task.origin == TaskOrigin.RULE:
                     task.update({"assignee_id": owner}, self.clock.now())
                     await uow.tasks.save(task)
+                    await uow.audit.record(AuditEntry.of(actor, "task.updated", "task", task.id, {
+                        "assignee_id": [str(previous), str(owner)]}))
             await self._note(uow, actor, lead, "assigned", assignment.reason,
                              owner_id=str(owner), by=assignment.by.value)
             await uow.audit.record(AuditEntry.of(actor, "lead.reassigned", "lead", lead.id, {
@@ -479,7 +487,7 @@ class LeadService:
                                                                lead_id=lead.id)
             lead.convert(customer.id, opportunity.id if opportunity else None,
                          self.clock.now(), p.user_id)
-            await self._close_rule_tasks(uow, lead)
+            await self._close_rule_tasks(uow, actor, lead)
             await uow.leads.save(lead)
             await self._note(uow, actor, lead, "converted",
                              f"Converted into customer {customer.number}"

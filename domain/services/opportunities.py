@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from domain.audit import Actor, AuditEntry, field_diff
+from domain.audit import SYSTEM, Actor, AuditEntry, field_diff
 from domain.customers.activity import ActivityEntry
 from domain.customers.model import Customer
 from domain.customers.queries import Visibility
@@ -62,9 +62,13 @@ class OpportunityService:
         p = await uow.pipelines.default()
         if p is not None:
             return p
-        await uow.pipelines.add(default_pipeline())
+        made = await uow.pipelines.add(default_pipeline())
         p = await uow.pipelines.default()
         assert p is not None
+        if made:
+            await uow.audit.record(AuditEntry.of(
+                SYSTEM, "pipeline.created", "pipeline", p.id,
+                field_diff(None, _pipeline_snapshot(p))))
         return p
 
     async def _pipeline(self, uow: UnitOfWork, pipeline_id: uuid.UUID | None) -> Pipeline:

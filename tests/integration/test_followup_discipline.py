@@ -118,3 +118,8 @@ async def test_the_cron_job_runs_the_scan(container: Container, world: World,
                                                                   "escalated": 1}
     assert await scan_followups({"discipline": s.discipline}) == {"reminded": 0,
                                                                   "escalated": 0}
+    async with container.engine.connect() as conn:
+        audited = sorted((await conn.execute(select(t.audit_log.c.action, t.audit_log.c.actor_type)
+                                             .where(t.audit_log.c.action.like("followup.%"))
+                                             )).all())
+    assert audited == [("followup.escalated", "system"), ("followup.reminded", "system")]
