@@ -17,6 +17,7 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    literal_column,
     or_,
     select,
     update,
@@ -57,6 +58,15 @@ from domain.pagination import Page, PageRequest
 from domain.ports import FieldCipher
 
 L = t.leads
+
+
+def _one_of(col: Any, constants: Sequence[str]) -> ColumnElement[bool]:
+    """col IN ('a', 'b'): the code's own constants written into the SQL, not bound: the
+    statement caches whole (an IN of parameters is re-rendered on every execution) and the
+    planner can match the partial indexes on open leads."""
+    return col.in_([literal_column(f"'{c}'") for c in constants])
+
+
 # Built once, values passed as parameters: no per-call construction of fifty bind parameters.
 _INSERT_LEAD = insert(L).returning(L.c.created_at, L.c.updated_at)
 OPEN = [s.value for s in OPEN_STATUSES]
@@ -179,7 +189,7 @@ class SqlLeads(_Repo):
             matches.append(L.c.email_bidx == contact_bidx(self.cipher, "email", email))
         if not matches:
             return None
-        stmt = select(L).where(or_(*matches), L.c.status.in_(OPEN))
+        stmt = select(L).where(or_(*matches), _one_of(L.c.status, OPEN))
         if exclude is not None:
             stmt = stmt.where(L.c.id != exclude)
         row = (await self.conn.execute(stmt.order_by(L.c.created_at, L.c.id).limit(1))).first()
@@ -224,7 +234,7 @@ class SqlLeads(_Repo):
             if value is not None:
                 conds.append(L.c[name] == (value.value if hasattr(value, "value") else value))
         if f.open_only:
-            conds.append(L.c.status.in_(OPEN))
+            conds.append(_one_of(L.c.status, OPEN))
         if f.department_id is not None:
             conds.append(L.c.owner_department_id == f.department_id)
         if f.flag is not None:
@@ -232,7 +242,7 @@ class SqlLeads(_Repo):
         if f.routed_by is not None:
             conds.append(L.c.assigned_by == f.routed_by)
         if f.fallback_only:
-            conds.append(L.c.assigned_by.in_(FALLBACKS))
+            conds.append(_one_of(L.c.assigned_by, FALLBACKS))
         if f.q:
             conds.append(L.c.search_text.ilike(f"%{_escape_like(f.q.lower())}%"))
         if f.phone:
@@ -344,7 +354,7 @@ class SqlSalesSettings(_Repo):
 
     async def both(self) -> tuple[ScoringModel, RoutingSettings]:
         rows = {r.key: r for r in await self.conn.execute(
-            select(S.c.key, S.c.doc, S.c.version).where(S.c.key.in_([SCORING, ROUTING])))}
+            select(S.c.key, S.c.doc, S.c.version).where(_one_of(S.c.key, [SCORING, ROUTING])))}
         scoring = rows.get(SCORING)
         routing = rows.get(ROUTING)
         return (model_from_doc(dict(scoring.doc), scoring.version) if scoring
@@ -379,7 +389,7 @@ U, A = t.users, t.rep_availability
 
 def _open_leads_of(user_col: Any) -> Any:
     return (select(func.count()).select_from(L)
-            .where(L.c.owner_id == user_col, L.c.status.in_(OPEN)).scalar_subquery())
+            .where(L.c.owner_id == user_col, _one_of(L.c.status, OPEN)).scalar_subquery())
 
 
 def _availability(m: Any, user_id: uuid.UUID) -> Availability:
@@ -440,7 +450,7 @@ class SqlReps(_Repo):
         if user_ids is not None:
             stmt = stmt.where(U.c.id.in_(list(user_ids)))
         else:
-            stmt = stmt.where(U.c.role.in_(["sales_rep", "manager"]))
+            stmt = stmt.where(_one_of(U.c.role, ["sales_rep", "manager"]))
         if department_ids is not None:
             stmt = stmt.where(U.c.department_id.in_(list(department_ids)))
 
@@ -469,7 +479,7 @@ class SqlLapses(_Repo):
         rows = await self.conn.execute(
             select(L.c.id, L.c.number, L.c.name, L.c.company, L.c.owner_id,
                    L.c.owner_department_id, L.c.touched_at)
-            .where(L.c.status.in_(OPEN), L.c.touched_at < cutoff,
+            .where(_one_of(L.c.status, OPEN), L.c.touched_at < cutoff,
                    _not_raised("lead", L.c.id, L.c.touched_at, level))
             .order_by(L.c.touched_at).limit(limit))
         return [StaleRecord("lead", r.id, " ".join(x for x in (r.number, r.company, r.name)
