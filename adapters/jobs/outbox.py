@@ -42,6 +42,8 @@ class OutboxRelay:
         self._max_backoff = max_backoff
         self._listen_url = listen_url
         self._listening = False
+        # Told when jobs went out (the worker beside the relay then polls at once).
+        self.on_enqueued: Callable[[], None] | None = None
 
     async def relay_once(self) -> int:
         """Relays one batch; answers how many events went out. Raises QueueUnavailable."""
@@ -61,6 +63,8 @@ class OutboxRelay:
                                           job_id=f"evt:{event_id}")
             await conn.execute(update(o).where(o.c.id.in_(ids)).values(
                 published_at=func.now(), attempts=o.c.attempts + 1))
+        if self.on_enqueued is not None:
+            self.on_enqueued()
         return len(ids)
 
     async def pending(self) -> int:
