@@ -266,7 +266,9 @@ async def explain(db: str, pipeline: Any) -> str:
     conn = await asyncpg.connect(libpq_url(db))
     try:
         for name, stmt in (
-            ("totals", repo.totals_statement(flt, everything)),
+            ("totals (kept by the triggers)", repo.totals_statement(flt, everything)),
+            ("totals, live (what a status filter falls back to)", repo.totals_statement(
+                OpportunityFilter(pipeline_id=pipeline.id, status="open"), everything)),
             ("cards", repo.cards_statement(flt, everything, [s.id for s in pipeline.stages],
                                            20)),
         ):
