@@ -116,7 +116,7 @@ class OutboxRelay:
                 wake.set()  # rows may have committed while we were not listening
                 await _first_of(stop, lost, None)
                 self._listening = False
-            except (OSError, asyncpg.PostgresError, TimeoutError) as e:
+            except Exception as e:  # whatever it was, polling goes on and we try again
                 log.warning("cannot LISTEN for outbox rows (%r); polling only for now", e)
                 await _first_of(stop, asyncio.Event(), 5.0)
             finally:
