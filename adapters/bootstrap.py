@@ -32,6 +32,7 @@ from domain.services.customers import CustomerService
 from domain.services.followup_discipline import FollowUpDiscipline
 from domain.services.identity import IdentityPolicy, IdentityService
 from domain.services.intake import IntakeService
+from domain.services.lead_settings import LeadSettingsService
 from domain.services.leads import LeadService
 from domain.services.notifications import NotificationService
 from domain.services.opportunities import OpportunityService
@@ -68,6 +69,7 @@ class Container:
     relay: OutboxRelay
     idempotency: SqlIdempotencyStore
     leads: LeadService
+    lead_settings: LeadSettingsService
     opportunities: OpportunityService
     intake: IntakeService
     discipline: FollowUpDiscipline
@@ -90,6 +92,7 @@ class Container:
         return ApiContext(
             identity=self.identity, customers=self.customers,
             notifications=self.notifications, leads=self.leads,
+            lead_settings=self.lead_settings,
             opportunities=self.opportunities, intake=self.intake,
             idempotency=self.idempotency, health=self.health,
             max_body_bytes=self.settings.max_body_bytes, web_dist=self.settings.web_dist,
@@ -141,7 +144,7 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Container:
         relay=OutboxRelay(engine, queue, listen_url=libpq_url(settings.database_url),
                           consumed=handlers.__contains__),
         idempotency=SqlIdempotencyStore(engine),
-        leads=leads, opportunities=opportunities,
+        leads=leads, lead_settings=LeadSettingsService(uow), opportunities=opportunities,
         intake=IntakeService(uow, limiter, leads),
         discipline=FollowUpDiscipline(uow, clock), limiter=limiter,
     )

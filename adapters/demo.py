@@ -137,14 +137,14 @@ async def _seed_sales(container: Container, users: dict[str, User],
                       customers: list[tuple[Customer, str]]) -> None:
     """Routing rules, a website form, a deal per customer and two fresh leads."""
     actor = system_actor("demo")
-    await container.leads.set_routing(actor, RoutingSettings(rules=(
+    await container.lead_settings.set_routing(actor, RoutingSettings(rules=(
         RoutingRule(id=uuid.uuid4(), name="华东 East China",
                     department_id=departments["华东销售部 East sales"], regions=("east",)),
         RoutingRule(id=uuid.uuid4(), name="华北 North China",
                     department_id=departments["华北销售部 North sales"], regions=("north",),
                     method=Method.LEAST_LOADED),
     ), queue_user_id=users["manager@demo.crm"].id), None)
-    await container.leads.create_form(actor, {"name": "官网联系我们 Contact us",
+    await container.lead_settings.create_form(actor, {"name": "官网联系我们 Contact us",
                                               "site_origin": "http://127.0.0.1:8000"})
     pipeline = (await container.opportunities.list_pipelines(actor))[0]
     for customer, grade in customers:

@@ -19,6 +19,7 @@ from domain.ports import IdempotencyStore
 from domain.services.customers import CustomerService
 from domain.services.identity import IdentityService, principal_of
 from domain.services.intake import IntakeService
+from domain.services.lead_settings import LeadSettingsService
 from domain.services.leads import LeadService
 from domain.services.notifications import NotificationService
 from domain.services.opportunities import OpportunityService
@@ -30,6 +31,7 @@ class ApiContext:
     customers: CustomerService
     notifications: NotificationService
     leads: LeadService
+    lead_settings: LeadSettingsService
     opportunities: OpportunityService
     intake: IntakeService
     idempotency: IdempotencyStore

@@ -114,7 +114,7 @@ async def seed_people(c: Container) -> dict[str, Any]:
     reps = [await c.identity.create_user(sys_actor, email=f"rep{i}@bench.crm", name=f"Rep {i}",
                                          role=Role.SALES_REP, department_id=east.id,
                                          password="bench-password-1") for i in range(5)]
-    await c.leads.set_routing(sys_actor, RoutingSettings(rules=(RoutingRule(
+    await c.lead_settings.set_routing(sys_actor, RoutingSettings(rules=(RoutingRule(
         id=uuid.uuid4(), name="East", department_id=east.id, regions=("east",)),)), None)
     _, key = await c.identity.create_api_key(sys_actor, "bench website sync",
                                              {Scope.LEADS_WRITE, Scope.LEADS_READ})

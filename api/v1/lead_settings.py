@@ -30,7 +30,7 @@ forms = APIRouter(prefix="/lead-forms", tags=["lead-forms"])
 @scoring.get("", response_model=ScoringModelOut, summary="The lead scoring rules",
              responses=problems(*AUTHED))
 async def get_scoring(ctx: Ctx, actor: CurrentActor, response: Response) -> ScoringModelOut:
-    model = await ctx.leads.scoring(actor)
+    model = await ctx.lead_settings.scoring(actor)
     response.headers["ETag"] = etag(model.version)
     return ScoringModelOut.of(model)
 
@@ -48,7 +48,7 @@ async def put_scoring(ctx: Ctx, actor: CurrentActor, body: ScoringModelIn, expec
                                 per_interaction=r.per_interaction, max_points=r.max_points)
                     for r in body.rules),
         high_from=body.high_from, medium_from=body.medium_from)
-    saved = await ctx.leads.set_scoring(actor, model, expected)
+    saved = await ctx.lead_settings.set_scoring(actor, model, expected)
     response.headers["ETag"] = etag(saved.version)
     return ScoringModelOut.of(saved)
 
@@ -56,7 +56,7 @@ async def put_scoring(ctx: Ctx, actor: CurrentActor, body: ScoringModelIn, expec
 @routing.get("", response_model=RoutingOut, summary="The lead routing rules",
              responses=problems(*AUTHED))
 async def get_routing(ctx: Ctx, actor: CurrentActor, response: Response) -> RoutingOut:
-    settings = await ctx.leads.routing(actor)
+    settings = await ctx.lead_settings.routing(actor)
     response.headers["ETag"] = etag(settings.version)
     return RoutingOut.of(settings)
 
@@ -73,7 +73,7 @@ async def put_routing(ctx: Ctx, actor: CurrentActor, body: RoutingIn, expected: 
                                 enabled=r.enabled) for r in body.rules),
         queue_user_id=body.queue_user_id, stale_days=body.stale_days,
         first_contact_hours=body.first_contact_hours)
-    saved = await ctx.leads.set_routing(actor, settings, expected)
+    saved = await ctx.lead_settings.set_routing(actor, settings, expected)
     response.headers["ETag"] = etag(saved.version)
     return RoutingOut.of(saved)
 
@@ -83,7 +83,7 @@ async def put_routing(ctx: Ctx, actor: CurrentActor, body: RoutingIn, expected: 
              responses=problems(*AUTHED))
 async def list_reps(ctx: Ctx, actor: CurrentActor, page: PageParams,
                     department_id: uuid.UUID | None = None) -> ListOf[RepStatusOut]:
-    result = await ctx.leads.reps(actor, department_id, page)
+    result = await ctx.lead_settings.reps(actor, department_id, page)
     return ListOf[RepStatusOut](items=[RepStatusOut.of(r) for r in result.items],
                                 next_cursor=result.next_cursor)
 
@@ -93,7 +93,7 @@ async def list_reps(ctx: Ctx, actor: CurrentActor, page: PageParams,
                responses=problems(*AUTHED, 404))
 async def update_rep(ctx: Ctx, actor: CurrentActor, user_id: uuid.UUID,
                      body: AvailabilityIn) -> RepStatusOut:
-    status = await ctx.leads.set_availability(actor, user_id,
+    status = await ctx.lead_settings.set_availability(actor, user_id,
                                               body.model_dump(exclude_unset=True))
     return RepStatusOut.of(status)
 
@@ -101,7 +101,7 @@ async def update_rep(ctx: Ctx, actor: CurrentActor, user_id: uuid.UUID,
 @forms.get("", response_model=ListOf[LeadFormOut], summary="Website forms (admins)",
            responses=problems(*AUTHED))
 async def list_forms(ctx: Ctx, actor: CurrentActor, page: PageParams) -> ListOf[LeadFormOut]:
-    result = await ctx.leads.forms(actor, page)
+    result = await ctx.lead_settings.forms(actor, page)
     return ListOf[LeadFormOut](items=[LeadFormOut.of(f) for f in result.items],
                                next_cursor=result.next_cursor)
 
@@ -111,7 +111,7 @@ async def list_forms(ctx: Ctx, actor: CurrentActor, page: PageParams) -> ListOf[
             responses=problems(*AUTHED))
 async def create_form(ctx: Ctx, actor: CurrentActor, body: LeadFormCreate,
                       response: Response) -> LeadFormOut:
-    form = await ctx.leads.create_form(actor, body.model_dump())
+    form = await ctx.lead_settings.create_form(actor, body.model_dump())
     response.headers["ETag"] = etag(form.version)
     response.headers["Location"] = f"/api/v1/lead-forms/{form.id}"
     return LeadFormOut.of(form)
@@ -121,7 +121,7 @@ async def create_form(ctx: Ctx, actor: CurrentActor, body: LeadFormCreate,
            responses=problems(*AUTHED, 404))
 async def get_form(ctx: Ctx, actor: CurrentActor, form_id: uuid.UUID,
                    response: Response) -> LeadFormOut:
-    form = await ctx.leads.form(actor, form_id)
+    form = await ctx.lead_settings.form(actor, form_id)
     response.headers["ETag"] = etag(form.version)
     return LeadFormOut.of(form)
 
@@ -132,7 +132,7 @@ async def get_form(ctx: Ctx, actor: CurrentActor, form_id: uuid.UUID,
 async def update_form(ctx: Ctx, actor: CurrentActor, form_id: uuid.UUID,
                       body: LeadFormUpdate, expected: IfMatch,
                       response: Response) -> LeadFormOut:
-    form = await ctx.leads.update_form(actor, form_id, body.model_dump(exclude_unset=True),
+    form = await ctx.lead_settings.update_form(actor, form_id, body.model_dump(exclude_unset=True),
                                        expected)
     response.headers["ETag"] = etag(form.version)
     return LeadFormOut.of(form)
@@ -142,5 +142,5 @@ async def update_form(ctx: Ctx, actor: CurrentActor, form_id: uuid.UUID,
             summary="Give the form a new key (the old one stops working at once)",
             responses=problems(*AUTHED, 404))
 async def rotate_form_key(ctx: Ctx, actor: CurrentActor, form_id: uuid.UUID) -> LeadFormOut:
-    return LeadFormOut.of(await ctx.leads.update_form(actor, form_id, {}, None,
+    return LeadFormOut.of(await ctx.lead_settings.update_form(actor, form_id, {}, None,
                                                       rotate_key=True))

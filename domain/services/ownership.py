@@ -44,3 +44,10 @@ async def manager_above(uow: UnitOfWork, department_id: uuid.UUID | None,
         dept = await uow.departments.get(department_id)
         department_id = dept.parent_id if dept else None
     return None
+
+
+async def active_user(uow: UnitOfWork, user_id: uuid.UUID
+                      ) -> tuple[uuid.UUID, uuid.UUID | None] | None:
+    """(user, department) when the user exists and is active."""
+    user = await uow.users.get(user_id)
+    return (user.id, user.department_id) if user is not None and user.is_active else None
