@@ -16,13 +16,14 @@ from adapters.auth.passwords import Argon2PasswordHasher
 from adapters.auth.tokens import JoseTokenIssuer
 from adapters.clock import SystemClock
 from adapters.crypto.fields import AesGcmFieldCipher
-from adapters.db.engine import build_engine
+from adapters.db.engine import build_engine, libpq_url
 from adapters.db.idempotency import SqlIdempotencyStore
 from adapters.db.unit_of_work import SqlUnitOfWork
 from adapters.embedded import RedisProcess, start_postgres
 from adapters.files.tables import Sheets, read_table
 from adapters.jobs.outbox import OutboxRelay
 from adapters.jobs.queue import ArqQueue, redis_settings
+from adapters.ratelimit import RedisRateLimiter
 from adapters.settings import Settings
 from api.deps import ApiContext
 from domain.customers.model import TierPolicy
@@ -31,9 +32,15 @@ from domain.services.catalog import CatalogService
 from domain.services.consumers import HANDLERS, EventDispatcher
 from domain.services.customers import CustomerService
 from domain.services.exports import ExportService
+from domain.services.followup_discipline import FollowUpDiscipline
 from domain.services.identity import IdentityPolicy, IdentityService
 from domain.services.imports import ImportService
+from domain.services.intake import IntakeService
+from domain.services.lead_settings import LeadSettingsService
+from domain.services.leads import LeadService
 from domain.services.notifications import NotificationService
+from domain.services.opportunities import OpportunityService
+from domain.services.sales_consumers import SALES_HANDLERS
 
 log = logging.getLogger("crm")
 
@@ -68,6 +75,12 @@ class Container:
     dispatcher: EventDispatcher
     relay: OutboxRelay
     idempotency: SqlIdempotencyStore
+    leads: LeadService
+    lead_settings: LeadSettingsService
+    opportunities: OpportunityService
+    intake: IntakeService
+    discipline: FollowUpDiscipline
+    limiter: RedisRateLimiter
     extras: dict[str, Any] = field(default_factory=dict)
 
     def uow(self) -> SqlUnitOfWork:
@@ -87,13 +100,16 @@ class Container:
             identity=self.identity, customers=self.customers, catalog=self.catalog,
             imports=self.imports, exports=self.exports,
             max_import_bytes=self.settings.max_import_bytes,
-            notifications=self.notifications,
+            notifications=self.notifications, leads=self.leads,
+            lead_settings=self.lead_settings,
+            opportunities=self.opportunities, intake=self.intake,
             idempotency=self.idempotency, health=self.health,
             max_body_bytes=self.settings.max_body_bytes, web_dist=self.settings.web_dist,
         )
 
     async def close(self) -> None:
         await self.queue.close()
+        await self.limiter.close()
         await self.engine.dispose()
 
 
@@ -125,14 +141,22 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Container:
             refresh_ttl=timedelta(days=settings.refresh_token_days),
         ),
     )
+    opportunities = OpportunityService(uow, clock, customers)
+    leads = LeadService(uow, clock, customers, opportunities)
+    limiter = RedisRateLimiter(settings.redis_url, f"{settings.queue_name}:ratelimit")
+    handlers = {**HANDLERS, **SALES_HANDLERS}
     return Container(
         settings=settings, engine=engine, queue=queue,
         redis_settings=redis_settings(settings.redis_url), clock=clock, cipher=cipher,
-        identity=identity,
-        customers=customers, catalog=catalog,
+        identity=identity, customers=customers, catalog=catalog,
         imports=ImportService(uow, clock, customers, read_table, queue),
         exports=ExportService(uow, clock, customers, catalog, Sheets(), queue),
         notifications=NotificationService(uow, clock),
-        dispatcher=EventDispatcher(uow, HANDLERS), relay=OutboxRelay(engine, queue),
+        dispatcher=EventDispatcher(uow, handlers),
+        relay=OutboxRelay(engine, queue, listen_url=libpq_url(settings.database_url),
+                          consumed=handlers.__contains__),
         idempotency=SqlIdempotencyStore(engine),
+        leads=leads, lead_settings=LeadSettingsService(uow), opportunities=opportunities,
+        intake=IntakeService(uow, limiter, leads),
+        discipline=FollowUpDiscipline(uow, clock), limiter=limiter,
     )

@@ -5,10 +5,13 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 
 from adapters.bootstrap import Container
 from domain.audit import Actor
+from domain.customers.model import Customer
 from domain.identity.model import Role, User
+from domain.leads.routing import Method, RoutingRule, RoutingSettings
 from domain.services.identity import principal_of, system_actor
 
 DEMO_PASSWORD = "demo-pass-2026"
@@ -63,7 +66,8 @@ async def seed_demo(container: Container) -> bool:
         users[u.email] = await container.identity.create_user(
             actor, email=u.email, name=u.name, role=u.role, department_id=ids[u.department],
             password=DEMO_PASSWORD)
-    await _seed_customers(container, users)
+    customers = await _seed_customers(container, users)
+    await _seed_sales(container, users, ids, customers)
     return True
 
 
@@ -85,8 +89,10 @@ CUSTOMERS = [  # owner, name, industry, region, annual purchase, grade, tags, co
 ]
 
 
-async def _seed_customers(container: Container, users: dict[str, User]) -> None:
+async def _seed_customers(container: Container, users: dict[str, User]
+                          ) -> list[tuple[Customer, str]]:
     now = container.clock.now()
+    created = []
     for owner, name, industry, region, purchase, grade, tags, contact, mobile in CUSTOMERS:
         rep = Actor(principal_of(users[owner]), ip="127.0.0.1")
         c = await container.customers.create(rep, {
@@ -102,6 +108,57 @@ async def _seed_customers(container: Container, users: dict[str, User]) -> None:
         await container.customers.create_task(rep, {
             "title": f"跟进 {name}", "due_at": now + timedelta(days=1),
             "related_type": "customer", "related_id": c.id})
+        created.append((c, grade))
+    return created
+
+
+# Where each demo customer's deal stands, by its lifecycle grade.
+DEAL_STAGES = {"potential": ("needs_analysis", {}),
+               "intent": ("proposal", {"quote_reference": "Q-2026-001"}),
+               "closed": ("won", {"quote_reference": "Q-2026-002",
+                                  "contract_reference": "HT-2026-002",
+                                  "contract_status": "approved"}),
+               "churned": ("lost", {"lost_reason": "选择了竞争对手的方案"})}
+
+DEMO_LEADS = [  # routed by the North rule: region north
+    {"name": "周杰", "company": "石家庄恒远机械制造有限公司", "phone": "13611112222",
+     "email": "zhoujie@example.com", "industry": "manufacturing", "region": "north",
+     "company_size": "medium", "budget": "600000", "message": "想了解二期产线的报价",
+     "source": "trade_show", "campaign": "2026 北京工博会"},
+    {"name": "吴倩", "company": "保定华信软件有限公司", "phone": "13722223333",
+     "email": "wuqian@example.com", "industry": "software", "region": "north",
+     "company_size": "small", "message": "请联系我安排演示", "source": "website",
+     "campaign": "官网"},
+]
+
+
+async def _seed_sales(container: Container, users: dict[str, User],
+                      departments: dict[str, uuid.UUID],
+                      customers: list[tuple[Customer, str]]) -> None:
+    """Routing rules, a website form, a deal per customer and two fresh leads."""
+    actor = system_actor("demo")
+    await container.lead_settings.set_routing(actor, RoutingSettings(rules=(
+        RoutingRule(id=uuid.uuid4(), name="华东 East China",
+                    department_id=departments["华东销售部 East sales"], regions=("east",)),
+        RoutingRule(id=uuid.uuid4(), name="华北 North China",
+                    department_id=departments["华北销售部 North sales"], regions=("north",),
+                    method=Method.LEAST_LOADED),
+    ), queue_user_id=users["manager@demo.crm"].id), None)
+    await container.lead_settings.create_form(actor, {"name": "官网联系我们 Contact us",
+                                              "site_origin": "http://127.0.0.1:8000"})
+    pipeline = (await container.opportunities.list_pipelines(actor))[0]
+    for customer, grade in customers:
+        owner = next(u for u in users.values() if u.id == customer.owner_id)
+        rep = Actor(principal_of(owner), ip="127.0.0.1")
+        amount = customer.annual_purchase or Decimal("200000")
+        deal = await container.opportunities.create(rep, {
+            "customer_id": customer.id, "name": f"{customer.name} 年度采购",
+            "amount": amount})
+        key, extra = DEAL_STAGES[grade]
+        changes = {**extra, "stage_id": pipeline.stage_by_key(key).id}
+        await container.opportunities.update(rep, deal.id, changes, None)
+    for lead in DEMO_LEADS:
+        await container.leads.capture(actor, lead)
 
 
 def demo_logins() -> list[str]:

@@ -22,7 +22,11 @@ from domain.services.customers import CustomerService
 from domain.services.exports import ExportService
 from domain.services.identity import IdentityService, principal_of
 from domain.services.imports import ImportService
+from domain.services.intake import IntakeService
+from domain.services.lead_settings import LeadSettingsService
+from domain.services.leads import LeadService
 from domain.services.notifications import NotificationService
+from domain.services.opportunities import OpportunityService
 
 
 @dataclass
@@ -33,6 +37,10 @@ class ApiContext:
     imports: ImportService
     exports: ExportService
     notifications: NotificationService
+    leads: LeadService
+    lead_settings: LeadSettingsService
+    opportunities: OpportunityService
+    intake: IntakeService
     idempotency: IdempotencyStore
     health: Callable[[], Awaitable[dict[str, bool]]]
     max_body_bytes: int = 1024 * 1024

@@ -21,6 +21,7 @@ from domain.errors import (
     InvalidTransition,
     NotFound,
     PermissionDenied,
+    RateLimited,
     StaleVersion,
     ValidationFailed,
 )
@@ -126,6 +127,9 @@ def install_error_handlers(app: FastAPI) -> None:
         if isinstance(exc, PermissionDenied):
             await _audit_denial(request, exc)
             return problem(request, 403, exc.detail)
+        if isinstance(exc, RateLimited):
+            return problem(request, 429, exc.detail,
+                           headers={"Retry-After": str(exc.retry_after_seconds)})
         if isinstance(exc, AccountLocked):
             return problem(request, 429, exc.detail,
                            headers={"Retry-After": str(exc.retry_after_seconds)})

@@ -24,8 +24,12 @@ from api.v1 import (
     exports,
     followups,
     imports,
+    intake,
+    lead_settings,
+    leads,
     me,
     notifications,
+    opportunities,
     tasks,
     users,
 )
@@ -56,7 +60,9 @@ def create_app(ctx: ApiContext) -> FastAPI:
         v1.include_router(module.router)
     v1.include_router(customers.picklists)
     for router in (catalog.custom_fields, catalog.tags, catalog.segments, imports.router,
-                   exports.router):
+                   exports.router, leads.router, lead_settings.scoring, lead_settings.routing,
+                   lead_settings.forms, intake.router, opportunities.pipelines,
+                   opportunities.router):
         v1.include_router(router)
     app.include_router(v1)
     app.include_router(health_router(ctx))

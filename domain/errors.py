@@ -80,3 +80,11 @@ class AccountLocked(DomainError):
     def __init__(self, retry_after_seconds: int) -> None:
         super().__init__("Too many failed log-ins; the account is locked for a while")
         self.retry_after_seconds = retry_after_seconds
+
+
+class RateLimited(DomainError):
+    """Too many requests from one caller (or to one public form) in a window."""
+
+    def __init__(self, detail: str, retry_after_seconds: int) -> None:
+        super().__init__(detail)
+        self.retry_after_seconds = retry_after_seconds

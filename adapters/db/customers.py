@@ -485,7 +485,7 @@ class SqlTasks(_Repo):
         return _task(row) if row else None
 
     async def add(self, task: Task) -> None:
-        await self.conn.execute(insert(T).values(**_task_row(task)))
+        await self.conn.execute(insert(T), _task_row(task))
         task.version_loaded = task.version  # type: ignore[attr-defined]
         self.seen.append(task)
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
-from sqlalchemy import BigInteger, ColumnElement, DateTime, Integer, Select, tuple_
+from sqlalchemy import BigInteger, ColumnElement, Date, DateTime, Integer, Numeric, Select, tuple_
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -26,7 +27,11 @@ def _coerce(col: ColumnElement[Any], value: Any) -> Any:
             return uuid.UUID(value)
         if isinstance(col.type, (Integer, BigInteger)):
             return int(value)
-    except (TypeError, ValueError, OverflowError):
+        if isinstance(col.type, Date):
+            return date.fromisoformat(value)
+        if isinstance(col.type, Numeric):
+            return Decimal(value)
+    except (TypeError, ValueError, InvalidOperation, OverflowError):
         raise ValidationFailed.of("cursor", "is not a cursor this API gave out") from None
     if isinstance(value, float) or (isinstance(value, int) and not -2**63 < value < 2**63):
         raise ValidationFailed.of("cursor", "is not a cursor this API gave out")
@@ -34,7 +39,7 @@ def _coerce(col: ColumnElement[Any], value: Any) -> Any:
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, datetime):
+    if isinstance(value, (datetime, date)):
         return value.isoformat()
     if isinstance(value, uuid.UUID):
         return str(value)

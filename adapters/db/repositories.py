@@ -293,9 +293,16 @@ class SqlNotifications(_Repo):
 
 class SqlOutbox(_Repo):
     async def add(self, event: DomainEvent) -> None:
-        await self.conn.execute(insert(t.outbox).values(
-            id=event.id, type=event.type, aggregate_type=event.aggregate_type,
-            aggregate_id=event.aggregate_id, payload=event.payload, occurred_at=event.occurred_at))
+        await self.add_all([event])
+
+    async def add_all(self, events: Sequence[DomainEvent]) -> None:
+        """One INSERT for all of a transaction's events: one round trip, whatever the count."""
+        if not events:
+            return
+        await self.conn.execute(insert(t.outbox), [{  # executemany: compiled once, cached
+            "id": e.id, "type": e.type, "aggregate_type": e.aggregate_type,
+            "aggregate_id": e.aggregate_id, "payload": e.payload, "occurred_at": e.occurred_at,
+        } for e in events])
 
     async def get(self, event_id: uuid.UUID) -> DomainEvent | None:
         row = (await self.conn.execute(select(t.outbox).where(t.outbox.c.id == event_id))).first()

@@ -438,3 +438,240 @@ export_chunks = Table(
     Column("data", LargeBinary, nullable=False),
     PrimaryKeyConstraint("export_id", "seq"),
 )
+
+
+# ---- leads and the sales pipeline (issue 5) ---------------------------------------------------
+
+lead_number_seq = Sequence("lead_number_seq", metadata=metadata)
+opportunity_number_seq = Sequence("opportunity_number_seq", metadata=metadata)
+
+OPEN_LEAD = text("status IN ('new', 'contacted', 'qualified')")
+
+# Admin-edited documents (the lead scoring model, the routing rules), versioned.
+sales_settings = Table(
+    "sales_settings", metadata,
+    Column("key", Text, primary_key=True),
+    Column("doc", JSONB, nullable=False),
+    Column("version", Integer, nullable=False, server_default="1"),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+lead_forms = Table(
+    "lead_forms", metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("key", Text, nullable=False, unique=True),
+    Column("site_origin", Text, nullable=False),
+    Column("source", Text, nullable=False),
+    Column("campaign", Text),
+    Column("honeypot_field", Text, nullable=False),
+    Column("per_ip_per_hour", Integer, nullable=False),
+    Column("per_form_per_minute", Integer, nullable=False),
+    Column("active", Boolean, nullable=False, server_default=text("true")),
+    Column("created_by", UUID(as_uuid=True)),
+    Column("version", Integer, nullable=False, server_default="1"),
+    *_timestamps(),
+)
+
+leads = Table(
+    "leads", metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("number", Text, nullable=False, unique=True),
+    Column("status", Text, nullable=False),
+    Column("name", Text),
+    Column("company", Text),
+    Column("title", Text),
+    # Personal data: ciphertext with a key id, plus a keyed blind index for duplicate lookups.
+    Column("phone_enc", Text),
+    Column("phone_bidx", Text),
+    Column("phone_valid", Boolean, nullable=False, server_default=text("true")),
+    Column("email_enc", Text),
+    Column("email_bidx", Text),
+    Column("email_valid", Boolean, nullable=False, server_default=text("true")),
+    Column("industry", Text),
+    Column("region", Text),
+    Column("company_size", Text),
+    Column("budget", Numeric(18, 2)),
+    Column("currency", Text, nullable=False, server_default="CNY"),
+    Column("message", Text),
+    Column("source", Text, nullable=False),
+    Column("campaign", Text),
+    Column("attribution", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    Column("engagement", Integer, nullable=False, server_default="0"),
+    Column("score", Integer, nullable=False, server_default="0"),
+    Column("grade", Text, nullable=False),
+    Column("score_breakdown", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
+    Column("flags", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
+    Column("owner_id", UUID(as_uuid=True), ForeignKey("users.id"), nullable=False),
+    Column("owner_department_id", UUID(as_uuid=True), ForeignKey("departments.id")),
+    Column("assignment", JSONB),
+    Column("assigned_by", Text),
+    Column("assigned_at", DateTime(timezone=True)),
+    Column("customer_id", UUID(as_uuid=True), ForeignKey("customers.id")),
+    Column("opportunity_id", UUID(as_uuid=True)),
+    Column("duplicate_of_id", UUID(as_uuid=True)),
+    Column("disqualify_reason", Text),
+    Column("form_id", UUID(as_uuid=True), ForeignKey("lead_forms.id")),
+    Column("converted_at", DateTime(timezone=True)),
+    Column("last_followup_at", DateTime(timezone=True)),
+    Column("next_followup_at", DateTime(timezone=True)),
+    Column("touched_at", DateTime(timezone=True), nullable=False),
+    Column("search_text", Text, nullable=False, server_default=""),
+    Column("created_by", UUID(as_uuid=True)),
+    Column("version", Integer, nullable=False, server_default="1"),
+    *_timestamps(),
+    Index("ix_leads_owner_created", "owner_id", "created_at", "id"),
+    Index("ix_leads_dept_created", "owner_department_id", "created_at", "id"),
+    Index("ix_leads_created", "created_at", "id"),
+    Index("ix_leads_updated", "updated_at", "id"),
+    Index("ix_leads_phone_bidx", "phone_bidx"),
+    Index("ix_leads_email_bidx", "email_bidx"),
+    Index("ix_leads_customer_id", "customer_id"),
+    # Routing counts each rep's open leads; the follow-up scan looks for the untouched ones.
+    Index("ix_leads_open_owner", "owner_id", postgresql_where=OPEN_LEAD),
+    Index("ix_leads_open_touched", "touched_at", postgresql_where=OPEN_LEAD),
+    Index("ix_leads_search", "search_text", postgresql_using="gin",
+          postgresql_ops={"search_text": "gin_trgm_ops"}),
+)
+
+lead_activity = Table(
+    "lead_activity", metadata,
+    Column("id", BigInteger, Identity(always=True), primary_key=True),
+    Column("lead_id", UUID(as_uuid=True), ForeignKey("leads.id"), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("kind", Text, nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("actor_id", UUID(as_uuid=True)),
+    Column("actor_label", Text, nullable=False),
+    Column("data", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    Index("ix_lead_activity_lead", "lead_id", "id"),
+)
+
+# A department's round-robin pointer; its row lock serialises the turns.
+lead_rotation = Table(
+    "lead_rotation", metadata,
+    Column("department_id", UUID(as_uuid=True), ForeignKey("departments.id"), primary_key=True),
+    Column("last_user_id", UUID(as_uuid=True)),
+    Column("turns", BigInteger, nullable=False, server_default="0"),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+rep_availability = Table(
+    "rep_availability", metadata,
+    Column("user_id", UUID(as_uuid=True), ForeignKey("users.id"), primary_key=True),
+    Column("away", Boolean, nullable=False, server_default=text("false")),
+    Column("away_until", DateTime(timezone=True)),
+    Column("capacity", Integer),
+    Column("in_rotation", Boolean, nullable=False, server_default=text("true")),
+    Column("version", Integer, nullable=False, server_default="1"),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+pipelines = Table(
+    "pipelines", metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("is_default", Boolean, nullable=False, server_default=text("false")),
+    Column("stale_days", Integer, nullable=False, server_default="7"),
+    Column("active", Boolean, nullable=False, server_default=text("true")),
+    Column("version", Integer, nullable=False, server_default="1"),
+    *_timestamps(),
+    Index("uq_pipelines_default", "is_default", unique=True, postgresql_where=text("is_default")),
+)
+
+pipeline_stages = Table(
+    "pipeline_stages", metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("pipeline_id", UUID(as_uuid=True), ForeignKey("pipelines.id"), nullable=False),
+    Column("key", Text, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("probability", Integer, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("requirements", ARRAY(Text), nullable=False, server_default=text("'{}'::text[]")),
+    Index("ix_pipeline_stages_pipeline", "pipeline_id", "position"),
+    CheckConstraint("probability BETWEEN 0 AND 100", name="probability_percent"),
+)
+
+opportunities = Table(
+    "opportunities", metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("number", Text, nullable=False, unique=True),
+    Column("name", Text, nullable=False),
+    Column("customer_id", UUID(as_uuid=True), ForeignKey("customers.id"), nullable=False),
+    Column("lead_id", UUID(as_uuid=True), ForeignKey("leads.id")),
+    Column("pipeline_id", UUID(as_uuid=True), ForeignKey("pipelines.id"), nullable=False),
+    Column("stage_id", UUID(as_uuid=True), ForeignKey("pipeline_stages.id"), nullable=False),
+    Column("status", Text, nullable=False),
+    Column("probability", Integer, nullable=False),
+    Column("amount", Numeric(18, 2)),
+    Column("currency", Text, nullable=False, server_default="CNY"),
+    Column("expected_close_date", Date),
+    Column("quote_reference", Text),
+    Column("contract_reference", Text),
+    Column("contract_status", Text),
+    Column("lost_reason", Text),
+    Column("owner_id", UUID(as_uuid=True), ForeignKey("users.id"), nullable=False),
+    Column("owner_department_id", UUID(as_uuid=True), ForeignKey("departments.id")),
+    Column("stage_entered_at", DateTime(timezone=True), nullable=False),
+    Column("last_activity_at", DateTime(timezone=True), nullable=False),
+    Column("closed_at", DateTime(timezone=True)),
+    Column("created_by", UUID(as_uuid=True)),
+    Column("version", Integer, nullable=False, server_default="1"),
+    *_timestamps(),
+    # The board: sums per stage and currency from the index alone, then each column's cards.
+    Index("ix_opportunities_board", "pipeline_id", "stage_id", "currency", "amount"),
+    Index("ix_opportunities_cards", "pipeline_id", "stage_id", "updated_at", "id"),
+    Index("ix_opportunities_owner", "owner_id", "pipeline_id", "stage_id"),
+    Index("ix_opportunities_dept", "owner_department_id", "pipeline_id", "stage_id"),
+    Index("ix_opportunities_updated", "updated_at", "id"),
+    Index("ix_opportunities_customer_id", "customer_id"),
+    Index("ix_opportunities_lead_id", "lead_id"),
+    Index("ix_opportunities_open_activity", "last_activity_at",
+          postgresql_where=text("status = 'open'")),
+)
+
+# The board's sums, kept by a trigger on opportunities (see migration 0003): one row per
+# pipeline, stage, owner, owner's department (a zero UUID for none) and currency, so the board
+# adds up a few hundred rows however many deals there are.
+NO_DEPARTMENT = "00000000-0000-0000-0000-000000000000"
+
+opportunity_totals = Table(
+    "opportunity_totals", metadata,
+    Column("pipeline_id", UUID(as_uuid=True), nullable=False),
+    Column("stage_id", UUID(as_uuid=True), nullable=False),
+    Column("owner_id", UUID(as_uuid=True), nullable=False),
+    Column("owner_department_id", UUID(as_uuid=True), nullable=False),
+    Column("currency", Text, nullable=False),
+    Column("n", BigInteger, nullable=False, server_default="0"),
+    Column("amount", Numeric(20, 2), nullable=False, server_default="0"),
+    PrimaryKeyConstraint("pipeline_id", "stage_id", "owner_id", "owner_department_id",
+                         "currency"),
+)
+
+opportunity_stage_history = Table(
+    "opportunity_stage_history", metadata,
+    Column("id", BigInteger, Identity(always=True), primary_key=True),
+    Column("opportunity_id", UUID(as_uuid=True), ForeignKey("opportunities.id"),
+           nullable=False),
+    Column("stage_id", UUID(as_uuid=True), nullable=False),
+    Column("stage_name", Text, nullable=False),
+    Column("entered_at", DateTime(timezone=True), nullable=False),
+    Column("entered_by", UUID(as_uuid=True)),
+    Column("entered_by_label", Text, nullable=False),
+    Column("left_at", DateTime(timezone=True)),
+    Column("left_by", UUID(as_uuid=True)),
+    Index("ix_opportunity_stage_history_opportunity", "opportunity_id", "id"),
+)
+
+# One row per lapse and level raised: the scan's memory, so nobody is reminded twice.
+followup_lapses = Table(
+    "followup_lapses", metadata,
+    Column("record_type", Text, nullable=False),
+    Column("record_id", UUID(as_uuid=True), nullable=False),
+    Column("since", DateTime(timezone=True), nullable=False),
+    Column("level", Text, nullable=False),
+    Column("recipient_id", UUID(as_uuid=True), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    PrimaryKeyConstraint("record_type", "record_id", "since", "level"),
+)

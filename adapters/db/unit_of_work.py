@@ -17,6 +17,16 @@ from adapters.db.customers import (
 )
 from adapters.db.exports import SqlExports
 from adapters.db.imports import SqlImports
+from adapters.db.leads import (
+    SqlLapses,
+    SqlLeadActivity,
+    SqlLeadForms,
+    SqlLeads,
+    SqlReps,
+    SqlRotation,
+    SqlSalesSettings,
+)
+from adapters.db.pipeline import SqlOpportunities, SqlPipelines
 from adapters.db.repositories import (
     SqlApiKeys,
     SqlAuditLog,
@@ -27,6 +37,7 @@ from adapters.db.repositories import (
     SqlRefreshTokens,
     SqlUsers,
 )
+from domain.events import DomainEvent
 from domain.ports import FieldCipher
 
 
@@ -66,6 +77,15 @@ class SqlUnitOfWork:
         self.segments = SqlSegments(conn, seen)
         self.imports = SqlImports(conn, seen)
         self.exports = SqlExports(conn, seen)
+        self.leads = SqlLeads(conn, seen, self._cipher)
+        self.lead_activity = SqlLeadActivity(conn, seen)
+        self.lead_forms = SqlLeadForms(conn, seen)
+        self.sales_settings = SqlSalesSettings(conn, seen)
+        self.rotation = SqlRotation(conn, seen)
+        self.reps = SqlReps(conn, seen)
+        self.pipelines = SqlPipelines(conn, seen)
+        self.opportunities = SqlOpportunities(conn, seen)
+        self.lapses = SqlLapses(conn, seen)
         return self
 
     async def __aexit__(
@@ -89,11 +109,12 @@ class SqlUnitOfWork:
         if self._read_only:
             raise RuntimeError("a read-only unit of work cannot commit")
         conn = self.connection
+        pending: list[DomainEvent] = []
         for aggregate in self._seen:
             events = getattr(aggregate, "events", None) or []
-            for event in events:
-                await self.outbox.add(event)
+            pending.extend(events)
             events.clear()
+        await self.outbox.add_all(pending)
         self._seen.clear()
         await conn.commit()
 

@@ -3,6 +3,9 @@
 A row is marked published in the same transaction that enqueued it; if Redis is away the
 transaction rolls back and the rows wait. Enqueueing uses the event id as the job id, so a row
 relayed twice (a crash between enqueue and commit) is still one job.
+
+With a listen URL the relay also LISTENs for the NOTIFY a trigger sends when outbox rows
+commit, and wakes at once instead of at the next poll (polling stays as the safety net).
 """
 
 from __future__ import annotations
@@ -10,7 +13,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 
+import asyncpg
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -19,31 +24,47 @@ from domain.ports import JobName, JobQueue, QueueUnavailable
 
 log = logging.getLogger("crm.outbox")
 
+CHANNEL = "crm_outbox"
+
 
 class OutboxRelay:
     def __init__(self, engine: AsyncEngine, queue: JobQueue, *, batch: int = 200,
-                 interval: float = 0.1, max_backoff: float = 5.0) -> None:
+                 interval: float = 0.1, max_backoff: float = 5.0,
+                 listen_url: str | None = None,
+                 consumed: Callable[[str], bool] | None = None) -> None:
+        """`consumed` tells whether any consumer handles an event type; events nobody handles
+        are marked published without a job (the dispatcher would find nothing to run)."""
         self._engine = engine
+        self._consumed = consumed
         self._queue = queue
         self._batch = batch
         self._interval = interval
         self._max_backoff = max_backoff
+        self._listen_url = listen_url
+        self._listening = False
+        # Told when jobs went out (the worker beside the relay then polls at once).
+        self.on_enqueued: Callable[[], None] | None = None
 
     async def relay_once(self) -> int:
         """Relays one batch; answers how many events went out. Raises QueueUnavailable."""
         o = t.outbox
         async with self._engine.connect() as conn, conn.begin():
-            ids = list((await conn.execute(
-                select(o.c.id).where(o.c.published_at.is_(None)).order_by(o.c.seq)
+            rows = (await conn.execute(
+                select(o.c.id, o.c.type).where(o.c.published_at.is_(None)).order_by(o.c.seq)
                 .limit(self._batch).with_for_update(skip_locked=True)
-            )).scalars())
-            if not ids:
+            )).all()
+            if not rows:
                 return 0
-            for event_id in ids:
+            ids = [r.id for r in rows]
+            for event_id, event_type in rows:
+                if self._consumed is not None and not self._consumed(event_type):
+                    continue
                 await self._queue.enqueue(JobName.HANDLE_EVENT, str(event_id),
                                           job_id=f"evt:{event_id}")
             await conn.execute(update(o).where(o.c.id.in_(ids)).values(
                 published_at=func.now(), attempts=o.c.attempts + 1))
+        if self.on_enqueued is not None:
+            self.on_enqueued()
         return len(ids)
 
     async def pending(self) -> int:
@@ -53,18 +74,63 @@ class OutboxRelay:
                 select(func.count()).select_from(o).where(o.c.published_at.is_(None))) or 0)
 
     async def run(self, stop: asyncio.Event) -> None:
+        wake = asyncio.Event()
+        listener = (asyncio.create_task(self._listen(wake, stop))
+                    if self._listen_url else None)
         backoff = self._interval
+        try:
+            while not stop.is_set():
+                wake.clear()  # a NOTIFY arriving while we relay wakes the next round
+                try:
+                    sent = await self.relay_once()
+                    backoff = self._idle_wait()
+                    if sent >= self._batch:
+                        continue  # more may be waiting; otherwise a NOTIFY will say so
+                except QueueUnavailable as e:
+                    log.warning("queue unavailable, outbox keeps the events: %s", e)
+                    backoff = min(backoff * 2, self._max_backoff)
+                except Exception:
+                    log.exception("outbox relay failed; retrying")
+                    backoff = min(backoff * 2, self._max_backoff)
+                await _first_of(stop, wake, backoff)
+        finally:
+            if listener is not None:
+                listener.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await listener
+
+    def _idle_wait(self) -> float:
+        """Polling is the safety net while the LISTEN connection is up, the only way when not."""
+        return max(self._interval, 1.0) if self._listening else self._interval
+
+    async def _listen(self, wake: asyncio.Event, stop: asyncio.Event) -> None:
+        assert self._listen_url is not None
         while not stop.is_set():
+            conn = None
             try:
-                sent = await self.relay_once()
-                backoff = self._interval
-                if sent:
-                    continue
-            except QueueUnavailable as e:
-                log.warning("queue unavailable, outbox keeps the events: %s", e)
-                backoff = min(backoff * 2, self._max_backoff)
-            except Exception:
-                log.exception("outbox relay failed; retrying")
-                backoff = min(backoff * 2, self._max_backoff)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), backoff)
+                conn = await asyncpg.connect(self._listen_url, timeout=5)
+                lost = asyncio.Event()
+                conn.add_termination_listener(lambda _c, lost=lost: lost.set())
+                await conn.add_listener(CHANNEL, lambda *_a: wake.set())
+                self._listening = True
+                wake.set()  # rows may have committed while we were not listening
+                await _first_of(stop, lost, None)
+                self._listening = False
+            except Exception as e:  # whatever it was, polling goes on and we try again
+                log.warning("cannot LISTEN for outbox rows (%r); polling only for now", e)
+                await _first_of(stop, asyncio.Event(), 5.0)
+            finally:
+                self._listening = False
+                if conn is not None:
+                    with contextlib.suppress(Exception):
+                        await conn.close(timeout=2)
+
+
+async def _first_of(a: asyncio.Event, b: asyncio.Event, seconds: float | None) -> None:
+    """Until either event is set, or `seconds` pass."""
+    waiters = {asyncio.ensure_future(a.wait()), asyncio.ensure_future(b.wait())}
+    try:
+        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for w in waiters:
+            w.cancel()

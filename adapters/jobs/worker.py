@@ -11,20 +11,44 @@ import contextlib
 import logging
 import time
 import uuid
+from collections.abc import AsyncGenerator
 from typing import Any
 
+import arq.worker
 from arq import Retry
 from arq.cron import cron
 from arq.worker import Worker, func
 
 from domain.ports import JobName
 from domain.services.consumers import EventDispatcher
+from domain.services.followup_discipline import FollowUpDiscipline
 
 log = logging.getLogger("crm.worker")
 
 # Short on purpose: a hard-killed worker's job is blocked until its timeout (+10 s) passes.
 JOB_TIMEOUT_SECONDS = 20
 MAX_TRIES = 12
+
+
+# The relay and the arq worker share a process: when the relay has just enqueued, it sets this
+# and the worker polls Redis at once instead of at its next idle tick.
+ENQUEUED = asyncio.Event()
+
+
+async def _prompt_poll(step: float) -> AsyncGenerator[float, None]:
+    """arq's idle loop (arq.utils.poll), woken early by ENQUEUED."""
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    while True:
+        before = loop.time()
+        yield before - start
+        wait = max(0.0, step - (loop.time() - before))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(ENQUEUED.wait(), wait)
+        ENQUEUED.clear()
+
+
+arq.worker.poll = _prompt_poll  # type: ignore[assignment]
 
 
 def backoff_seconds(job_try: int) -> float:
@@ -72,6 +96,19 @@ async def sweep_stale_imports(ctx: dict[str, Any]) -> int:
     return int(await ctx["imports"].sweep_stale()) + int(await ctx["exports"].sweep_stale())
 
 
+async def scan_followups(ctx: dict[str, Any]) -> dict[str, int]:
+    """Cron: open leads and opportunities nobody followed up on (idempotent per lapse)."""
+    discipline: FollowUpDiscipline = ctx["discipline"]
+    result = await discipline.scan()
+    if result.reminded or result.escalated:
+        log.info("follow-up scan: %s reminded, %s escalated", result.reminded, result.escalated)
+    return {"reminded": result.reminded, "escalated": result.escalated}
+
+
+# Every ten minutes: a lapse is counted in days, so this is prompt enough and cheap.
+SCAN_MINUTES = set(range(0, 60, 10))
+
+
 def build_worker(container: Any, *, handle_signals: bool, burst: bool = False) -> Worker:
     return Worker(
         functions=[func(handle_event, name=JobName.HANDLE_EVENT.value,
@@ -80,16 +117,21 @@ def build_worker(container: Any, *, handle_signals: bool, burst: bool = False) -
                         timeout=IMPORT_TIMEOUT_SECONDS, max_tries=MAX_TRIES),
                    func(run_export, name=JobName.RUN_EXPORT.value,
                         timeout=IMPORT_TIMEOUT_SECONDS, max_tries=MAX_TRIES)],
+        # Not in burst mode: a burst (tests draining the queue) runs the queued jobs only.
         # Chunks lock their import row, so a second kick of a live import only waits: the
         # sweep can be eager without applying anything twice.
-        cron_jobs=[cron(sweep_stale_imports, second=set(range(0, 60, 10)),
-                        run_at_startup=not burst, timeout=JOB_TIMEOUT_SECONDS)],
+        cron_jobs=[] if burst else [
+            cron(sweep_stale_imports, second=set(range(0, 60, 10)), run_at_startup=True,
+                 timeout=JOB_TIMEOUT_SECONDS),
+            cron(scan_followups, name=JobName.SCAN_FOLLOWUPS.value, minute=SCAN_MINUTES,
+                 timeout=JOB_TIMEOUT_SECONDS, unique=True)],
         queue_name=container.queue.queue_name,
         redis_settings=container.redis_settings,
         ctx={"dispatcher": container.dispatcher, "imports": container.imports,
-             "exports": container.exports},
+             "exports": container.exports, "discipline": container.discipline},
         handle_signals=handle_signals,
         burst=burst,
+        # The idle poll; a job the relay of this process enqueues is picked up at once.
         poll_delay=0.05,
         max_jobs=20,
         job_timeout=JOB_TIMEOUT_SECONDS,
@@ -101,6 +143,7 @@ def build_worker(container: Any, *, handle_signals: bool, burst: bool = False) -
 
 async def run_worker(container: Any, stop: asyncio.Event, *, handle_signals: bool = False) -> None:
     """The arq worker and the outbox relay, until `stop` is set."""
+    container.relay.on_enqueued = ENQUEUED.set
     relay_task = asyncio.create_task(container.relay.run(stop))
     while not stop.is_set():
         worker = build_worker(container, handle_signals=handle_signals)

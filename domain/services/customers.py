@@ -135,33 +135,41 @@ class CustomerService:
 
     async def create(self, actor: Actor, data: dict[str, Any], *,
                      allow_duplicate: bool = False) -> Customer:
-        p = require(actor, Scope.CUSTOMERS_WRITE)
-        data = dict(data)
+        require(actor, Scope.CUSTOMERS_WRITE)
         async with self.uow() as uow:
-            data["custom"] = validate_custom(
-                data.get("custom") or {}, list(await uow.custom_fields.list("customer")),
-                creating=True)
-            owner_ref = data.pop("owner_id", None) or p.user_id
-            if owner_ref is None:
-                raise ValidationFailed.of("owner_id", "is required when an integration creates")
-            owner_id, department_id = await self._owner(uow, p, owner_ref)
-            await self._check_picklists(uow, data)
-            if data.get("contacts"):
-                data["contacts"] = _own_contact_ids(data["contacts"], set())
-            number = customer_number(self.clock.now(), await uow.customers.next_sequence())
-            c = Customer.create(
-                number=number, name=data.pop("name"), kind=CustomerKind(data.pop("kind")),
-                owner_id=owner_id, owner_department_id=department_id,
-                tier_policy=self.tier_policy, created_by=p.id, **data)
-            if not allow_duplicate:
-                await self._refuse_duplicate_phone(uow, p, c)
-            await uow.customers.add(c)
-            await uow.tags.ensure(c.tags)
-            await self._audit(uow, actor, "customer.created", c,
-                              field_diff(None, masked_snapshot(c)))
-            await self._activity(uow, actor, c.id, "created", f"Customer {c.number} created")
+            c = await self.add_customer(uow, actor, data, allow_duplicate=allow_duplicate)
             await uow.commit()
             return c
+
+    async def add_customer(self, uow: UnitOfWork, actor: Actor, data: dict[str, Any], *,
+                           allow_duplicate: bool = True) -> Customer:
+        """Creates a customer inside the caller's transaction (lead conversion uses it too,
+        having matched duplicates itself)."""
+        p = require(actor, Scope.CUSTOMERS_WRITE)
+        data = dict(data)
+        data["custom"] = validate_custom(
+            data.get("custom") or {}, list(await uow.custom_fields.list("customer")),
+            creating=True)
+        owner_ref = data.pop("owner_id", None) or p.user_id
+        if owner_ref is None:
+            raise ValidationFailed.of("owner_id", "is required when an integration creates")
+        owner_id, department_id = await self._owner(uow, p, owner_ref)
+        await self._check_picklists(uow, data)
+        if data.get("contacts"):
+            data["contacts"] = _own_contact_ids(data["contacts"], set())
+        number = customer_number(self.clock.now(), await uow.customers.next_sequence())
+        c = Customer.create(
+            number=number, name=data.pop("name"), kind=CustomerKind(data.pop("kind")),
+            owner_id=owner_id, owner_department_id=department_id,
+            tier_policy=self.tier_policy, created_by=p.id, **data)
+        if not allow_duplicate:
+            await self._refuse_duplicate_phone(uow, p, c)
+        await uow.customers.add(c)
+        await uow.tags.ensure(c.tags)
+        await self._audit(uow, actor, "customer.created", c,
+                          field_diff(None, masked_snapshot(c)))
+        await self._activity(uow, actor, c.id, "created", f"Customer {c.number} created")
+        return c
 
     async def _refuse_duplicate_phone(self, uow: UnitOfWork, p: Principal, c: Customer) -> None:
         phones = [n for x in c.contacts for n in (x.mobile, x.landline) if n]

@@ -1,0 +1,125 @@
+"""The public endpoint website forms post to: no login, a small body, the form's site only."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+from urllib.parse import parse_qsl
+
+from fastapi import APIRouter, HTTPException, Path, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+
+from api.deps import Ctx, client_ip
+from api.schemas import problems
+from api.v1.schemas.leads import IntakeReceived, IntakeSubmission
+from domain.errors import FieldProblem, ValidationFailed
+
+router = APIRouter(prefix="/intake", tags=["intake"])
+
+MAX_BODY_BYTES = 16 * 1024  # a contact form, not an upload
+MAX_FIELDS = 50
+FormKey = Annotated[str, Path(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$",
+                              description="The form's public key")]
+
+_BODY_DOC = {
+    "required": True,
+    "content": {
+        "application/json": {"schema": IntakeSubmission.model_json_schema(
+            ref_template="#/components/schemas/{model}")},
+        "application/x-www-form-urlencoded": {"schema": IntakeSubmission.model_json_schema(
+            ref_template="#/components/schemas/{model}")},
+    },
+}
+
+
+async def _body(request: Request) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise HTTPException(413, f"A form submission is at most {MAX_BODY_BYTES} bytes")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise HTTPException(413, f"A form submission is at most {MAX_BODY_BYTES} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _fields(content_type: str, body: bytes) -> dict[str, Any]:
+    kind = content_type.split(";")[0].strip().lower()
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise HTTPException(400, "The body is not UTF-8") from None
+    if kind == "application/x-www-form-urlencoded":
+        try:
+            return dict(parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_FIELDS))
+        except ValueError:
+            raise ValidationFailed.of("body", f"at most {MAX_FIELDS} fields") from None
+    if kind in ("application/json", "text/plain", ""):  # text/plain: a beacon, no preflight
+        try:
+            data = json.loads(text or "{}")
+        except ValueError:
+            raise HTTPException(400, "The request body is not valid JSON") from None
+        if not isinstance(data, dict):
+            raise ValidationFailed.of("body", "must be an object of form fields")
+        return data
+    raise HTTPException(415, "Send application/json or application/x-www-form-urlencoded")
+
+
+def _checked(data: dict[str, Any]) -> dict[str, str]:
+    if len(data) > MAX_FIELDS:
+        raise ValidationFailed.of("body", f"at most {MAX_FIELDS} fields")
+    try:
+        IntakeSubmission.model_validate(data)
+    except ValidationError as e:
+        raise ValidationFailed([FieldProblem(".".join(str(x) for x in err["loc"]) or "body",
+                                             err["msg"]) for err in e.errors()]) from None
+    out: dict[str, str] = {}
+    for key, value in data.items():
+        if value is None:
+            continue
+        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+            raise ValidationFailed.of(str(key)[:50], "must be text")
+        if len(str(value)) > 5000:
+            raise ValidationFailed.of(str(key)[:50], "is longer than 5000 characters")
+        if "\x00" in str(value) or "\x00" in str(key):
+            raise ValidationFailed.of(str(key)[:50].replace("\x00", ""),
+                                      "must not contain NUL characters")
+        out[str(key)[:50]] = str(value)
+    return out
+
+
+@router.post(
+    "/{form_key}", status_code=202, response_model=IntakeReceived,
+    summary="Submit a website form (public: no login)",
+    description="For the form's own site only (its Origin; servers may post without one). "
+    "Limited per address and per form (429 with Retry-After); at most 16 KiB. A submission "
+    "that fills the form's honeypot field is answered like any other and dropped. Unknown "
+    "fields are ignored; badly typed ones (a budget of \"about 50万\") are dropped.",
+    responses=problems(400, 403, 404, 413, 415, 422, 429),
+    openapi_extra={"requestBody": _BODY_DOC},
+)
+async def submit_form(request: Request, ctx: Ctx, form_key: FormKey) -> JSONResponse:
+    origin = request.headers.get("origin")
+    fields = _checked(_fields(request.headers.get("content-type", ""), await _body(request)))
+    receipt = await ctx.intake.submit(
+        form_key, fields, ip=client_ip(request), origin=origin,
+        request_id=getattr(request.state, "request_id", None))
+    headers = {"Vary": "Origin"}
+    if origin is not None:
+        headers["Access-Control-Allow-Origin"] = receipt.allowed_origin
+    return JSONResponse(IntakeReceived().model_dump(), status_code=202, headers=headers)
+
+
+@router.options("/{form_key}", status_code=204,
+                summary="CORS preflight: allowed for the form's own site only",
+                responses=problems(403, 404, 429))
+async def preflight_form(request: Request, ctx: Ctx, form_key: FormKey) -> Response:
+    allowed = await ctx.intake.preflight(form_key, client_ip(request),
+                                         request.headers.get("origin"))
+    return Response(status_code=204, headers={
+        "Access-Control-Allow-Origin": allowed, "Access-Control-Allow-Methods": "POST",
+        "Access-Control-Allow-Headers": "Content-Type", "Access-Control-Max-Age": "600",
+        "Vary": "Origin"})

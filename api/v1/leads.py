@@ -1,0 +1,189 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from api.deps import Ctx, CurrentActor, IfMatch, PageParams, etag
+from api.schemas import AUTHED, ListOf, problems
+from api.v1.schemas.leads import (
+    ConversionOut,
+    ConvertIn,
+    LeadActivityOut,
+    LeadAssignIn,
+    LeadCreate,
+    LeadFollowUpIn,
+    LeadOut,
+    LeadRevealed,
+    LeadUpdate,
+)
+from domain.customers.model import Source
+from domain.errors import ValidationFailed
+from domain.leads.model import LeadStatus
+from domain.leads.queries import LeadFilter, LeadSort
+from domain.leads.routing import AssignedBy
+from domain.leads.scoring import LeadGrade
+from domain.leads.validation import FlagCode, email_point, phone_point
+
+router = APIRouter(prefix="/leads", tags=["leads"])
+
+
+def _user_ref(raw: str | None, me: uuid.UUID | None, name: str) -> uuid.UUID | None:
+    if raw == "me":
+        return me
+    if not raw:
+        return None
+    try:
+        return uuid.UUID(raw)
+    except ValueError:
+        raise ValidationFailed.of(name, "must be a user id or 'me'") from None
+
+
+@router.get(
+    "", response_model=ListOf[LeadOut], summary="List and search leads",
+    responses=problems(*AUTHED),
+    description="Filters combine with AND. `open=true` keeps new, contacted and qualified. "
+    "`flag=duplicate_lead` finds flagged leads; `fallback=true` those parked with a manager, "
+    "the queue or an administrator (nobody routed them). `phone`/`email` match exactly (blind "
+    "index). `updated_since` returns changes oldest first. Sort by created_at, updated_at, "
+    "score or number (prefix - for descending; default -created_at).",
+)
+async def list_leads(
+    ctx: Ctx, actor: CurrentActor, page: PageParams,
+    status: LeadStatus | None = None,
+    open: Annotated[bool, Query(description="Only new, contacted and qualified")] = False,
+    grade: LeadGrade | None = None, source: Source | None = None,
+    campaign: Annotated[str | None, Query(max_length=100)] = None,
+    owner: Annotated[str | None, Query(description="A user id, or 'me'")] = None,
+    department_id: uuid.UUID | None = None,
+    flag: FlagCode | None = None,
+    routed_by: AssignedBy | None = None,
+    fallback: Annotated[bool, Query(description="Only leads nobody routed")] = False,
+    customer_id: uuid.UUID | None = None, form_id: uuid.UUID | None = None,
+    q: Annotated[str | None, Query(min_length=1, max_length=100,
+                                   description="Part of the number, name or company")] = None,
+    phone: Annotated[str | None, Query(max_length=40)] = None,
+    email: Annotated[str | None, Query(max_length=254)] = None,
+    created_from: datetime | None = None, created_to: datetime | None = None,
+    updated_since: datetime | None = None,
+    sort: Annotated[str | None, Query(examples=["-score"])] = None,
+) -> ListOf[LeadOut]:
+    me = actor.principal.id if actor.principal else None
+    phone_value = email_value = None
+    if phone:
+        point = phone_point(phone)
+        if point is None or not point.valid:
+            raise ValidationFailed.of("phone", "is not a phone number")
+        phone_value = point.value
+    if email:
+        e = email_point(email)
+        if e is None or not e.valid:
+            raise ValidationFailed.of("email", "is not an e-mail address")
+        email_value = e.value
+    flt = LeadFilter(
+        status=status, open_only=open, grade=grade, source=source, campaign=campaign,
+        owner_id=_user_ref(owner, me, "owner"), department_id=department_id,
+        flag=flag.value if flag else None, routed_by=routed_by.value if routed_by else None,
+        fallback_only=fallback, customer_id=customer_id, form_id=form_id,
+        q=q.strip() if q else None, phone=phone_value, email=email_value,
+        created_from=created_from, created_to=created_to, updated_since=updated_since,
+        sort=LeadSort.parse(sort))
+    result = await ctx.leads.list(actor, flt, page)
+    return ListOf[LeadOut](items=[LeadOut.of(x) for x in result.items],
+                           next_cursor=result.next_cursor)
+
+
+@router.post(
+    "", response_model=LeadOut, status_code=201, summary="Capture a lead",
+    responses=problems(*AUTHED),
+    description="Validated (problems become flags with a reason, not refusals), scored and "
+    "graded, checked for duplicates (an existing customer's inquiry goes to its owner), and "
+    "assigned in the same transaction: a user keeps what they enter unless `auto_assign`; an "
+    "integration's leads are always routed. The owner gets a first-contact task.",
+)
+async def create_lead(ctx: Ctx, actor: CurrentActor, body: LeadCreate,
+                      response: Response) -> LeadOut:
+    lead = await ctx.leads.capture(actor, body.model_dump(exclude_unset=True))
+    response.headers["ETag"] = etag(lead.version)
+    response.headers["Location"] = f"/api/v1/leads/{lead.id}"
+    return LeadOut.of(lead)
+
+
+@router.get("/{lead_id}", response_model=LeadOut,
+            summary="Get a lead, with its score breakdown, flags and assignment",
+            responses=problems(*AUTHED, 404))
+async def get_lead(ctx: Ctx, actor: CurrentActor, lead_id: uuid.UUID,
+                   response: Response) -> LeadOut:
+    lead = await ctx.leads.get(actor, lead_id)
+    response.headers["ETag"] = etag(lead.version)
+    return LeadOut.of(lead)
+
+
+@router.patch("/{lead_id}", response_model=LeadOut,
+              summary="Edit a lead or move its status (send If-Match to refuse stale edits)",
+              responses=problems(*AUTHED, 404, 409, 412))
+async def update_lead(ctx: Ctx, actor: CurrentActor, lead_id: uuid.UUID, body: LeadUpdate,
+                      expected: IfMatch, response: Response) -> LeadOut:
+    changes = body.model_dump(exclude_unset=True)
+    for required in ("currency", "source", "engagement", "attribution"):
+        if required in changes and changes[required] is None:
+            raise ValidationFailed.of(required, "cannot be emptied")
+    if "status" in changes and changes["status"] is None:
+        raise ValidationFailed.of("status", "cannot be emptied")
+    lead = await ctx.leads.update(actor, lead_id, changes, expected)
+    response.headers["ETag"] = etag(lead.version)
+    return LeadOut.of(lead)
+
+
+@router.post("/{lead_id}/assign", response_model=LeadOut,
+             summary="Reassign a lead (managers and admins), or run the routing rules again",
+             responses=problems(*AUTHED, 404, 409))
+async def assign_lead(ctx: Ctx, actor: CurrentActor, lead_id: uuid.UUID,
+                      body: LeadAssignIn) -> LeadOut:
+    return LeadOut.of(await ctx.leads.assign(actor, lead_id, body.owner_id))
+
+
+@router.post(
+    "/{lead_id}/convert", response_model=ConversionOut,
+    summary="Convert a lead into a customer (new or matched) and an opportunity",
+    responses=problems(*AUTHED, 404, 409),
+    description="One transaction. The customer is the one named, the one the lead matched, "
+    "one with the same phone, e-mail or legal name, or a new one with the lead's person as its "
+    "contact; the opportunity opens in the default pipeline (amount = the stated budget). "
+    "Converting again answers the first result (`converted_now: false`).",
+)
+async def convert_lead(ctx: Ctx, actor: CurrentActor, lead_id: uuid.UUID,
+                       body: ConvertIn) -> ConversionOut:
+    result = await ctx.leads.convert(actor, lead_id, body.model_dump(exclude_unset=True))
+    return ConversionOut(lead=LeadOut.of(result.lead), customer_id=result.customer_id,
+                         opportunity_id=result.opportunity_id,
+                         customer_created=result.customer_created,
+                         converted_now=result.converted_now)
+
+
+@router.post("/{lead_id}/followups", response_model=LeadOut, status_code=201,
+             summary="Log a call, mail or visit (a new lead becomes contacted)",
+             responses=problems(*AUTHED, 404, 409))
+async def log_lead_followup(ctx: Ctx, actor: CurrentActor, lead_id: uuid.UUID,
+                            body: LeadFollowUpIn) -> LeadOut:
+    return LeadOut.of(await ctx.leads.log_followup(actor, lead_id,
+                                                   body.model_dump(exclude_unset=True)))
+
+
+@router.get("/{lead_id}/timeline", response_model=ListOf[LeadActivityOut],
+            summary="The lead's timeline, newest first", responses=problems(*AUTHED, 404))
+async def lead_timeline(ctx: Ctx, actor: CurrentActor, lead_id: uuid.UUID,
+                        page: PageParams) -> ListOf[LeadActivityOut]:
+    result = await ctx.leads.timeline(actor, lead_id, page)
+    return ListOf[LeadActivityOut](items=[LeadActivityOut.of(e) for e in result.items],
+                                   next_cursor=result.next_cursor)
+
+
+@router.post("/{lead_id}/reveal", response_model=LeadRevealed,
+             summary="Show the lead's phone and e-mail in clear (pii:reveal; audited)",
+             responses=problems(*AUTHED, 404))
+async def reveal_lead(ctx: Ctx, actor: CurrentActor, lead_id: uuid.UUID) -> LeadRevealed:
+    lead = await ctx.leads.reveal(actor, lead_id)
+    return LeadRevealed(id=lead.id, phone=lead.phone, email=lead.email)

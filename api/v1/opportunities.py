@@ -1,0 +1,169 @@
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Response
+
+from api.deps import Ctx, CurrentActor, IfMatch, PageParams, etag
+from api.schemas import AUTHED, ListOf, problems
+from api.v1.schemas.pipeline import (
+    BoardColumnOut,
+    BoardOut,
+    OpportunityCreate,
+    OpportunityOut,
+    OpportunityUpdate,
+    PipelineCreate,
+    PipelineOut,
+    PipelineUpdate,
+    StageVisitOut,
+)
+from domain.errors import ValidationFailed
+from domain.pipeline.model import OpportunityStatus
+from domain.pipeline.queries import OpportunityFilter, OpportunitySort
+
+router = APIRouter(prefix="/opportunities", tags=["opportunities"])
+pipelines = APIRouter(prefix="/pipelines", tags=["pipelines"])
+
+
+@pipelines.get("", response_model=list[PipelineOut],
+               summary="Pipelines with their stages (the default one first)",
+               responses=problems(*AUTHED))
+async def list_pipelines(ctx: Ctx, actor: CurrentActor) -> list[PipelineOut]:
+    return [PipelineOut.of(p) for p in await ctx.opportunities.list_pipelines(actor)]
+
+
+@pipelines.post("", response_model=PipelineOut, status_code=201,
+                summary="Define a pipeline (admins)", responses=problems(*AUTHED))
+async def create_pipeline(ctx: Ctx, actor: CurrentActor, body: PipelineCreate,
+                          response: Response) -> PipelineOut:
+    p = await ctx.opportunities.create_pipeline(actor, body.model_dump())
+    response.headers["ETag"] = etag(p.version)
+    response.headers["Location"] = f"/api/v1/pipelines/{p.id}"
+    return PipelineOut.of(p)
+
+
+@pipelines.get("/{pipeline_id}", response_model=PipelineOut, summary="Get a pipeline",
+               responses=problems(*AUTHED, 404))
+async def get_pipeline(ctx: Ctx, actor: CurrentActor, pipeline_id: uuid.UUID,
+                       response: Response) -> PipelineOut:
+    p = await ctx.opportunities.get_pipeline(actor, pipeline_id)
+    response.headers["ETag"] = etag(p.version)
+    return PipelineOut.of(p)
+
+
+@pipelines.patch("/{pipeline_id}", response_model=PipelineOut,
+                 summary="Rename, re-stage, make default or archive a pipeline (admins)",
+                 responses=problems(*AUTHED, 404, 412),
+                 description="`stages` replaces the stages: send an existing stage's id to "
+                 "keep it; a stage that still holds opportunities cannot be removed.")
+async def update_pipeline(ctx: Ctx, actor: CurrentActor, pipeline_id: uuid.UUID,
+                          body: PipelineUpdate, expected: IfMatch,
+                          response: Response) -> PipelineOut:
+    changes = body.model_dump(exclude_unset=True)
+    for required in ("name", "stale_days", "stages", "active", "is_default"):
+        if required in changes and changes[required] is None:
+            raise ValidationFailed.of(required, "cannot be emptied")
+    p = await ctx.opportunities.update_pipeline(actor, pipeline_id, changes, expected)
+    response.headers["ETag"] = etag(p.version)
+    return PipelineOut.of(p)
+
+
+def _owner(raw: str | None, me: uuid.UUID | None) -> uuid.UUID | None:
+    if raw == "me":
+        return me
+    if not raw:
+        return None
+    try:
+        return uuid.UUID(raw)
+    except ValueError:
+        raise ValidationFailed.of("owner", "must be a user id or 'me'") from None
+
+
+@router.get(
+    "", response_model=ListOf[OpportunityOut] | BoardOut,
+    summary="List opportunities, or the kanban board of a pipeline (view=board)",
+    responses=problems(*AUTHED, 404),
+    description="`view=board` answers per stage of the pipeline (default: the default one) "
+    "the count, the amount per currency and its weighted sum (× the stage's probability), and "
+    "the first `cards` cards; a column's `next_cursor` continues with `view=list&stage_id=…`. "
+    "Filters apply to both views. Sort by updated_at (default, newest first), created_at, "
+    "amount, expected_close_date or stage_entered_at.",
+)
+async def list_opportunities(
+    ctx: Ctx, actor: CurrentActor, page: PageParams,
+    view: Literal["list", "board"] = "list",
+    cards: Annotated[int, Query(ge=1, le=50, description="Cards per column (board)")] = 20,
+    pipeline_id: uuid.UUID | None = None, stage_id: uuid.UUID | None = None,
+    status: OpportunityStatus | None = None,
+    owner: Annotated[str | None, Query(description="A user id, or 'me'")] = None,
+    department_id: uuid.UUID | None = None, customer_id: uuid.UUID | None = None,
+    close_from: date | None = None, close_to: date | None = None,
+    updated_since: datetime | None = None,
+    sort: Annotated[str | None, Query(examples=["-amount"])] = None,
+) -> ListOf[OpportunityOut] | BoardOut:
+    flt = OpportunityFilter(
+        pipeline_id=pipeline_id, stage_id=stage_id, status=status.value if status else None,
+        owner_id=_owner(owner, actor.principal.id if actor.principal else None),
+        department_id=department_id, customer_id=customer_id, close_from=close_from,
+        close_to=close_to, updated_since=updated_since, sort=OpportunitySort.parse(sort))
+    if view == "board":
+        board = await ctx.opportunities.board(actor, flt, cards)
+        stages = {s.id: s for s in board.pipeline.stages}
+        return BoardOut(pipeline=PipelineOut.of(board.pipeline),
+                        columns=[BoardColumnOut.of(stages[c.stage_id], c)
+                                 for c in board.columns])
+    result = await ctx.opportunities.list(actor, flt, page)
+    return ListOf[OpportunityOut](items=[OpportunityOut.of(o) for o in result.items],
+                                  next_cursor=result.next_cursor)
+
+
+@router.post("", response_model=OpportunityOut, status_code=201,
+             summary="Open an opportunity for a customer", responses=problems(*AUTHED, 404))
+async def create_opportunity(ctx: Ctx, actor: CurrentActor, body: OpportunityCreate,
+                             response: Response) -> OpportunityOut:
+    o = await ctx.opportunities.create(actor, body.model_dump(exclude_unset=True))
+    response.headers["ETag"] = etag(o.version)
+    response.headers["Location"] = f"/api/v1/opportunities/{o.id}"
+    return OpportunityOut.of(o)
+
+
+@router.get("/{opportunity_id}", response_model=OpportunityOut, summary="Get an opportunity",
+            responses=problems(*AUTHED, 404))
+async def get_opportunity(ctx: Ctx, actor: CurrentActor, opportunity_id: uuid.UUID,
+                          response: Response) -> OpportunityOut:
+    o, _ = await ctx.opportunities.get(actor, opportunity_id)
+    response.headers["ETag"] = etag(o.version)
+    return OpportunityOut.of(o)
+
+
+@router.patch(
+    "/{opportunity_id}", response_model=OpportunityOut,
+    summary="Edit an opportunity, move its stage, or reassign it",
+    responses=problems(*AUTHED, 404, 409, 412),
+    description="Field edits apply first, then the stage move: one request can add the amount "
+    "and quote reference and enter Proposal/quote. A move checks the target stage's "
+    "requirements (and those of stages it skips) and answers 422 naming what is missing; "
+    "losing needs `lost_reason`.",
+)
+async def update_opportunity(ctx: Ctx, actor: CurrentActor, opportunity_id: uuid.UUID,
+                             body: OpportunityUpdate, expected: IfMatch,
+                             response: Response) -> OpportunityOut:
+    changes = body.model_dump(exclude_unset=True)
+    for required in ("name", "currency"):
+        if required in changes and changes[required] is None:
+            raise ValidationFailed.of(required, "cannot be emptied")
+    o, _ = await ctx.opportunities.update(actor, opportunity_id, changes, expected)
+    response.headers["ETag"] = etag(o.version)
+    return OpportunityOut.of(o)
+
+
+@router.get("/{opportunity_id}/history", response_model=list[StageVisitOut],
+            summary="Stage history: entered, left, by whom, time in stage",
+            responses=problems(*AUTHED, 404))
+async def opportunity_history(ctx: Ctx, actor: CurrentActor,
+                              opportunity_id: uuid.UUID) -> list[StageVisitOut]:
+    visits = await ctx.opportunities.history(actor, opportunity_id)
+    now = ctx.opportunities.clock.now()
+    return [StageVisitOut.of(v, now) for v in visits]

@@ -1,0 +1,206 @@
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from pydantic import BaseModel, Field
+
+from api.schemas import Input
+from api.v1.schemas.customers import Money
+from domain.pipeline.model import (
+    ContractStatus,
+    Opportunity,
+    OpportunityStatus,
+    Pipeline,
+    Requirement,
+    Stage,
+    StageKind,
+    StageVisit,
+)
+from domain.pipeline.queries import BoardColumn
+
+# ---- pipelines ------------------------------------------------------------------------------
+
+
+class StageIn(Input):
+    id: uuid.UUID | None = Field(None, description="An existing stage's id keeps it (and its "
+                                 "opportunities); leave out for a new stage")
+    key: str = Field(min_length=1, max_length=50, pattern=r"^[a-z][a-z0-9_]*$",
+                     examples=["proposal"])
+    name: str = Field(min_length=1, max_length=100, examples=["Proposal/quote"])
+    probability: int | None = Field(None, ge=0, le=100, description="Win probability in %; "
+                                    "won is 100 and lost 0 whatever is sent")
+    kind: StageKind = StageKind.OPEN
+    requirements: list[Requirement] = Field(default_factory=list, max_length=4,
+                                            examples=[["amount", "quote_reference"]])
+
+
+class PipelineCreate(Input):
+    name: str = Field(min_length=1, max_length=100, examples=["Key accounts"])
+    stages: list[StageIn] = Field(min_length=3, max_length=20, description="Open stages in "
+                                  "order, one won stage and one lost stage")
+    stale_days: int = Field(7, ge=1, le=365, description="Days without a follow-up before "
+                            "the owner is reminded (2x: their manager)")
+    is_default: bool = False
+
+
+class PipelineUpdate(Input):
+    name: str | None = Field(None, min_length=1, max_length=100)
+    stages: list[StageIn] | None = Field(None, min_length=3, max_length=20,
+                                         description="Replaces the stages")
+    stale_days: int | None = Field(None, ge=1, le=365)
+    is_default: bool | None = None
+    active: bool | None = None
+
+
+class StageOut(BaseModel):
+    id: uuid.UUID
+    key: str
+    name: str
+    position: int
+    probability: int
+    kind: StageKind
+    requirements: list[Requirement]
+
+    @classmethod
+    def of(cls, s: Stage) -> StageOut:
+        return cls(id=s.id, key=s.key, name=s.name, position=s.position,
+                   probability=s.probability, kind=s.kind, requirements=list(s.requirements))
+
+
+class PipelineOut(BaseModel):
+    id: uuid.UUID
+    name: str
+    is_default: bool
+    stale_days: int
+    active: bool
+    stages: list[StageOut]
+    version: int
+    created_at: datetime | None
+
+    @classmethod
+    def of(cls, p: Pipeline) -> PipelineOut:
+        return cls(id=p.id, name=p.name, is_default=p.is_default, stale_days=p.stale_days,
+                   active=p.active, stages=[StageOut.of(s) for s in p.stages],
+                   version=p.version, created_at=p.created_at)
+
+
+# ---- opportunities --------------------------------------------------------------------------
+
+
+class OpportunityCreate(Input):
+    customer_id: uuid.UUID
+    name: str | None = Field(None, max_length=200, examples=["二期产线改造"],
+                             description="Defaults to the customer's name")
+    pipeline_id: uuid.UUID | None = Field(None, description="Defaults to the default pipeline")
+    stage_id: uuid.UUID | None = Field(None, description="Defaults to the first stage")
+    amount: Money | None = None
+    currency: str = Field("CNY", min_length=3, max_length=3)
+    expected_close_date: date | None = None
+    quote_reference: str | None = Field(None, max_length=100, examples=["Q-2026-118"])
+    contract_reference: str | None = Field(None, max_length=100)
+    contract_status: ContractStatus | None = None
+    owner_id: uuid.UUID | None = Field(None, description="Defaults to you")
+
+
+class OpportunityUpdate(Input):
+    name: str | None = Field(None, max_length=200)
+    amount: Money | None = None
+    currency: str | None = Field(None, min_length=3, max_length=3)
+    expected_close_date: date | None = None
+    quote_reference: str | None = Field(None, max_length=100)
+    contract_reference: str | None = Field(None, max_length=100)
+    contract_status: ContractStatus | None = Field(None, description="Kept by the contracts "
+                                                   "module once it lands")
+    stage_id: uuid.UUID | None = Field(None, description="Move to this stage (after the field "
+                                       "edits of the same request)")
+    lost_reason: str | None = Field(None, max_length=500, description="With the lost stage")
+    owner_id: uuid.UUID | None = Field(None, description="Reassign (managers and admins)")
+
+
+class OpportunityOut(BaseModel):
+    id: uuid.UUID
+    number: str = Field(examples=["O202611000042"])
+    name: str
+    customer_id: uuid.UUID
+    lead_id: uuid.UUID | None
+    pipeline_id: uuid.UUID
+    stage_id: uuid.UUID
+    status: OpportunityStatus
+    probability: int
+    amount: Money | None
+    weighted_amount: Money | None = Field(description="amount × the stage's probability")
+    currency: str
+    expected_close_date: date | None
+    quote_reference: str | None
+    contract_reference: str | None
+    contract_status: ContractStatus | None
+    lost_reason: str | None
+    owner_id: uuid.UUID
+    owner_department_id: uuid.UUID | None
+    stage_entered_at: datetime | None
+    last_activity_at: datetime | None
+    closed_at: datetime | None
+    version: int
+    created_at: datetime | None
+    updated_at: datetime | None
+
+    @classmethod
+    def of(cls, o: Opportunity) -> OpportunityOut:
+        return cls(
+            id=o.id, number=o.number, name=o.name, customer_id=o.customer_id, lead_id=o.lead_id,
+            pipeline_id=o.pipeline_id, stage_id=o.stage_id, status=o.status,
+            probability=o.probability, amount=o.amount, weighted_amount=o.weighted_amount,
+            currency=o.currency, expected_close_date=o.expected_close_date,
+            quote_reference=o.quote_reference, contract_reference=o.contract_reference,
+            contract_status=o.contract_status, lost_reason=o.lost_reason, owner_id=o.owner_id,
+            owner_department_id=o.owner_department_id, stage_entered_at=o.stage_entered_at,
+            last_activity_at=o.last_activity_at, closed_at=o.closed_at, version=o.version,
+            created_at=o.created_at, updated_at=o.updated_at)
+
+
+class StageVisitOut(BaseModel):
+    stage_id: uuid.UUID
+    stage_name: str
+    entered_at: datetime
+    entered_by: uuid.UUID | None
+    entered_by_label: str
+    left_at: datetime | None
+    left_by: uuid.UUID | None
+    seconds_in_stage: int = Field(description="Until it left, or until now")
+
+    @classmethod
+    def of(cls, v: StageVisit, now: datetime) -> StageVisitOut:
+        return cls(stage_id=v.stage_id, stage_name=v.stage_name, entered_at=v.entered_at,
+                   entered_by=v.entered_by, entered_by_label=v.entered_by_label,
+                   left_at=v.left_at, left_by=v.left_by,
+                   seconds_in_stage=v.duration_seconds(now))
+
+
+class MoneyTotalOut(BaseModel):
+    currency: str
+    amount: Money
+    weighted: Money
+
+
+class BoardColumnOut(BaseModel):
+    stage: StageOut
+    count: int
+    totals: list[MoneyTotalOut] = Field(description="Per currency: the sum and the weighted "
+                                        "sum (× the stage's probability)")
+    cards: list[OpportunityOut]
+    next_cursor: str | None = Field(description="More cards: GET /opportunities?pipeline_id=…"
+                                    "&stage_id=…&cursor=…")
+
+    @classmethod
+    def of(cls, stage: Stage, c: BoardColumn[Opportunity]) -> BoardColumnOut:
+        return cls(stage=StageOut.of(stage), count=c.count,
+                   totals=[MoneyTotalOut(currency=m.currency, amount=m.amount,
+                                         weighted=m.weighted) for m in c.totals],
+                   cards=[OpportunityOut.of(o) for o in c.cards], next_cursor=c.next_cursor)
+
+
+class BoardOut(BaseModel):
+    view: str = Field("board", examples=["board"])
+    pipeline: PipelineOut
+    columns: list[BoardColumnOut]

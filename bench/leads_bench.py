@@ -1,0 +1,393 @@
+"""Leads and the pipeline under load, through HTTP against real `crm serve` and `crm worker`.
+
+    .venv/bin/python bench/leads_bench.py [--seconds 30] [--submitters 8]
+                                          [--deals 100000] [--board-seconds 20] [--connections 4]
+
+(a) capture → assigned → notification committed: each submitter POSTs a lead (an integration's
+    API key, region east, so every capture routes round-robin in ONE department and queues for
+    its turn lock), then waits for the assignee's in-app notification. The clock runs from just
+    before the request is sent to the moment PostgreSQL delivers the NOTIFY of a bench-only
+    trigger on `notifications`, which it does when the worker's transaction commits.
+(b) GET /api/v1/opportunities?view=board for a pipeline with 100,000 open opportunities
+    (seeded with COPY), as an administrator who sees them all, with wrk.
+
+Needs PostgreSQL (CRM_BENCH_ADMIN_URL, default postgresql://postgres@127.0.0.1:5432/test),
+Redis (CRM_BENCH_REDIS_URL, default redis://127.0.0.1:6379/0) and wrk. Works in its own
+database, crm_bench_leads, dropped at the end. Servers and load generator share the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from adapters.bootstrap import Container, build  # noqa: E402
+from adapters.db.engine import libpq_url  # noqa: E402
+from adapters.db.migrate import upgrade  # noqa: E402
+from adapters.db.pipeline import SqlOpportunities  # noqa: E402
+from adapters.settings import Settings  # noqa: E402
+from domain.audit import Actor  # noqa: E402
+from domain.customers.queries import Visibility  # noqa: E402
+from domain.identity.model import Role, Scope  # noqa: E402
+from domain.leads.routing import RoutingRule, RoutingSettings  # noqa: E402
+from domain.pipeline.queries import OpportunityFilter  # noqa: E402
+from domain.services.identity import principal_of, system_actor  # noqa: E402
+from tests.services import with_database  # noqa: E402
+
+DB = "crm_bench_leads"
+SECRET = "bench-secret-key-0123456789abcdef0123456789"
+PORT = 8110
+OUT = ROOT / "bench" / "out"
+
+NOTIFY_TRIGGER = [
+    """CREATE FUNCTION bench_notification() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        PERFORM pg_notify('bench_notification',
+            coalesce((SELECT payload->>'lead_id' FROM outbox WHERE id = NEW.event_id), ''));
+        RETURN NULL;
+    END $$""",
+    """CREATE TRIGGER bench_notification AFTER INSERT ON notifications
+        FOR EACH ROW EXECUTE FUNCTION bench_notification()""",
+]
+
+
+def admin_url() -> str:
+    return os.environ.get("CRM_BENCH_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def redis_url() -> str:
+    return os.environ.get("CRM_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))]
+
+
+async def recreate_database(admin: str) -> str:
+    conn = await asyncpg.connect(admin)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
+        await conn.execute(f'CREATE DATABASE "{DB}"')
+    finally:
+        await conn.close()
+    return with_database(admin, DB)
+
+
+async def drop_database(admin: str) -> None:
+    conn = await asyncpg.connect(admin)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+async def seed_people(c: Container) -> dict[str, Any]:
+    sys_actor = system_actor("bench")
+    hq = await c.identity.create_department(sys_actor, "HQ", None)
+    east = await c.identity.create_department(sys_actor, "East sales", hq.id)
+    admin = await c.identity.create_user(sys_actor, email="admin@bench.crm", name="Admin",
+                                         role=Role.ADMIN, department_id=hq.id,
+                                         password="bench-password-1")
+    await c.identity.create_user(sys_actor, email="manager@bench.crm", name="Manager",
+                                 role=Role.MANAGER, department_id=east.id,
+                                 password="bench-password-1")
+    reps = [await c.identity.create_user(sys_actor, email=f"rep{i}@bench.crm", name=f"Rep {i}",
+                                         role=Role.SALES_REP, department_id=east.id,
+                                         password="bench-password-1") for i in range(5)]
+    await c.lead_settings.set_routing(sys_actor, RoutingSettings(rules=(RoutingRule(
+        id=uuid.uuid4(), name="East", department_id=east.id, regions=("east",)),)), None)
+    _, key = await c.identity.create_api_key(sys_actor, "bench website sync",
+                                             {Scope.LEADS_WRITE, Scope.LEADS_READ})
+    token, _ = c.identity.tokens.issue_access(admin, c.clock.now())
+    return {"east": east, "admin": admin, "reps": reps, "key": key, "token": token}
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process so far (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def start(cmd: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+
+
+def wait_ready(base: str) -> None:
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{base} did not come up")
+
+
+# ---- (a) capture → notification ----------------------------------------------------------------
+
+
+async def capture_bench(base: str, db: str, key: str, seconds: int, submitters: int,
+                        think_ms: float) -> dict[str, float]:
+    """Each submitter: (think,) submit, wait for the notification, again. think_ms = 0 is a
+    flat-out closed loop (it measures capacity: at saturation latency is queueing); a think
+    time (exponential, this mean) is people and integrations submitting as they do."""
+    loop = asyncio.get_running_loop()
+    waiting: dict[str, asyncio.Future[float]] = {}
+    early: dict[str, float] = {}
+
+    def on_notify(_conn: Any, _pid: int, _channel: str, lead_id: str) -> None:
+        at = time.perf_counter()
+        fut = waiting.get(lead_id)
+        if fut is not None and not fut.done():
+            fut.set_result(at)
+        else:
+            early[lead_id] = at
+
+    listener = await asyncpg.connect(libpq_url(db))
+    await listener.add_listener("bench_notification", on_notify)
+    e2e: list[float] = []
+    response: list[float] = []
+    counter = iter(range(10**9))
+    warm_until = time.monotonic() + 3
+    stop_at = warm_until + seconds
+
+    async def submitter() -> None:
+        async with httpx.AsyncClient(base_url=base, timeout=30,
+                                     headers={"X-API-Key": key}) as client:
+            rng = random.Random()
+            while time.monotonic() < stop_at:
+                if think_ms:
+                    await asyncio.sleep(rng.expovariate(1000 / think_ms))
+                n = next(counter)
+                body = {"name": f"访客{n}", "company": f"苏州第{n}精密机械有限公司",
+                        "phone": f"139{n:08d}", "email": f"visitor{n}@example.com",
+                        "region": "east", "industry": "manufacturing", "budget": "300000",
+                        "message": "想了解二期产线的报价", "source": "website"}
+                t0 = time.perf_counter()
+                r = await client.post("/api/v1/leads", json=body)
+                t1 = time.perf_counter()
+                if r.status_code != 201:
+                    raise RuntimeError(f"capture failed: {r.status_code} {r.text}")
+                lead_id = r.json()["id"]
+                if lead_id in early:
+                    notified = early.pop(lead_id)
+                else:
+                    fut: asyncio.Future[float] = loop.create_future()
+                    waiting[lead_id] = fut
+                    notified = await asyncio.wait_for(fut, 30)
+                    waiting.pop(lead_id, None)
+                if time.monotonic() > warm_until:
+                    e2e.append((notified - t0) * 1000)
+                    response.append((t1 - t0) * 1000)
+
+    started = time.monotonic()
+    await asyncio.gather(*[submitter() for _ in range(submitters)])
+    elapsed = time.monotonic() - started - 3
+    await listener.close()
+    return {"n": len(e2e), "per_s": len(e2e) / elapsed,
+            "e2e_p50": statistics.median(e2e), "e2e_p95": pct(e2e, 95),
+            "e2e_p99": pct(e2e, 99), "e2e_max": max(e2e),
+            "resp_p50": statistics.median(response), "resp_p99": pct(response, 99)}
+
+
+# ---- (b) the board at 100,000 open opportunities -----------------------------------------------
+
+
+async def seed_deals(c: Container, db: str, people: dict[str, Any], deals: int) -> Any:
+    admin = Actor(principal_of(people["admin"]))
+    (pipeline,) = [p for p in await c.opportunities.list_pipelines(admin) if p.is_default]
+    owners = [u.id for u in people["reps"]]
+    east = people["east"].id
+    now = datetime.now(UTC)
+    rng = random.Random(5)
+    conn = await asyncpg.connect(libpq_url(db))
+    try:
+        customers = [(uuid.uuid4(), f"C202611{i:06d}", f"第{i}号客户有限公司",
+                      f"第{i}号客户有限公司", "company", "potential", "normal",
+                      owners[i % len(owners)], east, f"第{i}号客户有限公司") for i in range(2000)]
+        await conn.copy_records_to_table(
+            "customers", records=customers,
+            columns=["id", "number", "name", "name_normalised", "kind", "grade", "tier",
+                     "owner_id", "owner_department_id", "search_text"])
+        open_stages = pipeline.open_stages
+        weights = [40, 30, 20, 10][:len(open_stages)]
+        rows = []
+        for i in range(deals):
+            stage = rng.choices(open_stages, weights)[0]
+            updated = now - timedelta(minutes=rng.randint(0, 90 * 24 * 60))
+            rows.append((
+                uuid.uuid4(), f"O202611{i:07d}", f"商机 {i}", customers[i % 2000][0],
+                pipeline.id, stage.id, "open", stage.probability,
+                Decimal(rng.randint(1_000_000, 500_000_000)) / 100,
+                "USD" if rng.random() < 0.03 else "CNY", owners[i % len(owners)], east,
+                updated, now, updated, updated))
+        await conn.copy_records_to_table(
+            "opportunities", records=rows,
+            columns=["id", "number", "name", "customer_id", "pipeline_id", "stage_id", "status",
+                     "probability", "amount", "currency", "owner_id", "owner_department_id",
+                     "stage_entered_at", "last_activity_at", "created_at", "updated_at"])
+        await conn.execute("VACUUM ANALYZE opportunities")
+        await conn.execute("VACUUM ANALYZE customers")
+    finally:
+        await conn.close()
+    return pipeline
+
+
+async def explain(db: str, pipeline: Any) -> str:
+    """EXPLAIN ANALYZE of the two statements the board runs, compiled from the repository."""
+    from sqlalchemy.dialects.postgresql.asyncpg import dialect
+
+    repo = SqlOpportunities(None, [])  # type: ignore[arg-type]
+    flt = OpportunityFilter(pipeline_id=pipeline.id)
+    everything = Visibility(everything=True)
+    out = []
+    conn = await asyncpg.connect(libpq_url(db))
+    try:
+        for name, stmt in (
+            ("totals (kept by the triggers)", repo.totals_statement(flt, everything)),
+            ("totals, live (what a status filter falls back to)", repo.totals_statement(
+                OpportunityFilter(pipeline_id=pipeline.id, status="open"), everything)),
+            ("cards", repo.cards_statement(flt, everything, [s.id for s in pipeline.stages],
+                                           20)),
+        ):
+            compiled = stmt.compile(dialect=dialect())
+            params = [compiled.params[k] for k in compiled.positiontup or []]
+            sql = str(compiled)
+            plan = await conn.fetch(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", *params)
+            shown = ", ".join(f"${i} = {p}" for i, p in enumerate(params, 1))
+            out.append(f"-- {name}\n{sql}\n-- {shown}\n\n" + "\n".join(r[0] for r in plan))
+    finally:
+        await conn.close()
+    return "\n\n".join(out)
+
+
+def wrk(url: str, token: str, seconds: int, connections: int) -> dict[str, float]:
+    out = subprocess.run(
+        ["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{seconds}s", "--latency",
+         "--timeout", "5s", "-H", f"Authorization: Bearer {token}", url],
+        capture_output=True, text=True, check=True).stdout
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if non2xx:
+        raise RuntimeError(f"{url} answered errors: {non2xx.group(0)}")
+
+    def ms(label: str) -> float:
+        m = re.search(rf"{label}\s+([\d.]+)(us|ms|s)\b", out)
+        assert m, out
+        return float(m.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[m.group(2)]
+
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    return {"rps": rps, "p50": ms("50%"), "p90": ms("90%"), "p99": ms("99%")}
+
+
+async def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seconds", type=int, default=30)
+    ap.add_argument("--submitters", type=int, default=8)
+    ap.add_argument("--deals", type=int, default=100_000)
+    ap.add_argument("--board-seconds", type=int, default=20)
+    ap.add_argument("--connections", type=int, default=4)
+    ap.add_argument("--only", choices=["capture", "board"], default=None)
+    ap.add_argument("--think-ms", type=float, nargs="+", default=[0, 250],
+                    help="mean think time of each submitter; one run per value")
+    args = ap.parse_args()
+
+    admin = admin_url()
+    db = await recreate_database(admin)
+    procs: list[subprocess.Popen[bytes]] = []
+    c: Container | None = None
+    try:
+        await upgrade(db)
+        settings = Settings(env="test", database_url=db, redis_url=redis_url(),
+                            secret_key=SECRET, access_token_minutes=120,
+                            queue_name="crm:bench-leads")
+        c = build(settings)
+        people = await seed_people(c)
+        conn = await asyncpg.connect(libpq_url(db))
+        for statement in NOTIFY_TRIGGER:
+            await conn.execute(statement)
+        await conn.close()
+
+        env = {**os.environ, "CRM_DATABASE_URL": db, "CRM_REDIS_URL": redis_url(),
+               "CRM_SECRET_KEY": SECRET, "CRM_ACCESS_TOKEN_MINUTES": "120",
+               "CRM_EMBEDDED_WORKER": "false", "CRM_PORT": str(PORT),
+               "CRM_LOG_LEVEL": "WARNING", "CRM_QUEUE_NAME": "crm:bench-leads"}
+        procs.append(start([sys.executable, "-m", "adapters.cli", "serve"], env))
+        procs.append(start([sys.executable, "-m", "adapters.cli", "worker"], env))
+        base = f"http://127.0.0.1:{PORT}"
+        wait_ready(base)
+
+        for think in ([] if args.only == "board" else args.think_ms):
+            load = os.getloadavg()[0]
+            cpu_before = [cpu_seconds(p.pid) for p in procs]
+            a = await capture_bench(base, db, people["key"], args.seconds, args.submitters,
+                                    think)
+            cpu = [(cpu_seconds(p.pid) - b) * 1000 / max(a["n"], 1)
+                   for p, b in zip(procs, cpu_before, strict=True)]
+            print(f"(a) capture → notification committed, {args.submitters} submitters, "
+                  f"think {think:.0f} ms, {args.seconds} s (after 3 s warm-up), "
+                  f"load average {load:.2f} before")
+            print(f"    {a['n']} captures, {a['per_s']:.1f}/s; end to end p50 "
+                  f"{a['e2e_p50']:.1f} ms, p95 {a['e2e_p95']:.1f} ms, p99 {a['e2e_p99']:.1f} ms,"
+                  f" max {a['e2e_max']:.1f} ms; HTTP response p50 {a['resp_p50']:.1f} ms, "
+                  f"p99 {a['resp_p99']:.1f} ms; CPU per capture: serve {cpu[0]:.1f} ms, "
+                  f"worker {cpu[1]:.1f} ms")
+        if args.only == "capture":
+            return
+
+        started = time.monotonic()
+        pipeline = await seed_deals(c, db, people, args.deals)
+        print(f"seeded {args.deals} open opportunities in {time.monotonic() - started:.1f} s")
+        url = f"{base}/api/v1/opportunities?view=board&pipeline_id={pipeline.id}"
+        r = httpx.get(url, headers={"Authorization": f"Bearer {people['token']}"}, timeout=10)
+        board = r.json()
+        total = sum(col["count"] for col in board["columns"])
+        assert total >= args.deals, total
+        wrk(url, people["token"], 3, args.connections)  # warm-up
+        for connections in (1, args.connections):
+            load = os.getloadavg()[0]
+            b = wrk(url, people["token"], args.board_seconds, connections)
+            print(f"(b) board of {total} deals, load average {load:.2f} before, "
+                  f"{connections} connection(s), "
+                  f"{args.board_seconds} s: {b['rps']:.1f} req/s, p50 {b['p50']:.1f} ms, "
+                  f"p90 {b['p90']:.1f} ms, p99 {b['p99']:.1f} ms")
+        plans = await explain(db, pipeline)
+        OUT.mkdir(exist_ok=True)
+        (OUT / "board_explain.txt").write_text(plans + "\n")
+        print(f"EXPLAIN written to {OUT / 'board_explain.txt'}")
+    finally:
+        if c is not None:
+            await c.close()
+        for p in procs:
+            if p.poll() is None:
+                os.killpg(p.pid, signal.SIGTERM)
+                try:
+                    p.wait(20)
+                except subprocess.TimeoutExpired:
+                    os.killpg(p.pid, signal.SIGKILL)
+        await drop_database(admin)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

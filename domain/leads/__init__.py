@@ -1,0 +1,1 @@
+"""Leads (线索): capture, validation, scoring, assignment and conversion."""

@@ -1,0 +1,50 @@
+"""How leads are filtered and sorted in lists."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from domain.errors import ValidationFailed
+
+SORTABLE = ("created_at", "updated_at", "score", "number")
+
+
+@dataclass(frozen=True)
+class LeadSort:
+    field: str = "created_at"
+    descending: bool = True
+
+    @classmethod
+    def parse(cls, raw: str | None) -> LeadSort:
+        if not raw:
+            return cls()
+        name = raw.lstrip("-+")
+        if name not in SORTABLE:
+            raise ValidationFailed.of("sort", f"must be one of {', '.join(SORTABLE)} "
+                                      "(prefix - for descending)")
+        return cls(name, raw.startswith("-"))
+
+
+@dataclass(frozen=True)
+class LeadFilter:
+    status: str | None = None
+    open_only: bool = False
+    grade: str | None = None
+    source: str | None = None
+    campaign: str | None = None
+    owner_id: uuid.UUID | None = None
+    department_id: uuid.UUID | None = None
+    flag: str | None = None
+    routed_by: str | None = None  # how it was assigned, e.g. queue
+    fallback_only: bool = False  # parked with a manager or the queue
+    customer_id: uuid.UUID | None = None
+    form_id: uuid.UUID | None = None
+    q: str | None = None
+    phone: str | None = None  # normalised
+    email: str | None = None  # normalised
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    updated_since: datetime | None = None  # delta sync, oldest first
+    sort: LeadSort = LeadSort()

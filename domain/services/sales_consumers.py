@@ -1,0 +1,61 @@
+"""Outbox consumers of the sales events: in-app notifications for owners and managers."""
+
+from __future__ import annotations
+
+import uuid
+
+from domain.discipline import EventType as LapseEvent
+from domain.events import DomainEvent
+from domain.leads.model import EventType as LeadEvent
+from domain.leads.routing import AssignedBy
+from domain.notifications import Notification
+from domain.pipeline.model import EventType as OpportunityEvent
+from domain.ports import UnitOfWork
+from domain.services.consumers import Handler
+
+
+async def tell_lead_owner(uow: UnitOfWork, event: DomainEvent) -> None:
+    p = event.payload
+    if p["by"] == AssignedBy.CREATOR.value:
+        return  # they typed it in themselves
+    if p.get("customer_id"):
+        kind, title = "lead_existing_customer", "Your customer sent a new inquiry"
+        body = f"Lead {p['label']} matches your customer; it is yours to follow up."
+    else:
+        kind, title = "lead_assigned", f"New {p['grade']} lead assigned to you"
+        body = f"Lead {p['label']}: {p['reason']}. Make first contact within a day."
+    await uow.notifications.add(Notification.for_event(
+        uuid.UUID(p["owner_id"]), kind, title, body, event.id))
+
+
+async def tell_opportunity_owner(uow: UnitOfWork, event: DomainEvent) -> None:
+    p = event.payload
+    await uow.notifications.add(Notification.for_event(
+        uuid.UUID(p["to_owner_id"]), "opportunity_assigned", "An opportunity was assigned to you",
+        f"{p['name']} ({p['number']}) is now yours.", event.id))
+
+
+async def remind_owner(uow: UnitOfWork, event: DomainEvent) -> None:
+    p = event.payload
+    await uow.notifications.add(Notification.for_event(
+        uuid.UUID(p["recipient_id"]), "followup_overdue",
+        f"No follow-up for {p['idle_days']} days",
+        f"{p['record_type'].title()} {p['label']} has not been followed up since "
+        f"{p['since'][:10]}; a reminder task is on your list.", event.id))
+
+
+async def tell_manager(uow: UnitOfWork, event: DomainEvent) -> None:
+    p = event.payload
+    await uow.notifications.add(Notification.for_event(
+        uuid.UUID(p["recipient_id"]), "followup_escalated",
+        f"Your team's {p['record_type']} is idle for {p['idle_days']} days",
+        f"{p['record_type'].title()} {p['label']} has had no follow-up since {p['since'][:10]} "
+        f"(limit {p['limit_days']} days).", event.id))
+
+
+SALES_HANDLERS: dict[str, list[tuple[str, Handler]]] = {
+    LeadEvent.ASSIGNED: [("notify.lead_assigned", tell_lead_owner)],
+    OpportunityEvent.REASSIGNED: [("notify.opportunity_assigned", tell_opportunity_owner)],
+    LapseEvent.LAPSED: [("notify.followup_overdue", remind_owner)],
+    LapseEvent.ESCALATED: [("notify.followup_escalated", tell_manager)],
+}
