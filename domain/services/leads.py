@@ -174,7 +174,8 @@ class LeadService:
         await uow.leads.add(lead)
         if lead.is_open:
             await uow.tasks.add(Task.create(
-                title=f"First contact: {lead.label}"[:200], assignee_id=owner, created_by=None,
+                title=f"First contact within {routing.first_contact_hours} hours: {lead.label}"
+                [:200], assignee_id=owner, created_by=None,
                 due_at=now + timedelta(hours=routing.first_contact_hours),
                 related_type="lead", related_id=lead.id, origin=TaskOrigin.RULE,
                 notes=FIRST_CONTACT))

@@ -54,7 +54,7 @@ async def test_a_rep_captures_a_lead_masked_encrypted_scored_and_keeps_it(
     tasks = (await client.get("/api/v1/tasks?assignee=me", headers=world.auth("rep"))).json()
     (task,) = tasks["items"]
     assert task["origin"] == "rule" and task["related_id"] == lead["id"]
-    assert task["title"].startswith("First contact")
+    assert task["title"].startswith("First contact within 24 hours: L")
     due = datetime.fromisoformat(task["due_at"]) - datetime.fromisoformat(lead["created_at"])
     assert timedelta(hours=23) < due < timedelta(hours=25)
 
