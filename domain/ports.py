@@ -193,7 +193,7 @@ class CustomerRepository(Protocol):
         """key → live customers carrying it: (id, owner_id, owner_department_id)."""
         ...
     async def fold_into(self, survivor_id: uuid.UUID, loser_ids: Sequence[uuid.UUID]) -> None:
-        """Moves follow-ups, tasks and timeline of the losers to the survivor."""
+        """Moves follow-ups, tasks, timeline, opportunities and leads to the survivor."""
         ...
 
 

@@ -132,6 +132,9 @@ async def test_duplicates_are_found_and_merged_with_their_history(client: httpx.
                       json={"method": "visit", "summary": "visited the duplicate"})
     await client.post("/api/v1/tasks", headers=h, json={
         "title": "call", "related_type": "customer", "related_id": dup["id"]})
+    deal = await client.post("/api/v1/opportunities", headers=h, json={
+        "customer_id": dup["id"], "name": "二期产线改造", "amount": "500000.00"})
+    assert deal.status_code == 201, deal.text
     found = (await client.get(f"/api/v1/customers/{keep['id']}/duplicates", headers=h)).json()
     assert [d["customer"]["id"] for d in found] == [dup["id"]]
     assert set(found[0]["reasons"]) == {"same phone", "same name"} and found[0]["score"] > 0.9
@@ -148,6 +151,8 @@ async def test_duplicates_are_found_and_merged_with_their_history(client: httpx.
     tasks = (await client.get("/api/v1/tasks", params={"related_id": keep["id"]},
                               headers=h)).json()["items"]
     assert [t["title"] for t in tasks] == ["call"]
+    moved = await client.get(f"/api/v1/opportunities/{deal.json()['id']}", headers=h)
+    assert moved.json()["customer_id"] == keep["id"], "the deal follows the survivor"
     assert (await client.get(f"/api/v1/customers/{dup['id']}", headers=h)).status_code == 404
     sync = await client.get("/api/v1/customers", headers=h,
                             params={"updated_since": "2000-01-01T00:00:00Z"})
