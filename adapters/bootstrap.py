@@ -149,7 +149,7 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Container:
         settings=settings, engine=engine, queue=queue,
         redis_settings=redis_settings(settings.redis_url), clock=clock, cipher=cipher,
         identity=identity, customers=customers, catalog=catalog,
-        imports=ImportService(uow, clock, customers, read_table, queue),
+        imports=ImportService(uow, clock, customers, read_table, queue, leads),
         exports=ExportService(uow, clock, customers, catalog, Sheets(), queue),
         notifications=NotificationService(uow, clock),
         dispatcher=EventDispatcher(uow, handlers),

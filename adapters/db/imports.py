@@ -13,7 +13,7 @@ from sqlalchemy.engine import Row
 
 from adapters.db import tables as t
 from adapters.db.repositories import _Repo, columns_of
-from domain.imports.model import Import, ImportStatus, Policy
+from domain.imports.model import Import, ImportStatus, Policy, Target
 
 IM = t.imports
 import_rows = t.import_rows
@@ -23,6 +23,7 @@ STAGE_BATCH = 2000
 def _import(row: Row) -> Import:
     m = dict(row._mapping)
     m["policy"], m["status"] = Policy(m["policy"]), ImportStatus(m["status"])
+    m["target"] = Target(m["target"])
     imp = Import(**m)
     imp.version_loaded = imp.version  # type: ignore[attr-defined]
     return imp
@@ -39,7 +40,8 @@ class SqlImports(_Repo):
     def _values(self, imp: Import) -> dict[str, object]:
         values = columns_of(imp, IM)
         values.pop("created_at", None), values.pop("updated_at", None)
-        values.update(policy=imp.policy.value, status=imp.status.value)
+        values.update(policy=imp.policy.value, status=imp.status.value,
+                      target=imp.target.value)
         return values
 
     async def add(self, imp: Import, content: bytes) -> None:

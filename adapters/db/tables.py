@@ -357,6 +357,7 @@ imports = Table(
     Column("encoding", Text),
     Column("mapping", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
     Column("policy", Text, nullable=False),
+    Column("target", Text, nullable=False, server_default="customers"),
     Column("dry_run", Boolean, nullable=False),
     Column("status", Text, nullable=False),
     Column("error", Text),

@@ -13,7 +13,7 @@ from api.csv import csv_text
 from api.deps import Ctx, CurrentActor
 from api.schemas import AUTHED, problems
 from domain.errors import ValidationFailed
-from domain.imports.model import Import, ImportStatus, Policy
+from domain.imports.model import Import, ImportStatus, Policy, Target
 
 router = APIRouter(prefix="/imports", tags=["imports"])
 
@@ -24,6 +24,7 @@ class ImportOut(BaseModel):
     format: str
     encoding: str | None
     policy: Policy
+    target: Target
     dry_run: bool
     status: ImportStatus
     error: str | None
@@ -44,7 +45,8 @@ class ImportOut(BaseModel):
         progress = 1.0 if i.status in (ImportStatus.DONE, ImportStatus.PREVIEWED) else (
             i.rows_read / i.rows_total if i.rows_total else 0.0)
         return cls(id=i.id, filename=i.filename, format=i.format, encoding=i.encoding,
-                   policy=i.policy, dry_run=i.dry_run, status=i.status, error=i.error,
+                   policy=i.policy, target=i.target, dry_run=i.dry_run, status=i.status,
+                   error=i.error,
                    mapping=i.mapping, rows_total=i.rows_total, rows_read=i.rows_read,
                    created=i.created, updated=i.updated, merged=i.merged, skipped=i.skipped,
                    rejected=i.rejected, progress=round(min(progress, 1.0), 4),
@@ -67,6 +69,9 @@ async def create_import(
     dry_run: Annotated[bool, Form()] = False,
     mapping: Annotated[str | None, Form(description='e.g. {"公司": "name"}')] = None,
     encoding: Annotated[str | None, Form(pattern="^(utf-8|utf-8-sig|gb18030|gbk)$")] = None,
+    target: Annotated[Target, Form(description="customers, or leads for a trade-show list "
+                                   "(each row captured, scored and routed as a lead)")
+                      ] = Target.CUSTOMERS,
 ) -> ImportOut:
     parsed = None
     if mapping:
@@ -81,7 +86,7 @@ async def create_import(
     content = await file.read()
     imp = await ctx.imports.create(actor, filename=file.filename or "upload.csv",
                                    content=content, policy=policy, dry_run=dry_run,
-                                   mapping=parsed, encoding=encoding)
+                                   mapping=parsed, encoding=encoding, target=target)
     return ImportOut.of(imp)
 
 

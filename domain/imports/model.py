@@ -21,6 +21,11 @@ class Policy(StrEnum):
     CREATE = "create"  # create anyway
 
 
+class Target(StrEnum):
+    CUSTOMERS = "customers"
+    LEADS = "leads"  # trade-show lists and the like: each row is captured as a lead
+
+
 class ImportStatus(StrEnum):
     PENDING = "pending"
     RUNNING = "running"
@@ -167,6 +172,7 @@ class Import:
     sha256: str
     policy: Policy = Policy.SKIP
     dry_run: bool = False
+    target: Target = Target.CUSTOMERS
     encoding: str | None = None
     mapping: dict[str, str] = field(default_factory=dict)
     status: ImportStatus = ImportStatus.PENDING

@@ -23,6 +23,7 @@ from domain.audit import Actor, AuditEntry
 from domain.catalog.model import validate_custom
 from domain.customers.activity import ActivityEntry
 from domain.customers.model import Customer, CustomerKind, customer_number
+from domain.customers.model import Source as LeadSource
 from domain.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from domain.identity.model import Principal, Role, Scope
 from domain.imports.model import (
@@ -31,10 +32,12 @@ from domain.imports.model import (
     Outcome,
     Policy,
     RowValues,
+    Target,
     check_mapping,
     guess_mapping,
     map_row,
 )
+from domain.leads.model import Lead
 from domain.ports import (
     Clock,
     JobName,
@@ -46,6 +49,7 @@ from domain.ports import (
 )
 from domain.services.customers import CustomerService
 from domain.services.identity import principal_of, require
+from domain.services.leads import LeadService
 
 log = logging.getLogger("crm.imports")
 
@@ -61,14 +65,16 @@ class ImportService:
     customers: CustomerService
     reader: TableReader
     queue: JobQueue
+    leads: LeadService | None = None
     chunk_size: int = 2000
 
     # ---- requests ---------------------------------------------------------------------------
 
     async def create(self, actor: Actor, *, filename: str, content: bytes, policy: Policy,
                      dry_run: bool, mapping: dict[str, str] | None,
-                     encoding: str | None) -> Import:
-        p = require(actor, Scope.CUSTOMERS_WRITE)
+                     encoding: str | None, target: Target = Target.CUSTOMERS) -> Import:
+        p = require(actor, Scope.LEADS_WRITE if target == Target.LEADS
+                    else Scope.CUSTOMERS_WRITE)
         if p.user_id is None:
             raise PermissionDenied("Imports run on behalf of a user")
         fmt = FORMATS.get(filename.rsplit(".", 1)[-1].lower()) if "." in filename else None
@@ -78,7 +84,8 @@ class ImportService:
             raise ValidationFailed.of("file", "is empty")
         imp = Import(id=uuid.uuid4(), created_by=p.user_id, filename=filename[:200], format=fmt,
                      sha256=hashlib.sha256(content).hexdigest(), policy=policy,
-                     dry_run=dry_run, encoding=encoding, mapping=mapping or {})
+                     dry_run=dry_run, encoding=encoding, mapping=mapping or {},
+                     target=target)
         async with self.uow() as uow:
             await uow.imports.add(imp, content)
             await uow.audit.record(AuditEntry.of(actor, "import.created", "import", imp.id, {
@@ -207,7 +214,10 @@ class ImportService:
                     "rejected": [None, imp.rejected]}))
                 await uow.commit()
                 return False
-            await _Chunk(self, uow, imp, actor).apply(rows)
+            if imp.target == Target.LEADS:
+                await _LeadChunk(self, uow, imp, actor).apply(rows)
+            else:
+                await _Chunk(self, uow, imp, actor).apply(rows)
             imp.next_row = rows[-1][0]
             await uow.imports.save(imp)
             await uow.commit()
@@ -374,3 +384,68 @@ class _Chunk:
             summary=f"Imported from {self.imp.filename}, row {row_no}",
             actor_id=self.p.id, actor_label=label, ref_type="import", ref_id=self.imp.id)
             for row_no, c in creates])
+
+
+class _LeadChunk:
+    """Rows of a trade-show list, each captured as a lead through the same use case as the
+    API (validation flags, duplicate detection, scoring, routing), in the chunk's transaction."""
+
+    def __init__(self, svc: ImportService, uow: UnitOfWork, imp: Import, actor: Actor) -> None:
+        self.svc, self.uow, self.imp, self.actor = svc, uow, imp, actor
+        assert actor.principal is not None and svc.leads is not None
+        self.p: Principal = actor.principal
+        self.leads = svc.leads
+        self.owners: dict[str, uuid.UUID] = {}
+
+    async def apply(self, rows: Any) -> None:
+        errors: builtins.list[tuple[int, str, str, str]] = []
+        picklists = {n: await self.uow.picklists.labels(n) for n in ("industry", "region")}
+        for row_no, values in rows:
+            rv: RowValues | None = None
+            try:
+                rv = map_row(values, self.imp.mapping, picklists)
+                data = await self._lead_data(rv)
+                if self.imp.dry_run:
+                    data.pop("owner_id", None), data.pop("auto_assign", None)
+                    Lead.capture(number="", source=LeadSource(data.pop("source")),
+                                 now=self.svc.clock.now(), created_by=self.p.id, **data)
+                else:
+                    await self.leads._capture(self.uow, self.actor, self.p, data, form=None)
+                self.imp.count(Outcome.CREATED)
+            except (DomainError, ValueError) as e:
+                problems = ([(x.field, x.message) for x in e.problems]
+                            if isinstance(e, ValidationFailed)
+                            else [("", e.detail if isinstance(e, DomainError) else str(e))])
+                for where, message in problems:
+                    column = rv.column_for(_LEAD_FIELDS.get(where, where)) if rv else where
+                    errors.append((row_no, column, message, Outcome.REJECTED.value))
+                self.imp.count(Outcome.REJECTED)
+        await self.uow.imports.add_errors(self.imp.id, errors)
+
+    async def _lead_data(self, rv: RowValues) -> dict[str, Any]:
+        c, x = rv.customer, rv.contact or {}
+        data: dict[str, Any] = {
+            "company": c.get("name"), "name": x.get("name"), "title": x.get("title"),
+            "phone": x.get("mobile") or x.get("landline"), "email": x.get("email"),
+            "industry": c.get("industry"), "region": c.get("region"),
+            "message": c.get("key_needs"), "budget": c.get("annual_purchase"),
+            "source": c.get("source") or LeadSource.IMPORT.value,
+            "campaign": self.imp.filename[:100], "auto_assign": rv.owner is None,
+        }
+        if rv.owner is not None:  # the lead use case applies its own rules to the owner
+            data["owner_id"] = await self._owner(rv.owner)
+        return {k: v for k, v in data.items() if v not in (None, "")}
+
+    async def _owner(self, spec: str) -> uuid.UUID:
+        if spec not in self.owners:
+            user = (await self.uow.users.get_by_email(spec.lower()) if "@" in spec
+                    else await self.uow.users.get_by_name(spec))
+            if user is None:
+                raise ValidationFailed.of("owner", f"no single user is called {spec!r}")
+            self.owners[spec] = user.id
+        return self.owners[spec]
+
+
+# lead field → the import field whose column it came from (for error reports)
+_LEAD_FIELDS = {"company": "name", "name": "contact", "phone": "mobile", "budget":
+                "annual_purchase", "message": "key_needs", "owner_id": "owner"}

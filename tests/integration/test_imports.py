@@ -260,3 +260,29 @@ async def test_a_worker_killed_half_way_resumes_without_applying_anything_twice(
         if worker.poll() is None:
             os.killpg(worker.pid, signal.SIGTERM)
             worker.wait(20)
+
+
+async def test_a_trade_show_list_comes_in_as_leads(client: httpx.AsyncClient, world: World,
+                                                   container: Container) -> None:
+    content = gb18030_csv([
+        ["宁波展会客户有限公司", "周八", "13912340001", "zb@example.com", "制造业", "", ""],
+        ["宁波展会客户有限公司", "周八", "13912340001", "", "制造业", "", ""],  # the same person
+        ["", "无名", "12345", "", "", "", ""],  # a broken phone: flagged, as at the API
+        ["某某有限公司", "钱九", "", "", "占星术", "", ""],  # not an industry: rejected
+    ])
+    denied = await client.post("/api/v1/imports", headers=world.auth("finance"),
+                               files={"file": ("show.csv", content)}, data={"target": "leads"})
+    assert denied.status_code == 403
+    imp = await upload(client, world, "2026 工博会.csv", content, target="leads")
+    assert imp["target"] == "leads"
+    done = await finished(client, world, container, imp["id"])
+    assert (done["status"], done["created"], done["rejected"]) == ("done", 3, 1), done
+    leads = (await client.get("/api/v1/leads", params={"limit": 50},
+                              headers=world.auth("admin"))).json()["items"]
+    assert len(leads) == 3
+    codes = sorted(f["code"] for lead in leads for f in lead["flags"])
+    assert "duplicate_lead" in codes and "invalid_phone" in codes
+    assert {lead["source"] for lead in leads} == {"import"}
+    assert all(lead["campaign"] == "2026 工博会.csv" for lead in leads)
+    assert all(lead["owner_id"] for lead in leads), "every imported lead is owned"
+    assert await customers(client, world) == [], "no customer is created by a lead import"
