@@ -1,0 +1,701 @@
+"""Customer 360 under load at 1,000,000 customers: GET by id, filtered lists, phone lookup, q.
+
+    .venv/bin/python bench/seed_customers.py --keep        # once (2 to 4 minutes), then:
+    .venv/bin/python bench/customers_load.py [--seconds 20] [--connections 8] [--keep]
+
+Uses the crm_bench_c360 database and bench/out/c360_sample.json left by the seed (runs the seed
+first when either is missing), starts `crm serve` (one uvicorn process) against it and drives
+each request shape with wrk (2 threads; bench/c360_paths.lua picks a random path per request
+from the sample, so ids, phones, filters and words vary and caches do not flatter). Each shape
+gets a short warm-up, then a measured run; any non-2xx answer fails the run. Then: the API
+process's peak RSS (VmHWM), and EXPLAIN (ANALYZE, BUFFERS) of the statements SqlCustomers.list
+issues for each list shape, captured from the repository itself, with real sample values.
+Writes bench/out/c360_results.json and bench/out/c360_explain.md. Drops the database at the
+end unless --keep.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import re
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import asyncpg
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import seed_customers as seed  # noqa: E402
+
+OUT = seed.OUT
+LUA = ROOT / "bench" / "c360_paths.lua"
+API = "/api/v1/customers"
+
+# shape, role, target p99 (ms), description
+SHAPES: list[tuple[str, str, float, str]] = [
+    ("get", "rep", 20, "GET /customers/{id}, ids the rep owns"),
+    ("get", "admin", 20, "GET /customers/{id}, any id"),
+    ("filter", "manager", 50, "?industry=&region=&tag= (the team's combinations)"),
+    ("filter", "rep", 50, "?industry=&region=&tag= (the rep's combinations)"),
+    ("phone", "admin", 20, "?phone=<mobile>"),
+    ("q", "manager", 100, "?q=<word of 3+ chars>: trade names, city+trade name, full names"),
+    ("q", "rep", 100, "?q=<word of 3+ chars>"),
+    ("q2", "manager", 100, "?q=<2-char word>: 2-char trade names and names"),
+    ("q2", "rep", 100, "?q=<2-char word>"),
+]
+
+
+def _q(words: list[list[str]], short: bool) -> list[str]:
+    out = [w for ws in words for w in ws if (len(w) == 2) == short]
+    return list(dict.fromkeys(out))
+
+
+def build_paths(sample: dict[str, Any]) -> dict[tuple[str, str], list[str]]:
+    def flt(items: list[list[str]]) -> list[str]:
+        return [f"{API}?" + urlencode({"industry": i, "region": r, "tag": t}, quote_via=quote)
+                for i, r, t in items]
+
+    def words(ws: list[str]) -> list[str]:
+        return [f"{API}?q={quote(w)}" for w in ws]
+
+    return {
+        ("get", "rep"): [f"{API}/{i}" for i in sample["rep_ids"]],
+        ("get", "admin"): [f"{API}/{i}" for i in sample["all_ids"]],
+        ("filter", "manager"): flt(sample["filters_mgr"]),
+        ("filter", "rep"): flt(sample["filters_rep"]),
+        ("phone", "admin"): [f"{API}?phone={p}" for p in sample["phones"]],
+        ("q", "manager"): words(_q(sample["words_mgr"], short=False)),
+        ("q", "rep"): words(_q(sample["words_rep"], short=False)),
+        ("q2", "manager"): words(_q(sample["words_mgr"], short=True)),
+        ("q2", "rep"): words(_q(sample["words_rep"], short=True)),
+    }
+
+
+def wait_up(url: str) -> None:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(url, timeout=1)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} did not come up")
+
+
+def _ms(value: str, unit: str) -> float:
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
+
+
+def wrk(base: str, token: str, paths_file: Path, seconds: int, connections: int,
+        threads: int) -> dict[str, Any]:
+    cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency",
+           "--timeout", "10s", "-s", str(LUA), "-H", f"Authorization: Bearer {token}", base,
+           "--", str(paths_file)]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    out = proc.stdout
+    if proc.returncode != 0 or "Requests/sec" not in out:
+        raise RuntimeError(f"wrk failed ({proc.returncode}): {proc.stderr}\n{out}")
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if non2xx:
+        raise RuntimeError(f"{paths_file.name}: the API answered errors "
+                           f"({non2xx.group(0)})\n{out}")
+    errors = re.search(r"Socket errors: (.*)", out)
+    res: dict[str, Any] = {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
+        "requests": int(re.search(r"(\d+) requests in", out).group(1)),  # type: ignore[union-attr]
+        "socket_errors": errors.group(1) if errors else None,
+    }
+    for pct in ("50", "90", "99"):
+        m = re.search(rf"\s{pct}%\s+([\d.]+)(us|ms|s|m)\b", out)
+        assert m, out
+        res[f"p{pct}"] = _ms(m.group(1), m.group(2))
+    m = re.search(r"Latency\s+\S+\s+\S+\s+([\d.]+)(us|ms|s|m)\b", out)
+    res["max"] = _ms(m.group(1), m.group(2)) if m else None
+    if errors:
+        raise RuntimeError(f"{paths_file.name}: socket errors {errors.group(1)}\n{out}")
+    return res
+
+
+# ---- who else uses the two cores --------------------------------------------------------------
+
+HZ = os.sysconf("SC_CLK_TCK")
+
+
+def _busy_jiffies() -> int:
+    f = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(x) for x in f[:8])
+    return user + nice + system + irq + softirq + steal
+
+
+def _our_jiffies(server_pid: int) -> dict[int, int]:
+    """CPU of the API process, wrk, and the PostgreSQL backends serving our database."""
+    out = {}
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            cmd = (d / "cmdline").read_bytes().replace(b"\0", b" ")
+            ours = (int(d.name) == server_pid or cmd.startswith(b"wrk ")
+                    or (cmd.startswith(b"postgres:") and seed.DB_NAME.encode() in cmd))
+            if ours:
+                st = (d / "stat").read_text().rsplit(")", 1)[1].split()
+                out[int(d.name)] = int(st[11]) + int(st[12])
+        except (OSError, IndexError, ValueError):
+            continue
+    return out
+
+
+class CpuWatch:
+    """Cores used during a run by everything else on the machine (other tests, builds)."""
+
+    def __init__(self, server_pid: int) -> None:
+        self.pid = server_pid
+        self.t, self.busy, self.ours = time.monotonic(), _busy_jiffies(), _our_jiffies(server_pid)
+
+    def foreign_cores(self) -> float:
+        now, busy, ours = time.monotonic(), _busy_jiffies(), _our_jiffies(self.pid)
+        used = sum(v - self.ours.get(k, 0) for k, v in ours.items())
+        return max(0.0, (busy - self.busy - used) / HZ / (now - self.t))
+
+
+def wait_quiet(server_pid: int, limit: float = 0.3, max_wait: float = 90) -> float:
+    """Waits (bounded) until other processes use less than `limit` cores; answers the load."""
+    deadline = time.monotonic() + max_wait
+    while True:
+        w = CpuWatch(server_pid)
+        time.sleep(2 if max_wait > 0 else 0.5)
+        load = w.foreign_cores()
+        if load < limit or time.monotonic() >= deadline:
+            return load
+
+
+def vm_hwm(pid: int) -> str:
+    status = Path(f"/proc/{pid}/status").read_text()
+    m = re.search(r"VmHWM:\s+(\d+) kB", status)
+    r = re.search(r"VmRSS:\s+(\d+) kB", status)
+    assert m and r
+    return f"{int(m.group(1)) / 1024:.0f} MiB (VmHWM), {int(r.group(1)) / 1024:.0f} MiB now"
+
+
+async def check_seeded() -> dict[str, Any] | None:
+    if not seed.SAMPLE_FILE.exists() or not await seed.database_exists():
+        return None
+    sample = json.loads(seed.SAMPLE_FILE.read_text())
+    conn = await asyncpg.connect(seed.db_url())
+    try:
+        n = await conn.fetchval("SELECT reltuples::bigint FROM pg_class "
+                                "WHERE relname = 'customers'")
+        ok = await conn.fetchval("SELECT count(*) FROM users WHERE id = $1",
+                                 uuid.UUID(sample["users"]["rep"]))
+    except asyncpg.PostgresError:
+        return None
+    finally:
+        await conn.close()
+    if not ok or n < 0.9 * sample["customers"]:
+        return None
+    return sample
+
+
+# ---- EXPLAIN of the statements SqlCustomers.list issues ---------------------------------------
+
+async def explain_lists(sample: dict[str, Any]) -> list[dict[str, Any]]:
+    """Runs the real repository (SqlCustomers.list) for one sample value of each list shape and
+    role, captures the customers statement it sends, and EXPLAINs it with the same parameters
+    (a custom plan, as for the first executions of a prepared statement), then once more under
+    plan_cache_mode = force_generic_plan (what a prepared statement may switch to)."""
+    from sqlalchemy import event
+
+    from adapters.bootstrap import build
+    from domain.customers.personal import normalise_mobile
+    from domain.customers.queries import CustomerFilter
+    from domain.pagination import PageRequest
+    from domain.services.identity import principal_of
+
+    c = build(seed.settings(seed.db_url()))
+    rng = random.Random(5)
+    q_mgr, q_rep = _q(sample["words_mgr"], False), _q(sample["words_rep"], False)
+    q2_mgr, q2_rep = _q(sample["words_mgr"], True), _q(sample["words_rep"], True)
+    fm, fr = rng.choice(sample["filters_mgr"]), rng.choice(sample["filters_rep"])
+    cases: list[tuple[str, str, CustomerFilter]] = [
+        ("filter", "manager", CustomerFilter(industry=fm[0], region=fm[1], tags_all=[fm[2]])),
+        ("filter", "rep", CustomerFilter(industry=fr[0], region=fr[1], tags_all=[fr[2]])),
+        ("phone", "admin", CustomerFilter(phone=normalise_mobile(rng.choice(sample["phones"])))),
+        ("q", "manager", CustomerFilter(q=rng.choice(q_mgr))),
+        ("q", "rep", CustomerFilter(q=rng.choice(q_rep))),
+        ("q2", "manager", CustomerFilter(q=rng.choice(q2_mgr))),
+        ("q2", "rep", CustomerFilter(q=rng.choice(q2_rep))),
+    ]
+    captured: list[tuple[str, Any]] = []
+
+    def capture(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any,
+                executemany: bool) -> None:
+        captured.append((statement, parameters))
+
+    event.listen(c.engine.sync_engine, "before_cursor_execute", capture)
+    results = []
+    try:
+        for shape, role, flt in cases:
+            async with c.uow() as uow:
+                user = await uow.users.get(uuid.UUID(sample["users"][role]))
+                assert user is not None
+                vis = await c.customers.visibility(uow, principal_of(user))
+                captured.clear()
+                page = await uow.customers.list(flt, vis, PageRequest())
+                stmt, params = next((s, p) for s, p in captured if "FROM customers" in s
+                                    and "contacts.customer_id IN" not in s.split("WHERE")[0])
+                results.append({"shape": shape, "role": role, "filter": _describe(flt),
+                                "rows": len(page.items), "sql": stmt, "params": params})
+    finally:
+        event.remove(c.engine.sync_engine, "before_cursor_execute", capture)
+        await c.close()
+
+    conn = await asyncpg.connect(seed.db_url())
+    try:
+        for r in results:
+            params = list(r["params"]) if r["params"] is not None else []
+            rows = await conn.fetch("EXPLAIN (ANALYZE, BUFFERS) " + r["sql"], *params)
+            r["plan"] = "\n".join(x[0] for x in rows)
+            # What the server's prepared statement runs once PostgreSQL's plan cache has seen
+            # five executions (plan_cache_mode = auto): a generic plan when it looks no dearer.
+            lits = ", ".join(_literal(p) for p in params)
+            await conn.execute(f"PREPARE bench_q AS {r['sql']}")
+            try:
+                for _ in range(5):
+                    await conn.execute(f"EXECUTE bench_q({lits})")
+                rows = await conn.fetch(f"EXPLAIN (ANALYZE, BUFFERS) EXECUTE bench_q({lits})")
+                r["prepared_plan"] = "\n".join(x[0] for x in rows)
+                await conn.execute("SET plan_cache_mode = force_generic_plan")
+                rows = await conn.fetch(f"EXPLAIN (ANALYZE, BUFFERS) EXECUTE bench_q({lits})")
+                r["generic_plan"] = "\n".join(x[0] for x in rows)
+            finally:
+                await conn.execute("RESET plan_cache_mode")
+                await conn.execute("DEALLOCATE bench_q")
+            r["prepared_is_generic"] = bool(re.search(r"\$\d", r["prepared_plan"]))
+            r["params"] = [str(p) for p in params]
+    finally:
+        await conn.close()
+    return results
+
+
+def _literal(value: Any) -> str:
+    if isinstance(value, (list, tuple)):
+        return "ARRAY[" + ", ".join(_literal(v) for v in value) + "]::text[]"
+    if isinstance(value, int):
+        return str(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _describe(flt: Any) -> str:
+    parts = []
+    for name in ("industry", "region", "tags_all", "q", "phone"):
+        v = getattr(flt, name)
+        if v:
+            parts.append(f"{name}={list(v) if name == 'tags_all' else v}")
+    return ", ".join(parts)
+
+
+def _exec_ms(plan: str) -> float:
+    m = re.search(r"Execution Time: ([\d.]+) ms", plan)
+    return float(m.group(1)) if m else float("nan")
+
+
+async def match_counts(sample: dict[str, Any], per_kind: int = 12) -> dict[str, Any]:
+    """How many visible rows the sample's words and filters match (not just the first page)."""
+    org, users = sample["org"], sample["users"]
+    dept = next(d for d in org["departments"] if d["manager"] == users["manager"])
+
+    def visible(role: str, first: int) -> tuple[str, list[Any]]:
+        if role == "manager":
+            return (f"(owner_id = ${first} OR owner_department_id = ${first + 1})",
+                    [uuid.UUID(users["manager"]), uuid.UUID(dept["id"])])
+        return f"owner_id = ${first}", [uuid.UUID(users["rep"])]
+
+    def summary(counts: list[int]) -> dict[str, int]:
+        counts.sort()
+        return {"median": counts[len(counts) // 2], "min": counts[0], "max": counts[-1]}
+
+    rng = random.Random(11)
+    out: dict[str, Any] = {}
+    conn = await asyncpg.connect(seed.db_url())
+    try:
+        for kind, short in (("q", False), ("q2", True)):
+            for role in ("manager", "rep"):
+                words = _q(sample[f"words_{'mgr' if role == 'manager' else 'rep'}"], short)
+                clause, args = visible(role, 2)
+                counts = [await conn.fetchval(
+                    f"SELECT count(*) FROM customers WHERE deleted_at IS NULL AND {clause} "
+                    "AND search_text ILIKE $1", f"%{w.lower()}%", *args)
+                    for w in rng.sample(words, min(per_kind, len(words)))]
+                out[f"{kind}/{role}"] = summary(counts)
+        for role in ("manager", "rep"):
+            items = sample[f"filters_{'mgr' if role == 'manager' else 'rep'}"]
+            clause, args = visible(role, 4)
+            counts = [await conn.fetchval(
+                f"SELECT count(*) FROM customers WHERE deleted_at IS NULL AND {clause} AND "
+                "industry = $1 AND region = $2 AND tags @> ARRAY[$3]::text[]", i, r, t, *args)
+                for i, r, t in rng.sample(items, min(per_kind, len(items)))]
+            out[f"filter/{role}"] = summary(counts)
+    finally:
+        await conn.close()
+    return out
+
+
+# ---- prototypes of the proposed changes (in a transaction that is rolled back) ----------------
+
+GRAMS_FN = r"""CREATE FUNCTION search_grams(t text, n int) RETURNS text[] LANGUAGE sql IMMUTABLE
+  PARALLEL SAFE AS $$
+  SELECT coalesce(array_agg(DISTINCT g), '{}') FROM (
+    SELECT substr(t, i, n) AS g FROM generate_series(1, length(t) - n + 1) AS i) s
+  WHERE g !~ '\s' $$"""
+
+
+async def prototypes(sample: dict[str, Any]) -> str:
+    """Times the list statements as they are and as proposed, on the same sampled values:
+    q behind an OFFSET 0 fence; 2-character q through a bigram GIN index; the filter list with
+    (owner, industry, region, created) and (department, industry, region, created) indexes.
+    Every index and function is created inside a transaction that is rolled back."""
+    users, org = sample["users"], sample["org"]
+    dept = next(d for d in org["departments"] if d["manager"] == users["manager"])["id"]
+    vis = {"manager": f"(owner_id = '{users['manager']}' OR owner_department_id IN ('{dept}'))",
+           "rep": f"owner_id = '{users['rep']}'", "admin": "true"}
+    base = "SELECT * FROM customers WHERE {v} AND deleted_at IS NULL AND {c}"
+    order = " ORDER BY created_at DESC, id DESC LIMIT 51"
+
+    def lit(w: str) -> str:
+        return "'" + w.replace("'", "''") + "'"
+
+    def q_now(role: str, w: str) -> str:
+        return base.format(v=vis[role], c=f"search_text ILIKE {lit('%' + w + '%')}") + order
+
+    def q_fenced(role: str, w: str) -> str:
+        inner = base.format(v=vis[role], c=f"search_text ILIKE {lit('%' + w + '%')}")
+        return f"SELECT * FROM ({inner} OFFSET 0) m" + order
+
+    def q_grams(role: str, w: str) -> str:
+        # 2 characters: the bigram index; 3 or more: the trigram-array index. strpos() checks
+        # the exact substring (search_text and q are both lower case) without the fixed 1 %
+        # guess the planner makes for ILIKE, so the row estimate comes from the arrays' stats.
+        n = 2 if len(w) == 2 else 3
+        return base.format(v=vis[role], c=f"search_grams(search_text, {n}) @> search_grams("
+                           f"{lit(w)}, {n}) AND strpos(search_text, {lit(w)}) > 0") + order
+
+    def flt(role: str, f: list[str]) -> str:
+        return base.format(v=vis[role], c=f"industry = {lit(f[0])} AND region = {lit(f[1])} "
+                           f"AND tags @> ARRAY[{lit(f[2])}]") + order
+
+    rng = random.Random(8)
+    words3 = {r: rng.sample(_q(sample[k], False), 150)
+              for r, k in (("manager", "words_mgr"), ("rep", "words_rep"))}
+    words2 = {r: rng.sample(_q(sample[k], True), 20)
+              for r, k in (("manager", "words_mgr"), ("rep", "words_rep"))}
+    common = ["有限公司", "科技", "c2025"]  # substrings of a large part of the table
+    filters = {r: rng.sample(sample[k], 30)
+               for r, k in (("manager", "filters_mgr"), ("rep", "filters_rep"))}
+
+    conn = await asyncpg.connect(seed.db_url())
+    plans: dict[str, str] = {}
+
+    async def timed(sql: str, keep: str | None = None) -> float:
+        await conn.fetch("EXPLAIN (ANALYZE) " + sql)  # warm the pages, then measure
+        rows = await conn.fetch("EXPLAIN (ANALYZE, BUFFERS) " + sql)
+        plan = "\n".join(r[0] for r in rows)
+        if keep:
+            plans[keep] = plan
+        return _exec_ms(plan)
+
+    async def series(make: Any, role: str, items: list[Any], label: str) -> list[float]:
+        times = [await timed(make(role, x)) for x in items]
+        worst = items[max(range(len(times)), key=times.__getitem__)]
+        await timed(make(role, worst), keep=f"{label} {role}: worst ({worst})")
+        return times
+
+    def stats(ts: list[float]) -> str:
+        a = sorted(ts)
+        return (f"{a[len(a) // 2]:.1f} / {a[min(len(a) - 1, int(len(a) * 0.9))]:.1f} / "
+                f"{a[-1]:.1f} ms")
+
+    table = ["| statement | role | values | now p50 / p90 / max | proposed p50 / p90 / max |",
+             "|---|---|---|---:|---:|"]
+    try:
+        before3 = {}
+        for role in ("manager", "rep"):
+            before3[role] = await series(q_now, role, words3[role], "q now")
+            fenced = await series(q_fenced, role, words3[role], "q fenced")
+            table.append(f"| q (3+ chars), OFFSET 0 fence | {role} | {len(fenced)} sampled "
+                         f"words | {stats(before3[role])} | {stats(fenced)} |")
+        common_now = [await timed(q_now("admin", w)) for w in common]
+        fenced = [await timed(q_fenced("admin", w), keep=f"q fenced admin: {w}")
+                  for w in common]
+        table.append(f"| q, OFFSET 0 fence | admin | {', '.join(common)} | "
+                     f"{' / '.join(f'{x:.1f}' for x in common_now)} ms | "
+                     f"{' / '.join(f'{x:.1f}' for x in fenced)} ms |")
+        before2 = {r: await series(q_now, r, words2[r], "q2 now") for r in words2}
+        before_f = {r: await series(flt, r, filters[r], "filter now") for r in filters}
+        tr = conn.transaction()
+        await tr.start()
+        try:
+            await conn.execute("SET LOCAL maintenance_work_mem = '1GB'")
+            await conn.execute(GRAMS_FN)
+            t = time.monotonic()
+            for n, name in ((2, "bigrams"), (3, "trigrams")):
+                await conn.execute(f"CREATE INDEX ix_customers_search_{name} ON customers "
+                                   f"USING gin (search_grams(search_text, {n}))")
+                await conn.execute(f"ALTER INDEX ix_customers_search_{name} ALTER COLUMN 1 "
+                                   "SET STATISTICS 1000")
+            build_bigrams = time.monotonic() - t
+            t = time.monotonic()
+            await conn.execute("CREATE INDEX ix_customers_owner_ind_reg_created ON customers "
+                               "(owner_id, industry, region, created_at, id)")
+            await conn.execute("CREATE INDEX ix_customers_dept_ind_reg_created ON customers "
+                               "(owner_department_id, industry, region, created_at, id)")
+            build_composite = time.monotonic() - t
+            await conn.execute("ANALYZE customers")
+            sizes = await conn.fetch(
+                "SELECT relname, pg_size_pretty(pg_relation_size(oid)) FROM pg_class WHERE "
+                "relname IN ('ix_customers_search_bigrams', 'ix_customers_search_trigrams', "
+                "'ix_customers_owner_ind_reg_created', 'ix_customers_dept_ind_reg_created')")
+            for role in words3:
+                after = await series(q_grams, role, words3[role], "q trigram array")
+                table.append(f"| q (3+ chars), trigram-array GIN + strpos | {role} | "
+                             f"{len(after)} sampled words | {stats(before3[role])} | "
+                             f"{stats(after)} |")
+            after = [await timed(q_grams("admin", w), keep=f"q trigram array admin: {w}")
+                     for w in common]
+            table.append(f"| q, trigram-array GIN + strpos | admin | {', '.join(common)} | "
+                         f"{' / '.join(f'{x:.1f}' for x in common_now)} ms | "
+                         f"{' / '.join(f'{x:.1f}' for x in after)} ms |")
+            for role in words2:
+                after = await series(q_grams, role, words2[role], "q2 bigram array")
+                table.append(f"| q (2 chars), bigram-array GIN + strpos | {role} | "
+                             f"{len(after)} sampled words "
+                             f"| {stats(before2[role])} | {stats(after)} |")
+            for role in filters:
+                after = await series(flt, role, filters[role], "filter composite")
+                table.append(f"| industry+region+tag, composite btree | {role} | "
+                             f"{len(after)} sampled filters | {stats(before_f[role])} | "
+                             f"{stats(after)} |")
+        finally:
+            await tr.rollback()
+    finally:
+        await conn.close()
+    out = ["Execution times from EXPLAIN ANALYZE (second run of each statement), the same "
+           "sampled values before and after. Index builds (rolled back): bigram + trigram arrays "
+           f"{build_bigrams:.0f} s, the two composite btrees {build_composite:.0f} s; sizes: "
+           + ", ".join(f"{r[0]} {r[1]}" for r in sizes) + ".\n", *table, ""]
+    for label, plan in plans.items():
+        out.append(f"#### {label}\n\n```\n{plan}\n```\n")
+    return "\n".join(out)
+
+
+# ---- the report ------------------------------------------------------------------------------
+
+def _git() -> str:
+    def run(*cmd: str) -> str:
+        return subprocess.run(["git", *cmd], cwd=ROOT, capture_output=True, text=True).stdout
+    dirty = len([x for x in run("status", "--porcelain", "--untracked-files=no").splitlines()])
+    return run("rev-parse", "--short", "HEAD").strip() + (
+        f" + {dirty} files changed in the working tree" if dirty else "")
+
+
+def report(sample: dict[str, Any], results: list[dict[str, Any]], rss: str | None,
+           counts: dict[str, Any], plans: list[dict[str, Any]], args: Any) -> str:
+    """A markdown section: the table, the rows the sampled values match, and the plans."""
+    out = [f"Code: {_git()}; {sample['customers']:,} customers; wrk -t{args.threads} "
+           f"-c{args.connections} -d{args.seconds}s per shape after a {args.warmup} s warm-up; "
+           f"then wrk -t1 -c1 -d{args.single_seconds}s.\n",
+           "| shape | role | req/s | p50 | p90 | p99 | target p99 | | 1 client p50 | "
+           "1 client p99 | rows matched (median) | other load |",
+           "|---|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|"]
+    for r in results:
+        c = counts.get(f"{r['shape']}/{r['role']}")
+        out.append(
+            f"| {r['shape']} | {r['role']} | {r['rps']:.1f} | {r['p50']:.1f} ms | "
+            f"{r['p90']:.1f} ms | **{r['p99']:.1f} ms** | {r['target_p99']:.0f} ms | "
+            f"{'pass' if r['ok'] else '**miss**'} | {r.get('single_p50', 0):.1f} ms | "
+            f"{r.get('single_p99', 0):.1f} ms | {c['median'] if c else '1'} | "
+            f"{r['foreign_cores']:.2f} cores |")
+    out.append(f"\nAPI process peak RSS: {rss}.\n")
+    for p in plans:
+        kind = "generic" if p["prepared_is_generic"] else "custom"
+        out.append(f"#### {p['shape']} as {p['role']} ({p['filter']}; {p['rows']} rows)\n")
+        out.append(f"Custom plan {_exec_ms(p['plan']):.1f} ms; as the server's prepared "
+                   f"statement after five runs: {kind} plan, "
+                   f"{_exec_ms(p['prepared_plan']):.1f} ms.\n")
+        out.append("```\n" + p["plan"] + "\n```\n")
+    return "\n".join(out)
+
+
+# ---- main -----------------------------------------------------------------------------------
+
+def start_server(port: int) -> subprocess.Popen[bytes]:
+    env = {**os.environ, **seed.server_env(seed.db_url(), port)}
+    return subprocess.Popen([sys.executable, "-m", "adapters.cli", "serve"], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=open(OUT / "c360_server.log", "wb"),
+                            start_new_session=True)
+
+
+def smoke(base: str, token: str, paths: list[str], role: str, shape: str) -> float:
+    """A few requests by hand: 200s, and (for lists) that pages are not empty."""
+    sizes = []
+    with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"},
+                      timeout=30) as client:
+        for p in random.Random(3).sample(paths, min(20, len(paths))):
+            r = client.get(p)
+            if r.status_code != 200:
+                raise RuntimeError(f"{shape}/{role}: {p} answered {r.status_code}: {r.text}")
+            body = r.json()
+            sizes.append(len(body["items"]) if "items" in body else 1)
+    if min(sizes) == 0:
+        raise RuntimeError(f"{shape}/{role}: an empty page for a sampled value: {sizes}")
+    return sum(sizes) / len(sizes)
+
+
+def run_load(args: Any, sample: dict[str, Any], tokens: dict[str, str],
+             paths: dict[tuple[str, str], list[str]], files: dict[tuple[str, str], Path]
+             ) -> tuple[list[dict[str, Any]], str]:
+    proc = start_server(args.port)
+    try:
+        base = f"http://127.0.0.1:{args.port}"
+        wait_up(f"{base}/healthz")
+        only = {s for s in args.only.split(",") if s}
+        results = []
+        print(f"{sample['customers']:,} customers; wrk -t{args.threads} -c{args.connections} "
+              f"-d{args.seconds}s per shape (after a {args.warmup} s warm-up)", flush=True)
+        for shape, role, target, desc in SHAPES:
+            if only and shape not in only:
+                continue
+            key = (shape, role)
+            per_page = smoke(base, tokens[role], paths[key], role, shape)
+            before = wait_quiet(proc.pid, max_wait=args.quiet_wait)
+            wrk(base, tokens[role], files[key], args.warmup, args.connections, args.threads)
+            watch = CpuWatch(proc.pid)
+            r = wrk(base, tokens[role], files[key], args.seconds, args.connections,
+                    args.threads)
+            r["foreign_cores"] = round(watch.foreign_cores(), 2)
+            r["foreign_cores_before"] = round(before, 2)
+            if args.single_seconds:  # one client: the service time, without queueing
+                one = wrk(base, tokens[role], files[key], args.single_seconds, 1, 1)
+                r.update(single_rps=one["rps"], single_p50=one["p50"], single_p99=one["p99"])
+            r.update(shape=shape, role=role, target_p99=target, desc=desc,
+                     distinct_paths=len(paths[key]), items_per_page=per_page,
+                     ok=r["p99"] <= target)
+            results.append(r)
+            print(f"  {shape:<6} {role:<8} {r['rps']:8.1f} req/s  p50 {r['p50']:7.2f}  "
+                  f"p90 {r['p90']:7.2f}  p99 {r['p99']:7.2f} ms  (target {target} ms: "
+                  f"{'pass' if r['ok'] else 'MISS'})  {len(paths[key])} paths, "
+                  f"{per_page:.1f} items/page; others used {r['foreign_cores']:.2f} cores",
+                  flush=True)
+            if args.single_seconds:
+                print(f"  {'':<6} {'':<8} 1 client: {r['single_rps']:6.1f} req/s  "
+                      f"p50 {r['single_p50']:7.2f}  p99 {r['single_p99']:7.2f} ms", flush=True)
+        rss = vm_hwm(proc.pid)
+        print(f"API peak RSS: {rss}", flush=True)
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(30)
+    return results, rss
+
+
+async def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--seconds", type=int, default=20)
+    ap.add_argument("--connections", type=int, default=8)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--warmup", type=int, default=3)
+    ap.add_argument("--single-seconds", type=int, default=8,
+                    help="then one client (wrk -t1 -c1) this long per shape; 0 skips it")
+    ap.add_argument("--quiet-wait", type=float, default=90,
+                    help="before each shape, wait up to this many seconds for other processes "
+                    "to use < 0.3 cores (0: do not wait)")
+    ap.add_argument("--port", type=int, default=8130)
+    ap.add_argument("--customers", type=int, default=1_000_000,
+                    help="for the seed, when there is none")
+    ap.add_argument("--only", default="", help="comma-separated shapes, e.g. get,q")
+    ap.add_argument("--explain-only", action="store_true", help="no load, just the plans")
+    ap.add_argument("--prototypes", action="store_true",
+                    help="no load: time the proposed index/query changes (rolled back)")
+    ap.add_argument("--keep", action="store_true", help=f"keep the {seed.DB_NAME} database")
+    args = ap.parse_args()
+
+    sample = await check_seeded()
+    if sample is None:
+        print(f"no seeded {seed.DB_NAME}: seeding {args.customers:,} customers first", flush=True)
+        subprocess.run([sys.executable, str(ROOT / "bench" / "seed_customers.py"),
+                        "--customers", str(args.customers), "--keep"], cwd=ROOT, check=True)
+        sample = await check_seeded()
+        assert sample is not None
+    try:
+        tokens = await seed.issue_tokens(seed.db_url(), sample["users"])
+        paths = build_paths(sample)
+        OUT.mkdir(parents=True, exist_ok=True)
+        files = {}
+        for (shape, role), ps in paths.items():
+            f = OUT / f"paths_{shape}_{role}.txt"
+            f.write_text("\n".join(ps) + "\n")
+            files[(shape, role)] = f
+        if args.prototypes:
+            print("prototypes of the proposed changes (rolled back) …", flush=True)
+            md = await prototypes(sample)
+            (OUT / "c360_proposals.md").write_text(md)
+            print(md.split("\n####")[0])
+            return
+        results, rss = ([], None) if args.explain_only else run_load(
+            args, sample, tokens, paths, files)
+
+        print("EXPLAIN (ANALYZE, BUFFERS) of the list statements …", flush=True)
+        plans = await explain_lists(sample)
+        counts = await match_counts(sample)
+        md = []
+        for p in plans:
+            md.append(f"#### {p['shape']} as {p['role']}: {p['filter']} "
+                      f"({p['rows']} rows on the page)\n")
+            md.append("```sql\n" + p["sql"].strip() + "\n-- " + repr(p["params"]) + "\n```\n")
+            md.append(f"With the values (custom plan), {_exec_ms(p['plan']):.1f} ms:\n")
+            md.append("```\n" + p["plan"] + "\n```\n")
+            kind = "a generic plan" if p["prepared_is_generic"] else "still a custom plan"
+            md.append(f"As a prepared statement after five executions (plan_cache_mode = auto: "
+                      f"{kind}), {_exec_ms(p['prepared_plan']):.1f} ms:\n")
+            md.append("```\n" + p["prepared_plan"] + "\n```\n")
+            md.append(f"Generic plan (force_generic_plan), {_exec_ms(p['generic_plan']):.1f} ms:"
+                      "\n")
+            md.append("```\n" + p["generic_plan"] + "\n```\n")
+        (OUT / "c360_explain.md").write_text("\n".join(md))
+        for p in plans:
+            print(f"  {p['shape']:<6} {p['role']:<8} custom {_exec_ms(p['plan']):8.1f} ms   "
+                  f"prepared x6 {_exec_ms(p['prepared_plan']):8.1f} ms "
+                  f"({'generic' if p['prepared_is_generic'] else 'custom'})   "
+                  f"generic {_exec_ms(p['generic_plan']):8.1f} ms   {p['filter']}")
+        print("rows matched by the sampled values (visible to the role):")
+        for k, v in counts.items():
+            print(f"  {k:<16} median {v['median']}, min {v['min']}, max {v['max']}")
+        (OUT / "c360_report.md").write_text(report(sample, results, rss, counts, plans, args))
+        (OUT / "c360_results.json").write_text(json.dumps(
+            {"results": results, "rss": rss, "counts": counts, "plans": plans,
+             "seconds": args.seconds, "connections": args.connections,
+             "threads": args.threads}, ensure_ascii=False, indent=1, default=str))
+        print("written: bench/out/c360_results.json, bench/out/c360_report.md, "
+              "bench/out/c360_explain.md")
+        failed = [f"{r['shape']}/{r['role']}" for r in results if not r["ok"]]
+        if results:
+            print("targets: " + ("all met" if not failed else "MISSED: " + ", ".join(failed)))
+    finally:
+        if not args.keep:
+            await seed.drop_db()
+            print(f"dropped {seed.DB_NAME} (use --keep to keep it)")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
