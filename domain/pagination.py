@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -51,3 +52,14 @@ def decode_cursor(cursor: str) -> list[Any]:
     if not isinstance(values, list):
         raise ValidationFailed.of("cursor", "is not a cursor this API gave out")
     return values
+
+
+def parse_sort(raw: str | None, sortable: Sequence[str]) -> tuple[str, bool] | None:
+    """`?sort=name` or `?sort=-name` (descending): the field and direction, or None."""
+    if not raw:
+        return None
+    name = raw.lstrip("-+")
+    if name not in sortable:
+        raise ValidationFailed.of("sort", f"must be one of {', '.join(sortable)} "
+                                  "(prefix - for descending)")
+    return name, raw.startswith("-")

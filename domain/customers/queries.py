@@ -12,6 +12,7 @@ from typing import Any
 
 from domain.customers.model import Grade, Tier
 from domain.errors import ValidationFailed
+from domain.pagination import parse_sort
 
 
 @dataclass(frozen=True)
@@ -42,14 +43,8 @@ class Sort:
 
     @classmethod
     def parse(cls, raw: str | None) -> Sort:
-        if not raw:
-            return cls()
-        desc = raw.startswith("-")
-        name = raw.lstrip("-+")
-        if name not in SORTABLE:
-            raise ValidationFailed.of("sort", f"must be one of {', '.join(SORTABLE)} "
-                                      "(prefix - for descending)")
-        return cls(name, desc)
+        parsed = parse_sort(raw, SORTABLE)
+        return cls(*parsed) if parsed else cls()
 
 
 @dataclass(frozen=True)

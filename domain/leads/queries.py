@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from domain.errors import ValidationFailed
+from domain.pagination import parse_sort
 
 SORTABLE = ("created_at", "updated_at", "score", "number")
 
@@ -18,13 +18,8 @@ class LeadSort:
 
     @classmethod
     def parse(cls, raw: str | None) -> LeadSort:
-        if not raw:
-            return cls()
-        name = raw.lstrip("-+")
-        if name not in SORTABLE:
-            raise ValidationFailed.of("sort", f"must be one of {', '.join(SORTABLE)} "
-                                      "(prefix - for descending)")
-        return cls(name, raw.startswith("-"))
+        parsed = parse_sort(raw, SORTABLE)
+        return cls(*parsed) if parsed else cls()
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Generic, TypeVar
 
-from domain.errors import ValidationFailed
+from domain.pagination import parse_sort
 
 SORTABLE = ("updated_at", "created_at", "amount", "expected_close_date", "stage_entered_at")
 T = TypeVar("T")
@@ -21,13 +21,8 @@ class OpportunitySort:
 
     @classmethod
     def parse(cls, raw: str | None) -> OpportunitySort:
-        if not raw:
-            return cls()
-        name = raw.lstrip("-+")
-        if name not in SORTABLE:
-            raise ValidationFailed.of("sort", f"must be one of {', '.join(SORTABLE)} "
-                                      "(prefix - for descending)")
-        return cls(name, raw.startswith("-"))
+        parsed = parse_sort(raw, SORTABLE)
+        return cls(*parsed) if parsed else cls()
 
 
 @dataclass(frozen=True)
