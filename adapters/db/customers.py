@@ -13,7 +13,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
+    ARRAY,
     ColumnElement,
+    Text,
     and_,
     any_,
     case,
@@ -22,6 +24,7 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    literal_column,
     or_,
     select,
     true,
@@ -352,6 +355,18 @@ class SqlCustomers(_Repo):
             await self.conn.execute(update(table).where(
                 table.c.customer_id.in_(losers)).values(customer_id=survivor_id))
 
+    @staticmethod
+    def _search(q: str) -> ColumnElement[bool]:
+        """Substring search served by the n-gram GIN indexes; strpos confirms the match."""
+        if len(q) < 2:
+            return C.c.search_text.ilike(f"%{_escape_like(q)}%")
+        n = 3 if len(q) >= 3 else 2
+        grams = sorted({q[i:i + n] for i in range(len(q) - n + 1)})
+        return and_(
+            func.search_grams(C.c.search_text, literal_column(str(n))).op("@>")(
+                literal(grams, ARRAY(Text))),
+            func.strpos(C.c.search_text, q) > 0)
+
     def _filters(self, f: CustomerFilter) -> builtins.list[ColumnElement[bool]]:
         conds: builtins.list[ColumnElement[bool]] = []
         for name in ("industry", "region", "kind"):
@@ -386,7 +401,7 @@ class SqlCustomers(_Repo):
         for key, candidates in f.custom.items():
             conds.append(or_(*[C.c.custom.contains({key: v}) for v in candidates]))
         if f.q:
-            conds.append(C.c.search_text.ilike(f"%{_escape_like(f.q.lower())}%"))
+            conds.append(self._search(f.q.lower()))
         if f.phone:
             bidx = self._bidx("phone", f.phone)
             k = t.contacts

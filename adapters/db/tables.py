@@ -223,8 +223,12 @@ customers = Table(
     Index("ix_customers_tags", "tags", postgresql_using="gin"),
     Index("ix_customers_custom", "custom", postgresql_using="gin",
           postgresql_ops={"custom": "jsonb_path_ops"}),
-    Index("ix_customers_search", "search_text", postgresql_using="gin",
-          postgresql_ops={"search_text": "gin_trgm_ops"}),
+    # q= matches the n-grams of name, number and contact names (see search_grams in the
+    # migration): pg_trgm has no trigram for a 2-character word, the usual Chinese name.
+    Index("ix_customers_search_bigrams", text("search_grams(search_text, 2)"),
+          postgresql_using="gin"),
+    Index("ix_customers_search_trigrams", text("search_grams(search_text, 3)"),
+          postgresql_using="gin"),
 )
 
 contacts = Table(
