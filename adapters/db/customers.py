@@ -35,7 +35,7 @@ from sqlalchemy.engine import Row
 
 from adapters.db import tables as t
 from adapters.db.keyset import fetch_page
-from adapters.db.repositories import _Repo, columns_of
+from adapters.db.repositories import _Repo, columns_of, new_rows
 from domain.customers.activity import (
     ActivityEntry,
     FollowUp,
@@ -537,13 +537,8 @@ class SqlActivity(_Repo):
         await self.add_many([entry])
 
     async def add_many(self, entries: Sequence[ActivityEntry]) -> None:
-        rows = []
-        for entry in entries:
-            values = columns_of(entry, A)
-            values.pop("id", None), values.pop("at", None)
-            rows.append(values)
-        if rows:
-            await self.conn.execute(insert(A), rows)
+        if entries:
+            await self.conn.execute(insert(A), new_rows(entries, A))
 
     async def list(self, customer_id: uuid.UUID, page: PageRequest) -> Page[ActivityEntry]:
         return await fetch_page(

@@ -28,7 +28,7 @@ from sqlalchemy.engine import Row
 from adapters.db import tables as t
 from adapters.db.customers import _escape_like, visible
 from adapters.db.keyset import fetch_page
-from adapters.db.repositories import _Repo, columns_of
+from adapters.db.repositories import _Repo, columns_of, new_rows
 from domain.customers.model import Size, Source
 from domain.customers.queries import Visibility
 from domain.discipline import FollowUpLapse, LapseLevel, StaleRecord
@@ -264,13 +264,8 @@ class SqlLeadActivity(_Repo):
         await self.add_all([entry])
 
     async def add_all(self, entries: Sequence[LeadActivity]) -> None:
-        rows = []
-        for entry in entries:
-            values = columns_of(entry, LA)
-            values.pop("id", None), values.pop("at", None)
-            rows.append(values)
-        if rows:
-            await self.conn.execute(insert(LA), rows)
+        if entries:
+            await self.conn.execute(insert(LA), new_rows(entries, LA))
 
     async def list(self, lead_id: uuid.UUID, page: PageRequest) -> Page[LeadActivity]:
         return await fetch_page(

@@ -30,6 +30,18 @@ def columns_of(obj: Any, table: Table) -> dict[str, Any]:
     return {f.name: getattr(obj, f.name) for f in fields(obj) if f.name in names}
 
 
+def new_rows(objs: Sequence[Any], table: Table,
+             generated: tuple[str, ...] = ("id", "at")) -> list[dict[str, Any]]:
+    """Rows to insert for append-only records whose id and time the database assigns."""
+    rows = []
+    for obj in objs:
+        values = columns_of(obj, table)
+        for name in generated:
+            values.pop(name, None)
+        rows.append(values)
+    return rows
+
+
 class _Repo:
     def __init__(self, conn: AsyncConnection, seen: list[Any]) -> None:
         self.conn = conn
@@ -231,14 +243,8 @@ class SqlAuditLog(_Repo):
         await self.record_many([entry])
 
     async def record_many(self, entries: Sequence[AuditEntry]) -> None:
-        if not entries:
-            return
-        rows = []
-        for entry in entries:
-            values = columns_of(entry, t.audit_log)
-            values.pop("id"), values.pop("at")
-            rows.append(values)
-        await self.conn.execute(insert(t.audit_log), rows)
+        if entries:
+            await self.conn.execute(insert(t.audit_log), new_rows(entries, t.audit_log))
 
     async def list(self, flt: AuditFilter, page: PageRequest) -> Page[AuditEntry]:
         a = t.audit_log
