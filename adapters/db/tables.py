@@ -150,6 +150,7 @@ notifications = Table(
     Column("event_id", UUID(as_uuid=True)),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("read_at", DateTime(timezone=True)),
+    Column("data", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
     Index("ix_notifications_user_id_created_at", "user_id", "created_at"),
 )
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -159,11 +160,13 @@ class NotificationOut(BaseModel):
     body: str
     created_at: datetime | None
     read_at: datetime | None
+    data: dict[str, Any] = Field(default_factory=dict, description=(
+        "What the message was made from, e.g. the record's type and id to link to"))
 
     @classmethod
     def of(cls, n: Notification) -> NotificationOut:
         return cls(id=n.id, kind=n.kind, title=n.title, body=n.body, created_at=n.created_at,
-                   read_at=n.read_at)
+                   read_at=n.read_at, data=n.data)
 
 
 class UnreadCount(BaseModel):
