@@ -79,7 +79,8 @@ async def container(settings: Settings) -> AsyncIterator[Container]:
 
 
 # Reference lists seeded by the migrations stay; everything else is emptied between tests.
-TABLES = [t.name for t in reversed(metadata.sorted_tables) if t.name != "picklists"]
+SEEDED = {"picklists", "notification_templates"}
+TABLES = [t.name for t in reversed(metadata.sorted_tables) if t.name not in SEEDED]
 
 
 @pytest.fixture(autouse=True)
@@ -92,6 +93,7 @@ async def clean_slate(request: pytest.FixtureRequest) -> AsyncIterator[None]:
     async with c.engine.begin() as conn:
         await conn.execute(text("SET LOCAL crm.audit_retention = 'on'"))
         await conn.execute(text(f"TRUNCATE {', '.join(TABLES)} CASCADE"))
+        await conn.execute(text("DELETE FROM notification_templates WHERE NOT builtin"))
     yield
 
 

@@ -105,6 +105,15 @@ async def scan_followups(ctx: dict[str, Any]) -> dict[str, int]:
     return {"reminded": result.reminded, "escalated": result.escalated}
 
 
+async def deliver_due(ctx: dict[str, Any]) -> int:
+    """Cron: e-mail/SMS retries that are due, and deliveries whose job never ran (the queue
+    was down, a worker died holding them); the database, not Redis, holds what is owed."""
+    return int(await ctx["delivery"].send_due())
+
+
+# Every five seconds: retries are at least that far apart, and a lost job costs no more.
+DELIVERY_SECONDS = set(range(0, 60, 5))
+
 # Every ten minutes: a lapse is counted in days, so this is prompt enough and cheap.
 SCAN_MINUTES = set(range(0, 60, 10))
 
@@ -124,11 +133,14 @@ def build_worker(container: Any, *, handle_signals: bool, burst: bool = False) -
             cron(sweep_stale_imports, second=set(range(0, 60, 10)), run_at_startup=True,
                  timeout=JOB_TIMEOUT_SECONDS),
             cron(scan_followups, name=JobName.SCAN_FOLLOWUPS.value, minute=SCAN_MINUTES,
+                 timeout=JOB_TIMEOUT_SECONDS, unique=True),
+            cron(deliver_due, second=DELIVERY_SECONDS, run_at_startup=True,
                  timeout=JOB_TIMEOUT_SECONDS, unique=True)],
         queue_name=container.queue.queue_name,
         redis_settings=container.redis_settings,
         ctx={"dispatcher": container.dispatcher, "imports": container.imports,
-             "exports": container.exports, "discipline": container.discipline},
+             "exports": container.exports, "discipline": container.discipline,
+             "delivery": container.delivery},
         handle_signals=handle_signals,
         burst=burst,
         # The idle poll; a job the relay of this process enqueues is picked up at once.
