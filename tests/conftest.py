@@ -154,11 +154,15 @@ async def world(container: Container) -> World:
 
 
 async def drain(c: Container) -> None:
-    """Relay everything and let one burst worker run the jobs."""
-    while await c.relay.relay_once():
-        pass
-    worker = build_worker(c, handle_signals=False, burst=True)
-    try:
-        await worker.async_run()
-    finally:
-        await worker.close()
+    """Relay everything and let a burst worker run the jobs, until the jobs' own events (a
+    notification's deliveries) have run too."""
+    for _ in range(5):
+        while await c.relay.relay_once():
+            pass
+        worker = build_worker(c, handle_signals=False, burst=True)
+        try:
+            await worker.async_run()
+        finally:
+            await worker.close()
+        if not await c.relay.pending():
+            return

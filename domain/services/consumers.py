@@ -19,7 +19,8 @@ async def welcome_new_user(uow: UnitOfWork, event: DomainEvent) -> None:
     await uow.notifications.add(Notification.for_event(
         user_id, "welcome", "Welcome to the CRM",
         f"Your account {event.payload['email']} is ready. Set up your profile and start selling.",
-        event.id,
+        event.id, data={"user_id": str(user_id), "email": event.payload["email"],
+                        "name": event.payload.get("name") or event.payload["email"]},
     ))
 
 
@@ -28,6 +29,7 @@ async def tell_new_owner(uow: UnitOfWork, event: DomainEvent) -> None:
     await uow.notifications.add(Notification.for_event(
         uuid.UUID(p["to_owner_id"]), "customer_assigned", "A customer was assigned to you",
         f"{p['name']} ({p['number']}) is now yours.", event.id,
+        data={"customer_id": p["customer_id"], "name": p["name"], "number": p["number"]},
     ))
 
 
