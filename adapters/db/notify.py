@@ -53,6 +53,8 @@ class SqlTemplates(_Repo):
             stmt = stmt.where(T.c.locale == flt.locale)
         if flt.builtin is not None:
             stmt = stmt.where(T.c.builtin == flt.builtin)
+        if flt.updated_since is not None:
+            stmt = stmt.where(T.c.updated_at >= flt.updated_since)
         return await fetch_page(self.conn, stmt, [T.c.kind, T.c.channel, T.c.locale, T.c.id],
                                 page, _template)
 
@@ -207,5 +209,7 @@ class SqlDeliveries(_Repo):
             stmt = stmt.where(D.c.channel == flt.channel.value)
         if flt.notification_id is not None:
             stmt = stmt.where(D.c.notification_id == flt.notification_id)
+        if flt.updated_since is not None:
+            stmt = stmt.where(D.c.updated_at >= flt.updated_since)
         return await fetch_page(self.conn, stmt, [D.c.created_at, D.c.id], page, _delivery,
                                 descending=True)

@@ -92,7 +92,7 @@ class SqlUnitOfWork:
         self.deliveries = SqlDeliveries(conn, seen)
         # Every notification added also gets its e-mail/SMS deliveries (domain/notify/inbox.py).
         self.notifications = Inbox(SqlNotifications(conn, seen), self.notification_preferences,
-                                   self.deliveries, self.outbox)
+                                   self.deliveries, self.outbox, self.templates)
         return self
 
     async def __aexit__(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import AsyncIterator
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
@@ -57,9 +58,11 @@ async def list_deliveries(
     status: Annotated[str | None, Query(max_length=16,
                                         description="pending, sent or failed")] = None,
     channel: Annotated[str | None, Query(max_length=16, description="email or sms")] = None,
+    updated_since: datetime | None = None,
 ) -> ListOf[DeliveryOut]:
     result = await notify.deliveries.list(actor, page, user_id=user_id, status=status,
-                                          channel=channel, everyone=all_users)
+                                          channel=channel, everyone=all_users,
+                                          updated_since=updated_since)
     return ListOf[DeliveryOut](items=[DeliveryOut.of(d) for d in result.items],
                                next_cursor=result.next_cursor)
 

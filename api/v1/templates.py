@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
@@ -27,9 +28,10 @@ async def list_templates(
     channel: Annotated[str | None, Query(max_length=16)] = None,
     locale: Annotated[str | None, Query(max_length=16)] = None,
     builtin: bool | None = None,
+    updated_since: datetime | None = None,
 ) -> ListOf[TemplateOut]:
     result = await notify.templates.list(actor, page, kind=kind, channel=channel, locale=locale,
-                                         builtin=builtin)
+                                         builtin=builtin, updated_since=updated_since)
     return ListOf[TemplateOut](items=[TemplateOut.of(t) for t in result.items],
                                next_cursor=result.next_cursor)
 

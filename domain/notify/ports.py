@@ -26,6 +26,7 @@ class TemplateFilter:
     channel: Channel | None = None
     locale: str | None = None
     builtin: bool | None = None
+    updated_since: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class DeliveryFilter:
     status: DeliveryStatus | None = None
     channel: Channel | None = None
     notification_id: uuid.UUID | None = None
+    updated_since: datetime | None = None
 
 
 class TemplateRepository(Protocol):

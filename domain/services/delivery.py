@@ -9,11 +9,12 @@ crash, never a loss).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 import uuid
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from domain.audit import Actor
@@ -33,7 +34,7 @@ from domain.notify.model import (
     check_channel,
 )
 from domain.notify.ports import DeliveryFilter
-from domain.notify.templating import MissingVariable, TemplateSyntaxError
+from domain.notify.rendering import render_message
 from domain.pagination import Page, PageRequest
 from domain.ports import Clock, EmailSender, SmsSender, UnitOfWork, UnitOfWorkFactory
 
@@ -52,7 +53,7 @@ class DeliveryService:
     # Longer than any send can take (the SMTP timeout and then some): a claim older than this
     # belongs to a sender that died.
     lease_seconds: float = 120.0
-    batch: int = 50
+    batch: int = 10
 
     def handlers(self) -> dict[str, list[tuple[str, Any]]]:
         """The outbox consumer that sends a new notification's deliveries at once."""
@@ -61,9 +62,17 @@ class DeliveryService:
     async def _on_created(self, _uow: UnitOfWork, event: DomainEvent) -> None:
         await self.send_due(uuid.UUID(event.payload["notification_id"]))
 
-    async def send_due(self, notification_id: uuid.UUID | None = None) -> int:
-        """Sends what is due (of one notification, or all); answers how many attempts ran."""
+    async def send_due(self, notification_id: uuid.UUID | None = None, *,
+                       budget_seconds: float = 10.0) -> int:
+        """Sends what is due (of one notification, or all); answers how many attempts ran.
+
+        A batch is sent side by side, so a mail server that hangs costs one timeout per batch,
+        not one per message; no new batch starts after `budget_seconds` (the job's timeout
+        must not cut a send short: that would only make the lease expire and resend).
+        """
         ran = 0
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + budget_seconds
         while True:
             claim = uuid.uuid4()
             now = self.clock.now()
@@ -72,10 +81,9 @@ class DeliveryService:
                     now, now + timedelta(seconds=self.lease_seconds), claim, self.batch,
                     notification_id)
                 await uow.commit()
-            for delivery in batch:
-                await self._attempt(delivery)
+            await asyncio.gather(*(self._attempt(d) for d in batch))
             ran += len(batch)
-            if len(batch) < self.batch:
+            if len(batch) < self.batch or loop.time() >= deadline:
                 return ran
 
     async def _attempt(self, delivery: Delivery) -> None:
@@ -135,26 +143,19 @@ class DeliveryService:
 
     async def _render(self, uow: UnitOfWork, notification: Notification, recipient: Recipient,
                       channel: Channel) -> Rendered:
-        """The recipient's language; the message as the consumer wrote it when no template
-        fits the data (a consumer that sent fewer variables must still reach people)."""
         variables = {**notification.data, "recipient_name": recipient.name}
-        for locale in dict.fromkeys((recipient.locale, "en", "zh-CN")):
-            template = await uow.templates.effective(notification.kind, channel, locale)
-            if template is None:
-                continue
-            try:
-                return template.render(variables)
-            except (MissingVariable, TemplateSyntaxError) as e:
-                log.warning("template %s of %s cannot render (%s); using the in-app text",
-                            template.id, notification.kind, e)
-                break
+        rendered = await render_message(uow.templates, notification.kind, channel,
+                                        recipient.locale, variables)
+        if rendered is not None:
+            return rendered
         if channel == Channel.SMS:
             return Rendered(subject="", body=f"{notification.title}: {notification.body}")
         return Rendered(subject=notification.title, body=notification.body)
 
     async def list(self, actor: Actor, page: PageRequest, *, user_id: uuid.UUID | None = None,
                    status: str | None = None, channel: str | None = None,
-                   everyone: bool = False) -> Page[Delivery]:
+                   everyone: bool = False,
+                   updated_since: datetime | None = None) -> Page[Delivery]:
         """Your own deliveries; admins may look at another user's, or everyone's."""
         p = actor.principal
         if p is None:
@@ -168,7 +169,8 @@ class DeliveryService:
             user_id = p.user_id
         flt = DeliveryFilter(user_id=user_id,
                              status=_status(status) if status else None,
-                             channel=check_channel(channel) if channel else None)
+                             channel=check_channel(channel) if channel else None,
+                             updated_since=updated_since)
         async with self.uow() as uow:
             return await uow.deliveries.list(flt, page)
 

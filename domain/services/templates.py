@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from domain.audit import Actor, AuditEntry, field_diff
@@ -29,12 +30,14 @@ class TemplateService:
 
     async def list(self, actor: Actor, page: PageRequest, *, kind: str | None = None,
                    channel: str | None = None, locale: str | None = None,
-                   builtin: bool | None = None) -> Page[Template]:
+                   builtin: bool | None = None,
+                   updated_since: datetime | None = None) -> Page[Template]:
         _may_read(actor)
         flt = TemplateFilter(
             kind=check_kind(kind) if kind else None,
             channel=check_channel(channel) if channel else None,
-            locale=check_locale(locale) if locale else None, builtin=builtin)
+            locale=check_locale(locale) if locale else None, builtin=builtin,
+            updated_since=updated_since)
         async with self.uow() as uow:
             return await uow.templates.list(flt, page)
 

@@ -212,3 +212,47 @@ async def test_sms_goes_through_the_port_with_the_number_masked_in_the_log(
     async with mailer.engine.connect() as conn:
         stored = await conn.scalar(text("SELECT mobile_enc FROM notification_preferences"))
     assert stored and "13812345678" not in stored, "the number is encrypted at rest"
+
+
+async def test_in_app_text_comes_from_the_in_app_template_in_the_recipients_language(
+    mailer: Container, world: World, client: httpx.AsyncClient
+) -> None:
+    await client.put("/api/v1/me/notification-preferences", headers=world.auth("manager"),
+                     json={"locale": "en"})
+    await notify(mailer, world.users["rep"].id)
+    await notify(mailer, world.users["manager"].id)
+    # A consumer that gave fewer variables than the template needs: its own words are kept.
+    await notify(mailer, world.users["rep"].id, data={"label": "Thin Co"})
+
+    async def inbox(who: str) -> list[dict]:  # type: ignore[type-arg]
+        r = await client.get("/api/v1/notifications", headers=world.auth(who),
+                             params={"limit": 200})
+        return [n for n in r.json()["items"] if n["kind"] == "lead_assigned"]
+
+    thin, zh = await inbox("rep")
+    assert zh["title"] == "新线索分配给您：Acme Ltd / Li Lei（high）"
+    assert zh["body"] == "线索 Acme Ltd / Li Lei（high）：territory East。请在一天内首次联系。"
+    assert thin["title"] == "New lead assigned to you" and thin["body"] == "Lead Acme Ltd"
+    (en,) = await inbox("manager")
+    assert en["title"] == "New high lead assigned to you: Acme Ltd / Li Lei"
+
+
+async def test_a_custom_template_is_what_gets_sent_until_it_is_deleted(
+    mailer: Container, smtp: SmtpServer, world: World, client: httpx.AsyncClient
+) -> None:
+    await drain(mailer)
+    smtp.mailbox.messages.clear()
+    r = await client.post("/api/v1/templates", headers=world.auth("admin"), json={
+        "kind": "lead_assigned", "channel": "email", "locale": "zh-CN",
+        "subject": "【紧急】{label}", "body": "{recipient_name}，今天联系 {label}。"})
+    assert r.status_code == 201, r.text
+    rep = world.users["rep"]
+    await notify(mailer, rep.id)
+    await drain(mailer)
+    (custom,) = smtp.mailbox.to(rep.email)
+    assert custom["Subject"] == "【紧急】Acme Ltd / Li Lei"
+    assert custom.get_content().strip() == f"{rep.name}，今天联系 Acme Ltd / Li Lei。"
+    await client.delete(f"/api/v1/templates/{r.json()['id']}", headers=world.auth("admin"))
+    await notify(mailer, rep.id)
+    await drain(mailer)
+    assert smtp.mailbox.to(rep.email)[-1]["Subject"].startswith("新线索分配给您")
