@@ -170,7 +170,7 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Container:
         imports=ImportService(uow, clock, customers, read_table, queue, leads),
         exports=ExportService(uow, clock, customers, catalog, Sheets(), queue),
         notifications=NotificationService(uow, clock),
-        dispatcher=EventDispatcher(uow, handlers),
+        dispatcher=EventDispatcher(uow, handlers, after_commit=delivery.after_commit),
         relay=OutboxRelay(engine, queue, listen_url=libpq_url(settings.database_url),
                           consumed=handlers.__contains__),
         idempotency=SqlIdempotencyStore(engine),

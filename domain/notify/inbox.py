@@ -26,6 +26,8 @@ class Inbox:
         self._templates = templates
         self._deliveries = deliveries
         self._outbox = outbox
+        # Notifications of this unit of work that have deliveries to send once it commits.
+        self.with_deliveries: list[uuid.UUID] = []
 
     async def add(self, notification: Notification) -> None:
         prefs = await self._preferences.get(notification.user_id)
@@ -34,6 +36,7 @@ class Inbox:
         channels = sorted(c for c in prefs.channels_for(notification.kind) if c != Channel.IN_APP)
         if not channels:
             return
+        self.with_deliveries.append(notification.id)
         await self._deliveries.add_all([
             Delivery.new(notification.id, notification.user_id, notification.kind, c)
             for c in channels])

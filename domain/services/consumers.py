@@ -43,6 +43,9 @@ HANDLERS: dict[str, list[tuple[str, Handler]]] = {
 class EventDispatcher:
     uow: UnitOfWorkFactory
     handlers: dict[str, list[tuple[str, Handler]]]
+    # Runs after each consumer's commit (the e-mails of the notifications it added go out
+    # at once instead of one relay round later); must not raise.
+    after_commit: Callable[[UnitOfWork], Awaitable[None]] | None = None
 
     async def dispatch(self, event_id: uuid.UUID) -> int:
         """Runs every consumer of the event that has not run yet; returns how many ran now.
@@ -62,4 +65,6 @@ class EventDispatcher:
                 await handler(uow, event)
                 await uow.commit()
                 ran += 1
+                if self.after_commit is not None:
+                    await self.after_commit(uow)
         return ran

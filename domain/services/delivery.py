@@ -23,6 +23,7 @@ from domain.events import DomainEvent
 from domain.identity.model import Scope
 from domain.notifications import Notification
 from domain.notify.catalogue import Channel
+from domain.notify.inbox import Inbox
 from domain.notify.model import (
     NOTIFICATION_CREATED,
     Delivery,
@@ -61,6 +62,20 @@ class DeliveryService:
 
     async def _on_created(self, _uow: UnitOfWork, event: DomainEvent) -> None:
         await self.send_due(uuid.UUID(event.payload["notification_id"]))
+
+    async def after_commit(self, uow: UnitOfWork) -> None:
+        """The fast path: a consumer's notifications are sent as soon as they committed. The
+        outbox event stays the safety net (its job then finds nothing left to send)."""
+        inbox = uow.notifications
+        if not isinstance(inbox, Inbox):
+            return
+        pending, inbox.with_deliveries = inbox.with_deliveries, []
+        for notification_id in pending:
+            try:
+                await self.send_due(notification_id)
+            except Exception:
+                log.exception("sending the deliveries of %s failed; the outbox job retries",
+                              notification_id)
 
     async def send_due(self, notification_id: uuid.UUID | None = None, *,
                        budget_seconds: float = 10.0) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -256,3 +257,25 @@ async def test_a_custom_template_is_what_gets_sent_until_it_is_deleted(
     await notify(mailer, rep.id)
     await drain(mailer)
     assert smtp.mailbox.to(rep.email)[-1]["Subject"].startswith("新线索分配给您")
+
+
+async def test_a_consumers_email_leaves_right_after_its_commit_and_the_outbox_job_finds_it_sent(
+    mailer: Container, smtp: SmtpServer, world: World
+) -> None:
+    await drain(mailer)
+    smtp.mailbox.messages.clear()
+    rep = world.users["rep"]
+    event_id = uuid.uuid4()
+    async with mailer.engine.begin() as conn:  # what the customer service commits
+        await conn.execute(text(
+            "INSERT INTO outbox (id, type, aggregate_type, aggregate_id, payload, occurred_at) "
+            "VALUES (:id, 'customer.reassigned', 'customer', 'c1', CAST(:p AS jsonb), now())"),
+            {"id": event_id, "p": json.dumps({
+                "customer_id": str(uuid.uuid4()), "number": "C202611000001", "name": "Fast Co",
+                "from_owner_id": str(uuid.uuid4()), "to_owner_id": str(rep.id), "by": None})})
+    assert await mailer.dispatcher.dispatch(event_id) == 1  # the consumer, as the job runs it
+    (mail,) = smtp.mailbox.to(rep.email)
+    assert mail["Subject"] == "客户 Fast Co 已分配给您"
+    assert await mailer.relay.pending() == 2, "both events still unrelayed: no job ran yet"
+    await drain(mailer)  # ...and when it runs, there is nothing left to send
+    assert len(smtp.mailbox.to(rep.email)) == 1
