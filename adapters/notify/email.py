@@ -31,7 +31,8 @@ def build_message(sender: str, to: str, subject: str, body: str, message_id: str
     msg = EmailMessage()
     msg["From"] = sender
     msg["To"] = to
-    msg["Subject"] = subject
+    # A value in the data (a customer's name) must not break the header: one line, always.
+    msg["Subject"] = " ".join(subject.split())
     msg["Date"] = formatdate(localtime=False, usegmt=True)
     # The delivery id: a receiving system can drop the copy a crash-resend produces.
     msg["Message-ID"] = f"<{message_id}>"

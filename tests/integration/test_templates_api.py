@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from sqlalchemy import text
 
+from adapters.bootstrap import Container
+from adapters.db.migrate import refresh_shipped_templates
+from adapters.settings import Settings
 from tests.conftest import World
 
 T = "/api/v1/templates"
@@ -196,3 +200,18 @@ async def test_preferences_defaults_changes_and_bad_input(
     entries = [e for e in audit.json()["items"]
                if e["action"] == "notification_preferences.updated"]
     assert entries and "13812345678" not in str(entries)
+
+
+
+async def test_upgrade_restores_shipped_templates_the_code_has(
+    container: Container, settings: Settings
+) -> None:
+    assert settings.database_url
+    async with container.engine.begin() as conn:  # a kind an older release had no templates for
+        await conn.execute(text(
+            "DELETE FROM notification_templates WHERE kind = 'webhook_disabled'"))
+    await refresh_shipped_templates(settings.database_url)  # what `crm db upgrade` ends with
+    async with container.engine.connect() as conn:
+        count = await conn.scalar(text(
+            "SELECT count(*) FROM notification_templates WHERE kind = 'webhook_disabled'"))
+    assert count == 6
