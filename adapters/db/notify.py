@@ -173,7 +173,10 @@ class SqlDeliveries(_Repo):
                         limit: int, notification_id: uuid.UUID | None = None
                         ) -> list[Delivery]:
         due = select(D.c.id).where(
-            D.c.status == DeliveryStatus.PENDING.value, D.c.next_attempt_at <= now,
+            D.c.status == DeliveryStatus.PENDING.value,
+            # A first attempt is always due: its time came from the database's clock, and the
+            # caller's may be a little behind (or a test's, anywhere).
+            or_(D.c.attempts == 0, D.c.next_attempt_at <= now),
             or_(D.c.claimed_until.is_(None), D.c.claimed_until < now),
         ).order_by(D.c.next_attempt_at).limit(limit).with_for_update(skip_locked=True)
         if notification_id is not None:
