@@ -548,6 +548,11 @@ class NotificationFeed(Protocol):
     """New notifications as they commit, per user (the SSE stream reads it)."""
 
     async def subscribe(self, user_id: uuid.UUID) -> FeedSubscription: ...
+    async def since(self, user_id: uuid.UUID, notification_id: uuid.UUID,
+                    limit: int) -> list[Notification]:
+        """The user's notifications newer than the given one, oldest first (a reconnecting
+        stream's Last-Event-ID); empty when that one is unknown."""
+        ...
     async def close(self) -> None: ...
 
 

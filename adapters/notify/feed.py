@@ -15,7 +15,7 @@ import uuid
 from typing import Any
 
 import asyncpg
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.db import tables as t
@@ -89,6 +89,19 @@ class PgNotificationFeed:
             row = (await conn.execute(
                 select(n).where(n.c.id == notification_id, n.c.user_id == user_id))).first()
         return _notification(row) if row else None
+
+    async def since(self, user_id: uuid.UUID, notification_id: uuid.UUID,
+                    limit: int) -> list[Notification]:
+        n = t.notifications
+        last = select(n.c.created_at, n.c.id).where(
+            n.c.id == notification_id, n.c.user_id == user_id).cte("last")
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(
+                select(n).join(last, tuple_(n.c.created_at, n.c.id)
+                               > tuple_(last.c.created_at, last.c.id))
+                .where(n.c.user_id == user_id).order_by(n.c.created_at, n.c.id).limit(limit)
+            )).all()
+        return [_notification(r) for r in rows]
 
     def _heard(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
         try:

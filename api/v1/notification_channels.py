@@ -8,14 +8,15 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Header, Query, Response
 from fastapi.responses import StreamingResponse
 
 from api.deps import CurrentActor, IfMatch, Notify, PageParams, etag
 from api.schemas import AUTHED, ListOf, problems
 from api.v1.schemas.identity import NotificationOut
 from api.v1.schemas.notify import DeliveryOut, PreferencesIn, PreferencesOut
-from domain.errors import PermissionDenied
+from domain.errors import PermissionDenied, ValidationFailed
+from domain.notifications import Notification
 from domain.ports import FeedClosed, FeedSubscription
 from domain.services.notification_preferences import UNSET, KindChoice
 
@@ -79,29 +80,59 @@ STREAM_DOC = (
             responses={200: {"content": {"text/event-stream": {}},
                              "description": "An endless event stream"},
                        **problems(401, 403)})
-async def stream_notifications(notify: Notify, actor: CurrentActor) -> StreamingResponse:
+async def stream_notifications(
+    notify: Notify, actor: CurrentActor,
+    last_event_id: Annotated[str | None, Header(
+        alias="Last-Event-ID", max_length=100,
+        description="Reconnecting: the last id you got; what came after it is sent first")
+    ] = None,
+) -> StreamingResponse:
     p = actor.principal
     if p is None or p.user_id is None:
         raise PermissionDenied("Only users have an inbox")
+    resume_after = None
+    if last_event_id:
+        try:
+            resume_after = uuid.UUID(last_event_id.strip())
+        except ValueError:
+            raise ValidationFailed.of("Last-Event-ID", "must be an id this stream sent") \
+                from None
+    # Listening first, then reading what was missed: nothing falls between the two.
     subscription = await notify.feed.subscribe(p.user_id)
+    try:
+        missed = (await notify.feed.since(p.user_id, resume_after, MISSED_MAX)
+                  if resume_after else [])
+    except BaseException:
+        subscription.close()
+        raise
     return StreamingResponse(
-        _events(subscription, notify.keepalive_seconds), media_type="text/event-stream",
+        _events(subscription, missed, notify.keepalive_seconds), media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
 
-async def _events(subscription: FeedSubscription, keepalive: float) -> AsyncIterator[str]:
+MISSED_MAX = 200
+
+
+def _event(n: Notification) -> str:
+    data = json.dumps(NotificationOut.of(n).model_dump(mode="json"), ensure_ascii=False)
+    return f"id: {n.id}\nevent: notification\ndata: {data}\n\n"
+
+
+async def _events(subscription: FeedSubscription, missed: list[Notification],
+                  keepalive: float) -> AsyncIterator[str]:
     try:
         yield ": connected\nretry: 3000\n\n"
+        sent = {n.id for n in missed}
+        for n in missed:
+            yield _event(n)
         while True:
             try:
-                n = await subscription.next(keepalive)
+                new = await subscription.next(keepalive)
             except FeedClosed:
                 return  # shutting down: end the response cleanly, clients reconnect
-            if n is None:
+            if new is None:
                 yield ": keep-alive\n\n"
-                continue
-            data = json.dumps(NotificationOut.of(n).model_dump(mode="json"),
-                              ensure_ascii=False)
-            yield f"id: {n.id}\nevent: notification\ndata: {data}\n\n"
+            elif new.id not in sent:
+                yield _event(new)
     finally:
         subscription.close()

@@ -112,3 +112,26 @@ async def test_the_stream_needs_a_signed_in_user(served: Served) -> None:
         r = await http.get(STREAM)
         assert r.status_code == 401
         assert r.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_a_reconnecting_client_gets_what_it_missed_first(
+    served: Served, container: Container, world: World
+) -> None:
+    rep = world.users["rep"]
+    seen = await notify(container, rep.id)
+    missed = [await notify(container, rep.id, data={"label": f"Missed {i}"}) for i in range(2)]
+    await notify(container, world.users["manager"].id)  # not theirs
+    headers = {**world.auth("rep"), "Last-Event-ID": str(seen.id)}
+    async with httpx.AsyncClient(base_url=served.url, timeout=10) as http, http.stream(
+            "GET", STREAM, headers=headers) as response:
+        lines = response.aiter_lines()
+        assert await anext(lines) == ": connected"
+        got = [(await next_event(lines))[1] for _ in missed]
+        assert [g["id"] for g in got if g] == [str(n.id) for n in missed]
+        live = await notify(container, rep.id)
+        _, data, _ = await next_event(lines)
+        assert data is not None and data["id"] == str(live.id)
+    async with httpx.AsyncClient(base_url=served.url, timeout=10) as http:
+        r = await http.get(STREAM, headers={**world.auth("rep"), "Last-Event-ID": "nope"})
+        assert r.status_code == 422
+        assert r.json()["errors"][0]["field"] == "Last-Event-ID"
