@@ -8,10 +8,11 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
 from api.deps import CurrentActor, IfMatch, Notify, PageParams, etag
+from api.errors import problem
 from api.schemas import AUTHED, ListOf, problems
 from api.v1.schemas.identity import NotificationOut
 from api.v1.schemas.notify import DeliveryOut, PreferencesIn, PreferencesOut
@@ -79,14 +80,14 @@ STREAM_DOC = (
             description=STREAM_DOC,
             responses={200: {"content": {"text/event-stream": {}},
                              "description": "An endless event stream"},
-                       **problems(401, 403)})
+                       **problems(401, 403, 422, 503)})
 async def stream_notifications(
-    notify: Notify, actor: CurrentActor,
+    request: Request, notify: Notify, actor: CurrentActor,
     last_event_id: Annotated[str | None, Header(
         alias="Last-Event-ID", max_length=100,
         description="Reconnecting: the last id you got; what came after it is sent first")
     ] = None,
-) -> StreamingResponse:
+) -> Response:
     p = actor.principal
     if p is None or p.user_id is None:
         raise PermissionDenied("Only users have an inbox")
@@ -98,7 +99,11 @@ async def stream_notifications(
             raise ValidationFailed.of("Last-Event-ID", "must be an id this stream sent") \
                 from None
     # Listening first, then reading what was missed: nothing falls between the two.
-    subscription = await notify.feed.subscribe(p.user_id)
+    try:
+        subscription = await notify.feed.subscribe(p.user_id)
+    except FeedClosed:
+        return problem(request, 503, "The server is shutting down; reconnect in a moment",
+                       headers={"Retry-After": "3"})
     try:
         missed = (await notify.feed.since(p.user_id, resume_after, MISSED_MAX)
                   if resume_after else [])

@@ -135,3 +135,13 @@ async def test_a_reconnecting_client_gets_what_it_missed_first(
         r = await http.get(STREAM, headers={**world.auth("rep"), "Last-Event-ID": "nope"})
         assert r.status_code == 422
         assert r.json()["errors"][0]["field"] == "Last-Event-ID"
+
+
+async def test_after_shutdown_began_a_new_stream_is_told_to_come_back(
+    served: Served, world: World
+) -> None:
+    await served.feed.close()
+    async with httpx.AsyncClient(base_url=served.url, timeout=10) as http:
+        r = await http.get(STREAM, headers=world.auth("rep"))
+    assert r.status_code == 503 and r.headers["Retry-After"] == "3"
+    assert r.headers["content-type"].startswith("application/problem+json")
