@@ -202,6 +202,22 @@ class SqlDeliveries(_Repo):
                     updated_at=func.now()))
         return result.rowcount == 1
 
+    async def get(self, delivery_id: uuid.UUID, *, for_update: bool = False
+                  ) -> Delivery | None:
+        stmt = select(D).where(D.c.id == delivery_id)
+        if for_update:
+            stmt = stmt.with_for_update()
+        row = (await self.conn.execute(stmt)).first()
+        return _delivery(row) if row else None
+
+    async def reopen(self, delivery_id: uuid.UUID) -> Delivery:
+        row = (await self.conn.execute(
+            update(D).where(D.c.id == delivery_id)
+            .values(status=DeliveryStatus.PENDING.value, next_attempt_at=func.now(),
+                    claim=None, claimed_until=None, updated_at=func.now())
+            .returning(*D.c))).one()
+        return _delivery(row)
+
     async def list(self, flt: DeliveryFilter, page: PageRequest) -> Page[Delivery]:
         stmt = select(D)
         if flt.user_id is not None:

@@ -69,6 +69,14 @@ async def list_deliveries(
                                next_cursor=result.next_cursor)
 
 
+@router.post("/deliveries/{delivery_id}/retry", response_model=DeliveryOut,
+             summary="Try a failed delivery once more (its recipient, or an admin)",
+             responses=problems(*AUTHED, 404, 409))
+async def retry_delivery(notify: Notify, actor: CurrentActor,
+                         delivery_id: uuid.UUID) -> DeliveryOut:
+    return DeliveryOut.of(await notify.deliveries.retry_failed(actor, delivery_id))
+
+
 STREAM_DOC = (
     "Server-sent events: `event: notification` with the notification as JSON (the shape of "
     "the inbox items) for each new notification of the caller, within about a second of its "

@@ -21,6 +21,7 @@ from domain.notify.catalogue import (
 from domain.notify.templating import MissingVariable, TemplateSyntaxError, parse, render
 
 NOTIFICATION_CREATED = "notification.created"
+DELIVERY_REOPENED = "notification.delivery_reopened"
 
 SUBJECT_MAX = 200
 BODY_MAX = {Channel.IN_APP: 2000, Channel.EMAIL: 20000, Channel.SMS: 500}

@@ -17,14 +17,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from domain.audit import Actor
-from domain.errors import PermissionDenied, ValidationFailed
+from domain.audit import Actor, AuditEntry
+from domain.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from domain.events import DomainEvent
 from domain.identity.model import Scope
 from domain.notifications import Notification
 from domain.notify.catalogue import Channel
 from domain.notify.inbox import Inbox
 from domain.notify.model import (
+    DELIVERY_REOPENED,
     NOTIFICATION_CREATED,
     Delivery,
     DeliveryFailed,
@@ -58,7 +59,8 @@ class DeliveryService:
 
     def handlers(self) -> dict[str, list[tuple[str, Any]]]:
         """The outbox consumer that sends a new notification's deliveries at once."""
-        return {NOTIFICATION_CREATED: [("notify.deliver", self._on_created)]}
+        return {NOTIFICATION_CREATED: [("notify.deliver", self._on_created)],
+                DELIVERY_REOPENED: [("notify.redeliver", self._on_created)]}
 
     async def _on_created(self, _uow: UnitOfWork, event: DomainEvent) -> None:
         await self.send_due(uuid.UUID(event.payload["notification_id"]))
@@ -166,6 +168,30 @@ class DeliveryService:
         if channel == Channel.SMS:
             return Rendered(subject="", body=f"{notification.title}: {notification.body}")
         return Rendered(subject=notification.title, body=notification.body)
+
+    async def retry_failed(self, actor: Actor, delivery_id: uuid.UUID) -> Delivery:
+        """One more attempt for a failed delivery (its owner, or an admin), sent after commit."""
+        p = actor.principal
+        if p is None:
+            raise PermissionDenied()
+        async with self.uow() as uow:
+            delivery = await uow.deliveries.get(delivery_id, for_update=True)
+            if delivery is None or not (delivery.user_id == p.user_id
+                                        or p.has(Scope.SETTINGS_WRITE)):
+                raise NotFound("delivery", delivery_id)
+            if delivery.status != DeliveryStatus.FAILED:
+                raise Conflict(f"The delivery is {delivery.status}; only a failed one is retried")
+            reopened = await uow.deliveries.reopen(delivery_id)
+            await uow.outbox.add(DomainEvent(
+                DELIVERY_REOPENED, "notification", str(delivery.notification_id),
+                {"notification_id": str(delivery.notification_id),
+                 "delivery_id": str(delivery_id)}))
+            await uow.audit.record(AuditEntry.of(
+                actor, "notification_delivery.retried", "notification_delivery", delivery_id,
+                {"status": [delivery.status.value, reopened.status.value],
+                 "last_error": delivery.last_error}))
+            await uow.commit()
+            return reopened
 
     async def list(self, actor: Actor, page: PageRequest, *, user_id: uuid.UUID | None = None,
                    status: str | None = None, channel: str | None = None,

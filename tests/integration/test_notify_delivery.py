@@ -146,6 +146,21 @@ async def test_smtp_down_retries_then_a_visible_failure_then_smtp_back_delivers(
     await drain(mailer)
     mails = smtp.mailbox.to(rep.email)
     assert len(mails) == before + 1 and "Back Online Co" in mails[-1]["Subject"]
+    # The failed one is tried once more when its recipient (or an admin) asks.
+    retry = f"/api/v1/notifications/deliveries/{failed['id']}/retry"
+    assert (await client.post(retry, headers=world.auth("manager"))).status_code == 404
+    r = await client.post(retry, headers=world.auth("rep"))
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "pending"
+    await drain(mailer)
+    assert len(smtp.mailbox.to(rep.email)) == before + 2
+    (d,) = [x for x in (await client.get("/api/v1/notifications/deliveries",
+                                         headers=world.auth("rep"))).json()["items"]
+            if x["id"] == failed["id"]]
+    assert d["status"] == "sent" and d["attempts"] == 4
+    again = await client.post(retry, headers=world.auth("admin"))
+    assert again.status_code == 409
+    assert again.headers["content-type"].startswith("application/problem+json")
 
 
 async def test_a_worker_rerun_does_not_send_twice(
