@@ -25,6 +25,9 @@ from adapters.jobs.outbox import OutboxRelay
 from adapters.jobs.queue import ArqQueue, redis_settings
 from adapters.ratelimit import RedisRateLimiter
 from adapters.settings import Settings
+from adapters.webhooks.deliverer import WebhookDeliverer
+from adapters.webhooks.resolver import DnsResolver
+from adapters.webhooks.sender import WebhookSender
 from api.deps import ApiContext
 from domain.customers.model import TierPolicy
 from domain.ports import Clock
@@ -41,6 +44,8 @@ from domain.services.leads import LeadService
 from domain.services.notifications import NotificationService
 from domain.services.opportunities import OpportunityService
 from domain.services.sales_consumers import SALES_HANDLERS
+from domain.services.webhooks import WebhookService, with_webhooks
+from domain.webhooks.model import RetryPolicy
 
 log = logging.getLogger("crm")
 
@@ -81,6 +86,8 @@ class Container:
     intake: IntakeService
     discipline: FollowUpDiscipline
     limiter: RedisRateLimiter
+    webhooks: WebhookService
+    deliverer: WebhookDeliverer
     extras: dict[str, Any] = field(default_factory=dict)
 
     def uow(self) -> SqlUnitOfWork:
@@ -102,7 +109,7 @@ class Container:
             max_import_bytes=self.settings.max_import_bytes,
             notifications=self.notifications, leads=self.leads,
             lead_settings=self.lead_settings,
-            opportunities=self.opportunities, intake=self.intake,
+            opportunities=self.opportunities, intake=self.intake, webhooks=self.webhooks,
             idempotency=self.idempotency, health=self.health,
             max_body_bytes=self.settings.max_body_bytes, web_dist=self.settings.web_dist,
         )
@@ -110,6 +117,7 @@ class Container:
     async def close(self) -> None:
         await self.queue.close()
         await self.limiter.close()
+        await self.deliverer.close()
         await self.engine.dispose()
 
 
@@ -144,7 +152,15 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Container:
     opportunities = OpportunityService(uow, clock, customers)
     leads = LeadService(uow, clock, customers, opportunities)
     limiter = RedisRateLimiter(settings.redis_url, f"{settings.queue_name}:ratelimit")
-    handlers = {**HANDLERS, **SALES_HANDLERS}
+    handlers = with_webhooks({**HANDLERS, **SALES_HANDLERS})
+    resolver = DnsResolver()
+    webhooks = WebhookService(uow, clock, resolver,
+                              RetryPolicy(schedule=tuple(settings.webhook_retry_delays)))
+    deliverer = WebhookDeliverer(
+        engine, cipher, webhooks,
+        WebhookSender(resolver, timeout=settings.webhook_timeout_seconds,
+                      max_connections=settings.webhook_concurrency),
+        listen_url=libpq_url(settings.database_url), concurrency=settings.webhook_concurrency)
     return Container(
         settings=settings, engine=engine, queue=queue,
         redis_settings=redis_settings(settings.redis_url), clock=clock, cipher=cipher,
@@ -159,4 +175,5 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Container:
         leads=leads, lead_settings=LeadSettingsService(uow), opportunities=opportunities,
         intake=IntakeService(uow, limiter, leads),
         discipline=FollowUpDiscipline(uow, clock), limiter=limiter,
+        webhooks=webhooks, deliverer=deliverer,
     )

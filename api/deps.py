@@ -27,6 +27,7 @@ from domain.services.lead_settings import LeadSettingsService
 from domain.services.leads import LeadService
 from domain.services.notifications import NotificationService
 from domain.services.opportunities import OpportunityService
+from domain.services.webhooks import WebhookService
 
 
 @dataclass
@@ -42,6 +43,7 @@ class ApiContext:
     opportunities: OpportunityService
     intake: IntakeService
     idempotency: IdempotencyStore
+    webhooks: WebhookService
     health: Callable[[], Awaitable[dict[str, bool]]]
     max_body_bytes: int = 1024 * 1024
     max_import_bytes: int = 20 * 1024 * 1024

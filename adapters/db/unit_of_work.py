@@ -37,6 +37,7 @@ from adapters.db.repositories import (
     SqlRefreshTokens,
     SqlUsers,
 )
+from adapters.db.webhooks import SqlWebhookDeliveries, SqlWebhooks
 from domain.events import DomainEvent
 from domain.ports import FieldCipher
 
@@ -86,6 +87,8 @@ class SqlUnitOfWork:
         self.pipelines = SqlPipelines(conn, seen)
         self.opportunities = SqlOpportunities(conn, seen)
         self.lapses = SqlLapses(conn, seen)
+        self.webhooks = SqlWebhooks(conn, seen, self._cipher)
+        self.webhook_deliveries = SqlWebhookDeliveries(conn, seen)
         return self
 
     async def __aexit__(
