@@ -69,7 +69,7 @@ def address_problem(ip: str) -> str | None:
             addr = embedded
     for name, test in (("loopback", addr.is_loopback), ("link-local", addr.is_link_local),
                        ("unspecified", addr.is_unspecified), ("multicast", addr.is_multicast),
-                       ("private", addr.is_private), ("reserved", addr.is_reserved)):
+                       ("reserved", addr.is_reserved), ("private", addr.is_private)):
         if test:
             return f"points at a {name} address ({addr})"
     if not addr.is_global:  # shared address space (100.64/10), documentation ranges …
