@@ -53,7 +53,7 @@ class Settings(BaseSettings):
         default_factory=lambda: [0.0, 5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400],
         min_length=1, max_length=50)
     webhook_timeout_seconds: float = Field(5.0, gt=0, le=60)
-    webhook_concurrency: int = Field(50, ge=1, le=1000)
+    webhook_concurrency: int = Field(20, ge=1, le=1000)
     web_dist: Path = Path("web-client/dist")
 
     @model_validator(mode="after")

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, text
+from sqlalchemy import bindparam, delete, func, insert, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -73,7 +73,7 @@ class SqlWebhooks(_Repo):
         endpoint.updated_at = row.updated_at
         endpoint.version_loaded = endpoint.version  # type: ignore[attr-defined]
         if endpoint.active:  # turned back on: its waiting deliveries are due
-            await self.conn.execute(text(f"NOTIFY {CHANNEL}"))
+            await self.conn.execute(_NOTIFY)
 
     async def delete(self, endpoint_id: uuid.UUID) -> None:
         await self.conn.execute(delete(E).where(E.c.id == endpoint_id))
@@ -94,6 +94,15 @@ def _delivery(row: Row) -> Delivery:
     return Delivery(**m)
 
 
+_INSERT_DELIVERY = pg_insert(D).on_conflict_do_nothing(index_elements=["endpoint_id",
+                                                                     "event_id"])
+_MUTABLE = ("attempts", "round_attempts", "response_status", "latency_ms", "last_error",
+            "next_attempt_at", "last_attempt_at", "delivered_at")
+_UPDATE_DELIVERY = D.update().where(D.c.id == bindparam("_id")).values(
+    status=bindparam("status"), **{k: bindparam(k) for k in _MUTABLE})
+_NOTIFY = text(f"NOTIFY {CHANNEL}")
+
+
 class SqlWebhookDeliveries(_Repo):
     async def sequence_of(self, event_id: uuid.UUID) -> int | None:
         seq = await self.conn.scalar(select(t.outbox.c.seq).where(t.outbox.c.id == event_id))
@@ -108,10 +117,9 @@ class SqlWebhookDeliveries(_Repo):
             values.pop("created_at")
             values["status"] = d.status.value
             rows.append(values)
-        result = await self.conn.execute(
-            pg_insert(D).values(rows).on_conflict_do_nothing(
-                index_elements=["endpoint_id", "event_id"]))
-        await self.conn.execute(text(f"NOTIFY {CHANNEL}"))
+        # executemany of one cached statement (a multi-row VALUES would be compiled each time)
+        result = await self.conn.execute(_INSERT_DELIVERY, rows)
+        await self.conn.execute(_NOTIFY)
         return int(result.rowcount or 0)
 
     async def get(self, delivery_id: uuid.UUID, lock: bool = False) -> Delivery | None:
@@ -127,13 +135,16 @@ class SqlWebhookDeliveries(_Repo):
         return [_delivery(r) for r in rows]
 
     async def save(self, delivery: Delivery) -> None:
-        values = columns_of(delivery, D)
-        for fixed in ("id", "created_at", "endpoint_id", "event_id", "body", "sequence"):
-            values.pop(fixed)
-        values["status"] = delivery.status.value
-        await self.conn.execute(D.update().where(D.c.id == delivery.id).values(**values))
-        if delivery.status == DeliveryStatus.PENDING:
-            await self.conn.execute(text(f"NOTIFY {CHANNEL}"))
+        await self.save_many([delivery])
+
+    async def save_many(self, deliveries: Sequence[Delivery]) -> None:
+        if not deliveries:
+            return
+        await self.conn.execute(_UPDATE_DELIVERY, [
+            {"_id": d.id, **{k: getattr(d, k) for k in _MUTABLE}, "status": d.status.value}
+            for d in deliveries])
+        if any(d.status == DeliveryStatus.PENDING for d in deliveries):
+            await self.conn.execute(_NOTIFY)
 
     async def list(self, endpoint_id: uuid.UUID, status: DeliveryStatus | None,
                    page: PageRequest) -> Page[Delivery]:

@@ -77,6 +77,9 @@ SELECT extract(epoch FROM min(d.next_attempt_at) - now()) FROM webhook_deliverie
 JOIN webhook_endpoints e ON e.id = d.endpoint_id
 WHERE """ + ELIGIBLE)
 
+# Attempts that finish, and NOTIFYs that arrive, within this window share one transaction.
+COALESCE_SECONDS = 0.005
+
 ORDER_PARAMS = {"window": ORDER_WINDOW_SECONDS, "consumer": FAN_OUT}
 
 
@@ -96,7 +99,7 @@ class Claimed:
 class WebhookDeliverer:
     def __init__(self, engine: AsyncEngine, cipher: FieldCipher, service: WebhookService,
                  sender: WebhookSender, *, listen_url: str | None = None,
-                 concurrency: int = 50, lease_seconds: float = 60.0,
+                 concurrency: int = 20, lease_seconds: float = 60.0,
                  poll: float = 1.0) -> None:
         self._engine = engine
         self._cipher = cipher
@@ -136,18 +139,34 @@ class WebhookDeliverer:
                                                                            strict=True)])
             total += len(claimed)
 
-    async def _one(self, c: Claimed) -> None:
-        result = await self.attempt(c)
-        try:
-            await self._service.record_attempts([(c.id, result)])
-        except Exception:  # the lease runs out and the delivery is tried again
-            log.exception("could not record the attempt of delivery %s", c.id)
-        finally:
-            self._wake.set()  # a record's next delivery may be free to go now
-
     async def run(self, stop: asyncio.Event) -> None:
+        """Claims what is due, sends up to `concurrency` at once, and records the outcomes in
+        batches (one transaction for all attempts that finished meanwhile)."""
         listener = (asyncio.create_task(self._listen(stop)) if self._listen_url else None)
         inflight: set[asyncio.Task[None]] = set()
+        finished: list[tuple[uuid.UUID, AttemptResult]] = []
+        some_finished = asyncio.Event()
+
+        async def send(c: Claimed) -> None:
+            finished.append((c.id, await self.attempt(c)))
+            some_finished.set()
+
+        async def recorder() -> None:
+            while not (stop.is_set() and not inflight and not finished):
+                await _first_of(some_finished, stop, self._poll)
+                some_finished.clear()
+                await asyncio.sleep(COALESCE_SECONDS)
+                batch = finished[:]
+                del finished[:len(batch)]
+                if not batch:
+                    continue
+                try:
+                    await self._service.record_attempts(batch)
+                except Exception:  # their leases run out and they are tried again
+                    log.exception("could not record %s webhook attempts", len(batch))
+                self._wake.set()  # slots are free, and a record's next delivery may go now
+
+        recording = asyncio.create_task(recorder())
         backoff = self._poll
         try:
             while not stop.is_set():
@@ -156,21 +175,23 @@ class WebhookDeliverer:
                 try:
                     claimed = await self.claim(free) if free > 0 else []
                     for c in claimed:
-                        task = asyncio.create_task(self._one(c))
+                        task = asyncio.create_task(send(c))
                         inflight.add(task)
                         task.add_done_callback(inflight.discard)
-                    if claimed and len(claimed) == free:
-                        await _first_of(stop, self._wake, self._poll)  # a slot frees up
-                        continue
-                    wait = await self._next_due_in()
+                    # with deliveries out, the recorder wakes us; otherwise the next retry
+                    wait = self._poll if inflight else await self._next_due_in()
                     backoff = self._poll
                 except Exception:
                     log.exception("webhook delivery loop failed; retrying")
                     backoff = wait = min(backoff * 2, 30.0)
                 await _first_of(stop, self._wake, wait)
+                await asyncio.sleep(COALESCE_SECONDS)  # one claim for a burst of NOTIFYs
         finally:
             if inflight:
                 await asyncio.wait(inflight, timeout=self._lease / 2)
+            some_finished.set()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await asyncio.wait_for(recording, timeout=10)
             if listener is not None:
                 listener.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):

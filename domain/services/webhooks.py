@@ -174,12 +174,17 @@ class WebhookService:
         by_id = dict(results)
         disabled = 0
         async with self.uow() as uow:
+            changed, failing = [], []
             for delivery in await uow.webhook_deliveries.get_many(sorted(by_id)):
                 if delivery.status != DeliveryStatus.PENDING:
                     continue  # recorded by someone else (a lease that ran out)
                 reason = delivery.record(by_id[delivery.id], self.policy, now)
-                await uow.webhook_deliveries.save(delivery)
-                if reason is not None and await self._disable(uow, delivery, reason):
+                changed.append(delivery)
+                if reason is not None:
+                    failing.append((delivery, reason))
+            await uow.webhook_deliveries.save_many(changed)
+            for delivery, reason in failing:
+                if await self._disable(uow, delivery, reason):
                     disabled += 1
             await uow.commit()
         return disabled
