@@ -471,14 +471,13 @@ class WebhookRepository(Protocol):
         ...
     async def delete(self, endpoint_id: uuid.UUID) -> None: ...
     async def list(self, page: PageRequest) -> Page[WebhookEndpoint]: ...
-    async def subscribers(self, event_type: str, sequence: int) -> Sequence[WebhookEndpoint]:
-        """Active endpoints subscribed to the type that existed when the event committed."""
-        ...
 
 
 class WebhookDeliveries(Protocol):
-    async def sequence_of(self, event_id: uuid.UUID) -> int | None:
-        """The event's position in the outbox: increasing per record, in commit order."""
+    async def targets(self, event_id: uuid.UUID) -> tuple[int, builtins.list[uuid.UUID]] | None:
+        """The event's position in the outbox (increasing per record, in commit order) and the
+        active endpoints subscribed to its type that existed when it was written; None when
+        the event is not in the outbox."""
         ...
     async def add_all(self, deliveries: Sequence[Delivery]) -> int:
         """Inserts those not already there (one per endpoint and event); answers how many."""

@@ -726,7 +726,7 @@ webhook_deliveries = Table(
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     # One delivery per endpoint and event: a fan-out run twice inserts nothing the second time.
     Index("uq_webhook_deliveries_endpoint_event", "endpoint_id", "event_id", unique=True),
-    Index("ix_webhook_deliveries_endpoint_created", "endpoint_id", "created_at", "id"),
+    Index("ix_webhook_deliveries_endpoint_sequence", "endpoint_id", "sequence", "id"),
     Index("ix_webhook_deliveries_due", "next_attempt_at",
           postgresql_where=text("status = 'pending'")),
     # Order per record: an earlier pending delivery for the same record holds later ones.

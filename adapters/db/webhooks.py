@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, select, text
+from sqlalchemy import and_, bindparam, delete, func, insert, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -82,11 +82,6 @@ class SqlWebhooks(_Repo):
         return await fetch_page(self.conn, select(E), [E.c.created_at, E.c.id], page,
                                 self._endpoint)
 
-    async def subscribers(self, event_type: str, sequence: int) -> Sequence[WebhookEndpoint]:
-        rows = (await self.conn.execute(select(E).where(
-            E.c.active, E.c.event_types.any_() == event_type, E.c.from_seq < sequence))).all()
-        return [self._endpoint(r) for r in rows]
-
 
 def _delivery(row: Row) -> Delivery:
     m = dict(row._mapping)
@@ -101,12 +96,19 @@ _MUTABLE = ("attempts", "round_attempts", "response_status", "latency_ms", "last
 _UPDATE_DELIVERY = D.update().where(D.c.id == bindparam("_id")).values(
     status=bindparam("status"), **{k: bindparam(k) for k in _MUTABLE})
 _NOTIFY = text(f"NOTIFY {CHANNEL}")
+_O = t.outbox
+# The event's outbox position and the endpoints subscribed to it, in one round trip.
+_TARGETS = select(_O.c.seq, E.c.id).select_from(_O.outerjoin(E, and_(
+    E.c.active, _O.c.type == E.c.event_types.any_(), E.c.from_seq < _O.c.seq))).where(
+    _O.c.id == bindparam("event_id"))
 
 
 class SqlWebhookDeliveries(_Repo):
-    async def sequence_of(self, event_id: uuid.UUID) -> int | None:
-        seq = await self.conn.scalar(select(t.outbox.c.seq).where(t.outbox.c.id == event_id))
-        return int(seq) if seq is not None else None
+    async def targets(self, event_id: uuid.UUID) -> tuple[int, list[uuid.UUID]] | None:
+        rows = (await self.conn.execute(_TARGETS, {"event_id": event_id})).all()
+        if not rows:
+            return None
+        return int(rows[0].seq), [r.id for r in rows if r.id is not None]
 
     async def add_all(self, deliveries: Sequence[Delivery]) -> int:
         if not deliveries:
@@ -117,9 +119,9 @@ class SqlWebhookDeliveries(_Repo):
             values.pop("created_at")
             values["status"] = d.status.value
             rows.append(values)
-        # executemany of one cached statement (a multi-row VALUES would be compiled each time)
+        # executemany of one cached statement (a multi-row VALUES would be compiled each time);
+        # a trigger NOTIFYs the delivery loop when the rows commit
         result = await self.conn.execute(_INSERT_DELIVERY, rows)
-        await self.conn.execute(_NOTIFY)
         return int(result.rowcount or 0)
 
     async def get(self, delivery_id: uuid.UUID, lock: bool = False) -> Delivery | None:
@@ -151,5 +153,6 @@ class SqlWebhookDeliveries(_Repo):
         stmt = select(D).where(D.c.endpoint_id == endpoint_id)
         if status is not None:
             stmt = stmt.where(D.c.status == status.value)
-        return await fetch_page(self.conn, stmt, [D.c.created_at, D.c.id], page, _delivery,
+        # newest event first (the outbox position; fan-outs may commit out of order)
+        return await fetch_page(self.conn, stmt, [D.c.sequence, D.c.id], page, _delivery,
                                 descending=True)

@@ -95,7 +95,7 @@ async def rotate_webhook_secret(ctx: Ctx, actor: CurrentActor, webhook_id: uuid.
 
 
 @router.get("/{webhook_id}/deliveries", response_model=ListOf[DeliveryOut],
-            summary="The delivery log of an endpoint, newest first",
+            summary="The delivery log of an endpoint, newest event first",
             responses=problems(*AUTHED, 404))
 async def list_deliveries(ctx: Ctx, actor: CurrentActor, webhook_id: uuid.UUID,
                           page: PageParams,

@@ -230,12 +230,13 @@ class WebhookService:
 async def fan_out(uow: UnitOfWork, event: DomainEvent) -> None:
     """One delivery per active endpoint subscribed to the event (the dispatcher runs this once
     per event; the (endpoint, event) key makes a second run insert nothing anyway)."""
-    sequence = await uow.webhook_deliveries.sequence_of(event.id)
-    if sequence is None:
+    found = await uow.webhook_deliveries.targets(event.id)
+    if found is None:
         return
-    endpoints = await uow.webhooks.subscribers(event.type, sequence)
+    sequence, endpoint_ids = found
     await uow.webhook_deliveries.add_all([
-        Delivery.for_event(e.id, event, sequence, event.occurred_at) for e in endpoints])
+        Delivery.for_event(endpoint_id, event, sequence, event.occurred_at)
+        for endpoint_id in endpoint_ids])
 
 
 def with_webhooks(handlers: dict[str, list[Any]]) -> dict[str, list[Any]]:

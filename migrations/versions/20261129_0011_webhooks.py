@@ -69,17 +69,24 @@ def upgrade() -> None:
     )
     op.create_index('uq_webhook_deliveries_endpoint_event', 'webhook_deliveries',
                     ['endpoint_id', 'event_id'], unique=True)
-    op.create_index('ix_webhook_deliveries_endpoint_created', 'webhook_deliveries',
-                    ['endpoint_id', 'created_at', 'id'])
+    op.create_index('ix_webhook_deliveries_endpoint_sequence', 'webhook_deliveries',
+                    ['endpoint_id', 'sequence', 'id'])
     op.create_index('ix_webhook_deliveries_due', 'webhook_deliveries', ['next_attempt_at'],
                     postgresql_where=sa.text("status = 'pending'"))
     op.create_index('ix_webhook_deliveries_record', 'webhook_deliveries',
                     ['endpoint_id', 'aggregate_type', 'aggregate_id', 'sequence'],
                     postgresql_where=sa.text("status = 'pending'"))
     op.create_index('ix_outbox_aggregate_seq', 'outbox', ['aggregate_type', 'aggregate_id', 'seq'])
+    # New deliveries wake the delivery loop when they commit (no NOTIFY round trip per fan-out).
+    op.execute("""CREATE FUNCTION webhook_deliveries_notify() RETURNS trigger
+        LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_notify('crm_webhooks', ''); RETURN NULL; END $$""")
+    op.execute("""CREATE TRIGGER webhook_deliveries_notify AFTER INSERT ON webhook_deliveries
+        FOR EACH STATEMENT EXECUTE FUNCTION webhook_deliveries_notify()""")
 
 
 def downgrade() -> None:
+    op.execute("DROP TRIGGER IF EXISTS webhook_deliveries_notify ON webhook_deliveries")
+    op.execute("DROP FUNCTION IF EXISTS webhook_deliveries_notify()")
     op.drop_index('ix_outbox_aggregate_seq', table_name='outbox')
     op.drop_table('webhook_deliveries')
     op.drop_table('webhook_endpoints')
