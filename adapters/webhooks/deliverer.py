@@ -69,7 +69,11 @@ WITH due AS (
 UPDATE webhook_deliveries w SET next_attempt_at = now() + make_interval(secs => :lease)
 FROM due, webhook_endpoints e
 WHERE w.id = due.id AND e.id = w.endpoint_id
-RETURNING w.id, w.body, e.url, e.allow_private, e.secret_enc
+RETURNING w.id, w.body, e.url, e.allow_private, e.secret_enc, EXISTS (
+  SELECT 1 FROM webhook_deliveries n
+  WHERE n.endpoint_id = w.endpoint_id AND n.aggregate_type = w.aggregate_type
+    AND n.aggregate_id = w.aggregate_id AND n.status = 'pending'
+    AND n.sequence > w.sequence) AS has_next
 """)  # noqa: S608
 
 NEXT_DUE = text("""
@@ -90,6 +94,8 @@ class Claimed:
     url: str
     allow_private: bool
     secret: str
+    has_next: bool = False  # a later delivery of the same record waits for this one
+    notifies: int = 0  # NOTIFYs heard before it was claimed
 
     @property
     def message_id(self) -> str:
@@ -110,13 +116,14 @@ class WebhookDeliverer:
         self._lease = lease_seconds
         self._poll = poll
         self._wake = asyncio.Event()
+        self._notifies = 0  # NOTIFYs heard so far
 
     async def claim(self, limit: int) -> list[Claimed]:
         async with self._engine.begin() as conn:
             rows = (await conn.execute(CLAIM, {"limit": limit, "lease": self._lease,
                                                **ORDER_PARAMS})).all()
-        return [Claimed(r.id, r.body, r.url, r.allow_private, self._cipher.decrypt(r.secret_enc))
-                for r in rows]
+        return [Claimed(r.id, r.body, r.url, r.allow_private, self._cipher.decrypt(r.secret_enc),
+                        r.has_next, self._notifies) for r in rows]
 
     async def attempt(self, c: Claimed) -> AttemptResult:
         try:
@@ -144,11 +151,12 @@ class WebhookDeliverer:
         batches (one transaction for all attempts that finished meanwhile)."""
         listener = (asyncio.create_task(self._listen(stop)) if self._listen_url else None)
         inflight: set[asyncio.Task[None]] = set()
-        finished: list[tuple[uuid.UUID, AttemptResult]] = []
+        finished: list[tuple[Claimed, AttemptResult]] = []
         some_finished = asyncio.Event()
+        slots_were_full = False
 
         async def send(c: Claimed) -> None:
-            finished.append((c.id, await self.attempt(c)))
+            finished.append((c, await self.attempt(c)))
             some_finished.set()
 
         async def recorder() -> None:
@@ -161,10 +169,14 @@ class WebhookDeliverer:
                 if not batch:
                     continue
                 try:
-                    await self._service.record_attempts(batch)
+                    await self._service.record_attempts([(c.id, r) for c, r in batch])
                 except Exception:  # their leases run out and they are tried again
                     log.exception("could not record %s webhook attempts", len(batch))
-                self._wake.set()  # slots are free, and a record's next delivery may go now
+                # Claim again only when it can give something: deliveries were waiting for a
+                # slot or for these (the same record's next), or new ones came meanwhile.
+                if slots_were_full or any(c.has_next or c.notifies < self._notifies
+                                          for c, _ in batch):
+                    self._wake.set()
 
         recording = asyncio.create_task(recorder())
         backoff = self._poll
@@ -174,6 +186,7 @@ class WebhookDeliverer:
                 free = self._concurrency - len(inflight)
                 try:
                     claimed = await self.claim(free) if free > 0 else []
+                    slots_were_full = free <= 0 or len(claimed) == free
                     for c in claimed:
                         task = asyncio.create_task(send(c))
                         inflight.add(task)
@@ -212,7 +225,7 @@ class WebhookDeliverer:
                 conn = await asyncpg.connect(self._listen_url, timeout=5)
                 lost = asyncio.Event()
                 conn.add_termination_listener(lambda _c, lost=lost: lost.set())
-                await conn.add_listener(CHANNEL, lambda *_a: self._wake.set())
+                await conn.add_listener(CHANNEL, lambda *_a: self._notified())
                 self._wake.set()
                 await _first_of(stop, lost, None)
             except Exception as e:
@@ -222,6 +235,10 @@ class WebhookDeliverer:
                 if conn is not None:
                     with contextlib.suppress(Exception):
                         await conn.close(timeout=2)
+
+    def _notified(self) -> None:
+        self._notifies += 1
+        self._wake.set()
 
     async def close(self) -> None:
         await self._sender.close()
