@@ -26,6 +26,7 @@ from adapters.jobs.queue import ArqQueue, redis_settings
 from adapters.ratelimit import RedisRateLimiter
 from adapters.settings import Settings
 from adapters.webhooks.deliverer import WebhookDeliverer
+from adapters.webhooks.fanout import fan_out
 from adapters.webhooks.resolver import DnsResolver
 from adapters.webhooks.sender import WebhookSender
 from api.deps import ApiContext
@@ -44,7 +45,7 @@ from domain.services.leads import LeadService
 from domain.services.notifications import NotificationService
 from domain.services.opportunities import OpportunityService
 from domain.services.sales_consumers import SALES_HANDLERS
-from domain.services.webhooks import WebhookService, with_webhooks
+from domain.services.webhooks import WebhookService
 from domain.webhooks.model import RetryPolicy
 
 log = logging.getLogger("crm")
@@ -152,7 +153,7 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Container:
     opportunities = OpportunityService(uow, clock, customers)
     leads = LeadService(uow, clock, customers, opportunities)
     limiter = RedisRateLimiter(settings.redis_url, f"{settings.queue_name}:ratelimit")
-    handlers = with_webhooks({**HANDLERS, **SALES_HANDLERS})
+    handlers = {**HANDLERS, **SALES_HANDLERS}
     resolver = DnsResolver()
     webhooks = WebhookService(uow, clock, resolver,
                               RetryPolicy(schedule=tuple(settings.webhook_retry_delays)))
@@ -170,7 +171,7 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Container:
         notifications=NotificationService(uow, clock),
         dispatcher=EventDispatcher(uow, handlers),
         relay=OutboxRelay(engine, queue, listen_url=libpq_url(settings.database_url),
-                          consumed=handlers.__contains__),
+                          consumed=handlers.__contains__, on_batch=fan_out),
         idempotency=SqlIdempotencyStore(engine),
         leads=leads, lead_settings=LeadSettingsService(uow), opportunities=opportunities,
         intake=IntakeService(uow, limiter, leads),

@@ -474,14 +474,6 @@ class WebhookRepository(Protocol):
 
 
 class WebhookDeliveries(Protocol):
-    async def targets(self, event_id: uuid.UUID) -> tuple[int, builtins.list[uuid.UUID]] | None:
-        """The event's position in the outbox (increasing per record, in commit order) and the
-        active endpoints subscribed to its type that existed when it was written; None when
-        the event is not in the outbox."""
-        ...
-    async def add_all(self, deliveries: Sequence[Delivery]) -> int:
-        """Inserts those not already there (one per endpoint and event); answers how many."""
-        ...
     async def get(self, delivery_id: uuid.UUID, lock: bool = False) -> Delivery | None: ...
     async def get_many(self, delivery_ids: Sequence[uuid.UUID]) -> builtins.list[Delivery]:
         """Locked for update, in id order."""

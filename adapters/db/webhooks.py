@@ -6,8 +6,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, func, insert, select, text
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import bindparam, delete, func, insert, select, text
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -89,41 +88,14 @@ def _delivery(row: Row) -> Delivery:
     return Delivery(**m)
 
 
-_INSERT_DELIVERY = pg_insert(D).on_conflict_do_nothing(index_elements=["endpoint_id",
-                                                                     "event_id"])
 _MUTABLE = ("attempts", "round_attempts", "response_status", "latency_ms", "last_error",
             "next_attempt_at", "last_attempt_at", "delivered_at")
 _UPDATE_DELIVERY = D.update().where(D.c.id == bindparam("_id")).values(
     status=bindparam("status"), **{k: bindparam(k) for k in _MUTABLE})
 _NOTIFY = text(f"NOTIFY {CHANNEL}")
-_O = t.outbox
-# The event's outbox position and the endpoints subscribed to it, in one round trip.
-_TARGETS = select(_O.c.seq, E.c.id).select_from(_O.outerjoin(E, and_(
-    E.c.active, _O.c.type == E.c.event_types.any_(), E.c.from_seq < _O.c.seq))).where(
-    _O.c.id == bindparam("event_id"))
 
 
 class SqlWebhookDeliveries(_Repo):
-    async def targets(self, event_id: uuid.UUID) -> tuple[int, list[uuid.UUID]] | None:
-        rows = (await self.conn.execute(_TARGETS, {"event_id": event_id})).all()
-        if not rows:
-            return None
-        return int(rows[0].seq), [r.id for r in rows if r.id is not None]
-
-    async def add_all(self, deliveries: Sequence[Delivery]) -> int:
-        if not deliveries:
-            return 0
-        rows = []
-        for d in deliveries:
-            values = columns_of(d, D)
-            values.pop("created_at")
-            values["status"] = d.status.value
-            rows.append(values)
-        # executemany of one cached statement (a multi-row VALUES would be compiled each time);
-        # a trigger NOTIFYs the delivery loop when the rows commit
-        result = await self.conn.execute(_INSERT_DELIVERY, rows)
-        return int(result.rowcount or 0)
-
     async def get(self, delivery_id: uuid.UUID, lock: bool = False) -> Delivery | None:
         stmt = select(D).where(D.c.id == delivery_id)
         if lock:

@@ -3,12 +3,13 @@
 The state lives in the database, not in Redis: a delivery is claimed with SELECT … FOR UPDATE
 SKIP LOCKED and leased (its next attempt pushed `lease` seconds ahead) before it is sent. A
 worker that dies mid-send leaves the lease to run out and the delivery is sent again, with the
-same webhook-id (at least once; subscribers de-duplicate by webhook-id). Redis going away only
-delays the fan-out: the outbox keeps the events.
+same webhook-id (at least once; subscribers de-duplicate by webhook-id). Redis is not needed
+here at all: deliveries are made by the outbox relay (adapters/webhooks/fanout.py), which keeps
+events in the outbox while a batch it must also queue cannot reach Redis.
 
 Order per record: a delivery is not claimed while an earlier delivery of the same record to the
-same endpoint is pending, nor while an earlier event of that record (of a subscribed type) has
-not been fanned out yet.
+same endpoint is pending, nor while an earlier event of that record (of a subscribed type) is
+not published (fanned out) yet.
 
 The loop LISTENs for the NOTIFY a fan-out or redelivery sends on commit and otherwise wakes when
 the next retry falls due (and at least every `poll` seconds).
@@ -30,14 +31,10 @@ from adapters.db.webhooks import CHANNEL
 from adapters.jobs.outbox import _first_of
 from adapters.webhooks.sender import WebhookSender
 from domain.ports import FieldCipher
-from domain.services.webhooks import FAN_OUT, WebhookService
+from domain.services.webhooks import WebhookService
 from domain.webhooks.model import AttemptResult
 
 log = logging.getLogger("crm.webhooks")
-
-# How far back an earlier, not yet fanned-out event still holds a record's later deliveries:
-# an event whose fan-out failed for good must not block its record forever.
-ORDER_WINDOW_SECONDS = 86400.0
 
 # Pending deliveries of active endpoints that may go now, order per record permitting.
 ELIGIBLE = """
@@ -50,10 +47,8 @@ ELIGIBLE = """
   AND NOT EXISTS (
     SELECT 1 FROM outbox o
     WHERE o.aggregate_type = d.aggregate_type AND o.aggregate_id = d.aggregate_id
-      AND o.seq > e.from_seq AND o.seq < d.sequence AND o.type = ANY(e.event_types)
-      AND o.occurred_at > now() - make_interval(secs => :window)
-      AND NOT EXISTS (SELECT 1 FROM processed_events pe
-                      WHERE pe.consumer = :consumer AND pe.event_id = o.id))
+      AND o.seq > e.from_seq AND o.seq < d.sequence AND o.published_at IS NULL
+      AND o.type = ANY(e.event_types))
 """
 
 # A constant fragment, no input: S608 does not apply.
@@ -84,7 +79,6 @@ WHERE """ + ELIGIBLE)
 # Attempts that finish, and NOTIFYs that arrive, within this window share one transaction.
 COALESCE_SECONDS = 0.005
 
-ORDER_PARAMS = {"window": ORDER_WINDOW_SECONDS, "consumer": FAN_OUT}
 
 
 @dataclass(frozen=True)
@@ -120,8 +114,7 @@ class WebhookDeliverer:
 
     async def claim(self, limit: int) -> list[Claimed]:
         async with self._engine.begin() as conn:
-            rows = (await conn.execute(CLAIM, {"limit": limit, "lease": self._lease,
-                                               **ORDER_PARAMS})).all()
+            rows = (await conn.execute(CLAIM, {"limit": limit, "lease": self._lease})).all()
         return [Claimed(r.id, r.body, r.url, r.allow_private, self._cipher.decrypt(r.secret_enc),
                         r.has_next, self._notifies) for r in rows]
 
@@ -212,7 +205,7 @@ class WebhookDeliverer:
 
     async def _next_due_in(self) -> float:
         async with self._engine.connect() as conn:
-            seconds = await conn.scalar(NEXT_DUE, ORDER_PARAMS)
+            seconds = await conn.scalar(NEXT_DUE)
         if seconds is None:
             return self._poll
         return min(max(float(seconds), 0.05), self._poll)

@@ -14,7 +14,6 @@ from typing import Any
 
 from domain.audit import SYSTEM, Actor, AuditEntry, field_diff
 from domain.errors import Conflict, NotFound, PermissionDenied
-from domain.events import DomainEvent
 from domain.identity.model import Principal, Role, Scope
 from domain.notifications import Notification
 from domain.pagination import Page, PageRequest
@@ -30,8 +29,6 @@ from domain.webhooks.model import (
     check_addresses,
     parse_target,
 )
-
-FAN_OUT = "webhooks.fanout"
 
 
 async def check_target(resolver: HostResolver, url: str, allow_private: bool) -> list[str]:
@@ -225,23 +222,3 @@ class WebhookService:
             key = await uow.api_keys.get(p.id)
             return key.created_by if key else None
         return None
-
-
-async def fan_out(uow: UnitOfWork, event: DomainEvent) -> None:
-    """One delivery per active endpoint subscribed to the event (the dispatcher runs this once
-    per event; the (endpoint, event) key makes a second run insert nothing anyway)."""
-    found = await uow.webhook_deliveries.targets(event.id)
-    if found is None:
-        return
-    sequence, endpoint_ids = found
-    await uow.webhook_deliveries.add_all([
-        Delivery.for_event(endpoint_id, event, sequence, event.occurred_at)
-        for endpoint_id in endpoint_ids])
-
-
-def with_webhooks(handlers: dict[str, list[Any]]) -> dict[str, list[Any]]:
-    """The consumers plus the webhook fan-out on every subscribable event type."""
-    merged = {k: list(v) for k, v in handlers.items()}
-    for event_type in EVENT_TYPES:
-        merged.setdefault(event_type, []).append((FAN_OUT, fan_out))
-    return merged

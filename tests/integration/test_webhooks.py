@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from standardwebhooks import Webhook
 
 from adapters.bootstrap import Container, build
@@ -24,12 +24,12 @@ from adapters.webhooks.deliverer import WebhookDeliverer
 from adapters.webhooks.resolver import DnsResolver
 from adapters.webhooks.sender import WebhookSender
 from domain.audit import Actor
-from domain.identity.model import Scope
+from domain.identity.model import Role, Scope
 from domain.ports import QueueUnavailable
-from domain.services.identity import principal_of
-from domain.services.webhooks import FAN_OUT, WebhookService, fan_out
+from domain.services.identity import principal_of, system_actor
+from domain.services.webhooks import WebhookService
 from domain.webhooks.model import RetryPolicy
-from tests.conftest import CachingHasher, World, drain
+from tests.conftest import PASSWORD, CachingHasher, World, drain
 from tests.integration.leads_helpers import api_key
 from tests.integration.test_outbox import _free_port
 from tests.webhook_subscriber import Received, Subscriber
@@ -326,20 +326,14 @@ async def test_fan_out_is_idempotent(client: httpx.AsyncClient, world: World,
                                      container: Container, subscriber: Subscriber) -> None:
     await hook(client, world, subscriber.url)
     await hook(client, world, subscriber.url, types=["customer.created"])
+    await hook(client, world, subscriber.url, types=["lead.created"])
     await new_customer(container, world)
-    async with container.engine.connect() as conn:
-        (event_id,) = (await conn.execute(select(t.outbox.c.id).where(
-            t.outbox.c.type == "customer.created"))).scalars()
-    assert await container.dispatcher.dispatch(event_id) >= 1
-    assert await container.dispatcher.dispatch(event_id) == 0  # the same job again
-    async with container.uow() as uow:  # the consumer itself, past its processed marker
-        event = await uow.outbox.get(event_id)
-        assert event is not None
-        await fan_out(uow, event)
-        await uow.commit()
-    async with container.engine.begin() as conn:  # and the relay sending it once more
-        await conn.execute(update(t.outbox).values(published_at=None))
-    await drain(container)
+    assert await container.relay.relay_once() >= 1
+    assert len(await deliveries(container)) == 2, "one per subscribed endpoint"
+    for _ in range(2):  # relayed again (a crash between enqueue and commit), and again
+        async with container.engine.begin() as conn:
+            await conn.execute(update(t.outbox).values(published_at=None))
+        await drain(container)
     rows = await deliveries(container)
     assert len(rows) == 2 and len({r.endpoint_id for r in rows}) == 2
     d = deliverer_for(container)
@@ -523,9 +517,14 @@ async def test_redis_stopping_during_deliveries_loses_nothing(
         await d.deliver_due()
         assert [r.json["data"]["id"] for r in subscriber.accepted()] == [str(before)]
         during = [await new_customer(c, world, f"停机中{i}号精密机械有限公司") for i in range(3)]
+        # a user too: its event needs a queue job, so the relay's batch cannot go out
+        await c.identity.create_user(system_actor("test"), email="outage@example.com",
+                                     name="Outage", role=Role.SALES_REP, department_id=None,
+                                     password=PASSWORD)
         with pytest.raises(QueueUnavailable):
             await c.relay.relay_once()
-        assert await c.relay.pending() == 3, "the events wait in the outbox"
+        assert await c.relay.pending() == 4, "the events wait in the outbox"
+        assert len(await deliveries(c)) == 1, "and so do their deliveries"
         redis = RedisProcess(tmp_path / "redis", port=port, persist=False).start()
         await pump(c, d, lambda: len(subscriber.accepted()) >= 4)
         await asyncio.sleep(0.2)
@@ -580,10 +579,17 @@ async def _audit_actions(c: Container, webhook_id: str) -> list[str]:
         )).scalars())
 
 
-async def test_fan_out_marks_the_event_processed(container: Container, world: World) -> None:
-    await new_customer(container, world)
-    await drain(container)
-    async with container.engine.connect() as conn:
-        marked = await conn.scalar(select(func.count()).select_from(t.processed_events).where(
-            t.processed_events.c.consumer == FAN_OUT))
-    assert marked == 1, "subscribable events reach the fan-out even with no endpoint yet"
+async def test_webhook_only_events_need_no_queue_job(
+        client: httpx.AsyncClient, world: World, container: Container,
+        subscriber: Subscriber) -> None:
+    """customer.created has no queue consumer: the relay fans it out and enqueues nothing."""
+    await hook(client, world, subscriber.url)
+    await drain(container)  # the world's own events (users) need the queue
+    customer_id = await new_customer(container, world)
+    broken = build(container.settings.model_copy(update={"redis_url": "redis://127.0.0.1:1/0"}))
+    try:
+        assert await broken.relay.relay_once() == 1, "no Redis needed for it"
+    finally:
+        await broken.close()
+    (delivery,) = await deliveries(container)
+    assert delivery.aggregate_id == str(customer_id)
