@@ -2,8 +2,8 @@
 
     .venv/bin/python bench/webhooks_bench.py [--rate 100] [--seconds 60] [--drain 120]
 
-The bench process creates customers through the service layer (real transactions that write
-`customer.created` to the outbox) at a fixed rate; a separate `crm worker` process runs the
+Load generator processes (2 by default) create customers through the service layer (real
+transactions that write `customer.created` to the outbox) at a fixed total rate; a separate `crm worker` process runs the
 outbox relay, the arq jobs (the webhook fan-out) and the delivery loop; a subscriber in a third
 process listens on loopback, verifies every Standard Webhooks signature with the
 `standardwebhooks` package and logs each receipt (webhook-id, record id, arrival time).
@@ -30,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +43,7 @@ from adapters.bootstrap import Container, build  # noqa: E402
 from adapters.db.migrate import upgrade  # noqa: E402
 from adapters.settings import Settings  # noqa: E402
 from domain.audit import Actor  # noqa: E402
-from domain.identity.model import Role  # noqa: E402
+from domain.identity.model import ROLE_SCOPES, Principal, Role  # noqa: E402
 from domain.services.identity import principal_of, system_actor  # noqa: E402
 from tests.services import with_database  # noqa: E402
 
@@ -110,8 +111,10 @@ def read_log(path: str) -> list[dict[str, Any]]:
 
 
 async def generate(c: Container, actor: Actor, rate: float, seconds: float,
-                   committed: dict[str, tuple[float, float]]) -> int:
-    """Creates `rate` customers a second for `seconds`; records (start, committed) per id."""
+                   committed: dict[str, tuple[float, float]], *, start_at: float | None = None,
+                   tag: str = "") -> int:
+    """Creates `rate` customers a second for `seconds` (from wall-clock `start_at`); records
+    (request start, committed) per customer id."""
     n = int(rate * seconds)
     sem = asyncio.Semaphore(32)
     errors = 0
@@ -122,7 +125,7 @@ async def generate(c: Container, actor: Actor, rate: float, seconds: float,
             started = time.time()
             try:
                 customer = await c.customers.create(
-                    actor, {"name": f"基准{i}号精密机械有限公司", "kind": "company"},
+                    actor, {"name": f"基准{tag}{i}号精密机械有限公司", "kind": "company"},
                     allow_duplicate=True)
             except Exception as e:  # reported, not hidden
                 errors += 1
@@ -130,15 +133,37 @@ async def generate(c: Container, actor: Actor, rate: float, seconds: float,
                 return
             committed[str(customer.id)] = (started, time.time())
 
-    t0 = time.monotonic()
+    start = start_at if start_at is not None else time.time()
     tasks = []
     for i in range(n):
-        delay = t0 + i / rate - time.monotonic()
+        delay = start + i / rate - time.time()
         if delay > 0:
             await asyncio.sleep(delay)
         tasks.append(asyncio.create_task(one(i)))
     await asyncio.gather(*tasks)
     return errors
+
+
+def generator_process(db: str, admin_id: str, rate: float, seconds: float, start_at: float,
+                      tag: str, out_path: str) -> None:
+    """One load generator in its own process (one Python process cannot create 100 customers
+    a second on a busy machine): writes {id, start, committed} lines, then an errors line."""
+
+    async def work() -> None:
+        c = build(Settings(env="test", database_url=db, redis_url=redis_url(),
+                           queue_name=QUEUE))
+        actor = Actor(principal=Principal(kind="user", id=uuid.UUID(admin_id),
+                                          label="admin@bench.crm",
+                                          scopes=ROLE_SCOPES[Role.ADMIN], role=Role.ADMIN))
+        committed: dict[str, tuple[float, float]] = {}
+        errors = await generate(c, actor, rate, seconds, committed, start_at=start_at, tag=tag)
+        await c.close()
+        with open(out_path, "w") as out:
+            for k, (started, done) in committed.items():
+                out.write(json.dumps({"id": k, "start": started, "committed": done}) + "\n")
+            out.write(json.dumps({"errors": errors}) + "\n")
+
+    asyncio.run(work())
 
 
 def cpu_seconds(pid: int) -> float:
@@ -161,6 +186,8 @@ async def main() -> None:
     ap.add_argument("--drain", type=float, default=120.0,
                     help="how long to wait for the last deliveries")
     ap.add_argument("--warmup", type=float, default=3.0)
+    ap.add_argument("--generators", type=int, default=2,
+                    help="load-generating processes sharing the rate")
     args = ap.parse_args()
 
     admin = admin_url()
@@ -214,9 +241,27 @@ async def main() -> None:
         load_before = os.getloadavg()
         worker_cpu = cpu_seconds(procs[0].pid)
         committed: dict[str, tuple[float, float]] = {}
-        started = time.monotonic()
-        errors = await generate(c, actor, args.rate, args.seconds, committed)
-        took = time.monotonic() - started
+        start_at = time.time() + 3.0  # every generator process is up by then
+        outs = [str(Path(log_dir) / f"gen{i}.jsonl") for i in range(args.generators)]
+        gens = [ctx.Process(target=generator_process, args=(
+            db, str(admin_user.id), args.rate / args.generators, args.seconds, start_at,
+            f"{i}-", outs[i])) for i in range(args.generators)]
+        for g in gens:
+            g.start()
+        for g in gens:
+            await asyncio.get_running_loop().run_in_executor(None, g.join)
+        errors = 0
+        last_commit = start_at
+        for path in outs:
+            for line in read_log(path):
+                if "errors" in line:
+                    errors += line["errors"]
+                    continue
+                committed[line["id"]] = (line["start"], line["committed"])
+                last_commit = max(last_commit, line["committed"])
+            Path(path).unlink()
+        started = start_at
+        took = last_commit - started
         load_during = os.getloadavg()
         deadline = time.monotonic() + args.drain
         while time.monotonic() < deadline:
