@@ -112,9 +112,10 @@ def read_log(path: str) -> list[dict[str, Any]]:
 
 async def generate(c: Container, actor: Actor, rate: float, seconds: float,
                    committed: dict[str, tuple[float, float]], *, start_at: float | None = None,
-                   tag: str = "") -> int:
-    """Creates `rate` customers a second for `seconds` (from wall-clock `start_at`); records
-    (request start, committed) per customer id."""
+                   tag: str = "", per_commit: int = 1) -> int:
+    """Creates `rate` customers a second for `seconds` (from wall-clock `start_at`),
+    `per_commit` in each transaction; records (request start, committed) per customer id."""
+    rate = rate / per_commit
     n = int(rate * seconds)
     sem = asyncio.Semaphore(32)
     errors = 0
@@ -124,14 +125,18 @@ async def generate(c: Container, actor: Actor, rate: float, seconds: float,
         async with sem:
             started = time.time()
             try:
-                customer = await c.customers.create(
-                    actor, {"name": f"基准{tag}{i}号精密机械有限公司", "kind": "company"},
-                    allow_duplicate=True)
+                async with c.uow() as uow:
+                    made = [await c.customers.add_customer(
+                        uow, actor, {"name": f"基准{tag}{i}-{k}号精密机械有限公司",
+                                     "kind": "company"}) for k in range(per_commit)]
+                    await uow.commit()
             except Exception as e:  # reported, not hidden
                 errors += 1
                 print(f"create {i} failed: {e!r}", file=sys.stderr)
                 return
-            committed[str(customer.id)] = (started, time.time())
+            done = time.time()
+            for customer in made:
+                committed[str(customer.id)] = (started, done)
 
     start = start_at if start_at is not None else time.time()
     tasks = []
@@ -145,7 +150,7 @@ async def generate(c: Container, actor: Actor, rate: float, seconds: float,
 
 
 def generator_process(db: str, admin_id: str, rate: float, seconds: float, start_at: float,
-                      tag: str, out_path: str) -> None:
+                      tag: str, out_path: str, per_commit: int) -> None:
     """One load generator in its own process (one Python process cannot create 100 customers
     a second on a busy machine): writes {id, start, committed} lines, then an errors line."""
 
@@ -156,7 +161,8 @@ def generator_process(db: str, admin_id: str, rate: float, seconds: float, start
                                           label="admin@bench.crm",
                                           scopes=ROLE_SCOPES[Role.ADMIN], role=Role.ADMIN))
         committed: dict[str, tuple[float, float]] = {}
-        errors = await generate(c, actor, rate, seconds, committed, start_at=start_at, tag=tag)
+        errors = await generate(c, actor, rate, seconds, committed, start_at=start_at, tag=tag,
+                                per_commit=per_commit)
         await c.close()
         with open(out_path, "w") as out:
             for k, (started, done) in committed.items():
@@ -188,6 +194,8 @@ async def main() -> None:
     ap.add_argument("--warmup", type=float, default=3.0)
     ap.add_argument("--generators", type=int, default=2,
                     help="load-generating processes sharing the rate")
+    ap.add_argument("--per-commit", type=int, default=1,
+                    help="customers created in each transaction (events per commit)")
     args = ap.parse_args()
 
     admin = admin_url()
@@ -245,7 +253,7 @@ async def main() -> None:
         outs = [str(Path(log_dir) / f"gen{i}.jsonl") for i in range(args.generators)]
         gens = [ctx.Process(target=generator_process, args=(
             db, str(admin_user.id), args.rate / args.generators, args.seconds, start_at,
-            f"{i}-", outs[i])) for i in range(args.generators)]
+            f"{i}-", outs[i], args.per_commit)) for i in range(args.generators)]
         for g in gens:
             g.start()
         for g in gens:
@@ -290,7 +298,8 @@ async def main() -> None:
 
         print(f"webhooks: {len(committed)} customers committed in {took:.1f} s "
               f"({len(committed) / took:.1f}/s, target {args.rate:.0f}/s for "
-              f"{args.seconds:.0f} s), {errors} create errors")
+              f"{args.seconds:.0f} s), {args.per_commit} per transaction, "
+              f"{args.generators} generator processes, {errors} failed transactions")
         print(f"  load average before {load_before[0]:.2f}, at the end {load_during[0]:.2f} "
               f"(1 min), {os.cpu_count()} cores")
         print(f"  commit → delivered: p50 {pct(latency, 50):.1f} ms, p95 {pct(latency, 95):.1f}"
