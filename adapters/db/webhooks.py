@@ -125,6 +125,6 @@ class SqlWebhookDeliveries(_Repo):
         stmt = select(D).where(D.c.endpoint_id == endpoint_id)
         if status is not None:
             stmt = stmt.where(D.c.status == status.value)
-        # newest event first (the outbox position; fan-outs may commit out of order)
+        # newest event first, by outbox position
         return await fetch_page(self.conn, stmt, [D.c.sequence, D.c.id], page, _delivery,
                                 descending=True)

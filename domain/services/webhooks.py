@@ -1,4 +1,5 @@
-"""Webhook use cases: managing endpoints, fanning events out to them, recording attempts.
+"""Webhook use cases: managing endpoints, the delivery log, recording attempts (the fan-out
+of events to endpoints happens as the outbox relay publishes them: adapters/webhooks/fanout.py).
 
 Who manages webhooks: principals with `settings:write` (admins, and API keys granted it).
 Only an admin user may let an endpoint reach private addresses (allow_private), or edit one

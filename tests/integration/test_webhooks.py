@@ -493,6 +493,30 @@ async def test_delivery_time_checks_the_address_again(
     assert log[0]["status"] == "pending" and "loopback" in log[0]["last_error"]
 
 
+async def test_a_delivery_claimed_by_a_worker_that_died_is_sent_after_its_lease(
+        client: httpx.AsyncClient, world: World, container: Container,
+        subscriber: Subscriber) -> None:
+    created = await hook(client, world, subscriber.url)
+    subscriber.secret = created["secret"]
+    await new_customer(container, world)
+    await drain(container)
+    service = WebhookService(container.uow, container.clock, DnsResolver(),
+                             RetryPolicy(schedule=(0, 60), jitter=0))
+    dying = WebhookDeliverer(container.engine, container.cipher, service,
+                             WebhookSender(DnsResolver()), lease_seconds=0.5)
+    try:
+        (claimed,) = await dying.claim(10)  # ... and the worker is killed before it sends
+        assert await dying.deliver_due() == 0, "leased: nobody else takes it meanwhile"
+        await asyncio.sleep(0.6)
+        assert await dying.deliver_due() == 1
+    finally:
+        await dying.close()
+    (got,) = subscriber.received
+    assert got.verified and got.msg_id == claimed.message_id
+    (row,) = await deliveries(container)
+    assert row.status == "succeeded" and row.attempts == 1
+
+
 @pytest.mark.slow
 async def test_redis_stopping_during_deliveries_loses_nothing(
         settings: Settings, tmp_path: Path, container: Container, world: World,
