@@ -117,7 +117,7 @@ async def generate(c: Container, actor: Actor, rate: float, seconds: float,
     `per_commit` in each transaction; records (request start, committed) per customer id."""
     rate = rate / per_commit
     n = int(rate * seconds)
-    sem = asyncio.Semaphore(32)
+    sem = asyncio.Semaphore(8)  # PostgreSQL is shared: keep each generator to a few connections
     errors = 0
 
     async def one(i: int) -> None:
