@@ -202,6 +202,7 @@ async def main() -> None:
     db = await recreate_database(admin)
     procs: list[subprocess.Popen[bytes]] = []
     sub: Any = None
+    worker_log: Any = None
     c: Container | None = None
     log_dir = tempfile.mkdtemp(prefix="webhooks-bench-")
     log_path = str(Path(log_dir) / "receipts.jsonl")
@@ -234,9 +235,10 @@ async def main() -> None:
                "CRM_LOG_LEVEL": "WARNING"}
         # BENCH_WORKER_CMD replaces "-m adapters.cli worker" (e.g. a profiling wrapper)
         worker_cmd = os.environ.get("BENCH_WORKER_CMD", "-m adapters.cli worker").split()
+        worker_log = open(Path(log_dir) / "worker.log", "wb")  # noqa: SIM115 - closed below
         procs.append(subprocess.Popen([sys.executable, *worker_cmd],
                                       cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                                      stderr=subprocess.DEVNULL, start_new_session=True))
+                                      stderr=worker_log, start_new_session=True))
 
         warm: dict[str, tuple[float, float]] = {}
         await generate(c, actor, 20, args.warmup, warm)
@@ -335,6 +337,14 @@ async def main() -> None:
             await c.close()
         await drop_database(admin)
         Path(log_path).unlink(missing_ok=True)
+        if worker_log is not None:
+            worker_log.close()
+            problems = [line for line in Path(worker_log.name).read_text(errors="replace")
+                        .splitlines() if '"WARNING"' in line or '"ERROR"' in line
+                        or "Traceback" in line]
+            print(f"  worker log: {len(problems)} warning/error lines"
+                  + "".join(f"\n    {line[:300]}" for line in problems[:5]))
+            Path(worker_log.name).unlink()
         Path(log_dir).rmdir()
 
 

@@ -76,6 +76,9 @@ SELECT extract(epoch FROM min(d.next_attempt_at) - now()) FROM webhook_deliverie
 JOIN webhook_endpoints e ON e.id = d.endpoint_id
 WHERE """ + ELIGIBLE)
 
+# After an error (the database away, out of connections), retry soon: like the relay.
+MAX_BACKOFF_SECONDS = 5.0
+
 # Attempts that finish, and NOTIFYs that arrive, within this window share one transaction.
 COALESCE_SECONDS = 0.005
 
@@ -189,7 +192,7 @@ class WebhookDeliverer:
                     backoff = self._poll
                 except Exception:
                     log.exception("webhook delivery loop failed; retrying")
-                    backoff = wait = min(backoff * 2, 30.0)
+                    backoff = wait = min(backoff * 2, MAX_BACKOFF_SECONDS)
                 await _first_of(stop, self._wake, wait)
                 await asyncio.sleep(COALESCE_SECONDS)  # one claim for a burst of NOTIFYs
         finally:
