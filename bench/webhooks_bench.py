@@ -340,7 +340,7 @@ async def main() -> None:
         if worker_log is not None:
             worker_log.close()
             problems = [line for line in Path(worker_log.name).read_text(errors="replace")
-                        .splitlines() if '"WARNING"' in line or '"ERROR"' in line
+                        .splitlines() if '"level": "warning"' in line or '"level": "error"' in line
                         or "Traceback" in line]
             print(f"  worker log: {len(problems)} warning/error lines"
                   + "".join(f"\n    {line[:300]}" for line in problems[:5]))
