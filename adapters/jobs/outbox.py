@@ -64,14 +64,16 @@ class OutboxRelay:
             ids = [r.id for r in rows]
             if self._on_batch is not None:
                 await self._on_batch(conn, [(r.id, r.type) for r in rows])
+            enqueued = 0
             for event_id, event_type in rows:
                 if self._consumed is not None and not self._consumed(event_type):
                     continue
                 await self._queue.enqueue(JobName.HANDLE_EVENT, str(event_id),
                                           job_id=f"evt:{event_id}")
+                enqueued += 1
             await conn.execute(update(o).where(o.c.id.in_(ids)).values(
                 published_at=func.now(), attempts=o.c.attempts + 1))
-        if self.on_enqueued is not None:
+        if enqueued and self.on_enqueued is not None:  # no job, no reason to poll Redis now
             self.on_enqueued()
         return len(ids)
 
