@@ -16,11 +16,11 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 
-import asyncpg
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from adapters.db import tables as t
+from adapters.db.listen import first_of, listen
 from domain.ports import JobName, JobQueue, QueueUnavailable
 
 log = logging.getLogger("crm.outbox")
@@ -102,7 +102,7 @@ class OutboxRelay:
                 except Exception:
                     log.exception("outbox relay failed; retrying")
                     backoff = min(backoff * 2, self._max_backoff)
-                await _first_of(stop, wake, backoff)
+                await first_of(stop, wake, backoff)
         finally:
             if listener is not None:
                 listener.cancel()
@@ -115,32 +115,13 @@ class OutboxRelay:
 
     async def _listen(self, wake: asyncio.Event, stop: asyncio.Event) -> None:
         assert self._listen_url is not None
-        while not stop.is_set():
-            conn = None
-            try:
-                conn = await asyncpg.connect(self._listen_url, timeout=5)
-                lost = asyncio.Event()
-                conn.add_termination_listener(lambda _c, lost=lost: lost.set())
-                await conn.add_listener(CHANNEL, lambda *_a: wake.set())
-                self._listening = True
-                wake.set()  # rows may have committed while we were not listening
-                await _first_of(stop, lost, None)
-                self._listening = False
-            except Exception as e:  # whatever it was, polling goes on and we try again
-                log.warning("cannot LISTEN for outbox rows (%r); polling only for now", e)
-                await _first_of(stop, asyncio.Event(), 5.0)
-            finally:
-                self._listening = False
-                if conn is not None:
-                    with contextlib.suppress(Exception):
-                        await conn.close(timeout=2)
 
+        def up() -> None:
+            self._listening = True
+            wake.set()  # rows may have committed while we were not listening
 
-async def _first_of(a: asyncio.Event, b: asyncio.Event, seconds: float | None) -> None:
-    """Until either event is set, or `seconds` pass."""
-    waiters = {asyncio.ensure_future(a.wait()), asyncio.ensure_future(b.wait())}
-    try:
-        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for w in waiters:
-            w.cancel()
+        def down() -> None:
+            self._listening = False
+
+        await listen(self._listen_url, CHANNEL, lambda _payload: wake.set(), stop,
+                     what="outbox rows", on_up=up, on_down=down)

@@ -14,13 +14,12 @@ import logging
 import uuid
 from typing import Any
 
-import asyncpg
 from sqlalchemy import select, tuple_
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.db import tables as t
+from adapters.db.listen import listen
 from adapters.db.repositories import _notification
-from adapters.jobs.outbox import _first_of
 from domain.notifications import Notification
 from domain.ports import FeedClosed
 
@@ -103,7 +102,7 @@ class PgNotificationFeed:
             )).all()
         return [_notification(r) for r in rows]
 
-    def _heard(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
+    def _heard(self, payload: str) -> None:
         try:
             data = json.loads(payload)
             user_id, notification_id = uuid.UUID(data["user_id"]), uuid.UUID(data["id"])
@@ -114,23 +113,8 @@ class PgNotificationFeed:
             sub.queue.put_nowait(notification_id)
 
     async def _listen(self) -> None:
-        while not self._stop.is_set():
-            conn = None
-            try:
-                conn = await asyncpg.connect(self._url, timeout=5)
-                lost = asyncio.Event()
-                conn.add_termination_listener(lambda _c, lost=lost: lost.set())
-                await conn.add_listener(CHANNEL, self._heard)
-                self._ready.set()
-                await _first_of(self._stop, lost, None)
-            except Exception as e:
-                log.warning("cannot LISTEN for notifications (%r); retrying in 2 s", e)
-                await _first_of(self._stop, asyncio.Event(), 2.0)
-            finally:
-                self._ready.clear()
-                if conn is not None:
-                    with contextlib.suppress(Exception):
-                        await conn.close(timeout=2)
+        await listen(self._url, CHANNEL, self._heard, self._stop, what="notifications",
+                     retry_seconds=2.0, on_up=self._ready.set, on_down=self._ready.clear)
 
     async def close(self) -> None:
         """Ends every open stream (shutdown) and the LISTEN connection."""

@@ -23,12 +23,11 @@ import logging
 import uuid
 from dataclasses import dataclass
 
-import asyncpg
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.db.listen import first_of, listen
 from adapters.db.webhooks import CHANNEL
-from adapters.jobs.outbox import _first_of
 from adapters.webhooks.sender import WebhookSender
 from domain.ports import FieldCipher
 from domain.services.webhooks import WebhookService
@@ -157,7 +156,7 @@ class WebhookDeliverer:
 
         async def recorder() -> None:
             while not (stop.is_set() and not inflight and not finished):
-                await _first_of(some_finished, stop, self._poll)
+                await first_of(some_finished, stop, self._poll)
                 some_finished.clear()
                 await asyncio.sleep(COALESCE_SECONDS)
                 batch = finished[:]
@@ -193,7 +192,7 @@ class WebhookDeliverer:
                 except Exception:
                     log.exception("webhook delivery loop failed; retrying")
                     backoff = wait = min(backoff * 2, MAX_BACKOFF_SECONDS)
-                await _first_of(stop, self._wake, wait)
+                await first_of(stop, self._wake, wait)
                 await asyncio.sleep(COALESCE_SECONDS)  # one claim for a burst of NOTIFYs
         finally:
             if inflight:
@@ -215,22 +214,8 @@ class WebhookDeliverer:
 
     async def _listen(self, stop: asyncio.Event) -> None:
         assert self._listen_url is not None
-        while not stop.is_set():
-            conn = None
-            try:
-                conn = await asyncpg.connect(self._listen_url, timeout=5)
-                lost = asyncio.Event()
-                conn.add_termination_listener(lambda _c, lost=lost: lost.set())
-                await conn.add_listener(CHANNEL, lambda *_a: self._notified())
-                self._wake.set()
-                await _first_of(stop, lost, None)
-            except Exception as e:
-                log.warning("cannot LISTEN for webhook deliveries (%r); polling", e)
-                await _first_of(stop, asyncio.Event(), 5.0)
-            finally:
-                if conn is not None:
-                    with contextlib.suppress(Exception):
-                        await conn.close(timeout=2)
+        await listen(self._listen_url, CHANNEL, lambda _payload: self._notified(), stop,
+                     what="webhook deliveries", on_up=self._wake.set)
 
     def _notified(self) -> None:
         self._notifies += 1
