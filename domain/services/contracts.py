@@ -159,13 +159,7 @@ class ContractService:
         p = require(actor, Scope.CONTRACTS_WRITE)
         data = dict(data)
         async with self.uow() as uow:
-            customer_id = data.pop("customer_id")
-            customer = await uow.customers.get(customer_id,
-                                               await self.customers.visibility(uow, p))
-            if customer is None:
-                if await uow.customers.exists(customer_id):
-                    raise HiddenRecord("customer", customer_id)
-                raise ValidationFailed.of("customer_id", "no such customer")
+            customer = await self.customers.referenced(uow, p, data.pop("customer_id"))
             owner_ref = data.pop("owner_id", None) or p.user_id or customer.owner_id
             owner_id, department_id = await check_owner(uow, p, owner_ref, "contracts")
             c = Contract.draft(

@@ -98,6 +98,17 @@ class CustomerService:
             raise HiddenRecord("customer", customer_id)
         raise NotFound("customer", customer_id)
 
+    async def referenced(self, uow: UnitOfWork, p: Principal, customer_id: uuid.UUID
+                         ) -> Customer:
+        """The customer a new deal or contract names: out of sight is a 404 (audited), unknown
+        a 422 on customer_id."""
+        c = await uow.customers.get(customer_id, await self.visibility(uow, p))
+        if c is not None:
+            return c
+        if await uow.customers.exists(customer_id):
+            raise HiddenRecord("customer", customer_id)
+        raise ValidationFailed.of("customer_id", "no such customer")
+
     async def _check_picklists(self, uow: UnitOfWork, data: dict[str, Any]) -> None:
         for name in ("industry", "region"):
             value = data.get(name)

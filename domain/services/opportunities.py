@@ -153,13 +153,7 @@ class OpportunityService:
         p = require(actor, Scope.OPPORTUNITIES_WRITE)
         data = dict(data)
         async with self.uow() as uow:
-            customer_id = data.pop("customer_id")
-            customer = await uow.customers.get(customer_id,
-                                               await self.customers.visibility(uow, p))
-            if customer is None:
-                if await uow.customers.exists(customer_id):
-                    raise HiddenRecord("customer", customer_id)
-                raise ValidationFailed.of("customer_id", "no such customer")
+            customer = await self.customers.referenced(uow, p, data.pop("customer_id"))
             o = await self.open_in(uow, actor, customer, data)
             await uow.commit()
             return o
