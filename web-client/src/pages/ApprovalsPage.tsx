@@ -1,0 +1,3 @@
+export default function ApprovalsPage() {
+  return <div>ApprovalsPage</div>;
+}

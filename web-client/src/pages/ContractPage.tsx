@@ -1,0 +1,3 @@
+export default function ContractPage() {
+  return <div>ContractPage</div>;
+}

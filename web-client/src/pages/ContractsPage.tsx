@@ -1,0 +1,3 @@
+export default function ContractsPage() {
+  return <div>ContractsPage</div>;
+}

@@ -1,0 +1,3 @@
+export default function CustomerPage() {
+  return <div>CustomerPage</div>;
+}

@@ -1,0 +1,3 @@
+export default function CustomersPage() {
+  return <div>CustomersPage</div>;
+}
