@@ -10,7 +10,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tests.services import admin_database_url, create_database, drop_database  # noqa: E402
+from tests.services import admin_database_url, create_database, drop_database
 
 
 def main() -> None:
