@@ -52,4 +52,61 @@ export const flows = [
       await ctx.close();
     },
   },
+  {
+    name: 'a rep creates a customer, logs a visit with check-in, and sees it on the timeline',
+    async run({ browser, base, shots }) {
+      const { context, page } = await signIn(browser, base, 'rep@demo.crm', {
+        permissions: ['geolocation'], geolocation: { latitude: 31.2304, longitude: 121.4737, accuracy: 20 } });
+      await page.goto(`${base}/customers`);
+      await page.getByTestId('customers-table').getByText('上海明远精密机械制造有限公司').waitFor();
+      await page.screenshot({ path: join(shots, 'customers.png'), fullPage: true });
+      await page.getByTestId('new-customer').click();
+      const dialog = page.getByRole('dialog');
+      await dialog.getByLabel('名称').fill('嘉兴南湖智能装备有限公司');
+      await dialog.getByLabel('联系人').fill('周明');
+      await dialog.getByLabel('手机').fill('13800001111');
+      await dialog.getByRole('button', { name: /新\s*建/ }).click();
+      await page.waitForURL(/\/customers\/[0-9a-f-]{36}$/);
+      await page.getByRole('heading', { name: '嘉兴南湖智能装备有限公司' }).waitFor();
+      // Masked, and no reveal button for a rep.
+      assert.match(await page.getByTestId('contact-mobile').first().innerText(), /\*{4}/);
+      assert.equal(await page.getByTestId('reveal').count(), 0);
+
+      const form = page.getByTestId('followup-form');
+      await form.getByLabel('跟进方式').click();
+      await page.getByTitle('拜访').click();
+      await form.getByTestId('check-in').click();
+      await form.getByTestId('checked-in').waitFor();
+      await form.getByLabel('跟进内容').fill('上门拜访，演示新产品线');
+      await form.getByLabel('客户反馈').fill('对自动化产线很感兴趣');
+      await form.getByRole('button', { name: /保\s*存/ }).click();
+      await page.getByTestId('timeline').getByText(/上门拜访，演示新产品线/).waitFor();
+      await page.screenshot({ path: join(shots, 'customer-360.png'), fullPage: true });
+      await context.close();
+    },
+  },
+  {
+    name: "a rep cannot see another rep's customer, in the grid or by URL (404 page)",
+    async run({ browser, base, api }) {
+      const theirs = await api('north.rep@demo.crm', 'GET', '/api/v1/customers?limit=50');
+      const other = theirs.items.find((c) => c.name === '北京中关村软件股份有限公司');
+      assert.ok(other, 'the north rep owns the demo customer');
+      const { context, page } = await signIn(browser, base, 'rep@demo.crm');
+      await page.goto(`${base}/customers`);
+      await page.getByTestId('customers-table').getByText('上海明远精密机械制造有限公司').waitFor();
+      assert.equal(await page.getByText('北京中关村软件股份有限公司').count(), 0);
+      await page.goto(`${base}/customers/${other.id}`);
+      await page.getByText('该记录不存在，或您无权查看。').waitFor();
+      assert.equal(await page.getByText('北京中关村软件股份有限公司').count(), 0);
+      await context.close();
+
+      // A manager may reveal the numbers of a customer in the department.
+      const m = await signIn(browser, base, 'manager@demo.crm');
+      const mine = (await api('rep@demo.crm', 'GET', '/api/v1/customers?limit=50')).items.find((c) => c.name === '上海明远精密机械制造有限公司');
+      await m.page.goto(`${base}/customers/${mine.id}`);
+      await m.page.getByTestId('reveal').click();
+      await m.page.getByTestId('contact-mobile').filter({ hasText: '13812345678' }).waitFor();
+      await m.context.close();
+    },
+  },
 ];

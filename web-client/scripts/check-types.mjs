@@ -6,7 +6,7 @@ import { join } from 'node:path';
 
 const out = join(mkdtempSync(join(tmpdir(), 'crm-types-')), 'schema.d.ts');
 execFileSync(process.execPath, ['node_modules/openapi-typescript/bin/cli.js',
-  '../openapi/openapi.json', '-o', out], { stdio: ['ignore', 'ignore', 'inherit'] });
+  '../openapi/openapi.json', '--default-non-nullable', 'false', '-o', out], { stdio: ['ignore', 'ignore', 'inherit'] });
 const fresh = readFileSync(out, 'utf8');
 const committed = readFileSync('src/api/schema.d.ts', 'utf8');
 if (fresh !== committed) {

@@ -71,3 +71,19 @@ export async function download(url: string, filename: string): Promise<void> {
   a.remove();
   setTimeout(() => URL.revokeObjectURL(a.href), 1000);
 }
+
+/** For routes not in the generated types yet (APIs landing in parallel): same auth and errors. */
+export async function rawJson<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
+  const res = await authFetch(new Request(new URL(path, globalThis.location?.origin ?? 'http://localhost'), {
+    method, headers: { ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  }));
+  const text = await res.text();
+  let data: unknown = null;
+  try { data = text ? JSON.parse(text) : null; } catch { data = text; }
+  if (!res.ok) {
+    const ra = res.headers.get('Retry-After');
+    throw new ApiError(res.status, toProblem(data, res.status), ra ? Number(ra) : null);
+  }
+  return data as T;
+}

@@ -1361,7 +1361,7 @@ export interface components {
              * @default board
              * @example board
              */
-            view: string;
+            view?: string;
             pipeline: components["schemas"]["PipelineOut"];
             /** Columns */
             columns: components["schemas"]["BoardColumnOut"][];
@@ -1381,7 +1381,7 @@ export interface components {
              * Scope
              * @default
              */
-            scope: string;
+            scope?: string;
             /** Client Id */
             client_id?: string | null;
             /**
@@ -1398,12 +1398,12 @@ export interface components {
              */
             file: string;
             /** @default skip */
-            policy: components["schemas"]["Policy"];
+            policy?: components["schemas"]["Policy"];
             /**
              * Dry Run
              * @default false
              */
-            dry_run: boolean;
+            dry_run?: boolean;
             /**
              * Mapping
              * @description e.g. {"公司": "name"}
@@ -1415,7 +1415,7 @@ export interface components {
              * @description customers, or leads for a trade-show list (each row captured, scored and routed as a lead)
              * @default customers
              */
-            target: components["schemas"]["Target"];
+            target?: components["schemas"]["Target"];
         };
         /** BracketIO */
         "BracketIO-Input": {
@@ -1502,7 +1502,7 @@ export interface components {
              * Is Primary
              * @default false
              */
-            is_primary: boolean;
+            is_primary?: boolean;
         };
         /** ContactOut */
         ContactOut: {
@@ -1575,7 +1575,7 @@ export interface components {
              * Create Opportunity
              * @default true
              */
-            create_opportunity: boolean;
+            create_opportunity?: boolean;
             opportunity?: components["schemas"]["ConvertOpportunityIn"] | null;
         };
         /** ConvertOpportunityIn */
@@ -1618,12 +1618,12 @@ export interface components {
              * Required
              * @default false
              */
-            required: boolean;
+            required?: boolean;
             /**
              * Entity
              * @default customer
              */
-            entity: string;
+            entity?: string;
         };
         /** CustomFieldOut */
         CustomFieldOut: {
@@ -1688,7 +1688,7 @@ export interface components {
              * Currency
              * @default CNY
              */
-            currency: string;
+            currency?: string;
             /**
              * Owner Id
              * @description Defaults to you
@@ -1789,7 +1789,7 @@ export interface components {
              * @default false
              * @constant
              */
-            deleted: false;
+            deleted?: false;
         };
         /** CustomerRevealed */
         CustomerRevealed: {
@@ -1898,7 +1898,7 @@ export interface components {
         /** ExportCreate */
         ExportCreate: {
             /** @default csv */
-            format: components["schemas"]["ExportFormat"];
+            format?: components["schemas"]["ExportFormat"];
             /**
              * Filter
              * @description The customer filter language: industry, region, grade, tier, kind, owner_id, department_id, tags_all, tags_any, last_followup_before/after, created_from/to, annual_purchase_min/max, no_followup_days, custom {key: value}, q
@@ -1921,7 +1921,7 @@ export interface components {
              * @description Cleartext personal data (pii:reveal; audited)
              * @default false
              */
-            reveal: boolean;
+            reveal?: boolean;
         };
         /**
          * ExportFormat
@@ -2005,7 +2005,7 @@ export interface components {
             /** Next Followup At */
             next_followup_at?: string | null;
             /** @default done */
-            status: components["schemas"]["FollowUpStatus"];
+            status?: components["schemas"]["FollowUpStatus"];
             /** @description A visit's geo check-in */
             check_in?: components["schemas"]["CheckInIn"] | null;
         };
@@ -2033,7 +2033,7 @@ export interface components {
             /** Next Followup At */
             next_followup_at?: string | null;
             /** @default done */
-            status: components["schemas"]["FollowUpStatus"];
+            status?: components["schemas"]["FollowUpStatus"];
             /** @description A visit's geo check-in */
             check_in?: components["schemas"]["CheckInIn"] | null;
             /**
@@ -2176,7 +2176,7 @@ export interface components {
              * @default received
              * @example received
              */
-            status: string;
+            status?: string;
         };
         /** LeadActivityOut */
         LeadActivityOut: {
@@ -2259,7 +2259,7 @@ export interface components {
              * Currency
              * @default CNY
              */
-            currency: string;
+            currency?: string;
             /**
              * Message
              * @example 想了解二期产线的报价
@@ -2286,7 +2286,7 @@ export interface components {
              * @description Interactions seen so far (visits, downloads, replies)
              * @default 0
              */
-            engagement: number;
+            engagement?: number;
             /**
              * Owner Id
              * @description Give it to this person (managers: their team; reps: themselves)
@@ -2297,7 +2297,7 @@ export interface components {
              * @description Route it with the assignment rules instead of keeping it (integrations always route)
              * @default false
              */
-            auto_assign: boolean;
+            auto_assign?: boolean;
         };
         /** LeadFlagOut */
         LeadFlagOut: {
@@ -2341,7 +2341,7 @@ export interface components {
              */
             site_origin: string;
             /** @default website */
-            source: components["schemas"]["Source"];
+            source?: components["schemas"]["Source"];
             /** Campaign */
             campaign?: string | null;
             /**
@@ -2349,17 +2349,17 @@ export interface components {
              * @description A field the site hides from people: a submission that fills it is dropped
              * @default fax
              */
-            honeypot_field: string;
+            honeypot_field?: string;
             /**
              * Per Ip Per Hour
              * @default 5
              */
-            per_ip_per_hour: number;
+            per_ip_per_hour?: number;
             /**
              * Per Form Per Minute
              * @default 60
              */
-            per_form_per_minute: number;
+            per_form_per_minute?: number;
         };
         /** LeadFormOut */
         LeadFormOut: {
@@ -2849,7 +2849,7 @@ export interface components {
              * Currency
              * @default CNY
              */
-            currency: string;
+            currency?: string;
             /** Expected Close Date */
             expected_close_date?: string | null;
             /**
@@ -3030,12 +3030,12 @@ export interface components {
              * @description Days without a follow-up before the owner is reminded (2x: their manager)
              * @default 7
              */
-            stale_days: number;
+            stale_days?: number;
             /**
              * Is Default
              * @default false
              */
-            is_default: boolean;
+            is_default?: boolean;
         };
         /** PipelineOut */
         PipelineOut: {
@@ -3201,12 +3201,12 @@ export interface components {
              * @description Days without a follow-up before an open lead's owner is reminded (2x: their manager)
              * @default 7
              */
-            stale_days: number;
+            stale_days?: number;
             /**
              * First Contact Hours
              * @default 24
              */
-            first_contact_hours: number;
+            first_contact_hours?: number;
         };
         /** RoutingOut */
         RoutingOut: {
@@ -3252,12 +3252,12 @@ export interface components {
              */
             industries?: string[];
             /** @default round_robin */
-            method: components["schemas"]["Method"];
+            method?: components["schemas"]["Method"];
             /**
              * Enabled
              * @default true
              */
-            enabled: boolean;
+            enabled?: boolean;
         };
         /**
          * RuleKind
@@ -3286,12 +3286,12 @@ export interface components {
              * @description Score from which a lead is high
              * @default 60
              */
-            high_from: number;
+            high_from?: number;
             /**
              * Medium From
              * @default 35
              */
-            medium_from: number;
+            medium_from?: number;
         };
         /** ScoringModelOut */
         ScoringModelOut: {
@@ -3311,7 +3311,7 @@ export interface components {
              * Enabled
              * @default true
              */
-            enabled: boolean;
+            enabled?: boolean;
             /**
              * Points
              * @description industry_fit: industry → points; company_size: size → points; source: channel → points; completeness: field → points when filled
@@ -3329,7 +3329,7 @@ export interface components {
              * @description engagement
              * @default 0
              */
-            per_interaction: number;
+            per_interaction?: number;
             /**
              * Max Points
              * @description engagement cap
@@ -3343,7 +3343,7 @@ export interface components {
              * Enabled
              * @default true
              */
-            enabled: boolean;
+            enabled?: boolean;
             /**
              * Points
              * @description industry_fit: industry → points; company_size: size → points; source: channel → points; completeness: field → points when filled
@@ -3361,7 +3361,7 @@ export interface components {
              * @description engagement
              * @default 0
              */
-            per_interaction: number;
+            per_interaction?: number;
             /**
              * Max Points
              * @description engagement cap
@@ -3393,7 +3393,7 @@ export interface components {
                 [key: string]: unknown;
             };
             /** @default private */
-            sharing: components["schemas"]["SegmentSharing"];
+            sharing?: components["schemas"]["SegmentSharing"];
             /** Department Id */
             department_id?: string | null;
         };
@@ -3473,7 +3473,7 @@ export interface components {
              */
             probability?: number | null;
             /** @default open */
-            kind: components["schemas"]["StageKind"];
+            kind?: components["schemas"]["StageKind"];
             /**
              * Requirements
              * @example [
@@ -3548,7 +3548,7 @@ export interface components {
              */
             name: string;
             /** @default custom */
-            category: components["schemas"]["TagCategory"];
+            category?: components["schemas"]["TagCategory"];
             /**
              * Colour
              * @example #fa541c
@@ -3701,7 +3701,7 @@ export interface components {
              * Token Type
              * @default bearer
              */
-            token_type: string;
+            token_type?: string;
             /**
              * Expires In
              * @description Seconds until the access token expires
@@ -3724,7 +3724,7 @@ export interface components {
              * @default true
              * @constant
              */
-            deleted: true;
+            deleted?: true;
             /** Version */
             version: number;
             /** Updated At */
