@@ -109,4 +109,33 @@ export const flows = [
       await m.context.close();
     },
   },
+  {
+    name: 'drag an opportunity to the next stage; a missing requirement shows on the card',
+    async run({ browser, base, shots, api }) {
+      const pipelines = await api('rep@demo.crm', 'GET', '/api/v1/pipelines');
+      const stages = Object.fromEntries(pipelines[0].stages.map((s) => [s.key, s]));
+      const customer = (await api('rep@demo.crm', 'GET', '/api/v1/customers?limit=50')).items.find((c) => c.name === '苏州工业园区新材料科技有限公司');
+      const fresh = await api('rep@demo.crm', 'POST', '/api/v1/opportunities', { customer_id: customer.id, name: '二期扩产设备', amount: '450000' });
+      assert.equal(fresh.stage_id, stages.initial_contact.id);
+
+      const { context, page } = await signIn(browser, base, 'rep@demo.crm');
+      await page.goto(`${base}/pipeline`);
+      const card = page.getByTestId(`card-${fresh.number}`);
+      await card.waitFor();
+      await card.dragTo(page.getByTestId('column-needs_analysis'));
+      await page.getByTestId('column-needs_analysis').getByTestId(`card-${fresh.number}`).waitFor();
+      const moved = await api('rep@demo.crm', 'GET', `/api/v1/opportunities/${fresh.id}`);
+      assert.equal(moved.stage_id, stages.needs_analysis.id);
+
+      // Proposal/quote needs a quote reference: the API's reason appears on the card, which stays.
+      await page.getByTestId(`card-${fresh.number}`).dragTo(page.getByTestId('column-proposal'));
+      const error = page.getByTestId(`card-${fresh.number}`).getByTestId('card-error');
+      await error.waitFor();
+      assert.match(await error.innerText(), /quote/);
+      await page.getByTestId('chart').waitFor();
+      await page.screenshot({ path: join(shots, 'pipeline.png'), fullPage: true });
+      assert.equal((await api('rep@demo.crm', 'GET', `/api/v1/opportunities/${fresh.id}`)).stage_id, stages.needs_analysis.id);
+      await context.close();
+    },
+  },
 ];
