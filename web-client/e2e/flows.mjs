@@ -138,4 +138,35 @@ export const flows = [
       await context.close();
     },
   },
+  {
+    name: 'import a small CSV: dry run, then the progress bar runs to the end',
+    async run({ browser, base, shots, api }) {
+      const csv = '客户名称,联系人,手机,所属行业,标签\n' + [
+        '温州瓯江阀门有限公司,林涛,13900002001,manufacturing,展会',
+        '台州椒江模具有限公司,郑颖,13900002002,manufacturing,展会',
+        '金华义乌小商品贸易有限公司,何军,13900002003,ecommerce,展会',
+        '舟山海洋渔业有限公司,,not-a-phone,,展会',
+      ].join('\n') + '\n';
+      const { context, page } = await signIn(browser, base, 'rep@demo.crm');
+      await page.goto(`${base}/imports`);
+      await page.locator('input[type=file]').setInputFiles({ name: 'trade-show.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+      await page.getByTestId('dry-run').click();
+      await page.getByTestId('start-import').waitFor();
+      await page.screenshot({ path: join(shots, 'import-preview.png'), fullPage: true });
+      await page.getByTestId('start-import').click();
+      await page.getByTestId('import-progress').waitFor();
+      await page.getByText('已完成').first().waitFor({ timeout: 60000 });
+      const pct = await page.getByTestId('import-progress').getAttribute('aria-valuenow');
+      assert.equal(pct, '100');
+      await page.screenshot({ path: join(shots, 'import-done.png'), fullPage: true });
+      const [dl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('error-rows').last().click()]);
+      const rows = await new Promise((ok, fail) => dl.createReadStream().then((st) => {
+        const parts = []; st.on('data', (c) => parts.push(c)); st.on('end', () => ok(Buffer.concat(parts).toString('utf8'))); st.on('error', fail);
+      }));
+      assert.match(rows, /舟山海洋渔业|not-a-phone|row/);
+      const found = await api('rep@demo.crm', 'GET', `/api/v1/customers?q=${encodeURIComponent('温州瓯江阀门')}`);
+      assert.equal(found.items.length, 1);
+      await context.close();
+    },
+  },
 ];
