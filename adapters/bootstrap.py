@@ -30,6 +30,8 @@ from domain.customers.model import TierPolicy
 from domain.ports import Clock
 from domain.services.catalog import CatalogService
 from domain.services.consumers import HANDLERS, EventDispatcher
+from domain.services.contract_consumers import CONTRACT_HANDLERS
+from domain.services.contracts import ContractService
 from domain.services.customers import CustomerService
 from domain.services.exports import ExportService
 from domain.services.followup_discipline import FollowUpDiscipline
@@ -81,6 +83,7 @@ class Container:
     intake: IntakeService
     discipline: FollowUpDiscipline
     limiter: RedisRateLimiter
+    contracts: ContractService
     extras: dict[str, Any] = field(default_factory=dict)
 
     def uow(self) -> SqlUnitOfWork:
@@ -102,7 +105,7 @@ class Container:
             max_import_bytes=self.settings.max_import_bytes,
             notifications=self.notifications, leads=self.leads,
             lead_settings=self.lead_settings,
-            opportunities=self.opportunities, intake=self.intake,
+            opportunities=self.opportunities, intake=self.intake, contracts=self.contracts,
             idempotency=self.idempotency, health=self.health,
             max_body_bytes=self.settings.max_body_bytes, web_dist=self.settings.web_dist,
         )
@@ -144,7 +147,7 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Container:
     opportunities = OpportunityService(uow, clock, customers)
     leads = LeadService(uow, clock, customers, opportunities)
     limiter = RedisRateLimiter(settings.redis_url, f"{settings.queue_name}:ratelimit")
-    handlers = {**HANDLERS, **SALES_HANDLERS}
+    handlers = {**HANDLERS, **SALES_HANDLERS, **CONTRACT_HANDLERS}
     return Container(
         settings=settings, engine=engine, queue=queue,
         redis_settings=redis_settings(settings.redis_url), clock=clock, cipher=cipher,
@@ -159,4 +162,5 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Container:
         leads=leads, lead_settings=LeadSettingsService(uow), opportunities=opportunities,
         intake=IntakeService(uow, limiter, leads),
         discipline=FollowUpDiscipline(uow, clock), limiter=limiter,
+        contracts=ContractService(uow, clock, customers, opportunities),
     )

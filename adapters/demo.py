@@ -147,6 +147,7 @@ async def _seed_sales(container: Container, users: dict[str, User],
     await container.lead_settings.create_form(actor, {"name": "官网联系我们 Contact us",
                                               "site_origin": "http://127.0.0.1:8000"})
     pipeline = (await container.opportunities.list_pipelines(actor))[0]
+    deals: dict[uuid.UUID, uuid.UUID] = {}
     for customer, grade in customers:
         owner = next(u for u in users.values() if u.id == customer.owner_id)
         rep = Actor(principal_of(owner), ip="127.0.0.1")
@@ -157,8 +158,39 @@ async def _seed_sales(container: Container, users: dict[str, User],
         key, extra = DEAL_STAGES[grade]
         changes = {**extra, "stage_id": pipeline.stage_by_key(key).id}
         await container.opportunities.update(rep, deal.id, changes, None)
+        deals[customer.id] = deal.id
     for lead in DEMO_LEADS:
         await container.leads.capture(actor, lead)
+    await _seed_contracts(container, users, customers, deals)
+
+
+async def _seed_contracts(container: Container, users: dict[str, User],
+                          customers: list[tuple[Customer, str]],
+                          deals: dict[uuid.UUID, uuid.UUID]) -> None:
+    """An intent customer's contract waits in its manager's inbox; a closed customer's went
+    through approval and is signed."""
+    by_id = {u.id: u for u in users.values()}
+    today = container.clock.now().date()
+    for customer, grade in customers:
+        if grade not in ("intent", "closed"):
+            continue
+        rep = Actor(principal_of(by_id[customer.owner_id]), ip="127.0.0.1")
+        amount = customer.annual_purchase or Decimal("200000")
+        k = await container.contracts.create(rep, {
+            "customer_id": customer.id, "opportunity_id": deals[customer.id],
+            "title": f"{customer.name} 年度采购合同", "currency": "CNY",
+            "start_date": today + timedelta(days=14), "end_date": today + timedelta(days=379),
+            "payment_terms": "30% 预付，70% 验收后 30 天内",
+            "lines": [{"product": "工业网关 GW-200", "quantity": "10",
+                       "unit_price": str((amount / 10).quantize(Decimal("0.01"))),
+                       "discount": "0"}]})
+        k = await container.contracts.submit(rep, k.id, None)
+        if grade != "closed":
+            continue
+        for step in k.round_steps():
+            approver = Actor(principal_of(by_id[step.assignee_id]), ip="127.0.0.1")
+            await container.contracts.decide(approver, k.id, step.step, True, "同意")
+        await container.contracts.sign(rep, k.id)
 
 
 def demo_logins() -> list[str]:

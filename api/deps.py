@@ -18,6 +18,7 @@ from domain.identity.model import Principal, User
 from domain.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageRequest
 from domain.ports import IdempotencyStore
 from domain.services.catalog import CatalogService
+from domain.services.contracts import ContractService
 from domain.services.customers import CustomerService
 from domain.services.exports import ExportService
 from domain.services.identity import IdentityService, principal_of
@@ -41,6 +42,7 @@ class ApiContext:
     lead_settings: LeadSettingsService
     opportunities: OpportunityService
     intake: IntakeService
+    contracts: ContractService
     idempotency: IdempotencyStore
     health: Callable[[], Awaitable[dict[str, bool]]]
     max_body_bytes: int = 1024 * 1024

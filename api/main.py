@@ -19,6 +19,7 @@ from api.v1 import (
     audit,
     auth,
     catalog,
+    contracts,
     customers,
     departments,
     exports,
@@ -62,7 +63,8 @@ def create_app(ctx: ApiContext) -> FastAPI:
     for router in (catalog.custom_fields, catalog.tags, catalog.segments, imports.router,
                    exports.router, leads.router, lead_settings.scoring, lead_settings.routing,
                    lead_settings.forms, intake.router, opportunities.pipelines,
-                   opportunities.router):
+                   opportunities.router, contracts.router, contracts.approvals,
+                   contracts.policy, contracts.reports):
         v1.include_router(router)
     app.include_router(v1)
     app.include_router(health_router(ctx))

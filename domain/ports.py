@@ -6,13 +6,22 @@ import builtins
 import uuid
 from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from types import TracebackType
 from typing import Any, Protocol, Self
 
 from domain.audit import AuditEntry
 from domain.catalog.model import CustomField, Segment, Tag
+from domain.contracts.model import Contract
+from domain.contracts.policy import ApprovalPolicy
+from domain.contracts.queries import (
+    ContractFilter,
+    DecidedRound,
+    DecidedStep,
+    InboxItem,
+    PendingStep,
+)
 from domain.customers.activity import ActivityEntry, FollowUp, Task
 from domain.customers.model import Customer
 from domain.customers.queries import CustomerFilter, Visibility
@@ -63,6 +72,8 @@ class JobName(StrEnum):
     RUN_IMPORT = "run_import"
     RUN_EXPORT = "run_export"
     SCAN_FOLLOWUPS = "scan_followups"
+    SCAN_APPROVALS = "scan_approvals"
+    SWEEP_CONTRACTS = "sweep_contracts"
 
 
 class JobQueue(Protocol):
@@ -437,6 +448,41 @@ class OpportunityRepository(Protocol):
                    page: PageRequest) -> Page[Opportunity]: ...
 
 
+class ContractRepository(Protocol):
+    async def get(self, contract_id: uuid.UUID, visibility: Visibility,
+                  approver: uuid.UUID | None = None, lock: bool = False) -> Contract | None:
+        """Visible when the visibility allows its owner, or `approver` is (or was) an approver
+        of one of its steps."""
+        ...
+    async def exists(self, contract_id: uuid.UUID) -> bool: ...
+    async def next_sequence(self) -> int: ...
+    async def add(self, contract: Contract) -> None: ...
+    async def save(self, contract: Contract) -> None: ...
+    async def list(self, flt: ContractFilter, visibility: Visibility,
+                   approver: uuid.UUID | None, page: PageRequest) -> Page[Contract]: ...
+    async def inbox(self, user_id: uuid.UUID | None, page: PageRequest) -> Page[InboxItem]:
+        """Pending steps the user may decide (assigned or escalated to them); None: all."""
+        ...
+    async def pending_counts(self, user_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]: ...
+    async def pending_steps(self, limit: int) -> builtins.list[PendingStep]:
+        """Open steps not yet both reminded and escalated, oldest first."""
+        ...
+    async def in_force_ending_by(self, day: date, today: date,
+                                 limit: int) -> builtins.list[uuid.UUID]:
+        """Signed or active contracts ending on or before `day` that still need a renewal
+        task, or that ended before `today` and must expire."""
+        ...
+    async def signed_starting_by(self, day: date, limit: int) -> builtins.list[uuid.UUID]: ...
+    async def decided_steps(self, since: datetime, until: datetime,
+                            limit: int) -> builtins.list[DecidedStep]: ...
+    async def decided_rounds(self, since: datetime, until: datetime,
+                             limit: int) -> builtins.list[DecidedRound]: ...
+    async def policy(self) -> ApprovalPolicy: ...
+    async def save_policy(self, policy: ApprovalPolicy) -> ApprovalPolicy:
+        """Stores it if the stored version is still policy.version; answers the new one."""
+        ...
+
+
 class FollowUpLapses(Protocol):
     async def stale_leads(self, now: datetime, days: int, level: LapseLevel,
                           limit: int) -> list[StaleRecord]:
@@ -514,6 +560,8 @@ class UnitOfWork(Protocol):
     def opportunities(self) -> OpportunityRepository: ...
     @property
     def lapses(self) -> FollowUpLapses: ...
+    @property
+    def contracts(self) -> ContractRepository: ...
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

@@ -17,8 +17,9 @@ from adapters.db.tables import metadata
 from adapters.jobs.worker import build_worker
 from adapters.settings import Settings
 from adapters.web import create_web_app
+from domain.audit import Actor
 from domain.identity.model import Department, Role, User
-from domain.services.identity import system_actor
+from domain.services.identity import principal_of, system_actor
 from tests.services import admin_database_url, create_database, drop_database, redis_url
 
 PASSWORD = "correct-horse-battery"
@@ -141,6 +142,10 @@ class World:
     def token(self, key: str) -> str:
         user = self.users[key]
         return self.c.identity.tokens.issue_access(user, self.c.clock.now())[0]
+
+    def actor(self, key: str) -> Actor:
+        """The user acting straight on the services (tests with a controlled clock)."""
+        return Actor(principal_of(self.users[key]))
 
     def auth(self, key: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token(key)}"}

@@ -351,7 +351,8 @@ class SqlCustomers(_Repo):
             t.tasks.c.related_id.in_(losers)).values(related_id=survivor_id))
         await self.conn.execute(update(t.customer_activity).where(
             t.customer_activity.c.customer_id.in_(losers)).values(customer_id=survivor_id))
-        for table in (t.opportunities, t.leads):  # deals and the leads that led to them
+        # deals, the leads that led to them, and their contracts
+        for table in (t.opportunities, t.leads, t.contracts):
             await self.conn.execute(update(table).where(
                 table.c.customer_id.in_(losers)).values(customer_id=survivor_id))
 

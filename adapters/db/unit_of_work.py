@@ -8,6 +8,7 @@ from typing import Any, Self
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from adapters.db.catalog import SqlCustomFields, SqlSegments, SqlTags
+from adapters.db.contracts import SqlContracts
 from adapters.db.customers import (
     SqlActivity,
     SqlCustomers,
@@ -86,6 +87,7 @@ class SqlUnitOfWork:
         self.pipelines = SqlPipelines(conn, seen)
         self.opportunities = SqlOpportunities(conn, seen)
         self.lapses = SqlLapses(conn, seen)
+        self.contracts = SqlContracts(conn, seen)
         return self
 
     async def __aexit__(

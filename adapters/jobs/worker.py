@@ -105,6 +105,21 @@ async def scan_followups(ctx: dict[str, Any]) -> dict[str, int]:
     return {"reminded": result.reminded, "escalated": result.escalated}
 
 
+async def scan_approvals(ctx: dict[str, Any]) -> dict[str, int]:
+    """Cron: remind, then escalate, approval steps waiting too long (once each per step)."""
+    result = await ctx["contracts"].scan_approvals()
+    if result.reminded or result.escalated:
+        log.info("approval scan: %s reminded, %s escalated", result.reminded, result.escalated)
+    return {"reminded": result.reminded, "escalated": result.escalated}
+
+
+async def sweep_contracts(ctx: dict[str, Any]) -> dict[str, int]:
+    """Cron: contracts whose start came become active, renewal tasks, expiry (idempotent)."""
+    result = await ctx["contracts"].sweep()
+    return {"activated": result.activated, "renewals": result.renewals,
+            "expired": result.expired}
+
+
 # Every ten minutes: a lapse is counted in days, so this is prompt enough and cheap.
 SCAN_MINUTES = set(range(0, 60, 10))
 
@@ -124,11 +139,19 @@ def build_worker(container: Any, *, handle_signals: bool, burst: bool = False) -
             cron(sweep_stale_imports, second=set(range(0, 60, 10)), run_at_startup=True,
                  timeout=JOB_TIMEOUT_SECONDS),
             cron(scan_followups, name=JobName.SCAN_FOLLOWUPS.value, minute=SCAN_MINUTES,
-                 timeout=JOB_TIMEOUT_SECONDS, unique=True)],
+                 timeout=JOB_TIMEOUT_SECONDS, unique=True),
+            # Reminders count working hours: once a minute is prompt to the minute.
+            cron(scan_approvals, name=JobName.SCAN_APPROVALS.value, second=0,
+                 timeout=JOB_TIMEOUT_SECONDS, unique=True),
+            # The "daily" contract sweep runs hourly: each effect happens once per contract,
+            # and a day begins at midnight in the policy's time zone, not the server's.
+            cron(sweep_contracts, name=JobName.SWEEP_CONTRACTS.value, minute=5,
+                 timeout=JOB_TIMEOUT_SECONDS, unique=True, run_at_startup=True)],
         queue_name=container.queue.queue_name,
         redis_settings=container.redis_settings,
         ctx={"dispatcher": container.dispatcher, "imports": container.imports,
-             "exports": container.exports, "discipline": container.discipline},
+             "exports": container.exports, "discipline": container.discipline,
+             "contracts": container.contracts},
         handle_signals=handle_signals,
         burst=burst,
         # The idle poll; a job the relay of this process enqueues is picked up at once.

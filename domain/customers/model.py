@@ -349,6 +349,20 @@ class Customer:
             check_company_name(self.name)
         self.tier = tier_policy.tier_for(self.annual_purchase)
 
+    def close_deal(self) -> bool:
+        """A paid contract makes the customer closed, by way of intent when it was not there
+        yet; False when it already was."""
+        path = {Grade.POTENTIAL: [Grade.INTENT, Grade.CLOSED], Grade.INTENT: [Grade.CLOSED],
+                Grade.CHURNED: [Grade.INTENT, Grade.CLOSED], Grade.CLOSED: []}[self.grade]
+        if not path:
+            return False
+        for grade in path:
+            self.move_grade(grade)
+        self.version += 1
+        self.events.append(DomainEvent(EventType.UPDATED, "customer", str(self.id),
+                                       {"customer_id": str(self.id), "fields": ["grade"]}))
+        return True
+
     def move_grade(self, to: Grade) -> None:
         if to not in GRADE_MOVES[self.grade]:
             allowed = ", ".join(sorted(g.value for g in GRADE_MOVES[self.grade]))

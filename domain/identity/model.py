@@ -39,6 +39,7 @@ class Scope(StrEnum):
     CONTRACTS_READ = "contracts:read"
     CONTRACTS_WRITE = "contracts:write"
     CONTRACTS_APPROVE = "contracts:approve"
+    CONTRACTS_PAYMENTS = "contracts:payments"  # confirm a contract's payment arrived
     TICKETS_READ = "tickets:read"
     TICKETS_WRITE = "tickets:write"
     REPORTS_READ = "reports:read"
@@ -57,12 +58,14 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
     Role.ADMIN: frozenset(Scope),
     Role.MANAGER: frozenset(
         _SALES | {Scope.USERS_READ, Scope.DEPARTMENTS_READ, Scope.CONTRACTS_APPROVE,
-                  Scope.REPORTS_READ, Scope.PII_REVEAL, Scope.TICKETS_READ}
+                  Scope.CONTRACTS_PAYMENTS, Scope.REPORTS_READ, Scope.PII_REVEAL,
+                  Scope.TICKETS_READ}
     ),
     Role.SALES_REP: frozenset(_SALES),
     Role.FINANCE: frozenset(
-        {Scope.CUSTOMERS_READ, Scope.CONTRACTS_READ, Scope.CONTRACTS_APPROVE, Scope.REPORTS_READ,
-         Scope.OPPORTUNITIES_READ, Scope.NOTIFICATIONS_READ}
+        {Scope.CUSTOMERS_READ, Scope.CONTRACTS_READ, Scope.CONTRACTS_APPROVE,
+         Scope.CONTRACTS_PAYMENTS, Scope.REPORTS_READ, Scope.OPPORTUNITIES_READ,
+         Scope.NOTIFICATIONS_READ}
     ),
     Role.EXECUTIVE: frozenset(
         {Scope.USERS_READ, Scope.DEPARTMENTS_READ, Scope.CUSTOMERS_READ, Scope.LEADS_READ,

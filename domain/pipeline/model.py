@@ -11,6 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Any
 
+from domain.contracts.model import ContractStatus
 from domain.customers.model import money
 from domain.errors import FieldProblem, InvalidTransition, ValidationFailed
 from domain.events import DomainEvent
@@ -29,16 +30,6 @@ class Requirement(StrEnum):
     QUOTE_REFERENCE = "quote_reference"
     CONTRACT = "contract"  # a contract in approval or approved
     EXPECTED_CLOSE_DATE = "expected_close_date"
-
-
-class ContractStatus(StrEnum):
-    """Mirrors the contract's state (kept by the contracts module once it lands)."""
-
-    DRAFT = "draft"
-    IN_APPROVAL = "in_approval"
-    APPROVED = "approved"
-    SIGNED = "signed"
-    ACTIVE = "active"
 
 
 CONTRACT_READY = frozenset({ContractStatus.IN_APPROVAL, ContractStatus.APPROVED,
@@ -419,13 +410,17 @@ class Opportunity:
         self.closed_at = None if to.kind == StageKind.OPEN else now
         self.stage_entered_at = self.last_activity_at = now
         self.version += 1
+        self._entered(current, to, now, by, by_label)
+        return True
+
+    def _entered(self, current: Stage, to: Stage, now: datetime, by: uuid.UUID | None,
+                 by_label: str) -> None:
         self.moves.append(StageMove(current.id, to.id, to.name, now, by, by_label))
         self.events.append(DomainEvent(EventType.STAGE_CHANGED, "opportunity", str(self.id), {
             "opportunity_id": str(self.id), "number": self.number,
             "customer_id": str(self.customer_id), "owner_id": str(self.owner_id),
             "from": current.key, "to": to.key, "status": self.status.value,
             "by": str(by) if by else None}))
-        return True
 
     def reassign(self, owner_id: uuid.UUID, department_id: uuid.UUID | None,
                  by: uuid.UUID | None) -> None:
@@ -438,6 +433,30 @@ class Opportunity:
             "opportunity_id": str(self.id), "number": self.number, "name": self.name,
             "from_owner_id": str(previous), "to_owner_id": str(owner_id),
             "by": str(by) if by else None}))
+
+    def mirror_contract(self, number: str, status: ContractStatus) -> None:
+        """Keeps the linked contract's number and state (the contract-signing requirement)."""
+        if (self.contract_reference, self.contract_status) == (number, status):
+            return
+        self.contract_reference, self.contract_status = number, status
+        self.version += 1
+
+    def win_by_payment(self, pipeline: Pipeline, now: datetime, by: uuid.UUID | None,
+                       by_label: str, amount: Decimal, currency: str) -> bool:
+        """Payment received on its contract: the deal is won, whatever open stage it was in
+        (the paid contract is the evidence the skipped stages asked for). False when closed."""
+        if self.status != OpportunityStatus.OPEN:
+            return False
+        if self.amount is None:
+            self.amount, self.currency = amount, currency
+        won = next(s for s in pipeline.stages if s.kind == StageKind.WON)
+        current = pipeline.stage(self.stage_id)
+        self.stage_id, self.probability = won.id, won.probability
+        self.status, self.closed_at = OpportunityStatus.WON, now
+        self.stage_entered_at = self.last_activity_at = now
+        self.version += 1
+        self._entered(current, won, now, by, by_label)
+        return True
 
     def ensure_in(self, pipeline: Pipeline) -> None:
         if pipeline.id != self.pipeline_id:

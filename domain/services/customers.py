@@ -347,6 +347,22 @@ class CustomerService:
             await uow.commit()
             return survivor
 
+    async def close_deal(self, uow: UnitOfWork, actor: Actor, customer_id: uuid.UUID) -> None:
+        """A contract's payment arrived: the customer's grade becomes closed (inside the
+        caller's transaction; the caller has already checked it may act on the contract)."""
+        c = await uow.customers.get(customer_id, Visibility(everything=True), lock=True)
+        if c is None:
+            return
+        before = masked_snapshot(c)
+        if not c.close_deal():
+            return
+        await uow.customers.save(c)
+        await self._activity(uow, actor, c.id, "grade_changed",
+                             f"Grade {before['grade']} → closed (contract paid)",
+                             grade="closed")
+        await self._audit(uow, actor, "customer.updated", c,
+                          field_diff(before, masked_snapshot(c)))
+
     async def timeline(self, actor: Actor, customer_id: uuid.UUID, page: PageRequest
                        ) -> Page[ActivityEntry]:
         p = require(actor, Scope.CUSTOMERS_READ)

@@ -6,6 +6,7 @@ import builtins
 import dataclasses
 import uuid
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from domain.audit import SYSTEM, Actor, AuditEntry, field_diff
@@ -280,6 +281,28 @@ class OpportunityService:
             summary += f" ({o.lost_reason})"
         await self._timeline(uow, actor, o, "stage_changed", summary, from_stage=current.key,
                              to_stage=to.key, status=o.status.value)
+
+    async def win_by_payment(self, uow: UnitOfWork, actor: Actor, opportunity_id: uuid.UUID,
+                             amount: Decimal, currency: str) -> None:
+        """Its contract was paid: the deal moves to won (inside the caller's transaction)."""
+        o = await uow.opportunities.get(opportunity_id, Visibility(everything=True), lock=True)
+        if o is None:
+            return
+        before = opportunity_snapshot(o)
+        pipeline = await self._pipeline(uow, o.pipeline_id)
+        current = pipeline.stage(o.stage_id)
+        p = actor.principal
+        if not o.win_by_payment(pipeline, self.clock.now(), p.user_id if p else None,
+                                actor.label, amount, currency):
+            return
+        await uow.opportunities.save(o)
+        won = pipeline.stage(o.stage_id)
+        await self._timeline(uow, actor, o, "stage_changed",
+                             f"Opportunity {o.number}: {current.name} → {won.name} "
+                             "(contract paid)", from_stage=current.key, to_stage=won.key,
+                             status=o.status.value)
+        await uow.audit.record(AuditEntry.of(actor, "opportunity.updated", "opportunity", o.id,
+                                             field_diff(before, opportunity_snapshot(o))))
 
     async def history(self, actor: Actor, opportunity_id: uuid.UUID
                       ) -> builtins.list[StageVisit]:

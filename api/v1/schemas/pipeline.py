@@ -110,8 +110,8 @@ class OpportunityUpdate(Input):
     expected_close_date: date | None = None
     quote_reference: str | None = Field(None, max_length=100)
     contract_reference: str | None = Field(None, max_length=100)
-    contract_status: ContractStatus | None = Field(None, description="Kept by the contracts "
-                                                   "module once it lands")
+    contract_status: ContractStatus | None = Field(None, description="Kept by a linked "
+                                                   "contract (/contracts) when there is one")
     stage_id: uuid.UUID | None = Field(None, description="Move to this stage (after the field "
                                        "edits of the same request)")
     lost_reason: str | None = Field(None, max_length=500, description="With the lost stage")

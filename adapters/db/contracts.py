@@ -1,0 +1,295 @@
+"""Contracts with their approval steps, the approval inbox, the clocks' queries and the policy."""
+
+from __future__ import annotations
+
+import builtins
+import uuid
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, exists, func, insert, literal, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.engine import Row
+
+from adapters.db import tables as t
+from adapters.db.customers import _escape_like, visible
+from adapters.db.keyset import fetch_page
+from adapters.db.leads import SqlSalesSettings
+from adapters.db.repositories import _Repo
+from domain.contracts.model import (
+    ApprovalStep,
+    Contract,
+    ContractStatus,
+    LineItem,
+    StepRole,
+    StepStatus,
+)
+from domain.contracts.policy import ApprovalPolicy
+from domain.contracts.queries import (
+    ContractFilter,
+    DecidedRound,
+    DecidedStep,
+    InboxItem,
+    PendingStep,
+)
+from domain.customers.queries import Visibility
+from domain.errors import StaleVersion
+from domain.pagination import Page, PageRequest
+
+K, ST, CU = t.contracts, t.contract_steps, t.customers
+POLICY = "approval_policy"
+IN_FORCE = [ContractStatus.SIGNED.value, ContractStatus.ACTIVE.value]
+_STEP_COLUMNS = [c.name for c in ST.c]
+
+
+def _step(m: Any) -> ApprovalStep:
+    return ApprovalStep(
+        id=m["id"], round=m["round"], step=m["step"], role=StepRole(m["role"]),
+        assignee_id=m["assignee_id"], status=StepStatus(m["status"]),
+        started_at=m["started_at"], reminded_at=m["reminded_at"],
+        escalated_at=m["escalated_at"], escalated_to=m["escalated_to"],
+        decided_by=m["decided_by"], decided_at=m["decided_at"], comment=m["comment"])
+
+
+def _contract(row: Row, steps: builtins.list[ApprovalStep]) -> Contract:
+    m = row._mapping
+    c = Contract(
+        id=m["id"], number=m["number"], customer_id=m["customer_id"], title=m["title"],
+        owner_id=m["owner_id"], owner_department_id=m["owner_department_id"],
+        lines=[LineItem.from_doc(d) for d in m["lines"]], currency=m["currency"],
+        opportunity_id=m["opportunity_id"], start_date=m["start_date"],
+        end_date=m["end_date"], payment_terms=m["payment_terms"],
+        status=ContractStatus(m["status"]), round=m["round"], steps=steps,
+        submitted_at=m["submitted_at"], approved_at=m["approved_at"],
+        signed_at=m["signed_at"], activated_at=m["activated_at"], paid_at=m["paid_at"],
+        ended_at=m["ended_at"], termination_reason=m["termination_reason"],
+        renewal_task_id=m["renewal_task_id"], created_by=m["created_by"],
+        deleted_at=m["deleted_at"], version=m["version"], created_at=m["created_at"],
+        updated_at=m["updated_at"], customer_name=m["customer_name"] or "")
+    c.version_loaded = c.version  # type: ignore[attr-defined]
+    return c
+
+
+def _row(c: Contract) -> dict[str, Any]:
+    return {
+        "id": c.id, "number": c.number, "customer_id": c.customer_id,
+        "opportunity_id": c.opportunity_id, "title": c.title, "currency": c.currency,
+        "amount": c.amount, "lines": [line.to_doc() for line in c.lines],
+        "start_date": c.start_date, "end_date": c.end_date, "payment_terms": c.payment_terms,
+        "status": c.status.value, "round": c.round, "owner_id": c.owner_id,
+        "owner_department_id": c.owner_department_id, "submitted_at": c.submitted_at,
+        "approved_at": c.approved_at, "signed_at": c.signed_at,
+        "activated_at": c.activated_at, "paid_at": c.paid_at, "ended_at": c.ended_at,
+        "termination_reason": c.termination_reason, "renewal_task_id": c.renewal_task_id,
+        "created_by": c.created_by, "deleted_at": c.deleted_at, "version": c.version,
+    }
+
+
+def _step_row(contract_id: uuid.UUID, s: ApprovalStep) -> dict[str, Any]:
+    return {"id": s.id, "contract_id": contract_id, "round": s.round, "step": s.step,
+            "role": s.role.value, "assignee_id": s.assignee_id, "status": s.status.value,
+            "started_at": s.started_at, "reminded_at": s.reminded_at,
+            "escalated_at": s.escalated_at, "escalated_to": s.escalated_to,
+            "decided_by": s.decided_by, "decided_at": s.decided_at, "comment": s.comment}
+
+
+def _approver_of(user_id: uuid.UUID) -> ColumnElement[bool]:
+    return exists().where(ST.c.contract_id == K.c.id,
+                          or_(ST.c.assignee_id == user_id, ST.c.escalated_to == user_id))
+
+
+def _seen_by(vis: Visibility, approver: uuid.UUID | None) -> ColumnElement[bool]:
+    """The owner rule of every sales record, plus: approvers see what they are asked to decide."""
+    rule = visible(vis, K.c.owner_id, K.c.owner_department_id)
+    return or_(rule, _approver_of(approver)) if approver is not None and not vis.everything \
+        else rule
+
+
+_WITH_CUSTOMER = select(K, CU.c.name.label("customer_name")).select_from(
+    K.join(CU, CU.c.id == K.c.customer_id))
+
+
+class SqlContracts(_Repo):
+    async def _steps(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[ApprovalStep]]:
+        out: dict[uuid.UUID, list[ApprovalStep]] = {i: [] for i in ids}
+        if not ids:
+            return out
+        rows = await self.conn.execute(select(ST).where(ST.c.contract_id.in_(list(ids)))
+                                       .order_by(ST.c.round, ST.c.step))
+        for r in rows:
+            out[r.contract_id].append(_step(r._mapping))
+        return out
+
+    async def get(self, contract_id: uuid.UUID, visibility: Visibility,
+                  approver: uuid.UUID | None = None, lock: bool = False) -> Contract | None:
+        stmt = _WITH_CUSTOMER.where(K.c.id == contract_id, K.c.deleted_at.is_(None),
+                                    _seen_by(visibility, approver))
+        if lock:
+            stmt = stmt.with_for_update(of=K)
+        row = (await self.conn.execute(stmt)).first()
+        if row is None:
+            return None
+        return _contract(row, (await self._steps([row.id]))[row.id])
+
+    async def exists(self, contract_id: uuid.UUID) -> bool:
+        return bool(await self.conn.scalar(select(literal(True)).where(
+            K.c.id == contract_id, K.c.deleted_at.is_(None))))
+
+    async def next_sequence(self) -> int:
+        return int(await self.conn.scalar(t.contract_number_seq.next_value()) or 0)
+
+    async def add(self, contract: Contract) -> None:
+        row = (await self.conn.execute(insert(K).values(**_row(contract)).returning(
+            K.c.created_at, K.c.updated_at))).one()
+        contract.created_at, contract.updated_at = row.created_at, row.updated_at
+        await self._write_steps(contract)
+        contract.version_loaded = contract.version  # type: ignore[attr-defined]
+        self.seen.append(contract)
+
+    async def save(self, contract: Contract) -> None:
+        values = _row(contract)
+        values.pop("id")
+        loaded = contract.version_loaded  # type: ignore[attr-defined]
+        row = (await self.conn.execute(
+            update(K).where(K.c.id == contract.id, K.c.version == loaded)
+            .values(**values, updated_at=func.now()).returning(K.c.updated_at))).first()
+        if row is None:
+            current = await self.conn.scalar(select(K.c.version).where(K.c.id == contract.id))
+            raise StaleVersion("contract", loaded, current or 0)
+        contract.updated_at = row.updated_at
+        contract.version_loaded = contract.version  # type: ignore[attr-defined]
+        await self._write_steps(contract)
+        self.seen.append(contract)
+
+    async def _write_steps(self, c: Contract) -> None:
+        if not c.steps:
+            return
+        stmt = pg_insert(ST).values([_step_row(c.id, s) for s in c.steps])
+        await self.conn.execute(stmt.on_conflict_do_update(
+            index_elements=[ST.c.id],
+            set_={name: stmt.excluded[name] for name in _STEP_COLUMNS
+                  if name not in ("id", "contract_id", "round", "step")}))
+
+    async def list(self, flt: ContractFilter, visibility: Visibility,
+                   approver: uuid.UUID | None, page: PageRequest) -> Page[Contract]:
+        conds: list[ColumnElement[bool]] = [K.c.deleted_at.is_(None),
+                                            _seen_by(visibility, approver)]
+        for name in ("customer_id", "owner_id", "opportunity_id"):
+            value = getattr(flt, name)
+            if value is not None:
+                conds.append(K.c[name] == value)
+        if flt.status is not None:
+            conds.append(K.c.status == flt.status.value)
+        if flt.q:
+            like = f"%{_escape_like(flt.q.strip())}%"
+            conds.append(or_(K.c.number.ilike(like), K.c.title.ilike(like)))
+        stmt = _WITH_CUSTOMER.where(and_(*conds))
+        rows: list[Row] = []
+
+        def keep(row: Row) -> Row:
+            rows.append(row)
+            return row
+
+        result = await fetch_page(self.conn, stmt, [K.c.created_at, K.c.id], page, keep,
+                                  descending=True)
+        steps = await self._steps([r.id for r in rows])
+        return Page([_contract(r, steps[r.id]) for r in result.items], result.next_cursor)
+
+    async def inbox(self, user_id: uuid.UUID | None, page: PageRequest) -> Page[InboxItem]:
+        conds: list[ColumnElement[bool]] = [ST.c.status == StepStatus.PENDING.value,
+                                            K.c.deleted_at.is_(None)]
+        if user_id is not None:
+            conds.append(or_(ST.c.assignee_id == user_id, ST.c.escalated_to == user_id))
+        stmt = (select(ST, K.c.number, K.c.title, K.c.amount, K.c.currency, K.c.customer_id,
+                       K.c.owner_id, CU.c.name.label("customer_name"))
+                .select_from(ST.join(K, K.c.id == ST.c.contract_id)
+                             .join(CU, CU.c.id == K.c.customer_id))
+                .where(and_(*conds)))
+
+        def item(row: Row) -> InboxItem:
+            m = row._mapping
+            return InboxItem(
+                contract_id=m["contract_id"], number=m["number"], title=m["title"],
+                amount=m["amount"], currency=m["currency"], customer_id=m["customer_id"],
+                customer_name=m["customer_name"], owner_id=m["owner_id"], round=m["round"],
+                step=m["step"], role=StepRole(m["role"]), assignee_id=m["assignee_id"],
+                escalated_to=m["escalated_to"], started_at=m["started_at"],
+                reminded_at=m["reminded_at"], escalated_at=m["escalated_at"])
+
+        return await fetch_page(self.conn, stmt, [ST.c.started_at, ST.c.id], page, item)
+
+    async def pending_counts(self, user_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:
+        if not user_ids:
+            return {}
+        rows = await self.conn.execute(
+            select(ST.c.assignee_id, func.count()).where(
+                ST.c.status == StepStatus.PENDING.value,
+                ST.c.assignee_id.in_(list(user_ids))).group_by(ST.c.assignee_id))
+        return {r[0]: int(r[1]) for r in rows}
+
+    async def pending_steps(self, limit: int) -> builtins.list[PendingStep]:
+        rows = await self.conn.execute(
+            select(ST.c.contract_id, ST.c.round, ST.c.step, ST.c.started_at, ST.c.reminded_at,
+                   ST.c.escalated_at)
+            .where(ST.c.status == StepStatus.PENDING.value,
+                   or_(ST.c.reminded_at.is_(None), ST.c.escalated_at.is_(None)))
+            .order_by(ST.c.started_at).limit(limit))
+        return [PendingStep(r.contract_id, r.round, r.step, r.started_at, r.reminded_at,
+                            r.escalated_at) for r in rows]
+
+    async def in_force_ending_by(self, day: date, today: date, limit: int
+                                 ) -> builtins.list[uuid.UUID]:
+        rows = await self.conn.execute(
+            select(K.c.id).where(
+                K.c.status.in_(IN_FORCE), K.c.deleted_at.is_(None), K.c.end_date <= day,
+                or_(K.c.renewal_task_id.is_(None), K.c.end_date < today))
+            .order_by(K.c.end_date).limit(limit))
+        return [r.id for r in rows]
+
+    async def signed_starting_by(self, day: date, limit: int) -> builtins.list[uuid.UUID]:
+        rows = await self.conn.execute(
+            select(K.c.id).where(K.c.status == ContractStatus.SIGNED.value,
+                                 K.c.deleted_at.is_(None), K.c.start_date <= day)
+            .order_by(K.c.start_date).limit(limit))
+        return [r.id for r in rows]
+
+    async def decided_steps(self, since: datetime, until: datetime,
+                            limit: int) -> builtins.list[DecidedStep]:
+        rows = await self.conn.execute(
+            select(ST).where(ST.c.decided_at >= since, ST.c.decided_at < until,
+                             ST.c.started_at.is_not(None))
+            .order_by(ST.c.decided_at).limit(limit))
+        return [DecidedStep(r.contract_id, r.round, r.step, StepRole(r.role), r.status,
+                            r.started_at, r.decided_at, r.reminded_at is not None,
+                            r.escalated_at is not None) for r in rows]
+
+    async def decided_rounds(self, since: datetime, until: datetime,
+                             limit: int) -> builtins.list[DecidedRound]:
+        """A round runs from its first step opening to its last decision (the rejection, or
+        the final approval)."""
+        first = ST.alias("first")
+        last = ST.alias("last")
+        later = ST.alias("later")
+        stmt = (select(last.c.contract_id, last.c.round, last.c.status, last.c.decided_at,
+                       first.c.started_at)
+                .join(first, and_(first.c.contract_id == last.c.contract_id,
+                                  first.c.round == last.c.round, first.c.step == 1))
+                .where(last.c.decided_at >= since, last.c.decided_at < until,
+                       or_(last.c.status == StepStatus.REJECTED.value,
+                           and_(last.c.status == StepStatus.APPROVED.value,
+                                ~exists().where(later.c.contract_id == last.c.contract_id,
+                                                later.c.round == last.c.round,
+                                                later.c.step > last.c.step))))
+                .order_by(last.c.decided_at).limit(limit))
+        return [DecidedRound(r.contract_id, r.round, r.started_at, r.decided_at, r.status)
+                for r in await self.conn.execute(stmt)]
+
+    async def policy(self) -> ApprovalPolicy:
+        doc, version = await SqlSalesSettings(self.conn, self.seen)._get(POLICY)
+        return ApprovalPolicy.from_doc(doc, version)
+
+    async def save_policy(self, policy: ApprovalPolicy) -> ApprovalPolicy:
+        settings = SqlSalesSettings(self.conn, self.seen)
+        version = await settings._put(POLICY, policy.to_doc(), policy.version)
+        return ApprovalPolicy.from_doc(policy.to_doc(), version)

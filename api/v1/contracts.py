@@ -1,0 +1,222 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Response
+
+from api.deps import ApiContext, Ctx, CurrentActor, IfMatch, PageParams, etag, user_ref
+from api.schemas import AUTHED, ListOf, problems
+from api.v1.schemas.contracts import (
+    ApprovalHistoryOut,
+    ApprovalTimesOut,
+    ContractCreate,
+    ContractOut,
+    ContractUpdate,
+    Decision,
+    InboxItemOut,
+    PolicyIn,
+    PolicyOut,
+    Termination,
+)
+from domain.contracts.model import Contract, ContractStatus
+from domain.contracts.queries import ContractFilter
+from domain.errors import ValidationFailed
+
+router = APIRouter(prefix="/contracts", tags=["contracts"])
+approvals = APIRouter(prefix="/approvals", tags=["contracts"])
+policy = APIRouter(prefix="/approval-policy", tags=["contracts"])
+reports = APIRouter(prefix="/reports", tags=["reports"])
+
+Step = Annotated[int, Path(ge=1, le=10, description="The step's number in the current round")]
+
+
+def _out(ctx: ApiContext, c: Contract, response: Response) -> ContractOut:
+    response.headers["ETag"] = etag(c.version)
+    return ContractOut.of(c, ctx.contracts.clock.now())
+
+
+@router.get("", response_model=ListOf[ContractOut], summary="List contracts",
+            responses=problems(*AUTHED),
+            description="Newest first. A rep sees their own, a manager their team's, finance, "
+            "legal, executives and admins all; approvers also see what they are asked to "
+            "decide. `q` matches the number or the title.")
+async def list_contracts(
+    ctx: Ctx, actor: CurrentActor, page: PageParams, status: ContractStatus | None = None,
+    customer_id: uuid.UUID | None = None, opportunity_id: uuid.UUID | None = None,
+    owner: Annotated[str | None, Query(description="A user id, or 'me'")] = None,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+) -> ListOf[ContractOut]:
+    flt = ContractFilter(status=status, customer_id=customer_id, opportunity_id=opportunity_id,
+                         owner_id=user_ref(owner, actor, "owner"), q=q or None)
+    result = await ctx.contracts.list(actor, flt, page)
+    now = ctx.contracts.clock.now()
+    return ListOf[ContractOut](items=[ContractOut.of(c, now) for c in result.items],
+                               next_cursor=result.next_cursor)
+
+
+@router.post("", response_model=ContractOut, status_code=201, summary="Draft a contract",
+             responses=problems(*AUTHED, 404),
+             description="The amount is the sum of the line items (quantity × unit price − "
+             "discount %), computed here; a client's total is never trusted.")
+async def create_contract(ctx: Ctx, actor: CurrentActor, body: ContractCreate,
+                          response: Response) -> ContractOut:
+    data = body.model_dump(exclude_unset=True)
+    data["lines"] = [line.model_dump() for line in body.lines]
+    c = await ctx.contracts.create(actor, data)
+    response.headers["Location"] = f"/api/v1/contracts/{c.id}"
+    return _out(ctx, c, response)
+
+
+@router.get("/{contract_id}", response_model=ContractOut, summary="Get a contract",
+            responses=problems(*AUTHED, 404))
+async def get_contract(ctx: Ctx, actor: CurrentActor, contract_id: uuid.UUID,
+                       response: Response) -> ContractOut:
+    return _out(ctx, await ctx.contracts.get(actor, contract_id), response)
+
+
+@router.patch("/{contract_id}", response_model=ContractOut, summary="Edit a draft",
+              responses=problems(*AUTHED, 404, 409, 412),
+              description="Only drafts are editable; editing a rejected contract takes it "
+              "back to draft so it can be submitted again. Send If-Match.")
+async def update_contract(ctx: Ctx, actor: CurrentActor, contract_id: uuid.UUID,
+                          body: ContractUpdate, expected: IfMatch,
+                          response: Response) -> ContractOut:
+    changes = body.model_dump(exclude_unset=True)
+    for required in ("title", "lines", "currency", "owner_id"):
+        if required in changes and changes[required] is None:
+            raise ValidationFailed.of(required, "cannot be emptied")
+    if body.lines is not None:
+        changes["lines"] = [line.model_dump() for line in body.lines]
+    c = await ctx.contracts.update(actor, contract_id, changes, expected)
+    return _out(ctx, c, response)
+
+
+@router.delete("/{contract_id}", status_code=204, summary="Delete a draft",
+               responses=problems(*AUTHED, 404, 409, 412))
+async def delete_contract(ctx: Ctx, actor: CurrentActor, contract_id: uuid.UUID,
+                          expected: IfMatch) -> Response:
+    await ctx.contracts.delete(actor, contract_id, expected)
+    return Response(status_code=204)
+
+
+@router.post("/{contract_id}/submit", response_model=ContractOut,
+             summary="Submit for approval", responses=problems(*AUTHED, 404, 409, 412),
+             description="The policy picks the chain: the owner's sales manager, finance, and "
+             "an executive at or above the threshold; a different person at each step, never "
+             "the owner. The first approver is notified.")
+async def submit_contract(ctx: Ctx, actor: CurrentActor, contract_id: uuid.UUID,
+                          expected: IfMatch, response: Response) -> ContractOut:
+    return _out(ctx, await ctx.contracts.submit(actor, contract_id, expected), response)
+
+
+@router.post("/{contract_id}/approvals/{step}/approve", response_model=ContractOut,
+             summary="Approve your step", responses=problems(*AUTHED, 404, 409))
+async def approve_step(ctx: Ctx, actor: CurrentActor, contract_id: uuid.UUID, step: Step,
+                       response: Response, body: Decision | None = None) -> ContractOut:
+    c = await ctx.contracts.decide(actor, contract_id, step, True,
+                                   body.comment if body else None)
+    return _out(ctx, c, response)
+
+
+@router.post("/{contract_id}/approvals/{step}/reject", response_model=ContractOut,
+             summary="Reject your step (a comment is required)",
+             responses=problems(*AUTHED, 404, 409))
+async def reject_step(ctx: Ctx, actor: CurrentActor, contract_id: uuid.UUID, step: Step,
+                      body: Decision, response: Response) -> ContractOut:
+    return _out(ctx, await ctx.contracts.decide(actor, contract_id, step, False, body.comment),
+                response)
+
+
+@router.get("/{contract_id}/approvals", response_model=ApprovalHistoryOut,
+            summary="Every approval round with who decided what, when, and how long it took",
+            responses=problems(*AUTHED, 404))
+async def approval_history(ctx: Ctx, actor: CurrentActor,
+                           contract_id: uuid.UUID) -> ApprovalHistoryOut:
+    c = await ctx.contracts.get(actor, contract_id)
+    return ApprovalHistoryOut.of(c, ctx.contracts.clock.now())
+
+
+@router.post("/{contract_id}/sign", response_model=ContractOut,
+             summary="Record the signature of an approved contract (legal is notified)",
+             responses=problems(*AUTHED, 404, 409))
+async def sign_contract(ctx: Ctx, actor: CurrentActor, contract_id: uuid.UUID,
+                        response: Response) -> ContractOut:
+    return _out(ctx, await ctx.contracts.sign(actor, contract_id), response)
+
+
+@router.post("/{contract_id}/activate", response_model=ContractOut,
+             summary="Put a signed contract in force (also done on its start date)",
+             responses=problems(*AUTHED, 404, 409))
+async def activate_contract(ctx: Ctx, actor: CurrentActor, contract_id: uuid.UUID,
+                            response: Response) -> ContractOut:
+    return _out(ctx, await ctx.contracts.activate(actor, contract_id), response)
+
+
+@router.post("/{contract_id}/payment-received", response_model=ContractOut,
+             summary="Confirm the payment arrived (finance)",
+             responses=problems(*AUTHED, 404, 409),
+             description="Moves the linked opportunity to won and the customer's grade to "
+             "closed, in the same transaction.")
+async def payment_received(ctx: Ctx, actor: CurrentActor, contract_id: uuid.UUID,
+                           response: Response) -> ContractOut:
+    return _out(ctx, await ctx.contracts.payment_received(actor, contract_id), response)
+
+
+@router.post("/{contract_id}/complete", response_model=ContractOut,
+             summary="Mark an active contract fulfilled", responses=problems(*AUTHED, 404, 409))
+async def complete_contract(ctx: Ctx, actor: CurrentActor, contract_id: uuid.UUID,
+                            response: Response) -> ContractOut:
+    return _out(ctx, await ctx.contracts.complete(actor, contract_id), response)
+
+
+@router.post("/{contract_id}/terminate", response_model=ContractOut,
+             summary="End a signed or active contract early, with the reason",
+             responses=problems(*AUTHED, 404, 409))
+async def terminate_contract(ctx: Ctx, actor: CurrentActor, contract_id: uuid.UUID,
+                             body: Termination, response: Response) -> ContractOut:
+    return _out(ctx, await ctx.contracts.terminate(actor, contract_id, body.reason), response)
+
+
+@approvals.get("", response_model=ListOf[InboxItemOut],
+               summary="An approver's inbox: steps waiting for a decision, oldest first",
+               responses=problems(*AUTHED),
+               description="`assignee=me` (default): steps assigned or escalated to you. "
+               "Admins and executives may pass a user id, or `all`.")
+async def approval_inbox(
+    ctx: Ctx, actor: CurrentActor, page: PageParams,
+    assignee: Annotated[str, Query(description="'me', a user id, or 'all'")] = "me",
+) -> ListOf[InboxItemOut]:
+    who = None if assignee == "all" else user_ref(assignee, actor, "assignee")
+    result = await ctx.contracts.inbox(actor, who, page)
+    return ListOf[InboxItemOut](items=[InboxItemOut.of(i) for i in result.items],
+                                next_cursor=result.next_cursor)
+
+
+@policy.get("", response_model=PolicyOut, summary="The approval policy",
+            responses=problems(*AUTHED))
+async def get_policy(ctx: Ctx, actor: CurrentActor, response: Response) -> PolicyOut:
+    p = await ctx.contracts.policy(actor)
+    response.headers["ETag"] = etag(p.version)
+    return PolicyOut.of(p)
+
+
+@policy.put("", response_model=PolicyOut, summary="Replace the approval policy (admins)",
+            responses=problems(*AUTHED, 412))
+async def put_policy(ctx: Ctx, actor: CurrentActor, body: PolicyIn, expected: IfMatch,
+                     response: Response) -> PolicyOut:
+    p = await ctx.contracts.set_policy(actor, body.model_dump(mode="json"), expected)
+    response.headers["ETag"] = etag(p.version)
+    return PolicyOut.of(p)
+
+
+@reports.get("/approval-times", response_model=ApprovalTimesOut,
+             summary="How long approvals take, per step role and per round",
+             responses=problems(*AUTHED),
+             description="Decisions between `since` (default: 30 days before `until`) and "
+             "`until` (default: now). Wall-clock hours, plus working hours per the policy's "
+             "calendar; the share of rounds decided within a day is the target to watch.")
+async def approval_times(ctx: Ctx, actor: CurrentActor, since: datetime | None = None,
+                         until: datetime | None = None) -> ApprovalTimesOut:
+    return ApprovalTimesOut.of(await ctx.contracts.approval_times(actor, since, until))

@@ -1,0 +1,96 @@
+"""Working time: reminders and escalations count office hours, not wall-clock hours."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from domain.errors import ValidationFailed
+
+MAX_DAYS = 3660  # nothing we measure waits ten years; bounds the walk over days
+
+
+def _clock_time(raw: Any, name: str) -> time:
+    if isinstance(raw, time):
+        return raw
+    try:
+        hours, minutes = str(raw).split(":")
+        return time(int(hours), int(minutes))
+    except (ValueError, TypeError):
+        raise ValidationFailed.of(name, "must be a time of day such as 09:00") from None
+
+
+@dataclass(frozen=True)
+class WorkingCalendar:
+    """Office hours on working days in one time zone (public holidays are not modelled)."""
+
+    timezone: str = "Asia/Shanghai"
+    start: time = time(9, 0)
+    end: time = time(18, 0)
+    workdays: frozenset[int] = field(default_factory=lambda: frozenset({0, 1, 2, 3, 4}))
+
+    @classmethod
+    def of(cls, doc: dict[str, Any]) -> WorkingCalendar:
+        tz = str(doc.get("timezone") or "Asia/Shanghai")
+        try:
+            ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValidationFailed.of("calendar.timezone", f"{tz!r} is not a time zone") from None
+        start = _clock_time(doc.get("start", "09:00"), "calendar.start")
+        end = _clock_time(doc.get("end", "18:00"), "calendar.end")
+        if end <= start:
+            raise ValidationFailed.of("calendar.end", "must be after the start of the day")
+        days = doc.get("workdays", [1, 2, 3, 4, 5])
+        if not isinstance(days, list | tuple) or not days or any(
+                not isinstance(d, int) or not 1 <= d <= 7 for d in days):
+            raise ValidationFailed.of("calendar.workdays",
+                                      "list ISO weekdays 1 (Monday) to 7 (Sunday)")
+        return cls(timezone=tz, start=start, end=end,
+                   workdays=frozenset(d - 1 for d in days))
+
+    def to_doc(self) -> dict[str, Any]:
+        return {"timezone": self.timezone, "start": self.start.strftime("%H:%M"),
+                "end": self.end.strftime("%H:%M"),
+                "workdays": sorted(d + 1 for d in self.workdays)}
+
+    @property
+    def hours_per_day(self) -> float:
+        return (datetime.combine(datetime.min, self.end)
+                - datetime.combine(datetime.min, self.start)).total_seconds() / 3600
+
+    def _windows(self, a: datetime, days: int) -> list[tuple[datetime, datetime]]:
+        tz = ZoneInfo(self.timezone)
+        day = a.astimezone(tz).date()
+        out = []
+        for i in range(days):
+            d = day + timedelta(days=i)
+            if d.weekday() in self.workdays:
+                out.append((datetime.combine(d, self.start, tz), datetime.combine(d, self.end, tz)))
+        return out
+
+    def working_seconds(self, a: datetime, b: datetime) -> float:
+        """Office time between two instants (0 when b is not after a)."""
+        if b <= a:
+            return 0.0
+        days = min((b - a).days + 2, MAX_DAYS)
+        total = 0.0
+        for lo, hi in self._windows(a, days):
+            lo, hi = max(lo, a), min(hi, b)
+            if hi > lo:
+                total += (hi - lo).total_seconds()
+        return total
+
+    def add(self, a: datetime, seconds: float) -> datetime:
+        """The instant when `seconds` of office time have passed since `a`."""
+        left = seconds
+        for lo, hi in self._windows(a, MAX_DAYS):
+            lo = max(lo, a)
+            if hi <= lo:
+                continue
+            span = (hi - lo).total_seconds()
+            if left <= span:
+                return (lo + timedelta(seconds=left)).astimezone(UTC)
+            left -= span
+        return a + timedelta(days=MAX_DAYS)
