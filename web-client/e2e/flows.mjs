@@ -169,4 +169,47 @@ export const flows = [
       await context.close();
     },
   },
+  {
+    name: 'a rep submits a contract; manager and finance approve it in two browser contexts',
+    async run({ browser, base, shots, api }) {
+      const customer = (await api('rep@demo.crm', 'GET', '/api/v1/customers?limit=50')).items.find((c) => c.name === '杭州西湖电子商务有限公司');
+      const draft = await api('rep@demo.crm', 'POST', '/api/v1/contracts', {
+        customer_id: customer.id, title: '杭州西湖 电商平台年度服务合同', currency: 'CNY', payment_terms: '季度结算',
+        start_date: new Date(Date.now() + 7 * 864e5).toISOString().slice(0, 10), end_date: new Date(Date.now() + 372 * 864e5).toISOString().slice(0, 10),
+        lines: [{ product: '平台服务费', quantity: '4', unit_price: '50000', discount: '10' }, { product: '实施服务', quantity: '1', unit_price: '60000' }] });
+
+      const rep = await signIn(browser, base, 'rep@demo.crm');
+      await rep.page.goto(`${base}/contracts/${draft.id}`);
+      assert.match(await rep.page.getByTestId('contract-amount').innerText(), /240,000\.00/);
+      await rep.page.getByTestId('action-submit').click();
+      await rep.page.getByRole('button', { name: /确\s*定|OK/ }).click();
+      await rep.page.getByTestId('contract-status').filter({ hasText: '审批中' }).waitFor();
+
+      // Manager and finance each in their own browser context, side by side.
+      const manager = await signIn(browser, base, 'manager@demo.crm');
+      const finance = await signIn(browser, base, 'finance@demo.crm');
+      await manager.page.goto(`${base}/approvals`);
+      await manager.page.getByTestId(`approve-${draft.number}`).click();
+      await manager.page.getByTestId('decision-comment').fill('价格合理，同意');
+      await manager.page.getByTestId('decision-ok').click();
+      await manager.page.getByTestId(`approve-${draft.number}`).waitFor({ state: 'detached' });
+
+      await finance.page.goto(`${base}/contracts/${draft.id}`);
+      await finance.page.getByTestId(`approve-${draft.number}`).click();
+      await finance.page.getByTestId('decision-comment').fill('付款条件可接受');
+      await finance.page.getByTestId('decision-ok').click();
+      await finance.page.getByTestId('contract-status').filter({ hasText: '已批准' }).waitFor();
+      await finance.page.getByTestId('approval-history').getByText('付款条件可接受').waitFor();
+      await finance.page.screenshot({ path: join(shots, 'contract-approved.png'), fullPage: true });
+
+      await rep.page.reload();
+      await rep.page.getByTestId('contract-status').filter({ hasText: '已批准' }).waitFor();
+      const final = await api('rep@demo.crm', 'GET', `/api/v1/contracts/${draft.id}`);
+      assert.equal(final.status, 'approved');
+      assert.deepEqual(final.steps.filter((s) => s.round === final.round).map((s) => s.status), ['approved', 'approved']);
+      await manager.page.goto(`${base}/approvals`);
+      await manager.page.screenshot({ path: join(shots, 'approvals.png'), fullPage: true });
+      for (const c of [rep, manager, finance]) await c.context.close();
+    },
+  },
 ];

@@ -62,6 +62,13 @@ try {
     } catch (e) {
       failed++;
       console.log(`  FAIL  ${flow.name}\n${e.stack || e}`);
+      let i = 0;
+      for (const ctx of browser.contexts()) {
+        for (const p of ctx.pages()) {
+          await p.screenshot({ path: join(shots, `FAILED-${flows.indexOf(flow)}-${i++}.png`), fullPage: true }).catch(() => {});
+        }
+        await ctx.close().catch(() => {});
+      }
     }
   }
 } catch (e) {

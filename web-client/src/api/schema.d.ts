@@ -1163,6 +1163,269 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/contracts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List contracts
+         * @description Newest first. A rep sees their own, a manager their team's, finance, legal, executives and admins all; approvers also see what they are asked to decide. `q` matches the number or the title.
+         */
+        get: operations["contracts-list_contracts"];
+        put?: never;
+        /**
+         * Draft a contract
+         * @description The amount is the sum of the line items (quantity × unit price − discount %), computed here; a client's total is never trusted.
+         */
+        post: operations["contracts-create_contract"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contracts/{contract_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a contract */
+        get: operations["contracts-get_contract"];
+        put?: never;
+        post?: never;
+        /** Delete a draft */
+        delete: operations["contracts-delete_contract"];
+        options?: never;
+        head?: never;
+        /**
+         * Edit a draft
+         * @description Only drafts are editable; editing a rejected contract takes it back to draft so it can be submitted again. Send If-Match.
+         */
+        patch: operations["contracts-update_contract"];
+        trace?: never;
+    };
+    "/api/v1/contracts/{contract_id}/submit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Submit for approval
+         * @description The policy picks the chain: the owner's sales manager, finance, and an executive at or above the threshold; a different person at each step, never the owner. The first approver is notified.
+         */
+        post: operations["contracts-submit_contract"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contracts/{contract_id}/approvals/{step}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve your step */
+        post: operations["contracts-approve_step"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contracts/{contract_id}/approvals/{step}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reject your step (a comment is required) */
+        post: operations["contracts-reject_step"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contracts/{contract_id}/approvals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every approval round with who decided what, when, and how long it took */
+        get: operations["contracts-approval_history"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contracts/{contract_id}/sign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Record the signature of an approved contract (legal is notified) */
+        post: operations["contracts-sign_contract"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contracts/{contract_id}/activate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Put a signed contract in force (also done on its start date) */
+        post: operations["contracts-activate_contract"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contracts/{contract_id}/payment-received": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm the payment arrived (finance)
+         * @description Moves the linked opportunity to won and the customer's grade to closed, in the same transaction.
+         */
+        post: operations["contracts-payment_received"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contracts/{contract_id}/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark an active contract fulfilled */
+        post: operations["contracts-complete_contract"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contracts/{contract_id}/terminate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** End a signed or active contract early, with the reason */
+        post: operations["contracts-terminate_contract"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/approvals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An approver's inbox: steps waiting for a decision, oldest first
+         * @description `assignee=me` (default): steps assigned or escalated to you. Admins and executives may pass a user id, or `all`.
+         */
+        get: operations["contracts-approval_inbox"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/approval-policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The approval policy */
+        get: operations["contracts-get_policy"];
+        /** Replace the approval policy (admins) */
+        put: operations["contracts-put_policy"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/approval-times": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * How long approvals take, per step role and per round
+         * @description Decisions between `since` (default: 30 days before `until`) and `until` (default: now). Wall-clock hours, plus working hours per the policy's calendar; the share of rounds decided within a day is the target to watch.
+         */
+        get: operations["reports-approval_times"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -1257,6 +1520,52 @@ export interface components {
             created_at: string | null;
             /** Revoked At */
             revoked_at: string | null;
+        };
+        /** ApprovalHistoryOut */
+        ApprovalHistoryOut: {
+            /**
+             * Contract Id
+             * Format: uuid
+             */
+            contract_id: string;
+            status: components["schemas"]["ContractStatus"];
+            /**
+             * Rounds
+             * @description Every submission, newest first
+             */
+            rounds: components["schemas"]["RoundOut"][];
+        };
+        /** ApprovalTimesOut */
+        ApprovalTimesOut: {
+            /**
+             * Since
+             * Format: date-time
+             */
+            since: string;
+            /**
+             * Until
+             * Format: date-time
+             */
+            until: string;
+            /**
+             * Steps
+             * @description Per step role: time from the step opening to its decision
+             */
+            steps: components["schemas"]["StepTimesOut"][];
+            /** @description Submission to final decision */
+            rounds: components["schemas"]["DurationsOut"];
+            /**
+             * Rounds Within One Day
+             * @description Share of rounds decided within 24 hours (the target)
+             */
+            rounds_within_one_day: number | null;
+            /**
+             * Pending
+             * @description Steps waiting now, per role
+             */
+            pending: {
+                [key: string]: number;
+            };
         };
         /**
          * AssignedBy
@@ -1439,6 +1748,29 @@ export interface components {
             /** Points */
             points: number;
         };
+        /** CalendarIn */
+        CalendarIn: {
+            /**
+             * Timezone
+             * @default Asia/Shanghai
+             */
+            timezone?: string;
+            /**
+             * Start
+             * @default 09:00
+             */
+            start?: string;
+            /**
+             * End
+             * @default 18:00
+             */
+            end?: string;
+            /**
+             * Workdays
+             * @description ISO weekdays, 1 = Monday
+             */
+            workdays?: number[];
+        };
         /** CheckInIn */
         CheckInIn: {
             /**
@@ -1527,12 +1859,142 @@ export interface components {
             /** Is Primary */
             is_primary: boolean;
         };
+        /** ContractCreate */
+        ContractCreate: {
+            /**
+             * Customer Id
+             * Format: uuid
+             */
+            customer_id: string;
+            /**
+             * Opportunity Id
+             * @description The deal it closes; its contract state follows this contract's
+             */
+            opportunity_id?: string | null;
+            /**
+             * Title
+             * @example 2027 年度网关采购合同
+             */
+            title: string;
+            /**
+             * Currency
+             * @default CNY
+             */
+            currency?: string;
+            /**
+             * Lines
+             * @description The amount is their sum, computed by the server
+             */
+            lines: components["schemas"]["LineIn"][];
+            /** Start Date */
+            start_date?: string | null;
+            /** End Date */
+            end_date?: string | null;
+            /**
+             * Payment Terms
+             * @example 30% 预付，70% 验收后
+             */
+            payment_terms?: string | null;
+            /**
+             * Owner Id
+             * @description Defaults to you
+             */
+            owner_id?: string | null;
+        };
+        /** ContractOut */
+        ContractOut: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Number */
+            number: string;
+            /**
+             * Customer Id
+             * Format: uuid
+             */
+            customer_id: string;
+            /** Customer Name */
+            customer_name: string;
+            /** Opportunity Id */
+            opportunity_id: string | null;
+            /** Title */
+            title: string;
+            /**
+             * Amount
+             * @description A decimal string, never a float
+             * @example 1250000.00
+             */
+            amount: string;
+            /** Currency */
+            currency: string;
+            /** Lines */
+            lines: components["schemas"]["LineOut"][];
+            /** Start Date */
+            start_date: string | null;
+            /** End Date */
+            end_date: string | null;
+            /** Payment Terms */
+            payment_terms: string | null;
+            /**
+             * Owner Id
+             * Format: uuid
+             */
+            owner_id: string;
+            status: components["schemas"]["ContractStatus"];
+            /** Round */
+            round: number;
+            /**
+             * Steps
+             * @description The current round's approval steps
+             */
+            steps: components["schemas"]["StepOut"][];
+            /** Submitted At */
+            submitted_at: string | null;
+            /** Approved At */
+            approved_at: string | null;
+            /** Signed At */
+            signed_at: string | null;
+            /** Activated At */
+            activated_at: string | null;
+            /** Paid At */
+            paid_at: string | null;
+            /** Ended At */
+            ended_at: string | null;
+            /** Termination Reason */
+            termination_reason: string | null;
+            /** Version */
+            version: number;
+            /** Created At */
+            created_at: string | null;
+            /** Updated At */
+            updated_at: string | null;
+        };
         /**
          * ContractStatus
-         * @description Mirrors the contract's state (kept by the contracts module once it lands).
          * @enum {string}
          */
-        ContractStatus: "draft" | "in_approval" | "approved" | "signed" | "active";
+        ContractStatus: "draft" | "in_approval" | "approved" | "rejected" | "signed" | "active" | "completed" | "terminated" | "expired";
+        /** ContractUpdate */
+        ContractUpdate: {
+            /** Title */
+            title?: string | null;
+            /** Opportunity Id */
+            opportunity_id?: string | null;
+            /** Currency */
+            currency?: string | null;
+            /** Lines */
+            lines?: components["schemas"]["LineIn"][] | null;
+            /** Start Date */
+            start_date?: string | null;
+            /** End Date */
+            end_date?: string | null;
+            /** Payment Terms */
+            payment_terms?: string | null;
+            /** Owner Id */
+            owner_id?: string | null;
+        };
         /** ConversionOut */
         ConversionOut: {
             lead: components["schemas"]["LeadOut"];
@@ -1847,6 +2309,14 @@ export interface components {
              */
             contacts?: components["schemas"]["ContactIn"][] | null;
         };
+        /** Decision */
+        Decision: {
+            /**
+             * Comment
+             * @description Required to reject
+             */
+            comment?: string | null;
+        };
         /** DepartmentCreate */
         DepartmentCreate: {
             /**
@@ -1894,6 +2364,21 @@ export interface components {
             reasons: string[];
             /** Score */
             score: number;
+        };
+        /** DurationsOut */
+        DurationsOut: {
+            /** Count */
+            count: number;
+            /** Avg Hours */
+            avg_hours: number | null;
+            /** Median Hours */
+            median_hours: number | null;
+            /** P95 Hours */
+            p95_hours: number | null;
+            /** Max Hours */
+            max_hours: number | null;
+            /** Avg Working Hours */
+            avg_working_hours: number | null;
         };
         /** ExportCreate */
         ExportCreate: {
@@ -2169,6 +2654,59 @@ export interface components {
          * @enum {string}
          */
         ImportStatus: "pending" | "running" | "previewed" | "done" | "failed";
+        /** InboxItemOut */
+        InboxItemOut: {
+            /**
+             * Contract Id
+             * Format: uuid
+             */
+            contract_id: string;
+            /** Number */
+            number: string;
+            /** Title */
+            title: string;
+            /**
+             * Amount
+             * @description A decimal string, never a float
+             * @example 1250000.00
+             */
+            amount: string;
+            /** Currency */
+            currency: string;
+            /**
+             * Customer Id
+             * Format: uuid
+             */
+            customer_id: string;
+            /** Customer Name */
+            customer_name: string;
+            /**
+             * Owner Id
+             * Format: uuid
+             */
+            owner_id: string;
+            /** Round */
+            round: number;
+            /** Step */
+            step: number;
+            role: components["schemas"]["StepRole"];
+            /**
+             * Assignee Id
+             * Format: uuid
+             */
+            assignee_id: string;
+            /** Escalated To */
+            escalated_to: string | null;
+            /**
+             * Started At
+             * Format: date-time
+             */
+            started_at: string;
+            /** Reminded At */
+            reminded_at: string | null;
+            /** Escalated At */
+            escalated_at: string | null;
+        };
         /** IntakeReceived */
         IntakeReceived: {
             /**
@@ -2576,6 +3114,59 @@ export interface components {
             /** Disqualify Reason */
             disqualify_reason?: string | null;
         };
+        /** LineIn */
+        LineIn: {
+            /**
+             * Product
+             * @example 工业网关 GW-200
+             */
+            product: string;
+            /**
+             * Quantity
+             * @example 12
+             */
+            quantity: number | string;
+            /**
+             * Unit Price
+             * @description A decimal string, never a float
+             * @example 1250000.00
+             */
+            unit_price: number | string;
+            /**
+             * Discount
+             * @description Per cent off this line
+             * @default 0
+             * @example 5
+             */
+            discount?: number | string;
+        };
+        /** LineOut */
+        LineOut: {
+            /** Product */
+            product: string;
+            /**
+             * Quantity
+             * @example 12
+             */
+            quantity: string;
+            /**
+             * Unit Price
+             * @description A decimal string, never a float
+             * @example 1250000.00
+             */
+            unit_price: string;
+            /**
+             * Discount
+             * @example 5
+             */
+            discount: string;
+            /**
+             * Total
+             * @description A decimal string, never a float
+             * @example 1250000.00
+             */
+            total: string;
+        };
         /** ListOf[ApiKeyOut] */
         ListOf_ApiKeyOut_: {
             /** Items */
@@ -2590,6 +3181,16 @@ export interface components {
         ListOf_AuditEntryOut_: {
             /** Items */
             items: components["schemas"]["AuditEntryOut"][];
+            /**
+             * Next Cursor
+             * @description Pass as ?cursor= to get the next page; null on the last page
+             */
+            next_cursor: string | null;
+        };
+        /** ListOf[ContractOut] */
+        ListOf_ContractOut_: {
+            /** Items */
+            items: components["schemas"]["ContractOut"][];
             /**
              * Next Cursor
              * @description Pass as ?cursor= to get the next page; null on the last page
@@ -2620,6 +3221,16 @@ export interface components {
         ListOf_FollowUpOut_: {
             /** Items */
             items: components["schemas"]["FollowUpOut"][];
+            /**
+             * Next Cursor
+             * @description Pass as ?cursor= to get the next page; null on the last page
+             */
+            next_cursor: string | null;
+        };
+        /** ListOf[InboxItemOut] */
+        ListOf_InboxItemOut_: {
+            /** Items */
+            items: components["schemas"]["InboxItemOut"][];
             /**
              * Next Cursor
              * @description Pass as ?cursor= to get the next page; null on the last page
@@ -2957,7 +3568,7 @@ export interface components {
             quote_reference?: string | null;
             /** Contract Reference */
             contract_reference?: string | null;
-            /** @description Kept by the contracts module once it lands */
+            /** @description Kept by a linked contract (/contracts) when there is one */
             contract_status?: components["schemas"]["ContractStatus"] | null;
             /**
              * Stage Id
@@ -3081,6 +3692,78 @@ export interface components {
          * @enum {string}
          */
         Policy: "skip" | "update" | "merge" | "create";
+        /** PolicyIn */
+        PolicyIn: {
+            /**
+             * Executive Thresholds
+             * @description The executive step is added at or above this amount, per currency; a currency not listed always gets the executive step
+             */
+            executive_thresholds?: {
+                [key: string]: number | string;
+            };
+            /**
+             * Remind After Hours
+             * @description Working hours
+             * @default 4
+             */
+            remind_after_hours?: number;
+            /**
+             * Escalate After Hours
+             * @description Working hours after the reminder (one working day by default)
+             * @default 9
+             */
+            escalate_after_hours?: number;
+            /**
+             * Finance Approver Id
+             * @description Else the finance user with the fewest waiting steps
+             */
+            finance_approver_id?: string | null;
+            /** Executive Approver Id */
+            executive_approver_id?: string | null;
+            /**
+             * Renewal Days Before
+             * @default 30
+             */
+            renewal_days_before?: number;
+            calendar?: components["schemas"]["CalendarIn"];
+        };
+        /** PolicyOut */
+        PolicyOut: {
+            /**
+             * Executive Thresholds
+             * @description The executive step is added at or above this amount, per currency; a currency not listed always gets the executive step
+             */
+            executive_thresholds?: {
+                [key: string]: string;
+            };
+            /**
+             * Remind After Hours
+             * @description Working hours
+             * @default 4
+             */
+            remind_after_hours?: number;
+            /**
+             * Escalate After Hours
+             * @description Working hours after the reminder (one working day by default)
+             * @default 9
+             */
+            escalate_after_hours?: number;
+            /**
+             * Finance Approver Id
+             * @description Else the finance user with the fewest waiting steps
+             */
+            finance_approver_id?: string | null;
+            /** Executive Approver Id */
+            executive_approver_id?: string | null;
+            /**
+             * Renewal Days Before
+             * @default 30
+             */
+            renewal_days_before?: number;
+            calendar?: components["schemas"]["CalendarIn"];
+            /** Version */
+            version: number;
+        };
         /**
          * Problem
          * @description RFC 9457 problem details.
@@ -3184,6 +3867,18 @@ export interface components {
          * @enum {string}
          */
         Role: "admin" | "manager" | "sales_rep" | "finance" | "executive" | "legal" | "service_agent";
+        /** RoundOut */
+        RoundOut: {
+            /** Round */
+            round: number;
+            /**
+             * Outcome
+             * @description pending, approved or rejected
+             */
+            outcome: string;
+            /** Steps */
+            steps: components["schemas"]["StepOut"][];
+        };
         /** RoutingIn */
         RoutingIn: {
             /**
@@ -3268,7 +3963,7 @@ export interface components {
          * Scope
          * @enum {string}
          */
-        Scope: "users:read" | "users:write" | "departments:read" | "departments:write" | "api_keys:write" | "audit:read" | "customers:read" | "customers:write" | "leads:read" | "leads:write" | "opportunities:read" | "opportunities:write" | "contracts:read" | "contracts:write" | "contracts:approve" | "tickets:read" | "tickets:write" | "reports:read" | "pii:reveal" | "notifications:read" | "settings:write";
+        Scope: "users:read" | "users:write" | "departments:read" | "departments:write" | "api_keys:write" | "audit:read" | "customers:read" | "customers:write" | "leads:read" | "leads:write" | "opportunities:read" | "opportunities:write" | "contracts:read" | "contracts:write" | "contracts:approve" | "contracts:payments" | "tickets:read" | "tickets:write" | "reports:read" | "pii:reveal" | "notifications:read" | "settings:write";
         /** ScoreLineOut */
         ScoreLineOut: {
             rule: components["schemas"]["RuleKind"];
@@ -3535,6 +4230,64 @@ export interface components {
              */
             seconds_in_stage: number;
         };
+        /** StepOut */
+        StepOut: {
+            /** Round */
+            round: number;
+            /** Step */
+            step: number;
+            role: components["schemas"]["StepRole"];
+            /** Name */
+            name: string;
+            /**
+             * Assignee Id
+             * Format: uuid
+             */
+            assignee_id: string;
+            status: components["schemas"]["StepStatus"];
+            /** Started At */
+            started_at: string | null;
+            /** Reminded At */
+            reminded_at: string | null;
+            /** Escalated At */
+            escalated_at: string | null;
+            /** Escalated To */
+            escalated_to: string | null;
+            /** Decided By */
+            decided_by: string | null;
+            /** Decided At */
+            decided_at: string | null;
+            /** Comment */
+            comment: string | null;
+            /**
+             * Seconds Taken
+             * @description From the step opening to its decision (or to now while it waits)
+             */
+            seconds_taken: number | null;
+        };
+        /**
+         * StepRole
+         * @enum {string}
+         */
+        StepRole: "manager" | "finance" | "executive";
+        /**
+         * StepStatus
+         * @enum {string}
+         */
+        StepStatus: "waiting" | "pending" | "approved" | "rejected" | "cancelled";
+        /** StepTimesOut */
+        StepTimesOut: {
+            role: components["schemas"]["StepRole"];
+            durations: components["schemas"]["DurationsOut"];
+            /** Approved */
+            approved: number;
+            /** Rejected */
+            rejected: number;
+            /** Reminded */
+            reminded: number;
+            /** Escalated */
+            escalated: number;
+        };
         /**
          * TagCategory
          * @enum {string}
@@ -3656,6 +4409,11 @@ export interface components {
             status?: components["schemas"]["TaskStatus"] | null;
             /** Notes */
             notes?: string | null;
+        };
+        /** Termination */
+        Termination: {
+            /** Reason */
+            reason: string;
         };
         /**
          * Tier
@@ -10065,6 +10823,1259 @@ export interface operations {
             };
             /** @description Not Found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contracts-list_contracts": {
+        parameters: {
+            query?: {
+                status?: components["schemas"]["ContractStatus"] | null;
+                customer_id?: string | null;
+                opportunity_id?: string | null;
+                /** @description A user id, or 'me' */
+                owner?: string | null;
+                q?: string | null;
+                /** @description Page size */
+                limit?: number;
+                /** @description next_cursor of the previous page */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListOf_ContractOut_"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contracts-create_contract": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ContractCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContractOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contracts-get_contract": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                contract_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContractOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contracts-delete_contract": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag you read, e.g. "3" */
+                "If-Match"?: string | null;
+            };
+            path: {
+                contract_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contracts-update_contract": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag you read, e.g. "3" */
+                "If-Match"?: string | null;
+            };
+            path: {
+                contract_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ContractUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContractOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contracts-submit_contract": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag you read, e.g. "3" */
+                "If-Match"?: string | null;
+            };
+            path: {
+                contract_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContractOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contracts-approve_step": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                contract_id: string;
+                /** @description The step's number in the current round */
+                step: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["Decision"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContractOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contracts-reject_step": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                contract_id: string;
+                /** @description The step's number in the current round */
+                step: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Decision"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContractOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contracts-approval_history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                contract_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApprovalHistoryOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contracts-sign_contract": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                contract_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContractOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contracts-activate_contract": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                contract_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContractOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contracts-payment_received": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                contract_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContractOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contracts-complete_contract": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                contract_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContractOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contracts-terminate_contract": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                contract_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Termination"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContractOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contracts-approval_inbox": {
+        parameters: {
+            query?: {
+                /** @description 'me', a user id, or 'all' */
+                assignee?: string;
+                /** @description Page size */
+                limit?: number;
+                /** @description next_cursor of the previous page */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListOf_InboxItemOut_"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contracts-get_policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PolicyOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contracts-put_policy": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag you read, e.g. "3" */
+                "If-Match"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PolicyIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PolicyOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "reports-approval_times": {
+        parameters: {
+            query?: {
+                since?: string | null;
+                until?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApprovalTimesOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

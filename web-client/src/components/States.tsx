@@ -21,8 +21,9 @@ export function ForbiddenPage() {
 /** The problem+json `detail` of an error, for a person to read. */
 export function errorText(err: unknown): string {
   if (err instanceof ApiError) {
-    const fields = (err.problem.errors ?? []).map((e) => `${e.field}: ${e.message}`).join('; ');
-    return [err.problem.detail || err.message, fields].filter(Boolean).join(' — ');
+    const fields = Array.from(new Set((err.problem.errors ?? []).map((e) => `${e.field}: ${e.message}`))).join('; ');
+    const detail = err.problem.detail || err.message;
+    return fields && (detail === fields || fields.includes(detail)) ? fields : [detail, fields].filter(Boolean).join(' — ');
   }
   return err instanceof Error ? err.message : String(err);
 }

@@ -8,7 +8,7 @@ import type { Dayjs } from 'dayjs';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
-import { api, etagOf, rawJson, unwrap, ApiError, type Schemas } from '../api/client';
+import { api, etagOf, unwrap, ApiError, type Schemas } from '../api/client';
 import { useCursorList, useTags, useUserNames } from '../api/hooks';
 import { FollowUpForm } from '../components/FollowUpForm';
 import { GradeTag, TierTag, fmtMoney, fmtTime, fmtDate } from '../components/bits';
@@ -257,13 +257,11 @@ function Opportunities({ customerId }: { customerId: string }) {
   );
 }
 
-interface ContractRow { id: string; number: string; title: string; amount: string; currency: string; status: string }
-
 function Contracts({ customerId }: { customerId: string }) {
   const { t } = useTranslation();
   const q = useQuery({
     queryKey: ['customer', customerId, 'contracts'],
-    queryFn: () => rawJson<{ items: ContractRow[] }>('GET', `/api/v1/contracts?customer_id=${customerId}&limit=100`),
+    queryFn: () => unwrap(api.GET('/api/v1/contracts', { params: { query: { customer_id: customerId, limit: 100 } } })),
   });
   if (q.isError && q.error instanceof ApiError && q.error.status === 404) return <Empty description={t('contracts.notAvailable')} />;
   return (

@@ -4,8 +4,8 @@ import { Badge, Button, Card, Checkbox, Col, Empty, List, Row, Tag, Typography }
 import dayjs from 'dayjs';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
-import { api, ApiError, etagOf, rawJson, unwrap, type Schemas } from '../api/client';
-import { GradeTag, LeadGradeTag, fmtTime } from '../components/bits';
+import { api, ApiError, etagOf, unwrap, type Schemas } from '../api/client';
+import { GradeTag, LeadGradeTag, fmtMoney, fmtTime } from '../components/bits';
 import { QueryState, InlineError } from '../components/States';
 import { can, useMe } from '../app/session';
 
@@ -46,7 +46,7 @@ export default function MyDayPage() {
   const approvals = useQuery({
     queryKey: ['approvals', 'inbox'],
     enabled: can(me.data, 'contracts:approve'),
-    queryFn: () => rawJson<{ items: { contract_id?: string; id?: string; contract_number?: string; number?: string; title?: string; step?: string; amount?: string; currency?: string }[] }>('GET', '/api/v1/approvals?assignee=me&limit=50'),
+    queryFn: () => unwrap(api.GET('/api/v1/approvals', { params: { query: { assignee: 'me', limit: 50 } } })),
   });
   const notes = useQuery({
     queryKey: ['notifications', 'unread'],
@@ -128,8 +128,8 @@ export default function MyDayPage() {
                     {(d) => (
                       <List dataSource={d.items} renderItem={(a) => (
                         <List.Item>
-                          <Link to={`/contracts/${a.contract_id ?? a.id}`}>{a.contract_number ?? a.number} {a.title}</Link>
-                          <span>{a.step}</span>
+                          <Link to={`/contracts/${a.contract_id}`}>{a.number} {a.title}</Link>
+                          <span>{t(`enums.role.${a.role}`)} · {fmtMoney(a.amount, a.currency)}</span>
                         </List.Item>
                       )} />
                     )}
