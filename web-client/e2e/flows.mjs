@@ -212,4 +212,29 @@ export const flows = [
       for (const c of [rep, manager, finance]) await c.context.close();
     },
   },
+  {
+    name: 'admin: users list, an API key whose secret is shown once; a rep gets the 403 page',
+    async run({ browser, base, shots }) {
+      const { context, page } = await signIn(browser, base, 'admin@demo.crm');
+      await page.goto(`${base}/admin/users`);
+      await page.getByText('rep@demo.crm', { exact: true }).waitFor();
+      await page.screenshot({ path: join(shots, 'admin-users.png'), fullPage: true });
+      await page.goto(`${base}/admin/api-keys`);
+      await page.getByPlaceholder('名称').fill('ERP 同步');
+      await page.getByRole('button', { name: /新建密钥/ }).click();
+      const secret = await page.getByTestId('api-key-secret').innerText();
+      assert.match(secret, /^crm_/);
+      await page.reload();
+      await page.getByText('ERP 同步').waitFor();
+      assert.equal(await page.getByTestId('api-key-secret').count(), 0);
+      const r = await fetch(`${base}/api/v1/customers?limit=1`, { headers: { Authorization: `Bearer ${secret}` } });
+      assert.equal(r.status, 200);
+      await context.close();
+
+      const rep = await signIn(browser, base, 'rep@demo.crm');
+      await rep.page.goto(`${base}/admin/users`);
+      await rep.page.getByText('您的角色不能打开此页面。').waitFor();
+      await rep.context.close();
+    },
+  },
 ];
