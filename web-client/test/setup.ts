@@ -11,3 +11,11 @@ if (!window.matchMedia) {
 class RO { observe() {} unobserve() {} disconnect() {} }
 (globalThis as unknown as { ResizeObserver: unknown }).ResizeObserver ??= RO;
 window.getComputedStyle = ((orig) => (el: Element) => orig(el))(window.getComputedStyle);
+
+import { cleanup } from '@testing-library/react';
+import { afterEach } from 'vitest';
+
+afterEach(() => {
+  cleanup();
+  localStorage.clear();
+});

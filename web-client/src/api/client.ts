@@ -6,7 +6,7 @@ export type Schemas = components['schemas'];
 export type Problem = Schemas['Problem'];
 
 export const api = createClient<paths>({
-  baseUrl: '',
+  baseUrl: globalThis.location?.origin ?? '',
   fetch: (req: Request) => authFetch(req, (...a) => globalThis.fetch(...a)),
 });
 

@@ -8,7 +8,7 @@ import { authFetch } from '../api/auth';
  * header) and calls onEvent per event; resolves when the stream ends or is not there.
  */
 export async function readEventStream(signal: AbortSignal, onEvent: (type: string, data: string) => void): Promise<boolean> {
-  const res = await authFetch(new Request('/api/v1/notifications/stream', { signal, headers: { Accept: 'text/event-stream' } }));
+  const res = await authFetch(new Request(new URL('/api/v1/notifications/stream', globalThis.location?.origin ?? 'http://localhost'), { signal, headers: { Accept: 'text/event-stream' } }));
   if (!res.ok || !res.body) return false;
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
   let buf = '';
