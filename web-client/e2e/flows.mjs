@@ -34,6 +34,8 @@ export const flows = [
       await phone.page.getByTestId('menu-button').click();
       await phone.page.getByRole('menuitem', { name: '客户' }).click();
       await phone.page.waitForURL(/\/customers$/);
+      await phone.page.getByTestId('customers-table').getByText('上海明远精密机械制造有限公司').waitFor();
+      await phone.page.waitForTimeout(400); // the drawer's closing animation
       await phone.page.screenshot({ path: join(shots, 'customers-375.png'), fullPage: true });
       await phone.context.close();
 

@@ -1,11 +1,11 @@
-import { EyeOutlined, MergeCellsOutlined } from '@ant-design/icons';
+import { EyeOutlined, MergeCellsOutlined, PlusOutlined } from '@ant-design/icons';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import {
   Alert, App, Button, Card, Checkbox, Col, DatePicker, Descriptions, Empty, Form, Input, List, Row, Select, Space,
   Table, Tabs, Tag, Timeline, Typography,
 } from 'antd';
 import type { Dayjs } from 'dayjs';
-import { useState } from 'react';
+import { lazy, Suspense, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
 import { api, etagOf, unwrap, ApiError, type Schemas } from '../api/client';
@@ -16,6 +16,7 @@ import { ErrorState, InlineError, QueryState, errorText } from '../components/St
 import { can, useMe } from '../app/session';
 
 type Customer = Schemas['CustomerOut'];
+const NewContractModal = lazy(() => import('./ContractsPage').then((m) => ({ default: m.NewContractModal })));
 
 export default function CustomerPage() {
   const { id = '' } = useParams();
@@ -259,12 +260,17 @@ function Opportunities({ customerId }: { customerId: string }) {
 
 function Contracts({ customerId }: { customerId: string }) {
   const { t } = useTranslation();
+  const me = useMe();
+  const [creating, setCreating] = useState(false);
   const q = useQuery({
     queryKey: ['customer', customerId, 'contracts'],
     queryFn: () => unwrap(api.GET('/api/v1/contracts', { params: { query: { customer_id: customerId, limit: 100 } } })),
   });
   if (q.isError && q.error instanceof ApiError && q.error.status === 404) return <Empty description={t('contracts.notAvailable')} />;
   return (
+    <>
+    {can(me.data, 'contracts:write') && <Button size="small" icon={<PlusOutlined />} style={{ marginBottom: 8 }} onClick={() => setCreating(true)}>{t('contracts.new')}</Button>}
+    {creating && <Suspense fallback={null}><NewContractModal customerId={customerId} onClose={() => setCreating(false)} /></Suspense>}
     <QueryState query={q} empty={(d) => d.items.length === 0}>
       {(d) => (
         <Table rowKey="id" size="small" pagination={false} scroll={{ x: 'max-content' }} dataSource={d.items} columns={[
@@ -275,5 +281,6 @@ function Contracts({ customerId }: { customerId: string }) {
         ]} />
       )}
     </QueryState>
+    </>
   );
 }
