@@ -137,6 +137,17 @@ export const flows = [
       await page.getByTestId('chart').waitFor();
       await page.screenshot({ path: join(shots, 'pipeline.png'), fullPage: true });
       assert.equal((await api('rep@demo.crm', 'GET', `/api/v1/opportunities/${fresh.id}`)).stage_id, stages.needs_analysis.id);
+
+      // Fill the quote reference in the card's drawer, and the same move now goes through.
+      await page.getByTestId(`card-${fresh.number}`).getByTestId('open-opportunity').click();
+      await page.getByTestId('quote-reference').fill('Q-2026-118');
+      await page.getByTestId('save-opportunity').click();
+      await page.getByText('已保存').first().waitFor();
+      await page.keyboard.press('Escape');
+      await page.getByRole('dialog').waitFor({ state: 'hidden' });
+      await page.getByTestId(`card-${fresh.number}`).dragTo(page.getByTestId('column-proposal'));
+      await page.getByTestId('column-proposal').getByTestId(`card-${fresh.number}`).waitFor();
+      assert.equal((await api('rep@demo.crm', 'GET', `/api/v1/opportunities/${fresh.id}`)).stage_id, stages.proposal.id);
       await context.close();
     },
   },

@@ -11,6 +11,7 @@ import { api, ApiError, etagOf, unwrap, type Schemas } from '../api/client';
 import { useCursorList, useUserNames } from '../api/hooks';
 import { CsvExportButton, fmtDate, fmtMoney } from '../components/bits';
 import { LazyChart } from '../components/LazyChart';
+import { OpportunityDrawer } from './OpportunityDrawer';
 import { ErrorState, InlineError, QueryState, errorText } from '../components/States';
 import { can, useMe } from '../app/session';
 
@@ -60,6 +61,7 @@ function BoardView({ pipeline }: { pipeline: Schemas['PipelineOut'] }) {
   const { name: userName } = useUserNames();
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [over, setOver] = useState<string | null>(null);
+  const [openId, setOpenId] = useState<string | null>(null);
   const key = ['opportunities', 'board', pipeline.id];
   const board = useQuery({
     queryKey: key,
@@ -127,7 +129,7 @@ function BoardView({ pipeline }: { pipeline: Schemas['PipelineOut'] }) {
               <Card key={o.id} size="small" style={{ marginBottom: 8, cursor: writable ? 'grab' : undefined }} draggable={writable}
                 onDragStart={(e) => { e.dataTransfer.setData('text/plain', o.id); e.dataTransfer.effectAllowed = 'move'; }}
                 data-testid={`card-${o.number}`}>
-                <Typography.Text strong>{o.name}</Typography.Text>
+                <Typography.Link strong onClick={() => setOpenId(o.id)} data-testid="open-opportunity">{o.name}</Typography.Link>
                 <div><Typography.Text type="secondary" style={{ fontSize: 12 }}>{o.number} · {userName(o.owner_id)}</Typography.Text></div>
                 <div>{fmtMoney(o.amount, o.currency)} · {fmtDate(o.expected_close_date)}</div>
                 <Link to={`/customers/${o.customer_id}`} style={{ fontSize: 12 }}>{t('pipeline.customer')}</Link>
@@ -138,6 +140,7 @@ function BoardView({ pipeline }: { pipeline: Schemas['PipelineOut'] }) {
           </div>
         ))}
       </div>
+      {openId && <OpportunityDrawer id={openId} pipeline={pipeline} writable={writable} onClose={() => setOpenId(null)} />}
     </div>
   );
 }
@@ -145,6 +148,8 @@ function BoardView({ pipeline }: { pipeline: Schemas['PipelineOut'] }) {
 function ListView({ pipeline }: { pipeline: Schemas['PipelineOut'] }) {
   const { t } = useTranslation();
   const { name: userName } = useUserNames();
+  const me = useMe();
+  const [openId, setOpenId] = useState<string | null>(null);
   const stages = new Map(pipeline.stages.map((s) => [s.id, s.name]));
   const list = useCursorList<Opp>(['opportunities', 'list', pipeline.id], (cursor) =>
     unwrap(api.GET('/api/v1/opportunities', { params: { query: { view: 'list', pipeline_id: pipeline.id, cursor, limit: 100 } } })) as Promise<{ items: Opp[]; next_cursor: string | null }>);
@@ -157,7 +162,8 @@ function ListView({ pipeline }: { pipeline: Schemas['PipelineOut'] }) {
       </div>
       <Table<Opp> rowKey="id" size="middle" dataSource={list.items} loading={list.isPending} pagination={false} scroll={{ x: 'max-content' }} locale={{ emptyText: t('common.empty') }}
         columns={[
-          { title: t('common.name'), dataIndex: 'name', render: (v, o) => <Link to={`/customers/${o.customer_id}`}>{v}</Link> },
+          { title: t('common.name'), dataIndex: 'name', render: (v, o) => <Typography.Link onClick={() => setOpenId(o.id)}>{v}</Typography.Link> },
+          { title: t('pipeline.customer'), dataIndex: 'customer_id', render: (v) => <Link to={`/customers/${v}`}>{t('common.view')}</Link> },
           { title: t('pipeline.stage'), dataIndex: 'stage_id', render: (v) => stages.get(v) },
           { title: t('common.status'), dataIndex: 'status', render: (s, o) => <>{s}{o.lost_reason ? ` — ${o.lost_reason}` : ''}</> },
           { title: t('common.amount'), dataIndex: 'amount', align: 'right', render: (v, o) => fmtMoney(v, o.currency) },
@@ -166,6 +172,7 @@ function ListView({ pipeline }: { pipeline: Schemas['PipelineOut'] }) {
           { title: t('common.owner'), dataIndex: 'owner_id', render: userName },
         ]} />
       {list.hasNextPage && <Button block onClick={() => list.fetchNextPage()}>{t('common.more')}</Button>}
+      {openId && <OpportunityDrawer id={openId} pipeline={pipeline} writable={can(me.data, 'opportunities:write')} onClose={() => setOpenId(null)} />}
     </>
   );
 }
