@@ -354,6 +354,9 @@ class LeadRepository(Protocol):
     async def list(self, flt: LeadFilter, visibility: Visibility,
                    page: PageRequest) -> Page[Lead]: ...
     async def next_sequence(self) -> int: ...
+    async def lock_contact(self, phone: str | None, email: str | None) -> None:
+        """Holds the contact until the transaction ends: captures of one person queue."""
+        ...
     async def find_open_by_contact(self, phone: str | None, email: str | None,
                                    exclude: uuid.UUID | None = None) -> Lead | None:
         """The oldest open lead with this phone or e-mail (blind index), if any."""

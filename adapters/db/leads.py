@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import builtins
 import dataclasses
+import hashlib
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -71,6 +72,10 @@ def _one_of(col: Any, constants: Sequence[str]) -> ColumnElement[bool]:
 _INSERT_LEAD = insert(L).returning(L.c.created_at, L.c.updated_at)
 OPEN = [s.value for s in OPEN_STATUSES]
 FALLBACKS = [b.value for b in AssignedBy if b.is_fallback]
+
+
+# The class half of the two-key advisory locks on leads' contacts (no other lock uses it).
+CONTACT_LOCK_CLASS = 0x1EAD
 
 
 def contact_bidx(cipher: FieldCipher, kind: str, value: str) -> str:
@@ -180,6 +185,17 @@ class SqlLeads(_Repo):
         lead.version_loaded = lead.version  # type: ignore[attr-defined]
         self.seen.append(lead)
 
+    async def lock_contact(self, phone: str | None, email: str | None) -> None:
+        """Transaction-scoped advisory locks on the contact's blind indexes, taken in one
+        order: two captures of the same new person run their duplicate checks one after the
+        other, so the second one sees the first."""
+        keys = sorted({contact_bidx(self.cipher, kind, value)
+                       for kind, value in (("phone", phone), ("email", email)) if value})
+        for key in keys:
+            digest = hashlib.blake2b(key.encode(), digest_size=4).digest()
+            await self.conn.execute(select(func.pg_advisory_xact_lock(
+                CONTACT_LOCK_CLASS, int.from_bytes(digest, "big", signed=True))))
+
     async def find_open_by_contact(self, phone: str | None, email: str | None,
                                    exclude: uuid.UUID | None = None) -> Lead | None:
         matches = []
@@ -192,7 +208,10 @@ class SqlLeads(_Repo):
         stmt = select(L).where(or_(*matches), _one_of(L.c.status, OPEN))
         if exclude is not None:
             stmt = stmt.where(L.c.id != exclude)
-        row = (await self.conn.execute(stmt.order_by(L.c.created_at, L.c.id).limit(1))).first()
+        # the person's first lead, not one already flagged as a duplicate of it (a lead's
+        # created_at is its transaction's start, which can precede an earlier commit)
+        row = (await self.conn.execute(stmt.order_by(
+            L.c.duplicate_of_id.is_not(None), L.c.created_at, L.c.id).limit(1))).first()
         return self._lead(row) if row else None
 
     async def find_customer_by_contact(self, phone: str | None,

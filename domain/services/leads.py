@@ -198,6 +198,8 @@ class LeadService:
         email = lead.email if lead.email and lead.email_valid else None
         if not (phone or email):
             return None, None
+        if exclude is None:  # a new capture: a simultaneous one of the same person waits
+            await uow.leads.lock_contact(phone, email)
         return (await uow.leads.find_open_by_contact(phone, email, exclude=exclude),
                 await uow.leads.find_customer_by_contact(phone, email))
 

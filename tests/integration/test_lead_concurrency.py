@@ -75,3 +75,24 @@ async def test_simultaneous_captures_in_two_territories_never_go_unowned(
     async with container.engine.connect() as conn:
         unowned = await conn.scalar(select(t.leads.c.id).where(t.leads.c.owner_id.is_(None)))
     assert unowned is None
+
+
+async def test_the_same_new_person_captured_at_once_is_one_lead_and_duplicates(
+    client: httpx.AsyncClient, world: World, container: Container
+) -> None:
+    """Five channels deliver the same inquiry at once: the first becomes the lead, the others
+    are flagged as its duplicates (their checks queue on the contact's lock)."""
+    await route(client, world, [east_rule(world)])
+    key = await api_key(container)
+    responses = await asyncio.gather(*[
+        client.post("/api/v1/leads", headers=key, json=new_lead(
+            phone="13700001234", email="same.person@example.com", region="east"))
+        for _ in range(5)])
+    assert [r.status_code for r in responses] == [201] * 5
+    leads = [r.json() for r in responses]
+    originals = [x for x in leads if not any(f["code"] == "duplicate_lead" for f in x["flags"])]
+    assert len(originals) == 1, [x["flags"] for x in leads]
+    for x in leads:
+        if x is not originals[0]:
+            (flag,) = [f for f in x["flags"] if f["code"] == "duplicate_lead"]
+            assert flag["ref_id"] == originals[0]["id"]
