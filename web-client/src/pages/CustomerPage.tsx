@@ -1,4 +1,4 @@
-import { EyeOutlined, MergeCellsOutlined, PlusOutlined } from '@ant-design/icons';
+import { EditOutlined, EyeOutlined, MergeCellsOutlined, PlusOutlined } from '@ant-design/icons';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import {
   Alert, App, Button, Card, Checkbox, Col, DatePicker, Descriptions, Empty, Form, Input, List, Row, Select, Space,
@@ -11,6 +11,7 @@ import { Link, useParams } from 'react-router';
 import { api, etagOf, unwrap, ApiError, type Schemas } from '../api/client';
 import { useCursorList, useTags, useUserNames } from '../api/hooks';
 import { FollowUpForm } from '../components/FollowUpForm';
+import { CustomerEdit } from './CustomerEdit';
 import { GradeTag, TierTag, fmtMoney, fmtTime, fmtDate } from '../components/bits';
 import { ErrorState, InlineError, QueryState, errorText } from '../components/States';
 import { can, useMe } from '../app/session';
@@ -23,6 +24,7 @@ export default function CustomerPage() {
   const { t } = useTranslation();
   const me = useMe();
   const { name: userName } = useUserNames();
+  const [editing, setEditing] = useState(false);
   const customer = useQuery({
     queryKey: ['customer', id],
     queryFn: () => unwrap(api.GET('/api/v1/customers/{customer_id}', { params: { path: { customer_id: id } } })),
@@ -39,7 +41,9 @@ export default function CustomerPage() {
           <GradeTag grade={c.grade} />
           <TierTag tier={c.tier} />
           <Typography.Text type="secondary">{c.number}</Typography.Text>
+          {writable && <Button size="small" icon={<EditOutlined />} onClick={() => setEditing(true)} data-testid="edit-customer">{t('common.edit')}</Button>}
         </Space>
+        {editing && <CustomerEdit customer={c} onClose={() => setEditing(false)} />}
         <Descriptions size="small" column={{ xs: 1, sm: 2, lg: 4 }} style={{ marginTop: 12 }}>
           <Descriptions.Item label={t('common.owner')}>{userName(c.owner_id)}</Descriptions.Item>
           <Descriptions.Item label={t('customers.industry')}>{c.industry ?? '—'}</Descriptions.Item>
