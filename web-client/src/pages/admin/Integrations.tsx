@@ -1,7 +1,134 @@
-import { Empty } from 'antd';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { App, Button, Card, Drawer, Empty, Form, Input, Select, Space, Table, Tag, Typography } from 'antd';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { ApiError, rawJson } from '../../api/client';
+import { fmtTime } from '../../components/bits';
+import { InlineError, QueryState } from '../../components/States';
+
+// Webhooks and templates are read through rawJson: their APIs landed after this client's
+// generated types, and the screens show whatever columns the records carry.
+type Rec = Record<string, unknown> & { id: string };
+const itemsOf = (d: unknown): Rec[] => (Array.isArray(d) ? d : ((d as { items?: Rec[] })?.items ?? [])) as Rec[];
+const show = (v: unknown): React.ReactNode => {
+  if (v == null || v === '') return '—';
+  if (typeof v === 'boolean') return v ? '✓' : '✗';
+  if (Array.isArray(v)) return v.map((x) => <Tag key={String(x)}>{String(x)}</Tag>);
+  if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(v)) return fmtTime(v);
+  if (typeof v === 'object') return <Typography.Text code style={{ fontSize: 11 }}>{JSON.stringify(v).slice(0, 120)}</Typography.Text>;
+  return String(v);
+};
+const columnsOf = (rows: Rec[], skip: string[] = []) => Array.from(new Set(rows.flatMap((r) => Object.keys(r))))
+  .filter((k) => !['id', 'version', ...skip].includes(k)).slice(0, 9)
+  .map((k) => ({ title: k, dataIndex: k, render: show }));
+
+function NotYet({ error }: { error: unknown }) {
+  const { t } = useTranslation();
+  if (error instanceof ApiError && error.status === 404) return <Empty description={t('admin.notAvailable')} />;
+  return null;
+}
 
 export default function Integrations({ kind }: { kind: 'webhooks' | 'templates' }) {
+  return kind === 'webhooks' ? <Webhooks /> : <Templates />;
+}
+
+function Webhooks() {
   const { t } = useTranslation();
-  return <Empty description={`${t(`admin.${kind}`)}: ${t('admin.notAvailable')}`} />;
+  const qc = useQueryClient();
+  const list = useQuery({ queryKey: ['webhooks'], queryFn: () => rawJson<unknown>('GET', '/api/v1/webhooks?limit=200') });
+  const [open, setOpen] = useState<Rec | null>(null);
+  const [form] = Form.useForm<{ url: string; events: string[]; description?: string }>();
+  const [secret, setSecret] = useState<string | null>(null);
+  const create = useMutation({
+    mutationFn: (v: { url: string; events: string[]; description?: string }) => rawJson<Rec>('POST', '/api/v1/webhooks', v),
+    onSuccess: (w) => { form.resetFields(); setSecret(typeof w.secret === 'string' ? w.secret : null); void qc.invalidateQueries({ queryKey: ['webhooks'] }); },
+  });
+  if (list.isError && list.error instanceof ApiError && list.error.status === 404) return <NotYet error={list.error} />;
+  return (
+    <Card size="small">
+      <InlineError error={create.error} />
+      {secret && <Typography.Paragraph type="warning">{t('admin.secretOnce')} <Typography.Text code copyable>{secret}</Typography.Text></Typography.Paragraph>}
+      <Form form={form} layout="inline" onFinish={(v) => create.mutate(v)} style={{ marginBottom: 12, rowGap: 8 }}>
+        <Form.Item name="url" rules={[{ required: true }]}><Input placeholder="https://…" style={{ width: 280 }} /></Form.Item>
+        <Form.Item name="events" rules={[{ required: true }]}><Select mode="tags" placeholder={t('admin.events')} style={{ minWidth: 240 }}
+          options={['customer.created', 'customer.updated', 'lead.created', 'lead.converted', 'opportunity.stage_changed', 'contract.approved', 'contract.signed'].map((e) => ({ value: e, label: e }))} /></Form.Item>
+        <Form.Item name="description"><Input placeholder={t('common.details')} /></Form.Item>
+        <Button type="primary" htmlType="submit" loading={create.isPending}>{t('common.create')}</Button>
+      </Form>
+      <QueryState query={list} empty={(d) => itemsOf(d).length === 0}>
+        {(d) => (
+          <Table rowKey="id" size="small" pagination={false} scroll={{ x: 'max-content' }} dataSource={itemsOf(d)}
+            columns={[...columnsOf(itemsOf(d), ['secret']), { title: '', render: (_: unknown, r: Rec) => <Button size="small" onClick={() => setOpen(r)}>{t('admin.deliveries')}</Button> }]} />
+        )}
+      </QueryState>
+      {open && <Deliveries hook={open} onClose={() => setOpen(null)} />}
+    </Card>
+  );
+}
+
+function Deliveries({ hook, onClose }: { hook: Rec; onClose: () => void }) {
+  const { t } = useTranslation();
+  const { message } = App.useApp();
+  const qc = useQueryClient();
+  const list = useQuery({ queryKey: ['webhooks', hook.id, 'deliveries'], queryFn: () => rawJson<unknown>('GET', `/api/v1/webhooks/${hook.id}/deliveries?limit=100`) });
+  const redeliver = useMutation({
+    mutationFn: (d: Rec) => rawJson<Rec>('POST', `/api/v1/webhooks/${hook.id}/deliveries/${d.id}/redeliver`),
+    onSuccess: () => { message.success(t('common.saved')); void qc.invalidateQueries({ queryKey: ['webhooks', hook.id, 'deliveries'] }); },
+  });
+  return (
+    <Drawer open width={Math.min(900, window.innerWidth)} onClose={onClose} title={`${t('admin.deliveries')}: ${String(hook.url ?? hook.id)}`}>
+      <InlineError error={redeliver.error} />
+      <QueryState query={list} empty={(d) => itemsOf(d).length === 0}>
+        {(d) => (
+          <Table rowKey="id" size="small" pagination={false} scroll={{ x: 'max-content' }} dataSource={itemsOf(d)}
+            columns={[...columnsOf(itemsOf(d)), { title: '', render: (_: unknown, r: Rec) => <Button size="small" onClick={() => redeliver.mutate(r)} loading={redeliver.isPending}>{t('admin.redeliver')}</Button> }]} />
+        )}
+      </QueryState>
+    </Drawer>
+  );
+}
+
+function Templates() {
+  const { t } = useTranslation();
+  const qc = useQueryClient();
+  const list = useQuery({ queryKey: ['templates'], queryFn: () => rawJson<unknown>('GET', '/api/v1/templates?limit=200') });
+  const [form] = Form.useForm<{ name: string; channel: string; subject?: string; body: string }>();
+  const [preview, setPreview] = useState<{ id: string; vars: string; out: unknown } | null>(null);
+  const create = useMutation({
+    mutationFn: (v: { name: string; channel: string; subject?: string; body: string }) => rawJson<Rec>('POST', '/api/v1/templates', v),
+    onSuccess: () => { form.resetFields(); void qc.invalidateQueries({ queryKey: ['templates'] }); },
+  });
+  const render = useMutation({
+    mutationFn: (p: { id: string; vars: string }) => rawJson<unknown>('POST', `/api/v1/templates/${p.id}/preview`, { data: JSON.parse(p.vars || '{}') }),
+    onSuccess: (out) => setPreview((p) => p && { ...p, out }),
+  });
+  if (list.isError && list.error instanceof ApiError && list.error.status === 404) return <NotYet error={list.error} />;
+  return (
+    <Card size="small">
+      <InlineError error={create.error} />
+      <Form form={form} layout="vertical" initialValues={{ channel: 'email' }} onFinish={(v) => create.mutate(v)} style={{ maxWidth: 640, marginBottom: 16 }}>
+        <Space wrap>
+          <Form.Item name="name" label={t('common.name')} rules={[{ required: true }]}><Input /></Form.Item>
+          <Form.Item name="channel" label={t('admin.channel')}><Select style={{ width: 120 }} options={['email', 'sms', 'in_app'].map((c) => ({ value: c, label: c }))} /></Form.Item>
+          <Form.Item name="subject" label={t('admin.subject')}><Input style={{ width: 260 }} /></Form.Item>
+        </Space>
+        <Form.Item name="body" label={t('admin.body')} rules={[{ required: true }]}><Input.TextArea rows={3} placeholder="{{customer_name}} …" /></Form.Item>
+        <Button type="primary" htmlType="submit" loading={create.isPending}>{t('common.create')}</Button>
+      </Form>
+      <QueryState query={list} empty={(d) => itemsOf(d).length === 0}>
+        {(d) => (
+          <Table rowKey="id" size="small" pagination={false} scroll={{ x: 'max-content' }} dataSource={itemsOf(d)}
+            columns={[...columnsOf(itemsOf(d)), { title: '', render: (_: unknown, r: Rec) => <Button size="small" onClick={() => setPreview({ id: r.id, vars: '{}', out: null })}>{t('admin.preview')}</Button> }]} />
+        )}
+      </QueryState>
+      {preview && (
+        <Drawer open width={Math.min(560, window.innerWidth)} onClose={() => setPreview(null)} title={t('admin.preview')}>
+          <InlineError error={render.error} />
+          <Input.TextArea rows={5} value={preview.vars} onChange={(e) => setPreview({ ...preview, vars: e.target.value })} style={{ fontFamily: 'monospace' }} />
+          <Button style={{ margin: '8px 0' }} type="primary" loading={render.isPending} onClick={() => render.mutate(preview)}>{t('admin.preview')}</Button>
+          {preview.out != null && <pre style={{ whiteSpace: 'pre-wrap', background: '#fafafa', padding: 12 }}>{typeof preview.out === 'string' ? preview.out : JSON.stringify(preview.out, null, 2)}</pre>}
+        </Drawer>
+      )}
+    </Card>
+  );
 }
