@@ -250,4 +250,37 @@ export const flows = [
       await rep.context.close();
     },
   },
+  {
+    name: 'leads: the routed rep sees the score breakdown, disqualifies one with a reason and converts the other',
+    async run({ browser, base, shots, api }) {
+      const { context, page } = await signIn(browser, base, 'north.rep@demo.crm');
+      await page.goto(`${base}/leads`);
+      const table = page.getByTestId('leads-table');
+      await table.getByText('石家庄恒远机械制造有限公司').waitFor();
+      await table.getByTestId('score').first().hover();
+      await page.getByText('评分明细').waitFor();
+      await page.screenshot({ path: join(shots, 'leads.png'), fullPage: true });
+
+      await table.getByText('保定华信软件有限公司').click();
+      await page.getByRole('button', { name: /判定无效/ }).click();
+      await page.getByPlaceholder('无效原因').fill('只是学生作业咨询');
+      await page.getByRole('button', { name: /提\s*交/ }).click();
+      await page.getByText('无效 — 只是学生作业咨询').waitFor();
+      await page.keyboard.press('Escape');
+
+      await table.getByText('石家庄恒远机械制造有限公司').click();
+      await page.getByTestId('convert').click();
+      const drawer = page.getByRole('dialog');
+      await drawer.getByText('已转化').first().waitFor();
+      const leads = await api('north.rep@demo.crm', 'GET', '/api/v1/leads?limit=50');
+      const converted = leads.items.find((l) => l.company === '石家庄恒远机械制造有限公司');
+      assert.equal(converted.status, 'converted');
+      assert.ok(converted.customer_id && converted.opportunity_id);
+      assert.equal(leads.items.find((l) => l.company === '保定华信软件有限公司').status, 'disqualified');
+      await drawer.getByRole('link').last().click();
+      await page.waitForURL(new RegExp(`/customers/${converted.customer_id}$`));
+      await page.getByRole('heading', { name: '石家庄恒远机械制造有限公司' }).waitFor();
+      await context.close();
+    },
+  },
 ];
