@@ -78,7 +78,7 @@ export const flows = [
       await form.getByLabel('跟进方式').click();
       await page.getByTitle('拜访').click();
       await form.getByTestId('check-in').click();
-      await form.getByTestId('checked-in').waitFor();
+      assert.match(await form.getByTestId('checked-in').innerText(), /已签到：31\.23040, 121\.47370/);
       await form.getByLabel('跟进内容').fill('上门拜访，演示新产品线');
       await form.getByLabel('客户反馈').fill('对自动化产线很感兴趣');
       await form.getByRole('button', { name: /保\s*存/ }).click();

@@ -47,7 +47,7 @@ export const en = {
   followup: {
     add: 'Log a follow-up', method: 'Method', summary: 'Summary', feedback: 'Customer feedback',
     nextAction: 'Next action', nextDate: 'Next follow-up', checkIn: 'Check in here (visit)',
-    checkedIn: 'Checked in at {{lat}}, {{lng}} (±{{acc}} m)', locating: 'Locating…',
+    checkedIn: 'Checked in at {{lat}}, {{lon}} (±{{acc}} m)', locating: 'Locating…',
     geoDenied: 'Location unavailable: {{msg}}', saved: 'Follow-up saved',
     phone: 'Phone', email: 'E-mail', visit: 'Visit', online_meeting: 'Online meeting',
   },

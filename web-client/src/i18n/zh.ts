@@ -49,7 +49,7 @@ export const zh: Dict = {
   followup: {
     add: '记录跟进', method: '跟进方式', summary: '跟进内容', feedback: '客户反馈',
     nextAction: '下一步行动', nextDate: '下次跟进时间', checkIn: '拜访签到（定位）',
-    checkedIn: '已签到：{{lat}}, {{lng}}（±{{acc}} 米）', locating: '定位中…',
+    checkedIn: '已签到：{{lat}}, {{lon}}（±{{acc}} 米）', locating: '定位中…',
     geoDenied: '无法获取位置：{{msg}}', saved: '跟进已保存',
     phone: '电话', email: '邮件', visit: '拜访', online_meeting: '线上会议',
   },

@@ -1,7 +1,7 @@
-import { PlusOutlined, SettingOutlined, TagsOutlined } from '@ant-design/icons';
+import { FilterOutlined, PlusOutlined, SettingOutlined, TagsOutlined } from '@ant-design/icons';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import {
-  App, Button, Checkbox, DatePicker, Form, Input, Modal, Popover, Radio, Select, Space, Table, Typography,
+  App, Button, Checkbox, DatePicker, Form, Grid, Input, Modal, Popover, Radio, Select, Space, Table, Typography,
 } from 'antd';
 import type { ColumnsType } from 'antd/es/table';
 import dayjs from 'dayjs';
@@ -54,6 +54,8 @@ export default function CustomersPage() {
   const [creating, setCreating] = useState(false);
   const [tagging, setTagging] = useState(false);
   const [segmentId, setSegmentId] = useState<string | undefined>();
+  const mobile = Grid.useBreakpoint().md === false;
+  const [showFilters, setShowFilters] = useState(false);
   const list = useCursorList<Customer>(['customers', filter], (cursor) =>
     unwrap(api.GET('/api/v1/customers', { params: { query: { ...filterToQuery(filter), cursor, limit: 50 } } })) as Promise<{ items: Customer[]; next_cursor: string | null }>);
   const segments = useQuery({ queryKey: ['segments'], queryFn: () => unwrap(api.GET('/api/v1/segments', { params: { query: { limit: 200 } } })) });
@@ -93,8 +95,14 @@ export default function CustomersPage() {
           {writable && <Button type="primary" icon={<PlusOutlined />} onClick={() => setCreating(true)} data-testid="new-customer">{t('customers.new')}</Button>}
         </Space>
       </Space>
-      <Space wrap style={{ marginBottom: 12 }}>
-        <Input.Search allowClear placeholder={t('common.search')} style={{ width: 220 }} onSearch={(q) => set({ q: q || undefined })} data-testid="customer-search" />
+      {mobile && (
+        <Space style={{ marginBottom: 8 }}>
+          <Input.Search allowClear placeholder={t('common.search')} style={{ width: 200 }} onSearch={(q) => set({ q: q || undefined })} />
+          <Button icon={<FilterOutlined />} onClick={() => setShowFilters((v) => !v)} data-testid="toggle-filters">{t('common.filters')}</Button>
+        </Space>
+      )}
+      <Space wrap style={{ marginBottom: 12, display: mobile && !showFilters ? 'none' : undefined }}>
+        {!mobile && <Input.Search allowClear placeholder={t('common.search')} style={{ width: 220 }} onSearch={(q) => set({ q: q || undefined })} data-testid="customer-search" />}
         <Select allowClear placeholder={t('customers.industry')} style={{ width: 130 }} value={filter.industry}
           options={(industries.data?.values ?? []).map((v) => ({ value: v, label: v }))} onChange={(v) => set({ industry: v })} />
         <Select allowClear placeholder={t('customers.region')} style={{ width: 110 }} value={filter.region}
