@@ -37,6 +37,9 @@ export const flows = [
       await phone.page.getByTestId('customers-table').getByText('上海明远精密机械制造有限公司').waitFor();
       await phone.page.waitForTimeout(400); // the drawer's closing animation
       await phone.page.screenshot({ path: join(shots, 'customers-375.png'), fullPage: true });
+      await phone.page.getByText('上海明远精密机械制造有限公司').click();
+      await phone.page.getByTestId('followup-form').waitFor();
+      await phone.page.screenshot({ path: join(shots, 'customer-360-375.png'), fullPage: true });
       await phone.context.close();
 
       const ctx = await browser.newContext({ locale: 'zh-CN' });

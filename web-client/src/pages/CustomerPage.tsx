@@ -63,7 +63,7 @@ export default function CustomerPage() {
       </Card>
       {writable && <Duplicates customer={c} />}
       <Row gutter={[16, 16]}>
-        <Col xs={24} lg={16}>
+        <Col xs={{ span: 24, order: 2 }} lg={{ span: 16, order: 1 }}>
           <Contacts customer={c} />
           <Card style={{ marginTop: 16 }}>
             <Tabs items={[
@@ -74,7 +74,7 @@ export default function CustomerPage() {
             ]} />
           </Card>
         </Col>
-        <Col xs={24} lg={8}>{writable && <FollowUpForm customerId={c.id} />}</Col>
+        <Col xs={{ span: 24, order: 1 }} lg={{ span: 8, order: 2 }}>{writable && <FollowUpForm customerId={c.id} />}</Col>
       </Row>
     </div>
   );
