@@ -15,6 +15,7 @@ npm ci --no-audit --no-fund
 touch node_modules/.installed
 npm run typecheck
 npm run check
+npm run i18n
 npm test
 npm run build
 npm run size
