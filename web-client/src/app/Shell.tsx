@@ -16,15 +16,16 @@ import { queryClient } from './queryClient';
 
 function menuItems(me: Me | undefined, t: (k: string) => string) {
   const admin = me?.role === 'admin';
+  // Only what the role may open (the API still decides; this just spares a 403 page).
   const items = [
-    { key: '/my-day', icon: <CalendarOutlined />, label: t('nav.myDay') },
-    { key: '/customers', icon: <TeamOutlined />, label: t('nav.customers') },
-    { key: '/leads', icon: <FunnelPlotOutlined />, label: t('nav.leads') },
-    { key: '/pipeline', icon: <ApartmentOutlined />, label: t('nav.pipeline') },
-    { key: '/contracts', icon: <FileTextOutlined />, label: t('nav.contracts') },
-    { key: '/approvals', icon: <AuditOutlined />, label: t('nav.approvals') },
-    ...(can(me, 'customers:write') ? [{ key: '/imports', icon: <UploadOutlined />, label: t('nav.imports') }] : []),
-  ];
+    { key: '/my-day', icon: <CalendarOutlined />, label: t('nav.myDay'), show: true },
+    { key: '/customers', icon: <TeamOutlined />, label: t('nav.customers'), show: can(me, 'customers:read') },
+    { key: '/leads', icon: <FunnelPlotOutlined />, label: t('nav.leads'), show: can(me, 'leads:read') },
+    { key: '/pipeline', icon: <ApartmentOutlined />, label: t('nav.pipeline'), show: can(me, 'opportunities:read') },
+    { key: '/contracts', icon: <FileTextOutlined />, label: t('nav.contracts'), show: can(me, 'contracts:read') },
+    { key: '/approvals', icon: <AuditOutlined />, label: t('nav.approvals'), show: can(me, 'contracts:approve') || can(me, 'reports:read') },
+    { key: '/imports', icon: <UploadOutlined />, label: t('nav.imports'), show: can(me, 'customers:write') },
+  ].filter((i) => i.show).map(({ show: _s, ...i }) => i);
   if (admin || can(me, 'settings:write')) {
     items.push({
       key: 'admin', icon: <SettingOutlined />, label: t('nav.admin'),
