@@ -286,4 +286,32 @@ export const flows = [
       await context.close();
     },
   },
+  {
+    name: 'duplicates: creating a customer with a known mobile warns, and the 360 merges the two',
+    async run({ browser, base, api }) {
+      const { context, page } = await signIn(browser, base, 'rep@demo.crm');
+      await page.goto(`${base}/customers`);
+      await page.getByTestId('new-customer').click();
+      const dialog = page.getByRole('dialog');
+      await dialog.getByLabel('名称').fill('明远精密机械（上海）有限公司');
+      await dialog.getByLabel('联系人').fill('张伟');
+      await dialog.getByLabel('手机').fill('13812345678');
+      await dialog.getByRole('button', { name: /新\s*建/ }).click();
+      await page.getByRole('button', { name: '仍然创建' }).click();
+      await page.waitForURL(/\/customers\/[0-9a-f-]{36}$/);
+      const dupId = page.url().split('/').pop();
+      const original = (await api('rep@demo.crm', 'GET', '/api/v1/customers?limit=50')).items.find((c) => c.name === '上海明远精密机械制造有限公司');
+
+      await page.goto(`${base}/customers/${original.id}`);
+      const warning = page.getByTestId('duplicates');
+      await warning.getByText('明远精密机械（上海）有限公司').waitFor();
+      await warning.getByRole('button', { name: /合并到当前客户/ }).click();
+      await page.getByRole('button', { name: /确\s*定|OK/ }).click();
+      await page.getByText('已合并').waitFor();
+      await warning.waitFor({ state: 'detached' });
+      await page.goto(`${base}/customers/${dupId}`);
+      await page.getByText('该记录不存在，或您无权查看。').waitFor();
+      await context.close();
+    },
+  },
 ];
