@@ -293,9 +293,12 @@ export const flows = [
       await page.goto(`${base}/customers`);
       await page.getByTestId('new-customer').click();
       const dialog = page.getByRole('dialog');
-      await dialog.getByLabel('名称').fill('明远精密机械（上海）有限公司');
+      await dialog.getByLabel('名称').fill('明远精密');
       await dialog.getByLabel('联系人').fill('张伟');
       await dialog.getByLabel('手机').fill('13812345678');
+      await dialog.getByRole('button', { name: /新\s*建/ }).click();
+      await dialog.locator('.ant-form-item-explain-error').filter({ hasText: /full legal name/ }).waitFor();
+      await dialog.getByLabel('名称').fill('明远精密机械（上海）有限公司');
       await dialog.getByRole('button', { name: /新\s*建/ }).click();
       await page.getByRole('button', { name: '仍然创建' }).click();
       await page.waitForURL(/\/customers\/[0-9a-f-]{36}$/);
