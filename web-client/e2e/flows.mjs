@@ -91,7 +91,7 @@ export const flows = [
     },
   },
   {
-    name: "a rep cannot see another rep's customer, in the grid or by URL (404 page)",
+    name: "a rep cannot see another rep's customer: not in the grid, not in the export, 404 by URL",
     async run({ browser, base, api }) {
       const theirs = await api('north.rep@demo.crm', 'GET', '/api/v1/customers?limit=50');
       const other = theirs.items.find((c) => c.name === '北京中关村软件股份有限公司');
@@ -100,6 +100,13 @@ export const flows = [
       await page.goto(`${base}/customers`);
       await page.getByTestId('customers-table').getByText('上海明远精密机械制造有限公司').waitFor();
       assert.equal(await page.getByText('北京中关村软件股份有限公司').count(), 0);
+      // The export job's file holds the rep's customers only.
+      const [dl] = await Promise.all([page.waitForEvent('download', { timeout: 60000 }), page.getByTestId('export').click()]);
+      const csv = await new Promise((ok, fail) => dl.createReadStream().then((st) => {
+        const parts = []; st.on('data', (c) => parts.push(c)); st.on('end', () => ok(Buffer.concat(parts).toString('utf8'))); st.on('error', fail);
+      }));
+      assert.match(csv, /上海明远精密机械制造有限公司/);
+      assert.doesNotMatch(csv, /北京中关村软件股份有限公司/);
       await page.goto(`${base}/customers/${other.id}`);
       await page.getByText('该记录不存在，或您无权查看。').waitFor();
       assert.equal(await page.getByText('北京中关村软件股份有限公司').count(), 0);
