@@ -231,6 +231,9 @@ export const flows = [
       assert.equal(final.status, 'approved');
       assert.deepEqual(final.steps.filter((s) => s.round === final.round).map((s) => s.status), ['approved', 'approved']);
       await manager.page.goto(`${base}/approvals`);
+      await manager.page.getByTestId('inbox').waitFor();
+      await manager.page.getByTestId('chart').waitFor();
+      await manager.page.waitForTimeout(500); // the chart's entry animation
       await manager.page.screenshot({ path: join(shots, 'approvals.png'), fullPage: true });
       for (const c of [rep, manager, finance]) await c.context.close();
     },

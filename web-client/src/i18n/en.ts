@@ -84,7 +84,7 @@ export const en = {
     inbox: 'Approval inbox', step: 'Step', role: 'Role', decidedBy: 'Decided by', decidedAt: 'Decided at',
     duration: 'Duration', round: 'Round', sign: 'Sign', activate: 'Activate', paymentReceived: 'Payment received',
     complete: 'Complete', terminate: 'Terminate', notAvailable: 'The contracts API is not on this server yet.',
-    policy: 'Approval policy', executiveAbove: 'Executive step above amount', opportunity: 'Opportunity',
+    approvalTimes: 'Approval times (hours per step)', policy: 'Approval policy', executiveAbove: 'Executive step above amount', opportunity: 'Opportunity',
   },
   imports: {
     title: 'Import', upload: 'Upload', map: 'Map columns', preview: 'Dry run', run: 'Run',

@@ -86,7 +86,7 @@ export const zh: Dict = {
     inbox: '审批待办', step: '步骤', role: '角色', decidedBy: '审批人', decidedAt: '审批时间',
     duration: '耗时', round: '轮次', sign: '签署', activate: '生效', paymentReceived: '已回款',
     complete: '完成', terminate: '终止', notAvailable: '此服务器尚未提供合同接口。',
-    policy: '审批策略', executiveAbove: '高管审批金额阈值', opportunity: '商机',
+    approvalTimes: '审批耗时（每步小时数）', policy: '审批策略', executiveAbove: '高管审批金额阈值', opportunity: '商机',
   },
   imports: {
     title: '导入', upload: '上传', map: '映射字段', preview: '试运行', run: '执行',

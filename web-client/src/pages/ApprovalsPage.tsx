@@ -28,7 +28,7 @@ export default function ApprovalsPage() {
     queryFn: () => unwrap(api.GET('/api/v1/reports/approval-times', { params: { query: { since: range[0].toISOString(), until: range[1].endOf('day').toISOString() } } })),
   });
   const chart = useMemo(() => report.data && ({
-    tooltip: {}, legend: {}, grid: { left: 48, right: 16, top: 36, bottom: 28 },
+    tooltip: {}, legend: { top: 0, right: 0 }, grid: { left: 48, right: 16, top: 36, bottom: 28 },
     xAxis: { type: 'category', data: report.data.steps.map((s) => t(`enums.role.${s.role}`)) },
     yAxis: { type: 'value', name: 'h' },
     series: [
@@ -60,7 +60,7 @@ export default function ApprovalsPage() {
         </Card>
       )}
       {can(me.data, 'reports:read') && (
-        <Card size="small" title={t('contracts.approvals')} extra={
+        <Card size="small" title={t('contracts.approvalTimes')} extra={
           <DatePicker.RangePicker value={range} onChange={(v) => v && v[0] && v[1] && setRange([v[0], v[1]])} />
         }>
           <QueryState query={report}>
