@@ -19,3 +19,8 @@ afterEach(() => {
   cleanup();
   localStorage.clear();
 });
+
+import { configure } from '@testing-library/react';
+
+// antd renders slowly in jsdom on a loaded machine: give findBy* more than the default second.
+configure({ asyncUtilTimeout: 10000 });

@@ -63,7 +63,7 @@ export function FollowUpForm({ customerId }: { customerId: string }) {
         </Form.Item>
         {method === 'visit' && (
           <Form.Item>
-            <Space direction="vertical">
+            <Space orientation="vertical">
               <Button icon={<EnvironmentOutlined />} loading={geo.busy} onClick={doCheckIn} data-testid="check-in">{t('followup.checkIn')}</Button>
               {checkIn && <Typography.Text type="success" data-testid="checked-in">{t('followup.checkedIn', { lat: checkIn.latitude.toFixed(5), lon: checkIn.longitude.toFixed(5), acc: checkIn.accuracy_m ?? '?' })}</Typography.Text>}
               {geo.error && <Typography.Text type="danger">{t('followup.geoDenied', { msg: geo.error })}</Typography.Text>}

@@ -45,7 +45,7 @@ export function QueryState<T>({ query, empty, children }: {
   children: (data: T) => ReactNode;
 }) {
   const { t } = useTranslation();
-  if (query.isPending) return <div style={{ padding: 32, textAlign: 'center' }}><Spin tip={t('common.loading')}><div style={{ minHeight: 40 }} /></Spin></div>;
+  if (query.isPending) return <div style={{ padding: 32, textAlign: 'center' }}><Spin description={t('common.loading')}><div style={{ minHeight: 40 }} /></Spin></div>;
   if (query.isError) return <ErrorState error={query.error} onRetry={() => query.refetch()} />;
   if (empty && empty(query.data)) return <Empty description={t('common.empty')} />;
   return <>{children(query.data)}</>;
@@ -53,5 +53,5 @@ export function QueryState<T>({ query, empty, children }: {
 
 export function InlineError({ error }: { error: unknown }) {
   if (!error) return null;
-  return <Alert type="error" showIcon message={errorText(error)} style={{ marginBottom: 12 }} />;
+  return <Alert type="error" showIcon title={errorText(error)} style={{ marginBottom: 12 }} />;
 }

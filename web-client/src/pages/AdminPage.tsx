@@ -186,7 +186,7 @@ function ApiKeys() {
   return (
     <Card size="small">
       <InlineError error={create.error ?? revoke.error} />
-      {secret && <Alert type="warning" showIcon closable onClose={() => setSecret(null)} style={{ marginBottom: 12 }} message={t('admin.secretOnce')}
+      {secret && <Alert type="warning" showIcon closable onClose={() => setSecret(null)} style={{ marginBottom: 12 }} title={t('admin.secretOnce')}
         description={<Typography.Text code copyable data-testid="api-key-secret">{secret}</Typography.Text>} />}
       <Space wrap style={{ marginBottom: 12 }}>
         <Input placeholder={t('common.name')} value={name} onChange={(e) => setName(e.target.value)} />
@@ -255,9 +255,9 @@ function JsonEditor<T>({ value, onSave, saving }: { value: T; onSave: (v: T) => 
   const [text, setText] = useState(() => JSON.stringify(value, null, 2));
   const [bad, setBad] = useState<string | null>(null);
   return (
-    <Space direction="vertical" style={{ width: '100%' }}>
+    <Space orientation="vertical" style={{ width: '100%' }}>
       <Input.TextArea rows={14} value={text} onChange={(e) => setText(e.target.value)} style={{ fontFamily: 'monospace', fontSize: 12 }} />
-      {bad && <Alert type="error" message={bad} />}
+      {bad && <Alert type="error" title={bad} />}
       <Button type="primary" loading={saving} onClick={() => { try { setBad(null); onSave(JSON.parse(text)); } catch (e) { setBad((e as Error).message); } }}>{t('common.save')}</Button>
     </Space>
   );

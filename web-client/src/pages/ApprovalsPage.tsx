@@ -65,7 +65,7 @@ export default function ApprovalsPage() {
         }>
           <QueryState query={report}>
             {(r) => (
-              <Space direction="vertical" style={{ width: '100%' }}>
+              <Space orientation="vertical" style={{ width: '100%' }}>
                 {chart && <LazyChart option={chart} height={240} />}
                 <Typography.Text type="secondary">
                   {Object.entries(r.pending).map(([role, n]) => `${t(`enums.role.${role}`)}: ${n}`).join(' · ')}

@@ -152,7 +152,7 @@ export default function ContractPage() {
       <Card size="small" title={t('contracts.approvals')}>
         <QueryState query={history} empty={(h) => h.rounds.length === 0}>
           {(h) => (
-            <Space direction="vertical" style={{ width: '100%' }} data-testid="approval-history">
+            <Space orientation="vertical" style={{ width: '100%' }} data-testid="approval-history">
               {h.rounds.map((r) => (
                 <div key={r.round}>
                   <Typography.Text strong>{t('contracts.round')} {r.round}</Typography.Text> <Tag>{r.outcome}</Tag>

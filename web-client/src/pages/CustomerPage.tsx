@@ -152,7 +152,7 @@ function Duplicates({ customer }: { customer: Customer }) {
   if (!dups.data?.length) return null;
   return (
     <Alert type="warning" showIcon style={{ marginBottom: 16 }} data-testid="duplicates"
-      message={t('customers.duplicateWarning', { n: dups.data.length })}
+      title={t('customers.duplicateWarning', { n: dups.data.length })}
       description={
         <List size="small" dataSource={dups.data} renderItem={(d) => (
           <List.Item actions={[

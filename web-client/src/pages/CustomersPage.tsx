@@ -168,7 +168,7 @@ function SaveSegment({ filter }: { filter: Record<string, unknown> }) {
   });
   return (
     <Popover open={open} onOpenChange={setOpen} trigger="click" content={
-      <Space direction="vertical">
+      <Space orientation="vertical">
         <InlineError error={save.error} />
         <Input placeholder={t('customers.segmentName')} value={name} onChange={(e) => setName(e.target.value)} />
         <Button type="primary" disabled={!name} loading={save.isPending} onClick={() => save.mutate()}>{t('common.save')}</Button>

@@ -108,7 +108,7 @@ export default function ImportPage() {
       <InlineError error={error} />
       {step === 0 && (
         <Card>
-          <Space direction="vertical" style={{ width: '100%' }}>
+          <Space orientation="vertical" style={{ width: '100%' }}>
             <Upload.Dragger accept=".csv,.xlsx" maxCount={1} beforeUpload={(f) => { setFile(f); setDryId(null); return false; }}
               onRemove={() => setFile(null)} fileList={file ? [{ uid: '1', name: file.name, status: 'done' }] : []} data-testid="import-file">
               <p className="ant-upload-drag-icon"><InboxOutlined /></p>
@@ -120,14 +120,14 @@ export default function ImportPage() {
               <span>{t('imports.policy')}</span>
               <Select value={policy} onChange={setPolicy} style={{ width: 120 }} options={['skip', 'update', 'merge', 'create'].map((p) => ({ value: p, label: p }))} />
             </Space>
-            {dry.data?.status === 'failed' && <Alert type="error" showIcon message={dry.data.error} />}
+            {dry.data?.status === 'failed' && <Alert type="error" showIcon title={dry.data.error} />}
             <Button type="primary" disabled={!file} loading={busy || (!!dryId && dry.data !== undefined && !finished(dry.data))} onClick={() => check()} data-testid="dry-run">{t('imports.dryRun')}</Button>
           </Space>
         </Card>
       )}
       {step === 1 && dry.data && (
         <Card>
-          <Space direction="vertical" style={{ width: '100%' }}>
+          <Space orientation="vertical" style={{ width: '100%' }}>
             <Counts imp={dry.data} />
             <ErrorRows imp={dry.data} />
             <Table size="small" rowKey="column" pagination={false} scroll={{ x: 'max-content' }}
@@ -151,11 +151,11 @@ export default function ImportPage() {
       {step === 2 && (
         <Card>
           {run.data ? (
-            <Space direction="vertical" style={{ width: '100%' }}>
+            <Space orientation="vertical" style={{ width: '100%' }}>
               <Progress percent={Math.round(run.data.progress * 100)} status={run.data.status === 'failed' ? 'exception' : run.data.status === 'done' ? 'success' : 'active'} data-testid="import-progress" />
               <Descriptions size="small"><Descriptions.Item label={t('common.status')}><span data-testid="import-status">{t(`enums.importStatus.${run.data.status}`)}</span></Descriptions.Item></Descriptions>
               <Counts imp={run.data} />
-              {run.data.status === 'failed' && <Alert type="error" showIcon message={run.data.error} />}
+              {run.data.status === 'failed' && <Alert type="error" showIcon title={run.data.error} />}
               {finished(run.data) && (
                 <Result status={run.data.status === 'done' ? 'success' : 'error'} title={t('imports.finished')}
                   extra={<Space wrap><ErrorRows imp={run.data} /><Button onClick={reset}>{t('imports.another')}</Button></Space>} />

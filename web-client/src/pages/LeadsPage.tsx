@@ -115,7 +115,7 @@ function LeadDrawer({ id, onClose }: { id: string; onClose: () => void }) {
     <Drawer open onClose={onClose} width={Math.min(560, window.innerWidth)} title={lead.data ? `${lead.data.number} ${lead.data.company ?? lead.data.name ?? ''}` : t('common.loading')}>
       <QueryState query={lead}>
         {(l) => (
-          <Space direction="vertical" style={{ width: '100%' }}>
+          <Space orientation="vertical" style={{ width: '100%' }}>
             <InlineError error={err} />
             <Descriptions size="small" column={1} bordered>
               <Descriptions.Item label={t('common.status')}>{t(`enums.leadStatus.${l.status}`)}{l.disqualify_reason ? ` — ${l.disqualify_reason}` : ''}</Descriptions.Item>

@@ -59,7 +59,7 @@ export default function LoginPage() {
       <Card title={t('login.title')} style={{ width: '100%', maxWidth: 380 }}
         extra={<Select<Lang> size="small" value={i18n.language as Lang} onChange={setLang} style={{ width: 92 }}
           options={[{ value: 'zh-CN', label: '中文' }, { value: 'en', label: 'English' }]} />}>
-        {error && <Alert type="error" showIcon message={error} style={{ marginBottom: 16 }} data-testid="login-error" />}
+        {error && <Alert type="error" showIcon title={error} style={{ marginBottom: 16 }} data-testid="login-error" />}
         <Form layout="vertical" onFinish={onFinish} requiredMark={false}>
           <Form.Item name="email" label={t('login.email')} rules={[{ required: true }]}>
             <Input autoComplete="username" inputMode="email" />

@@ -44,7 +44,7 @@ export function OpportunityDrawer({ id, pipeline, writable, onClose }: { id: str
     <Drawer open onClose={onClose} width={Math.min(560, window.innerWidth)} title={opp.data ? `${opp.data.number} ${opp.data.name}` : t('common.loading')}>
       <QueryState query={opp}>
         {(o: Opp) => (
-          <Space direction="vertical" style={{ width: '100%' }}>
+          <Space orientation="vertical" style={{ width: '100%' }}>
             <InlineError error={patch.error} />
             <Descriptions size="small" column={1} bordered>
               <Descriptions.Item label={t('pipeline.stage')}>{pipeline.stages.find((s) => s.id === o.stage_id)?.name} <Tag>{o.status}</Tag>{o.lost_reason ? ` — ${o.lost_reason}` : ''}</Descriptions.Item>

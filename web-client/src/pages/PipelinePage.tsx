@@ -133,7 +133,7 @@ function BoardView({ pipeline }: { pipeline: Schemas['PipelineOut'] }) {
                 <div><Typography.Text type="secondary" style={{ fontSize: 12 }}>{o.number} · {userName(o.owner_id)}</Typography.Text></div>
                 <div>{fmtMoney(o.amount, o.currency)} · {fmtDate(o.expected_close_date)}</div>
                 <Link to={`/customers/${o.customer_id}`} style={{ fontSize: 12 }}>{t('pipeline.customer')}</Link>
-                {errors[o.id] && <Alert type="error" showIcon style={{ marginTop: 6, fontSize: 12 }} message={errors[o.id]} data-testid="card-error"
+                {errors[o.id] && <Alert type="error" showIcon style={{ marginTop: 6, fontSize: 12 }} title={errors[o.id]} data-testid="card-error"
                   closable onClose={() => setErrors((x) => { const n = { ...x }; delete n[o.id]; return n; })} />}
               </Card>
             ))}
