@@ -12,12 +12,9 @@ export function LazyChart({ option, height = 260 }: { option: Option; height?: n
     let disposed = false;
     let onResize: (() => void) | null = null;
     (async () => {
-      const [core, charts, components, renderers] = await Promise.all([
-        import('echarts/core'), import('echarts/charts'), import('echarts/components'), import('echarts/renderers'),
-      ]);
-      core.use([charts.BarChart, components.GridComponent, components.TooltipComponent, components.LegendComponent, renderers.CanvasRenderer]);
+      const { init } = await import('./echarts');
       if (disposed || !el.current) return;
-      chart.current = core.init(el.current) as unknown as typeof chart.current;
+      chart.current = init(el.current) as unknown as typeof chart.current;
       onResize = () => chart.current?.resize();
       window.addEventListener('resize', onResize);
       setReady(true);
