@@ -23,16 +23,21 @@ from adapters.embedded import RedisProcess, start_postgres
 from adapters.files.tables import Sheets, read_table
 from adapters.jobs.outbox import OutboxRelay
 from adapters.jobs.queue import ArqQueue, redis_settings
+from adapters.notify.email import LoggingEmailSender, SmtpConfig, SmtpEmailSender
+from adapters.notify.feed import PgNotificationFeed
+from adapters.notify.sms import LoggingSmsSender
 from adapters.ratelimit import RedisRateLimiter
 from adapters.settings import Settings
-from api.deps import ApiContext
+from api.deps import ApiContext, NotifyContext
 from domain.customers.model import TierPolicy
-from domain.ports import Clock
+from domain.notify.model import RetryPolicy
+from domain.ports import Clock, EmailSender
 from domain.services.catalog import CatalogService
 from domain.services.consumers import HANDLERS, EventDispatcher
 from domain.services.contract_consumers import CONTRACT_HANDLERS
 from domain.services.contracts import ContractService
 from domain.services.customers import CustomerService
+from domain.services.delivery import DeliveryService
 from domain.services.exports import ExportService
 from domain.services.followup_discipline import FollowUpDiscipline
 from domain.services.identity import IdentityPolicy, IdentityService
@@ -40,9 +45,11 @@ from domain.services.imports import ImportService
 from domain.services.intake import IntakeService
 from domain.services.lead_settings import LeadSettingsService
 from domain.services.leads import LeadService
+from domain.services.notification_preferences import PreferenceService
 from domain.services.notifications import NotificationService
 from domain.services.opportunities import OpportunityService
 from domain.services.sales_consumers import SALES_HANDLERS
+from domain.services.templates import TemplateService
 
 log = logging.getLogger("crm")
 
@@ -84,6 +91,10 @@ class Container:
     discipline: FollowUpDiscipline
     limiter: RedisRateLimiter
     contracts: ContractService
+    templates: TemplateService
+    preferences: PreferenceService
+    delivery: DeliveryService
+    feed: PgNotificationFeed
     extras: dict[str, Any] = field(default_factory=dict)
 
     def uow(self) -> SqlUnitOfWork:
@@ -108,9 +119,13 @@ class Container:
             opportunities=self.opportunities, intake=self.intake, contracts=self.contracts,
             idempotency=self.idempotency, health=self.health,
             max_body_bytes=self.settings.max_body_bytes, web_dist=self.settings.web_dist,
+            notify=NotifyContext(templates=self.templates, preferences=self.preferences,
+                                 deliveries=self.delivery, feed=self.feed,
+                                 keepalive_seconds=self.settings.sse_keepalive_seconds),
         )
 
     async def close(self) -> None:
+        await self.feed.close()
         await self.queue.close()
         await self.limiter.close()
         await self.engine.dispose()
@@ -147,7 +162,10 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Container:
     opportunities = OpportunityService(uow, clock, customers)
     leads = LeadService(uow, clock, customers, opportunities)
     limiter = RedisRateLimiter(settings.redis_url, f"{settings.queue_name}:ratelimit")
-    handlers = {**HANDLERS, **SALES_HANDLERS, **CONTRACT_HANDLERS}
+    delivery = DeliveryService(uow, clock, email_sender(settings), LoggingSmsSender(),
+                               RetryPolicy.parse(settings.delivery_retry_seconds),
+                               lease_seconds=max(60.0, settings.smtp_timeout * 6))
+    handlers = {**HANDLERS, **SALES_HANDLERS, **CONTRACT_HANDLERS, **delivery.handlers()}
     return Container(
         settings=settings, engine=engine, queue=queue,
         redis_settings=redis_settings(settings.redis_url), clock=clock, cipher=cipher,
@@ -155,7 +173,7 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Container:
         imports=ImportService(uow, clock, customers, read_table, queue, leads),
         exports=ExportService(uow, clock, customers, catalog, Sheets(), queue),
         notifications=NotificationService(uow, clock),
-        dispatcher=EventDispatcher(uow, handlers),
+        dispatcher=EventDispatcher(uow, handlers, after_commit=delivery.after_commit),
         relay=OutboxRelay(engine, queue, listen_url=libpq_url(settings.database_url),
                           consumed=handlers.__contains__),
         idempotency=SqlIdempotencyStore(engine),
@@ -163,4 +181,15 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Container:
         intake=IntakeService(uow, limiter, leads),
         discipline=FollowUpDiscipline(uow, clock), limiter=limiter,
         contracts=ContractService(uow, clock, customers, opportunities),
+        templates=TemplateService(uow), preferences=PreferenceService(uow), delivery=delivery,
+        feed=PgNotificationFeed(engine, libpq_url(settings.database_url)),
     )
+
+
+def email_sender(settings: Settings) -> EmailSender:
+    if not settings.smtp_host:
+        return LoggingEmailSender()
+    return SmtpEmailSender(SmtpConfig(
+        host=settings.smtp_host, port=settings.smtp_port, username=settings.smtp_username,
+        password=settings.smtp_password, starttls=settings.smtp_starttls,
+        sender=settings.smtp_from, timeout=settings.smtp_timeout))

@@ -72,13 +72,22 @@ async def serve(settings: Settings, demo: bool) -> None:
     # uvicorn re-raises the signal it caught once it has shut down; turn SIGTERM into a normal
     # exit so the worker, the pools and the embedded servers are stopped on the way out.
     signal.signal(signal.SIGTERM, _exit_on_signal)
+    streams = asyncio.create_task(_end_streams_on_exit(server, container))
     try:
         await server.serve()
     finally:
+        streams.cancel()
         stop.set()
         if worker is not None:
             await worker
         await container.close()
+
+
+async def _end_streams_on_exit(server: Any, container: Any) -> None:
+    """uvicorn waits for open responses before it stops: end the SSE streams when it begins."""
+    while not server.should_exit:  # noqa: ASYNC110 - uvicorn offers a flag, not an event
+        await asyncio.sleep(0.2)
+    await container.feed.close()
 
 
 def _exit_on_signal(signum: int, frame: object) -> None:

@@ -6,8 +6,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from domain.notify.model import RetryPolicy
 
 DEV_SECRET_KEY = "dev-secret-key-change-me-0123456789abcdef"
 # 32 bytes, base64: development-only keys for personal-data encryption and the blind index.
@@ -48,6 +50,25 @@ class Settings(BaseSettings):
     embedded_worker: bool = True
     log_level: str = "INFO"
     web_dist: Path = Path("web-client/dist")
+
+    # E-mail notifications. No host: e-mails are logged instead of sent.
+    smtp_host: str | None = None
+    smtp_port: int = Field(587, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = True
+    smtp_from: str = "CRM <crm@localhost>"
+    smtp_timeout: float = Field(10.0, gt=0, le=120)
+    # Waits (seconds) before each retry of a failed e-mail/SMS; after the last, it has failed.
+    delivery_retry_seconds: str = "10,60,300,1800,7200"
+    # The SSE stream sends a keep-alive comment after this many quiet seconds.
+    sse_keepalive_seconds: float = Field(15.0, gt=0, le=300)
+
+    @field_validator("delivery_retry_seconds")
+    @classmethod
+    def _retry_schedule(cls, value: str) -> str:
+        RetryPolicy.parse(value)
+        return value
 
     @model_validator(mode="after")
     def _refuse_default_secrets_in_production(self) -> Settings:

@@ -16,18 +16,32 @@ from domain.audit import Actor
 from domain.errors import AuthenticationFailed, ValidationFailed
 from domain.identity.model import Principal, User
 from domain.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageRequest
-from domain.ports import IdempotencyStore
+from domain.ports import IdempotencyStore, NotificationFeed
 from domain.services.catalog import CatalogService
 from domain.services.contracts import ContractService
 from domain.services.customers import CustomerService
+from domain.services.delivery import DeliveryService
 from domain.services.exports import ExportService
 from domain.services.identity import IdentityService, principal_of
 from domain.services.imports import ImportService
 from domain.services.intake import IntakeService
 from domain.services.lead_settings import LeadSettingsService
 from domain.services.leads import LeadService
+from domain.services.notification_preferences import PreferenceService
 from domain.services.notifications import NotificationService
 from domain.services.opportunities import OpportunityService
+from domain.services.templates import TemplateService
+
+
+@dataclass
+class NotifyContext:
+    """Templates, preferences, deliveries and the live feed (issue 6, item 5)."""
+
+    templates: TemplateService
+    preferences: PreferenceService
+    deliveries: DeliveryService
+    feed: NotificationFeed
+    keepalive_seconds: float = 15.0
 
 
 @dataclass
@@ -48,6 +62,7 @@ class ApiContext:
     max_body_bytes: int = 1024 * 1024
     max_import_bytes: int = 20 * 1024 * 1024
     web_dist: Path | None = None
+    notify: NotifyContext | None = None
 
 
 def get_context(request: Request) -> ApiContext:
@@ -56,6 +71,14 @@ def get_context(request: Request) -> ApiContext:
 
 
 Ctx = Annotated[ApiContext, Depends(get_context)]
+
+
+def get_notify(ctx: Ctx) -> NotifyContext:
+    assert ctx.notify is not None, "the composition root wires the notification channels"
+    return ctx.notify
+
+
+Notify = Annotated[NotifyContext, Depends(get_notify)]
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False,

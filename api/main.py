@@ -29,9 +29,11 @@ from api.v1 import (
     lead_settings,
     leads,
     me,
+    notification_channels,
     notifications,
     opportunities,
     tasks,
+    templates,
     users,
 )
 
@@ -56,9 +58,10 @@ def create_app(ctx: ApiContext) -> FastAPI:
     install_error_handlers(app)
 
     v1 = APIRouter(prefix=API_PREFIX)
-    for module in (auth, me, users, departments, api_keys, audit, notifications, customers,
-                   followups, tasks):
+    for module in (auth, me, users, departments, api_keys, audit, notification_channels,
+                   notifications, customers, followups, tasks, templates):
         v1.include_router(module.router)
+    v1.include_router(notification_channels.preferences)
     v1.include_router(customers.picklists)
     for router in (catalog.custom_fields, catalog.tags, catalog.segments, imports.router,
                    exports.router, leads.router, lead_settings.scoring, lead_settings.routing,

@@ -64,7 +64,7 @@ NUMBER = re.compile(r"HT\d{12,}")
 NOTIFY_TRIGGER = [
     """CREATE FUNCTION bench_notification() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
-        IF NEW.kind = 'approval_requested' THEN
+        IF NEW.kind = 'approval_requested' AND NEW.data->>'step' = '2' THEN
             PERFORM pg_notify('bench_notification', NEW.data->>'contract_number');
         END IF;
         RETURN NULL;
@@ -106,8 +106,9 @@ class Arrivals:
 class Mailbox:
     """aiosmtpd handler: notes when each message naming a contract was accepted."""
 
-    def __init__(self, on_arrival: Callable[[str, float], None]) -> None:
+    def __init__(self, on_arrival: Callable[[str, float], None], recipient: str) -> None:
         self.on_arrival = on_arrival  # called from the SMTP server's thread
+        self.recipient = recipient  # only the next approver's mail counts
         self.count = 0
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
@@ -118,9 +119,28 @@ class Mailbox:
             if part.get_content_maintype() == "text":
                 text += part.get_content()
         self.count += 1
+        if self.recipient not in envelope.rcpt_tos:
+            return "250 Message accepted for delivery"
         for number in set(NUMBER.findall(text)):
             self.on_arrival(number, at)
         return "250 Message accepted for delivery"
+
+
+async def settle(db: str, timeout: float = 120) -> None:
+    """Waits until the worker has sent every delivery owed so far."""
+    conn = await asyncpg.connect(libpq_url(db))
+    try:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            owed = await conn.fetchval(
+                "SELECT (SELECT count(*) FROM outbox WHERE published_at IS NULL)"
+                " + (SELECT count(*) FROM notification_deliveries WHERE status = 'pending')")
+            if owed == 0:
+                return
+            await asyncio.sleep(0.5)
+        raise RuntimeError("the worker did not catch up with the seed's notifications")
+    finally:
+        await conn.close()
 
 
 def free_port() -> int:
@@ -220,7 +240,7 @@ async def main() -> None:
     await conn.close()
     db = with_database(admin, DB)
     arrivals_inapp, arrivals_mail = Arrivals(), Arrivals()
-    mailbox = Mailbox(arrivals_mail.arrived_threadsafe)
+    mailbox = Mailbox(arrivals_mail.arrived_threadsafe, "finance@bench.crm")
     smtp_port = free_port()
     controller = Controller(mailbox, hostname="127.0.0.1", port=smtp_port)
     controller.start()
@@ -247,7 +267,7 @@ async def main() -> None:
         procs.append(start([sys.executable, "-m", "adapters.cli", "worker"], env))
         base = f"http://127.0.0.1:{PORT}"
         wait_ready(base)
-        await asyncio.sleep(2)  # the submissions' own notifications and e-mails go out first
+        await settle(db)  # the submissions' own notifications and e-mails go out first
         load = os.getloadavg()[0]
         cpu_before = [cpu_seconds(p.pid) for p in procs]
         started = time.monotonic()

@@ -36,6 +36,7 @@ from domain.leads.queries import LeadFilter
 from domain.leads.routing import Availability, RepState, RepStatus, RoutingSettings
 from domain.leads.scoring import ScoringModel
 from domain.notifications import Notification
+from domain.notify.ports import DeliveryRepository, PreferenceRepository, TemplateRepository
 from domain.pagination import Page, PageRequest
 from domain.pipeline.model import Opportunity, Pipeline, StageVisit
 from domain.pipeline.queries import OpportunityFilter, StageTotals
@@ -165,6 +166,7 @@ class NotificationRepository(Protocol):
 
 
 class Outbox(Protocol):
+    async def add(self, event: DomainEvent) -> None: ...
     async def get(self, event_id: uuid.UUID) -> DomainEvent | None: ...
 
 
@@ -565,6 +567,12 @@ class UnitOfWork(Protocol):
     def lapses(self) -> FollowUpLapses: ...
     @property
     def contracts(self) -> ContractRepository: ...
+    @property
+    def templates(self) -> TemplateRepository: ...
+    @property
+    def notification_preferences(self) -> PreferenceRepository: ...
+    @property
+    def deliveries(self) -> DeliveryRepository: ...
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(
@@ -573,6 +581,42 @@ class UnitOfWork(Protocol):
     ) -> None: ...
     async def commit(self) -> None: ...
     async def rollback(self) -> None: ...
+
+
+class EmailSender(Protocol):
+    """Hands one message to the mail system; raises DeliveryFailed (domain.notify.model)."""
+
+    async def send(self, to: str, subject: str, body: str, *, message_id: str) -> None: ...
+
+
+class SmsSender(Protocol):
+    """Sends one text message; raises DeliveryFailed (domain.notify.model)."""
+
+    async def send(self, to: str, text: str, *, message_id: str) -> None: ...
+
+
+class NotificationFeed(Protocol):
+    """New notifications as they commit, per user (the SSE stream reads it)."""
+
+    async def subscribe(self, user_id: uuid.UUID) -> FeedSubscription: ...
+    async def since(self, user_id: uuid.UUID, notification_id: uuid.UUID,
+                    limit: int) -> list[Notification]:
+        """The user's notifications newer than the given one, oldest first (a reconnecting
+        stream's Last-Event-ID); empty when that one is unknown."""
+        ...
+    async def close(self) -> None: ...
+
+
+class FeedSubscription(Protocol):
+    async def next(self, wait_seconds: float) -> Notification | None:
+        """The next notification, or None after `wait_seconds` of quiet. Raises
+        FeedClosed when the feed shuts down."""
+        ...
+    def close(self) -> None: ...
+
+
+class FeedClosed(Exception):
+    pass
 
 
 class UnitOfWorkFactory(Protocol):

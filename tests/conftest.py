@@ -80,7 +80,8 @@ async def container(settings: Settings) -> AsyncIterator[Container]:
 
 
 # Reference lists seeded by the migrations stay; everything else is emptied between tests.
-TABLES = [t.name for t in reversed(metadata.sorted_tables) if t.name != "picklists"]
+SEEDED = {"picklists", "notification_templates"}
+TABLES = [t.name for t in reversed(metadata.sorted_tables) if t.name not in SEEDED]
 
 
 @pytest.fixture(autouse=True)
@@ -93,6 +94,7 @@ async def clean_slate(request: pytest.FixtureRequest) -> AsyncIterator[None]:
     async with c.engine.begin() as conn:
         await conn.execute(text("SET LOCAL crm.audit_retention = 'on'"))
         await conn.execute(text(f"TRUNCATE {', '.join(TABLES)} CASCADE"))
+        await conn.execute(text("DELETE FROM notification_templates WHERE NOT builtin"))
     yield
 
 
@@ -157,11 +159,15 @@ async def world(container: Container) -> World:
 
 
 async def drain(c: Container) -> None:
-    """Relay everything and let one burst worker run the jobs."""
-    while await c.relay.relay_once():
-        pass
-    worker = build_worker(c, handle_signals=False, burst=True)
-    try:
-        await worker.async_run()
-    finally:
-        await worker.close()
+    """Relay everything and let a burst worker run the jobs, until the jobs' own events (a
+    notification's deliveries) have run too."""
+    for _ in range(5):
+        while await c.relay.relay_once():
+            pass
+        worker = build_worker(c, handle_signals=False, burst=True)
+        try:
+            await worker.async_run()
+        finally:
+            await worker.close()
+        if not await c.relay.pending():
+            return

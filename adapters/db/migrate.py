@@ -28,6 +28,22 @@ def downgrade_sync(url: str, revision: str) -> None:
 
 async def upgrade(url: str, revision: str = "head") -> None:
     await asyncio.to_thread(upgrade_sync, url, revision)
+    if revision == "head":
+        await refresh_shipped_templates(url)
+
+
+async def refresh_shipped_templates(url: str) -> None:
+    """The shipped notification templates as the code has them: a kind added since the last
+    migration gets its templates on the next `crm db upgrade` (custom ones are untouched)."""
+    from adapters.db.engine import build_engine
+    from adapters.db.notify import seed_default_templates
+
+    engine = build_engine(url, pool_size=1)
+    try:
+        async with engine.begin() as conn:
+            await seed_default_templates(conn)
+    finally:
+        await engine.dispose()
 
 
 async def downgrade(url: str, revision: str) -> None:

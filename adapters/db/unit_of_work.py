@@ -27,6 +27,7 @@ from adapters.db.leads import (
     SqlRotation,
     SqlSalesSettings,
 )
+from adapters.db.notify import SqlDeliveries, SqlNotificationPreferences, SqlTemplates
 from adapters.db.pipeline import SqlOpportunities, SqlPipelines
 from adapters.db.repositories import (
     SqlApiKeys,
@@ -39,6 +40,7 @@ from adapters.db.repositories import (
     SqlUsers,
 )
 from domain.events import DomainEvent
+from domain.notify.inbox import Inbox
 from domain.ports import FieldCipher
 
 
@@ -65,7 +67,6 @@ class SqlUnitOfWork:
         self.api_keys = SqlApiKeys(conn, seen)
         self.refresh_tokens = SqlRefreshTokens(conn, seen)
         self.audit = SqlAuditLog(conn, seen)
-        self.notifications = SqlNotifications(conn, seen)
         self.outbox = SqlOutbox(conn, seen)
         self.processed = SqlProcessedEvents(conn, seen)
         self.customers = SqlCustomers(conn, seen, self._cipher)
@@ -88,6 +89,12 @@ class SqlUnitOfWork:
         self.opportunities = SqlOpportunities(conn, seen)
         self.lapses = SqlLapses(conn, seen)
         self.contracts = SqlContracts(conn, seen)
+        self.templates = SqlTemplates(conn, seen)
+        self.notification_preferences = SqlNotificationPreferences(conn, seen, self._cipher)
+        self.deliveries = SqlDeliveries(conn, seen)
+        # Every notification added also gets its e-mail/SMS deliveries (domain/notify/inbox.py).
+        self.notifications = Inbox(SqlNotifications(conn, seen), self.notification_preferences,
+                                   self.deliveries, self.outbox, self.templates)
         return self
 
     async def __aexit__(

@@ -119,6 +119,14 @@ async def sweep_contracts(ctx: dict[str, Any]) -> dict[str, int]:
     return {"activated": result.activated, "renewals": result.renewals,
             "expired": result.expired}
 
+async def deliver_due(ctx: dict[str, Any]) -> int:
+    """Cron: e-mail/SMS retries that are due, and deliveries whose job never ran (the queue
+    was down, a worker died holding them); the database, not Redis, holds what is owed."""
+    return int(await ctx["delivery"].send_due())
+
+
+# Every five seconds: retries are at least that far apart, and a lost job costs no more.
+DELIVERY_SECONDS = set(range(0, 60, 5))
 
 # Every ten minutes: a lapse is counted in days, so this is prompt enough and cheap.
 SCAN_MINUTES = set(range(0, 60, 10))
@@ -146,12 +154,14 @@ def build_worker(container: Any, *, handle_signals: bool, burst: bool = False) -
             # The "daily" contract sweep runs hourly: each effect happens once per contract,
             # and a day begins at midnight in the policy's time zone, not the server's.
             cron(sweep_contracts, name=JobName.SWEEP_CONTRACTS.value, minute=5,
-                 timeout=JOB_TIMEOUT_SECONDS, unique=True, run_at_startup=True)],
+                 timeout=JOB_TIMEOUT_SECONDS, unique=True, run_at_startup=True),
+            cron(deliver_due, second=DELIVERY_SECONDS, run_at_startup=True,
+                 timeout=JOB_TIMEOUT_SECONDS, unique=True)],
         queue_name=container.queue.queue_name,
         redis_settings=container.redis_settings,
         ctx={"dispatcher": container.dispatcher, "imports": container.imports,
              "exports": container.exports, "discipline": container.discipline,
-             "contracts": container.contracts},
+             "contracts": container.contracts, "delivery": container.delivery},
         handle_signals=handle_signals,
         burst=burst,
         # The idle poll; a job the relay of this process enqueues is picked up at once.

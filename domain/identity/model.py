@@ -45,6 +45,7 @@ class Scope(StrEnum):
     REPORTS_READ = "reports:read"
     PII_REVEAL = "pii:reveal"
     NOTIFICATIONS_READ = "notifications:read"
+    SETTINGS_READ = "settings:read"
     SETTINGS_WRITE = "settings:write"
 
 

@@ -19,7 +19,8 @@ async def welcome_new_user(uow: UnitOfWork, event: DomainEvent) -> None:
     await uow.notifications.add(Notification.for_event(
         user_id, "welcome", "Welcome to the CRM",
         f"Your account {event.payload['email']} is ready. Set up your profile and start selling.",
-        event.id,
+        event.id, data={"user_id": str(user_id), "email": event.payload["email"],
+                        "name": event.payload.get("name") or event.payload["email"]},
     ))
 
 
@@ -28,6 +29,7 @@ async def tell_new_owner(uow: UnitOfWork, event: DomainEvent) -> None:
     await uow.notifications.add(Notification.for_event(
         uuid.UUID(p["to_owner_id"]), "customer_assigned", "A customer was assigned to you",
         f"{p['name']} ({p['number']}) is now yours.", event.id,
+        data={"customer_id": p["customer_id"], "name": p["name"], "number": p["number"]},
     ))
 
 
@@ -41,6 +43,9 @@ HANDLERS: dict[str, list[tuple[str, Handler]]] = {
 class EventDispatcher:
     uow: UnitOfWorkFactory
     handlers: dict[str, list[tuple[str, Handler]]]
+    # Runs after each consumer's commit (the e-mails of the notifications it added go out
+    # at once instead of one relay round later); must not raise.
+    after_commit: Callable[[UnitOfWork], Awaitable[None]] | None = None
 
     async def dispatch(self, event_id: uuid.UUID) -> int:
         """Runs every consumer of the event that has not run yet; returns how many ran now.
@@ -60,4 +65,6 @@ class EventDispatcher:
                 await handler(uow, event)
                 await uow.commit()
                 ran += 1
+                if self.after_commit is not None:
+                    await self.after_commit(uow)
         return ran

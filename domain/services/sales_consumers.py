@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from domain.discipline import EventType as LapseEvent
 from domain.events import DomainEvent
@@ -24,15 +25,19 @@ async def tell_lead_owner(uow: UnitOfWork, event: DomainEvent) -> None:
     else:
         kind, title = "lead_assigned", f"New {p['grade']} lead assigned to you"
         body = f"Lead {p['label']}: {p['reason']}. Make first contact within a day."
+    data = {"lead_id": p["lead_id"], "label": p["label"], "grade": p["grade"],
+            "reason": p["reason"], "customer_id": p.get("customer_id")}
     await uow.notifications.add(Notification.for_event(
-        uuid.UUID(p["owner_id"]), kind, title, body, event.id))
+        uuid.UUID(p["owner_id"]), kind, title, body, event.id,
+        data={k: v for k, v in data.items() if v is not None}))
 
 
 async def tell_opportunity_owner(uow: UnitOfWork, event: DomainEvent) -> None:
     p = event.payload
     await uow.notifications.add(Notification.for_event(
         uuid.UUID(p["to_owner_id"]), "opportunity_assigned", "An opportunity was assigned to you",
-        f"{p['name']} ({p['number']}) is now yours.", event.id))
+        f"{p['name']} ({p['number']}) is now yours.", event.id,
+        data={"opportunity_id": p["opportunity_id"], "name": p["name"], "number": p["number"]}))
 
 
 async def remind_owner(uow: UnitOfWork, event: DomainEvent) -> None:
@@ -41,7 +46,7 @@ async def remind_owner(uow: UnitOfWork, event: DomainEvent) -> None:
         uuid.UUID(p["recipient_id"]), "followup_overdue",
         f"No follow-up for {p['idle_days']} days",
         f"{p['record_type'].title()} {p['label']} has not been followed up since "
-        f"{p['since'][:10]}; a reminder task is on your list.", event.id))
+        f"{p['since'][:10]}; a reminder task is on your list.", event.id, data=_lapse_data(p)))
 
 
 async def tell_manager(uow: UnitOfWork, event: DomainEvent) -> None:
@@ -50,7 +55,13 @@ async def tell_manager(uow: UnitOfWork, event: DomainEvent) -> None:
         uuid.UUID(p["recipient_id"]), "followup_escalated",
         f"Your team's {p['record_type']} is idle for {p['idle_days']} days",
         f"{p['record_type'].title()} {p['label']} has had no follow-up since {p['since'][:10]} "
-        f"(limit {p['limit_days']} days).", event.id))
+        f"(limit {p['limit_days']} days).", event.id, data=_lapse_data(p)))
+
+
+def _lapse_data(p: dict[str, Any]) -> dict[str, Any]:
+    return {"record_type": p["record_type"], "record_id": p["record_id"], "label": p["label"],
+            "idle_days": p["idle_days"], "since": p["since"][:10], "limit_days": p["limit_days"],
+            "task_id": p.get("task_id")}
 
 
 SALES_HANDLERS: dict[str, list[tuple[str, Handler]]] = {

@@ -1,0 +1,234 @@
+"""Repositories of the notification channels: templates, preferences, deliveries."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from adapters.db import tables as t
+from adapters.db.keyset import fetch_page
+from adapters.db.repositories import _notification, _Repo
+from domain.notifications import Notification
+from domain.notify.catalogue import Channel
+from domain.notify.defaults import default_templates
+from domain.notify.model import (
+    Delivery,
+    DeliveryStatus,
+    NotificationPreferences,
+    Recipient,
+    Template,
+)
+from domain.notify.ports import DeliveryFilter, TemplateFilter
+from domain.pagination import Page, PageRequest
+from domain.ports import FieldCipher
+
+T = t.notification_templates
+P = t.notification_preferences
+D = t.notification_deliveries
+
+
+def _template(row: Row) -> Template:
+    m = row._mapping
+    return Template(id=m["id"], kind=m["kind"], channel=Channel(m["channel"]),
+                    locale=m["locale"], subject=m["subject"], body=m["body"],
+                    builtin=m["builtin"], version=m["version"], created_at=m["created_at"],
+                    updated_at=m["updated_at"])
+
+
+class SqlTemplates(_Repo):
+    async def list(self, flt: TemplateFilter, page: PageRequest) -> Page[Template]:
+        stmt = select(T)
+        if flt.kind:
+            stmt = stmt.where(T.c.kind == flt.kind)
+        if flt.channel:
+            stmt = stmt.where(T.c.channel == flt.channel.value)
+        if flt.locale:
+            stmt = stmt.where(T.c.locale == flt.locale)
+        if flt.builtin is not None:
+            stmt = stmt.where(T.c.builtin == flt.builtin)
+        if flt.updated_since is not None:
+            stmt = stmt.where(T.c.updated_at >= flt.updated_since)
+        return await fetch_page(self.conn, stmt, [T.c.kind, T.c.channel, T.c.locale, T.c.id],
+                                page, _template)
+
+    async def get(self, template_id: uuid.UUID, *, for_update: bool = False) -> Template | None:
+        stmt = select(T).where(T.c.id == template_id)
+        if for_update:
+            stmt = stmt.with_for_update()
+        row = (await self.conn.execute(stmt)).first()
+        return _template(row) if row else None
+
+    async def effective(self, kind: str, channel: Channel, locale: str) -> Template | None:
+        row = (await self.conn.execute(
+            select(T).where(T.c.kind == kind, T.c.channel == channel.value, T.c.locale == locale)
+            .order_by(T.c.builtin.asc()).limit(1))).first()
+        return _template(row) if row else None
+
+    async def add(self, template: Template) -> None:
+        await self.conn.execute(insert(T).values(**_template_values(template)))
+
+    async def update(self, template: Template) -> None:
+        await self.conn.execute(update(T).where(T.c.id == template.id).values(
+            subject=template.subject, body=template.body, version=template.version,
+            updated_at=func.now()))
+
+    async def delete(self, template_id: uuid.UUID) -> None:
+        await self.conn.execute(delete(T).where(T.c.id == template_id, T.c.builtin.is_(False)))
+
+
+def _template_values(template: Template) -> dict[str, Any]:
+    return {"id": template.id, "kind": template.kind, "channel": template.channel.value,
+            "locale": template.locale, "subject": template.subject, "body": template.body,
+            "builtin": template.builtin, "version": template.version}
+
+
+async def seed_default_templates(conn: AsyncConnection) -> int:
+    """Inserts or refreshes the shipped templates (custom ones are untouched)."""
+    rows = [_template_values(x) for x in default_templates()]
+    stmt = pg_insert(T).values(rows)
+    await conn.execute(stmt.on_conflict_do_update(
+        index_elements=[T.c.id],
+        set_={"subject": stmt.excluded.subject, "body": stmt.excluded.body,
+              "updated_at": func.now()},
+        where=or_(T.c.subject != stmt.excluded.subject, T.c.body != stmt.excluded.body)))
+    return len(rows)
+
+
+class SqlNotificationPreferences(_Repo):
+    def __init__(self, conn: AsyncConnection, seen: list[Any], cipher: FieldCipher) -> None:
+        super().__init__(conn, seen)
+        self._cipher = cipher
+
+    async def get(self, user_id: uuid.UUID, *, for_update: bool = False
+                  ) -> NotificationPreferences:
+        stmt = select(P).where(P.c.user_id == user_id)
+        if for_update:
+            stmt = stmt.with_for_update()
+        row = (await self.conn.execute(stmt)).first()
+        if row is None:
+            return NotificationPreferences(user_id=user_id)
+        m = row._mapping
+        return NotificationPreferences(
+            user_id=user_id, locale=m["locale"],
+            mobile=self._cipher.decrypt(m["mobile_enc"]) if m["mobile_enc"] else None,
+            channels={k: frozenset(Channel(c) for c in v) for k, v in m["channels"].items()},
+            version=m["version"], updated_at=m["updated_at"])
+
+    async def save(self, prefs: NotificationPreferences) -> NotificationPreferences:
+        values = {
+            "locale": prefs.locale,
+            "mobile_enc": self._cipher.encrypt(prefs.mobile) if prefs.mobile else None,
+            "channels": {k: sorted(c.value for c in v) for k, v in sorted(prefs.channels.items())},
+        }
+        stmt = pg_insert(P).values(user_id=prefs.user_id, version=1, **values)
+        row = (await self.conn.execute(stmt.on_conflict_do_update(
+            index_elements=[P.c.user_id],
+            set_={**values, "version": P.c.version + 1, "updated_at": func.now()},
+        ).returning(P.c.version, P.c.updated_at))).one()
+        prefs.version, prefs.updated_at = row.version, row.updated_at
+        return prefs
+
+    async def recipient(self, user_id: uuid.UUID) -> Recipient | None:
+        u = t.users
+        row = (await self.conn.execute(
+            select(u.c.id, u.c.name, u.c.email, u.c.is_active, P.c.locale, P.c.mobile_enc)
+            .select_from(u.outerjoin(P, P.c.user_id == u.c.id)).where(u.c.id == user_id)
+        )).first()
+        if row is None:
+            return None
+        prefs = NotificationPreferences(user_id=user_id)
+        return Recipient(user_id=row.id, name=row.name, email=row.email,
+                         locale=row.locale or prefs.locale,
+                         mobile=self._cipher.decrypt(row.mobile_enc) if row.mobile_enc else None,
+                         active=row.is_active)
+
+
+def _delivery(row: Row) -> Delivery:
+    m = row._mapping
+    return Delivery(id=m["id"], notification_id=m["notification_id"], user_id=m["user_id"],
+                    kind=m["kind"], channel=Channel(m["channel"]),
+                    status=DeliveryStatus(m["status"]), attempts=m["attempts"],
+                    last_error=m["last_error"], next_attempt_at=m["next_attempt_at"],
+                    sent_at=m["sent_at"], created_at=m["created_at"],
+                    updated_at=m["updated_at"], claim=m["claim"])
+
+
+class SqlDeliveries(_Repo):
+    async def add_all(self, deliveries: Sequence[Delivery]) -> None:
+        if not deliveries:
+            return
+        await self.conn.execute(insert(D), [{
+            "id": d.id, "notification_id": d.notification_id, "user_id": d.user_id,
+            "kind": d.kind, "channel": d.channel.value, "status": d.status.value,
+        } for d in deliveries])
+
+    async def claim_due(self, now: datetime, lease_until: datetime, claim: uuid.UUID,
+                        limit: int, notification_id: uuid.UUID | None = None
+                        ) -> list[Delivery]:
+        due = select(D.c.id).where(
+            D.c.status == DeliveryStatus.PENDING.value,
+            # A first attempt is always due: its time came from the database's clock, and the
+            # caller's may be a little behind (or a test's, anywhere).
+            or_(D.c.attempts == 0, D.c.next_attempt_at <= now),
+            or_(D.c.claimed_until.is_(None), D.c.claimed_until < now),
+        ).order_by(D.c.next_attempt_at).limit(limit).with_for_update(skip_locked=True)
+        if notification_id is not None:
+            due = due.where(D.c.notification_id == notification_id)
+        rows = (await self.conn.execute(
+            update(D).where(D.c.id.in_(due.scalar_subquery()))
+            .values(claim=claim, claimed_until=lease_until, attempts=D.c.attempts + 1,
+                    updated_at=func.now())
+            .returning(*D.c))).all()
+        return [_delivery(r) for r in rows]
+
+    async def notification(self, notification_id: uuid.UUID) -> Notification | None:
+        n = t.notifications
+        row = (await self.conn.execute(select(n).where(n.c.id == notification_id))).first()
+        return _notification(row) if row else None
+
+    async def record(self, delivery: Delivery) -> bool:
+        result = await self.conn.execute(
+            update(D).where(and_(D.c.id == delivery.id, D.c.claim == delivery.claim))
+            .values(status=delivery.status.value, last_error=delivery.last_error,
+                    next_attempt_at=delivery.next_attempt_at,
+                    sent_at=delivery.sent_at, claim=None, claimed_until=None,
+                    updated_at=func.now()))
+        return result.rowcount == 1
+
+    async def get(self, delivery_id: uuid.UUID, *, for_update: bool = False
+                  ) -> Delivery | None:
+        stmt = select(D).where(D.c.id == delivery_id)
+        if for_update:
+            stmt = stmt.with_for_update()
+        row = (await self.conn.execute(stmt)).first()
+        return _delivery(row) if row else None
+
+    async def reopen(self, delivery_id: uuid.UUID) -> Delivery:
+        row = (await self.conn.execute(
+            update(D).where(D.c.id == delivery_id)
+            .values(status=DeliveryStatus.PENDING.value, next_attempt_at=func.now(),
+                    claim=None, claimed_until=None, updated_at=func.now())
+            .returning(*D.c))).one()
+        return _delivery(row)
+
+    async def list(self, flt: DeliveryFilter, page: PageRequest) -> Page[Delivery]:
+        stmt = select(D)
+        if flt.user_id is not None:
+            stmt = stmt.where(D.c.user_id == flt.user_id)
+        if flt.status is not None:
+            stmt = stmt.where(D.c.status == flt.status.value)
+        if flt.channel is not None:
+            stmt = stmt.where(D.c.channel == flt.channel.value)
+        if flt.notification_id is not None:
+            stmt = stmt.where(D.c.notification_id == flt.notification_id)
+        if flt.updated_since is not None:
+            stmt = stmt.where(D.c.updated_at >= flt.updated_since)
+        return await fetch_page(self.conn, stmt, [D.c.created_at, D.c.id], page, _delivery,
+                                descending=True)

@@ -1,0 +1,144 @@
+"""New notifications as they commit, for the SSE stream: one LISTEN connection per process.
+
+A trigger on `notifications` NOTIFYs `crm_notifications` with the row's id and user; this hub
+hands each id to the streams of that user, which load the row and send it. NOTIFY is delivered
+on commit, so a stream never shows a notification that was rolled back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import uuid
+from typing import Any
+
+import asyncpg
+from sqlalchemy import select, tuple_
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from adapters.db import tables as t
+from adapters.db.repositories import _notification
+from adapters.jobs.outbox import _first_of
+from domain.notifications import Notification
+from domain.ports import FeedClosed
+
+log = logging.getLogger("crm.feed")
+
+CHANNEL = "crm_notifications"
+_CLOSED = object()
+
+
+class _Subscription:
+    def __init__(self, feed: PgNotificationFeed, user_id: uuid.UUID) -> None:
+        self.feed = feed
+        self.user_id = user_id
+        self.queue: asyncio.Queue[Any] = asyncio.Queue()
+
+    async def next(self, wait_seconds: float) -> Notification | None:
+        try:
+            item = await asyncio.wait_for(self.queue.get(), wait_seconds)
+        except TimeoutError:
+            return None
+        if item is _CLOSED:
+            raise FeedClosed()
+        return await self.feed.load(item, self.user_id)
+
+    def close(self) -> None:
+        self.feed.unsubscribe(self)
+
+
+class PgNotificationFeed:
+    def __init__(self, engine: AsyncEngine, listen_url: str) -> None:
+        self._engine = engine
+        self._url = listen_url
+        self._subs: dict[uuid.UUID, set[_Subscription]] = {}
+        self._task: asyncio.Task[None] | None = None
+        self._ready = asyncio.Event()
+        self._stop = asyncio.Event()
+
+    @property
+    def subscribers(self) -> int:
+        return sum(len(s) for s in self._subs.values())
+
+    async def subscribe(self, user_id: uuid.UUID) -> _Subscription:
+        if self._stop.is_set():
+            raise FeedClosed()
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._listen())
+        sub = _Subscription(self, user_id)
+        self._subs.setdefault(user_id, set()).add(sub)
+        # Listening before the stream says it is connected: nothing committed after that
+        # moment is missed (unless the database connection drops; clients then re-read).
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._ready.wait(), 5)
+        return sub
+
+    def unsubscribe(self, sub: _Subscription) -> None:
+        subs = self._subs.get(sub.user_id)
+        if subs is not None:
+            subs.discard(sub)
+            if not subs:
+                del self._subs[sub.user_id]
+
+    async def load(self, notification_id: uuid.UUID, user_id: uuid.UUID
+                   ) -> Notification | None:
+        n = t.notifications
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(
+                select(n).where(n.c.id == notification_id, n.c.user_id == user_id))).first()
+        return _notification(row) if row else None
+
+    async def since(self, user_id: uuid.UUID, notification_id: uuid.UUID,
+                    limit: int) -> list[Notification]:
+        n = t.notifications
+        last = select(n.c.created_at, n.c.id).where(
+            n.c.id == notification_id, n.c.user_id == user_id).cte("last")
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(
+                select(n).join(last, tuple_(n.c.created_at, n.c.id)
+                               > tuple_(last.c.created_at, last.c.id))
+                .where(n.c.user_id == user_id).order_by(n.c.created_at, n.c.id).limit(limit)
+            )).all()
+        return [_notification(r) for r in rows]
+
+    def _heard(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
+        try:
+            data = json.loads(payload)
+            user_id, notification_id = uuid.UUID(data["user_id"]), uuid.UUID(data["id"])
+        except (ValueError, KeyError, TypeError):
+            log.warning("ignoring a malformed %s payload: %r", CHANNEL, payload[:200])
+            return
+        for sub in self._subs.get(user_id, ()):
+            sub.queue.put_nowait(notification_id)
+
+    async def _listen(self) -> None:
+        while not self._stop.is_set():
+            conn = None
+            try:
+                conn = await asyncpg.connect(self._url, timeout=5)
+                lost = asyncio.Event()
+                conn.add_termination_listener(lambda _c, lost=lost: lost.set())
+                await conn.add_listener(CHANNEL, self._heard)
+                self._ready.set()
+                await _first_of(self._stop, lost, None)
+            except Exception as e:
+                log.warning("cannot LISTEN for notifications (%r); retrying in 2 s", e)
+                await _first_of(self._stop, asyncio.Event(), 2.0)
+            finally:
+                self._ready.clear()
+                if conn is not None:
+                    with contextlib.suppress(Exception):
+                        await conn.close(timeout=2)
+
+    async def close(self) -> None:
+        """Ends every open stream (shutdown) and the LISTEN connection."""
+        self._stop.set()
+        for subs in list(self._subs.values()):
+            for sub in list(subs):
+                sub.queue.put_nowait(_CLOSED)
+        task, self._task = self._task, None
+        if task is not None:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await asyncio.wait_for(task, 5)

@@ -1,0 +1,129 @@
+"""Request and response shapes of templates, notification preferences and deliveries."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from api.schemas import Input
+from domain.customers.personal import mask_phone
+from domain.notify.catalogue import KINDS, variables_of
+from domain.notify.model import Delivery, NotificationPreferences, Rendered, Template
+
+KIND_DOC = "One of: " + ", ".join(KINDS)
+
+
+class TemplateCreate(Input):
+    kind: str = Field(max_length=64, description=KIND_DOC, examples=["approval_requested"])
+    channel: str = Field(max_length=16, description="in_app, email or sms", examples=["email"])
+    locale: str = Field(max_length=16, description="zh-CN or en", examples=["zh-CN"])
+    subject: str = Field("", max_length=1000,
+                         description="E-mail subject / in-app title; ignored for sms",
+                         examples=["待您审批：合同 {contract_number}"])
+    body: str = Field(max_length=20000, description="Text with {variable} placeholders",
+                      examples=["{recipient_name}，您好：合同 {contract_number} 待您审批。"])
+
+
+class TemplateUpdate(Input):
+    subject: str | None = Field(None, max_length=1000)
+    body: str | None = Field(None, max_length=20000)
+
+
+class TemplateOut(BaseModel):
+    id: uuid.UUID
+    kind: str
+    channel: str
+    locale: str
+    subject: str
+    body: str
+    builtin: bool = Field(description="Shipped with the CRM (read-only); a custom template "
+                          "for the same kind, channel and locale overrides it")
+    variables: list[str] = Field(description="The variables this kind offers")
+    version: int
+    created_at: datetime | None
+    updated_at: datetime | None
+
+    @classmethod
+    def of(cls, t: Template) -> TemplateOut:
+        return cls(id=t.id, kind=t.kind, channel=t.channel.value, locale=t.locale,
+                   subject=t.subject, body=t.body, builtin=t.builtin,
+                   variables=list(variables_of(t.kind)), version=t.version,
+                   created_at=t.created_at, updated_at=t.updated_at)
+
+
+class PreviewIn(Input):
+    variables: dict[str, Any] = Field(default_factory=dict, max_length=100, examples=[{
+        "recipient_name": "王芳", "contract_number": "HT202611-0001", "amount": "1250000.00",
+        "currency": "CNY"}])
+
+
+class PreviewOut(BaseModel):
+    subject: str
+    body: str
+
+    @classmethod
+    def of(cls, r: Rendered) -> PreviewOut:
+        return cls(subject=r.subject, body=r.body)
+
+
+class KindChannels(Input):
+    kind: str = Field(max_length=64, description=KIND_DOC, examples=["lead_assigned"])
+    channels: list[str] = Field(max_length=3, description="in_app (always), email, sms",
+                                examples=[["in_app", "email"]])
+
+
+class KindChannelsOut(BaseModel):
+    kind: str
+    channels: list[str]
+    default: bool = Field(description="True while the user has not changed this kind")
+
+
+class PreferencesIn(Input):
+    locale: str | None = Field(None, max_length=16, description="zh-CN or en",
+                               examples=["en"])
+    mobile: str | None = Field(None, max_length=40, description=(
+        "The number SMS go to; null removes it. Stored encrypted, shown masked"),
+        examples=["13812345678"])
+    kinds: list[KindChannels] = Field(default_factory=list, max_length=100,
+                                      description="The kinds to change; others stay")
+
+
+class PreferencesOut(BaseModel):
+    locale: str
+    mobile: str | None = Field(description="Masked")
+    kinds: list[KindChannelsOut]
+    version: int = Field(description="0 until the user first saves")
+
+    @classmethod
+    def of(cls, p: NotificationPreferences) -> PreferencesOut:
+        return cls(locale=p.locale, mobile=mask_phone(p.mobile) if p.mobile else None,
+                   kinds=[KindChannelsOut(kind=k, channels=sorted(c.value for c in
+                                                                  p.channels_for(k)),
+                                          default=k not in p.channels) for k in KINDS],
+                   version=p.version)
+
+
+class DeliveryOut(BaseModel):
+    id: uuid.UUID
+    notification_id: uuid.UUID
+    user_id: uuid.UUID
+    kind: str
+    channel: str
+    status: str = Field(description="pending, sent or failed")
+    attempts: int
+    last_error: str | None
+    next_attempt_at: datetime | None = Field(description="When a pending one is tried next")
+    sent_at: datetime | None
+    created_at: datetime | None
+    updated_at: datetime | None
+
+    @classmethod
+    def of(cls, d: Delivery) -> DeliveryOut:
+        return cls(id=d.id, notification_id=d.notification_id, user_id=d.user_id, kind=d.kind,
+                   channel=d.channel.value, status=d.status.value, attempts=d.attempts,
+                   last_error=d.last_error,
+                   next_attempt_at=d.next_attempt_at if d.status == "pending" else None,
+                   sent_at=d.sent_at, created_at=d.created_at, updated_at=d.updated_at)

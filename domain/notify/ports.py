@@ -1,0 +1,79 @@
+"""Repositories of the notification channels (the unit of work exposes them)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from domain.notifications import Notification
+from domain.notify.catalogue import Channel
+from domain.notify.model import (
+    Delivery,
+    DeliveryStatus,
+    NotificationPreferences,
+    Recipient,
+    Template,
+)
+from domain.pagination import Page, PageRequest
+
+
+@dataclass(frozen=True)
+class TemplateFilter:
+    kind: str | None = None
+    channel: Channel | None = None
+    locale: str | None = None
+    builtin: bool | None = None
+    updated_since: datetime | None = None
+
+
+@dataclass(frozen=True)
+class DeliveryFilter:
+    user_id: uuid.UUID | None = None  # None: everyone's (admins)
+    status: DeliveryStatus | None = None
+    channel: Channel | None = None
+    notification_id: uuid.UUID | None = None
+    updated_since: datetime | None = None
+
+
+class TemplateRepository(Protocol):
+    async def list(self, flt: TemplateFilter, page: PageRequest) -> Page[Template]: ...
+    async def get(self, template_id: uuid.UUID, *, for_update: bool = False
+                  ) -> Template | None: ...
+    async def effective(self, kind: str, channel: Channel, locale: str) -> Template | None:
+        """The custom template for the triple if there is one, else the shipped one."""
+        ...
+    async def add(self, template: Template) -> None: ...
+    async def update(self, template: Template) -> None: ...
+    async def delete(self, template_id: uuid.UUID) -> None: ...
+
+
+class PreferenceRepository(Protocol):
+    async def get(self, user_id: uuid.UUID, *, for_update: bool = False
+                  ) -> NotificationPreferences:
+        """The saved preferences, or the defaults (version 0) when the user never chose."""
+        ...
+    async def save(self, prefs: NotificationPreferences) -> NotificationPreferences: ...
+    async def recipient(self, user_id: uuid.UUID) -> Recipient | None: ...
+
+
+class DeliveryRepository(Protocol):
+    async def add_all(self, deliveries: Sequence[Delivery]) -> None: ...
+    async def claim_due(self, now: datetime, lease_until: datetime, claim: uuid.UUID,
+                        limit: int, notification_id: uuid.UUID | None = None
+                        ) -> list[Delivery]:
+        """Takes pending deliveries that are due and not held by a live lease, counting an
+        attempt on each; concurrent claimers never get the same one."""
+        ...
+    async def notification(self, notification_id: uuid.UUID) -> Notification | None: ...
+    async def record(self, delivery: Delivery) -> bool:
+        """Stores the outcome of an attempt, only while `delivery.claim` still holds it."""
+        ...
+    async def list(self, flt: DeliveryFilter, page: PageRequest) -> Page[Delivery]: ...
+    async def get(self, delivery_id: uuid.UUID, *, for_update: bool = False
+                  ) -> Delivery | None: ...
+    async def reopen(self, delivery_id: uuid.UUID) -> Delivery:
+        """A failed delivery back to pending, due now (one more attempt)."""
+        ...

@@ -1,0 +1,32 @@
+"""Choosing and filling the template of a message for one recipient."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from domain.notify.catalogue import LOCALES, Channel
+from domain.notify.model import Rendered
+from domain.notify.ports import TemplateRepository
+from domain.notify.templating import MissingVariable, TemplateSyntaxError
+
+log = logging.getLogger("crm.templates")
+
+
+async def render_message(templates: TemplateRepository, kind: str, channel: Channel,
+                         locale: str, variables: Mapping[str, Any]) -> Rendered | None:
+    """The recipient's language first (a custom template before the shipped one), then the
+    other languages; None when no template fits the variables the consumer gave (the caller
+    then falls back to the text the consumer wrote, so a message still reaches people)."""
+    for candidate in dict.fromkeys((locale, *LOCALES)):
+        template = await templates.effective(kind, channel, candidate)
+        if template is None:
+            continue
+        try:
+            return template.render(variables)
+        except (MissingVariable, TemplateSyntaxError) as e:
+            log.warning("template %s (%s/%s/%s) cannot render: missing %s", template.id, kind,
+                        channel, candidate, e)
+            return None
+    return None
