@@ -201,6 +201,9 @@ export const flows = [
         start_date: new Date(Date.now() + 7 * 864e5).toISOString().slice(0, 10), end_date: new Date(Date.now() + 372 * 864e5).toISOString().slice(0, 10),
         lines: [{ product: '平台服务费', quantity: '4', unit_price: '50000', discount: '10' }, { product: '实施服务', quantity: '1', unit_price: '60000' }] });
 
+      // The manager watches My day: the approval request must arrive live (server-sent events).
+      const manager = await signIn(browser, base, 'manager@demo.crm');
+      await manager.page.getByTestId('my-notifications').waitFor();
       const rep = await signIn(browser, base, 'rep@demo.crm');
       await rep.page.goto(`${base}/contracts/${draft.id}`);
       assert.match(await rep.page.getByTestId('contract-amount').innerText(), /240,000\.00/);
@@ -208,8 +211,11 @@ export const flows = [
       await rep.page.getByRole('button', { name: /确\s*定|OK/ }).click();
       await rep.page.getByTestId('contract-status').filter({ hasText: '审批中' }).waitFor();
 
+      await manager.page.getByTestId('my-notifications').getByText(draft.number).first().waitFor({ timeout: 30000 });
+      await manager.page.getByTestId('my-approvals').getByText(draft.number).waitFor();
+      await manager.page.screenshot({ path: join(shots, 'my-day-live.png'), fullPage: true });
+
       // Manager and finance each in their own browser context, side by side.
-      const manager = await signIn(browser, base, 'manager@demo.crm');
       const finance = await signIn(browser, base, 'finance@demo.crm');
       await manager.page.goto(`${base}/approvals`);
       await manager.page.getByTestId(`approve-${draft.number}`).click();
@@ -324,6 +330,19 @@ export const flows = [
       await warning.waitFor({ state: 'detached' });
       await page.goto(`${base}/customers/${dupId}`);
       await page.getByText('该记录不存在，或您无权查看。').waitFor();
+      await context.close();
+    },
+  },
+  {
+    name: 'admin: a message template previews with sample variables',
+    async run({ browser, base }) {
+      const { context, page } = await signIn(browser, base, 'admin@demo.crm');
+      await page.goto(`${base}/admin/templates`);
+      const table = page.getByTestId('templates');
+      await table.getByText('approval_requested').first().click();
+      await page.getByTestId('preview').click();
+      const out = await page.getByTestId('preview-out').innerText();
+      assert.match(out, /HT202611000001/);
       await context.close();
     },
   },

@@ -220,6 +220,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/notifications/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** E-mail and SMS deliveries of my notifications (admins: anyone's) */
+        get: operations["notifications-list_deliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/deliveries/{delivery_id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Try a failed delivery once more (its recipient, or an admin) */
+        post: operations["notifications-retry_delivery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My new notifications, live
+         * @description Server-sent events: `event: notification` with the notification as JSON (the shape of the inbox items) for each new notification of the caller, within about a second of its commit; a `: keep-alive` comment when quiet. Read it with fetch streaming and the usual Authorization header.
+         */
+        get: operations["notifications-stream_notifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/notifications": {
         parameters: {
             query?: never;
@@ -487,6 +541,78 @@ export interface paths {
         head?: never;
         /** Update a task (complete, reopen) */
         patch: operations["tasks-update_task"];
+        trace?: never;
+    };
+    "/api/v1/templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Message templates (shipped and custom; settings:read) */
+        get: operations["templates-list_templates"];
+        put?: never;
+        /** Override a shipped template for a kind, channel and locale (admins) */
+        post: operations["templates-create_template"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/templates/{template_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One template */
+        get: operations["templates-get_template"];
+        put?: never;
+        post?: never;
+        /** Delete a custom template; the shipped one applies again (admins) */
+        delete: operations["templates-delete_template"];
+        options?: never;
+        head?: never;
+        /** Change a custom template (admins) */
+        patch: operations["templates-update_template"];
+        trace?: never;
+    };
+    "/api/v1/templates/{template_id}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Render a template with the variables given */
+        post: operations["templates-preview_template"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/notification-preferences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My language, SMS number and channels per notification kind */
+        get: operations["me-get_notification_preferences"];
+        /** Change my notification preferences (only the kinds listed change) */
+        put: operations["me-put_notification_preferences"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/picklists/{name}": {
@@ -2317,6 +2443,48 @@ export interface components {
              */
             comment?: string | null;
         };
+        /** DeliveryOut */
+        DeliveryOut: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Notification Id
+             * Format: uuid
+             */
+            notification_id: string;
+            /**
+             * User Id
+             * Format: uuid
+             */
+            user_id: string;
+            /** Kind */
+            kind: string;
+            /** Channel */
+            channel: string;
+            /**
+             * Status
+             * @description pending, sent or failed
+             */
+            status: string;
+            /** Attempts */
+            attempts: number;
+            /** Last Error */
+            last_error: string | null;
+            /**
+             * Next Attempt At
+             * @description When a pending one is tried next
+             */
+            next_attempt_at: string | null;
+            /** Sent At */
+            sent_at: string | null;
+            /** Created At */
+            created_at: string | null;
+            /** Updated At */
+            updated_at: string | null;
+        };
         /** DepartmentCreate */
         DepartmentCreate: {
             /**
@@ -2715,6 +2883,36 @@ export interface components {
              * @example received
              */
             status?: string;
+        };
+        /** KindChannels */
+        KindChannels: {
+            /**
+             * Kind
+             * @description One of: welcome, customer_assigned, lead_assigned, lead_existing_customer, opportunity_assigned, followup_overdue, followup_escalated, approval_requested, approval_reminder, approval_escalated, contract_approved, contract_rejected, contract_signed, contract_renewal_due, contract_expired, webhook_disabled
+             * @example lead_assigned
+             */
+            kind: string;
+            /**
+             * Channels
+             * @description in_app (always), email, sms
+             * @example [
+             *       "in_app",
+             *       "email"
+             *     ]
+             */
+            channels: string[];
+        };
+        /** KindChannelsOut */
+        KindChannelsOut: {
+            /** Kind */
+            kind: string;
+            /** Channels */
+            channels: string[];
+            /**
+             * Default
+             * @description True while the user has not changed this kind
+             */
+            default: boolean;
         };
         /** LeadActivityOut */
         LeadActivityOut: {
@@ -3207,6 +3405,16 @@ export interface components {
              */
             next_cursor: string | null;
         };
+        /** ListOf[DeliveryOut] */
+        ListOf_DeliveryOut_: {
+            /** Items */
+            items: components["schemas"]["DeliveryOut"][];
+            /**
+             * Next Cursor
+             * @description Pass as ?cursor= to get the next page; null on the last page
+             */
+            next_cursor: string | null;
+        };
         /** ListOf[DepartmentOut] */
         ListOf_DepartmentOut_: {
             /** Items */
@@ -3311,6 +3519,16 @@ export interface components {
         ListOf_TaskOut_: {
             /** Items */
             items: components["schemas"]["TaskOut"][];
+            /**
+             * Next Cursor
+             * @description Pass as ?cursor= to get the next page; null on the last page
+             */
+            next_cursor: string | null;
+        };
+        /** ListOf[TemplateOut] */
+        ListOf_TemplateOut_: {
+            /** Items */
+            items: components["schemas"]["TemplateOut"][];
             /**
              * Next Cursor
              * @description Pass as ?cursor= to get the next page; null on the last page
@@ -3764,6 +3982,65 @@ export interface components {
             /** Version */
             version: number;
         };
+        /** PreferencesIn */
+        PreferencesIn: {
+            /**
+             * Locale
+             * @description zh-CN or en
+             * @example en
+             */
+            locale?: string | null;
+            /**
+             * Mobile
+             * @description The number SMS go to; null removes it. Stored encrypted, shown masked
+             * @example 13812345678
+             */
+            mobile?: string | null;
+            /**
+             * Kinds
+             * @description The kinds to change; others stay
+             */
+            kinds?: components["schemas"]["KindChannels"][];
+        };
+        /** PreferencesOut */
+        PreferencesOut: {
+            /** Locale */
+            locale: string;
+            /**
+             * Mobile
+             * @description Masked
+             */
+            mobile: string | null;
+            /** Kinds */
+            kinds: components["schemas"]["KindChannelsOut"][];
+            /**
+             * Version
+             * @description 0 until the user first saves
+             */
+            version: number;
+        };
+        /** PreviewIn */
+        PreviewIn: {
+            /**
+             * Variables
+             * @example {
+             *       "amount": "1250000.00",
+             *       "contract_number": "HT202611-0001",
+             *       "currency": "CNY",
+             *       "recipient_name": "王芳"
+             *     }
+             */
+            variables?: {
+                [key: string]: unknown;
+            };
+        };
+        /** PreviewOut */
+        PreviewOut: {
+            /** Subject */
+            subject: string;
+            /** Body */
+            body: string;
+        };
         /**
          * Problem
          * @description RFC 9457 problem details.
@@ -3963,7 +4240,7 @@ export interface components {
          * Scope
          * @enum {string}
          */
-        Scope: "users:read" | "users:write" | "departments:read" | "departments:write" | "api_keys:write" | "audit:read" | "customers:read" | "customers:write" | "leads:read" | "leads:write" | "opportunities:read" | "opportunities:write" | "contracts:read" | "contracts:write" | "contracts:approve" | "contracts:payments" | "tickets:read" | "tickets:write" | "reports:read" | "pii:reveal" | "notifications:read" | "settings:write";
+        Scope: "users:read" | "users:write" | "departments:read" | "departments:write" | "api_keys:write" | "audit:read" | "customers:read" | "customers:write" | "leads:read" | "leads:write" | "opportunities:read" | "opportunities:write" | "contracts:read" | "contracts:write" | "contracts:approve" | "contracts:payments" | "tickets:read" | "tickets:write" | "reports:read" | "pii:reveal" | "notifications:read" | "settings:read" | "settings:write";
         /** ScoreLineOut */
         ScoreLineOut: {
             rule: components["schemas"]["RuleKind"];
@@ -4409,6 +4686,81 @@ export interface components {
             status?: components["schemas"]["TaskStatus"] | null;
             /** Notes */
             notes?: string | null;
+        };
+        /** TemplateCreate */
+        TemplateCreate: {
+            /**
+             * Kind
+             * @description One of: welcome, customer_assigned, lead_assigned, lead_existing_customer, opportunity_assigned, followup_overdue, followup_escalated, approval_requested, approval_reminder, approval_escalated, contract_approved, contract_rejected, contract_signed, contract_renewal_due, contract_expired, webhook_disabled
+             * @example approval_requested
+             */
+            kind: string;
+            /**
+             * Channel
+             * @description in_app, email or sms
+             * @example email
+             */
+            channel: string;
+            /**
+             * Locale
+             * @description zh-CN or en
+             * @example zh-CN
+             */
+            locale: string;
+            /**
+             * Subject
+             * @description E-mail subject / in-app title; ignored for sms
+             * @default
+             * @example 待您审批：合同 {contract_number}
+             */
+            subject?: string;
+            /**
+             * Body
+             * @description Text with {variable} placeholders
+             * @example {recipient_name}，您好：合同 {contract_number} 待您审批。
+             */
+            body: string;
+        };
+        /** TemplateOut */
+        TemplateOut: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Kind */
+            kind: string;
+            /** Channel */
+            channel: string;
+            /** Locale */
+            locale: string;
+            /** Subject */
+            subject: string;
+            /** Body */
+            body: string;
+            /**
+             * Builtin
+             * @description Shipped with the CRM (read-only); a custom template for the same kind, channel and locale overrides it
+             */
+            builtin: boolean;
+            /**
+             * Variables
+             * @description The variables this kind offers
+             */
+            variables: string[];
+            /** Version */
+            version: number;
+            /** Created At */
+            created_at: string | null;
+            /** Updated At */
+            updated_at: string | null;
+        };
+        /** TemplateUpdate */
+        TemplateUpdate: {
+            /** Subject */
+            subject?: string | null;
+            /** Body */
+            body?: string | null;
         };
         /** Termination */
         Termination: {
@@ -5638,6 +5990,205 @@ export interface operations {
             };
             /** @description Unprocessable Entity */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "notifications-list_deliveries": {
+        parameters: {
+            query?: {
+                /** @description Admins: whose */
+                user_id?: string | null;
+                /** @description Admins: everyone's */
+                all_users?: boolean;
+                /** @description pending, sent or failed */
+                status?: string | null;
+                /** @description email or sms */
+                channel?: string | null;
+                updated_since?: string | null;
+                /** @description Page size */
+                limit?: number;
+                /** @description next_cursor of the previous page */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListOf_DeliveryOut_"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "notifications-retry_delivery": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                delivery_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "notifications-stream_notifications": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Reconnecting: the last id you got; what came after it is sent first */
+                "Last-Event-ID"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An endless event stream */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": unknown;
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7161,6 +7712,534 @@ export interface operations {
             };
             /** @description Conflict */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "templates-list_templates": {
+        parameters: {
+            query?: {
+                kind?: string | null;
+                channel?: string | null;
+                locale?: string | null;
+                builtin?: boolean | null;
+                updated_since?: string | null;
+                /** @description Page size */
+                limit?: number;
+                /** @description next_cursor of the previous page */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListOf_TemplateOut_"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "templates-create_template": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TemplateCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "templates-get_template": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                template_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "templates-delete_template": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                template_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "templates-update_template": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag you read, e.g. "3" */
+                "If-Match"?: string | null;
+            };
+            path: {
+                template_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TemplateUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "templates-preview_template": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                template_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PreviewIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PreviewOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "me-get_notification_preferences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PreferencesOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "me-put_notification_preferences": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag you read, e.g. "3" */
+                "If-Match"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PreferencesIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PreferencesOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -48,7 +48,8 @@ export function useUnreadCount(enabled: boolean): number {
       for (let attempt = 0; !stopped && attempt < 20; attempt++) {
         try {
           const ok = await readEventStream(ctl.signal, () => {
-            void qc.invalidateQueries({ queryKey: ['notifications'] });
+            // A notification usually means work arrived: refresh what My day shows of it too.
+            for (const key of ['notifications', 'approvals', 'tasks', 'leads']) void qc.invalidateQueries({ queryKey: [key] });
           });
           if (!ok) return; // no stream on this server: the poll above does the job
         } catch {

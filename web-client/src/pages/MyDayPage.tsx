@@ -120,7 +120,7 @@ export default function MyDayPage() {
         )}
         {can(me.data, 'contracts:approve') && (
           <Col xs={24} lg={12}>
-            <Card title={t('myDay.approvals')} size="small" extra={<Link to="/approvals">{t('common.view')}</Link>}>
+            <Card title={t('myDay.approvals')} size="small" data-testid="my-approvals" extra={<Link to="/approvals">{t('common.view')}</Link>}>
               {approvals.isError && approvals.error instanceof ApiError && approvals.error.status === 404
                 ? <Empty description={t('myDay.noApprovals')} />
                 : (
