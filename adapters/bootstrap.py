@@ -28,6 +28,10 @@ from adapters.notify.feed import PgNotificationFeed
 from adapters.notify.sms import LoggingSmsSender
 from adapters.ratelimit import RedisRateLimiter
 from adapters.settings import Settings
+from adapters.webhooks.deliverer import WebhookDeliverer
+from adapters.webhooks.fanout import fan_out
+from adapters.webhooks.resolver import DnsResolver
+from adapters.webhooks.sender import WebhookSender
 from api.deps import ApiContext, NotifyContext
 from domain.customers.model import TierPolicy
 from domain.notify.model import RetryPolicy
@@ -50,6 +54,8 @@ from domain.services.notifications import NotificationService
 from domain.services.opportunities import OpportunityService
 from domain.services.sales_consumers import SALES_HANDLERS
 from domain.services.templates import TemplateService
+from domain.services.webhooks import WebhookService
+from domain.webhooks.model import RetryPolicy as WebhookRetryPolicy
 
 log = logging.getLogger("crm")
 
@@ -95,6 +101,8 @@ class Container:
     preferences: PreferenceService
     delivery: DeliveryService
     feed: PgNotificationFeed
+    webhooks: WebhookService
+    deliverer: WebhookDeliverer
     extras: dict[str, Any] = field(default_factory=dict)
 
     def uow(self) -> SqlUnitOfWork:
@@ -117,6 +125,7 @@ class Container:
             notifications=self.notifications, leads=self.leads,
             lead_settings=self.lead_settings,
             opportunities=self.opportunities, intake=self.intake, contracts=self.contracts,
+            webhooks=self.webhooks,
             idempotency=self.idempotency, health=self.health,
             max_body_bytes=self.settings.max_body_bytes, web_dist=self.settings.web_dist,
             notify=NotifyContext(templates=self.templates, preferences=self.preferences,
@@ -128,6 +137,7 @@ class Container:
         await self.feed.close()
         await self.queue.close()
         await self.limiter.close()
+        await self.deliverer.close()
         await self.engine.dispose()
 
 
@@ -166,6 +176,14 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Container:
                                RetryPolicy.parse(settings.delivery_retry_seconds),
                                lease_seconds=max(60.0, settings.smtp_timeout * 6))
     handlers = {**HANDLERS, **SALES_HANDLERS, **CONTRACT_HANDLERS, **delivery.handlers()}
+    resolver = DnsResolver()
+    webhooks = WebhookService(uow, clock, resolver,
+                              WebhookRetryPolicy(schedule=tuple(settings.webhook_retry_delays)))
+    deliverer = WebhookDeliverer(
+        engine, cipher, webhooks,
+        WebhookSender(resolver, timeout=settings.webhook_timeout_seconds,
+                      max_connections=settings.webhook_concurrency),
+        listen_url=libpq_url(settings.database_url), concurrency=settings.webhook_concurrency)
     return Container(
         settings=settings, engine=engine, queue=queue,
         redis_settings=redis_settings(settings.redis_url), clock=clock, cipher=cipher,
@@ -175,7 +193,7 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Container:
         notifications=NotificationService(uow, clock),
         dispatcher=EventDispatcher(uow, handlers, after_commit=delivery.after_commit),
         relay=OutboxRelay(engine, queue, listen_url=libpq_url(settings.database_url),
-                          consumed=handlers.__contains__),
+                          consumed=handlers.__contains__, on_batch=fan_out),
         idempotency=SqlIdempotencyStore(engine),
         leads=leads, lead_settings=LeadSettingsService(uow), opportunities=opportunities,
         intake=IntakeService(uow, limiter, leads),
@@ -183,6 +201,7 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Container:
         contracts=ContractService(uow, clock, customers, opportunities),
         templates=TemplateService(uow), preferences=PreferenceService(uow), delivery=delivery,
         feed=PgNotificationFeed(engine, libpq_url(settings.database_url)),
+        webhooks=webhooks, deliverer=deliverer,
     )
 
 

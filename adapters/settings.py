@@ -49,6 +49,13 @@ class Settings(BaseSettings):
     # The worker runs inside `crm serve` unless a separate `crm worker` does the job.
     embedded_worker: bool = True
     log_level: str = "INFO"
+    # Webhooks: the wait before each attempt, in seconds (JSON list; the first is usually 0),
+    # the connect/read timeout of one POST, and how many POSTs go out at once per worker.
+    webhook_retry_delays: list[float] = Field(
+        default_factory=lambda: [0.0, 5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400],
+        min_length=1, max_length=50)
+    webhook_timeout_seconds: float = Field(5.0, gt=0, le=60)
+    webhook_concurrency: int = Field(20, ge=1, le=1000)
     web_dist: Path = Path("web-client/dist")
 
     # E-mail notifications. No host: e-mails are logged instead of sent.

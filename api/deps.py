@@ -31,6 +31,7 @@ from domain.services.notification_preferences import PreferenceService
 from domain.services.notifications import NotificationService
 from domain.services.opportunities import OpportunityService
 from domain.services.templates import TemplateService
+from domain.services.webhooks import WebhookService
 
 
 @dataclass
@@ -58,6 +59,7 @@ class ApiContext:
     intake: IntakeService
     contracts: ContractService
     idempotency: IdempotencyStore
+    webhooks: WebhookService
     health: Callable[[], Awaitable[dict[str, bool]]]
     max_body_bytes: int = 1024 * 1024
     max_import_bytes: int = 20 * 1024 * 1024

@@ -35,6 +35,7 @@ from api.v1 import (
     tasks,
     templates,
     users,
+    webhooks,
 )
 
 API_PREFIX = "/api/v1"
@@ -67,7 +68,7 @@ def create_app(ctx: ApiContext) -> FastAPI:
                    exports.router, leads.router, lead_settings.scoring, lead_settings.routing,
                    lead_settings.forms, intake.router, opportunities.pipelines,
                    opportunities.router, contracts.router, contracts.approvals,
-                   contracts.policy, contracts.reports):
+                   contracts.policy, contracts.reports, webhooks.router):
         v1.include_router(router)
     app.include_router(v1)
     app.include_router(health_router(ctx))

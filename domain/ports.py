@@ -40,6 +40,7 @@ from domain.notify.ports import DeliveryRepository, PreferenceRepository, Templa
 from domain.pagination import Page, PageRequest
 from domain.pipeline.model import Opportunity, Pipeline, StageVisit
 from domain.pipeline.queries import OpportunityFilter, StageTotals
+from domain.webhooks.model import Delivery, DeliveryStatus, WebhookEndpoint
 
 
 class Clock(Protocol):
@@ -508,6 +509,38 @@ class RateLimiter(Protocol):
         ...
 
 
+# ---- webhooks --------------------------------------------------------------------------------
+
+
+class WebhookRepository(Protocol):
+    async def get(self, endpoint_id: uuid.UUID, lock: bool = False) -> WebhookEndpoint | None: ...
+    async def add(self, endpoint: WebhookEndpoint) -> None:
+        """The endpoint receives events committed from now on, not older ones."""
+        ...
+    async def save(self, endpoint: WebhookEndpoint) -> None:
+        """Raises StaleVersion if someone else saved it first."""
+        ...
+    async def delete(self, endpoint_id: uuid.UUID) -> None: ...
+    async def list(self, page: PageRequest) -> Page[WebhookEndpoint]: ...
+
+
+class WebhookDeliveries(Protocol):
+    async def get(self, delivery_id: uuid.UUID, lock: bool = False) -> Delivery | None: ...
+    async def get_many(self, delivery_ids: Sequence[uuid.UUID]) -> builtins.list[Delivery]:
+        """Locked for update, in id order."""
+        ...
+    async def save(self, delivery: Delivery) -> None: ...
+    async def save_many(self, deliveries: Sequence[Delivery]) -> None: ...
+    async def list(self, endpoint_id: uuid.UUID, status: DeliveryStatus | None,
+                   page: PageRequest) -> Page[Delivery]: ...
+
+
+class HostResolver(Protocol):
+    async def resolve(self, host: str, port: int) -> builtins.list[str]:
+        """The IP addresses of a host name; empty when it does not resolve."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Events of the aggregates it saw go to the outbox on commit."""
 
@@ -573,6 +606,10 @@ class UnitOfWork(Protocol):
     def notification_preferences(self) -> PreferenceRepository: ...
     @property
     def deliveries(self) -> DeliveryRepository: ...
+    @property
+    def webhooks(self) -> WebhookRepository: ...
+    @property
+    def webhook_deliveries(self) -> WebhookDeliveries: ...
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

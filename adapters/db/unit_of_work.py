@@ -39,6 +39,7 @@ from adapters.db.repositories import (
     SqlRefreshTokens,
     SqlUsers,
 )
+from adapters.db.webhooks import SqlWebhookDeliveries, SqlWebhooks
 from domain.events import DomainEvent
 from domain.notify.inbox import Inbox
 from domain.ports import FieldCipher
@@ -95,6 +96,8 @@ class SqlUnitOfWork:
         # Every notification added also gets its e-mail/SMS deliveries (domain/notify/inbox.py).
         self.notifications = Inbox(SqlNotifications(conn, seen), self.notification_preferences,
                                    self.deliveries, self.outbox, self.templates)
+        self.webhooks = SqlWebhooks(conn, seen, self._cipher)
+        self.webhook_deliveries = SqlWebhookDeliveries(conn, seen)
         return self
 
     async def __aexit__(

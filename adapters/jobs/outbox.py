@@ -13,11 +13,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
 
 import asyncpg
 from sqlalchemy import func, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from adapters.db import tables as t
 from domain.ports import JobName, JobQueue, QueueUnavailable
@@ -31,11 +32,16 @@ class OutboxRelay:
     def __init__(self, engine: AsyncEngine, queue: JobQueue, *, batch: int = 200,
                  interval: float = 0.1, max_backoff: float = 5.0,
                  listen_url: str | None = None,
-                 consumed: Callable[[str], bool] | None = None) -> None:
+                 consumed: Callable[[str], bool] | None = None,
+                 on_batch: Callable[[AsyncConnection, Sequence[tuple[uuid.UUID, str]]],
+                                    Awaitable[object]] | None = None) -> None:
         """`consumed` tells whether any consumer handles an event type; events nobody handles
-        are marked published without a job (the dispatcher would find nothing to run)."""
+        are marked published without a job (the dispatcher would find nothing to run).
+        `on_batch` gets each batch of (id, type) inside the transaction that publishes it
+        (the webhook fan-out)."""
         self._engine = engine
         self._consumed = consumed
+        self._on_batch = on_batch
         self._queue = queue
         self._batch = batch
         self._interval = interval
@@ -56,14 +62,18 @@ class OutboxRelay:
             if not rows:
                 return 0
             ids = [r.id for r in rows]
+            if self._on_batch is not None:
+                await self._on_batch(conn, [(r.id, r.type) for r in rows])
+            enqueued = 0
             for event_id, event_type in rows:
                 if self._consumed is not None and not self._consumed(event_type):
                     continue
                 await self._queue.enqueue(JobName.HANDLE_EVENT, str(event_id),
                                           job_id=f"evt:{event_id}")
+                enqueued += 1
             await conn.execute(update(o).where(o.c.id.in_(ids)).values(
                 published_at=func.now(), attempts=o.c.attempts + 1))
-        if self.on_enqueued is not None:
+        if enqueued and self.on_enqueued is not None:  # no job, no reason to poll Redis now
             self.on_enqueued()
         return len(ids)
 

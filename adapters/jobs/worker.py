@@ -1,4 +1,5 @@
-"""The arq worker: runs the consumers of outbox events, plus the outbox relay beside it.
+"""The arq worker: runs the consumers of outbox events, plus the outbox relay and the webhook
+delivery loop beside it.
 
 Jobs take ids and reload; every effect is idempotent (see EventDispatcher), so arq's
 at-least-once delivery and a hard-killed worker's re-run apply each effect once.
@@ -178,6 +179,7 @@ async def run_worker(container: Any, stop: asyncio.Event, *, handle_signals: boo
     """The arq worker and the outbox relay, until `stop` is set."""
     container.relay.on_enqueued = ENQUEUED.set
     relay_task = asyncio.create_task(container.relay.run(stop))
+    webhooks_task = asyncio.create_task(container.deliverer.run(stop))
     while not stop.is_set():
         worker = build_worker(container, handle_signals=handle_signals)
         worker_task = asyncio.create_task(worker.async_run())
@@ -196,3 +198,4 @@ async def run_worker(container: Any, stop: asyncio.Event, *, handle_signals: boo
             with contextlib.suppress(Exception):
                 await worker.close()
     await relay_task
+    await webhooks_task

@@ -81,6 +81,14 @@ async def test_a_rolled_back_change_emits_nothing(container: Container) -> None:
         assert await uow.users.get_by_email("ghost@example.com") is None
 
 
+async def _unpublished_user_events(c: Container) -> int:
+    """user.created events not yet relayed (a killed worker may also leave the welcome
+    notification's own delivery event behind)."""
+    async with c.engine.connect() as conn:
+        return int(await conn.scalar(select(func.count()).select_from(t.outbox).where(
+            t.outbox.c.published_at.is_(None), t.outbox.c.type == "user.created")) or 0)
+
+
 async def _event_ids(c: Container) -> list[uuid.UUID]:
     async with c.engine.connect() as conn:
         # The user's own event (its welcome notification adds one for the e-mail delivery).
@@ -119,7 +127,7 @@ async def test_a_worker_killed_with_events_pending_applies_them_once_after_resta
         pending = await new_user(container, "while-down@example.com")
         await asyncio.sleep(0.5)
         assert await welcome_count(container, pending) == 0
-        assert await container.relay.pending() == 1, "the event waits in the outbox"
+        assert await _unpublished_user_events(container) == 1, "the event waits in the outbox"
         worker = _start_worker(settings)
         await wait_for(lambda: _eq(welcome_count(container, pending), 1))
         await asyncio.sleep(1.0)  # give a double delivery the chance to show

@@ -1,0 +1,130 @@
+"""Webhook endpoints (secrets encrypted at rest) and their deliveries."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import bindparam, delete, func, insert, select, text
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from adapters.db import tables as t
+from adapters.db.keyset import fetch_page
+from adapters.db.repositories import _Repo, columns_of
+from domain.errors import StaleVersion
+from domain.pagination import Page, PageRequest
+from domain.ports import FieldCipher
+from domain.webhooks.model import Delivery, DeliveryStatus, WebhookEndpoint
+
+E = t.webhook_endpoints
+D = t.webhook_deliveries
+
+# The delivery worker LISTENs here; a fan-out or redelivery NOTIFYs on commit.
+CHANNEL = "crm_webhooks"
+
+
+class SqlWebhooks(_Repo):
+    def __init__(self, conn: AsyncConnection, seen: list[Any], cipher: FieldCipher) -> None:
+        super().__init__(conn, seen)
+        self.cipher = cipher
+
+    def _endpoint(self, row: Row) -> WebhookEndpoint:
+        m = dict(row._mapping)
+        m.pop("from_seq")
+        m["secret"] = self.cipher.decrypt(m.pop("secret_enc"))
+        m["event_types"] = list(m["event_types"])
+        endpoint = WebhookEndpoint(**m)
+        endpoint.version_loaded = endpoint.version  # type: ignore[attr-defined]
+        return endpoint
+
+    def _values(self, endpoint: WebhookEndpoint) -> dict[str, Any]:
+        values = columns_of(endpoint, E)
+        values.pop("created_at"), values.pop("updated_at")
+        values["secret_enc"] = self.cipher.encrypt(endpoint.secret)
+        return values
+
+    async def get(self, endpoint_id: uuid.UUID, lock: bool = False) -> WebhookEndpoint | None:
+        stmt = select(E).where(E.c.id == endpoint_id)
+        if lock:
+            stmt = stmt.with_for_update()
+        row = (await self.conn.execute(stmt)).first()
+        return self._endpoint(row) if row else None
+
+    async def add(self, endpoint: WebhookEndpoint) -> None:
+        from_seq = select(func.coalesce(func.max(t.outbox.c.seq), 0)).scalar_subquery()
+        row = (await self.conn.execute(
+            insert(E).values(**self._values(endpoint), from_seq=from_seq)
+            .returning(E.c.created_at, E.c.updated_at))).one()
+        endpoint.created_at, endpoint.updated_at = row.created_at, row.updated_at
+        endpoint.version_loaded = endpoint.version  # type: ignore[attr-defined]
+
+    async def save(self, endpoint: WebhookEndpoint) -> None:
+        loaded = endpoint.version_loaded  # type: ignore[attr-defined]
+        row = (await self.conn.execute(
+            E.update().where(E.c.id == endpoint.id, E.c.version == loaded)
+            .values(**self._values(endpoint), updated_at=func.now())
+            .returning(E.c.updated_at))).first()
+        if row is None:
+            current = await self.conn.scalar(select(E.c.version).where(E.c.id == endpoint.id))
+            raise StaleVersion("webhook", loaded, current or 0)
+        endpoint.updated_at = row.updated_at
+        endpoint.version_loaded = endpoint.version  # type: ignore[attr-defined]
+        if endpoint.active:  # turned back on: its waiting deliveries are due
+            await self.conn.execute(_NOTIFY)
+
+    async def delete(self, endpoint_id: uuid.UUID) -> None:
+        await self.conn.execute(delete(E).where(E.c.id == endpoint_id))
+
+    async def list(self, page: PageRequest) -> Page[WebhookEndpoint]:
+        return await fetch_page(self.conn, select(E), [E.c.created_at, E.c.id], page,
+                                self._endpoint)
+
+
+def _delivery(row: Row) -> Delivery:
+    m = dict(row._mapping)
+    m["status"] = DeliveryStatus(m["status"])
+    return Delivery(**m)
+
+
+_MUTABLE = ("attempts", "round_attempts", "response_status", "latency_ms", "last_error",
+            "next_attempt_at", "last_attempt_at", "delivered_at")
+_UPDATE_DELIVERY = D.update().where(D.c.id == bindparam("_id")).values(
+    status=bindparam("status"), **{k: bindparam(k) for k in _MUTABLE})
+_NOTIFY = text(f"NOTIFY {CHANNEL}")
+
+
+class SqlWebhookDeliveries(_Repo):
+    async def get(self, delivery_id: uuid.UUID, lock: bool = False) -> Delivery | None:
+        stmt = select(D).where(D.c.id == delivery_id)
+        if lock:
+            stmt = stmt.with_for_update()
+        row = (await self.conn.execute(stmt)).first()
+        return _delivery(row) if row else None
+
+    async def get_many(self, delivery_ids: Sequence[uuid.UUID]) -> list[Delivery]:
+        rows = (await self.conn.execute(
+            select(D).where(D.c.id.in_(delivery_ids)).order_by(D.c.id).with_for_update())).all()
+        return [_delivery(r) for r in rows]
+
+    async def save(self, delivery: Delivery) -> None:
+        await self.save_many([delivery])
+
+    async def save_many(self, deliveries: Sequence[Delivery]) -> None:
+        if not deliveries:
+            return
+        await self.conn.execute(_UPDATE_DELIVERY, [
+            {"_id": d.id, **{k: getattr(d, k) for k in _MUTABLE}, "status": d.status.value}
+            for d in deliveries])
+        if any(d.status == DeliveryStatus.PENDING for d in deliveries):
+            await self.conn.execute(_NOTIFY)
+
+    async def list(self, endpoint_id: uuid.UUID, status: DeliveryStatus | None,
+                   page: PageRequest) -> Page[Delivery]:
+        stmt = select(D).where(D.c.endpoint_id == endpoint_id)
+        if status is not None:
+            stmt = stmt.where(D.c.status == status.value)
+        # newest event first, by outbox position
+        return await fetch_page(self.conn, stmt, [D.c.sequence, D.c.id], page, _delivery,
+                                descending=True)

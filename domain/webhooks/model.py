@@ -1,0 +1,334 @@
+"""Webhook endpoints, their deliveries and the rules of retrying and disabling them.
+
+Messages follow the Standard Webhooks specification: the body is
+{"type", "timestamp", "data": {...event payload, "id": record id}, "sequence": n}, signed with
+HMAC-SHA256 over "{webhook-id}.{webhook-timestamp}.{body}" with the endpoint's secret.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import ipaddress
+import json
+import random
+import secrets
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+from urllib.parse import urlsplit
+
+from domain.errors import ValidationFailed
+from domain.events import DomainEvent
+from domain.webhooks.catalog import EVENT_TYPES
+
+SECRET_PREFIX = "whsec_"
+MAX_EVENT_TYPES = len(EVENT_TYPES)
+MAX_URL = 2000
+
+
+def new_secret() -> str:
+    """whsec_ + base64 of 32 random bytes, the form standardwebhooks.Webhook(secret) reads."""
+    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def sign(secret: str, msg_id: str, timestamp: int, body: str) -> str:
+    """The webhook-signature header value: 'v1,' + base64 HMAC-SHA256 of id.timestamp.body."""
+    key = base64.b64decode(secret.removeprefix(SECRET_PREFIX))
+    mac = hmac.new(key, f"{msg_id}.{timestamp}.{body}".encode(), hashlib.sha256).digest()
+    return "v1," + base64.b64encode(mac).decode()
+
+
+def message_body(event: DomainEvent, sequence: int) -> str:
+    """The JSON a subscriber receives; fixed at fan-out so every retry sends the same bytes."""
+    return json.dumps({
+        "type": event.type,
+        "timestamp": event.occurred_at.isoformat(),
+        "data": {**event.payload, "id": event.aggregate_id},
+        "sequence": sequence,
+    }, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+# ---- SSRF: where a webhook may point ---------------------------------------------------------
+
+
+def address_problem(ip: str) -> str | None:
+    """Why a webhook may not connect to this address, or None when it is a public one."""
+    try:
+        addr: ipaddress.IPv4Address | ipaddress.IPv6Address = ipaddress.ip_address(ip)
+    except ValueError:
+        return "is not an IP address"
+    if isinstance(addr, ipaddress.IPv6Address):
+        # ::ffff:127.0.0.1, 6to4 and Teredo carry an IPv4 address that is what gets reached.
+        embedded = addr.ipv4_mapped or addr.sixtofour or (addr.teredo[1] if addr.teredo else None)
+        if embedded is not None:
+            addr = embedded
+    for name, test in (("loopback", addr.is_loopback), ("link-local", addr.is_link_local),
+                       ("unspecified", addr.is_unspecified), ("multicast", addr.is_multicast),
+                       ("reserved", addr.is_reserved), ("private", addr.is_private)):
+        if test:
+            return f"points at a {name} address ({addr})"
+    if not addr.is_global:  # shared address space (100.64/10), documentation ranges …
+        return f"points at a non-public address ({addr})"
+    return None
+
+
+@dataclass(frozen=True)
+class Target:
+    """A parsed webhook URL: the host to resolve and the port to connect to."""
+
+    url: str
+    scheme: str
+    host: str
+    port: int
+
+    @property
+    def host_is_ip(self) -> bool:
+        try:
+            ipaddress.ip_address(self.host)
+            return True
+        except ValueError:
+            return False
+
+
+def parse_target(raw: str) -> Target:
+    url = (raw or "").strip()
+    if not url or len(url) > MAX_URL:
+        raise ValidationFailed.of("url", f"must be an http(s) URL of at most {MAX_URL} characters")
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise ValidationFailed.of("url", "is not a valid URL") from None
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https"):
+        raise ValidationFailed.of("url", "must use http or https")
+    if parts.username is not None or parts.password is not None:
+        raise ValidationFailed.of("url", "must not carry a user name or password")
+    host = (parts.hostname or "").rstrip(".")
+    if not host:
+        raise ValidationFailed.of("url", "must name a host")
+    if parts.fragment:
+        raise ValidationFailed.of("url", "must not have a #fragment")
+    return Target(url=url, scheme=scheme, host=host,
+                  port=port or (443 if scheme == "https" else 80))
+
+
+def check_addresses(target: Target, addresses: Sequence[str], allow_private: bool) -> None:
+    """Refuses a target any of whose addresses is not public (unless an admin allowed it)."""
+    if not addresses:
+        raise ValidationFailed.of("url", f"the host {target.host} does not resolve")
+    if allow_private:
+        return
+    for ip in addresses:
+        problem = address_problem(ip)
+        if problem:
+            raise ValidationFailed.of("url", f"{problem}: webhooks may only call public "
+                                             "addresses unless an admin allows private ones")
+
+
+def check_event_types(values: Sequence[str]) -> list[str]:
+    if not values:
+        raise ValidationFailed.of("event_types", "must name at least one event type")
+    for i, value in enumerate(values):
+        if value not in EVENT_TYPES:
+            raise ValidationFailed.of(f"event_types.{i}", f"{value!r} is not an event type "
+                                      "(see GET /api/v1/webhooks/event-types)")
+    return sorted(set(values))
+
+
+# ---- the endpoint ---------------------------------------------------------------------------
+
+
+@dataclass
+class WebhookEndpoint:
+    id: uuid.UUID
+    url: str
+    secret: str
+    event_types: list[str]
+    description: str | None = None
+    active: bool = True
+    allow_private: bool = False
+    owner_id: uuid.UUID | None = None
+    disabled_reason: str | None = None
+    disabled_at: datetime | None = None
+    version: int = 1
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+    @classmethod
+    def create(cls, *, url: str, event_types: Sequence[str], description: str | None,
+               allow_private: bool, owner_id: uuid.UUID | None) -> WebhookEndpoint:
+        endpoint = cls(id=uuid.uuid4(), url="", secret=new_secret(), event_types=[],
+                       owner_id=owner_id)
+        endpoint.apply({"url": url, "event_types": event_types, "description": description,
+                        "allow_private": allow_private})
+        return endpoint
+
+    def apply(self, changes: dict[str, Any]) -> None:
+        if "url" in changes:
+            self.url = parse_target(changes["url"]).url
+        if "event_types" in changes:
+            self.event_types = check_event_types(changes["event_types"] or [])
+        if "description" in changes:
+            text = (changes["description"] or "").strip() or None
+            if text is not None and len(text) > 500:
+                raise ValidationFailed.of("description", "must be at most 500 characters")
+            self.description = text
+        if "allow_private" in changes and changes["allow_private"] is not None:
+            self.allow_private = bool(changes["allow_private"])
+        if "active" in changes and changes["active"] is not None:
+            if changes["active"] and not self.active:
+                self.disabled_reason = self.disabled_at = None
+            self.active = bool(changes["active"])
+
+    def update(self, changes: dict[str, Any]) -> None:
+        self.apply(changes)
+        self.version += 1
+
+    def rotate_secret(self) -> str:
+        self.secret = new_secret()
+        self.version += 1
+        return self.secret
+
+    def disable(self, reason: str, now: datetime) -> bool:
+        """False when it was already off (a second failing delivery says nothing new)."""
+        if not self.active:
+            return False
+        self.active = False
+        self.disabled_reason = reason
+        self.disabled_at = now
+        self.version += 1
+        return True
+
+    def snapshot(self) -> dict[str, Any]:
+        return {"url": self.url, "event_types": list(self.event_types),
+                "description": self.description, "active": self.active,
+                "allow_private": self.allow_private, "disabled_reason": self.disabled_reason}
+
+
+# ---- deliveries and retries -----------------------------------------------------------------
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+# Standard Webhooks' example schedule: the wait before each attempt (the first at once).
+STANDARD_SCHEDULE: tuple[float, ...] = (0, 5, 300, 1800, 7200, 18000, 36000, 50400, 72000,
+                                        86400)
+THROTTLING = frozenset({429, 502, 504})
+MAX_RETRY_AFTER = 86400.0
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Waits between attempts, with +/- `jitter` (a fraction) so retries do not stampede."""
+
+    schedule: tuple[float, ...] = STANDARD_SCHEDULE
+    jitter: float = 0.1
+    rng: Callable[[], float] = field(default=random.random, compare=False)
+
+    @property
+    def attempts(self) -> int:
+        return len(self.schedule)
+
+    def delay_after(self, attempt: int, retry_after: float | None) -> float | None:
+        """Seconds to wait after the n-th failed attempt (1-based); None when none is left."""
+        if attempt >= len(self.schedule):
+            return None
+        base = self.schedule[attempt]
+        wait = base * (1 + self.jitter * (2 * self.rng() - 1))
+        if retry_after is not None:
+            wait = max(wait, min(retry_after, MAX_RETRY_AFTER))
+        return max(wait, 0.0)
+
+
+@dataclass(frozen=True)
+class AttemptResult:
+    """What one POST to the endpoint gave."""
+
+    status_code: int | None
+    latency_ms: int
+    error: str | None = None
+    retry_after: float | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+
+@dataclass
+class Delivery:
+    id: uuid.UUID
+    endpoint_id: uuid.UUID
+    event_id: uuid.UUID
+    event_type: str
+    aggregate_type: str
+    aggregate_id: str
+    sequence: int
+    body: str
+    status: DeliveryStatus = DeliveryStatus.PENDING
+    attempts: int = 0
+    round_attempts: int = 0  # attempts since the last (re)delivery: the schedule's position
+    response_status: int | None = None
+    latency_ms: int | None = None
+    last_error: str | None = None
+    next_attempt_at: datetime | None = None
+    last_attempt_at: datetime | None = None
+    delivered_at: datetime | None = None
+    created_at: datetime | None = None
+
+    @classmethod
+    def for_event(cls, endpoint_id: uuid.UUID, event: DomainEvent, sequence: int,
+                  now: datetime) -> Delivery:
+        return cls(id=uuid.uuid4(), endpoint_id=endpoint_id, event_id=event.id,
+                   event_type=event.type, aggregate_type=event.aggregate_type,
+                   aggregate_id=event.aggregate_id, sequence=sequence,
+                   body=message_body(event, sequence), next_attempt_at=now)
+
+    @property
+    def message_id(self) -> str:
+        """webhook-id: the same on every retry and redelivery, so subscribers can de-duplicate."""
+        return f"msg_{self.id.hex}"
+
+    def record(self, result: AttemptResult, policy: RetryPolicy, now: datetime) -> str | None:
+        """Applies one attempt's outcome; answers why the endpoint must be disabled, if so."""
+        self.attempts += 1
+        self.round_attempts += 1
+        self.last_attempt_at = now
+        self.response_status = result.status_code
+        self.latency_ms = result.latency_ms
+        if result.ok:
+            self.status = DeliveryStatus.SUCCEEDED
+            self.delivered_at = now
+            self.next_attempt_at = None
+            self.last_error = None
+            return None
+        self.last_error = (result.error or f"HTTP {result.status_code}")[:500]
+        if result.status_code == 410:
+            self.status = DeliveryStatus.FAILED
+            self.next_attempt_at = None
+            return "the endpoint answered 410 Gone"
+        retry_after = result.retry_after if result.status_code in THROTTLING else None
+        wait = policy.delay_after(self.round_attempts, retry_after)
+        if wait is None:
+            self.status = DeliveryStatus.FAILED
+            self.next_attempt_at = None
+            return (f"all {self.round_attempts} attempts to deliver {self.event_type} failed "
+                    f"(last: {self.last_error})")
+        self.next_attempt_at = now + timedelta(seconds=wait)
+        return None
+
+    def redeliver(self, now: datetime) -> None:
+        """Sends it again from the start of the schedule (same webhook-id and body)."""
+        self.status = DeliveryStatus.PENDING
+        self.round_attempts = 0
+        self.next_attempt_at = now
+        self.delivered_at = None
