@@ -346,4 +346,26 @@ export const flows = [
       await context.close();
     },
   },
+  {
+    name: 'admin: a webhook is added with its secret shown once, and its delivery log opens',
+    async run({ browser, base, api }) {
+      const types = await api('admin@demo.crm', 'GET', '/api/v1/webhooks/event-types');
+      const { context, page } = await signIn(browser, base, 'admin@demo.crm');
+      await page.goto(`${base}/admin/webhooks`);
+      await page.getByPlaceholder('https://…').fill('http://127.0.0.1:9/hooks/crm');
+      await page.getByTestId('webhook-events').click();
+      await page.keyboard.type(types[0].type);
+      await page.keyboard.press('Enter');
+      await page.keyboard.press('Escape');
+      await page.getByText('allow_private').click(); // a loopback receiver: private addresses need the admin's say-so
+      await page.getByRole('button', { name: /新\s*建/ }).click();
+      await page.getByText('请立即复制此密钥').waitFor();
+      await page.getByRole('cell', { name: 'http://127.0.0.1:9/hooks/crm' }).waitFor();
+      await page.getByRole('button', { name: '投递记录' }).first().click();
+      await page.getByRole('dialog').locator('.ant-empty-description').waitFor();
+      const hooks = await api('admin@demo.crm', 'GET', '/api/v1/webhooks');
+      assert.deepEqual(hooks.items.map((h) => h.url), ['http://127.0.0.1:9/hooks/crm']);
+      await context.close();
+    },
+  },
 ];

@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { App, Button, Card, Drawer, Empty, Form, Input, Select, Table, Tag, Typography } from 'antd';
+import { App, Button, Card, Checkbox, Drawer, Empty, Form, Input, Select, Table, Tag, Typography } from 'antd';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError, rawJson } from '../../api/client';
@@ -37,11 +37,13 @@ function Webhooks() {
   const { t } = useTranslation();
   const qc = useQueryClient();
   const list = useQuery({ queryKey: ['webhooks'], queryFn: () => rawJson<unknown>('GET', '/api/v1/webhooks?limit=200') });
+  const types = useQuery({ queryKey: ['webhooks', 'event-types'], queryFn: () => rawJson<unknown>('GET', '/api/v1/webhooks/event-types') });
+  const eventTypes: string[] = (Array.isArray(types.data) ? types.data : itemsOf(types.data)).map((x: unknown) => (typeof x === 'string' ? x : String((x as Rec).name ?? (x as Rec).type ?? (x as Rec).id)));
   const [open, setOpen] = useState<Rec | null>(null);
-  const [form] = Form.useForm<{ url: string; events: string[]; description?: string }>();
+  const [form] = Form.useForm<{ url: string; event_types: string[]; description?: string; allow_private?: boolean }>();
   const [secret, setSecret] = useState<string | null>(null);
   const create = useMutation({
-    mutationFn: (v: { url: string; events: string[]; description?: string }) => rawJson<Rec>('POST', '/api/v1/webhooks', v),
+    mutationFn: (v: { url: string; event_types: string[]; description?: string; allow_private?: boolean }) => rawJson<Rec>('POST', '/api/v1/webhooks', v),
     onSuccess: (w) => { form.resetFields(); setSecret(typeof w.secret === 'string' ? w.secret : null); void qc.invalidateQueries({ queryKey: ['webhooks'] }); },
   });
   if (list.isError && list.error instanceof ApiError && list.error.status === 404) return <NotYet error={list.error} />;
@@ -51,8 +53,9 @@ function Webhooks() {
       {secret && <Typography.Paragraph type="warning">{t('admin.secretOnce')} <Typography.Text code copyable>{secret}</Typography.Text></Typography.Paragraph>}
       <Form form={form} layout="inline" onFinish={(v) => create.mutate(v)} style={{ marginBottom: 12, rowGap: 8 }}>
         <Form.Item name="url" rules={[{ required: true }]}><Input placeholder="https://…" style={{ width: 280 }} /></Form.Item>
-        <Form.Item name="events" rules={[{ required: true }]}><Select mode="tags" placeholder={t('admin.events')} style={{ minWidth: 240 }}
-          options={['customer.created', 'customer.updated', 'lead.created', 'lead.converted', 'opportunity.stage_changed', 'contract.approved', 'contract.signed'].map((e) => ({ value: e, label: e }))} /></Form.Item>
+        <Form.Item name="event_types" rules={[{ required: true }]}><Select mode="tags" placeholder={t('admin.events')} style={{ minWidth: 240 }} data-testid="webhook-events"
+          options={eventTypes.map((e) => ({ value: e, label: e }))} /></Form.Item>
+        <Form.Item name="allow_private" valuePropName="checked"><Checkbox>allow_private</Checkbox></Form.Item>
         <Form.Item name="description"><Input placeholder={t('common.details')} /></Form.Item>
         <Button type="primary" htmlType="submit" loading={create.isPending}>{t('common.create')}</Button>
       </Form>
