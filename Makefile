@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install lint typecheck boundary unit integration e2e openapi bench clean
+.PHONY: run test install lint typecheck boundary unit integration e2e openapi bench clean web web-test
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -17,12 +17,31 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 ## Start everything (embedded PostgreSQL and Redis unless CRM_DATABASE_URL / CRM_REDIS_URL are set)
-run: install
+run: install web
 	$(BIN)/crm serve --demo
 
 ## Lint, type check, boundary check, unit, integration and end-to-end tests
 test: install lint typecheck boundary
 	$(BIN)/python -m pytest -q
+	$(MAKE) web-test
+
+## The web client (web-client/): npm ci when the lock file changed, a build when a source did
+WEB     := web-client
+WEB_NPM := $(WEB)/node_modules/.installed
+WEB_SRC := $(shell find $(WEB)/src $(WEB)/index.html $(WEB)/vite.config.ts $(WEB)/package.json -type f 2>/dev/null)
+
+$(WEB_NPM): $(WEB)/package-lock.json
+	cd $(WEB) && npm ci --no-audit --no-fund
+	touch $@
+
+$(WEB)/dist/index.html: $(WEB_NPM) $(WEB_SRC)
+	cd $(WEB) && npm run build
+
+web: $(WEB)/dist/index.html
+
+## Type check, stale-types check, Vitest, build, size budget, Playwright against the real API
+web-test: install
+	bash $(WEB)/scripts/web-test.sh
 
 lint: install
 	$(BIN)/ruff check .

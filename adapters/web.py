@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, Response
 from sqlalchemy.exc import (
     DataError,
     IntegrityError,
@@ -21,10 +21,42 @@ from api.errors import problem
 from api.main import create_app
 
 
-def create_web_app(container: Container) -> FastAPI:
+def create_web_app(container: Container, web_dist: Path | None = None) -> FastAPI:
     app = create_app(container.api_context())
     install_database_errors(app)
+    mount_web_client(app, web_dist or container.settings.web_dist)
     return app
+
+
+# Paths the API owns: never answered with the web client, even when nothing matched them.
+API_PATHS = ("api", "docs", "openapi.json", "healthz", "readyz")
+
+
+def mount_web_client(app: FastAPI, dist: Path) -> None:
+    """Serves the built SPA at `/`: its files as they are, any other page path as index.html
+    (client-side routes), and unknown API paths still as the API's 404."""
+    root = dist.resolve()
+    index = root / "index.html"
+    if not index.is_file():
+        return
+
+    async def web_client(request: Request, path: str) -> Response:
+        first = path.split("/", 1)[0]
+        if first in API_PATHS:
+            return problem(request, 404, "No such API route")
+        if path:
+            candidate = (root / path).resolve()
+            if candidate.is_relative_to(root) and candidate.is_file():
+                # Hashed assets never change; index.html must be re-read to see new builds.
+                immutable = candidate.parent.name == "assets"
+                return FileResponse(candidate, headers={"Cache-Control": (
+                    "public, max-age=31536000, immutable" if immutable else "no-cache")})
+            if first == "assets" or "." in path.rsplit("/", 1)[-1]:
+                return problem(request, 404, "No such file")
+        return FileResponse(index, headers={"Cache-Control": "no-cache"})
+
+    app.add_api_route("/{path:path}", web_client, methods=["GET", "HEAD"],
+                      include_in_schema=False)
 
 
 def install_database_errors(app: FastAPI) -> None:

@@ -1,0 +1,83 @@
+import { DownloadOutlined } from '@ant-design/icons';
+import { App, Button, Tag } from 'antd';
+import dayjs from 'dayjs';
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { api, download, unwrap } from '../api/client';
+import { errorText } from './States';
+
+const GRADE_COLOURS: Record<string, string> = { potential: 'default', intent: 'blue', closed: 'green', churned: 'red' };
+const TIER_COLOURS: Record<string, string> = { strategic: 'gold', key: 'purple', normal: 'default' };
+const LEAD_COLOURS: Record<string, string> = { high: 'red', medium: 'orange', low: 'default' };
+
+export function GradeTag({ grade }: { grade: string }) {
+  const { t } = useTranslation();
+  return <Tag color={GRADE_COLOURS[grade]}>{t(`enums.grade.${grade}`)}</Tag>;
+}
+export function TierTag({ tier }: { tier: string }) {
+  const { t } = useTranslation();
+  return <Tag color={TIER_COLOURS[tier]}>{t(`enums.tier.${tier}`)}</Tag>;
+}
+export function LeadGradeTag({ grade }: { grade: string }) {
+  const { t } = useTranslation();
+  return <Tag color={LEAD_COLOURS[grade]}>{t(`enums.leadGrade.${grade}`)}</Tag>;
+}
+
+export const fmtTime = (v: string | null | undefined) => (v ? dayjs(v).format('YYYY-MM-DD HH:mm') : '—');
+export const fmtDate = (v: string | null | undefined) => (v ? dayjs(v).format('YYYY-MM-DD') : '—');
+export function fmtMoney(amount: string | null | undefined, currency = 'CNY'): string {
+  if (amount == null || amount === '') return '—';
+  const n = Number(amount);
+  const sym = currency === 'CNY' ? '¥' : `${currency} `;
+  return Number.isFinite(n) ? `${sym}${n.toLocaleString('zh-CN', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}` : `${sym}${amount}`;
+}
+
+/** CSV of rows already in the browser (lists whose API has no export job). */
+export function rowsToCsv(header: string[], rows: (string | number | null | undefined)[][]): string {
+  const cell = (v: string | number | null | undefined) => {
+    const s = v == null ? '' : String(v);
+    const safe = /^[=+\-@\t\r]/.test(s) ? `'${s}` : s; // no formula injection in spreadsheets
+    return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+  };
+  return '\ufeff' + [header, ...rows].map((r) => r.map(cell).join(',')).join('\r\n') + '\r\n';
+}
+
+export function saveText(text: string, filename: string, type = 'text/csv;charset=utf-8') {
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(new Blob([text], { type }));
+  a.download = filename;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+}
+
+export function CsvExportButton({ filename, header, rows }: { filename: string; header: string[]; rows: () => (string | number | null | undefined)[][] }) {
+  const { t } = useTranslation();
+  return <Button icon={<DownloadOutlined />} onClick={() => saveText(rowsToCsv(header, rows()), filename)}>{t('common.export')}</Button>;
+}
+
+/** Customers export: a server job (filter as data), polled until its file can be downloaded. */
+export function CustomerExportButton({ filter }: { filter: Record<string, unknown> }) {
+  const { t } = useTranslation();
+  const { message } = App.useApp();
+  const [busy, setBusy] = useState(false);
+  const run = async () => {
+    setBusy(true);
+    try {
+      let job = await unwrap(api.POST('/api/v1/exports', { body: { format: 'csv', filter } }));
+      message.info(t('common.exportStarted'));
+      for (let i = 0; i < 600 && (job.status === 'pending' || job.status === 'running'); i++) {
+        await new Promise((r) => setTimeout(r, 1000));
+        job = await unwrap(api.GET('/api/v1/exports/{export_id}', { params: { path: { export_id: job.id } } }));
+      }
+      if (job.status !== 'done') throw new Error(job.error || job.status);
+      message.success(t('common.exportReady'));
+      await download(`/api/v1/exports/${job.id}/download`, `customers-${dayjs().format('YYYYMMDD-HHmm')}.csv`);
+    } catch (e) {
+      message.error(errorText(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return <Button icon={<DownloadOutlined />} loading={busy} onClick={run} data-testid="export">{t('common.export')}</Button>;
+}

@@ -1,0 +1,267 @@
+import { FilterOutlined, PlusOutlined, SettingOutlined, TagsOutlined } from '@ant-design/icons';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import {
+  App, Button, Checkbox, DatePicker, Form, Grid, Input, Modal, Popover, Radio, Select, Space, Table, Typography,
+} from 'antd';
+import type { ColumnsType } from 'antd/es/table';
+import dayjs from 'dayjs';
+import { useMemo, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link, useNavigate } from 'react-router';
+import { api, ApiError, etagOf, unwrap, type Schemas } from '../api/client';
+import { useCursorList, usePicklist, useTags, useUserNames } from '../api/hooks';
+import { CustomerExportButton, GradeTag, TierTag, fmtMoney, fmtTime } from '../components/bits';
+import { ErrorState, InlineError, errorText } from '../components/States';
+import { can, useMe } from '../app/session';
+
+type Customer = Schemas['CustomerOut'];
+/** The filter language as data (segments, exports and bulk tagging take it as it is). */
+export interface CustomerFilter {
+  q?: string; industry?: string; region?: string; grade?: string; tier?: string; owner_id?: string;
+  tags_all?: string[]; tags_any?: string[]; last_followup_before?: string;
+}
+
+export function filterToQuery(f: CustomerFilter) {
+  return {
+    q: f.q || undefined, industry: f.industry, region: f.region,
+    grade: f.grade as Schemas['Grade'] | undefined, tier: f.tier as Schemas['Tier'] | undefined,
+    owner: f.owner_id, tag: f.tags_all?.length ? f.tags_all : undefined,
+    tag_any: f.tags_any?.length ? f.tags_any : undefined, last_followup_before: f.last_followup_before,
+  };
+}
+
+export function cleanFilter(f: CustomerFilter): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(f).filter(([, v]) => v !== undefined && v !== '' && !(Array.isArray(v) && v.length === 0)));
+}
+
+const ALL_COLUMNS = ['number', 'grade', 'tier', 'industry', 'region', 'owner', 'tags', 'lastFollowup', 'nextFollowup', 'annualPurchase'] as const;
+type Col = (typeof ALL_COLUMNS)[number];
+const COLS_KEY = 'crm.customers.columns';
+
+export default function CustomersPage() {
+  const { t } = useTranslation();
+  const me = useMe();
+  const { name: userName, users, allowed: canListUsers } = useUserNames();
+  const industries = usePicklist('industry');
+  const regions = usePicklist('region');
+  const tags = useTags();
+  const [filter, setFilter] = useState<CustomerFilter>({});
+  const [tagMode, setTagMode] = useState<'all' | 'any'>('all');
+  const [cols, setCols] = useState<Col[]>(() => {
+    try { return JSON.parse(localStorage.getItem(COLS_KEY) || 'null') ?? [...ALL_COLUMNS]; } catch { return [...ALL_COLUMNS]; }
+  });
+  const [selected, setSelected] = useState<Customer[]>([]);
+  const [creating, setCreating] = useState(false);
+  const [tagging, setTagging] = useState(false);
+  const [segmentId, setSegmentId] = useState<string | undefined>();
+  const mobile = Grid.useBreakpoint().md === false;
+  const [showFilters, setShowFilters] = useState(false);
+  const list = useCursorList<Customer>(['customers', filter], (cursor) =>
+    unwrap(api.GET('/api/v1/customers', { params: { query: { ...filterToQuery(filter), cursor, limit: 50 } } })) as Promise<{ items: Customer[]; next_cursor: string | null }>);
+  const segments = useQuery({ queryKey: ['segments'], queryFn: () => unwrap(api.GET('/api/v1/segments', { params: { query: { limit: 200 } } })) });
+
+  const set = (patch: Partial<CustomerFilter>) => { setFilter((f) => ({ ...f, ...patch })); setSegmentId(undefined); };
+  const setCols2 = (c: Col[]) => { setCols(c); localStorage.setItem(COLS_KEY, JSON.stringify(c)); };
+
+  const columns: ColumnsType<Customer> = useMemo(() => {
+    const all: Record<Col, ColumnsType<Customer>[number]> = {
+      number: { title: t('customers.number'), dataIndex: 'number', width: 130 },
+      grade: { title: t('customers.grade'), dataIndex: 'grade', render: (g) => <GradeTag grade={g} />, width: 100 },
+      tier: { title: t('customers.tier'), dataIndex: 'tier', render: (v) => <TierTag tier={v} />, width: 100 },
+      industry: { title: t('customers.industry'), dataIndex: 'industry', width: 120 },
+      region: { title: t('customers.region'), dataIndex: 'region', width: 90 },
+      owner: { title: t('common.owner'), dataIndex: 'owner_id', render: (v) => userName(v), width: 140 },
+      tags: { title: t('customers.tags'), dataIndex: 'tags', render: (v: string[]) => v.join(', ') },
+      lastFollowup: { title: t('customers.lastFollowup'), dataIndex: 'last_followup_at', render: fmtTime, width: 150 },
+      nextFollowup: { title: t('customers.nextFollowup'), dataIndex: 'next_followup_at', render: fmtTime, width: 150 },
+      annualPurchase: { title: t('customers.annualPurchase'), dataIndex: 'annual_purchase', render: (v, r) => fmtMoney(v, r.currency), width: 150, align: 'right' },
+    };
+    return [
+      { title: t('common.name'), dataIndex: 'name', fixed: 'left', render: (v, r) => <Link to={`/customers/${r.id}`}>{v}</Link> },
+      ...ALL_COLUMNS.filter((c) => cols.includes(c)).map((c) => all[c]),
+    ];
+  }, [t, cols, userName]);
+
+  if (list.isError && !list.data) return <ErrorState error={list.error} onRetry={() => list.refetch()} />;
+  const writable = can(me.data, 'customers:write');
+
+  return (
+    <div>
+      <Space style={{ width: '100%', justifyContent: 'space-between', marginBottom: 12 }} wrap>
+        <Typography.Title level={3} style={{ margin: 0 }}>{t('customers.title')}</Typography.Title>
+        <Space wrap>
+          <CustomerExportButton filter={cleanFilter(filter)} />
+          {writable && <Button icon={<TagsOutlined />} onClick={() => setTagging(true)} data-testid="bulk-tag">{t('customers.bulkTag')}{selected.length ? ` (${selected.length})` : ''}</Button>}
+          {writable && <Button type="primary" icon={<PlusOutlined />} onClick={() => setCreating(true)} data-testid="new-customer">{t('customers.new')}</Button>}
+        </Space>
+      </Space>
+      {mobile && (
+        <Space style={{ marginBottom: 8 }}>
+          <Input.Search allowClear placeholder={t('common.search')} style={{ width: 200 }} onSearch={(q) => set({ q: q || undefined })} />
+          <Button icon={<FilterOutlined />} onClick={() => setShowFilters((v) => !v)} data-testid="toggle-filters">{t('common.filters')}</Button>
+        </Space>
+      )}
+      <Space wrap style={{ marginBottom: 12, display: mobile && !showFilters ? 'none' : undefined }}>
+        {!mobile && <Input.Search allowClear placeholder={t('common.search')} style={{ width: 220 }} onSearch={(q) => set({ q: q || undefined })} data-testid="customer-search" />}
+        <Select allowClear placeholder={t('customers.industry')} style={{ width: 130 }} value={filter.industry}
+          options={(industries.data?.values ?? []).map((v) => ({ value: v, label: v }))} onChange={(v) => set({ industry: v })} />
+        <Select allowClear placeholder={t('customers.region')} style={{ width: 110 }} value={filter.region}
+          options={(regions.data?.values ?? []).map((v) => ({ value: v, label: v }))} onChange={(v) => set({ region: v })} />
+        <Select allowClear placeholder={t('customers.grade')} style={{ width: 120 }} value={filter.grade}
+          options={['potential', 'intent', 'closed', 'churned'].map((v) => ({ value: v, label: t(`enums.grade.${v}`) }))} onChange={(v) => set({ grade: v })} />
+        <Select allowClear placeholder={t('customers.tier')} style={{ width: 120 }} value={filter.tier}
+          options={['strategic', 'key', 'normal'].map((v) => ({ value: v, label: t(`enums.tier.${v}`) }))} onChange={(v) => set({ tier: v })} />
+        <Select allowClear placeholder={t('common.owner')} style={{ width: 150 }} value={filter.owner_id}
+          options={[{ value: me.data?.id ?? 'me', label: t('customers.mine') }, ...(canListUsers ? users.filter((u) => u.id !== me.data?.id).map((u) => ({ value: u.id, label: u.name })) : [])]}
+          onChange={(v) => set({ owner_id: v })} />
+        <Select mode="multiple" allowClear placeholder={t('customers.tags')} style={{ minWidth: 160 }}
+          value={tagMode === 'all' ? filter.tags_all : filter.tags_any}
+          options={(tags.data ?? []).map((x) => ({ value: x.name, label: x.name }))}
+          onChange={(v) => set(tagMode === 'all' ? { tags_all: v, tags_any: undefined } : { tags_any: v, tags_all: undefined })} />
+        <Radio.Group size="small" value={tagMode} onChange={(e) => {
+          const m = e.target.value as 'all' | 'any';
+          setTagMode(m);
+          const cur = filter.tags_all ?? filter.tags_any;
+          set(m === 'all' ? { tags_all: cur, tags_any: undefined } : { tags_any: cur, tags_all: undefined });
+        }}>
+          <Radio.Button value="all">{t('customers.tagAll')}</Radio.Button>
+          <Radio.Button value="any">{t('customers.tagAny')}</Radio.Button>
+        </Radio.Group>
+        <DatePicker placeholder={t('customers.lastFollowupBefore')} value={filter.last_followup_before ? dayjs(filter.last_followup_before) : null}
+          onChange={(d) => set({ last_followup_before: d ? d.startOf('day').toISOString() : undefined })} />
+        <Select allowClear placeholder={t('customers.segments')} style={{ width: 160 }} value={segmentId} loading={segments.isPending}
+          options={(segments.data?.items ?? []).map((s) => ({ value: s.id, label: s.name }))} data-testid="segments"
+          onChange={(id) => {
+            const s = segments.data?.items.find((x) => x.id === id);
+            setFilter(s ? (s.filter as CustomerFilter) : {});
+            setSegmentId(id);
+          }} />
+        <SaveSegment filter={cleanFilter(filter)} />
+        <Popover trigger="click" content={
+          <Checkbox.Group value={cols} onChange={(v) => setCols2(v as Col[])} style={{ display: 'grid', gap: 4 }}
+            options={ALL_COLUMNS.map((c) => ({ value: c, label: t(c === 'owner' ? 'common.owner' : `customers.${c}`) }))} />
+        }>
+          <Button icon={<SettingOutlined />}>{t('common.columns')}</Button>
+        </Popover>
+        <Button onClick={() => { setFilter({}); setSegmentId(undefined); }}>{t('common.reset')}</Button>
+      </Space>
+      <Table<Customer> rowKey="id" size="middle" columns={columns} dataSource={list.items} loading={list.isPending}
+        pagination={false} scroll={{ x: 'max-content' }} data-testid="customers-table"
+        rowSelection={writable ? { selectedRowKeys: selected.map((c) => c.id), onChange: (_, rows) => setSelected(rows) } : undefined}
+        locale={{ emptyText: t('common.empty') }} />
+      {list.hasNextPage && <Button block style={{ marginTop: 12 }} loading={list.isFetchingNextPage} onClick={() => list.fetchNextPage()}>{t('common.more')}</Button>}
+      {creating && <NewCustomerModal onClose={() => setCreating(false)} />}
+      {tagging && <BulkTagModal filter={cleanFilter(filter)} selected={selected} onClose={() => { setTagging(false); setSelected([]); }} />}
+    </div>
+  );
+}
+
+function SaveSegment({ filter }: { filter: Record<string, unknown> }) {
+  const { t } = useTranslation();
+  const { message } = App.useApp();
+  const qc = useQueryClient();
+  const [name, setName] = useState('');
+  const [open, setOpen] = useState(false);
+  const save = useMutation({
+    mutationFn: () => unwrap(api.POST('/api/v1/segments', { body: { name, filter } })),
+    onSuccess: () => { message.success(t('common.saved')); setOpen(false); setName(''); void qc.invalidateQueries({ queryKey: ['segments'] }); },
+  });
+  return (
+    <Popover open={open} onOpenChange={setOpen} trigger="click" content={
+      <Space orientation="vertical">
+        <InlineError error={save.error} />
+        <Input placeholder={t('customers.segmentName')} value={name} onChange={(e) => setName(e.target.value)} />
+        <Button type="primary" disabled={!name} loading={save.isPending} onClick={() => save.mutate()}>{t('common.save')}</Button>
+      </Space>
+    }>
+      <Button>{t('customers.saveSegment')}</Button>
+    </Popover>
+  );
+}
+
+function BulkTagModal({ filter, selected, onClose }: { filter: Record<string, unknown>; selected: Customer[]; onClose: () => void }) {
+  const { t } = useTranslation();
+  const { message } = App.useApp();
+  const qc = useQueryClient();
+  const tags = useTags();
+  const [add, setAdd] = useState<string[]>([]);
+  const run = useMutation({
+    mutationFn: async () => {
+      if (selected.length === 0) {
+        return (await unwrap(api.POST('/api/v1/tags/apply', { body: { filter, add } }))).customers;
+      }
+      for (const c of selected) {
+        await unwrap(api.PATCH('/api/v1/customers/{customer_id}', {
+          params: { path: { customer_id: c.id }, header: { 'If-Match': etagOf(c.version) } },
+          body: { tags: Array.from(new Set([...c.tags, ...add])) },
+        }));
+      }
+      return selected.length;
+    },
+    onSuccess: (n) => { message.success(t('customers.bulkTagDone', { n })); void qc.invalidateQueries({ queryKey: ['customers'] }); onClose(); },
+  });
+  return (
+    <Modal open title={t('customers.bulkTag')} onCancel={onClose} onOk={() => run.mutate()} okButtonProps={{ disabled: !add.length, loading: run.isPending }}>
+      <InlineError error={run.error} />
+      <Select mode="tags" style={{ width: '100%' }} value={add} onChange={setAdd} options={(tags.data ?? []).map((x) => ({ value: x.name, label: x.name }))} />
+    </Modal>
+  );
+}
+
+interface NewCustomer { name: string; kind: 'company' | 'person'; industry?: string; region?: string; grade?: Schemas['Grade']; contact?: string; mobile?: string; email?: string }
+
+function NewCustomerModal({ onClose }: { onClose: () => void }) {
+  const { t } = useTranslation();
+  const { message, modal } = App.useApp();
+  const navigate = useNavigate();
+  const qc = useQueryClient();
+  const industries = usePicklist('industry');
+  const regions = usePicklist('region');
+  const [form] = Form.useForm<NewCustomer>();
+  const [error, setError] = useState<unknown>(null);
+  const create = async (v: NewCustomer, allowDuplicate = false) => {
+    setError(null);
+    const body: Schemas['CustomerCreate'] = {
+      name: v.name, kind: v.kind, industry: v.industry, region: v.region, grade: v.grade,
+      contacts: v.contact ? [{ name: v.contact, mobile: v.mobile || null, email: v.email || null, is_primary: true }] : [],
+    };
+    try {
+      const c = await unwrap(api.POST('/api/v1/customers', { params: { query: { allow_duplicate: allowDuplicate } }, body }));
+      message.success(t('customers.created'));
+      void qc.invalidateQueries({ queryKey: ['customers'] });
+      onClose();
+      navigate(`/customers/${c.id}`);
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 409 && !allowDuplicate) {
+        modal.confirm({ title: t('customers.duplicateOnCreate', { detail: e.problem.detail }), okText: t('customers.createAnyway'), onOk: () => create(v, true) });
+        return;
+      }
+      setError(e);
+      const fe = e instanceof ApiError ? e.fieldErrors() : {};
+      form.setFields(Object.entries(fe).map(([k, m]) => ({ name: k.replace(/^contacts\.0\./, '').replace(/^name$/, 'name') as keyof NewCustomer, errors: [m] })).filter((f) => ['name', 'mobile', 'email', 'industry', 'region'].includes(f.name as string)));
+    }
+  };
+  return (
+    <Modal open title={t('customers.new')} onCancel={onClose} onOk={() => form.submit()} okText={t('common.create')} destroyOnHidden>
+      {error ? <InlineError error={error} /> : null}
+      <Form form={form} layout="vertical" initialValues={{ kind: 'company' }} onFinish={(v) => create(v)}>
+        <Form.Item name="name" label={t('common.name')} rules={[{ required: true }]}><Input /></Form.Item>
+        <Form.Item name="kind" label={t('customers.kind')}>
+          <Radio.Group options={[{ value: 'company', label: t('customers.company') }, { value: 'person', label: t('customers.person') }]} />
+        </Form.Item>
+        <Space wrap>
+          <Form.Item name="industry" label={t('customers.industry')}><Select allowClear style={{ width: 160 }} options={(industries.data?.values ?? []).map((v) => ({ value: v, label: v }))} /></Form.Item>
+          <Form.Item name="region" label={t('customers.region')}><Select allowClear style={{ width: 120 }} options={(regions.data?.values ?? []).map((v) => ({ value: v, label: v }))} /></Form.Item>
+          <Form.Item name="grade" label={t('customers.grade')}><Select allowClear style={{ width: 120 }} options={['potential', 'intent', 'closed', 'churned'].map((v) => ({ value: v, label: t(`enums.grade.${v}`) }))} /></Form.Item>
+        </Space>
+        <Form.Item name="contact" label={t('customers.contactName')}><Input /></Form.Item>
+        <Space wrap>
+          <Form.Item name="mobile" label={t('customers.mobile')}><Input inputMode="tel" /></Form.Item>
+          <Form.Item name="email" label={t('customers.email')}><Input inputMode="email" /></Form.Item>
+        </Space>
+      </Form>
+    </Modal>
+  );
+}
+
+export { errorText };

@@ -1,0 +1,197 @@
+import { PlusOutlined } from '@ant-design/icons';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import {
+  App, Button, Checkbox, Descriptions, Drawer, Form, Input, InputNumber, Modal, Popover, Select, Space, Table, Tag, Timeline, Typography,
+} from 'antd';
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link, useSearchParams } from 'react-router';
+import { api, ApiError, etagOf, unwrap, type Schemas } from '../api/client';
+import { useCursorList, useUserNames } from '../api/hooks';
+import { CsvExportButton, LeadGradeTag, fmtTime, fmtMoney } from '../components/bits';
+import { ErrorState, InlineError, QueryState, errorText } from '../components/States';
+import { can, useMe } from '../app/session';
+
+type Lead = Schemas['LeadOut'];
+const SOURCES = ['website', 'trade_show', 'phone', 'referral', 'partner', 'import', 'api', 'other'] as const;
+const STATUSES = ['new', 'contacted', 'qualified', 'converted', 'disqualified'] as const;
+
+export function ScoreBreakdown({ lead }: { lead: Lead }) {
+  const { t } = useTranslation();
+  return (
+    <Popover title={t('leads.breakdown')} content={
+      <Table size="small" rowKey="rule" pagination={false} dataSource={lead.score_breakdown}
+        columns={[{ dataIndex: 'rule', title: t('admin.rule') }, { dataIndex: 'points', title: t('admin.points'), align: 'right' }, { dataIndex: 'detail', title: t('common.details') }]} />
+    }>
+      <Tag style={{ cursor: 'help' }} data-testid="score">{lead.score}</Tag>
+    </Popover>
+  );
+}
+
+export default function LeadsPage() {
+  const { t } = useTranslation();
+  const me = useMe();
+  const { name: userName } = useUserNames();
+  const [params, setParams] = useSearchParams();
+  const [filter, setFilter] = useState<{ status?: Schemas['LeadStatus']; grade?: Schemas['LeadGrade']; source?: Schemas['Source']; open?: boolean; q?: string; owner?: string }>({ open: true });
+  const [creating, setCreating] = useState(false);
+  const list = useCursorList<Lead>(['leads', filter], (cursor) =>
+    unwrap(api.GET('/api/v1/leads', { params: { query: { ...filter, q: filter.q || undefined, cursor, limit: 50 } } })));
+  const openId = params.get('open');
+  if (list.isError && !list.data) return <ErrorState error={list.error} onRetry={() => list.refetch()} />;
+  const set = (p: Partial<typeof filter>) => setFilter((f) => ({ ...f, ...p }));
+
+  return (
+    <div>
+      <Space style={{ width: '100%', justifyContent: 'space-between', marginBottom: 12 }} wrap>
+        <Typography.Title level={3} style={{ margin: 0 }}>{t('leads.title')}</Typography.Title>
+        <Space wrap>
+          <CsvExportButton filename="leads.csv" header={['number', 'status', 'name', 'company', 'grade', 'score', 'source', 'owner', 'created_at']}
+            rows={() => list.items.map((l) => [l.number, l.status, l.name, l.company, l.grade, l.score, l.source, userName(l.owner_id), l.created_at])} />
+          {can(me.data, 'leads:write') && <Button type="primary" icon={<PlusOutlined />} onClick={() => setCreating(true)}>{t('leads.new')}</Button>}
+        </Space>
+      </Space>
+      <Space wrap style={{ marginBottom: 12 }}>
+        <Input.Search allowClear placeholder={t('common.search')} style={{ width: 200 }} onSearch={(q) => set({ q })} />
+        <Select allowClear placeholder={t('common.status')} style={{ width: 120 }} value={filter.status} onChange={(v) => set({ status: v })}
+          options={STATUSES.map((s) => ({ value: s, label: t(`enums.leadStatus.${s}`) }))} />
+        <Select allowClear placeholder={t('leads.grade')} style={{ width: 100 }} value={filter.grade} onChange={(v) => set({ grade: v })}
+          options={(['high', 'medium', 'low'] as const).map((s) => ({ value: s, label: t(`enums.leadGrade.${s}`) }))} />
+        <Select allowClear placeholder={t('leads.source')} style={{ width: 130 }} value={filter.source} onChange={(v) => set({ source: v })}
+          options={SOURCES.map((s) => ({ value: s, label: s }))} />
+        <Select allowClear placeholder={t('common.owner')} style={{ width: 120 }} value={filter.owner} onChange={(v) => set({ owner: v })}
+          options={[{ value: 'me', label: t('common.me') }]} />
+        <Checkbox checked={!!filter.open} onChange={(e) => set({ open: e.target.checked || undefined })}>{t('leads.openOnly')}</Checkbox>
+      </Space>
+      <Table<Lead> rowKey="id" size="middle" dataSource={list.items} loading={list.isPending} pagination={false} scroll={{ x: 'max-content' }}
+        data-testid="leads-table" locale={{ emptyText: t('common.empty') }}
+        onRow={(r) => ({ onClick: () => setParams({ open: r.id }), style: { cursor: 'pointer' } })}
+        columns={[
+          { title: t('leads.number'), dataIndex: 'number' },
+          { title: t('common.name'), render: (_, l) => <>{l.name ?? '—'}<div><Typography.Text type="secondary">{l.company}</Typography.Text></div></> },
+          { title: t('leads.grade'), dataIndex: 'grade', render: (g) => <LeadGradeTag grade={g} /> },
+          { title: t('leads.score'), render: (_, l) => <span onClick={(e) => e.stopPropagation()}><ScoreBreakdown lead={l} /></span> },
+          { title: t('leads.source'), dataIndex: 'source' },
+          { title: t('common.status'), dataIndex: 'status', render: (s) => t(`enums.leadStatus.${s}`) },
+          { title: t('common.owner'), dataIndex: 'owner_id', render: userName },
+          { title: t('common.createdAt'), dataIndex: 'created_at', render: fmtTime },
+        ]} />
+      {list.hasNextPage && <Button block style={{ marginTop: 12 }} onClick={() => list.fetchNextPage()} loading={list.isFetchingNextPage}>{t('common.more')}</Button>}
+      {openId && <LeadDrawer id={openId} onClose={() => setParams({})} />}
+      {creating && <NewLeadModal onClose={() => setCreating(false)} />}
+    </div>
+  );
+}
+
+function LeadDrawer({ id, onClose }: { id: string; onClose: () => void }) {
+  const { t } = useTranslation();
+  const { message } = App.useApp();
+  const me = useMe();
+  const qc = useQueryClient();
+  const { users, name: userName, allowed } = useUserNames();
+  const lead = useQuery({ queryKey: ['lead', id], queryFn: () => unwrap(api.GET('/api/v1/leads/{lead_id}', { params: { path: { lead_id: id } } })) });
+  const timeline = useQuery({ queryKey: ['lead', id, 'timeline'], queryFn: () => unwrap(api.GET('/api/v1/leads/{lead_id}/timeline', { params: { path: { lead_id: id }, query: { limit: 50 } } })) });
+  const [owner, setOwner] = useState<string | undefined>();
+  const [reason, setReason] = useState('');
+  const [disqualifying, setDisqualifying] = useState(false);
+  const [withOpp, setWithOpp] = useState(true);
+  const refresh = () => { void qc.invalidateQueries({ queryKey: ['lead', id] }); void qc.invalidateQueries({ queryKey: ['leads'] }); };
+  const patch = useMutation({
+    mutationFn: (body: Schemas['LeadUpdate']) => unwrap(api.PATCH('/api/v1/leads/{lead_id}', {
+      params: { path: { lead_id: id }, header: { 'If-Match': etagOf(lead.data!.version) } }, body })),
+    onSuccess: () => { message.success(t('common.saved')); setDisqualifying(false); refresh(); },
+  });
+  const assign = useMutation({
+    mutationFn: (owner_id: string | null) => unwrap(api.POST('/api/v1/leads/{lead_id}/assign', { params: { path: { lead_id: id } }, body: { owner_id } })),
+    onSuccess: () => { message.success(t('common.saved')); refresh(); },
+  });
+  const convert = useMutation({
+    mutationFn: () => unwrap(api.POST('/api/v1/leads/{lead_id}/convert', { params: { path: { lead_id: id } }, body: { create_opportunity: withOpp } })),
+    onSuccess: (r) => { message.success(t('leads.converted', { customer: r.customer_id.slice(0, 8) })); refresh(); },
+  });
+  const err = patch.error ?? assign.error ?? convert.error;
+  const writable = can(me.data, 'leads:write');
+  return (
+    <Drawer open onClose={onClose} width={Math.min(560, window.innerWidth)} title={lead.data ? `${lead.data.number} ${lead.data.company ?? lead.data.name ?? ''}` : t('common.loading')}>
+      <QueryState query={lead}>
+        {(l) => (
+          <Space orientation="vertical" style={{ width: '100%' }}>
+            <InlineError error={err} />
+            <Descriptions size="small" column={1} bordered>
+              <Descriptions.Item label={t('common.status')}>{t(`enums.leadStatus.${l.status}`)}{l.disqualify_reason ? ` — ${l.disqualify_reason}` : ''}</Descriptions.Item>
+              <Descriptions.Item label={t('leads.grade')}><LeadGradeTag grade={l.grade} /> <ScoreBreakdown lead={l} /></Descriptions.Item>
+              <Descriptions.Item label={t('common.name')}>{l.name} {l.title}</Descriptions.Item>
+              <Descriptions.Item label={t('leads.company')}>{l.company}</Descriptions.Item>
+              <Descriptions.Item label={t('leads.phone')}>{l.phone}</Descriptions.Item>
+              <Descriptions.Item label={t('leads.email')}>{l.email}</Descriptions.Item>
+              <Descriptions.Item label={t('leads.source')}>{l.source}{l.campaign ? ` / ${l.campaign}` : ''}</Descriptions.Item>
+              <Descriptions.Item label={t('leads.budget')}>{fmtMoney(l.budget, l.currency)}</Descriptions.Item>
+              <Descriptions.Item label={t('common.owner')}>{userName(l.owner_id)}</Descriptions.Item>
+              <Descriptions.Item label={t('leads.assignment')}>{l.assignment ? `${l.assignment.by}: ${l.assignment.reason}` : '—'}</Descriptions.Item>
+              <Descriptions.Item label={t('leads.flags')}>{l.flags.map((f) => <Tag key={f.code} color="orange">{f.reason}</Tag>)}</Descriptions.Item>
+              <Descriptions.Item label={t('leads.message')}>{l.message}</Descriptions.Item>
+              {l.customer_id && <Descriptions.Item label={t('pipeline.customer')}><Link to={`/customers/${l.customer_id}`}>{l.customer_id.slice(0, 8)}</Link></Descriptions.Item>}
+            </Descriptions>
+            {writable && l.status !== 'converted' && l.status !== 'disqualified' && (
+              <Space wrap>
+                {allowed && (
+                  <>
+                    <Select placeholder={t('leads.assignTo')} style={{ width: 180 }} value={owner} onChange={setOwner}
+                      options={users.filter((u) => u.is_active && ['sales_rep', 'manager'].includes(u.role)).map((u) => ({ value: u.id, label: u.name }))} />
+                    <Button disabled={!owner} loading={assign.isPending} onClick={() => assign.mutate(owner!)}>{t('leads.reassign')}</Button>
+                  </>
+                )}
+                <Button loading={assign.isPending} onClick={() => assign.mutate(null)}>{t('leads.autoAssign')}</Button>
+                {l.status !== 'qualified' && <Button onClick={() => patch.mutate({ status: 'qualified' })} data-testid="qualify">{t('leads.qualify')}</Button>}
+                <Button danger onClick={() => setDisqualifying(true)}>{t('leads.disqualify')}</Button>
+                <Checkbox checked={withOpp} onChange={(e) => setWithOpp(e.target.checked)}>{t('leads.createOpportunity')}</Checkbox>
+                <Button type="primary" loading={convert.isPending} onClick={() => convert.mutate()} data-testid="convert">{t('leads.convert')}</Button>
+              </Space>
+            )}
+            {disqualifying && (
+              <Space.Compact style={{ width: '100%' }}>
+                <Input placeholder={t('leads.disqualifyReason')} value={reason} onChange={(e) => setReason(e.target.value)} />
+                <Button danger type="primary" disabled={!reason.trim()} onClick={() => patch.mutate({ status: 'disqualified', disqualify_reason: reason.trim() })}>{t('common.submit')}</Button>
+              </Space.Compact>
+            )}
+            <Typography.Title level={5}>{t('customers.timeline')}</Typography.Title>
+            <QueryState query={timeline} empty={(d) => d.items.length === 0}>
+              {(d) => <Timeline items={d.items.map((e) => ({ key: e.id, children: <>{e.summary}<div><Typography.Text type="secondary">{fmtTime(e.at)} · {e.actor_label}</Typography.Text></div></> }))} />}
+            </QueryState>
+          </Space>
+        )}
+      </QueryState>
+    </Drawer>
+  );
+}
+
+function NewLeadModal({ onClose }: { onClose: () => void }) {
+  const { t } = useTranslation();
+  const qc = useQueryClient();
+  const [form] = Form.useForm<Schemas['LeadCreate']>();
+  const create = useMutation({
+    mutationFn: (v: Schemas['LeadCreate']) => unwrap(api.POST('/api/v1/leads', { body: { ...v, budget: v.budget ?? null } })),
+    onSuccess: () => { void qc.invalidateQueries({ queryKey: ['leads'] }); onClose(); },
+    onError: (e) => { if (e instanceof ApiError) form.setFields(Object.entries(e.fieldErrors()).map(([name, m]) => ({ name: name as 'name', errors: [m] }))); },
+  });
+  return (
+    <Modal open title={t('leads.new')} onCancel={onClose} onOk={() => form.submit()} confirmLoading={create.isPending}>
+      {create.error && <InlineError error={create.error} />}
+      <Form form={form} layout="vertical" initialValues={{ source: 'phone' }} onFinish={(v) => create.mutate(v)}>
+        <Form.Item name="name" label={t('common.name')}><Input /></Form.Item>
+        <Form.Item name="company" label={t('leads.company')}><Input /></Form.Item>
+        <Space wrap>
+          <Form.Item name="phone" label={t('leads.phone')}><Input inputMode="tel" /></Form.Item>
+          <Form.Item name="email" label={t('leads.email')}><Input inputMode="email" /></Form.Item>
+        </Space>
+        <Space wrap>
+          <Form.Item name="source" label={t('leads.source')}><Select style={{ width: 140 }} options={SOURCES.map((s) => ({ value: s, label: s }))} /></Form.Item>
+          <Form.Item name="budget" label={t('leads.budget')}><InputNumber min={0} style={{ width: 160 }} stringMode /></Form.Item>
+        </Space>
+        <Form.Item name="message" label={t('leads.message')}><Input.TextArea rows={2} /></Form.Item>
+      </Form>
+    </Modal>
+  );
+}
+
+export { errorText };

@@ -1,0 +1,211 @@
+import { PlusOutlined } from '@ant-design/icons';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import {
+  Alert, App, Button, Card, Form, Input, InputNumber, Modal, Segmented, Select, Space, Table, Tag, Typography, DatePicker,
+} from 'antd';
+import type { Dayjs } from 'dayjs';
+import { useMemo, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link } from 'react-router';
+import { api, ApiError, etagOf, unwrap, type Schemas } from '../api/client';
+import { useCursorList, useUserNames } from '../api/hooks';
+import { CsvExportButton, fmtDate, fmtMoney } from '../components/bits';
+import { LazyChart } from '../components/LazyChart';
+import { OpportunityDrawer } from './OpportunityDrawer';
+import { ErrorState, InlineError, QueryState, errorText } from '../components/States';
+import { can, useMe } from '../app/session';
+
+type Opp = Schemas['OpportunityOut'];
+type Board = Schemas['BoardOut'];
+type Stage = Schemas['StageOut'];
+
+export default function PipelinePage() {
+  const { t } = useTranslation();
+  const me = useMe();
+  const [view, setView] = useState<'board' | 'list'>('board');
+  const [pipelineId, setPipelineId] = useState<string | undefined>();
+  const [creating, setCreating] = useState(false);
+  const pipelines = useQuery({ queryKey: ['pipelines'], queryFn: () => unwrap(api.GET('/api/v1/pipelines')) });
+  const current = pipelines.data?.find((p) => p.id === pipelineId) ?? pipelines.data?.find((p) => p.is_default) ?? pipelines.data?.[0];
+  if (pipelines.isPending || pipelines.isError) return <QueryState query={pipelines}>{() => null}</QueryState>;
+  return (
+    <div>
+      <Space style={{ width: '100%', justifyContent: 'space-between', marginBottom: 12 }} wrap>
+        <Typography.Title level={3} style={{ margin: 0 }}>{t('pipeline.title')}</Typography.Title>
+        <Space wrap>
+          <Select style={{ width: 180 }} value={current?.id} onChange={setPipelineId} options={pipelines.data.map((p) => ({ value: p.id, label: p.name }))} />
+          <Segmented value={view} onChange={(v) => setView(v as 'board' | 'list')} options={[{ value: 'board', label: t('pipeline.board') }, { value: 'list', label: t('pipeline.list') }]} />
+          {can(me.data, 'opportunities:write') && <Button type="primary" icon={<PlusOutlined />} onClick={() => setCreating(true)}>{t('pipeline.newOpp')}</Button>}
+        </Space>
+      </Space>
+      {current && (view === 'board' ? <BoardView pipeline={current} /> : <ListView pipeline={current} />)}
+      {creating && current && <NewOpportunityModal pipeline={current} onClose={() => setCreating(false)} />}
+    </div>
+  );
+}
+
+/** The requirement error of a move, as the person should read it on the card. */
+export function moveError(e: unknown): string {
+  if (e instanceof ApiError) {
+    const fields = Array.from(new Set((e.problem.errors ?? []).map((x) => `${x.field}: ${x.message}`)));
+    return fields.length ? fields.join(' · ') : (e.problem.detail || e.message);
+  }
+  return errorText(e);
+}
+
+function BoardView({ pipeline }: { pipeline: Schemas['PipelineOut'] }) {
+  const { t } = useTranslation();
+  const { message, modal } = App.useApp();
+  const me = useMe();
+  const qc = useQueryClient();
+  const { name: userName } = useUserNames();
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [over, setOver] = useState<string | null>(null);
+  const [openId, setOpenId] = useState<string | null>(null);
+  const key = ['opportunities', 'board', pipeline.id];
+  const board = useQuery({
+    queryKey: key,
+    queryFn: () => unwrap(api.GET('/api/v1/opportunities', { params: { query: { view: 'board', pipeline_id: pipeline.id, cards: 50 } } })) as Promise<Board>,
+  });
+  const move = useMutation({
+    mutationFn: ({ opp, stage, lostReason }: { opp: Opp; stage: Stage; lostReason?: string }) => unwrap(api.PATCH('/api/v1/opportunities/{opportunity_id}', {
+      params: { path: { opportunity_id: opp.id }, header: { 'If-Match': etagOf(opp.version) } },
+      body: { stage_id: stage.id, ...(lostReason ? { lost_reason: lostReason } : {}) },
+    })),
+    onSuccess: (_, { opp, stage }) => {
+      setErrors((e) => { const n = { ...e }; delete n[opp.id]; return n; });
+      message.success(t('pipeline.moved', { stage: stage.name }));
+      void qc.invalidateQueries({ queryKey: ['opportunities'] });
+    },
+    onError: (e, { opp }) => setErrors((x) => ({ ...x, [opp.id]: moveError(e) })),
+  });
+  const writable = can(me.data, 'opportunities:write');
+  const chart = useMemo(() => board.data && ({
+    tooltip: {}, grid: { left: 60, right: 16, top: 16, bottom: 40 },
+    xAxis: { type: 'category', data: board.data.columns.map((c) => c.stage.name), axisLabel: { interval: 0, rotate: 20 } },
+    yAxis: { type: 'value' },
+    series: [
+      { type: 'bar', name: t('common.amount'), data: board.data.columns.map((c) => Number(c.totals[0]?.amount ?? 0)) },
+      { type: 'bar', name: t('pipeline.weighted'), data: board.data.columns.map((c) => Number(c.totals[0]?.weighted ?? 0)) },
+    ],
+  }), [board.data, t]);
+  if (board.isPending || board.isError) return <QueryState query={board}>{() => null}</QueryState>;
+
+  const drop = (opp: Opp, stage: Stage) => {
+    if (opp.stage_id === stage.id) return;
+    if (stage.kind === 'lost') {
+      let reason = '';
+      modal.confirm({
+        title: t('pipeline.lostReason'),
+        content: <Input autoFocus onChange={(e) => { reason = e.target.value; }} data-testid="lost-reason" />,
+        onOk: () => move.mutateAsync({ opp, stage, lostReason: reason || undefined }).catch(() => undefined),
+      });
+      return;
+    }
+    move.mutate({ opp, stage });
+  };
+  const byId = new Map(board.data.columns.flatMap((c) => c.cards).map((o) => [o.id, o]));
+
+  return (
+    <div>
+      {chart && <Card size="small" style={{ marginBottom: 12 }}><LazyChart option={chart} height={200} /></Card>}
+      <Typography.Text type="secondary">{writable && t('pipeline.dragHint')}</Typography.Text>
+      <div style={{ display: 'flex', gap: 12, overflowX: 'auto', paddingBottom: 12, marginTop: 8 }} data-testid="board">
+        {board.data.columns.map((col) => (
+          <div key={col.stage.id} data-testid={`column-${col.stage.key}`}
+            onDragOver={(e) => { if (writable) { e.preventDefault(); setOver(col.stage.id); } }}
+            onDragLeave={() => setOver((o) => (o === col.stage.id ? null : o))}
+            onDrop={(e) => { e.preventDefault(); setOver(null); const o = byId.get(e.dataTransfer.getData('text/plain')); if (o) drop(o, col.stage); }}
+            style={{ flex: '0 0 260px', background: over === col.stage.id ? '#e6f4ff' : '#f5f5f5', borderRadius: 8, padding: 8, minHeight: 300 }}>
+            <div style={{ marginBottom: 8 }}>
+              <Typography.Text strong>{col.stage.name}</Typography.Text> <Tag>{col.count}</Tag>
+              {col.stage.kind === 'won' && <Tag color="green">{t('pipeline.won')}</Tag>}
+              {col.stage.kind === 'lost' && <Tag color="red">{t('pipeline.lost')}</Tag>}
+              <div><Typography.Text type="secondary" style={{ fontSize: 12 }}>
+                {col.totals.map((x) => `${fmtMoney(x.amount, x.currency)} (${t('pipeline.weighted')} ${fmtMoney(x.weighted, x.currency)})`).join(' · ') || '—'}
+              </Typography.Text></div>
+            </div>
+            {col.cards.map((o) => (
+              <Card key={o.id} size="small" style={{ marginBottom: 8, cursor: writable ? 'grab' : undefined }} draggable={writable}
+                onDragStart={(e) => { e.dataTransfer.setData('text/plain', o.id); e.dataTransfer.effectAllowed = 'move'; }}
+                data-testid={`card-${o.number}`}>
+                <Typography.Link strong onClick={() => setOpenId(o.id)} data-testid="open-opportunity">{o.name}</Typography.Link>
+                <div><Typography.Text type="secondary" style={{ fontSize: 12 }}>{o.number} · {userName(o.owner_id)}</Typography.Text></div>
+                <div>{fmtMoney(o.amount, o.currency)} · {fmtDate(o.expected_close_date)}</div>
+                <Link to={`/customers/${o.customer_id}`} style={{ fontSize: 12 }}>{t('pipeline.customer')}</Link>
+                {errors[o.id] && <Alert type="error" showIcon style={{ marginTop: 6, fontSize: 12 }} title={errors[o.id]} data-testid="card-error"
+                  closable onClose={() => setErrors((x) => { const n = { ...x }; delete n[o.id]; return n; })} />}
+              </Card>
+            ))}
+          </div>
+        ))}
+      </div>
+      {openId && <OpportunityDrawer id={openId} pipeline={pipeline} writable={writable} onClose={() => setOpenId(null)} />}
+    </div>
+  );
+}
+
+function ListView({ pipeline }: { pipeline: Schemas['PipelineOut'] }) {
+  const { t } = useTranslation();
+  const { name: userName } = useUserNames();
+  const me = useMe();
+  const [openId, setOpenId] = useState<string | null>(null);
+  const stages = new Map(pipeline.stages.map((s) => [s.id, s.name]));
+  const list = useCursorList<Opp>(['opportunities', 'list', pipeline.id], (cursor) =>
+    unwrap(api.GET('/api/v1/opportunities', { params: { query: { view: 'list', pipeline_id: pipeline.id, cursor, limit: 100 } } })) as Promise<{ items: Opp[]; next_cursor: string | null }>);
+  if (list.isError) return <ErrorState error={list.error} />;
+  return (
+    <>
+      <div style={{ marginBottom: 8 }}>
+        <CsvExportButton filename="opportunities.csv" header={['number', 'name', 'stage', 'status', 'amount', 'currency', 'expected_close_date', 'owner']}
+          rows={() => list.items.map((o) => [o.number, o.name, stages.get(o.stage_id), o.status, o.amount, o.currency, o.expected_close_date, userName(o.owner_id)])} />
+      </div>
+      <Table<Opp> rowKey="id" size="middle" dataSource={list.items} loading={list.isPending} pagination={false} scroll={{ x: 'max-content' }} locale={{ emptyText: t('common.empty') }}
+        columns={[
+          { title: t('common.name'), dataIndex: 'name', render: (v, o) => <Typography.Link onClick={() => setOpenId(o.id)}>{v}</Typography.Link> },
+          { title: t('pipeline.customer'), dataIndex: 'customer_id', render: (v) => <Link to={`/customers/${v}`}>{t('common.view')}</Link> },
+          { title: t('pipeline.stage'), dataIndex: 'stage_id', render: (v) => stages.get(v) },
+          { title: t('common.status'), dataIndex: 'status', render: (s, o) => <>{s}{o.lost_reason ? ` — ${o.lost_reason}` : ''}</> },
+          { title: t('common.amount'), dataIndex: 'amount', align: 'right', render: (v, o) => fmtMoney(v, o.currency) },
+          { title: t('pipeline.probability'), dataIndex: 'probability', render: (v) => `${v}%` },
+          { title: t('pipeline.closeDate'), dataIndex: 'expected_close_date', render: fmtDate },
+          { title: t('common.owner'), dataIndex: 'owner_id', render: userName },
+        ]} />
+      {list.hasNextPage && <Button block onClick={() => list.fetchNextPage()}>{t('common.more')}</Button>}
+      {openId && <OpportunityDrawer id={openId} pipeline={pipeline} writable={can(me.data, 'opportunities:write')} onClose={() => setOpenId(null)} />}
+    </>
+  );
+}
+
+function NewOpportunityModal({ pipeline, onClose }: { pipeline: Schemas['PipelineOut']; onClose: () => void }) {
+  const { t } = useTranslation();
+  const qc = useQueryClient();
+  const [q, setQ] = useState('');
+  const customers = useQuery({
+    queryKey: ['customers', 'pick', q],
+    queryFn: () => unwrap(api.GET('/api/v1/customers', { params: { query: { q: q || undefined, limit: 20 } } })),
+  });
+  const [form] = Form.useForm<{ customer_id: string; name?: string; amount?: string; expected_close_date?: Dayjs }>();
+  const create = useMutation({
+    mutationFn: (v: { customer_id: string; name?: string; amount?: string; expected_close_date?: Dayjs }) => unwrap(api.POST('/api/v1/opportunities', {
+      body: { customer_id: v.customer_id, name: v.name || null, amount: v.amount ?? null, pipeline_id: pipeline.id,
+        expected_close_date: v.expected_close_date ? v.expected_close_date.format('YYYY-MM-DD') : null } })),
+    onSuccess: () => { void qc.invalidateQueries({ queryKey: ['opportunities'] }); onClose(); },
+  });
+  return (
+    <Modal open title={t('pipeline.newOpp')} onCancel={onClose} onOk={() => form.submit()} confirmLoading={create.isPending}>
+      <InlineError error={create.error} />
+      <Form form={form} layout="vertical" onFinish={(v) => create.mutate(v)}>
+        <Form.Item name="customer_id" label={t('pipeline.customer')} rules={[{ required: true }]}>
+          <Select showSearch filterOption={false} onSearch={setQ} loading={customers.isFetching}
+            options={((customers.data?.items ?? []) as Schemas['CustomerOut'][]).map((c) => ({ value: c.id, label: c.name }))} />
+        </Form.Item>
+        <Form.Item name="name" label={t('common.name')}><Input /></Form.Item>
+        <Space wrap>
+          <Form.Item name="amount" label={t('common.amount')}><InputNumber min={0} stringMode style={{ width: 180 }} /></Form.Item>
+          <Form.Item name="expected_close_date" label={t('pipeline.closeDate')}><DatePicker /></Form.Item>
+        </Space>
+      </Form>
+    </Modal>
+  );
+}

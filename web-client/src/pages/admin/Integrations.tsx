@@ -1,0 +1,93 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { App, Button, Card, Checkbox, Drawer, Empty, Form, Input, Select, Table, Tag, Typography } from 'antd';
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { ApiError, rawJson } from '../../api/client';
+import { fmtTime } from '../../components/bits';
+import { InlineError, QueryState } from '../../components/States';
+import TypedTemplates from './Templates';
+
+// Webhooks are read through rawJson: their API is not in openapi.json yet, so the screen shows
+// whatever columns the records carry and says so while the server answers 404.
+type Rec = Record<string, unknown> & { id: string };
+const itemsOf = (d: unknown): Rec[] => (Array.isArray(d) ? d : ((d as { items?: Rec[] })?.items ?? [])) as Rec[];
+const show = (v: unknown): React.ReactNode => {
+  if (v == null || v === '') return '—';
+  if (typeof v === 'boolean') return v ? '✓' : '✗';
+  if (Array.isArray(v)) return v.map((x) => <Tag key={String(x)}>{String(x)}</Tag>);
+  if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(v)) return fmtTime(v);
+  if (typeof v === 'object') return <Typography.Text code style={{ fontSize: 11 }}>{JSON.stringify(v).slice(0, 120)}</Typography.Text>;
+  return String(v);
+};
+const columnsOf = (rows: Rec[], skip: string[] = []) => Array.from(new Set(rows.flatMap((r) => Object.keys(r))))
+  .filter((k) => !['id', 'version', ...skip].includes(k)).slice(0, 9)
+  .map((k) => ({ title: k, dataIndex: k, render: show }));
+
+function NotYet({ error }: { error: unknown }) {
+  const { t } = useTranslation();
+  if (error instanceof ApiError && error.status === 404) return <Empty description={t('admin.notAvailable')} />;
+  return null;
+}
+
+export default function Integrations({ kind }: { kind: 'webhooks' | 'templates' }) {
+  return kind === 'webhooks' ? <Webhooks /> : <TypedTemplates />;
+}
+
+function Webhooks() {
+  const { t } = useTranslation();
+  const qc = useQueryClient();
+  const list = useQuery({ queryKey: ['webhooks'], queryFn: () => rawJson<unknown>('GET', '/api/v1/webhooks?limit=200') });
+  const types = useQuery({ queryKey: ['webhooks', 'event-types'], queryFn: () => rawJson<unknown>('GET', '/api/v1/webhooks/event-types') });
+  const eventTypes: string[] = (Array.isArray(types.data) ? types.data : itemsOf(types.data)).map((x: unknown) => (typeof x === 'string' ? x : String((x as Rec).name ?? (x as Rec).type ?? (x as Rec).id)));
+  const [open, setOpen] = useState<Rec | null>(null);
+  const [form] = Form.useForm<{ url: string; event_types: string[]; description?: string; allow_private?: boolean }>();
+  const [secret, setSecret] = useState<string | null>(null);
+  const create = useMutation({
+    mutationFn: (v: { url: string; event_types: string[]; description?: string; allow_private?: boolean }) => rawJson<Rec>('POST', '/api/v1/webhooks', v),
+    onSuccess: (w) => { form.resetFields(); setSecret(typeof w.secret === 'string' ? w.secret : null); void qc.invalidateQueries({ queryKey: ['webhooks'] }); },
+  });
+  if (list.isError && list.error instanceof ApiError && list.error.status === 404) return <NotYet error={list.error} />;
+  return (
+    <Card size="small">
+      <InlineError error={create.error} />
+      {secret && <Typography.Paragraph type="warning">{t('admin.secretOnce')} <Typography.Text code copyable>{secret}</Typography.Text></Typography.Paragraph>}
+      <Form form={form} layout="inline" onFinish={(v) => create.mutate(v)} style={{ marginBottom: 12, rowGap: 8 }}>
+        <Form.Item name="url" rules={[{ required: true }]}><Input placeholder="https://…" style={{ width: 280 }} /></Form.Item>
+        <Form.Item name="event_types" rules={[{ required: true }]}><Select mode="tags" placeholder={t('admin.events')} style={{ minWidth: 240 }} data-testid="webhook-events"
+          options={eventTypes.map((e) => ({ value: e, label: e }))} /></Form.Item>
+        <Form.Item name="allow_private" valuePropName="checked"><Checkbox>allow_private</Checkbox></Form.Item>
+        <Form.Item name="description"><Input placeholder={t('common.details')} /></Form.Item>
+        <Button type="primary" htmlType="submit" loading={create.isPending}>{t('common.create')}</Button>
+      </Form>
+      <QueryState query={list} empty={(d) => itemsOf(d).length === 0}>
+        {(d) => (
+          <Table rowKey="id" size="small" pagination={false} scroll={{ x: 'max-content' }} dataSource={itemsOf(d)}
+            columns={[...columnsOf(itemsOf(d), ['secret']), { title: '', render: (_: unknown, r: Rec) => <Button size="small" onClick={() => setOpen(r)}>{t('admin.deliveries')}</Button> }]} />
+        )}
+      </QueryState>
+      {open && <Deliveries hook={open} onClose={() => setOpen(null)} />}
+    </Card>
+  );
+}
+
+function Deliveries({ hook, onClose }: { hook: Rec; onClose: () => void }) {
+  const { t } = useTranslation();
+  const { message } = App.useApp();
+  const qc = useQueryClient();
+  const list = useQuery({ queryKey: ['webhooks', hook.id, 'deliveries'], queryFn: () => rawJson<unknown>('GET', `/api/v1/webhooks/${hook.id}/deliveries?limit=100`) });
+  const redeliver = useMutation({
+    mutationFn: (d: Rec) => rawJson<Rec>('POST', `/api/v1/webhooks/${hook.id}/deliveries/${d.id}/redeliver`),
+    onSuccess: () => { message.success(t('common.saved')); void qc.invalidateQueries({ queryKey: ['webhooks', hook.id, 'deliveries'] }); },
+  });
+  return (
+    <Drawer open width={Math.min(900, window.innerWidth)} onClose={onClose} title={`${t('admin.deliveries')}: ${String(hook.url ?? hook.id)}`}>
+      <InlineError error={redeliver.error} />
+      <QueryState query={list} empty={(d) => itemsOf(d).length === 0}>
+        {(d) => (
+          <Table rowKey="id" size="small" pagination={false} scroll={{ x: 'max-content' }} dataSource={itemsOf(d)}
+            columns={[...columnsOf(itemsOf(d)), { title: '', render: (_: unknown, r: Rec) => <Button size="small" onClick={() => redeliver.mutate(r)} loading={redeliver.isPending}>{t('admin.redeliver')}</Button> }]} />
+        )}
+      </QueryState>
+    </Drawer>
+  );
+}
