@@ -42,6 +42,8 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = 8000
+    # Web processes of `crm serve` sharing the port; None: one per core available.
+    web_workers: int | None = Field(None, ge=1, le=64)
     max_body_bytes: int = Field(1024 * 1024, ge=1024)
     max_import_bytes: int = Field(20 * 1024 * 1024, ge=1024)
     # The worker runs inside `crm serve` unless a separate `crm worker` does the job.
