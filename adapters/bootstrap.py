@@ -131,7 +131,7 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Container:
         return SqlUnitOfWork(engine, cipher, read_only=True)
 
     customers = CustomerService(uow, clock, TierPolicy(settings.tier_strategic_from,
-                                                       settings.tier_key_from))
+                                                       settings.tier_key_from), reader=reader)
     catalog = CatalogService(uow, clock, customers)
     identity = IdentityService(
         uow=uow, reader=reader, hasher=Argon2PasswordHasher(),

@@ -7,6 +7,7 @@ ciphertext with a key id and a keyed blind index, never the cleartext.
 from __future__ import annotations
 
 import builtins
+import json
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -30,6 +31,7 @@ from sqlalchemy import (
     true,
     update,
 )
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Row
 
@@ -62,7 +64,19 @@ from domain.pagination import Page, PageRequest
 from domain.ports import FieldCipher, FollowUpFilter, TaskFilter
 
 C = t.customers
+K = t.contacts
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# A customer's contacts as one JSON array in the customer's own row, in their order: the
+# customer and its contacts in one statement, one round trip (and one snapshot).
+_CONTACT_FIELDS = ("id", "name", "title", "mobile_enc", "landline_enc", "email_enc",
+                   "is_primary")
+CONTACTS_JSON = (
+    select(func.coalesce(
+        func.json_agg(aggregate_order_by(
+            func.json_build_array(*(K.c[f] for f in _CONTACT_FIELDS)), K.c.position)),
+        literal_column("'[]'::json")))
+    .where(K.c.customer_id == C.c.id)
+    .scalar_subquery().label("contacts_json"))
 
 
 def visible(vis: Visibility, owner_col: Any = C.c.owner_id,
@@ -143,6 +157,17 @@ class SqlCustomers(_Repo):
         c.version_loaded = c.version  # type: ignore[attr-defined]
         return c
 
+    def _contacts_in(self, row: Row) -> list[Contact]:
+        """The contacts_json column of a row selected with CONTACTS_JSON."""
+        raw = row.contacts_json
+        items = json.loads(raw) if isinstance(raw, str) else raw
+        decrypt = self.cipher.decrypt
+        return [Contact(id=uuid.UUID(cid), name=name, title=title,
+                        mobile=decrypt(mobile) if mobile else None,
+                        landline=decrypt(landline) if landline else None,
+                        email=decrypt(email) if email else None, is_primary=primary)
+                for cid, name, title, mobile, landline, email, primary in items]
+
     def _contact(self, m: Any) -> Contact:
         def clear(kind: str) -> str | None:
             token = m[f"{kind}_enc"]
@@ -167,15 +192,15 @@ class SqlCustomers(_Repo):
 
     async def get(self, customer_id: uuid.UUID, visibility: Visibility,
                   include_deleted: bool = False, lock: bool = False) -> Customer | None:
-        stmt = select(C).where(C.c.id == customer_id, visible(visibility))
+        stmt = select(C, CONTACTS_JSON).where(C.c.id == customer_id, visible(visibility))
         if not include_deleted:
             stmt = stmt.where(C.c.deleted_at.is_(None))
         if lock:  # writers of one customer queue up instead of failing on the version check
-            stmt = stmt.with_for_update()
+            stmt = stmt.with_for_update(of=C)
         row = (await self.conn.execute(stmt)).first()
         if row is None:
             return None
-        return self._customer(row, (await self._contacts_of([row.id]))[row.id])
+        return self._customer(row, self._contacts_in(row))
 
     async def exists(self, customer_id: uuid.UUID) -> bool:
         return bool(await self.conn.scalar(select(literal(True)).where(
@@ -277,12 +302,10 @@ class SqlCustomers(_Repo):
                 col = func.coalesce(C.c.last_followup_at, EPOCH).label("sort_key")
             keys, descending = [col, C.c.id], flt.sort.descending
         extra = [k for k in keys if k.name not in C.c]
-        stmt = select(C, *extra).where(and_(*conds))
-        rows_page = await fetch_page(self.conn, stmt, keys, page, lambda r: r,
-                                     descending=descending)
-        contacts = await self._contacts_of([r.id for r in rows_page.items])
-        return Page([self._customer(r, contacts[r.id]) for r in rows_page.items],
-                    rows_page.next_cursor)
+        stmt = select(C, CONTACTS_JSON, *extra).where(and_(*conds))
+        return await fetch_page(self.conn, stmt, keys, page,
+                                lambda r: self._customer(r, self._contacts_in(r)),
+                                descending=descending)
 
     def _live(self, flt: CustomerFilter, visibility: Visibility
               ) -> builtins.list[ColumnElement[bool]]:
