@@ -143,6 +143,7 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Container:
             lockout=timedelta(minutes=settings.lockout_minutes),
             refresh_ttl=timedelta(days=settings.refresh_token_days),
         ),
+        caller_ttl=settings.caller_cache_seconds,
     )
     opportunities = OpportunityService(uow, clock, customers)
     leads = LeadService(uow, clock, customers, opportunities)

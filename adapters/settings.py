@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     access_token_minutes: int = Field(15, ge=1, le=24 * 60)
     refresh_token_days: int = Field(30, ge=1, le=365)
     login_max_failures: int = Field(5, ge=1)
+    # How long a web process remembers who a token or API key belongs to (0: not at all). A
+    # user disabled or a key revoked in another process is refused at most this much later.
+    caller_cache_seconds: float = Field(1.0, ge=0, le=60)
     lockout_minutes: int = Field(15, ge=1)
 
     host: str = "127.0.0.1"
