@@ -93,6 +93,14 @@ def visible(vis: Visibility, owner_col: Any = C.c.owner_id,
     return or_(*clauses) if clauses else false()
 
 
+def _facet_prefixes(vis: Visibility | None) -> builtins.list[str]:
+    """The "who" parts of the facet keys the caller's rows carry (see customer_facets)."""
+    if vis is None or vis.everything:
+        return ["*"]
+    out = [f"o{vis.owner_id}"] if vis.owner_id is not None else []
+    return out + [f"d{d}" for d in vis.department_ids or ()]
+
+
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_")
 
@@ -293,7 +301,7 @@ class SqlCustomers(_Repo):
             conds.append(C.c.deleted_at.is_not(None))
         else:
             conds.append(C.c.deleted_at.is_(None))
-        conds += self._filters(flt)
+        conds += self._filters(flt, visibility)
         if flt.updated_since is not None:
             keys: list[Any] = [C.c.updated_at, C.c.id]
             descending = False
@@ -310,7 +318,7 @@ class SqlCustomers(_Repo):
 
     def _live(self, flt: CustomerFilter, visibility: Visibility
               ) -> builtins.list[ColumnElement[bool]]:
-        return [visible(visibility), C.c.deleted_at.is_(None), *self._filters(flt)]
+        return [visible(visibility), C.c.deleted_at.is_(None), *self._filters(flt, visibility)]
 
     async def count(self, flt: CustomerFilter, visibility: Visibility) -> int:
         return int(await self.conn.scalar(
@@ -392,7 +400,8 @@ class SqlCustomers(_Repo):
                 literal(grams, ARRAY(Text))),
             func.strpos(C.c.search_text, q) > 0)
 
-    def _filters(self, f: CustomerFilter) -> builtins.list[ColumnElement[bool]]:
+    def _filters(self, f: CustomerFilter, vis: Visibility | None = None
+                 ) -> builtins.list[ColumnElement[bool]]:
         conds: builtins.list[ColumnElement[bool]] = []
         by_facets = f.industry is not None and f.region is not None and bool(
             f.tags_all or f.tags_any)
@@ -415,19 +424,20 @@ class SqlCustomers(_Repo):
         if f.department_id is not None:
             conds.append(C.c.owner_department_id == f.department_id)
         if by_facets:
-            # The exact (industry, region, tag) keys of ix_customers_facets: a few hundred
-            # candidates instead of every customer carrying a popular tag. With industry and
-            # region compared exactly above, a key "industry␟region␟tag" can only match the
-            # tag itself, so the tags condition needs no second check (whose index the planner
-            # would AND in).
-            facets = func.customer_facets(C.c.industry, C.c.region, C.c.tags)
+            # The keys of ix_customers_facets: who may see it, industry, region, tag. With
+            # industry and region compared exactly above, a key can only match the tag itself,
+            # so the tags condition needs no second check (whose index the planner would AND
+            # in); the visibility clause is applied as always, the keys only narrow the rows.
+            facets = func.customer_facets(C.c.owner_id, C.c.owner_department_id, C.c.industry,
+                                          C.c.region, C.c.tags)
+            who = _facet_prefixes(vis)
 
             def keys(tags: Sequence[str]) -> Any:
-                return literal([FACET_SEP.join((f.industry or "", f.region or "", tag))
-                                for tag in tags], ARRAY(Text))
+                return literal([FACET_SEP.join((w, f.industry or "", f.region or "", tag))
+                                for w in who for tag in tags], ARRAY(Text))
 
-            if f.tags_all:
-                conds.append(facets.op("@>")(keys(f.tags_all)))
+            for tag in f.tags_all:  # each tag, under any of the caller's prefixes
+                conds.append(facets.op("&&")(keys([tag])))
             if f.tags_any:
                 conds.append(facets.op("&&")(keys(f.tags_any)))
         else:
