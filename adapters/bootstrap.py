@@ -156,7 +156,7 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Container:
         return SqlUnitOfWork(engine, cipher, read_only=True)
 
     customers = CustomerService(uow, clock, TierPolicy(settings.tier_strategic_from,
-                                                       settings.tier_key_from))
+                                                       settings.tier_key_from), reader=reader)
     catalog = CatalogService(uow, clock, customers)
     identity = IdentityService(
         uow=uow, reader=reader, hasher=Argon2PasswordHasher(),
@@ -168,6 +168,7 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Container:
             lockout=timedelta(minutes=settings.lockout_minutes),
             refresh_ttl=timedelta(days=settings.refresh_token_days),
         ),
+        caller_ttl=settings.caller_cache_seconds,
     )
     opportunities = OpportunityService(uow, clock, customers)
     leads = LeadService(uow, clock, customers, opportunities)

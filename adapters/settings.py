@@ -40,10 +40,15 @@ class Settings(BaseSettings):
     access_token_minutes: int = Field(15, ge=1, le=24 * 60)
     refresh_token_days: int = Field(30, ge=1, le=365)
     login_max_failures: int = Field(5, ge=1)
+    # How long a web process remembers who a token or API key belongs to (0: not at all). A
+    # user disabled or a key revoked in another process is refused at most this much later.
+    caller_cache_seconds: float = Field(1.0, ge=0, le=60)
     lockout_minutes: int = Field(15, ge=1)
 
     host: str = "127.0.0.1"
     port: int = 8000
+    # Web processes of `crm serve` sharing the port; None: one per core available.
+    web_workers: int | None = Field(None, ge=1, le=64)
     max_body_bytes: int = Field(1024 * 1024, ge=1024)
     max_import_bytes: int = Field(20 * 1024 * 1024, ge=1024)
     # The worker runs inside `crm serve` unless a separate `crm worker` does the job.

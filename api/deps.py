@@ -67,7 +67,8 @@ class ApiContext:
     notify: NotifyContext | None = None
 
 
-def get_context(request: Request) -> ApiContext:
+async def get_context(request: Request) -> ApiContext:
+    # async: FastAPI runs a plain def dependency in a thread pool, a hand-off per request
     ctx: ApiContext = request.app.state.ctx
     return ctx
 
@@ -133,7 +134,7 @@ async def current_user(request: Request, principal: CurrentPrincipal) -> User | 
 CurrentUser = Annotated[User | None, Depends(current_user)]
 
 
-def page_params(
+async def page_params(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size")] = DEFAULT_LIMIT,
     cursor: Annotated[str | None, Query(max_length=2000,
                                         description="next_cursor of the previous page")] = None,
@@ -146,7 +147,7 @@ PageParams = Annotated[PageRequest, Depends(page_params)]
 _ETAG = re.compile(r'^(?:W/)?"(\d{1,18})"$')
 
 
-def if_match(
+async def if_match(
     value: Annotated[str | None, Header(alias="If-Match",
                                         description='The ETag you read, e.g. "3"')] = None,
 ) -> int | None:

@@ -140,35 +140,88 @@ def _busy_jiffies() -> int:
     return user + nice + system + irq + softirq + steal
 
 
+def _stat(d: Path) -> list[str]:
+    return (d / "stat").read_text().rsplit(")", 1)[1].split()
+
+
 def _our_jiffies(server_pid: int) -> dict[int, int]:
-    """CPU of the API process, wrk, and the PostgreSQL backends serving our database."""
+    """CPU of the API processes (`crm serve` and the web processes it spawned: its process
+    group), wrk, and the PostgreSQL backends serving our database."""
     out = {}
     for d in Path("/proc").iterdir():
         if not d.name.isdigit():
             continue
         try:
             cmd = (d / "cmdline").read_bytes().replace(b"\0", b" ")
-            ours = (int(d.name) == server_pid or cmd.startswith(b"wrk ")
+            st = _stat(d)
+            ours = (int(st[2]) == server_pid or cmd.startswith(b"wrk ")
                     or (cmd.startswith(b"postgres:") and seed.DB_NAME.encode() in cmd))
             if ours:
-                st = (d / "stat").read_text().rsplit(")", 1)[1].split()
                 out[int(d.name)] = int(st[11]) + int(st[12])
         except (OSError, IndexError, ValueError):
             continue
     return out
 
 
+def _api_pids(server_pid: int) -> list[int]:
+    pids = []
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                st = _stat(d)
+                if int(st[2]) == server_pid and b"resource_tracker" not in (
+                        d / "cmdline").read_bytes():
+                    pids.append(int(d.name))
+            except (OSError, IndexError, ValueError):
+                continue
+    return pids
+
+
+def _jiffies_of(pids: list[int]) -> int:
+    total = 0
+    for pid in pids:
+        try:
+            st = _stat(Path(f"/proc/{pid}"))
+            total += int(st[11]) + int(st[12])
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
+def _pg_jiffies() -> int:
+    total = 0
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                cmd = (d / "cmdline").read_bytes()
+                if cmd.startswith(b"postgres:") and seed.DB_NAME.encode() in cmd:
+                    st = _stat(d)
+                    total += int(st[11]) + int(st[12])
+            except (OSError, IndexError, ValueError):
+                continue
+    return total
+
+
 class CpuWatch:
-    """Cores used during a run by everything else on the machine (other tests, builds)."""
+    """Cores used during a run by everything else on the machine (other tests, builds), and
+    the CPU of the API processes and of our PostgreSQL backends."""
 
     def __init__(self, server_pid: int) -> None:
         self.pid = server_pid
+        self.api = _api_pids(server_pid)
         self.t, self.busy, self.ours = time.monotonic(), _busy_jiffies(), _our_jiffies(server_pid)
+        self.api0, self.pg0 = _jiffies_of(self.api), _pg_jiffies()
 
     def foreign_cores(self) -> float:
         now, busy, ours = time.monotonic(), _busy_jiffies(), _our_jiffies(self.pid)
         used = sum(v - self.ours.get(k, 0) for k, v in ours.items())
         return max(0.0, (busy - self.busy - used) / HZ / (now - self.t))
+
+    def cpu_ms(self) -> tuple[float, float]:
+        """Milliseconds of CPU used since the start by the API processes and by PostgreSQL
+        (backends that ended during the run are not counted)."""
+        return ((_jiffies_of(self.api) - self.api0) * 1000 / HZ,
+                (_pg_jiffies() - self.pg0) * 1000 / HZ)
 
 
 def wait_quiet(server_pid: int, limit: float = 0.3, max_wait: float = 90) -> float:
@@ -182,12 +235,15 @@ def wait_quiet(server_pid: int, limit: float = 0.3, max_wait: float = 90) -> flo
             return load
 
 
-def vm_hwm(pid: int) -> str:
-    status = Path(f"/proc/{pid}/status").read_text()
-    m = re.search(r"VmHWM:\s+(\d+) kB", status)
-    r = re.search(r"VmRSS:\s+(\d+) kB", status)
-    assert m and r
-    return f"{int(m.group(1)) / 1024:.0f} MiB (VmHWM), {int(r.group(1)) / 1024:.0f} MiB now"
+def vm_hwm(server_pid: int) -> str:
+    """Peak RSS of each API process (VmHWM), the first one (with the job worker) first."""
+    parts = []
+    for pid in sorted(_api_pids(server_pid), key=lambda p: p != server_pid):
+        status = Path(f"/proc/{pid}/status").read_text()
+        m = re.search(r"VmHWM:\s+(\d+) kB", status)
+        assert m
+        parts.append(f"{int(m.group(1)) / 1024:.0f}")
+    return f"{' + '.join(parts)} MiB (VmHWM per API process)"
 
 
 async def check_seeded() -> dict[str, Any] | None:
@@ -513,19 +569,21 @@ def _git() -> str:
 def report(sample: dict[str, Any], results: list[dict[str, Any]], rss: str | None,
            counts: dict[str, Any], plans: list[dict[str, Any]], args: Any) -> str:
     """A markdown section: the table, the rows the sampled values match, and the plans."""
-    out = [f"Code: {_git()}; {sample['customers']:,} customers; wrk -t{args.threads} "
+    out = [f"Code: {_git()}; {sample['customers']:,} customers; API processes: "
+           f"{args.workers or 'default (one per core)'}; wrk -t{args.threads} "
            f"-c{args.connections} -d{args.seconds}s per shape after a {args.warmup} s warm-up; "
            f"then wrk -t1 -c1 -d{args.single_seconds}s.\n",
            "| shape | role | req/s | p50 | p90 | p99 | target p99 | | 1 client p50 | "
-           "1 client p99 | rows matched (median) | other load |",
-           "|---|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|"]
+           "1 client p99 | CPU/request API + PG | rows matched (median) | other load |",
+           "|---|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|"]
     for r in results:
         c = counts.get(f"{r['shape']}/{r['role']}")
         out.append(
             f"| {r['shape']} | {r['role']} | {r['rps']:.1f} | {r['p50']:.1f} ms | "
             f"{r['p90']:.1f} ms | **{r['p99']:.1f} ms** | {r['target_p99']:.0f} ms | "
             f"{'pass' if r['ok'] else '**miss**'} | {r.get('single_p50', 0):.1f} ms | "
-            f"{r.get('single_p99', 0):.1f} ms | {c['median'] if c else '1'} | "
+            f"{r.get('single_p99', 0):.1f} ms | {r.get('api_cpu_ms', 0):.1f} + "
+            f"{r.get('pg_cpu_ms', 0):.1f} ms | {c['median'] if c else '1'} | "
             f"{r['foreign_cores']:.2f} cores |")
     out.append(f"\nAPI process peak RSS: {rss}.\n")
     for p in plans:
@@ -540,8 +598,10 @@ def report(sample: dict[str, Any], results: list[dict[str, Any]], rss: str | Non
 
 # ---- main -----------------------------------------------------------------------------------
 
-def start_server(port: int) -> subprocess.Popen[bytes]:
+def start_server(port: int, workers: int | None = None) -> subprocess.Popen[bytes]:
     env = {**os.environ, **seed.server_env(seed.db_url(), port)}
+    if workers:
+        env["CRM_WEB_WORKERS"] = str(workers)
     return subprocess.Popen([sys.executable, "-m", "adapters.cli", "serve"], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=open(OUT / "c360_server.log", "wb"),
                             start_new_session=True)
@@ -566,10 +626,12 @@ def smoke(base: str, token: str, paths: list[str], role: str, shape: str) -> flo
 def run_load(args: Any, sample: dict[str, Any], tokens: dict[str, str],
              paths: dict[tuple[str, str], list[str]], files: dict[tuple[str, str], Path]
              ) -> tuple[list[dict[str, Any]], str]:
-    proc = start_server(args.port)
+    proc = start_server(args.port, args.workers)
     try:
         base = f"http://127.0.0.1:{args.port}"
         wait_up(f"{base}/healthz")
+        time.sleep(3)  # the spawned web processes
+        print(f"API processes: {len(_api_pids(proc.pid))}", flush=True)
         only = {s for s in args.only.split(",") if s}
         results = []
         print(f"{sample['customers']:,} customers; wrk -t{args.threads} -c{args.connections} "
@@ -585,6 +647,9 @@ def run_load(args: Any, sample: dict[str, Any], tokens: dict[str, str],
             r = wrk(base, tokens[role], files[key], args.seconds, args.connections,
                     args.threads)
             r["foreign_cores"] = round(watch.foreign_cores(), 2)
+            api_ms, pg_ms = watch.cpu_ms()
+            r["api_cpu_ms"] = round(api_ms / max(1, r["requests"]), 2)
+            r["pg_cpu_ms"] = round(pg_ms / max(1, r["requests"]), 2)
             r["foreign_cores_before"] = round(before, 2)
             if args.single_seconds:  # one client: the service time, without queueing
                 one = wrk(base, tokens[role], files[key], args.single_seconds, 1, 1)
@@ -596,7 +661,9 @@ def run_load(args: Any, sample: dict[str, Any], tokens: dict[str, str],
             print(f"  {shape:<6} {role:<8} {r['rps']:8.1f} req/s  p50 {r['p50']:7.2f}  "
                   f"p90 {r['p90']:7.2f}  p99 {r['p99']:7.2f} ms  (target {target} ms: "
                   f"{'pass' if r['ok'] else 'MISS'})  {len(paths[key])} paths, "
-                  f"{per_page:.1f} items/page; others used {r['foreign_cores']:.2f} cores",
+                  f"{per_page:.1f} items/page; others used {r['foreign_cores']:.2f} cores; "
+                  f"CPU per request: API {r['api_cpu_ms']:.2f} ms, PostgreSQL "
+                  f"{r['pg_cpu_ms']:.2f} ms",
                   flush=True)
             if args.single_seconds:
                 print(f"  {'':<6} {'':<8} 1 client: {r['single_rps']:6.1f} req/s  "
@@ -621,10 +688,13 @@ async def main() -> None:
                     help="before each shape, wait up to this many seconds for other processes "
                     "to use < 0.3 cores (0: do not wait)")
     ap.add_argument("--port", type=int, default=8130)
+    ap.add_argument("--workers", type=int, default=None,
+                    help="web processes of crm serve (CRM_WEB_WORKERS; default: its own)")
     ap.add_argument("--customers", type=int, default=1_000_000,
                     help="for the seed, when there is none")
     ap.add_argument("--only", default="", help="comma-separated shapes, e.g. get,q")
     ap.add_argument("--explain-only", action="store_true", help="no load, just the plans")
+    ap.add_argument("--no-explain", action="store_true", help="the load only, no plans")
     ap.add_argument("--prototypes", action="store_true",
                     help="no load: time the proposed index/query changes (rolled back)")
     ap.add_argument("--keep", action="store_true", help=f"keep the {seed.DB_NAME} database")
@@ -654,6 +724,10 @@ async def main() -> None:
             return
         results, rss = ([], None) if args.explain_only else run_load(
             args, sample, tokens, paths, files)
+        if args.no_explain:
+            (OUT / "c360_results.json").write_text(json.dumps(
+                {"results": results, "rss": rss, "workers": args.workers}, indent=1))
+            return
 
         print("EXPLAIN (ANALYZE, BUFFERS) of the list statements …", flush=True)
         plans = await explain_lists(sample)

@@ -123,9 +123,19 @@ async def seed_people(c: Container) -> dict[str, Any]:
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process so far (Linux)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU so far of a process and the processes of its group (the web
+    processes `crm serve` spawns), Linux."""
+    total = 0
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            fields = (d / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(d.name) == pid or int(fields[2]) == pid:
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def start(cmd: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
@@ -309,6 +319,8 @@ async def main() -> None:
     ap.add_argument("--board-seconds", type=int, default=20)
     ap.add_argument("--connections", type=int, default=4)
     ap.add_argument("--only", choices=["capture", "board"], default=None)
+    ap.add_argument("--workers", type=int, default=None,
+                    help="web processes of crm serve (CRM_WEB_WORKERS; default: its own)")
     ap.add_argument("--think-ms", type=float, nargs="+", default=[0, 250],
                     help="mean think time of each submitter; one run per value")
     args = ap.parse_args()
@@ -333,6 +345,8 @@ async def main() -> None:
                "CRM_SECRET_KEY": SECRET, "CRM_ACCESS_TOKEN_MINUTES": "120",
                "CRM_EMBEDDED_WORKER": "false", "CRM_PORT": str(PORT),
                "CRM_LOG_LEVEL": "WARNING", "CRM_QUEUE_NAME": "crm:bench-leads"}
+        if args.workers:
+            env["CRM_WEB_WORKERS"] = str(args.workers)
         procs.append(start([sys.executable, "-m", "adapters.cli", "serve"], env))
         procs.append(start([sys.executable, "-m", "adapters.cli", "worker"], env))
         base = f"http://127.0.0.1:{PORT}"

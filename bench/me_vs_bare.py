@@ -103,7 +103,10 @@ async def main() -> None:
         env = {**os.environ, "CRM_DATABASE_URL": db, "CRM_REDIS_URL": redis_url(),
                "CRM_SECRET_KEY": SECRET, "CRM_ACCESS_TOKEN_MINUTES": "120",
                "CRM_EMBEDDED_WORKER": "false", "CRM_PORT": "8102", "PORT": "8101",
-               "CRM_LOG_LEVEL": "WARNING", "CRM_QUEUE_NAME": "crm:bench"}
+               "CRM_LOG_LEVEL": "WARNING", "CRM_QUEUE_NAME": "crm:bench",
+               # like for like with the bare endpoint: one process, the caller looked up
+               # in PostgreSQL on every request
+               "CRM_WEB_WORKERS": "1", "CRM_CALLER_CACHE_SECONDS": "0"}
         procs.append(start([sys.executable, "bench/bare_me.py"], env))
         procs.append(start([sys.executable, "-m", "adapters.cli", "serve"], env))
         bare_url, api_url = "http://127.0.0.1:8101/me", "http://127.0.0.1:8102/api/v1/me"

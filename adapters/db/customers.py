@@ -7,6 +7,7 @@ ciphertext with a key id and a keyed blind index, never the cleartext.
 from __future__ import annotations
 
 import builtins
+import json
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -30,6 +31,7 @@ from sqlalchemy import (
     true,
     update,
 )
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Row
 
@@ -62,7 +64,20 @@ from domain.pagination import Page, PageRequest
 from domain.ports import FieldCipher, FollowUpFilter, TaskFilter
 
 C = t.customers
+K = t.contacts
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+FACET_SEP = "\x1f"  # chr(31), as customer_facets() joins industry, region and tag
+# A customer's contacts as one JSON array in the customer's own row, in their order: the
+# customer and its contacts in one statement, one round trip (and one snapshot).
+_CONTACT_FIELDS = ("id", "name", "title", "mobile_enc", "landline_enc", "email_enc",
+                   "is_primary")
+CONTACTS_JSON = (
+    select(func.coalesce(
+        func.json_agg(aggregate_order_by(
+            func.json_build_array(*(K.c[f] for f in _CONTACT_FIELDS)), K.c.position)),
+        literal_column("'[]'::json")))
+    .where(K.c.customer_id == C.c.id)
+    .scalar_subquery().label("contacts_json"))
 
 
 def visible(vis: Visibility, owner_col: Any = C.c.owner_id,
@@ -76,6 +91,14 @@ def visible(vis: Visibility, owner_col: Any = C.c.owner_id,
     if vis.department_ids:
         clauses.append(dept_col.in_(list(vis.department_ids)))
     return or_(*clauses) if clauses else false()
+
+
+def _facet_prefixes(vis: Visibility | None) -> builtins.list[str]:
+    """The "who" parts of the facet keys the caller's rows carry (see customer_facets)."""
+    if vis is None or vis.everything:
+        return ["*"]
+    out = [f"o{vis.owner_id}"] if vis.owner_id is not None else []
+    return out + [f"d{d}" for d in vis.department_ids or ()]
 
 
 def _escape_like(text: str) -> str:
@@ -143,6 +166,17 @@ class SqlCustomers(_Repo):
         c.version_loaded = c.version  # type: ignore[attr-defined]
         return c
 
+    def _contacts_in(self, row: Row) -> list[Contact]:
+        """The contacts_json column of a row selected with CONTACTS_JSON."""
+        raw = row.contacts_json
+        items = json.loads(raw) if isinstance(raw, str) else raw
+        decrypt = self.cipher.decrypt
+        return [Contact(id=uuid.UUID(cid), name=name, title=title,
+                        mobile=decrypt(mobile) if mobile else None,
+                        landline=decrypt(landline) if landline else None,
+                        email=decrypt(email) if email else None, is_primary=primary)
+                for cid, name, title, mobile, landline, email, primary in items]
+
     def _contact(self, m: Any) -> Contact:
         def clear(kind: str) -> str | None:
             token = m[f"{kind}_enc"]
@@ -167,15 +201,15 @@ class SqlCustomers(_Repo):
 
     async def get(self, customer_id: uuid.UUID, visibility: Visibility,
                   include_deleted: bool = False, lock: bool = False) -> Customer | None:
-        stmt = select(C).where(C.c.id == customer_id, visible(visibility))
+        stmt = select(C, CONTACTS_JSON).where(C.c.id == customer_id, visible(visibility))
         if not include_deleted:
             stmt = stmt.where(C.c.deleted_at.is_(None))
         if lock:  # writers of one customer queue up instead of failing on the version check
-            stmt = stmt.with_for_update()
+            stmt = stmt.with_for_update(of=C)
         row = (await self.conn.execute(stmt)).first()
         if row is None:
             return None
-        return self._customer(row, (await self._contacts_of([row.id]))[row.id])
+        return self._customer(row, self._contacts_in(row))
 
     async def exists(self, customer_id: uuid.UUID) -> bool:
         return bool(await self.conn.scalar(select(literal(True)).where(
@@ -267,7 +301,7 @@ class SqlCustomers(_Repo):
             conds.append(C.c.deleted_at.is_not(None))
         else:
             conds.append(C.c.deleted_at.is_(None))
-        conds += self._filters(flt)
+        conds += self._filters(flt, visibility)
         if flt.updated_since is not None:
             keys: list[Any] = [C.c.updated_at, C.c.id]
             descending = False
@@ -277,16 +311,14 @@ class SqlCustomers(_Repo):
                 col = func.coalesce(C.c.last_followup_at, EPOCH).label("sort_key")
             keys, descending = [col, C.c.id], flt.sort.descending
         extra = [k for k in keys if k.name not in C.c]
-        stmt = select(C, *extra).where(and_(*conds))
-        rows_page = await fetch_page(self.conn, stmt, keys, page, lambda r: r,
-                                     descending=descending)
-        contacts = await self._contacts_of([r.id for r in rows_page.items])
-        return Page([self._customer(r, contacts[r.id]) for r in rows_page.items],
-                    rows_page.next_cursor)
+        stmt = select(C, CONTACTS_JSON, *extra).where(and_(*conds))
+        return await fetch_page(self.conn, stmt, keys, page,
+                                lambda r: self._customer(r, self._contacts_in(r)),
+                                descending=descending)
 
     def _live(self, flt: CustomerFilter, visibility: Visibility
               ) -> builtins.list[ColumnElement[bool]]:
-        return [visible(visibility), C.c.deleted_at.is_(None), *self._filters(flt)]
+        return [visible(visibility), C.c.deleted_at.is_(None), *self._filters(flt, visibility)]
 
     async def count(self, flt: CustomerFilter, visibility: Visibility) -> int:
         return int(await self.conn.scalar(
@@ -368,11 +400,20 @@ class SqlCustomers(_Repo):
                 literal(grams, ARRAY(Text))),
             func.strpos(C.c.search_text, q) > 0)
 
-    def _filters(self, f: CustomerFilter) -> builtins.list[ColumnElement[bool]]:
+    def _filters(self, f: CustomerFilter, vis: Visibility | None = None
+                 ) -> builtins.list[ColumnElement[bool]]:
         conds: builtins.list[ColumnElement[bool]] = []
+        by_facets = f.industry is not None and f.region is not None and bool(
+            f.tags_all or f.tags_any)
         for name in ("industry", "region", "kind"):
             value = getattr(f, name)
-            if value is not None:
+            if value is None:
+                continue
+            if by_facets and name != "kind":
+                # checked on the facet index's few candidates; as plain index conditions the
+                # planner ANDs in the (industry, region) range's thousands of rows for nothing
+                conds.append(func.coalesce(C.c[name], "") == value)
+            else:
                 conds.append(C.c[name] == value)
         if f.grade is not None:
             conds.append(C.c.grade == f.grade.value)
@@ -382,10 +423,28 @@ class SqlCustomers(_Repo):
             conds.append(C.c.owner_id == f.owner_id)
         if f.department_id is not None:
             conds.append(C.c.owner_department_id == f.department_id)
-        if f.tags_all:
-            conds.append(C.c.tags.contains(list(f.tags_all)))
-        if f.tags_any:
-            conds.append(C.c.tags.overlap(list(f.tags_any)))
+        if by_facets:
+            # The keys of ix_customers_facets: who may see it, industry, region, tag. With
+            # industry and region compared exactly above, a key can only match the tag itself,
+            # so the tags condition needs no second check (whose index the planner would AND
+            # in); the visibility clause is applied as always, the keys only narrow the rows.
+            facets = func.customer_facets(C.c.owner_id, C.c.owner_department_id, C.c.industry,
+                                          C.c.region, C.c.tags)
+            who = _facet_prefixes(vis)
+
+            def keys(tags: Sequence[str]) -> Any:
+                return literal([FACET_SEP.join((w, f.industry or "", f.region or "", tag))
+                                for w in who for tag in tags], ARRAY(Text))
+
+            for tag in f.tags_all:  # each tag, under any of the caller's prefixes
+                conds.append(facets.op("&&")(keys([tag])))
+            if f.tags_any:
+                conds.append(facets.op("&&")(keys(f.tags_any)))
+        else:
+            if f.tags_all:
+                conds.append(C.c.tags.contains(list(f.tags_all)))
+            if f.tags_any:
+                conds.append(C.c.tags.overlap(list(f.tags_any)))
         if f.last_followup_before is not None:
             conds.append(or_(C.c.last_followup_at < f.last_followup_before,
                              C.c.last_followup_at.is_(None)))

@@ -78,6 +78,19 @@ def _user(row: Row) -> User:
 _USER_BY_ID = select(t.users).where(t.users.c.id == bindparam("user_id"))
 
 
+def _department_walk(down: bool) -> Any:
+    d = t.departments
+    base = select(d.c.id, d.c.parent_id).where(d.c.id == bindparam("start")).cte(
+        "tree", recursive=True)
+    step = select(d.c.id, d.c.parent_id).join(
+        base, (d.c.parent_id == base.c.id) if down else (d.c.id == base.c.parent_id))
+    return select(base.union(step).c.id)
+
+
+_SUBTREE = _department_walk(down=True)
+_ANCESTORS = _department_walk(down=False)
+
+
 class SqlUsers(_Repo):
     async def get(self, user_id: uuid.UUID) -> User | None:
         # Built once: this runs on every authenticated request.
@@ -144,12 +157,9 @@ class SqlDepartments(_Repo):
                                 _department)
 
     async def _walk(self, start: uuid.UUID, down: bool) -> Sequence[uuid.UUID]:
-        d = t.departments
-        base = select(d.c.id, d.c.parent_id).where(d.c.id == start).cte("tree", recursive=True)
-        step = select(d.c.id, d.c.parent_id).join(
-            base, (d.c.parent_id == base.c.id) if down else (d.c.id == base.c.parent_id))
-        tree = base.union(step)
-        return list((await self.conn.execute(select(tree.c.id))).scalars())
+        # Built once: a manager's visibility walks its subtree on every request.
+        stmt = _SUBTREE if down else _ANCESTORS
+        return list((await self.conn.execute(stmt, {"start": start})).scalars())
 
     async def ancestors(self, department_id: uuid.UUID) -> Sequence[uuid.UUID]:
         return await self._walk(department_id, down=False)

@@ -231,6 +231,11 @@ customers = Table(
           postgresql_using="gin"),
     Index("ix_customers_search_trigrams", text("search_grams(search_text, 3)"),
           postgresql_using="gin"),
+    # industry + region + tag lists read the posting lists of the exact combinations the
+    # caller may see (customer_facets in migration 0012), not a popular tag's whole bitmap.
+    Index("ix_customers_facets",
+          text("customer_facets(owner_id, owner_department_id, industry, region, tags)"),
+          postgresql_using="gin"),
 )
 
 contacts = Table(

@@ -40,6 +40,7 @@ from adapters.db.repositories import (
     SqlUsers,
 )
 from adapters.db.webhooks import SqlWebhookDeliveries, SqlWebhooks
+from domain.errors import DomainError
 from domain.events import DomainEvent
 from domain.notify.inbox import Inbox
 from domain.ports import FieldCipher
@@ -106,7 +107,13 @@ class SqlUnitOfWork:
     ) -> None:
         assert self._conn is not None
         try:
-            if self._conn.in_transaction():
+            if self._read_only and exc is not None and not isinstance(exc, DomainError):
+                # An autocommit connection has no ROLLBACK to bring it back in step: after a
+                # driver error (a parameter it could not encode, a cancelled request) the
+                # server may still wait for the rest of the statement, holding its locks.
+                # Throw the connection away rather than hand it to the next request.
+                await self._conn.invalidate()
+            elif self._conn.in_transaction():
                 await self._conn.rollback()
         finally:
             await self._conn.close()

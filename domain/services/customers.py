@@ -78,6 +78,8 @@ class CustomerService:
     uow: UnitOfWorkFactory
     clock: Clock
     tier_policy: TierPolicy = field(default_factory=TierPolicy)
+    # Reads that change nothing: each statement on its own, no BEGIN/ROLLBACK round trips.
+    reader: UnitOfWorkFactory | None = None
 
     # ---- who sees what ----------------------------------------------------------------------
 
@@ -199,12 +201,12 @@ class CustomerService:
 
     async def get(self, actor: Actor, customer_id: uuid.UUID) -> Customer:
         p = require(actor, Scope.CUSTOMERS_READ)
-        async with self.uow() as uow:
+        async with (self.reader or self.uow)() as uow:
             return await self._load(uow, await self.visibility(uow, p), customer_id)
 
     async def list(self, actor: Actor, flt: CustomerFilter, page: PageRequest) -> Page[Customer]:
         p = require(actor, Scope.CUSTOMERS_READ)
-        async with self.uow() as uow:
+        async with (self.reader or self.uow)() as uow:
             vis = await self.visibility(uow, p)
             if flt.deleted and not (p.kind == "user" and p.role in TEAM_LEADS):
                 raise PermissionDenied("Only managers and admins open the recycle bin")

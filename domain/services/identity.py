@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -97,6 +98,39 @@ class IdentityService:
     policy: IdentityPolicy = IdentityPolicy()
     # For one-statement lookups on every request; defaults to the ordinary unit of work.
     reader: UnitOfWorkFactory | None = None
+    # Who is calling, remembered per token or API key for this many seconds (0: not at all).
+    # A user disabled, demoted, renamed or signed out everywhere, or a key revoked, through
+    # this service is forgotten at once in this process; other processes (web workers) notice
+    # within caller_ttl seconds, and an access token is accepted at most that long after it
+    # expires.
+    caller_ttl: float = 0.0
+    _callers: dict[str, tuple[float, Any]] = dataclasses.field(
+        default_factory=dict, init=False, repr=False)
+
+    MAX_REMEMBERED_CALLERS = 10_000
+
+    def _recall(self, credential: str) -> Any:
+        hit = self._callers.get(credential)
+        if hit is None:
+            return None
+        if hit[0] <= time.monotonic():
+            self._callers.pop(credential, None)
+            return None
+        return hit[1]
+
+    def _remember(self, credential: str, caller: Any) -> None:
+        if self.caller_ttl <= 0:
+            return
+        now = time.monotonic()
+        if len(self._callers) >= self.MAX_REMEMBERED_CALLERS:
+            self._callers = {k: v for k, v in self._callers.items() if v[0] > now}
+            if len(self._callers) >= self.MAX_REMEMBERED_CALLERS:
+                self._callers.clear()
+        self._callers[credential] = (now + self.caller_ttl, caller)
+
+    def forget_callers(self) -> None:
+        """After any change to users or API keys: the next request looks its caller up."""
+        self._callers.clear()
 
     # ---- authentication -------------------------------------------------------------------
 
@@ -192,14 +226,21 @@ class IdentityService:
 
     async def user_for_access_token(self, token: str) -> User:
         """The user behind a bearer token: still active, and the token not invalidated since."""
+        known = self._recall(token)
+        if known is not None:
+            return known  # type: ignore[no-any-return]
         claims = self.tokens.decode_access(token)
         async with (self.reader or self.uow)() as uow:
             user = await uow.users.get(claims.user_id)
         if user is None or not user.is_active or user.token_version != claims.token_version:
             raise AuthenticationFailed("The token is no longer valid")
+        self._remember(token, user)
         return user
 
     async def principal_for_api_key(self, key: str) -> Principal:
+        known = self._recall(key)
+        if known is not None:
+            return known  # type: ignore[no-any-return]
         prefix = bearer.api_key_prefix(key)
         if prefix is None:
             raise AuthenticationFailed("Invalid API key")
@@ -209,7 +250,9 @@ class IdentityService:
             key, stored.secret_hash
         ):
             raise AuthenticationFailed("Invalid API key")
-        return principal_of_key(stored)
+        principal = principal_of_key(stored)
+        self._remember(key, principal)
+        return principal
 
     # ---- users ------------------------------------------------------------------------------
 
@@ -296,6 +339,7 @@ class IdentityService:
             await uow.audit.record(AuditEntry.of(
                 actor, "user.updated", "user", user.id, field_diff(before, user_snapshot(user))))
             await uow.commit()
+            self.forget_callers()
             return user
 
     async def change_own_password(self, actor: Actor, current_password: str,
@@ -329,6 +373,7 @@ class IdentityService:
             await uow.audit.record(AuditEntry.of(
                 actor, "user.password_changed", "user", user.id))
             await uow.commit()
+            self.forget_callers()
 
     # ---- departments ------------------------------------------------------------------------
 
@@ -441,6 +486,7 @@ class IdentityService:
             await uow.api_keys.save(key)
             await uow.audit.record(AuditEntry.of(actor, "api_key.revoked", "api_key", key.id))
             await uow.commit()
+            self.forget_callers()
             return key
 
     # ---- audit ------------------------------------------------------------------------------

@@ -95,3 +95,92 @@ async def test_serve_starts_ready_and_the_demo_admin_signs_in(server: str) -> No
         inbox = (await client.get("/api/v1/approvals", headers=manager)).json()["items"]
         waiting = next(k["id"] for k in contracts if k["status"] == "in_approval")
         assert waiting in [i["contract_id"] for i in inbox]
+
+
+def _children(pid: int) -> list[int]:
+    out: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        out += [int(c) for c in (task / "children").read_text().split()]
+    return out
+
+
+def _web_children(pid: int) -> list[int]:
+    """The spawned web processes (not multiprocessing's resource tracker)."""
+    return [c for c in _children(pid)
+            if b"spawn_main" in Path(f"/proc/{c}/cmdline").read_bytes()]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+@pytest.mark.slow
+async def test_serve_with_two_web_processes_shares_the_port_runs_the_worker_once_and_stops(
+        admin_url: str, redis: str) -> None:
+    import asyncpg
+
+    db = await create_database(admin_url, prefix="crm_e2e")
+    port = _free_port()
+    env = {**os.environ, "CRM_DATABASE_URL": db, "CRM_REDIS_URL": redis, "CRM_PORT": str(port),
+           "CRM_QUEUE_NAME": f"crm:e2e:{port}", "CRM_LOG_LEVEL": "WARNING"}
+    proc = subprocess.Popen([sys.executable, "-m", "adapters.cli", "serve", "--demo",
+                             "--workers", "2"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    stopped = False
+    try:
+        deadline = time.monotonic() + 60
+        ready = False
+        while time.monotonic() < deadline and not ready:
+            assert proc.poll() is None, proc.stdout.read().decode() if proc.stdout else ""
+            try:
+                ready = httpx.get(f"{base}/readyz", timeout=1).status_code == 200
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        assert ready
+        children = _web_children(proc.pid)
+        assert len(children) == 1
+        # The child answers on the shared port: with the first process stopped, a new
+        # connection can only be accepted by the child.
+        os.kill(proc.pid, signal.SIGSTOP)
+        try:
+            for _ in range(5):
+                r = httpx.get(f"{base}/readyz", timeout=10)
+                assert r.status_code == 200 and r.json()["checks"]["database"] is True
+        finally:
+            os.kill(proc.pid, signal.SIGCONT)
+        # The relay (and the job worker beside it) runs in one process only: one LISTEN.
+        conn = await asyncpg.connect(db)
+        try:
+            deadline = time.monotonic() + 20
+            listeners = 0
+            while time.monotonic() < deadline:
+                listeners = await conn.fetchval(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND query LIKE 'LISTEN %'")
+                if listeners:
+                    break
+                time.sleep(0.2)
+            time.sleep(1)  # a second relay would be listening by now too
+            assert await conn.fetchval(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND query LIKE 'LISTEN %'") == 1
+        finally:
+            await conn.close()
+        # SIGTERM to the first process alone stops the web children too, cleanly.
+        os.kill(proc.pid, signal.SIGTERM)
+        assert proc.wait(30) == 0
+        stopped = True
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(_alive(c) for c in children):
+            time.sleep(0.1)
+        assert not any(_alive(c) for c in children)
+    finally:
+        if not stopped:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(20)
+        await drop_database(admin_url, db)

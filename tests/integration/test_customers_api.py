@@ -295,6 +295,42 @@ async def test_soft_delete_restore_and_tombstones_for_sync(client: httpx.AsyncCl
     assert [e["kind"] for e in timeline["items"]] == ["restored", "deleted", "created"]
 
 
+async def test_industry_region_and_tags_together(client: httpx.AsyncClient,
+                                               world: World) -> None:
+    """Served by the (industry, region, tag) keys of ix_customers_facets: exact matches only,
+    for all-of and any-of tags, visibility applied, and kept up to date by edits."""
+    a = await create(client, world, name="杭州西湖电子商务有限公司", industry="ecommerce",
+                     tags=["vip"])
+    b = await create(client, world, name="苏州工业园制造有限公司", tags=["b2b", "export"])
+    c = await create(client, world, name="南京钢铁制造有限公司", tags=["vip", "export"],
+                     region="north")
+    other = await create(client, world, who="north_rep", name="无锡外贸制造有限公司",
+                         tags=["b2b", "export"])
+
+    async def names(who: str = "rep", **params: Any) -> set[str]:
+        r = await client.get("/api/v1/customers", params=params, headers=world.auth(who))
+        assert r.status_code == 200, r.text
+        return {x["name"] for x in r.json()["items"]}
+
+    east = {"industry": "manufacturing", "region": "east"}
+    assert await names(**east, tag=["export"]) == {b["name"]}
+    assert await names(**east, tag=["b2b", "export"]) == {b["name"]}
+    assert await names(**east, tag=["b2b", "vip"]) == set()
+    assert await names(**east, tag=["vip"]) == set()  # a is ecommerce, c is in the north
+    assert await names(industry="manufacturing", region="north",
+                       tag_any=["vip", "b2b"]) == {c["name"]}
+    assert await names(industry="ecommerce", region="east", tag_any=["vip"]) == {a["name"]}
+    assert await names(industry="manufacturing", region="eas", tag=["t"]) == set()
+    assert await names("manager", **east, tag=["export"]) == {b["name"]}
+    assert await names("north_rep", **east, tag=["export"]) == {other["name"]}
+    assert await names("admin", **east, tag=["export"]) == {b["name"], other["name"]}
+    r = await client.patch(f"/api/v1/customers/{b['id']}", json={"tags": ["vip"]},
+                           headers=world.auth("rep"))
+    assert r.status_code == 200, r.text
+    assert await names(**east, tag=["vip"]) == {b["name"]}
+    assert await names(**east, tag_any=["export", "b2b"]) == set()
+
+
 async def test_filters_search_sort_fields_and_pages(client: httpx.AsyncClient,
                                                     world: World) -> None:
     a = await create(client, world, name="杭州西湖电子商务有限公司", industry="ecommerce",

@@ -164,3 +164,45 @@ async def test_user_created_notifies_the_new_user_exactly_once(svc: IdentityServ
     assert await dispatcher.dispatch(event_id) == 0  # a second delivery changes nothing
     notes = [n for n in store(svc).notifications if n.user_id == user.id]
     assert len(notes) == 1 and notes[0].kind == "welcome"
+
+
+async def test_a_remembered_caller_is_forgotten_when_disabled_demoted_or_revoked() -> None:
+    svc = IdentityService(uow=FakeUowFactory(), hasher=FakeHasher(), tokens=FakeTokens(),
+                          clock=FakeClock(), caller_ttl=60)
+    admin = await make(svc, "admin@example.com", Role.ADMIN)
+    manager = await make(svc, "m@example.com", Role.MANAGER)
+    rep = await make(svc, "a@example.com", Role.SALES_REP)
+    m_token = (await svc.login("m@example.com", PW, Actor(None))).access_token
+    r_token = (await svc.login("a@example.com", PW, Actor(None))).access_token
+    assert (await svc.user_for_access_token(m_token)).role == Role.MANAGER
+    # remembered: a change made behind the service's back is not seen within the ttl …
+    store(svc).users[manager.id].name = "changed elsewhere"
+    assert (await svc.user_for_access_token(m_token)).name == "m"
+    # … but every change through the service takes effect at once: a new name is seen, a new
+    # role refuses the old token
+    await svc.update_user(as_(admin), manager.id, expected_version=None,
+                          changes={"name": "Renamed"})
+    assert (await svc.user_for_access_token(m_token)).name == "Renamed"
+    await svc.update_user(as_(admin), manager.id, expected_version=None,
+                          changes={"role": Role.SALES_REP})
+    with pytest.raises(AuthenticationFailed):
+        await svc.user_for_access_token(m_token)
+    assert (await svc.user_for_access_token(r_token)).id == rep.id
+    await svc.update_user(as_(admin), rep.id, expected_version=None,
+                          changes={"is_active": False})
+    with pytest.raises(AuthenticationFailed):
+        await svc.user_for_access_token(r_token)
+    key, secret = await svc.create_api_key(as_(admin), "ERP", {Scope.CUSTOMERS_READ})
+    assert (await svc.principal_for_api_key(secret)).id == key.id
+    await svc.revoke_api_key(as_(admin), key.id)
+    with pytest.raises(AuthenticationFailed):
+        await svc.principal_for_api_key(secret)
+
+
+async def test_without_a_ttl_every_request_looks_its_caller_up(svc: IdentityService) -> None:
+    user = await make(svc, "a@example.com", Role.SALES_REP)
+    token = (await svc.login("a@example.com", PW, Actor(None))).access_token
+    await svc.user_for_access_token(token)
+    store(svc).users[user.id].is_active = False  # changed by another process
+    with pytest.raises(AuthenticationFailed):
+        await svc.user_for_access_token(token)
