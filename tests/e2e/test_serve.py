@@ -153,22 +153,20 @@ async def test_serve_with_two_web_processes_shares_the_port_runs_the_worker_once
                 assert r.status_code == 200 and r.json()["checks"]["database"] is True
         finally:
             os.kill(proc.pid, signal.SIGCONT)
-        # The relay (and the job worker beside it) runs in one process only: one LISTEN.
+        # The relay and the webhook deliverer (the job worker's side) run in one process only:
+        # one LISTEN on each of their channels (each web process may hold its own LISTEN for
+        # the notification stream; that one is per process on purpose).
+        listening = ("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                     "AND query LIKE 'LISTEN %' AND query LIKE $1")
         conn = await asyncpg.connect(db)
         try:
             deadline = time.monotonic() + 20
-            listeners = 0
-            while time.monotonic() < deadline:
-                listeners = await conn.fetchval(
-                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                    "AND query LIKE 'LISTEN %'")
-                if listeners:
-                    break
+            while time.monotonic() < deadline and not await conn.fetchval(
+                    listening, "%crm_outbox%"):
                 time.sleep(0.2)
             time.sleep(1)  # a second relay would be listening by now too
-            assert await conn.fetchval(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                "AND query LIKE 'LISTEN %'") == 1
+            assert await conn.fetchval(listening, "%crm_outbox%") == 1
+            assert await conn.fetchval(listening, "%crm_webhooks%") == 1
         finally:
             await conn.close()
         # SIGTERM to the first process alone stops the web children too, cleanly.
