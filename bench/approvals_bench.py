@@ -40,7 +40,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 from leads_bench import (  # noqa: E402
     admin_url,
     cpu_seconds,
+    drop_database,
     pct,
+    recreate_database,
     redis_url,
     start,
     wait_ready,
@@ -53,7 +55,6 @@ from adapters.settings import Settings  # noqa: E402
 from domain.audit import Actor  # noqa: E402
 from domain.identity.model import Role  # noqa: E402
 from domain.services.identity import principal_of, system_actor  # noqa: E402
-from tests.services import with_database  # noqa: E402
 
 DB = "crm_bench_approvals"
 SECRET = "bench-secret-key-0123456789abcdef0123456789"
@@ -234,11 +235,7 @@ async def main() -> None:
     args = ap.parse_args()
 
     admin = admin_url()
-    conn = await asyncpg.connect(admin)
-    await conn.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
-    await conn.execute(f'CREATE DATABASE "{DB}"')
-    await conn.close()
-    db = with_database(admin, DB)
+    db = await recreate_database(admin, DB)
     arrivals_inapp, arrivals_mail = Arrivals(), Arrivals()
     mailbox = Mailbox(arrivals_mail.arrived_threadsafe, "finance@bench.crm")
     smtp_port = free_port()
@@ -292,9 +289,7 @@ async def main() -> None:
         for p in procs:
             p.wait(timeout=30)
         controller.stop()
-        conn = await asyncpg.connect(admin)
-        await conn.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
-        await conn.close()
+        await drop_database(admin, DB)
 
 
 if __name__ == "__main__":

@@ -83,20 +83,21 @@ def pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))]
 
 
-async def recreate_database(admin: str) -> str:
+async def recreate_database(admin: str, name: str = DB) -> str:
+    """A fresh bench database (the other bench scripts use this too, with their own name)."""
     conn = await asyncpg.connect(admin)
     try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
-        await conn.execute(f'CREATE DATABASE "{DB}"')
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.execute(f'CREATE DATABASE "{name}"')
     finally:
         await conn.close()
-    return with_database(admin, DB)
+    return with_database(admin, name)
 
 
-async def drop_database(admin: str) -> None:
+async def drop_database(admin: str, name: str = DB) -> None:
     conn = await asyncpg.connect(admin)
     try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await conn.close()
 

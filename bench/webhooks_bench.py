@@ -34,10 +34,11 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-import asyncpg
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from leads_bench import admin_url, drop_database, recreate_database, redis_url  # noqa: E402
 
 from adapters.bootstrap import Container, build  # noqa: E402
 from adapters.db.migrate import upgrade  # noqa: E402
@@ -45,36 +46,9 @@ from adapters.settings import Settings  # noqa: E402
 from domain.audit import Actor  # noqa: E402
 from domain.identity.model import ROLE_SCOPES, Principal, Role  # noqa: E402
 from domain.services.identity import principal_of, system_actor  # noqa: E402
-from tests.services import with_database  # noqa: E402
 
 DB = "crm_bench_webhooks"
 QUEUE = "crm:bench-webhooks"
-
-
-def admin_url() -> str:
-    return os.environ.get("CRM_BENCH_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test")
-
-
-def redis_url() -> str:
-    return os.environ.get("CRM_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
-
-
-async def recreate_database(admin: str) -> str:
-    conn = await asyncpg.connect(admin)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
-        await conn.execute(f'CREATE DATABASE "{DB}"')
-    finally:
-        await conn.close()
-    return with_database(admin, DB)
-
-
-async def drop_database(admin: str) -> None:
-    conn = await asyncpg.connect(admin)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
-    finally:
-        await conn.close()
 
 
 # ---- the subscriber (its own process, so the load generator does not slow its clock) -------
@@ -199,7 +173,7 @@ async def main() -> None:
     args = ap.parse_args()
 
     admin = admin_url()
-    db = await recreate_database(admin)
+    db = await recreate_database(admin, DB)
     procs: list[subprocess.Popen[bytes]] = []
     sub: Any = None
     worker_log: Any = None
@@ -335,7 +309,7 @@ async def main() -> None:
             sub.join(5)
         if c is not None:
             await c.close()
-        await drop_database(admin)
+        await drop_database(admin, DB)
         Path(log_path).unlink(missing_ok=True)
         if worker_log is not None:
             worker_log.close()

@@ -382,3 +382,27 @@ async def test_contract_rows_keep_the_computed_amount(container: Container, worl
         amount = await conn.scalar(select(t.contracts.c.amount))
     assert str(amount) == SMALL
     assert await count(container, t.contract_steps) == 0
+
+
+async def test_each_role_against_the_lifecycle_routes(client: httpx.AsyncClient,
+                                                      world: World) -> None:
+    """Another team's contract is out of sight (404) on every route; roles without
+    contracts:write are refused (403) before anything changes."""
+    k = await contract(client, world, SMALL)
+    url = f"/api/v1/contracts/{k['id']}"
+    routes = [("POST", f"{url}/submit", None), ("POST", f"{url}/sign", None),
+              ("POST", f"{url}/activate", None), ("POST", f"{url}/complete", None),
+              ("POST", f"{url}/terminate", {"reason": "x"}),
+              ("POST", f"{url}/payment-received", None), ("DELETE", url, None)]
+    for role, want in (("north_rep", 404), ("north_manager", 404), ("legal", 403),
+                       ("service_agent", 403)):
+        for method, path, body in routes:
+            r = await client.request(method, path, json=body, headers=world.auth(role))
+            expected = 403 if (role == "legal" or role == "service_agent") else want
+            if path.endswith("payment-received") and role == "north_rep":
+                expected = 403  # reps do not confirm payments (contracts:payments)
+            assert r.status_code == expected, (role, method, path, r.status_code)
+        r = await client.get(f"{url}/approvals", headers=world.auth(role))
+        assert r.status_code == {"legal": 200, "service_agent": 403}.get(role, 404), role
+    r = await client.get(url, headers=world.auth("rep"))
+    assert r.json()["status"] == "draft" and r.json()["version"] == k["version"]
