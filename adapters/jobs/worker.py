@@ -135,7 +135,10 @@ SCAN_MINUTES = set(range(0, 60, 10))
 
 def build_worker(container: Any, *, handle_signals: bool, burst: bool = False) -> Worker:
     return Worker(
-        functions=[func(handle_event, name=JobName.HANDLE_EVENT.value,
+        # An event job's result (how many consumers ran) is read by nobody: not kept, which
+        # spares Redis a write per event. A job id relayed twice then runs twice: harmless, the
+        # consumers' processed markers make the second run a no-op.
+        functions=[func(handle_event, name=JobName.HANDLE_EVENT.value, keep_result=0,
                         timeout=JOB_TIMEOUT_SECONDS, max_tries=MAX_TRIES),
                    func(run_import, name=JobName.RUN_IMPORT.value,
                         timeout=IMPORT_TIMEOUT_SECONDS, max_tries=MAX_TRIES),

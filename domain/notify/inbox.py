@@ -1,6 +1,11 @@
 """The one way to notify: `uow.notifications.add(...)` stores the in-app row and, in the same
 transaction, a delivery per extra channel the recipient chose for that kind, plus one outbox
-event that gets them sent after commit. Consumers do not know channels exist."""
+event that gets them sent after commit. Consumers do not know channels exist.
+
+An outbox consumer's unit of work sends its deliveries itself right after its commit
+(`DeliveryService.after_commit`); there the event would only queue a second job that finds
+nothing to send, so it is left out, and the delivery sweep (every few seconds, any delivery
+never attempted) stands in for a worker that died between the commit and the send."""
 
 from __future__ import annotations
 
@@ -28,6 +33,8 @@ class Inbox:
         self._outbox = outbox
         # Notifications of this unit of work that have deliveries to send once it commits.
         self.with_deliveries: list[uuid.UUID] = []
+        # Set when whoever commits this unit of work sends `with_deliveries` right after.
+        self.sent_after_commit = False
 
     async def add(self, notification: Notification) -> None:
         prefs = await self._preferences.get(notification.user_id)
@@ -40,6 +47,8 @@ class Inbox:
         await self._deliveries.add_all([
             Delivery.new(notification.id, notification.user_id, notification.kind, c)
             for c in channels])
+        if self.sent_after_commit:
+            return
         await self._outbox.add(DomainEvent(
             NOTIFICATION_CREATED, "notification", str(notification.id),
             {"notification_id": str(notification.id), "user_id": str(notification.user_id),

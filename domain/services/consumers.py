@@ -46,6 +46,8 @@ class EventDispatcher:
     # Runs after each consumer's commit (the e-mails of the notifications it added go out
     # at once instead of one relay round later); must not raise.
     after_commit: Callable[[UnitOfWork], Awaitable[None]] | None = None
+    # Runs on each consumer's unit of work before the consumer (tells it after_commit follows).
+    before: Callable[[UnitOfWork], None] | None = None
 
     async def dispatch(self, event_id: uuid.UUID) -> int:
         """Runs every consumer of the event that has not run yet; returns how many ran now.
@@ -62,6 +64,8 @@ class EventDispatcher:
             async with self.uow() as uow:
                 if not await uow.processed.mark(name, event.id):
                     continue
+                if self.before is not None:
+                    self.before(uow)
                 await handler(uow, event)
                 await uow.commit()
                 ran += 1

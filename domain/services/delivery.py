@@ -65,6 +65,12 @@ class DeliveryService:
     async def _on_created(self, _uow: UnitOfWork, event: DomainEvent) -> None:
         await self.send_due(uuid.UUID(event.payload["notification_id"]))
 
+    def will_send_after_commit(self, uow: UnitOfWork) -> None:
+        """Said of a unit of work whose `after_commit` runs: its notifications need no outbox
+        event of their own (see Inbox)."""
+        if isinstance(uow.notifications, Inbox):
+            uow.notifications.sent_after_commit = True
+
     async def after_commit(self, uow: UnitOfWork) -> None:
         """The fast path: a consumer's notifications are sent as soon as they committed. The
         outbox event stays the safety net (its job then finds nothing left to send)."""

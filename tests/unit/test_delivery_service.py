@@ -52,6 +52,17 @@ async def test_adding_a_notification_creates_its_deliveries_and_one_event() -> N
     assert len(store.deliveries) == 1 and len(store.outbox) == 1, "in-app only: nothing more"
 
 
+async def test_a_unit_of_work_that_sends_after_commit_adds_no_event() -> None:
+    store, service, _, _, _, user = setup()
+    uow = FakeNotifyUow(store)
+    service.will_send_after_commit(uow)  # type: ignore[arg-type]
+    n = Notification.for_event(user, "lead_assigned", "t", "b", uuid.uuid4(), data=DATA)
+    await uow.notifications.add(n)
+    (d,) = store.deliveries.values()
+    assert d.notification_id == n.id and store.outbox == []
+    assert uow.notifications.with_deliveries == [n.id]
+
+
 async def test_transient_failures_follow_the_schedule_then_fail_visibly() -> None:
     store, service, email, _, clock, user = setup()
     await add(store, user)
