@@ -193,7 +193,7 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Container:
         exports=ExportService(uow, clock, customers, catalog, Sheets(), queue),
         notifications=NotificationService(uow, clock),
         dispatcher=EventDispatcher(uow, handlers, after_commit=delivery.after_commit,
-                                   before=delivery.will_send_after_commit),
+                                   before=delivery.will_send_after_commit, reader=reader),
         relay=OutboxRelay(engine, queue, listen_url=libpq_url(settings.database_url),
                           consumed=handlers.__contains__, on_batch=fan_out),
         idempotency=SqlIdempotencyStore(engine),

@@ -95,6 +95,10 @@ async def clean_slate(request: pytest.FixtureRequest) -> AsyncIterator[None]:
         await conn.execute(text("SET LOCAL crm.audit_retention = 'on'"))
         await conn.execute(text(f"TRUNCATE {', '.join(TABLES)} CASCADE"))
         await conn.execute(text("DELETE FROM notification_templates WHERE NOT builtin"))
+    # The previous test's queued jobs point at rows that are gone now: a retry of one (its
+    # consumer failing on the missing rows, backing off) would keep a burst worker waiting.
+    pool = await c.queue.pool()
+    await pool.delete(c.queue.queue_name)
     yield
 
 

@@ -102,6 +102,10 @@ class _Prefs:
     async def recipient(self, user_id: uuid.UUID) -> Recipient | None:
         return self.s.recipients.get(user_id)
 
+    async def for_notifying(self, user_id: uuid.UUID
+                            ) -> tuple[NotificationPreferences, Recipient | None]:
+        return await self.get(user_id), await self.recipient(user_id)
+
 
 class _Rows:
     def __init__(self, s: NotifyStore) -> None:

@@ -191,10 +191,13 @@ class SqlLeads(_Repo):
         other, so the second one sees the first."""
         keys = sorted({contact_bidx(self.cipher, kind, value)
                        for kind, value in (("phone", phone), ("email", email)) if value})
-        for key in keys:
-            digest = hashlib.blake2b(key.encode(), digest_size=4).digest()
-            await self.conn.execute(select(func.pg_advisory_xact_lock(
-                CONTACT_LOCK_CLASS, int.from_bytes(digest, "big", signed=True))))
+        if not keys:
+            return
+        # One statement; a select list is evaluated left to right, so the order holds.
+        await self.conn.execute(select(*(
+            func.pg_advisory_xact_lock(CONTACT_LOCK_CLASS, int.from_bytes(
+                hashlib.blake2b(key.encode(), digest_size=4).digest(), "big", signed=True))
+            for key in keys)))
 
     async def find_open_by_contact(self, phone: str | None, email: str | None,
                                    exclude: uuid.UUID | None = None) -> Lead | None:

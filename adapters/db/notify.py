@@ -136,18 +136,27 @@ class SqlNotificationPreferences(_Repo):
         return prefs
 
     async def recipient(self, user_id: uuid.UUID) -> Recipient | None:
+        return (await self.for_notifying(user_id))[1]
+
+    async def for_notifying(self, user_id: uuid.UUID
+                            ) -> tuple[NotificationPreferences, Recipient | None]:
         u = t.users
         row = (await self.conn.execute(
-            select(u.c.id, u.c.name, u.c.email, u.c.is_active, P.c.locale, P.c.mobile_enc)
+            select(u.c.id, u.c.name, u.c.email, u.c.is_active, P.c.user_id.label("saved"),
+                   P.c.locale, P.c.mobile_enc, P.c.channels, P.c.version, P.c.updated_at)
             .select_from(u.outerjoin(P, P.c.user_id == u.c.id)).where(u.c.id == user_id)
         )).first()
         if row is None:
-            return None
+            return NotificationPreferences(user_id=user_id), None
+        mobile = self._cipher.decrypt(row.mobile_enc) if row.mobile_enc else None
         prefs = NotificationPreferences(user_id=user_id)
-        return Recipient(user_id=row.id, name=row.name, email=row.email,
-                         locale=row.locale or prefs.locale,
-                         mobile=self._cipher.decrypt(row.mobile_enc) if row.mobile_enc else None,
-                         active=row.is_active)
+        if row.saved is not None:
+            prefs = NotificationPreferences(
+                user_id=user_id, locale=row.locale, mobile=mobile,
+                channels={k: frozenset(Channel(c) for c in v) for k, v in row.channels.items()},
+                version=row.version, updated_at=row.updated_at)
+        return prefs, Recipient(user_id=row.id, name=row.name, email=row.email,
+                                locale=prefs.locale, mobile=mobile, active=row.is_active)
 
 
 def _delivery(row: Row) -> Delivery:

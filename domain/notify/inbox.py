@@ -15,7 +15,7 @@ from datetime import datetime
 from domain.events import DomainEvent
 from domain.notifications import Notification
 from domain.notify.catalogue import Channel
-from domain.notify.model import NOTIFICATION_CREATED, Delivery
+from domain.notify.model import NOTIFICATION_CREATED, Delivery, Recipient
 from domain.notify.ports import DeliveryRepository, PreferenceRepository, TemplateRepository
 from domain.notify.rendering import render_message
 from domain.pagination import Page, PageRequest
@@ -37,8 +37,8 @@ class Inbox:
         self.sent_after_commit = False
 
     async def add(self, notification: Notification) -> None:
-        prefs = await self._preferences.get(notification.user_id)
-        await self._localise(notification, prefs.locale)
+        prefs, recipient = await self._preferences.for_notifying(notification.user_id)
+        await self._localise(notification, prefs.locale, recipient)
         await self._rows.add(notification)
         channels = sorted(c for c in prefs.channels_for(notification.kind) if c != Channel.IN_APP)
         if not channels:
@@ -54,10 +54,10 @@ class Inbox:
             {"notification_id": str(notification.id), "user_id": str(notification.user_id),
              "kind": notification.kind, "channels": [c.value for c in channels]}))
 
-    async def _localise(self, notification: Notification, locale: str) -> None:
+    async def _localise(self, notification: Notification, locale: str,
+                        recipient: Recipient | None) -> None:
         """The in-app title and body from the in_app template in the recipient's language;
         as the consumer wrote them when no template fits its data."""
-        recipient = await self._preferences.recipient(notification.user_id)
         variables = {**notification.data,
                      "recipient_name": recipient.name if recipient else ""}
         rendered = await render_message(self._templates, notification.kind, Channel.IN_APP,

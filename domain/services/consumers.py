@@ -48,6 +48,8 @@ class EventDispatcher:
     after_commit: Callable[[UnitOfWork], Awaitable[None]] | None = None
     # Runs on each consumer's unit of work before the consumer (tells it after_commit follows).
     before: Callable[[UnitOfWork], None] | None = None
+    # Reads the event outside a transaction (one statement, no BEGIN/COMMIT around it).
+    reader: UnitOfWorkFactory | None = None
 
     async def dispatch(self, event_id: uuid.UUID) -> int:
         """Runs every consumer of the event that has not run yet; returns how many ran now.
@@ -55,7 +57,7 @@ class EventDispatcher:
         The consumer's effect and its 'processed' marker commit together, so a job delivered
         twice, or re-run after a worker died mid-way, applies each effect exactly once.
         """
-        async with self.uow() as uow:
+        async with (self.reader or self.uow)() as uow:
             event = await uow.outbox.get(event_id)
         if event is None:
             return 0

@@ -56,6 +56,15 @@ class ContactOut(BaseModel):
             landline=m(c.landline, mask_phone), email=m(c.email, mask_email),
             is_primary=c.is_primary)
 
+    @staticmethod
+    def plain(c: Contact) -> dict[str, Any]:
+        """What `of(c)` serialises to, as a dict for `pydantic_core.to_json` (lists)."""
+        return {"id": c.id, "name": c.name, "title": c.title,
+                "mobile": None if c.mobile is None else mask_phone(c.mobile),
+                "landline": None if c.landline is None else mask_phone(c.landline),
+                "email": None if c.email is None else mask_email(c.email),
+                "is_primary": c.is_primary}
+
 
 class CustomerCreate(Input):
     name: str = Field(max_length=200, examples=["上海明远精密机械制造有限公司"],
@@ -146,6 +155,27 @@ class CustomerOut(BaseModel):
             contacts=[ContactOut.of(x, reveal) for x in c.contacts], version=c.version,
             created_at=c.created_at, updated_at=c.updated_at, deleted=False)
 
+    @staticmethod
+    def plain(c: Customer) -> dict[str, Any]:
+        """What `of(c)` serialises to (masked), as a dict of the same keys in the same order
+        for `pydantic_core.to_json`: a page of 50 customers is serialised without building
+        ~150 models first (the list's CPU went mostly there). A unit test holds the two equal.
+        """
+        card, money = c.id_card_number, c.annual_purchase
+        return {
+            "id": c.id, "number": c.number, "name": c.name, "kind": c.kind,
+            "industry": c.industry, "region": c.region, "size": c.size, "source": c.source,
+            "grade": c.grade, "tier": c.tier,
+            "annual_purchase": None if money is None else f"{money:.2f}",
+            "currency": c.currency, "owner_id": c.owner_id,
+            "owner_department_id": c.owner_department_id,
+            "first_contact_date": c.first_contact_date, "last_followup_at": c.last_followup_at,
+            "next_followup_at": c.next_followup_at, "next_followup_plan": c.next_followup_plan,
+            "key_needs": c.key_needs, "tags": c.tags, "custom": c.custom,
+            "id_card_number": None if card is None else mask_id_card(card),
+            "contacts": [ContactOut.plain(x) for x in c.contacts], "version": c.version,
+            "created_at": c.created_at, "updated_at": c.updated_at, "deleted": False}
+
 
 class Tombstone(BaseModel):
     """A deleted record in a delta sync (updated_since)."""
@@ -155,6 +185,11 @@ class Tombstone(BaseModel):
     version: int
     updated_at: datetime | None
     merged_into: uuid.UUID | None = Field(None, description="Set when a merge folded it away")
+
+    @staticmethod
+    def plain(c: Customer) -> dict[str, Any]:
+        return {"id": c.id, "deleted": True, "version": c.version, "updated_at": c.updated_at,
+                "merged_into": c.merged_into_id}
 
 
 class CustomerRevealed(BaseModel):
