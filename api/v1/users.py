@@ -7,7 +7,13 @@ from fastapi import APIRouter, Query, Response
 
 from api.deps import Ctx, CurrentActor, IfMatch, PageParams, etag
 from api.schemas import AUTHED, ListOf, problems
-from api.v1.schemas.identity import PasswordReset, UserCreate, UserOut, UserUpdate
+from api.v1.schemas.identity import (
+    DirectoryEntry,
+    PasswordReset,
+    UserCreate,
+    UserOut,
+    UserUpdate,
+)
 from domain.identity.model import Role
 from domain.ports import UserFilter
 
@@ -27,6 +33,20 @@ async def list_users(
     result = await ctx.identity.list_users(actor, flt, page)
     return ListOf[UserOut](items=[UserOut.of(u) for u in result.items],
                            next_cursor=result.next_cursor)
+
+
+@router.get("/directory", response_model=ListOf[DirectoryEntry],
+            summary="Names of all users (for any signed-in user)",
+            description="Id, name, role, department and whether active, of every user, "
+            "inactive ones included (they still own records): what a client needs to show "
+            "a name for an `owner_id`, `assignee_id` or `decided_by`. No e-mail addresses. "
+            "API keys need `users:read`.",
+            responses=problems(*AUTHED))
+async def user_directory(ctx: Ctx, actor: CurrentActor, page: PageParams
+                         ) -> ListOf[DirectoryEntry]:
+    result = await ctx.identity.directory(actor, page)
+    return ListOf[DirectoryEntry](items=[DirectoryEntry.of(u) for u in result.items],
+                                  next_cursor=result.next_cursor)
 
 
 @router.post("", response_model=UserOut, status_code=201, summary="Create a user",

@@ -312,6 +312,16 @@ class IdentityService:
                 flt = dataclasses.replace(flt, department_ids=wanted)
             return await uow.users.list(flt, page)
 
+    async def directory(self, actor: Actor, page: PageRequest) -> Page[User]:
+        """Every user's name, role and department, so anyone can see who owns, is assigned or
+        decided what (a rep's view of a contract's approvers, a manager's of finance). Any
+        signed-in user; an integration needs users:read. The API shows no e-mail addresses."""
+        p = actor.principal
+        if p is None or p.kind != "user":
+            require(actor, Scope.USERS_READ)
+        async with (self.reader or self.uow)() as uow:
+            return await uow.users.list(UserFilter(), page)
+
     async def update_user(
         self, actor: Actor, user_id: uuid.UUID, *, expected_version: int | None,
         changes: dict[str, Any],

@@ -25,6 +25,7 @@ ROUTES: list[Route] = [
     ("GET", lambda w: "/api/v1/notifications", None, set(ROLES), 200),
     ("GET", lambda w: "/api/v1/notifications/unread-count", None, set(ROLES), 200),
     ("GET", lambda w: "/api/v1/users", None, READERS, 200),
+    ("GET", lambda w: "/api/v1/users/directory", None, set(ROLES), 200),
     ("POST", lambda w: "/api/v1/users", lambda w: {
         "email": f"new.{uuid.uuid4().hex[:6]}@example.com", "name": "New", "role": "sales_rep",
         "password": "long-enough-pass"}, ADMIN_ONLY, 201),
@@ -103,3 +104,31 @@ async def test_a_sales_rep_cannot_administer_users(client: httpx.AsyncClient,
     r = await client.patch(f"/api/v1/users/{world.users['rep'].id}", json={"role": "admin"},
                            headers=h)
     assert r.status_code == 403, "no promoting yourself"
+
+
+async def test_everyone_may_read_the_directory_of_names_but_no_addresses(
+        client: httpx.AsyncClient, world: World) -> None:
+    await client.patch(f"/api/v1/users/{world.users['legal'].id}", headers=world.auth("admin"),
+                       json={"is_active": False})
+    r = await client.get("/api/v1/users/directory", headers=world.auth("rep"),
+                         params={"limit": 200})
+    assert r.status_code == 200, r.text
+    by_id = {e["id"]: e for e in r.json()["items"]}
+    assert set(by_id) == {str(u.id) for u in world.users.values()}
+    finance = by_id[str(world.users["finance"].id)]
+    assert set(finance) == {"id", "name", "role", "department_id", "is_active"}
+    assert (finance["name"], finance["role"]) == (world.users["finance"].name, "finance")
+    assert by_id[str(world.users["legal"].id)]["is_active"] is False, "still named, marked"
+    assert all("email" not in e for e in by_id.values())
+    assert "@" not in r.text
+    assert (await client.get("/api/v1/users/directory")).status_code == 401
+
+
+async def test_an_api_key_needs_users_read_for_the_directory(
+        client: httpx.AsyncClient, world: World) -> None:
+    for scopes, status in ((["leads:write"], 403), (["users:read"], 200)):
+        r = await client.post("/api/v1/api-keys", headers=world.auth("admin"),
+                              json={"name": f"k {scopes[0]}", "scopes": scopes})
+        got = await client.get("/api/v1/users/directory",
+                               headers={"X-API-Key": r.json()["secret"]})
+        assert got.status_code == status, got.text

@@ -44,6 +44,21 @@ class UserOut(BaseModel):
                    updated_at=u.updated_at, version=u.version)
 
 
+class DirectoryEntry(BaseModel):
+    """Who a user id is: enough to show a name, nothing personal."""
+
+    id: uuid.UUID
+    name: str
+    role: Role
+    department_id: uuid.UUID | None
+    is_active: bool
+
+    @classmethod
+    def of(cls, u: User) -> DirectoryEntry:
+        return cls(id=u.id, name=u.name, role=u.role, department_id=u.department_id,
+                   is_active=u.is_active)
+
+
 class MeOut(BaseModel):
     kind: str = Field(description="'user' or 'api_key'")
     id: uuid.UUID

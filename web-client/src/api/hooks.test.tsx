@@ -1,7 +1,8 @@
 import { screen, fireEvent } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import { api, unwrap } from './client';
-import { useCursorList } from './hooks';
+import { useCursorList, useUserNames } from './hooks';
+import { setTokens } from './auth';
 import { jsonResponse, mockFetch, renderWithProviders } from '../test-utils';
 
 function Tasks() {
@@ -30,5 +31,30 @@ describe('useCursorList', () => {
     expect(screen.queryByText('more')).toBeNull();
     expect(new URL(calls[1].url).searchParams.get('cursor')).toBe('c2');
     expect(new URL(calls[0].url).searchParams.get('limit')).toBe('2');
+  });
+});
+
+function Owners({ ids }: { ids: string[] }) {
+  const { name } = useUserNames();
+  return <ul>{ids.map((id) => <li key={id}>{name(id)}</li>)}</ul>;
+}
+
+const entry = (id: string, name: string, role: string) => ({ id, name, role, department_id: null, is_active: true });
+
+describe('useUserNames', () => {
+  it('shows a rep the names of other owners and approvers from every page of the directory', async () => {
+    setTokens({ access_token: 'A', refresh_token: 'R', expires_in: 900 });
+    const calls = mockFetch({
+      'GET /api/v1/me': () => jsonResponse(200, { kind: 'user', id: 'u1', name: '李销售', role: 'sales_rep', scopes: ['customers:read'] }),
+      'GET /api/v1/users/directory': (req) => new URL(req.url).searchParams.get('cursor') === 'p2'
+        ? jsonResponse(200, { items: [entry('u3', '钱财务', 'finance')], next_cursor: null })
+        : jsonResponse(200, { items: [entry('u1', '李销售', 'sales_rep'), entry('u2', '王经理', 'manager')], next_cursor: 'p2' }),
+    });
+    renderWithProviders(<Owners ids={['u1', 'u2', 'u3', '9f0c3a1e-unknown']} />);
+    expect(await screen.findByText('钱财务')).toBeInTheDocument();
+    expect(screen.getByText('王经理')).toBeInTheDocument();
+    expect(screen.getByText('李销售')).toBeInTheDocument();
+    expect(screen.getByText('9f0c3a1e')).toBeInTheDocument();
+    expect(calls.some((r) => new URL(r.url).pathname === '/api/v1/users')).toBe(false);
   });
 });

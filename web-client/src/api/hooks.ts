@@ -2,23 +2,35 @@ import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { api, unwrap, type Schemas } from './client';
 import { can, useMe } from '../app/session';
 
-/** Users by id, when the caller may list them (reps may not: they see "me" or a short id). */
+/** Every user's name, role and department (the directory any signed-in user may read), so
+ * owners, assignees and approvers show as names for reps too. `allowed` tells whether the
+ * caller may administer or filter by other users (users:read). */
 export function useUserNames() {
   const me = useMe();
   const allowed = can(me.data, 'users:read');
   const q = useQuery({
-    queryKey: ['users', 'all'],
-    queryFn: () => unwrap(api.GET('/api/v1/users', { params: { query: { limit: 200 } } })),
-    enabled: allowed,
+    queryKey: ['users', 'directory'],
+    queryFn: async () => {
+      const all: Schemas['DirectoryEntry'][] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await unwrap(api.GET('/api/v1/users/directory', { params: { query: { limit: 200, cursor } } }));
+        all.push(...page.items);
+        cursor = page.next_cursor ?? undefined;
+      } while (cursor);
+      return all;
+    },
+    enabled: !!me.data,
     staleTime: 5 * 60_000,
   });
-  const byId = new Map<string, Schemas['UserOut']>((q.data?.items ?? []).map((u) => [u.id, u]));
+  const users = q.data ?? [];
+  const byId = new Map(users.map((u) => [u.id, u]));
   const name = (id: string | null | undefined): string => {
     if (!id) return '—';
     if (id === me.data?.id) return me.data.name;
     return byId.get(id)?.name ?? id.slice(0, 8);
   };
-  return { users: q.data?.items ?? [], name, allowed };
+  return { users, name, allowed };
 }
 
 export function usePicklist(name: 'industry' | 'region') {

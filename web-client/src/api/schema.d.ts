@@ -96,6 +96,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/users/directory": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Names of all users (for any signed-in user)
+         * @description Id, name, role, department and whether active, of every user, inactive ones included (they still own records): what a client needs to show a name for an `owner_id`, `assignee_id` or `decided_by`. No e-mail addresses. API keys need `users:read`.
+         */
+        get: operations["users-user_directory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/users/{user_id}": {
         parameters: {
             query?: never;
@@ -2597,6 +2617,24 @@ export interface components {
             /** Parent Id */
             parent_id?: string | null;
         };
+        /**
+         * DirectoryEntry
+         * @description Who a user id is: enough to show a name, nothing personal.
+         */
+        DirectoryEntry: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+            role: components["schemas"]["Role"];
+            /** Department Id */
+            department_id: string | null;
+            /** Is Active */
+            is_active: boolean;
+        };
         /** DuplicateOut */
         DuplicateOut: {
             customer: components["schemas"]["CustomerOut"];
@@ -3496,6 +3534,16 @@ export interface components {
         ListOf_DepartmentOut_: {
             /** Items */
             items: components["schemas"]["DepartmentOut"][];
+            /**
+             * Next Cursor
+             * @description Pass as ?cursor= to get the next page; null on the last page
+             */
+            next_cursor: string | null;
+        };
+        /** ListOf[DirectoryEntry] */
+        ListOf_DirectoryEntry_: {
+            /** Items */
+            items: components["schemas"]["DirectoryEntry"][];
             /**
              * Next Cursor
              * @description Pass as ?cursor= to get the next page; null on the last page
@@ -5546,6 +5594,61 @@ export interface operations {
             };
             /** @description Conflict */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "users-user_directory": {
+        parameters: {
+            query?: {
+                /** @description Page size */
+                limit?: number;
+                /** @description next_cursor of the previous page */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListOf_DirectoryEntry_"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
