@@ -819,6 +819,9 @@ webhook_endpoints = Table(
     Column("url", Text, nullable=False),
     # The signing secret, encrypted like personal data (key id + AES-GCM).
     Column("secret_enc", Text, nullable=False),
+    # After a rotation the old secret signs beside the new one until then (same encryption).
+    Column("previous_secret_enc", Text),
+    Column("previous_secret_until", DateTime(timezone=True)),
     Column("event_types", ARRAY(Text), nullable=False),
     Column("description", Text),
     Column("active", Boolean, nullable=False, server_default=text("true")),

@@ -34,6 +34,8 @@ class SqlWebhooks(_Repo):
         m = dict(row._mapping)
         m.pop("from_seq")
         m["secret"] = self.cipher.decrypt(m.pop("secret_enc"))
+        previous = m.pop("previous_secret_enc")
+        m["previous_secret"] = self.cipher.decrypt(previous) if previous else None
         m["event_types"] = list(m["event_types"])
         endpoint = WebhookEndpoint(**m)
         endpoint.version_loaded = endpoint.version  # type: ignore[attr-defined]
@@ -43,6 +45,8 @@ class SqlWebhooks(_Repo):
         values = columns_of(endpoint, E)
         values.pop("created_at"), values.pop("updated_at")
         values["secret_enc"] = self.cipher.encrypt(endpoint.secret)
+        values["previous_secret_enc"] = (self.cipher.encrypt(endpoint.previous_secret)
+                                         if endpoint.previous_secret else None)
         return values
 
     async def get(self, endpoint_id: uuid.UUID, lock: bool = False) -> WebhookEndpoint | None:

@@ -63,7 +63,9 @@ WITH due AS (
 UPDATE webhook_deliveries w SET next_attempt_at = now() + make_interval(secs => :lease)
 FROM due, webhook_endpoints e
 WHERE w.id = due.id AND e.id = w.endpoint_id
-RETURNING w.id, w.body, e.url, e.allow_private, e.secret_enc, EXISTS (
+RETURNING w.id, w.body, e.url, e.allow_private, e.secret_enc,
+  CASE WHEN e.previous_secret_until > now() THEN e.previous_secret_enc END AS previous_enc,
+  EXISTS (
   SELECT 1 FROM webhook_deliveries n
   WHERE n.endpoint_id = w.endpoint_id AND n.aggregate_type = w.aggregate_type
     AND n.aggregate_id = w.aggregate_id AND n.status = 'pending'
@@ -89,7 +91,7 @@ class Claimed:
     body: str
     url: str
     allow_private: bool
-    secret: str
+    secrets: tuple[str, ...]  # the current one, and a rotated-out one still in its overlap
     has_next: bool = False  # a later delivery of the same record waits for this one
     notifies: int = 0  # NOTIFYs heard before it was claimed
 
@@ -117,13 +119,16 @@ class WebhookDeliverer:
     async def claim(self, limit: int) -> list[Claimed]:
         async with self._engine.begin() as conn:
             rows = (await conn.execute(CLAIM, {"limit": limit, "lease": self._lease})).all()
-        return [Claimed(r.id, r.body, r.url, r.allow_private, self._cipher.decrypt(r.secret_enc),
+        decrypt = self._cipher.decrypt
+        return [Claimed(r.id, r.body, r.url, r.allow_private,
+                        (decrypt(r.secret_enc),) + ((decrypt(r.previous_enc),)
+                                                    if r.previous_enc else ()),
                         r.has_next, self._notifies) for r in rows]
 
     async def attempt(self, c: Claimed) -> AttemptResult:
         try:
             return await asyncio.wait_for(
-                self._sender.send(url=c.url, allow_private=c.allow_private, secret=c.secret,
+                self._sender.send(url=c.url, allow_private=c.allow_private, secrets=c.secrets,
                                   msg_id=c.message_id, body=c.body), self._lease / 2)
         except TimeoutError:
             return AttemptResult(None, int(self._lease / 2 * 1000), error="timed out")

@@ -9,6 +9,7 @@ hence no DNS-rebinding window. Redirects are not followed (one could lead inside
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from email.utils import parsedate_to_datetime
 
 import httpx
@@ -16,7 +17,7 @@ import httpx
 from domain.errors import ValidationFailed
 from domain.ports import HostResolver
 from domain.services.webhooks import check_target
-from domain.webhooks.model import AttemptResult, parse_target, sign
+from domain.webhooks.model import AttemptResult, parse_target, signatures
 
 USER_AGENT = "crm-webhooks/1"
 
@@ -42,7 +43,7 @@ class WebhookSender:
             limits=httpx.Limits(max_connections=max_connections,
                                 max_keepalive_connections=max_connections))
 
-    async def send(self, *, url: str, allow_private: bool, secret: str, msg_id: str,
+    async def send(self, *, url: str, allow_private: bool, secrets: Sequence[str], msg_id: str,
                    body: str) -> AttemptResult:
         started = time.monotonic()
 
@@ -61,7 +62,7 @@ class WebhookSender:
             "user-agent": USER_AGENT,
             "webhook-id": msg_id,
             "webhook-timestamp": str(timestamp),
-            "webhook-signature": sign(secret, msg_id, timestamp, body),
+            "webhook-signature": signatures(secrets, msg_id, timestamp, body),
             "host": httpx.URL(url).netloc.decode("ascii"),
         }
         request_url = httpx.URL(url).copy_with(host=ip)

@@ -86,7 +86,11 @@ async def delete_webhook(ctx: Ctx, actor: CurrentActor, webhook_id: uuid.UUID) -
 @router.post("/{webhook_id}/rotate-secret", response_model=WebhookWithSecret,
              summary="Give the endpoint a new signing secret (shown this once)",
              description="Every attempt from now on is signed with the new secret, retries "
-             "of earlier messages included.", responses=problems(*AUTHED, 404))
+             "of earlier messages included. For 24 hours (`previous_secret_until`) each "
+             "message carries a second signature made with the old secret (the "
+             "`webhook-signature` header holds both, space-separated), so a receiver that "
+             "has not deployed the new secret yet still accepts it.",
+             responses=problems(*AUTHED, 404))
 async def rotate_webhook_secret(ctx: Ctx, actor: CurrentActor, webhook_id: uuid.UUID,
                                 response: Response) -> WebhookWithSecret:
     endpoint = await ctx.webhooks.rotate_secret(actor, webhook_id)

@@ -120,11 +120,12 @@ class WebhookService:
             await uow.commit()
 
     async def rotate_secret(self, actor: Actor, endpoint_id: uuid.UUID) -> WebhookEndpoint:
-        """A new secret signs every attempt from now on, retries of older messages included."""
+        """A new secret signs every attempt from now on, retries of older messages included;
+        for SECRET_OVERLAP the old one signs beside it (two signatures in the header)."""
         require(actor, Scope.SETTINGS_WRITE)
         async with self.uow() as uow:
             endpoint = await self._load(uow, endpoint_id, lock=True)
-            endpoint.rotate_secret()
+            endpoint.rotate_secret(self.clock.now())
             await uow.webhooks.save(endpoint)
             await uow.audit.record(AuditEntry.of(actor, "webhook.secret_rotated", "webhook",
                                                  endpoint.id, {"secret": ["(old)", "(rotated)"]}))

@@ -43,6 +43,17 @@ def sign(secret: str, msg_id: str, timestamp: int, body: str) -> str:
     return "v1," + base64.b64encode(mac).decode()
 
 
+def signatures(secrets: Sequence[str], msg_id: str, timestamp: int, body: str) -> str:
+    """The header with one signature per secret, space-separated (Standard Webhooks: a
+    receiver accepts the message when any of them verifies)."""
+    return " ".join(sign(s, msg_id, timestamp, body) for s in secrets)
+
+
+# How long a rotated-out secret keeps signing beside the new one: time for the receiver to
+# deploy the new secret without rejecting a single message.
+SECRET_OVERLAP = timedelta(hours=24)
+
+
 def message_body(event: DomainEvent, sequence: int) -> str:
     """The JSON a subscriber receives; fixed at fan-out so every retry sends the same bytes."""
     return json.dumps({
@@ -159,6 +170,8 @@ class WebhookEndpoint:
     version: int = 1
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    previous_secret: str | None = None
+    previous_secret_until: datetime | None = None
 
     @classmethod
     def create(cls, *, url: str, event_types: Sequence[str], description: str | None,
@@ -190,10 +203,18 @@ class WebhookEndpoint:
         self.apply(changes)
         self.version += 1
 
-    def rotate_secret(self) -> str:
+    def rotate_secret(self, now: datetime, overlap: timedelta = SECRET_OVERLAP) -> str:
+        """A new secret; the one it replaces keeps signing beside it until now + overlap
+        (rotating again within that window drops the older one at once)."""
+        self.previous_secret, self.previous_secret_until = self.secret, now + overlap
         self.secret = new_secret()
         self.version += 1
         return self.secret
+
+    def signing_secrets(self, now: datetime) -> list[str]:
+        if self.previous_secret and self.previous_secret_until and now < self.previous_secret_until:
+            return [self.secret, self.previous_secret]
+        return [self.secret]
 
     def disable(self, reason: str, now: datetime) -> bool:
         """False when it was already off (a second failing delivery says nothing new)."""

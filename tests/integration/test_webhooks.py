@@ -7,12 +7,13 @@ import asyncio
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from standardwebhooks import Webhook
 
 from adapters.bootstrap import Container, build
@@ -308,18 +309,34 @@ async def test_events_arrive_signed_per_standard_webhooks(
     assert len(await deliveries(container)) == 2
 
 
-async def test_a_rotated_secret_signs_the_next_deliveries(
+async def test_a_rotated_secret_signs_beside_the_old_one_until_the_overlap_ends(
         client: httpx.AsyncClient, world: World, container: Container,
         subscriber: Subscriber) -> None:
     created = await hook(client, world, subscriber.url)
     r = await client.post(f"/api/v1/webhooks/{created['id']}/rotate-secret",
                           headers=world.auth("admin"))
+    rotated_at = container.clock.now()
+    until = datetime.fromisoformat(r.json()["previous_secret_until"])
+    assert timedelta(hours=23) < until - rotated_at <= timedelta(hours=24, minutes=1)
     subscriber.secret = r.json()["secret"]
     await pump_one_delivery(container, world, subscriber)
     (got,) = subscriber.received
-    assert got.verified
+    assert got.verified, "the new secret verifies"
+    assert len(got.headers["webhook-signature"].split(" ")) == 2
+    # A receiver still on the old secret accepts it too (one of the two signatures is its)
+    Webhook(created["secret"]).verify(got.body, got.headers)
+    async with container.engine.begin() as conn:  # the overlap is over
+        await conn.execute(update(t.webhook_endpoints).values(
+            previous_secret_until=func.now() - text("interval '1 second'")))
+    subscriber.received.clear()
+    await pump_one_delivery(container, world, subscriber)
+    (later,) = subscriber.received
+    assert later.verified and len(later.headers["webhook-signature"].split(" ")) == 1
     with pytest.raises(Exception):  # noqa: B017
-        Webhook(created["secret"]).verify(got.body, got.headers)
+        Webhook(created["secret"]).verify(later.body, later.headers)
+    async with container.engine.connect() as conn:
+        stored = await conn.scalar(select(t.webhook_endpoints.c.previous_secret_enc))
+    assert created["secret"] not in stored, "the old secret is encrypted at rest too"
 
 
 async def test_fan_out_is_idempotent(client: httpx.AsyncClient, world: World,

@@ -347,7 +347,7 @@ export const flows = [
     },
   },
   {
-    name: 'admin: a webhook is added with its secret shown once, and its delivery log opens',
+    name: 'admin: a webhook is added with its secret shown once, rotated with an overlap, and its delivery log opens',
     async run({ browser, base, api }) {
       const types = await api('admin@demo.crm', 'GET', '/api/v1/webhooks/event-types');
       const { context, page } = await signIn(browser, base, 'admin@demo.crm');
@@ -361,10 +361,15 @@ export const flows = [
       await page.getByRole('button', { name: /新\s*建/ }).click();
       await page.getByText('请立即复制此密钥').waitFor();
       await page.getByRole('cell', { name: 'http://127.0.0.1:9/hooks/crm' }).waitFor();
+      const first = await page.getByTestId('webhook-secret').textContent();
+      await page.getByRole('button', { name: '更换密钥' }).first().click();
+      await page.getByText('旧密钥在 24 小时内仍会一并签名').waitFor(); // the overlap is said
+      assert.notEqual(await page.getByTestId('webhook-secret').textContent(), first);
       await page.getByRole('button', { name: '投递记录' }).first().click();
       await page.getByRole('dialog').locator('.ant-empty-description').waitFor();
       const hooks = await api('admin@demo.crm', 'GET', '/api/v1/webhooks');
       assert.deepEqual(hooks.items.map((h) => h.url), ['http://127.0.0.1:9/hooks/crm']);
+      assert.ok(hooks.items[0].previous_secret_until, 'rotated: the old secret signs until then');
       await context.close();
     },
   },

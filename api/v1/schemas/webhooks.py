@@ -43,6 +43,9 @@ class WebhookOut(BaseModel):
     disabled_reason: str | None = Field(description="Why it was turned off automatically")
     disabled_at: datetime | None
     owner_id: uuid.UUID | None = Field(description="Told (in-app) when it is disabled")
+    previous_secret_until: datetime | None = Field(
+        description="After a rotation: until then every message also carries a signature "
+        "made with the previous secret, so the receiver can switch without rejecting any")
     version: int
     created_at: datetime | None
     updated_at: datetime | None
@@ -52,7 +55,8 @@ class WebhookOut(BaseModel):
         return cls(id=e.id, url=e.url, description=e.description, event_types=e.event_types,
                    active=e.active, allow_private=e.allow_private,
                    disabled_reason=e.disabled_reason, disabled_at=e.disabled_at,
-                   owner_id=e.owner_id, version=e.version, created_at=e.created_at,
+                   owner_id=e.owner_id, previous_secret_until=e.previous_secret_until,
+                   version=e.version, created_at=e.created_at,
                    updated_at=e.updated_at)
 
 

@@ -1640,7 +1640,7 @@ export interface paths {
         put?: never;
         /**
          * Give the endpoint a new signing secret (shown this once)
-         * @description Every attempt from now on is signed with the new secret, retries of earlier messages included.
+         * @description Every attempt from now on is signed with the new secret, retries of earlier messages included. For 24 hours (`previous_secret_until`) each message carries a second signature made with the old secret (the `webhook-signature` header holds both, space-separated), so a receiver that has not deployed the new secret yet still accepts it.
          */
         post: operations["webhooks-rotate_webhook_secret"];
         delete?: never;
@@ -5113,6 +5113,11 @@ export interface components {
              * @description Told (in-app) when it is disabled
              */
             owner_id: string | null;
+            /**
+             * Previous Secret Until
+             * @description After a rotation: until then every message also carries a signature made with the previous secret, so the receiver can switch without rejecting any
+             */
+            previous_secret_until: string | null;
             /** Version */
             version: number;
             /** Created At */
@@ -5165,6 +5170,11 @@ export interface components {
              * @description Told (in-app) when it is disabled
              */
             owner_id: string | null;
+            /**
+             * Previous Secret Until
+             * @description After a rotation: until then every message also carries a signature made with the previous secret, so the receiver can switch without rejecting any
+             */
+            previous_secret_until: string | null;
             /** Version */
             version: number;
             /** Created At */

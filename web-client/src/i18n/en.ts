@@ -99,7 +99,7 @@ export const en = {
     lastLogin: 'Last login', resetPassword: 'Reset password', newPassword: 'New password',
     departments: 'Departments', newDepartment: 'New department', parent: 'Parent',
     apiKeys: 'API keys', newKey: 'New API key', scopes: 'Scopes', prefix: 'Prefix', revoke: 'Revoke',
-    revoked: 'Revoked', secretOnce: 'Copy this secret now: it is shown only once.',
+    revoked: 'Revoked', rotateSecret: 'Rotate secret', rotatedOverlap: 'The old secret keeps signing beside the new one for 24 hours (until {{until}}): update the receiver before then.', secretOnce: 'Copy this secret now: it is shown only once.',
     customFields: 'Custom fields', newField: 'New field', key: 'Key', label: 'Label', type: 'Type',
     options: 'Options', required: 'Required', scoring: 'Lead scoring', routing: 'Lead assignment',
     highFrom: 'High from', mediumFrom: 'Medium from', enabled: 'Enabled', rule: 'Rule', points: 'Points',

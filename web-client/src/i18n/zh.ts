@@ -101,7 +101,7 @@ export const zh: Dict = {
     lastLogin: '最近登录', resetPassword: '重置密码', newPassword: '新密码',
     departments: '部门', newDepartment: '新建部门', parent: '上级部门',
     apiKeys: 'API 密钥', newKey: '新建密钥', scopes: '权限范围', prefix: '前缀', revoke: '吊销',
-    revoked: '已吊销', secretOnce: '请立即复制此密钥：它只显示一次。',
+    revoked: '已吊销', rotateSecret: '更换密钥', rotatedOverlap: '旧密钥在 24 小时内仍会一并签名（{{until}} 前），请在此之前更新接收方。', secretOnce: '请立即复制此密钥：它只显示一次。',
     customFields: '自定义字段', newField: '新建字段', key: '键', label: '名称', type: '类型',
     options: '选项', required: '必填', scoring: '线索评分', routing: '线索分配',
     highFrom: '高分起点', mediumFrom: '中分起点', enabled: '启用', rule: '规则', points: '分值',

@@ -7,8 +7,8 @@ import { fmtTime } from '../../components/bits';
 import { InlineError, QueryState } from '../../components/States';
 import TypedTemplates from './Templates';
 
-// Webhooks are read through rawJson: their API is not in openapi.json yet, so the screen shows
-// whatever columns the records carry and says so while the server answers 404.
+// Webhooks are read through rawJson (the screen was built before their API landed): it shows
+// whatever columns the records carry, and says so if the server answers 404.
 type Rec = Record<string, unknown> & { id: string };
 const itemsOf = (d: unknown): Rec[] => (Array.isArray(d) ? d : ((d as { items?: Rec[] })?.items ?? [])) as Rec[];
 const show = (v: unknown): React.ReactNode => {
@@ -46,11 +46,21 @@ function Webhooks() {
     mutationFn: (v: { url: string; event_types: string[]; description?: string; allow_private?: boolean }) => rawJson<Rec>('POST', '/api/v1/webhooks', v),
     onSuccess: (w) => { form.resetFields(); setSecret(typeof w.secret === 'string' ? w.secret : null); void qc.invalidateQueries({ queryKey: ['webhooks'] }); },
   });
+  const [until, setUntil] = useState<string | null>(null);
+  const rotate = useMutation({
+    mutationFn: (w: Rec) => rawJson<Rec>('POST', `/api/v1/webhooks/${w.id}/rotate-secret`),
+    onSuccess: (w) => {
+      setSecret(typeof w.secret === 'string' ? w.secret : null);
+      setUntil(typeof w.previous_secret_until === 'string' ? w.previous_secret_until : null);
+      void qc.invalidateQueries({ queryKey: ['webhooks'] });
+    },
+  });
   if (list.isError && list.error instanceof ApiError && list.error.status === 404) return <NotYet error={list.error} />;
   return (
     <Card size="small">
-      <InlineError error={create.error} />
-      {secret && <Typography.Paragraph type="warning">{t('admin.secretOnce')} <Typography.Text code copyable>{secret}</Typography.Text></Typography.Paragraph>}
+      <InlineError error={create.error ?? rotate.error} />
+      {secret && <Typography.Paragraph type="warning">{t('admin.secretOnce')} <Typography.Text code copyable data-testid="webhook-secret">{secret}</Typography.Text>
+        {until && <><br />{t('admin.rotatedOverlap', { until: fmtTime(until) })}</>}</Typography.Paragraph>}
       <Form form={form} layout="inline" onFinish={(v) => create.mutate(v)} style={{ marginBottom: 12, rowGap: 8 }}>
         <Form.Item name="url" rules={[{ required: true }]}><Input placeholder="https://…" style={{ width: 280 }} /></Form.Item>
         <Form.Item name="event_types" rules={[{ required: true }]}><Select mode="tags" placeholder={t('admin.events')} style={{ minWidth: 240 }} data-testid="webhook-events"
@@ -62,7 +72,9 @@ function Webhooks() {
       <QueryState query={list} empty={(d) => itemsOf(d).length === 0}>
         {(d) => (
           <Table rowKey="id" size="small" pagination={false} scroll={{ x: 'max-content' }} dataSource={itemsOf(d)}
-            columns={[...columnsOf(itemsOf(d), ['secret']), { title: '', render: (_: unknown, r: Rec) => <Button size="small" onClick={() => setOpen(r)}>{t('admin.deliveries')}</Button> }]} />
+            columns={[...columnsOf(itemsOf(d), ['secret']), { title: '', render: (_: unknown, r: Rec) => <>
+              <Button size="small" onClick={() => setOpen(r)}>{t('admin.deliveries')}</Button>{' '}
+              <Button size="small" onClick={() => rotate.mutate(r)} loading={rotate.isPending}>{t('admin.rotateSecret')}</Button></> }]} />
         )}
       </QueryState>
       {open && <Deliveries hook={open} onClose={() => setOpen(null)} />}
