@@ -67,7 +67,8 @@ def create_app(ctx: ApiContext) -> FastAPI:
                 catalog.tags, catalog.segments, imports.router, exports.router, leads.router,
                 lead_settings.scoring, lead_settings.routing, lead_settings.forms,
                 intake.router, opportunities.pipelines, opportunities.router, contracts.router,
-                contracts.approvals, contracts.policy, contracts.reports, webhooks.router]
+                contracts.approvals, contracts.policy, contracts.reports, webhooks.router,
+                users.roles]
     for router in routers:
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(health_router(ctx))

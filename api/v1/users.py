@@ -10,14 +10,24 @@ from api.schemas import AUTHED, ListOf, problems
 from api.v1.schemas.identity import (
     DirectoryEntry,
     PasswordReset,
+    RoleOut,
     UserCreate,
     UserOut,
     UserUpdate,
 )
-from domain.identity.model import Role
+from domain.identity.model import Role, Scope
 from domain.ports import UserFilter
 
 router = APIRouter(prefix="/users", tags=["users"])
+roles = APIRouter(prefix="/roles", tags=["users"])
+
+
+@roles.get("", response_model=list[RoleOut], summary="Each role and what it may do",
+           description="The permission matrix: every role with its scopes. Roles are fixed; "
+           "a user gets one (PATCH /users/{id}).", responses=problems(*AUTHED))
+async def list_roles(ctx: Ctx, actor: CurrentActor) -> list[RoleOut]:
+    return [RoleOut(role=role, scopes=sorted(scopes, key=list(Scope).index))
+            for role, scopes in ctx.identity.roles(actor).items()]
 
 
 @router.get("", response_model=ListOf[UserOut], summary="List users",

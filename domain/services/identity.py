@@ -22,6 +22,7 @@ from domain.errors import (
 )
 from domain.identity import secrets as bearer
 from domain.identity.model import (
+    ROLE_SCOPES,
     ApiKey,
     Department,
     Principal,
@@ -311,6 +312,11 @@ class IdentityService:
                     d for d in flt.department_ids if d in visible]
                 flt = dataclasses.replace(flt, department_ids=wanted)
             return await uow.users.list(flt, page)
+
+    def roles(self, actor: Actor) -> dict[Role, frozenset[Scope]]:
+        """What each role may do (fixed: the roles are the product's, not configurable)."""
+        require(actor, Scope.USERS_READ)
+        return dict(ROLE_SCOPES)
 
     async def directory(self, actor: Actor, page: PageRequest) -> Page[User]:
         """Every user's name, role and department, so anyone can see who owns, is assigned or

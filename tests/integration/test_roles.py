@@ -26,6 +26,7 @@ ROUTES: list[Route] = [
     ("GET", lambda w: "/api/v1/notifications/unread-count", None, set(ROLES), 200),
     ("GET", lambda w: "/api/v1/users", None, READERS, 200),
     ("GET", lambda w: "/api/v1/users/directory", None, set(ROLES), 200),
+    ("GET", lambda w: "/api/v1/roles", None, READERS, 200),
     ("POST", lambda w: "/api/v1/users", lambda w: {
         "email": f"new.{uuid.uuid4().hex[:6]}@example.com", "name": "New", "role": "sales_rep",
         "password": "long-enough-pass"}, ADMIN_ONLY, 201),
@@ -132,3 +133,16 @@ async def test_an_api_key_needs_users_read_for_the_directory(
         got = await client.get("/api/v1/users/directory",
                                headers={"X-API-Key": r.json()["secret"]})
         assert got.status_code == status, got.text
+
+
+async def test_the_permission_matrix_is_what_each_role_gets(
+        client: httpx.AsyncClient, world: World) -> None:
+    r = await client.get("/api/v1/roles", headers=world.auth("admin"))
+    assert r.status_code == 200, r.text
+    matrix = {row["role"]: row["scopes"] for row in r.json()}
+    assert set(matrix) == {"admin", "manager", "sales_rep", "finance", "executive", "legal",
+                           "service_agent"}
+    assert "contracts:payments" in matrix["finance"] and "pii:reveal" not in matrix["sales_rep"]
+    for key in ROLES:  # the matrix says exactly what /me gives each role
+        me = (await client.get("/api/v1/me", headers=world.auth(key))).json()
+        assert sorted(matrix[me["role"]]) == sorted(me["scopes"]), key

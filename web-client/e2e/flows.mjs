@@ -245,7 +245,7 @@ export const flows = [
     },
   },
   {
-    name: 'admin: users list, an API key whose secret is shown once; a rep gets the 403 page',
+    name: 'admin: users list, an API key whose secret is shown once, the roles matrix; a rep gets the 403 page',
     async run({ browser, base, shots }) {
       const { context, page } = await signIn(browser, base, 'admin@demo.crm');
       await page.goto(`${base}/admin/users`);
@@ -261,6 +261,10 @@ export const flows = [
       assert.equal(await page.getByTestId('api-key-secret').count(), 0);
       const r = await fetch(`${base}/api/v1/customers?limit=1`, { headers: { Authorization: `Bearer ${secret}` } });
       assert.equal(r.status, 200);
+      await page.goto(`${base}/admin/roles`); // the permission matrix, as the server has it
+      const payments = page.getByTestId('roles-matrix').getByRole('row', { name: /contracts:payments/ });
+      await payments.waitFor();
+      assert.equal((await payments.getByRole('cell', { name: '✓' }).count()), 3, 'admin, manager, finance');
       await context.close();
 
       const rep = await signIn(browser, base, 'rep@demo.crm');

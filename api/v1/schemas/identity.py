@@ -44,6 +44,11 @@ class UserOut(BaseModel):
                    updated_at=u.updated_at, version=u.version)
 
 
+class RoleOut(BaseModel):
+    role: Role
+    scopes: list[Scope] = Field(description="What the role may do, in the API's own terms")
+
+
 class DirectoryEntry(BaseModel):
     """Who a user id is: enough to show a name, nothing personal."""
 

@@ -33,7 +33,7 @@ function menuItems(me: Me | undefined, t: (k: string) => string) {
       children: [
         ['users', 'nav.users'], ['departments', 'nav.departments'], ['api-keys', 'nav.apiKeys'],
         ['custom-fields', 'nav.customFields'], ['rules', 'nav.rules'], ['approval-policy', 'nav.approvalPolicy'],
-        ['webhooks', 'nav.webhooks'], ['templates', 'nav.templates'], ['audit', 'nav.audit'],
+        ['webhooks', 'nav.webhooks'], ['templates', 'nav.templates'], ['roles', 'nav.roles'], ['audit', 'nav.audit'],
       ].map(([k, l]) => ({ key: `/admin/${k}`, label: t(l) })),
     });
   }

@@ -5,7 +5,7 @@ export const en = {
     contracts: 'Contracts', approvals: 'Approvals', imports: 'Import', admin: 'Admin',
     users: 'Users', departments: 'Departments', apiKeys: 'API keys', customFields: 'Custom fields',
     rules: 'Assignment & scoring', webhooks: 'Webhooks', templates: 'Templates',
-    approvalPolicy: 'Approval policy', audit: 'Audit log',
+    approvalPolicy: 'Approval policy', audit: 'Audit log', roles: 'Roles and permissions',
   },
   common: {
     save: 'Save', cancel: 'Cancel', create: 'Create', edit: 'Edit', delete: 'Delete',
@@ -107,7 +107,7 @@ export const en = {
     reps: 'Reps in rotation', capacity: 'Capacity', away: 'Away', inRotation: 'In rotation',
     openLeads: 'Open leads', webhooks: 'Webhooks', url: 'URL', events: 'Events', deliveries: 'Deliveries',
     redeliver: 'Redeliver', templates: 'Templates', subject: 'Subject', body: 'Body', channel: 'Channel',
-    preview: 'Preview', notAvailable: 'This API is not on this server yet.', audit: 'Audit log',
+    preview: 'Preview', permission: 'Permission', rolesFixed: 'Roles are fixed; give a user a role on the Users screen.', notAvailable: 'This API is not on this server yet.', audit: 'Audit log',
   },
   enums: {
     grade: { potential: 'Potential', intent: 'Intent', closed: 'Closed', churned: 'Churned' },

@@ -7,7 +7,7 @@ export const zh: Dict = {
     contracts: '合同', approvals: '审批', imports: '导入', admin: '系统管理',
     users: '用户', departments: '部门', apiKeys: 'API 密钥', customFields: '自定义字段',
     rules: '分配与评分规则', webhooks: 'Webhook', templates: '模板',
-    approvalPolicy: '审批策略', audit: '审计日志',
+    approvalPolicy: '审批策略', audit: '审计日志', roles: '角色与权限',
   },
   common: {
     save: '保存', cancel: '取消', create: '新建', edit: '编辑', delete: '删除',
@@ -109,7 +109,7 @@ export const zh: Dict = {
     reps: '轮转中的销售', capacity: '容量', away: '外出', inRotation: '参与轮转',
     openLeads: '未关闭线索', webhooks: 'Webhook', url: '地址', events: '事件', deliveries: '投递记录',
     redeliver: '重新投递', templates: '模板', subject: '主题', body: '正文', channel: '渠道',
-    preview: '预览', notAvailable: '此服务器尚未提供该接口。', audit: '审计日志',
+    preview: '预览', permission: '权限', rolesFixed: '角色为系统内置；在“用户”页面为用户指定角色。', notAvailable: '此服务器尚未提供该接口。', audit: '审计日志',
   },
   enums: {
     grade: { potential: '潜在客户', intent: '意向客户', closed: '成交客户', churned: '流失客户' },

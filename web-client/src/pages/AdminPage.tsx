@@ -17,7 +17,34 @@ const Integrations = lazy(() => import('./admin/Integrations'));
 const ROLES = ['admin', 'manager', 'sales_rep', 'finance', 'executive', 'legal', 'service_agent'] as const;
 const SCOPES: Schemas['Scope'][] = ['users:read', 'users:write', 'departments:read', 'departments:write', 'api_keys:write', 'audit:read',
   'customers:read', 'customers:write', 'leads:read', 'leads:write', 'opportunities:read', 'opportunities:write', 'contracts:read',
-  'contracts:write', 'contracts:approve', 'tickets:read', 'tickets:write', 'reports:read', 'pii:reveal', 'notifications:read', 'settings:write'];
+  'contracts:write', 'contracts:approve', 'contracts:payments', 'tickets:read', 'tickets:write', 'reports:read', 'pii:reveal', 'notifications:read',
+  'settings:read', 'settings:write'];
+
+function useRoles() {
+  return useQuery({ queryKey: ['roles'], queryFn: () => unwrap(api.GET('/api/v1/roles')), staleTime: 10 * 60_000 });
+}
+
+/** The permission matrix as the server enforces it: a row per scope, a column per role. */
+function Roles() {
+  const { t } = useTranslation();
+  const roles = useRoles();
+  return (
+    <Card size="small">
+      <Typography.Paragraph type="secondary">{t('admin.rolesFixed')}</Typography.Paragraph>
+      <QueryState query={roles}>
+        {(rows) => (
+          <Table rowKey="scope" size="small" pagination={false} scroll={{ x: 'max-content' }} data-testid="roles-matrix"
+            dataSource={(rows.find((r) => r.role === 'admin')?.scopes ?? []).map((scope) => ({ scope }))}
+            columns={[
+              { title: t('admin.permission'), dataIndex: 'scope', render: (s: string) => <Typography.Text code>{s}</Typography.Text> },
+              ...rows.map((r) => ({ title: t(`enums.role.${r.role}`), key: r.role, align: 'center' as const,
+                render: (_: unknown, row: { scope: Schemas['Scope'] }) => (r.scopes.includes(row.scope) ? '✓' : '') })),
+            ]} />
+        )}
+      </QueryState>
+    </Card>
+  );
+}
 
 function useDepartments() {
   return useQuery({ queryKey: ['departments'], queryFn: () => unwrap(api.GET('/api/v1/departments', { params: { query: { limit: 200 } } })) });
@@ -32,7 +59,8 @@ export default function AdminPage() {
     users: ['nav.users', <Users />], departments: ['nav.departments', <Departments />], 'api-keys': ['nav.apiKeys', <ApiKeys />],
     'custom-fields': ['nav.customFields', <CustomFields />], rules: ['nav.rules', <Rules />], 'approval-policy': ['nav.approvalPolicy', <ApprovalPolicy />],
     webhooks: ['nav.webhooks', <Suspense><Integrations kind="webhooks" /></Suspense>],
-    templates: ['nav.templates', <Suspense><Integrations kind="templates" /></Suspense>], audit: ['nav.audit', <Audit />],
+    templates: ['nav.templates', <Suspense><Integrations kind="templates" /></Suspense>], roles: ['nav.roles', <Roles />],
+    audit: ['nav.audit', <Audit />],
   };
   const screen = screens[section];
   if (!screen) return <NotFoundPage />;
@@ -178,6 +206,8 @@ function ApiKeys() {
   const [name, setName] = useState('');
   const [scopes, setScopes] = useState<Schemas['Scope'][]>(['customers:read']);
   const [secret, setSecret] = useState<string | null>(null);
+  // Every scope there is (an administrator's), from the server; the list below until it answers
+  const scopeChoices = useRoles().data?.find((r) => r.role === 'admin')?.scopes ?? SCOPES;
   const create = useMutation({
     mutationFn: () => unwrap(api.POST('/api/v1/api-keys', { body: { name, scopes } })),
     onSuccess: (k) => { setSecret(k.secret); setName(''); void qc.invalidateQueries({ queryKey: ['api-keys'] }); },
@@ -190,7 +220,7 @@ function ApiKeys() {
         description={<Typography.Text code copyable data-testid="api-key-secret">{secret}</Typography.Text>} />}
       <Space wrap style={{ marginBottom: 12 }}>
         <Input placeholder={t('common.name')} value={name} onChange={(e) => setName(e.target.value)} />
-        <Select mode="multiple" style={{ minWidth: 320 }} value={scopes} onChange={setScopes} options={SCOPES.map((s) => ({ value: s, label: s }))} />
+        <Select mode="multiple" style={{ minWidth: 320 }} value={scopes} onChange={setScopes} options={scopeChoices.map((s) => ({ value: s, label: s }))} />
         <Button type="primary" disabled={!name || !scopes.length} loading={create.isPending} onClick={() => create.mutate()}>{t('admin.newKey')}</Button>
       </Space>
       <QueryState query={keys} empty={(d) => d.items.length === 0}>
