@@ -319,8 +319,19 @@ export const flows = [
       await dialog.getByRole('button', { name: /新\s*建/ }).click();
       await dialog.locator('.ant-form-item-explain-error').filter({ hasText: /full legal name/ }).waitFor();
       await dialog.getByLabel('名称').fill('明远精密机械（上海）有限公司');
-      await dialog.getByRole('button', { name: /新\s*建/ }).click();
-      await page.getByRole('button', { name: '仍然创建' }).click();
+      const anyway = page.getByRole('button', { name: '仍然创建' });
+      // Once (seen in one CI run on a loaded machine) the click right after the fill did not
+      // submit the form: the old error stayed and no request went out. Click again then.
+      for (let attempt = 1; ; attempt++) {
+        await dialog.getByRole('button', { name: /新\s*建/ }).click();
+        try {
+          await anyway.first().waitFor({ timeout: 10_000 });
+          break;
+        } catch (e) {
+          if (attempt === 3) throw e;
+        }
+      }
+      await anyway.first().click();
       await page.waitForURL(/\/customers\/[0-9a-f-]{36}$/);
       const dupId = page.url().split('/').pop();
       const original = (await api('rep@demo.crm', 'GET', '/api/v1/customers?limit=50')).items.find((c) => c.name === '上海明远精密机械制造有限公司');
