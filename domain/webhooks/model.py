@@ -211,11 +211,6 @@ class WebhookEndpoint:
         self.version += 1
         return self.secret
 
-    def signing_secrets(self, now: datetime) -> list[str]:
-        if self.previous_secret and self.previous_secret_until and now < self.previous_secret_until:
-            return [self.secret, self.previous_secret]
-        return [self.secret]
-
     def disable(self, reason: str, now: datetime) -> bool:
         """False when it was already off (a second failing delivery says nothing new)."""
         if not self.active:
