@@ -45,6 +45,7 @@ from leads_bench import (  # noqa: E402
     recreate_database,
     redis_url,
     start,
+    stop_all,
     wait_ready,
 )
 
@@ -284,10 +285,7 @@ async def main() -> None:
         print("  " + summary("approve HTTP response", result["response"]))
         print(f"  CPU per approval: serve {cpu[0]:.1f} ms, worker {cpu[1]:.1f} ms")
     finally:
-        for p in procs:
-            p.terminate()
-        for p in procs:
-            p.wait(timeout=30)
+        stop_all(procs)
         controller.stop()
         await drop_database(admin, DB)
 

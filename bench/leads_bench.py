@@ -144,6 +144,18 @@ def start(cmd: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
                             stderr=subprocess.DEVNULL, start_new_session=True)
 
 
+def stop_all(procs: list[subprocess.Popen[bytes]]) -> None:
+    """SIGTERM to each server's process group (crm serve and its web processes), SIGKILL
+    after 20 s (the other bench scripts use this too)."""
+    for p in procs:
+        if p.poll() is None:
+            os.killpg(p.pid, signal.SIGTERM)
+            try:
+                p.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, signal.SIGKILL)
+
+
 def wait_ready(base: str) -> None:
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
@@ -394,13 +406,7 @@ async def main() -> None:
     finally:
         if c is not None:
             await c.close()
-        for p in procs:
-            if p.poll() is None:
-                os.killpg(p.pid, signal.SIGTERM)
-                try:
-                    p.wait(20)
-                except subprocess.TimeoutExpired:
-                    os.killpg(p.pid, signal.SIGKILL)
+        stop_all(procs)
         await drop_database(admin)
 
 

@@ -38,7 +38,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from leads_bench import admin_url, drop_database, recreate_database, redis_url  # noqa: E402
+from leads_bench import (  # noqa: E402
+    admin_url,
+    drop_database,
+    recreate_database,
+    redis_url,
+    stop_all,
+)
 
 from adapters.bootstrap import Container, build  # noqa: E402
 from adapters.db.migrate import upgrade  # noqa: E402
@@ -297,13 +303,7 @@ async def main() -> None:
         print("  delivery rows: " + ", ".join(f"{s}={n} (max attempts {a})"
                                               for s, n, a in stats))
     finally:
-        for p in procs:
-            if p.poll() is None:
-                os.killpg(p.pid, signal.SIGTERM)
-                try:
-                    p.wait(20)
-                except subprocess.TimeoutExpired:
-                    os.killpg(p.pid, signal.SIGKILL)
+        stop_all(procs)
         if sub is not None and sub.is_alive():
             sub.terminate()
             sub.join(5)
