@@ -59,7 +59,7 @@ class ContactOut(BaseModel):
     @staticmethod
     def plain(c: Contact) -> dict[str, Any]:
         """What `of(c)` serialises to, as a dict for `pydantic_core.to_json` (lists)."""
-        return {"id": c.id, "name": c.name, "title": c.title,
+        return {"id": str(c.id), "name": c.name, "title": c.title,
                 "mobile": None if c.mobile is None else mask_phone(c.mobile),
                 "landline": None if c.landline is None else mask_phone(c.landline),
                 "email": None if c.email is None else mask_email(c.email),
@@ -160,15 +160,20 @@ class CustomerOut(BaseModel):
         """What `of(c)` serialises to (masked), as a dict of the same keys in the same order
         for `pydantic_core.to_json`: a page of 50 customers is serialised without building
         ~150 models first (the list's CPU went mostly there). A unit test holds the two equal.
+        Ids and enums go in as the strings they serialise to: to_json takes plain str at C
+        speed, but looks up the type of a UUID subclass (asyncpg's) or an enum member every
+        time (a page's JSON: 1.4 -> 0.3 ms).
         """
-        card, money = c.id_card_number, c.annual_purchase
+        card, money, dept = c.id_card_number, c.annual_purchase, c.owner_department_id
         return {
-            "id": c.id, "number": c.number, "name": c.name, "kind": c.kind,
-            "industry": c.industry, "region": c.region, "size": c.size, "source": c.source,
-            "grade": c.grade, "tier": c.tier,
+            "id": str(c.id), "number": c.number, "name": c.name, "kind": c.kind.value,
+            "industry": c.industry, "region": c.region,
+            "size": None if c.size is None else c.size.value,
+            "source": None if c.source is None else c.source.value,
+            "grade": c.grade.value, "tier": c.tier.value,
             "annual_purchase": None if money is None else f"{money:.2f}",
-            "currency": c.currency, "owner_id": c.owner_id,
-            "owner_department_id": c.owner_department_id,
+            "currency": c.currency, "owner_id": str(c.owner_id),
+            "owner_department_id": None if dept is None else str(dept),
             "first_contact_date": c.first_contact_date, "last_followup_at": c.last_followup_at,
             "next_followup_at": c.next_followup_at, "next_followup_plan": c.next_followup_plan,
             "key_needs": c.key_needs, "tags": c.tags, "custom": c.custom,
@@ -188,8 +193,9 @@ class Tombstone(BaseModel):
 
     @staticmethod
     def plain(c: Customer) -> dict[str, Any]:
-        return {"id": c.id, "deleted": True, "version": c.version, "updated_at": c.updated_at,
-                "merged_into": c.merged_into_id}
+        merged = c.merged_into_id
+        return {"id": str(c.id), "deleted": True, "version": c.version,
+                "updated_at": c.updated_at, "merged_into": None if merged is None else str(merged)}
 
 
 class CustomerRevealed(BaseModel):
