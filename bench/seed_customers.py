@@ -40,7 +40,12 @@ sys.path.insert(0, str(ROOT))
 from adapters.crypto.fields import AesGcmFieldCipher  # noqa: E402
 from adapters.settings import DEV_BLIND_INDEX_KEY, DEV_FIELD_KEY  # noqa: E402
 from domain.customers.model import normalised_name  # noqa: E402
-from domain.customers.personal import id_card_check_digit  # noqa: E402
+from domain.customers.personal import (  # noqa: E402
+    id_card_check_digit,
+    mask_email,
+    mask_id_card,
+    mask_phone,
+)
 
 DB_NAME = "crm_bench_c360"
 SECRET = "bench-secret-key-0123456789abcdef0123456789"
@@ -213,10 +218,11 @@ CUSTOMER_COLS = (
     "id", "number", "name", "name_normalised", "kind", "industry", "region", "size", "source",
     "grade", "tier", "annual_purchase", "currency", "owner_id", "owner_department_id",
     "first_contact_date", "last_followup_at", "next_followup_at", "next_followup_plan",
-    "key_needs", "tags", "custom", "id_card_enc", "id_card_bidx", "search_text", "created_by",
-    "version", "created_at", "updated_at", "deleted_at")
+    "key_needs", "tags", "custom", "id_card_enc", "id_card_bidx", "id_card_masked", "search_text",
+    "created_by", "version", "created_at", "updated_at", "deleted_at")
 CONTACT_COLS = ("id", "customer_id", "position", "name", "title", "mobile_enc", "mobile_bidx",
-                "landline_enc", "landline_bidx", "email_enc", "email_bidx", "is_primary")
+                "mobile_masked", "landline_enc", "landline_bidx", "landline_masked", "email_enc",
+                "email_bidx", "email_masked", "is_primary")
 FOLLOWUP_COLS = ("id", "customer_id", "owner_id", "method", "occurred_at", "summary", "feedback",
                  "next_action", "next_followup_at", "status", "latitude", "longitude",
                  "accuracy_m", "version", "created_at", "updated_at")
@@ -305,12 +311,13 @@ def generate_batch(start: int, end: int) -> dict[str, Any]:
         word, industry = INDUSTRY_WORDS[wi]
         brand, brand_py = brands[bi]
         person = rng.random() < 0.05
-        id_card_enc = id_card_bidx = None
+        id_card_enc = id_card_bidx = id_card_masked = None
         if person:
             name = _person_name(rng)
             kind, industry_v, size = "person", None, None
             card = _id_card(rng, date(1960, 1, 1) + timedelta(days=rng.randrange(16000)))
             id_card_enc, id_card_bidx = enc(card), bidx("id_card", card)
+            id_card_masked = mask_id_card(card)
         else:
             suffix = LEGAL_SUFFIXES[rng.randrange(len(LEGAL_SUFFIXES))]
             name = f"{city}{'市' if shi else ''}{brand}{word}{suffix}"
@@ -357,14 +364,16 @@ def generate_batch(start: int, end: int) -> dict[str, Any]:
             else:
                 email = (f"{MAIL_ROLES[rng.randrange(len(MAIL_ROLES))]}{rng.randrange(100)}"
                          f"@{brand_py}{'.com.cn' if r < 0.8 else '.com'}")
-            landline_enc = landline_bidx = None
+            landline_enc = landline_bidx = landline_masked = None
             if pos == 0 and rng.random() < 0.3:
                 landline = f"0{rng.randrange(10, 999):03d}-{rng.randrange(10**7, 10**8)}"
                 landline_enc, landline_bidx = enc(landline), bidx("phone", landline)
+                landline_masked = mask_phone(landline)
             contact_rows.append((
                 uuid4(), cid, pos, cname, TITLES[rng.randrange(len(TITLES))],
-                enc(mobile), bidx("phone", mobile), landline_enc, landline_bidx,
-                enc(email), bidx("email", email), pos == 0))
+                enc(mobile), bidx("phone", mobile), mask_phone(mobile), landline_enc,
+                landline_bidx, landline_masked, enc(email), bidx("email", email),
+                mask_email(email), pos == 0))
             if deleted_at is None and rng.random() < 0.0125:
                 s_phones.append(mobile)
 
@@ -386,7 +395,8 @@ def generate_batch(start: int, end: int) -> dict[str, Any]:
             occurred[0].date(), last_fu, next_fu, next_plan,
             KEY_NEEDS[rng.randrange(len(KEY_NEEDS))] if rng.random() < 0.4 else None,
             tags, json.dumps({"erp_code": f"ERP-{region[:2].upper()}-{seq:07d}"}),
-            id_card_enc, id_card_bidx, search_text, owner_id, 4, created, updated, deleted_at))
+            id_card_enc, id_card_bidx, id_card_masked, search_text, owner_id, 4, created, updated,
+            deleted_at))
 
         if deleted_at is not None:
             continue

@@ -20,6 +20,7 @@ from sqlalchemy import (
     and_,
     any_,
     case,
+    cast,
     delete,
     false,
     func,
@@ -58,6 +59,7 @@ from domain.customers.model import (
     Tier,
     normalised_name,
 )
+from domain.customers.personal import mask_email, mask_id_card, mask_phone
 from domain.customers.queries import CustomerFilter, Visibility
 from domain.errors import StaleVersion
 from domain.pagination import Page, PageRequest
@@ -66,6 +68,7 @@ from domain.ports import FieldCipher, FollowUpFilter, TaskFilter
 C = t.customers
 K = t.contacts
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MASKS = {"mobile": mask_phone, "landline": mask_phone, "email": mask_email}
 FACET_SEP = "\x1f"  # chr(31), as customer_facets() joins industry, region and tag
 # A customer's contacts as one JSON array in the customer's own row, in their order: the
 # customer and its contacts in one statement, one round trip (and one snapshot).
@@ -78,6 +81,61 @@ CONTACTS_JSON = (
         literal_column("'[]'::json")))
     .where(K.c.customer_id == C.c.id)
     .scalar_subquery().label("contacts_json"))
+
+
+def _json_ts(col: Any) -> Any:
+    return func.crm_json_ts(col)  # the API's timestamp format (migration 0014)
+
+
+def _key(name: str) -> Any:
+    return literal_column(f"'{name}'")
+
+
+# A customer as the API's JSON document (CustomerOut, masked), in its field order; a test holds
+# it equal to the response model's output for the same customer. Contacts from their masked
+# columns, in their order.
+CONTACT_DOCS = (
+    select(func.coalesce(
+        func.json_agg(aggregate_order_by(func.json_build_object(
+            _key("id"), K.c.id, _key("name"), K.c.name, _key("title"), K.c.title,
+            _key("mobile"), K.c.mobile_masked, _key("landline"), K.c.landline_masked,
+            _key("email"), K.c.email_masked, _key("is_primary"), K.c.is_primary),
+            K.c.position)),
+        literal_column("'[]'::json")))
+    .where(K.c.customer_id == C.c.id)
+    .scalar_subquery())
+
+DOC_FIELDS: builtins.list[tuple[str, Any]] = [
+    ("id", C.c.id), ("number", C.c.number), ("name", C.c.name), ("kind", C.c.kind),
+    ("industry", C.c.industry), ("region", C.c.region), ("size", C.c.size),
+    ("source", C.c.source), ("grade", C.c.grade), ("tier", C.c.tier),
+    ("annual_purchase", cast(C.c.annual_purchase, Text)), ("currency", C.c.currency),
+    ("owner_id", C.c.owner_id), ("owner_department_id", C.c.owner_department_id),
+    ("first_contact_date", C.c.first_contact_date),
+    ("last_followup_at", _json_ts(C.c.last_followup_at)),
+    ("next_followup_at", _json_ts(C.c.next_followup_at)),
+    ("next_followup_plan", C.c.next_followup_plan), ("key_needs", C.c.key_needs),
+    ("tags", C.c.tags), ("custom", C.c.custom), ("id_card_number", C.c.id_card_masked),
+    ("contacts", CONTACT_DOCS), ("version", C.c.version),
+    ("created_at", _json_ts(C.c.created_at)), ("updated_at", _json_ts(C.c.updated_at)),
+    ("deleted", literal_column("false")),
+]
+# A deleted customer in a delta sync or the recycle bin (Tombstone).
+TOMBSTONE_FIELDS: builtins.list[tuple[str, Any]] = [
+    ("id", C.c.id), ("deleted", literal_column("true")), ("version", C.c.version),
+    ("updated_at", _json_ts(C.c.updated_at)), ("merged_into", C.c.merged_into_id),
+]
+
+
+def customer_document(fields: frozenset[str] | None = None) -> Any:
+    """The JSON text of a customer (or of its tombstone), trimmed to `fields` when given."""
+    def build(spec: builtins.list[tuple[str, Any]]) -> Any:
+        return func.json_build_object(*(x for name, expr in spec
+                                         if fields is None or name in fields
+                                         for x in (_key(name), expr)))
+
+    return cast(case((C.c.deleted_at.is_not(None), build(TOMBSTONE_FIELDS)),
+                     else_=build(DOC_FIELDS)), Text)
 
 
 def visible(vis: Visibility, owner_col: Any = C.c.owner_id,
@@ -130,6 +188,7 @@ class SqlCustomers(_Repo):
             id_card_enc=self.cipher.encrypt(c.id_card_number) if c.id_card_number else None,
             id_card_bidx=(self.cipher.blind_index("id_card", c.id_card_number)
                           if c.id_card_number else None),
+            id_card_masked=mask_id_card(c.id_card_number) if c.id_card_number else None,
             search_text=" ".join([c.name, c.number, *(x.name for x in c.contacts)]).lower(),
         )
         return values
@@ -143,6 +202,7 @@ class SqlCustomers(_Repo):
                                 ("email", x.email)):
                 row[f"{kind}_enc"] = self.cipher.encrypt(value) if value else None
                 row[f"{kind}_bidx"] = self._bidx(kind, value) if value else None
+                row[f"{kind}_masked"] = MASKS[kind](value) if value else None
             rows.append(row)
         return rows
 
@@ -301,6 +361,25 @@ class SqlCustomers(_Repo):
 
     async def list(self, flt: CustomerFilter, visibility: Visibility,
                    page: PageRequest) -> Page[Customer]:
+        conds, keys, descending = self._listing(flt, visibility)
+        extra = [k for k in keys if k.name not in C.c]
+        stmt = select(C, CONTACTS_JSON, *extra).where(and_(*conds))
+        return await fetch_page(self.conn, stmt, keys, page,
+                                lambda r: self._customer(r, self._contacts_in(r)),
+                                descending=descending)
+
+    async def list_documents(self, flt: CustomerFilter, visibility: Visibility,
+                             page: PageRequest, fields: frozenset[str] | None) -> Page[str]:
+        """PostgreSQL writes each item's JSON from the masked columns: no ciphertext leaves
+        the database, nothing is decrypted, no object is built per row (see DOC_FIELDS)."""
+        conds, keys, descending = self._listing(flt, visibility)
+        stmt = select(customer_document(fields).label("doc"), *keys).where(and_(*conds))
+        return await fetch_page(self.conn, stmt, keys, page, lambda r: str(r.doc),
+                                descending=descending)
+
+    def _listing(self, flt: CustomerFilter, visibility: Visibility
+                 ) -> tuple[builtins.list[ColumnElement[bool]], builtins.list[Any], bool]:
+        """The conditions and the sort keys of a list."""
         conds = [visible(visibility, indexable=not self._by_facets(flt))]
         if flt.updated_since is not None:
             conds.append(C.c.updated_at > flt.updated_since)  # tombstones included
@@ -310,18 +389,11 @@ class SqlCustomers(_Repo):
             conds.append(C.c.deleted_at.is_(None))
         conds += self._filters(flt, visibility)
         if flt.updated_since is not None:
-            keys: list[Any] = [C.c.updated_at, C.c.id]
-            descending = False
-        else:
-            col: Any = C.c[flt.sort.field]
-            if flt.sort.field == "last_followup_at":
-                col = func.coalesce(C.c.last_followup_at, EPOCH).label("sort_key")
-            keys, descending = [col, C.c.id], flt.sort.descending
-        extra = [k for k in keys if k.name not in C.c]
-        stmt = select(C, CONTACTS_JSON, *extra).where(and_(*conds))
-        return await fetch_page(self.conn, stmt, keys, page,
-                                lambda r: self._customer(r, self._contacts_in(r)),
-                                descending=descending)
+            return conds, [C.c.updated_at, C.c.id], False
+        col: Any = C.c[flt.sort.field]
+        if flt.sort.field == "last_followup_at":
+            col = func.coalesce(C.c.last_followup_at, EPOCH).label("sort_key")
+        return conds, [col, C.c.id], flt.sort.descending
 
     def _live(self, flt: CustomerFilter, visibility: Visibility
               ) -> builtins.list[ColumnElement[bool]]:

@@ -202,6 +202,8 @@ customers = Table(
     # Personal data: ciphertext with a key id, plus a keyed blind index for exact lookups.
     Column("id_card_enc", Text),
     Column("id_card_bidx", Text),
+    # The masked form every response shows (110105********1234), for the lists' JSON (0014).
+    Column("id_card_masked", Text),
     # Name, number and contact names, for q= (trigram index).
     Column("search_text", Text, nullable=False, server_default=""),
     Column("created_by", UUID(as_uuid=True)),
@@ -253,6 +255,11 @@ contacts = Table(
     Column("email_enc", Text),
     Column("email_bidx", Text, index=True),
     Column("is_primary", Boolean, nullable=False, server_default=text("false")),
+    # The masked forms every response shows (138****5678, z***@example.com): the customer
+    # list's JSON is built by PostgreSQL from these, without the key (migration 0014).
+    Column("mobile_masked", Text),
+    Column("landline_masked", Text),
+    Column("email_masked", Text),
 )
 
 followups = Table(

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import re
+import uuid
 from typing import Any
 
 import httpx
@@ -453,3 +455,53 @@ async def test_times_without_a_zone_are_refused_or_read_as_utc(client: httpx.Asy
     r = await client.get("/api/v1/tasks", params={"due_before": "2026-01-01T00:00:00"},
                          headers=h)
     assert r.status_code in (200, 422)
+
+
+async def test_a_listed_customer_is_exactly_what_get_answers(
+    client: httpx.AsyncClient, world: World, container: Container
+) -> None:
+    """List pages are written by PostgreSQL from the masked columns, single customers by the
+    response model: the two must agree field for field (timestamps to the character)."""
+    from api.v1.schemas.customers import Tombstone
+    from domain.customers.queries import Visibility
+
+    person = await create(client, world, kind="person", name="王小明", id_card_number=CARD,
+                          tags=[], custom={}, contacts=[{"name": "王小明",
+                                                          "mobile": "+44 7911 123456"}])
+    odd = await create(client, world, name="Acme \"Quotes\" \\ Ltd", key_needs="a\nb\t\"c\"\u0001é",
+                       custom={"erp_code": "字\n\"x\"", "employees": 120},
+                       next_followup_plan="回访", next_followup_at="2026-12-01T08:00:00Z")
+    plain = await create(client, world, name="简单有限公司", industry=None, region=None,
+                         annual_purchase=None, tags=["x"], custom={},
+                         contacts=[{"name": "赵六", "email": "zhao@example.com"},
+                                   {"name": "钱七", "mobile": MOBILE}])
+    async with container.engine.begin() as conn:  # a time with no fraction of a second
+        await conn.execute(text("UPDATE customers SET created_at = '2026-11-02T03:04:05Z', "
+                                "first_contact_date = '2026-11-01' WHERE id = :id"),
+                           {"id": plain["id"]})
+    h = world.auth("rep")
+    listed = {x["id"]: x for x in (await client.get("/api/v1/customers", headers=h)).json()[
+        "items"]}
+    for c in (person, odd, plain):
+        got = await client.get(f"/api/v1/customers/{c['id']}", headers=h)
+        assert listed[c["id"]] == got.json()
+    assert listed[plain["id"]]["created_at"] == "2026-11-02T03:04:05Z"
+    assert listed[person["id"]]["id_card_number"] == "110101********1233"
+    trimmed = (await client.get("/api/v1/customers", params={"fields": "name,grade"},
+                                headers=h)).json()["items"]
+    assert {tuple(x) for x in trimmed} == {("id", "name", "grade", "deleted")}
+
+    since = listed[odd["id"]]["updated_at"]
+    assert (await client.delete(f"/api/v1/customers/{odd['id']}", headers=world.auth(
+        "manager"))).status_code == 204
+    r = await client.get("/api/v1/customers", params={"updated_since": since}, headers=h)
+    assert r.status_code == 200, r.text
+    sync = r.json()["items"]
+    async with container.uow() as uow:
+        gone = await uow.customers.get(uuid.UUID(odd["id"]), Visibility(everything=True),
+                                       include_deleted=True)
+    assert gone is not None
+    (tomb,) = [x for x in sync if x["id"] == odd["id"]]
+    model = Tombstone(id=gone.id, version=gone.version, updated_at=gone.updated_at,
+                      merged_into=gone.merged_into_id)
+    assert tomb == json.loads(model.model_dump_json()) and tomb["deleted"] is True
