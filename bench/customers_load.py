@@ -265,13 +265,14 @@ async def check_seeded() -> dict[str, Any] | None:
     return sample
 
 
-# ---- EXPLAIN of the statements SqlCustomers.list issues ---------------------------------------
+# ---- EXPLAIN of the statements SqlCustomers.list_documents issues-----------------------------------
 
 async def explain_lists(sample: dict[str, Any]) -> list[dict[str, Any]]:
-    """Runs the real repository (SqlCustomers.list) for one sample value of each list shape and
-    role, captures the customers statement it sends, and EXPLAINs it with the same parameters
-    (a custom plan, as for the first executions of a prepared statement), then once more under
-    plan_cache_mode = force_generic_plan (what a prepared statement may switch to)."""
+    """Runs the real repository (SqlCustomers.list_documents, what the endpoint serves) for one
+    sample value of each list shape and role, captures the customers statement it sends, and
+    EXPLAINs it with the same parameters (a custom plan, as for the first executions of a
+    prepared statement), then once more under plan_cache_mode = force_generic_plan (what a
+    prepared statement may switch to)."""
     from sqlalchemy import event
 
     from adapters.bootstrap import build
@@ -309,7 +310,7 @@ async def explain_lists(sample: dict[str, Any]) -> list[dict[str, Any]]:
                 assert user is not None
                 vis = await c.customers.visibility(uow, principal_of(user))
                 captured.clear()
-                page = await uow.customers.list(flt, vis, PageRequest())
+                page = await uow.customers.list_documents(flt, vis, PageRequest(), None)
                 stmt, params = next((s, p) for s, p in captured if "FROM customers" in s
                                     and "contacts.customer_id IN" not in s.split("WHERE")[0])
                 results.append({"shape": shape, "role": role, "filter": _describe(flt),
