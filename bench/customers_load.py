@@ -265,7 +265,7 @@ async def check_seeded() -> dict[str, Any] | None:
     return sample
 
 
-# ---- EXPLAIN of the statements SqlCustomers.list_documents issues-----------------------------------
+# ---- EXPLAIN of the statements SqlCustomers.list_documents issues -----------------------------
 
 async def explain_lists(sample: dict[str, Any]) -> list[dict[str, Any]]:
     """Runs the real repository (SqlCustomers.list_documents, what the endpoint serves) for one
