@@ -228,10 +228,11 @@ customers = Table(
     Index("ix_customers_custom", "custom", postgresql_using="gin",
           postgresql_ops={"custom": "jsonb_path_ops"}),
     # q= matches the n-grams of name, number and contact names (see search_grams in the
-    # migration): pg_trgm has no trigram for a 2-character word, the usual Chinese name.
-    Index("ix_customers_search_bigrams", text("search_grams(search_text, 2)"),
+    # migration): pg_trgm has no trigram for a 2-character word, the usual Chinese name. The
+    # owner leads (btree_gin, 0015): a rep's search intersects its own rows inside the index.
+    Index("ix_customers_search_bigrams", "owner_id", text("search_grams(search_text, 2)"),
           postgresql_using="gin"),
-    Index("ix_customers_search_trigrams", text("search_grams(search_text, 3)"),
+    Index("ix_customers_search_trigrams", "owner_id", text("search_grams(search_text, 3)"),
           postgresql_using="gin"),
     # industry + region + tag lists read the posting lists of the exact combinations the
     # caller may see (customer_facets in migration 0012), not a popular tag's whole bitmap.
