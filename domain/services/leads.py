@@ -14,17 +14,9 @@ from domain.customers.model import Contact, Customer, CustomerKind, Source, norm
 from domain.customers.personal import mask_email, mask_phone
 from domain.customers.queries import CustomerFilter, Visibility
 from domain.errors import HiddenRecord, NotFound, PermissionDenied, ValidationFailed
-from domain.events import DomainEvent
 from domain.identity.model import Principal, Scope
 from domain.leads.forms import LeadForm
-from domain.leads.model import (
-    CustomerMatch,
-    EventType,
-    Lead,
-    LeadActivity,
-    LeadStatus,
-    lead_number,
-)
+from domain.leads.model import CustomerMatch, Lead, LeadActivity, LeadStatus, lead_number
 from domain.leads.queries import LeadFilter
 from domain.leads.routing import (
     AssignedBy,
@@ -37,7 +29,6 @@ from domain.leads.routing import (
 )
 from domain.leads.scoring import ScoringModel
 from domain.leads.validation import is_landline
-from domain.notifications import Notification
 from domain.pagination import Page, PageRequest
 from domain.ports import Clock, TaskFilter, UnitOfWork, UnitOfWorkFactory
 from domain.services.customers import CustomerService, masked_snapshot
@@ -64,32 +55,6 @@ def lead_snapshot(lead: Lead) -> dict[str, Any]:
         "disqualify_reason": lead.disqualify_reason, "customer_id": lead.customer_id,
         "opportunity_id": lead.opportunity_id,
     }
-
-
-def lead_assigned_notification(event: DomainEvent) -> Notification | None:
-    """What the new owner of a lead is told (none when they typed it in themselves)."""
-    p = event.payload
-    if p["by"] == AssignedBy.CREATOR.value:
-        return None
-    if p.get("customer_id"):
-        kind, title = "lead_existing_customer", "Your customer sent a new inquiry"
-        body = f"Lead {p['label']} matches your customer; it is yours to follow up."
-    else:
-        kind, title = "lead_assigned", f"New {p['grade']} lead assigned to you"
-        body = f"Lead {p['label']}: {p['reason']}. Make first contact within a day."
-    data = {"lead_id": p["lead_id"], "label": p["label"], "grade": p["grade"],
-            "reason": p["reason"], "customer_id": p.get("customer_id")}
-    return Notification.for_event(uuid.UUID(p["owner_id"]), kind, title, body, event.id,
-                                  data={k: v for k, v in data.items() if v is not None})
-
-
-async def tell_new_owner(uow: UnitOfWork, lead: Lead) -> None:
-    """The assignment's notification commits with the assignment: the rep sees the lead the
-    moment it is theirs, with no relay round and no job in between (the requirement is
-    "assigned within seconds"; the e-mail or SMS still goes out through the outbox)."""
-    for event in lead.events:
-        if event.type == EventType.ASSIGNED and (n := lead_assigned_notification(event)):
-            await uow.notifications.add(n)
 
 
 @dataclass(frozen=True)
@@ -207,7 +172,6 @@ class LeadService:
             uow, actor, p, lead, routing, owner_ref, auto, original, customer)
         lead.assign(owner, dept, assignment, now)
         await uow.leads.add(lead)
-        await tell_new_owner(uow, lead)
         if lead.is_open:
             await uow.tasks.add(Task.create(
                 title=f"First contact within {routing.first_contact_hours} hours: {lead.label}"
@@ -469,7 +433,6 @@ class LeadService:
                     uow, lead, await uow.sales_settings.routing())
             lead.assign(owner, dept, assignment, self.clock.now())
             await uow.leads.save(lead)
-            await tell_new_owner(uow, lead)
             tasks = await uow.tasks.list(TaskFilter(related_id=lead.id, status="open"),
                                          PageRequest(limit=200))
             for task in tasks.items:  # the open to-dos follow the lead

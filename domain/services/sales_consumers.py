@@ -1,7 +1,4 @@
-"""Outbox consumers of the sales events: in-app notifications for owners and managers.
-
-A lead's new owner is told by the assignment itself (`lead_assigned_notification`, in the
-same transaction), not here."""
+"""Outbox consumers of the sales events: in-app notifications for owners and managers."""
 
 from __future__ import annotations
 
@@ -10,10 +7,29 @@ from typing import Any
 
 from domain.discipline import EventType as LapseEvent
 from domain.events import DomainEvent
+from domain.leads.model import EventType as LeadEvent
+from domain.leads.routing import AssignedBy
 from domain.notifications import Notification
 from domain.pipeline.model import EventType as OpportunityEvent
 from domain.ports import UnitOfWork
 from domain.services.consumers import Handler
+
+
+async def tell_lead_owner(uow: UnitOfWork, event: DomainEvent) -> None:
+    p = event.payload
+    if p["by"] == AssignedBy.CREATOR.value:
+        return  # they typed it in themselves
+    if p.get("customer_id"):
+        kind, title = "lead_existing_customer", "Your customer sent a new inquiry"
+        body = f"Lead {p['label']} matches your customer; it is yours to follow up."
+    else:
+        kind, title = "lead_assigned", f"New {p['grade']} lead assigned to you"
+        body = f"Lead {p['label']}: {p['reason']}. Make first contact within a day."
+    data = {"lead_id": p["lead_id"], "label": p["label"], "grade": p["grade"],
+            "reason": p["reason"], "customer_id": p.get("customer_id")}
+    await uow.notifications.add(Notification.for_event(
+        uuid.UUID(p["owner_id"]), kind, title, body, event.id,
+        data={k: v for k, v in data.items() if v is not None}))
 
 
 async def tell_opportunity_owner(uow: UnitOfWork, event: DomainEvent) -> None:
@@ -49,6 +65,7 @@ def _lapse_data(p: dict[str, Any]) -> dict[str, Any]:
 
 
 SALES_HANDLERS: dict[str, list[tuple[str, Handler]]] = {
+    LeadEvent.ASSIGNED: [("notify.lead_assigned", tell_lead_owner)],
     OpportunityEvent.REASSIGNED: [("notify.opportunity_assigned", tell_opportunity_owner)],
     LapseEvent.LAPSED: [("notify.followup_overdue", remind_owner)],
     LapseEvent.ESCALATED: [("notify.followup_escalated", tell_manager)],
