@@ -7,8 +7,8 @@
     API key, region east, so every capture routes round-robin in ONE department and queues for
     its turn lock), then waits for the assignee's in-app notification. The clock runs from just
     before the request is sent to the moment PostgreSQL delivers the NOTIFY of a bench-only
-    trigger on `notifications`, which it does when the notification's transaction commits
-    (since b3c47a5 the capture's own; before, the worker's).
+    trigger on `notifications`, which it does when the worker's transaction commits (the
+    trigger reads the lead id from the notification itself, whichever transaction wrote it).
 (b) GET /api/v1/opportunities?view=board for a pipeline with 100,000 open opportunities
     (seeded with COPY), as an administrator who sees them all, with wrk.
 
