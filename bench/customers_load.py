@@ -573,7 +573,8 @@ def report(sample: dict[str, Any], results: list[dict[str, Any]], rss: str | Non
     out = [f"Code: {_git()}; {sample['customers']:,} customers; API processes: "
            f"{args.workers or 'default (one per core)'}; wrk -t{args.threads} "
            f"-c{args.connections} -d{args.seconds}s per shape after a {args.warmup} s warm-up; "
-           f"then wrk -t1 -c1 -d{args.single_seconds}s.\n",
+           f"then wrk -t1 -c1 -d{args.single_seconds}s; PostgreSQL shared_buffers "
+           f"{args.shared_buffers}.\n",
            "| shape | role | req/s | p50 | p90 | p99 | target p99 | | 1 client p50 | "
            "1 client p99 | CPU/request API + PG | rows matched (median) | other load |",
            "|---|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|"]
@@ -709,6 +710,11 @@ async def main() -> None:
         sample = await check_seeded()
         assert sample is not None
     try:
+        conn = await asyncpg.connect(seed.db_url())
+        args.shared_buffers = await conn.fetchval("SHOW shared_buffers")
+        await conn.close()
+        print(f"PostgreSQL shared_buffers: {args.shared_buffers} (the working set of the "
+              "lists, customers + contacts with their indexes, is ~2.2 GB)", flush=True)
         tokens = await seed.issue_tokens(seed.db_url(), sample["users"])
         paths = build_paths(sample)
         OUT.mkdir(parents=True, exist_ok=True)
