@@ -58,7 +58,7 @@ class ContactOut(BaseModel):
 
     @staticmethod
     def plain(c: Contact) -> dict[str, Any]:
-        """What `of(c)` serialises to, as a dict for `pydantic_core.to_json` (lists)."""
+        """What `of(c)` serialises to, as a dict for `pydantic_core.to_json` (GET)."""
         return {"id": str(c.id), "name": c.name, "title": c.title,
                 "mobile": None if c.mobile is None else mask_phone(c.mobile),
                 "landline": None if c.landline is None else mask_phone(c.landline),
