@@ -410,153 +410,6 @@ async def match_counts(sample: dict[str, Any], per_kind: int = 12) -> dict[str, 
     return out
 
 
-# ---- prototypes of the proposed changes (in a transaction that is rolled back) ----------------
-
-GRAMS_FN = r"""CREATE FUNCTION search_grams(t text, n int) RETURNS text[] LANGUAGE sql IMMUTABLE
-  PARALLEL SAFE AS $$
-  SELECT coalesce(array_agg(DISTINCT g), '{}') FROM (
-    SELECT substr(t, i, n) AS g FROM generate_series(1, length(t) - n + 1) AS i) s
-  WHERE g !~ '\s' $$"""
-
-
-async def prototypes(sample: dict[str, Any]) -> str:
-    """Times the list statements as they are and as proposed, on the same sampled values:
-    q behind an OFFSET 0 fence; 2-character q through a bigram GIN index; the filter list with
-    (owner, industry, region, created) and (department, industry, region, created) indexes.
-    Every index and function is created inside a transaction that is rolled back."""
-    users, org = sample["users"], sample["org"]
-    dept = next(d for d in org["departments"] if d["manager"] == users["manager"])["id"]
-    vis = {"manager": f"(owner_id = '{users['manager']}' OR owner_department_id IN ('{dept}'))",
-           "rep": f"owner_id = '{users['rep']}'", "admin": "true"}
-    base = "SELECT * FROM customers WHERE {v} AND deleted_at IS NULL AND {c}"
-    order = " ORDER BY created_at DESC, id DESC LIMIT 51"
-
-    def lit(w: str) -> str:
-        return "'" + w.replace("'", "''") + "'"
-
-    def q_now(role: str, w: str) -> str:
-        return base.format(v=vis[role], c=f"search_text ILIKE {lit('%' + w + '%')}") + order
-
-    def q_fenced(role: str, w: str) -> str:
-        inner = base.format(v=vis[role], c=f"search_text ILIKE {lit('%' + w + '%')}")
-        return f"SELECT * FROM ({inner} OFFSET 0) m" + order
-
-    def q_grams(role: str, w: str) -> str:
-        # 2 characters: the bigram index; 3 or more: the trigram-array index. strpos() checks
-        # the exact substring (search_text and q are both lower case) without the fixed 1 %
-        # guess the planner makes for ILIKE, so the row estimate comes from the arrays' stats.
-        n = 2 if len(w) == 2 else 3
-        return base.format(v=vis[role], c=f"search_grams(search_text, {n}) @> search_grams("
-                           f"{lit(w)}, {n}) AND strpos(search_text, {lit(w)}) > 0") + order
-
-    def flt(role: str, f: list[str]) -> str:
-        return base.format(v=vis[role], c=f"industry = {lit(f[0])} AND region = {lit(f[1])} "
-                           f"AND tags @> ARRAY[{lit(f[2])}]") + order
-
-    rng = random.Random(8)
-    words3 = {r: rng.sample(_q(sample[k], False), 150)
-              for r, k in (("manager", "words_mgr"), ("rep", "words_rep"))}
-    words2 = {r: rng.sample(_q(sample[k], True), 20)
-              for r, k in (("manager", "words_mgr"), ("rep", "words_rep"))}
-    common = ["有限公司", "科技", "c2025"]  # substrings of a large part of the table
-    filters = {r: rng.sample(sample[k], 30)
-               for r, k in (("manager", "filters_mgr"), ("rep", "filters_rep"))}
-
-    conn = await asyncpg.connect(seed.db_url())
-    plans: dict[str, str] = {}
-
-    async def timed(sql: str, keep: str | None = None) -> float:
-        await conn.fetch("EXPLAIN (ANALYZE) " + sql)  # warm the pages, then measure
-        rows = await conn.fetch("EXPLAIN (ANALYZE, BUFFERS) " + sql)
-        plan = "\n".join(r[0] for r in rows)
-        if keep:
-            plans[keep] = plan
-        return _exec_ms(plan)
-
-    async def series(make: Any, role: str, items: list[Any], label: str) -> list[float]:
-        times = [await timed(make(role, x)) for x in items]
-        worst = items[max(range(len(times)), key=times.__getitem__)]
-        await timed(make(role, worst), keep=f"{label} {role}: worst ({worst})")
-        return times
-
-    def stats(ts: list[float]) -> str:
-        a = sorted(ts)
-        return (f"{a[len(a) // 2]:.1f} / {a[min(len(a) - 1, int(len(a) * 0.9))]:.1f} / "
-                f"{a[-1]:.1f} ms")
-
-    table = ["| statement | role | values | now p50 / p90 / max | proposed p50 / p90 / max |",
-             "|---|---|---|---:|---:|"]
-    try:
-        before3 = {}
-        for role in ("manager", "rep"):
-            before3[role] = await series(q_now, role, words3[role], "q now")
-            fenced = await series(q_fenced, role, words3[role], "q fenced")
-            table.append(f"| q (3+ chars), OFFSET 0 fence | {role} | {len(fenced)} sampled "
-                         f"words | {stats(before3[role])} | {stats(fenced)} |")
-        common_now = [await timed(q_now("admin", w)) for w in common]
-        fenced = [await timed(q_fenced("admin", w), keep=f"q fenced admin: {w}")
-                  for w in common]
-        table.append(f"| q, OFFSET 0 fence | admin | {', '.join(common)} | "
-                     f"{' / '.join(f'{x:.1f}' for x in common_now)} ms | "
-                     f"{' / '.join(f'{x:.1f}' for x in fenced)} ms |")
-        before2 = {r: await series(q_now, r, words2[r], "q2 now") for r in words2}
-        before_f = {r: await series(flt, r, filters[r], "filter now") for r in filters}
-        tr = conn.transaction()
-        await tr.start()
-        try:
-            await conn.execute("SET LOCAL maintenance_work_mem = '1GB'")
-            await conn.execute(GRAMS_FN)
-            t = time.monotonic()
-            for n, name in ((2, "bigrams"), (3, "trigrams")):
-                await conn.execute(f"CREATE INDEX ix_customers_search_{name} ON customers "
-                                   f"USING gin (search_grams(search_text, {n}))")
-                await conn.execute(f"ALTER INDEX ix_customers_search_{name} ALTER COLUMN 1 "
-                                   "SET STATISTICS 1000")
-            build_bigrams = time.monotonic() - t
-            t = time.monotonic()
-            await conn.execute("CREATE INDEX ix_customers_owner_ind_reg_created ON customers "
-                               "(owner_id, industry, region, created_at, id)")
-            await conn.execute("CREATE INDEX ix_customers_dept_ind_reg_created ON customers "
-                               "(owner_department_id, industry, region, created_at, id)")
-            build_composite = time.monotonic() - t
-            await conn.execute("ANALYZE customers")
-            sizes = await conn.fetch(
-                "SELECT relname, pg_size_pretty(pg_relation_size(oid)) FROM pg_class WHERE "
-                "relname IN ('ix_customers_search_bigrams', 'ix_customers_search_trigrams', "
-                "'ix_customers_owner_ind_reg_created', 'ix_customers_dept_ind_reg_created')")
-            for role in words3:
-                after = await series(q_grams, role, words3[role], "q trigram array")
-                table.append(f"| q (3+ chars), trigram-array GIN + strpos | {role} | "
-                             f"{len(after)} sampled words | {stats(before3[role])} | "
-                             f"{stats(after)} |")
-            after = [await timed(q_grams("admin", w), keep=f"q trigram array admin: {w}")
-                     for w in common]
-            table.append(f"| q, trigram-array GIN + strpos | admin | {', '.join(common)} | "
-                         f"{' / '.join(f'{x:.1f}' for x in common_now)} ms | "
-                         f"{' / '.join(f'{x:.1f}' for x in after)} ms |")
-            for role in words2:
-                after = await series(q_grams, role, words2[role], "q2 bigram array")
-                table.append(f"| q (2 chars), bigram-array GIN + strpos | {role} | "
-                             f"{len(after)} sampled words "
-                             f"| {stats(before2[role])} | {stats(after)} |")
-            for role in filters:
-                after = await series(flt, role, filters[role], "filter composite")
-                table.append(f"| industry+region+tag, composite btree | {role} | "
-                             f"{len(after)} sampled filters | {stats(before_f[role])} | "
-                             f"{stats(after)} |")
-        finally:
-            await tr.rollback()
-    finally:
-        await conn.close()
-    out = ["Execution times from EXPLAIN ANALYZE (second run of each statement), the same "
-           "sampled values before and after. Index builds (rolled back): bigram + trigram arrays "
-           f"{build_bigrams:.0f} s, the two composite btrees {build_composite:.0f} s; sizes: "
-           + ", ".join(f"{r[0]} {r[1]}" for r in sizes) + ".\n", *table, ""]
-    for label, plan in plans.items():
-        out.append(f"#### {label}\n\n```\n{plan}\n```\n")
-    return "\n".join(out)
-
-
 # ---- the report ------------------------------------------------------------------------------
 
 def _git() -> str:
@@ -697,8 +550,6 @@ async def main() -> None:
     ap.add_argument("--only", default="", help="comma-separated shapes, e.g. get,q")
     ap.add_argument("--explain-only", action="store_true", help="no load, just the plans")
     ap.add_argument("--no-explain", action="store_true", help="the load only, no plans")
-    ap.add_argument("--prototypes", action="store_true",
-                    help="no load: time the proposed index/query changes (rolled back)")
     ap.add_argument("--keep", action="store_true", help=f"keep the {seed.DB_NAME} database")
     args = ap.parse_args()
 
@@ -723,12 +574,6 @@ async def main() -> None:
             f = OUT / f"paths_{shape}_{role}.txt"
             f.write_text("\n".join(ps) + "\n")
             files[(shape, role)] = f
-        if args.prototypes:
-            print("prototypes of the proposed changes (rolled back) …", flush=True)
-            md = await prototypes(sample)
-            (OUT / "c360_proposals.md").write_text(md)
-            print(md.split("\n####")[0])
-            return
         results, rss = ([], None) if args.explain_only else run_load(
             args, sample, tokens, paths, files)
         if args.no_explain:
