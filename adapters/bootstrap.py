@@ -44,7 +44,7 @@ from domain.services.customers import CustomerService
 from domain.services.delivery import DeliveryService
 from domain.services.exports import ExportService
 from domain.services.followup_discipline import FollowUpDiscipline
-from domain.services.identity import IdentityPolicy, IdentityService
+from domain.services.identity import IdentityPolicy, IdentityService, SubtreeCache
 from domain.services.imports import ImportService
 from domain.services.intake import IntakeService
 from domain.services.lead_settings import LeadSettingsService
@@ -155,8 +155,10 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Container:
     def reader() -> SqlUnitOfWork:
         return SqlUnitOfWork(engine, cipher, read_only=True)
 
+    subtrees = SubtreeCache(settings.caller_cache_seconds)
     customers = CustomerService(uow, clock, TierPolicy(settings.tier_strategic_from,
-                                                       settings.tier_key_from), reader=reader)
+                                                       settings.tier_key_from), reader=reader,
+                                subtrees=subtrees)
     catalog = CatalogService(uow, clock, customers)
     identity = IdentityService(
         uow=uow, reader=reader, hasher=Argon2PasswordHasher(),
@@ -169,6 +171,7 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Container:
             refresh_ttl=timedelta(days=settings.refresh_token_days),
         ),
         caller_ttl=settings.caller_cache_seconds,
+        subtrees=subtrees,
     )
     opportunities = OpportunityService(uow, clock, customers)
     leads = LeadService(uow, clock, customers, opportunities)

@@ -27,7 +27,7 @@ from domain.errors import Conflict, HiddenRecord, NotFound, PermissionDenied, Va
 from domain.identity.model import Principal, Role, Scope
 from domain.pagination import Page, PageRequest
 from domain.ports import Clock, FollowUpFilter, TaskFilter, UnitOfWork, UnitOfWorkFactory
-from domain.services.identity import check_version, require
+from domain.services.identity import SubtreeCache, check_version, require
 
 SEE_ALL_ROLES = frozenset({Role.ADMIN, Role.EXECUTIVE, Role.FINANCE, Role.LEGAL,
                            Role.SERVICE_AGENT})
@@ -80,6 +80,8 @@ class CustomerService:
     tier_policy: TierPolicy = field(default_factory=TierPolicy)
     # Reads that change nothing: each statement on its own, no BEGIN/ROLLBACK round trips.
     reader: UnitOfWorkFactory | None = None
+    # A manager's department subtree for reads (get and lists), shared with IdentityService.
+    subtrees: SubtreeCache = field(default_factory=SubtreeCache)
 
     # ---- who sees what ----------------------------------------------------------------------
 
@@ -90,6 +92,16 @@ class CustomerService:
             return Visibility(owner_id=p.id,
                               department_ids=await uow.departments.subtree(p.department_id))
         return Visibility(owner_id=p.id)
+
+    async def read_visibility(self, uow: UnitOfWork, p: Principal) -> Visibility:
+        """`visibility` for reads: a manager's subtree may be up to `subtrees.ttl` old."""
+        if p.kind == "user" and p.role == Role.MANAGER and p.department_id is not None:
+            tree = self.subtrees.recall(p.department_id)
+            if tree is None:
+                tree = tuple(await uow.departments.subtree(p.department_id))
+                self.subtrees.remember(p.department_id, tree)
+            return Visibility(owner_id=p.id, department_ids=tree)
+        return await self.visibility(uow, p)
 
     async def _load(self, uow: UnitOfWork, vis: Visibility, customer_id: uuid.UUID, *,
                     include_deleted: bool = False, lock: bool = False) -> Customer:
@@ -202,7 +214,7 @@ class CustomerService:
     async def get(self, actor: Actor, customer_id: uuid.UUID) -> Customer:
         p = require(actor, Scope.CUSTOMERS_READ)
         async with (self.reader or self.uow)() as uow:
-            return await self._load(uow, await self.visibility(uow, p), customer_id)
+            return await self._load(uow, await self.read_visibility(uow, p), customer_id)
 
     async def list(self, actor: Actor, flt: CustomerFilter, page: PageRequest) -> Page[Customer]:
         p = require(actor, Scope.CUSTOMERS_READ)
@@ -221,7 +233,7 @@ class CustomerService:
 
     async def _list_visibility(self, uow: UnitOfWork, p: Principal, flt: CustomerFilter
                                ) -> Visibility:
-        vis = await self.visibility(uow, p)
+        vis = await self.read_visibility(uow, p)
         if flt.deleted and not (p.kind == "user" and p.role in TEAM_LEADS):
             raise PermissionDenied("Only managers and admins open the recycle bin")
         return vis

@@ -48,6 +48,31 @@ from domain.ports import (
 _DUMMY_PASSWORD = "not-a-real-password-0"
 
 
+@dataclass
+class SubtreeCache:
+    """Departments' subtrees, remembered per process for `ttl` seconds (0: not at all), for
+    the reads that scope a manager's records on every request. Department changes through
+    IdentityService forget them at once in this process; other processes (web workers) notice
+    within `ttl` seconds, as they notice a changed user (caller_ttl)."""
+
+    ttl: float = 0.0
+    _trees: dict[uuid.UUID, tuple[float, tuple[uuid.UUID, ...]]] = dataclasses.field(
+        default_factory=dict, init=False, repr=False)
+
+    def recall(self, department_id: uuid.UUID) -> tuple[uuid.UUID, ...] | None:
+        hit = self._trees.get(department_id)
+        if hit is None or hit[0] <= time.monotonic():
+            return None
+        return hit[1]
+
+    def remember(self, department_id: uuid.UUID, subtree: Sequence[uuid.UUID]) -> None:
+        if self.ttl > 0:
+            self._trees[department_id] = (time.monotonic() + self.ttl, tuple(subtree))
+
+    def forget(self) -> None:
+        self._trees.clear()
+
+
 @dataclass(frozen=True)
 class IdentityPolicy:
     max_failed_logins: int = 5
@@ -105,6 +130,8 @@ class IdentityService:
     # within caller_ttl seconds, and an access token is accepted at most that long after it
     # expires.
     caller_ttl: float = 0.0
+    # Shared with the services that scope a manager's reads by its department's subtree.
+    subtrees: SubtreeCache = dataclasses.field(default_factory=SubtreeCache)
     _callers: dict[str, tuple[float, Any]] = dataclasses.field(
         default_factory=dict, init=False, repr=False)
 
@@ -406,6 +433,7 @@ class IdentityService:
                 actor, "department.created", "department", dept.id,
                 field_diff(None, {"name": dept.name, "parent_id": parent_id})))
             await uow.commit()
+            self.subtrees.forget()
             return dept
 
     async def get_department(self, actor: Actor, department_id: uuid.UUID) -> Department:
@@ -445,6 +473,7 @@ class IdentityService:
                 actor, "department.updated", "department", dept.id,
                 field_diff(before, {"name": dept.name, "parent_id": dept.parent_id})))
             await uow.commit()
+            self.subtrees.forget()
             return dept
 
     async def delete_department(self, actor: Actor, department_id: uuid.UUID) -> None:
@@ -460,6 +489,7 @@ class IdentityService:
                 actor, "department.deleted", "department", department_id,
                 field_diff({"name": dept.name, "parent_id": dept.parent_id}, None)))
             await uow.commit()
+            self.subtrees.forget()
 
     # ---- API keys ---------------------------------------------------------------------------
 

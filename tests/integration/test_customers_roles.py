@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
+
 import httpx
 import pytest
 
+from domain.identity.model import Role
 from tests.conftest import World
 from tests.integration.test_customers_api import create
 
@@ -61,3 +64,33 @@ async def test_customer_routes_by_role(client: httpx.AsyncClient, world: World,
         if r.status_code != expect(role, kind):
             failures.append(f"{method} {path}: {r.status_code}, wanted {expect(role, kind)}")
     assert failures == []
+
+
+async def test_a_team_moved_away_leaves_the_managers_reads_at_once(
+        client: httpx.AsyncClient, world: World) -> None:
+    """Reads remember a manager's department subtree for a moment (caller_cache_seconds); a
+    department created or moved through the API is seen by the next request all the same."""
+    admin, manager = world.auth("admin"), world.auth("manager")
+    await client.get("/api/v1/customers", headers=manager)  # the East subtree, remembered
+    r = await client.post("/api/v1/departments", headers=admin, json={
+        "name": "East key accounts", "parent_id": str(world.departments["east"].id)})
+    assert r.status_code == 201, r.text
+    team = await world.c.identity.get_department(world.actor("admin"), uuid.UUID(r.json()["id"]))
+    world.users["key_rep"] = await world.user("key_rep", Role.SALES_REP, team)
+    c = await create(client, world, "key_rep", name="钥匙客户科技有限公司")
+    path = f"/api/v1/customers/{c['id']}"
+
+    def listed(r: httpx.Response) -> set[str]:
+        assert r.status_code == 200, r.text
+        return {item["id"] for item in r.json()["items"]}
+
+    assert (await client.get(path, headers=manager)).status_code == 200
+    assert c["id"] in listed(await client.get("/api/v1/customers", headers=manager,
+                                              params={"q": "钥匙客户"}))
+    r = await client.patch(f"/api/v1/departments/{team.id}", headers=admin,
+                           json={"parent_id": str(world.departments["north"].id)})
+    assert r.status_code == 200, r.text
+    assert (await client.get(path, headers=manager)).status_code == 404
+    assert c["id"] not in listed(await client.get("/api/v1/customers", headers=manager,
+                                                  params={"q": "钥匙客户"}))
+    assert (await client.get(path, headers=world.auth("north_manager"))).status_code == 200
