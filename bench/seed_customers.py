@@ -8,7 +8,9 @@ through the real use cases. Customers, contacts and follow-ups are bulk-loaded w
 (asyncpg `copy_records_to_table`) from worker processes, with the secondary indexes, unique and
 foreign-key constraints of the three tables dropped during the load and rebuilt from their own
 definitions afterwards (so the schema ends exactly as the migrations made it), then VACUUM
-ANALYZE. Rows are written the way `adapters.db.customers.SqlCustomers` writes them: the same
+ANALYZE. Each batch's contacts go in before its customers, whose trigger writes their list
+documents into customer_docs (migration 0016), reading the contacts through the one index
+kept, ix_contacts_customer_id. Rows are written the way `adapters.db.customers.SqlCustomers` writes them: the same
 search_text and name_normalised, contacts' mobiles, landlines and e-mails encrypted with
 `AesGcmFieldCipher` and blind-indexed under the same kinds ("phone", "email").
 
@@ -423,8 +425,13 @@ def generate_batch(start: int, end: int) -> dict[str, Any]:
     conn, loop = _W["conn"], _W["loop"]
 
     async def copy() -> None:
-        await conn.copy_records_to_table("customers", records=cust_rows, columns=CUSTOMER_COLS)
+        # Contacts first, without their statement triggers (their customers are not there yet);
+        # then the customers, whose trigger writes each list document from them, as the
+        # application's writes do (migration 0016).
+        await conn.execute("SET session_replication_role = replica")
         await conn.copy_records_to_table("contacts", records=contact_rows, columns=CONTACT_COLS)
+        await conn.execute("SET session_replication_role = origin")
+        await conn.copy_records_to_table("customers", records=cust_rows, columns=CUSTOMER_COLS)
         await conn.copy_records_to_table("followups", records=fu_rows, columns=FOLLOWUP_COLS)
 
     loop.run_until_complete(copy())
@@ -559,9 +566,12 @@ async def drop_for_load(conn: asyncpg.Connection) -> tuple[list[str], list[str],
     keys = await conn.fetch(f"""
         SELECT conrelid::regclass::text AS tbl, conname, pg_get_constraintdef(oid) AS def
         FROM pg_constraint WHERE contype IN ('p', 'u') AND conrelid IN {rels} ORDER BY 1, 2""")
+    # ix_contacts_customer_id stays: the trigger that writes each customer's list document
+    # (migration 0016) reads its contacts through it during the COPY.
     idx = await conn.fetch(f"""
         SELECT i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS def
         FROM pg_index i WHERE i.indrelid IN {rels}
+          AND i.indexrelid <> 'ix_contacts_customer_id'::regclass
           AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
         ORDER BY 1""")
     for r in fks:
@@ -619,7 +629,8 @@ async def table_sizes(url: str) -> list[tuple[str, int, str, str, str]]:
                    pg_size_pretty(pg_table_size(c.oid)) AS heap,
                    pg_size_pretty(pg_indexes_size(c.oid)) AS idx,
                    pg_size_pretty(pg_total_relation_size(c.oid)) AS total
-            FROM pg_class c WHERE c.relname IN ('customers', 'contacts', 'followups')
+            FROM pg_class c WHERE c.relname IN ('customers', 'contacts', 'followups',
+                                                'customer_docs')
             ORDER BY c.relname""")
         return [tuple(r) for r in rows]  # type: ignore[misc]
     finally:
@@ -696,8 +707,8 @@ async def seed(n: int, workers: int) -> dict[str, Any]:
         await conn.execute("SELECT setval('customer_number_seq', $1)", n)
     finally:
         await conn.close()
-    await run_parallel(url, [f"VACUUM (ANALYZE) {tb}" for tb in ("followups", "contacts",
-                                                                   "customers")])
+    await run_parallel(url, [f"VACUUM (ANALYZE) {tb}" for tb in (
+        "followups", "contacts", "customers", "customer_docs")])
     phase("setval + VACUUM ANALYZE", t)
     timings["total"] = round(time.monotonic() - t_all, 1)
     print(f"[{timings['total']:7.1f} s] total", flush=True)

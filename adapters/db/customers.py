@@ -88,7 +88,8 @@ def _ts(column: str) -> str:
 
 
 # A customer as the API's JSON document (CustomerOut, masked), in its field order, as SQL; a
-# test holds it equal to what GET answers for the same customer. Contacts from their masked
+# test holds it equal to what GET answers for the same customer, and crm_customer_doc
+# (migration 0016, which keeps it in customer_docs) equal to it. Contacts from their masked
 # columns, in their order. Plain SQL text: the statement's cache key then costs one string,
 # not a walk over some 120 expression objects on every request.
 CONTACT_DOCS = (
@@ -111,6 +112,8 @@ DOC_FIELDS: builtins.list[tuple[str, str]] = [
     ("version", "customers.version"), ("created_at", _ts("created_at")),
     ("updated_at", _ts("updated_at")), ("deleted", "false"),
 ]
+STORED_DOC = "(SELECT d.doc FROM customer_docs AS d WHERE d.customer_id = customers.id)"
+
 # A deleted customer in a delta sync or the recycle bin (Tombstone).
 TOMBSTONE_FIELDS: builtins.list[tuple[str, str]] = [
     ("id", "customers.id"), ("deleted", "true"), ("version", "customers.version"),
@@ -126,8 +129,11 @@ def customer_document(fields: frozenset[str] | None = None) -> Any:
         return "json_build_object(" + ", ".join(
             f"'{name}', {sql}" for name, sql in spec if fields is None or name in fields) + ")"
 
+    # The whole document is kept by triggers (customer_docs, migration 0016) and read by key
+    # for the page's rows only; a trimmed one is built here from the same fields.
+    live = STORED_DOC if fields is None else f"{build(DOC_FIELDS)}::text"
     return literal_column(f"(CASE WHEN customers.deleted_at IS NOT NULL THEN "
-                          f"{build(TOMBSTONE_FIELDS)} ELSE {build(DOC_FIELDS)} END)::text", Text)
+                          f"{build(TOMBSTONE_FIELDS)}::text ELSE {live} END)", Text)
 
 
 def visible(vis: Visibility, owner_col: Any = C.c.owner_id,

@@ -263,6 +263,16 @@ contacts = Table(
     Column("email_masked", Text),
 )
 
+# Each customer's list document (the API's JSON, masked), kept by triggers on customers and
+# contacts (migration 0016); a list reads the page's documents by key. A table of its own, so
+# the customers' heap, which searches and filters scan, stays as small as it was.
+customer_docs = Table(
+    "customer_docs", metadata,
+    Column("customer_id", UUID(as_uuid=True), ForeignKey("customers.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("doc", Text, nullable=False),
+)
+
 followups = Table(
     "followups", metadata,
     Column("id", UUID(as_uuid=True), primary_key=True),

@@ -505,3 +505,55 @@ async def test_a_listed_customer_is_exactly_what_get_answers(
     model = Tombstone(id=gone.id, version=gone.version, updated_at=gone.updated_at,
                       merged_into=gone.merged_into_id)
     assert tomb == json.loads(model.model_dump_json()) and tomb["deleted"] is True
+
+
+async def test_every_stored_list_document_is_the_rows_own_after_any_write(
+    client: httpx.AsyncClient, world: World, container: Container
+) -> None:
+    """customer_docs is written by triggers (migration 0016): after each kind of write (create,
+    edit with new contacts, follow-up, bulk tags, merge, reassign, delete and restore, a
+    contact changed in place) every stored document equals one built from the row and its
+    contacts now."""
+    from adapters.db.customers import DOC_FIELDS, customer_document
+
+    h, boss = world.auth("rep"), world.auth("manager")
+    a = await create(client, world)
+    b = await create(client, world, name="明远精密机械（上海）有限公司", contacts=[
+        {"name": "王五", "mobile": "13900001111"}])
+    r = await client.patch(f"/api/v1/customers/{a['id']}", headers=h, json={
+        "key_needs": "报价", "contacts": [{"name": "赵六", "email": "zhao6@example.com"},
+                                        {"name": "张三", "mobile": MOBILE}]})
+    assert r.status_code == 200, r.text
+    r = await client.post(f"/api/v1/customers/{a['id']}/followups", headers=h,
+                          json={"method": "phone", "summary": "回访"})
+    assert r.status_code == 201, r.text
+    r = await client.post("/api/v1/tags/apply", headers=h,
+                          json={"filter": {"q": "明远"}, "add": ["重点"]})
+    assert r.status_code == 200 and r.json()["customers"] == 2, r.text
+    r = await client.post(f"/api/v1/customers/{a['id']}/merge", headers=boss,
+                          json={"from": [b["id"]]})
+    assert r.status_code == 200, r.text
+    assert len(r.json()["contacts"]) == 3, "the duplicate's contact moved over"
+    r = await client.patch(f"/api/v1/customers/{a['id']}", headers=boss,
+                           json={"owner_id": str(world.users["manager"].id)})
+    assert r.status_code == 200, r.text
+    assert (await client.delete(f"/api/v1/customers/{a['id']}", headers=boss)).status_code == 204
+    r = await client.post(f"/api/v1/customers/{a['id']}/restore", headers=boss)
+    assert r.status_code == 200, r.text
+
+    fresh = customer_document(frozenset(name for name, _ in DOC_FIELDS))
+    async with container.engine.begin() as conn:  # no route edits a contact in place
+        await conn.execute(text("UPDATE contacts SET title = '总经理' WHERE customer_id = :id "
+                                "AND name = '王五'"), {"id": a["id"]})
+    async with container.engine.connect() as conn:
+        rows = (await conn.execute(text(
+            f"SELECT customers.id, d.doc, {fresh} AS fresh FROM customers LEFT JOIN "
+            "customer_docs AS d ON d.customer_id = customers.id "
+            "WHERE customers.deleted_at IS NULL"))).all()
+    assert len(rows) >= 1 and all(row.doc is not None for row in rows)
+    assert [row.id for row in rows if row.doc != row.fresh] == []
+    got = (await client.get(f"/api/v1/customers/{a['id']}", headers=boss)).json()
+    (stored,) = [row.doc for row in rows if str(row.id) == a["id"]]
+    assert json.loads(stored) == got and got["key_needs"] == "报价"
+    assert {(c["name"], c["title"]) for c in got["contacts"]} == {
+        ("赵六", None), ("张三", None), ("王五", "总经理")}
