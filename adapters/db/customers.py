@@ -89,9 +89,10 @@ def _ts(column: str) -> str:
 
 # A customer as the API's JSON document (CustomerOut, masked), in its field order, as SQL; a
 # test holds it equal to what GET answers for the same customer, and crm_customer_doc
-# (migration 0016, which keeps it in customer_docs) equal to it. Contacts from their masked
-# columns, in their order. Plain SQL text: the statement's cache key then costs one string,
-# not a walk over some 120 expression objects on every request.
+# (migration 0016, which keeps it in customer_docs) equal to it: a change here needs a
+# migration that redefines crm_customer_doc and rewrites customer_docs. Contacts from their
+# masked columns, in their order. Plain SQL text: the statement's cache key then costs one
+# string, not a walk over some 120 expression objects on every request.
 CONTACT_DOCS = (
     "(SELECT coalesce(json_agg(json_build_object('id', k.id, 'name', k.name, 'title', k.title, "
     "'mobile', k.mobile_masked, 'landline', k.landline_masked, 'email', k.email_masked, "
