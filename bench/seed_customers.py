@@ -8,9 +8,9 @@ through the real use cases. Customers, contacts and follow-ups are bulk-loaded w
 (asyncpg `copy_records_to_table`) from worker processes, with the secondary indexes, unique and
 foreign-key constraints of the three tables dropped during the load and rebuilt from their own
 definitions afterwards (so the schema ends exactly as the migrations made it), then VACUUM
-ANALYZE. Each batch's contacts go in before its customers, whose trigger writes their list
-documents into customer_docs (migration 0016), reading the contacts through the one index
-kept, ix_contacts_customer_id. Rows are written the way `adapters.db.customers.SqlCustomers` writes them: the same
+ANALYZE. Each batch's list documents (customer_docs, migration 0016) are written in one
+statement after its customers and contacts, reading the contacts through the one index kept,
+ix_contacts_customer_id. Rows are written the way `adapters.db.customers.SqlCustomers` writes them: the same
 search_text and name_normalised, contacts' mobiles, landlines and e-mails encrypted with
 `AesGcmFieldCipher` and blind-indexed under the same kinds ("phone", "email").
 
@@ -222,6 +222,7 @@ CUSTOMER_COLS = (
     "first_contact_date", "last_followup_at", "next_followup_at", "next_followup_plan",
     "key_needs", "tags", "custom", "id_card_enc", "id_card_bidx", "id_card_masked", "search_text",
     "created_by", "version", "created_at", "updated_at", "deleted_at")
+ID_COL = CUSTOMER_COLS.index("id")
 CONTACT_COLS = ("id", "customer_id", "position", "name", "title", "mobile_enc", "mobile_bidx",
                 "mobile_masked", "landline_enc", "landline_bidx", "landline_masked", "email_enc",
                 "email_bidx", "email_masked", "is_primary")
@@ -425,13 +426,17 @@ def generate_batch(start: int, end: int) -> dict[str, Any]:
     conn, loop = _W["conn"], _W["loop"]
 
     async def copy() -> None:
-        # Contacts first, without their statement triggers (their customers are not there yet);
-        # then the customers, whose trigger writes each list document from them, as the
-        # application's writes do (migration 0016).
-        await conn.execute("SET session_replication_role = replica")
-        await conn.copy_records_to_table("contacts", records=contact_rows, columns=CONTACT_COLS)
-        await conn.execute("SET session_replication_role = origin")
-        await conn.copy_records_to_table("customers", records=cust_rows, columns=CUSTOMER_COLS)
+        # The list documents' triggers held off, as an import's chunks hold them; the batch's
+        # documents are then written in one statement (migration 0016).
+        async with conn.transaction():
+            await conn.execute("SET LOCAL crm.docs_later = 'on'")
+            await conn.copy_records_to_table("customers", records=cust_rows,
+                                             columns=CUSTOMER_COLS)
+            await conn.copy_records_to_table("contacts", records=contact_rows,
+                                             columns=CONTACT_COLS)
+            await conn.execute("SET LOCAL crm.docs_later = 'off'")
+            await conn.execute("SELECT crm_write_customer_docs($1)",
+                               [r[ID_COL] for r in cust_rows])
         await conn.copy_records_to_table("followups", records=fu_rows, columns=FOLLOWUP_COLS)
 
     loop.run_until_complete(copy())
@@ -566,8 +571,8 @@ async def drop_for_load(conn: asyncpg.Connection) -> tuple[list[str], list[str],
     keys = await conn.fetch(f"""
         SELECT conrelid::regclass::text AS tbl, conname, pg_get_constraintdef(oid) AS def
         FROM pg_constraint WHERE contype IN ('p', 'u') AND conrelid IN {rels} ORDER BY 1, 2""")
-    # ix_contacts_customer_id stays: the trigger that writes each customer's list document
-    # (migration 0016) reads its contacts through it during the COPY.
+    # ix_contacts_customer_id stays: each batch's list documents (migration 0016) are written
+    # from its contacts through it during the load.
     idx = await conn.fetch(f"""
         SELECT i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS def
         FROM pg_index i WHERE i.indrelid IN {rels}

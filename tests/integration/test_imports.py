@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import json
 import os
 import signal
 import subprocess
@@ -21,6 +22,7 @@ from sqlalchemy import func, select
 from adapters.bootstrap import Container
 from adapters.db import tables as t
 from tests.conftest import World, drain
+from tests.integration.test_customers_api import stored_documents
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -87,6 +89,8 @@ async def test_a_gb18030_csv_with_messy_rows(client: httpx.AsyncClient, world: W
     first = mine["上海明远精密机械制造有限公司"]
     assert first["industry"] == "manufacturing" and first["tags"] == ["重点客户", "B2B"]
     assert first["contacts"][0]["mobile"] == "138****5678"
+    docs = await stored_documents(container)  # written for the chunk, in one statement
+    assert all(json.loads(docs[c["id"]]) == c for c in mine.values())
     errors = {(int(r[0]), r[1], r[3]) for r in await errors_of(client, world, imp["id"])}
     assert (5, "客户名称", "rejected") in errors
     assert (6, "手机", "rejected") in errors
