@@ -9,7 +9,7 @@ through the real use cases. Customers, contacts and follow-ups are bulk-loaded w
 foreign-key constraints of the three tables dropped during the load and rebuilt from their own
 definitions afterwards (so the schema ends exactly as the migrations made it), then VACUUM
 ANALYZE. Each batch's list documents (customer_docs, migration 0016) are written in one
-statement after its customers and contacts, reading the contacts through the one index kept,
+statement after its customers and contacts, through the two indexes kept, pk_customers and
 ix_contacts_customer_id. Rows are written the way `adapters.db.customers.SqlCustomers` writes them: the same
 search_text and name_normalised, contacts' mobiles, landlines and e-mails encrypted with
 `AesGcmFieldCipher` and blind-indexed under the same kinds ("phone", "email").
@@ -568,9 +568,11 @@ async def drop_for_load(conn: asyncpg.Connection) -> tuple[list[str], list[str],
         SELECT conrelid::regclass::text AS tbl, conname, pg_get_constraintdef(oid) AS def
         FROM pg_constraint WHERE contype = 'f' AND (conrelid IN {rels} OR confrelid IN {rels})
         ORDER BY 1, 2""")
+    # pk_customers stays too: each batch's documents are written for its customers' ids.
     keys = await conn.fetch(f"""
         SELECT conrelid::regclass::text AS tbl, conname, pg_get_constraintdef(oid) AS def
-        FROM pg_constraint WHERE contype IN ('p', 'u') AND conrelid IN {rels} ORDER BY 1, 2""")
+        FROM pg_constraint WHERE contype IN ('p', 'u') AND conrelid IN {rels}
+          AND conname <> 'pk_customers' ORDER BY 1, 2""")
     # ix_contacts_customer_id stays: each batch's list documents (migration 0016) are written
     # from its contacts through it during the load.
     idx = await conn.fetch(f"""
