@@ -10,9 +10,9 @@ foreign-key constraints of the three tables dropped during the load and rebuilt 
 definitions afterwards (so the schema ends exactly as the migrations made it), then VACUUM
 ANALYZE. Each batch's list documents (customer_docs, migration 0016) are written in one
 statement after its customers and contacts, through the two indexes kept, pk_customers and
-ix_contacts_customer_id. Rows are written the way `adapters.db.customers.SqlCustomers` writes them: the same
-search_text and name_normalised, contacts' mobiles, landlines and e-mails encrypted with
-`AesGcmFieldCipher` and blind-indexed under the same kinds ("phone", "email").
+ix_contacts_customer_id. Rows are written the way `adapters.db.customers.SqlCustomers` writes
+them: the same search_text and name_normalised, contacts' mobiles, landlines and e-mails
+encrypted with `AesGcmFieldCipher` and blind-indexed under the same kinds ("phone", "email").
 
 Writes bench/out/c360_sample.json (user ids and tokens, existing ids, phones, filters and
 search words) for bench/customers_load.py. Drops the database at the end unless --keep.
