@@ -85,23 +85,19 @@ class CustomerService:
 
     # ---- who sees what ----------------------------------------------------------------------
 
-    async def visibility(self, uow: UnitOfWork, p: Principal) -> Visibility:
+    async def visibility(self, uow: UnitOfWork, p: Principal, *, read: bool = False
+                         ) -> Visibility:
+        """Who sees what. For a read (`read=True`) a manager's department subtree may be up to
+        `subtrees.ttl` old; writes always walk it."""
         if p.kind != "user" or p.role in SEE_ALL_ROLES:
             return Visibility(everything=True)
         if p.role == Role.MANAGER and p.department_id is not None:
-            return Visibility(owner_id=p.id,
-                              department_ids=await uow.departments.subtree(p.department_id))
-        return Visibility(owner_id=p.id)
-
-    async def read_visibility(self, uow: UnitOfWork, p: Principal) -> Visibility:
-        """`visibility` for reads: a manager's subtree may be up to `subtrees.ttl` old."""
-        if p.kind == "user" and p.role == Role.MANAGER and p.department_id is not None:
-            tree = self.subtrees.recall(p.department_id)
+            tree = self.subtrees.recall(p.department_id) if read else None
             if tree is None:
                 tree = tuple(await uow.departments.subtree(p.department_id))
                 self.subtrees.remember(p.department_id, tree)
             return Visibility(owner_id=p.id, department_ids=tree)
-        return await self.visibility(uow, p)
+        return Visibility(owner_id=p.id)
 
     async def _load(self, uow: UnitOfWork, vis: Visibility, customer_id: uuid.UUID, *,
                     include_deleted: bool = False, lock: bool = False) -> Customer:
@@ -214,7 +210,7 @@ class CustomerService:
     async def get(self, actor: Actor, customer_id: uuid.UUID) -> Customer:
         p = require(actor, Scope.CUSTOMERS_READ)
         async with (self.reader or self.uow)() as uow:
-            return await self._load(uow, await self.read_visibility(uow, p), customer_id)
+            return await self._load(uow, await self.visibility(uow, p, read=True), customer_id)
 
     async def list(self, actor: Actor, flt: CustomerFilter, page: PageRequest) -> Page[Customer]:
         p = require(actor, Scope.CUSTOMERS_READ)
@@ -233,7 +229,7 @@ class CustomerService:
 
     async def _list_visibility(self, uow: UnitOfWork, p: Principal, flt: CustomerFilter
                                ) -> Visibility:
-        vis = await self.read_visibility(uow, p)
+        vis = await self.visibility(uow, p, read=True)
         if flt.deleted and not (p.kind == "user" and p.role in TEAM_LEADS):
             raise PermissionDenied("Only managers and admins open the recycle bin")
         return vis
