@@ -155,6 +155,9 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Container:
     def reader() -> SqlUnitOfWork:
         return SqlUnitOfWork(engine, cipher, read_only=True)
 
+    def single() -> SqlUnitOfWork:
+        return SqlUnitOfWork(engine, cipher, autocommit=True)
+
     subtrees = SubtreeCache(settings.caller_cache_seconds)
     customers = CustomerService(uow, clock, TierPolicy(settings.tier_strategic_from,
                                                        settings.tier_key_from), reader=reader,
@@ -178,7 +181,8 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Container:
     limiter = RedisRateLimiter(settings.redis_url, f"{settings.queue_name}:ratelimit")
     delivery = DeliveryService(uow, clock, email_sender(settings), LoggingSmsSender(),
                                RetryPolicy.parse(settings.delivery_retry_seconds),
-                               lease_seconds=max(60.0, settings.smtp_timeout * 6))
+                               lease_seconds=max(60.0, settings.smtp_timeout * 6),
+                               single=single)
     handlers = {**HANDLERS, **SALES_HANDLERS, **CONTRACT_HANDLERS, **delivery.handlers()}
     resolver = DnsResolver()
     webhooks = WebhookService(uow, clock, resolver,

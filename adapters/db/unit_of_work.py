@@ -48,18 +48,21 @@ from domain.ports import FieldCipher
 
 class SqlUnitOfWork:
     def __init__(self, engine: AsyncEngine, cipher: FieldCipher, *,
-                 read_only: bool = False) -> None:
+                 read_only: bool = False, autocommit: bool = False) -> None:
         self._engine = engine
         self._cipher = cipher
         # Read-only units run each statement on its own (autocommit): no BEGIN/ROLLBACK round
-        # trips for the one-statement lookups on every request (who is calling?).
+        # trips for the one-statement lookups on every request (who is calling?). Autocommit
+        # units do the same for writes that are one statement each (a delivery's claim, its
+        # result); their commit() has nothing left to do.
         self._read_only = read_only
+        self._autocommit = autocommit or read_only
         self._conn: AsyncConnection | None = None
         self._seen: list[Any] = []
 
     async def __aenter__(self) -> Self:
         self._conn = await self._engine.connect()
-        if self._read_only:
+        if self._autocommit:
             await self._conn.execution_options(isolation_level="AUTOCOMMIT")
         else:
             await self._conn.begin()
@@ -107,7 +110,7 @@ class SqlUnitOfWork:
     ) -> None:
         assert self._conn is not None
         try:
-            if self._read_only and exc is not None and not isinstance(exc, DomainError):
+            if self._autocommit and exc is not None and not isinstance(exc, DomainError):
                 # An autocommit connection has no ROLLBACK to bring it back in step: after a
                 # driver error (a parameter it could not encode, a cancelled request) the
                 # server may still wait for the rest of the statement, holding its locks.
@@ -133,8 +136,13 @@ class SqlUnitOfWork:
             events = getattr(aggregate, "events", None) or []
             pending.extend(events)
             events.clear()
-        await self.outbox.add_all(pending)
         self._seen.clear()
+        if self._autocommit:
+            # Each statement committed as it ran; events would have no transaction to share.
+            if pending:
+                raise RuntimeError("an autocommit unit of work cannot record events")
+            return
+        await self.outbox.add_all(pending)
         await conn.commit()
 
     async def rollback(self) -> None:

@@ -16,7 +16,7 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from adapters.db import tables as t
@@ -26,6 +26,14 @@ from domain.ports import JobName, JobQueue, QueueUnavailable
 log = logging.getLogger("crm.outbox")
 
 CHANNEL = "crm_outbox"
+
+_O = t.outbox
+_PUBLISH = (
+    update(_O).where(_O.c.id.in_(
+        select(_O.c.id).where(_O.c.published_at.is_(None)).order_by(_O.c.seq)
+        .limit(bindparam("batch")).with_for_update(skip_locked=True).scalar_subquery()))
+    .values(published_at=func.now(), attempts=_O.c.attempts + 1)
+    .returning(_O.c.id, _O.c.type, _O.c.seq))
 
 
 class OutboxRelay:
@@ -53,29 +61,24 @@ class OutboxRelay:
 
     async def relay_once(self) -> int:
         """Relays one batch; answers how many events went out. Raises QueueUnavailable."""
-        o = t.outbox
         async with self._engine.connect() as conn, conn.begin():
-            rows = (await conn.execute(
-                select(o.c.id, o.c.type).where(o.c.published_at.is_(None)).order_by(o.c.seq)
-                .limit(self._batch).with_for_update(skip_locked=True)
-            )).all()
+            # Marked published and read back in one statement; a failed enqueue below rolls
+            # the mark back with the rest of the transaction.
+            rows = sorted((await conn.execute(_PUBLISH, {"batch": self._batch})).all(),
+                          key=lambda r: r.seq)
             if not rows:
                 return 0
-            ids = [r.id for r in rows]
             if self._on_batch is not None:
                 await self._on_batch(conn, [(r.id, r.type) for r in rows])
             enqueued = 0
-            for event_id, event_type in rows:
-                if self._consumed is not None and not self._consumed(event_type):
+            for r in rows:
+                if self._consumed is not None and not self._consumed(r.type):
                     continue
-                await self._queue.enqueue(JobName.HANDLE_EVENT, str(event_id),
-                                          job_id=f"evt:{event_id}")
+                await self._queue.enqueue(JobName.HANDLE_EVENT, str(r.id), job_id=f"evt:{r.id}")
                 enqueued += 1
-            await conn.execute(update(o).where(o.c.id.in_(ids)).values(
-                published_at=func.now(), attempts=o.c.attempts + 1))
         if enqueued and self.on_enqueued is not None:  # no job, no reason to poll Redis now
             self.on_enqueued()
-        return len(ids)
+        return len(rows)
 
     async def pending(self) -> int:
         o = t.outbox

@@ -5,7 +5,9 @@ event that gets them sent after commit. Consumers do not know channels exist.
 An outbox consumer's unit of work sends its deliveries itself right after its commit
 (`DeliveryService.after_commit`); there the event would only queue a second job that finds
 nothing to send, so it is left out, and the delivery sweep (every few seconds, any delivery
-never attempted) stands in for a worker that died between the commit and the send."""
+never attempted) stands in for a worker that died between the commit and the send. Such a unit
+also renders each delivery's message while it has the recipient at hand, so the send after
+commit reads nothing again."""
 
 from __future__ import annotations
 
@@ -15,9 +17,9 @@ from datetime import datetime
 from domain.events import DomainEvent
 from domain.notifications import Notification
 from domain.notify.catalogue import Channel
-from domain.notify.model import NOTIFICATION_CREATED, Delivery, Recipient
+from domain.notify.model import NOTIFICATION_CREATED, Delivery, Recipient, Rendered
 from domain.notify.ports import DeliveryRepository, PreferenceRepository, TemplateRepository
-from domain.notify.rendering import render_message
+from domain.notify.rendering import render_for, render_message
 from domain.pagination import Page, PageRequest
 from domain.ports import NotificationRepository, Outbox
 
@@ -33,8 +35,10 @@ class Inbox:
         self._outbox = outbox
         # Notifications of this unit of work that have deliveries to send once it commits.
         self.with_deliveries: list[uuid.UUID] = []
-        # Set when whoever commits this unit of work sends `with_deliveries` right after.
+        # Set when whoever commits this unit of work sends `with_deliveries` right after; then
+        # `prepared` holds each delivery's message: (notification id, channel) → who, what.
         self.sent_after_commit = False
+        self.prepared: dict[tuple[uuid.UUID, Channel], tuple[Recipient, Rendered] | None] = {}
 
     async def add(self, notification: Notification) -> None:
         prefs, recipient = await self._preferences.for_notifying(notification.user_id)
@@ -48,6 +52,9 @@ class Inbox:
             Delivery.new(notification.id, notification.user_id, notification.kind, c)
             for c in channels])
         if self.sent_after_commit:
+            for c in channels:
+                self.prepared[(notification.id, c)] = None if recipient is None else (
+                    recipient, await render_for(self._templates, notification, recipient, c))
             return
         await self._outbox.add(DomainEvent(
             NOTIFICATION_CREATED, "notification", str(notification.id),

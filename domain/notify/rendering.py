@@ -6,8 +6,9 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+from domain.notifications import Notification
 from domain.notify.catalogue import LOCALES, Channel
-from domain.notify.model import Rendered
+from domain.notify.model import Recipient, Rendered
 from domain.notify.ports import TemplateRepository
 from domain.notify.templating import MissingVariable, TemplateSyntaxError
 
@@ -30,3 +31,17 @@ async def render_message(templates: TemplateRepository, kind: str, channel: Chan
                         channel, candidate, e)
             return None
     return None
+
+
+async def render_for(templates: TemplateRepository, notification: Notification,
+                     recipient: Recipient, channel: Channel) -> Rendered:
+    """A delivery's message: its channel's template in the recipient's language, else the
+    notification's own title and body."""
+    variables = {**notification.data, "recipient_name": recipient.name}
+    rendered = await render_message(templates, notification.kind, channel, recipient.locale,
+                                    variables)
+    if rendered is not None:
+        return rendered
+    if channel == Channel.SMS:
+        return Rendered(subject="", body=f"{notification.title}: {notification.body}")
+    return Rendered(subject=notification.title, body=notification.body)

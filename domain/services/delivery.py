@@ -21,7 +21,6 @@ from domain.audit import Actor, AuditEntry
 from domain.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from domain.events import DomainEvent
 from domain.identity.model import Scope
-from domain.notifications import Notification
 from domain.notify.catalogue import Channel
 from domain.notify.inbox import Inbox
 from domain.notify.model import (
@@ -36,7 +35,7 @@ from domain.notify.model import (
     check_channel,
 )
 from domain.notify.ports import DeliveryFilter
-from domain.notify.rendering import render_message
+from domain.notify.rendering import render_for
 from domain.pagination import Page, PageRequest
 from domain.ports import Clock, EmailSender, SmsSender, UnitOfWork, UnitOfWorkFactory
 
@@ -56,6 +55,9 @@ class DeliveryService:
     # belongs to a sender that died.
     lease_seconds: float = 120.0
     batch: int = 10
+    # A unit whose every statement commits on its own: the claim and the record after a
+    # consumer's commit are one statement each, and need no BEGIN and COMMIT around them.
+    single: UnitOfWorkFactory | None = None
 
     def handlers(self) -> dict[str, list[tuple[str, Any]]]:
         """The outbox consumer that sends a new notification's deliveries at once."""
@@ -72,18 +74,33 @@ class DeliveryService:
             uow.notifications.sent_after_commit = True
 
     async def after_commit(self, uow: UnitOfWork) -> None:
-        """The fast path: a consumer's notifications are sent as soon as they committed. The
-        outbox event stays the safety net (its job then finds nothing left to send)."""
+        """The fast path: a consumer's notifications are sent as soon as they committed, with
+        the messages the consumer's unit rendered (nothing is read again). The outbox event
+        stays the safety net (its job then finds nothing left to send)."""
         inbox = uow.notifications
         if not isinstance(inbox, Inbox):
             return
         pending, inbox.with_deliveries = inbox.with_deliveries, []
+        prepared, inbox.prepared = inbox.prepared, {}
         for notification_id in pending:
             try:
-                await self.send_due(notification_id)
+                await self._send_prepared(notification_id, prepared)
             except Exception:
-                log.exception("sending the deliveries of %s failed; the outbox job retries",
+                log.exception("sending the deliveries of %s failed; the sweep retries",
                               notification_id)
+
+    async def _send_prepared(self, notification_id: uuid.UUID, prepared: dict[
+            tuple[uuid.UUID, Channel], tuple[Recipient, Rendered] | None]) -> None:
+        now = self.clock.now()
+        async with (self.single or self.uow)() as uow:
+            batch = await uow.deliveries.claim_due(
+                now, now + timedelta(seconds=self.lease_seconds), uuid.uuid4(), self.batch,
+                notification_id)
+            messages = [prepared[key] if (key := (d.notification_id, d.channel)) in prepared
+                        else await self._prepare(uow, d) for d in batch]
+            await uow.commit()
+        await asyncio.gather(*(self._attempt(d, m) for d, m in zip(batch, messages,
+                                                                    strict=True)))
 
     async def send_due(self, notification_id: uuid.UUID | None = None, *,
                        budget_seconds: float = 10.0) -> int:
@@ -119,7 +136,8 @@ class DeliveryService:
         recipient = await uow.notification_preferences.recipient(delivery.user_id)
         if notification is None or recipient is None:
             return None
-        return recipient, await self._render(uow, notification, recipient, delivery.channel)
+        return recipient, await render_for(uow.templates, notification, recipient,
+                                           delivery.channel)
 
     async def _attempt(self, delivery: Delivery,
                        prepared: tuple[Recipient, Rendered] | None) -> None:
@@ -149,7 +167,7 @@ class DeliveryService:
             delivery.sent_at = self.clock.now()
             delivery.last_error = None
             delivery.next_attempt_at = None
-        async with self.uow() as uow:
+        async with (self.single or self.uow)() as uow:
             if not await uow.deliveries.record(delivery):
                 log.warning("delivery %s: its claim expired before the result was recorded",
                             delivery.id)
@@ -171,17 +189,6 @@ class DeliveryService:
             delivery.next_attempt_at = next_at + spread
             log.info("delivery %s attempt %s failed, next at %s: %s", delivery.id,
                      delivery.attempts, delivery.next_attempt_at.isoformat(), reason)
-
-    async def _render(self, uow: UnitOfWork, notification: Notification, recipient: Recipient,
-                      channel: Channel) -> Rendered:
-        variables = {**notification.data, "recipient_name": recipient.name}
-        rendered = await render_message(uow.templates, notification.kind, channel,
-                                        recipient.locale, variables)
-        if rendered is not None:
-            return rendered
-        if channel == Channel.SMS:
-            return Rendered(subject="", body=f"{notification.title}: {notification.body}")
-        return Rendered(subject=notification.title, body=notification.body)
 
     async def retry_failed(self, actor: Actor, delivery_id: uuid.UUID) -> Delivery:
         """One more attempt for a failed delivery (its owner, or an admin), sent after commit."""

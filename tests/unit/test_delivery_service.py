@@ -63,6 +63,24 @@ async def test_a_unit_of_work_that_sends_after_commit_adds_no_event() -> None:
     assert uow.notifications.with_deliveries == [n.id]
 
 
+async def test_after_commit_sends_what_the_consumer_rendered_without_reading_it_again() -> None:
+    store, service, email, _, _, user = setup(locale="en")
+    uow = FakeNotifyUow(store)
+    service.will_send_after_commit(uow)  # type: ignore[arg-type]
+    n = Notification.for_event(user, "lead_assigned", "t", "b", uuid.uuid4(), data=DATA)
+    await uow.notifications.add(n)
+    # After the commit nothing about the message is read: not the row, the user or a template.
+    store.templates, store.recipients = [], {}
+    store.notifications.clear()
+    await service.after_commit(uow)  # type: ignore[arg-type]
+    ((to, subject, body),) = email.sent
+    assert to == "wang@example.com" and subject == "New high lead assigned to you: Acme"
+    assert "Hello 王芳" in body
+    (d,) = store.deliveries.values()
+    assert (d.status, d.attempts, d.claim) == (DeliveryStatus.SENT, 1, None)
+    assert await service.send_due() == 0, "sent once; the sweep finds nothing"
+
+
 async def test_transient_failures_follow_the_schedule_then_fail_visibly() -> None:
     store, service, email, _, clock, user = setup()
     await add(store, user)
