@@ -141,8 +141,11 @@ def cpu_seconds(pid: int) -> float:
 
 
 def start(cmd: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
+    """Its log goes to bench/out/<command>.log (an error under load is looked up there)."""
+    OUT.mkdir(exist_ok=True)
+    with open(OUT / f"{cmd[-1]}.log", "wb") as log:
+        return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log,
+                                start_new_session=True)
 
 
 def stop_all(procs: list[subprocess.Popen[bytes]]) -> None:
@@ -418,6 +421,9 @@ async def main() -> None:
         procs.append(start([sys.executable, "-m", "adapters.cli", "worker"], env))
         base = f"http://127.0.0.1:{PORT}"
         wait_ready(base)
+        # The other web processes are fresh interpreters that take a few seconds to listen;
+        # connections made before then would all be the first process's.
+        time.sleep(5)
 
         runs = [(think, None) for think in args.think_ms] + [
             (0.0, gap) for gap in args.burst_gap_ms]

@@ -648,13 +648,16 @@ def _task_row(task: Task) -> dict[str, Any]:
     return values
 
 
+_INSERT_TASK = insert(T)
+
+
 class SqlTasks(_Repo):
     async def get(self, task_id: uuid.UUID) -> Task | None:
         row = (await self.conn.execute(select(T).where(T.c.id == task_id))).first()
         return _task(row) if row else None
 
     async def add(self, task: Task) -> None:
-        await self.conn.execute(insert(T), _task_row(task))
+        await self.conn.execute(_INSERT_TASK, _task_row(task))
         task.version_loaded = task.version  # type: ignore[attr-defined]
         self.seen.append(task)
 
@@ -683,13 +686,16 @@ class SqlTasks(_Repo):
 A = t.customer_activity
 
 
+_INSERT_ACTIVITY = insert(A)
+
+
 class SqlActivity(_Repo):
     async def add(self, entry: ActivityEntry) -> None:
         await self.add_many([entry])
 
     async def add_many(self, entries: Sequence[ActivityEntry]) -> None:
         if entries:
-            await self.conn.execute(insert(A), new_rows(entries, A))
+            await self.conn.execute(_INSERT_ACTIVITY, new_rows(entries, A))
 
     async def list(self, customer_id: uuid.UUID, page: PageRequest) -> Page[ActivityEntry]:
         return await fetch_page(

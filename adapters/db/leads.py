@@ -13,7 +13,9 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Integer,
     and_,
+    bindparam,
     exists,
     func,
     insert,
@@ -71,11 +73,35 @@ def _one_of(col: Any, constants: Sequence[str]) -> ColumnElement[bool]:
 # Built once, values passed as parameters: no per-call construction of fifty bind parameters.
 _INSERT_LEAD = insert(L).returning(L.c.created_at, L.c.updated_at)
 OPEN = [s.value for s in OPEN_STATUSES]
+
+# The capture's lookups, built once: a statement object reused keeps its cache key, so a call
+# costs the parameters only, not the construction of the expression and its key. An absent
+# phone or e-mail is NULL, which equals nothing.
+_NEXT_NUMBER = select(t.lead_number_seq.next_value())
+_OPEN_BY_CONTACT = select(L).where(
+    or_(L.c.phone_bidx == bindparam("phone", type_=L.c.phone_bidx.type),
+        L.c.email_bidx == bindparam("email", type_=L.c.email_bidx.type)),
+    _one_of(L.c.status, OPEN),
+    L.c.id.is_distinct_from(bindparam("exclude", type_=L.c.id.type)),
+    # the person's first lead, not one already flagged as a duplicate of it (a lead's
+    # created_at is its transaction's start, which can precede an earlier commit)
+).order_by(L.c.duplicate_of_id.is_not(None), L.c.created_at, L.c.id).limit(1)
+_K, _C = t.contacts, t.customers
+_CUSTOMER_BY_CONTACT = select(_C.c.id, _C.c.number, _C.c.name, _C.c.owner_id).select_from(
+    _K.join(_C, _C.c.id == _K.c.customer_id)).where(
+    or_(_K.c.mobile_bidx == bindparam("phone", type_=_K.c.mobile_bidx.type),
+        _K.c.landline_bidx == bindparam("phone", type_=_K.c.landline_bidx.type),
+        _K.c.email_bidx == bindparam("email", type_=_K.c.email_bidx.type)),
+    _C.c.deleted_at.is_(None)).order_by(_C.c.created_at, _C.c.id).limit(1)
+# The class half of the two-key advisory locks on leads' contacts (no other lock uses it).
+CONTACT_LOCK_CLASS = 0x1EAD
+# Advisory locks on one or two keys, taken left to right in one statement.
+_LOCK_CONTACT = {n: select(*(func.pg_advisory_xact_lock(
+    literal(CONTACT_LOCK_CLASS, Integer), bindparam(f"k{i}", type_=Integer)) for i in range(n)))
+    for n in (1, 2)}
 FALLBACKS = [b.value for b in AssignedBy if b.is_fallback]
 
 
-# The class half of the two-key advisory locks on leads' contacts (no other lock uses it).
-CONTACT_LOCK_CLASS = 0x1EAD
 
 
 def contact_bidx(cipher: FieldCipher, kind: str, value: str) -> str:
@@ -163,7 +189,7 @@ class SqlLeads(_Repo):
         return bool(await self.conn.scalar(select(literal(True)).where(L.c.id == lead_id)))
 
     async def next_sequence(self) -> int:
-        return int(await self.conn.scalar(t.lead_number_seq.next_value()) or 0)
+        return int(await self.conn.scalar(_NEXT_NUMBER) or 0)
 
     async def add(self, lead: Lead) -> None:
         row = (await self.conn.execute(_INSERT_LEAD, self._row(lead))).one()
@@ -194,45 +220,28 @@ class SqlLeads(_Repo):
         if not keys:
             return
         # One statement; a select list is evaluated left to right, so the order holds.
-        await self.conn.execute(select(*(
-            func.pg_advisory_xact_lock(CONTACT_LOCK_CLASS, int.from_bytes(
-                hashlib.blake2b(key.encode(), digest_size=4).digest(), "big", signed=True))
-            for key in keys)))
+        await self.conn.execute(_LOCK_CONTACT[len(keys)], {f"k{i}": int.from_bytes(
+            hashlib.blake2b(key.encode(), digest_size=4).digest(), "big", signed=True)
+            for i, key in enumerate(keys)})
+
+    def _contact_keys(self, phone: str | None, email: str | None) -> dict[str, str | None]:
+        return {"phone": contact_bidx(self.cipher, "phone", phone) if phone else None,
+                "email": contact_bidx(self.cipher, "email", email) if email else None}
 
     async def find_open_by_contact(self, phone: str | None, email: str | None,
                                    exclude: uuid.UUID | None = None) -> Lead | None:
-        matches = []
-        if phone:
-            matches.append(L.c.phone_bidx == contact_bidx(self.cipher, "phone", phone))
-        if email:
-            matches.append(L.c.email_bidx == contact_bidx(self.cipher, "email", email))
-        if not matches:
+        if not (phone or email):
             return None
-        stmt = select(L).where(or_(*matches), _one_of(L.c.status, OPEN))
-        if exclude is not None:
-            stmt = stmt.where(L.c.id != exclude)
-        # the person's first lead, not one already flagged as a duplicate of it (a lead's
-        # created_at is its transaction's start, which can precede an earlier commit)
-        row = (await self.conn.execute(stmt.order_by(
-            L.c.duplicate_of_id.is_not(None), L.c.created_at, L.c.id).limit(1))).first()
+        row = (await self.conn.execute(
+            _OPEN_BY_CONTACT, {**self._contact_keys(phone, email), "exclude": exclude})).first()
         return self._lead(row) if row else None
 
     async def find_customer_by_contact(self, phone: str | None,
                                        email: str | None) -> CustomerMatch | None:
-        k, c = t.contacts, t.customers
-        matches = []
-        if phone:
-            bidx = contact_bidx(self.cipher, "phone", phone)
-            matches += [k.c.mobile_bidx == bidx, k.c.landline_bidx == bidx]
-        if email:
-            matches.append(k.c.email_bidx == contact_bidx(self.cipher, "email", email))
-        if not matches:
+        if not (phone or email):
             return None
-        row = (await self.conn.execute(
-            select(c.c.id, c.c.number, c.c.name, c.c.owner_id)
-            .select_from(k.join(c, c.c.id == k.c.customer_id))
-            .where(or_(*matches), c.c.deleted_at.is_(None))
-            .order_by(c.c.created_at, c.c.id).limit(1))).first()
+        row = (await self.conn.execute(_CUSTOMER_BY_CONTACT,
+                                       self._contact_keys(phone, email))).first()
         return CustomerMatch(row.id, row.number, row.name, row.owner_id) if row else None
 
     async def list(self, flt: LeadFilter, visibility: Visibility,
@@ -281,13 +290,16 @@ class SqlLeads(_Repo):
 LA = t.lead_activity
 
 
+_INSERT_LEAD_ACTIVITY = insert(LA)
+
+
 class SqlLeadActivity(_Repo):
     async def add(self, entry: LeadActivity) -> None:
         await self.add_all([entry])
 
     async def add_all(self, entries: Sequence[LeadActivity]) -> None:
         if entries:
-            await self.conn.execute(insert(LA), new_rows(entries, LA))
+            await self.conn.execute(_INSERT_LEAD_ACTIVITY, new_rows(entries, LA))
 
     async def list(self, lead_id: uuid.UUID, page: PageRequest) -> Page[LeadActivity]:
         return await fetch_page(
@@ -334,6 +346,7 @@ class SqlLeadForms(_Repo):
 
 S = t.sales_settings
 SCORING, ROUTING = "lead_scoring", "lead_routing"
+_BOTH_SETTINGS = select(S.c.key, S.c.doc, S.c.version).where(_one_of(S.c.key, [SCORING, ROUTING]))
 
 
 class SqlSalesSettings(_Repo):
@@ -370,8 +383,7 @@ class SqlSalesSettings(_Repo):
         return RoutingSettings.from_doc(doc, version)
 
     async def both(self) -> tuple[ScoringModel, RoutingSettings]:
-        rows = {r.key: r for r in await self.conn.execute(
-            select(S.c.key, S.c.doc, S.c.version).where(_one_of(S.c.key, [SCORING, ROUTING])))}
+        rows = {r.key: r for r in await self.conn.execute(_BOTH_SETTINGS)}
         scoring = rows.get(SCORING)
         routing = rows.get(ROUTING)
         return (model_from_doc(dict(scoring.doc), scoring.version) if scoring
@@ -386,19 +398,22 @@ class SqlSalesSettings(_Repo):
 
 R = t.lead_rotation
 
+_TAKE_TURN = pg_insert(R).values(department_id=bindparam("dept"))
+# An upsert that touches the row takes its lock in the same round trip; the lock is held
+# until the capture commits, so the next capture waits and sees this turn.
+_TAKE_TURN = _TAKE_TURN.on_conflict_do_update(
+    index_elements=[R.c.department_id],
+    set_={"department_id": _TAKE_TURN.excluded.department_id}).returning(R.c.last_user_id)
+_ADVANCE = update(R).where(R.c.department_id == bindparam("dept")).values(
+    last_user_id=bindparam("rep"), turns=R.c.turns + 1, updated_at=func.now())
+
 
 class SqlRotation(_Repo):
     async def lock(self, department_id: uuid.UUID) -> uuid.UUID | None:
-        # An upsert that touches the row takes its lock in the same round trip; the lock is
-        # held until the capture commits, so the next capture waits and sees this turn.
-        stmt = pg_insert(R).values(department_id=department_id)
-        stmt = stmt.on_conflict_do_update(index_elements=[R.c.department_id],
-                                          set_={"department_id": stmt.excluded.department_id})
-        return await self.conn.scalar(stmt.returning(R.c.last_user_id))
+        return await self.conn.scalar(_TAKE_TURN, {"dept": department_id})
 
     async def advance(self, department_id: uuid.UUID, user_id: uuid.UUID) -> None:
-        await self.conn.execute(update(R).where(R.c.department_id == department_id).values(
-            last_user_id=user_id, turns=R.c.turns + 1, updated_at=func.now()))
+        await self.conn.execute(_ADVANCE, {"dept": department_id, "rep": user_id})
 
 
 U, A = t.users, t.rep_availability
@@ -421,13 +436,14 @@ _AVAILABILITY_COLUMNS = (A.c.away, A.c.away_until, A.c.capacity, A.c.in_rotation
                          A.c.version.label("a_version"))
 
 
+_MEMBERS = select(U.c.id, U.c.role, U.c.is_active, *_AVAILABILITY_COLUMNS,
+                  _open_leads_of(U.c.id).label("open_leads")).select_from(
+    U.outerjoin(A, A.c.user_id == U.c.id)).where(U.c.department_id == bindparam("department_id"))
+
+
 class SqlReps(_Repo):
     async def members(self, department_id: uuid.UUID, now: datetime) -> list[RepState]:
-        rows = await self.conn.execute(
-            select(U.c.id, U.c.role, U.c.is_active, *_AVAILABILITY_COLUMNS,
-                   _open_leads_of(U.c.id).label("open_leads"))
-            .select_from(U.outerjoin(A, A.c.user_id == U.c.id))
-            .where(U.c.department_id == department_id))
+        rows = await self.conn.execute(_MEMBERS, {"department_id": department_id})
         out = []
         for r in rows:
             a = _availability(r._mapping, r.id)

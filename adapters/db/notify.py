@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -32,6 +32,41 @@ from domain.ports import FieldCipher
 T = t.notification_templates
 P = t.notification_preferences
 D = t.notification_deliveries
+
+# The statements of every notification and its sending, built once (see adapters/db/leads.py).
+_EFFECTIVE = select(T).where(T.c.kind == bindparam("kind"), T.c.channel == bindparam("channel"),
+                             T.c.locale == bindparam("locale")).order_by(T.c.builtin.asc()).limit(1)
+_U = t.users
+_FOR_NOTIFYING = select(
+    _U.c.id, _U.c.name, _U.c.email, _U.c.is_active, P.c.user_id.label("saved"), P.c.locale,
+    P.c.mobile_enc, P.c.channels, P.c.version, P.c.updated_at,
+).select_from(_U.outerjoin(P, P.c.user_id == _U.c.id)).where(_U.c.id == bindparam("user_id"))
+_INSERT_DELIVERIES = insert(D)
+
+
+def _claim(of_one: bool) -> Any:
+    now = bindparam("now", type_=D.c.next_attempt_at.type)
+    due = select(D.c.id).where(
+        D.c.status == DeliveryStatus.PENDING.value,
+        # A first attempt is always due: its time came from the database's clock, and the
+        # caller's may be a little behind (or a test's, anywhere).
+        or_(D.c.attempts == 0, D.c.next_attempt_at <= now),
+        or_(D.c.claimed_until.is_(None), D.c.claimed_until < now),
+    ).order_by(D.c.next_attempt_at).limit(bindparam("lim")).with_for_update(skip_locked=True)
+    if of_one:
+        due = due.where(D.c.notification_id == bindparam("of"))
+    return (update(D).where(D.c.id.in_(due.scalar_subquery()))
+            .values(claim=bindparam("claim"), claimed_until=bindparam("lease"),
+                    attempts=D.c.attempts + 1, updated_at=func.now())
+            .returning(*D.c))
+
+
+# Every due delivery, or those of one notification.
+_CLAIM = {False: _claim(False), True: _claim(True)}
+_RECORD = update(D).where(D.c.id == bindparam("d_id"), D.c.claim == bindparam("d_claim")).values(
+    status=bindparam("d_status"), last_error=bindparam("d_error"),
+    next_attempt_at=bindparam("d_next"), sent_at=bindparam("d_sent"), claim=None,
+    claimed_until=None, updated_at=func.now())
 
 
 def _template(row: Row) -> Template:
@@ -67,8 +102,7 @@ class SqlTemplates(_Repo):
 
     async def effective(self, kind: str, channel: Channel, locale: str) -> Template | None:
         row = (await self.conn.execute(
-            select(T).where(T.c.kind == kind, T.c.channel == channel.value, T.c.locale == locale)
-            .order_by(T.c.builtin.asc()).limit(1))).first()
+            _EFFECTIVE, {"kind": kind, "channel": channel.value, "locale": locale})).first()
         return _template(row) if row else None
 
     async def add(self, template: Template) -> None:
@@ -140,12 +174,7 @@ class SqlNotificationPreferences(_Repo):
 
     async def for_notifying(self, user_id: uuid.UUID
                             ) -> tuple[NotificationPreferences, Recipient | None]:
-        u = t.users
-        row = (await self.conn.execute(
-            select(u.c.id, u.c.name, u.c.email, u.c.is_active, P.c.user_id.label("saved"),
-                   P.c.locale, P.c.mobile_enc, P.c.channels, P.c.version, P.c.updated_at)
-            .select_from(u.outerjoin(P, P.c.user_id == u.c.id)).where(u.c.id == user_id)
-        )).first()
+        row = (await self.conn.execute(_FOR_NOTIFYING, {"user_id": user_id})).first()
         if row is None:
             return NotificationPreferences(user_id=user_id), None
         mobile = self._cipher.decrypt(row.mobile_enc) if row.mobile_enc else None
@@ -173,7 +202,7 @@ class SqlDeliveries(_Repo):
     async def add_all(self, deliveries: Sequence[Delivery]) -> None:
         if not deliveries:
             return
-        await self.conn.execute(insert(D), [{
+        await self.conn.execute(_INSERT_DELIVERIES, [{
             "id": d.id, "notification_id": d.notification_id, "user_id": d.user_id,
             "kind": d.kind, "channel": d.channel.value, "status": d.status.value,
         } for d in deliveries])
@@ -181,20 +210,9 @@ class SqlDeliveries(_Repo):
     async def claim_due(self, now: datetime, lease_until: datetime, claim: uuid.UUID,
                         limit: int, notification_id: uuid.UUID | None = None
                         ) -> list[Delivery]:
-        due = select(D.c.id).where(
-            D.c.status == DeliveryStatus.PENDING.value,
-            # A first attempt is always due: its time came from the database's clock, and the
-            # caller's may be a little behind (or a test's, anywhere).
-            or_(D.c.attempts == 0, D.c.next_attempt_at <= now),
-            or_(D.c.claimed_until.is_(None), D.c.claimed_until < now),
-        ).order_by(D.c.next_attempt_at).limit(limit).with_for_update(skip_locked=True)
-        if notification_id is not None:
-            due = due.where(D.c.notification_id == notification_id)
-        rows = (await self.conn.execute(
-            update(D).where(D.c.id.in_(due.scalar_subquery()))
-            .values(claim=claim, claimed_until=lease_until, attempts=D.c.attempts + 1,
-                    updated_at=func.now())
-            .returning(*D.c))).all()
+        rows = (await self.conn.execute(_CLAIM[notification_id is not None], {
+            "now": now, "lease": lease_until, "claim": claim, "lim": limit,
+            "of": notification_id})).all()
         return [_delivery(r) for r in rows]
 
     async def notification(self, notification_id: uuid.UUID) -> Notification | None:
@@ -203,12 +221,10 @@ class SqlDeliveries(_Repo):
         return _notification(row) if row else None
 
     async def record(self, delivery: Delivery) -> bool:
-        result = await self.conn.execute(
-            update(D).where(and_(D.c.id == delivery.id, D.c.claim == delivery.claim))
-            .values(status=delivery.status.value, last_error=delivery.last_error,
-                    next_attempt_at=delivery.next_attempt_at,
-                    sent_at=delivery.sent_at, claim=None, claimed_until=None,
-                    updated_at=func.now()))
+        result = await self.conn.execute(_RECORD, {
+            "d_id": delivery.id, "d_claim": delivery.claim, "d_status": delivery.status.value,
+            "d_error": delivery.last_error, "d_next": delivery.next_attempt_at,
+            "d_sent": delivery.sent_at})
         return result.rowcount == 1
 
     async def get(self, delivery_id: uuid.UUID, *, for_update: bool = False

@@ -248,13 +248,16 @@ def _audit(row: Row) -> AuditEntry:
     return AuditEntry(**dict(row._mapping))
 
 
+_INSERT_AUDIT = insert(t.audit_log)
+
+
 class SqlAuditLog(_Repo):
     async def record(self, entry: AuditEntry) -> None:
         await self.record_many([entry])
 
     async def record_many(self, entries: Sequence[AuditEntry]) -> None:
         if entries:
-            await self.conn.execute(insert(t.audit_log), new_rows(entries, t.audit_log))
+            await self.conn.execute(_INSERT_AUDIT, new_rows(entries, t.audit_log))
 
     async def list(self, flt: AuditFilter, page: PageRequest) -> Page[AuditEntry]:
         a = t.audit_log
@@ -278,11 +281,14 @@ def _notification(row: Row) -> Notification:
     return Notification(**dict(row._mapping))
 
 
+_INSERT_NOTIFICATION = insert(t.notifications)
+
+
 class SqlNotifications(_Repo):
     async def add(self, notification: Notification) -> None:
         values = columns_of(notification, t.notifications)
         values.pop("created_at")
-        await self.conn.execute(insert(t.notifications).values(**values))
+        await self.conn.execute(_INSERT_NOTIFICATION, values)
 
     async def list_for_user(self, user_id: uuid.UUID, page: PageRequest,
                             unread_only: bool = False) -> Page[Notification]:
@@ -307,6 +313,12 @@ class SqlNotifications(_Repo):
         return result.rowcount == 1
 
 
+_INSERT_EVENTS = insert(t.outbox)
+_EVENT = select(t.outbox).where(t.outbox.c.id == bindparam("event_id"))
+_MARK_PROCESSED = pg_insert(t.processed_events).values(
+    consumer=bindparam("c"), event_id=bindparam("e")).on_conflict_do_nothing()
+
+
 class SqlOutbox(_Repo):
     async def add(self, event: DomainEvent) -> None:
         await self.add_all([event])
@@ -315,13 +327,13 @@ class SqlOutbox(_Repo):
         """One INSERT for all of a transaction's events: one round trip, whatever the count."""
         if not events:
             return
-        await self.conn.execute(insert(t.outbox), [{  # executemany: compiled once, cached
+        await self.conn.execute(_INSERT_EVENTS, [{  # executemany: compiled once, cached
             "id": e.id, "type": e.type, "aggregate_type": e.aggregate_type,
             "aggregate_id": e.aggregate_id, "payload": e.payload, "occurred_at": e.occurred_at,
         } for e in events])
 
     async def get(self, event_id: uuid.UUID) -> DomainEvent | None:
-        row = (await self.conn.execute(select(t.outbox).where(t.outbox.c.id == event_id))).first()
+        row = (await self.conn.execute(_EVENT, {"event_id": event_id})).first()
         if row is None:
             return None
         return DomainEvent(type=row.type, aggregate_type=row.aggregate_type,
@@ -332,7 +344,5 @@ class SqlOutbox(_Repo):
 class SqlProcessedEvents(_Repo):
     async def mark(self, consumer: str, event_id: uuid.UUID) -> bool:
         # Two deliveries racing: the second blocks on the first's row lock, then finds it taken.
-        result = await self.conn.execute(
-            pg_insert(t.processed_events).values(consumer=consumer, event_id=event_id)
-            .on_conflict_do_nothing())
+        result = await self.conn.execute(_MARK_PROCESSED, {"c": consumer, "e": event_id})
         return result.rowcount == 1
