@@ -39,7 +39,7 @@ from sqlalchemy.engine import Row
 
 from adapters.db import tables as t
 from adapters.db.keyset import fetch_page
-from adapters.db.repositories import _Repo, columns_of, new_rows
+from adapters.db.repositories import Appends, _Repo, columns_of, new_rows
 from domain.customers.activity import (
     ActivityEntry,
     FollowUp,
@@ -171,8 +171,9 @@ def _escape_like(text: str) -> str:
 
 
 class SqlCustomers(_Repo):
-    def __init__(self, conn: Any, seen: list[Any], cipher: FieldCipher) -> None:
-        super().__init__(conn, seen)
+    def __init__(self, conn: Any, seen: list[Any], cipher: FieldCipher,
+                 appends: Appends | None = None) -> None:
+        super().__init__(conn, seen, appends)
         self.cipher = cipher
 
     # ---- mapping ------------------------------------------------------------------------
@@ -468,6 +469,7 @@ class SqlCustomers(_Repo):
             t.followups.c.customer_id.in_(losers)).values(customer_id=survivor_id))
         await self.conn.execute(update(t.tasks).where(
             t.tasks.c.related_id.in_(losers)).values(related_id=survivor_id))
+        await self.appends.flush(self.conn)  # timeline rows held back move with the rest
         await self.conn.execute(update(t.customer_activity).where(
             t.customer_activity.c.customer_id.in_(losers)).values(customer_id=survivor_id))
         # deals, the leads that led to them, and their contracts
@@ -686,18 +688,16 @@ class SqlTasks(_Repo):
 A = t.customer_activity
 
 
-_INSERT_ACTIVITY = insert(A)
-
-
 class SqlActivity(_Repo):
     async def add(self, entry: ActivityEntry) -> None:
         await self.add_many([entry])
 
     async def add_many(self, entries: Sequence[ActivityEntry]) -> None:
         if entries:
-            await self.conn.execute(_INSERT_ACTIVITY, new_rows(entries, A))
+            await self.appends.add(self.conn, A, new_rows(entries, A))
 
     async def list(self, customer_id: uuid.UUID, page: PageRequest) -> Page[ActivityEntry]:
+        await self.appends.flush(self.conn)
         return await fetch_page(
             self.conn, select(A).where(A.c.customer_id == customer_id), [A.c.id], page,
             lambda r: ActivityEntry(**dict(r._mapping)), descending=True)

@@ -290,18 +290,16 @@ class SqlLeads(_Repo):
 LA = t.lead_activity
 
 
-_INSERT_LEAD_ACTIVITY = insert(LA)
-
-
 class SqlLeadActivity(_Repo):
     async def add(self, entry: LeadActivity) -> None:
         await self.add_all([entry])
 
     async def add_all(self, entries: Sequence[LeadActivity]) -> None:
         if entries:
-            await self.conn.execute(_INSERT_LEAD_ACTIVITY, new_rows(entries, LA))
+            await self.appends.add(self.conn, LA, new_rows(entries, LA))
 
     async def list(self, lead_id: uuid.UUID, page: PageRequest) -> Page[LeadActivity]:
+        await self.appends.flush(self.conn)
         return await fetch_page(
             self.conn, select(LA).where(LA.c.lead_id == lead_id), [LA.c.id], page,
             lambda r: LeadActivity(**dict(r._mapping)), descending=True)
@@ -398,12 +396,12 @@ class SqlSalesSettings(_Repo):
 
 R = t.lead_rotation
 
-_TAKE_TURN = pg_insert(R).values(department_id=bindparam("dept"))
+_UPSERT_TURN = pg_insert(R).values(department_id=bindparam("dept"))
 # An upsert that touches the row takes its lock in the same round trip; the lock is held
 # until the capture commits, so the next capture waits and sees this turn.
-_TAKE_TURN = _TAKE_TURN.on_conflict_do_update(
+_TAKE_TURN = _UPSERT_TURN.on_conflict_do_update(
     index_elements=[R.c.department_id],
-    set_={"department_id": _TAKE_TURN.excluded.department_id}).returning(R.c.last_user_id)
+    set_={"department_id": _UPSERT_TURN.excluded.department_id}).returning(R.c.last_user_id)
 _ADVANCE = update(R).where(R.c.department_id == bindparam("dept")).values(
     last_user_id=bindparam("rep"), turns=R.c.turns + 1, updated_at=func.now())
 

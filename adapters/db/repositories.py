@@ -42,10 +42,58 @@ def new_rows(objs: Sequence[Any], table: Table,
     return rows
 
 
+class Appends:
+    """Rows of the append-only logs (the audit log, the timelines of customers and leads) held
+    until the unit of work commits, then written together with its outbox events in one
+    statement: a use case pays one round trip for all of them instead of one per log, and a
+    lead capture holds its department's turn that much shorter.
+
+    Nothing reads these logs in the transaction that writes them; what changes them (a merge
+    moving timelines) or reads them calls `flush` first. A unit that writes many rows (an
+    import) flushes as it goes, every LIMIT rows."""
+
+    LIMIT = 200
+
+    def __init__(self, defer: bool = True) -> None:
+        self.defer = defer
+        self.rows: dict[Table, list[dict[str, Any]]] = {}
+        self.count = 0
+
+    async def add(self, conn: AsyncConnection, table: Table, rows: list[dict[str, Any]]) -> None:
+        self.rows.setdefault(table, []).extend(rows)
+        self.count += len(rows)
+        if not self.defer or self.count >= self.LIMIT:
+            await self.flush(conn)
+
+    def statement(self, last: Any = None) -> Any:
+        """One statement writing every held row (each table's an INSERT in a WITH), ending
+        with `last` (an INSERT of its own) or a bare SELECT; None when nothing is held."""
+        if not self.rows:
+            return last
+        held, self.rows, self.count = self.rows, {}, 0
+        writes = []
+        for table, rows in held.items():
+            by_shape: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+            for row in rows:
+                by_shape.setdefault(tuple(row), []).append(row)
+            writes += [insert(table).values(same) for same in by_shape.values()]
+        stmt = last if last is not None else select(literal(1))
+        for i, write in enumerate(writes):
+            stmt = stmt.add_cte(write.cte(f"append_{i}"))
+        return stmt
+
+    async def flush(self, conn: AsyncConnection) -> None:
+        stmt = self.statement()
+        if stmt is not None:
+            await conn.execute(stmt)
+
+
 class _Repo:
-    def __init__(self, conn: AsyncConnection, seen: list[Any]) -> None:
+    def __init__(self, conn: AsyncConnection, seen: list[Any],
+                 appends: Appends | None = None) -> None:
         self.conn = conn
         self.seen = seen
+        self.appends = appends if appends is not None else Appends(defer=False)
 
     async def _save_versioned(self, table: Table, obj: Any, kind: str) -> None:
         """Optimistic concurrency: the row must still carry the version we loaded."""
@@ -248,18 +296,16 @@ def _audit(row: Row) -> AuditEntry:
     return AuditEntry(**dict(row._mapping))
 
 
-_INSERT_AUDIT = insert(t.audit_log)
-
-
 class SqlAuditLog(_Repo):
     async def record(self, entry: AuditEntry) -> None:
         await self.record_many([entry])
 
     async def record_many(self, entries: Sequence[AuditEntry]) -> None:
         if entries:
-            await self.conn.execute(_INSERT_AUDIT, new_rows(entries, t.audit_log))
+            await self.appends.add(self.conn, t.audit_log, new_rows(entries, t.audit_log))
 
     async def list(self, flt: AuditFilter, page: PageRequest) -> Page[AuditEntry]:
+        await self.appends.flush(self.conn)
         a = t.audit_log
         stmt = select(a)
         if flt.actor_id is not None:
@@ -323,14 +369,18 @@ class SqlOutbox(_Repo):
     async def add(self, event: DomainEvent) -> None:
         await self.add_all([event])
 
-    async def add_all(self, events: Sequence[DomainEvent]) -> None:
-        """One INSERT for all of a transaction's events: one round trip, whatever the count."""
-        if not events:
-            return
-        await self.conn.execute(_INSERT_EVENTS, [{  # executemany: compiled once, cached
-            "id": e.id, "type": e.type, "aggregate_type": e.aggregate_type,
-            "aggregate_id": e.aggregate_id, "payload": e.payload, "occurred_at": e.occurred_at,
-        } for e in events])
+    async def add_all(self, events: Sequence[DomainEvent],
+                      appends: Appends | None = None) -> None:
+        """One INSERT for all of a transaction's events: one round trip, whatever the count;
+        with `appends`, their held log rows go in the same statement."""
+        rows = [{"id": e.id, "type": e.type, "aggregate_type": e.aggregate_type,
+                 "aggregate_id": e.aggregate_id, "payload": e.payload,
+                 "occurred_at": e.occurred_at} for e in events]
+        if appends is not None and appends.rows:
+            await self.conn.execute(appends.statement(
+                insert(t.outbox).values(rows) if rows else None))
+        elif rows:
+            await self.conn.execute(_INSERT_EVENTS, rows)  # executemany: compiled once, cached
 
     async def get(self, event_id: uuid.UUID) -> DomainEvent | None:
         row = (await self.conn.execute(_EVENT, {"event_id": event_id})).first()

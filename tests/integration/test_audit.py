@@ -64,3 +64,48 @@ async def test_only_admins_read_the_log(client: httpx.AsyncClient, world: World)
     for role in ("manager", "executive", "rep"):
         r = await client.get("/api/v1/audit-log", headers=world.auth(role))
         assert r.status_code == 403
+
+
+async def test_log_rows_held_to_the_commit_are_all_written_in_order_or_not_at_all(
+        container: Container) -> None:
+    """A unit of work holds its audit and timeline rows until it commits (one statement with
+    its events); a bulk write flushes as it goes. Either way every row lands, in the order
+    written, with the events; a unit that does not commit leaves none."""
+    import uuid
+
+    from domain.audit import AuditEntry
+    from domain.events import DomainEvent
+
+    target = uuid.uuid4()
+
+    def entry(i: int) -> AuditEntry:
+        return AuditEntry(actor_type="system", actor_id=None, actor_label="test",
+                          action=f"test.held.{i}", target_type="test", target_id=str(target),
+                          diff={"i": [None, i]})
+
+    async def actions() -> list[str]:
+        async with container.engine.connect() as conn:
+            return list((await conn.scalars(text(
+                "SELECT action FROM audit_log WHERE target_id = :t ORDER BY id"),
+                {"t": str(target)})).all())
+
+    async with container.uow() as uow:
+        await uow.audit.record(entry(0))
+        await uow.audit.record_many([entry(i) for i in range(1, 450)])  # over the limit
+        await uow.outbox.add_all([DomainEvent("test.held", "test", str(target), {})])
+        await uow.audit.record(entry(450))
+        assert len(await actions()) == 0, "not visible before the commit"
+        await uow.commit()
+    assert await actions() == [f"test.held.{i}" for i in range(451)]
+    async with container.engine.connect() as conn:
+        assert await conn.scalar(text(
+            "SELECT count(*) FROM outbox WHERE aggregate_id = :t"), {"t": str(target)}) == 1
+
+    rolled_back = uuid.uuid4()
+    async with container.uow() as uow:
+        await uow.audit.record(AuditEntry(actor_type="system", actor_id=None, actor_label="t",
+                                          action="test.never", target_type="test",
+                                          target_id=str(rolled_back), diff={}))
+    async with container.engine.connect() as conn:
+        assert await conn.scalar(text("SELECT count(*) FROM audit_log WHERE target_id = :t"),
+                                 {"t": str(rolled_back)}) == 0
