@@ -185,8 +185,11 @@ class Connection:
         self.head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
+        self.used = 0.0
 
     async def post(self, path: str, body: dict[str, Any]) -> tuple[int, Any]:
+        if self.writer is not None and time.monotonic() - self.used > 4:
+            await self.close()  # uvicorn closes a keep-alive connection idle for 5 s
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
         assert self.reader is not None
@@ -199,11 +202,14 @@ class Connection:
         status = int(head[0].split()[1])
         length = next(int(h.split(":", 1)[1]) for h in head
                       if h.lower().startswith("content-length:"))
-        return status, json.loads(await self.reader.readexactly(length))
+        answer = json.loads(await self.reader.readexactly(length))
+        self.used = time.monotonic()
+        return status, answer
 
     async def close(self) -> None:
         if self.writer is not None:
             self.writer.close()
+            self.reader = self.writer = None
 
 
 async def capture_bench(base: str, db: str, key: str, seconds: int, submitters: int,
