@@ -102,8 +102,6 @@ _LOCK_CONTACT = {n: select(*(func.pg_advisory_xact_lock(
 FALLBACKS = [b.value for b in AssignedBy if b.is_fallback]
 
 
-
-
 def contact_bidx(cipher: FieldCipher, kind: str, value: str) -> str:
     """The same blind index as customers' contacts, so a lead finds its customer."""
     if kind == "email":
