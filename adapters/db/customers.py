@@ -39,7 +39,7 @@ from sqlalchemy.engine import Row
 
 from adapters.db import tables as t
 from adapters.db.keyset import fetch_page
-from adapters.db.repositories import Appends, _Repo, columns_of, new_rows
+from adapters.db.repositories import HeldWrites, _Repo, columns_of, new_rows
 from domain.customers.activity import (
     ActivityEntry,
     FollowUp,
@@ -172,8 +172,8 @@ def _escape_like(text: str) -> str:
 
 class SqlCustomers(_Repo):
     def __init__(self, conn: Any, seen: list[Any], cipher: FieldCipher,
-                 appends: Appends | None = None) -> None:
-        super().__init__(conn, seen, appends)
+                 held: HeldWrites | None = None) -> None:
+        super().__init__(conn, seen, held)
         self.cipher = cipher
 
     # ---- mapping ------------------------------------------------------------------------
@@ -465,11 +465,11 @@ class SqlCustomers(_Repo):
 
     async def fold_into(self, survivor_id: uuid.UUID, loser_ids: Sequence[uuid.UUID]) -> None:
         losers = list(loser_ids)
+        await self.held.flush(self.conn)  # held tasks and timeline rows move with the rest
         await self.conn.execute(update(t.followups).where(
             t.followups.c.customer_id.in_(losers)).values(customer_id=survivor_id))
         await self.conn.execute(update(t.tasks).where(
             t.tasks.c.related_id.in_(losers)).values(related_id=survivor_id))
-        await self.appends.flush(self.conn)  # timeline rows held back move with the rest
         await self.conn.execute(update(t.customer_activity).where(
             t.customer_activity.c.customer_id.in_(losers)).values(customer_id=survivor_id))
         # deals, the leads that led to them, and their contracts
@@ -650,23 +650,25 @@ def _task_row(task: Task) -> dict[str, Any]:
     return values
 
 
-_INSERT_TASK = insert(T)
-
-
 class SqlTasks(_Repo):
+    """A new task is held until the commit (see HeldWrites); every read flushes first."""
+
     async def get(self, task_id: uuid.UUID) -> Task | None:
+        await self.held.flush(self.conn)
         row = (await self.conn.execute(select(T).where(T.c.id == task_id))).first()
         return _task(row) if row else None
 
     async def add(self, task: Task) -> None:
-        await self.conn.execute(_INSERT_TASK, _task_row(task))
+        await self.held.add(self.conn, T, [_task_row(task)])
         task.version_loaded = task.version  # type: ignore[attr-defined]
         self.seen.append(task)
 
     async def save(self, task: Task) -> None:
+        await self.held.flush(self.conn)
         await self._save_versioned(T, task, "task")
 
     async def list(self, flt: TaskFilter, page: PageRequest) -> Page[Task]:
+        await self.held.flush(self.conn)
         stmt = select(T)
         if flt.assignees is not None:
             stmt = stmt.where(T.c.assignee_id.in_(list(flt.assignees)))
@@ -694,10 +696,10 @@ class SqlActivity(_Repo):
 
     async def add_many(self, entries: Sequence[ActivityEntry]) -> None:
         if entries:
-            await self.appends.add(self.conn, A, new_rows(entries, A))
+            await self.held.add(self.conn, A, new_rows(entries, A))
 
     async def list(self, customer_id: uuid.UUID, page: PageRequest) -> Page[ActivityEntry]:
-        await self.appends.flush(self.conn)
+        await self.held.flush(self.conn)
         return await fetch_page(
             self.conn, select(A).where(A.c.customer_id == customer_id), [A.c.id], page,
             lambda r: ActivityEntry(**dict(r._mapping)), descending=True)

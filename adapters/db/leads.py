@@ -294,10 +294,10 @@ class SqlLeadActivity(_Repo):
 
     async def add_all(self, entries: Sequence[LeadActivity]) -> None:
         if entries:
-            await self.appends.add(self.conn, LA, new_rows(entries, LA))
+            await self.held.add(self.conn, LA, new_rows(entries, LA))
 
     async def list(self, lead_id: uuid.UUID, page: PageRequest) -> Page[LeadActivity]:
-        await self.appends.flush(self.conn)
+        await self.held.flush(self.conn)
         return await fetch_page(
             self.conn, select(LA).where(LA.c.lead_id == lead_id), [LA.c.id], page,
             lambda r: LeadActivity(**dict(r._mapping)), descending=True)
@@ -400,16 +400,18 @@ _UPSERT_TURN = pg_insert(R).values(department_id=bindparam("dept"))
 _TAKE_TURN = _UPSERT_TURN.on_conflict_do_update(
     index_elements=[R.c.department_id],
     set_={"department_id": _UPSERT_TURN.excluded.department_id}).returning(R.c.last_user_id)
-_ADVANCE = update(R).where(R.c.department_id == bindparam("dept")).values(
-    last_user_id=bindparam("rep"), turns=R.c.turns + 1, updated_at=func.now())
 
 
 class SqlRotation(_Repo):
     async def lock(self, department_id: uuid.UUID) -> uuid.UUID | None:
+        await self.held.flush(self.conn)
         return await self.conn.scalar(_TAKE_TURN, {"dept": department_id})
 
     async def advance(self, department_id: uuid.UUID, user_id: uuid.UUID) -> None:
-        await self.conn.execute(_ADVANCE, {"dept": department_id, "rep": user_id})
+        # Written with the commit (HeldWrites): the row stays locked until then anyway.
+        await self.held.later(self.conn, update(R).where(R.c.department_id == department_id)
+                              .values(last_user_id=user_id, turns=R.c.turns + 1,
+                                      updated_at=func.now()))
 
 
 U, A = t.users, t.rep_availability

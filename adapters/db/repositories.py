@@ -42,15 +42,19 @@ def new_rows(objs: Sequence[Any], table: Table,
     return rows
 
 
-class Appends:
-    """Rows of the append-only logs (the audit log, the timelines of customers and leads) held
-    until the unit of work commits, then written together with its outbox events in one
-    statement: a use case pays one round trip for all of them instead of one per log, and a
-    lead capture holds its department's turn that much shorter.
+class HeldWrites:
+    """Writes that nothing reads back in their own transaction, held until the unit of work
+    commits and then sent together with its outbox events in one statement. These are the
+    rows of the append-only logs (the audit log, the timelines of customers and leads), new
+    tasks, and a department's turn pointer.
 
-    Nothing reads these logs in the transaction that writes them; what changes them (a merge
-    moving timelines) or reads them calls `flush` first. A unit that writes many rows (an
-    import) flushes as it goes, every LIMIT rows."""
+    A use case pays one round trip for all of them instead of one each. A lead capture, which
+    holds its department's turn lock until it commits, holds it for that many round trips
+    less.
+
+    A repository that reads or changes what may be held calls `flush` first (a task read, a
+    merge moving timelines). A unit that writes many rows (an import) flushes every LIMIT
+    rows. An autocommit unit holds nothing."""
 
     LIMIT = 200
 
@@ -58,20 +62,32 @@ class Appends:
         self.defer = defer
         self.rows: dict[Table, list[dict[str, Any]]] = {}
         self.count = 0
+        self.statements: list[Any] = []
 
     async def add(self, conn: AsyncConnection, table: Table, rows: list[dict[str, Any]]) -> None:
+        """New rows for `table`."""
         self.rows.setdefault(table, []).extend(rows)
         self.count += len(rows)
         if not self.defer or self.count >= self.LIMIT:
             await self.flush(conn)
 
+    async def later(self, conn: AsyncConnection, statement: Any) -> None:
+        """An UPDATE whose values are bound in it (it becomes a WITH of the final statement)."""
+        self.statements.append(statement)
+        if not self.defer:
+            await self.flush(conn)
+
+    @property
+    def held(self) -> bool:
+        return bool(self.rows or self.statements)
+
     def statement(self, last: Any = None) -> Any:
-        """One statement writing every held row (each table's an INSERT in a WITH), ending
-        with `last` (an INSERT of its own) or a bare SELECT; None when nothing is held."""
-        if not self.rows:
+        """One statement with every held write (each a WITH), ending with `last` (an INSERT
+        of its own) or a bare SELECT; `last` itself when nothing is held."""
+        if not self.held:
             return last
         held, self.rows, self.count = self.rows, {}, 0
-        writes = []
+        writes, self.statements = self.statements, []
         for table, rows in held.items():
             by_shape: dict[tuple[str, ...], list[dict[str, Any]]] = {}
             for row in rows:
@@ -79,7 +95,7 @@ class Appends:
             writes += [insert(table).values(same) for same in by_shape.values()]
         stmt = last if last is not None else select(literal(1))
         for i, write in enumerate(writes):
-            stmt = stmt.add_cte(write.cte(f"append_{i}"))
+            stmt = stmt.add_cte(write.cte(f"held_{i}"))
         return stmt
 
     async def flush(self, conn: AsyncConnection) -> None:
@@ -90,10 +106,10 @@ class Appends:
 
 class _Repo:
     def __init__(self, conn: AsyncConnection, seen: list[Any],
-                 appends: Appends | None = None) -> None:
+                 held: HeldWrites | None = None) -> None:
         self.conn = conn
         self.seen = seen
-        self.appends = appends if appends is not None else Appends(defer=False)
+        self.held = held if held is not None else HeldWrites(defer=False)
 
     async def _save_versioned(self, table: Table, obj: Any, kind: str) -> None:
         """Optimistic concurrency: the row must still carry the version we loaded."""
@@ -302,10 +318,10 @@ class SqlAuditLog(_Repo):
 
     async def record_many(self, entries: Sequence[AuditEntry]) -> None:
         if entries:
-            await self.appends.add(self.conn, t.audit_log, new_rows(entries, t.audit_log))
+            await self.held.add(self.conn, t.audit_log, new_rows(entries, t.audit_log))
 
     async def list(self, flt: AuditFilter, page: PageRequest) -> Page[AuditEntry]:
-        await self.appends.flush(self.conn)
+        await self.held.flush(self.conn)
         a = t.audit_log
         stmt = select(a)
         if flt.actor_id is not None:
@@ -370,14 +386,14 @@ class SqlOutbox(_Repo):
         await self.add_all([event])
 
     async def add_all(self, events: Sequence[DomainEvent],
-                      appends: Appends | None = None) -> None:
+                      held: HeldWrites | None = None) -> None:
         """One INSERT for all of a transaction's events: one round trip, whatever the count;
-        with `appends`, their held log rows go in the same statement."""
+        with `held`, the unit's held writes go in the same statement."""
         rows = [{"id": e.id, "type": e.type, "aggregate_type": e.aggregate_type,
                  "aggregate_id": e.aggregate_id, "payload": e.payload,
                  "occurred_at": e.occurred_at} for e in events]
-        if appends is not None and appends.rows:
-            await self.conn.execute(appends.statement(
+        if held is not None and held.held:
+            await self.conn.execute(held.statement(
                 insert(t.outbox).values(rows) if rows else None))
         elif rows:
             await self.conn.execute(_INSERT_EVENTS, rows)  # executemany: compiled once, cached

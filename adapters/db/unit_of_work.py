@@ -30,7 +30,7 @@ from adapters.db.leads import (
 from adapters.db.notify import SqlDeliveries, SqlNotificationPreferences, SqlTemplates
 from adapters.db.pipeline import SqlOpportunities, SqlPipelines
 from adapters.db.repositories import (
-    Appends,
+    HeldWrites,
     SqlApiKeys,
     SqlAuditLog,
     SqlDepartments,
@@ -68,18 +68,18 @@ class SqlUnitOfWork:
         else:
             await self._conn.begin()
         conn, seen = self._conn, self._seen
-        self._appends = appends = Appends(defer=not self._autocommit)
+        self._held = held = HeldWrites(defer=not self._autocommit)
         self.users = SqlUsers(conn, seen)
         self.departments = SqlDepartments(conn, seen)
         self.api_keys = SqlApiKeys(conn, seen)
         self.refresh_tokens = SqlRefreshTokens(conn, seen)
-        self.audit = SqlAuditLog(conn, seen, appends)
+        self.audit = SqlAuditLog(conn, seen, held)
         self.outbox = SqlOutbox(conn, seen)
         self.processed = SqlProcessedEvents(conn, seen)
-        self.customers = SqlCustomers(conn, seen, self._cipher, appends)
+        self.customers = SqlCustomers(conn, seen, self._cipher, held)
         self.followups = SqlFollowUps(conn, seen)
-        self.tasks = SqlTasks(conn, seen)
-        self.activity = SqlActivity(conn, seen, appends)
+        self.tasks = SqlTasks(conn, seen, held)
+        self.activity = SqlActivity(conn, seen, held)
         self.picklists = SqlPicklists(conn, seen)
         self.custom_fields = SqlCustomFields(conn, seen)
         self.tags = SqlTags(conn, seen)
@@ -87,10 +87,10 @@ class SqlUnitOfWork:
         self.imports = SqlImports(conn, seen)
         self.exports = SqlExports(conn, seen)
         self.leads = SqlLeads(conn, seen, self._cipher)
-        self.lead_activity = SqlLeadActivity(conn, seen, appends)
+        self.lead_activity = SqlLeadActivity(conn, seen, held)
         self.lead_forms = SqlLeadForms(conn, seen)
         self.sales_settings = SqlSalesSettings(conn, seen)
-        self.rotation = SqlRotation(conn, seen)
+        self.rotation = SqlRotation(conn, seen, held)
         self.reps = SqlReps(conn, seen)
         self.pipelines = SqlPipelines(conn, seen)
         self.opportunities = SqlOpportunities(conn, seen)
@@ -144,7 +144,7 @@ class SqlUnitOfWork:
             if pending:
                 raise RuntimeError("an autocommit unit of work cannot record events")
             return
-        await self.outbox.add_all(pending, self._appends)  # with the held log rows
+        await self.outbox.add_all(pending, self._held)  # with the held writes
         await conn.commit()
 
     async def rollback(self) -> None:

@@ -1,0 +1,82 @@
+"""Writes held until the unit of work commits (adapters/db/repositories.py, HeldWrites):
+all of them land, in order, or none; a read in the same unit sees them."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+
+from adapters.bootstrap import Container
+from tests.conftest import World
+
+
+async def test_log_rows_held_to_the_commit_are_all_written_in_order_or_not_at_all(
+        container: Container) -> None:
+    """A unit of work holds its audit and timeline rows until it commits (one statement with
+    its events); a bulk write flushes as it goes. Either way every row lands, in the order
+    written, with the events; a unit that does not commit leaves none."""
+    import uuid
+
+    from domain.audit import AuditEntry
+    from domain.events import DomainEvent
+
+    target = uuid.uuid4()
+
+    def entry(i: int) -> AuditEntry:
+        return AuditEntry(actor_type="system", actor_id=None, actor_label="test",
+                          action=f"test.held.{i}", target_type="test", target_id=str(target),
+                          diff={"i": [None, i]})
+
+    async def actions() -> list[str]:
+        async with container.engine.connect() as conn:
+            return list((await conn.scalars(text(
+                "SELECT action FROM audit_log WHERE target_id = :t ORDER BY id"),
+                {"t": str(target)})).all())
+
+    async with container.uow() as uow:
+        await uow.audit.record(entry(0))
+        await uow.audit.record_many([entry(i) for i in range(1, 450)])  # over the limit
+        await uow.outbox.add_all([DomainEvent("test.held", "test", str(target), {})])
+        await uow.audit.record(entry(450))
+        assert len(await actions()) == 0, "not visible before the commit"
+        await uow.commit()
+    assert await actions() == [f"test.held.{i}" for i in range(451)]
+    async with container.engine.connect() as conn:
+        assert await conn.scalar(text(
+            "SELECT count(*) FROM outbox WHERE aggregate_id = :t"), {"t": str(target)}) == 1
+
+    rolled_back = uuid.uuid4()
+    async with container.uow() as uow:
+        await uow.audit.record(AuditEntry(actor_type="system", actor_id=None, actor_label="t",
+                                          action="test.never", target_type="test",
+                                          target_id=str(rolled_back), diff={}))
+    async with container.engine.connect() as conn:
+        assert await conn.scalar(text("SELECT count(*) FROM audit_log WHERE target_id = :t"),
+                                 {"t": str(rolled_back)}) == 0
+
+
+async def test_a_task_held_to_the_commit_is_seen_by_a_read_in_the_same_unit(
+        container: Container, world: World) -> None:
+    """New tasks are held too; any read of tasks in the unit sends them first."""
+    import uuid
+
+    from domain.customers.activity import Task
+    from domain.pagination import PageRequest
+    from domain.ports import TaskFilter
+
+    related = uuid.uuid4()
+    rep = world.users["rep"].id
+    async with container.uow() as uow:
+        task = Task.create(title="Call back", assignee_id=rep, created_by=None,
+                           related_type="lead", related_id=related)
+        await uow.tasks.add(task)
+        found = await uow.tasks.get(task.id)
+        assert found is not None and found.title == "Call back"
+        listed = await uow.tasks.list(TaskFilter(related_id=related), PageRequest(limit=10))
+        assert [t.id for t in listed.items] == [task.id]
+        second = Task.create(title="Send the quote", assignee_id=rep, created_by=None,
+                             related_type="lead", related_id=related)
+        await uow.tasks.add(second)
+        await uow.commit()
+    async with container.uow() as uow:
+        listed = await uow.tasks.list(TaskFilter(related_id=related), PageRequest(limit=10))
+        assert {t.title for t in listed.items} == {"Call back", "Send the quote"}
