@@ -366,9 +366,11 @@ class LeadRepository(Protocol):
     async def lock_contact(self, phone: str | None, email: str | None) -> None:
         """Holds the contact until the transaction ends: captures of one person queue."""
         ...
-    async def find_open_by_contact(self, phone: str | None, email: str | None,
-                                   exclude: uuid.UUID | None = None) -> Lead | None:
-        """The oldest open lead with this phone or e-mail (blind index), if any."""
+    async def find_by_contact(self, phone: str | None, email: str | None,
+                              exclude: uuid.UUID | None = None
+                              ) -> tuple[Lead | None, CustomerMatch | None]:
+        """In one look: the oldest open lead with this phone or e-mail (blind index), and a
+        live customer with a contact of this phone or e-mail, each if any."""
         ...
     async def find_customer_by_contact(self, phone: str | None,
                                        email: str | None) -> CustomerMatch | None:

@@ -23,6 +23,7 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    true,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -93,6 +94,12 @@ _CUSTOMER_BY_CONTACT = select(_C.c.id, _C.c.number, _C.c.name, _C.c.owner_id).se
         _K.c.landline_bidx == bindparam("phone", type_=_K.c.landline_bidx.type),
         _K.c.email_bidx == bindparam("email", type_=_K.c.email_bidx.type)),
     _C.c.deleted_at.is_(None)).order_by(_C.c.created_at, _C.c.id).limit(1)
+# Both in one statement: each a LATERAL subquery of one row at most, joined to one row.
+_OPEN_LEAD, _MATCH = _OPEN_BY_CONTACT.lateral("open_lead"), _CUSTOMER_BY_CONTACT.lateral("match")
+_BY_CONTACT = select(
+    *_OPEN_LEAD.c, *(c.label(f"match_{c.name}") for c in _MATCH.c)).select_from(
+    select(literal(1).label("one")).subquery("one").outerjoin(_OPEN_LEAD, true())
+    .outerjoin(_MATCH, true()))
 # The class half of the two-key advisory locks on leads' contacts (no other lock uses it).
 CONTACT_LOCK_CLASS = 0x1EAD
 # Advisory locks on one or two keys, taken left to right in one statement.
@@ -226,13 +233,17 @@ class SqlLeads(_Repo):
         return {"phone": contact_bidx(self.cipher, "phone", phone) if phone else None,
                 "email": contact_bidx(self.cipher, "email", email) if email else None}
 
-    async def find_open_by_contact(self, phone: str | None, email: str | None,
-                                   exclude: uuid.UUID | None = None) -> Lead | None:
+    async def find_by_contact(self, phone: str | None, email: str | None,
+                              exclude: uuid.UUID | None = None
+                              ) -> tuple[Lead | None, CustomerMatch | None]:
         if not (phone or email):
-            return None
+            return None, None
         row = (await self.conn.execute(
-            _OPEN_BY_CONTACT, {**self._contact_keys(phone, email), "exclude": exclude})).first()
-        return self._lead(row) if row else None
+            _BY_CONTACT, {**self._contact_keys(phone, email), "exclude": exclude})).one()
+        m = row._mapping
+        customer = (CustomerMatch(m["match_id"], m["match_number"], m["match_name"],
+                                  m["match_owner_id"]) if m["match_id"] is not None else None)
+        return (self._lead(row) if m["id"] is not None else None), customer
 
     async def find_customer_by_contact(self, phone: str | None,
                                        email: str | None) -> CustomerMatch | None:

@@ -200,8 +200,7 @@ class LeadService:
             return None, None
         if exclude is None:  # a new capture: a simultaneous one of the same person waits
             await uow.leads.lock_contact(phone, email)
-        return (await uow.leads.find_open_by_contact(phone, email, exclude=exclude),
-                await uow.leads.find_customer_by_contact(phone, email))
+        return await uow.leads.find_by_contact(phone, email, exclude=exclude)
 
     async def _duplicates(self, uow: UnitOfWork, lead: Lead,
                           exclude: uuid.UUID | None = None
