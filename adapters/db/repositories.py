@@ -53,8 +53,8 @@ class HeldWrites:
     less.
 
     A repository that reads or changes what may be held calls `flush` first (a task read, a
-    merge moving timelines). A unit that writes many rows (an import) flushes every LIMIT
-    rows. An autocommit unit holds nothing."""
+    merge moving timelines). Past LIMIT rows (an import's chunk) rows are written as they come,
+    and an autocommit unit holds nothing."""
 
     LIMIT = 200
 
@@ -65,11 +65,15 @@ class HeldWrites:
         self.statements: list[Any] = []
 
     async def add(self, conn: AsyncConnection, table: Table, rows: list[dict[str, Any]]) -> None:
-        """New rows for `table`."""
-        self.rows.setdefault(table, []).extend(rows)
-        self.count += len(rows)
-        if not self.defer or self.count >= self.LIMIT:
-            await self.flush(conn)
+        """New rows for `table`: held, or (many, or in an autocommit unit) written at once, after
+        what is held, in one executemany."""
+        if self.defer and self.count + len(rows) <= self.LIMIT:
+            self.rows.setdefault(table, []).extend(rows)
+            self.count += len(rows)
+            return
+        await self.flush(conn)
+        if rows:
+            await conn.execute(insert(table), rows)
 
     async def later(self, conn: AsyncConnection, statement: Any) -> None:
         """An UPDATE whose values are bound in it (it becomes a WITH of the final statement)."""
@@ -78,13 +82,13 @@ class HeldWrites:
             await self.flush(conn)
 
     @property
-    def held(self) -> bool:
+    def pending(self) -> bool:
         return bool(self.rows or self.statements)
 
     def statement(self, last: Any = None) -> Any:
         """One statement with every held write (each a WITH), ending with `last` (an INSERT
         of its own) or a bare SELECT; `last` itself when nothing is held."""
-        if not self.held:
+        if not self.pending:
             return last
         held, self.rows, self.count = self.rows, {}, 0
         writes, self.statements = self.statements, []
@@ -392,7 +396,7 @@ class SqlOutbox(_Repo):
         rows = [{"id": e.id, "type": e.type, "aggregate_type": e.aggregate_type,
                  "aggregate_id": e.aggregate_id, "payload": e.payload,
                  "occurred_at": e.occurred_at} for e in events]
-        if held is not None and held.held:
+        if held is not None and held.pending:
             await self.conn.execute(held.statement(
                 insert(t.outbox).values(rows) if rows else None))
         elif rows:

@@ -12,8 +12,8 @@ from tests.conftest import World
 async def test_log_rows_held_to_the_commit_are_all_written_in_order_or_not_at_all(
         container: Container) -> None:
     """A unit of work holds its audit and timeline rows until it commits (one statement with
-    its events); a bulk write flushes as it goes. Either way every row lands, in the order
-    written, with the events; a unit that does not commit leaves none."""
+    its events); a bulk write goes out at once, after what is held. Either way every row
+    lands, in the order written, with the events; a unit that does not commit leaves none."""
     import uuid
 
     from domain.audit import AuditEntry
