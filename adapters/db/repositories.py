@@ -396,10 +396,13 @@ class SqlOutbox(_Repo):
         rows = [{"id": e.id, "type": e.type, "aggregate_type": e.aggregate_type,
                  "aggregate_id": e.aggregate_id, "payload": e.payload,
                  "occurred_at": e.occurred_at} for e in events]
-        if held is not None and held.pending:
+        if held is not None and held.pending and held.count + len(rows) <= held.LIMIT:
             await self.conn.execute(held.statement(
                 insert(t.outbox).values(rows) if rows else None))
-        elif rows:
+            return
+        if held is not None:
+            await held.flush(self.conn)  # many events (an import's chunk): their own statement
+        if rows:
             await self.conn.execute(_INSERT_EVENTS, rows)  # executemany: compiled once, cached
 
     async def get(self, event_id: uuid.UUID) -> DomainEvent | None:
