@@ -64,4 +64,3 @@ async def test_only_admins_read_the_log(client: httpx.AsyncClient, world: World)
     for role in ("manager", "executive", "rep"):
         r = await client.get("/api/v1/audit-log", headers=world.auth(role))
         assert r.status_code == 403
-
