@@ -407,8 +407,13 @@ class SalesSettings(Protocol):
 
 
 class Rotation(Protocol):
-    """A department's round-robin turn. lock() holds it until the transaction ends, so two
-    concurrent captures never take the same turn."""
+    """A department's turns. ticket() hands out each number once, without a lock, so two
+    concurrent captures never take the same round-robin turn and neither waits for the other.
+    lock() (least-loaded) holds the department until the transaction ends."""
+
+    async def ticket(self, department_id: uuid.UUID) -> int | None:
+        """The department's next turn number; None if it has no sequence of turns."""
+        ...
 
     async def lock(self, department_id: uuid.UUID) -> uuid.UUID | None:
         """The rep served last."""
@@ -422,6 +427,11 @@ class RepDirectory(Protocol):
         ...
     async def manager_of(self, department_id: uuid.UUID) -> uuid.UUID | None:
         """The department's own active manager, if it has one."""
+        ...
+    async def hold(self, user_id: uuid.UUID) -> int:
+        """Locks a rep's routing settings until the transaction ends and answers their open
+        leads counted after the lock: leads for a rep with a capacity are given one at a time,
+        each seeing the ones before it."""
         ...
     async def any_admin(self) -> uuid.UUID | None: ...
     async def availability(self, user_id: uuid.UUID) -> Availability: ...

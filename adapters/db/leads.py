@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Integer,
+    Text,
     and_,
     bindparam,
     exists,
@@ -413,7 +414,15 @@ _TAKE_TURN = _UPSERT_TURN.on_conflict_do_update(
     set_={"department_id": _UPSERT_TURN.excluded.department_id}).returning(R.c.last_user_id)
 
 
+# Each department's sequence of round-robin turns (created with the department, migration 0017):
+# the name is a parameter, so one statement serves every department. NULL if there is none.
+_TICKET = select(func.nextval(func.to_regclass(bindparam("name", type_=Text))))
+
+
 class SqlRotation(_Repo):
+    async def ticket(self, department_id: uuid.UUID) -> int | None:
+        return await self.conn.scalar(_TICKET, {"name": f"lead_turn_{department_id.hex}"})
+
     async def lock(self, department_id: uuid.UUID) -> uuid.UUID | None:
         await self.held.flush(self.conn)
         return await self.conn.scalar(_TAKE_TURN, {"dept": department_id})
@@ -450,7 +459,18 @@ _MEMBERS = select(U.c.id, U.c.role, U.c.is_active, *_AVAILABILITY_COLUMNS,
     U.outerjoin(A, A.c.user_id == U.c.id)).where(U.c.department_id == bindparam("department_id"))
 
 
+_HOLD = select(A.c.user_id).where(A.c.user_id == bindparam("user_id")).with_for_update()
+_OPEN_LEADS = select(func.count()).select_from(L).where(
+    L.c.owner_id == bindparam("user_id", type_=L.c.owner_id.type), _one_of(L.c.status, OPEN))
+
+
 class SqlReps(_Repo):
+    async def hold(self, user_id: uuid.UUID) -> int:
+        await self.conn.execute(_HOLD, {"user_id": user_id})
+        # A statement of its own: its snapshot is taken after the lock was granted, so it
+        # counts the lead of the capture that held the lock before.
+        return int(await self.conn.scalar(_OPEN_LEADS, {"user_id": user_id}) or 0)
+
     async def members(self, department_id: uuid.UUID, now: datetime) -> list[RepState]:
         rows = await self.conn.execute(_MEMBERS, {"department_id": department_id})
         out = []

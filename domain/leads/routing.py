@@ -1,7 +1,8 @@
 """Who gets a new lead: territory rules in order, then a rep inside the department.
 
 The rules and the choice are plain functions over data so they are tested without a database;
-the use case supplies the reps (with their load) and the department's turn, under a lock.
+the use case supplies the reps (with their load) and the department's turn: a ticket number
+for round-robin, the last rep served (under a lock) for least-loaded.
 """
 
 from __future__ import annotations
@@ -231,3 +232,15 @@ def pick(reps: Sequence[RepState], last_user_id: uuid.UUID | None,
     if method == Method.LEAST_LOADED:
         return min(eligible, key=lambda r: r.open_leads)  # min keeps the first of equals
     return eligible[0]
+
+
+def in_turn(reps: Sequence[RepState], ticket: int) -> list[RepState]:
+    """Round-robin by ticket: the eligible reps in the fixed order (by id), starting with the
+    one whose place the ticket names (ticket mod their number). Consecutive tickets go round
+    the reps one after the other. A rep who joins, leaves or comes back shifts the others'
+    places once, by one."""
+    eligible = sorted((r for r in reps if r.eligible), key=lambda r: str(r.user_id))
+    if not eligible:
+        return []
+    start = ticket % len(eligible)
+    return eligible[start:] + eligible[:start]

@@ -22,8 +22,10 @@ from domain.leads.routing import (
     AssignedBy,
     Assignment,
     Method,
+    RepState,
     RoutingRule,
     RoutingSettings,
+    in_turn,
     pick,
     why_skipped,
 )
@@ -255,21 +257,34 @@ class LeadService:
     async def _route(self, uow: UnitOfWork, lead: Lead, routing: RoutingSettings
                      ) -> tuple[uuid.UUID, uuid.UUID | None, Assignment]:
         """Territory rule → a rep of its department (round-robin or least-loaded), else the
-        department's manager, else the queue. The department's turn stays locked until the
-        capture commits, so concurrent captures take turns one after the other."""
+        department's manager, else the queue.
+
+        Round-robin draws the department's next turn number, which no other capture can draw,
+        and holds nothing until commit: simultaneous captures do not wait for each other (a
+        capture that fails after drawing leaves its rep's turn unused). Least-loaded must see
+        the leads of every capture before it, so the department stays locked until the
+        capture commits and captures take turns one after the other.
+        """
         rule = routing.match(lead.region, lead.industry)
         if rule is None:
             return await self._fallback(
                 uow, routing, None, f"no routing rule matches region {lead.region or '-'}, "
                 f"industry {lead.industry or '-'}")
-        last = await uow.rotation.lock(rule.department_id)
-        members = await uow.reps.members(rule.department_id, self.clock.now())
-        rep = pick(members, last, rule.method)
-        if rep is not None:
-            await uow.rotation.advance(rule.department_id, rep.user_id)
+        ticket = (await uow.rotation.ticket(rule.department_id)
+                  if rule.method == Method.ROUND_ROBIN else None)
+        if ticket is not None:
+            members, rep_id = await self._by_ticket(uow, rule, ticket)
+        else:
+            last = await uow.rotation.lock(rule.department_id)
+            members = await uow.reps.members(rule.department_id, self.clock.now())
+            rep = pick(members, last, rule.method)
+            rep_id = rep.user_id if rep else None
+            if rep_id is not None:
+                await uow.rotation.advance(rule.department_id, rep_id)
+        if rep_id is not None:
             how = (AssignedBy.ROUND_ROBIN if rule.method == Method.ROUND_ROBIN
                    else AssignedBy.LEAST_LOADED)
-            return rep.user_id, rule.department_id, self._by_rule(
+            return rep_id, rule.department_id, self._by_rule(
                 rule, how, f"rule {rule.name}: {rule.method.value.replace('_', '-')}")
         skipped = Counter(why_skipped(m) for m in members if m.is_rep or m.in_rotation)
         why = ", ".join(f"{n} {reason}" for reason, n in sorted(skipped.items())) or "no reps"
@@ -280,6 +295,23 @@ class LeadService:
                 f"rule {rule.name}: no rep could take it ({why}); parked with the manager")
         return await self._fallback(uow, routing, rule,
                                     f"rule {rule.name}: no rep and no manager ({why})")
+
+    async def _by_ticket(self, uow: UnitOfWork, rule: RoutingRule, ticket: int
+                         ) -> tuple[list[RepState], uuid.UUID | None]:
+        """The rep the ticket names. A capacity is checked under the rep's lock, counting the
+        leads of the captures before; a rep found full is left out and a new ticket drawn, so
+        what overflows goes round the others too. Each round leaves out one more rep."""
+        members = await uow.reps.members(rule.department_id, self.clock.now())
+        for _ in range(len(members)):
+            order = in_turn(members, ticket)
+            if not order:
+                break
+            rep = order[0]
+            if rep.capacity is None or await uow.reps.hold(rep.user_id) < rep.capacity:
+                return members, rep.user_id
+            ticket = await uow.rotation.ticket(rule.department_id) or 0
+            members = await uow.reps.members(rule.department_id, self.clock.now())
+        return members, None
 
     @staticmethod
     def _by_rule(rule: RoutingRule, by: AssignedBy, reason: str) -> Assignment:

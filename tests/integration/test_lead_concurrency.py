@@ -8,7 +8,7 @@ from collections import Counter
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from adapters.bootstrap import Container
 from adapters.db import tables as t
@@ -46,13 +46,37 @@ async def test_fifty_simultaneous_captures_share_the_turns_exactly(
         r.text for r in responses if r.status_code != 201][:3]
     async with container.engine.connect() as conn:
         owners = Counter((await conn.execute(select(t.leads.c.owner_id))).scalars())
-        turns = await conn.scalar(select(t.lead_rotation.c.turns))
+        if method == "round_robin":  # turn numbers drawn from the department's sequence
+            name = f"lead_turn_{world.departments['east'].id.hex}"
+            turns = await conn.scalar(text(f'SELECT last_value FROM "{name}"'))
+        else:  # the department's row, locked by each capture in turn
+            turns = await conn.scalar(select(t.lead_rotation.c.turns))
     assert sum(owners.values()) == CAPTURES and None not in owners
     assert owners == {world.users[k].id: CAPTURES // len(reps) for k in reps}
     assert turns == CAPTURES, "one turn per capture, none taken twice"
     await drain(container)
     assert await count(container, t.notifications,
                        t.notifications.c.kind == "lead_assigned") == CAPTURES
+
+
+async def test_simultaneous_captures_never_take_a_rep_past_capacity(
+    client: httpx.AsyncClient, world: World, container: Container
+) -> None:
+    """Round-robin holds nothing while it draws turns; a rep with a capacity is given leads
+    one capture at a time, each counting the ones before it."""
+    reps = ["rep", *await more_reps(world, 2)]
+    await route(client, world, [east_rule(world)])
+    r = await client.patch(f"/api/v1/lead-routing/reps/{world.users[reps[0]].id}",
+                           json={"capacity": 2}, headers=world.auth("manager"))
+    assert r.status_code == 200, r.text
+    key = await api_key(container)
+    responses = await _capture_all(client, key, 30, series=4)
+    assert [x.status_code for x in responses] == [201] * 30
+    owners = Counter(x.json()["owner_id"] for x in responses)
+    capped, *others = (str(world.users[k].id) for k in reps)
+    assert owners[capped] == 2
+    a, b = (owners[k] for k in others)
+    assert a + b == 28 and abs(a - b) <= 2, "the overflow goes round the others too"
 
 
 async def test_simultaneous_captures_in_two_territories_never_go_unowned(
