@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Table, bindparam, delete, func, insert, literal, or_, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -85,27 +86,54 @@ class HeldWrites:
     def pending(self) -> bool:
         return bool(self.rows or self.statements)
 
-    def statement(self, last: Any = None) -> Any:
-        """One statement with every held write (each a WITH), ending with `last` (an INSERT
-        of its own) or a bare SELECT; `last` itself when nothing is held."""
-        if not self.pending:
-            return last
+    def statement(self, events: list[dict[str, Any]] | None = None
+                  ) -> tuple[Any, dict[str, Any]] | None:
+        """One statement with every held write (each a WITH) and its parameters, ending with
+        the INSERT of `events` (outbox rows) or a bare SELECT; None when there is nothing to
+        write."""
+        if not self.pending and not events:
+            return None
         held, self.rows, self.count = self.rows, {}, 0
         writes, self.statements = self.statements, []
+        params: dict[str, Any] = {}
         for table, rows in held.items():
             by_shape: dict[tuple[str, ...], list[dict[str, Any]]] = {}
             for row in rows:
                 by_shape.setdefault(tuple(row), []).append(row)
-            writes += [insert(table).values(same) for same in by_shape.values()]
-        stmt = last if last is not None else select(literal(1))
+            for columns, same in by_shape.items():
+                writes.append(_many_rows(table, columns, len(writes), same, params))
+        stmt = (_many_rows(t.outbox, tuple(events[0]), -1, events, params) if events
+                else select(literal(1)))
         for i, write in enumerate(writes):
             stmt = stmt.add_cte(write.cte(f"held_{i}"))
-        return stmt
+        return stmt, params
 
     async def flush(self, conn: AsyncConnection) -> None:
-        stmt = self.statement()
-        if stmt is not None:
-            await conn.execute(stmt)
+        held = self.statement()
+        if held is not None:
+            await conn.execute(*held)
+
+
+# Built once per table, columns and place in the statement, so that SQLAlchemy caches the
+# compiled statement: a multi-row VALUES insert has no cache key, and a capture's held writes
+# were compiled anew on every capture.
+_MANY_ROWS: dict[tuple[str, tuple[str, ...], int], Any] = {}
+
+
+def _many_rows(table: Table, columns: tuple[str, ...], slot: int,
+               rows: list[dict[str, Any]], params: dict[str, Any]) -> Any:
+    """INSERT … SELECT FROM unnest(an array per column): any number of rows, in their order,
+    in one statement whose parameters go into `params`."""
+    prefix = f"h{slot}_" if slot >= 0 else "e_"
+    stmt = _MANY_ROWS.get((table.name, columns, slot))
+    if stmt is None:
+        source = func.unnest(*(bindparam(prefix + c, type_=ARRAY(table.c[c].type))
+                               for c in columns)).table_valued(*columns).render_derived()
+        stmt = insert(table).from_select(list(columns), select(*source.c))
+        _MANY_ROWS[(table.name, columns, slot)] = stmt
+    for c in columns:
+        params[prefix + c] = [row[c] for row in rows]
+    return stmt
 
 
 class _Repo:
@@ -397,8 +425,9 @@ class SqlOutbox(_Repo):
                  "aggregate_id": e.aggregate_id, "payload": e.payload,
                  "occurred_at": e.occurred_at} for e in events]
         if held is not None and held.pending and held.count + len(rows) <= held.LIMIT:
-            await self.conn.execute(held.statement(
-                insert(t.outbox).values(rows) if rows else None))
+            statement = held.statement(rows)
+            assert statement is not None
+            await self.conn.execute(*statement)
             return
         if held is not None:
             await held.flush(self.conn)  # many events (an import's chunk): their own statement

@@ -80,3 +80,29 @@ async def test_a_task_held_to_the_commit_is_seen_by_a_read_in_the_same_unit(
     async with container.uow() as uow:
         listed = await uow.tasks.list(TaskFilter(related_id=related), PageRequest(limit=10))
         assert {t.title for t in listed.items} == {"Call back", "Send the quote"}
+
+
+async def test_held_writes_compile_once_whatever_the_rows() -> None:
+    """Units of the same shape send the same statement: SQLAlchemy compiles it once and caches
+    it (a multi-row VALUES insert cannot be cached and was compiled on every capture)."""
+    import uuid
+
+    from adapters.db import tables as t
+    from adapters.db.repositories import HeldWrites
+
+    def held(n: int) -> tuple[object, dict[str, object]]:
+        writes = HeldWrites()
+        writes.rows[t.lead_activity] = [
+            {"lead_id": uuid.uuid4(), "kind": "note", "summary": f"s{i}", "actor_id": None,
+             "actor_label": "test", "data": {"i": i}} for i in range(n)]
+        writes.count = n
+        statement = writes.statement([{"id": uuid.uuid4(), "type": "test.held",
+                                       "aggregate_type": "test", "aggregate_id": "x",
+                                       "payload": {}, "occurred_at": None}])
+        assert statement is not None
+        return statement
+
+    (one, _), (other, p2) = held(2), held(3)
+    key = one._generate_cache_key()  # type: ignore[attr-defined]
+    assert key is not None and key == other._generate_cache_key()  # type: ignore[attr-defined]
+    assert [x["i"] for x in p2["h0_data"]] == [0, 1, 2]  # type: ignore[attr-defined]
