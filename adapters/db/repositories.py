@@ -47,11 +47,11 @@ class HeldWrites:
     """Writes that nothing reads back in their own transaction, held until the unit of work
     commits and then sent together with its outbox events in one statement. These are the
     rows of the append-only logs (the audit log, the timelines of customers and leads), new
-    tasks, and a department's turn pointer.
+    tasks, and a department's least-loaded turn pointer.
 
-    A use case pays one round trip for all of them instead of one each. A lead capture, which
-    holds its department's turn lock until it commits, holds it for that many round trips
-    less.
+    A use case pays one round trip for all of them instead of one each. A lead capture that
+    holds a lock until it commits (a least-loaded department, a rep with a capacity) holds it
+    for that many round trips less.
 
     A repository that reads or changes what may be held calls `flush` first (a task read, a
     merge moving timelines). Past LIMIT rows (an import's chunk) rows are written as they come,

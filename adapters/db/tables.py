@@ -577,7 +577,8 @@ lead_activity = Table(
     Index("ix_lead_activity_lead", "lead_id", "id"),
 )
 
-# A department's round-robin pointer; its row lock serialises the turns.
+# A department's least-loaded turn pointer (the last rep served, for ties); its row lock
+# serialises least-loaded captures. Round-robin draws from lead_turn_<department> instead.
 lead_rotation = Table(
     "lead_rotation", metadata,
     Column("department_id", UUID(as_uuid=True), ForeignKey("departments.id"), primary_key=True),

@@ -168,8 +168,8 @@ class LeadService:
                 summary=f"New inquiry {lead.number} via {lead.source.value}"[:500],
                 actor_id=p.id, actor_label=actor.label, ref_type="lead", ref_id=lead.id))
 
-        # Routing may lock the department's turn until the commit: only what needs the owner
-        # comes after it, and in as few round trips as possible.
+        # Routing may lock until the commit (least-loaded: the department; a rep with a
+        # capacity: the rep): only what needs the owner comes after it, in few round trips.
         owner, dept, assignment = await self._first_owner(
             uow, actor, p, lead, routing, owner_ref, auto, original, customer)
         lead.assign(owner, dept, assignment, now)
