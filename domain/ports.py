@@ -82,6 +82,10 @@ class JobQueue(Protocol):
     async def enqueue(self, job: JobName, *args: Any, job_id: str) -> None:
         """Raises QueueUnavailable when the queue cannot be reached."""
         ...
+    async def enqueue_many(self, job: JobName, jobs: Sequence[tuple[str, str]]) -> None:
+        """(argument, job id) pairs, all in one round trip, all or none; a job id already
+        queued is queued once. Raises QueueUnavailable when the queue cannot be reached."""
+        ...
 
 
 class QueueUnavailable(Exception):

@@ -1,8 +1,9 @@
 """The outbox relay: moves committed outbox rows to the job queue.
 
 A row is marked published in the same transaction that enqueued it; if Redis is away the
-transaction rolls back and the rows wait. Enqueueing uses the event id as the job id, so a row
-relayed twice (a crash between enqueue and commit) is still one job.
+transaction rolls back and the rows wait. A batch's jobs go to Redis in one round trip, each
+with the event id as its job id, so a row relayed twice (a crash between enqueue and commit)
+is queued once; were it run twice, the consumers' processed markers make the second a no-op.
 
 With a listen URL the relay also LISTENs for the NOTIFY a trigger sends when outbox rows
 commit, and wakes at once instead of at the next poll (polling stays as the safety net).
@@ -70,12 +71,10 @@ class OutboxRelay:
                 return 0
             if self._on_batch is not None:
                 await self._on_batch(conn, [(r.id, r.type) for r in rows])
-            enqueued = 0
-            for r in rows:
-                if self._consumed is not None and not self._consumed(r.type):
-                    continue
-                await self._queue.enqueue(JobName.HANDLE_EVENT, str(r.id), job_id=f"evt:{r.id}")
-                enqueued += 1
+            jobs = [(str(r.id), f"evt:{r.id}") for r in rows
+                    if self._consumed is None or self._consumed(r.type)]
+            await self._queue.enqueue_many(JobName.HANDLE_EVENT, jobs)
+            enqueued = len(jobs)
         if enqueued and self.on_enqueued is not None:  # no job, no reason to poll Redis now
             self.on_enqueued()
         return len(rows)

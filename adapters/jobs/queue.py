@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
 from arq import create_pool
 from arq.connections import ArqRedis, RedisSettings
+from arq.constants import job_key_prefix
+from arq.jobs import serialize_job
+from arq.utils import timestamp_ms, to_ms
 from redis.exceptions import RedisError
 
 from domain.ports import JobName, QueueUnavailable
@@ -42,6 +46,28 @@ class ArqQueue:
         try:
             pool = await self.pool()
             await pool.enqueue_job(job.value, *args, _job_id=job_id, _expires=JOB_EXPIRY)
+        except (RedisError, OSError, ConnectionError) as e:
+            await self._drop_pool()
+            raise QueueUnavailable(str(e)) from e
+
+    async def enqueue_many(self, job: JobName, jobs: Sequence[tuple[str, str]]) -> None:
+        """What arq's enqueue_job writes, for every job in one MULTI/EXEC: one round trip in
+        all instead of three a job. Without enqueue_job's check that the id is not already
+        queued (a WATCH and an EXISTS): the queue is a sorted set, so an id queued twice is
+        there once; a job running under that id removes it from the queue when it ends; and
+        the outbox's consumers are idempotent besides."""
+        if not jobs:
+            return
+        try:
+            pool = await self.pool()
+            now = timestamp_ms()
+            expires = to_ms(JOB_EXPIRY)
+            async with pool.pipeline(transaction=True) as pipe:
+                for arg, job_id in jobs:
+                    pipe.psetex(job_key_prefix + job_id, expires, serialize_job(
+                        job.value, (arg,), {}, None, now, serializer=pool.job_serializer))
+                pipe.zadd(self.queue_name, {job_id: now for _, job_id in jobs})
+                await pipe.execute()
         except (RedisError, OSError, ConnectionError) as e:
             await self._drop_pool()
             raise QueueUnavailable(str(e)) from e
