@@ -123,7 +123,10 @@ _MANY_ROWS: dict[tuple[str, tuple[str, ...], int], Any] = {}
 def _many_rows(table: Table, columns: tuple[str, ...], slot: int,
                rows: list[dict[str, Any]], params: dict[str, Any]) -> Any:
     """INSERT … SELECT FROM unnest(an array per column): any number of rows, in their order,
-    in one statement whose parameters go into `params`."""
+    in one statement whose parameters go into `params`. (An array column would be flattened by
+    unnest: such a table's rows go in as a plain multi-row insert.)"""
+    if any(isinstance(table.c[c].type, ARRAY) for c in columns):
+        return insert(table).values(rows)
     prefix = f"h{slot}_" if slot >= 0 else "e_"
     stmt = _MANY_ROWS.get((table.name, columns, slot))
     if stmt is None:

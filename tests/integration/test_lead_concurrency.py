@@ -120,3 +120,22 @@ async def test_the_same_new_person_captured_at_once_is_one_lead_and_duplicates(
         if x is not originals[0]:
             (flag,) = [f for f in x["flags"] if f["code"] == "duplicate_lead"]
             assert flag["ref_id"] == originals[0]["id"]
+
+
+async def test_a_department_has_its_sequence_of_turns_from_creation_to_deletion(
+    client: httpx.AsyncClient, world: World, container: Container
+) -> None:
+    admin = world.auth("admin")
+    r = await client.post("/api/v1/departments", json={"name": "West sales"}, headers=admin)
+    assert r.status_code == 201, r.text
+    dept = r.json()["id"]
+    name = f"lead_turn_{dept.replace('-', '')}"
+
+    async def exists() -> bool:
+        async with container.engine.connect() as conn:
+            return await conn.scalar(text("SELECT to_regclass(:n) IS NOT NULL"), {"n": name})
+
+    assert await exists()
+    r = await client.delete(f"/api/v1/departments/{dept}", headers=admin)
+    assert r.status_code == 204, r.text
+    assert not await exists()
