@@ -24,45 +24,44 @@ down_revision: str | None = '0016'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-def upgrade() -> None:
-    op.execute("""
-CREATE FUNCTION crm_department_turn_sequence() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE format('CREATE SEQUENCE IF NOT EXISTS %I',
-                   'lead_turn_' || replace(NEW.id::text, '-', ''));
-    RETURN NULL;
-END $$""")
-    op.execute("CREATE TRIGGER departments_turn_sequence AFTER INSERT ON departments "
-               "FOR EACH ROW EXECUTE FUNCTION crm_department_turn_sequence()")
-    op.execute("""
-CREATE FUNCTION crm_department_turn_sequence_gone() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE format('DROP SEQUENCE IF EXISTS %I',
-                   'lead_turn_' || replace(OLD.id::text, '-', ''));
-    RETURN NULL;
-END $$""")
-    op.execute("CREATE TRIGGER departments_turn_sequence_gone AFTER DELETE ON departments "
-               "FOR EACH ROW EXECUTE FUNCTION crm_department_turn_sequence_gone()")
-    op.execute("""
+# Runs `command` on each existing department's sequence name.
+EACH_DEPARTMENT = """
 DO $$
 DECLARE name text;
 BEGIN
     FOR name IN SELECT 'lead_turn_' || replace(d.id::text, '-', '') FROM departments AS d LOOP
-        EXECUTE format('CREATE SEQUENCE IF NOT EXISTS %I', name);
+        EXECUTE format('COMMAND %I', name);
     END LOOP;
-END $$""")
+END $$"""
+
+
+def _each_department(command: str) -> None:
+    op.execute(EACH_DEPARTMENT.replace("COMMAND", command))
+
+
+# A trigger that runs `command` on the sequence of the department inserted or deleted.
+TRIGGER = """
+CREATE FUNCTION crm_NAME() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE format('COMMAND %I', 'lead_turn_' || replace(ROW.id::text, '-', ''));
+    RETURN NULL;
+END $$"""
+
+
+def _trigger(name: str, event: str, row: str, command: str) -> None:
+    op.execute(TRIGGER.replace("NAME", name).replace("COMMAND", command).replace("ROW", row))
+    op.execute(f"CREATE TRIGGER {name} AFTER {event} ON departments "
+               f"FOR EACH ROW EXECUTE FUNCTION crm_{name}()")
+
+
+def upgrade() -> None:
+    _trigger("departments_turn_sequence", "INSERT", "NEW", "CREATE SEQUENCE IF NOT EXISTS")
+    _trigger("departments_turn_sequence_gone", "DELETE", "OLD", "DROP SEQUENCE IF EXISTS")
+    _each_department("CREATE SEQUENCE IF NOT EXISTS")
 
 
 def downgrade() -> None:
-    op.execute("DROP TRIGGER departments_turn_sequence_gone ON departments")
-    op.execute("DROP FUNCTION crm_department_turn_sequence_gone()")
-    op.execute("DROP TRIGGER departments_turn_sequence ON departments")
-    op.execute("DROP FUNCTION crm_department_turn_sequence()")
-    op.execute("""
-DO $$
-DECLARE name text;
-BEGIN
-    FOR name IN SELECT 'lead_turn_' || replace(d.id::text, '-', '') FROM departments AS d LOOP
-        EXECUTE format('DROP SEQUENCE IF EXISTS %I', name);
-    END LOOP;
-END $$""")
+    for name in ("departments_turn_sequence_gone", "departments_turn_sequence"):
+        op.execute(f"DROP TRIGGER {name} ON departments")
+        op.execute(f"DROP FUNCTION crm_{name}()")
+    _each_department("DROP SEQUENCE IF EXISTS")
