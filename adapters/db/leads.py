@@ -460,8 +460,7 @@ _MEMBERS = select(U.c.id, U.c.role, U.c.is_active, *_AVAILABILITY_COLUMNS,
 
 
 _HOLD = select(A.c.user_id).where(A.c.user_id == bindparam("user_id")).with_for_update()
-_OPEN_LEADS = select(func.count()).select_from(L).where(
-    L.c.owner_id == bindparam("user_id", type_=L.c.owner_id.type), _one_of(L.c.status, OPEN))
+_OPEN_LEADS = select(_open_leads_of(bindparam("user_id", type_=L.c.owner_id.type)))
 
 
 class SqlReps(_Repo):

@@ -234,13 +234,10 @@ def pick(reps: Sequence[RepState], last_user_id: uuid.UUID | None,
     return eligible[0]
 
 
-def in_turn(reps: Sequence[RepState], ticket: int) -> list[RepState]:
-    """Round-robin by ticket: the eligible reps in the fixed order (by id), starting with the
-    one whose place the ticket names (ticket mod their number). Consecutive tickets go round
-    the reps one after the other. A rep who joins, leaves or comes back shifts the others'
-    places once, by one."""
+def in_turn(reps: Sequence[RepState], ticket: int) -> RepState | None:
+    """Round-robin by ticket: of the eligible reps in the fixed order (by id), the one whose
+    place the ticket names (ticket mod their number). Consecutive tickets go round the reps
+    one after the other. A rep who joins, leaves or comes back shifts the others' places
+    once, by one."""
     eligible = sorted((r for r in reps if r.eligible), key=lambda r: str(r.user_id))
-    if not eligible:
-        return []
-    start = ticket % len(eligible)
-    return eligible[start:] + eligible[:start]
+    return eligible[ticket % len(eligible)] if eligible else None

@@ -303,10 +303,9 @@ class LeadService:
         what overflows goes round the others too. Each round leaves out one more rep."""
         members = await uow.reps.members(rule.department_id, self.clock.now())
         for _ in range(len(members)):
-            order = in_turn(members, ticket)
-            if not order:
+            rep = in_turn(members, ticket)
+            if rep is None:
                 break
-            rep = order[0]
             if rep.capacity is None or await uow.reps.hold(rep.user_id) < rep.capacity:
                 return members, rep.user_id
             ticket = await uow.rotation.ticket(rule.department_id) or 0
