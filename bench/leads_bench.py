@@ -140,6 +140,21 @@ def cpu_seconds(pid: int) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
+def postgres_cpu_seconds() -> float:
+    """User + system CPU so far of every PostgreSQL process on the machine (the backends of
+    the servers and of this script; the bench database is the only one busy), Linux."""
+    total = 0
+    for d in Path("/proc").iterdir():
+        try:
+            if not d.name.isdigit() or (d / "comm").read_text().strip() != "postgres":
+                continue
+            fields = (d / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def start(cmd: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
     """Its log goes to bench/out/<command>.log (an error under load is looked up there)."""
     OUT.mkdir(exist_ok=True)
@@ -440,11 +455,13 @@ async def main() -> None:
             load = os.getloadavg()[0]
             cpu_before = [cpu_seconds(p.pid) for p in procs]
             client_before = time.process_time()
+            pg_before = postgres_cpu_seconds()
             a = await capture_bench(base, db, people["key"], args.seconds, args.submitters,
                                     think, gap, args.region)
             cpu = [(cpu_seconds(p.pid) - b) * 1000 / max(a["n"], 1)
                    for p, b in zip(procs, cpu_before, strict=True)]
             client_ms = (time.process_time() - client_before) * 1000 / max(a["n"], 1)
+            pg_ms = (postgres_cpu_seconds() - pg_before) * 1000 / max(a["n"], 1)
             pacing = (f"all at once, {gap:.0f} ms between rounds" if gap is not None
                       else f"think {think:.0f} ms")
             print(f"(a) capture → notification committed, {args.submitters} submitters, "
@@ -454,7 +471,8 @@ async def main() -> None:
                   f"{a['e2e_p50']:.1f} ms, p95 {a['e2e_p95']:.1f} ms, p99 {a['e2e_p99']:.1f} ms,"
                   f" max {a['e2e_max']:.1f} ms; HTTP response p50 {a['resp_p50']:.1f} ms, "
                   f"p99 {a['resp_p99']:.1f} ms; CPU per capture: serve {cpu[0]:.1f} ms, "
-                  f"worker {cpu[1]:.1f} ms, this load generator {client_ms:.1f} ms")
+                  f"worker {cpu[1]:.1f} ms, PostgreSQL {pg_ms:.1f} ms, "
+                  f"this load generator {client_ms:.1f} ms")
         if args.only == "capture":
             return
 
