@@ -82,8 +82,9 @@ class JobQueue(Protocol):
     async def enqueue(self, job: JobName, *args: Any, job_id: str) -> None:
         """Raises QueueUnavailable when the queue cannot be reached."""
         ...
-    async def enqueue_many(self, job: JobName, jobs: Sequence[tuple[str, str]]) -> None:
-        """(argument, job id) pairs, all in one round trip, all or none; a job id already
+    async def enqueue_many(self, job: JobName,
+                           jobs: Sequence[tuple[tuple[Any, ...], str]]) -> None:
+        """(arguments, job id) pairs, all in one round trip, all or none; a job id already
         queued is queued once. Raises QueueUnavailable when the queue cannot be reached."""
         ...
 
@@ -411,13 +412,8 @@ class SalesSettings(Protocol):
 
 
 class Rotation(Protocol):
-    """A department's turns. ticket() hands out each number once, without a lock, so two
-    concurrent captures never take the same round-robin turn and neither waits for the other.
-    lock() (least-loaded) holds the department until the transaction ends."""
-
-    async def ticket(self, department_id: uuid.UUID) -> int | None:
-        """The department's next turn number; None if it has no sequence of turns."""
-        ...
+    """A department's turn pointer: lock() (least-loaded, and round-robin where a department
+    has no sequence of turns) holds the department until the transaction ends."""
 
     async def lock(self, department_id: uuid.UUID) -> uuid.UUID | None:
         """The rep served last."""
@@ -426,8 +422,17 @@ class Rotation(Protocol):
 
 
 class RepDirectory(Protocol):
-    async def members(self, department_id: uuid.UUID, now: datetime) -> list[RepState]:
-        """Everyone in the department with what routing needs (away, capacity, open leads)."""
+    async def members(self, department_id: uuid.UUID, now: datetime,
+                      loads: bool = True) -> list[RepState]:
+        """Everyone in the department with what routing needs (away, capacity, open leads).
+        Without loads, open leads are counted only for reps with a capacity (0 for the rest)."""
+        ...
+    async def next_turn(self, department_id: uuid.UUID, now: datetime
+                        ) -> tuple[int | None, list[RepState]]:
+        """The department's next round-robin turn number, handed out once and without a lock
+        (two concurrent captures never take the same turn and neither waits for the other;
+        None if the department has no sequence of turns), with its members as
+        members(loads=False) reads them, in one look."""
         ...
     async def manager_of(self, department_id: uuid.UUID) -> uuid.UUID | None:
         """The department's own active manager, if it has one."""

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Text,
     and_,
     bindparam,
+    case,
     exists,
     func,
     insert,
@@ -414,15 +415,7 @@ _TAKE_TURN = _UPSERT_TURN.on_conflict_do_update(
     set_={"department_id": _UPSERT_TURN.excluded.department_id}).returning(R.c.last_user_id)
 
 
-# Each department's sequence of round-robin turns (created with the department, migration 0017):
-# the name is a parameter, so one statement serves every department. NULL if there is none.
-_TICKET = select(func.nextval(func.to_regclass(bindparam("name", type_=Text))))
-
-
 class SqlRotation(_Repo):
-    async def ticket(self, department_id: uuid.UUID) -> int | None:
-        return await self.conn.scalar(_TICKET, {"name": f"lead_turn_{department_id.hex}"})
-
     async def lock(self, department_id: uuid.UUID) -> uuid.UUID | None:
         await self.held.flush(self.conn)
         return await self.conn.scalar(_TAKE_TURN, {"dept": department_id})
@@ -454,9 +447,33 @@ _AVAILABILITY_COLUMNS = (A.c.away, A.c.away_until, A.c.capacity, A.c.in_rotation
                          A.c.version.label("a_version"))
 
 
-_MEMBERS = select(U.c.id, U.c.role, U.c.is_active, *_AVAILABILITY_COLUMNS,
-                  _open_leads_of(U.c.id).label("open_leads")).select_from(
-    U.outerjoin(A, A.c.user_id == U.c.id)).where(U.c.department_id == bindparam("department_id"))
+_MEMBER_COLUMNS = (U.c.id, U.c.role, U.c.is_active, *_AVAILABILITY_COLUMNS)
+_WITH_AVAILABILITY = U.outerjoin(A, A.c.user_id == U.c.id)
+_IN_DEPARTMENT = U.c.department_id == bindparam("department_id")
+# Round-robin looks at a rep's open leads only to keep them under a capacity: reps without one
+# are not counted (a count reads every open lead of the rep, a cost that grows with them).
+_CAPPED_LOAD = case((A.c.capacity.is_not(None), _open_leads_of(U.c.id)), else_=0)
+
+_MEMBERS = {
+    loads: select(*_MEMBER_COLUMNS, (_open_leads_of(U.c.id) if loads else _CAPPED_LOAD)
+                  .label("open_leads")).select_from(_WITH_AVAILABILITY).where(_IN_DEPARTMENT)
+    for loads in (True, False)}
+
+# Each department's sequence of round-robin turns (created with the department, migration 0017):
+# the name is a parameter, so one statement serves every department; NULL if there is none.
+# The draw is a CTE (evaluated once: nextval is volatile), joined to the department's members,
+# so a turn and who could take it come in one round trip.
+_DRAW = select(func.nextval(func.to_regclass(bindparam("name", type_=Text))).label("ticket")
+               ).cte("draw")
+_NEXT_TURN = select(_DRAW.c.ticket, *_MEMBER_COLUMNS, _CAPPED_LOAD.label("open_leads")
+                    ).select_from(_DRAW.outerjoin(_WITH_AVAILABILITY, _IN_DEPARTMENT))
+
+
+def _rep_state(r: Row, now: datetime) -> RepState:
+    a = _availability(r._mapping, r.id)
+    return RepState(user_id=r.id, active=r.is_active, is_rep=r.role == "sales_rep",
+                    away=a.is_away(now), capacity=a.capacity, in_rotation=a.in_rotation,
+                    open_leads=r.open_leads)
 
 
 _HOLD = select(A.c.user_id).where(A.c.user_id == bindparam("user_id")).with_for_update()
@@ -470,15 +487,16 @@ class SqlReps(_Repo):
         # counts the lead of the capture that held the lock before.
         return int(await self.conn.scalar(_OPEN_LEADS, {"user_id": user_id}) or 0)
 
-    async def members(self, department_id: uuid.UUID, now: datetime) -> list[RepState]:
-        rows = await self.conn.execute(_MEMBERS, {"department_id": department_id})
-        out = []
-        for r in rows:
-            a = _availability(r._mapping, r.id)
-            out.append(RepState(user_id=r.id, active=r.is_active, is_rep=r.role == "sales_rep",
-                                away=a.is_away(now), capacity=a.capacity,
-                                in_rotation=a.in_rotation, open_leads=r.open_leads))
-        return out
+    async def members(self, department_id: uuid.UUID, now: datetime,
+                      loads: bool = True) -> list[RepState]:
+        rows = await self.conn.execute(_MEMBERS[loads], {"department_id": department_id})
+        return [_rep_state(r, now) for r in rows]
+
+    async def next_turn(self, department_id: uuid.UUID, now: datetime
+                        ) -> tuple[int | None, list[RepState]]:
+        rows = (await self.conn.execute(_NEXT_TURN, {
+            "name": f"lead_turn_{department_id.hex}", "department_id": department_id})).all()
+        return rows[0].ticket, [_rep_state(r, now) for r in rows if r.id is not None]
 
     async def manager_of(self, department_id: uuid.UUID) -> uuid.UUID | None:
         return await self.conn.scalar(

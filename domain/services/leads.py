@@ -270,13 +270,14 @@ class LeadService:
             return await self._fallback(
                 uow, routing, None, f"no routing rule matches region {lead.region or '-'}, "
                 f"industry {lead.industry or '-'}")
-        ticket = (await uow.rotation.ticket(rule.department_id)
-                  if rule.method == Method.ROUND_ROBIN else None)
+        ticket, members = (await uow.reps.next_turn(rule.department_id, self.clock.now())
+                           if rule.method == Method.ROUND_ROBIN else (None, []))
         if ticket is not None:
-            members, rep_id = await self._by_ticket(uow, rule, ticket)
+            members, rep_id = await self._by_ticket(uow, rule, ticket, members)
         else:
             last = await uow.rotation.lock(rule.department_id)
-            members = await uow.reps.members(rule.department_id, self.clock.now())
+            members = await uow.reps.members(rule.department_id, self.clock.now(),
+                                             loads=rule.method == Method.LEAST_LOADED)
             rep = pick(members, last, rule.method)
             rep_id = rep.user_id if rep else None
             if rep_id is not None:
@@ -296,20 +297,19 @@ class LeadService:
         return await self._fallback(uow, routing, rule,
                                     f"rule {rule.name}: no rep and no manager ({why})")
 
-    async def _by_ticket(self, uow: UnitOfWork, rule: RoutingRule, ticket: int
-                         ) -> tuple[list[RepState], uuid.UUID | None]:
+    async def _by_ticket(self, uow: UnitOfWork, rule: RoutingRule, ticket: int,
+                         members: list[RepState]) -> tuple[list[RepState], uuid.UUID | None]:
         """The rep the ticket names. A capacity is checked under the rep's lock, counting the
         leads of the captures before; a rep found full is left out and a new ticket drawn, so
         what overflows goes round the others too. Each round leaves out one more rep."""
-        members = await uow.reps.members(rule.department_id, self.clock.now())
         for _ in range(len(members)):
             rep = in_turn(members, ticket)
             if rep is None:
                 break
             if rep.capacity is None or await uow.reps.hold(rep.user_id) < rep.capacity:
                 return members, rep.user_id
-            ticket = await uow.rotation.ticket(rule.department_id) or 0
-            members = await uow.reps.members(rule.department_id, self.clock.now())
+            drawn, members = await uow.reps.next_turn(rule.department_id, self.clock.now())
+            ticket = drawn or 0
         return members, None
 
     @staticmethod
