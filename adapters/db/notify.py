@@ -34,14 +34,15 @@ P = t.notification_preferences
 D = t.notification_deliveries
 
 # The statements of every notification and its sending, built once (see adapters/db/leads.py).
-_EFFECTIVE = select(T).where(T.c.kind == bindparam("kind"), T.c.channel == bindparam("channel"),
-                             T.c.locale == bindparam("locale")).order_by(T.c.builtin.asc()).limit(1)
+# A kind's templates in one language, every channel, the custom one of a channel before the
+# shipped one.
+_OF_KIND = select(T).where(T.c.kind == bindparam("kind"), T.c.locale == bindparam("locale")
+                           ).order_by(T.c.channel, T.c.builtin.asc())
 _U = t.users
 _FOR_NOTIFYING = select(
     _U.c.id, _U.c.name, _U.c.email, _U.c.is_active, P.c.user_id.label("saved"), P.c.locale,
     P.c.mobile_enc, P.c.channels, P.c.version, P.c.updated_at,
 ).select_from(_U.outerjoin(P, P.c.user_id == _U.c.id)).where(_U.c.id == bindparam("user_id"))
-_INSERT_DELIVERIES = insert(D)
 
 
 def _claim(of_one: bool) -> Any:
@@ -78,6 +79,13 @@ def _template(row: Row) -> Template:
 
 
 class SqlTemplates(_Repo):
+    """`effective` reads a kind's templates of a language once per unit of work, every channel
+    at once: a notification's in-app text and its e-mail are rendered from one read."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._effective: dict[tuple[str, str], dict[str, Template]] = {}
+
     async def list(self, flt: TemplateFilter, page: PageRequest) -> Page[Template]:
         stmt = select(T)
         if flt.kind:
@@ -101,19 +109,26 @@ class SqlTemplates(_Repo):
         return _template(row) if row else None
 
     async def effective(self, kind: str, channel: Channel, locale: str) -> Template | None:
-        row = (await self.conn.execute(
-            _EFFECTIVE, {"kind": kind, "channel": channel.value, "locale": locale})).first()
-        return _template(row) if row else None
+        by_channel = self._effective.get((kind, locale))
+        if by_channel is None:
+            by_channel = {}
+            for row in await self.conn.execute(_OF_KIND, {"kind": kind, "locale": locale}):
+                by_channel.setdefault(row.channel, _template(row))
+            self._effective[(kind, locale)] = by_channel
+        return by_channel.get(channel.value)
 
     async def add(self, template: Template) -> None:
+        self._effective.clear()
         await self.conn.execute(insert(T).values(**_template_values(template)))
 
     async def update(self, template: Template) -> None:
+        self._effective.clear()
         await self.conn.execute(update(T).where(T.c.id == template.id).values(
             subject=template.subject, body=template.body, version=template.version,
             updated_at=func.now()))
 
     async def delete(self, template_id: uuid.UUID) -> None:
+        self._effective.clear()
         await self.conn.execute(delete(T).where(T.c.id == template_id, T.c.builtin.is_(False)))
 
 
@@ -199,10 +214,13 @@ def _delivery(row: Row) -> Delivery:
 
 
 class SqlDeliveries(_Repo):
+    """New deliveries are held to the commit (HeldWrites) with their notification; every other
+    method writes or reads them, so it flushes first."""
+
     async def add_all(self, deliveries: Sequence[Delivery]) -> None:
         if not deliveries:
             return
-        await self.conn.execute(_INSERT_DELIVERIES, [{
+        await self.held.add(self.conn, D, [{
             "id": d.id, "notification_id": d.notification_id, "user_id": d.user_id,
             "kind": d.kind, "channel": d.channel.value, "status": d.status.value,
         } for d in deliveries])
@@ -210,17 +228,20 @@ class SqlDeliveries(_Repo):
     async def claim_due(self, now: datetime, lease_until: datetime, claim: uuid.UUID,
                         limit: int, notification_id: uuid.UUID | None = None
                         ) -> list[Delivery]:
+        await self.held.flush(self.conn)
         rows = (await self.conn.execute(_CLAIM[notification_id is not None], {
             "now": now, "lease": lease_until, "claim": claim, "lim": limit,
             "of": notification_id})).all()
         return [_delivery(r) for r in rows]
 
     async def notification(self, notification_id: uuid.UUID) -> Notification | None:
+        await self.held.flush(self.conn)
         n = t.notifications
         row = (await self.conn.execute(select(n).where(n.c.id == notification_id))).first()
         return _notification(row) if row else None
 
     async def record(self, delivery: Delivery) -> bool:
+        await self.held.flush(self.conn)
         result = await self.conn.execute(_RECORD, {
             "d_id": delivery.id, "d_claim": delivery.claim, "d_status": delivery.status.value,
             "d_error": delivery.last_error, "d_next": delivery.next_attempt_at,
@@ -229,6 +250,7 @@ class SqlDeliveries(_Repo):
 
     async def get(self, delivery_id: uuid.UUID, *, for_update: bool = False
                   ) -> Delivery | None:
+        await self.held.flush(self.conn)
         stmt = select(D).where(D.c.id == delivery_id)
         if for_update:
             stmt = stmt.with_for_update()
@@ -236,6 +258,7 @@ class SqlDeliveries(_Repo):
         return _delivery(row) if row else None
 
     async def reopen(self, delivery_id: uuid.UUID) -> Delivery:
+        await self.held.flush(self.conn)
         row = (await self.conn.execute(
             update(D).where(D.c.id == delivery_id)
             .values(status=DeliveryStatus.PENDING.value, next_attempt_at=func.now(),
@@ -244,6 +267,7 @@ class SqlDeliveries(_Repo):
         return _delivery(row)
 
     async def list(self, flt: DeliveryFilter, page: PageRequest) -> Page[Delivery]:
+        await self.held.flush(self.conn)
         stmt = select(D)
         if flt.user_id is not None:
             stmt = stmt.where(D.c.user_id == flt.user_id)

@@ -378,17 +378,18 @@ def _notification(row: Row) -> Notification:
     return Notification(**dict(row._mapping))
 
 
-_INSERT_NOTIFICATION = insert(t.notifications)
-
-
 class SqlNotifications(_Repo):
+    """A new notification is held to the commit (HeldWrites: one statement with its deliveries
+    and the unit's other writes); every read flushes first."""
+
     async def add(self, notification: Notification) -> None:
         values = columns_of(notification, t.notifications)
         values.pop("created_at")
-        await self.conn.execute(_INSERT_NOTIFICATION, values)
+        await self.held.add(self.conn, t.notifications, [values])
 
     async def list_for_user(self, user_id: uuid.UUID, page: PageRequest,
                             unread_only: bool = False) -> Page[Notification]:
+        await self.held.flush(self.conn)
         n = t.notifications
         stmt = select(n).where(n.c.user_id == user_id)
         if unread_only:
@@ -397,12 +398,14 @@ class SqlNotifications(_Repo):
                                 descending=True)
 
     async def unread_count(self, user_id: uuid.UUID) -> int:
+        await self.held.flush(self.conn)
         n = t.notifications
         return int(await self.conn.scalar(
             select(func.count()).where(n.c.user_id == user_id, n.c.read_at.is_(None))) or 0)
 
     async def mark_read(self, user_id: uuid.UUID, notification_id: uuid.UUID,
                         now: datetime) -> bool:
+        await self.held.flush(self.conn)
         n = t.notifications
         result = await self.conn.execute(
             update(n).where(n.c.id == notification_id, n.c.user_id == user_id)

@@ -98,10 +98,11 @@ class SqlUnitOfWork:
         self.contracts = SqlContracts(conn, seen)
         self.templates = SqlTemplates(conn, seen)
         self.notification_preferences = SqlNotificationPreferences(conn, seen, self._cipher)
-        self.deliveries = SqlDeliveries(conn, seen)
+        self.deliveries = SqlDeliveries(conn, seen, held)
         # Every notification added also gets its e-mail/SMS deliveries (domain/notify/inbox.py).
-        self.notifications = Inbox(SqlNotifications(conn, seen), self.notification_preferences,
-                                   self.deliveries, self.outbox, self.templates)
+        self.notifications = Inbox(SqlNotifications(conn, seen, held),
+                                   self.notification_preferences, self.deliveries, self.outbox,
+                                   self.templates)
         self.webhooks = SqlWebhooks(conn, seen, self._cipher)
         self.webhook_deliveries = SqlWebhookDeliveries(conn, seen)
         return self

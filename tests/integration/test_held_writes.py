@@ -82,6 +82,56 @@ async def test_a_task_held_to_the_commit_is_seen_by_a_read_in_the_same_unit(
         assert {t.title for t in listed.items} == {"Call back", "Send the quote"}
 
 
+async def test_a_notification_and_its_deliveries_are_held_to_the_commit_and_seen_in_the_unit(
+        container: Container, world: World) -> None:
+    """A notification and its e-mail delivery go out with the commit, in one statement (the
+    delivery refers to the notification); a read of either in the unit sends them first, and
+    a unit that does not commit leaves neither."""
+    import uuid
+
+    from domain.notifications import Notification
+    from domain.notify.catalogue import Channel
+    from domain.notify.ports import DeliveryFilter
+    from domain.pagination import PageRequest
+
+    rep = world.users["rep"].id
+
+    def assigned() -> Notification:
+        return Notification.for_event(
+            rep, "lead_assigned", "New lead", "Call them", uuid.uuid4(),
+            data={"lead_id": str(uuid.uuid4()), "label": "L-1", "grade": "high",
+                  "reason": "round-robin"})
+
+    async def stored(notification_id: uuid.UUID) -> tuple[int, list[str]]:
+        async with container.engine.connect() as conn:
+            rows = await conn.scalar(text("SELECT count(*) FROM notifications WHERE id = :i"),
+                                     {"i": notification_id})
+            channels = (await conn.scalars(text(
+                "SELECT channel FROM notification_deliveries WHERE notification_id = :i"),
+                {"i": notification_id})).all()
+            return int(rows or 0), list(channels)
+
+    async with container.uow() as uow:
+        unread = await uow.notifications.unread_count(rep)
+        first = assigned()
+        await uow.notifications.add(first)
+        assert await stored(first.id) == (0, []), "held until the commit"
+        assert await uow.notifications.unread_count(rep) == unread + 1
+        deliveries = await uow.deliveries.list(DeliveryFilter(notification_id=first.id),
+                                               PageRequest(limit=10))
+        assert [d.channel for d in deliveries.items] == [Channel.EMAIL]
+        second = assigned()
+        await uow.notifications.add(second)
+        await uow.commit()
+    assert await stored(first.id) == (1, ["email"])
+    assert await stored(second.id) == (1, ["email"])
+
+    async with container.uow() as uow:
+        dropped = assigned()
+        await uow.notifications.add(dropped)
+    assert await stored(dropped.id) == (0, [])
+
+
 async def test_held_writes_compile_once_whatever_the_rows() -> None:
     """Units of the same shape send the same statement: SQLAlchemy compiles it once and caches
     it (a multi-row VALUES insert cannot be cached and was compiled on every capture)."""
