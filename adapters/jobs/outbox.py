@@ -16,12 +16,14 @@ import contextlib
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from adapters.db import tables as t
 from adapters.db.listen import first_of, listen
+from domain.events import DomainEvent, event_to_job
 from domain.ports import JobName, JobQueue, QueueUnavailable
 
 log = logging.getLogger("crm.outbox")
@@ -34,7 +36,14 @@ _PUBLISH = (
         select(_O.c.id).where(_O.c.published_at.is_(None)).order_by(_O.c.seq)
         .limit(bindparam("batch")).with_for_update(skip_locked=True).scalar_subquery()))
     .values(published_at=func.now(), attempts=_O.c.attempts + 1)
-    .returning(_O.c.id, _O.c.type, _O.c.seq))
+    .returning(_O.c.id, _O.c.type, _O.c.seq, _O.c.aggregate_type, _O.c.aggregate_id,
+               _O.c.payload, _O.c.occurred_at))
+
+
+def event_of(row: Any) -> DomainEvent:
+    return DomainEvent(type=row.type, aggregate_type=row.aggregate_type,
+                       aggregate_id=row.aggregate_id, payload=row.payload, id=row.id,
+                       occurred_at=row.occurred_at)
 
 
 class OutboxRelay:
@@ -71,7 +80,9 @@ class OutboxRelay:
                 return 0
             if self._on_batch is not None:
                 await self._on_batch(conn, [(r.id, r.type) for r in rows])
-            jobs = [(str(r.id), f"evt:{r.id}") for r in rows
+            # The job carries the event (an outbox row never changes): the worker need not
+            # read it back.
+            jobs = [((str(r.id), event_to_job(event_of(r))), f"evt:{r.id}") for r in rows
                     if self._consumed is None or self._consumed(r.type)]
             await self._queue.enqueue_many(JobName.HANDLE_EVENT, jobs)
             enqueued = len(jobs)

@@ -50,7 +50,8 @@ class ArqQueue:
             await self._drop_pool()
             raise QueueUnavailable(str(e)) from e
 
-    async def enqueue_many(self, job: JobName, jobs: Sequence[tuple[str, str]]) -> None:
+    async def enqueue_many(self, job: JobName,
+                           jobs: Sequence[tuple[tuple[Any, ...], str]]) -> None:
         """What arq's enqueue_job writes, for every job in one MULTI/EXEC: one round trip in
         all instead of three a job. Without enqueue_job's check that the id is not already
         queued (a WATCH and an EXISTS): the queue is a sorted set, so an id queued twice is
@@ -63,9 +64,9 @@ class ArqQueue:
             now = timestamp_ms()
             expires = to_ms(JOB_EXPIRY)
             async with pool.pipeline(transaction=True) as pipe:
-                for arg, job_id in jobs:
+                for args, job_id in jobs:
                     pipe.psetex(job_key_prefix + job_id, expires, serialize_job(
-                        job.value, (arg,), {}, None, now, serializer=pool.job_serializer))
+                        job.value, args, {}, None, now, serializer=pool.job_serializer))
                 pipe.zadd(self.queue_name, {job_id: now for _, job_id in jobs})
                 await pipe.execute()
         except (RedisError, OSError, ConnectionError) as e:

@@ -20,6 +20,7 @@ from arq import Retry
 from arq.cron import cron
 from arq.worker import Worker, func
 
+from domain.events import event_from_job
 from domain.ports import JobName
 from domain.services.consumers import EventDispatcher
 from domain.services.followup_discipline import FollowUpDiscipline
@@ -57,10 +58,15 @@ def backoff_seconds(job_try: int) -> float:
     return float(min(2 ** max(job_try - 1, 0), 300))
 
 
-async def handle_event(ctx: dict[str, Any], event_id: str) -> int:
+async def handle_event(ctx: dict[str, Any], event_id: str,
+                       event: dict[str, Any] | None = None) -> int:
+    """`event` is the outbox row as the relay read it (a job queued without it, by an older
+    relay or a test, makes the dispatcher read the row)."""
     dispatcher: EventDispatcher = ctx["dispatcher"]
     try:
-        return await dispatcher.dispatch(uuid.UUID(event_id))
+        return await dispatcher.dispatch(
+            uuid.UUID(event_id),
+            event_from_job(uuid.UUID(event_id), event) if event is not None else None)
     except Exception as e:
         job_try = int(ctx.get("job_try", 1))
         if job_try >= MAX_TRIES:

@@ -51,14 +51,17 @@ class EventDispatcher:
     # Reads the event outside a transaction (one statement, no BEGIN/COMMIT around it).
     reader: UnitOfWorkFactory | None = None
 
-    async def dispatch(self, event_id: uuid.UUID) -> int:
+    async def dispatch(self, event_id: uuid.UUID, event: DomainEvent | None = None) -> int:
         """Runs every consumer of the event that has not run yet; returns how many ran now.
+        `event` is the committed outbox row when the caller has it (the relay's job carries
+        it); otherwise it is read.
 
         The consumer's effect and its 'processed' marker commit together, so a job delivered
         twice, or re-run after a worker died mid-way, applies each effect exactly once.
         """
-        async with (self.reader or self.uow)() as uow:
-            event = await uow.outbox.get(event_id)
+        if event is None:
+            async with (self.reader or self.uow)() as uow:
+                event = await uow.outbox.get(event_id)
         if event is None:
             return 0
         ran = 0

@@ -148,7 +148,8 @@ async def test_jobs_queued_while_no_worker_runs_are_applied_once(
 
     await container.queue.enqueue(JobName.HANDLE_EVENT, str(event_id), job_id=f"evt:{event_id}")
     # relayed again in a batch (a relay that died before its commit): still queued once
-    await container.queue.enqueue_many(JobName.HANDLE_EVENT, [(str(event_id), f"evt:{event_id}")])
+    await container.queue.enqueue_many(JobName.HANDLE_EVENT,
+                                      [((str(event_id),), f"evt:{event_id}")])
     pool = await container.queue.pool()
     assert await pool.zscore(settings.queue_name, f"evt:{event_id}") is not None
     assert await pool.zcard(settings.queue_name) == 1
