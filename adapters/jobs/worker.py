@@ -17,7 +17,9 @@ from typing import Any
 
 import arq.worker
 from arq import Retry
+from arq.constants import in_progress_key_prefix
 from arq.cron import cron
+from arq.utils import timestamp_ms
 from arq.worker import Worker, func
 
 from domain.events import event_from_job
@@ -51,6 +53,47 @@ async def _prompt_poll(step: float) -> AsyncGenerator[float, None]:
 
 
 arq.worker.poll = _prompt_poll  # type: ignore[assignment]
+
+
+# arq claims a job in four round trips (WATCH, EXISTS, ZSCORE, then MULTI/PSETEX/EXEC); this
+# script does the same checks and the same write in one, atomically as a script runs in Redis:
+# not already in progress, still queued, due; then the in-progress key with its timeout.
+# Answers the job's score, or 0 when another worker has it or it is not due.
+_CLAIM = """
+if redis.call('exists', KEYS[1]) == 1 then return 0 end
+local score = redis.call('zscore', KEYS[2], ARGV[1])
+if not score or tonumber(score) > tonumber(ARGV[2]) then return 0 end
+redis.call('psetex', KEYS[1], ARGV[3], '1')
+return tonumber(score)
+"""
+
+
+class ClaimingWorker(Worker):
+    """arq's Worker with its job claim in one round trip (the rest of arq as it is)."""
+
+    _claim: Any = None
+
+    async def start_jobs(self, job_ids: list[bytes]) -> None:
+        if self._claim is None:
+            self._claim = self.pool.register_script(_CLAIM)  # EVALSHA, loaded once
+        claim = self._claim
+        timeout_ms = int(self.in_progress_timeout_s * 1000)
+        for job_id_b in job_ids:
+            await self.sem.acquire()
+            if self.job_counter >= self.max_jobs:
+                self.sem.release()
+                return None
+            self.job_counter = self.job_counter + 1
+            job_id = job_id_b.decode()
+            score = int(await claim(keys=[in_progress_key_prefix + job_id, self.queue_name],
+                                    args=[job_id, timestamp_ms(), timeout_ms]))
+            if not score:  # another worker has it, it finished, or it was deferred
+                self.job_counter = self.job_counter - 1
+                self.sem.release()
+                continue
+            t = self.loop.create_task(self.run_job(job_id, score))
+            t.add_done_callback(lambda _: self._release_sem_dec_counter_on_complete())
+            self.tasks[job_id] = t
 
 
 def backoff_seconds(job_try: int) -> float:
@@ -140,7 +183,7 @@ SCAN_MINUTES = set(range(0, 60, 10))
 
 
 def build_worker(container: Any, *, handle_signals: bool, burst: bool = False) -> Worker:
-    return Worker(
+    return ClaimingWorker(
         # An event job's result (how many consumers ran) is read by nobody: not kept, which
         # spares Redis a write per event. A job id relayed twice then runs twice: harmless, the
         # consumers' processed markers make the second run a no-op.
