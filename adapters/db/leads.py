@@ -80,7 +80,6 @@ OPEN = [s.value for s in OPEN_STATUSES]
 # The capture's lookups, built once: a statement object reused keeps its cache key, so a call
 # costs the parameters only, not the construction of the expression and its key. An absent
 # phone or e-mail is NULL, which equals nothing.
-_NEXT_NUMBER = select(t.lead_number_seq.next_value())
 _OPEN_BY_CONTACT = select(L).where(
     or_(L.c.phone_bidx == bindparam("phone", type_=L.c.phone_bidx.type),
         L.c.email_bidx == bindparam("email", type_=L.c.email_bidx.type)),
@@ -105,9 +104,9 @@ _BY_CONTACT = select(
 # The class half of the two-key advisory locks on leads' contacts (no other lock uses it).
 CONTACT_LOCK_CLASS = 0x1EAD
 # Advisory locks on one or two keys, taken left to right in one statement.
-_LOCK_CONTACT = {n: select(*(func.pg_advisory_xact_lock(
+_NUMBER_HOLDING = {n: select(t.lead_number_seq.next_value(), *(func.pg_advisory_xact_lock(
     literal(CONTACT_LOCK_CLASS, Integer), bindparam(f"k{i}", type_=Integer)) for i in range(n)))
-    for n in (1, 2)}
+    for n in (0, 1, 2)}
 FALLBACKS = [b.value for b in AssignedBy if b.is_fallback]
 
 
@@ -195,8 +194,18 @@ class SqlLeads(_Repo):
     async def exists(self, lead_id: uuid.UUID) -> bool:
         return bool(await self.conn.scalar(select(literal(True)).where(L.c.id == lead_id)))
 
-    async def next_sequence(self) -> int:
-        return int(await self.conn.scalar(_NEXT_NUMBER) or 0)
+    async def next_sequence(self, hold: tuple[str | None, str | None] = (None, None)) -> int:
+        """Transaction-scoped advisory locks on the contact's blind indexes, taken in one order
+        after the number is drawn: two captures of the same new person run their duplicate
+        checks one after the other, so the second one sees the first. (The check is a statement
+        of its own, after this one: its snapshot then includes what the first committed.)"""
+        phone, email = hold
+        keys = sorted({contact_bidx(self.cipher, kind, value)
+                       for kind, value in (("phone", phone), ("email", email)) if value})
+        # One statement; a select list is evaluated left to right, so the order holds.
+        return int(await self.conn.scalar(_NUMBER_HOLDING[len(keys)], {f"k{i}": int.from_bytes(
+            hashlib.blake2b(key.encode(), digest_size=4).digest(), "big", signed=True)
+            for i, key in enumerate(keys)}) or 0)
 
     async def add(self, lead: Lead) -> None:
         row = (await self.conn.execute(_INSERT_LEAD, self._row(lead))).one()
@@ -217,19 +226,6 @@ class SqlLeads(_Repo):
         lead.updated_at = updated_at
         lead.version_loaded = lead.version  # type: ignore[attr-defined]
         self.seen.append(lead)
-
-    async def lock_contact(self, phone: str | None, email: str | None) -> None:
-        """Transaction-scoped advisory locks on the contact's blind indexes, taken in one
-        order: two captures of the same new person run their duplicate checks one after the
-        other, so the second one sees the first."""
-        keys = sorted({contact_bidx(self.cipher, kind, value)
-                       for kind, value in (("phone", phone), ("email", email)) if value})
-        if not keys:
-            return
-        # One statement; a select list is evaluated left to right, so the order holds.
-        await self.conn.execute(_LOCK_CONTACT[len(keys)], {f"k{i}": int.from_bytes(
-            hashlib.blake2b(key.encode(), digest_size=4).digest(), "big", signed=True)
-            for i, key in enumerate(keys)})
 
     def _contact_keys(self, phone: str | None, email: str | None) -> dict[str, str | None]:
         return {"phone": contact_bidx(self.cipher, "phone", phone) if phone else None,

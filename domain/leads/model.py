@@ -54,6 +54,14 @@ class EventType:
     CONVERTED = "lead.converted"
 
 
+def matchable_contact(phone: Any, email: Any) -> tuple[str | None, str | None]:
+    """What `Lead.contact` will be for a lead captured with this phone and e-mail, known
+    before the lead is built (its number is drawn with the contact's lock, in one look)."""
+    p = phone_point(phone) if isinstance(phone, str) else None
+    e = email_point(email) if isinstance(email, str) else None
+    return (p.value if p and p.valid else None, e.value if e and e.valid else None)
+
+
 def lead_number(now: datetime, sequence: int) -> str:
     """L + yyyymm + a six-digit (or longer) sequence, e.g. L202611000042."""
     return f"L{now:%Y%m}{sequence:06d}"
@@ -300,6 +308,12 @@ class Lead:
     def label(self) -> str:
         who = " / ".join(x for x in (self.company, self.name) if x)
         return f"{self.number} {who}".strip()
+
+    @property
+    def contact(self) -> tuple[str | None, str | None]:
+        """The phone and e-mail it is matched on for duplicates: the valid ones."""
+        return (self.phone if self.phone and self.phone_valid else None,
+                self.email if self.email and self.email_valid else None)
 
     # ---- lifecycle ---------------------------------------------------------------------------
 

@@ -16,7 +16,14 @@ from domain.customers.queries import CustomerFilter, Visibility
 from domain.errors import HiddenRecord, NotFound, PermissionDenied, ValidationFailed
 from domain.identity.model import Principal, Scope
 from domain.leads.forms import LeadForm
-from domain.leads.model import CustomerMatch, Lead, LeadActivity, LeadStatus, lead_number
+from domain.leads.model import (
+    CustomerMatch,
+    Lead,
+    LeadActivity,
+    LeadStatus,
+    lead_number,
+    matchable_contact,
+)
 from domain.leads.queries import LeadFilter
 from domain.leads.routing import (
     AssignedBy,
@@ -153,7 +160,10 @@ class LeadService:
         if form is not None:
             data["campaign"] = data.get("campaign") or form.campaign
         await self._check_picklists(uow, data, lenient=form is not None)
-        lead = Lead.capture(number=lead_number(now, await uow.leads.next_sequence()),
+        # A simultaneous capture of the same person waits here until this one commits, so
+        # the duplicate check below sees it.
+        contact = matchable_contact(data.get("phone"), data.get("email"))
+        lead = Lead.capture(number=lead_number(now, await uow.leads.next_sequence(contact)),
                             source=Source(source), now=now, created_by=p.id,
                             form_id=form.id if form else None, **data)
         original, customer = await self._duplicates(uow, lead)
@@ -196,12 +206,9 @@ class LeadService:
                                exclude: uuid.UUID | None = None
                                ) -> tuple[Lead | None, CustomerMatch | None]:
         """Same phone or e-mail (blind index) as an open lead or an existing customer."""
-        phone = lead.phone if lead.phone and lead.phone_valid else None
-        email = lead.email if lead.email and lead.email_valid else None
+        phone, email = lead.contact
         if not (phone or email):
             return None, None
-        if exclude is None:  # a new capture: a simultaneous one of the same person waits
-            await uow.leads.lock_contact(phone, email)
         return await uow.leads.find_by_contact(phone, email, exclude=exclude)
 
     async def _duplicates(self, uow: UnitOfWork, lead: Lead,

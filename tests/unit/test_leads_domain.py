@@ -15,7 +15,14 @@ from hypothesis import strategies as st
 from domain.customers.model import Source
 from domain.errors import InvalidTransition, ValidationFailed
 from domain.leads.forms import LeadForm, check_origin
-from domain.leads.model import LEAD_MOVES, OPEN_STATUSES, EventType, Lead, LeadStatus
+from domain.leads.model import (
+    LEAD_MOVES,
+    OPEN_STATUSES,
+    EventType,
+    Lead,
+    LeadStatus,
+    matchable_contact,
+)
 from domain.leads.routing import AssignedBy, Assignment
 from domain.leads.scoring import (
     DEFAULT_MODEL,
@@ -47,6 +54,20 @@ def new_lead(**fields: Any) -> Lead:
     data.update(fields)
     return Lead.capture(number="L202611000001", source=Source.WEBSITE, now=NOW,
                         created_by=None, **data)
+
+
+@pytest.mark.parametrize(("phone", "email"), [
+    ("13912345678", "wang@example.com"), (" +86 139-1234-5678 ", " Wang@Example.COM "),
+    ("0512-6888 1234", None), ("12345", "not-an-address"), (None, "li@example.cn"),
+    ("", ""), (None, None), ("+1 415 555 0100", "a@b")])
+def test_the_contact_known_before_capture_is_the_one_the_lead_is_matched_on(
+        phone: str | None, email: str | None) -> None:
+    """A capture holds the contact it will be matched on before the lead exists (with its
+    number, in one round trip); holding another one would let a duplicate through."""
+    lead = new_lead(phone=phone, email=email)
+    assert matchable_contact(phone, email) == lead.contact
+    assert lead.contact == (lead.phone if lead.phone_valid else None,
+                            lead.email if lead.email_valid else None)
 
 
 def codes(lead: Lead) -> set[str]:
