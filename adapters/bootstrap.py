@@ -29,7 +29,7 @@ from adapters.notify.sms import LoggingSmsSender
 from adapters.ratelimit import RedisRateLimiter
 from adapters.settings import Settings
 from adapters.webhooks.deliverer import WebhookDeliverer
-from adapters.webhooks.fanout import fan_out
+from adapters.webhooks.fanout import fan_out, subscribers
 from adapters.webhooks.resolver import DnsResolver
 from adapters.webhooks.sender import WebhookSender
 from api.deps import ApiContext, NotifyContext
@@ -202,7 +202,8 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Container:
         dispatcher=EventDispatcher(uow, handlers, after_commit=delivery.after_commit,
                                    before=delivery.will_send_after_commit, reader=reader),
         relay=OutboxRelay(engine, queue, listen_url=libpq_url(settings.database_url),
-                          consumed=handlers.__contains__, on_batch=fan_out),
+                          consumed=handlers.__contains__, on_batch=fan_out,
+                          subscribers=subscribers),
         idempotency=SqlIdempotencyStore(engine),
         leads=leads, lead_settings=LeadSettingsService(uow), opportunities=opportunities,
         intake=IntakeService(uow, limiter, leads),

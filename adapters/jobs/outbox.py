@@ -14,11 +14,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, null, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from adapters.db import tables as t
@@ -31,13 +30,20 @@ log = logging.getLogger("crm.outbox")
 CHANNEL = "crm_outbox"
 
 _O = t.outbox
-_PUBLISH = (
+_PUBLISHED = (
     update(_O).where(_O.c.id.in_(
         select(_O.c.id).where(_O.c.published_at.is_(None)).order_by(_O.c.seq)
         .limit(bindparam("batch")).with_for_update(skip_locked=True).scalar_subquery()))
     .values(published_at=func.now(), attempts=_O.c.attempts + 1)
     .returning(_O.c.id, _O.c.type, _O.c.seq, _O.c.aggregate_type, _O.c.aggregate_id,
-               _O.c.payload, _O.c.occurred_at))
+               _O.c.payload, _O.c.occurred_at)).cte("published")
+
+
+def _publish(extra: Callable[[Any], Any] | None) -> Any:
+    """Marks a batch published and reads it back, in commit order, with the `extra` column
+    computed from each row (the webhook fan-out's subscribers) in the same statement."""
+    columns = [*_PUBLISHED.c, (extra(_PUBLISHED) if extra else null()).label("endpoint_ids")]
+    return select(*columns).order_by(_PUBLISHED.c.seq)
 
 
 def event_of(row: Any) -> DomainEvent:
@@ -51,15 +57,18 @@ class OutboxRelay:
                  interval: float = 0.1, max_backoff: float = 5.0,
                  listen_url: str | None = None,
                  consumed: Callable[[str], bool] | None = None,
-                 on_batch: Callable[[AsyncConnection, Sequence[tuple[uuid.UUID, str]]],
-                                    Awaitable[object]] | None = None) -> None:
+                 on_batch: Callable[[AsyncConnection, Sequence[Any]],
+                                    Awaitable[object]] | None = None,
+                 subscribers: Callable[[Any], Any] | None = None) -> None:
         """`consumed` tells whether any consumer handles an event type; events nobody handles
         are marked published without a job (the dispatcher would find nothing to run).
-        `on_batch` gets each batch of (id, type) inside the transaction that publishes it
-        (the webhook fan-out)."""
+        `on_batch` gets each batch's rows inside the transaction that publishes it (the webhook
+        fan-out), each with `endpoint_ids`: the column `subscribers` makes of the row, or
+        NULL."""
         self._engine = engine
         self._consumed = consumed
         self._on_batch = on_batch
+        self._publish = _publish(subscribers)
         self._queue = queue
         self._batch = batch
         self._interval = interval
@@ -74,12 +83,11 @@ class OutboxRelay:
         async with self._engine.connect() as conn, conn.begin():
             # Marked published and read back in one statement; a failed enqueue below rolls
             # the mark back with the rest of the transaction.
-            rows = sorted((await conn.execute(_PUBLISH, {"batch": self._batch})).all(),
-                          key=lambda r: r.seq)
+            rows = (await conn.execute(self._publish, {"batch": self._batch})).all()
             if not rows:
                 return 0
             if self._on_batch is not None:
-                await self._on_batch(conn, [(r.id, r.type) for r in rows])
+                await self._on_batch(conn, rows)
             # The job carries the event (an outbox row never changes): the worker need not
             # read it back.
             jobs = [((str(r.id), event_to_job(event_of(r))), f"evt:{r.id}") for r in rows
