@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import builtins
 import dataclasses
+import functools
 import hashlib
+import json
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -351,7 +353,19 @@ class SqlLeadForms(_Repo):
 
 S = t.sales_settings
 SCORING, ROUTING = "lead_scoring", "lead_routing"
-_BOTH_SETTINGS = select(S.c.key, S.c.doc, S.c.version).where(_one_of(S.c.key, [SCORING, ROUTING]))
+# The documents as text: what was parsed once is looked up by it (every capture reads both).
+_BOTH_SETTINGS = select(S.c.key, S.c.doc.cast(Text).label("doc"), S.c.version).where(
+    _one_of(S.c.key, [SCORING, ROUTING]))
+
+
+@functools.lru_cache(maxsize=32)
+def _scoring_of(doc: str, version: int) -> ScoringModel:
+    return model_from_doc(json.loads(doc), version)  # frozen: shared by every capture
+
+
+@functools.lru_cache(maxsize=32)
+def _routing_of(doc: str | None, version: int) -> RoutingSettings:
+    return RoutingSettings.from_doc(json.loads(doc) if doc else None, version)
 
 
 class SqlSalesSettings(_Repo):
@@ -391,10 +405,9 @@ class SqlSalesSettings(_Repo):
         rows = {r.key: r for r in await self.conn.execute(_BOTH_SETTINGS)}
         scoring = rows.get(SCORING)
         routing = rows.get(ROUTING)
-        return (model_from_doc(dict(scoring.doc), scoring.version) if scoring
+        return (_scoring_of(scoring.doc, scoring.version) if scoring
                 else dataclasses.replace(DEFAULT_MODEL, version=0),
-                RoutingSettings.from_doc(dict(routing.doc) if routing else None,
-                                         routing.version if routing else 0))
+                _routing_of(routing.doc if routing else None, routing.version if routing else 0))
 
     async def save_routing(self, settings: RoutingSettings) -> RoutingSettings:
         version = await self._put(ROUTING, settings.to_doc(), settings.version)
