@@ -176,9 +176,16 @@ class Outbox(Protocol):
     async def get(self, event_id: uuid.UUID) -> DomainEvent | None: ...
 
 
+class AlreadyProcessed(Exception):
+    """The unit of work's consumer had already handled its event (another run committed the
+    marker first): nothing of this run is kept."""
+
+
 class ProcessedEvents(Protocol):
-    async def mark(self, consumer: str, event_id: uuid.UUID) -> bool:
-        """Records that `consumer` handled the event; False when it already had."""
+    async def mark(self, consumer: str, event_id: uuid.UUID) -> None:
+        """Records, with the unit of work's commit, that `consumer` handled the event. If it
+        already had, the commit (or a read that sends held writes first) raises
+        AlreadyProcessed, and the unit's changes are rolled back with it."""
         ...
 
 

@@ -13,7 +13,7 @@ from domain.events import DomainEvent
 from domain.identity.model import ApiKey, Department, RefreshToken, User
 from domain.notifications import Notification
 from domain.pagination import Page, PageRequest, encode_cursor
-from domain.ports import AccessClaims, AuditFilter, UserFilter
+from domain.ports import AccessClaims, AlreadyProcessed, AuditFilter, UserFilter
 
 
 class FakeClock:
@@ -240,12 +240,8 @@ class _Processed:
     def __init__(self, uow: FakeUnitOfWork) -> None:
         self.uow = uow
 
-    async def mark(self, consumer: str, event_id: uuid.UUID) -> bool:
-        key = (consumer, event_id)
-        if key in self.uow.state.processed or key in self.uow.pending_processed:
-            return False
-        self.uow.pending_processed.add(key)
-        return True
+    async def mark(self, consumer: str, event_id: uuid.UUID) -> None:
+        self.uow.pending_processed.add((consumer, event_id))
 
 
 class FakeUnitOfWork:
@@ -276,6 +272,8 @@ class FakeUnitOfWork:
         self.pending_audit.clear()
 
     async def commit(self) -> None:
+        if self.pending_processed & self.state.processed:
+            raise AlreadyProcessed()  # the key PostgreSQL would refuse
         for agg in self.seen:
             for event in getattr(agg, "events", []):
                 self.state.outbox[event.id] = event

@@ -10,8 +10,8 @@ from typing import Any
 
 from sqlalchemy import Table, bindparam, delete, func, insert, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Row
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.db import tables as t
@@ -22,7 +22,7 @@ from domain.events import DomainEvent
 from domain.identity.model import ApiKey, Department, RefreshToken, Role, Scope, User
 from domain.notifications import Notification
 from domain.pagination import Page, PageRequest
-from domain.ports import AuditFilter, UserFilter
+from domain.ports import AlreadyProcessed, AuditFilter, UserFilter
 
 
 def columns_of(obj: Any, table: Table) -> dict[str, Any]:
@@ -111,7 +111,19 @@ class HeldWrites:
     async def flush(self, conn: AsyncConnection) -> None:
         held = self.statement()
         if held is not None:
-            await conn.execute(*held)
+            await send_held(conn, held)
+
+
+async def send_held(conn: AsyncConnection, statement: tuple[Any, dict[str, Any]]) -> None:
+    """Runs a statement of held writes; a 'processed' marker another run committed first
+    becomes AlreadyProcessed (see SqlProcessedEvents)."""
+    try:
+        await conn.execute(*statement)
+    except IntegrityError as e:
+        cause = getattr(e.orig, "__cause__", None)
+        if getattr(cause, "constraint_name", None) == "pk_processed_events":
+            raise AlreadyProcessed() from e
+        raise
 
 
 # Built once per table, columns and place in the statement, so that SQLAlchemy caches the
@@ -415,8 +427,6 @@ class SqlNotifications(_Repo):
 
 _INSERT_EVENTS = insert(t.outbox)
 _EVENT = select(t.outbox).where(t.outbox.c.id == bindparam("event_id"))
-_MARK_PROCESSED = pg_insert(t.processed_events).values(
-    consumer=bindparam("c"), event_id=bindparam("e")).on_conflict_do_nothing()
 
 
 class SqlOutbox(_Repo):
@@ -433,7 +443,7 @@ class SqlOutbox(_Repo):
         if held is not None and held.pending and held.count + len(rows) <= held.LIMIT:
             statement = held.statement(rows)
             assert statement is not None
-            await self.conn.execute(*statement)
+            await send_held(self.conn, statement)
             return
         if held is not None:
             await held.flush(self.conn)  # many events (an import's chunk): their own statement
@@ -450,7 +460,9 @@ class SqlOutbox(_Repo):
 
 
 class SqlProcessedEvents(_Repo):
-    async def mark(self, consumer: str, event_id: uuid.UUID) -> bool:
-        # Two deliveries racing: the second blocks on the first's row lock, then finds it taken.
-        result = await self.conn.execute(_MARK_PROCESSED, {"c": consumer, "e": event_id})
-        return result.rowcount == 1
+    async def mark(self, consumer: str, event_id: uuid.UUID) -> None:
+        """Held to the commit with the consumer's effects: no round trip of its own. A run
+        after one that committed fails on the key at its commit; two runs at once, the second
+        waits on the first's uncommitted key, then fails on it."""
+        await self.held.add(self.conn, t.processed_events,
+                            [{"consumer": consumer, "event_id": event_id}])

@@ -75,7 +75,7 @@ class SqlUnitOfWork:
         self.refresh_tokens = SqlRefreshTokens(conn, seen)
         self.audit = SqlAuditLog(conn, seen, held)
         self.outbox = SqlOutbox(conn, seen)
-        self.processed = SqlProcessedEvents(conn, seen)
+        self.processed = SqlProcessedEvents(conn, seen, held)
         self.customers = SqlCustomers(conn, seen, self._cipher, held)
         self.followups = SqlFollowUps(conn, seen)
         self.tasks = SqlTasks(conn, seen, held)

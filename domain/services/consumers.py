@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from domain.customers.model import EventType as CustomerEvent
 from domain.events import DomainEvent, EventType
 from domain.notifications import Notification
-from domain.ports import UnitOfWork, UnitOfWorkFactory
+from domain.ports import AlreadyProcessed, UnitOfWork, UnitOfWorkFactory
 
 Handler = Callable[[UnitOfWork, DomainEvent], Awaitable[None]]
 
@@ -57,7 +57,8 @@ class EventDispatcher:
         it); otherwise it is read.
 
         The consumer's effect and its 'processed' marker commit together, so a job delivered
-        twice, or re-run after a worker died mid-way, applies each effect exactly once.
+        twice, or re-run after a worker died mid-way, applies each effect exactly once: a run
+        after one that committed fails on the marker at its commit and keeps nothing.
         """
         if event is None:
             async with (self.reader or self.uow)() as uow:
@@ -67,12 +68,14 @@ class EventDispatcher:
         ran = 0
         for name, handler in self.handlers.get(event.type, []):
             async with self.uow() as uow:
-                if not await uow.processed.mark(name, event.id):
-                    continue
+                await uow.processed.mark(name, event.id)  # goes with the commit
                 if self.before is not None:
                     self.before(uow)
-                await handler(uow, event)
-                await uow.commit()
+                try:
+                    await handler(uow, event)
+                    await uow.commit()
+                except AlreadyProcessed:
+                    continue  # an earlier run did it; this one's work is rolled back
                 ran += 1
                 if self.after_commit is not None:
                     await self.after_commit(uow)

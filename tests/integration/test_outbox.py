@@ -68,6 +68,21 @@ async def test_user_created_reaches_the_new_users_inbox_once(container: Containe
     assert await welcome_count(container, user_id) == 1
 
 
+async def test_a_job_run_twice_at_once_or_again_later_applies_its_effect_once(
+        container: Container) -> None:
+    """The 'processed' marker goes in with the consumer's commit: of two runs at once, the
+    second waits on the first's marker and keeps nothing; a later run keeps nothing either."""
+    user_id = await new_user(container, "twice@example.com")
+    (event_id,) = await _event_ids(container)
+    ran = await asyncio.gather(*(container.dispatcher.dispatch(event_id) for _ in range(3)))
+    assert sorted(ran) == [0, 0, 1]
+    assert await container.dispatcher.dispatch(event_id) == 0
+    assert await welcome_count(container, user_id) == 1
+    async with container.engine.connect() as conn:
+        assert await conn.scalar(select(func.count()).select_from(t.processed_events).where(
+            t.processed_events.c.event_id == event_id)) == 1
+
+
 async def test_a_rolled_back_change_emits_nothing(container: Container) -> None:
     async with container.uow() as uow:
         from domain.identity.model import User
