@@ -36,7 +36,7 @@ from sqlalchemy.engine import Row
 from adapters.db import tables as t
 from adapters.db.customers import _escape_like, visible
 from adapters.db.keyset import fetch_page
-from adapters.db.repositories import _Repo, columns_of, new_rows
+from adapters.db.repositories import HeldWrites, _Repo, columns_of, new_rows
 from domain.customers.model import Size, Source
 from domain.customers.queries import Visibility
 from domain.discipline import FollowUpLapse, LapseLevel, StaleRecord
@@ -105,10 +105,12 @@ _BY_CONTACT = select(
     .outerjoin(_MATCH, true()))
 # The class half of the two-key advisory locks on leads' contacts (no other lock uses it).
 CONTACT_LOCK_CLASS = 0x1EAD
-# Advisory locks on one or two keys, taken left to right in one statement.
-_NUMBER_HOLDING = {n: select(t.lead_number_seq.next_value(), *(func.pg_advisory_xact_lock(
-    literal(CONTACT_LOCK_CLASS, Integer), bindparam(f"k{i}", type_=Integer)) for i in range(n)))
-    for n in (0, 1, 2)}
+# The next lead number, the transaction's timestamp, and advisory locks on none, one or two
+# keys, taken left to right, in one statement.
+_NUMBER_HOLDING = {n: select(
+    t.lead_number_seq.next_value(), func.now(), *(func.pg_advisory_xact_lock(
+        literal(CONTACT_LOCK_CLASS, Integer), bindparam(f"k{i}", type_=Integer))
+        for i in range(n))) for n in (0, 1, 2)}
 FALLBACKS = [b.value for b in AssignedBy if b.is_fallback]
 
 
@@ -120,9 +122,15 @@ def contact_bidx(cipher: FieldCipher, kind: str, value: str) -> str:
 
 
 class SqlLeads(_Repo):
-    def __init__(self, conn: Any, seen: list[Any], cipher: FieldCipher) -> None:
-        super().__init__(conn, seen)
+    """A new lead is held to the commit (HeldWrites) when its transaction's timestamp is known
+    (next_sequence reads it: created_at is that, as the column's default would make it); every
+    read of leads, here and in the rep directory, flushes first."""
+
+    def __init__(self, conn: Any, seen: list[Any], cipher: FieldCipher,
+                 held: HeldWrites | None = None) -> None:
+        super().__init__(conn, seen, held)
         self.cipher = cipher
+        self._now: datetime | None = None  # the transaction's start, once read
 
     # ---- mapping ------------------------------------------------------------------------
 
@@ -186,6 +194,7 @@ class SqlLeads(_Repo):
 
     async def get(self, lead_id: uuid.UUID, visibility: Visibility,
                   lock: bool = False) -> Lead | None:
+        await self.held.flush(self.conn)
         stmt = select(L).where(L.c.id == lead_id,
                                visible(visibility, L.c.owner_id, L.c.owner_department_id))
         if lock:
@@ -194,6 +203,7 @@ class SqlLeads(_Repo):
         return self._lead(row) if row else None
 
     async def exists(self, lead_id: uuid.UUID) -> bool:
+        await self.held.flush(self.conn)
         return bool(await self.conn.scalar(select(literal(True)).where(L.c.id == lead_id)))
 
     async def next_sequence(self, hold: tuple[str | None, str | None] = (None, None)) -> int:
@@ -205,17 +215,25 @@ class SqlLeads(_Repo):
         keys = sorted({contact_bidx(self.cipher, kind, value)
                        for kind, value in (("phone", phone), ("email", email)) if value})
         # One statement; a select list is evaluated left to right, so the order holds.
-        return int(await self.conn.scalar(_NUMBER_HOLDING[len(keys)], {f"k{i}": int.from_bytes(
-            hashlib.blake2b(key.encode(), digest_size=4).digest(), "big", signed=True)
-            for i, key in enumerate(keys)}) or 0)
+        number, self._now, *_ = (await self.conn.execute(_NUMBER_HOLDING[len(keys)], {
+            f"k{i}": int.from_bytes(hashlib.blake2b(key.encode(), digest_size=4).digest(),
+                                    "big", signed=True)
+            for i, key in enumerate(keys)})).one()
+        return int(number)
 
     async def add(self, lead: Lead) -> None:
-        row = (await self.conn.execute(_INSERT_LEAD, self._row(lead))).one()
-        lead.created_at, lead.updated_at = row.created_at, row.updated_at
+        if self.held.defer and self._now is not None:
+            lead.created_at = lead.updated_at = self._now
+            await self.held.add(self.conn, L, [{**self._row(lead), "created_at": self._now,
+                                                "updated_at": self._now}])
+        else:
+            row = (await self.conn.execute(_INSERT_LEAD, self._row(lead))).one()
+            lead.created_at, lead.updated_at = row.created_at, row.updated_at
         lead.version_loaded = lead.version  # type: ignore[attr-defined]
         self.seen.append(lead)
 
     async def save(self, lead: Lead) -> None:
+        await self.held.flush(self.conn)
         loaded = lead.version_loaded  # type: ignore[attr-defined]
         values = self._row(lead)
         values["updated_at"] = func.now()
@@ -236,6 +254,7 @@ class SqlLeads(_Repo):
     async def find_by_contact(self, phone: str | None, email: str | None,
                               exclude: uuid.UUID | None = None
                               ) -> tuple[Lead | None, CustomerMatch | None]:
+        await self.held.flush(self.conn)
         if not (phone or email):
             return None, None
         row = (await self.conn.execute(
@@ -255,6 +274,7 @@ class SqlLeads(_Repo):
 
     async def list(self, flt: LeadFilter, visibility: Visibility,
                    page: PageRequest) -> Page[Lead]:
+        await self.held.flush(self.conn)
         conds = [visible(visibility, L.c.owner_id, L.c.owner_department_id),
                  *self._filters(flt)]
         if flt.updated_since is not None:
@@ -491,6 +511,7 @@ _OPEN_LEADS = select(_open_leads_of(bindparam("user_id", type_=L.c.owner_id.type
 
 class SqlReps(_Repo):
     async def hold(self, user_id: uuid.UUID) -> int:
+        await self.held.flush(self.conn)
         await self.conn.execute(_HOLD, {"user_id": user_id})
         # A statement of its own: its snapshot is taken after the lock was granted, so it
         # counts the lead of the capture that held the lock before.
@@ -498,11 +519,13 @@ class SqlReps(_Repo):
 
     async def members(self, department_id: uuid.UUID, now: datetime,
                       loads: bool = True) -> list[RepState]:
+        await self.held.flush(self.conn)
         rows = await self.conn.execute(_MEMBERS[loads], {"department_id": department_id})
         return [_rep_state(r, now) for r in rows]
 
     async def next_turn(self, department_id: uuid.UUID, now: datetime
                         ) -> tuple[int | None, list[RepState]]:
+        await self.held.flush(self.conn)
         rows = (await self.conn.execute(_NEXT_TURN, {
             "name": f"lead_turn_{department_id.hex}", "department_id": department_id})).all()
         return rows[0].ticket, [_rep_state(r, now) for r in rows if r.id is not None]
@@ -532,6 +555,7 @@ class SqlReps(_Repo):
 
     async def statuses(self, department_ids: Any, user_ids: Any,
                        page: PageRequest) -> Page[RepStatus]:
+        await self.held.flush(self.conn)
         stmt = (select(U.c.id, U.c.name, U.c.email, U.c.role, U.c.department_id, U.c.is_active,
                        *_AVAILABILITY_COLUMNS, _open_leads_of(U.c.id).label("open_leads"))
                 .select_from(U.outerjoin(A, A.c.user_id == U.c.id)))
@@ -563,6 +587,7 @@ def _not_raised(record_type: str, id_col: Any, since: Any, level: LapseLevel) ->
 class SqlLapses(_Repo):
     async def stale_leads(self, now: datetime, days: int, level: LapseLevel,
                           limit: int) -> list[StaleRecord]:
+        await self.held.flush(self.conn)
         cutoff = now - timedelta(days=days * level.factor)
         rows = await self.conn.execute(
             select(L.c.id, L.c.number, L.c.name, L.c.company, L.c.owner_id,

@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, func, insert, literal, or_, select, update
+from sqlalchemy import (
+    JSON,
+    Table,
+    Text,
+    bindparam,
+    cast,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
@@ -126,6 +140,10 @@ async def send_held(conn: AsyncConnection, statement: tuple[Any, dict[str, Any]]
         raise
 
 
+def _is_json(table: Table, column: str) -> bool:
+    return isinstance(table.c[column].type, JSON)
+
+
 # Built once per table, columns and place in the statement, so that SQLAlchemy caches the
 # compiled statement: a multi-row VALUES insert has no cache key, and a capture's held writes
 # were compiled anew on every capture.
@@ -136,18 +154,24 @@ def _many_rows(table: Table, columns: tuple[str, ...], slot: int,
                rows: list[dict[str, Any]], params: dict[str, Any]) -> Any:
     """INSERT … SELECT FROM unnest(an array per column): any number of rows, in their order,
     in one statement whose parameters go into `params`. (An array column would be flattened by
-    unnest: such a table's rows go in as a plain multi-row insert.)"""
+    unnest: such a table's rows go in as a plain multi-row insert. A JSON value goes in as its
+    text, cast back in SQL: a list, as an array's element, would be taken for a dimension.)"""
     if any(isinstance(table.c[c].type, ARRAY) for c in columns):
         return insert(table).values(rows)
     prefix = f"h{slot}_" if slot >= 0 else "e_"
     stmt = _MANY_ROWS.get((table.name, columns, slot))
     if stmt is None:
-        source = func.unnest(*(bindparam(prefix + c, type_=ARRAY(table.c[c].type))
-                               for c in columns)).table_valued(*columns).render_derived()
-        stmt = insert(table).from_select(list(columns), select(*source.c))
+        source = func.unnest(*(bindparam(prefix + c, type_=ARRAY(
+            Text if _is_json(table, c) else table.c[c].type)) for c in columns)
+        ).table_valued(*columns).render_derived()
+        stmt = insert(table).from_select(list(columns), select(*(
+            cast(source.c[c], table.c[c].type) if _is_json(table, c) else source.c[c]
+            for c in columns)))
         _MANY_ROWS[(table.name, columns, slot)] = stmt
     for c in columns:
-        params[prefix + c] = [row[c] for row in rows]
+        # json.dumps is what the dialect serializes JSON with (None too: JSON's null).
+        params[prefix + c] = ([json.dumps(row[c]) for row in rows] if _is_json(table, c)
+                              else [row[c] for row in rows])
     return stmt
 
 
@@ -452,11 +476,14 @@ class SqlOutbox(_Repo):
 
     async def get(self, event_id: uuid.UUID) -> DomainEvent | None:
         row = (await self.conn.execute(_EVENT, {"event_id": event_id})).first()
-        if row is None:
-            return None
-        return DomainEvent(type=row.type, aggregate_type=row.aggregate_type,
-                           aggregate_id=row.aggregate_id, payload=row.payload, id=row.id,
-                           occurred_at=row.occurred_at)
+        return event_of(row) if row is not None else None
+
+
+def event_of(row: Any) -> DomainEvent:
+    """The event an outbox row holds (any row with the outbox's columns)."""
+    return DomainEvent(type=row.type, aggregate_type=row.aggregate_type,
+                       aggregate_id=row.aggregate_id, payload=row.payload, id=row.id,
+                       occurred_at=row.occurred_at)
 
 
 class SqlProcessedEvents(_Repo):

@@ -135,6 +135,7 @@ async def test_a_notification_and_its_deliveries_are_held_to_the_commit_and_seen
 async def test_held_writes_compile_once_whatever_the_rows() -> None:
     """Units of the same shape send the same statement: SQLAlchemy compiles it once and caches
     it (a multi-row VALUES insert cannot be cached and was compiled on every capture)."""
+    import json
     import uuid
 
     from adapters.db import tables as t
@@ -155,4 +156,5 @@ async def test_held_writes_compile_once_whatever_the_rows() -> None:
     (one, _), (other, p2) = held(2), held(3)
     key = one._generate_cache_key()  # type: ignore[attr-defined]
     assert key is not None and key == other._generate_cache_key()  # type: ignore[attr-defined]
-    assert [x["i"] for x in p2["h0_data"]] == [0, 1, 2]  # type: ignore[attr-defined]
+    # JSON goes in as its text (a list would be taken for an array's dimension)
+    assert [json.loads(x)["i"] for x in p2["h0_data"]] == [0, 1, 2]  # type: ignore[attr-defined]
