@@ -22,7 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from adapters.db import tables as t
 from adapters.db.listen import first_of, listen
-from domain.events import DomainEvent, event_to_job
+from adapters.db.repositories import event_of
+from domain.events import event_to_job
 from domain.ports import JobName, JobQueue, QueueUnavailable
 
 log = logging.getLogger("crm.outbox")
@@ -44,12 +45,6 @@ def _publish(extra: Callable[[Any], Any] | None) -> Any:
     computed from each row (the webhook fan-out's subscribers) in the same statement."""
     columns = [*_PUBLISHED.c, (extra(_PUBLISHED) if extra else null()).label("endpoint_ids")]
     return select(*columns).order_by(_PUBLISHED.c.seq)
-
-
-def event_of(row: Any) -> DomainEvent:
-    return DomainEvent(type=row.type, aggregate_type=row.aggregate_type,
-                       aggregate_id=row.aggregate_id, payload=row.payload, id=row.id,
-                       occurred_at=row.occurred_at)
 
 
 class OutboxRelay:

@@ -1,8 +1,9 @@
 """The arq worker: runs the consumers of outbox events, plus the outbox relay and the webhook
 delivery loop beside it.
 
-Jobs take ids and reload; every effect is idempotent (see EventDispatcher), so arq's
-at-least-once delivery and a hard-killed worker's re-run apply each effect once.
+An event job carries its outbox row (which never changes); other jobs take ids and reload.
+Every effect is idempotent (see EventDispatcher), so arq's at-least-once delivery and a
+hard-killed worker's re-run apply each effect once.
 """
 
 from __future__ import annotations
@@ -186,7 +187,7 @@ def build_worker(container: Any, *, handle_signals: bool, burst: bool = False) -
     return ClaimingWorker(
         # An event job's result (how many consumers ran) is read by nobody: not kept, which
         # spares Redis a write per event. A job id relayed twice then runs twice: harmless, the
-        # consumers' processed markers make the second run a no-op.
+        # second run's 'processed' markers fail at its commit and it keeps nothing.
         functions=[func(handle_event, name=JobName.HANDLE_EVENT.value, keep_result=0,
                         timeout=JOB_TIMEOUT_SECONDS, max_tries=MAX_TRIES),
                    func(run_import, name=JobName.RUN_IMPORT.value,

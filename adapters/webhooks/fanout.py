@@ -18,8 +18,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.db import tables as t
-from adapters.db.repositories import columns_of
-from domain.events import DomainEvent
+from adapters.db.repositories import columns_of, event_of
 from domain.webhooks.catalog import EVENT_TYPES
 from domain.webhooks.model import Delivery
 
@@ -45,9 +44,7 @@ async def fan_out(conn: AsyncConnection, rows: Sequence[Any]) -> int:
     for r in rows:
         if not r.endpoint_ids or r.type not in EVENT_TYPES:
             continue
-        event = DomainEvent(type=r.type, aggregate_type=r.aggregate_type,
-                            aggregate_id=r.aggregate_id, payload=r.payload, id=r.id,
-                            occurred_at=r.occurred_at)
+        event = event_of(r)
         for endpoint_id in r.endpoint_ids:
             d = Delivery.for_event(endpoint_id, event, int(r.seq), r.occurred_at)
             values = columns_of(d, D)
