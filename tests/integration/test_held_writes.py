@@ -132,6 +132,38 @@ async def test_a_notification_and_its_deliveries_are_held_to_the_commit_and_seen
     assert await stored(dropped.id) == (0, [])
 
 
+async def test_a_lead_held_to_the_commit_is_found_by_the_next_capture_in_the_unit(
+        container: Container, world: World) -> None:
+    """A new lead waits for the commit (with its timeline, task and events); a read of leads in
+    the unit sends it first, so an import's next row of the same person finds it. Its
+    created_at is the transaction's timestamp, as the column's default would have made it."""
+    from domain.customers.model import Source
+    from domain.customers.queries import Visibility
+    from domain.leads.model import Lead, lead_number, matchable_contact
+    from domain.leads.routing import AssignedBy, Assignment
+
+    phone = "13987654321"
+    async with container.uow() as uow:
+        seq = await uow.leads.next_sequence(matchable_contact(phone, None))
+        lead = Lead.capture(number=lead_number(container.clock.now(), seq),
+                            source=Source.TRADE_SHOW, now=container.clock.now(),
+                            created_by=None, name="周八", phone=phone)
+        lead.assign(world.users["rep"].id, world.departments["east"].id,
+                    Assignment(AssignedBy.MANUAL, "test"), container.clock.now())
+        await uow.leads.add(lead)
+        async with container.engine.connect() as conn:
+            assert await conn.scalar(text("SELECT count(*) FROM leads WHERE id = :i"),
+                                     {"i": lead.id}) == 0, "held until the commit"
+        original, _ = await uow.leads.find_by_contact(phone, None)
+        assert original is not None and original.id == lead.id
+        assert await uow.leads.get(lead.id, Visibility(everything=True)) is not None
+        await uow.commit()
+    async with container.engine.connect() as conn:
+        created, now = (await conn.execute(text(
+            "SELECT created_at, updated_at FROM leads WHERE id = :i"), {"i": lead.id})).one()
+    assert created == now == lead.created_at
+
+
 async def test_held_writes_compile_once_whatever_the_rows() -> None:
     """Units of the same shape send the same statement: SQLAlchemy compiles it once and caches
     it (a multi-row VALUES insert cannot be cached and was compiled on every capture)."""
