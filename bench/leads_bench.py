@@ -142,7 +142,8 @@ def cpu_seconds(pid: int) -> float:
 
 def postgres_cpu_seconds() -> float:
     """User + system CPU so far of every PostgreSQL process on the machine (the backends of
-    the servers and of this script; the bench database is the only one busy), Linux."""
+    the servers and of this script; the bench database is the only one busy), and of those that
+    ended (the postmaster's reaped children), Linux."""
     total = 0
     for d in Path("/proc").iterdir():
         try:
@@ -151,7 +152,7 @@ def postgres_cpu_seconds() -> float:
             fields = (d / "stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        total += int(fields[11]) + int(fields[12])
+        total += sum(int(f) for f in fields[11:15])  # utime, stime, cutime, cstime
     return total / os.sysconf("SC_CLK_TCK")
 
 
