@@ -58,7 +58,9 @@ class EventDispatcher:
 
         The consumer's effect and its 'processed' marker commit together, so a job delivered
         twice, or re-run after a worker died mid-way, applies each effect exactly once: a run
-        after one that committed fails on the marker at its commit and keeps nothing.
+        after one that committed fails on the marker at its commit and keeps nothing. A re-run
+        does execute the handler first, so whatever a handler does outside its unit of work
+        must be safe to repeat (the delivery consumer's sends are: each claims its delivery).
         """
         if event is None:
             async with (self.reader or self.uow)() as uow:
