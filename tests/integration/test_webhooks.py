@@ -363,6 +363,21 @@ async def test_fan_out_is_idempotent(client: httpx.AsyncClient, world: World,
     assert len(subscriber.received) == 2
 
 
+async def test_an_endpoint_gets_only_events_written_after_it_was_added(
+        client: httpx.AsyncClient, world: World, container: Container,
+        subscriber: Subscriber) -> None:
+    """The relay reads each event's subscribers as it publishes it: an endpoint added after
+    an event was written gets none of it, even when that event is relayed later."""
+    early = await hook(client, world, subscriber.url, types=["customer.created"])
+    await new_customer(container, world, "甲方精密机械有限公司")
+    late = await hook(client, world, subscriber.url, types=["customer.created"])
+    await new_customer(container, world, "乙方精密机械有限公司")
+    assert await container.relay.relay_once() >= 2
+    got = [(str(r.endpoint_id), r.event_type) for r in await deliveries(container)]
+    assert sorted(got) == sorted([(early["id"], "customer.created")] * 2
+                                 + [(late["id"], "customer.created")])
+
+
 async def test_a_subscriber_down_for_a_while_gets_everything_in_order_per_record(
         client: httpx.AsyncClient, world: World, container: Container,
         subscriber: Subscriber) -> None:
