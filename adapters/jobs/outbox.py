@@ -14,7 +14,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import uuid
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, func, null, select, update
@@ -23,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from adapters.db import tables as t
 from adapters.db.listen import first_of, listen
 from adapters.db.repositories import event_of
-from domain.events import event_to_job
+from domain.events import DomainEvent
 from domain.ports import JobName, JobQueue, QueueUnavailable
 
 log = logging.getLogger("crm.outbox")
@@ -45,6 +47,20 @@ def _publish(extra: Callable[[Any], Any] | None) -> Any:
     computed from each row (the webhook fan-out's subscribers) in the same statement."""
     columns = [*_PUBLISHED.c, (extra(_PUBLISHED) if extra else null()).label("endpoint_ids")]
     return select(*columns).order_by(_PUBLISHED.c.seq)
+
+
+def event_to_job(event: DomainEvent) -> dict[str, Any]:
+    """The event as the relay's job carries it (plain values, whatever the queue's
+    serializer)."""
+    return {"type": event.type, "aggregate_type": event.aggregate_type,
+            "aggregate_id": event.aggregate_id, "payload": event.payload,
+            "occurred_at": event.occurred_at.isoformat()}
+
+
+def event_from_job(event_id: uuid.UUID, data: dict[str, Any]) -> DomainEvent:
+    return DomainEvent(type=data["type"], aggregate_type=data["aggregate_type"],
+                       aggregate_id=data["aggregate_id"], payload=data["payload"], id=event_id,
+                       occurred_at=datetime.fromisoformat(data["occurred_at"]))
 
 
 class OutboxRelay:

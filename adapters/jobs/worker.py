@@ -23,7 +23,7 @@ from arq.cron import cron
 from arq.utils import timestamp_ms
 from arq.worker import Worker, func
 
-from domain.events import event_from_job
+from adapters.jobs.outbox import event_from_job
 from domain.ports import JobName
 from domain.services.consumers import EventDispatcher
 from domain.services.followup_discipline import FollowUpDiscipline

@@ -12,8 +12,9 @@ sequence, lead_turn_<department id in hex>; the rep is the number's place in the
 A sequence hands out each number once and holds nothing until commit.
 
 Every department gets its sequence: a trigger creates it with the department (another drops
-it with the department), and this migration creates one for each department there is. Least-loaded routing still locks the
-department's row (it must see the leads of captures that commit before it).
+it with the department), and this migration creates one for each department there is.
+Least-loaded routing still locks the department's row (it must see the leads of captures
+that commit before it).
 """
 from collections.abc import Sequence
 
