@@ -33,29 +33,30 @@ from adapters.webhooks.fanout import fan_out, subscribers
 from adapters.webhooks.resolver import DnsResolver
 from adapters.webhooks.sender import WebhookSender
 from api.deps import ApiContext, NotifyContext
+from domain.contracts.reactions import CONTRACT_HANDLERS
+from domain.contracts.service import ContractService
 from domain.customers.model import TierPolicy
-from domain.notify.model import RetryPolicy
-from domain.ports import Clock, EmailSender
-from domain.services.catalog import CatalogService
-from domain.services.consumers import HANDLERS, EventDispatcher
-from domain.services.contract_consumers import CONTRACT_HANDLERS
-from domain.services.contracts import ContractService
-from domain.services.customers import CustomerService
-from domain.services.delivery import DeliveryService
-from domain.services.exports import ExportService
-from domain.services.followup_discipline import FollowUpDiscipline
-from domain.services.identity import IdentityPolicy, IdentityService, SubtreeCache
-from domain.services.imports import ImportService
-from domain.services.intake import IntakeService
-from domain.services.lead_settings import LeadSettingsService
-from domain.services.leads import LeadService
-from domain.services.notification_preferences import PreferenceService
-from domain.services.notifications import NotificationService
-from domain.services.opportunities import OpportunityService
-from domain.services.sales_consumers import SALES_HANDLERS
-from domain.services.templates import TemplateService
-from domain.services.webhooks import WebhookService
+from domain.customers.service import CustomerService
+from domain.discipline.service import FollowUpDiscipline
+from domain.exports.service import ExportService
+from domain.fields_and_tags.service import CatalogService
+from domain.identity.service import IdentityPolicy, IdentityService, SubtreeCache
+from domain.imports.service import ImportService
+from domain.leads.intake_service import IntakeService
+from domain.leads.reactions import SALES_HANDLERS
+from domain.leads.service import LeadService
+from domain.leads.settings_service import LeadSettingsService
+from domain.notifications.delivery_service import DeliveryService
+from domain.notifications.inbox_service import NotificationService
+from domain.notifications.model import RetryPolicy
+from domain.notifications.ports import EmailSender
+from domain.notifications.preferences_service import PreferenceService
+from domain.notifications.templates_service import TemplateService
+from domain.pipeline.service import OpportunityService
+from domain.shared.dispatch import HANDLERS, EventDispatcher
+from domain.shared.ports import Clock
 from domain.webhooks.model import RetryPolicy as WebhookRetryPolicy
+from domain.webhooks.service import WebhookService
 
 log = logging.getLogger("crm")
 

@@ -247,8 +247,8 @@ async def db_command(settings: Settings, args: argparse.Namespace) -> None:
 
 async def create_user(settings: Settings, args: argparse.Namespace) -> None:
     from domain.identity.model import Role
-    from domain.pagination import PageRequest
-    from domain.services.identity import system_actor
+    from domain.identity.service import system_actor
+    from domain.shared.paging import PageRequest
 
     container = await _prepared(settings)
     try:
@@ -345,7 +345,7 @@ def main(argv: list[str] | None = None) -> None:
         return
     settings = load_settings()
     setup_logging(settings.log_level)
-    from domain.errors import DomainError
+    from domain.shared.errors import DomainError
 
     try:
         if args.command == "serve":

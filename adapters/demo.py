@@ -8,11 +8,11 @@ from datetime import timedelta
 from decimal import Decimal
 
 from adapters.bootstrap import Container
-from domain.audit import Actor
+from domain.audit.model import Actor
 from domain.customers.model import Customer
 from domain.identity.model import Role, User
+from domain.identity.service import principal_of, system_actor
 from domain.leads.routing import Method, RoutingRule, RoutingSettings
-from domain.services.identity import principal_of, system_actor
 
 DEMO_PASSWORD = "demo-pass-2026"
 

@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from domain.notify.model import RetryPolicy
+from domain.notifications.model import RetryPolicy
 
 DEV_SECRET_KEY = "dev-secret-key-change-me-0123456789abcdef"
 # 32 bytes, base64: development-only keys for personal-data encryption and the blind index.

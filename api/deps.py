@@ -9,29 +9,30 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import Depends, Header, Query, Request
+from fastapi import Depends, Header, Query, Request, Response
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 
-from domain.audit import Actor
-from domain.errors import AuthenticationFailed, ValidationFailed
+from domain.audit.model import Actor
+from domain.contracts.service import ContractService
+from domain.customers.service import CustomerService
+from domain.exports.service import ExportService
+from domain.fields_and_tags.service import CatalogService
 from domain.identity.model import Principal, User
-from domain.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageRequest
-from domain.ports import IdempotencyStore, NotificationFeed
-from domain.services.catalog import CatalogService
-from domain.services.contracts import ContractService
-from domain.services.customers import CustomerService
-from domain.services.delivery import DeliveryService
-from domain.services.exports import ExportService
-from domain.services.identity import IdentityService, principal_of
-from domain.services.imports import ImportService
-from domain.services.intake import IntakeService
-from domain.services.lead_settings import LeadSettingsService
-from domain.services.leads import LeadService
-from domain.services.notification_preferences import PreferenceService
-from domain.services.notifications import NotificationService
-from domain.services.opportunities import OpportunityService
-from domain.services.templates import TemplateService
-from domain.services.webhooks import WebhookService
+from domain.identity.service import IdentityService, principal_of
+from domain.imports.service import ImportService
+from domain.leads.intake_service import IntakeService
+from domain.leads.service import LeadService
+from domain.leads.settings_service import LeadSettingsService
+from domain.notifications.delivery_service import DeliveryService
+from domain.notifications.inbox_service import NotificationService
+from domain.notifications.ports import NotificationFeed
+from domain.notifications.preferences_service import PreferenceService
+from domain.notifications.templates_service import TemplateService
+from domain.pipeline.service import OpportunityService
+from domain.shared.errors import AuthenticationFailed, ValidationFailed
+from domain.shared.paging import DEFAULT_LIMIT, MAX_LIMIT, PageRequest
+from domain.shared.ports import IdempotencyStore
+from domain.webhooks.service import WebhookService
 
 
 @dataclass
@@ -177,3 +178,8 @@ def user_ref(value: str | None, actor: Actor, field: str) -> uuid.UUID | None:
 
 def etag(version: int) -> str:
     return f'"{version}"'
+
+
+def set_etag(response: Response, version: int) -> None:
+    """The version a client sends back in If-Match to refuse a stale edit."""
+    response.headers["ETag"] = etag(version)

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.deps import actor_of
-from domain.errors import (
+from domain.shared.errors import (
     AccountLocked,
     AuthenticationFailed,
     Conflict,

@@ -15,8 +15,8 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import PROBLEM, problem_bytes
-from domain.errors import AuthenticationFailed
 from domain.identity import secrets as bearer
+from domain.shared.errors import AuthenticationFailed
 
 access_log = logging.getLogger("crm.access")
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Generic, TypeVar
+from collections.abc import Callable
+from typing import Any, Generic, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
+
+from domain.shared.paging import Page
 
 T = TypeVar("T")
 
@@ -63,6 +66,12 @@ class ListOf(BaseModel, Generic[T]):
     items: list[T]
     next_cursor: str | None = Field(
         description="Pass as ?cursor= to get the next page; null on the last page")
+
+    @classmethod
+    def page(cls, result: Page[Any], shape: Callable[[Any], T]) -> Self:
+        """One page of a list, each record in its response shape: `ListOf[X].page(page, X.of)`."""
+        return cls(items=[shape(record) for record in result.items],
+                   next_cursor=result.next_cursor)
 
 
 def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:

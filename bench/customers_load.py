@@ -278,8 +278,8 @@ async def explain_lists(sample: dict[str, Any]) -> list[dict[str, Any]]:
     from adapters.bootstrap import build
     from domain.customers.personal import normalise_mobile
     from domain.customers.queries import CustomerFilter
-    from domain.pagination import PageRequest
-    from domain.services.identity import principal_of
+    from domain.identity.service import principal_of
+    from domain.shared.paging import PageRequest
 
     c = build(seed.settings(seed.db_url()))
     rng = random.Random(5)

@@ -512,7 +512,7 @@ async def create_org(url: str) -> dict[str, Any]:
     """HQ + 5 sales departments, each with a manager and 10 reps; an admin; through use cases."""
     from adapters.bootstrap import build
     from domain.identity.model import Role
-    from domain.services.identity import system_actor
+    from domain.identity.service import system_actor
 
     c = build(settings(url))
     try:

@@ -49,9 +49,9 @@ from leads_bench import (  # noqa: E402
 from adapters.bootstrap import Container, build  # noqa: E402
 from adapters.db.migrate import upgrade  # noqa: E402
 from adapters.settings import Settings  # noqa: E402
-from domain.audit import Actor  # noqa: E402
+from domain.audit.model import Actor  # noqa: E402
 from domain.identity.model import ROLE_SCOPES, Principal, Role  # noqa: E402
-from domain.services.identity import principal_of, system_actor  # noqa: E402
+from domain.identity.service import principal_of, system_actor  # noqa: E402
 
 DB = "crm_bench_webhooks"
 QUEUE = "crm:bench-webhooks"

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 from jose import JWTError, jwt
 
-from domain.errors import AuthenticationFailed
 from domain.identity.model import User
-from domain.ports import AccessClaims
+from domain.identity.ports import AccessClaims
+from domain.shared.errors import AuthenticationFailed
 
 ALGORITHM = "HS256"
 

@@ -34,8 +34,8 @@ from domain.contracts.queries import (
     PendingStep,
 )
 from domain.customers.queries import Visibility
-from domain.errors import StaleVersion
-from domain.pagination import Page, PageRequest
+from domain.shared.errors import StaleVersion
+from domain.shared.paging import Page, PageRequest
 
 K, ST, CU = t.contracts, t.contract_steps, t.customers
 POLICY = "approval_policy"

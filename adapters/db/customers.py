@@ -61,10 +61,11 @@ from domain.customers.model import (
     normalised_name,
 )
 from domain.customers.personal import mask_email, mask_id_card, mask_phone
+from domain.customers.ports import FollowUpFilter, TaskFilter
 from domain.customers.queries import CustomerFilter, Visibility
-from domain.errors import StaleVersion
-from domain.pagination import Page, PageRequest
-from domain.ports import FieldCipher, FollowUpFilter, TaskFilter
+from domain.shared.errors import StaleVersion
+from domain.shared.paging import Page, PageRequest
+from domain.shared.ports import FieldCipher
 
 C = t.customers
 K = t.contacts

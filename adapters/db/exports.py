@@ -11,7 +11,7 @@ from sqlalchemy.engine import Row
 
 from adapters.db import tables as t
 from adapters.db.repositories import _Repo, columns_of
-from domain.exports import Export, ExportFormat, ExportStatus
+from domain.exports.model import Export, ExportFormat, ExportStatus
 
 EX = t.exports
 

@@ -9,7 +9,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.db import tables as t
-from domain.ports import IdempotencyOutcome
+from domain.shared.ports import IdempotencyOutcome
 
 KEY_TTL = timedelta(hours=24)
 

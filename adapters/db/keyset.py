@@ -13,8 +13,8 @@ from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from domain.errors import ValidationFailed
-from domain.pagination import Page, PageRequest, encode_cursor
+from domain.shared.errors import ValidationFailed
+from domain.shared.paging import Page, PageRequest, encode_cursor
 
 T = TypeVar("T")
 

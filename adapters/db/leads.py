@@ -39,8 +39,7 @@ from adapters.db.keyset import fetch_page
 from adapters.db.repositories import HeldWrites, _Repo, columns_of, new_rows
 from domain.customers.model import Size, Source
 from domain.customers.queries import Visibility
-from domain.discipline import FollowUpLapse, LapseLevel, StaleRecord
-from domain.errors import StaleVersion
+from domain.discipline.model import FollowUpLapse, LapseLevel, StaleRecord
 from domain.leads.forms import LeadForm
 from domain.leads.model import OPEN_STATUSES, CustomerMatch, Lead, LeadActivity, LeadStatus
 from domain.leads.queries import LeadFilter
@@ -62,8 +61,9 @@ from domain.leads.scoring import (
     model_to_doc,
 )
 from domain.leads.validation import FlagCode, LeadFlag
-from domain.pagination import Page, PageRequest
-from domain.ports import FieldCipher
+from domain.shared.errors import StaleVersion
+from domain.shared.paging import Page, PageRequest
+from domain.shared.ports import FieldCipher
 
 L = t.leads
 

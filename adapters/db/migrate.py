@@ -36,7 +36,7 @@ async def refresh_shipped_templates(url: str) -> None:
     """The shipped notification templates as the code has them: a kind added since the last
     migration gets its templates on the next `crm db upgrade` (custom ones are untouched)."""
     from adapters.db.engine import build_engine
-    from adapters.db.notify import seed_default_templates
+    from adapters.db.notifications import seed_default_templates
 
     engine = build_engine(url, pool_size=1)
     try:

@@ -33,8 +33,6 @@ from adapters.db.customers import visible
 from adapters.db.keyset import _plain, fetch_page
 from adapters.db.repositories import _Repo, columns_of
 from domain.customers.queries import Visibility
-from domain.errors import StaleVersion
-from domain.pagination import Page, PageRequest, encode_cursor
 from domain.pipeline.model import (
     ContractStatus,
     Opportunity,
@@ -46,6 +44,8 @@ from domain.pipeline.model import (
     StageVisit,
 )
 from domain.pipeline.queries import MoneyTotal, OpportunityFilter, StageTotals
+from domain.shared.errors import StaleVersion
+from domain.shared.paging import Page, PageRequest, encode_cursor
 
 P, S, OP, H = t.pipelines, t.pipeline_stages, t.opportunities, t.opportunity_stage_history
 T = t.opportunity_totals

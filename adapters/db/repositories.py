@@ -30,13 +30,15 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.db import tables as t
 from adapters.db.keyset import fetch_page
-from domain.audit import AuditEntry
-from domain.errors import StaleVersion
-from domain.events import DomainEvent
+from domain.audit.model import AuditEntry
+from domain.audit.ports import AuditFilter
 from domain.identity.model import ApiKey, Department, RefreshToken, Role, Scope, User
-from domain.notifications import Notification
-from domain.pagination import Page, PageRequest
-from domain.ports import AlreadyProcessed, AuditFilter, UserFilter
+from domain.identity.ports import UserFilter
+from domain.notifications.notification import Notification
+from domain.shared.errors import StaleVersion
+from domain.shared.events import DomainEvent
+from domain.shared.paging import Page, PageRequest
+from domain.shared.ports import AlreadyProcessed
 
 
 def columns_of(obj: Any, table: Table) -> dict[str, Any]:

@@ -7,7 +7,6 @@ from typing import Any, Self
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from adapters.db.catalog import SqlCustomFields, SqlSegments, SqlTags
 from adapters.db.contracts import SqlContracts
 from adapters.db.customers import (
     SqlActivity,
@@ -17,6 +16,7 @@ from adapters.db.customers import (
     SqlTasks,
 )
 from adapters.db.exports import SqlExports
+from adapters.db.fields_and_tags import SqlCustomFields, SqlSegments, SqlTags
 from adapters.db.imports import SqlImports
 from adapters.db.leads import (
     SqlLapses,
@@ -27,7 +27,7 @@ from adapters.db.leads import (
     SqlRotation,
     SqlSalesSettings,
 )
-from adapters.db.notify import SqlDeliveries, SqlNotificationPreferences, SqlTemplates
+from adapters.db.notifications import SqlDeliveries, SqlNotificationPreferences, SqlTemplates
 from adapters.db.pipeline import SqlOpportunities, SqlPipelines
 from adapters.db.repositories import (
     HeldWrites,
@@ -41,10 +41,10 @@ from adapters.db.repositories import (
     SqlUsers,
 )
 from adapters.db.webhooks import SqlWebhookDeliveries, SqlWebhooks
-from domain.errors import DomainError
-from domain.events import DomainEvent
-from domain.notify.inbox import Inbox
-from domain.ports import FieldCipher
+from domain.notifications.inbox import Inbox
+from domain.shared.errors import DomainError
+from domain.shared.events import DomainEvent
+from domain.shared.ports import FieldCipher
 
 
 class SqlUnitOfWork:
@@ -99,7 +99,7 @@ class SqlUnitOfWork:
         self.templates = SqlTemplates(conn, seen)
         self.notification_preferences = SqlNotificationPreferences(conn, seen, self._cipher)
         self.deliveries = SqlDeliveries(conn, seen, held)
-        # Every notification added also gets its e-mail/SMS deliveries (domain/notify/inbox.py).
+        # Every notification added also gets its e-mail/SMS deliveries (notifications/inbox.py).
         self.notifications = Inbox(SqlNotifications(conn, seen, held),
                                    self.notification_preferences, self.deliveries, self.outbox,
                                    self.templates)

@@ -13,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from adapters.db import tables as t
 from adapters.db.keyset import fetch_page
 from adapters.db.repositories import _Repo, columns_of
-from domain.errors import StaleVersion
-from domain.pagination import Page, PageRequest
-from domain.ports import FieldCipher
+from domain.shared.errors import StaleVersion
+from domain.shared.paging import Page, PageRequest
+from domain.shared.ports import FieldCipher
 from domain.webhooks.model import Delivery, DeliveryStatus, WebhookEndpoint
 
 E = t.webhook_endpoints

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
 
-from domain.errors import ValidationFailed
 from domain.imports.model import HEADERS, _loose
+from domain.shared.errors import ValidationFailed
 
 HEADER_SCAN_ROWS = 10
 _KNOWN = {_loose(s) for names in HEADERS.values() for s in names}

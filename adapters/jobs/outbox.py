@@ -25,8 +25,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from adapters.db import tables as t
 from adapters.db.listen import first_of, listen
 from adapters.db.repositories import event_of
-from domain.events import DomainEvent
-from domain.ports import JobName, JobQueue, QueueUnavailable
+from domain.shared.events import DomainEvent
+from domain.shared.ports import JobName, JobQueue, QueueUnavailable
 
 log = logging.getLogger("crm.outbox")
 

@@ -15,7 +15,7 @@ from arq.jobs import serialize_job
 from arq.utils import timestamp_ms, to_ms
 from redis.exceptions import RedisError
 
-from domain.ports import JobName, QueueUnavailable
+from domain.shared.ports import JobName, QueueUnavailable
 
 log = logging.getLogger("crm.queue")
 

@@ -24,9 +24,9 @@ from arq.utils import timestamp_ms
 from arq.worker import Worker, func
 
 from adapters.jobs.outbox import event_from_job
-from domain.ports import JobName
-from domain.services.consumers import EventDispatcher
-from domain.services.followup_discipline import FollowUpDiscipline
+from domain.discipline.service import FollowUpDiscipline
+from domain.shared.dispatch import EventDispatcher
+from domain.shared.ports import JobName
 
 log = logging.getLogger("crm.worker")
 

@@ -10,7 +10,7 @@ from email.utils import formatdate
 import aiosmtplib
 
 from domain.customers.personal import mask_email
-from domain.notify.model import DeliveryFailed
+from domain.notifications.model import DeliveryFailed
 
 log = logging.getLogger("crm.email")
 

@@ -20,8 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from adapters.db import tables as t
 from adapters.db.listen import listen
 from adapters.db.repositories import _notification
-from domain.notifications import Notification
-from domain.ports import FeedClosed
+from domain.notifications.notification import Notification
+from domain.notifications.ports import FeedClosed
 
 log = logging.getLogger("crm.feed")
 

@@ -29,9 +29,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from adapters.db.listen import first_of, listen
 from adapters.db.webhooks import CHANNEL
 from adapters.webhooks.sender import WebhookSender
-from domain.ports import FieldCipher
-from domain.services.webhooks import WebhookService
+from domain.shared.ports import FieldCipher
 from domain.webhooks.model import AttemptResult
+from domain.webhooks.service import WebhookService
 
 log = logging.getLogger("crm.webhooks")
 

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.db import tables as t
 from adapters.db.repositories import columns_of, event_of
-from domain.webhooks.catalog import EVENT_TYPES
+from domain.webhooks.event_types import EVENT_TYPES
 from domain.webhooks.model import Delivery
 
 E, D = t.webhook_endpoints, t.webhook_deliveries

@@ -14,10 +14,10 @@ from email.utils import parsedate_to_datetime
 
 import httpx
 
-from domain.errors import ValidationFailed
-from domain.ports import HostResolver
-from domain.services.webhooks import check_target
+from domain.shared.errors import ValidationFailed
 from domain.webhooks.model import AttemptResult, parse_target, signatures
+from domain.webhooks.ports import HostResolver
+from domain.webhooks.service import check_target
 
 USER_AGENT = "crm-webhooks/1"
 

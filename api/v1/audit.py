@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from api.deps import Ctx, CurrentActor, PageParams
 from api.schemas import AUTHED, ListOf, problems
 from api.v1.schemas.identity import AuditEntryOut
-from domain.ports import AuditFilter
+from domain.audit.ports import AuditFilter
 
 router = APIRouter(prefix="/audit-log", tags=["audit-log"])
 

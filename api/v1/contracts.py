@@ -22,7 +22,7 @@ from api.v1.schemas.contracts import (
 )
 from domain.contracts.model import Contract, ContractStatus
 from domain.contracts.queries import ContractFilter
-from domain.errors import ValidationFailed
+from domain.shared.errors import ValidationFailed
 
 router = APIRouter(prefix="/contracts", tags=["contracts"])
 approvals = APIRouter(prefix="/approvals", tags=["contracts"])

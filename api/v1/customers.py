@@ -10,7 +10,6 @@ from pydantic_core import to_json
 
 from api.deps import Ctx, CurrentActor, IfMatch, PageParams, etag, user_ref
 from api.schemas import AUTHED, ListOf, problems
-from api.v1.schemas.catalog import DuplicateOut, MergeRequest
 from api.v1.schemas.customers import (
     CustomerCreate,
     CustomerOut,
@@ -23,11 +22,12 @@ from api.v1.schemas.customers import (
     TimelineEntryOut,
     Tombstone,
 )
+from api.v1.schemas.fields_and_tags import DuplicateOut, MergeRequest
 from domain.customers.model import Grade, Tier
 from domain.customers.personal import normalise_email, normalise_mobile
+from domain.customers.ports import FollowUpFilter
 from domain.customers.queries import CustomerFilter, Sort
-from domain.errors import ValidationFailed
-from domain.ports import FollowUpFilter
+from domain.shared.errors import ValidationFailed
 
 router = APIRouter(prefix="/customers", tags=["customers"])
 picklists = APIRouter(prefix="/picklists", tags=["picklists"])

@@ -10,8 +10,8 @@ from pydantic import BaseModel, Field
 
 from api.deps import Ctx, CurrentActor
 from api.schemas import AUTHED, Input, problems
-from api.v1.schemas.catalog import FILTER_DOC, FILTER_EXAMPLE
-from domain.exports import Export, ExportFormat, ExportStatus
+from api.v1.schemas.fields_and_tags import FILTER_DOC, FILTER_EXAMPLE
+from domain.exports.model import Export, ExportFormat, ExportStatus
 
 router = APIRouter(prefix="/exports", tags=["exports"])
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response
 from api.deps import Ctx, CurrentActor, IfMatch, PageParams, etag, user_ref
 from api.schemas import AUTHED, ListOf, problems
 from api.v1.schemas.customers import FollowUpCreateFor, FollowUpOut, FollowUpUpdate
-from domain.ports import FollowUpFilter
+from domain.customers.ports import FollowUpFilter
 
 router = APIRouter(prefix="/followups", tags=["followups"])
 

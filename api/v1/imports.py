@@ -12,8 +12,8 @@ from pydantic import BaseModel, Field
 from api.csv import csv_text
 from api.deps import Ctx, CurrentActor
 from api.schemas import AUTHED, problems
-from domain.errors import ValidationFailed
 from domain.imports.model import Import, ImportStatus, Policy, Target
+from domain.shared.errors import ValidationFailed
 
 router = APIRouter(prefix="/imports", tags=["imports"])
 

@@ -20,12 +20,12 @@ from api.v1.schemas.leads import (
     LeadUpdate,
 )
 from domain.customers.model import Source
-from domain.errors import ValidationFailed
 from domain.leads.model import LeadStatus
 from domain.leads.queries import LeadFilter, LeadSort
 from domain.leads.routing import AssignedBy
 from domain.leads.scoring import LeadGrade
 from domain.leads.validation import FlagCode, email_point, phone_point
+from domain.shared.errors import ValidationFailed
 
 router = APIRouter(prefix="/leads", tags=["leads"])
 

@@ -16,10 +16,10 @@ from api.errors import problem
 from api.schemas import AUTHED, ListOf, problems
 from api.v1.schemas.identity import NotificationOut
 from api.v1.schemas.notify import DeliveryOut, PreferencesIn, PreferencesOut
-from domain.errors import PermissionDenied, ValidationFailed
-from domain.notifications import Notification
-from domain.ports import FeedClosed, FeedSubscription
-from domain.services.notification_preferences import UNSET, KindChoice
+from domain.notifications.notification import Notification
+from domain.notifications.ports import FeedClosed, FeedSubscription
+from domain.notifications.preferences_service import UNSET, KindChoice
+from domain.shared.errors import PermissionDenied, ValidationFailed
 
 router = APIRouter(prefix="/notifications", tags=["notifications"])
 preferences = APIRouter(prefix="/me/notification-preferences", tags=["me"])

@@ -19,9 +19,9 @@ from api.v1.schemas.pipeline import (
     PipelineUpdate,
     StageVisitOut,
 )
-from domain.errors import ValidationFailed
 from domain.pipeline.model import OpportunityStatus
 from domain.pipeline.queries import OpportunityFilter, OpportunitySort
+from domain.shared.errors import ValidationFailed
 
 router = APIRouter(prefix="/opportunities", tags=["opportunities"])
 pipelines = APIRouter(prefix="/pipelines", tags=["pipelines"])

@@ -16,7 +16,7 @@ from api.v1.schemas.identity import (
     UserUpdate,
 )
 from domain.identity.model import Role, Scope
-from domain.ports import UserFilter
+from domain.identity.ports import UserFilter
 
 router = APIRouter(prefix="/users", tags=["users"])
 roles = APIRouter(prefix="/roles", tags=["users"])

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from domain.errors import ValidationFailed
+from domain.shared.errors import ValidationFailed
 
 MAX_DAYS = 3660  # nothing we measure waits ten years; bounds the walk over days
 

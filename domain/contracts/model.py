@@ -12,8 +12,8 @@ from enum import StrEnum
 from typing import Any
 
 from domain.customers.model import money
-from domain.errors import Conflict, InvalidTransition, PermissionDenied, ValidationFailed
-from domain.events import DomainEvent
+from domain.shared.errors import Conflict, InvalidTransition, PermissionDenied, ValidationFailed
+from domain.shared.events import DomainEvent
 
 CENT = Decimal("0.01")
 MAX_LINES = 200

@@ -10,7 +10,7 @@ from typing import Any
 from domain.contracts.calendar import WorkingCalendar
 from domain.contracts.model import StepRole
 from domain.customers.model import money
-from domain.errors import ValidationFailed
+from domain.shared.errors import ValidationFailed
 
 DEFAULT_THRESHOLDS = {"CNY": Decimal("1000000.00")}
 

@@ -9,8 +9,8 @@ from enum import StrEnum
 from typing import Any
 
 from domain.customers.model import aware
-from domain.errors import InvalidTransition, ValidationFailed
-from domain.events import DomainEvent
+from domain.shared.errors import InvalidTransition, ValidationFailed
+from domain.shared.events import DomainEvent
 
 
 class FollowUpMethod(StrEnum):

@@ -17,8 +17,8 @@ from domain.customers.personal import (
     normalise_landline,
     normalise_mobile,
 )
-from domain.errors import DomainError, InvalidTransition, ValidationFailed
-from domain.events import DomainEvent
+from domain.shared.errors import DomainError, InvalidTransition, ValidationFailed
+from domain.shared.events import DomainEvent
 
 
 class CustomerKind(StrEnum):

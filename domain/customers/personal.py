@@ -12,7 +12,7 @@ import unicodedata
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
-from domain.errors import ValidationFailed
+from domain.shared.errors import ValidationFailed
 
 _MAINLAND_MOBILE = re.compile(r"^1[3-9]\d{9}$", re.ASCII)
 _LANDLINE = re.compile(r"^(0\d{2,3})-?(\d{7,8})(?:-(\d{1,6}))?$", re.ASCII)

@@ -11,8 +11,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from domain.customers.model import Grade, Tier
-from domain.errors import ValidationFailed
-from domain.pagination import parse_sort
+from domain.shared.errors import ValidationFailed
+from domain.shared.paging import parse_sort
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from domain.errors import AccountLocked, InvalidTransition, ValidationFailed
-from domain.events import DomainEvent, EventType
+from domain.shared.errors import AccountLocked, InvalidTransition, ValidationFailed
+from domain.shared.events import DomainEvent, EventType
 
 
 class Role(StrEnum):

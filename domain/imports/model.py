@@ -9,7 +9,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from domain.errors import InvalidTransition, ValidationFailed
+from domain.shared.errors import InvalidTransition, ValidationFailed
 
 
 class Policy(StrEnum):

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from domain.customers.model import Source
-from domain.errors import ValidationFailed
+from domain.shared.errors import ValidationFailed
 
 _ORIGIN = re.compile(r"^https?://[a-z0-9.\-]+(:\d{1,5})?$")
 _FIELD = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]{0,49}$")

@@ -12,8 +12,6 @@ from enum import StrEnum
 from typing import Any
 
 from domain.customers.model import Size, Source, aware, money
-from domain.errors import DomainError, InvalidTransition, ValidationFailed
-from domain.events import DomainEvent
 from domain.leads.routing import Assignment
 from domain.leads.scoring import Facts, LeadGrade, ScoreLine, ScoringModel
 from domain.leads.validation import (
@@ -24,6 +22,8 @@ from domain.leads.validation import (
     flags_for,
     phone_point,
 )
+from domain.shared.errors import DomainError, InvalidTransition, ValidationFailed
+from domain.shared.events import DomainEvent
 
 
 class LeadStatus(StrEnum):

@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from domain.pagination import parse_sort
+from domain.shared.paging import parse_sort
 
 SORTABLE = ("created_at", "updated_at", "score", "number")
 

@@ -14,7 +14,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from domain.errors import ValidationFailed
+from domain.shared.errors import ValidationFailed
 
 
 class Method(StrEnum):

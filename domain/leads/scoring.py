@@ -11,7 +11,7 @@ from enum import StrEnum
 from typing import Any
 
 from domain.customers.model import Size, Source
-from domain.errors import ValidationFailed
+from domain.shared.errors import ValidationFailed
 
 
 class LeadGrade(StrEnum):

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from domain.customers.personal import normalise_email, normalise_landline, normalise_mobile
-from domain.errors import ValidationFailed
+from domain.shared.errors import ValidationFailed
 
 
 class FlagCode(StrEnum):

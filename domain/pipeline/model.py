@@ -13,8 +13,8 @@ from typing import Any
 
 from domain.contracts.model import ContractStatus
 from domain.customers.model import money
-from domain.errors import FieldProblem, InvalidTransition, ValidationFailed
-from domain.events import DomainEvent
+from domain.shared.errors import FieldProblem, InvalidTransition, ValidationFailed
+from domain.shared.events import DomainEvent
 
 
 class StageKind(StrEnum):

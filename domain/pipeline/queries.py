@@ -8,7 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Generic, TypeVar
 
-from domain.pagination import parse_sort
+from domain.shared.paging import parse_sort
 
 SORTABLE = ("updated_at", "created_at", "amount", "expected_close_date", "stage_entered_at")
 T = TypeVar("T")

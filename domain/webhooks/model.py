@@ -22,9 +22,9 @@ from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
 
-from domain.errors import ValidationFailed
-from domain.events import DomainEvent
-from domain.webhooks.catalog import EVENT_TYPES
+from domain.shared.errors import ValidationFailed
+from domain.shared.events import DomainEvent
+from domain.webhooks.event_types import EVENT_TYPES
 
 SECRET_PREFIX = "whsec_"
 MAX_EVENT_TYPES = len(EVENT_TYPES)

@@ -82,7 +82,7 @@ def upgrade() -> None:
                "FOR EACH ROW EXECUTE FUNCTION notification_notify()")
 
     # The shipped templates (zh-CN and en, every kind and channel).
-    from domain.notify.defaults import default_templates
+    from domain.notifications.defaults import default_templates
     op.bulk_insert(templates, [
         {"id": x.id, "kind": x.kind, "channel": x.channel.value, "locale": x.locale,
          "subject": x.subject, "body": x.body, "builtin": True, "version": 1}

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from adapters.bootstrap import Container
 from adapters.db import tables as t
 from domain.identity.model import Role, Scope
-from domain.services.identity import system_actor
+from domain.identity.service import system_actor
 from tests.conftest import World
 
 MOBILE = "13912345678"

@@ -18,12 +18,12 @@ from adapters.bootstrap import Container, build
 from adapters.db import tables as t
 from adapters.embedded import RedisProcess
 from adapters.settings import Settings
-from domain.ports import QueueUnavailable
-from domain.services.contracts import ContractService
-from domain.services.customers import CustomerService
-from domain.services.opportunities import OpportunityService
+from domain.contracts.service import ContractService
+from domain.customers.service import CustomerService
+from domain.pipeline.service import OpportunityService
+from domain.shared.ports import QueueUnavailable
 from tests.conftest import CachingHasher, World, drain
-from tests.fakes import FakeClock
+from tests.fakes.shared import FakeClock
 from tests.integration.leads_helpers import count, notifications
 
 BIG = "1200000.00"   # at or above the default threshold: manager → finance → executive

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from adapters.bootstrap import Container
 from adapters.db import tables as t
-from domain.services import exports as exports_module
+from domain.exports import service as exports_module
 from tests.conftest import World, drain
 from tests.integration.test_customers_api import MOBILE, create
 

@@ -12,14 +12,14 @@ from sqlalchemy import select
 from adapters.bootstrap import Container
 from adapters.db import tables as t
 from adapters.jobs.worker import scan_followups
-from domain.audit import Actor
-from domain.services.customers import CustomerService
-from domain.services.followup_discipline import FollowUpDiscipline
-from domain.services.identity import principal_of
-from domain.services.leads import LeadService
-from domain.services.opportunities import OpportunityService
+from domain.audit.model import Actor
+from domain.customers.service import CustomerService
+from domain.discipline.service import FollowUpDiscipline
+from domain.identity.service import principal_of
+from domain.leads.service import LeadService
+from domain.pipeline.service import OpportunityService
 from tests.conftest import World, drain
-from tests.fakes import FakeClock
+from tests.fakes.shared import FakeClock
 from tests.integration.leads_helpers import new_lead, notifications
 
 

@@ -16,8 +16,8 @@ async def test_log_rows_held_to_the_commit_are_all_written_in_order_or_not_at_al
     lands, in the order written, with the events; a unit that does not commit leaves none."""
     import uuid
 
-    from domain.audit import AuditEntry
-    from domain.events import DomainEvent
+    from domain.audit.model import AuditEntry
+    from domain.shared.events import DomainEvent
 
     target = uuid.uuid4()
 
@@ -60,8 +60,8 @@ async def test_a_task_held_to_the_commit_is_seen_by_a_read_in_the_same_unit(
     import uuid
 
     from domain.customers.activity import Task
-    from domain.pagination import PageRequest
-    from domain.ports import TaskFilter
+    from domain.customers.ports import TaskFilter
+    from domain.shared.paging import PageRequest
 
     related = uuid.uuid4()
     rep = world.users["rep"].id
@@ -89,10 +89,10 @@ async def test_a_notification_and_its_deliveries_are_held_to_the_commit_and_seen
     a unit that does not commit leaves neither."""
     import uuid
 
-    from domain.notifications import Notification
-    from domain.notify.catalogue import Channel
-    from domain.notify.ports import DeliveryFilter
-    from domain.pagination import PageRequest
+    from domain.notifications.kinds import Channel
+    from domain.notifications.notification import Notification
+    from domain.notifications.ports import DeliveryFilter
+    from domain.shared.paging import PageRequest
 
     rep = world.users["rep"].id
 

@@ -24,8 +24,8 @@ from adapters.db import tables as t
 from adapters.embedded import RedisProcess
 from adapters.settings import Settings
 from domain.identity.model import Role
-from domain.ports import QueueUnavailable
-from domain.services.identity import system_actor
+from domain.identity.service import system_actor
+from domain.shared.ports import QueueUnavailable
 from tests.conftest import PASSWORD, CachingHasher, drain
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -159,7 +159,7 @@ async def test_jobs_queued_while_no_worker_runs_are_applied_once(
     user_id = await new_user(container, "queued@example.com")
     assert await container.relay.relay_once() == 1  # in Redis now, nobody consuming
     (event_id,) = await _event_ids(container)
-    from domain.ports import JobName
+    from domain.shared.ports import JobName
 
     await container.queue.enqueue(JobName.HANDLE_EVENT, str(event_id), job_id=f"evt:{event_id}")
     # relayed again in a batch (a relay that died before its commit): still queued once

@@ -24,12 +24,12 @@ from adapters.settings import Settings
 from adapters.webhooks.deliverer import WebhookDeliverer
 from adapters.webhooks.resolver import DnsResolver
 from adapters.webhooks.sender import WebhookSender
-from domain.audit import Actor
+from domain.audit.model import Actor
 from domain.identity.model import Role, Scope
-from domain.ports import QueueUnavailable
-from domain.services.identity import principal_of, system_actor
-from domain.services.webhooks import WebhookService
+from domain.identity.service import principal_of, system_actor
+from domain.shared.ports import QueueUnavailable
 from domain.webhooks.model import RetryPolicy
+from domain.webhooks.service import WebhookService
 from tests.conftest import PASSWORD, CachingHasher, World, drain
 from tests.integration.leads_helpers import api_key
 from tests.integration.test_outbox import _free_port

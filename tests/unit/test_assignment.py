@@ -12,7 +12,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.errors import ValidationFailed
 from domain.leads.routing import (
     AssignedBy,
     Assignment,
@@ -25,6 +24,7 @@ from domain.leads.routing import (
     pick,
     why_skipped,
 )
+from domain.shared.errors import ValidationFailed
 
 NOW = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 

@@ -19,7 +19,7 @@ from domain.contracts.model import (
     StepStatus,
 )
 from domain.contracts.policy import ApprovalPolicy, parse_policy
-from domain.errors import Conflict, InvalidTransition, PermissionDenied, ValidationFailed
+from domain.shared.errors import Conflict, InvalidTransition, PermissionDenied, ValidationFailed
 
 NOW = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)  # a Monday, 10:00 in Shanghai
 OWNER, MANAGER, FINANCE, EXEC = (uuid.uuid4() for _ in range(4))

@@ -44,7 +44,7 @@ from domain.customers.personal import (
     normalise_landline,
     normalise_mobile,
 )
-from domain.errors import InvalidTransition, ValidationFailed
+from domain.shared.errors import InvalidTransition, ValidationFailed
 
 NOW = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 POLICY = TierPolicy()

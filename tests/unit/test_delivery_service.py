@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 
-from domain.notifications import Notification
-from domain.notify.catalogue import Channel
-from domain.notify.model import (
+from domain.notifications.delivery_service import DeliveryService
+from domain.notifications.kinds import Channel
+from domain.notifications.model import (
     NOTIFICATION_CREATED,
     DeliveryFailed,
     DeliveryStatus,
@@ -14,9 +14,9 @@ from domain.notify.model import (
     Recipient,
     RetryPolicy,
 )
-from domain.services.delivery import DeliveryService
-from tests.fakes import FakeClock
-from tests.notify_fakes import FakeNotifyUow, FakeSender, NotifyStore
+from domain.notifications.notification import Notification
+from tests.fakes.notifications import FakeNotifyUow, FakeSender, NotifyStore
+from tests.fakes.shared import FakeClock
 
 DATA = {"lead_id": "l1", "label": "Acme", "grade": "high", "reason": "territory"}
 

@@ -5,8 +5,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from domain.errors import AccountLocked, InvalidTransition, ValidationFailed
-from domain.events import EventType
 from domain.identity.model import (
     ROLE_SCOPES,
     Department,
@@ -16,6 +14,8 @@ from domain.identity.model import (
     check_password_strength,
     normalise_email,
 )
+from domain.shared.errors import AccountLocked, InvalidTransition, ValidationFailed
+from domain.shared.events import EventType
 
 NOW = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 

@@ -4,8 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from domain.audit import Actor
-from domain.errors import (
+from domain.audit.model import Actor
+from domain.identity.model import Role, Scope
+from domain.identity.ports import UserFilter
+from domain.identity.service import (
+    IdentityPolicy,
+    IdentityService,
+    principal_of,
+    system_actor,
+)
+from domain.shared.dispatch import HANDLERS, EventDispatcher
+from domain.shared.errors import (
     AccountLocked,
     AuthenticationFailed,
     Conflict,
@@ -13,17 +22,9 @@ from domain.errors import (
     PermissionDenied,
     ValidationFailed,
 )
-from domain.identity.model import Role, Scope
-from domain.pagination import PageRequest
-from domain.ports import UserFilter
-from domain.services.consumers import HANDLERS, EventDispatcher
-from domain.services.identity import (
-    IdentityPolicy,
-    IdentityService,
-    principal_of,
-    system_actor,
-)
-from tests.fakes import FakeClock, FakeHasher, FakeTokens, FakeUowFactory
+from domain.shared.paging import PageRequest
+from tests.fakes.identity import FakeHasher, FakeTokens
+from tests.fakes.shared import FakeClock, FakeUowFactory
 
 PW = "a-good-password"
 

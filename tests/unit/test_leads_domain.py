@@ -13,7 +13,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.customers.model import Source
-from domain.errors import InvalidTransition, ValidationFailed
 from domain.leads.forms import LeadForm, check_origin
 from domain.leads.model import (
     LEAD_MOVES,
@@ -42,6 +41,7 @@ from domain.leads.validation import (
     phone_point,
     spam_reason,
 )
+from domain.shared.errors import InvalidTransition, ValidationFailed
 
 NOW = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 OWNER = uuid.uuid4()

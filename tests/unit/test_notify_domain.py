@@ -7,11 +7,22 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from domain.errors import ValidationFailed
-from domain.notify.catalogue import KINDS, LOCALES, Channel, default_channels, variables_of
-from domain.notify.defaults import default_templates
-from domain.notify.model import NotificationPreferences, RetryPolicy, Template
-from domain.notify.templating import MissingVariable, TemplateSyntaxError, parse, render
+from domain.notifications.defaults import default_templates
+from domain.notifications.kinds import (
+    KINDS,
+    LOCALES,
+    Channel,
+    default_channels,
+    variables_of,
+)
+from domain.notifications.model import NotificationPreferences, RetryPolicy, Template
+from domain.notifications.templating import (
+    MissingVariable,
+    TemplateSyntaxError,
+    parse,
+    render,
+)
+from domain.shared.errors import ValidationFailed
 
 
 def test_placeholders_are_filled_and_double_braces_stay_literal() -> None:

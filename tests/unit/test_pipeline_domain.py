@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from domain.errors import InvalidTransition, ValidationFailed
 from domain.pipeline.model import (
     DEFAULT_PIPELINE_ID,
     EventType,
@@ -20,6 +19,7 @@ from domain.pipeline.model import (
     StageVisit,
     default_pipeline,
 )
+from domain.shared.errors import InvalidTransition, ValidationFailed
 
 NOW = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 REP = uuid.uuid4()

@@ -10,10 +10,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from adapters.settings import Settings, SettingsError
-from domain.audit import field_diff
-from domain.errors import ValidationFailed
+from domain.audit.model import field_diff
 from domain.identity import secrets as bearer
-from domain.pagination import PageRequest, decode_cursor, encode_cursor
+from domain.shared.errors import ValidationFailed
+from domain.shared.paging import PageRequest, decode_cursor, encode_cursor
 
 
 @given(st.lists(st.one_of(st.integers(), st.text(), st.none()), max_size=4))

@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from standardwebhooks import Webhook
 
-from domain.errors import ValidationFailed
-from domain.events import DomainEvent
-from domain.webhooks.catalog import EVENT_TYPES
+from domain.shared.errors import ValidationFailed
+from domain.shared.events import DomainEvent
+from domain.webhooks.event_types import EVENT_TYPES
 from domain.webhooks.model import (
     STANDARD_SCHEDULE,
     AttemptResult,

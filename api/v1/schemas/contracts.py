@@ -19,7 +19,7 @@ from domain.contracts.model import (
 )
 from domain.contracts.policy import ApprovalPolicy
 from domain.contracts.queries import InboxItem
-from domain.services.contracts import ApprovalTimes, Durations, StepTimes
+from domain.contracts.service import ApprovalTimes, Durations, StepTimes
 
 Quantity = Annotated[Decimal, PlainSerializer(lambda v: str(v), return_type=str,
                                               when_used="json"),

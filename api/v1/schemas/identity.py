@@ -7,9 +7,9 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from api.schemas import Input
-from domain.audit import AuditEntry
+from domain.audit.model import AuditEntry
 from domain.identity.model import ApiKey, Department, Principal, Role, Scope, User
-from domain.notifications import Notification
+from domain.notifications.notification import Notification
 
 
 class TokenResponse(BaseModel):

@@ -1,4 +1,8 @@
-"""Request and response shapes of templates, notification preferences and deliveries."""
+"""Request and response shapes of templates, notification preferences and deliveries.
+
+The module keeps the name `notify`: OpenAPI names the two `DeliveryOut` schemas (this one and
+the webhooks') after their modules, and the published contract and the SPA's types use it.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +14,8 @@ from pydantic import BaseModel, Field
 
 from api.schemas import Input
 from domain.customers.personal import mask_phone
-from domain.notify.catalogue import KINDS, variables_of
-from domain.notify.model import Delivery, NotificationPreferences, Rendered, Template
+from domain.notifications.kinds import KINDS, variables_of
+from domain.notifications.model import Delivery, NotificationPreferences, Rendered, Template
 
 KIND_DOC = "One of: " + ", ".join(KINDS)
 

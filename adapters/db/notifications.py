@@ -1,0 +1,283 @@
+"""Repositories of the notification channels: templates, preferences, deliveries."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, delete, func, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from adapters.db import tables as t
+from adapters.db.keyset import fetch_page
+from adapters.db.repositories import _notification, _Repo
+from domain.notifications.defaults import default_templates
+from domain.notifications.kinds import Channel
+from domain.notifications.model import (
+    Delivery,
+    DeliveryStatus,
+    NotificationPreferences,
+    Recipient,
+    Template,
+)
+from domain.notifications.notification import Notification
+from domain.notifications.ports import DeliveryFilter, TemplateFilter
+from domain.shared.paging import Page, PageRequest
+from domain.shared.ports import FieldCipher
+
+T = t.notification_templates
+P = t.notification_preferences
+D = t.notification_deliveries
+
+# The statements of every notification and its sending, built once (see adapters/db/leads.py).
+# A kind's templates in one language, every channel, the custom one of a channel before the
+# shipped one.
+_OF_KIND = select(T).where(T.c.kind == bindparam("kind"), T.c.locale == bindparam("locale")
+                           ).order_by(T.c.channel, T.c.builtin.asc())
+_U = t.users
+_FOR_NOTIFYING = select(
+    _U.c.id, _U.c.name, _U.c.email, _U.c.is_active, P.c.user_id.label("saved"), P.c.locale,
+    P.c.mobile_enc, P.c.channels, P.c.version, P.c.updated_at,
+).select_from(_U.outerjoin(P, P.c.user_id == _U.c.id)).where(_U.c.id == bindparam("user_id"))
+
+
+def _claim(of_one: bool) -> Any:
+    now = bindparam("now", type_=D.c.next_attempt_at.type)
+    due = select(D.c.id).where(
+        D.c.status == DeliveryStatus.PENDING.value,
+        # A first attempt is always due: its time came from the database's clock, and the
+        # caller's may be a little behind (or a test's, anywhere).
+        or_(D.c.attempts == 0, D.c.next_attempt_at <= now),
+        or_(D.c.claimed_until.is_(None), D.c.claimed_until < now),
+    ).order_by(D.c.next_attempt_at).limit(bindparam("lim")).with_for_update(skip_locked=True)
+    if of_one:
+        due = due.where(D.c.notification_id == bindparam("of"))
+    return (update(D).where(D.c.id.in_(due.scalar_subquery()))
+            .values(claim=bindparam("claim"), claimed_until=bindparam("lease"),
+                    attempts=D.c.attempts + 1, updated_at=func.now())
+            .returning(*D.c))
+
+
+# Every due delivery, or those of one notification.
+_CLAIM = {False: _claim(False), True: _claim(True)}
+_RECORD = update(D).where(D.c.id == bindparam("d_id"), D.c.claim == bindparam("d_claim")).values(
+    status=bindparam("d_status"), last_error=bindparam("d_error"),
+    next_attempt_at=bindparam("d_next"), sent_at=bindparam("d_sent"), claim=None,
+    claimed_until=None, updated_at=func.now())
+
+
+def _template(row: Row) -> Template:
+    m = row._mapping
+    return Template(id=m["id"], kind=m["kind"], channel=Channel(m["channel"]),
+                    locale=m["locale"], subject=m["subject"], body=m["body"],
+                    builtin=m["builtin"], version=m["version"], created_at=m["created_at"],
+                    updated_at=m["updated_at"])
+
+
+class SqlTemplates(_Repo):
+    """`effective` reads a kind's templates of a language once per unit of work, every channel
+    at once: a notification's in-app text and its e-mail are rendered from one read."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._effective: dict[tuple[str, str], dict[str, Template]] = {}
+
+    async def list(self, flt: TemplateFilter, page: PageRequest) -> Page[Template]:
+        stmt = select(T)
+        if flt.kind:
+            stmt = stmt.where(T.c.kind == flt.kind)
+        if flt.channel:
+            stmt = stmt.where(T.c.channel == flt.channel.value)
+        if flt.locale:
+            stmt = stmt.where(T.c.locale == flt.locale)
+        if flt.builtin is not None:
+            stmt = stmt.where(T.c.builtin == flt.builtin)
+        if flt.updated_since is not None:
+            stmt = stmt.where(T.c.updated_at >= flt.updated_since)
+        return await fetch_page(self.conn, stmt, [T.c.kind, T.c.channel, T.c.locale, T.c.id],
+                                page, _template)
+
+    async def get(self, template_id: uuid.UUID, *, for_update: bool = False) -> Template | None:
+        stmt = select(T).where(T.c.id == template_id)
+        if for_update:
+            stmt = stmt.with_for_update()
+        row = (await self.conn.execute(stmt)).first()
+        return _template(row) if row else None
+
+    async def effective(self, kind: str, channel: Channel, locale: str) -> Template | None:
+        by_channel = self._effective.get((kind, locale))
+        if by_channel is None:
+            by_channel = {}
+            for row in await self.conn.execute(_OF_KIND, {"kind": kind, "locale": locale}):
+                by_channel.setdefault(row.channel, _template(row))
+            self._effective[(kind, locale)] = by_channel
+        return by_channel.get(channel.value)
+
+    async def add(self, template: Template) -> None:
+        self._effective.clear()
+        await self.conn.execute(insert(T).values(**_template_values(template)))
+
+    async def update(self, template: Template) -> None:
+        self._effective.clear()
+        await self.conn.execute(update(T).where(T.c.id == template.id).values(
+            subject=template.subject, body=template.body, version=template.version,
+            updated_at=func.now()))
+
+    async def delete(self, template_id: uuid.UUID) -> None:
+        self._effective.clear()
+        await self.conn.execute(delete(T).where(T.c.id == template_id, T.c.builtin.is_(False)))
+
+
+def _template_values(template: Template) -> dict[str, Any]:
+    return {"id": template.id, "kind": template.kind, "channel": template.channel.value,
+            "locale": template.locale, "subject": template.subject, "body": template.body,
+            "builtin": template.builtin, "version": template.version}
+
+
+async def seed_default_templates(conn: AsyncConnection) -> int:
+    """Inserts or refreshes the shipped templates (custom ones are untouched)."""
+    rows = [_template_values(x) for x in default_templates()]
+    stmt = pg_insert(T).values(rows)
+    await conn.execute(stmt.on_conflict_do_update(
+        index_elements=[T.c.id],
+        set_={"subject": stmt.excluded.subject, "body": stmt.excluded.body,
+              "updated_at": func.now()},
+        where=or_(T.c.subject != stmt.excluded.subject, T.c.body != stmt.excluded.body)))
+    return len(rows)
+
+
+class SqlNotificationPreferences(_Repo):
+    def __init__(self, conn: AsyncConnection, seen: list[Any], cipher: FieldCipher) -> None:
+        super().__init__(conn, seen)
+        self._cipher = cipher
+
+    async def get(self, user_id: uuid.UUID, *, for_update: bool = False
+                  ) -> NotificationPreferences:
+        stmt = select(P).where(P.c.user_id == user_id)
+        if for_update:
+            stmt = stmt.with_for_update()
+        row = (await self.conn.execute(stmt)).first()
+        if row is None:
+            return NotificationPreferences(user_id=user_id)
+        m = row._mapping
+        return NotificationPreferences(
+            user_id=user_id, locale=m["locale"],
+            mobile=self._cipher.decrypt(m["mobile_enc"]) if m["mobile_enc"] else None,
+            channels={k: frozenset(Channel(c) for c in v) for k, v in m["channels"].items()},
+            version=m["version"], updated_at=m["updated_at"])
+
+    async def save(self, prefs: NotificationPreferences) -> NotificationPreferences:
+        values = {
+            "locale": prefs.locale,
+            "mobile_enc": self._cipher.encrypt(prefs.mobile) if prefs.mobile else None,
+            "channels": {k: sorted(c.value for c in v) for k, v in sorted(prefs.channels.items())},
+        }
+        stmt = pg_insert(P).values(user_id=prefs.user_id, version=1, **values)
+        row = (await self.conn.execute(stmt.on_conflict_do_update(
+            index_elements=[P.c.user_id],
+            set_={**values, "version": P.c.version + 1, "updated_at": func.now()},
+        ).returning(P.c.version, P.c.updated_at))).one()
+        prefs.version, prefs.updated_at = row.version, row.updated_at
+        return prefs
+
+    async def recipient(self, user_id: uuid.UUID) -> Recipient | None:
+        return (await self.for_notifying(user_id))[1]
+
+    async def for_notifying(self, user_id: uuid.UUID
+                            ) -> tuple[NotificationPreferences, Recipient | None]:
+        row = (await self.conn.execute(_FOR_NOTIFYING, {"user_id": user_id})).first()
+        if row is None:
+            return NotificationPreferences(user_id=user_id), None
+        mobile = self._cipher.decrypt(row.mobile_enc) if row.mobile_enc else None
+        prefs = NotificationPreferences(user_id=user_id)
+        if row.saved is not None:
+            prefs = NotificationPreferences(
+                user_id=user_id, locale=row.locale, mobile=mobile,
+                channels={k: frozenset(Channel(c) for c in v) for k, v in row.channels.items()},
+                version=row.version, updated_at=row.updated_at)
+        return prefs, Recipient(user_id=row.id, name=row.name, email=row.email,
+                                locale=prefs.locale, mobile=mobile, active=row.is_active)
+
+
+def _delivery(row: Row) -> Delivery:
+    m = row._mapping
+    return Delivery(id=m["id"], notification_id=m["notification_id"], user_id=m["user_id"],
+                    kind=m["kind"], channel=Channel(m["channel"]),
+                    status=DeliveryStatus(m["status"]), attempts=m["attempts"],
+                    last_error=m["last_error"], next_attempt_at=m["next_attempt_at"],
+                    sent_at=m["sent_at"], created_at=m["created_at"],
+                    updated_at=m["updated_at"], claim=m["claim"])
+
+
+class SqlDeliveries(_Repo):
+    """New deliveries are held to the commit (HeldWrites) with their notification; every other
+    method writes or reads them, so it flushes first."""
+
+    async def add_all(self, deliveries: Sequence[Delivery]) -> None:
+        if not deliveries:
+            return
+        await self.held.add(self.conn, D, [{
+            "id": d.id, "notification_id": d.notification_id, "user_id": d.user_id,
+            "kind": d.kind, "channel": d.channel.value, "status": d.status.value,
+        } for d in deliveries])
+
+    async def claim_due(self, now: datetime, lease_until: datetime, claim: uuid.UUID,
+                        limit: int, notification_id: uuid.UUID | None = None
+                        ) -> list[Delivery]:
+        await self.held.flush(self.conn)
+        rows = (await self.conn.execute(_CLAIM[notification_id is not None], {
+            "now": now, "lease": lease_until, "claim": claim, "lim": limit,
+            "of": notification_id})).all()
+        return [_delivery(r) for r in rows]
+
+    async def notification(self, notification_id: uuid.UUID) -> Notification | None:
+        await self.held.flush(self.conn)
+        n = t.notifications
+        row = (await self.conn.execute(select(n).where(n.c.id == notification_id))).first()
+        return _notification(row) if row else None
+
+    async def record(self, delivery: Delivery) -> bool:
+        await self.held.flush(self.conn)
+        result = await self.conn.execute(_RECORD, {
+            "d_id": delivery.id, "d_claim": delivery.claim, "d_status": delivery.status.value,
+            "d_error": delivery.last_error, "d_next": delivery.next_attempt_at,
+            "d_sent": delivery.sent_at})
+        return result.rowcount == 1
+
+    async def get(self, delivery_id: uuid.UUID, *, for_update: bool = False
+                  ) -> Delivery | None:
+        await self.held.flush(self.conn)
+        stmt = select(D).where(D.c.id == delivery_id)
+        if for_update:
+            stmt = stmt.with_for_update()
+        row = (await self.conn.execute(stmt)).first()
+        return _delivery(row) if row else None
+
+    async def reopen(self, delivery_id: uuid.UUID) -> Delivery:
+        await self.held.flush(self.conn)
+        row = (await self.conn.execute(
+            update(D).where(D.c.id == delivery_id)
+            .values(status=DeliveryStatus.PENDING.value, next_attempt_at=func.now(),
+                    claim=None, claimed_until=None, updated_at=func.now())
+            .returning(*D.c))).one()
+        return _delivery(row)
+
+    async def list(self, flt: DeliveryFilter, page: PageRequest) -> Page[Delivery]:
+        await self.held.flush(self.conn)
+        stmt = select(D)
+        if flt.user_id is not None:
+            stmt = stmt.where(D.c.user_id == flt.user_id)
+        if flt.status is not None:
+            stmt = stmt.where(D.c.status == flt.status.value)
+        if flt.channel is not None:
+            stmt = stmt.where(D.c.channel == flt.channel.value)
+        if flt.notification_id is not None:
+            stmt = stmt.where(D.c.notification_id == flt.notification_id)
+        if flt.updated_since is not None:
+            stmt = stmt.where(D.c.updated_at >= flt.updated_since)
+        return await fetch_page(self.conn, stmt, [D.c.created_at, D.c.id], page, _delivery,
+                                descending=True)

@@ -1,0 +1,139 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from api.schemas import Input
+from api.v1.schemas.customers import CustomerOut
+from domain.fields_and_tags.model import (
+    CustomField,
+    FieldType,
+    Segment,
+    SegmentSharing,
+    Tag,
+    TagCategory,
+)
+
+FILTER_DOC = (
+    "The customer filter language: industry, region, grade, tier, kind, owner_id, "
+    "department_id, tags_all, tags_any, last_followup_before/after, created_from/to, "
+    "annual_purchase_min/max, no_followup_days, custom {key: value}, q")
+FILTER_EXAMPLE = {"industry": "manufacturing", "annual_purchase_min": "1000000",
+                  "no_followup_days": 90}
+
+
+class CustomFieldCreate(Input):
+    key: str = Field(max_length=50, examples=["erp_code"])
+    label: str = Field(max_length=100, examples=["ERP 编码"])
+    type: FieldType
+    options: list[str] = Field(default_factory=list, max_length=100)
+    required: bool = False
+    entity: str = Field("customer", pattern="^customer$")
+
+
+class CustomFieldUpdate(Input):
+    label: str | None = Field(None, max_length=100)
+    options: list[str] | None = Field(None, max_length=100)
+    required: bool | None = None
+    active: bool | None = None
+
+
+class CustomFieldOut(BaseModel):
+    id: uuid.UUID
+    entity: str
+    key: str
+    label: str
+    type: FieldType
+    options: list[str]
+    required: bool
+    active: bool
+    version: int
+
+    @classmethod
+    def of(cls, f: CustomField) -> CustomFieldOut:
+        return cls(id=f.id, entity=f.entity, key=f.key, label=f.label, type=f.type,
+                   options=f.options, required=f.required, active=f.active, version=f.version)
+
+
+class TagCreate(Input):
+    name: str = Field(max_length=50, examples=["重点客户"])
+    category: TagCategory = TagCategory.CUSTOM
+    colour: str | None = Field(None, examples=["#fa541c"])
+
+
+class TagUpdate(Input):
+    name: str | None = Field(None, max_length=50)
+    category: TagCategory | None = None
+    colour: str | None = None
+
+
+class TagOut(BaseModel):
+    id: uuid.UUID
+    name: str
+    category: TagCategory
+    colour: str
+
+    @classmethod
+    def of(cls, t: Tag) -> TagOut:
+        return cls(id=t.id, name=t.name, category=t.category, colour=t.colour)
+
+
+class Retag(Input):
+    filter: dict[str, Any] = Field(description=FILTER_DOC, examples=[FILTER_EXAMPLE])
+    add: list[str] = Field(default_factory=list, max_length=20)
+    remove: list[str] = Field(default_factory=list, max_length=20)
+
+
+class Retagged(BaseModel):
+    customers: int = Field(description="How many customers changed")
+
+
+class SegmentCreate(Input):
+    name: str = Field(max_length=100, examples=["制造业大客户 3 个月未跟进"])
+    filter: dict[str, Any] = Field(description=FILTER_DOC, examples=[FILTER_EXAMPLE])
+    sharing: SegmentSharing = SegmentSharing.PRIVATE
+    department_id: uuid.UUID | None = None
+
+
+class SegmentUpdate(Input):
+    name: str | None = Field(None, max_length=100)
+    filter: dict[str, Any] | None = None
+    sharing: SegmentSharing | None = None
+    department_id: uuid.UUID | None = None
+
+
+class SegmentOut(BaseModel):
+    id: uuid.UUID
+    name: str
+    filter: dict[str, Any]
+    owner_id: uuid.UUID
+    sharing: SegmentSharing
+    department_id: uuid.UUID | None
+    version: int
+    created_at: datetime | None
+
+    @classmethod
+    def of(cls, s: Segment) -> SegmentOut:
+        return cls(id=s.id, name=s.name, filter=s.filter, owner_id=s.owner_id,
+                   sharing=s.sharing, department_id=s.department_id, version=s.version,
+                   created_at=s.created_at)
+
+
+class SegmentCount(BaseModel):
+    count: int
+
+
+class DuplicateOut(BaseModel):
+    customer: CustomerOut
+    reasons: list[str] = Field(examples=[["same phone"]])
+    score: float = Field(ge=0, le=1)
+
+
+class MergeRequest(Input):
+    from_: list[uuid.UUID] = Field(alias="from", min_length=1, max_length=10,
+                                   description="The duplicates to fold into this customer")
+    field_choices: dict[str, uuid.UUID] = Field(
+        default_factory=dict, description="field → the id of the record whose value wins")

@@ -1,0 +1,29 @@
+"""The repositories and outside services the audit feature needs."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from domain.audit.model import AuditEntry
+from domain.shared.paging import Page, PageRequest
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    actor_id: uuid.UUID | None = None
+    target_type: str | None = None
+    target_id: str | None = None
+    action: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+class AuditLog(Protocol):
+    async def record(self, entry: AuditEntry) -> None: ...
+    async def record_many(self, entries: Sequence[AuditEntry]) -> None: ...
+    async def list(self, flt: AuditFilter, page: PageRequest) -> Page[AuditEntry]: ...
+

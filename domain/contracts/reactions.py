@@ -1,0 +1,127 @@
+"""Outbox consumers of the contract events: who is told what, in the inbox and beyond."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from domain.contracts.model import STEP_NAMES, StepRole
+from domain.contracts.model import EventType as ContractEvent
+from domain.identity.model import Role
+from domain.identity.ports import UserFilter
+from domain.notifications.notification import Notification
+from domain.shared.dispatch import Handler
+from domain.shared.events import DomainEvent
+from domain.shared.paging import PageRequest
+from domain.shared.ports import UnitOfWork
+
+
+async def _data(uow: UnitOfWork, p: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    owner = await uow.users.get(uuid.UUID(p["owner_id"]))
+    return {"contract_id": p["contract_id"], "contract_number": p["number"],
+            "contract_title": p["title"], "amount": p["amount"], "currency": p["currency"],
+            "customer_name": p.get("customer_name") or "",
+            "owner_name": owner.name if owner else "", **extra}
+
+
+async def _tell(uow: UnitOfWork, event: DomainEvent, user_id: str | uuid.UUID, kind: str,
+                title: str, body: str, data: dict[str, Any]) -> None:
+    await uow.notifications.add(Notification.for_event(
+        uuid.UUID(str(user_id)), kind, title, body, event.id, data=data))
+
+
+def _label(p: dict[str, Any]) -> str:
+    return f"{p['number']} {p['title']} ({p['amount']} {p['currency']})"
+
+
+async def ask_next_approver(uow: UnitOfWork, event: DomainEvent) -> None:
+    p = event.payload
+    step_name = STEP_NAMES[StepRole(p["next_role"])]
+    await _tell(uow, event, p["next_assignee_id"], "approval_requested",
+                f"Contract {p['number']} waits for your approval",
+                f"{_label(p)} for {p.get('customer_name') or 'a customer'}: "
+                f"step {p['next_step']} ({step_name}) is yours to approve or reject.",
+                await _data(uow, p, step=p["next_step"], step_name=step_name))
+
+
+async def tell_owner_approved(uow: UnitOfWork, event: DomainEvent) -> None:
+    p = event.payload
+    await _tell(uow, event, p["owner_id"], "contract_approved",
+                f"Contract {p['number']} is approved",
+                f"{_label(p)} passed every approval step; it can be signed now.",
+                await _data(uow, p))
+
+
+async def tell_owner_rejected(uow: UnitOfWork, event: DomainEvent) -> None:
+    p = event.payload
+    step_name = STEP_NAMES[StepRole(p["role"])]
+    await _tell(uow, event, p["owner_id"], "contract_rejected",
+                f"Contract {p['number']} was rejected",
+                f"{_label(p)} was rejected at step {p['step']} ({step_name}): {p['comment']}. "
+                "Edit it and submit it again.",
+                await _data(uow, p, step=p["step"], step_name=step_name, comment=p["comment"]))
+
+
+async def tell_legal_signed(uow: UnitOfWork, event: DomainEvent) -> None:
+    p = event.payload
+    legal = await uow.users.list(UserFilter(role=Role.LEGAL, is_active=True),
+                                 PageRequest(limit=200))
+    data = await _data(uow, p)
+    for user in legal.items:
+        await _tell(uow, event, user.id, "contract_signed",
+                    f"Contract {p['number']} was signed",
+                    f"{_label(p)} with {p.get('customer_name') or 'a customer'} is signed; "
+                    "file it and check the signed copy.", data)
+
+
+async def remind_approver(uow: UnitOfWork, event: DomainEvent) -> None:
+    p = event.payload
+    step_name = STEP_NAMES[StepRole(p["role"])]
+    await _tell(uow, event, p["assignee_id"], "approval_reminder",
+                f"Reminder: contract {p['number']} still waits for you",
+                f"{_label(p)} has waited {p['waiting_hours']} working hours at step "
+                f"{p['step']} ({step_name}).",
+                await _data(uow, p, step=p["step"], step_name=step_name,
+                            waiting_hours=p["waiting_hours"]))
+
+
+async def escalate_approval(uow: UnitOfWork, event: DomainEvent) -> None:
+    p = event.payload
+    if not p.get("escalated_to"):
+        return  # nobody above the approver: the escalation is on the report only
+    step_name = STEP_NAMES[StepRole(p["role"])]
+    await _tell(uow, event, p["escalated_to"], "approval_escalated",
+                f"Escalated: contract {p['number']} is stuck at {step_name}",
+                f"{_label(p)} has waited {p['waiting_hours']} working hours at step "
+                f"{p['step']} ({step_name}); you may approve or reject it in their place.",
+                await _data(uow, p, step=p["step"], step_name=step_name,
+                            waiting_hours=p["waiting_hours"]))
+
+
+async def tell_owner_renewal(uow: UnitOfWork, event: DomainEvent) -> None:
+    p = event.payload
+    await _tell(uow, event, p["owner_id"], "contract_renewal_due",
+                f"Contract {p['number']} ends on {p['end_date']}",
+                f"{_label(p)} ends soon: a repurchase reminder task is on your list.",
+                await _data(uow, p, end_date=p["end_date"]))
+
+
+async def tell_owner_expired(uow: UnitOfWork, event: DomainEvent) -> None:
+    p = event.payload
+    await _tell(uow, event, p["owner_id"], "contract_expired",
+                f"Contract {p['number']} expired",
+                f"{_label(p)} ended on {p['end_date']}.",
+                await _data(uow, p, end_date=p["end_date"]))
+
+
+CONTRACT_HANDLERS: dict[str, list[tuple[str, Handler]]] = {
+    ContractEvent.SUBMITTED: [("notify.approval_requested", ask_next_approver)],
+    ContractEvent.STEP_APPROVED: [("notify.approval_requested", ask_next_approver)],
+    ContractEvent.APPROVED: [("notify.contract_approved", tell_owner_approved)],
+    ContractEvent.REJECTED: [("notify.contract_rejected", tell_owner_rejected)],
+    ContractEvent.SIGNED: [("notify.contract_signed", tell_legal_signed)],
+    ContractEvent.APPROVAL_REMINDED: [("notify.approval_reminder", remind_approver)],
+    ContractEvent.APPROVAL_ESCALATED: [("notify.approval_escalated", escalate_approval)],
+    ContractEvent.RENEWAL_DUE: [("notify.contract_renewal_due", tell_owner_renewal)],
+    ContractEvent.EXPIRED: [("notify.contract_expired", tell_owner_expired)],
+}

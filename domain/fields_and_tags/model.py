@@ -1,0 +1,209 @@
+"""Admin-defined structure around customers: custom fields, tags, saved segments."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from domain.shared.errors import ValidationFailed
+
+_KEY = re.compile(r"[a-z][a-z0-9_]{0,49}")
+_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
+
+
+class FieldType(StrEnum):
+    TEXT = "text"
+    NUMBER = "number"
+    DATE = "date"
+    BOOLEAN = "boolean"
+    SINGLE_CHOICE = "single_choice"
+    MULTI_CHOICE = "multi_choice"
+
+
+CHOICE_TYPES = frozenset({FieldType.SINGLE_CHOICE, FieldType.MULTI_CHOICE})
+
+
+@dataclass
+class CustomField:
+    id: uuid.UUID
+    entity: str  # "customer" (leads and contracts later)
+    key: str
+    label: str
+    type: FieldType
+    options: list[str] = field(default_factory=list)
+    required: bool = False
+    active: bool = True
+    version: int = 1
+    created_at: datetime | None = None
+
+    @classmethod
+    def define(cls, *, entity: str, key: str, label: str, type: FieldType,
+               options: list[str] | None = None, required: bool = False) -> CustomField:
+        if entity != "customer":
+            raise ValidationFailed.of("entity", "only customers have custom fields so far")
+        if not _KEY.fullmatch(key):
+            raise ValidationFailed.of("key", "must be lower-case letters, digits and _ "
+                                      "(starting with a letter, at most 50)")
+        f = cls(id=uuid.uuid4(), entity=entity, key=key, label="", type=type)
+        f.relabel(label)
+        f.set_options(options or [])
+        f.required = required
+        return f
+
+    def relabel(self, label: str) -> None:
+        label = label.strip()
+        if not 1 <= len(label) <= 100:
+            raise ValidationFailed.of("label", "must be 1 to 100 characters long")
+        self.label = label
+
+    def set_options(self, options: list[str]) -> None:
+        cleaned = [o.strip() for o in options if o.strip()]
+        if self.type in CHOICE_TYPES:
+            if not cleaned:
+                raise ValidationFailed.of("options", "a choice field needs at least one option")
+            if len(set(cleaned)) != len(cleaned):
+                raise ValidationFailed.of("options", "options must be different")
+        elif cleaned:
+            raise ValidationFailed.of("options", f"a {self.type.value} field has no options")
+        self.options = cleaned
+
+    def coerce(self, value: Any, where: str) -> Any:
+        """The value as stored, or ValidationFailed naming `where`."""
+        if value is None or value == "" or value == []:
+            return None
+        t = self.type
+        if t == FieldType.TEXT:
+            if not isinstance(value, str) or len(value) > 2000:
+                raise ValidationFailed.of(where, "must be text of at most 2000 characters")
+            return value
+        if t == FieldType.NUMBER:
+            if isinstance(value, bool):
+                raise ValidationFailed.of(where, "must be a number")
+            if isinstance(value, str):
+                try:
+                    value = float(value) if any(c in value for c in ".eE") else int(value)
+                except ValueError:
+                    raise ValidationFailed.of(where, "must be a number") from None
+            if not isinstance(value, (int, float)) or value != value:
+                raise ValidationFailed.of(where, "must be a number")
+            return value
+        if t == FieldType.DATE:
+            try:
+                return date.fromisoformat(str(value)).isoformat()
+            except ValueError:
+                raise ValidationFailed.of(where, "must be a date like 2026-11-28") from None
+        if t == FieldType.BOOLEAN:
+            if isinstance(value, bool):
+                return value
+            text = str(value).strip().lower()
+            if text in ("true", "yes", "y", "1", "是"):
+                return True
+            if text in ("false", "no", "n", "0", "否"):
+                return False
+            raise ValidationFailed.of(where, "must be true or false")
+        if t == FieldType.SINGLE_CHOICE:
+            if value not in self.options:
+                raise ValidationFailed.of(where, f"must be one of: {', '.join(self.options)}")
+            return value
+        values = value if isinstance(value, list) else [v.strip() for v in str(value).split(",")]
+        bad = [v for v in values if v not in self.options]
+        if bad:
+            raise ValidationFailed.of(where, f"{bad} not among: {', '.join(self.options)}")
+        return list(dict.fromkeys(values))
+
+
+def validate_custom(values: dict[str, Any], definitions: list[CustomField], *,
+                    creating: bool) -> dict[str, Any]:
+    """Values checked and coerced against the definitions; required ones present."""
+    by_key = {d.key: d for d in definitions if d.active}
+    out: dict[str, Any] = {}
+    for key, raw in values.items():
+        d = by_key.get(key)
+        if d is None:
+            raise ValidationFailed.of(f"custom.{key}", "is not a defined custom field")
+        value = d.coerce(raw, f"custom.{key}")
+        if value is not None:
+            out[key] = value
+    missing = [d.key for d in by_key.values() if d.required and d.key not in out]
+    if missing and (creating or any(k in values for k in missing)):
+        raise ValidationFailed.of(f"custom.{missing[0]}", "is required")
+    return out
+
+
+class TagCategory(StrEnum):
+    BASIC = "basic"
+    BEHAVIOUR = "behaviour"
+    VALUE = "value"
+    CUSTOM = "custom"
+
+
+@dataclass
+class Tag:
+    id: uuid.UUID
+    name: str
+    category: TagCategory = TagCategory.CUSTOM
+    colour: str = "#1677ff"
+    version: int = 1
+    created_at: datetime | None = None
+
+    @classmethod
+    def create(cls, name: str, category: TagCategory = TagCategory.CUSTOM,
+               colour: str | None = None) -> Tag:
+        tag = cls(id=uuid.uuid4(), name=check_tag_name(name), category=category)
+        if colour is not None:
+            tag.recolour(colour)
+        return tag
+
+    def recolour(self, colour: str) -> None:
+        if not _COLOUR.fullmatch(colour):
+            raise ValidationFailed.of("colour", "must be a colour like #1677ff")
+        self.colour = colour.lower()
+
+
+def check_tag_name(raw: str) -> str:
+    name = raw.strip()
+    if not 1 <= len(name) <= 50 or "," in name:
+        raise ValidationFailed.of("name", "must be 1 to 50 characters, without a comma")
+    return name
+
+
+class SegmentSharing(StrEnum):
+    PRIVATE = "private"
+    DEPARTMENT = "department"
+
+
+@dataclass
+class Segment:
+    id: uuid.UUID
+    name: str
+    filter: dict[str, Any]
+    owner_id: uuid.UUID
+    sharing: SegmentSharing = SegmentSharing.PRIVATE
+    department_id: uuid.UUID | None = None
+    version: int = 1
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+    @classmethod
+    def create(cls, *, name: str, filter: dict[str, Any], owner_id: uuid.UUID,
+               sharing: SegmentSharing, department_id: uuid.UUID | None) -> Segment:
+        seg = cls(id=uuid.uuid4(), name="", filter=filter, owner_id=owner_id)
+        seg.rename(name)
+        seg.share(sharing, department_id)
+        return seg
+
+    def rename(self, name: str) -> None:
+        name = name.strip()
+        if not 1 <= len(name) <= 100:
+            raise ValidationFailed.of("name", "must be 1 to 100 characters long")
+        self.name = name
+
+    def share(self, sharing: SegmentSharing, department_id: uuid.UUID | None) -> None:
+        if sharing == SegmentSharing.DEPARTMENT and department_id is None:
+            raise ValidationFailed.of("department_id", "is required to share with a department")
+        self.sharing = sharing
+        self.department_id = department_id if sharing == SegmentSharing.DEPARTMENT else None

@@ -1,0 +1,264 @@
+"""Custom fields, the tag catalogue and bulk tagging, saved segments."""
+
+from __future__ import annotations
+
+import builtins
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from domain.audit.model import Actor, AuditEntry, field_diff
+from domain.customers.model import Customer
+from domain.customers.queries import CustomerFilter, filter_from_dict, resolve
+from domain.customers.service import CustomerService
+from domain.fields_and_tags.model import (
+    CustomField,
+    FieldType,
+    Segment,
+    SegmentSharing,
+    Tag,
+    TagCategory,
+    check_tag_name,
+)
+from domain.identity.model import Principal, Role, Scope
+from domain.identity.service import check_version, require
+from domain.shared.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from domain.shared.paging import Page, PageRequest
+from domain.shared.ports import Clock, UnitOfWork, UnitOfWorkFactory
+
+
+@dataclass
+class CatalogService:
+    uow: UnitOfWorkFactory
+    clock: Clock
+    customers: CustomerService
+
+    # ---- custom fields ----------------------------------------------------------------------
+
+    async def custom_fields(self, actor: Actor, entity: str = "customer"
+                            ) -> builtins.list[CustomField]:
+        require(actor, Scope.CUSTOMERS_READ)
+        async with self.uow() as uow:
+            return list(await uow.custom_fields.list(entity))
+
+    async def define_field(self, actor: Actor, data: dict[str, Any]) -> CustomField:
+        require(actor, Scope.SETTINGS_WRITE)
+        f = CustomField.define(entity=data.get("entity", "customer"), key=data["key"],
+                               label=data["label"], type=FieldType(data["type"]),
+                               options=data.get("options"), required=data.get("required", False))
+        async with self.uow() as uow:
+            if any(x.key == f.key for x in await uow.custom_fields.list(f.entity)):
+                raise Conflict(f"A custom field with key {f.key} already exists")
+            await uow.custom_fields.add(f)
+            await uow.audit.record(AuditEntry.of(actor, "custom_field.created", "custom_field",
+                                                 f.id, {"key": [None, f.key],
+                                                        "type": [None, f.type.value]}))
+            await uow.commit()
+            return f
+
+    async def change_field(self, actor: Actor, field_id: uuid.UUID, changes: dict[str, Any],
+                           expected_version: int | None) -> CustomField:
+        require(actor, Scope.SETTINGS_WRITE)
+        async with self.uow() as uow:
+            f = await uow.custom_fields.get(field_id)
+            if f is None:
+                raise NotFound("custom field", field_id)
+            check_version("custom field", f.version, expected_version)
+            before = {"label": f.label, "options": f.options, "required": f.required,
+                      "active": f.active}
+            if changes.get("label") is not None:
+                f.relabel(changes["label"])
+            if changes.get("options") is not None:
+                f.set_options(changes["options"])
+            for flag in ("required", "active"):
+                if changes.get(flag) is not None:
+                    setattr(f, flag, bool(changes[flag]))
+            f.version += 1
+            await uow.custom_fields.save(f)
+            await uow.audit.record(AuditEntry.of(actor, "custom_field.updated", "custom_field",
+                                                 f.id, field_diff(before, {
+                                                     "label": f.label, "options": f.options,
+                                                     "required": f.required,
+                                                     "active": f.active})))
+            await uow.commit()
+            return f
+
+    # ---- tags -------------------------------------------------------------------------------
+
+    async def tags(self, actor: Actor) -> builtins.list[Tag]:
+        require(actor, Scope.CUSTOMERS_READ)
+        async with self.uow() as uow:
+            return list(await uow.tags.list())
+
+    async def create_tag(self, actor: Actor, name: str, category: TagCategory,
+                         colour: str | None) -> Tag:
+        require(actor, Scope.CUSTOMERS_WRITE)
+        tag = Tag.create(name, category, colour)
+        async with self.uow() as uow:
+            if any(t.name == tag.name for t in await uow.tags.list()):
+                raise Conflict(f"The tag {tag.name} already exists")
+            await uow.tags.add(tag)
+            await uow.audit.record(AuditEntry.of(actor, "tag.created", "tag", tag.id,
+                                                 {"name": [None, tag.name]}))
+            await uow.commit()
+            return tag
+
+    async def change_tag(self, actor: Actor, tag_id: uuid.UUID, changes: dict[str, Any]) -> Tag:
+        """Renaming or recategorising reaches every customer: admins only."""
+        require(actor, Scope.SETTINGS_WRITE)
+        async with self.uow() as uow:
+            tag = await uow.tags.get(tag_id)
+            if tag is None:
+                raise NotFound("tag", tag_id)
+            old = Tag(**vars(tag))
+            if changes.get("name") is not None:
+                tag.name = check_tag_name(changes["name"])
+                if tag.name != old.name and any(
+                    t.name == tag.name for t in await uow.tags.list()
+                ):
+                    raise Conflict(f"The tag {tag.name} already exists")
+            if changes.get("category") is not None:
+                tag.category = TagCategory(changes["category"])
+            if changes.get("colour") is not None:
+                tag.recolour(changes["colour"])
+            tag.version += 1
+            await uow.tags.save(tag, old.name)
+            await uow.audit.record(AuditEntry.of(actor, "tag.updated", "tag", tag.id, field_diff(
+                {"name": old.name, "category": old.category, "colour": old.colour},
+                {"name": tag.name, "category": tag.category, "colour": tag.colour})))
+            await uow.commit()
+            return tag
+
+    async def delete_tag(self, actor: Actor, tag_id: uuid.UUID) -> int:
+        require(actor, Scope.SETTINGS_WRITE)
+        async with self.uow() as uow:
+            tag = await uow.tags.get(tag_id)
+            if tag is None:
+                raise NotFound("tag", tag_id)
+            removed = await uow.tags.delete(tag)
+            await uow.audit.record(AuditEntry.of(actor, "tag.deleted", "tag", tag.id,
+                                                 {"name": [tag.name, None],
+                                                  "customers": [removed, None]}))
+            await uow.commit()
+            return removed
+
+    async def retag(self, actor: Actor, flt: CustomerFilter, add: builtins.list[str],
+                    remove: builtins.list[str]) -> int:
+        """Bulk tag/untag every customer the filter finds and the caller may edit."""
+        p = require(actor, Scope.CUSTOMERS_WRITE)
+        add = [check_tag_name(n) for n in add]
+        remove = [check_tag_name(n) for n in remove]
+        async with self.uow() as uow:
+            vis = await self.customers.visibility(uow, p)
+            changed = await uow.customers.retag(resolve(flt, self.clock.now()), vis, add, remove)
+            await uow.tags.ensure(add)
+            await uow.audit.record(AuditEntry.of(actor, "customers.retagged", "customer", None, {
+                "add": [None, add], "remove": [None, remove], "customers": [None, changed]}))
+            await uow.commit()
+            return changed
+
+    # ---- segments ---------------------------------------------------------------------------
+
+    async def _departments_of(self, uow: UnitOfWork, p: Principal) -> builtins.list[uuid.UUID]:
+        """A segment shared with a department is seen by its members and those below it."""
+        if p.department_id is None:
+            return []
+        return list(await uow.departments.ancestors(p.department_id))
+
+    async def _segment(self, uow: UnitOfWork, p: Principal, segment_id: uuid.UUID,
+                       write: bool = False) -> Segment:
+        seg = await uow.segments.get(segment_id)
+        if seg is None:
+            raise NotFound("segment", segment_id)
+        mine = seg.owner_id == p.id or p.role == Role.ADMIN
+        shared = (seg.sharing == SegmentSharing.DEPARTMENT
+                  and seg.department_id in await self._departments_of(uow, p))
+        if not (mine or shared):
+            raise NotFound("segment", segment_id)
+        if write and not mine:
+            raise PermissionDenied("Only the segment's owner changes it")
+        return seg
+
+    async def _check_sharing(self, uow: UnitOfWork, p: Principal, seg: Segment) -> None:
+        if seg.department_id is None:
+            return
+        if await uow.departments.get(seg.department_id) is None:
+            raise ValidationFailed.of("department_id", "no such department")
+        if p.role != Role.ADMIN and seg.department_id not in await self._departments_of(uow, p):
+            raise PermissionDenied("You can share only with your own departments")
+
+    async def create_segment(self, actor: Actor, data: dict[str, Any]) -> Segment:
+        p = require(actor, Scope.CUSTOMERS_READ)
+        if p.user_id is None:
+            raise PermissionDenied("Segments belong to users")
+        filter_from_dict(data["filter"])  # refuse a filter that would not run
+        seg = Segment.create(name=data["name"], filter=data["filter"], owner_id=p.user_id,
+                             sharing=SegmentSharing(data.get("sharing", "private")),
+                             department_id=data.get("department_id"))
+        async with self.uow() as uow:
+            await self._check_sharing(uow, p, seg)
+            await uow.segments.add(seg)
+            await uow.audit.record(AuditEntry.of(actor, "segment.created", "segment", seg.id,
+                                                 {"name": [None, seg.name]}))
+            await uow.commit()
+            return seg
+
+    async def get_segment(self, actor: Actor, segment_id: uuid.UUID) -> Segment:
+        p = require(actor, Scope.CUSTOMERS_READ)
+        async with self.uow() as uow:
+            return await self._segment(uow, p, segment_id)
+
+    async def list_segments(self, actor: Actor, page: PageRequest) -> Page[Segment]:
+        p = require(actor, Scope.CUSTOMERS_READ)
+        async with self.uow() as uow:
+            return await uow.segments.list_for(p.id, await self._departments_of(uow, p), page)
+
+    async def update_segment(self, actor: Actor, segment_id: uuid.UUID,
+                             changes: dict[str, Any], expected_version: int | None) -> Segment:
+        p = require(actor, Scope.CUSTOMERS_READ)
+        async with self.uow() as uow:
+            seg = await self._segment(uow, p, segment_id, write=True)
+            check_version("segment", seg.version, expected_version)
+            before = {"name": seg.name, "filter": seg.filter, "sharing": seg.sharing}
+            if changes.get("name") is not None:
+                seg.rename(changes["name"])
+            if changes.get("filter") is not None:
+                filter_from_dict(changes["filter"])
+                seg.filter = changes["filter"]
+            if changes.get("sharing") is not None:
+                seg.share(SegmentSharing(changes["sharing"]),
+                          changes.get("department_id", seg.department_id))
+                await self._check_sharing(uow, p, seg)
+            seg.version += 1
+            await uow.segments.save(seg)
+            await uow.audit.record(AuditEntry.of(actor, "segment.updated", "segment", seg.id,
+                                                 field_diff(before, {
+                                                     "name": seg.name, "filter": seg.filter,
+                                                     "sharing": seg.sharing})))
+            await uow.commit()
+            return seg
+
+    async def delete_segment(self, actor: Actor, segment_id: uuid.UUID) -> None:
+        p = require(actor, Scope.CUSTOMERS_READ)
+        async with self.uow() as uow:
+            seg = await self._segment(uow, p, segment_id, write=True)
+            await uow.segments.delete(seg.id)
+            await uow.audit.record(AuditEntry.of(actor, "segment.deleted", "segment", seg.id))
+            await uow.commit()
+
+    async def segment_filter(self, actor: Actor, segment_id: uuid.UUID) -> CustomerFilter:
+        return filter_from_dict((await self.get_segment(actor, segment_id)).filter)
+
+    async def segment_count(self, actor: Actor, segment_id: uuid.UUID) -> int:
+        """Live: counted now, within what the caller may see."""
+        p = require(actor, Scope.CUSTOMERS_READ)
+        async with self.uow() as uow:
+            seg = await self._segment(uow, p, segment_id)
+            vis = await self.customers.visibility(uow, p)
+            return await uow.customers.count(resolve(filter_from_dict(seg.filter),
+                                                     self.clock.now()), vis)
+
+    async def segment_members(self, actor: Actor, segment_id: uuid.UUID, page: PageRequest
+                              ) -> Page[Customer]:
+        flt = await self.segment_filter(actor, segment_id)
+        return await self.customers.list(actor, flt, page)

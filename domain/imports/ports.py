@@ -1,0 +1,56 @@
+"""The repositories and outside services the imports feature needs."""
+
+from __future__ import annotations
+
+import builtins
+import uuid
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from datetime import datetime
+from typing import Protocol
+
+from domain.imports.model import Import
+
+
+class ImportRepository(Protocol):
+    async def get(self, import_id: uuid.UUID, lock: bool = False) -> Import | None: ...
+    async def add(self, imp: Import, content: bytes) -> None: ...
+    async def save(self, imp: Import) -> None: ...
+    async def content(self, import_id: uuid.UUID) -> bytes: ...
+    async def stage(self, import_id: uuid.UUID,
+                    rows: Iterable[tuple[int, dict[str, str]]]) -> int:
+        """Replaces the staged rows of the file; answers how many."""
+        ...
+    async def rows(self, import_id: uuid.UUID, after: int, limit: int
+                   ) -> Sequence[tuple[int, dict[str, str]]]:
+        """Staged rows with a row number above `after`, in order."""
+        ...
+    async def add_errors(self, import_id: uuid.UUID,
+                         errors: Sequence[tuple[int, str, str, str]]) -> None: ...
+    def errors(self, import_id: uuid.UUID) -> AsyncIterator[tuple[int, str, str, str]]: ...
+    async def seen_keys(self, import_id: uuid.UUID, keys: Sequence[str]
+                        ) -> dict[str, uuid.UUID | None]:
+        """Keys met in earlier rows of this file, with the customer they led to."""
+        ...
+    async def remember_keys(self, import_id: uuid.UUID,
+                            keys: Sequence[tuple[str, uuid.UUID | None]]) -> None: ...
+    async def reset(self, import_id: uuid.UUID) -> None:
+        """Forgets the keys and errors of an earlier (dry) run."""
+        ...
+    async def stale(self, older_than: datetime) -> Sequence[uuid.UUID]:
+        """Imports still pending or running whose last progress is older than this."""
+        ...
+    async def purge_content(self, import_id: uuid.UUID) -> None:
+        """Drops the uploaded file and its staged rows (personal data in clear)."""
+        ...
+    async def purge_previews(self, older_than: datetime) -> int:
+        """Dry runs finished before this lose their file and are marked failed (expired)."""
+        ...
+
+
+class TableReader(Protocol):
+    def __call__(self, content: bytes, fmt: str, encoding: str | None
+                 ) -> tuple[builtins.list[str], Iterator[tuple[int, dict[str, str]]],
+                            str | None]:
+        """(headers, (row number, {header: value}) per non-blank row, encoding used)."""
+        ...
+

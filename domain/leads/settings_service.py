@@ -1,0 +1,190 @@
+"""Lead settings use cases: the scoring model, the routing rules and reps' availability, and
+the website forms with their public keys."""
+
+from __future__ import annotations
+
+import builtins
+import dataclasses
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from domain.audit.model import Actor, AuditEntry, field_diff
+from domain.identity.model import Principal, Role, Scope
+from domain.identity.service import check_version, require
+from domain.leads.forms import LeadForm
+from domain.leads.routing import Availability, RepStatus, RoutingSettings
+from domain.leads.scoring import ScoringModel
+from domain.shared.errors import NotFound, PermissionDenied, ValidationFailed
+from domain.shared.ownership import active_user
+from domain.shared.paging import Page, PageRequest
+from domain.shared.ports import UnitOfWork, UnitOfWorkFactory
+
+
+@dataclass
+class LeadSettingsService:
+    uow: UnitOfWorkFactory
+
+    # ---- scoring and routing -----------------------------------------------------------------
+
+    async def scoring(self, actor: Actor) -> ScoringModel:
+        require(actor, Scope.LEADS_READ)
+        async with self.uow() as uow:
+            return await uow.sales_settings.scoring()
+
+    async def set_scoring(self, actor: Actor, model: ScoringModel,
+                          expected_version: int | None) -> ScoringModel:
+        require(actor, Scope.SETTINGS_WRITE)
+        async with self.uow() as uow:
+            current = await uow.sales_settings.scoring()
+            check_version("scoring model", current.version, expected_version)
+            saved = await uow.sales_settings.save_scoring(
+                dataclasses.replace(model, version=current.version))
+            await uow.audit.record(AuditEntry.of(
+                actor, "lead_scoring.updated", "settings", "lead_scoring",
+                {"high_from": [current.high_from, saved.high_from],
+                 "medium_from": [current.medium_from, saved.medium_from],
+                 "rules": [len(current.rules), len(saved.rules)]}))
+            await uow.commit()
+            return saved
+
+    async def routing(self, actor: Actor) -> RoutingSettings:
+        require(actor, Scope.LEADS_READ)
+        async with self.uow() as uow:
+            return await uow.sales_settings.routing()
+
+    async def set_routing(self, actor: Actor, settings: RoutingSettings,
+                          expected_version: int | None) -> RoutingSettings:
+        require(actor, Scope.SETTINGS_WRITE)
+        async with self.uow() as uow:
+            current = await uow.sales_settings.routing()
+            check_version("routing settings", current.version, expected_version)
+            for i, rule in enumerate(settings.rules):
+                if await uow.departments.get(rule.department_id) is None:
+                    raise ValidationFailed.of(f"rules.{i}.department_id", "no such department")
+                for name, values in (("region", rule.regions), ("industry", rule.industries)):
+                    unknown = sorted(set(values) - await uow.picklists.values(name))
+                    if unknown:
+                        at = f"rules.{i}." + ("regions" if name == "region" else "industries")
+                        raise ValidationFailed.of(at, f"{unknown[0]!r} is not in the {name} list")
+            if settings.queue_user_id is not None and not await active_user(
+                    uow, settings.queue_user_id):
+                raise ValidationFailed.of("queue_user_id", "is not an active user")
+            saved = await uow.sales_settings.save_routing(
+                dataclasses.replace(settings, version=current.version))
+            await uow.audit.record(AuditEntry.of(
+                actor, "lead_routing.updated", "settings", "lead_routing",
+                field_diff({"rules": [r.name for r in current.rules],
+                            "queue_user_id": current.queue_user_id,
+                            "stale_days": current.stale_days,
+                            "first_contact_hours": current.first_contact_hours},
+                           {"rules": [r.name for r in saved.rules],
+                            "queue_user_id": saved.queue_user_id,
+                            "stale_days": saved.stale_days,
+                            "first_contact_hours": saved.first_contact_hours})))
+            await uow.commit()
+            return saved
+
+    async def _rep_scope(self, uow: UnitOfWork, p: Principal
+                         ) -> tuple[builtins.list[uuid.UUID] | None,
+                                    builtins.list[uuid.UUID] | None]:
+        """(departments, users) the caller may see in the routing screen; None = all."""
+        if p.kind != "user" or p.role in (Role.ADMIN, Role.EXECUTIVE):
+            return None, None
+        if p.role == Role.MANAGER and p.department_id is not None:
+            return list(await uow.departments.subtree(p.department_id)), None
+        return None, [p.id]
+
+    async def reps(self, actor: Actor, department_id: uuid.UUID | None, page: PageRequest
+                   ) -> Page[RepStatus]:
+        p = require(actor, Scope.LEADS_READ)
+        async with self.uow() as uow:
+            depts, users = await self._rep_scope(uow, p)
+            if department_id is not None:
+                if depts is not None and department_id not in depts:
+                    return Page([], None)
+                depts = [department_id]
+            return await uow.reps.statuses(depts, users, page)
+
+    async def set_availability(self, actor: Actor, user_id: uuid.UUID, changes: dict[str, Any]
+                               ) -> RepStatus:
+        """A rep sets themself away; managers (their team) and admins also set capacity."""
+        p = require(actor, Scope.LEADS_WRITE)
+        async with self.uow() as uow:
+            depts, users = await self._rep_scope(uow, p)
+            user = await uow.users.get(user_id)
+            visible = user is not None and (
+                (users is None or user.id in users)
+                and (depts is None or user.department_id in depts or user.id == p.id))
+            if user is None or not visible:
+                raise NotFound("user", user_id)
+            if "capacity" in changes and p.kind == "user" and p.role not in (Role.ADMIN,
+                                                                              Role.MANAGER):
+                raise PermissionDenied("Only managers and admins set a rep's capacity")
+            availability: Availability = await uow.reps.availability(user_id)
+            before = dataclasses.asdict(availability)
+            availability.update(changes)
+            await uow.reps.save_availability(availability)
+            await uow.audit.record(AuditEntry.of(actor, "rep_availability.updated", "user",
+                                                 user_id, field_diff(
+                                                     before, dataclasses.asdict(availability))))
+            await uow.commit()
+            page = await uow.reps.statuses(None, [user_id], PageRequest(limit=1))
+            return page.items[0]
+
+    # ---- website forms ----------------------------------------------------------------------
+
+    async def forms(self, actor: Actor, page: PageRequest) -> Page[LeadForm]:
+        require(actor, Scope.SETTINGS_WRITE)
+        async with self.uow() as uow:
+            return await uow.lead_forms.list(page)
+
+    async def form(self, actor: Actor, form_id: uuid.UUID) -> LeadForm:
+        require(actor, Scope.SETTINGS_WRITE)
+        async with self.uow() as uow:
+            form = await uow.lead_forms.get(form_id)
+        if form is None:
+            raise NotFound("lead form", form_id)
+        return form
+
+    async def create_form(self, actor: Actor, data: dict[str, Any]) -> LeadForm:
+        p = require(actor, Scope.SETTINGS_WRITE)
+        data = dict(data)
+        async with self.uow() as uow:
+            form = LeadForm.create(name=data.pop("name"), site_origin=data.pop("site_origin"),
+                                   created_by=p.user_id, **data)
+            await uow.lead_forms.add(form)
+            await uow.audit.record(AuditEntry.of(actor, "lead_form.created", "lead_form",
+                                                 form.id, field_diff(None, _form_snapshot(form))))
+            await uow.commit()
+            return form
+
+    async def update_form(self, actor: Actor, form_id: uuid.UUID, changes: dict[str, Any],
+                          expected_version: int | None, rotate_key: bool = False) -> LeadForm:
+        require(actor, Scope.SETTINGS_WRITE)
+        async with self.uow() as uow:
+            form = await uow.lead_forms.get(form_id)
+            if form is None:
+                raise NotFound("lead form", form_id)
+            check_version("lead form", form.version, expected_version)
+            before = _form_snapshot(form)
+            if changes:
+                form.update(changes)
+            if rotate_key:
+                form.rotate_key()
+            await uow.lead_forms.save(form)
+            diff = field_diff(before, _form_snapshot(form))
+            if rotate_key:
+                diff["key"] = ["(old)", "(rotated)"]
+            await uow.audit.record(AuditEntry.of(actor, "lead_form.updated", "lead_form",
+                                                 form.id, diff))
+            await uow.commit()
+            return form
+
+
+def _form_snapshot(f: LeadForm) -> dict[str, Any]:
+    return {"name": f.name, "site_origin": f.site_origin, "source": f.source,
+            "campaign": f.campaign, "honeypot_field": f.honeypot_field,
+            "per_ip_per_hour": f.per_ip_per_hour,
+            "per_form_per_minute": f.per_form_per_minute, "active": f.active}
+

@@ -1,0 +1,108 @@
+"""Message templates: admins override the shipped ones per (kind, channel, locale)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from domain.audit.model import Actor, AuditEntry, field_diff
+from domain.identity.model import Scope
+from domain.identity.service import check_version, require
+from domain.notifications.model import Rendered, Template, check_channel, check_kind, check_locale
+from domain.notifications.ports import TemplateFilter
+from domain.shared.errors import Conflict, NotFound, PermissionDenied
+from domain.shared.paging import Page, PageRequest
+from domain.shared.ports import UnitOfWorkFactory
+
+
+def _may_read(actor: Actor) -> None:
+    p = actor.principal
+    if p is None or not (p.has(Scope.SETTINGS_READ) or p.has(Scope.SETTINGS_WRITE)):
+        raise PermissionDenied("Templates need the 'settings:read' permission",
+                               scope=Scope.SETTINGS_READ.value)
+
+
+@dataclass
+class TemplateService:
+    uow: UnitOfWorkFactory
+
+    async def list(self, actor: Actor, page: PageRequest, *, kind: str | None = None,
+                   channel: str | None = None, locale: str | None = None,
+                   builtin: bool | None = None,
+                   updated_since: datetime | None = None) -> Page[Template]:
+        _may_read(actor)
+        flt = TemplateFilter(
+            kind=check_kind(kind) if kind else None,
+            channel=check_channel(channel) if channel else None,
+            locale=check_locale(locale) if locale else None, builtin=builtin,
+            updated_since=updated_since)
+        async with self.uow() as uow:
+            return await uow.templates.list(flt, page)
+
+    async def get(self, actor: Actor, template_id: uuid.UUID) -> Template:
+        _may_read(actor)
+        async with self.uow() as uow:
+            t = await uow.templates.get(template_id)
+        if t is None:
+            raise NotFound("template", template_id)
+        return t
+
+    async def create(self, actor: Actor, kind: str, channel: str, locale: str, subject: str,
+                     body: str) -> Template:
+        require(actor, Scope.SETTINGS_WRITE)
+        template = Template.custom(kind, channel, locale, subject, body)
+        async with self.uow() as uow:
+            current = await uow.templates.effective(template.kind, template.channel,
+                                                    template.locale)
+            if current is not None and not current.builtin:
+                raise Conflict(f"A custom {kind} {channel} template in {locale} exists already; "
+                               "change that one", existing_id=current.id)
+            await uow.templates.add(template)
+            await uow.audit.record(AuditEntry.of(
+                actor, "template.created", "template", template.id,
+                {"kind": template.kind, "channel": template.channel.value,
+                 "locale": template.locale}))
+            await uow.commit()
+        return template
+
+    async def change(self, actor: Actor, template_id: uuid.UUID, subject: str | None,
+                     body: str | None, expected_version: int | None) -> Template:
+        require(actor, Scope.SETTINGS_WRITE)
+        async with self.uow() as uow:
+            template = await uow.templates.get(template_id, for_update=True)
+            if template is None:
+                raise NotFound("template", template_id)
+            if template.builtin:
+                raise Conflict("The shipped templates stay as they are: create a custom "
+                               "template for the same kind, channel and locale to override it")
+            check_version("template", template.version, expected_version)
+            before = {"subject": template.subject, "body": template.body}
+            template.change(subject, body)
+            await uow.templates.update(template)
+            await uow.audit.record(AuditEntry.of(
+                actor, "template.updated", "template", template.id,
+                field_diff(before, {"subject": template.subject, "body": template.body})))
+            await uow.commit()
+        return template
+
+    async def delete(self, actor: Actor, template_id: uuid.UUID) -> None:
+        require(actor, Scope.SETTINGS_WRITE)
+        async with self.uow() as uow:
+            template = await uow.templates.get(template_id, for_update=True)
+            if template is None:
+                raise NotFound("template", template_id)
+            if template.builtin:
+                raise Conflict("The shipped templates cannot be deleted")
+            await uow.templates.delete(template_id)
+            await uow.audit.record(AuditEntry.of(
+                actor, "template.deleted", "template", template_id,
+                {"kind": template.kind, "channel": template.channel.value,
+                 "locale": template.locale}))
+            await uow.commit()
+
+    async def preview(self, actor: Actor, template_id: uuid.UUID,
+                      variables: dict[str, Any]) -> Rendered:
+        template = await self.get(actor, template_id)
+        return template.preview(variables)

@@ -1,0 +1,79 @@
+"""One list shape everywhere: keyset pagination with an opaque cursor."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from domain.shared.errors import ValidationFailed
+
+T = TypeVar("T")
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    limit: int = DEFAULT_LIMIT
+    cursor: str | None = None
+    max_limit: int = MAX_LIMIT  # jobs (exports) read in bigger pages than clients may ask
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.limit <= self.max_limit:
+            raise ValidationFailed.of("limit", f"must be between 1 and {self.max_limit}")
+
+    def after(self) -> list[Any] | None:
+        """The sort-key values of the last row of the previous page, or None on the first page."""
+        return decode_cursor(self.cursor) if self.cursor else None
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    next_cursor: str | None
+
+
+def encode_cursor(values: list[Any]) -> str:
+    raw = json.dumps(values, separators=(",", ":"), default=str).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> list[Any]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (binascii.Error, ValueError, UnicodeDecodeError, RecursionError):
+        raise ValidationFailed.of("cursor", "is not a cursor this API gave out") from None
+    if not isinstance(values, list):
+        raise ValidationFailed.of("cursor", "is not a cursor this API gave out")
+    return values
+
+
+def parse_sort(raw: str | None, sortable: Sequence[str]) -> tuple[str, bool] | None:
+    """`?sort=name` or `?sort=-name` (descending): the field and direction, or None."""
+    if not raw:
+        return None
+    name = raw.lstrip("-+")
+    if name not in sortable:
+        raise ValidationFailed.of("sort", f"must be one of {', '.join(sortable)} "
+                                  "(prefix - for descending)")
+    return name, raw.startswith("-")
+
+
+@dataclass(frozen=True)
+class Sort:
+    """The order of a list: one field, newest or largest first unless asked otherwise."""
+
+    field: str = "created_at"
+    descending: bool = True
+
+    @classmethod
+    def parse(cls, raw: str | None, sortable: Sequence[str], default: str = "created_at"
+              ) -> Sort:
+        parsed = parse_sort(raw, sortable)
+        return cls(*parsed) if parsed else cls(default)
