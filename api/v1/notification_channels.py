@@ -18,7 +18,8 @@ from api.v1.schemas.identity import NotificationOut
 from api.v1.schemas.notify import DeliveryOut, PreferencesIn, PreferencesOut
 from domain.notifications.notification import Notification
 from domain.notifications.ports import FeedClosed, FeedSubscription
-from domain.notifications.preferences_service import UNSET, KindChoice
+from domain.notifications.preferences_service import KindChoice
+from domain.shared.commands import UNSET
 from domain.shared.errors import PermissionDenied, ValidationFailed
 
 router = APIRouter(prefix="/notifications", tags=["notifications"])

@@ -11,10 +11,9 @@ from domain.customers.personal import mask_phone, normalise_mobile
 from domain.identity.service import check_version
 from domain.notifications.kinds import Channel
 from domain.notifications.model import NotificationPreferences, check_locale
+from domain.shared.commands import UNSET, Unset
 from domain.shared.errors import PermissionDenied, ValidationFailed
 from domain.shared.ports import UnitOfWorkFactory
-
-UNSET = object()
 
 
 def _user_id(actor: Actor) -> uuid.UUID:
@@ -38,7 +37,7 @@ class PreferenceService:
             return await uow.notification_preferences.get(_user_id(actor))
 
     async def change(self, actor: Actor, *, locale: str | None = None,
-                     mobile: str | object | None = UNSET,
+                     mobile: str | Unset | None = UNSET,
                      kinds: Sequence[KindChoice] = (),
                      expected_version: int | None = None) -> NotificationPreferences:
         """Only what is given changes; `mobile=None` removes the number."""
