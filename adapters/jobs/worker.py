@@ -13,16 +13,13 @@ import contextlib
 import logging
 import time
 import uuid
-from collections.abc import AsyncGenerator
 from typing import Any
 
-import arq.worker
 from arq import Retry
-from arq.constants import in_progress_key_prefix
 from arq.cron import cron
-from arq.utils import timestamp_ms
 from arq.worker import Worker, func
 
+from adapters.jobs.arq_worker import PromptWorker
 from adapters.jobs.outbox import event_from_job
 from domain.discipline.service import FollowUpDiscipline
 from domain.shared.dispatch import EventDispatcher
@@ -35,68 +32,6 @@ JOB_TIMEOUT_SECONDS = 20
 MAX_TRIES = 12
 
 
-# The relay and the arq worker share a process: when the relay has just enqueued, it sets this
-# and the worker polls Redis at once instead of at its next idle tick.
-ENQUEUED = asyncio.Event()
-
-
-async def _prompt_poll(step: float) -> AsyncGenerator[float, None]:
-    """arq's idle loop (arq.utils.poll), woken early by ENQUEUED."""
-    loop = asyncio.get_running_loop()
-    start = loop.time()
-    while True:
-        before = loop.time()
-        yield before - start
-        wait = max(0.0, step - (loop.time() - before))
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(ENQUEUED.wait(), wait)
-        ENQUEUED.clear()
-
-
-arq.worker.poll = _prompt_poll  # type: ignore[assignment]
-
-
-# arq claims a job in four round trips (WATCH, EXISTS, ZSCORE, then MULTI/PSETEX/EXEC); this
-# script does the same checks and the same write in one, atomically as a script runs in Redis:
-# not already in progress, still queued, due; then the in-progress key with its timeout.
-# Answers the job's score, or 0 when another worker has it or it is not due.
-_CLAIM = """
-if redis.call('exists', KEYS[1]) == 1 then return 0 end
-local score = redis.call('zscore', KEYS[2], ARGV[1])
-if not score or tonumber(score) > tonumber(ARGV[2]) then return 0 end
-redis.call('psetex', KEYS[1], ARGV[3], '1')
-return tonumber(score)
-"""
-
-
-class ClaimingWorker(Worker):
-    """arq's Worker with its job claim in one round trip (the rest of arq as it is)."""
-
-    _claim: Any = None
-
-    async def start_jobs(self, job_ids: list[bytes]) -> None:
-        if self._claim is None:
-            self._claim = self.pool.register_script(_CLAIM)  # EVALSHA, loaded once
-        claim = self._claim
-        timeout_ms = int(self.in_progress_timeout_s * 1000)
-        for job_id_b in job_ids:
-            await self.sem.acquire()
-            if self.job_counter >= self.max_jobs:
-                self.sem.release()
-                return None
-            self.job_counter = self.job_counter + 1
-            job_id = job_id_b.decode()
-            score = int(await claim(keys=[in_progress_key_prefix + job_id, self.queue_name],
-                                    args=[job_id, timestamp_ms(), timeout_ms]))
-            if not score:  # another worker has it, it finished, or it was deferred
-                self.job_counter = self.job_counter - 1
-                self.sem.release()
-                continue
-            t = self.loop.create_task(self.run_job(job_id, score))
-            t.add_done_callback(lambda _: self._release_sem_dec_counter_on_complete())
-            self.tasks[job_id] = t
-
-
 def backoff_seconds(job_try: int) -> float:
     """1 s, 2 s, 4 s … capped at 5 minutes."""
     return float(min(2 ** max(job_try - 1, 0), 300))
@@ -104,8 +39,8 @@ def backoff_seconds(job_try: int) -> float:
 
 async def handle_event(ctx: dict[str, Any], event_id: str,
                        event: dict[str, Any] | None = None) -> int:
-    """`event` is the outbox row as the relay read it (a job queued without it, by an older
-    relay or a test, makes the dispatcher read the row)."""
+    """`event` is the outbox row as the relay read it; a job queued without it makes the
+    dispatcher read the row."""
     dispatcher: EventDispatcher = ctx["dispatcher"]
     try:
         return await dispatcher.dispatch(
@@ -183,8 +118,11 @@ DELIVERY_SECONDS = set(range(0, 60, 5))
 SCAN_MINUTES = set(range(0, 60, 10))
 
 
-def build_worker(container: Any, *, handle_signals: bool, burst: bool = False) -> Worker:
-    return ClaimingWorker(
+def build_worker(container: Any, *, handle_signals: bool, burst: bool = False,
+                 wake: asyncio.Event | None = None) -> Worker:
+    """`wake`, set by the outbox relay of this process when it queued jobs, ends the worker's
+    idle wait at once."""
+    return PromptWorker(
         # An event job's result (how many consumers ran) is read by nobody: not kept, which
         # spares Redis a write per event. A job id relayed twice then runs twice: harmless, the
         # second run's 'processed' markers fail at its commit and it keeps nothing.
@@ -225,16 +163,18 @@ def build_worker(container: Any, *, handle_signals: bool, burst: bool = False) -
         keep_result=3600,
         # Redis may go away; keep trying to reconnect instead of dying.
         retry_jobs=True,
+        wake=wake,
     )
 
 
 async def run_worker(container: Any, stop: asyncio.Event, *, handle_signals: bool = False) -> None:
     """The arq worker and the outbox relay, until `stop` is set."""
-    container.relay.on_enqueued = ENQUEUED.set
+    wake = asyncio.Event()
+    container.relay.on_enqueued = wake.set
     relay_task = asyncio.create_task(container.relay.run(stop))
     webhooks_task = asyncio.create_task(container.deliverer.run(stop))
     while not stop.is_set():
-        worker = build_worker(container, handle_signals=handle_signals)
+        worker = build_worker(container, handle_signals=handle_signals, wake=wake)
         worker_task = asyncio.create_task(worker.async_run())
         stop_task = asyncio.create_task(stop.wait())
         done, _ = await asyncio.wait({worker_task, stop_task}, return_when=asyncio.FIRST_COMPLETED)
