@@ -23,17 +23,17 @@ from adapters.embedded import RedisProcess, start_postgres
 from adapters.files.tables import Sheets, read_table
 from adapters.jobs.outbox import OutboxRelay
 from adapters.jobs.queue import ArqQueue, redis_settings
+from adapters.jobs.reactions import dispatcher, registry
+from adapters.jobs.reactions import relay_hooks as hooks_for_relay
 from adapters.notify.email import LoggingEmailSender, SmtpConfig, SmtpEmailSender
 from adapters.notify.feed import PgNotificationFeed
 from adapters.notify.sms import LoggingSmsSender
 from adapters.ratelimit import RedisRateLimiter
 from adapters.settings import Settings
 from adapters.webhooks.deliverer import WebhookDeliverer
-from adapters.webhooks.fanout import fan_out, subscribers
 from adapters.webhooks.resolver import DnsResolver
 from adapters.webhooks.sender import WebhookSender
 from api.deps import ApiContext, NotifyContext
-from domain.contracts.reactions import CONTRACT_HANDLERS
 from domain.contracts.service import ContractService
 from domain.customers.model import TierPolicy
 from domain.customers.service import CustomerService
@@ -43,7 +43,6 @@ from domain.fields_and_tags.service import CatalogService
 from domain.identity.service import IdentityPolicy, IdentityService, SubtreeCache
 from domain.imports.service import ImportService
 from domain.leads.intake_service import IntakeService
-from domain.leads.reactions import SALES_HANDLERS
 from domain.leads.service import LeadService
 from domain.leads.settings_service import LeadSettingsService
 from domain.notifications.delivery_service import DeliveryService
@@ -53,7 +52,7 @@ from domain.notifications.ports import EmailSender
 from domain.notifications.preferences_service import PreferenceService
 from domain.notifications.templates_service import TemplateService
 from domain.pipeline.service import OpportunityService
-from domain.shared.dispatch import HANDLERS, EventDispatcher
+from domain.shared.dispatch import EventDispatcher
 from domain.shared.ports import Clock
 from domain.webhooks.model import RetryPolicy as WebhookRetryPolicy
 from domain.webhooks.service import WebhookService
@@ -184,7 +183,8 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Container:
                                RetryPolicy.parse(settings.delivery_retry_seconds),
                                lease_seconds=max(60.0, settings.smtp_timeout * 6),
                                single=single)
-    handlers = {**HANDLERS, **SALES_HANDLERS, **CONTRACT_HANDLERS, **delivery.handlers()}
+    reactions = registry(delivery)
+    relay_hooks = hooks_for_relay(reactions)
     resolver = DnsResolver()
     webhooks = WebhookService(uow, clock, resolver,
                               WebhookRetryPolicy(schedule=tuple(settings.webhook_retry_delays)))
@@ -200,11 +200,10 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Container:
         imports=ImportService(uow, clock, customers, read_table, queue, leads),
         exports=ExportService(uow, clock, customers, catalog, Sheets(), queue),
         notifications=NotificationService(uow, clock),
-        dispatcher=EventDispatcher(uow, handlers, after_commit=delivery.after_commit,
-                                   before=delivery.will_send_after_commit, reader=reader),
+        dispatcher=dispatcher(reactions, uow, reader, delivery),
         relay=OutboxRelay(engine, queue, listen_url=libpq_url(settings.database_url),
-                          consumed=handlers.__contains__, on_batch=fan_out,
-                          subscribers=subscribers),
+                          consumed=relay_hooks.consumed, on_batch=relay_hooks.on_batch,
+                          subscribers=relay_hooks.subscribers),
         idempotency=SqlIdempotencyStore(engine),
         leads=leads, lead_settings=LeadSettingsService(uow), opportunities=opportunities,
         intake=IntakeService(uow, limiter, leads),

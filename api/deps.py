@@ -37,7 +37,7 @@ from domain.webhooks.service import WebhookService
 
 @dataclass
 class NotifyContext:
-    """Templates, preferences, deliveries and the live feed (issue 6, item 5)."""
+    """What the notification routers use: templates, preferences, deliveries and the live feed."""
 
     templates: TemplateService
     preferences: PreferenceService

@@ -1,4 +1,4 @@
-"""Customer data in bulk (issue 4): import 100,000 rows, export 1,000,000, count a segment.
+"""Customer data in bulk: import 100,000 rows, export 1,000,000, count a segment.
 
     .venv/bin/python bench/bulk_bench.py import [--rows 100000]
     .venv/bin/python bench/bulk_bench.py export      # needs bench/seed_customers.py --keep

@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, null, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from adapters.db import tables as t
+from adapters.db import tables
 from adapters.db.listen import first_of, listen
 from adapters.db.repositories import event_of
 from domain.shared.events import DomainEvent
@@ -32,14 +32,14 @@ log = logging.getLogger("crm.outbox")
 
 CHANNEL = "crm_outbox"
 
-_O = t.outbox
+outbox = tables.outbox
 _PUBLISHED = (
-    update(_O).where(_O.c.id.in_(
-        select(_O.c.id).where(_O.c.published_at.is_(None)).order_by(_O.c.seq)
+    update(outbox).where(outbox.c.id.in_(
+        select(outbox.c.id).where(outbox.c.published_at.is_(None)).order_by(outbox.c.seq)
         .limit(bindparam("batch")).with_for_update(skip_locked=True).scalar_subquery()))
-    .values(published_at=func.now(), attempts=_O.c.attempts + 1)
-    .returning(_O.c.id, _O.c.type, _O.c.seq, _O.c.aggregate_type, _O.c.aggregate_id,
-               _O.c.payload, _O.c.occurred_at)).cte("published")
+    .values(published_at=func.now(), attempts=outbox.c.attempts + 1)
+    .returning(outbox.c.id, outbox.c.type, outbox.c.seq, outbox.c.aggregate_type,
+               outbox.c.aggregate_id, outbox.c.payload, outbox.c.occurred_at)).cte("published")
 
 
 def _publish(extra: Callable[[Any], Any] | None) -> Any:
@@ -110,10 +110,10 @@ class OutboxRelay:
         return len(rows)
 
     async def pending(self) -> int:
-        o = t.outbox
         async with self._engine.connect() as conn:
             return int(await conn.scalar(
-                select(func.count()).select_from(o).where(o.c.published_at.is_(None))) or 0)
+                select(func.count()).select_from(outbox).where(outbox.c.published_at.is_(None)))
+                or 0)
 
     async def run(self, stop: asyncio.Event) -> None:
         wake = asyncio.Event()

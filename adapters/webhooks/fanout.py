@@ -9,7 +9,7 @@ are fanned out in commit order per record, and webhook-only events cost no queue
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from typing import Any
 
 from sqlalchemy import func, select
@@ -17,37 +17,37 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from adapters.db import tables as t
+from adapters.db import tables
 from adapters.db.repositories import columns_of, event_of
-from domain.webhooks.event_types import EVENT_TYPES
 from domain.webhooks.model import Delivery
 
-E, D = t.webhook_endpoints, t.webhook_deliveries
+endpoints, deliveries_table = tables.webhook_endpoints, tables.webhook_deliveries
 
 
 def subscribers(published: Any) -> Any:
     """For each row the relay publishes (`published`, its CTE): the active endpoints subscribed
     to its type since before it (NULL for none), read in the relay's own statement."""
-    return (select(func.array_agg(aggregate_order_by(E.c.id, E.c.id)))
-            .where(E.c.active, published.c.type == E.c.event_types.any_(),
-                   E.c.from_seq < published.c.seq)
+    return (select(func.array_agg(aggregate_order_by(endpoints.c.id, endpoints.c.id)))
+            .where(endpoints.c.active, published.c.type == endpoints.c.event_types.any_(),
+                   endpoints.c.from_seq < published.c.seq)
             .scalar_subquery())
 
 
-_INSERT = pg_insert(D).on_conflict_do_nothing(index_elements=["endpoint_id", "event_id"])
+_INSERT = pg_insert(deliveries_table).on_conflict_do_nothing(
+    index_elements=["endpoint_id", "event_id"])
 
 
-async def fan_out(conn: AsyncConnection, rows: Sequence[Any]) -> int:
-    """Deliveries for the relayed rows (each with its `subscribers`, as endpoint_ids);
-    answers how many were new."""
+async def fan_out(conn: AsyncConnection, rows: Sequence[Any], fanned_out: Set[str]) -> int:
+    """Deliveries for the relayed rows of the types the registry fans out (each row with its
+    `subscribers`, as endpoint_ids); answers how many were new."""
     deliveries = []
     for r in rows:
-        if not r.endpoint_ids or r.type not in EVENT_TYPES:
+        if not r.endpoint_ids or r.type not in fanned_out:
             continue
         event = event_of(r)
         for endpoint_id in r.endpoint_ids:
             d = Delivery.for_event(endpoint_id, event, int(r.seq), r.occurred_at)
-            values = columns_of(d, D)
+            values = columns_of(d, deliveries_table)
             values.pop("created_at")
             values["status"] = d.status.value
             deliveries.append(values)

@@ -1,4 +1,5 @@
-"""Outbox consumers of the contract events: who is told what, in the inbox and beyond."""
+"""What follows a contract's events: who is told what, in the inbox and beyond
+(adapters/jobs/reactions.py lists when)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,9 @@ import uuid
 from typing import Any
 
 from domain.contracts.model import STEP_NAMES, StepRole
-from domain.contracts.model import EventType as ContractEvent
 from domain.identity.model import Role
 from domain.identity.ports import UserFilter
 from domain.notifications.notification import Notification
-from domain.shared.dispatch import Handler
 from domain.shared.events import DomainEvent
 from domain.shared.paging import PageRequest
 from domain.shared.ports import UnitOfWork
@@ -113,15 +112,3 @@ async def tell_owner_expired(uow: UnitOfWork, event: DomainEvent) -> None:
                 f"{_label(p)} ended on {p['end_date']}.",
                 await _data(uow, p, end_date=p["end_date"]))
 
-
-CONTRACT_HANDLERS: dict[str, list[tuple[str, Handler]]] = {
-    ContractEvent.SUBMITTED: [("notify.approval_requested", ask_next_approver)],
-    ContractEvent.STEP_APPROVED: [("notify.approval_requested", ask_next_approver)],
-    ContractEvent.APPROVED: [("notify.contract_approved", tell_owner_approved)],
-    ContractEvent.REJECTED: [("notify.contract_rejected", tell_owner_rejected)],
-    ContractEvent.SIGNED: [("notify.contract_signed", tell_legal_signed)],
-    ContractEvent.APPROVAL_REMINDED: [("notify.approval_reminder", remind_approver)],
-    ContractEvent.APPROVAL_ESCALATED: [("notify.approval_escalated", escalate_approval)],
-    ContractEvent.RENEWAL_DUE: [("notify.contract_renewal_due", tell_owner_renewal)],
-    ContractEvent.EXPIRED: [("notify.contract_expired", tell_owner_expired)],
-}

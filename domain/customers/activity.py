@@ -8,7 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from domain.customers.model import aware
+from domain.customers.model import EventType, aware
 from domain.shared.errors import InvalidTransition, ValidationFailed
 from domain.shared.events import DomainEvent
 
@@ -83,7 +83,7 @@ class FollowUp:
                 feedback=_text(feedback, "feedback", 5000),
                 next_action=_text(next_action, "next_action", 500),
                 next_followup_at=next_followup_at, status=status, check_in=check_in)
-        f.events.append(DomainEvent("followup.created", "customer", str(customer_id), {
+        f.events.append(DomainEvent(EventType.FOLLOWUP_CREATED, "customer", str(customer_id), {
             "followup_id": str(f.id), "customer_id": str(customer_id),
             "owner_id": str(owner_id), "method": method.value}))
         return f
@@ -147,7 +147,7 @@ class Task:
                    due_at=aware(due_at, "due_at"),
                    related_type=related_type, related_id=related_id, origin=origin,
                    notes=_text(notes, "notes", 5000))
-        task.events.append(DomainEvent("task.created", "task", str(task.id), {
+        task.events.append(DomainEvent(EventType.TASK_CREATED, "task", str(task.id), {
             "task_id": str(task.id), "assignee_id": str(assignee_id), "title": task.title}))
         return task
 

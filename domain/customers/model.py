@@ -92,6 +92,8 @@ class EventType:
     RESTORED = "customer.restored"
     REASSIGNED = "customer.reassigned"
     MERGED = "customer.merged"
+    FOLLOWUP_CREATED = "followup.created"
+    TASK_CREATED = "task.created"
 
 
 _CUSTOM_KEY = re.compile(r"^[a-z][a-z0-9_]{0,49}$")

@@ -10,8 +10,13 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from domain.shared.errors import AccountLocked, InvalidTransition, ValidationFailed
-from domain.shared.events import DomainEvent, EventType
+from domain.shared.events import DomainEvent
 
+
+class EventType:
+    USER_CREATED = "user.created"
+    USER_UPDATED = "user.updated"
+    USER_DISABLED = "user.disabled"
 
 class Role(StrEnum):
     ADMIN = "admin"

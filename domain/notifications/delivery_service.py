@@ -15,15 +15,12 @@ import random
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 from domain.audit.model import Actor, AuditEntry
 from domain.identity.model import Scope
 from domain.notifications.inbox import Inbox
 from domain.notifications.kinds import Channel
 from domain.notifications.model import (
-    DELIVERY_REOPENED,
-    NOTIFICATION_CREATED,
     Delivery,
     DeliveryFailed,
     DeliveryStatus,
@@ -32,6 +29,7 @@ from domain.notifications.model import (
     RetryPolicy,
     check_channel,
 )
+from domain.notifications.model import EventType as NotificationEvent
 from domain.notifications.ports import DeliveryFilter, EmailSender, SmsSender
 from domain.notifications.rendering import render_for
 from domain.shared.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -59,12 +57,8 @@ class DeliveryService:
     # consumer's commit are one statement each, and need no BEGIN and COMMIT around them.
     single: UnitOfWorkFactory | None = None
 
-    def handlers(self) -> dict[str, list[tuple[str, Any]]]:
-        """The outbox consumer that sends a new notification's deliveries at once."""
-        return {NOTIFICATION_CREATED: [("notify.deliver", self._on_created)],
-                DELIVERY_REOPENED: [("notify.redeliver", self._on_created)]}
-
-    async def _on_created(self, _uow: UnitOfWork, event: DomainEvent) -> None:
+    async def send_for_event(self, _uow: UnitOfWork, event: DomainEvent) -> None:
+        """The consumer of a notification's event: sends what it still owes at once."""
         await self.send_due(uuid.UUID(event.payload["notification_id"]))
 
     def will_send_after_commit(self, uow: UnitOfWork) -> None:
@@ -204,7 +198,7 @@ class DeliveryService:
                 raise Conflict(f"The delivery is {delivery.status}; only a failed one is retried")
             reopened = await uow.deliveries.reopen(delivery_id)
             await uow.outbox.add(DomainEvent(
-                DELIVERY_REOPENED, "notification", str(delivery.notification_id),
+                NotificationEvent.DELIVERY_REOPENED, "notification", str(delivery.notification_id),
                 {"notification_id": str(delivery.notification_id),
                  "delivery_id": str(delivery_id)}))
             await uow.audit.record(AuditEntry.of(

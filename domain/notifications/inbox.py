@@ -15,7 +15,8 @@ import uuid
 from datetime import datetime
 
 from domain.notifications.kinds import Channel
-from domain.notifications.model import NOTIFICATION_CREATED, Delivery, Recipient, Rendered
+from domain.notifications.model import Delivery, Recipient, Rendered
+from domain.notifications.model import EventType as NotificationEvent
 from domain.notifications.notification import Notification
 from domain.notifications.ports import (
     DeliveryRepository,
@@ -62,7 +63,7 @@ class Inbox:
                     recipient, await render_for(self._templates, notification, recipient, c))
             return
         await self._outbox.add(DomainEvent(
-            NOTIFICATION_CREATED, "notification", str(notification.id),
+            NotificationEvent.CREATED, "notification", str(notification.id),
             {"notification_id": str(notification.id), "user_id": str(notification.user_id),
              "kind": notification.kind, "channels": [c.value for c in channels]}))
 

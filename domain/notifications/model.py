@@ -25,8 +25,11 @@ from domain.notifications.templating import (
 )
 from domain.shared.errors import FieldProblem, ValidationFailed
 
-NOTIFICATION_CREATED = "notification.created"
-DELIVERY_REOPENED = "notification.delivery_reopened"
+
+class EventType:
+    CREATED = "notification.created"
+    DELIVERY_REOPENED = "notification.delivery_reopened"
+
 
 SUBJECT_MAX = 200
 BODY_MAX = {Channel.IN_APP: 2000, Channel.EMAIL: 20000, Channel.SMS: 500}

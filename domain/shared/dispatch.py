@@ -1,4 +1,6 @@
-"""Consumers of outbox events. Each runs in its own transaction, at most once per event."""
+"""Runs the consumers of an outbox event, each in its own transaction, at most once per event.
+
+Which consumers an event type has is the registry's to say (adapters/jobs/reactions.py)."""
 
 from __future__ import annotations
 
@@ -6,37 +8,10 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from domain.customers.model import EventType as CustomerEvent
-from domain.notifications.notification import Notification
-from domain.shared.events import DomainEvent, EventType
+from domain.shared.events import DomainEvent
 from domain.shared.ports import AlreadyProcessed, UnitOfWork, UnitOfWorkFactory
 
 Handler = Callable[[UnitOfWork, DomainEvent], Awaitable[None]]
-
-
-async def welcome_new_user(uow: UnitOfWork, event: DomainEvent) -> None:
-    user_id = uuid.UUID(event.payload["user_id"])
-    await uow.notifications.add(Notification.for_event(
-        user_id, "welcome", "Welcome to the CRM",
-        f"Your account {event.payload['email']} is ready. Set up your profile and start selling.",
-        event.id, data={"user_id": str(user_id), "email": event.payload["email"],
-                        "name": event.payload.get("name") or event.payload["email"]},
-    ))
-
-
-async def tell_new_owner(uow: UnitOfWork, event: DomainEvent) -> None:
-    p = event.payload
-    await uow.notifications.add(Notification.for_event(
-        uuid.UUID(p["to_owner_id"]), "customer_assigned", "A customer was assigned to you",
-        f"{p['name']} ({p['number']}) is now yours.", event.id,
-        data={"customer_id": p["customer_id"], "name": p["name"], "number": p["number"]},
-    ))
-
-
-HANDLERS: dict[str, list[tuple[str, Handler]]] = {
-    EventType.USER_CREATED: [("notify.welcome", welcome_new_user)],
-    CustomerEvent.REASSIGNED: [("notify.customer_assigned", tell_new_owner)],
-}
 
 
 @dataclass

@@ -16,9 +16,3 @@ class DomainEvent:
     payload: dict[str, Any]
     id: uuid.UUID = field(default_factory=uuid.uuid4)
     occurred_at: datetime = field(default_factory=lambda: datetime.now(UTC))
-
-
-class EventType:
-    USER_CREATED = "user.created"
-    USER_UPDATED = "user.updated"
-    USER_DISABLED = "user.disabled"

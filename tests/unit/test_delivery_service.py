@@ -7,13 +7,13 @@ import uuid
 from domain.notifications.delivery_service import DeliveryService
 from domain.notifications.kinds import Channel
 from domain.notifications.model import (
-    NOTIFICATION_CREATED,
     DeliveryFailed,
     DeliveryStatus,
     NotificationPreferences,
     Recipient,
     RetryPolicy,
 )
+from domain.notifications.model import EventType as NotificationEvent
 from domain.notifications.notification import Notification
 from tests.fakes.notifications import FakeNotifyUow, FakeSender, NotifyStore
 from tests.fakes.shared import FakeClock
@@ -46,7 +46,7 @@ async def test_adding_a_notification_creates_its_deliveries_and_one_event() -> N
     (d,) = store.deliveries.values()
     assert (d.notification_id, d.channel, d.status) == (n.id, Channel.EMAIL, "pending")
     (event,) = store.outbox
-    assert event.type == NOTIFICATION_CREATED and event.payload["channels"] == ["email"]
+    assert event.type == NotificationEvent.CREATED and event.payload["channels"] == ["email"]
     assert n.title == "新线索分配给您：Acme（high）", "in-app text from the zh-CN in_app template"
     await add(store, user, kind="followup_overdue", data={})
     assert len(store.deliveries) == 1 and len(store.outbox) == 1, "in-app only: nothing more"

@@ -8,6 +8,7 @@ import pytest
 from domain.identity.model import (
     ROLE_SCOPES,
     Department,
+    EventType,
     Role,
     Scope,
     User,
@@ -15,7 +16,6 @@ from domain.identity.model import (
     normalise_email,
 )
 from domain.shared.errors import AccountLocked, InvalidTransition, ValidationFailed
-from domain.shared.events import EventType
 
 NOW = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 

@@ -5,15 +5,16 @@ from __future__ import annotations
 import pytest
 
 from domain.audit.model import Actor
-from domain.identity.model import Role, Scope
+from domain.identity.model import EventType, Role, Scope
 from domain.identity.ports import UserFilter
+from domain.identity.reactions import welcome_new_user
 from domain.identity.service import (
     IdentityPolicy,
     IdentityService,
     principal_of,
     system_actor,
 )
-from domain.shared.dispatch import HANDLERS, EventDispatcher
+from domain.shared.dispatch import EventDispatcher
 from domain.shared.errors import (
     AccountLocked,
     AuthenticationFailed,
@@ -160,7 +161,8 @@ async def test_api_keys_cannot_grant_more_than_their_creator(svc: IdentityServic
 async def test_user_created_notifies_the_new_user_exactly_once(svc: IdentityService) -> None:
     user = await make(svc, "a@example.com", Role.SALES_REP)
     (event_id,) = store(svc).outbox
-    dispatcher = EventDispatcher(svc.uow, HANDLERS)
+    welcome = [("notify.welcome", welcome_new_user)]
+    dispatcher = EventDispatcher(svc.uow, {EventType.USER_CREATED: welcome})
     assert await dispatcher.dispatch(event_id) == 1
     assert await dispatcher.dispatch(event_id) == 0  # a second delivery changes nothing
     notes = [n for n in store(svc).notifications if n.user_id == user.id]

@@ -1,0 +1,19 @@
+"""What follows a customer's events: its new owner is told (adapters/jobs/reactions.py lists
+when)."""
+
+from __future__ import annotations
+
+import uuid
+
+from domain.notifications.notification import Notification
+from domain.shared.events import DomainEvent
+from domain.shared.ports import UnitOfWork
+
+
+async def tell_new_owner(uow: UnitOfWork, event: DomainEvent) -> None:
+    p = event.payload
+    await uow.notifications.add(Notification.for_event(
+        uuid.UUID(p["to_owner_id"]), "customer_assigned", "A customer was assigned to you",
+        f"{p['name']} ({p['number']}) is now yours.", event.id,
+        data={"customer_id": p["customer_id"], "name": p["name"], "number": p["number"]},
+    ))
