@@ -7,40 +7,35 @@ from typing import Any, Self
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from adapters.db import tables
+from adapters.db.audit import SqlAuditLog
 from adapters.db.contracts import SqlContracts
-from adapters.db.customers import (
-    SqlActivity,
-    SqlCustomers,
-    SqlFollowUps,
-    SqlPicklists,
-    SqlTasks,
-)
+from adapters.db.customers import SqlCustomers
+from adapters.db.discipline import SqlLapses
 from adapters.db.exports import SqlExports
 from adapters.db.fields_and_tags import SqlCustomFields, SqlSegments, SqlTags
+from adapters.db.followups import SqlFollowUps
+from adapters.db.held_writes import HeldWrites
+from adapters.db.identity import SqlApiKeys, SqlDepartments, SqlRefreshTokens, SqlUsers
 from adapters.db.imports import SqlImports
-from adapters.db.leads import (
-    SqlLapses,
-    SqlLeadActivity,
-    SqlLeadForms,
-    SqlLeads,
-    SqlReps,
-    SqlRotation,
-    SqlSalesSettings,
-)
-from adapters.db.notifications import SqlDeliveries, SqlNotificationPreferences, SqlTemplates
-from adapters.db.pipeline import SqlOpportunities, SqlPipelines
-from adapters.db.repositories import (
-    HeldWrites,
-    SqlApiKeys,
-    SqlAuditLog,
-    SqlDepartments,
+from adapters.db.lead_forms import SqlLeadForms
+from adapters.db.lead_routing import SqlReps, SqlRotation
+from adapters.db.leads import SqlLeads
+from adapters.db.notifications import (
+    SqlDeliveries,
+    SqlNotificationPreferences,
     SqlNotifications,
-    SqlOutbox,
-    SqlProcessedEvents,
-    SqlRefreshTokens,
-    SqlUsers,
+    SqlTemplates,
 )
+from adapters.db.outbox import SqlOutbox, SqlProcessedEvents, write_events
+from adapters.db.picklists import SqlPicklists
+from adapters.db.pipeline import SqlOpportunities, SqlPipelines
+from adapters.db.sales_settings import SqlSalesSettings
+from adapters.db.tasks import SqlTasks
+from adapters.db.timelines import SqlTimeline
 from adapters.db.webhooks import SqlWebhookDeliveries, SqlWebhooks
+from domain.customers.activity import ActivityEntry
+from domain.leads.model import LeadActivity
 from domain.notifications.inbox import Inbox
 from domain.shared.errors import DomainError
 from domain.shared.events import DomainEvent
@@ -79,7 +74,9 @@ class SqlUnitOfWork:
         self.customers = SqlCustomers(conn, seen, self._cipher, held)
         self.followups = SqlFollowUps(conn, seen)
         self.tasks = SqlTasks(conn, seen, held)
-        self.activity = SqlActivity(conn, seen, held)
+        self.activity = SqlTimeline(conn, seen, held, table=tables.customer_activity,
+                                    key=tables.customer_activity.c.customer_id,
+                                    entry=ActivityEntry)
         self.picklists = SqlPicklists(conn, seen)
         self.custom_fields = SqlCustomFields(conn, seen)
         self.tags = SqlTags(conn, seen)
@@ -87,7 +84,8 @@ class SqlUnitOfWork:
         self.imports = SqlImports(conn, seen)
         self.exports = SqlExports(conn, seen)
         self.leads = SqlLeads(conn, seen, self._cipher, held)
-        self.lead_activity = SqlLeadActivity(conn, seen, held)
+        self.lead_activity = SqlTimeline(conn, seen, held, table=tables.lead_activity,
+                                         key=tables.lead_activity.c.lead_id, entry=LeadActivity)
         self.lead_forms = SqlLeadForms(conn, seen)
         self.sales_settings = SqlSalesSettings(conn, seen)
         self.rotation = SqlRotation(conn, seen, held)
@@ -145,7 +143,7 @@ class SqlUnitOfWork:
             if pending:
                 raise RuntimeError("an autocommit unit of work cannot record events")
             return
-        await self.outbox.add_all(pending, self._held)  # with the held writes
+        await write_events(conn, pending, self._held)  # with the held writes
         await conn.commit()
 
     async def rollback(self) -> None:

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.db import tables as t
 from adapters.db.listen import listen
-from adapters.db.repositories import _notification
+from adapters.db.notifications import notification_of as _notification
 from domain.notifications.notification import Notification
 from domain.notifications.ports import FeedClosed
 

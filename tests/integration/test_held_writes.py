@@ -171,7 +171,7 @@ async def test_held_writes_compile_once_whatever_the_rows() -> None:
     import uuid
 
     from adapters.db import tables as t
-    from adapters.db.repositories import HeldWrites
+    from adapters.db.held_writes import HeldWrites
 
     def held(n: int) -> tuple[object, dict[str, object]]:
         writes = HeldWrites()
