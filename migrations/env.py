@@ -1,4 +1,4 @@
-"""Alembic environment: async engine, metadata from adapters/db/tables.py."""
+"""Alembic environment: async engine, metadata from adapters/db/tables/."""
 
 from __future__ import annotations
 

@@ -12,11 +12,11 @@ from sqlalchemy import ColumnElement, and_, exists, func, insert, literal, or_, 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Row
 
-from adapters.db import tables as t
-from adapters.db.customers import _escape_like, visible
+from adapters.db import tables
+from adapters.db.base import SqlRepository
+from adapters.db.filters import escape_like, visible
 from adapters.db.keyset import fetch_page
-from adapters.db.leads import SqlSalesSettings
-from adapters.db.repositories import _Repo
+from adapters.db.sales_settings import read_setting, write_setting
 from domain.contracts.model import (
     ApprovalStep,
     Contract,
@@ -37,10 +37,10 @@ from domain.customers.queries import Visibility
 from domain.shared.errors import StaleVersion
 from domain.shared.paging import Page, PageRequest
 
-K, ST, CU = t.contracts, t.contract_steps, t.customers
+contracts, contract_steps, customers = tables.contracts, tables.contract_steps, tables.customers
 POLICY = "approval_policy"
 IN_FORCE = [ContractStatus.SIGNED.value, ContractStatus.ACTIVE.value]
-_STEP_COLUMNS = [c.name for c in ST.c]
+_STEP_COLUMNS = [c.name for c in contract_steps.c]
 
 
 def _step(m: Any) -> ApprovalStep:
@@ -95,38 +95,40 @@ def _step_row(contract_id: uuid.UUID, s: ApprovalStep) -> dict[str, Any]:
 
 
 def _approver_of(user_id: uuid.UUID) -> ColumnElement[bool]:
-    return exists().where(ST.c.contract_id == K.c.id,
-                          or_(ST.c.assignee_id == user_id, ST.c.escalated_to == user_id))
+    return exists().where(contract_steps.c.contract_id == contracts.c.id,
+                          or_(contract_steps.c.assignee_id == user_id,
+                              contract_steps.c.escalated_to == user_id))
 
 
 def _seen_by(vis: Visibility, approver: uuid.UUID | None) -> ColumnElement[bool]:
     """The owner rule of every sales record, plus: approvers see what they are asked to decide."""
-    rule = visible(vis, K.c.owner_id, K.c.owner_department_id)
+    rule = visible(vis, contracts.c.owner_id, contracts.c.owner_department_id)
     return or_(rule, _approver_of(approver)) if approver is not None and not vis.everything \
         else rule
 
 
-_WITH_CUSTOMER = select(K, CU.c.name.label("customer_name")).select_from(
-    K.join(CU, CU.c.id == K.c.customer_id))
+_WITH_CUSTOMER = select(contracts, customers.c.name.label("customer_name")).select_from(
+    contracts.join(customers, customers.c.id == contracts.c.customer_id))
 
 
-class SqlContracts(_Repo):
+class SqlContracts(SqlRepository):
     async def _steps(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[ApprovalStep]]:
         out: dict[uuid.UUID, list[ApprovalStep]] = {i: [] for i in ids}
         if not ids:
             return out
-        rows = await self.conn.execute(select(ST).where(ST.c.contract_id.in_(list(ids)))
-                                       .order_by(ST.c.round, ST.c.step))
+        rows = await self.conn.execute(select(contract_steps)
+                                       .where(contract_steps.c.contract_id.in_(list(ids)))
+                                       .order_by(contract_steps.c.round, contract_steps.c.step))
         for r in rows:
             out[r.contract_id].append(_step(r._mapping))
         return out
 
     async def get(self, contract_id: uuid.UUID, visibility: Visibility,
                   approver: uuid.UUID | None = None, lock: bool = False) -> Contract | None:
-        stmt = _WITH_CUSTOMER.where(K.c.id == contract_id, K.c.deleted_at.is_(None),
+        stmt = _WITH_CUSTOMER.where(contracts.c.id == contract_id, contracts.c.deleted_at.is_(None),
                                     _seen_by(visibility, approver))
         if lock:
-            stmt = stmt.with_for_update(of=K)
+            stmt = stmt.with_for_update(of=contracts)
         row = (await self.conn.execute(stmt)).first()
         if row is None:
             return None
@@ -134,14 +136,14 @@ class SqlContracts(_Repo):
 
     async def exists(self, contract_id: uuid.UUID) -> bool:
         return bool(await self.conn.scalar(select(literal(True)).where(
-            K.c.id == contract_id, K.c.deleted_at.is_(None))))
+            contracts.c.id == contract_id, contracts.c.deleted_at.is_(None))))
 
     async def next_sequence(self) -> int:
-        return int(await self.conn.scalar(t.contract_number_seq.next_value()) or 0)
+        return int(await self.conn.scalar(tables.contract_number_seq.next_value()) or 0)
 
     async def add(self, contract: Contract) -> None:
-        row = (await self.conn.execute(insert(K).values(**_row(contract)).returning(
-            K.c.created_at, K.c.updated_at))).one()
+        row = (await self.conn.execute(insert(contracts).values(**_row(contract)).returning(
+            contracts.c.created_at, contracts.c.updated_at))).one()
         contract.created_at, contract.updated_at = row.created_at, row.updated_at
         await self._write_steps(contract)
         contract.version_loaded = contract.version  # type: ignore[attr-defined]
@@ -152,10 +154,11 @@ class SqlContracts(_Repo):
         values.pop("id")
         loaded = contract.version_loaded  # type: ignore[attr-defined]
         row = (await self.conn.execute(
-            update(K).where(K.c.id == contract.id, K.c.version == loaded)
-            .values(**values, updated_at=func.now()).returning(K.c.updated_at))).first()
+            update(contracts).where(contracts.c.id == contract.id, contracts.c.version == loaded)
+            .values(**values, updated_at=func.now()).returning(contracts.c.updated_at))).first()
         if row is None:
-            current = await self.conn.scalar(select(K.c.version).where(K.c.id == contract.id))
+            current = await self.conn.scalar(
+                select(contracts.c.version).where(contracts.c.id == contract.id))
             raise StaleVersion("contract", loaded, current or 0)
         contract.updated_at = row.updated_at
         contract.version_loaded = contract.version  # type: ignore[attr-defined]
@@ -165,25 +168,25 @@ class SqlContracts(_Repo):
     async def _write_steps(self, c: Contract) -> None:
         if not c.steps:
             return
-        stmt = pg_insert(ST).values([_step_row(c.id, s) for s in c.steps])
+        stmt = pg_insert(contract_steps).values([_step_row(c.id, s) for s in c.steps])
         await self.conn.execute(stmt.on_conflict_do_update(
-            index_elements=[ST.c.id],
+            index_elements=[contract_steps.c.id],
             set_={name: stmt.excluded[name] for name in _STEP_COLUMNS
                   if name not in ("id", "contract_id", "round", "step")}))
 
     async def list(self, flt: ContractFilter, visibility: Visibility,
                    approver: uuid.UUID | None, page: PageRequest) -> Page[Contract]:
-        conds: list[ColumnElement[bool]] = [K.c.deleted_at.is_(None),
+        conds: list[ColumnElement[bool]] = [contracts.c.deleted_at.is_(None),
                                             _seen_by(visibility, approver)]
         for name in ("customer_id", "owner_id", "opportunity_id"):
             value = getattr(flt, name)
             if value is not None:
-                conds.append(K.c[name] == value)
+                conds.append(contracts.c[name] == value)
         if flt.status is not None:
-            conds.append(K.c.status == flt.status.value)
+            conds.append(contracts.c.status == flt.status.value)
         if flt.q:
-            like = f"%{_escape_like(flt.q.strip())}%"
-            conds.append(or_(K.c.number.ilike(like), K.c.title.ilike(like)))
+            like = f"%{escape_like(flt.q.strip())}%"
+            conds.append(or_(contracts.c.number.ilike(like), contracts.c.title.ilike(like)))
         stmt = _WITH_CUSTOMER.where(and_(*conds))
         rows: list[Row] = []
 
@@ -191,20 +194,23 @@ class SqlContracts(_Repo):
             rows.append(row)
             return row
 
-        result = await fetch_page(self.conn, stmt, [K.c.created_at, K.c.id], page, keep,
-                                  descending=True)
+        result = await fetch_page(self.conn, stmt, [contracts.c.created_at, contracts.c.id], page,
+                                  keep, descending=True)
         steps = await self._steps([r.id for r in rows])
         return Page([_contract(r, steps[r.id]) for r in result.items], result.next_cursor)
 
     async def inbox(self, user_id: uuid.UUID | None, page: PageRequest) -> Page[InboxItem]:
-        conds: list[ColumnElement[bool]] = [ST.c.status == StepStatus.PENDING.value,
-                                            K.c.deleted_at.is_(None)]
+        conds: list[ColumnElement[bool]] = [contract_steps.c.status == StepStatus.PENDING.value,
+                                            contracts.c.deleted_at.is_(None)]
         if user_id is not None:
-            conds.append(or_(ST.c.assignee_id == user_id, ST.c.escalated_to == user_id))
-        stmt = (select(ST, K.c.number, K.c.title, K.c.amount, K.c.currency, K.c.customer_id,
-                       K.c.owner_id, CU.c.name.label("customer_name"))
-                .select_from(ST.join(K, K.c.id == ST.c.contract_id)
-                             .join(CU, CU.c.id == K.c.customer_id))
+            conds.append(or_(contract_steps.c.assignee_id == user_id,
+                             contract_steps.c.escalated_to == user_id))
+        stmt = (select(contract_steps, contracts.c.number, contracts.c.title, contracts.c.amount,
+                       contracts.c.currency, contracts.c.customer_id, contracts.c.owner_id,
+                       customers.c.name.label("customer_name"))
+                .select_from(contract_steps
+                             .join(contracts, contracts.c.id == contract_steps.c.contract_id)
+                             .join(customers, customers.c.id == contracts.c.customer_id))
                 .where(and_(*conds)))
 
         def item(row: Row) -> InboxItem:
@@ -217,49 +223,54 @@ class SqlContracts(_Repo):
                 escalated_to=m["escalated_to"], started_at=m["started_at"],
                 reminded_at=m["reminded_at"], escalated_at=m["escalated_at"])
 
-        return await fetch_page(self.conn, stmt, [ST.c.started_at, ST.c.id], page, item)
+        return await fetch_page(self.conn, stmt,
+                                [contract_steps.c.started_at, contract_steps.c.id], page, item)
 
     async def pending_counts(self, user_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:
         if not user_ids:
             return {}
         rows = await self.conn.execute(
-            select(ST.c.assignee_id, func.count()).where(
-                ST.c.status == StepStatus.PENDING.value,
-                ST.c.assignee_id.in_(list(user_ids))).group_by(ST.c.assignee_id))
+            select(contract_steps.c.assignee_id, func.count()).where(
+                contract_steps.c.status == StepStatus.PENDING.value,
+                contract_steps.c.assignee_id.in_(list(user_ids))).group_by(contract_steps.c.assignee_id))
         return {r[0]: int(r[1]) for r in rows}
 
     async def pending_steps(self, limit: int) -> builtins.list[PendingStep]:
         rows = await self.conn.execute(
-            select(ST.c.contract_id, ST.c.round, ST.c.step, ST.c.started_at, ST.c.reminded_at,
-                   ST.c.escalated_at)
-            .where(ST.c.status == StepStatus.PENDING.value,
-                   or_(ST.c.reminded_at.is_(None), ST.c.escalated_at.is_(None)))
-            .order_by(ST.c.started_at).limit(limit))
+            select(contract_steps.c.contract_id, contract_steps.c.round, contract_steps.c.step,
+                   contract_steps.c.started_at, contract_steps.c.reminded_at,
+                   contract_steps.c.escalated_at)
+            .where(contract_steps.c.status == StepStatus.PENDING.value,
+                   or_(contract_steps.c.reminded_at.is_(None),
+                       contract_steps.c.escalated_at.is_(None)))
+            .order_by(contract_steps.c.started_at).limit(limit))
         return [PendingStep(r.contract_id, r.round, r.step, r.started_at, r.reminded_at,
                             r.escalated_at) for r in rows]
 
     async def in_force_ending_by(self, day: date, today: date, limit: int
                                  ) -> builtins.list[uuid.UUID]:
         rows = await self.conn.execute(
-            select(K.c.id).where(
-                K.c.status.in_(IN_FORCE), K.c.deleted_at.is_(None), K.c.end_date <= day,
-                or_(K.c.renewal_task_id.is_(None), K.c.end_date < today))
-            .order_by(K.c.end_date).limit(limit))
+            select(contracts.c.id).where(
+                contracts.c.status.in_(IN_FORCE), contracts.c.deleted_at.is_(None),
+                contracts.c.end_date <= day,
+                or_(contracts.c.renewal_task_id.is_(None), contracts.c.end_date < today))
+            .order_by(contracts.c.end_date).limit(limit))
         return [r.id for r in rows]
 
     async def signed_starting_by(self, day: date, limit: int) -> builtins.list[uuid.UUID]:
         rows = await self.conn.execute(
-            select(K.c.id).where(K.c.status == ContractStatus.SIGNED.value,
-                                 K.c.deleted_at.is_(None), K.c.start_date <= day)
-            .order_by(K.c.start_date).limit(limit))
+            select(contracts.c.id).where(contracts.c.status == ContractStatus.SIGNED.value,
+                                 contracts.c.deleted_at.is_(None), contracts.c.start_date <= day)
+            .order_by(contracts.c.start_date).limit(limit))
         return [r.id for r in rows]
 
     async def decided_steps(self, since: datetime, until: datetime,
                             limit: int) -> builtins.list[DecidedStep]:
         rows = await self.conn.execute(
-            select(ST).where(ST.c.decided_at >= since, ST.c.decided_at < until,
-                             ST.c.started_at.is_not(None))
-            .order_by(ST.c.decided_at).limit(limit))
+            select(contract_steps).where(contract_steps.c.decided_at >= since,
+                                         contract_steps.c.decided_at < until,
+                             contract_steps.c.started_at.is_not(None))
+            .order_by(contract_steps.c.decided_at).limit(limit))
         return [DecidedStep(r.contract_id, r.round, r.step, StepRole(r.role), r.status,
                             r.started_at, r.decided_at, r.reminded_at is not None,
                             r.escalated_at is not None) for r in rows]
@@ -268,9 +279,9 @@ class SqlContracts(_Repo):
                              limit: int) -> builtins.list[DecidedRound]:
         """A round runs from its first step opening to its last decision (the rejection, or
         the final approval)."""
-        first = ST.alias("first")
-        last = ST.alias("last")
-        later = ST.alias("later")
+        first = contract_steps.alias("first")
+        last = contract_steps.alias("last")
+        later = contract_steps.alias("later")
         stmt = (select(last.c.contract_id, last.c.round, last.c.status, last.c.decided_at,
                        first.c.started_at)
                 .join(first, and_(first.c.contract_id == last.c.contract_id,
@@ -286,10 +297,9 @@ class SqlContracts(_Repo):
                 for r in await self.conn.execute(stmt)]
 
     async def policy(self) -> ApprovalPolicy:
-        doc, version = await SqlSalesSettings(self.conn, self.seen)._get(POLICY)
+        doc, version = await read_setting(self.conn, POLICY)
         return ApprovalPolicy.from_doc(doc, version)
 
     async def save_policy(self, policy: ApprovalPolicy) -> ApprovalPolicy:
-        settings = SqlSalesSettings(self.conn, self.seen)
-        version = await settings._put(POLICY, policy.to_doc(), policy.version)
+        version = await write_setting(self.conn, POLICY, policy.to_doc(), policy.version)
         return ApprovalPolicy.from_doc(policy.to_doc(), version)

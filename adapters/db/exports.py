@@ -9,11 +9,9 @@ from datetime import datetime
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Row
 
-from adapters.db import tables as t
-from adapters.db.repositories import _Repo, columns_of
+from adapters.db import tables
+from adapters.db.base import SqlRepository, columns_of
 from domain.exports.model import Export, ExportFormat, ExportStatus
-
-EX = t.exports
 
 
 def _export(row: Row) -> Export:
@@ -22,47 +20,52 @@ def _export(row: Row) -> Export:
     return Export(**m)
 
 
-class SqlExports(_Repo):
+class SqlExports(SqlRepository):
     async def get(self, export_id: uuid.UUID, lock: bool = False) -> Export | None:
-        stmt = select(EX).where(EX.c.id == export_id)
+        stmt = select(tables.exports).where(tables.exports.c.id == export_id)
         if lock:
             stmt = stmt.with_for_update()
         row = (await self.conn.execute(stmt)).first()
         return _export(row) if row else None
 
     def _values(self, export: Export) -> dict[str, object]:
-        values = columns_of(export, EX)
+        values = columns_of(export, tables.exports)
         values.pop("created_at", None), values.pop("updated_at", None)
         values.update(format=export.format.value, status=export.status.value)
         return values
 
     async def add(self, export: Export) -> None:
-        await self.conn.execute(insert(EX).values(**self._values(export)))
+        await self.conn.execute(insert(tables.exports).values(**self._values(export)))
 
     async def save(self, export: Export) -> None:
         values = self._values(export)
         values["updated_at"] = func.now()
-        await self.conn.execute(update(EX).where(EX.c.id == export.id).values(**values))
+        await self.conn.execute(update(tables.exports).where(
+            tables.exports.c.id == export.id).values(**values))
 
     async def add_chunk(self, export_id: uuid.UUID, seq: int, data: bytes) -> None:
-        await self.conn.execute(insert(t.export_chunks).values(export_id=export_id, seq=seq,
-                                                               data=data))
+        await self.conn.execute(insert(tables.export_chunks).values(
+            export_id=export_id, seq=seq, data=data))
 
     async def chunk(self, export_id: uuid.UUID, seq: int) -> bytes | None:
-        ch = t.export_chunks
-        data = await self.conn.scalar(select(ch.c.data).where(ch.c.export_id == export_id,
-                                                              ch.c.seq == seq))
+        chunks = tables.export_chunks
+        data = await self.conn.scalar(select(chunks.c.data).where(
+            chunks.c.export_id == export_id, chunks.c.seq == seq))
         return bytes(data) if data is not None else None
 
     async def expire(self, finished_before: datetime) -> int:
-        old = select(EX.c.id).where(EX.c.status == "done", EX.c.finished_at < finished_before)
-        await self.conn.execute(delete(t.export_chunks).where(t.export_chunks.c.export_id.in_(old)))
+        exports, chunks = tables.exports, tables.export_chunks
+        old = select(exports.c.id).where(exports.c.status == "done",
+                                         exports.c.finished_at < finished_before)
+        await self.conn.execute(delete(chunks).where(chunks.c.export_id.in_(old)))
         result = await self.conn.execute(
-            update(EX).where(EX.c.status == "done", EX.c.finished_at < finished_before)
+            update(exports).where(exports.c.status == "done",
+                                  exports.c.finished_at < finished_before)
             .values(status="expired", chunks=0))
         return int(result.rowcount)
 
     async def stale(self, older_than: datetime) -> Sequence[uuid.UUID]:
-        result = await self.conn.execute(select(EX.c.id).where(
-            EX.c.status.in_(["pending", "running"]), EX.c.updated_at < older_than))
+        exports = tables.exports
+        result = await self.conn.execute(select(exports.c.id).where(
+            exports.c.status.in_(["pending", "running"]), exports.c.updated_at < older_than))
         return list(result.scalars())

@@ -11,9 +11,9 @@ from sqlalchemy import delete, func, insert, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Row
 
-from adapters.db import tables as t
+from adapters.db import tables
+from adapters.db.base import SqlRepository, columns_of
 from adapters.db.keyset import fetch_page
-from adapters.db.repositories import _Repo, columns_of
 from domain.fields_and_tags.model import (
     CustomField,
     FieldType,
@@ -24,8 +24,6 @@ from domain.fields_and_tags.model import (
 )
 from domain.shared.paging import Page, PageRequest
 
-CF, TG, SG = t.custom_fields, t.tags, t.segments
-
 
 def _field(row: Row) -> CustomField:
     m = dict(row._mapping)
@@ -33,23 +31,27 @@ def _field(row: Row) -> CustomField:
     return CustomField(**m)
 
 
-class SqlCustomFields(_Repo):
+class SqlCustomFields(SqlRepository):
     async def list(self, entity: str) -> Sequence[CustomField]:
-        rows = await self.conn.execute(select(CF).where(CF.c.entity == entity).order_by(CF.c.key))
+        custom_fields = tables.custom_fields
+        rows = await self.conn.execute(select(custom_fields).where(
+            custom_fields.c.entity == entity).order_by(custom_fields.c.key))
         return [_field(r) for r in rows]
 
     async def get(self, field_id: uuid.UUID) -> CustomField | None:
-        row = (await self.conn.execute(select(CF).where(CF.c.id == field_id))).first()
+        row = (await self.conn.execute(select(tables.custom_fields).where(
+            tables.custom_fields.c.id == field_id))).first()
         return _field(row) if row else None
 
     async def add(self, custom_field: CustomField) -> None:
-        values = columns_of(custom_field, CF)
+        values = columns_of(custom_field, tables.custom_fields)
         values.pop("created_at", None)
         values["type"] = custom_field.type.value
-        await self.conn.execute(insert(CF).values(**values))
+        await self.conn.execute(insert(tables.custom_fields).values(**values))
 
     async def save(self, custom_field: CustomField) -> None:
-        await self.conn.execute(update(CF).where(CF.c.id == custom_field.id).values(
+        await self.conn.execute(update(tables.custom_fields).where(
+            tables.custom_fields.c.id == custom_field.id).values(
             label=custom_field.label, options=custom_field.options,
             required=custom_field.required, active=custom_field.active,
             version=custom_field.version))
@@ -61,45 +63,47 @@ def _tag(row: Row) -> Tag:
     return Tag(**m)
 
 
-class SqlTags(_Repo):
+class SqlTags(SqlRepository):
     async def list(self) -> Sequence[Tag]:
-        return [_tag(r) for r in await self.conn.execute(select(TG).order_by(TG.c.name))]
+        return [_tag(r) for r in await self.conn.execute(
+            select(tables.tags).order_by(tables.tags.c.name))]
 
     async def get(self, tag_id: uuid.UUID) -> Tag | None:
-        row = (await self.conn.execute(select(TG).where(TG.c.id == tag_id))).first()
+        row = (await self.conn.execute(
+            select(tables.tags).where(tables.tags.c.id == tag_id))).first()
         return _tag(row) if row else None
 
     async def add(self, tag: Tag) -> None:
-        values = columns_of(tag, TG)
+        values = columns_of(tag, tables.tags)
         values.pop("created_at", None)
         values["category"] = tag.category.value
-        await self.conn.execute(insert(TG).values(**values))
+        await self.conn.execute(insert(tables.tags).values(**values))
 
     async def save(self, tag: Tag, old_name: str) -> None:
-        await self.conn.execute(update(TG).where(TG.c.id == tag.id).values(
+        await self.conn.execute(update(tables.tags).where(tables.tags.c.id == tag.id).values(
             name=tag.name, category=tag.category.value, colour=tag.colour, version=tag.version))
         if tag.name != old_name:
-            C = t.customers
+            customers = tables.customers
             await self.conn.execute(
-                update(C).where(C.c.tags.contains([old_name])).values(
-                    tags=func.array_replace(C.c.tags, old_name, tag.name),
-                    version=C.c.version + 1, updated_at=func.now()))
+                update(customers).where(customers.c.tags.contains([old_name])).values(
+                    tags=func.array_replace(customers.c.tags, old_name, tag.name),
+                    version=customers.c.version + 1, updated_at=func.now()))
 
     async def delete(self, tag: Tag) -> int:
-        C = t.customers
+        customers = tables.customers
         result = await self.conn.execute(
-            update(C).where(C.c.tags.contains([tag.name])).values(
-                tags=func.array_remove(C.c.tags, tag.name), version=C.c.version + 1,
-                updated_at=func.now()))
-        await self.conn.execute(delete(TG).where(TG.c.id == tag.id))
+            update(customers).where(customers.c.tags.contains([tag.name])).values(
+                tags=func.array_remove(customers.c.tags, tag.name),
+                version=customers.c.version + 1, updated_at=func.now()))
+        await self.conn.execute(delete(tables.tags).where(tables.tags.c.id == tag.id))
         return int(result.rowcount)
 
     async def ensure(self, names: Sequence[str]) -> None:
         if not names:
             return
         await self.conn.execute(
-            pg_insert(TG).values([{"id": uuid.uuid4(), "name": n, "category": "custom",
-                                   "colour": "#1677ff"} for n in dict.fromkeys(names)])
+            pg_insert(tables.tags).values([{"id": uuid.uuid4(), "name": n, "category": "custom",
+                                            "colour": "#1677ff"} for n in dict.fromkeys(names)])
             .on_conflict_do_nothing(index_elements=["name"]))
 
 
@@ -111,33 +115,38 @@ def _segment(row: Row) -> Segment:
     return seg
 
 
-class SqlSegments(_Repo):
+class SqlSegments(SqlRepository):
     async def get(self, segment_id: uuid.UUID) -> Segment | None:
-        row = (await self.conn.execute(select(SG).where(SG.c.id == segment_id))).first()
+        row = (await self.conn.execute(
+            select(tables.segments).where(tables.segments.c.id == segment_id))).first()
         return _segment(row) if row else None
 
     async def add(self, segment: Segment) -> None:
         values = self._values(segment)
-        await self.conn.execute(insert(SG).values(**values))
+        await self.conn.execute(insert(tables.segments).values(**values))
         segment.version_loaded = segment.version  # type: ignore[attr-defined]
 
     def _values(self, segment: Segment) -> dict[str, Any]:
-        values = columns_of(segment, SG)
+        values = columns_of(segment, tables.segments)
         values.pop("created_at", None), values.pop("updated_at", None)
         values["sharing"] = segment.sharing.value
         return values
 
     async def save(self, segment: Segment) -> None:
-        await self._save_versioned(SG, segment, "segment")
+        await self._save_versioned(tables.segments, segment, "segment")
 
     async def delete(self, segment_id: uuid.UUID) -> None:
-        await self.conn.execute(delete(SG).where(SG.c.id == segment_id))
+        await self.conn.execute(delete(tables.segments).where(
+            tables.segments.c.id == segment_id))
 
     async def list_for(self, user_id: uuid.UUID, department_ids: Sequence[uuid.UUID],
                        page: PageRequest) -> Page[Segment]:
-        shared = SG.c.department_id.in_(list(department_ids)) if department_ids else literal(False)
-        stmt = select(SG).where(or_(SG.c.owner_id == user_id, shared))
-        return await fetch_page(self.conn, stmt, [SG.c.name, SG.c.id], page, _segment)
+        segments = tables.segments
+        shared = (segments.c.department_id.in_(list(department_ids)) if department_ids
+                  else literal(False))
+        stmt = select(segments).where(or_(segments.c.owner_id == user_id, shared))
+        return await fetch_page(self.conn, stmt, [segments.c.name, segments.c.id], page,
+                                _segment)
 
 
 __all__: builtins.list[str] = ["SqlCustomFields", "SqlSegments", "SqlTags"]

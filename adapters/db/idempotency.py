@@ -8,7 +8,7 @@ from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.db import tables as t
+from adapters.db import tables
 from domain.shared.ports import IdempotencyOutcome
 
 KEY_TTL = timedelta(hours=24)
@@ -20,18 +20,19 @@ class SqlIdempotencyStore:
         self._ttl = ttl
 
     async def begin(self, caller: str, key: str, fingerprint: str) -> IdempotencyOutcome:
-        k = t.idempotency_keys
+        keys = tables.idempotency_keys
         async with self._engine.begin() as conn:
             # An expired record no longer counts: take it over.
-            await conn.execute(delete(k).where(
-                k.c.caller == caller, k.c.key == key, k.c.expires_at < func.now()))
+            await conn.execute(delete(keys).where(
+                keys.c.caller == caller, keys.c.key == key, keys.c.expires_at < func.now()))
             inserted = await conn.execute(
-                insert(k).values(caller=caller, key=key, fingerprint=fingerprint,
-                                 state="in_flight", expires_at=func.now() + self._ttl)
-                .on_conflict_do_nothing().returning(k.c.key))
+                insert(keys).values(caller=caller, key=key, fingerprint=fingerprint,
+                                    state="in_flight", expires_at=func.now() + self._ttl)
+                .on_conflict_do_nothing().returning(keys.c.key))
             if inserted.first() is not None:
                 return IdempotencyOutcome("new")
-            row = (await conn.execute(select(k).where(k.c.caller == caller, k.c.key == key))).one()
+            row = (await conn.execute(
+                select(keys).where(keys.c.caller == caller, keys.c.key == key))).one()
         if row.fingerprint != fingerprint:
             return IdempotencyOutcome("mismatch")
         if row.state != "done":
@@ -40,18 +41,19 @@ class SqlIdempotencyStore:
 
     async def complete(self, caller: str, key: str, status: int, headers: list[tuple[str, str]],
                        body: bytes) -> None:
-        k = t.idempotency_keys
+        keys = tables.idempotency_keys
         async with self._engine.begin() as conn:
-            await conn.execute(update(k).where(and_(k.c.caller == caller, k.c.key == key)).values(
+            await conn.execute(update(keys).where(
+                and_(keys.c.caller == caller, keys.c.key == key)).values(
                 state="done", status=status, headers=[list(h) for h in headers], body=body))
 
     async def abandon(self, caller: str, key: str) -> None:
-        k = t.idempotency_keys
+        keys = tables.idempotency_keys
         async with self._engine.begin() as conn:
-            await conn.execute(delete(k).where(k.c.caller == caller, k.c.key == key))
+            await conn.execute(delete(keys).where(keys.c.caller == caller, keys.c.key == key))
 
     async def purge_expired(self) -> int:
-        k = t.idempotency_keys
+        keys = tables.idempotency_keys
         async with self._engine.begin() as conn:
-            result = await conn.execute(delete(k).where(k.c.expires_at < func.now()))
+            result = await conn.execute(delete(keys).where(keys.c.expires_at < func.now()))
             return result.rowcount

@@ -38,7 +38,8 @@ def _coerce(col: ColumnElement[Any], value: Any) -> Any:
     return value
 
 
-def _plain(value: Any) -> Any:
+def plain_value(value: Any) -> Any:
+    """A sort key's value as a cursor holds it (JSON)."""
     if isinstance(value, (datetime, date)):
         return value.isoformat()
     if isinstance(value, uuid.UUID):
@@ -65,5 +66,5 @@ async def fetch_page(
     cursor = None
     if more and rows:
         last = rows[-1]._mapping
-        cursor = encode_cursor([_plain(last[k.name]) for k in keys])
+        cursor = encode_cursor([plain_value(last[k.name]) for k in keys])
     return Page([to_item(r) for r in rows], cursor)

@@ -1,4 +1,5 @@
-"""Repositories of the notification channels: templates, preferences, deliveries."""
+"""Notifications on PostgreSQL: the in-app rows, and their channels' templates, preferences
+and deliveries."""
 
 from __future__ import annotations
 
@@ -12,9 +13,10 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from adapters.db import tables as t
+from adapters.db import tables
+from adapters.db.base import SqlRepository, columns_of
+from adapters.db.held_writes import HeldWrites
 from adapters.db.keyset import fetch_page
-from adapters.db.repositories import _notification, _Repo
 from domain.notifications.defaults import default_templates
 from domain.notifications.kinds import Channel
 from domain.notifications.model import (
@@ -29,45 +31,104 @@ from domain.notifications.ports import DeliveryFilter, TemplateFilter
 from domain.shared.paging import Page, PageRequest
 from domain.shared.ports import FieldCipher
 
-T = t.notification_templates
-P = t.notification_preferences
-D = t.notification_deliveries
 
-# The statements of every notification and its sending, built once (see adapters/db/leads.py).
-# A kind's templates in one language, every channel, the custom one of a channel before the
-# shipped one.
-_OF_KIND = select(T).where(T.c.kind == bindparam("kind"), T.c.locale == bindparam("locale")
-                           ).order_by(T.c.channel, T.c.builtin.asc())
-_U = t.users
-_FOR_NOTIFYING = select(
-    _U.c.id, _U.c.name, _U.c.email, _U.c.is_active, P.c.user_id.label("saved"), P.c.locale,
-    P.c.mobile_enc, P.c.channels, P.c.version, P.c.updated_at,
-).select_from(_U.outerjoin(P, P.c.user_id == _U.c.id)).where(_U.c.id == bindparam("user_id"))
+def _of_kind() -> Any:
+    """A kind's templates in one language, every channel, the custom one of a channel before
+    the shipped one."""
+    templates = tables.notification_templates
+    return select(templates).where(
+        templates.c.kind == bindparam("kind"), templates.c.locale == bindparam("locale")
+    ).order_by(templates.c.channel, templates.c.builtin.asc())
+
+
+def _for_notifying() -> Any:
+    """Who a notification goes to, with the preferences they saved (if any)."""
+    users, preferences = tables.users, tables.notification_preferences
+    return select(
+        users.c.id, users.c.name, users.c.email, users.c.is_active,
+        preferences.c.user_id.label("saved"), preferences.c.locale, preferences.c.mobile_enc,
+        preferences.c.channels, preferences.c.version, preferences.c.updated_at,
+    ).select_from(users.outerjoin(preferences, preferences.c.user_id == users.c.id)).where(
+        users.c.id == bindparam("user_id"))
 
 
 def _claim(of_one: bool) -> Any:
-    now = bindparam("now", type_=D.c.next_attempt_at.type)
-    due = select(D.c.id).where(
-        D.c.status == DeliveryStatus.PENDING.value,
+    """Every due delivery, or those of one notification."""
+    deliveries = tables.notification_deliveries
+    now = bindparam("now", type_=deliveries.c.next_attempt_at.type)
+    due = select(deliveries.c.id).where(
+        deliveries.c.status == DeliveryStatus.PENDING.value,
         # A first attempt is always due: its time came from the database's clock, and the
         # caller's may be a little behind (or a test's, anywhere).
-        or_(D.c.attempts == 0, D.c.next_attempt_at <= now),
-        or_(D.c.claimed_until.is_(None), D.c.claimed_until < now),
-    ).order_by(D.c.next_attempt_at).limit(bindparam("lim")).with_for_update(skip_locked=True)
+        or_(deliveries.c.attempts == 0, deliveries.c.next_attempt_at <= now),
+        or_(deliveries.c.claimed_until.is_(None), deliveries.c.claimed_until < now),
+    ).order_by(deliveries.c.next_attempt_at).limit(bindparam("lim")).with_for_update(
+        skip_locked=True)
     if of_one:
-        due = due.where(D.c.notification_id == bindparam("of"))
-    return (update(D).where(D.c.id.in_(due.scalar_subquery()))
+        due = due.where(deliveries.c.notification_id == bindparam("of"))
+    return (update(deliveries).where(deliveries.c.id.in_(due.scalar_subquery()))
             .values(claim=bindparam("claim"), claimed_until=bindparam("lease"),
-                    attempts=D.c.attempts + 1, updated_at=func.now())
-            .returning(*D.c))
+                    attempts=deliveries.c.attempts + 1, updated_at=func.now())
+            .returning(*deliveries.c))
 
 
-# Every due delivery, or those of one notification.
+def _record() -> Any:
+    deliveries = tables.notification_deliveries
+    return update(deliveries).where(
+        deliveries.c.id == bindparam("d_id"), deliveries.c.claim == bindparam("d_claim")
+    ).values(status=bindparam("d_status"), last_error=bindparam("d_error"),
+             next_attempt_at=bindparam("d_next"), sent_at=bindparam("d_sent"), claim=None,
+             claimed_until=None, updated_at=func.now())
+
+
+# The statements of every notification and its sending, built once: a statement object reused
+# keeps its cache key, so a call costs its parameters only.
+_OF_KIND = _of_kind()
+_FOR_NOTIFYING = _for_notifying()
 _CLAIM = {False: _claim(False), True: _claim(True)}
-_RECORD = update(D).where(D.c.id == bindparam("d_id"), D.c.claim == bindparam("d_claim")).values(
-    status=bindparam("d_status"), last_error=bindparam("d_error"),
-    next_attempt_at=bindparam("d_next"), sent_at=bindparam("d_sent"), claim=None,
-    claimed_until=None, updated_at=func.now())
+_RECORD = _record()
+
+
+def notification_of(row: Row) -> Notification:
+    """The notification a row of `notifications` holds."""
+    return Notification(**dict(row._mapping))
+
+
+class SqlNotifications(SqlRepository):
+    """A new notification is held to the commit (HeldWrites: one statement with its deliveries
+    and the unit's other writes); every read flushes first."""
+
+    async def add(self, notification: Notification) -> None:
+        values = columns_of(notification, tables.notifications)
+        values.pop("created_at")
+        await self.held.add(self.conn, tables.notifications, [values])
+
+    async def list_for_user(self, user_id: uuid.UUID, page: PageRequest,
+                            unread_only: bool = False) -> Page[Notification]:
+        await self.held.flush(self.conn)
+        notifications = tables.notifications
+        stmt = select(notifications).where(notifications.c.user_id == user_id)
+        if unread_only:
+            stmt = stmt.where(notifications.c.read_at.is_(None))
+        return await fetch_page(self.conn, stmt,
+                                [notifications.c.created_at, notifications.c.id], page,
+                                notification_of, descending=True)
+
+    async def unread_count(self, user_id: uuid.UUID) -> int:
+        await self.held.flush(self.conn)
+        notifications = tables.notifications
+        return int(await self.conn.scalar(select(func.count()).where(
+            notifications.c.user_id == user_id, notifications.c.read_at.is_(None))) or 0)
+
+    async def mark_read(self, user_id: uuid.UUID, notification_id: uuid.UUID,
+                        now: datetime) -> bool:
+        await self.held.flush(self.conn)
+        notifications = tables.notifications
+        result = await self.conn.execute(
+            update(notifications).where(notifications.c.id == notification_id,
+                                        notifications.c.user_id == user_id)
+            .values(read_at=func.coalesce(notifications.c.read_at, now)))
+        return result.rowcount == 1
 
 
 def _template(row: Row) -> Template:
@@ -78,31 +139,36 @@ def _template(row: Row) -> Template:
                     updated_at=m["updated_at"])
 
 
-class SqlTemplates(_Repo):
+class SqlTemplates(SqlRepository):
     """`effective` reads a kind's templates of a language once per unit of work, every channel
     at once: a notification's in-app text and its e-mail are rendered from one read."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, conn: AsyncConnection, seen: list[Any],
+                 held: HeldWrites | None = None) -> None:
+        super().__init__(conn, seen, held)
         self._effective: dict[tuple[str, str], dict[str, Template]] = {}
 
     async def list(self, flt: TemplateFilter, page: PageRequest) -> Page[Template]:
-        stmt = select(T)
+        templates = tables.notification_templates
+        stmt = select(templates)
         if flt.kind:
-            stmt = stmt.where(T.c.kind == flt.kind)
+            stmt = stmt.where(templates.c.kind == flt.kind)
         if flt.channel:
-            stmt = stmt.where(T.c.channel == flt.channel.value)
+            stmt = stmt.where(templates.c.channel == flt.channel.value)
         if flt.locale:
-            stmt = stmt.where(T.c.locale == flt.locale)
+            stmt = stmt.where(templates.c.locale == flt.locale)
         if flt.builtin is not None:
-            stmt = stmt.where(T.c.builtin == flt.builtin)
+            stmt = stmt.where(templates.c.builtin == flt.builtin)
         if flt.updated_since is not None:
-            stmt = stmt.where(T.c.updated_at >= flt.updated_since)
-        return await fetch_page(self.conn, stmt, [T.c.kind, T.c.channel, T.c.locale, T.c.id],
-                                page, _template)
+            stmt = stmt.where(templates.c.updated_at >= flt.updated_since)
+        return await fetch_page(
+            self.conn, stmt,
+            [templates.c.kind, templates.c.channel, templates.c.locale, templates.c.id],
+            page, _template)
 
     async def get(self, template_id: uuid.UUID, *, for_update: bool = False) -> Template | None:
-        stmt = select(T).where(T.c.id == template_id)
+        templates = tables.notification_templates
+        stmt = select(templates).where(templates.c.id == template_id)
         if for_update:
             stmt = stmt.with_for_update()
         row = (await self.conn.execute(stmt)).first()
@@ -119,17 +185,21 @@ class SqlTemplates(_Repo):
 
     async def add(self, template: Template) -> None:
         self._effective.clear()
-        await self.conn.execute(insert(T).values(**_template_values(template)))
+        await self.conn.execute(insert(tables.notification_templates).values(
+            **_template_values(template)))
 
     async def update(self, template: Template) -> None:
         self._effective.clear()
-        await self.conn.execute(update(T).where(T.c.id == template.id).values(
+        templates = tables.notification_templates
+        await self.conn.execute(update(templates).where(templates.c.id == template.id).values(
             subject=template.subject, body=template.body, version=template.version,
             updated_at=func.now()))
 
     async def delete(self, template_id: uuid.UUID) -> None:
         self._effective.clear()
-        await self.conn.execute(delete(T).where(T.c.id == template_id, T.c.builtin.is_(False)))
+        templates = tables.notification_templates
+        await self.conn.execute(delete(templates).where(templates.c.id == template_id,
+                                                        templates.c.builtin.is_(False)))
 
 
 def _template_values(template: Template) -> dict[str, Any]:
@@ -140,24 +210,27 @@ def _template_values(template: Template) -> dict[str, Any]:
 
 async def seed_default_templates(conn: AsyncConnection) -> int:
     """Inserts or refreshes the shipped templates (custom ones are untouched)."""
+    templates = tables.notification_templates
     rows = [_template_values(x) for x in default_templates()]
-    stmt = pg_insert(T).values(rows)
+    stmt = pg_insert(templates).values(rows)
     await conn.execute(stmt.on_conflict_do_update(
-        index_elements=[T.c.id],
+        index_elements=[templates.c.id],
         set_={"subject": stmt.excluded.subject, "body": stmt.excluded.body,
               "updated_at": func.now()},
-        where=or_(T.c.subject != stmt.excluded.subject, T.c.body != stmt.excluded.body)))
+        where=or_(templates.c.subject != stmt.excluded.subject,
+                  templates.c.body != stmt.excluded.body)))
     return len(rows)
 
 
-class SqlNotificationPreferences(_Repo):
+class SqlNotificationPreferences(SqlRepository):
     def __init__(self, conn: AsyncConnection, seen: list[Any], cipher: FieldCipher) -> None:
         super().__init__(conn, seen)
         self._cipher = cipher
 
     async def get(self, user_id: uuid.UUID, *, for_update: bool = False
                   ) -> NotificationPreferences:
-        stmt = select(P).where(P.c.user_id == user_id)
+        preferences = tables.notification_preferences
+        stmt = select(preferences).where(preferences.c.user_id == user_id)
         if for_update:
             stmt = stmt.with_for_update()
         row = (await self.conn.execute(stmt)).first()
@@ -171,16 +244,17 @@ class SqlNotificationPreferences(_Repo):
             version=m["version"], updated_at=m["updated_at"])
 
     async def save(self, prefs: NotificationPreferences) -> NotificationPreferences:
+        preferences = tables.notification_preferences
         values = {
             "locale": prefs.locale,
             "mobile_enc": self._cipher.encrypt(prefs.mobile) if prefs.mobile else None,
             "channels": {k: sorted(c.value for c in v) for k, v in sorted(prefs.channels.items())},
         }
-        stmt = pg_insert(P).values(user_id=prefs.user_id, version=1, **values)
+        stmt = pg_insert(preferences).values(user_id=prefs.user_id, version=1, **values)
         row = (await self.conn.execute(stmt.on_conflict_do_update(
-            index_elements=[P.c.user_id],
-            set_={**values, "version": P.c.version + 1, "updated_at": func.now()},
-        ).returning(P.c.version, P.c.updated_at))).one()
+            index_elements=[preferences.c.user_id],
+            set_={**values, "version": preferences.c.version + 1, "updated_at": func.now()},
+        ).returning(preferences.c.version, preferences.c.updated_at))).one()
         prefs.version, prefs.updated_at = row.version, row.updated_at
         return prefs
 
@@ -213,14 +287,14 @@ def _delivery(row: Row) -> Delivery:
                     updated_at=m["updated_at"], claim=m["claim"])
 
 
-class SqlDeliveries(_Repo):
+class SqlDeliveries(SqlRepository):
     """New deliveries are held to the commit (HeldWrites) with their notification; every other
     method writes or reads them, so it flushes first."""
 
     async def add_all(self, deliveries: Sequence[Delivery]) -> None:
         if not deliveries:
             return
-        await self.held.add(self.conn, D, [{
+        await self.held.add(self.conn, tables.notification_deliveries, [{
             "id": d.id, "notification_id": d.notification_id, "user_id": d.user_id,
             "kind": d.kind, "channel": d.channel.value, "status": d.status.value,
         } for d in deliveries])
@@ -236,9 +310,10 @@ class SqlDeliveries(_Repo):
 
     async def notification(self, notification_id: uuid.UUID) -> Notification | None:
         await self.held.flush(self.conn)
-        n = t.notifications
-        row = (await self.conn.execute(select(n).where(n.c.id == notification_id))).first()
-        return _notification(row) if row else None
+        notifications = tables.notifications
+        row = (await self.conn.execute(
+            select(notifications).where(notifications.c.id == notification_id))).first()
+        return notification_of(row) if row else None
 
     async def record(self, delivery: Delivery) -> bool:
         await self.held.flush(self.conn)
@@ -251,7 +326,8 @@ class SqlDeliveries(_Repo):
     async def get(self, delivery_id: uuid.UUID, *, for_update: bool = False
                   ) -> Delivery | None:
         await self.held.flush(self.conn)
-        stmt = select(D).where(D.c.id == delivery_id)
+        deliveries = tables.notification_deliveries
+        stmt = select(deliveries).where(deliveries.c.id == delivery_id)
         if for_update:
             stmt = stmt.with_for_update()
         row = (await self.conn.execute(stmt)).first()
@@ -259,25 +335,27 @@ class SqlDeliveries(_Repo):
 
     async def reopen(self, delivery_id: uuid.UUID) -> Delivery:
         await self.held.flush(self.conn)
+        deliveries = tables.notification_deliveries
         row = (await self.conn.execute(
-            update(D).where(D.c.id == delivery_id)
+            update(deliveries).where(deliveries.c.id == delivery_id)
             .values(status=DeliveryStatus.PENDING.value, next_attempt_at=func.now(),
                     claim=None, claimed_until=None, updated_at=func.now())
-            .returning(*D.c))).one()
+            .returning(*deliveries.c))).one()
         return _delivery(row)
 
     async def list(self, flt: DeliveryFilter, page: PageRequest) -> Page[Delivery]:
         await self.held.flush(self.conn)
-        stmt = select(D)
+        deliveries = tables.notification_deliveries
+        stmt = select(deliveries)
         if flt.user_id is not None:
-            stmt = stmt.where(D.c.user_id == flt.user_id)
+            stmt = stmt.where(deliveries.c.user_id == flt.user_id)
         if flt.status is not None:
-            stmt = stmt.where(D.c.status == flt.status.value)
+            stmt = stmt.where(deliveries.c.status == flt.status.value)
         if flt.channel is not None:
-            stmt = stmt.where(D.c.channel == flt.channel.value)
+            stmt = stmt.where(deliveries.c.channel == flt.channel.value)
         if flt.notification_id is not None:
-            stmt = stmt.where(D.c.notification_id == flt.notification_id)
+            stmt = stmt.where(deliveries.c.notification_id == flt.notification_id)
         if flt.updated_since is not None:
-            stmt = stmt.where(D.c.updated_at >= flt.updated_since)
-        return await fetch_page(self.conn, stmt, [D.c.created_at, D.c.id], page, _delivery,
-                                descending=True)
+            stmt = stmt.where(deliveries.c.updated_at >= flt.updated_since)
+        return await fetch_page(self.conn, stmt, [deliveries.c.created_at, deliveries.c.id],
+                                page, _delivery, descending=True)

@@ -28,10 +28,10 @@ from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Row
 
-from adapters.db import tables as t
-from adapters.db.customers import visible
-from adapters.db.keyset import _plain, fetch_page
-from adapters.db.repositories import _Repo, columns_of
+from adapters.db import tables
+from adapters.db.base import SqlRepository, columns_of
+from adapters.db.filters import visible
+from adapters.db.keyset import fetch_page, plain_value
 from domain.customers.queries import Visibility
 from domain.pipeline.model import (
     ContractStatus,
@@ -47,8 +47,9 @@ from domain.pipeline.queries import MoneyTotal, OpportunityFilter, StageTotals
 from domain.shared.errors import StaleVersion
 from domain.shared.paging import Page, PageRequest, encode_cursor
 
-P, S, OP, H = t.pipelines, t.pipeline_stages, t.opportunities, t.opportunity_stage_history
-T = t.opportunity_totals
+pipelines, pipeline_stages = tables.pipelines, tables.pipeline_stages
+opportunities, opportunity_totals = tables.opportunities, tables.opportunity_totals
+opportunity_stage_history = tables.opportunity_stage_history
 FAR_PAST = date(1900, 1, 1)
 
 
@@ -59,14 +60,15 @@ def _stage(m: Any) -> Stage:
                  position=m["position"])
 
 
-class SqlPipelines(_Repo):
+class SqlPipelines(SqlRepository):
     async def _with_stages(self, rows: Sequence[Row]) -> builtins.list[Pipeline]:
         if not rows:
             return []
         stages: dict[uuid.UUID, builtins.list[Stage]] = defaultdict(list)
         for s in await self.conn.execute(
-                select(S).where(S.c.pipeline_id.in_([r.id for r in rows]))
-                .order_by(S.c.pipeline_id, S.c.position)):
+                select(pipeline_stages)
+                .where(pipeline_stages.c.pipeline_id.in_([r.id for r in rows]))
+                .order_by(pipeline_stages.c.pipeline_id, pipeline_stages.c.position)):
             stages[s.pipeline_id].append(_stage(s._mapping))
         out = []
         for r in rows:
@@ -78,18 +80,20 @@ class SqlPipelines(_Repo):
         return out
 
     async def get(self, pipeline_id: uuid.UUID) -> Pipeline | None:
-        rows = (await self.conn.execute(select(P).where(P.c.id == pipeline_id))).all()
+        rows = (await self.conn.execute(
+            select(pipelines).where(pipelines.c.id == pipeline_id))).all()
         found = await self._with_stages(rows)
         return found[0] if found else None
 
     async def default(self) -> Pipeline | None:
-        rows = (await self.conn.execute(select(P).where(P.c.is_default))).all()
+        rows = (await self.conn.execute(select(pipelines).where(pipelines.c.is_default))).all()
         found = await self._with_stages(rows)
         return found[0] if found else None
 
     async def list(self) -> builtins.list[Pipeline]:
         rows = (await self.conn.execute(
-            select(P).order_by(P.c.is_default.desc(), P.c.name, P.c.id))).all()
+            select(pipelines).order_by(pipelines.c.is_default.desc(), pipelines.c.name,
+                                       pipelines.c.id))).all()
         return await self._with_stages(rows)
 
     def _stage_rows(self, p: Pipeline) -> builtins.list[dict[str, Any]]:
@@ -98,42 +102,45 @@ class SqlPipelines(_Repo):
                  "requirements": [r.value for r in s.requirements]} for s in p.stages]
 
     async def add(self, pipeline: Pipeline) -> bool:
-        result = await self.conn.execute(pg_insert(P).values(
+        result = await self.conn.execute(pg_insert(pipelines).values(
             id=pipeline.id, name=pipeline.name, is_default=pipeline.is_default,
             stale_days=pipeline.stale_days, active=pipeline.active, version=pipeline.version)
             .on_conflict_do_nothing())
         pipeline.version_loaded = pipeline.version  # type: ignore[attr-defined]
         if result.rowcount != 1:
             return False
-        await self.conn.execute(insert(S), self._stage_rows(pipeline))
+        await self.conn.execute(insert(pipeline_stages), self._stage_rows(pipeline))
         return True
 
     async def save(self, pipeline: Pipeline) -> None:
         loaded = pipeline.version_loaded  # type: ignore[attr-defined]
         result = await self.conn.execute(
-            update(P).where(P.c.id == pipeline.id, P.c.version == loaded).values(
+            update(pipelines).where(pipelines.c.id == pipeline.id,
+                                    pipelines.c.version == loaded).values(
                 name=pipeline.name, is_default=pipeline.is_default,
                 stale_days=pipeline.stale_days, active=pipeline.active,
                 version=pipeline.version, updated_at=func.now()))
         if result.rowcount != 1:
-            current = await self.conn.scalar(select(P.c.version).where(P.c.id == pipeline.id))
+            current = await self.conn.scalar(
+                select(pipelines.c.version).where(pipelines.c.id == pipeline.id))
             raise StaleVersion("pipeline", loaded, current or 0)
         keep = [s.id for s in pipeline.stages]
-        await self.conn.execute(delete(S).where(S.c.pipeline_id == pipeline.id,
-                                                S.c.id.not_in(keep)))
-        stmt = pg_insert(S).values(self._stage_rows(pipeline))
+        await self.conn.execute(delete(pipeline_stages).where(
+            pipeline_stages.c.pipeline_id == pipeline.id, pipeline_stages.c.id.not_in(keep)))
+        stmt = pg_insert(pipeline_stages).values(self._stage_rows(pipeline))
         await self.conn.execute(stmt.on_conflict_do_update(
-            index_elements=[S.c.id], set_={c: stmt.excluded[c] for c in (
+            index_elements=[pipeline_stages.c.id], set_={c: stmt.excluded[c] for c in (
                 "key", "name", "position", "probability", "kind", "requirements")}))
         pipeline.version_loaded = pipeline.version  # type: ignore[attr-defined]
 
     async def stages_in_use(self, pipeline_id: uuid.UUID) -> set[uuid.UUID]:
         return set((await self.conn.execute(
-            select(OP.c.stage_id).where(OP.c.pipeline_id == pipeline_id).distinct())).scalars())
+            select(opportunities.c.stage_id).where(opportunities.c.pipeline_id == pipeline_id)
+            .distinct())).scalars())
 
     async def clear_default(self) -> None:
-        await self.conn.execute(update(P).where(P.c.is_default).values(
-            is_default=False, version=P.c.version + 1, updated_at=func.now()))
+        await self.conn.execute(update(pipelines).where(pipelines.c.is_default).values(
+            is_default=False, version=pipelines.c.version + 1, updated_at=func.now()))
 
 
 def _opportunity(row: Row) -> Opportunity:
@@ -155,7 +162,7 @@ def _opportunity(row: Row) -> Opportunity:
 
 
 def _row(o: Opportunity) -> dict[str, Any]:
-    values = columns_of(o, OP)
+    values = columns_of(o, opportunities)
     values.pop("created_at", None), values.pop("updated_at", None)
     values.update(status=o.status.value,
                   contract_status=o.contract_status.value if o.contract_status else None)
@@ -165,14 +172,14 @@ def _row(o: Opportunity) -> dict[str, Any]:
 def _sort(flt: OpportunityFilter) -> tuple[builtins.list[Any], bool]:
     """Keyset keys for the list and the board's columns; nullable fields sort as a sentinel."""
     if flt.updated_since is not None:
-        return [OP.c.updated_at, OP.c.id], False
+        return [opportunities.c.updated_at, opportunities.c.id], False
     name = flt.sort.field
-    col: Any = OP.c[name]
+    col: Any = opportunities.c[name]
     if name == "amount":
-        col = func.coalesce(OP.c.amount, Decimal("-1")).label("sort_key")
+        col = func.coalesce(opportunities.c.amount, Decimal("-1")).label("sort_key")
     elif name == "expected_close_date":
-        col = func.coalesce(OP.c.expected_close_date, FAR_PAST).label("sort_key")
-    return [col, OP.c.id], flt.sort.descending
+        col = func.coalesce(opportunities.c.expected_close_date, FAR_PAST).label("sort_key")
+    return [col, opportunities.c.id], flt.sort.descending
 
 
 def _totals_can_answer(flt: OpportunityFilter) -> bool:
@@ -181,11 +188,12 @@ def _totals_can_answer(flt: OpportunityFilter) -> bool:
             and flt.close_to is None and flt.updated_since is None)
 
 
-class SqlOpportunities(_Repo):
+class SqlOpportunities(SqlRepository):
     async def get(self, opportunity_id: uuid.UUID, visibility: Visibility,
                   lock: bool = False) -> Opportunity | None:
-        stmt = select(OP).where(OP.c.id == opportunity_id,
-                               visible(visibility, OP.c.owner_id, OP.c.owner_department_id))
+        stmt = select(opportunities).where(
+            opportunities.c.id == opportunity_id,
+            visible(visibility, opportunities.c.owner_id, opportunities.c.owner_department_id))
         if lock:
             stmt = stmt.with_for_update()
         row = (await self.conn.execute(stmt)).first()
@@ -193,30 +201,31 @@ class SqlOpportunities(_Repo):
 
     async def exists(self, opportunity_id: uuid.UUID) -> bool:
         return bool(await self.conn.scalar(select(literal(True)).where(
-            OP.c.id == opportunity_id)))
+            opportunities.c.id == opportunity_id)))
 
     async def next_sequence(self) -> int:
-        return int(await self.conn.scalar(t.opportunity_number_seq.next_value()) or 0)
+        return int(await self.conn.scalar(tables.opportunity_number_seq.next_value()) or 0)
 
     async def add(self, opportunity: Opportunity) -> None:
-        row = (await self.conn.execute(insert(OP).values(**_row(opportunity)).returning(
-            OP.c.created_at, OP.c.updated_at))).one()
+        row = (await self.conn.execute(insert(opportunities).values(**_row(opportunity)).returning(
+            opportunities.c.created_at, opportunities.c.updated_at))).one()
         opportunity.created_at, opportunity.updated_at = row.created_at, row.updated_at
         await self._write_moves(opportunity)
         opportunity.version_loaded = opportunity.version  # type: ignore[attr-defined]
         self.seen.append(opportunity)
 
     async def save(self, opportunity: Opportunity) -> None:
-        await self._save_versioned(OP, opportunity, "opportunity")
+        await self._save_versioned(opportunities, opportunity, "opportunity")
         await self._write_moves(opportunity)
 
     async def _write_moves(self, o: Opportunity) -> None:
         for move in o.moves:
             if move.from_stage_id is not None:
-                await self.conn.execute(update(H).where(
-                    H.c.opportunity_id == o.id, H.c.left_at.is_(None)).values(
+                await self.conn.execute(update(opportunity_stage_history).where(
+                    opportunity_stage_history.c.opportunity_id == o.id,
+                    opportunity_stage_history.c.left_at.is_(None)).values(
                     left_at=move.at, left_by=move.by))
-            await self.conn.execute(insert(H).values(
+            await self.conn.execute(insert(opportunity_stage_history).values(
                 opportunity_id=o.id, stage_id=move.to_stage_id, stage_name=move.to_stage_name,
                 entered_at=move.at, entered_by=move.by, entered_by_label=move.by_label))
         o.moves.clear()
@@ -224,26 +233,26 @@ class SqlOpportunities(_Repo):
     def _conds(self, flt: OpportunityFilter, vis: Visibility
                ) -> builtins.list[ColumnElement[bool]]:
         conds: builtins.list[ColumnElement[bool]] = [
-            visible(vis, OP.c.owner_id, OP.c.owner_department_id)]
+            visible(vis, opportunities.c.owner_id, opportunities.c.owner_department_id)]
         for name in ("pipeline_id", "stage_id", "status", "owner_id", "customer_id"):
             value = getattr(flt, name)
             if value is not None:
-                conds.append(OP.c[name] == value)
+                conds.append(opportunities.c[name] == value)
         if flt.department_id is not None:
-            conds.append(OP.c.owner_department_id == flt.department_id)
+            conds.append(opportunities.c.owner_department_id == flt.department_id)
         if flt.close_from is not None:
-            conds.append(OP.c.expected_close_date >= flt.close_from)
+            conds.append(opportunities.c.expected_close_date >= flt.close_from)
         if flt.close_to is not None:
-            conds.append(OP.c.expected_close_date < flt.close_to)
+            conds.append(opportunities.c.expected_close_date < flt.close_to)
         if flt.updated_since is not None:
-            conds.append(OP.c.updated_at > flt.updated_since)
+            conds.append(opportunities.c.updated_at > flt.updated_since)
         return conds
 
     async def list(self, flt: OpportunityFilter, visibility: Visibility,
                    page: PageRequest) -> Page[Opportunity]:
         keys, descending = _sort(flt)
-        extra = [k for k in keys if k.name not in OP.c]
-        stmt = select(OP, *extra).where(and_(*self._conds(flt, visibility)))
+        extra = [k for k in keys if k.name not in opportunities.c]
+        stmt = select(opportunities, *extra).where(and_(*self._conds(flt, visibility)))
         return await fetch_page(self.conn, stmt, keys, page, _opportunity,
                                 descending=descending)
 
@@ -251,19 +260,21 @@ class SqlOpportunities(_Repo):
         """Count and sum per stage and currency. From the trigger-kept totals (a few hundred
         rows) when the filter is one they can answer, else from the deals themselves."""
         if _totals_can_answer(flt):
-            conds = [visible(visibility, T.c.owner_id, T.c.owner_department_id)]
+            totals = opportunity_totals
+            conds = [visible(visibility, totals.c.owner_id, totals.c.owner_department_id)]
             for name in ("pipeline_id", "stage_id", "owner_id"):
                 if getattr(flt, name) is not None:
-                    conds.append(T.c[name] == getattr(flt, name))
+                    conds.append(totals.c[name] == getattr(flt, name))
             if flt.department_id is not None:
-                conds.append(T.c.owner_department_id == flt.department_id)
-            return (select(T.c.stage_id, T.c.currency, func.sum(T.c.n).label("n"),
-                           func.sum(T.c.amount).label("amount"))
-                    .where(and_(*conds), T.c.n > 0).group_by(T.c.stage_id, T.c.currency))
-        return (select(OP.c.stage_id, OP.c.currency, func.count().label("n"),
-                       func.coalesce(func.sum(OP.c.amount), 0).label("amount"))
+                conds.append(totals.c.owner_department_id == flt.department_id)
+            return (select(totals.c.stage_id, totals.c.currency, func.sum(totals.c.n).label("n"),
+                           func.sum(totals.c.amount).label("amount"))
+                    .where(and_(*conds), totals.c.n > 0)
+                    .group_by(totals.c.stage_id, totals.c.currency))
+        return (select(opportunities.c.stage_id, opportunities.c.currency, func.count().label("n"),
+                       func.coalesce(func.sum(opportunities.c.amount), 0).label("amount"))
                 .where(and_(*self._conds(flt, visibility)))
-                .group_by(OP.c.stage_id, OP.c.currency))
+                .group_by(opportunities.c.stage_id, opportunities.c.currency))
 
     async def stage_totals(self, flt: OpportunityFilter,
                            visibility: Visibility) -> builtins.list[StageTotals]:
@@ -288,9 +299,9 @@ class SqlOpportunities(_Repo):
         stages = func.unnest(bindparam("stage_ids", list(stage_ids),
                                        type_=ARRAY(UUID(as_uuid=True)))
                              ).table_valued("sid").render_derived(name="s")
-        extra = [k for k in keys if k.name not in OP.c]
+        extra = [k for k in keys if k.name not in opportunities.c]
         order = [k.desc() for k in keys] if descending else keys
-        column_of = (select(OP, *extra).where(OP.c.stage_id == stages.c.sid,
+        column_of = (select(opportunities, *extra).where(opportunities.c.stage_id == stages.c.sid,
                                               *self._conds(flt, visibility))
                      .order_by(*order).limit(limit + 1).lateral("o"))
         return select(stages.c.sid, *column_of.c).select_from(stages.join(column_of, true()))
@@ -314,13 +325,15 @@ class SqlOpportunities(_Repo):
             cursor = None
             if more and chunk:
                 last = chunk[-1]._mapping
-                cursor = encode_cursor([_plain(last[k.name]) for k in keys])
+                cursor = encode_cursor([plain_value(last[k.name]) for k in keys])
             out[sid] = Page([_opportunity(r) for r in chunk], cursor)
         return out
 
     async def history(self, opportunity_id: uuid.UUID) -> builtins.list[StageVisit]:
         rows = await self.conn.execute(
-            select(H).where(H.c.opportunity_id == opportunity_id).order_by(H.c.id))
+            select(opportunity_stage_history)
+            .where(opportunity_stage_history.c.opportunity_id == opportunity_id)
+            .order_by(opportunity_stage_history.c.id))
         return [StageVisit(stage_id=r.stage_id, stage_name=r.stage_name,
                            entered_at=r.entered_at, entered_by=r.entered_by,
                            entered_by_label=r.entered_by_label, left_at=r.left_at,

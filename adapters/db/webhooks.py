@@ -10,22 +10,19 @@ from sqlalchemy import bindparam, delete, func, insert, select, text
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from adapters.db import tables as t
+from adapters.db import tables
+from adapters.db.base import SqlRepository, columns_of
 from adapters.db.keyset import fetch_page
-from adapters.db.repositories import _Repo, columns_of
 from domain.shared.errors import StaleVersion
 from domain.shared.paging import Page, PageRequest
 from domain.shared.ports import FieldCipher
 from domain.webhooks.model import Delivery, DeliveryStatus, WebhookEndpoint
 
-E = t.webhook_endpoints
-D = t.webhook_deliveries
-
 # The delivery worker LISTENs here; a fan-out or redelivery NOTIFYs on commit.
 CHANNEL = "crm_webhooks"
 
 
-class SqlWebhooks(_Repo):
+class SqlWebhooks(SqlRepository):
     def __init__(self, conn: AsyncConnection, seen: list[Any], cipher: FieldCipher) -> None:
         super().__init__(conn, seen)
         self.cipher = cipher
@@ -42,7 +39,7 @@ class SqlWebhooks(_Repo):
         return endpoint
 
     def _values(self, endpoint: WebhookEndpoint) -> dict[str, Any]:
-        values = columns_of(endpoint, E)
+        values = columns_of(endpoint, tables.webhook_endpoints)
         values.pop("created_at"), values.pop("updated_at")
         values["secret_enc"] = self.cipher.encrypt(endpoint.secret)
         values["previous_secret_enc"] = (self.cipher.encrypt(endpoint.previous_secret)
@@ -50,28 +47,33 @@ class SqlWebhooks(_Repo):
         return values
 
     async def get(self, endpoint_id: uuid.UUID, lock: bool = False) -> WebhookEndpoint | None:
-        stmt = select(E).where(E.c.id == endpoint_id)
+        endpoints = tables.webhook_endpoints
+        stmt = select(endpoints).where(endpoints.c.id == endpoint_id)
         if lock:
             stmt = stmt.with_for_update()
         row = (await self.conn.execute(stmt)).first()
         return self._endpoint(row) if row else None
 
     async def add(self, endpoint: WebhookEndpoint) -> None:
-        from_seq = select(func.coalesce(func.max(t.outbox.c.seq), 0)).scalar_subquery()
+        endpoints = tables.webhook_endpoints
+        from_seq = select(func.coalesce(func.max(tables.outbox.c.seq), 0)).scalar_subquery()
         row = (await self.conn.execute(
-            insert(E).values(**self._values(endpoint), from_seq=from_seq)
-            .returning(E.c.created_at, E.c.updated_at))).one()
+            insert(endpoints).values(**self._values(endpoint), from_seq=from_seq)
+            .returning(endpoints.c.created_at, endpoints.c.updated_at))).one()
         endpoint.created_at, endpoint.updated_at = row.created_at, row.updated_at
         endpoint.version_loaded = endpoint.version  # type: ignore[attr-defined]
 
     async def save(self, endpoint: WebhookEndpoint) -> None:
+        endpoints = tables.webhook_endpoints
         loaded = endpoint.version_loaded  # type: ignore[attr-defined]
         row = (await self.conn.execute(
-            E.update().where(E.c.id == endpoint.id, E.c.version == loaded)
+            endpoints.update().where(endpoints.c.id == endpoint.id,
+                                     endpoints.c.version == loaded)
             .values(**self._values(endpoint), updated_at=func.now())
-            .returning(E.c.updated_at))).first()
+            .returning(endpoints.c.updated_at))).first()
         if row is None:
-            current = await self.conn.scalar(select(E.c.version).where(E.c.id == endpoint.id))
+            current = await self.conn.scalar(
+                select(endpoints.c.version).where(endpoints.c.id == endpoint.id))
             raise StaleVersion("webhook", loaded, current or 0)
         endpoint.updated_at = row.updated_at
         endpoint.version_loaded = endpoint.version  # type: ignore[attr-defined]
@@ -79,11 +81,13 @@ class SqlWebhooks(_Repo):
             await self.conn.execute(_NOTIFY)
 
     async def delete(self, endpoint_id: uuid.UUID) -> None:
-        await self.conn.execute(delete(E).where(E.c.id == endpoint_id))
+        endpoints = tables.webhook_endpoints
+        await self.conn.execute(delete(endpoints).where(endpoints.c.id == endpoint_id))
 
     async def list(self, page: PageRequest) -> Page[WebhookEndpoint]:
-        return await fetch_page(self.conn, select(E), [E.c.created_at, E.c.id], page,
-                                self._endpoint)
+        endpoints = tables.webhook_endpoints
+        return await fetch_page(self.conn, select(endpoints),
+                                [endpoints.c.created_at, endpoints.c.id], page, self._endpoint)
 
 
 def _delivery(row: Row) -> Delivery:
@@ -94,22 +98,26 @@ def _delivery(row: Row) -> Delivery:
 
 _MUTABLE = ("attempts", "round_attempts", "response_status", "latency_ms", "last_error",
             "next_attempt_at", "last_attempt_at", "delivered_at")
-_UPDATE_DELIVERY = D.update().where(D.c.id == bindparam("_id")).values(
+_UPDATE_DELIVERY = tables.webhook_deliveries.update().where(
+    tables.webhook_deliveries.c.id == bindparam("_id")).values(
     status=bindparam("status"), **{k: bindparam(k) for k in _MUTABLE})
 _NOTIFY = text(f"NOTIFY {CHANNEL}")
 
 
-class SqlWebhookDeliveries(_Repo):
+class SqlWebhookDeliveries(SqlRepository):
     async def get(self, delivery_id: uuid.UUID, lock: bool = False) -> Delivery | None:
-        stmt = select(D).where(D.c.id == delivery_id)
+        deliveries = tables.webhook_deliveries
+        stmt = select(deliveries).where(deliveries.c.id == delivery_id)
         if lock:
             stmt = stmt.with_for_update()
         row = (await self.conn.execute(stmt)).first()
         return _delivery(row) if row else None
 
     async def get_many(self, delivery_ids: Sequence[uuid.UUID]) -> list[Delivery]:
+        deliveries = tables.webhook_deliveries
         rows = (await self.conn.execute(
-            select(D).where(D.c.id.in_(delivery_ids)).order_by(D.c.id).with_for_update())).all()
+            select(deliveries).where(deliveries.c.id.in_(delivery_ids))
+            .order_by(deliveries.c.id).with_for_update())).all()
         return [_delivery(r) for r in rows]
 
     async def save(self, delivery: Delivery) -> None:
@@ -126,9 +134,10 @@ class SqlWebhookDeliveries(_Repo):
 
     async def list(self, endpoint_id: uuid.UUID, status: DeliveryStatus | None,
                    page: PageRequest) -> Page[Delivery]:
-        stmt = select(D).where(D.c.endpoint_id == endpoint_id)
+        deliveries = tables.webhook_deliveries
+        stmt = select(deliveries).where(deliveries.c.endpoint_id == endpoint_id)
         if status is not None:
-            stmt = stmt.where(D.c.status == status.value)
+            stmt = stmt.where(deliveries.c.status == status.value)
         # newest event first, by outbox position
-        return await fetch_page(self.conn, stmt, [D.c.sequence, D.c.id], page, _delivery,
-                                descending=True)
+        return await fetch_page(self.conn, stmt, [deliveries.c.sequence, deliveries.c.id], page,
+                                _delivery, descending=True)

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from adapters.db import tables
 from adapters.db.listen import first_of, listen
-from adapters.db.repositories import event_of
+from adapters.db.outbox import event_of
 from domain.shared.events import DomainEvent
 from domain.shared.ports import JobName, JobQueue, QueueUnavailable
 

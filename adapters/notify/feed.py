@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.db import tables as t
 from adapters.db.listen import listen
-from adapters.db.repositories import _notification
+from adapters.db.notifications import notification_of
 from domain.notifications.notification import Notification
 from domain.notifications.ports import FeedClosed
 
@@ -87,7 +87,7 @@ class PgNotificationFeed:
         async with self._engine.connect() as conn:
             row = (await conn.execute(
                 select(n).where(n.c.id == notification_id, n.c.user_id == user_id))).first()
-        return _notification(row) if row else None
+        return notification_of(row) if row else None
 
     async def since(self, user_id: uuid.UUID, notification_id: uuid.UUID,
                     limit: int) -> list[Notification]:
@@ -100,7 +100,7 @@ class PgNotificationFeed:
                                > tuple_(last.c.created_at, last.c.id))
                 .where(n.c.user_id == user_id).order_by(n.c.created_at, n.c.id).limit(limit)
             )).all()
-        return [_notification(r) for r in rows]
+        return [notification_of(r) for r in rows]
 
     def _heard(self, payload: str) -> None:
         try:

@@ -18,7 +18,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.db import tables
-from adapters.db.repositories import columns_of, event_of
+from adapters.db.base import columns_of
+from adapters.db.outbox import event_of
 from domain.webhooks.model import Delivery
 
 endpoints, deliveries_table = tables.webhook_endpoints, tables.webhook_deliveries

@@ -193,7 +193,7 @@ class LeadService:
                 related_type="lead", related_id=lead.id, origin=TaskOrigin.RULE,
                 notes=FIRST_CONTACT))
         flags = ", ".join(f"{f.code.value} ({f.reason})" for f in lead.flags)
-        await uow.lead_activity.add_all([
+        await uow.lead_activity.add_many([
             self._entry(actor, lead.id, "created", f"Captured from {lead.source.value}"
                         + (f"; flagged: {flags}" if flags else ""),
                         score=lead.score, grade=lead.grade.value),

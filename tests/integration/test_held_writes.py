@@ -1,4 +1,4 @@
-"""Writes held until the unit of work commits (adapters/db/repositories.py, HeldWrites):
+"""Writes held until the unit of work commits (adapters/db/held_writes.py):
 all of them land, in order, or none; a read in the same unit sees them."""
 
 from __future__ import annotations
@@ -171,7 +171,7 @@ async def test_held_writes_compile_once_whatever_the_rows() -> None:
     import uuid
 
     from adapters.db import tables as t
-    from adapters.db.repositories import HeldWrites
+    from adapters.db.held_writes import HeldWrites
 
     def held(n: int) -> tuple[object, dict[str, object]]:
         writes = HeldWrites()

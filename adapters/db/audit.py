@@ -1,0 +1,48 @@
+"""The audit log on PostgreSQL: entries are held to the commit, append-only."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.engine import Row
+
+from adapters.db import tables
+from adapters.db.base import SqlRepository, new_rows
+from adapters.db.keyset import fetch_page
+from domain.audit.model import AuditEntry
+from domain.audit.ports import AuditFilter
+from domain.shared.paging import Page, PageRequest
+
+
+def _audit(row: Row) -> AuditEntry:
+    return AuditEntry(**dict(row._mapping))
+
+
+class SqlAuditLog(SqlRepository):
+    async def record(self, entry: AuditEntry) -> None:
+        await self.record_many([entry])
+
+    async def record_many(self, entries: Sequence[AuditEntry]) -> None:
+        if entries:
+            await self.held.add(self.conn, tables.audit_log,
+                                new_rows(entries, tables.audit_log))
+
+    async def list(self, flt: AuditFilter, page: PageRequest) -> Page[AuditEntry]:
+        await self.held.flush(self.conn)
+        audit_log = tables.audit_log
+        stmt = select(audit_log)
+        if flt.actor_id is not None:
+            stmt = stmt.where(audit_log.c.actor_id == flt.actor_id)
+        if flt.target_type is not None:
+            stmt = stmt.where(audit_log.c.target_type == flt.target_type)
+        if flt.target_id is not None:
+            stmt = stmt.where(audit_log.c.target_id == flt.target_id)
+        if flt.action is not None:
+            stmt = stmt.where(audit_log.c.action == flt.action)
+        if flt.since is not None:
+            stmt = stmt.where(audit_log.c.at >= flt.since)
+        if flt.until is not None:
+            stmt = stmt.where(audit_log.c.at < flt.until)
+        return await fetch_page(self.conn, stmt, [audit_log.c.id], page, _audit,
+                                descending=True)

@@ -1,0 +1,44 @@
+"""Query helpers every repository's lists share: who may see a record, LIKE patterns, and
+lists of the code's own constants."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, false, literal_column, or_, true
+
+from adapters.db import tables
+from domain.customers.queries import Visibility
+
+
+def visible(vis: Visibility, owner_col: Any = tables.customers.c.owner_id,
+            dept_col: Any = tables.customers.c.owner_department_id, *, indexable: bool = True
+            ) -> ColumnElement[bool]:
+    """The one query helper for record visibility. `indexable=False` states the same clause
+    in a form no btree serves (IS NOT DISTINCT FROM): for a statement whose rows another
+    index already narrows to the caller's (the facet keys), where the planner would otherwise
+    AND in the owner index's tens of thousands of rows for nothing."""
+    if vis.everything:
+        return true()
+    clauses = []
+    if vis.owner_id is not None:
+        clauses.append(owner_col == vis.owner_id if indexable
+                       else owner_col.is_not_distinct_from(vis.owner_id))
+    if vis.department_ids:
+        depts = list(vis.department_ids)
+        clauses.append(dept_col.in_(depts) if indexable
+                       else or_(*(dept_col.is_not_distinct_from(d) for d in depts)))
+    return or_(*clauses) if clauses else false()
+
+
+def escape_like(text: str) -> str:
+    """`text` matched literally inside a LIKE pattern."""
+    return text.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_")
+
+
+def one_of(col: Any, constants: Sequence[str]) -> ColumnElement[bool]:
+    """col IN ('a', 'b'): the code's own constants written into the SQL, not bound: the
+    statement caches whole (an IN of parameters is re-rendered on every execution) and the
+    planner can match the partial indexes on open leads."""
+    return col.in_([literal_column(f"'{c}'") for c in constants])
