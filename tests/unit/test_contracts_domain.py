@@ -13,8 +13,8 @@ from domain.contracts.calendar import WorkingCalendar
 from domain.contracts.commands import ContractChanges, DraftContract
 from domain.contracts.lines import LineSpec
 from domain.contracts.model import Contract, ContractStatus, EventType
-from domain.contracts.rounds import StepPlan, StepRole, StepStatus
 from domain.contracts.policy import ApprovalPolicy, parse_policy
+from domain.contracts.rounds import StepPlan, StepRole, StepStatus
 from domain.shared.errors import Conflict, InvalidTransition, PermissionDenied, ValidationFailed
 
 NOW = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)  # a Monday, 10:00 in Shanghai
