@@ -9,10 +9,13 @@ from decimal import Decimal
 
 from adapters.bootstrap import Container
 from domain.audit.model import Actor
+from domain.contracts.commands import DraftContract, LineSpec
+from domain.contracts.model import ContractStatus
 from domain.customers.model import Customer
 from domain.identity.model import Role, User
 from domain.identity.service import principal_of, system_actor
 from domain.leads.routing import Method, RoutingRule, RoutingSettings
+from domain.pipeline.commands import OpenOpportunity, OpportunityChanges, UpdateOpportunity
 
 DEMO_PASSWORD = "demo-pass-2026"
 
@@ -113,12 +116,13 @@ async def _seed_customers(container: Container, users: dict[str, User]
 
 
 # Where each demo customer's deal stands, by its lifecycle grade.
-DEAL_STAGES = {"potential": ("needs_analysis", {}),
-               "intent": ("proposal", {"quote_reference": "Q-2026-001"}),
-               "closed": ("won", {"quote_reference": "Q-2026-002",
-                                  "contract_reference": "HT-2026-002",
-                                  "contract_status": "approved"}),
-               "churned": ("lost", {"lost_reason": "选择了竞争对手的方案"})}
+DEAL_STAGES = {"potential": ("needs_analysis", OpportunityChanges(), None),
+               "intent": ("proposal", OpportunityChanges(quote_reference="Q-2026-001"), None),
+               "closed": ("won", OpportunityChanges(quote_reference="Q-2026-002",
+                                                    contract_reference="HT-2026-002",
+                                                    contract_status=ContractStatus.APPROVED),
+                          None),
+               "churned": ("lost", OpportunityChanges(), "选择了竞争对手的方案")}
 
 DEMO_LEADS = [  # routed by the North rule: region north
     {"name": "周杰", "company": "石家庄恒远机械制造有限公司", "phone": "13611112222",
@@ -152,12 +156,12 @@ async def _seed_sales(container: Container, users: dict[str, User],
         owner = next(u for u in users.values() if u.id == customer.owner_id)
         rep = Actor(principal_of(owner), ip="127.0.0.1")
         amount = customer.annual_purchase or Decimal("200000")
-        deal = await container.opportunities.create(rep, {
-            "customer_id": customer.id, "name": f"{customer.name} 年度采购",
-            "amount": amount})
-        key, extra = DEAL_STAGES[grade]
-        changes = {**extra, "stage_id": pipeline.stage_by_key(key).id}
-        await container.opportunities.update(rep, deal.id, changes, None)
+        deal = await container.opportunities.create(rep, OpenOpportunity(
+            customer_id=customer.id, name=f"{customer.name} 年度采购", amount=amount))
+        key, changes, lost_reason = DEAL_STAGES[grade]
+        await container.opportunities.update(rep, deal.id, UpdateOpportunity(
+            changes=changes, stage_id=pipeline.stage_by_key(key).id, lost_reason=lost_reason),
+            None)
         deals[customer.id] = deal.id
     for lead in DEMO_LEADS:
         await container.leads.capture(actor, lead)
@@ -176,14 +180,13 @@ async def _seed_contracts(container: Container, users: dict[str, User],
             continue
         rep = Actor(principal_of(by_id[customer.owner_id]), ip="127.0.0.1")
         amount = customer.annual_purchase or Decimal("200000")
-        k = await container.contracts.create(rep, {
-            "customer_id": customer.id, "opportunity_id": deals[customer.id],
-            "title": f"{customer.name} 年度采购合同", "currency": "CNY",
-            "start_date": today + timedelta(days=14), "end_date": today + timedelta(days=379),
-            "payment_terms": "30% 预付，70% 验收后 30 天内",
-            "lines": [{"product": "工业网关 GW-200", "quantity": "10",
-                       "unit_price": str((amount / 10).quantize(Decimal("0.01"))),
-                       "discount": "0"}]})
+        k = await container.contracts.create(rep, DraftContract(
+            customer_id=customer.id, opportunity_id=deals[customer.id],
+            title=f"{customer.name} 年度采购合同", currency="CNY",
+            start_date=today + timedelta(days=14), end_date=today + timedelta(days=379),
+            payment_terms="30% 预付，70% 验收后 30 天内",
+            lines=(LineSpec(product="工业网关 GW-200", quantity=Decimal("10"),
+                            unit_price=(amount / 10).quantize(Decimal("0.01"))),)))
         k = await container.contracts.submit(rep, k.id, None)
         if grade != "closed":
             continue

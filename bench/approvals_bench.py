@@ -26,6 +26,7 @@ import sys
 import time
 from collections.abc import Callable
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +55,7 @@ from adapters.db.engine import libpq_url  # noqa: E402
 from adapters.db.migrate import upgrade  # noqa: E402
 from adapters.settings import Settings  # noqa: E402
 from domain.audit.model import Actor  # noqa: E402
+from domain.contracts.commands import DraftContract, LineSpec  # noqa: E402
 from domain.identity.model import Role  # noqa: E402
 from domain.identity.service import principal_of, system_actor  # noqa: E402
 
@@ -175,11 +177,11 @@ async def seed(settings: Settings, approvers: int, approvals: int) -> dict[str, 
                 "name": f"苏州第{i}精密机械制造有限公司", "kind": "company"})
             contracts = []
             for n in range(approvals // approvers + 1):
-                k = await c.contracts.create(actor, {
-                    "customer_id": customer.id, "title": f"年度采购合同 {i}-{n}",
-                    "start_date": date(2027, 1, 1), "end_date": date(2027, 12, 31),
-                    "lines": [{"product": "GW-200", "quantity": "4",
-                               "unit_price": "12500.00"}]})
+                k = await c.contracts.create(actor, DraftContract(
+                    customer_id=customer.id, title=f"年度采购合同 {i}-{n}",
+                    start_date=date(2027, 1, 1), end_date=date(2027, 12, 31),
+                    lines=(LineSpec(product="GW-200", quantity=Decimal("4"),
+                                    unit_price=Decimal("12500.00")),)))
                 k = await c.contracts.submit(actor, k.id, None)
                 contracts.append((str(k.id), k.number))
             token, _ = c.identity.tokens.issue_access(manager, c.clock.now())

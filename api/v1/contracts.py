@@ -1,3 +1,6 @@
+"""Contracts over HTTP: drafts, the approval chain and inbox, life after approval, the
+approval policy and the approval-time report."""
+
 from __future__ import annotations
 
 import uuid
@@ -6,7 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
 
-from api.deps import ApiContext, Ctx, CurrentActor, IfMatch, PageParams, etag, user_ref
+from api.deps import ApiContext, Ctx, CurrentActor, IfMatch, PageParams, set_etag, user_ref
 from api.schemas import AUTHED, ListOf, problems
 from api.v1.schemas.contracts import (
     ApprovalHistoryOut,
@@ -22,7 +25,6 @@ from api.v1.schemas.contracts import (
 )
 from domain.contracts.model import Contract, ContractStatus
 from domain.contracts.queries import ContractFilter
-from domain.shared.errors import ValidationFailed
 
 router = APIRouter(prefix="/contracts", tags=["contracts"])
 approvals = APIRouter(prefix="/approvals", tags=["contracts"])
@@ -33,7 +35,7 @@ Step = Annotated[int, Path(ge=1, le=10, description="The step's number in the cu
 
 
 def _out(ctx: ApiContext, c: Contract, response: Response) -> ContractOut:
-    response.headers["ETag"] = etag(c.version)
+    set_etag(response, c.version)
     return ContractOut.of(c, ctx.contracts.clock.now())
 
 
@@ -52,8 +54,7 @@ async def list_contracts(
                          owner_id=user_ref(owner, actor, "owner"), q=q or None)
     result = await ctx.contracts.list(actor, flt, page)
     now = ctx.contracts.clock.now()
-    return ListOf[ContractOut](items=[ContractOut.of(c, now) for c in result.items],
-                               next_cursor=result.next_cursor)
+    return ListOf[ContractOut].page(result, lambda c: ContractOut.of(c, now))
 
 
 @router.post("", response_model=ContractOut, status_code=201, summary="Draft a contract",
@@ -62,9 +63,7 @@ async def list_contracts(
              "discount %), computed here; a client's total is never trusted.")
 async def create_contract(ctx: Ctx, actor: CurrentActor, body: ContractCreate,
                           response: Response) -> ContractOut:
-    data = body.model_dump(exclude_unset=True)
-    data["lines"] = [line.model_dump() for line in body.lines]
-    c = await ctx.contracts.create(actor, data)
+    c = await ctx.contracts.create(actor, body.command())
     response.headers["Location"] = f"/api/v1/contracts/{c.id}"
     return _out(ctx, c, response)
 
@@ -83,13 +82,7 @@ async def get_contract(ctx: Ctx, actor: CurrentActor, contract_id: uuid.UUID,
 async def update_contract(ctx: Ctx, actor: CurrentActor, contract_id: uuid.UUID,
                           body: ContractUpdate, expected: IfMatch,
                           response: Response) -> ContractOut:
-    changes = body.model_dump(exclude_unset=True)
-    for required in ("title", "lines", "currency", "owner_id"):
-        if required in changes and changes[required] is None:
-            raise ValidationFailed.of(required, "cannot be emptied")
-    if body.lines is not None:
-        changes["lines"] = [line.model_dump() for line in body.lines]
-    c = await ctx.contracts.update(actor, contract_id, changes, expected)
+    c = await ctx.contracts.update(actor, contract_id, body.command(), expected)
     return _out(ctx, c, response)
 
 
@@ -189,16 +182,15 @@ async def approval_inbox(
     assignee: Annotated[str, Query(description="'me', a user id, or 'all'")] = "me",
 ) -> ListOf[InboxItemOut]:
     who = None if assignee == "all" else user_ref(assignee, actor, "assignee")
-    result = await ctx.contracts.inbox(actor, who, page)
-    return ListOf[InboxItemOut](items=[InboxItemOut.of(i) for i in result.items],
-                                next_cursor=result.next_cursor)
+    return ListOf[InboxItemOut].page(await ctx.contracts.inbox(actor, who, page),
+                                     InboxItemOut.of)
 
 
 @policy.get("", response_model=PolicyOut, summary="The approval policy",
             responses=problems(*AUTHED))
 async def get_policy(ctx: Ctx, actor: CurrentActor, response: Response) -> PolicyOut:
     p = await ctx.contracts.policy(actor)
-    response.headers["ETag"] = etag(p.version)
+    set_etag(response, p.version)
     return PolicyOut.of(p)
 
 
@@ -206,8 +198,8 @@ async def get_policy(ctx: Ctx, actor: CurrentActor, response: Response) -> Polic
             responses=problems(*AUTHED, 412))
 async def put_policy(ctx: Ctx, actor: CurrentActor, body: PolicyIn, expected: IfMatch,
                      response: Response) -> PolicyOut:
-    p = await ctx.contracts.set_policy(actor, body.model_dump(mode="json"), expected)
-    response.headers["ETag"] = etag(p.version)
+    p = await ctx.contracts.set_policy(actor, body.settings(), expected)
+    set_etag(response, p.version)
     return PolicyOut.of(p)
 
 

@@ -1,3 +1,5 @@
+"""Pipelines and opportunities over HTTP: the list, the board, stage moves and history."""
+
 from __future__ import annotations
 
 import uuid
@@ -6,7 +8,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
 
-from api.deps import Ctx, CurrentActor, IfMatch, PageParams, etag
+from api.deps import Ctx, CurrentActor, IfMatch, PageParams, set_etag, user_ref
 from api.schemas import AUTHED, ListOf, problems
 from api.v1.schemas.pipeline import (
     BoardColumnOut,
@@ -20,8 +22,8 @@ from api.v1.schemas.pipeline import (
     StageVisitOut,
 )
 from domain.pipeline.model import OpportunityStatus
-from domain.pipeline.queries import OpportunityFilter, OpportunitySort
-from domain.shared.errors import ValidationFailed
+from domain.pipeline.queries import DEFAULT_SORT, SORTABLE, OpportunityFilter
+from domain.shared.paging import Sort
 
 router = APIRouter(prefix="/opportunities", tags=["opportunities"])
 pipelines = APIRouter(prefix="/pipelines", tags=["pipelines"])
@@ -38,8 +40,8 @@ async def list_pipelines(ctx: Ctx, actor: CurrentActor) -> list[PipelineOut]:
                 summary="Define a pipeline (admins)", responses=problems(*AUTHED))
 async def create_pipeline(ctx: Ctx, actor: CurrentActor, body: PipelineCreate,
                           response: Response) -> PipelineOut:
-    p = await ctx.opportunities.create_pipeline(actor, body.model_dump())
-    response.headers["ETag"] = etag(p.version)
+    p = await ctx.opportunities.create_pipeline(actor, body.command())
+    set_etag(response, p.version)
     response.headers["Location"] = f"/api/v1/pipelines/{p.id}"
     return PipelineOut.of(p)
 
@@ -49,7 +51,7 @@ async def create_pipeline(ctx: Ctx, actor: CurrentActor, body: PipelineCreate,
 async def get_pipeline(ctx: Ctx, actor: CurrentActor, pipeline_id: uuid.UUID,
                        response: Response) -> PipelineOut:
     p = await ctx.opportunities.get_pipeline(actor, pipeline_id)
-    response.headers["ETag"] = etag(p.version)
+    set_etag(response, p.version)
     return PipelineOut.of(p)
 
 
@@ -61,24 +63,9 @@ async def get_pipeline(ctx: Ctx, actor: CurrentActor, pipeline_id: uuid.UUID,
 async def update_pipeline(ctx: Ctx, actor: CurrentActor, pipeline_id: uuid.UUID,
                           body: PipelineUpdate, expected: IfMatch,
                           response: Response) -> PipelineOut:
-    changes = body.model_dump(exclude_unset=True)
-    for required in ("name", "stale_days", "stages", "active", "is_default"):
-        if required in changes and changes[required] is None:
-            raise ValidationFailed.of(required, "cannot be emptied")
-    p = await ctx.opportunities.update_pipeline(actor, pipeline_id, changes, expected)
-    response.headers["ETag"] = etag(p.version)
+    p = await ctx.opportunities.update_pipeline(actor, pipeline_id, body.command(), expected)
+    set_etag(response, p.version)
     return PipelineOut.of(p)
-
-
-def _owner(raw: str | None, me: uuid.UUID | None) -> uuid.UUID | None:
-    if raw == "me":
-        return me
-    if not raw:
-        return None
-    try:
-        return uuid.UUID(raw)
-    except ValueError:
-        raise ValidationFailed.of("owner", "must be a user id or 'me'") from None
 
 
 @router.get(
@@ -105,26 +92,25 @@ async def list_opportunities(
 ) -> ListOf[OpportunityOut] | BoardOut:
     flt = OpportunityFilter(
         pipeline_id=pipeline_id, stage_id=stage_id, status=status.value if status else None,
-        owner_id=_owner(owner, actor.principal.id if actor.principal else None),
-        department_id=department_id, customer_id=customer_id, close_from=close_from,
-        close_to=close_to, updated_since=updated_since, sort=OpportunitySort.parse(sort))
+        owner_id=user_ref(owner, actor, "owner"), department_id=department_id,
+        customer_id=customer_id, close_from=close_from, close_to=close_to,
+        updated_since=updated_since, sort=Sort.parse(sort, SORTABLE, default=DEFAULT_SORT))
     if view == "board":
         board = await ctx.opportunities.board(actor, flt, cards)
         stages = {s.id: s for s in board.pipeline.stages}
         return BoardOut(pipeline=PipelineOut.of(board.pipeline),
                         columns=[BoardColumnOut.of(stages[c.stage_id], c)
                                  for c in board.columns])
-    result = await ctx.opportunities.list(actor, flt, page)
-    return ListOf[OpportunityOut](items=[OpportunityOut.of(o) for o in result.items],
-                                  next_cursor=result.next_cursor)
+    return ListOf[OpportunityOut].page(await ctx.opportunities.list(actor, flt, page),
+                                       OpportunityOut.of)
 
 
 @router.post("", response_model=OpportunityOut, status_code=201,
              summary="Open an opportunity for a customer", responses=problems(*AUTHED, 404))
 async def create_opportunity(ctx: Ctx, actor: CurrentActor, body: OpportunityCreate,
                              response: Response) -> OpportunityOut:
-    o = await ctx.opportunities.create(actor, body.model_dump(exclude_unset=True))
-    response.headers["ETag"] = etag(o.version)
+    o = await ctx.opportunities.create(actor, body.command())
+    set_etag(response, o.version)
     response.headers["Location"] = f"/api/v1/opportunities/{o.id}"
     return OpportunityOut.of(o)
 
@@ -134,7 +120,7 @@ async def create_opportunity(ctx: Ctx, actor: CurrentActor, body: OpportunityCre
 async def get_opportunity(ctx: Ctx, actor: CurrentActor, opportunity_id: uuid.UUID,
                           response: Response) -> OpportunityOut:
     o, _ = await ctx.opportunities.get(actor, opportunity_id)
-    response.headers["ETag"] = etag(o.version)
+    set_etag(response, o.version)
     return OpportunityOut.of(o)
 
 
@@ -150,12 +136,8 @@ async def get_opportunity(ctx: Ctx, actor: CurrentActor, opportunity_id: uuid.UU
 async def update_opportunity(ctx: Ctx, actor: CurrentActor, opportunity_id: uuid.UUID,
                              body: OpportunityUpdate, expected: IfMatch,
                              response: Response) -> OpportunityOut:
-    changes = body.model_dump(exclude_unset=True)
-    for required in ("name", "currency"):
-        if required in changes and changes[required] is None:
-            raise ValidationFailed.of(required, "cannot be emptied")
-    o, _ = await ctx.opportunities.update(actor, opportunity_id, changes, expected)
-    response.headers["ETag"] = etag(o.version)
+    o, _ = await ctx.opportunities.update(actor, opportunity_id, body.command(), expected)
+    set_etag(response, o.version)
     return OpportunityOut.of(o)
 
 

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from domain.shared.errors import ValidationFailed
 
+DEFAULT_TIMEZONE = "Asia/Shanghai"
 MAX_DAYS = 3660  # nothing we measure waits ten years; bounds the walk over days
 
 
@@ -26,29 +27,36 @@ def _clock_time(raw: Any, name: str) -> time:
 class WorkingCalendar:
     """Office hours on working days in one time zone (public holidays are not modelled)."""
 
-    timezone: str = "Asia/Shanghai"
+    timezone: str = DEFAULT_TIMEZONE
     start: time = time(9, 0)
     end: time = time(18, 0)
     workdays: frozenset[int] = field(default_factory=lambda: frozenset({0, 1, 2, 3, 4}))
 
     @classmethod
     def of(cls, doc: dict[str, Any]) -> WorkingCalendar:
-        tz = str(doc.get("timezone") or "Asia/Shanghai")
+        """From its stored document (what to_doc wrote)."""
+        return cls.build(doc.get("timezone"), doc.get("start", "09:00"),
+                         doc.get("end", "18:00"), doc.get("workdays", [1, 2, 3, 4, 5]))
+
+    @classmethod
+    def build(cls, timezone: str | None, start: Any, end: Any, workdays: Any
+              ) -> WorkingCalendar:
+        """Checks each part, naming it: a time zone name, "HH:MM" times, ISO weekdays."""
+        tz = str(timezone or DEFAULT_TIMEZONE)
         try:
             ZoneInfo(tz)
         except (ZoneInfoNotFoundError, ValueError):
             raise ValidationFailed.of("calendar.timezone", f"{tz!r} is not a time zone") from None
-        start = _clock_time(doc.get("start", "09:00"), "calendar.start")
-        end = _clock_time(doc.get("end", "18:00"), "calendar.end")
-        if end <= start:
+        opens = _clock_time(start, "calendar.start")
+        closes = _clock_time(end, "calendar.end")
+        if closes <= opens:
             raise ValidationFailed.of("calendar.end", "must be after the start of the day")
-        days = doc.get("workdays", [1, 2, 3, 4, 5])
-        if not isinstance(days, list | tuple) or not days or any(
-                not isinstance(d, int) or not 1 <= d <= 7 for d in days):
+        if not isinstance(workdays, list | tuple) or not workdays or any(
+                not isinstance(d, int) or not 1 <= d <= 7 for d in workdays):
             raise ValidationFailed.of("calendar.workdays",
                                       "list ISO weekdays 1 (Monday) to 7 (Sunday)")
-        return cls(timezone=tz, start=start, end=end,
-                   workdays=frozenset(d - 1 for d in days))
+        return cls(timezone=tz, start=opens, end=closes,
+                   workdays=frozenset(d - 1 for d in workdays))
 
     def to_doc(self) -> dict[str, Any]:
         return {"timezone": self.timezone, "start": self.start.strftime("%H:%M"),

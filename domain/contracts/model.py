@@ -1,22 +1,36 @@
-"""The Contract aggregate (合同): line items, a status machine, and its approval rounds."""
+"""The Contract aggregate (合同): its line items, its status from draft to its end, and the
+approval rounds it goes through (their steps live in `rounds`)."""
 
 from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from domain.customers.model import money
-from domain.shared.errors import Conflict, InvalidTransition, PermissionDenied, ValidationFailed
+from domain.contracts.commands import ContractChanges, DraftContract
+from domain.contracts.lines import LineItem, LineSpec, clean_text, parse_lines, total
+from domain.contracts.rounds import (
+    STEP_NAMES,
+    ApprovalRound,
+    ApprovalStep,
+    StepPlan,
+    StepRole,
+    StepStatus,
+)
+from domain.shared.commands import given
+from domain.shared.errors import Conflict, InvalidTransition, ValidationFailed
 from domain.shared.events import DomainEvent
 
-CENT = Decimal("0.01")
-MAX_LINES = 200
+# The approval and line types belong with the contract for its readers (adapters, reactions).
+__all__ = ["EDITABLE_STATUSES", "IN_FORCE", "MAX_AMOUNT", "STEP_NAMES", "ApprovalStep",
+           "Contract", "ContractStatus", "EventType", "LineItem", "LineSpec", "StepPlan",
+           "StepRole", "StepStatus", "contract_number"]
+
 MAX_AMOUNT = Decimal("9999999999999999.99")
 
 
@@ -35,24 +49,6 @@ class ContractStatus(StrEnum):
 EDITABLE_STATUSES = frozenset({ContractStatus.DRAFT, ContractStatus.REJECTED})
 # Signed or running: payment, renewal reminders and expiry apply.
 IN_FORCE = frozenset({ContractStatus.SIGNED, ContractStatus.ACTIVE})
-
-
-class StepRole(StrEnum):
-    MANAGER = "manager"
-    FINANCE = "finance"
-    EXECUTIVE = "executive"
-
-
-STEP_NAMES = {StepRole.MANAGER: "Sales manager", StepRole.FINANCE: "Finance",
-              StepRole.EXECUTIVE: "Executive"}
-
-
-class StepStatus(StrEnum):
-    WAITING = "waiting"      # a later step; not yet anyone's to decide
-    PENDING = "pending"      # in the approver's inbox
-    APPROVED = "approved"
-    REJECTED = "rejected"
-    CANCELLED = "cancelled"  # an earlier step rejected the round
 
 
 class EventType:
@@ -77,116 +73,6 @@ class EventType:
 def contract_number(now: datetime, sequence: int) -> str:
     """HT (合同) + yyyymm + a six-digit (or longer) sequence, e.g. HT202611000042."""
     return f"HT{now:%Y%m}{sequence:06d}"
-
-
-def _decimal(raw: Any, name: str) -> Decimal:
-    try:
-        value = Decimal(str(raw))
-    except InvalidOperation:
-        raise ValidationFailed.of(name, "must be a decimal number") from None
-    if not value.is_finite():
-        raise ValidationFailed.of(name, "must be a decimal number")
-    return value
-
-
-def _text(raw: Any, name: str, limit: int, required: bool = False) -> str | None:
-    text = (str(raw) if raw is not None else "").strip() or None
-    if text is None and required:
-        raise ValidationFailed.of(name, "is required")
-    if text is not None and len(text) > limit:
-        raise ValidationFailed.of(name, f"must be at most {limit} characters")
-    return text
-
-
-@dataclass(frozen=True)
-class LineItem:
-    product: str
-    quantity: Decimal
-    unit_price: Decimal
-    discount: Decimal = Decimal("0")  # per cent off the line
-
-    @property
-    def total(self) -> Decimal:
-        gross = self.quantity * self.unit_price
-        return (gross * (100 - self.discount) / 100).quantize(CENT, rounding=ROUND_HALF_UP)
-
-    @classmethod
-    def parse(cls, raw: Any, at: str) -> LineItem:
-        if not isinstance(raw, dict):
-            raise ValidationFailed.of(at, "must be an object with product, quantity and "
-                                      "unit_price")
-        product = _text(raw.get("product"), f"{at}.product", 200, required=True) or ""
-        if raw.get("quantity") is None:
-            raise ValidationFailed.of(f"{at}.quantity", "is required")
-        quantity = _decimal(raw["quantity"], f"{at}.quantity")
-        if quantity <= 0 or quantity > Decimal("1000000000"):
-            raise ValidationFailed.of(f"{at}.quantity", "must be above 0 and at most 1e9")
-        if quantity.as_tuple().exponent < -3:  # type: ignore[operator]
-            raise ValidationFailed.of(f"{at}.quantity", "has more than three decimal places")
-        if raw.get("unit_price") is None:
-            raise ValidationFailed.of(f"{at}.unit_price", "is required")
-        unit_price = money(raw["unit_price"], f"{at}.unit_price")
-        assert unit_price is not None
-        discount = _decimal(raw.get("discount") or 0, f"{at}.discount")
-        if not Decimal(0) <= discount <= Decimal(100):
-            raise ValidationFailed.of(f"{at}.discount", "is a percentage from 0 to 100")
-        if discount.as_tuple().exponent < -2:  # type: ignore[operator]
-            raise ValidationFailed.of(f"{at}.discount", "has more than two decimal places")
-        return cls(product=product, quantity=quantity, unit_price=unit_price, discount=discount)
-
-    def to_doc(self) -> dict[str, str]:
-        return {"product": self.product, "quantity": str(self.quantity),
-                "unit_price": str(self.unit_price), "discount": str(self.discount)}
-
-    @classmethod
-    def from_doc(cls, doc: dict[str, str]) -> LineItem:
-        return cls(product=doc["product"], quantity=Decimal(doc["quantity"]),
-                   unit_price=Decimal(doc["unit_price"]), discount=Decimal(doc["discount"]))
-
-
-def parse_lines(raw: Any) -> list[LineItem]:
-    if not isinstance(raw, list) or not raw:
-        raise ValidationFailed.of("lines", "a contract has at least one line item")
-    if len(raw) > MAX_LINES:
-        raise ValidationFailed.of("lines", f"a contract has at most {MAX_LINES} line items")
-    return [LineItem.parse(item, f"lines.{i}") for i, item in enumerate(raw)]
-
-
-@dataclass(frozen=True)
-class StepPlan:
-    """Who the policy put at a step when the contract was submitted."""
-
-    role: StepRole
-    assignee_id: uuid.UUID
-
-
-@dataclass
-class ApprovalStep:
-    round: int
-    step: int
-    role: StepRole
-    assignee_id: uuid.UUID
-    status: StepStatus = StepStatus.WAITING
-    started_at: datetime | None = None
-    reminded_at: datetime | None = None
-    escalated_at: datetime | None = None
-    escalated_to: uuid.UUID | None = None
-    decided_by: uuid.UUID | None = None
-    decided_at: datetime | None = None
-    comment: str | None = None
-    id: uuid.UUID = field(default_factory=uuid.uuid4)
-
-    @property
-    def name(self) -> str:
-        return STEP_NAMES[self.role]
-
-    def approvers(self) -> set[uuid.UUID]:
-        return {self.assignee_id} | ({self.escalated_to} if self.escalated_to else set())
-
-    def seconds_taken(self, now: datetime) -> float | None:
-        if self.started_at is None:
-            return None
-        return ((self.decided_at or now) - self.started_at).total_seconds()
 
 
 @dataclass
@@ -226,39 +112,36 @@ class Contract:
     # ---- creation and editing -----------------------------------------------------------------
 
     @classmethod
-    def draft(cls, *, number: str, customer_id: uuid.UUID, customer_name: str,
-              owner_id: uuid.UUID, owner_department_id: uuid.UUID | None,
-              by: uuid.UUID | None, data: dict[str, Any]) -> Contract:
-        c = cls(id=uuid.uuid4(), number=number, customer_id=customer_id, title="",
+    def draft(cls, *, number: str, customer_name: str, owner_id: uuid.UUID,
+              owner_department_id: uuid.UUID | None, by: uuid.UUID | None,
+              details: DraftContract) -> Contract:
+        c = cls(id=uuid.uuid4(), number=number, customer_id=details.customer_id, title="",
                 owner_id=owner_id, owner_department_id=owner_department_id, lines=[],
                 created_by=by, customer_name=customer_name)
-        if "lines" not in data:
-            raise ValidationFailed.of("lines", "a contract has at least one line item")
-        c._apply(data)
+        c._apply({"title": details.title, "currency": details.currency,
+                  "lines": details.lines, "start_date": details.start_date,
+                  "end_date": details.end_date, "payment_terms": details.payment_terms,
+                  "opportunity_id": details.opportunity_id})
         if not c.title:
             raise ValidationFailed.of("title", "is required")
         c._emit(EventType.CREATED)
         return c
 
-    EDITABLE = frozenset({"title", "currency", "lines", "start_date", "end_date",
-                          "payment_terms", "opportunity_id"})
-
-    def revise(self, changes: dict[str, Any]) -> None:
+    def revise(self, changes: ContractChanges) -> None:
         """Edits a draft; editing a rejected contract takes it back to draft for resubmission."""
         if self.status not in EDITABLE_STATUSES:
             raise InvalidTransition(f"Only a draft can be edited; this contract is "
                                     f"{self.status.value}")
-        unknown = set(changes) - self.EDITABLE
-        if unknown:
-            raise ValidationFailed.of(sorted(unknown)[0], "cannot be changed here")
-        self._apply(changes)
+        edits = given(changes)
+        self._apply(edits)
         self.status = ContractStatus.DRAFT
         self.version += 1
-        self._emit(EventType.UPDATED, changed=sorted(changes))
+        self._emit(EventType.UPDATED, changed=sorted(edits))
 
-    def _apply(self, f: dict[str, Any]) -> None:
+    def _apply(self, f: Mapping[str, Any]) -> None:
+        """Sets the fields given; a None currency is "not given"."""
         if "title" in f:
-            self.title = _text(f["title"], "title", 200, required=True) or ""
+            self.title = clean_text(f["title"], "title", 200, required=True) or ""
         if "currency" in f and f["currency"] is not None:
             currency = str(f["currency"]).upper()
             if not re.fullmatch(r"[A-Z]{3}", currency):
@@ -273,16 +156,22 @@ class Contract:
         if "end_date" in f:
             self.end_date = f["end_date"]
         if "payment_terms" in f:
-            self.payment_terms = _text(f["payment_terms"], "payment_terms", 2000)
+            self.payment_terms = clean_text(f["payment_terms"], "payment_terms", 2000)
         if "opportunity_id" in f:
             self.opportunity_id = f["opportunity_id"]
         if self.start_date and self.end_date and self.end_date < self.start_date:
             raise ValidationFailed.of("end_date", "must not be before start_date")
 
+    def reassign(self, owner_id: uuid.UUID, department_id: uuid.UUID | None) -> None:
+        if owner_id == self.owner_id:
+            return
+        self.owner_id, self.owner_department_id = owner_id, department_id
+        self.version += 1
+
     @property
     def amount(self) -> Decimal:
         """Computed from the line items; never taken from the client."""
-        return sum((line.total for line in self.lines), Decimal("0.00")).quantize(CENT)
+        return total(self.lines)
 
     def delete(self, now: datetime) -> None:
         if self.status not in EDITABLE_STATUSES:
@@ -299,26 +188,16 @@ class Contract:
             raise InvalidTransition(f"Only a draft can be submitted; this contract is "
                                     f"{self.status.value}")
         self.check_complete()
-        if not chain:
-            raise ValidationFailed.of("approval", "the policy gave no approval steps")
-        people = [s.assignee_id for s in chain]
-        if self.owner_id in people or len(set(people)) != len(people):
-            raise ValidationFailed.of("approval", "an approval chain needs a different person "
-                                      "at each step, none of them the owner")
-        self.round += 1
-        for i, plan in enumerate(chain, start=1):
-            self.steps.append(ApprovalStep(
-                round=self.round, step=i, role=plan.role, assignee_id=plan.assignee_id,
-                status=StepStatus.PENDING if i == 1 else StepStatus.WAITING,
-                started_at=now if i == 1 else None))
+        opened = ApprovalRound.open(self.round + 1, chain, self.owner_id, now)
+        self.round = opened.number
+        self.steps.extend(opened.steps)
         self.status = ContractStatus.IN_APPROVAL
         self.submitted_at, self.approved_at = now, None
         self.version += 1
-        first = self.round_steps()[0]
         self._emit(EventType.SUBMITTED, by=str(by) if by else None,
                    steps=[{"step": s.step, "role": s.role.value,
-                           "assignee_id": str(s.assignee_id)} for s in self.round_steps()],
-                   **self._next(first))
+                           "assignee_id": str(s.assignee_id)} for s in opened.steps],
+                   **self._next(opened.steps[0]))
 
     def check_complete(self) -> None:
         if not self.lines:
@@ -328,47 +207,32 @@ class Contract:
         if self.end_date is None:
             raise ValidationFailed.of("end_date", "is required to submit")
 
+    def current_round(self) -> ApprovalRound:
+        return ApprovalRound(self.round, self.round_steps())
+
     def round_steps(self) -> list[ApprovalStep]:
         return sorted((s for s in self.steps if s.round == self.round), key=lambda s: s.step)
 
     def current_step(self) -> ApprovalStep | None:
-        return next((s for s in self.round_steps() if s.status == StepStatus.PENDING), None)
+        return self.current_round().current()
 
-    def _step(self, number: int) -> ApprovalStep:
-        for s in self.round_steps():
-            if s.step == number:
-                return s
-        raise ValidationFailed.of("step", f"this contract's approval has no step {number}")
-
-    def _check_decider(self, step: ApprovalStep, user_id: uuid.UUID) -> None:
+    def _deciding(self, number: int, user_id: uuid.UUID) -> tuple[ApprovalRound, ApprovalStep]:
+        rnd = self.current_round()
+        step = rnd.step(number)
         if self.status != ContractStatus.IN_APPROVAL:
             raise Conflict(f"The contract is {self.status.value}; there is nothing to decide")
-        if step.status in (StepStatus.APPROVED, StepStatus.REJECTED, StepStatus.CANCELLED):
-            raise Conflict(f"Step {step.step} ({step.name}) was already decided")
-        if step.status == StepStatus.WAITING:
-            raise Conflict(f"Step {step.step} ({step.name}) is not open yet")
-        if user_id == self.owner_id:
-            raise PermissionDenied("Nobody approves a contract they own")
-        if any(s.decided_by == user_id and s.status == StepStatus.APPROVED
-               for s in self.round_steps() if s.step != step.step):
-            raise PermissionDenied("You already approved this contract at another step")
-        if user_id not in step.approvers():
-            raise PermissionDenied(f"Step {step.step} ({step.name}) is not yours to decide")
+        rnd.check_decider(step, user_id, self.owner_id)
+        return rnd, step
 
     def approve(self, number: int, user_id: uuid.UUID, comment: str | None,
                 now: datetime) -> ApprovalStep | None:
         """Approves a step; answers the step that opens next, or None when it was the last."""
-        step = self._step(number)
-        self._check_decider(step, user_id)
-        step.status, step.decided_by, step.decided_at = StepStatus.APPROVED, user_id, now
-        step.comment = _text(comment, "comment", 2000)
+        rnd, step = self._deciding(number, user_id)
+        following = rnd.approve(step, user_id, clean_text(comment, "comment", 2000), now)
         self.version += 1
-        following = next((s for s in self.round_steps() if s.status == StepStatus.WAITING),
-                         None)
         decided = {"step": step.step, "role": step.role.value, "decided_by": str(user_id),
                    "comment": step.comment}
         if following is not None:
-            following.status, following.started_at = StepStatus.PENDING, now
             self._emit(EventType.STEP_APPROVED, **decided, **self._next(following))
             return following
         self.status, self.approved_at = ContractStatus.APPROVED, now
@@ -377,16 +241,11 @@ class Contract:
 
     def reject(self, number: int, user_id: uuid.UUID, comment: str | None,
                now: datetime) -> None:
-        step = self._step(number)
-        self._check_decider(step, user_id)
-        reason = _text(comment, "comment", 2000)
+        rnd, step = self._deciding(number, user_id)
+        reason = clean_text(comment, "comment", 2000)
         if reason is None:
             raise ValidationFailed.of("comment", "say why the contract is rejected")
-        step.status, step.decided_by, step.decided_at = StepStatus.REJECTED, user_id, now
-        step.comment = reason
-        for s in self.round_steps():
-            if s.status == StepStatus.WAITING:
-                s.status = StepStatus.CANCELLED
+        rnd.reject(step, user_id, reason, now)
         self.status = ContractStatus.REJECTED
         self.version += 1
         self._emit(EventType.REJECTED, step=step.step, role=step.role.value,
@@ -404,13 +263,11 @@ class Contract:
     def escalate(self, step: ApprovalStep, to: uuid.UUID | None, now: datetime,
                  waited_seconds: float) -> None:
         """Hands the step to the approver's manager as well; `to` None: nobody above, so the
-        escalation is recorded (and reported) without a second approver."""
+        escalation is recorded (and reported) without a second approver. Never to someone
+        who may not decide."""
         if step.escalated_at is not None or step.status != StepStatus.PENDING:
             return
-        if to == self.owner_id or any(
-                s.decided_by == to and s.status == StepStatus.APPROVED
-                for s in self.round_steps()):
-            to = None  # never escalate to someone who may not decide
+        to = self.current_round().escalation_target(to, self.owner_id)
         step.escalated_at, step.escalated_to = now, to
         self.version += 1
         self._emit(EventType.APPROVAL_ESCALATED, step=step.step, role=step.role.value,
@@ -459,12 +316,17 @@ class Contract:
         self._emit(EventType.COMPLETED)
 
     def terminate(self, reason: str | None, now: datetime) -> None:
-        text = _text(reason, "reason", 1000)
+        text = clean_text(reason, "reason", 1000)
         if text is None:
             raise ValidationFailed.of("reason", "say why the contract is terminated")
         self._move(set(IN_FORCE), ContractStatus.TERMINATED, "terminated")
         self.ended_at, self.termination_reason = now, text
         self._emit(EventType.TERMINATED, reason=text)
+
+    def starts_by(self, today: date) -> bool:
+        """Signed, and its start date has come: the daily sweep puts it in force."""
+        return (self.status == ContractStatus.SIGNED and self.start_date is not None
+                and self.start_date <= today)
 
     def expire(self, today: date, now: datetime) -> bool:
         if self.status not in IN_FORCE or self.end_date is None or self.end_date >= today:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from domain.contracts.calendar import WorkingCalendar
-from domain.contracts.model import StepRole
+from domain.contracts.calendar import DEFAULT_TIMEZONE, WorkingCalendar
+from domain.contracts.commands import CalendarSettings, PolicySettings
+from domain.contracts.rounds import StepRole
 from domain.customers.model import money
 from domain.shared.errors import ValidationFailed
 
@@ -88,9 +90,27 @@ def _user(raw: Any, name: str) -> uuid.UUID | None:
 
 
 def parse_policy(doc: dict[str, Any], version: int = 0) -> ApprovalPolicy:
-    thresholds_raw = doc.get("executive_thresholds", {k: str(v) for k, v in
-                                                      DEFAULT_THRESHOLDS.items()})
-    if not isinstance(thresholds_raw, dict):
+    """The policy from its stored document; each part is checked as when an admin sets it."""
+    calendar = doc.get("calendar") or {}
+    return build_policy(PolicySettings(
+        executive_thresholds=doc.get("executive_thresholds",
+                                     {k: str(v) for k, v in DEFAULT_THRESHOLDS.items()}),
+        remind_after_hours=doc.get("remind_after_hours", 4),
+        escalate_after_hours=doc.get("escalate_after_hours", 9),
+        finance_approver_id=doc.get("finance_approver_id"),
+        executive_approver_id=doc.get("executive_approver_id"),
+        renewal_days_before=doc.get("renewal_days_before", 30),
+        calendar=CalendarSettings(timezone=calendar.get("timezone") or DEFAULT_TIMEZONE,
+                                  start=calendar.get("start", "09:00"),
+                                  end=calendar.get("end", "18:00"),
+                                  workdays=calendar.get("workdays", (1, 2, 3, 4, 5)))),
+        version)
+
+
+def build_policy(settings: PolicySettings, version: int = 0) -> ApprovalPolicy:
+    """Checks every setting, naming the one that is wrong."""
+    thresholds_raw = settings.executive_thresholds
+    if not isinstance(thresholds_raw, Mapping):
         raise ValidationFailed.of("executive_thresholds", "map currency codes to amounts")
     thresholds: dict[str, Decimal] = {}
     for code, raw in thresholds_raw.items():
@@ -102,17 +122,17 @@ def parse_policy(doc: dict[str, Any], version: int = 0) -> ApprovalPolicy:
         if value is None:
             raise ValidationFailed.of(name, "is required")
         thresholds[code] = value
-    days = doc.get("renewal_days_before", 30)
+    days = settings.renewal_days_before
     if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 365:
         raise ValidationFailed.of("renewal_days_before", "must be between 1 and 365 days")
+    cal = settings.calendar
     return ApprovalPolicy(
         executive_thresholds=thresholds,
-        remind_after_hours=_hours(doc.get("remind_after_hours", 4), "remind_after_hours"),
-        escalate_after_hours=_hours(doc.get("escalate_after_hours", 9),
-                                    "escalate_after_hours"),
-        finance_approver_id=_user(doc.get("finance_approver_id"), "finance_approver_id"),
-        executive_approver_id=_user(doc.get("executive_approver_id"), "executive_approver_id"),
+        remind_after_hours=_hours(settings.remind_after_hours, "remind_after_hours"),
+        escalate_after_hours=_hours(settings.escalate_after_hours, "escalate_after_hours"),
+        finance_approver_id=_user(settings.finance_approver_id, "finance_approver_id"),
+        executive_approver_id=_user(settings.executive_approver_id, "executive_approver_id"),
         renewal_days_before=days,
-        calendar=WorkingCalendar.of(doc.get("calendar") or {}),
+        calendar=WorkingCalendar.build(cal.timezone, cal.start, cal.end, cal.workdays),
         version=version,
     )

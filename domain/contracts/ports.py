@@ -6,9 +6,11 @@ import builtins
 import uuid
 from collections.abc import Sequence
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Protocol
 
-from domain.contracts.model import Contract
+from domain.audit.model import Actor
+from domain.contracts.model import Contract, ContractStatus
 from domain.contracts.policy import ApprovalPolicy
 from domain.contracts.queries import (
     ContractFilter,
@@ -17,8 +19,11 @@ from domain.contracts.queries import (
     InboxItem,
     PendingStep,
 )
+from domain.customers.model import Customer
 from domain.customers.queries import Visibility
+from domain.identity.model import Principal
 from domain.shared.paging import Page, PageRequest
+from domain.shared.ports import UnitOfWork
 
 
 class ContractRepository(Protocol):
@@ -55,3 +60,36 @@ class ContractRepository(Protocol):
         """Stores it if the stored version is still policy.version; answers the new one."""
         ...
 
+
+
+class Customers(Protocol):
+    """What contracts need of the customers feature, inside the contract's transaction."""
+
+    async def visibility(self, uow: UnitOfWork, p: Principal) -> Visibility:
+        """The owner rule of every sales record: a rep their own, a manager the team's."""
+        ...
+    async def referenced(self, uow: UnitOfWork, p: Principal, customer_id: uuid.UUID
+                         ) -> Customer:
+        """The customer a contract names: HiddenRecord out of sight, ValidationFailed on
+        customer_id when unknown."""
+        ...
+    async def close_deal(self, uow: UnitOfWork, actor: Actor, customer_id: uuid.UUID) -> None:
+        """A contract was paid: the customer's grade becomes closed."""
+        ...
+
+
+class Opportunities(Protocol):
+    """What a contract asks of the deal it closes, inside the contract's transaction."""
+
+    async def check_linkable(self, uow: UnitOfWork, p: Principal, opportunity_id: uuid.UUID,
+                             customer_id: uuid.UUID) -> None:
+        """ValidationFailed on opportunity_id unless it is the customer's and in sight."""
+        ...
+    async def follow_contract(self, uow: UnitOfWork, opportunity_id: uuid.UUID, number: str,
+                              status: ContractStatus) -> None:
+        """The deal carries its contract's number and state."""
+        ...
+    async def win_by_payment(self, uow: UnitOfWork, actor: Actor, opportunity_id: uuid.UUID,
+                             amount: Decimal, currency: str) -> None:
+        """The contract was paid: the deal is won."""
+        ...

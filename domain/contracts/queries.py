@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from domain.contracts.model import ContractStatus, StepRole
+from domain.contracts.model import ContractStatus
+from domain.contracts.rounds import StepRole
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ from domain.leads.routing import (
 )
 from domain.leads.scoring import ScoringModel
 from domain.leads.validation import is_landline
+from domain.pipeline.commands import NewOpportunity
 from domain.pipeline.service import OpportunityService
 from domain.shared.errors import HiddenRecord, NotFound, PermissionDenied, ValidationFailed
 from domain.shared.ownership import active_user, check_owner, is_team_lead, manager_above
@@ -515,8 +516,8 @@ class LeadService:
                     opp["amount"] = lead.budget
                     opp.setdefault("currency", lead.currency)
                 opp.setdefault("owner_id", lead.owner_id)
-                opportunity = await self.opportunities.open_in(uow, actor, customer, opp,
-                                                               lead_id=lead.id)
+                opportunity = await self.opportunities.open_in(
+                    uow, actor, customer, NewOpportunity(**opp), lead_id=lead.id)
             lead.convert(customer.id, opportunity.id if opportunity else None,
                          self.clock.now(), p.user_id)
             await self._close_rule_tasks(uow, actor, lead)

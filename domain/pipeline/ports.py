@@ -6,10 +6,28 @@ import uuid
 from collections.abc import Sequence
 from typing import Protocol
 
+from domain.customers.model import Customer
 from domain.customers.queries import Visibility
-from domain.pipeline.model import Opportunity, Pipeline, StageVisit
+from domain.identity.model import Principal
+from domain.pipeline.model import Opportunity, StageVisit
 from domain.pipeline.queries import OpportunityFilter, StageTotals
+from domain.pipeline.stages import Pipeline
 from domain.shared.paging import Page, PageRequest
+from domain.shared.ports import UnitOfWork
+
+
+class Customers(Protocol):
+    """What deals need of the customers feature: who sees which records, and the customer a
+    new deal names."""
+
+    async def visibility(self, uow: UnitOfWork, p: Principal) -> Visibility:
+        """A rep sees their own, a manager the team's, the other roles all."""
+        ...
+    async def referenced(self, uow: UnitOfWork, p: Principal, customer_id: uuid.UUID
+                         ) -> Customer:
+        """The customer by id: out of the caller's sight is HiddenRecord, unknown a
+        ValidationFailed on customer_id."""
+        ...
 
 
 class PipelineRepository(Protocol):

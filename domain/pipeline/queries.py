@@ -8,21 +8,12 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Generic, TypeVar
 
-from domain.shared.paging import parse_sort
+from domain.shared.paging import Sort
 
 SORTABLE = ("updated_at", "created_at", "amount", "expected_close_date", "stage_entered_at")
+DEFAULT_SORT = "updated_at"
+RECENTLY_UPDATED = Sort(DEFAULT_SORT)  # the deals touched last come first
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class OpportunitySort:
-    field: str = "updated_at"
-    descending: bool = True
-
-    @classmethod
-    def parse(cls, raw: str | None) -> OpportunitySort:
-        parsed = parse_sort(raw, SORTABLE)
-        return cls(*parsed) if parsed else cls()
 
 
 @dataclass(frozen=True)
@@ -36,7 +27,7 @@ class OpportunityFilter:
     close_from: date | None = None
     close_to: date | None = None
     updated_since: datetime | None = None
-    sort: OpportunitySort = OpportunitySort()
+    sort: Sort = RECENTLY_UPDATED
 
 
 @dataclass(frozen=True)

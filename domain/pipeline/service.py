@@ -10,27 +10,32 @@ from decimal import Decimal
 from typing import Any
 
 from domain.audit.model import SYSTEM, Actor, AuditEntry, field_diff
+from domain.contracts.model import ContractStatus
 from domain.customers.activity import ActivityEntry
 from domain.customers.model import Customer
 from domain.customers.queries import Visibility
-from domain.customers.service import CustomerService
 from domain.identity.model import Principal, Scope
 from domain.identity.service import check_version, require
-from domain.pipeline.model import (
-    Opportunity,
-    Pipeline,
-    Stage,
-    StageVisit,
-    default_pipeline,
-    opportunity_number,
+from domain.pipeline.commands import (
+    CreatePipeline,
+    NewOpportunity,
+    OpenOpportunity,
+    UpdateOpportunity,
+    UpdatePipeline,
 )
+from domain.pipeline.model import Opportunity, StageVisit, opportunity_number
+from domain.pipeline.ports import Customers
 from domain.pipeline.queries import BoardColumn, MoneyTotal, OpportunityFilter
-from domain.shared.errors import HiddenRecord, NotFound, PermissionDenied, ValidationFailed
+from domain.pipeline.stages import Pipeline, Stage, StageKind, default_pipeline
+from domain.shared.commands import Unset, given
+from domain.shared.errors import NotFound, PermissionDenied, ValidationFailed
 from domain.shared.ownership import check_owner, is_team_lead
 from domain.shared.paging import Page, PageRequest
 from domain.shared.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from domain.shared.visibility import visible_or_404
 
 MAX_BOARD_CARDS = 50
+EVERYTHING = Visibility(everything=True)
 
 
 def opportunity_snapshot(o: Opportunity) -> dict[str, Any]:
@@ -54,7 +59,7 @@ class Board:
 class OpportunityService:
     uow: UnitOfWorkFactory
     clock: Clock
-    customers: CustomerService
+    customers: Customers
 
     # ---- pipelines --------------------------------------------------------------------------
 
@@ -95,13 +100,13 @@ class OpportunityService:
             await uow.commit()
             return p
 
-    async def create_pipeline(self, actor: Actor, data: dict[str, Any]) -> Pipeline:
+    async def create_pipeline(self, actor: Actor, command: CreatePipeline) -> Pipeline:
         require(actor, Scope.SETTINGS_WRITE)
         async with self.uow() as uow:
             await self.default_pipeline(uow)
-            p = Pipeline.create(name=data["name"], stages=data["stages"],
-                                stale_days=data.get("stale_days") or 7)
-            if data.get("is_default"):
+            p = Pipeline.create(name=command.name, stages=command.stages,
+                                stale_days=command.stale_days or 7)
+            if command.is_default:
                 await uow.pipelines.clear_default()
                 p.is_default = True
             await uow.pipelines.add(p)
@@ -111,16 +116,18 @@ class OpportunityService:
             return p
 
     async def update_pipeline(self, actor: Actor, pipeline_id: uuid.UUID,
-                              changes: dict[str, Any], expected_version: int | None
+                              command: UpdatePipeline, expected_version: int | None
                               ) -> Pipeline:
         require(actor, Scope.SETTINGS_WRITE)
         async with self.uow() as uow:
             p = await self._pipeline(uow, pipeline_id)
             check_version("pipeline", p.version, expected_version)
             before = _pipeline_snapshot(p)
-            in_use = await uow.pipelines.stages_in_use(p.id) if "stages" in changes else set()
-            make_default = changes.pop("is_default", None)
-            p.update(changes, in_use)
+            restaged = not isinstance(command.stages, Unset)
+            in_use = await uow.pipelines.stages_in_use(p.id) if restaged else set()
+            p.update(name=command.name, stale_days=command.stale_days, active=command.active,
+                     stages=command.stages, stages_in_use=in_use)
+            make_default = command.is_default
             if make_default and not p.is_default:
                 if not p.active:
                     raise ValidationFailed.of("is_default", "an archived pipeline")
@@ -142,39 +149,37 @@ class OpportunityService:
 
     async def _load(self, uow: UnitOfWork, vis: Visibility, opportunity_id: uuid.UUID,
                     lock: bool = False) -> Opportunity:
-        o = await uow.opportunities.get(opportunity_id, vis, lock=lock)
-        if o is not None:
-            return o
-        if await uow.opportunities.exists(opportunity_id):
-            raise HiddenRecord("opportunity", opportunity_id)
-        raise NotFound("opportunity", opportunity_id)
+        return await visible_or_404(uow.opportunities.get(opportunity_id, vis, lock=lock),
+                                    uow.opportunities, "opportunity", opportunity_id)
 
-    async def create(self, actor: Actor, data: dict[str, Any]) -> Opportunity:
+    async def create(self, actor: Actor, command: OpenOpportunity) -> Opportunity:
         p = require(actor, Scope.OPPORTUNITIES_WRITE)
-        data = dict(data)
         async with self.uow() as uow:
-            customer = await self.customers.referenced(uow, p, data.pop("customer_id"))
-            o = await self.open_in(uow, actor, customer, data)
+            customer = await self.customers.referenced(uow, p, command.customer_id)
+            o = await self.open_in(uow, actor, customer, command)
             await uow.commit()
             return o
 
     async def open_in(self, uow: UnitOfWork, actor: Actor, customer: Customer,
-                      data: dict[str, Any], lead_id: uuid.UUID | None = None) -> Opportunity:
+                      details: NewOpportunity, lead_id: uuid.UUID | None = None
+                      ) -> Opportunity:
         """Opens an opportunity inside the caller's transaction (lead conversion uses it)."""
         p = require(actor, Scope.OPPORTUNITIES_WRITE)
-        data = dict(data)
-        pipeline = await self._pipeline(uow, data.pop("pipeline_id", None))
-        stage_id = data.pop("stage_id", None)
-        stage = pipeline.stage(stage_id) if stage_id else None
-        owner_ref = data.pop("owner_id", None) or p.user_id or customer.owner_id
+        pipeline = await self._pipeline(uow, details.pipeline_id)
+        stage = pipeline.stage(details.stage_id) if details.stage_id else None
+        owner_ref = details.owner_id or p.user_id or customer.owner_id
         owner_id, department_id = await check_owner(uow, p, owner_ref, "opportunities")
         now = self.clock.now()
         o = Opportunity.open(
             number=opportunity_number(now, await uow.opportunities.next_sequence()),
-            name=data.pop("name", None) or customer.name, customer_id=customer.id,
+            name=details.name or customer.name, customer_id=customer.id,
             pipeline=pipeline, stage=stage, owner_id=owner_id,
             owner_department_id=department_id, now=now, by=p.user_id, by_label=actor.label,
-            lead_id=lead_id, **data)
+            lead_id=lead_id, amount=details.amount, currency=details.currency,
+            expected_close_date=details.expected_close_date,
+            quote_reference=details.quote_reference,
+            contract_reference=details.contract_reference,
+            contract_status=details.contract_status)
         await uow.opportunities.add(o)
         stage_name = pipeline.stage(o.stage_id).name
         await self._timeline(uow, actor, o, "opportunity",
@@ -230,26 +235,23 @@ class OpportunityService:
                 cards=page.items, next_cursor=page.next_cursor))
         return Board(pipeline, columns)
 
-    async def update(self, actor: Actor, opportunity_id: uuid.UUID, changes: dict[str, Any],
+    async def update(self, actor: Actor, opportunity_id: uuid.UUID, command: UpdateOpportunity,
                      expected_version: int | None) -> tuple[Opportunity, Pipeline]:
         """Field edits, then a stage move (so one call can add the quote and enter Proposal),
         then a reassignment."""
         p = require(actor, Scope.OPPORTUNITIES_WRITE)
-        changes = dict(changes)
         async with self.uow() as uow:
             o = await self._load(uow, await self.visibility(uow, p), opportunity_id, lock=True)
             check_version("opportunity", o.version, expected_version)
             before = opportunity_snapshot(o)
             pipeline = await self._pipeline(uow, o.pipeline_id)
-            stage_id = changes.pop("stage_id", None)
-            lost_reason = changes.pop("lost_reason", None)
-            owner_ref = changes.pop("owner_id", None)
-            if changes:
-                o.update(changes)
-            if stage_id is not None:
-                await self._move(uow, actor, p, o, pipeline, pipeline.stage(stage_id),
-                                 lost_reason)
-            elif lost_reason is not None:
+            owner_ref = command.owner_id
+            if given(command.changes):
+                o.update(command.changes)
+            if command.stage_id is not None:
+                await self._move(uow, actor, p, o, pipeline, pipeline.stage(command.stage_id),
+                                 command.lost_reason)
+            elif command.lost_reason is not None:
                 raise ValidationFailed.of("lost_reason", "goes with a move to the lost stage")
             if owner_ref is not None and owner_ref != o.owner_id:
                 if not is_team_lead(p):
@@ -271,7 +273,7 @@ class OpportunityService:
         if not o.move(pipeline, to, self.clock.now(), p.user_id, actor.label, lost_reason):
             return
         summary = f"Opportunity {o.number}: {current.name} → {to.name}"
-        if o.lost_reason and to.kind.value == "lost":
+        if o.lost_reason and to.kind == StageKind.LOST:
             summary += f" ({o.lost_reason})"
         await self._timeline(uow, actor, o, "stage_changed", summary, from_stage=current.key,
                              to_stage=to.key, status=o.status.value)
@@ -279,7 +281,7 @@ class OpportunityService:
     async def win_by_payment(self, uow: UnitOfWork, actor: Actor, opportunity_id: uuid.UUID,
                              amount: Decimal, currency: str) -> None:
         """Its contract was paid: the deal moves to won (inside the caller's transaction)."""
-        o = await uow.opportunities.get(opportunity_id, Visibility(everything=True), lock=True)
+        o = await uow.opportunities.get(opportunity_id, EVERYTHING, lock=True)
         if o is None:
             return
         before = opportunity_snapshot(o)
@@ -297,6 +299,28 @@ class OpportunityService:
                              status=o.status.value)
         await uow.audit.record(AuditEntry.of(actor, "opportunity.updated", "opportunity", o.id,
                                              field_diff(before, opportunity_snapshot(o))))
+
+    # ---- what a contract asks of its deal ---------------------------------------------------
+
+    async def check_linkable(self, uow: UnitOfWork, p: Principal, opportunity_id: uuid.UUID,
+                             customer_id: uuid.UUID) -> None:
+        """A contract names a deal of its own customer that the caller can see."""
+        o = await uow.opportunities.get(opportunity_id, await self.visibility(uow, p))
+        if o is None or o.customer_id != customer_id:
+            raise ValidationFailed.of("opportunity_id", "is not an opportunity of this customer "
+                                      "that you can see")
+
+    async def follow_contract(self, uow: UnitOfWork, opportunity_id: uuid.UUID, number: str,
+                              status: ContractStatus) -> None:
+        """The linked deal carries its contract's number and state (the contract-signing
+        stage asks for a contract in approval or approved), in the caller's transaction."""
+        o = await uow.opportunities.get(opportunity_id, EVERYTHING, lock=True)
+        if o is None:
+            return
+        version = o.version
+        o.mirror_contract(number, status)
+        if o.version != version:
+            await uow.opportunities.save(o)
 
     async def history(self, actor: Actor, opportunity_id: uuid.UUID
                       ) -> builtins.list[StageVisit]:

@@ -17,7 +17,9 @@ from domain.customers.service import CustomerService
 from domain.discipline.service import FollowUpDiscipline
 from domain.identity.service import principal_of
 from domain.leads.service import LeadService
+from domain.pipeline.commands import CreatePipeline, OpenOpportunity
 from domain.pipeline.service import OpportunityService
+from domain.pipeline.stages import StageKind, StageSpec
 from tests.conftest import World, drain
 from tests.fakes.shared import FakeClock
 from tests.integration.leads_helpers import new_lead, notifications
@@ -55,14 +57,14 @@ async def test_reminders_escalations_and_no_double_reminders(
                                            "disqualify_reason": "a student project"}, None)
     customer = await s.customers.create(rep, {"name": "上海明远精密机械制造有限公司",
                                               "kind": "company"})
-    deal = await s.opportunities.create(rep, {"customer_id": customer.id})
-    fast = await s.opportunities.create_pipeline(admin, {"name": "Quick deals", "stale_days": 3,
-                                                         "stages": [
-        {"key": "talk", "name": "Talk", "probability": 50},
-        {"key": "won", "name": "Won", "kind": "won"},
-        {"key": "lost", "name": "Lost", "kind": "lost"}]})
-    quick = await s.opportunities.create(rep, {"customer_id": customer.id,
-                                               "pipeline_id": fast.id})
+    deal = await s.opportunities.create(rep, OpenOpportunity(customer_id=customer.id))
+    fast = await s.opportunities.create_pipeline(admin, CreatePipeline(
+        name="Quick deals", stale_days=3, stages=(
+            StageSpec(key="talk", name="Talk", probability=50),
+            StageSpec(key="won", name="Won", kind=StageKind.WON),
+            StageSpec(key="lost", name="Lost", kind=StageKind.LOST))))
+    quick = await s.opportunities.create(rep, OpenOpportunity(customer_id=customer.id,
+                                                              pipeline_id=fast.id))
 
     clock.advance(days=2)
     assert (await s.discipline.scan()).records == []

@@ -1,25 +1,32 @@
+"""Request and response shapes of contracts, approvals, the policy and the approval-time
+report; a request body builds the use case's command."""
+
 from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, PlainSerializer
 
 from api.schemas import Input
 from api.v1.schemas.customers import Money
-from domain.contracts.model import (
-    ApprovalStep,
-    Contract,
-    ContractStatus,
-    LineItem,
-    StepRole,
-    StepStatus,
+from domain.contracts.commands import (
+    CalendarSettings,
+    ContractChanges,
+    DraftContract,
+    PolicySettings,
+    UpdateContract,
 )
+from domain.contracts.lines import LineItem, LineSpec
+from domain.contracts.model import Contract, ContractStatus
 from domain.contracts.policy import ApprovalPolicy
 from domain.contracts.queries import InboxItem
-from domain.contracts.service import ApprovalTimes, Durations, StepTimes
+from domain.contracts.report import ApprovalTimes, Durations, StepTimes
+from domain.contracts.rounds import ApprovalStep, StepRole, StepStatus
+from domain.shared.commands import UNSET
+from domain.shared.errors import ValidationFailed
 
 Quantity = Annotated[Decimal, PlainSerializer(lambda v: str(v), return_type=str,
                                               when_used="json"),
@@ -29,11 +36,26 @@ Percent = Annotated[Decimal, PlainSerializer(lambda v: f"{v:.2f}", return_type=s
                     Field(ge=0, le=100, decimal_places=2, examples=["5"])]
 
 
+def _sent(body: BaseModel, name: str, *, required: bool = False) -> Any:
+    """The field as sent, or UNSET when the body left it out; null is refused for a field
+    that cannot be emptied."""
+    if name not in body.model_fields_set:
+        return UNSET
+    value = getattr(body, name)
+    if value is None and required:
+        raise ValidationFailed.of(name, "cannot be emptied")
+    return value
+
+
 class LineIn(Input):
     product: str = Field(min_length=1, max_length=200, examples=["工业网关 GW-200"])
     quantity: Quantity
     unit_price: Money
     discount: Percent = Field(Decimal("0"), description="Per cent off this line")
+
+    def spec(self) -> LineSpec:
+        return LineSpec(product=self.product, quantity=self.quantity,
+                        unit_price=self.unit_price, discount=self.discount)
 
 
 class ContractCreate(Input):
@@ -49,6 +71,13 @@ class ContractCreate(Input):
     payment_terms: str | None = Field(None, max_length=2000, examples=["30% 预付，70% 验收后"])
     owner_id: uuid.UUID | None = Field(None, description="Defaults to you")
 
+    def command(self) -> DraftContract:
+        return DraftContract(
+            customer_id=self.customer_id, title=self.title, currency=self.currency,
+            lines=tuple(line.spec() for line in self.lines),
+            opportunity_id=self.opportunity_id, start_date=self.start_date,
+            end_date=self.end_date, payment_terms=self.payment_terms, owner_id=self.owner_id)
+
 
 class ContractUpdate(Input):
     title: str | None = Field(None, min_length=1, max_length=200)
@@ -59,6 +88,20 @@ class ContractUpdate(Input):
     end_date: date | None = None
     payment_terms: str | None = Field(None, max_length=2000)
     owner_id: uuid.UUID | None = None
+
+    def command(self) -> UpdateContract:
+        title = _sent(self, "title", required=True)
+        lines = _sent(self, "lines", required=True)
+        currency = _sent(self, "currency", required=True)
+        owner_id = _sent(self, "owner_id", required=True)
+        return UpdateContract(
+            changes=ContractChanges(
+                title=title, currency=currency,
+                lines=lines if lines is UNSET else tuple(line.spec() for line in lines),
+                opportunity_id=_sent(self, "opportunity_id"),
+                start_date=_sent(self, "start_date"), end_date=_sent(self, "end_date"),
+                payment_terms=_sent(self, "payment_terms")),
+            owner_id=None if owner_id is UNSET else owner_id)
 
 
 class Decision(Input):
@@ -220,6 +263,20 @@ class PolicyIn(Input):
     executive_approver_id: uuid.UUID | None = None
     renewal_days_before: int = Field(30, ge=1, le=365)
     calendar: CalendarIn = Field(default_factory=CalendarIn)
+
+    def settings(self) -> PolicySettings:
+        cal = self.calendar
+        return PolicySettings(
+            # to the cent, as the body's JSON form states each amount
+            executive_thresholds={code: Decimal(f"{amount:.2f}")
+                                  for code, amount in self.executive_thresholds.items()},
+            remind_after_hours=self.remind_after_hours,
+            escalate_after_hours=self.escalate_after_hours,
+            finance_approver_id=self.finance_approver_id,
+            executive_approver_id=self.executive_approver_id,
+            renewal_days_before=self.renewal_days_before,
+            calendar=CalendarSettings(timezone=cal.timezone, start=cal.start, end=cal.end,
+                                      workdays=tuple(cal.workdays)))
 
 
 class PolicyOut(PolicyIn):

@@ -1,23 +1,40 @@
+"""Request and response shapes of pipelines, opportunities and the board; a request body
+builds the use case's command."""
+
 from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Any
 
 from pydantic import BaseModel, Field
 
 from api.schemas import Input
 from api.v1.schemas.customers import Money
-from domain.pipeline.model import (
-    ContractStatus,
-    Opportunity,
-    OpportunityStatus,
-    Pipeline,
-    Requirement,
-    Stage,
-    StageKind,
-    StageVisit,
+from domain.contracts.model import ContractStatus
+from domain.pipeline.commands import (
+    CreatePipeline,
+    OpenOpportunity,
+    OpportunityChanges,
+    UpdateOpportunity,
+    UpdatePipeline,
 )
+from domain.pipeline.model import Opportunity, OpportunityStatus, StageVisit
 from domain.pipeline.queries import BoardColumn
+from domain.pipeline.stages import Pipeline, Requirement, Stage, StageKind, StageSpec
+from domain.shared.commands import UNSET
+from domain.shared.errors import ValidationFailed
+
+
+def _sent(body: BaseModel, name: str, *, required: bool = False) -> Any:
+    """The field as sent, or UNSET when the body left it out; null is refused for a field
+    that cannot be emptied."""
+    if name not in body.model_fields_set:
+        return UNSET
+    value = getattr(body, name)
+    if value is None and required:
+        raise ValidationFailed.of(name, "cannot be emptied")
+    return value
 
 # ---- pipelines ------------------------------------------------------------------------------
 
@@ -34,6 +51,10 @@ class StageIn(Input):
     requirements: list[Requirement] = Field(default_factory=list, max_length=4,
                                             examples=[["amount", "quote_reference"]])
 
+    def spec(self) -> StageSpec:
+        return StageSpec(id=self.id, key=self.key, name=self.name, probability=self.probability,
+                         kind=self.kind, requirements=tuple(self.requirements))
+
 
 class PipelineCreate(Input):
     name: str = Field(min_length=1, max_length=100, examples=["Key accounts"])
@@ -43,6 +64,10 @@ class PipelineCreate(Input):
                             "the owner is reminded (2x: their manager)")
     is_default: bool = False
 
+    def command(self) -> CreatePipeline:
+        return CreatePipeline(name=self.name, stages=tuple(s.spec() for s in self.stages),
+                              stale_days=self.stale_days, is_default=self.is_default)
+
 
 class PipelineUpdate(Input):
     name: str | None = Field(None, min_length=1, max_length=100)
@@ -51,6 +76,16 @@ class PipelineUpdate(Input):
     stale_days: int | None = Field(None, ge=1, le=365)
     is_default: bool | None = None
     active: bool | None = None
+
+    def command(self) -> UpdatePipeline:
+        name = _sent(self, "name", required=True)
+        stale_days = _sent(self, "stale_days", required=True)
+        stages = _sent(self, "stages", required=True)
+        active = _sent(self, "active", required=True)
+        is_default = _sent(self, "is_default", required=True)
+        return UpdatePipeline(
+            name=name, stale_days=stale_days, active=active, is_default=is_default,
+            stages=stages if stages is UNSET else tuple(s.spec() for s in stages))
 
 
 class StageOut(BaseModel):
@@ -102,6 +137,14 @@ class OpportunityCreate(Input):
     contract_status: ContractStatus | None = None
     owner_id: uuid.UUID | None = Field(None, description="Defaults to you")
 
+    def command(self) -> OpenOpportunity:
+        return OpenOpportunity(
+            customer_id=self.customer_id, name=self.name, pipeline_id=self.pipeline_id,
+            stage_id=self.stage_id, owner_id=self.owner_id, amount=self.amount,
+            currency=self.currency, expected_close_date=self.expected_close_date,
+            quote_reference=self.quote_reference, contract_reference=self.contract_reference,
+            contract_status=self.contract_status)
+
 
 class OpportunityUpdate(Input):
     name: str | None = Field(None, max_length=200)
@@ -116,6 +159,17 @@ class OpportunityUpdate(Input):
                                        "edits of the same request)")
     lost_reason: str | None = Field(None, max_length=500, description="With the lost stage")
     owner_id: uuid.UUID | None = Field(None, description="Reassign (managers and admins)")
+
+    def command(self) -> UpdateOpportunity:
+        changes = OpportunityChanges(
+            name=_sent(self, "name", required=True),
+            currency=_sent(self, "currency", required=True),
+            amount=_sent(self, "amount"), expected_close_date=_sent(self, "expected_close_date"),
+            quote_reference=_sent(self, "quote_reference"),
+            contract_reference=_sent(self, "contract_reference"),
+            contract_status=_sent(self, "contract_status"))
+        return UpdateOpportunity(changes=changes, stage_id=self.stage_id,
+                                 lost_reason=self.lost_reason, owner_id=self.owner_id)
 
 
 class OpportunityOut(BaseModel):
