@@ -96,7 +96,7 @@ class LogFollowUp:
 
 
 @dataclass(frozen=True)
-class NewCustomer:
+class CustomerFromLead:
     """How the customer a conversion creates differs from what the lead says."""
 
     name: str | None = None  # the full legal name; by default the lead's company, else name
@@ -104,7 +104,7 @@ class NewCustomer:
 
 
 @dataclass(frozen=True)
-class NewOpportunity:
+class OpportunityFromLead:
     """The opportunity a conversion opens; what is left UNSET comes from the lead (name,
     amount and currency from its budget) or the default pipeline."""
 
@@ -119,9 +119,9 @@ class NewOpportunity:
 @dataclass(frozen=True)
 class ConvertLead:
     customer_id: uuid.UUID | None = None  # link to this customer instead of matching one
-    customer: NewCustomer | None = None
+    customer: CustomerFromLead | None = None
     create_opportunity: bool = True
-    opportunity: NewOpportunity | None = None
+    opportunity: OpportunityFromLead | None = None
 
 
 # ---- settings -------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import pytest
 from domain.customers.activity import TaskStatus
 from domain.customers.model import Contact, Customer, CustomerKind, TierPolicy
 from domain.identity.model import Scope
-from domain.leads.commands import ConvertLead, NewCustomer, NewOpportunity, UpdateLead
+from domain.leads.commands import ConvertLead, CustomerFromLead, OpportunityFromLead, UpdateLead
 from domain.leads.model import LeadStatus
 from domain.shared.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from tests.fakes.leads import PHONE, LeadsWorld
@@ -119,7 +119,7 @@ async def test_a_lead_without_company_or_name_needs_the_customer_named(
         await world.leads.convert(world.actor("rep"), lead.id, ConvertLead())
     assert field_of(refused.value) == "customer.name"
     done = await world.leads.convert(world.actor("rep"), lead.id, ConvertLead(
-        customer=NewCustomer(name="王小明", kind=CustomerKind.PERSON)))
+        customer=CustomerFromLead(name="王小明", kind=CustomerKind.PERSON)))
     assert done.customer_created
     assert (world.customers[0].name, world.customers[0].kind) == ("王小明", CustomerKind.PERSON)
 
@@ -128,7 +128,7 @@ async def test_the_opportunity_takes_what_the_caller_sends_and_the_rest_from_the
         world: LeadsWorld) -> None:
     lead = await world.capture("rep")
     await world.leads.convert(world.actor("rep"), lead.id, ConvertLead(
-        opportunity=NewOpportunity(name=None, amount=Decimal("80000"))))
+        opportunity=OpportunityFromLead(name=None, amount=Decimal("80000"))))
     [(_, asked, _)] = world.opportunity_opener.opened
     # null is sent on as null (the pipeline names it after the customer); an amount sent
     # leaves the currency to the pipeline's default

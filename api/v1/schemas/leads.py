@@ -16,9 +16,9 @@ from domain.customers.personal import mask_email, mask_phone
 from domain.leads.commands import (
     CaptureLead,
     ConvertLead,
+    CustomerFromLead,
     LogFollowUp,
-    NewCustomer,
-    NewOpportunity,
+    OpportunityFromLead,
     UpdateLead,
 )
 from domain.leads.conversion import Conversion
@@ -227,8 +227,8 @@ class ConvertCustomerIn(Input):
                              "to the lead's company (or name)")
     kind: CustomerKind | None = None
 
-    def command(self) -> NewCustomer:
-        return NewCustomer(name=self.name, kind=self.kind)
+    def command(self) -> CustomerFromLead:
+        return CustomerFromLead(name=self.name, kind=self.kind)
 
 
 class ConvertOpportunityIn(Input):
@@ -239,8 +239,8 @@ class ConvertOpportunityIn(Input):
     pipeline_id: uuid.UUID | None = Field(None, description="Defaults to the default pipeline")
     stage_id: uuid.UUID | None = None
 
-    def command(self) -> NewOpportunity:
-        return NewOpportunity(
+    def command(self) -> OpportunityFromLead:
+        return OpportunityFromLead(
             name=sent(self, "name"), amount=sent(self, "amount"),
             currency=sent(self, "currency"),
             expected_close_date=sent(self, "expected_close_date"),
