@@ -120,9 +120,10 @@ class LeadUseCases:
         return unlisted
 
     async def _refuse_unlisted(self, uow: UnitOfWork, **values: str | None) -> None:
-        for name, value in values.items():
-            if value and not await self._picklist_has(uow, name, value):
-                raise ValidationFailed.of(name, f"{value!r} is not in the {name} list")
+        unlisted = await self._unlisted(uow, **values)
+        if unlisted:
+            name, value = next(iter(unlisted.items()))
+            raise ValidationFailed.of(name, f"{value!r} is not in the {name} list")
 
     # ---- the tasks routing gave the owner ---------------------------------------------------
 
