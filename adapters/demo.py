@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 from adapters.bootstrap import Container
 from domain.audit.model import Actor
@@ -14,6 +15,7 @@ from domain.contracts.model import ContractStatus
 from domain.customers.model import Customer
 from domain.identity.model import Role, User
 from domain.identity.service import principal_of, system_actor
+from domain.leads.commands import CaptureLead, CreateLeadForm
 from domain.leads.routing import Method, RoutingRule, RoutingSettings
 from domain.pipeline.commands import OpenOpportunity, OpportunityChanges, UpdateOpportunity
 
@@ -124,7 +126,7 @@ DEAL_STAGES = {"potential": ("needs_analysis", OpportunityChanges(), None),
                           None),
                "churned": ("lost", OpportunityChanges(), "选择了竞争对手的方案")}
 
-DEMO_LEADS = [  # routed by the North rule: region north
+DEMO_LEADS: list[dict[str, Any]] = [  # routed by the North rule: region north
     {"name": "周杰", "company": "石家庄恒远机械制造有限公司", "phone": "13611112222",
      "email": "zhoujie@example.com", "industry": "manufacturing", "region": "north",
      "company_size": "medium", "budget": "600000", "message": "想了解二期产线的报价",
@@ -148,8 +150,8 @@ async def _seed_sales(container: Container, users: dict[str, User],
                     department_id=departments["华北销售部 North sales"], regions=("north",),
                     method=Method.LEAST_LOADED),
     ), queue_user_id=users["manager@demo.crm"].id), None)
-    await container.lead_settings.create_form(actor, {"name": "官网联系我们 Contact us",
-                                              "site_origin": "http://127.0.0.1:8000"})
+    await container.lead_settings.create_form(actor, CreateLeadForm(
+        name="官网联系我们 Contact us", site_origin="http://127.0.0.1:8000"))
     pipeline = (await container.opportunities.list_pipelines(actor))[0]
     deals: dict[uuid.UUID, uuid.UUID] = {}
     for customer, grade in customers:
@@ -164,7 +166,7 @@ async def _seed_sales(container: Container, users: dict[str, User],
             None)
         deals[customer.id] = deal.id
     for lead in DEMO_LEADS:
-        await container.leads.capture(actor, lead)
+        await container.leads.capture(actor, CaptureLead(**lead))
     await _seed_contracts(container, users, customers, deals)
 
 

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from api.deps import Ctx, client_ip
 from api.schemas import problems
-from api.v1.schemas.leads import IntakeReceived, IntakeSubmission
+from api.v1.schemas.intake import IntakeReceived, IntakeSubmission
 from domain.shared.errors import FieldProblem, ValidationFailed
 
 router = APIRouter(prefix="/intake", tags=["intake"])

@@ -6,9 +6,9 @@ import uuid
 
 from fastapi import APIRouter, Response
 
-from api.deps import Ctx, CurrentActor, IfMatch, PageParams, etag
+from api.deps import Ctx, CurrentActor, IfMatch, PageParams, set_etag
 from api.schemas import AUTHED, ListOf, problems
-from api.v1.schemas.leads import (
+from api.v1.schemas.lead_settings import (
     AvailabilityIn,
     LeadFormCreate,
     LeadFormOut,
@@ -19,8 +19,6 @@ from api.v1.schemas.leads import (
     ScoringModelIn,
     ScoringModelOut,
 )
-from domain.leads.routing import RoutingRule, RoutingSettings
-from domain.leads.scoring import Bracket, ScoringModel, ScoringRule
 
 scoring = APIRouter(prefix="/lead-scoring", tags=["lead-scoring"])
 routing = APIRouter(prefix="/lead-routing", tags=["lead-routing"])
@@ -31,7 +29,7 @@ forms = APIRouter(prefix="/lead-forms", tags=["lead-forms"])
              responses=problems(*AUTHED))
 async def get_scoring(ctx: Ctx, actor: CurrentActor, response: Response) -> ScoringModelOut:
     model = await ctx.lead_settings.scoring(actor)
-    response.headers["ETag"] = etag(model.version)
+    set_etag(response, model.version)
     return ScoringModelOut.of(model)
 
 
@@ -41,15 +39,8 @@ async def get_scoring(ctx: Ctx, actor: CurrentActor, response: Response) -> Scor
              description="Applies to leads captured or edited from now on.")
 async def put_scoring(ctx: Ctx, actor: CurrentActor, body: ScoringModelIn, expected: IfMatch,
                       response: Response) -> ScoringModelOut:
-    model = ScoringModel(
-        rules=tuple(ScoringRule(kind=r.kind, enabled=r.enabled, points=dict(r.points),
-                                brackets=tuple(Bracket(b.from_amount, b.points)
-                                               for b in r.brackets),
-                                per_interaction=r.per_interaction, max_points=r.max_points)
-                    for r in body.rules),
-        high_from=body.high_from, medium_from=body.medium_from)
-    saved = await ctx.lead_settings.set_scoring(actor, model, expected)
-    response.headers["ETag"] = etag(saved.version)
+    saved = await ctx.lead_settings.set_scoring(actor, body.model(), expected)
+    set_etag(response, saved.version)
     return ScoringModelOut.of(saved)
 
 
@@ -57,7 +48,7 @@ async def put_scoring(ctx: Ctx, actor: CurrentActor, body: ScoringModelIn, expec
              responses=problems(*AUTHED))
 async def get_routing(ctx: Ctx, actor: CurrentActor, response: Response) -> RoutingOut:
     settings = await ctx.lead_settings.routing(actor)
-    response.headers["ETag"] = etag(settings.version)
+    set_etag(response, settings.version)
     return RoutingOut.of(settings)
 
 
@@ -66,15 +57,8 @@ async def get_routing(ctx: Ctx, actor: CurrentActor, response: Response) -> Rout
              "(admins)", responses=problems(*AUTHED, 412))
 async def put_routing(ctx: Ctx, actor: CurrentActor, body: RoutingIn, expected: IfMatch,
                       response: Response) -> RoutingOut:
-    settings = RoutingSettings(
-        rules=tuple(RoutingRule(id=r.id or uuid.uuid4(), name=r.name.strip(),
-                                department_id=r.department_id, regions=tuple(r.regions),
-                                industries=tuple(r.industries), method=r.method,
-                                enabled=r.enabled) for r in body.rules),
-        queue_user_id=body.queue_user_id, stale_days=body.stale_days,
-        first_contact_hours=body.first_contact_hours)
-    saved = await ctx.lead_settings.set_routing(actor, settings, expected)
-    response.headers["ETag"] = etag(saved.version)
+    saved = await ctx.lead_settings.set_routing(actor, body.settings(), expected)
+    set_etag(response, saved.version)
     return RoutingOut.of(saved)
 
 
@@ -83,9 +67,8 @@ async def put_routing(ctx: Ctx, actor: CurrentActor, body: RoutingIn, expected: 
              responses=problems(*AUTHED))
 async def list_reps(ctx: Ctx, actor: CurrentActor, page: PageParams,
                     department_id: uuid.UUID | None = None) -> ListOf[RepStatusOut]:
-    result = await ctx.lead_settings.reps(actor, department_id, page)
-    return ListOf[RepStatusOut](items=[RepStatusOut.of(r) for r in result.items],
-                                next_cursor=result.next_cursor)
+    return ListOf[RepStatusOut].page(await ctx.lead_settings.reps(actor, department_id, page),
+                                     RepStatusOut.of)
 
 
 @routing.patch("/reps/{user_id}", response_model=RepStatusOut,
@@ -93,17 +76,15 @@ async def list_reps(ctx: Ctx, actor: CurrentActor, page: PageParams,
                responses=problems(*AUTHED, 404))
 async def update_rep(ctx: Ctx, actor: CurrentActor, user_id: uuid.UUID,
                      body: AvailabilityIn) -> RepStatusOut:
-    status = await ctx.lead_settings.set_availability(actor, user_id,
-                                              body.model_dump(exclude_unset=True))
-    return RepStatusOut.of(status)
+    return RepStatusOut.of(await ctx.lead_settings.set_availability(actor, user_id,
+                                                                    body.command()))
 
 
 @forms.get("", response_model=ListOf[LeadFormOut], summary="Website forms (admins)",
            responses=problems(*AUTHED))
 async def list_forms(ctx: Ctx, actor: CurrentActor, page: PageParams) -> ListOf[LeadFormOut]:
-    result = await ctx.lead_settings.forms(actor, page)
-    return ListOf[LeadFormOut](items=[LeadFormOut.of(f) for f in result.items],
-                               next_cursor=result.next_cursor)
+    return ListOf[LeadFormOut].page(await ctx.lead_settings.forms(actor, page),
+                                    LeadFormOut.of)
 
 
 @forms.post("", response_model=LeadFormOut, status_code=201,
@@ -111,8 +92,8 @@ async def list_forms(ctx: Ctx, actor: CurrentActor, page: PageParams) -> ListOf[
             responses=problems(*AUTHED))
 async def create_form(ctx: Ctx, actor: CurrentActor, body: LeadFormCreate,
                       response: Response) -> LeadFormOut:
-    form = await ctx.lead_settings.create_form(actor, body.model_dump())
-    response.headers["ETag"] = etag(form.version)
+    form = await ctx.lead_settings.create_form(actor, body.command())
+    set_etag(response, form.version)
     response.headers["Location"] = f"/api/v1/lead-forms/{form.id}"
     return LeadFormOut.of(form)
 
@@ -122,7 +103,7 @@ async def create_form(ctx: Ctx, actor: CurrentActor, body: LeadFormCreate,
 async def get_form(ctx: Ctx, actor: CurrentActor, form_id: uuid.UUID,
                    response: Response) -> LeadFormOut:
     form = await ctx.lead_settings.form(actor, form_id)
-    response.headers["ETag"] = etag(form.version)
+    set_etag(response, form.version)
     return LeadFormOut.of(form)
 
 
@@ -132,9 +113,8 @@ async def get_form(ctx: Ctx, actor: CurrentActor, form_id: uuid.UUID,
 async def update_form(ctx: Ctx, actor: CurrentActor, form_id: uuid.UUID,
                       body: LeadFormUpdate, expected: IfMatch,
                       response: Response) -> LeadFormOut:
-    form = await ctx.lead_settings.update_form(actor, form_id, body.model_dump(exclude_unset=True),
-                                       expected)
-    response.headers["ETag"] = etag(form.version)
+    form = await ctx.lead_settings.update_form(actor, form_id, body.command(), expected)
+    set_etag(response, form.version)
     return LeadFormOut.of(form)
 
 
@@ -142,5 +122,4 @@ async def update_form(ctx: Ctx, actor: CurrentActor, form_id: uuid.UUID,
             summary="Give the form a new key (the old one stops working at once)",
             responses=problems(*AUTHED, 404))
 async def rotate_form_key(ctx: Ctx, actor: CurrentActor, form_id: uuid.UUID) -> LeadFormOut:
-    return LeadFormOut.of(await ctx.lead_settings.update_form(actor, form_id, {}, None,
-                                                      rotate_key=True))
+    return LeadFormOut.of(await ctx.lead_settings.rotate_form_key(actor, form_id))

@@ -1,3 +1,6 @@
+"""The lead endpoints: capture, list and read, edit and move, follow-ups, reassignment,
+conversion, the timeline and the audited reveal."""
+
 from __future__ import annotations
 
 import uuid
@@ -6,7 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from api.deps import Ctx, CurrentActor, IfMatch, PageParams, etag
+from api.deps import Ctx, CurrentActor, IfMatch, PageParams, set_etag, user_ref
 from api.schemas import AUTHED, ListOf, problems
 from api.v1.schemas.leads import (
     ConversionOut,
@@ -21,24 +24,14 @@ from api.v1.schemas.leads import (
 )
 from domain.customers.model import Source
 from domain.leads.model import LeadStatus
-from domain.leads.queries import LeadFilter, LeadSort
+from domain.leads.queries import SORTABLE, LeadFilter
 from domain.leads.routing import AssignedBy
 from domain.leads.scoring import LeadGrade
 from domain.leads.validation import FlagCode, email_point, phone_point
 from domain.shared.errors import ValidationFailed
+from domain.shared.paging import Sort
 
 router = APIRouter(prefix="/leads", tags=["leads"])
-
-
-def _user_ref(raw: str | None, me: uuid.UUID | None, name: str) -> uuid.UUID | None:
-    if raw == "me":
-        return me
-    if not raw:
-        return None
-    try:
-        return uuid.UUID(raw)
-    except ValueError:
-        raise ValidationFailed.of(name, "must be a user id or 'me'") from None
 
 
 @router.get(
@@ -70,7 +63,6 @@ async def list_leads(
     updated_since: datetime | None = None,
     sort: Annotated[str | None, Query(examples=["-score"])] = None,
 ) -> ListOf[LeadOut]:
-    me = actor.principal.id if actor.principal else None
     phone_value = email_value = None
     if phone:
         point = phone_point(phone)
@@ -84,15 +76,13 @@ async def list_leads(
         email_value = e.value
     flt = LeadFilter(
         status=status, open_only=open, grade=grade, source=source, campaign=campaign,
-        owner_id=_user_ref(owner, me, "owner"), department_id=department_id,
+        owner_id=user_ref(owner, actor, "owner"), department_id=department_id,
         flag=flag.value if flag else None, routed_by=routed_by.value if routed_by else None,
         fallback_only=fallback, customer_id=customer_id, form_id=form_id,
         q=q.strip() if q else None, phone=phone_value, email=email_value,
         created_from=created_from, created_to=created_to, updated_since=updated_since,
-        sort=LeadSort.parse(sort))
-    result = await ctx.leads.list(actor, flt, page)
-    return ListOf[LeadOut](items=[LeadOut.of(x) for x in result.items],
-                           next_cursor=result.next_cursor)
+        sort=Sort.parse(sort, SORTABLE, default="created_at"))
+    return ListOf[LeadOut].page(await ctx.leads.list(actor, flt, page), LeadOut.of)
 
 
 @router.post(
@@ -105,8 +95,8 @@ async def list_leads(
 )
 async def create_lead(ctx: Ctx, actor: CurrentActor, body: LeadCreate,
                       response: Response) -> LeadOut:
-    lead = await ctx.leads.capture(actor, body.model_dump(exclude_unset=True))
-    response.headers["ETag"] = etag(lead.version)
+    lead = await ctx.leads.capture(actor, body.command())
+    set_etag(response, lead.version)
     response.headers["Location"] = f"/api/v1/leads/{lead.id}"
     return LeadOut.of(lead)
 
@@ -117,7 +107,7 @@ async def create_lead(ctx: Ctx, actor: CurrentActor, body: LeadCreate,
 async def get_lead(ctx: Ctx, actor: CurrentActor, lead_id: uuid.UUID,
                    response: Response) -> LeadOut:
     lead = await ctx.leads.get(actor, lead_id)
-    response.headers["ETag"] = etag(lead.version)
+    set_etag(response, lead.version)
     return LeadOut.of(lead)
 
 
@@ -126,14 +116,8 @@ async def get_lead(ctx: Ctx, actor: CurrentActor, lead_id: uuid.UUID,
               responses=problems(*AUTHED, 404, 409, 412))
 async def update_lead(ctx: Ctx, actor: CurrentActor, lead_id: uuid.UUID, body: LeadUpdate,
                       expected: IfMatch, response: Response) -> LeadOut:
-    changes = body.model_dump(exclude_unset=True)
-    for required in ("currency", "source", "engagement", "attribution"):
-        if required in changes and changes[required] is None:
-            raise ValidationFailed.of(required, "cannot be emptied")
-    if "status" in changes and changes["status"] is None:
-        raise ValidationFailed.of("status", "cannot be emptied")
-    lead = await ctx.leads.update(actor, lead_id, changes, expected)
-    response.headers["ETag"] = etag(lead.version)
+    lead = await ctx.leads.update(actor, lead_id, body.command(), expected)
+    set_etag(response, lead.version)
     return LeadOut.of(lead)
 
 
@@ -156,11 +140,7 @@ async def assign_lead(ctx: Ctx, actor: CurrentActor, lead_id: uuid.UUID,
 )
 async def convert_lead(ctx: Ctx, actor: CurrentActor, lead_id: uuid.UUID,
                        body: ConvertIn) -> ConversionOut:
-    result = await ctx.leads.convert(actor, lead_id, body.model_dump(exclude_unset=True))
-    return ConversionOut(lead=LeadOut.of(result.lead), customer_id=result.customer_id,
-                         opportunity_id=result.opportunity_id,
-                         customer_created=result.customer_created,
-                         converted_now=result.converted_now)
+    return ConversionOut.of(await ctx.leads.convert(actor, lead_id, body.command()))
 
 
 @router.post("/{lead_id}/followups", response_model=LeadOut, status_code=201,
@@ -168,17 +148,15 @@ async def convert_lead(ctx: Ctx, actor: CurrentActor, lead_id: uuid.UUID,
              responses=problems(*AUTHED, 404, 409))
 async def log_lead_followup(ctx: Ctx, actor: CurrentActor, lead_id: uuid.UUID,
                             body: LeadFollowUpIn) -> LeadOut:
-    return LeadOut.of(await ctx.leads.log_followup(actor, lead_id,
-                                                   body.model_dump(exclude_unset=True)))
+    return LeadOut.of(await ctx.leads.log_followup(actor, lead_id, body.command()))
 
 
 @router.get("/{lead_id}/timeline", response_model=ListOf[LeadActivityOut],
             summary="The lead's timeline, newest first", responses=problems(*AUTHED, 404))
 async def lead_timeline(ctx: Ctx, actor: CurrentActor, lead_id: uuid.UUID,
                         page: PageParams) -> ListOf[LeadActivityOut]:
-    result = await ctx.leads.timeline(actor, lead_id, page)
-    return ListOf[LeadActivityOut](items=[LeadActivityOut.of(e) for e in result.items],
-                                   next_cursor=result.next_cursor)
+    return ListOf[LeadActivityOut].page(await ctx.leads.timeline(actor, lead_id, page),
+                                        LeadActivityOut.of)
 
 
 @router.post("/{lead_id}/reveal", response_model=LeadRevealed,

@@ -39,6 +39,7 @@ from domain.imports.model import (
     map_row,
 )
 from domain.imports.ports import TableReader
+from domain.leads.commands import CaptureLead
 from domain.leads.model import Lead
 from domain.leads.service import LeadService
 from domain.shared.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
@@ -410,7 +411,7 @@ class _LeadChunk:
                     Lead.capture(number="", source=LeadSource(data.pop("source")),
                                  now=self.svc.clock.now(), created_by=self.p.id, **data)
                 else:
-                    await self.leads._capture(self.uow, self.actor, self.p, data, form=None)
+                    await self.leads.capture_in(self.uow, self.actor, CaptureLead(**data))
                 self.imp.count(Outcome.CREATED)
             except (DomainError, ValueError) as e:
                 problems = ([(x.field, x.message) for x in e.problems]

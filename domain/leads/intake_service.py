@@ -4,15 +4,16 @@ origin stand guard before anything is written."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
 
 from domain.audit.model import Actor
 from domain.customers.model import Size
 from domain.identity.model import Principal, Scope
+from domain.leads.commands import CaptureLead
 from domain.leads.forms import LeadForm
-from domain.leads.service import LeadService
+from domain.leads.ports import FormCapture
 from domain.shared.errors import NotFound, PermissionDenied, RateLimited
 from domain.shared.ports import RateLimiter, UnitOfWorkFactory
 
@@ -38,7 +39,7 @@ class Receipt:
 class IntakeService:
     uow: UnitOfWorkFactory
     limiter: RateLimiter
-    leads: LeadService
+    leads: FormCapture
 
     async def _limit(self, key: str, limit: int, window: int, what: str) -> None:
         wait = await self.limiter.hit(key, limit, window)
@@ -60,7 +61,7 @@ class IntakeService:
             raise PermissionDenied("This form accepts submissions from its own site only")
         return form.site_origin
 
-    async def submit(self, form_key: str, fields: dict[str, str], *, ip: str | None,
+    async def submit(self, form_key: str, fields: Mapping[str, str], *, ip: str | None,
                      origin: str | None, request_id: str | None = None) -> Receipt:
         form = await self._form(form_key, ip)
         if not form.allows_origin(origin):
@@ -81,28 +82,32 @@ class IntakeService:
         return Receipt(form.site_origin, kept=True)
 
 
-def lenient_fields(raw: dict[str, str]) -> dict[str, Any]:
-    """A public form's strings as lead fields: what does not parse is dropped, not refused (a
+def lenient_fields(raw: Mapping[str, str]) -> CaptureLead:
+    """A public form's strings as a lead: what does not parse is dropped, not refused (a
     person typed it; the lead matters more than the budget's format)."""
-    data: dict[str, Any] = {}
-    for name, limit in TEXT_FIELDS.items():
-        value = (raw.get(name) or "").strip()
-        if value:
-            data[name] = value[:limit]
+    text = {name: value[:limit] for name, limit in TEXT_FIELDS.items()
+            if (value := (raw.get(name) or "").strip())}
     size = (raw.get("company_size") or "").strip().lower()
-    if size in {s.value for s in Size}:
-        data["company_size"] = size
-    budget = (raw.get("budget") or "").replace(",", "").replace("，", "").strip()
-    if budget:
-        try:
-            amount = Decimal(budget)
-            if amount.is_finite() and 0 <= amount < Decimal("1e16"):
-                data["budget"] = amount.quantize(Decimal("0.01"))
-        except InvalidOperation:
-            pass
     attribution = {k: raw[k][:200] for k in ATTRIBUTION_FIELDS if raw.get(k)}
-    if attribution:
-        data["attribution"] = attribution
-    if raw.get("utm_campaign"):
-        data["campaign"] = raw["utm_campaign"][:100]
-    return data
+    utm_campaign = raw.get("utm_campaign")
+    return CaptureLead(
+        name=text.get("name"), company=text.get("company"), title=text.get("title"),
+        phone=text.get("phone"), email=text.get("email"), message=text.get("message"),
+        industry=text.get("industry"), region=text.get("region"),
+        company_size=Size(size) if size in {s.value for s in Size} else None,
+        budget=_budget(raw.get("budget") or ""), attribution=attribution,
+        campaign=utm_campaign[:100] if utm_campaign else None)
+
+
+def _budget(raw: str) -> Decimal | None:
+    """A stated budget such as "500,000"; None when it is no plain amount."""
+    budget = raw.replace(",", "").replace("，", "").strip()
+    if not budget:
+        return None
+    try:
+        amount = Decimal(budget)
+    except InvalidOperation:
+        return None
+    if amount.is_finite() and 0 <= amount < Decimal("1e16"):
+        return amount.quantize(Decimal("0.01"))
+    return None

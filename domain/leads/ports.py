@@ -5,15 +5,22 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
+from domain.audit.model import Actor
+from domain.customers.model import Customer, TierPolicy
 from domain.customers.queries import Visibility
+from domain.identity.model import Principal
+from domain.leads.commands import CaptureLead
 from domain.leads.forms import LeadForm
 from domain.leads.model import CustomerMatch, Lead, LeadActivity
 from domain.leads.queries import LeadFilter
 from domain.leads.routing import Availability, RepState, RepStatus, RoutingSettings
 from domain.leads.scoring import ScoringModel
+from domain.pipeline.commands import NewOpportunity
+from domain.pipeline.model import Opportunity
 from domain.shared.paging import Page, PageRequest
+from domain.shared.ports import UnitOfWork
 
 
 class LeadRepository(Protocol):
@@ -108,3 +115,34 @@ class RepDirectory(Protocol):
                        user_ids: Sequence[uuid.UUID] | None,
                        page: PageRequest) -> Page[RepStatus]: ...
 
+
+
+# ---- other features, as lead use cases use them ---------------------------------------------
+
+
+class CustomerDesk(Protocol):
+    """The customers feature as leads use it: who sees which records, a customer created
+    inside the caller's transaction (a conversion), and the value tiers a customer edit
+    re-applies."""
+
+    @property
+    def tier_policy(self) -> TierPolicy: ...
+    async def visibility(self, uow: UnitOfWork, p: Principal) -> Visibility: ...
+    async def add_customer(self, uow: UnitOfWork, actor: Actor, data: dict[str, Any]
+                           ) -> Customer: ...
+
+
+class OpportunityOpener(Protocol):
+    """The pipeline as a conversion uses it: an opportunity opened inside the caller's
+    transaction."""
+
+    async def open_in(self, uow: UnitOfWork, actor: Actor, customer: Customer,
+                      details: NewOpportunity, lead_id: uuid.UUID | None = None
+                      ) -> Opportunity: ...
+
+
+class FormCapture(Protocol):
+    """The lead use case a website form's submission ends in."""
+
+    async def capture_from_form(self, actor: Actor, form: LeadForm, command: CaptureLead
+                                ) -> Lead: ...

@@ -3,23 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from domain.shared.paging import parse_sort
+from domain.shared.paging import Sort
 
 SORTABLE = ("created_at", "updated_at", "score", "number")
-
-
-@dataclass(frozen=True)
-class LeadSort:
-    field: str = "created_at"
-    descending: bool = True
-
-    @classmethod
-    def parse(cls, raw: str | None) -> LeadSort:
-        parsed = parse_sort(raw, SORTABLE)
-        return cls(*parsed) if parsed else cls()
 
 
 @dataclass(frozen=True)
@@ -42,4 +31,4 @@ class LeadFilter:
     created_from: datetime | None = None
     created_to: datetime | None = None
     updated_since: datetime | None = None  # delta sync, oldest first
-    sort: LeadSort = LeadSort()
+    sort: Sort = field(default_factory=Sort)

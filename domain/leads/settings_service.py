@@ -12,9 +12,11 @@ from typing import Any
 from domain.audit.model import Actor, AuditEntry, field_diff
 from domain.identity.model import Principal, Role, Scope
 from domain.identity.service import check_version, require
+from domain.leads.commands import ChangeAvailability, CreateLeadForm, UpdateLeadForm
 from domain.leads.forms import LeadForm
 from domain.leads.routing import Availability, RepStatus, RoutingSettings
 from domain.leads.scoring import ScoringModel
+from domain.shared.commands import given
 from domain.shared.errors import NotFound, PermissionDenied, ValidationFailed
 from domain.shared.ownership import active_user
 from domain.shared.paging import Page, PageRequest
@@ -106,10 +108,11 @@ class LeadSettingsService:
                 depts = [department_id]
             return await uow.reps.statuses(depts, users, page)
 
-    async def set_availability(self, actor: Actor, user_id: uuid.UUID, changes: dict[str, Any]
-                               ) -> RepStatus:
+    async def set_availability(self, actor: Actor, user_id: uuid.UUID,
+                               command: ChangeAvailability) -> RepStatus:
         """A rep sets themself away; managers (their team) and admins also set capacity."""
         p = require(actor, Scope.LEADS_WRITE)
+        changes = given(command)
         async with self.uow() as uow:
             depts, users = await self._rep_scope(uow, p)
             user = await uow.users.get(user_id)
@@ -147,20 +150,31 @@ class LeadSettingsService:
             raise NotFound("lead form", form_id)
         return form
 
-    async def create_form(self, actor: Actor, data: dict[str, Any]) -> LeadForm:
+    async def create_form(self, actor: Actor, command: CreateLeadForm) -> LeadForm:
         p = require(actor, Scope.SETTINGS_WRITE)
-        data = dict(data)
         async with self.uow() as uow:
-            form = LeadForm.create(name=data.pop("name"), site_origin=data.pop("site_origin"),
-                                   created_by=p.user_id, **data)
+            form = LeadForm.create(
+                name=command.name, site_origin=command.site_origin, created_by=p.user_id,
+                source=command.source, campaign=command.campaign,
+                honeypot_field=command.honeypot_field, per_ip_per_hour=command.per_ip_per_hour,
+                per_form_per_minute=command.per_form_per_minute)
             await uow.lead_forms.add(form)
             await uow.audit.record(AuditEntry.of(actor, "lead_form.created", "lead_form",
                                                  form.id, field_diff(None, _form_snapshot(form))))
             await uow.commit()
             return form
 
-    async def update_form(self, actor: Actor, form_id: uuid.UUID, changes: dict[str, Any],
-                          expected_version: int | None, rotate_key: bool = False) -> LeadForm:
+    async def update_form(self, actor: Actor, form_id: uuid.UUID, command: UpdateLeadForm,
+                          expected_version: int | None) -> LeadForm:
+        return await self._change_form(actor, form_id, given(command), expected_version,
+                                       rotate_key=False)
+
+    async def rotate_form_key(self, actor: Actor, form_id: uuid.UUID) -> LeadForm:
+        """A new public key; the old one stops working at once."""
+        return await self._change_form(actor, form_id, {}, None, rotate_key=True)
+
+    async def _change_form(self, actor: Actor, form_id: uuid.UUID, changes: dict[str, Any],
+                           expected_version: int | None, rotate_key: bool) -> LeadForm:
         require(actor, Scope.SETTINGS_WRITE)
         async with self.uow() as uow:
             form = await uow.lead_forms.get(form_id)

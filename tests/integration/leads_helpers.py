@@ -9,8 +9,10 @@ from sqlalchemy import func, select
 
 from adapters.bootstrap import Container
 from adapters.db import tables as t
+from api.v1.schemas.leads import LeadCreate
 from domain.identity.model import Role, Scope
 from domain.identity.service import system_actor
+from domain.leads.commands import CaptureLead
 from tests.conftest import World
 
 MOBILE = "13912345678"
@@ -26,6 +28,11 @@ def new_lead(**over: Any) -> dict[str, Any]:
     }
     body.update(over)
     return body
+
+
+def capture_command(**over: Any) -> CaptureLead:
+    """new_lead's body as the command the capture endpoint makes of it."""
+    return LeadCreate.model_validate(new_lead(**over)).command()
 
 
 async def capture(client: httpx.AsyncClient, headers: dict[str, str], **over: Any

@@ -13,16 +13,19 @@ from adapters.bootstrap import Container
 from adapters.db import tables as t
 from adapters.jobs.worker import scan_followups
 from domain.audit.model import Actor
+from domain.customers.activity import FollowUpMethod
 from domain.customers.service import CustomerService
 from domain.discipline.service import FollowUpDiscipline
 from domain.identity.service import principal_of
+from domain.leads.commands import LogFollowUp, UpdateLead
+from domain.leads.model import LeadStatus
 from domain.leads.service import LeadService
 from domain.pipeline.commands import CreatePipeline, OpenOpportunity
 from domain.pipeline.service import OpportunityService
 from domain.pipeline.stages import StageKind, StageSpec
 from tests.conftest import World, drain
 from tests.fakes.shared import FakeClock
-from tests.integration.leads_helpers import new_lead, notifications
+from tests.integration.leads_helpers import capture_command, notifications
 
 
 class Sales:
@@ -51,10 +54,12 @@ async def test_reminders_escalations_and_no_double_reminders(
     s = Sales(container, clock)
     rep = Actor(principal_of(world.users["rep"]))
     admin = Actor(principal_of(world.users["admin"]))
-    lead = await s.leads.capture(rep, new_lead())
-    dropped = await s.leads.capture(rep, new_lead(phone="13700000001", email="d@example.com"))
-    await s.leads.update(rep, dropped.id, {"status": "disqualified",
-                                           "disqualify_reason": "a student project"}, None)
+    lead = await s.leads.capture(rep, capture_command())
+    dropped = await s.leads.capture(rep, capture_command(phone="13700000001",
+                                                          email="d@example.com"))
+    await s.leads.update(rep, dropped.id, UpdateLead(status=LeadStatus.DISQUALIFIED,
+                                                     disqualify_reason="a student project"),
+                         None)
     customer = await s.customers.create(rep, {"name": "上海明远精密机械制造有限公司",
                                               "kind": "company"})
     deal = await s.opportunities.create(rep, OpenOpportunity(customer_id=customer.id))
@@ -93,7 +98,7 @@ async def test_reminders_escalations_and_no_double_reminders(
     assert quick.number in escalation.body
 
     clock.advance(days=1)  # day 8: the rep calls the lead
-    await s.leads.log_followup(rep, lead.id, {"method": "phone", "summary": "回电"})
+    await s.leads.log_followup(rep, lead.id, LogFollowUp(FollowUpMethod.PHONE, "回电"))
     clock.advance(days=6, hours=1)  # day 14: the deal reaches 2N; the lead is 6 days quiet
     result = await s.discipline.scan()
     assert result.records == [("opportunity", deal.id, "manager")]
@@ -114,7 +119,7 @@ async def test_reminders_escalations_and_no_double_reminders(
 async def test_the_cron_job_runs_the_scan(container: Container, world: World,
                                          clock: FakeClock) -> None:
     s = Sales(container, clock)
-    await s.leads.capture(Actor(principal_of(world.users["rep"])), new_lead())
+    await s.leads.capture(Actor(principal_of(world.users["rep"])), capture_command())
     clock.advance(days=30)
     assert await scan_followups({"discipline": s.discipline}) == {"reminded": 1,
                                                                   "escalated": 1}

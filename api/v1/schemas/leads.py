@@ -1,23 +1,39 @@
+"""The lead endpoints' bodies and responses, and the commands a body becomes."""
+
 from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from api.schemas import Input
 from api.v1.schemas.customers import Money
 from domain.customers.activity import FollowUpMethod
 from domain.customers.model import CustomerKind, Size, Source
 from domain.customers.personal import mask_email, mask_phone
-from domain.leads.forms import LeadForm
+from domain.leads.commands import (
+    CaptureLead,
+    ConvertLead,
+    CustomerFromLead,
+    LogFollowUp,
+    OpportunityFromLead,
+    UpdateLead,
+)
+from domain.leads.conversion import Conversion
 from domain.leads.model import Lead, LeadActivity, LeadStatus
-from domain.leads.routing import AssignedBy, Method, RepStatus, RoutingSettings
-from domain.leads.scoring import LeadGrade, RuleKind, ScoringModel
+from domain.leads.routing import AssignedBy
+from domain.leads.scoring import LeadGrade, RuleKind
 from domain.leads.validation import FlagCode
+from domain.shared.commands import UNSET
 
-# ---- leads ----------------------------------------------------------------------------------
+
+def sent(body: BaseModel, name: str) -> Any:
+    """The field as the client sent it, or UNSET when they left it out (a partial update
+    leaves it alone; null clears it)."""
+    return getattr(body, name) if name in body.model_fields_set else UNSET
+
 
 
 class LeadCreate(Input):
@@ -46,6 +62,15 @@ class LeadCreate(Input):
     auto_assign: bool = Field(False, description="Route it with the assignment rules instead "
                               "of keeping it (integrations always route)")
 
+    def command(self) -> CaptureLead:
+        return CaptureLead(
+            name=self.name, company=self.company, title=self.title, phone=self.phone,
+            email=self.email, industry=self.industry, region=self.region,
+            company_size=self.company_size, budget=self.budget, currency=self.currency,
+            message=self.message, source=self.source, campaign=self.campaign,
+            attribution=self.attribution, engagement=self.engagement, owner_id=self.owner_id,
+            auto_assign=self.auto_assign)
+
 
 class LeadUpdate(Input):
     name: str | None = Field(None, max_length=100)
@@ -68,6 +93,18 @@ class LeadUpdate(Input):
                                       "disqualified (with disqualify_reason); disqualified → new "
                                       "reopens. Converting is POST /leads/{id}/convert")
     disqualify_reason: str | None = Field(None, max_length=500)
+
+    def command(self) -> UpdateLead:
+        return UpdateLead(
+            name=sent(self, "name"), company=sent(self, "company"), title=sent(self, "title"),
+            phone=sent(self, "phone"), email=sent(self, "email"),
+            industry=sent(self, "industry"), region=sent(self, "region"),
+            company_size=sent(self, "company_size"), budget=sent(self, "budget"),
+            currency=sent(self, "currency"), message=sent(self, "message"),
+            source=sent(self, "source"), campaign=sent(self, "campaign"),
+            attribution=sent(self, "attribution"), engagement=sent(self, "engagement"),
+            next_followup_at=sent(self, "next_followup_at"), status=sent(self, "status"),
+            disqualify_reason=sent(self, "disqualify_reason"))
 
 
 class LeadFlagOut(BaseModel):
@@ -175,6 +212,10 @@ class LeadFollowUpIn(Input):
     occurred_at: datetime | None = Field(None, description="Defaults to now")
     next_followup_at: datetime | None = None
 
+    def command(self) -> LogFollowUp:
+        return LogFollowUp(method=self.method, summary=self.summary,
+                           occurred_at=self.occurred_at, next_followup_at=self.next_followup_at)
+
 
 class LeadAssignIn(Input):
     owner_id: uuid.UUID | None = Field(None, description="The new owner; leave out to run the "
@@ -186,6 +227,9 @@ class ConvertCustomerIn(Input):
                              "to the lead's company (or name)")
     kind: CustomerKind | None = None
 
+    def command(self) -> CustomerFromLead:
+        return CustomerFromLead(name=self.name, kind=self.kind)
+
 
 class ConvertOpportunityIn(Input):
     name: str | None = Field(None, max_length=200)
@@ -194,6 +238,13 @@ class ConvertOpportunityIn(Input):
     expected_close_date: date | None = None
     pipeline_id: uuid.UUID | None = Field(None, description="Defaults to the default pipeline")
     stage_id: uuid.UUID | None = None
+
+    def command(self) -> OpportunityFromLead:
+        return OpportunityFromLead(
+            name=sent(self, "name"), amount=sent(self, "amount"),
+            currency=sent(self, "currency"),
+            expected_close_date=sent(self, "expected_close_date"),
+            pipeline_id=sent(self, "pipeline_id"), stage_id=sent(self, "stage_id"))
 
 
 class ConvertIn(Input):
@@ -204,6 +255,13 @@ class ConvertIn(Input):
     create_opportunity: bool = True
     opportunity: ConvertOpportunityIn | None = None
 
+    def command(self) -> ConvertLead:
+        return ConvertLead(
+            customer_id=self.customer_id,
+            customer=self.customer.command() if self.customer else None,
+            create_opportunity=self.create_opportunity,
+            opportunity=self.opportunity.command() if self.opportunity else None)
+
 
 class ConversionOut(BaseModel):
     lead: LeadOut
@@ -211,6 +269,12 @@ class ConversionOut(BaseModel):
     opportunity_id: uuid.UUID | None
     customer_created: bool = Field(description="False when it was linked to an existing one")
     converted_now: bool = Field(description="False when the lead had been converted before")
+
+    @classmethod
+    def of(cls, c: Conversion) -> ConversionOut:
+        return cls(lead=LeadOut.of(c.lead), customer_id=c.customer_id,
+                   opportunity_id=c.opportunity_id, customer_created=c.customer_created,
+                   converted_now=c.converted_now)
 
 
 class LeadActivityOut(BaseModel):
@@ -227,197 +291,3 @@ class LeadActivityOut(BaseModel):
         assert e.id is not None and e.at is not None
         return cls(id=e.id, at=e.at, kind=e.kind, summary=e.summary, actor_id=e.actor_id,
                    actor_label=e.actor_label, data=e.data)
-
-
-# ---- scoring --------------------------------------------------------------------------------
-
-
-class BracketIO(Input):
-    from_amount: Money = Field(description="Points when the budget is at least this")
-    points: int = Field(ge=-100, le=100)
-
-
-class ScoringRuleIO(Input):
-    kind: RuleKind
-    enabled: bool = True
-    points: dict[str, int] = Field(default_factory=dict, max_length=100, description=(
-        "industry_fit: industry → points; company_size: size → points; source: channel → "
-        "points; completeness: field → points when filled"))
-    brackets: list[BracketIO] = Field(default_factory=list, max_length=20,
-                                      description="budget: highest first")
-    per_interaction: int = Field(0, ge=-100, le=100, description="engagement")
-    max_points: int | None = Field(None, ge=-100, le=100, description="engagement cap")
-
-
-class ScoringModelIn(Input):
-    rules: list[ScoringRuleIO] = Field(max_length=len(RuleKind))
-    high_from: int = Field(60, ge=1, le=100, description="Score from which a lead is high")
-    medium_from: int = Field(35, ge=1, le=100)
-
-
-class ScoringModelOut(BaseModel):
-    rules: list[ScoringRuleIO]
-    high_from: int
-    medium_from: int
-    version: int
-
-    @classmethod
-    def of(cls, m: ScoringModel) -> ScoringModelOut:
-        return cls(high_from=m.high_from, medium_from=m.medium_from, version=m.version, rules=[
-            ScoringRuleIO(kind=r.kind, enabled=r.enabled, points=dict(r.points),
-                          brackets=[BracketIO(from_amount=b.from_amount, points=b.points)
-                                    for b in r.brackets],
-                          per_interaction=r.per_interaction, max_points=r.max_points)
-            for r in m.rules])
-
-
-# ---- routing --------------------------------------------------------------------------------
-
-
-class RoutingRuleIO(Input):
-    id: uuid.UUID | None = Field(None, description="Kept across edits; new rules get one")
-    name: str = Field(min_length=1, max_length=100, examples=["East China manufacturing"])
-    department_id: uuid.UUID
-    regions: list[str] = Field(default_factory=list, max_length=50, examples=[["east"]],
-                               description="Empty = any region")
-    industries: list[str] = Field(default_factory=list, max_length=50,
-                                  description="Empty = any industry")
-    method: Method = Method.ROUND_ROBIN
-    enabled: bool = True
-
-
-class RoutingIn(Input):
-    rules: list[RoutingRuleIO] = Field(max_length=100,
-                                       description="Evaluated in order; the first match wins")
-    queue_user_id: uuid.UUID | None = Field(None, description="Owner of leads no rule routes")
-    stale_days: int = Field(7, ge=1, le=365, description="Days without a follow-up before an "
-                            "open lead's owner is reminded (2x: their manager)")
-    first_contact_hours: int = Field(24, ge=1, le=336)
-
-
-class RoutingOut(BaseModel):
-    rules: list[RoutingRuleIO]
-    queue_user_id: uuid.UUID | None
-    stale_days: int
-    first_contact_hours: int
-    version: int
-
-    @classmethod
-    def of(cls, s: RoutingSettings) -> RoutingOut:
-        return cls(queue_user_id=s.queue_user_id, stale_days=s.stale_days,
-                   first_contact_hours=s.first_contact_hours, version=s.version, rules=[
-                       RoutingRuleIO(id=r.id, name=r.name, department_id=r.department_id,
-                                     regions=list(r.regions), industries=list(r.industries),
-                                     method=r.method, enabled=r.enabled) for r in s.rules])
-
-
-class AvailabilityIn(Input):
-    away: bool | None = Field(None, description="Out of office: no new leads")
-    away_until: datetime | None = Field(None, description="Back in the rotation at this time")
-    capacity: int | None = Field(None, ge=0, le=100_000, description="The most open leads "
-                                 "they hold before the rotation skips them (managers, admins)")
-    in_rotation: bool | None = None
-
-
-class RepStatusOut(BaseModel):
-    user_id: uuid.UUID
-    name: str
-    email: str
-    role: str
-    department_id: uuid.UUID | None
-    is_active: bool
-    away: bool
-    away_until: datetime | None
-    capacity: int | None
-    in_rotation: bool
-    open_leads: int
-    at_capacity: bool
-
-    @classmethod
-    def of(cls, r: RepStatus) -> RepStatusOut:
-        a = r.availability
-        return cls(user_id=r.user_id, name=r.name, email=r.email, role=r.role,
-                   department_id=r.department_id, is_active=r.is_active, away=a.away,
-                   away_until=a.away_until, capacity=a.capacity, in_rotation=a.in_rotation,
-                   open_leads=r.open_leads,
-                   at_capacity=a.capacity is not None and r.open_leads >= a.capacity)
-
-
-# ---- website forms --------------------------------------------------------------------------
-
-
-class LeadFormCreate(Input):
-    name: str = Field(min_length=1, max_length=100, examples=["Contact us (www)"])
-    site_origin: str = Field(max_length=200, examples=["https://www.example.com"],
-                             description="The only site browsers may post the form from")
-    source: Source = Source.WEBSITE
-    campaign: str | None = Field(None, max_length=100)
-    honeypot_field: str = Field("fax", max_length=50, description="A field the site hides "
-                                "from people: a submission that fills it is dropped")
-    per_ip_per_hour: int = Field(5, ge=1, le=1000)
-    per_form_per_minute: int = Field(60, ge=1, le=10_000)
-
-
-class LeadFormUpdate(Input):
-    name: str | None = Field(None, min_length=1, max_length=100)
-    site_origin: str | None = Field(None, max_length=200)
-    source: Source | None = None
-    campaign: str | None = Field(None, max_length=100)
-    honeypot_field: str | None = Field(None, max_length=50)
-    per_ip_per_hour: int | None = Field(None, ge=1, le=1000)
-    per_form_per_minute: int | None = Field(None, ge=1, le=10_000)
-    active: bool | None = None
-
-
-class LeadFormOut(BaseModel):
-    id: uuid.UUID
-    name: str
-    key: str = Field(description="Public: it goes into the site's HTML")
-    intake_url: str = Field(examples=["/api/v1/intake/lf_3m…"])
-    site_origin: str
-    source: Source
-    campaign: str | None
-    honeypot_field: str
-    per_ip_per_hour: int
-    per_form_per_minute: int
-    active: bool
-    version: int
-    created_at: datetime | None
-
-    @classmethod
-    def of(cls, f: LeadForm) -> LeadFormOut:
-        return cls(id=f.id, name=f.name, key=f.key, intake_url=f"/api/v1/intake/{f.key}",
-                   site_origin=f.site_origin, source=f.source, campaign=f.campaign,
-                   honeypot_field=f.honeypot_field, per_ip_per_hour=f.per_ip_per_hour,
-                   per_form_per_minute=f.per_form_per_minute, active=f.active,
-                   version=f.version, created_at=f.created_at)
-
-
-class IntakeSubmission(BaseModel):
-    """What a website form posts (JSON or urlencoded). Unknown fields are ignored; numbers are
-    read as text; what does not parse (a budget of "about 50万") is dropped, not refused."""
-
-    model_config = ConfigDict(extra="allow", coerce_numbers_to_str=True)
-
-    name: str | None = Field(None, max_length=100)
-    company: str | None = Field(None, max_length=200)
-    title: str | None = Field(None, max_length=100)
-    phone: str | None = Field(None, max_length=40)
-    email: str | None = Field(None, max_length=254)
-    message: str | None = Field(None, max_length=5000)
-    industry: str | None = Field(None, max_length=50)
-    region: str | None = Field(None, max_length=50)
-    company_size: str | None = Field(None, max_length=20)
-    budget: str | None = Field(None, max_length=30)
-    utm_source: str | None = Field(None, max_length=200)
-    utm_medium: str | None = Field(None, max_length=200)
-    utm_campaign: str | None = Field(None, max_length=200)
-    utm_term: str | None = Field(None, max_length=200)
-    utm_content: str | None = Field(None, max_length=200)
-    page_url: str | None = Field(None, max_length=500)
-    referrer: str | None = Field(None, max_length=500)
-
-
-class IntakeReceived(BaseModel):
-    status: str = Field("received", examples=["received"])
-

@@ -1,0 +1,143 @@
+"""Who owns a lead: the owner named, the customer's or the open duplicate's owner, the user
+who typed it in, else the territory rules (routing.py decides among the reps) with their
+fallbacks, so that a lead is never left without an owner."""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from domain.audit.model import Actor
+from domain.identity.model import Principal
+from domain.leads.model import CustomerMatch, Lead, LeadStatus
+from domain.leads.routing import (
+    AssignedBy,
+    Assignment,
+    Method,
+    RepState,
+    RoutingRule,
+    RoutingSettings,
+    in_turn,
+    pick,
+    why_skipped,
+)
+from domain.shared.errors import ValidationFailed
+from domain.shared.ownership import active_user, check_owner, manager_above
+from domain.shared.ports import Clock, UnitOfWork
+
+Owner = tuple[uuid.UUID, uuid.UUID | None, Assignment]  # (user, their department, why)
+
+
+@dataclass
+class LeadRouter:
+    clock: Clock
+
+    async def first_owner(self, uow: UnitOfWork, actor: Actor, p: Principal, lead: Lead,
+                          routing: RoutingSettings, owner_ref: uuid.UUID | None, auto: bool,
+                          original: Lead | None, customer: CustomerMatch | None) -> Owner:
+        """The owner of a lead being captured."""
+        if owner_ref is not None:
+            owner, dept = await check_owner(uow, p, owner_ref, "leads")
+            return owner, dept, Assignment(AssignedBy.MANUAL, f"named at capture by {actor.label}",
+                                           assigned_by_user=p.user_id)
+        if customer is not None and (o := await active_user(uow, customer.owner_id)):
+            return o[0], o[1], Assignment(
+                AssignedBy.CUSTOMER_OWNER,
+                f"already the customer {customer.number} {customer.name}; kept with its owner")
+        if original is not None and original.owner_id and (
+                o := await active_user(uow, original.owner_id)):
+            return o[0], o[1], Assignment(
+                AssignedBy.DUPLICATE_OWNER,
+                f"same person as open lead {original.number}; kept with its owner")
+        if lead.status == LeadStatus.DISQUALIFIED:
+            return await self._fallback(uow, routing, None, "set aside as spam")
+        if not auto and p.user_id is not None:
+            return p.user_id, p.department_id, Assignment(
+                AssignedBy.CREATOR, f"entered by {actor.label}")
+        return await self.route(uow, lead, routing)
+
+    async def route(self, uow: UnitOfWork, lead: Lead, routing: RoutingSettings) -> Owner:
+        """Territory rule → a rep of its department (round-robin or least-loaded), else the
+        department's manager, else the queue.
+
+        Round-robin draws the department's next turn number, which no other capture can draw,
+        and holds nothing until commit: simultaneous captures do not wait for each other (a
+        capture that fails after drawing leaves its rep's turn unused). Least-loaded must see
+        the leads of every capture before it, so the department stays locked until the
+        capture commits and captures take turns one after the other.
+        """
+        rule = routing.match(lead.region, lead.industry)
+        if rule is None:
+            return await self._fallback(
+                uow, routing, None, f"no routing rule matches region {lead.region or '-'}, "
+                f"industry {lead.industry or '-'}")
+        ticket, members = (await uow.reps.next_turn(rule.department_id, self.clock.now())
+                           if rule.method == Method.ROUND_ROBIN else (None, []))
+        if ticket is not None:
+            members, rep_id = await self._by_ticket(uow, rule, ticket, members)
+        else:
+            last = await uow.rotation.lock(rule.department_id)
+            members = await uow.reps.members(rule.department_id, self.clock.now(),
+                                             loads=rule.method == Method.LEAST_LOADED)
+            rep = pick(members, last, rule.method)
+            rep_id = rep.user_id if rep else None
+            if rep_id is not None:
+                await uow.rotation.advance(rule.department_id, rep_id)
+        if rep_id is not None:
+            how = (AssignedBy.ROUND_ROBIN if rule.method == Method.ROUND_ROBIN
+                   else AssignedBy.LEAST_LOADED)
+            return rep_id, rule.department_id, _by_rule(
+                rule, how, f"rule {rule.name}: {rule.method.value.replace('_', '-')}")
+        skipped = Counter(why_skipped(m) for m in members if m.is_rep or m.in_rotation)
+        why = ", ".join(f"{n} {reason}" for reason, n in sorted(skipped.items())) or "no reps"
+        manager = await uow.reps.manager_of(rule.department_id)
+        if manager is not None:
+            return manager, rule.department_id, _by_rule(
+                rule, AssignedBy.DEPARTMENT_MANAGER,
+                f"rule {rule.name}: no rep could take it ({why}); parked with the manager")
+        return await self._fallback(uow, routing, rule,
+                                    f"rule {rule.name}: no rep and no manager ({why})")
+
+    async def _by_ticket(self, uow: UnitOfWork, rule: RoutingRule, ticket: int,
+                         members: list[RepState]) -> tuple[list[RepState], uuid.UUID | None]:
+        """The rep the ticket names. A capacity is checked under the rep's lock, counting the
+        leads of the captures before; a rep found full is left out and a new ticket drawn, so
+        what overflows goes round the others too. Each round leaves out one more rep."""
+        for _ in range(len(members)):
+            rep = in_turn(members, ticket)
+            if rep is None:
+                break
+            if rep.capacity is None or await uow.reps.hold(rep.user_id) < rep.capacity:
+                return members, rep.user_id
+            drawn, members = await uow.reps.next_turn(rule.department_id, self.clock.now())
+            ticket = drawn or 0
+        return members, None
+
+    async def _fallback(self, uow: UnitOfWork, routing: RoutingSettings,
+                        rule: RoutingRule | None, reason: str) -> Owner:
+        """Never unowned: the queue, else a manager further up, else an administrator."""
+        extra: dict[str, Any] = {"rule_id": rule.id, "rule_name": rule.name,
+                                 "department_id": rule.department_id} if rule else {}
+        if routing.queue_user_id and (q := await active_user(uow, routing.queue_user_id)):
+            return q[0], q[1], Assignment(AssignedBy.QUEUE, f"{reason}; sent to the lead queue",
+                                          **extra)
+        if rule is not None:
+            dept = await uow.departments.get(rule.department_id)
+            manager = await manager_above(uow, dept.parent_id if dept else None)
+            if manager is not None and (m := await active_user(uow, manager)):
+                return m[0], m[1], Assignment(AssignedBy.DEPARTMENT_MANAGER,
+                                              f"{reason}; parked with the manager above", **extra)
+        admin = await uow.reps.any_admin()
+        if admin is None or (a := await active_user(uow, admin)) is None:
+            raise ValidationFailed.of("owner_id", "no one can own the lead: configure a lead "
+                                      "queue in the routing settings")
+        return a[0], a[1], Assignment(AssignedBy.ADMIN_FALLBACK,
+                                      f"{reason}; no lead queue configured, given to an "
+                                      "administrator", **extra)
+
+
+def _by_rule(rule: RoutingRule, by: AssignedBy, reason: str) -> Assignment:
+    return Assignment(by, reason, rule_id=rule.id, rule_name=rule.name,
+                      department_id=rule.department_id)
