@@ -46,7 +46,6 @@ class SegmentRepository(Protocol):
                        page: PageRequest) -> Page[Segment]: ...
 
 
-
 class Customers(Protocol):
     """What tagging and segments need of the customers feature: who sees which customers, and
     a page of them."""

@@ -28,8 +28,8 @@ from domain.shared.errors import (
     ValidationFailed,
 )
 from domain.shared.paging import PageRequest
-from tests.fakes.customers import Org, audit, events, failed_field
 from tests.fakes.shared import FakeClock, FakeUowFactory
+from tests.unit.customers_helpers import Org, audit, events, failed_field
 
 MOBILE = "13812345678"
 

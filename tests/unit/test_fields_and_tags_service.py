@@ -22,8 +22,8 @@ from domain.shared.errors import (
     ValidationFailed,
 )
 from domain.shared.paging import PageRequest
-from tests.fakes.customers import Org, audit, failed_field
 from tests.fakes.shared import FakeClock, FakeUowFactory
+from tests.unit.customers_helpers import Org, audit, failed_field
 
 MANUFACTURERS = {"industry": "manufacturing"}
 
