@@ -45,6 +45,9 @@ def masked_snapshot(c: Customer) -> dict[str, Any]:
 
 @dataclass
 class CustomerAccess:
+    """The ports and rules the customer use cases share; CustomerService is one, and hands
+    itself to its follow-up, task and duplicate use cases."""
+
     uow: UnitOfWorkFactory
     clock: Clock
     tier_policy: TierPolicy = field(default_factory=TierPolicy)
