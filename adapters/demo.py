@@ -12,7 +12,9 @@ from adapters.bootstrap import Container
 from domain.audit.model import Actor
 from domain.contracts.commands import DraftContract, LineSpec
 from domain.contracts.model import ContractStatus
-from domain.customers.model import Customer
+from domain.customers.activity import FollowUpMethod
+from domain.customers.commands import ContactDraft, NewCustomer, NewFollowUp, NewTask
+from domain.customers.model import Customer, CustomerKind, Grade, Source
 from domain.identity.model import Role, User
 from domain.identity.service import principal_of, system_actor
 from domain.leads.commands import CaptureLead, CreateLeadForm
@@ -100,19 +102,18 @@ async def _seed_customers(container: Container, users: dict[str, User]
     created = []
     for owner, name, industry, region, purchase, grade, tags, contact, mobile in CUSTOMERS:
         rep = Actor(principal_of(users[owner]), ip="127.0.0.1")
-        c = await container.customers.create(rep, {
-            "name": name, "kind": "company", "industry": industry, "region": region,
-            "annual_purchase": purchase, "grade": grade, "tags": tags, "source": "referral",
-            "contacts": [{"name": contact, "title": "采购经理", "mobile": mobile,
-                          "email": f"contact{mobile[-4:]}@example.com"}],
-        })
-        await container.customers.add_followup(rep, c.id, {
-            "method": "phone", "occurred_at": now - timedelta(days=len(name) % 9 + 1),
-            "summary": f"电话沟通 {name} 的年度采购计划", "next_action": "发送报价单",
-            "next_followup_at": now + timedelta(days=3)})
-        await container.customers.create_task(rep, {
-            "title": f"跟进 {name}", "due_at": now + timedelta(days=1),
-            "related_type": "customer", "related_id": c.id})
+        c = await container.customers.create(rep, NewCustomer(
+            name=name, kind=CustomerKind.COMPANY, industry=industry, region=region,
+            annual_purchase=Decimal(purchase) if purchase else None, grade=Grade(grade),
+            tags=tags, source=Source.REFERRAL,
+            contacts=[ContactDraft(name=contact, title="采购经理", mobile=mobile,
+                                   email=f"contact{mobile[-4:]}@example.com")]))
+        await container.customers.followups.add(rep, c.id, NewFollowUp(
+            method=FollowUpMethod.PHONE, occurred_at=now - timedelta(days=len(name) % 9 + 1),
+            summary=f"电话沟通 {name} 的年度采购计划", next_action="发送报价单",
+            next_followup_at=now + timedelta(days=3)))
+        await container.customers.tasks.create(rep, NewTask(
+            title=f"跟进 {name}", due_at=now + timedelta(days=1), related_id=c.id))
         created.append((c, grade))
     return created
 

@@ -56,6 +56,8 @@ from adapters.db.migrate import upgrade  # noqa: E402
 from adapters.settings import Settings  # noqa: E402
 from domain.audit.model import Actor  # noqa: E402
 from domain.contracts.commands import DraftContract, LineSpec  # noqa: E402
+from domain.customers.commands import NewCustomer  # noqa: E402
+from domain.customers.model import CustomerKind  # noqa: E402
 from domain.identity.model import Role  # noqa: E402
 from domain.identity.service import principal_of, system_actor  # noqa: E402
 
@@ -173,8 +175,8 @@ async def seed(settings: Settings, approvers: int, approvals: int) -> dict[str, 
                 sys_actor, email=f"rep{i}@bench.crm", name=f"Rep {i}", role=Role.SALES_REP,
                 department_id=dept.id, password="bench-password-1")
             actor = Actor(principal_of(rep))
-            customer = await c.customers.create(actor, {
-                "name": f"苏州第{i}精密机械制造有限公司", "kind": "company"})
+            customer = await c.customers.create(actor, NewCustomer(
+                f"苏州第{i}精密机械制造有限公司", CustomerKind.COMPANY))
             contracts = []
             for n in range(approvals // approvers + 1):
                 k = await c.contracts.create(actor, DraftContract(

@@ -135,8 +135,7 @@ class World:
             self.users[key] = await self.user(key, role, dept)
         for key, label, type_ in (("erp_code", "ERP code", "text"),
                                   ("employees", "Employees", "number")):
-            await self.c.catalog.define_field(sys_actor, {"key": key, "label": label,
-                                                          "type": type_})
+            await self.c.catalog.define_field(sys_actor, key=key, label=label, type=type_)
         return self
 
     async def user(self, key: str, role: Role, dept: Department | None) -> User:

@@ -42,7 +42,6 @@ from adapters.db.contacts import (
     contact_rows,
     contacts_in,
 )
-from adapters.db.customer_documents import DOC_FIELDS as DOC_FIELDS  # re-exported for a test
 from adapters.db.customer_documents import customer_document
 from adapters.db.customer_filters import by_facets, customer_conditions
 from adapters.db.filters import visible

@@ -1,3 +1,6 @@
+"""Customer routes: list and search, the customer 360 (create, read, edit, the recycle bin,
+reveal, duplicates and merge, timeline, follow-ups) and the industry and region lists."""
+
 from __future__ import annotations
 
 import json
@@ -8,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 from pydantic_core import to_json
 
-from api.deps import Ctx, CurrentActor, IfMatch, PageParams, etag, user_ref
+from api.deps import Ctx, CurrentActor, IfMatch, PageParams, set_etag, user_ref
 from api.schemas import AUTHED, ListOf, problems
 from api.v1.schemas.customers import (
     CustomerCreate,
@@ -24,10 +27,11 @@ from api.v1.schemas.customers import (
 )
 from api.v1.schemas.fields_and_tags import DuplicateOut, MergeRequest
 from domain.customers.model import Grade, Tier
-from domain.customers.personal import normalise_email, normalise_mobile
+from domain.customers.personal import normalise_email, normalise_landline, normalise_mobile
 from domain.customers.ports import FollowUpFilter
-from domain.customers.queries import CustomerFilter, Sort
+from domain.customers.queries import SORTABLE, CustomerFilter
 from domain.shared.errors import ValidationFailed
+from domain.shared.paging import Sort
 
 router = APIRouter(prefix="/customers", tags=["customers"])
 picklists = APIRouter(prefix="/picklists", tags=["picklists"])
@@ -90,9 +94,9 @@ async def list_customers(
         created_from=created_from, created_to=created_to, custom=_custom_filters(request),
         q=q.strip() if q else None,
         phone=normalise_mobile(phone, "phone") if phone and phone.strip().startswith(("1", "+"))
-        else (_landline(phone) if phone else None),
+        else (normalise_landline(phone, "phone") if phone else None),
         email=normalise_email(email, "email") if email else None,
-        updated_since=updated_since, deleted=deleted, sort=Sort.parse(sort))
+        updated_since=updated_since, deleted=deleted, sort=Sort.parse(sort, SORTABLE))
     wanted = None
     if fields:
         wanted = frozenset({f.strip() for f in fields.split(",") if f.strip()} | {"id", "deleted"})
@@ -106,12 +110,6 @@ async def list_customers(
                     + to_json(result.next_cursor) + b"}", media_type="application/json")
 
 
-def _landline(raw: str) -> str:
-    from domain.customers.personal import normalise_landline
-
-    return normalise_landline(raw, "phone")
-
-
 @router.post("", response_model=CustomerOut, status_code=201, summary="Create a customer",
              responses=problems(*AUTHED, 409))
 async def create_customer(
@@ -119,10 +117,8 @@ async def create_customer(
     allow_duplicate: Annotated[bool, Query(
         description="Create even when a contact's phone matches an existing customer")] = False,
 ) -> CustomerOut:
-    data = body.model_dump(exclude_unset=True)
-    data.setdefault("kind", body.kind)
-    c = await ctx.customers.create(actor, data, allow_duplicate=allow_duplicate)
-    response.headers["ETag"] = etag(c.version)
+    c = await ctx.customers.create(actor, body.command(), allow_duplicate=allow_duplicate)
+    set_etag(response, c.version)
     response.headers["Location"] = f"/api/v1/customers/{c.id}"
     return CustomerOut.of(c)
 
@@ -132,8 +128,9 @@ async def create_customer(
 async def get_customer(ctx: Ctx, actor: CurrentActor, customer_id: uuid.UUID) -> Any:
     c = await ctx.customers.get(actor, customer_id)
     # Straight from plain values, like the list (the hottest read of the API)
-    return Response(to_json(CustomerOut.plain(c)), media_type="application/json",
-                    headers={"ETag": etag(c.version)})
+    response = Response(to_json(CustomerOut.plain(c)), media_type="application/json")
+    set_etag(response, c.version)
+    return response
 
 
 @router.patch("/{customer_id}", response_model=CustomerOut,
@@ -142,12 +139,8 @@ async def get_customer(ctx: Ctx, actor: CurrentActor, customer_id: uuid.UUID) ->
 async def update_customer(ctx: Ctx, actor: CurrentActor, customer_id: uuid.UUID,
                           body: CustomerUpdate, expected: IfMatch,
                           response: Response) -> CustomerOut:
-    changes = body.model_dump(exclude_unset=True)
-    for required in ("name", "kind", "currency"):
-        if required in changes and changes[required] is None:
-            raise ValidationFailed.of(required, "cannot be emptied")
-    c = await ctx.customers.update(actor, customer_id, changes, expected)
-    response.headers["ETag"] = etag(c.version)
+    c = await ctx.customers.update(actor, customer_id, body.command(), expected)
+    set_etag(response, c.version)
     return CustomerOut.of(c)
 
 
@@ -170,9 +163,7 @@ async def restore_customer(ctx: Ctx, actor: CurrentActor, customer_id: uuid.UUID
              responses=problems(*AUTHED, 404))
 async def reveal_customer(ctx: Ctx, actor: CurrentActor, customer_id: uuid.UUID
                           ) -> CustomerRevealed:
-    c = await ctx.customers.reveal(actor, customer_id)
-    full = CustomerOut.of(c, reveal=True)
-    return CustomerRevealed(id=c.id, id_card_number=full.id_card_number, contacts=full.contacts)
+    return CustomerRevealed.of(await ctx.customers.reveal(actor, customer_id))
 
 
 @router.get("/{customer_id}/duplicates", response_model=list[DuplicateOut],
@@ -180,7 +171,7 @@ async def reveal_customer(ctx: Ctx, actor: CurrentActor, customer_id: uuid.UUID
             responses=problems(*AUTHED, 404))
 async def customer_duplicates(ctx: Ctx, actor: CurrentActor, customer_id: uuid.UUID
                               ) -> list[DuplicateOut]:
-    found = await ctx.customers.duplicates(actor, customer_id)
+    found = await ctx.customers.duplicates.find(actor, customer_id)
     return [DuplicateOut(customer=CustomerOut.of(c), reasons=r, score=s) for c, r, s in found]
 
 
@@ -189,8 +180,8 @@ async def customer_duplicates(ctx: Ctx, actor: CurrentActor, customer_id: uuid.U
              responses=problems(*AUTHED, 404))
 async def merge_customers(ctx: Ctx, actor: CurrentActor, customer_id: uuid.UUID,
                           body: MergeRequest) -> CustomerOut:
-    return CustomerOut.of(await ctx.customers.merge(actor, customer_id, body.from_,
-                                                    body.field_choices))
+    return CustomerOut.of(await ctx.customers.duplicates.merge(actor, customer_id, body.from_,
+                                                               body.field_choices))
 
 
 @router.get("/{customer_id}/timeline", response_model=ListOf[TimelineEntryOut],
@@ -198,26 +189,23 @@ async def merge_customers(ctx: Ctx, actor: CurrentActor, customer_id: uuid.UUID,
 async def customer_timeline(ctx: Ctx, actor: CurrentActor, customer_id: uuid.UUID,
                             page: PageParams) -> ListOf[TimelineEntryOut]:
     result = await ctx.customers.timeline(actor, customer_id, page)
-    return ListOf[TimelineEntryOut](items=[TimelineEntryOut.of(e) for e in result.items],
-                                    next_cursor=result.next_cursor)
+    return ListOf[TimelineEntryOut].page(result, TimelineEntryOut.of)
 
 
 @router.get("/{customer_id}/followups", response_model=ListOf[FollowUpOut],
             summary="The customer's follow-ups, newest first", responses=problems(*AUTHED, 404))
 async def customer_followups(ctx: Ctx, actor: CurrentActor, customer_id: uuid.UUID,
                              page: PageParams) -> ListOf[FollowUpOut]:
-    result = await ctx.customers.list_followups(actor, FollowUpFilter(customer_id=customer_id),
+    result = await ctx.customers.followups.list(actor, FollowUpFilter(customer_id=customer_id),
                                                 page)
-    return ListOf[FollowUpOut](items=[FollowUpOut.of(f) for f in result.items],
-                               next_cursor=result.next_cursor)
+    return ListOf[FollowUpOut].page(result, FollowUpOut.of)
 
 
 @router.post("/{customer_id}/followups", response_model=FollowUpOut, status_code=201,
              summary="Record a follow-up with this customer", responses=problems(*AUTHED, 404))
 async def add_customer_followup(ctx: Ctx, actor: CurrentActor, customer_id: uuid.UUID,
                                 body: FollowUpCreate) -> FollowUpOut:
-    f = await ctx.customers.add_followup(actor, customer_id, body.model_dump(exclude_unset=True))
-    return FollowUpOut.of(f)
+    return FollowUpOut.of(await ctx.customers.followups.add(actor, customer_id, body.command()))
 
 
 @picklists.get("/{name}", response_model=PicklistOut,

@@ -1,10 +1,12 @@
+"""Routes of custom fields, the tag catalogue and bulk tagging, and saved segments."""
+
 from __future__ import annotations
 
 import uuid
 
 from fastapi import APIRouter, Response
 
-from api.deps import Ctx, CurrentActor, IfMatch, PageParams, etag
+from api.deps import Ctx, CurrentActor, IfMatch, PageParams, set_etag
 from api.schemas import AUTHED, ListOf, problems
 from api.v1.schemas.customers import CustomerOut
 from api.v1.schemas.fields_and_tags import (
@@ -38,7 +40,9 @@ async def list_custom_fields(ctx: Ctx, actor: CurrentActor) -> list[CustomFieldO
                     summary="Define a custom field (admins)", responses=problems(*AUTHED, 409))
 async def create_custom_field(ctx: Ctx, actor: CurrentActor, body: CustomFieldCreate
                               ) -> CustomFieldOut:
-    return CustomFieldOut.of(await ctx.catalog.define_field(actor, body.model_dump()))
+    return CustomFieldOut.of(await ctx.catalog.define_field(
+        actor, key=body.key, label=body.label, type=body.type, options=body.options,
+        required=body.required, entity=body.entity))
 
 
 @custom_fields.patch("/{field_id}", response_model=CustomFieldOut,
@@ -47,9 +51,8 @@ async def create_custom_field(ctx: Ctx, actor: CurrentActor, body: CustomFieldCr
 async def update_custom_field(ctx: Ctx, actor: CurrentActor, field_id: uuid.UUID,
                               body: CustomFieldUpdate, expected: IfMatch,
                               response: Response) -> CustomFieldOut:
-    f = await ctx.catalog.change_field(actor, field_id, body.model_dump(exclude_unset=True),
-                                       expected)
-    response.headers["ETag"] = etag(f.version)
+    f = await ctx.catalog.change_field(actor, field_id, body.command(), expected)
+    set_etag(response, f.version)
     return CustomFieldOut.of(f)
 
 
@@ -70,8 +73,7 @@ async def create_tag(ctx: Ctx, actor: CurrentActor, body: TagCreate) -> TagOut:
             responses=problems(*AUTHED, 404))
 async def update_tag(ctx: Ctx, actor: CurrentActor, tag_id: uuid.UUID, body: TagUpdate
                      ) -> TagOut:
-    return TagOut.of(await ctx.catalog.change_tag(actor, tag_id,
-                                                  body.model_dump(exclude_unset=True)))
+    return TagOut.of(await ctx.catalog.change_tag(actor, tag_id, body.command()))
 
 
 @tags.delete("/{tag_id}", status_code=204,
@@ -96,14 +98,13 @@ async def apply_tags(ctx: Ctx, actor: CurrentActor, body: Retag) -> Retagged:
               responses=problems(*AUTHED))
 async def list_segments(ctx: Ctx, actor: CurrentActor, page: PageParams) -> ListOf[SegmentOut]:
     result = await ctx.catalog.list_segments(actor, page)
-    return ListOf[SegmentOut](items=[SegmentOut.of(s) for s in result.items],
-                              next_cursor=result.next_cursor)
+    return ListOf[SegmentOut].page(result, SegmentOut.of)
 
 
 @segments.post("", response_model=SegmentOut, status_code=201, summary="Save a segment",
                responses=problems(*AUTHED))
 async def create_segment(ctx: Ctx, actor: CurrentActor, body: SegmentCreate) -> SegmentOut:
-    return SegmentOut.of(await ctx.catalog.create_segment(actor, body.model_dump()))
+    return SegmentOut.of(await ctx.catalog.create_segment(actor, body.command()))
 
 
 @segments.get("/{segment_id}", response_model=SegmentOut, summary="Get a segment",
@@ -111,7 +112,7 @@ async def create_segment(ctx: Ctx, actor: CurrentActor, body: SegmentCreate) -> 
 async def get_segment(ctx: Ctx, actor: CurrentActor, segment_id: uuid.UUID,
                       response: Response) -> SegmentOut:
     seg = await ctx.catalog.get_segment(actor, segment_id)
-    response.headers["ETag"] = etag(seg.version)
+    set_etag(response, seg.version)
     return SegmentOut.of(seg)
 
 
@@ -120,9 +121,8 @@ async def get_segment(ctx: Ctx, actor: CurrentActor, segment_id: uuid.UUID,
 async def update_segment(ctx: Ctx, actor: CurrentActor, segment_id: uuid.UUID,
                          body: SegmentUpdate, expected: IfMatch, response: Response
                          ) -> SegmentOut:
-    seg = await ctx.catalog.update_segment(actor, segment_id,
-                                           body.model_dump(exclude_unset=True), expected)
-    response.headers["ETag"] = etag(seg.version)
+    seg = await ctx.catalog.update_segment(actor, segment_id, body.command(), expected)
+    set_etag(response, seg.version)
     return SegmentOut.of(seg)
 
 
@@ -145,5 +145,4 @@ async def segment_count(ctx: Ctx, actor: CurrentActor, segment_id: uuid.UUID) ->
 async def segment_members(ctx: Ctx, actor: CurrentActor, segment_id: uuid.UUID,
                           page: PageParams) -> ListOf[CustomerOut]:
     result = await ctx.catalog.segment_members(actor, segment_id, page)
-    return ListOf[CustomerOut](items=[CustomerOut.of(c) for c in result.items],
-                               next_cursor=result.next_cursor)
+    return ListOf[CustomerOut].page(result, CustomerOut.of)

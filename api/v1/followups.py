@@ -1,3 +1,5 @@
+"""Follow-up routes: the follow-ups of every customer the caller sees, recorded and edited."""
+
 from __future__ import annotations
 
 import uuid
@@ -6,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from api.deps import Ctx, CurrentActor, IfMatch, PageParams, etag, user_ref
+from api.deps import Ctx, CurrentActor, IfMatch, PageParams, set_etag, user_ref
 from api.schemas import AUTHED, ListOf, problems
 from api.v1.schemas.customers import FollowUpCreateFor, FollowUpOut, FollowUpUpdate
 from domain.customers.ports import FollowUpFilter
@@ -23,25 +25,23 @@ async def list_followups(
 ) -> ListOf[FollowUpOut]:
     flt = FollowUpFilter(customer_id=customer_id, owner_id=user_ref(owner, actor, "owner"),
                          since=since, until=until)
-    result = await ctx.customers.list_followups(actor, flt, page)
-    return ListOf[FollowUpOut](items=[FollowUpOut.of(f) for f in result.items],
-                               next_cursor=result.next_cursor)
+    result = await ctx.customers.followups.list(actor, flt, page)
+    return ListOf[FollowUpOut].page(result, FollowUpOut.of)
 
 
 @router.post("", response_model=FollowUpOut, status_code=201, summary="Record a follow-up",
              responses=problems(*AUTHED, 404))
 async def create_followup(ctx: Ctx, actor: CurrentActor, body: FollowUpCreateFor) -> FollowUpOut:
-    data = body.model_dump(exclude_unset=True)
-    customer_id = data.pop("customer_id")
-    return FollowUpOut.of(await ctx.customers.add_followup(actor, customer_id, data))
+    return FollowUpOut.of(await ctx.customers.followups.add(actor, body.customer_id,
+                                                            body.command()))
 
 
 @router.get("/{followup_id}", response_model=FollowUpOut, summary="Get a follow-up",
             responses=problems(*AUTHED, 404))
 async def get_followup(ctx: Ctx, actor: CurrentActor, followup_id: uuid.UUID,
                        response: Response) -> FollowUpOut:
-    f = await ctx.customers.get_followup(actor, followup_id)
-    response.headers["ETag"] = etag(f.version)
+    f = await ctx.customers.followups.get(actor, followup_id)
+    set_etag(response, f.version)
     return FollowUpOut.of(f)
 
 
@@ -50,7 +50,6 @@ async def get_followup(ctx: Ctx, actor: CurrentActor, followup_id: uuid.UUID,
 async def update_followup(ctx: Ctx, actor: CurrentActor, followup_id: uuid.UUID,
                           body: FollowUpUpdate, expected: IfMatch,
                           response: Response) -> FollowUpOut:
-    f = await ctx.customers.update_followup(actor, followup_id,
-                                            body.model_dump(exclude_unset=True), expected)
-    response.headers["ETag"] = etag(f.version)
+    f = await ctx.customers.followups.update(actor, followup_id, body.command(), expected)
+    set_etag(response, f.version)
     return FollowUpOut.of(f)

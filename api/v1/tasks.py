@@ -1,3 +1,5 @@
+"""Task routes: the to-do list, tasks given, completed and reopened."""
+
 from __future__ import annotations
 
 import uuid
@@ -6,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from api.deps import Ctx, CurrentActor, IfMatch, PageParams, etag, user_ref
+from api.deps import Ctx, CurrentActor, IfMatch, PageParams, set_etag, user_ref
 from api.schemas import AUTHED, ListOf, problems
 from api.v1.schemas.customers import TaskCreate, TaskOut, TaskUpdate
 from domain.customers.activity import TaskStatus
@@ -24,26 +26,24 @@ async def list_tasks(
     status: TaskStatus | None = None, due_before: datetime | None = None,
     related_id: uuid.UUID | None = None,
 ) -> ListOf[TaskOut]:
-    result = await ctx.customers.list_tasks(actor, assignee=user_ref(assignee, actor, "assignee"),
-                                            status=status,
-                                            due_before=due_before, related_id=related_id,
-                                            page=page)
-    return ListOf[TaskOut](items=[TaskOut.of(t) for t in result.items],
-                           next_cursor=result.next_cursor)
+    result = await ctx.customers.tasks.list(
+        actor, assignee=user_ref(assignee, actor, "assignee"), status=status,
+        due_before=due_before, related_id=related_id, page=page)
+    return ListOf[TaskOut].page(result, TaskOut.of)
 
 
 @router.post("", response_model=TaskOut, status_code=201, summary="Create a task",
              responses=problems(*AUTHED, 404))
 async def create_task(ctx: Ctx, actor: CurrentActor, body: TaskCreate) -> TaskOut:
-    return TaskOut.of(await ctx.customers.create_task(actor, body.model_dump(exclude_unset=True)))
+    return TaskOut.of(await ctx.customers.tasks.create(actor, body.command()))
 
 
 @router.get("/{task_id}", response_model=TaskOut, summary="Get a task",
             responses=problems(*AUTHED, 404))
 async def get_task(ctx: Ctx, actor: CurrentActor, task_id: uuid.UUID,
                    response: Response) -> TaskOut:
-    task = await ctx.customers.get_task(actor, task_id)
-    response.headers["ETag"] = etag(task.version)
+    task = await ctx.customers.tasks.get(actor, task_id)
+    set_etag(response, task.version)
     return TaskOut.of(task)
 
 
@@ -51,7 +51,6 @@ async def get_task(ctx: Ctx, actor: CurrentActor, task_id: uuid.UUID,
               responses=problems(*AUTHED, 404, 409, 412))
 async def update_task(ctx: Ctx, actor: CurrentActor, task_id: uuid.UUID, body: TaskUpdate,
                       expected: IfMatch, response: Response) -> TaskOut:
-    task = await ctx.customers.update_task(actor, task_id, body.model_dump(exclude_unset=True),
-                                           expected)
-    response.headers["ETag"] = etag(task.version)
+    task = await ctx.customers.tasks.update(actor, task_id, body.command(), expected)
+    set_etag(response, task.version)
     return TaskOut.of(task)

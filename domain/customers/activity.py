@@ -8,7 +8,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from domain.customers.model import EventType, aware
+from domain.customers.model import EventType
+from domain.customers.values import aware
 from domain.shared.errors import InvalidTransition, ValidationFailed
 from domain.shared.events import DomainEvent
 

@@ -1,5 +1,5 @@
-"""What a caller may see, and how customers are filtered: one language for lists (and later
-segments, exports and rules)."""
+"""What a caller may see, and how customers are filtered: one language for lists, segments,
+exports and rules."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from domain.customers.model import Grade, Tier
+from domain.customers.values import Grade, Tier
 from domain.shared.errors import ValidationFailed
-from domain.shared.paging import parse_sort
+from domain.shared.paging import Sort
 
 
 @dataclass(frozen=True)
@@ -34,17 +34,6 @@ class Visibility:
 NOTHING = Visibility()
 
 SORTABLE = ("created_at", "updated_at", "name", "number", "last_followup_at")
-
-
-@dataclass(frozen=True)
-class Sort:
-    field: str = "created_at"
-    descending: bool = True
-
-    @classmethod
-    def parse(cls, raw: str | None) -> Sort:
-        parsed = parse_sort(raw, SORTABLE)
-        return cls(*parsed) if parsed else cls()
 
 
 @dataclass(frozen=True)
@@ -73,7 +62,7 @@ class CustomerFilter:
     email: str | None = None  # normalised
     updated_since: datetime | None = None  # delta sync: includes tombstones, oldest first
     deleted: bool = False  # the recycle bin
-    sort: Sort = Sort()
+    sort: Sort = field(default_factory=Sort)
 
 
 # ---- the filter language as data (segments, exports, rules) ---------------------------------

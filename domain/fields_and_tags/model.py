@@ -30,7 +30,7 @@ CHOICE_TYPES = frozenset({FieldType.SINGLE_CHOICE, FieldType.MULTI_CHOICE})
 @dataclass
 class CustomField:
     id: uuid.UUID
-    entity: str  # "customer" (leads and contracts later)
+    entity: str  # "customer": the one kind of record that carries custom fields
     key: str
     label: str
     type: FieldType

@@ -6,8 +6,13 @@ import uuid
 from collections.abc import Sequence
 from typing import Protocol
 
+from domain.audit.model import Actor
+from domain.customers.model import Customer
+from domain.customers.queries import CustomerFilter, Visibility
 from domain.fields_and_tags.model import CustomField, Segment, Tag
+from domain.identity.model import Principal
 from domain.shared.paging import Page, PageRequest
+from domain.shared.ports import UnitOfWork
 
 
 class CustomFieldRepository(Protocol):
@@ -40,3 +45,11 @@ class SegmentRepository(Protocol):
     async def list_for(self, user_id: uuid.UUID, department_ids: Sequence[uuid.UUID],
                        page: PageRequest) -> Page[Segment]: ...
 
+
+class Customers(Protocol):
+    """What tagging and segments need of the customers feature: who sees which customers, and
+    a page of them."""
+
+    async def visibility(self, uow: UnitOfWork, p: Principal) -> Visibility: ...
+    async def list(self, actor: Actor, flt: CustomerFilter, page: PageRequest
+                   ) -> Page[Customer]: ...

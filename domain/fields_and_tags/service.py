@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import builtins
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from domain.audit.model import Actor, AuditEntry, field_diff
 from domain.customers.model import Customer
 from domain.customers.queries import CustomerFilter, filter_from_dict, resolve
-from domain.customers.service import CustomerService
+from domain.fields_and_tags.commands import (
+    FieldChanges,
+    NewSegment,
+    SegmentChanges,
+    TagChanges,
+)
 from domain.fields_and_tags.model import (
     CustomField,
     FieldType,
@@ -20,8 +25,10 @@ from domain.fields_and_tags.model import (
     TagCategory,
     check_tag_name,
 )
+from domain.fields_and_tags.ports import Customers
 from domain.identity.model import Principal, Role, Scope
 from domain.identity.service import check_version, require
+from domain.shared.commands import UNSET
 from domain.shared.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from domain.shared.paging import Page, PageRequest
 from domain.shared.ports import Clock, UnitOfWork, UnitOfWorkFactory
@@ -31,7 +38,7 @@ from domain.shared.ports import Clock, UnitOfWork, UnitOfWorkFactory
 class CatalogService:
     uow: UnitOfWorkFactory
     clock: Clock
-    customers: CustomerService
+    customers: Customers
 
     # ---- custom fields ----------------------------------------------------------------------
 
@@ -41,11 +48,13 @@ class CatalogService:
         async with self.uow() as uow:
             return list(await uow.custom_fields.list(entity))
 
-    async def define_field(self, actor: Actor, data: dict[str, Any]) -> CustomField:
+    async def define_field(self, actor: Actor, *, key: str, label: str, type: FieldType | str,
+                           options: Sequence[str] = (), required: bool = False,
+                           entity: str = "customer") -> CustomField:
+        """A new field on every customer (admins); `type` is a FieldType or its value."""
         require(actor, Scope.SETTINGS_WRITE)
-        f = CustomField.define(entity=data.get("entity", "customer"), key=data["key"],
-                               label=data["label"], type=FieldType(data["type"]),
-                               options=data.get("options"), required=data.get("required", False))
+        f = CustomField.define(entity=entity, key=key, label=label, type=FieldType(type),
+                               options=list(options), required=required)
         async with self.uow() as uow:
             if any(x.key == f.key for x in await uow.custom_fields.list(f.entity)):
                 raise Conflict(f"A custom field with key {f.key} already exists")
@@ -56,7 +65,7 @@ class CatalogService:
             await uow.commit()
             return f
 
-    async def change_field(self, actor: Actor, field_id: uuid.UUID, changes: dict[str, Any],
+    async def change_field(self, actor: Actor, field_id: uuid.UUID, changes: FieldChanges,
                            expected_version: int | None) -> CustomField:
         require(actor, Scope.SETTINGS_WRITE)
         async with self.uow() as uow:
@@ -66,13 +75,14 @@ class CatalogService:
             check_version("custom field", f.version, expected_version)
             before = {"label": f.label, "options": f.options, "required": f.required,
                       "active": f.active}
-            if changes.get("label") is not None:
-                f.relabel(changes["label"])
-            if changes.get("options") is not None:
-                f.set_options(changes["options"])
-            for flag in ("required", "active"):
-                if changes.get(flag) is not None:
-                    setattr(f, flag, bool(changes[flag]))
+            if changes.label is not None:
+                f.relabel(changes.label)
+            if changes.options is not None:
+                f.set_options(list(changes.options))
+            if changes.required is not None:
+                f.required = changes.required
+            if changes.active is not None:
+                f.active = changes.active
             f.version += 1
             await uow.custom_fields.save(f)
             await uow.audit.record(AuditEntry.of(actor, "custom_field.updated", "custom_field",
@@ -103,7 +113,7 @@ class CatalogService:
             await uow.commit()
             return tag
 
-    async def change_tag(self, actor: Actor, tag_id: uuid.UUID, changes: dict[str, Any]) -> Tag:
+    async def change_tag(self, actor: Actor, tag_id: uuid.UUID, changes: TagChanges) -> Tag:
         """Renaming or recategorising reaches every customer: admins only."""
         require(actor, Scope.SETTINGS_WRITE)
         async with self.uow() as uow:
@@ -111,16 +121,16 @@ class CatalogService:
             if tag is None:
                 raise NotFound("tag", tag_id)
             old = Tag(**vars(tag))
-            if changes.get("name") is not None:
-                tag.name = check_tag_name(changes["name"])
+            if changes.name is not None:
+                tag.name = check_tag_name(changes.name)
                 if tag.name != old.name and any(
                     t.name == tag.name for t in await uow.tags.list()
                 ):
                     raise Conflict(f"The tag {tag.name} already exists")
-            if changes.get("category") is not None:
-                tag.category = TagCategory(changes["category"])
-            if changes.get("colour") is not None:
-                tag.recolour(changes["colour"])
+            if changes.category is not None:
+                tag.category = TagCategory(changes.category)
+            if changes.colour is not None:
+                tag.recolour(changes.colour)
             tag.version += 1
             await uow.tags.save(tag, old.name)
             await uow.audit.record(AuditEntry.of(actor, "tag.updated", "tag", tag.id, field_diff(
@@ -142,18 +152,20 @@ class CatalogService:
             await uow.commit()
             return removed
 
-    async def retag(self, actor: Actor, flt: CustomerFilter, add: builtins.list[str],
-                    remove: builtins.list[str]) -> int:
+    async def retag(self, actor: Actor, flt: CustomerFilter, add: Sequence[str],
+                    remove: Sequence[str]) -> int:
         """Bulk tag/untag every customer the filter finds and the caller may edit."""
         p = require(actor, Scope.CUSTOMERS_WRITE)
-        add = [check_tag_name(n) for n in add]
-        remove = [check_tag_name(n) for n in remove]
+        adding = [check_tag_name(n) for n in add]
+        removing = [check_tag_name(n) for n in remove]
         async with self.uow() as uow:
             vis = await self.customers.visibility(uow, p)
-            changed = await uow.customers.retag(resolve(flt, self.clock.now()), vis, add, remove)
-            await uow.tags.ensure(add)
+            changed = await uow.customers.retag(resolve(flt, self.clock.now()), vis, adding,
+                                                removing)
+            await uow.tags.ensure(adding)
             await uow.audit.record(AuditEntry.of(actor, "customers.retagged", "customer", None, {
-                "add": [None, add], "remove": [None, remove], "customers": [None, changed]}))
+                "add": [None, adding], "remove": [None, removing],
+                "customers": [None, changed]}))
             await uow.commit()
             return changed
 
@@ -187,14 +199,14 @@ class CatalogService:
         if p.role != Role.ADMIN and seg.department_id not in await self._departments_of(uow, p):
             raise PermissionDenied("You can share only with your own departments")
 
-    async def create_segment(self, actor: Actor, data: dict[str, Any]) -> Segment:
+    async def create_segment(self, actor: Actor, command: NewSegment) -> Segment:
         p = require(actor, Scope.CUSTOMERS_READ)
         if p.user_id is None:
             raise PermissionDenied("Segments belong to users")
-        filter_from_dict(data["filter"])  # refuse a filter that would not run
-        seg = Segment.create(name=data["name"], filter=data["filter"], owner_id=p.user_id,
-                             sharing=SegmentSharing(data.get("sharing", "private")),
-                             department_id=data.get("department_id"))
+        filter_from_dict(dict(command.filter))  # refuse a filter that would not run
+        seg = Segment.create(name=command.name, filter=dict(command.filter), owner_id=p.user_id,
+                             sharing=SegmentSharing(command.sharing),
+                             department_id=command.department_id)
         async with self.uow() as uow:
             await self._check_sharing(uow, p, seg)
             await uow.segments.add(seg)
@@ -214,20 +226,22 @@ class CatalogService:
             return await uow.segments.list_for(p.id, await self._departments_of(uow, p), page)
 
     async def update_segment(self, actor: Actor, segment_id: uuid.UUID,
-                             changes: dict[str, Any], expected_version: int | None) -> Segment:
+                             changes: SegmentChanges, expected_version: int | None) -> Segment:
+        """Only its owner changes a segment."""
         p = require(actor, Scope.CUSTOMERS_READ)
         async with self.uow() as uow:
             seg = await self._segment(uow, p, segment_id, write=True)
             check_version("segment", seg.version, expected_version)
             before = {"name": seg.name, "filter": seg.filter, "sharing": seg.sharing}
-            if changes.get("name") is not None:
-                seg.rename(changes["name"])
-            if changes.get("filter") is not None:
-                filter_from_dict(changes["filter"])
-                seg.filter = changes["filter"]
-            if changes.get("sharing") is not None:
-                seg.share(SegmentSharing(changes["sharing"]),
-                          changes.get("department_id", seg.department_id))
+            if changes.name is not None:
+                seg.rename(changes.name)
+            if changes.filter is not None:
+                filter_from_dict(dict(changes.filter))
+                seg.filter = dict(changes.filter)
+            if changes.sharing is not None:
+                department_id = changes.department_id
+                seg.share(SegmentSharing(changes.sharing),
+                          seg.department_id if department_id is UNSET else department_id)
                 await self._check_sharing(uow, p, seg)
             seg.version += 1
             await uow.segments.save(seg)

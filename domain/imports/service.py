@@ -318,7 +318,7 @@ class _Chunk:
             try:
                 if user is None:
                     raise ValidationFailed.of("owner", f"no single user is called {spec!r}")
-                self.owners[spec] = await self.svc.customers._owner(self.uow, self.p, user.id)
+                self.owners[spec] = await self.svc.customers.check_owner(self.uow, self.p, user.id)
             except PermissionDenied as e:
                 self.owners[spec] = ValidationFailed.of("owner", e.detail)
             except ValidationFailed as e:

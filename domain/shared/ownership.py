@@ -1,5 +1,5 @@
-"""Who may give a sales record to whom, and where a record's owner sits: shared by leads and
-opportunities (customers keep their own, older copy of the same rule)."""
+"""Who may give a sales record to whom, and where a record's owner sits: shared by customers,
+leads and opportunities."""
 
 from __future__ import annotations
 

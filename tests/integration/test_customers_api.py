@@ -510,7 +510,7 @@ async def test_a_listed_customer_is_exactly_what_get_answers(
 async def stored_documents(container: Container) -> dict[str, str]:
     """Every live customer's stored list document, checked against one built from the row
     and its contacts now: none missing, none stale."""
-    from adapters.db.customers import DOC_FIELDS, customer_document
+    from adapters.db.customer_documents import DOC_FIELDS, customer_document
 
     fresh = customer_document(frozenset(name for name, _ in DOC_FIELDS))
     async with container.engine.connect() as conn:

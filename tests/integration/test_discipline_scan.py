@@ -14,6 +14,8 @@ from adapters.db import tables as t
 from adapters.jobs.worker import scan_followups
 from domain.audit.model import Actor
 from domain.customers.activity import FollowUpMethod
+from domain.customers.commands import NewCustomer, NewFollowUp
+from domain.customers.model import CustomerKind
 from domain.customers.service import CustomerService
 from domain.discipline.service import FollowUpDiscipline
 from domain.identity.service import principal_of
@@ -60,8 +62,8 @@ async def test_reminders_escalations_and_no_double_reminders(
     await s.leads.update(rep, dropped.id, UpdateLead(status=LeadStatus.DISQUALIFIED,
                                                      disqualify_reason="a student project"),
                          None)
-    customer = await s.customers.create(rep, {"name": "上海明远精密机械制造有限公司",
-                                              "kind": "company"})
+    customer = await s.customers.create(rep, NewCustomer("上海明远精密机械制造有限公司",
+                                                         CustomerKind.COMPANY))
     deal = await s.opportunities.create(rep, OpenOpportunity(customer_id=customer.id))
     fast = await s.opportunities.create_pipeline(admin, CreatePipeline(
         name="Quick deals", stale_days=3, stages=(
@@ -109,7 +111,7 @@ async def test_reminders_escalations_and_no_double_reminders(
     assert len(await tasks_for(container, lead.id)) == 2
 
     # a follow-up with the customer counts for its open deals
-    await s.customers.add_followup(rep, customer.id, {"method": "visit", "summary": "拜访"})
+    await s.customers.followups.add(rep, customer.id, NewFollowUp(FollowUpMethod.VISIT, "拜访"))
     clock.advance(days=7, hours=1)
     result = await s.discipline.scan()
     assert ("opportunity", deal.id, "owner") in result.records

@@ -25,6 +25,8 @@ from adapters.webhooks.deliverer import WebhookDeliverer
 from adapters.webhooks.resolver import DnsResolver
 from adapters.webhooks.sender import WebhookSender
 from domain.audit.model import Actor
+from domain.customers.commands import CustomerChanges, NewCustomer
+from domain.customers.model import CustomerKind
 from domain.identity.model import Role, Scope
 from domain.identity.service import principal_of, system_actor
 from domain.shared.ports import QueueUnavailable
@@ -71,13 +73,13 @@ def admin(world: World) -> Actor:
 
 async def new_customer(c: Container, world: World, name: str = "苏州精工自动化设备有限公司"
                        ) -> uuid.UUID:
-    customer = await c.customers.create(admin(world), {"name": name, "kind": "company"},
+    customer = await c.customers.create(admin(world), NewCustomer(name, CustomerKind.COMPANY),
                                         allow_duplicate=True)
     return customer.id
 
 
 async def touch(c: Container, world: World, customer_id: uuid.UUID, needs: str) -> None:
-    await c.customers.update(admin(world), customer_id, {"key_needs": needs}, None)
+    await c.customers.update(admin(world), customer_id, CustomerChanges(key_needs=needs), None)
 
 
 async def hook(client: httpx.AsyncClient, world: World, url: str, types: list[str] | None = None,

@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from pydantic_core import to_json
 
-from api.v1.schemas.customers import CustomerOut
+from api.v1.schemas.customers import CustomerOut, CustomerRevealed
 from domain.customers.model import (
     Contact,
     Customer,
@@ -58,3 +58,12 @@ def test_plain_masks_personal_data() -> None:
     assert body["contacts"][0]["email"] == "z***@example.com"
     assert "13812345678" not in to_json(body).decode()
     assert "zhang.san@" not in to_json(body).decode()
+
+
+def test_revealed_personal_data_is_in_clear_in_the_same_shape() -> None:
+    shown = CustomerRevealed.of(FULL)
+    assert shown.id_card_number == "11010519491231002X"
+    assert [c.mobile for c in shown.contacts] == ["13812345678", "+4915112345678"]
+    assert shown.contacts[0].model_dump() == {
+        **CustomerOut.of(FULL).contacts[0].model_dump(), "mobile": "13812345678",
+        "landline": "010-12345678", "email": "zhang.san@example.com"}

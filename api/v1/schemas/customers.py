@@ -1,3 +1,6 @@
+"""The request and response shapes of customers (with their contacts), follow-ups, tasks, the
+timeline and the industry and region lists."""
+
 from __future__ import annotations
 
 import uuid
@@ -13,16 +16,33 @@ from domain.customers.activity import (
     FollowUp,
     FollowUpMethod,
     FollowUpStatus,
+    GeoCheckIn,
     Task,
     TaskOrigin,
     TaskStatus,
 )
+from domain.customers.commands import (
+    ContactDraft,
+    CustomerChanges,
+    FollowUpChanges,
+    NewCustomer,
+    NewFollowUp,
+    NewTask,
+    TaskChanges,
+)
 from domain.customers.model import Contact, Customer, CustomerKind, Grade, Size, Source, Tier
 from domain.customers.personal import mask_email, mask_id_card, mask_phone
+from domain.shared.commands import UNSET
 
 Money = Annotated[Decimal, PlainSerializer(lambda v: f"{v:.2f}", return_type=str,
                                            when_used="json"),
                   Field(examples=["1250000.00"], description="A decimal string, never a float")]
+
+
+def sent(body: BaseModel, name: str) -> Any:
+    """What a PATCH body holds for `name`: its value (None included) when the client sent the
+    field, UNSET when it left it out."""
+    return getattr(body, name) if name in body.model_fields_set else UNSET
 
 
 class ContactIn(Input):
@@ -34,6 +54,10 @@ class ContactIn(Input):
     email: str | None = Field(None, max_length=254, examples=["zhang.san@example.com"])
     is_primary: bool = False
 
+    def draft(self) -> ContactDraft:
+        return ContactDraft(id=self.id, name=self.name, title=self.title, mobile=self.mobile,
+                            landline=self.landline, email=self.email, is_primary=self.is_primary)
+
 
 class ContactOut(BaseModel):
     id: uuid.UUID
@@ -44,26 +68,16 @@ class ContactOut(BaseModel):
     email: str | None
     is_primary: bool
 
-    @classmethod
-    def of(cls, c: Contact, reveal: bool = False) -> ContactOut:
-        def m(value: str | None, mask: Any) -> str | None:
-            return value if value is None or reveal else mask(value)
-
-        # model_construct: the values come typed from the domain, and a page of customers
-        # would otherwise validate every field of every contact once more
-        return cls.model_construct(
-            id=c.id, name=c.name, title=c.title, mobile=m(c.mobile, mask_phone),
-            landline=m(c.landline, mask_phone), email=m(c.email, mask_email),
-            is_primary=c.is_primary)
-
     @staticmethod
-    def plain(c: Contact) -> dict[str, Any]:
-        """What `of(c)` serialises to, as a dict for `pydantic_core.to_json` (GET)."""
-        return {"id": str(c.id), "name": c.name, "title": c.title,
-                "mobile": None if c.mobile is None else mask_phone(c.mobile),
-                "landline": None if c.landline is None else mask_phone(c.landline),
-                "email": None if c.email is None else mask_email(c.email),
-                "is_primary": c.is_primary}
+    def plain(c: Contact, reveal: bool = False) -> dict[str, Any]:
+        """The contact as JSON-ready values (see CustomerOut.plain)."""
+        mobile, landline, email = c.mobile, c.landline, c.email
+        if not reveal:
+            mobile = None if mobile is None else mask_phone(mobile)
+            landline = None if landline is None else mask_phone(landline)
+            email = None if email is None else mask_email(email)
+        return {"id": str(c.id), "name": c.name, "title": c.title, "mobile": mobile,
+                "landline": landline, "email": email, "is_primary": c.is_primary}
 
 
 class CustomerCreate(Input):
@@ -87,6 +101,16 @@ class CustomerCreate(Input):
     id_card_number: str | None = Field(None, max_length=30, description="Persons only")
     contacts: list[ContactIn] = Field(default_factory=list, max_length=50)
 
+    def command(self) -> NewCustomer:
+        return NewCustomer(
+            name=self.name, kind=self.kind, industry=self.industry, region=self.region,
+            size=self.size, source=self.source, grade=self.grade,
+            annual_purchase=self.annual_purchase, currency=self.currency,
+            owner_id=self.owner_id, first_contact_date=self.first_contact_date,
+            next_followup_at=self.next_followup_at, next_followup_plan=self.next_followup_plan,
+            key_needs=self.key_needs, tags=self.tags, custom=self.custom,
+            id_card_number=self.id_card_number, contacts=[x.draft() for x in self.contacts])
+
 
 class CustomerUpdate(Input):
     name: str | None = Field(None, max_length=200)
@@ -109,6 +133,20 @@ class CustomerUpdate(Input):
     id_card_number: str | None = Field(None, max_length=30)
     contacts: list[ContactIn] | None = Field(None, max_length=50,
                                              description="Replaces the contact list")
+
+    def command(self) -> CustomerChanges:
+        contacts = sent(self, "contacts")
+        return CustomerChanges(
+            name=sent(self, "name"), kind=sent(self, "kind"), industry=sent(self, "industry"),
+            region=sent(self, "region"), size=sent(self, "size"), source=sent(self, "source"),
+            grade=sent(self, "grade"), annual_purchase=sent(self, "annual_purchase"),
+            currency=sent(self, "currency"), owner_id=sent(self, "owner_id"),
+            first_contact_date=sent(self, "first_contact_date"),
+            next_followup_at=sent(self, "next_followup_at"),
+            next_followup_plan=sent(self, "next_followup_plan"),
+            key_needs=sent(self, "key_needs"), tags=sent(self, "tags"),
+            custom=sent(self, "custom"), id_card_number=sent(self, "id_card_number"),
+            contacts=[x.draft() for x in contacts] if contacts else contacts)
 
 
 class CustomerOut(BaseModel):
@@ -142,26 +180,19 @@ class CustomerOut(BaseModel):
 
     @classmethod
     def of(cls, c: Customer, reveal: bool = False) -> CustomerOut:
-        card = c.id_card_number
-        return cls.model_construct(  # typed domain values: no second validation (ContactOut)
-            id=c.id, number=c.number, name=c.name, kind=c.kind, industry=c.industry,
-            region=c.region, size=c.size, source=c.source, grade=c.grade, tier=c.tier,
-            annual_purchase=c.annual_purchase, currency=c.currency, owner_id=c.owner_id,
-            owner_department_id=c.owner_department_id, first_contact_date=c.first_contact_date,
-            last_followup_at=c.last_followup_at, next_followup_at=c.next_followup_at,
-            next_followup_plan=c.next_followup_plan, key_needs=c.key_needs, tags=c.tags,
-            custom=c.custom,
-            id_card_number=card if card is None or reveal else mask_id_card(card),
-            contacts=[ContactOut.of(x, reveal) for x in c.contacts], version=c.version,
-            created_at=c.created_at, updated_at=c.updated_at, deleted=False)
+        """The response model of `plain`'s values (writes and short lists; the hottest reads
+        send `plain` as it is)."""
+        return cls.model_validate(cls.plain(c, reveal))
 
     @staticmethod
-    def plain(c: Customer) -> dict[str, Any]:
-        """What `of(c)` serialises to (masked), as a dict of the same keys in the same order
-        for `pydantic_core.to_json` (GET, the hottest read: no models built). A unit test holds
-        the two equal. Ids and enums go in as the strings they serialise to: to_json takes a
-        str at C speed but looks up the type of a UUID subclass (asyncpg's) or an enum member
-        every time. (Lists are written by PostgreSQL: SqlCustomers.list_documents.)
+    def plain(c: Customer, reveal: bool = False) -> dict[str, Any]:
+        """The one definition of a customer's response: the fields in the model's order, as
+        JSON-ready values for `pydantic_core.to_json` (GET, the hottest read: no model built),
+        personal data masked unless revealed. Ids and enums go in as the strings they
+        serialise to: to_json takes a str at C speed but looks up the type of a UUID subclass
+        (asyncpg's) or an enum member every time. List pages are written by PostgreSQL
+        (adapters.db.customers.DOC_FIELDS, migration 0016): tests/unit/test_customer_shape.py
+        holds their fields equal to these.
         """
         card, money, dept = c.id_card_number, c.annual_purchase, c.owner_department_id
         return {
@@ -176,8 +207,8 @@ class CustomerOut(BaseModel):
             "first_contact_date": c.first_contact_date, "last_followup_at": c.last_followup_at,
             "next_followup_at": c.next_followup_at, "next_followup_plan": c.next_followup_plan,
             "key_needs": c.key_needs, "tags": c.tags, "custom": c.custom,
-            "id_card_number": None if card is None else mask_id_card(card),
-            "contacts": [ContactOut.plain(x) for x in c.contacts], "version": c.version,
+            "id_card_number": card if card is None or reveal else mask_id_card(card),
+            "contacts": [ContactOut.plain(x, reveal) for x in c.contacts], "version": c.version,
             "created_at": c.created_at, "updated_at": c.updated_at, "deleted": False}
 
 
@@ -196,6 +227,11 @@ class CustomerRevealed(BaseModel):
     id_card_number: str | None
     contacts: list[ContactOut]
 
+    @classmethod
+    def of(cls, c: Customer) -> CustomerRevealed:
+        full = CustomerOut.plain(c, reveal=True)
+        return cls.model_validate({name: full[name] for name in cls.model_fields})
+
 
 class CheckInIn(Input):
     latitude: float = Field(ge=-90, le=90, examples=[31.2304])
@@ -213,6 +249,14 @@ class FollowUpCreate(Input):
     status: FollowUpStatus = FollowUpStatus.DONE
     check_in: CheckInIn | None = Field(None, description="A visit's geo check-in")
 
+    def command(self) -> NewFollowUp:
+        ci = self.check_in
+        return NewFollowUp(
+            method=self.method, summary=self.summary, occurred_at=self.occurred_at,
+            feedback=self.feedback, next_action=self.next_action,
+            next_followup_at=self.next_followup_at, status=self.status,
+            check_in=GeoCheckIn(ci.latitude, ci.longitude, ci.accuracy_m) if ci else None)
+
 
 class FollowUpCreateFor(FollowUpCreate):
     customer_id: uuid.UUID
@@ -224,6 +268,12 @@ class FollowUpUpdate(Input):
     next_action: str | None = Field(None, max_length=500)
     next_followup_at: datetime | None = None
     status: FollowUpStatus | None = None
+
+    def command(self) -> FollowUpChanges:
+        return FollowUpChanges(
+            summary=sent(self, "summary"), feedback=sent(self, "feedback"),
+            next_action=sent(self, "next_action"),
+            next_followup_at=sent(self, "next_followup_at"), status=sent(self, "status"))
 
 
 class CheckInOut(BaseModel):
@@ -266,6 +316,13 @@ class TaskCreate(Input):
     related_id: uuid.UUID | None = None
     notes: str | None = Field(None, max_length=5000)
 
+    def command(self) -> NewTask:
+        # left out, a related record is a customer; sent as null, it names no kind at all
+        related_type = sent(self, "related_type")
+        return NewTask(title=self.title, due_at=self.due_at, assignee_id=self.assignee_id,
+                       related_type="customer" if related_type is UNSET else related_type,
+                       related_id=self.related_id, notes=self.notes)
+
 
 class TaskUpdate(Input):
     title: str | None = Field(None, max_length=200)
@@ -273,6 +330,11 @@ class TaskUpdate(Input):
     assignee_id: uuid.UUID | None = None
     status: TaskStatus | None = None
     notes: str | None = Field(None, max_length=5000)
+
+    def command(self) -> TaskChanges:
+        return TaskChanges(title=sent(self, "title"), due_at=sent(self, "due_at"),
+                           assignee_id=sent(self, "assignee_id"), status=sent(self, "status"),
+                           notes=sent(self, "notes"))
 
 
 class TaskOut(BaseModel):

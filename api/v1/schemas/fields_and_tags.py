@@ -1,3 +1,6 @@
+"""The request and response shapes of custom fields, tags and bulk tagging, segments, and
+duplicates and their merging."""
+
 from __future__ import annotations
 
 import uuid
@@ -7,7 +10,8 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from api.schemas import Input
-from api.v1.schemas.customers import CustomerOut
+from api.v1.schemas.customers import CustomerOut, sent
+from domain.fields_and_tags.commands import FieldChanges, NewSegment, SegmentChanges, TagChanges
 from domain.fields_and_tags.model import (
     CustomField,
     FieldType,
@@ -40,6 +44,10 @@ class CustomFieldUpdate(Input):
     required: bool | None = None
     active: bool | None = None
 
+    def command(self) -> FieldChanges:
+        return FieldChanges(label=self.label, options=self.options, required=self.required,
+                            active=self.active)
+
 
 class CustomFieldOut(BaseModel):
     id: uuid.UUID
@@ -69,6 +77,9 @@ class TagUpdate(Input):
     category: TagCategory | None = None
     colour: str | None = None
 
+    def command(self) -> TagChanges:
+        return TagChanges(name=self.name, category=self.category, colour=self.colour)
+
 
 class TagOut(BaseModel):
     id: uuid.UUID
@@ -97,12 +108,20 @@ class SegmentCreate(Input):
     sharing: SegmentSharing = SegmentSharing.PRIVATE
     department_id: uuid.UUID | None = None
 
+    def command(self) -> NewSegment:
+        return NewSegment(name=self.name, filter=self.filter, sharing=self.sharing,
+                          department_id=self.department_id)
+
 
 class SegmentUpdate(Input):
     name: str | None = Field(None, max_length=100)
     filter: dict[str, Any] | None = None
     sharing: SegmentSharing | None = None
     department_id: uuid.UUID | None = None
+
+    def command(self) -> SegmentChanges:
+        return SegmentChanges(name=self.name, filter=self.filter, sharing=self.sharing,
+                              department_id=sent(self, "department_id"))
 
 
 class SegmentOut(BaseModel):
