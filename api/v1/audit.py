@@ -26,6 +26,5 @@ async def list_audit_log(
 ) -> ListOf[AuditEntryOut]:
     flt = AuditFilter(actor_id=actor_id, target_type=target_type, target_id=target_id,
                       action=action, since=since, until=until)
-    result = await ctx.identity.list_audit(actor, flt, page)
-    return ListOf[AuditEntryOut](items=[AuditEntryOut.of(e) for e in result.items],
-                                 next_cursor=result.next_cursor)
+    return ListOf[AuditEntryOut].page(await ctx.identity.list_audit(actor, flt, page),
+                                      AuditEntryOut.of)
