@@ -7,10 +7,12 @@ import copy
 import uuid
 from datetime import UTC, datetime
 
-from domain.identity.model import ApiKey, Department, RefreshToken, User
+from domain.audit.model import Actor
+from domain.identity.model import ApiKey, Department, RefreshToken, Role, User
 from domain.identity.ports import AccessClaims, UserFilter
+from domain.identity.service import principal_of
 from domain.shared.paging import Page, PageRequest
-from tests.fakes.shared import FakeUnitOfWork, page_of, repository
+from tests.fakes.shared import FakeUnitOfWork, Store, page_of, repository
 
 
 class FakeHasher:
@@ -49,6 +51,10 @@ class _Users:
             if u.email == email:
                 return copy.deepcopy(u)
         return None
+
+    async def get_by_name(self, name: str) -> User | None:
+        named = [u for u in self.uow.state.users.values() if u.name == name]
+        return copy.deepcopy(named[0]) if len(named) == 1 else None  # ambiguous: nobody
 
     async def add(self, user: User) -> None:
         self.uow.state.users[user.id] = user
@@ -158,3 +164,18 @@ class _RefreshTokens:
                 t.revoked_at = now
 
 
+
+
+def stored_user(state: Store, role: Role, email: str | None = None,
+                department_id: uuid.UUID | None = None) -> User:
+    """A user already in the store (as if created earlier), events cleared."""
+    user = User.register(email=email or f"{role.value}-{uuid.uuid4().hex[:6]}@example.com",
+                         name=(email or role.value).split("@")[0], role=role,
+                         department_id=department_id, password_hash="hashed:a-good-password")
+    user.events.clear()
+    state.users[user.id] = user
+    return user
+
+
+def actor_of(user: User) -> Actor:
+    return Actor(principal_of(user), ip="198.51.100.7", request_id="req-1")
