@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -150,6 +151,11 @@ class LeadService:
             lead = await self._capture(uow, actor, p, dict(data), form=form)
             await uow.commit()
             return lead
+
+    async def capture_in(self, uow: UnitOfWork, actor: Actor, data: Mapping[str, Any]) -> Lead:
+        """A lead captured inside the caller's transaction (an import's chunk of rows)."""
+        p = require(actor, Scope.LEADS_WRITE)
+        return await self._capture(uow, actor, p, dict(data), form=None)
 
     async def _capture(self, uow: UnitOfWork, actor: Actor, p: Principal,
                        data: dict[str, Any], form: LeadForm | None) -> Lead:
