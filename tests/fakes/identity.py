@@ -3,6 +3,7 @@ password hashing and tokens."""
 
 from __future__ import annotations
 
+import builtins
 import copy
 import uuid
 from datetime import UTC, datetime
@@ -91,14 +92,14 @@ class _Departments:
     async def list(self, page: PageRequest) -> Page[Department]:
         return page_of(list(self.uow.state.departments.values()), page, lambda d: str(d.id))
 
-    async def ancestors(self, department_id: uuid.UUID) -> list[uuid.UUID]:
+    async def ancestors(self, department_id: uuid.UUID) -> builtins.list[uuid.UUID]:
         out, cur = [], self.uow.state.departments.get(department_id)
         while cur is not None:
             out.append(cur.id)
             cur = self.uow.state.departments.get(cur.parent_id) if cur.parent_id else None
         return out
 
-    async def subtree(self, department_id: uuid.UUID) -> list[uuid.UUID]:
+    async def subtree(self, department_id: uuid.UUID) -> builtins.list[uuid.UUID]:
         out = [department_id]
         for d in self.uow.state.departments.values():
             if d.parent_id == department_id:
