@@ -31,13 +31,23 @@ from domain.customers.model import (
 )
 from domain.customers.queries import CustomerFilter, Visibility
 from domain.fields_and_tags.model import CustomField, FieldType
-from domain.identity.model import Principal, Role
+from domain.identity.model import Department, Principal, Role, User
+from domain.imports.commands import CreateImport
 from domain.imports.model import Import, ImportStatus
+from domain.imports.service import ImportService
 from domain.leads.model import Lead
 from domain.shared.errors import ValidationFailed
 from domain.shared.paging import Page, PageRequest
 from domain.shared.ports import JobName, QueueUnavailable, UnitOfWork
-from tests.fakes.shared import FakeClock, FakeUnitOfWork, FakeUowFactory, page_of, repository
+from tests.fakes.identity import actor_of, stored_user
+from tests.fakes.shared import (
+    FakeClock,
+    FakeUnitOfWork,
+    FakeUowFactory,
+    Store,
+    page_of,
+    repository,
+)
 
 # ---- the imports feature's own ports ---------------------------------------------------------
 
@@ -359,3 +369,66 @@ class FakeLeadCapture:
                             if actor.principal else None, **fields)
         self.captured.append((lead, dict(data)))
         return lead
+
+
+# ---- a small organisation with the import service wired to these fakes -----------------------
+
+HEADER = ("客户名称", "联系人", "手机", "邮箱", "所属行业", "负责销售", "标签")
+
+
+class ImportWorld:
+    """An admin, a manager of the east team with a rep, a rep of the north team and a finance
+    user; the import service wired to the fakes above."""
+
+    def __init__(self, chunk_size: int = 2000) -> None:
+        self.clock = FakeClock()
+        self.uow = BulkUowFactory(self.clock)
+        self.queue = FakeQueue()
+        self.leads = FakeLeadCapture()
+        self.svc = ImportService(self.uow, self.clock, FakeCustomerRules(),  # type: ignore[arg-type]
+                                 read_csv, self.queue, self.leads, chunk_size=chunk_size)
+        hq = Department.create("HQ", None)
+        east, north = Department.create("East", hq.id), Department.create("North", hq.id)
+        for d in (hq, east, north):
+            self.store.departments[d.id] = d
+        self.admin = stored_user(self.store, Role.ADMIN, "admin@example.com")
+        self.manager = stored_user(self.store, Role.MANAGER, "manager@example.com", east.id)
+        self.rep = stored_user(self.store, Role.SALES_REP, "rep@example.com", east.id)
+        self.north_rep = stored_user(self.store, Role.SALES_REP, "north@example.com", north.id)
+        self.finance = stored_user(self.store, Role.FINANCE, "finance@example.com")
+
+    @property
+    def store(self) -> Store:
+        return self.uow.state
+
+    async def upload(self, who: User, *rows: tuple[str, ...], header: tuple[str, ...] = HEADER,
+                     filename: str = "客户名单.csv", **command: Any) -> Import:
+        return await self.svc.create(actor_of(who), CreateImport(
+            filename=filename, content=csv_file(header, *rows), **command))
+
+    async def imported(self, who: User, *rows: tuple[str, ...], **command: Any) -> Import:
+        """Uploaded and run to the end."""
+        created = await self.upload(who, *rows, **command)
+        assert await self.svc.run(created.id) is False
+        return self.record(created.id)
+
+    def record(self, import_id: uuid.UUID) -> Import:
+        return self.store.table("imports")[import_id]  # type: ignore[no-any-return]
+
+    def file(self, import_id: uuid.UUID) -> ImportRows:
+        return self.store.table("import_rows")[import_id]  # type: ignore[no-any-return]
+
+    async def errors(self, who: User, import_id: uuid.UUID) -> set[tuple[int, str, str]]:
+        """(row, column, outcome) of the rows rejected or skipped."""
+        return {(row, column, outcome) for row, column, _, outcome
+                in await self.svc.error_rows(actor_of(who), import_id)}
+
+    async def reasons(self, import_id: uuid.UUID) -> dict[int, str]:
+        return {row: reason for row, _, reason, _
+                in await self.svc.error_rows(actor_of(self.admin), import_id)}
+
+    def customers(self) -> dict[str, Any]:
+        return {c.name: c for c in self.store.table("customers").values()}
+
+    def actor(self, who: User) -> Actor:
+        return actor_of(who)
