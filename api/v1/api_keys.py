@@ -1,3 +1,5 @@
+"""/api-keys: the keys integrations call the API with, and their scopes."""
+
 from __future__ import annotations
 
 import uuid

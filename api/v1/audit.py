@@ -1,3 +1,5 @@
+"""/audit-log: reading the audit trail."""
+
 from __future__ import annotations
 
 import uuid

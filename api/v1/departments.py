@@ -1,3 +1,5 @@
+"""/departments: the department tree that scopes what managers see."""
+
 from __future__ import annotations
 
 import uuid

@@ -1,3 +1,5 @@
+"""/exports: customer lists written to CSV or XLSX by a job, and their download."""
+
 from __future__ import annotations
 
 import uuid

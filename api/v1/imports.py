@@ -1,3 +1,5 @@
+"""/imports: uploading customer or lead lists, following their progress, the rows refused."""
+
 from __future__ import annotations
 
 import json

@@ -1,3 +1,5 @@
+"""/notifications: the caller's in-app inbox."""
+
 from __future__ import annotations
 
 import uuid

@@ -1,3 +1,5 @@
+"""/templates: the messages notifications are written from, shipped and overridden."""
+
 from __future__ import annotations
 
 import uuid

@@ -1,3 +1,5 @@
+"""/users and /roles: the organisation's users, the directory of names, what each role may do."""
+
 from __future__ import annotations
 
 import uuid

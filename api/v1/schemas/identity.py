@@ -1,3 +1,6 @@
+"""Request and response shapes of auth, /me, users, departments, API keys, the audit log
+and the inbox."""
+
 from __future__ import annotations
 
 import uuid
