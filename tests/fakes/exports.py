@@ -1,6 +1,6 @@
 """In-memory fakes of the exports ports: the export repository with its chunks, a sheet
 encoder whose output a test can read back, and saved segments' filters. The customers an
-export reads are the stand-ins of tests/fakes/imports.py (BulkUowFactory)."""
+export reads are the stand-ins of tests/fakes/bulk.py (BulkUowFactory)."""
 
 from __future__ import annotations
 

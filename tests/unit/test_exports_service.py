@@ -21,9 +21,15 @@ from domain.exports.service import COLUMNS, ExportService
 from domain.identity.model import ApiKey, Principal, Role, Scope, User
 from domain.identity.service import principal_of
 from domain.shared.errors import InvalidTransition, NotFound, PermissionDenied
+from tests.fakes.bulk import (
+    BulkUowFactory,
+    FakeCustomerRules,
+    FakeQueue,
+    custom_field,
+    stored_customer,
+)
 from tests.fakes.exports import FakeSegments, FakeSheets, csv_rows
 from tests.fakes.identity import actor_of, stored_user
-from tests.fakes.imports import BulkUowFactory, FakeCustomerRules, FakeQueue, stored_customer
 from tests.fakes.shared import FakeClock, Store
 
 MOBILE, EMAIL, ID_CARD = "13812345678", "zhang.san@example.com", "11010519491231002X"
@@ -200,8 +206,6 @@ async def test_cells_a_spreadsheet_would_run_are_defused(world: World) -> None:
 
 
 async def test_custom_fields_follow_the_fixed_columns(world: World) -> None:
-    from tests.fakes.imports import custom_field
-
     custom_field(world.uow, "erp_code", "ERP 编码")
     cid = world.customer(world.rep, "上海明远精密机械制造有限公司")
     world.store.table("customers")[cid].custom = {"erp_code": "A-1"}

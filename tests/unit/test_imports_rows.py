@@ -13,7 +13,8 @@ from domain.fields_and_tags.model import FieldType
 from domain.identity.service import principal_of
 from domain.imports.model import ImportStatus, Outcome, Policy, Target
 from domain.leads.model import LeadStatus
-from tests.fakes.imports import ImportWorld, custom_field, stored_customer
+from tests.fakes.bulk import custom_field, stored_customer
+from tests.fakes.imports import ImportWorld
 
 NAME = "上海明远精密机械制造有限公司"
 
