@@ -52,6 +52,7 @@ from adapters.settings import Settings  # noqa: E402
 from domain.audit.model import Actor  # noqa: E402
 from domain.identity.model import ROLE_SCOPES, Principal, Role  # noqa: E402
 from domain.identity.service import principal_of, system_actor  # noqa: E402
+from domain.webhooks.commands import CreateWebhook, UpdateWebhook  # noqa: E402
 
 DB = "crm_bench_webhooks"
 QUEUE = "crm:bench-webhooks"
@@ -201,14 +202,14 @@ async def main() -> None:
         parent, child = ctx.Pipe()
         # the endpoint needs the port and the subscriber needs the secret: start the
         # subscriber on a fixed secret first, then register the endpoint with that secret
-        probe = await c.webhooks.create(actor, {
-            "url": "http://127.0.0.1:9/", "event_types": ["customer.created"],
-            "allow_private": True})
+        probe = await c.webhooks.create(actor, CreateWebhook(
+            url="http://127.0.0.1:9/", event_types=["customer.created"], allow_private=True))
         sub = ctx.Process(target=subscriber_process,
                                       args=(probe.secret, log_path, child), daemon=True)
         sub.start()
         port = parent.recv()
-        await c.webhooks.update(actor, probe.id, {"url": f"http://127.0.0.1:{port}/hooks"}, None)
+        await c.webhooks.update(actor, probe.id,
+                                UpdateWebhook(url=f"http://127.0.0.1:{port}/hooks"), None)
 
         env = {**os.environ, "CRM_ENV": "test", "CRM_DATABASE_URL": db,
                "CRM_REDIS_URL": redis_url(), "CRM_QUEUE_NAME": QUEUE,

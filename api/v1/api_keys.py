@@ -1,3 +1,5 @@
+"""/api-keys: the keys integrations call the API with, and their scopes."""
+
 from __future__ import annotations
 
 import uuid
@@ -14,9 +16,7 @@ router = APIRouter(prefix="/api-keys", tags=["api-keys"])
 @router.get("", response_model=ListOf[ApiKeyOut], summary="List API keys",
             responses=problems(*AUTHED))
 async def list_api_keys(ctx: Ctx, actor: CurrentActor, page: PageParams) -> ListOf[ApiKeyOut]:
-    result = await ctx.identity.list_api_keys(actor, page)
-    return ListOf[ApiKeyOut](items=[ApiKeyOut.of(k) for k in result.items],
-                             next_cursor=result.next_cursor)
+    return ListOf[ApiKeyOut].page(await ctx.identity.list_api_keys(actor, page), ApiKeyOut.of)
 
 
 @router.post("", response_model=ApiKeyCreated, status_code=201,

@@ -1,3 +1,5 @@
+"""/audit-log: reading the audit trail."""
+
 from __future__ import annotations
 
 import uuid
@@ -26,6 +28,5 @@ async def list_audit_log(
 ) -> ListOf[AuditEntryOut]:
     flt = AuditFilter(actor_id=actor_id, target_type=target_type, target_id=target_id,
                       action=action, since=since, until=until)
-    result = await ctx.identity.list_audit(actor, flt, page)
-    return ListOf[AuditEntryOut](items=[AuditEntryOut.of(e) for e in result.items],
-                                 next_cursor=result.next_cursor)
+    return ListOf[AuditEntryOut].page(await ctx.identity.list_audit(actor, flt, page),
+                                      AuditEntryOut.of)

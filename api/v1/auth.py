@@ -1,3 +1,5 @@
+"""/auth: signing in with e-mail and password, and swapping refresh tokens."""
+
 from __future__ import annotations
 
 from typing import Annotated

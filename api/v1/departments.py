@@ -1,10 +1,12 @@
+"""/departments: the department tree that scopes what managers see."""
+
 from __future__ import annotations
 
 import uuid
 
 from fastapi import APIRouter, Response
 
-from api.deps import Ctx, CurrentActor, IfMatch, PageParams, etag
+from api.deps import Ctx, CurrentActor, IfMatch, PageParams, set_etag
 from api.schemas import AUTHED, ListOf, problems
 from api.v1.schemas.identity import DepartmentCreate, DepartmentOut, DepartmentUpdate
 
@@ -15,9 +17,8 @@ router = APIRouter(prefix="/departments", tags=["departments"])
             responses=problems(*AUTHED))
 async def list_departments(ctx: Ctx, actor: CurrentActor, page: PageParams
                            ) -> ListOf[DepartmentOut]:
-    result = await ctx.identity.list_departments(actor, page)
-    return ListOf[DepartmentOut](items=[DepartmentOut.of(d) for d in result.items],
-                                 next_cursor=result.next_cursor)
+    return ListOf[DepartmentOut].page(await ctx.identity.list_departments(actor, page),
+                                      DepartmentOut.of)
 
 
 @router.post("", response_model=DepartmentOut, status_code=201, summary="Create a department",
@@ -25,7 +26,7 @@ async def list_departments(ctx: Ctx, actor: CurrentActor, page: PageParams
 async def create_department(ctx: Ctx, actor: CurrentActor, body: DepartmentCreate,
                             response: Response) -> DepartmentOut:
     dept = await ctx.identity.create_department(actor, body.name, body.parent_id)
-    response.headers["ETag"] = etag(dept.version)
+    set_etag(response, dept.version)
     response.headers["Location"] = f"/api/v1/departments/{dept.id}"
     return DepartmentOut.of(dept)
 
@@ -35,7 +36,7 @@ async def create_department(ctx: Ctx, actor: CurrentActor, body: DepartmentCreat
 async def get_department(ctx: Ctx, actor: CurrentActor, department_id: uuid.UUID,
                          response: Response) -> DepartmentOut:
     dept = await ctx.identity.get_department(actor, department_id)
-    response.headers["ETag"] = etag(dept.version)
+    set_etag(response, dept.version)
     return DepartmentOut.of(dept)
 
 
@@ -44,10 +45,9 @@ async def get_department(ctx: Ctx, actor: CurrentActor, department_id: uuid.UUID
 async def update_department(ctx: Ctx, actor: CurrentActor, department_id: uuid.UUID,
                             body: DepartmentUpdate, expected: IfMatch,
                             response: Response) -> DepartmentOut:
-    dept = await ctx.identity.update_department(
-        actor, department_id, expected_version=expected,
-        changes=body.model_dump(exclude_unset=True))
-    response.headers["ETag"] = etag(dept.version)
+    dept = await ctx.identity.update_department(actor, department_id, body.command(),
+                                                expected_version=expected)
+    set_etag(response, dept.version)
     return DepartmentOut.of(dept)
 
 

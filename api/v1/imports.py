@@ -1,3 +1,5 @@
+"""/imports: uploading customer or lead lists, following their progress, the rows refused."""
+
 from __future__ import annotations
 
 import json
@@ -12,6 +14,7 @@ from pydantic import BaseModel, Field
 from api.csv import csv_text
 from api.deps import Ctx, CurrentActor
 from api.schemas import AUTHED, problems
+from domain.imports.commands import CreateImport
 from domain.imports.model import Import, ImportStatus, Policy, Target
 from domain.shared.errors import ValidationFailed
 
@@ -83,10 +86,9 @@ async def create_import(
             isinstance(k, str) and isinstance(v, str) for k, v in parsed.items()
         ):
             raise ValidationFailed.of("mapping", "must be an object of column → field")
-    content = await file.read()
-    imp = await ctx.imports.create(actor, filename=file.filename or "upload.csv",
-                                   content=content, policy=policy, dry_run=dry_run,
-                                   mapping=parsed, encoding=encoding, target=target)
+    imp = await ctx.imports.create(actor, CreateImport(
+        filename=file.filename or "upload.csv", content=await file.read(), policy=policy,
+        dry_run=dry_run, mapping=parsed, encoding=encoding, target=target))
     return ImportOut.of(imp)
 
 

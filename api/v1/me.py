@@ -1,3 +1,5 @@
+"""/me: who the caller is, and changing one's own password."""
+
 from __future__ import annotations
 
 from fastapi import APIRouter, Response

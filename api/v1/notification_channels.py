@@ -11,15 +11,13 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
-from api.deps import CurrentActor, IfMatch, Notify, PageParams, etag
+from api.deps import CurrentActor, IfMatch, Notify, PageParams, set_etag
 from api.errors import problem
 from api.schemas import AUTHED, ListOf, problems
 from api.v1.schemas.identity import NotificationOut
 from api.v1.schemas.notify import DeliveryOut, PreferencesIn, PreferencesOut
 from domain.notifications.notification import Notification
 from domain.notifications.ports import FeedClosed, FeedSubscription
-from domain.notifications.preferences_service import KindChoice
-from domain.shared.commands import UNSET
 from domain.shared.errors import PermissionDenied, ValidationFailed
 
 router = APIRouter(prefix="/notifications", tags=["notifications"])
@@ -32,7 +30,7 @@ preferences = APIRouter(prefix="/me/notification-preferences", tags=["me"])
 async def get_notification_preferences(notify: Notify, actor: CurrentActor,
                                        response: Response) -> PreferencesOut:
     prefs = await notify.preferences.get(actor)
-    response.headers["ETag"] = etag(prefs.version)
+    set_etag(response, prefs.version)
     return PreferencesOut.of(prefs)
 
 
@@ -42,12 +40,8 @@ async def get_notification_preferences(notify: Notify, actor: CurrentActor,
 async def put_notification_preferences(notify: Notify, actor: CurrentActor,
                                        body: PreferencesIn, expected: IfMatch,
                                        response: Response) -> PreferencesOut:
-    prefs = await notify.preferences.change(
-        actor, locale=body.locale,
-        mobile=body.mobile if "mobile" in body.model_fields_set else UNSET,
-        kinds=[KindChoice(k.kind, k.channels) for k in body.kinds],
-        expected_version=expected)
-    response.headers["ETag"] = etag(prefs.version)
+    prefs = await notify.preferences.change(actor, body.command(), expected_version=expected)
+    set_etag(response, prefs.version)
     return PreferencesOut.of(prefs)
 
 
@@ -66,8 +60,7 @@ async def list_deliveries(
     result = await notify.deliveries.list(actor, page, user_id=user_id, status=status,
                                           channel=channel, everyone=all_users,
                                           updated_since=updated_since)
-    return ListOf[DeliveryOut](items=[DeliveryOut.of(d) for d in result.items],
-                               next_cursor=result.next_cursor)
+    return ListOf[DeliveryOut].page(result, DeliveryOut.of)
 
 
 @router.post("/deliveries/{delivery_id}/retry", response_model=DeliveryOut,

@@ -1,3 +1,5 @@
+"""/notifications: the caller's in-app inbox."""
+
 from __future__ import annotations
 
 import uuid
@@ -15,9 +17,8 @@ router = APIRouter(prefix="/notifications", tags=["notifications"])
             responses=problems(*AUTHED))
 async def list_notifications(ctx: Ctx, actor: CurrentActor, page: PageParams,
                              unread_only: bool = False) -> ListOf[NotificationOut]:
-    result = await ctx.notifications.inbox(actor, page, unread_only)
-    return ListOf[NotificationOut](items=[NotificationOut.of(n) for n in result.items],
-                                   next_cursor=result.next_cursor)
+    return ListOf[NotificationOut].page(await ctx.notifications.inbox(actor, page, unread_only),
+                                        NotificationOut.of)
 
 
 @router.get("/unread-count", response_model=UnreadCount, summary="How many are unread",

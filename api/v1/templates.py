@@ -1,3 +1,5 @@
+"""/templates: the messages notifications are written from, shipped and overridden."""
+
 from __future__ import annotations
 
 import uuid
@@ -6,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from api.deps import CurrentActor, IfMatch, Notify, PageParams, etag
+from api.deps import CurrentActor, IfMatch, Notify, PageParams, set_etag
 from api.schemas import AUTHED, ListOf, problems
 from api.v1.schemas.notify import (
     PreviewIn,
@@ -32,8 +34,7 @@ async def list_templates(
 ) -> ListOf[TemplateOut]:
     result = await notify.templates.list(actor, page, kind=kind, channel=channel, locale=locale,
                                          builtin=builtin, updated_since=updated_since)
-    return ListOf[TemplateOut](items=[TemplateOut.of(t) for t in result.items],
-                               next_cursor=result.next_cursor)
+    return ListOf[TemplateOut].page(result, TemplateOut.of)
 
 
 @router.get("/{template_id}", response_model=TemplateOut, summary="One template",
@@ -41,7 +42,7 @@ async def list_templates(
 async def get_template(notify: Notify, actor: CurrentActor, template_id: uuid.UUID,
                        response: Response) -> TemplateOut:
     t = await notify.templates.get(actor, template_id)
-    response.headers["ETag"] = etag(t.version)
+    set_etag(response, t.version)
     return TemplateOut.of(t)
 
 
@@ -50,9 +51,8 @@ async def get_template(notify: Notify, actor: CurrentActor, template_id: uuid.UU
              responses=problems(*AUTHED, 409))
 async def create_template(notify: Notify, actor: CurrentActor, body: TemplateCreate,
                           response: Response) -> TemplateOut:
-    t = await notify.templates.create(actor, body.kind, body.channel, body.locale, body.subject,
-                                      body.body)
-    response.headers["ETag"] = etag(t.version)
+    t = await notify.templates.create(actor, body.command())
+    set_etag(response, t.version)
     return TemplateOut.of(t)
 
 
@@ -62,8 +62,8 @@ async def create_template(notify: Notify, actor: CurrentActor, body: TemplateCre
 async def update_template(notify: Notify, actor: CurrentActor, template_id: uuid.UUID,
                           body: TemplateUpdate, expected: IfMatch,
                           response: Response) -> TemplateOut:
-    t = await notify.templates.change(actor, template_id, body.subject, body.body, expected)
-    response.headers["ETag"] = etag(t.version)
+    t = await notify.templates.change(actor, template_id, body.command(), expected)
+    set_etag(response, t.version)
     return TemplateOut.of(t)
 
 
@@ -81,4 +81,4 @@ async def delete_template(notify: Notify, actor: CurrentActor,
              responses=problems(*AUTHED, 404))
 async def preview_template(notify: Notify, actor: CurrentActor, template_id: uuid.UUID,
                            body: PreviewIn) -> PreviewOut:
-    return PreviewOut.of(await notify.templates.preview(actor, template_id, body.variables))
+    return PreviewOut.of(await notify.templates.preview(actor, template_id, body.command()))

@@ -1,3 +1,5 @@
+"""/users and /roles: the organisation's users, the directory of names, what each role may do."""
+
 from __future__ import annotations
 
 import uuid
@@ -5,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from api.deps import Ctx, CurrentActor, IfMatch, PageParams, etag
+from api.deps import Ctx, CurrentActor, IfMatch, PageParams, set_etag
 from api.schemas import AUTHED, ListOf, problems
 from api.v1.schemas.identity import (
     DirectoryEntry,
@@ -40,9 +42,7 @@ async def list_users(
 ) -> ListOf[UserOut]:
     flt = UserFilter(role=role, department_ids=[department_id] if department_id else None,
                      is_active=is_active, q=q)
-    result = await ctx.identity.list_users(actor, flt, page)
-    return ListOf[UserOut](items=[UserOut.of(u) for u in result.items],
-                           next_cursor=result.next_cursor)
+    return ListOf[UserOut].page(await ctx.identity.list_users(actor, flt, page), UserOut.of)
 
 
 @router.get("/directory", response_model=ListOf[DirectoryEntry],
@@ -54,9 +54,8 @@ async def list_users(
             responses=problems(*AUTHED))
 async def user_directory(ctx: Ctx, actor: CurrentActor, page: PageParams
                          ) -> ListOf[DirectoryEntry]:
-    result = await ctx.identity.directory(actor, page)
-    return ListOf[DirectoryEntry](items=[DirectoryEntry.of(u) for u in result.items],
-                                  next_cursor=result.next_cursor)
+    return ListOf[DirectoryEntry].page(await ctx.identity.directory(actor, page),
+                                       DirectoryEntry.of)
 
 
 @router.post("", response_model=UserOut, status_code=201, summary="Create a user",
@@ -66,7 +65,7 @@ async def create_user(ctx: Ctx, actor: CurrentActor, body: UserCreate,
     user = await ctx.identity.create_user(
         actor, email=body.email, name=body.name, role=body.role,
         department_id=body.department_id, password=body.password)
-    response.headers["ETag"] = etag(user.version)
+    set_etag(response, user.version)
     response.headers["Location"] = f"/api/v1/users/{user.id}"
     return UserOut.of(user)
 
@@ -76,7 +75,7 @@ async def create_user(ctx: Ctx, actor: CurrentActor, body: UserCreate,
 async def get_user(ctx: Ctx, actor: CurrentActor, user_id: uuid.UUID,
                    response: Response) -> UserOut:
     user = await ctx.identity.get_user(actor, user_id)
-    response.headers["ETag"] = etag(user.version)
+    set_etag(response, user.version)
     return UserOut.of(user)
 
 
@@ -85,9 +84,9 @@ async def get_user(ctx: Ctx, actor: CurrentActor, user_id: uuid.UUID,
               responses=problems(*AUTHED, 404, 412))
 async def update_user(ctx: Ctx, actor: CurrentActor, user_id: uuid.UUID, body: UserUpdate,
                       expected: IfMatch, response: Response) -> UserOut:
-    user = await ctx.identity.update_user(actor, user_id, expected_version=expected,
-                                          changes=body.model_dump(exclude_unset=True))
-    response.headers["ETag"] = etag(user.version)
+    user = await ctx.identity.update_user(actor, user_id, body.command(),
+                                          expected_version=expected)
+    set_etag(response, user.version)
     return UserOut.of(user)
 
 

@@ -9,7 +9,7 @@ import uuid
 
 from fastapi import APIRouter, Response
 
-from api.deps import Ctx, CurrentActor, IfMatch, PageParams, etag
+from api.deps import Ctx, CurrentActor, IfMatch, PageParams, set_etag
 from api.schemas import AUTHED, ListOf, problems
 from api.v1.schemas.webhooks import (
     DeliveryOut,
@@ -34,9 +34,7 @@ async def list_event_types(ctx: Ctx, actor: CurrentActor) -> list[EventTypeOut]:
 @router.get("", response_model=ListOf[WebhookOut], summary="Webhook endpoints",
             responses=problems(*AUTHED))
 async def list_webhooks(ctx: Ctx, actor: CurrentActor, page: PageParams) -> ListOf[WebhookOut]:
-    result = await ctx.webhooks.list(actor, page)
-    return ListOf[WebhookOut](items=[WebhookOut.of(e) for e in result.items],
-                              next_cursor=result.next_cursor)
+    return ListOf[WebhookOut].page(await ctx.webhooks.list(actor, page), WebhookOut.of)
 
 
 @router.post("", response_model=WebhookWithSecret, status_code=201,
@@ -48,8 +46,8 @@ async def list_webhooks(ctx: Ctx, actor: CurrentActor, page: PageParams) -> List
              responses=problems(*AUTHED))
 async def create_webhook(ctx: Ctx, actor: CurrentActor, body: WebhookCreate,
                          response: Response) -> WebhookWithSecret:
-    endpoint = await ctx.webhooks.create(actor, body.model_dump())
-    response.headers["ETag"] = etag(endpoint.version)
+    endpoint = await ctx.webhooks.create(actor, body.command())
+    set_etag(response, endpoint.version)
     response.headers["Location"] = f"/api/v1/webhooks/{endpoint.id}"
     return WebhookWithSecret.of(endpoint)
 
@@ -59,7 +57,7 @@ async def create_webhook(ctx: Ctx, actor: CurrentActor, body: WebhookCreate,
 async def get_webhook(ctx: Ctx, actor: CurrentActor, webhook_id: uuid.UUID,
                       response: Response) -> WebhookOut:
     endpoint = await ctx.webhooks.get(actor, webhook_id)
-    response.headers["ETag"] = etag(endpoint.version)
+    set_etag(response, endpoint.version)
     return WebhookOut.of(endpoint)
 
 
@@ -69,9 +67,8 @@ async def get_webhook(ctx: Ctx, actor: CurrentActor, webhook_id: uuid.UUID,
 async def update_webhook(ctx: Ctx, actor: CurrentActor, webhook_id: uuid.UUID,
                          body: WebhookUpdate, expected: IfMatch,
                          response: Response) -> WebhookOut:
-    endpoint = await ctx.webhooks.update(actor, webhook_id, body.model_dump(exclude_unset=True),
-                                         expected)
-    response.headers["ETag"] = etag(endpoint.version)
+    endpoint = await ctx.webhooks.update(actor, webhook_id, body.command(), expected)
+    set_etag(response, endpoint.version)
     return WebhookOut.of(endpoint)
 
 
@@ -94,7 +91,7 @@ async def delete_webhook(ctx: Ctx, actor: CurrentActor, webhook_id: uuid.UUID) -
 async def rotate_webhook_secret(ctx: Ctx, actor: CurrentActor, webhook_id: uuid.UUID,
                                 response: Response) -> WebhookWithSecret:
     endpoint = await ctx.webhooks.rotate_secret(actor, webhook_id)
-    response.headers["ETag"] = etag(endpoint.version)
+    set_etag(response, endpoint.version)
     return WebhookWithSecret.of(endpoint)
 
 
@@ -104,9 +101,8 @@ async def rotate_webhook_secret(ctx: Ctx, actor: CurrentActor, webhook_id: uuid.
 async def list_deliveries(ctx: Ctx, actor: CurrentActor, webhook_id: uuid.UUID,
                           page: PageParams,
                           status: DeliveryStatus | None = None) -> ListOf[DeliveryOut]:
-    result = await ctx.webhooks.deliveries(actor, webhook_id, status, page)
-    return ListOf[DeliveryOut](items=[DeliveryOut.of(d) for d in result.items],
-                               next_cursor=result.next_cursor)
+    return ListOf[DeliveryOut].page(
+        await ctx.webhooks.deliveries(actor, webhook_id, status, page), DeliveryOut.of)
 
 
 @router.post("/{webhook_id}/deliveries/{delivery_id}/redeliver", response_model=DeliveryOut,

@@ -7,7 +7,11 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
+from domain.audit.model import Actor
+from domain.customers.queries import CustomerFilter, Visibility
 from domain.exports.model import Export
+from domain.identity.model import Principal
+from domain.shared.ports import UnitOfWork
 
 
 class ExportRepository(Protocol):
@@ -26,3 +30,18 @@ class SheetEncoder(Protocol):
     def csv(self, rows: Sequence[Sequence[Any]]) -> bytes: ...
     def xlsx(self, rows: Iterable[Sequence[Any]]) -> bytes: ...
 
+
+
+# ---- the other features an export reads through ----------------------------------------------
+
+
+class CustomerVisibility(Protocol):
+    async def visibility(self, uow: UnitOfWork, p: Principal) -> Visibility:
+        """The customers the exporting user sees: the file holds those and no others."""
+        ...
+
+
+class SegmentFilters(Protocol):
+    async def segment_filter(self, actor: Actor, segment_id: uuid.UUID) -> CustomerFilter:
+        """The filter of a saved segment the caller may use (NotFound otherwise)."""
+        ...

@@ -20,17 +20,29 @@ from typing import Any
 from domain.audit.model import Actor, AuditEntry
 from domain.customers.model import Customer
 from domain.customers.personal import mask_email, mask_id_card, mask_phone
-from domain.customers.queries import filter_from_dict, filter_to_dict, resolve
-from domain.customers.service import CustomerService
+from domain.customers.queries import (
+    CustomerFilter,
+    Visibility,
+    filter_from_dict,
+    filter_to_dict,
+    resolve,
+)
+from domain.exports.commands import CreateExport
 from domain.exports.model import XLSX_MAX_ROWS, Export, ExportFormat, ExportStatus
-from domain.exports.ports import SheetEncoder
+from domain.exports.ports import CustomerVisibility, SegmentFilters, SheetEncoder
 from domain.fields_and_tags.model import CustomField
-from domain.fields_and_tags.service import CatalogService
 from domain.identity.model import Role, Scope
 from domain.identity.service import principal_of, require
 from domain.shared.errors import InvalidTransition, NotFound, PermissionDenied
 from domain.shared.paging import PageRequest
-from domain.shared.ports import Clock, JobName, JobQueue, QueueUnavailable, UnitOfWorkFactory
+from domain.shared.ports import (
+    Clock,
+    JobName,
+    JobQueue,
+    QueueUnavailable,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
 
 log = logging.getLogger("crm.exports")
 
@@ -80,20 +92,20 @@ def _cell(value: Any) -> Any:
 class ExportService:
     uow: UnitOfWorkFactory
     clock: Clock
-    customers: CustomerService
-    catalog: CatalogService
+    customers: CustomerVisibility
+    catalog: SegmentFilters
     encoder: SheetEncoder
     queue: JobQueue
 
-    async def create(self, actor: Actor, *, fmt: ExportFormat, filter: dict[str, Any] | None,
-                     segment_id: uuid.UUID | None, reveal: bool) -> Export:
+    async def create(self, actor: Actor, command: CreateExport) -> Export:
         p = require(actor, Scope.CUSTOMERS_READ)
         if p.user_id is None:
             raise PermissionDenied("Exports run on behalf of a user")
-        if reveal:
+        if command.reveal:
             require(actor, Scope.PII_REVEAL)
-        flt = (await self.catalog.segment_filter(actor, segment_id) if segment_id
-               else filter_from_dict(filter or {}))
+        flt = (await self.catalog.segment_filter(actor, command.segment_id) if command.segment_id
+               else command.filter or CustomerFilter())
+        fmt, reveal = command.format, command.reveal
         export = Export(id=uuid.uuid4(), created_by=p.user_id, format=fmt,
                         filter=filter_to_dict(flt), reveal=reveal)
         async with self.uow() as uow:
@@ -208,7 +220,7 @@ class ExportService:
             await uow.commit()
             return export.status == ExportStatus.RUNNING
 
-    async def _xlsx(self, uow: Any, export: Export, flt: Any, vis: Any,
+    async def _xlsx(self, uow: UnitOfWork, export: Export, flt: CustomerFilter, vis: Visibility,
                     fields: builtins.list[CustomField], header: builtins.list[str]) -> None:
         now = self.clock.now()
         if await uow.customers.count(flt, vis) > XLSX_MAX_ROWS:

@@ -8,7 +8,14 @@ from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Protocol
 
+from domain.audit.model import Actor
+from domain.customers.model import TierPolicy
+from domain.customers.queries import Visibility
+from domain.identity.model import Principal
 from domain.imports.model import Import
+from domain.leads.commands import CaptureLead
+from domain.leads.model import Lead
+from domain.shared.ports import UnitOfWork
 
 
 class ImportRepository(Protocol):
@@ -54,3 +61,25 @@ class TableReader(Protocol):
         """(headers, (row number, {header: value}) per non-blank row, encoding used)."""
         ...
 
+
+# ---- the other features an import writes through ---------------------------------------------
+
+
+class CustomerRules(Protocol):
+    """What the customers feature decides for a row that becomes or changes a customer."""
+
+    @property
+    def tier_policy(self) -> TierPolicy: ...
+
+    async def visibility(self, uow: UnitOfWork, p: Principal) -> Visibility:
+        """The customers the importing user sees: a duplicate of one it does not see is
+        skipped, never merged into."""
+        ...
+
+
+class LeadCapture(Protocol):
+    """The leads feature's capture use case, run inside the chunk's transaction, so that an
+    imported lead gets the API's validation flags, duplicate check, scoring and routing."""
+
+    async def capture_in(self, uow: UnitOfWork, actor: Actor, command: CaptureLead
+                         ) -> Lead: ...

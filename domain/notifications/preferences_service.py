@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from domain.audit.model import Actor, AuditEntry
 from domain.customers.personal import mask_phone, normalise_mobile
 from domain.identity.service import check_version
+from domain.notifications.commands import ChangePreferences
 from domain.notifications.kinds import Channel
 from domain.notifications.model import NotificationPreferences, check_locale
-from domain.shared.commands import UNSET, Unset
+from domain.shared.commands import UNSET
 from domain.shared.errors import PermissionDenied, ValidationFailed
 from domain.shared.ports import UnitOfWorkFactory
 
@@ -22,12 +22,6 @@ def _user_id(actor: Actor) -> uuid.UUID:
     return actor.principal.user_id
 
 
-@dataclass(frozen=True)
-class KindChoice:
-    kind: str
-    channels: Sequence[str]
-
-
 @dataclass
 class PreferenceService:
     uow: UnitOfWorkFactory
@@ -36,11 +30,10 @@ class PreferenceService:
         async with self.uow() as uow:
             return await uow.notification_preferences.get(_user_id(actor))
 
-    async def change(self, actor: Actor, *, locale: str | None = None,
-                     mobile: str | Unset | None = UNSET,
-                     kinds: Sequence[KindChoice] = (),
+    async def change(self, actor: Actor, command: ChangePreferences,
                      expected_version: int | None = None) -> NotificationPreferences:
         """Only what is given changes; `mobile=None` removes the number."""
+        locale, mobile, kinds = command.locale, command.mobile, command.kinds
         user_id = _user_id(actor)
         async with self.uow() as uow:
             prefs = await uow.notification_preferences.get(user_id, for_update=True)

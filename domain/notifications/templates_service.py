@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from domain.audit.model import Actor, AuditEntry, field_diff
 from domain.identity.model import Scope
 from domain.identity.service import check_version, require
+from domain.notifications.commands import ChangeTemplate, CreateTemplate, PreviewTemplate
 from domain.notifications.model import Rendered, Template, check_channel, check_kind, check_locale
 from domain.notifications.ports import TemplateFilter
 from domain.shared.errors import Conflict, NotFound, PermissionDenied
@@ -49,16 +49,17 @@ class TemplateService:
             raise NotFound("template", template_id)
         return t
 
-    async def create(self, actor: Actor, kind: str, channel: str, locale: str, subject: str,
-                     body: str) -> Template:
+    async def create(self, actor: Actor, command: CreateTemplate) -> Template:
         require(actor, Scope.SETTINGS_WRITE)
-        template = Template.custom(kind, channel, locale, subject, body)
+        template = Template.custom(command.kind, command.channel, command.locale,
+                                   command.subject, command.body)
         async with self.uow() as uow:
             current = await uow.templates.effective(template.kind, template.channel,
                                                     template.locale)
             if current is not None and not current.builtin:
-                raise Conflict(f"A custom {kind} {channel} template in {locale} exists already; "
-                               "change that one", existing_id=current.id)
+                raise Conflict(f"A custom {command.kind} {command.channel} template in "
+                               f"{command.locale} exists already; change that one",
+                               existing_id=current.id)
             await uow.templates.add(template)
             await uow.audit.record(AuditEntry.of(
                 actor, "template.created", "template", template.id,
@@ -67,8 +68,8 @@ class TemplateService:
             await uow.commit()
         return template
 
-    async def change(self, actor: Actor, template_id: uuid.UUID, subject: str | None,
-                     body: str | None, expected_version: int | None) -> Template:
+    async def change(self, actor: Actor, template_id: uuid.UUID, command: ChangeTemplate,
+                     expected_version: int | None) -> Template:
         require(actor, Scope.SETTINGS_WRITE)
         async with self.uow() as uow:
             template = await uow.templates.get(template_id, for_update=True)
@@ -79,7 +80,7 @@ class TemplateService:
                                "template for the same kind, channel and locale to override it")
             check_version("template", template.version, expected_version)
             before = {"subject": template.subject, "body": template.body}
-            template.change(subject, body)
+            template.change(command.subject, command.body)
             await uow.templates.update(template)
             await uow.audit.record(AuditEntry.of(
                 actor, "template.updated", "template", template.id,
@@ -103,6 +104,6 @@ class TemplateService:
             await uow.commit()
 
     async def preview(self, actor: Actor, template_id: uuid.UUID,
-                      variables: dict[str, Any]) -> Rendered:
+                      command: PreviewTemplate) -> Rendered:
         template = await self.get(actor, template_id)
-        return template.preview(variables)
+        return template.preview(command.variables)

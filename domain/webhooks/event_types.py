@@ -6,6 +6,7 @@ follow-up lapses are reminders for people, not facts about records.
 
 from __future__ import annotations
 
+from domain.contracts.model import EventType as Contract
 from domain.customers.model import EventType as Customer
 from domain.leads.model import EventType as Lead
 from domain.pipeline.model import EventType as Opportunity
@@ -27,16 +28,15 @@ EVENT_TYPES: dict[str, str] = {
     Opportunity.STAGE_CHANGED: "An opportunity moved stage; won and lost arrive here with "
                                "data.status 'won' or 'lost'",
     Opportunity.REASSIGNED: "An opportunity got a new owner",
-    # Contracts (issue 6): the contract module emits these.
-    "contract.created": "A contract draft was created",
-    "contract.updated": "A contract draft was edited",
-    "contract.submitted": "A contract was submitted for approval",
-    "contract.approved": "A contract passed its last approval step",
-    "contract.rejected": "An approver rejected a contract",
-    "contract.signed": "A contract was signed",
-    "contract.activated": "A signed contract became active",
-    "contract.payment_received": "Payment for a contract was received",
-    "contract.completed": "A contract was completed",
-    "contract.terminated": "A contract was terminated early",
-    "contract.expired": "A contract reached its end date and expired",
+    Contract.CREATED: "A contract draft was created",
+    Contract.UPDATED: "A contract draft was edited",
+    Contract.SUBMITTED: "A contract was submitted for approval",
+    Contract.APPROVED: "A contract passed its last approval step",
+    Contract.REJECTED: "An approver rejected a contract",
+    Contract.SIGNED: "A contract was signed",
+    Contract.ACTIVATED: "A signed contract became active",
+    Contract.PAYMENT_RECEIVED: "Payment for a contract was received",
+    Contract.COMPLETED: "A contract was completed",
+    Contract.TERMINATED: "A contract was terminated early",
+    Contract.EXPIRED: "A contract reached its end date and expired",
 }

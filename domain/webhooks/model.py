@@ -22,8 +22,10 @@ from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
 
+from domain.shared.commands import UNSET, Unset
 from domain.shared.errors import ValidationFailed
 from domain.shared.events import DomainEvent
+from domain.webhooks.commands import UpdateWebhook
 from domain.webhooks.event_types import EVENT_TYPES
 
 SECRET_PREFIX = "whsec_"
@@ -178,29 +180,36 @@ class WebhookEndpoint:
                allow_private: bool, owner_id: uuid.UUID | None) -> WebhookEndpoint:
         endpoint = cls(id=uuid.uuid4(), url="", secret=new_secret(), event_types=[],
                        owner_id=owner_id)
-        endpoint.apply({"url": url, "event_types": event_types, "description": description,
-                        "allow_private": allow_private})
+        endpoint.apply(url=url, event_types=event_types, description=description,
+                       allow_private=allow_private)
         return endpoint
 
-    def apply(self, changes: dict[str, Any]) -> None:
-        if "url" in changes:
-            self.url = parse_target(changes["url"]).url
-        if "event_types" in changes:
-            self.event_types = check_event_types(changes["event_types"] or [])
-        if "description" in changes:
-            text = (changes["description"] or "").strip() or None
+    def apply(self, *, url: str | Unset | None = UNSET,
+              event_types: Sequence[str] | Unset | None = UNSET,
+              description: str | Unset | None = UNSET,
+              allow_private: bool | Unset | None = UNSET,
+              active: bool | Unset | None = UNSET) -> None:
+        """Sets the fields given (UNSET: left alone); a None url or event_types is invalid."""
+        if not isinstance(url, Unset):
+            self.url = parse_target(url or "").url
+        if not isinstance(event_types, Unset):
+            self.event_types = check_event_types(event_types or [])
+        if not isinstance(description, Unset):
+            text = (description or "").strip() or None
             if text is not None and len(text) > 500:
                 raise ValidationFailed.of("description", "must be at most 500 characters")
             self.description = text
-        if "allow_private" in changes and changes["allow_private"] is not None:
-            self.allow_private = bool(changes["allow_private"])
-        if "active" in changes and changes["active"] is not None:
-            if changes["active"] and not self.active:
+        if isinstance(allow_private, bool):
+            self.allow_private = allow_private
+        if isinstance(active, bool):
+            if active and not self.active:
                 self.disabled_reason = self.disabled_at = None
-            self.active = bool(changes["active"])
+            self.active = active
 
-    def update(self, changes: dict[str, Any]) -> None:
-        self.apply(changes)
+    def update(self, change: UpdateWebhook) -> None:
+        self.apply(url=change.url, event_types=change.event_types,
+                   description=change.description, allow_private=change.allow_private,
+                   active=change.active)
         self.version += 1
 
     def rotate_secret(self, now: datetime, overlap: timedelta = SECRET_OVERLAP) -> str:

@@ -11,15 +11,16 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from domain.audit.model import SYSTEM, Actor, AuditEntry, field_diff
 from domain.identity.model import Principal, Role, Scope
 from domain.identity.service import check_version, require
 from domain.notifications.notification import Notification
+from domain.shared.commands import given
 from domain.shared.errors import Conflict, NotFound, PermissionDenied
 from domain.shared.paging import Page, PageRequest
 from domain.shared.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from domain.webhooks.commands import CreateWebhook, UpdateWebhook
 from domain.webhooks.event_types import EVENT_TYPES
 from domain.webhooks.model import (
     AttemptResult,
@@ -69,15 +70,14 @@ class WebhookService:
         async with self.uow() as uow:
             return await self._load(uow, endpoint_id)
 
-    async def create(self, actor: Actor, data: dict[str, Any]) -> WebhookEndpoint:
+    async def create(self, actor: Actor, command: CreateWebhook) -> WebhookEndpoint:
         p = require(actor, Scope.SETTINGS_WRITE)
-        allow_private = bool(data.get("allow_private"))
-        if allow_private and not _is_admin(p):
+        if command.allow_private and not _is_admin(p):
             raise PermissionDenied("Only an admin may let a webhook reach private addresses",
                                    scope=Scope.SETTINGS_WRITE.value)
         endpoint = WebhookEndpoint.create(
-            url=data.get("url", ""), event_types=data.get("event_types") or [],
-            description=data.get("description"), allow_private=allow_private,
+            url=command.url, event_types=command.event_types,
+            description=command.description, allow_private=command.allow_private,
             owner_id=None)
         await check_target(self.resolver, endpoint.url, endpoint.allow_private)
         async with self.uow() as uow:
@@ -88,19 +88,20 @@ class WebhookService:
             await uow.commit()
         return endpoint
 
-    async def update(self, actor: Actor, endpoint_id: uuid.UUID, changes: dict[str, Any],
+    async def update(self, actor: Actor, endpoint_id: uuid.UUID, command: UpdateWebhook,
                      expected_version: int | None) -> WebhookEndpoint:
         p = require(actor, Scope.SETTINGS_WRITE)
         async with self.uow() as uow:
             endpoint = await self._load(uow, endpoint_id, lock=True)
             check_version("webhook", endpoint.version, expected_version)
-            if not _is_admin(p) and (endpoint.allow_private or changes.get("allow_private")):
+            if not _is_admin(p) and (endpoint.allow_private or command.allow_private):
                 raise PermissionDenied("Only an admin may edit a webhook that may reach private "
                                        "addresses", scope=Scope.SETTINGS_WRITE.value)
             before = endpoint.snapshot()
-            endpoint.update(changes)
-            if "url" in changes or "allow_private" in changes or (
-                    changes.get("active") and not before["active"]):
+            endpoint.update(command)
+            sent = given(command)
+            if "url" in sent or "allow_private" in sent or (
+                    command.active and not before["active"]):
                 await check_target(self.resolver, endpoint.url, endpoint.allow_private)
             await uow.webhooks.save(endpoint)
             await uow.audit.record(AuditEntry.of(actor, "webhook.updated", "webhook", endpoint.id,

@@ -3,14 +3,17 @@ password hashing and tokens."""
 
 from __future__ import annotations
 
+import builtins
 import copy
 import uuid
 from datetime import UTC, datetime
 
-from domain.identity.model import ApiKey, Department, RefreshToken, User
+from domain.audit.model import Actor
+from domain.identity.model import ApiKey, Department, RefreshToken, Role, User
 from domain.identity.ports import AccessClaims, UserFilter
+from domain.identity.service import principal_of
 from domain.shared.paging import Page, PageRequest
-from tests.fakes.shared import FakeUnitOfWork, page_of, repository
+from tests.fakes.shared import FakeUnitOfWork, Store, page_of, repository
 
 
 class FakeHasher:
@@ -50,6 +53,10 @@ class _Users:
                 return copy.deepcopy(u)
         return None
 
+    async def get_by_name(self, name: str) -> User | None:
+        named = [u for u in self.uow.state.users.values() if u.name == name]
+        return copy.deepcopy(named[0]) if len(named) == 1 else None  # ambiguous: nobody
+
     async def add(self, user: User) -> None:
         self.uow.state.users[user.id] = user
         self.uow.seen.append(user)
@@ -85,14 +92,14 @@ class _Departments:
     async def list(self, page: PageRequest) -> Page[Department]:
         return page_of(list(self.uow.state.departments.values()), page, lambda d: str(d.id))
 
-    async def ancestors(self, department_id: uuid.UUID) -> list[uuid.UUID]:
+    async def ancestors(self, department_id: uuid.UUID) -> builtins.list[uuid.UUID]:
         out, cur = [], self.uow.state.departments.get(department_id)
         while cur is not None:
             out.append(cur.id)
             cur = self.uow.state.departments.get(cur.parent_id) if cur.parent_id else None
         return out
 
-    async def subtree(self, department_id: uuid.UUID) -> list[uuid.UUID]:
+    async def subtree(self, department_id: uuid.UUID) -> builtins.list[uuid.UUID]:
         out = [department_id]
         for d in self.uow.state.departments.values():
             if d.parent_id == department_id:
@@ -158,3 +165,18 @@ class _RefreshTokens:
                 t.revoked_at = now
 
 
+
+
+def stored_user(state: Store, role: Role, email: str | None = None,
+                department_id: uuid.UUID | None = None) -> User:
+    """A user already in the store (as if created earlier), events cleared."""
+    user = User.register(email=email or f"{role.value}-{uuid.uuid4().hex[:6]}@example.com",
+                         name=(email or role.value).split("@")[0], role=role,
+                         department_id=department_id, password_hash="hashed:a-good-password")
+    user.events.clear()
+    state.users[user.id] = user
+    return user
+
+
+def actor_of(user: User) -> Actor:
+    return Actor(principal_of(user), ip="198.51.100.7", request_id="req-1")

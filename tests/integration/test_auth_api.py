@@ -9,7 +9,7 @@ from jose import jwt
 from sqlalchemy import select
 
 from adapters.bootstrap import Container
-from adapters.db import tables as t
+from adapters.db import tables
 from tests.conftest import PASSWORD, World, drain
 
 
@@ -46,8 +46,8 @@ async def test_repeated_failures_lock_the_account_with_retry_after(
     assert locked.status_code == 429
     assert 14 * 60 <= int(locked.headers["Retry-After"]) <= 15 * 60 + 1
     async with container.engine.connect() as conn:
-        actions = list((await conn.execute(select(t.audit_log.c.action).where(
-            t.audit_log.c.action.like("auth.%")))).scalars())
+        actions = list((await conn.execute(select(tables.audit_log.c.action).where(
+            tables.audit_log.c.action.like("auth.%")))).scalars())
     assert actions.count("auth.login_failed") == 3 and "auth.login_locked" in actions
 
 

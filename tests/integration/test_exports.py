@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from adapters.bootstrap import Container
-from adapters.db import tables as t
+from adapters.db import tables
 from domain.exports import service as exports_module
 from tests.conftest import World, drain
 from tests.integration.test_customers_api import MOBILE, create
@@ -53,8 +53,8 @@ async def test_reveal_needs_pii_reveal_and_is_audited(client: httpx.AsyncClient,
     rows = rows_of(await export(client, world, container, "manager", reveal=True))
     assert rows[0]["mobile"] == MOBILE
     async with container.engine.connect() as conn:
-        actions = list((await conn.execute(select(t.audit_log.c.action).where(
-            t.audit_log.c.actor_id == world.users["manager"].id))).scalars())
+        actions = list((await conn.execute(select(tables.audit_log.c.action).where(
+            tables.audit_log.c.actor_id == world.users["manager"].id))).scalars())
     assert "export.created" in actions and "export.downloaded" in actions
 
 
@@ -68,8 +68,8 @@ async def test_many_rows_go_out_in_several_chunks(client: httpx.AsyncClient, wor
                           headers=world.auth("rep"))
     await drain(container)
     async with container.engine.connect() as conn:
-        chunks = await conn.scalar(select(t.exports.c.chunks).where(
-            t.exports.c.id == r.json()["id"]))
+        chunks = await conn.scalar(select(tables.exports.c.chunks).where(
+            tables.exports.c.id == r.json()["id"]))
     assert chunks == 3
     got = await client.get(f"/api/v1/exports/{r.json()['id']}/download",
                            headers=world.auth("rep"))

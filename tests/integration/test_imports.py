@@ -20,7 +20,7 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from adapters.bootstrap import Container
-from adapters.db import tables as t
+from adapters.db import tables
 from tests.conftest import World, drain
 from tests.integration.test_customers_api import stored_documents
 
@@ -257,8 +257,8 @@ async def test_a_worker_killed_half_way_resumes_without_applying_anything_twice(
         done = await progress()
         assert (done["status"], done["created"], done["rows_read"]) == ("done", 6000, 6000)
         async with container.engine.connect() as conn:
-            count = await conn.scalar(select(func.count()).select_from(t.customers))
-            distinct = await conn.scalar(select(func.count(func.distinct(t.customers.c.name))))
+            count = await conn.scalar(select(func.count()).select_from(tables.customers))
+            distinct = await conn.scalar(select(func.count(func.distinct(tables.customers.c.name))))
         assert count == distinct == 6000
     finally:
         if worker.poll() is None:

@@ -17,7 +17,7 @@ from sqlalchemy import func, select, text, update
 from standardwebhooks import Webhook
 
 from adapters.bootstrap import Container, build
-from adapters.db import tables as t
+from adapters.db import tables
 from adapters.embedded import RedisProcess
 from adapters.jobs.worker import build_worker
 from adapters.settings import Settings
@@ -93,7 +93,7 @@ async def hook(client: httpx.AsyncClient, world: World, url: str, types: list[st
 async def deliveries(c: Container) -> list[Any]:
     async with c.engine.connect() as conn:
         return list((await conn.execute(
-            select(t.webhook_deliveries).order_by(t.webhook_deliveries.c.sequence))).all())
+            select(tables.webhook_deliveries).order_by(tables.webhook_deliveries.c.sequence))).all())
 
 
 # ---- managing endpoints ------------------------------------------------------------------------
@@ -110,7 +110,7 @@ async def test_the_secret_is_shown_at_create_and_rotate_only_and_stored_encrypte
     listed = await client.get("/api/v1/webhooks", headers=world.auth("admin"))
     assert [w["id"] for w in listed.json()["items"]] == [created["id"]]
     async with container.engine.connect() as conn:
-        stored = await conn.scalar(select(t.webhook_endpoints.c.secret_enc))
+        stored = await conn.scalar(select(tables.webhook_endpoints.c.secret_enc))
     assert created["secret"] not in stored and container.cipher.decrypt(stored) == created[
         "secret"]
     rotated = await client.post(f"/api/v1/webhooks/{created['id']}/rotate-secret",
@@ -328,7 +328,7 @@ async def test_a_rotated_secret_signs_beside_the_old_one_until_the_overlap_ends(
     # A receiver still on the old secret accepts it too (one of the two signatures is its)
     Webhook(created["secret"]).verify(got.body, got.headers)
     async with container.engine.begin() as conn:  # the overlap is over
-        await conn.execute(update(t.webhook_endpoints).values(
+        await conn.execute(update(tables.webhook_endpoints).values(
             previous_secret_until=func.now() - text("interval '1 second'")))
     subscriber.received.clear()
     await pump_one_delivery(container, world, subscriber)
@@ -337,7 +337,7 @@ async def test_a_rotated_secret_signs_beside_the_old_one_until_the_overlap_ends(
     with pytest.raises(Exception):  # noqa: B017
         Webhook(created["secret"]).verify(later.body, later.headers)
     async with container.engine.connect() as conn:
-        stored = await conn.scalar(select(t.webhook_endpoints.c.previous_secret_enc))
+        stored = await conn.scalar(select(tables.webhook_endpoints.c.previous_secret_enc))
     assert created["secret"] not in stored, "the old secret is encrypted at rest too"
 
 
@@ -351,7 +351,7 @@ async def test_fan_out_is_idempotent(client: httpx.AsyncClient, world: World,
     assert len(await deliveries(container)) == 2, "one per subscribed endpoint"
     for _ in range(2):  # relayed again (a crash between enqueue and commit), and again
         async with container.engine.begin() as conn:
-            await conn.execute(update(t.outbox).values(published_at=None))
+            await conn.execute(update(tables.outbox).values(published_at=None))
         await drain(container)
     rows = await deliveries(container)
     assert len(rows) == 2 and len({r.endpoint_id for r in rows}) == 2
@@ -458,8 +458,8 @@ async def test_gone_or_failing_for_good_disables_the_endpoint_and_tells_its_owne
                                 headers=world.auth("admin"))).json()["items"]
         assert log[0]["status"] == "failed" and log[0]["response_status"] == status
         async with container.engine.connect() as conn:
-            notes = (await conn.execute(select(t.notifications).where(
-                t.notifications.c.kind == "webhook_disabled"))).all()
+            notes = (await conn.execute(select(tables.notifications).where(
+                tables.notifications.c.kind == "webhook_disabled"))).all()
         (note,) = notes
         assert note.user_id == world.users["admin"].id
         assert note.data["webhook_id"] == created["id"] and note.data["url"] == subscriber.url
@@ -513,7 +513,7 @@ async def test_delivery_time_checks_the_address_again(
         subscriber: Subscriber) -> None:
     created = await hook(client, world, subscriber.url)
     async with container.engine.begin() as conn:  # as if an admin's allowance were withdrawn
-        await conn.execute(update(t.webhook_endpoints).values(allow_private=False))
+        await conn.execute(update(tables.webhook_endpoints).values(allow_private=False))
     await new_customer(container, world)
     d = deliverer_for(container, 0, 60)
     try:
@@ -582,9 +582,9 @@ async def test_redis_stopping_during_deliveries_loses_nothing(
         with pytest.raises(QueueUnavailable):
             await c.relay.relay_once()
         async with c.engine.connect() as conn:
-            waiting = await conn.scalar(select(func.count()).select_from(t.outbox).where(
-                t.outbox.c.published_at.is_(None),
-                t.outbox.c.type.in_(["customer.created", "user.created"])))
+            waiting = await conn.scalar(select(func.count()).select_from(tables.outbox).where(
+                tables.outbox.c.published_at.is_(None),
+                tables.outbox.c.type.in_(["customer.created", "user.created"])))
         assert waiting == 4, "the events wait in the outbox"
         assert len(await deliveries(c)) == 1, "and so do their deliveries"
         redis = RedisProcess(tmp_path / "redis", port=port, persist=False).start()
@@ -634,10 +634,10 @@ async def _wait(predicate: Callable[[], Awaitable[bool]], timeout: float = 30.0)
 
 
 async def _audit_actions(c: Container, webhook_id: str) -> list[str]:
-    a = t.audit_log
+    log = tables.audit_log
     async with c.engine.connect() as conn:
-        return list((await conn.execute(select(a.c.action).where(
-            a.c.target_type == "webhook", a.c.target_id == webhook_id).order_by(a.c.id)
+        return list((await conn.execute(select(log.c.action).where(
+            log.c.target_type == "webhook", log.c.target_id == webhook_id).order_by(log.c.id)
         )).scalars())
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from domain.audit.model import Actor
+from domain.identity.commands import UpdateUser
 from domain.identity.model import EventType, Role, Scope
 from domain.identity.ports import UserFilter
 from domain.identity.reactions import welcome_new_user
@@ -93,8 +94,8 @@ async def test_disabling_a_user_kills_its_tokens(svc: IdentityService) -> None:
     admin = await make(svc, "admin@example.com", Role.ADMIN)
     user = await make(svc, "a@example.com", Role.SALES_REP)
     pair = await svc.login("a@example.com", PW, Actor(None))
-    await svc.update_user(as_(admin), user.id, expected_version=None,
-                          changes={"is_active": False})
+    await svc.update_user(as_(admin), user.id, UpdateUser(is_active=False),
+                          expected_version=None)
     with pytest.raises(AuthenticationFailed):
         await svc.user_for_access_token(pair.access_token)
     with pytest.raises(AuthenticationFailed):
@@ -183,16 +184,16 @@ async def test_a_remembered_caller_is_forgotten_when_disabled_demoted_or_revoked
     assert (await svc.user_for_access_token(m_token)).name == "m"
     # … but every change through the service takes effect at once: a new name is seen, a new
     # role refuses the old token
-    await svc.update_user(as_(admin), manager.id, expected_version=None,
-                          changes={"name": "Renamed"})
+    await svc.update_user(as_(admin), manager.id, UpdateUser(name="Renamed"),
+                          expected_version=None)
     assert (await svc.user_for_access_token(m_token)).name == "Renamed"
-    await svc.update_user(as_(admin), manager.id, expected_version=None,
-                          changes={"role": Role.SALES_REP})
+    await svc.update_user(as_(admin), manager.id, UpdateUser(role=Role.SALES_REP),
+                          expected_version=None)
     with pytest.raises(AuthenticationFailed):
         await svc.user_for_access_token(m_token)
     assert (await svc.user_for_access_token(r_token)).id == rep.id
-    await svc.update_user(as_(admin), rep.id, expected_version=None,
-                          changes={"is_active": False})
+    await svc.update_user(as_(admin), rep.id, UpdateUser(is_active=False),
+                          expected_version=None)
     with pytest.raises(AuthenticationFailed):
         await svc.user_for_access_token(r_token)
     key, secret = await svc.create_api_key(as_(admin), "ERP", {Scope.CUSTOMERS_READ})

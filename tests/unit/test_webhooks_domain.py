@@ -10,6 +10,7 @@ from standardwebhooks import Webhook
 
 from domain.shared.errors import ValidationFailed
 from domain.shared.events import DomainEvent
+from domain.webhooks.commands import UpdateWebhook
 from domain.webhooks.event_types import EVENT_TYPES
 from domain.webhooks.model import (
     STANDARD_SCHEDULE,
@@ -159,7 +160,7 @@ def test_an_endpoint_checks_its_fields_and_turns_off_once() -> None:
     assert endpoint.description is None
     assert endpoint.disable("gone", NOW) is True and endpoint.disable("again", NOW) is False
     assert endpoint.disabled_reason == "gone"
-    endpoint.update({"active": True})
+    endpoint.update(UpdateWebhook(active=True))
     assert endpoint.active and endpoint.disabled_reason is None
 
 

@@ -1,3 +1,6 @@
+"""Request and response shapes of auth, /me, users, departments, API keys, the audit log
+and the inbox."""
+
 from __future__ import annotations
 
 import uuid
@@ -8,8 +11,10 @@ from pydantic import BaseModel, Field
 
 from api.schemas import Input
 from domain.audit.model import AuditEntry
+from domain.identity.commands import UpdateDepartment, UpdateUser
 from domain.identity.model import ApiKey, Department, Principal, Role, Scope, User
 from domain.notifications.notification import Notification
+from domain.shared.commands import UNSET
 
 
 class TokenResponse(BaseModel):
@@ -94,6 +99,12 @@ class UserUpdate(Input):
     department_id: uuid.UUID | None = None
     is_active: bool | None = None
 
+    def command(self) -> UpdateUser:
+        return UpdateUser(
+            name=self.name, role=self.role, is_active=self.is_active,
+            department_id=self.department_id if "department_id" in self.model_fields_set
+            else UNSET)
+
 
 class PasswordChange(Input):
     current_password: str = Field(max_length=256)
@@ -126,6 +137,11 @@ class DepartmentCreate(Input):
 class DepartmentUpdate(Input):
     name: str | None = Field(None, max_length=200)
     parent_id: uuid.UUID | None = None
+
+    def command(self) -> UpdateDepartment:
+        return UpdateDepartment(
+            name=self.name,
+            parent_id=self.parent_id if "parent_id" in self.model_fields_set else UNSET)
 
 
 class ApiKeyOut(BaseModel):

@@ -14,8 +14,16 @@ from pydantic import BaseModel, Field
 
 from api.schemas import Input
 from domain.customers.personal import mask_phone
+from domain.notifications.commands import (
+    ChangePreferences,
+    ChangeTemplate,
+    CreateTemplate,
+    KindChoice,
+    PreviewTemplate,
+)
 from domain.notifications.kinds import KINDS, variables_of
 from domain.notifications.model import Delivery, NotificationPreferences, Rendered, Template
+from domain.shared.commands import UNSET
 
 KIND_DOC = "One of: " + ", ".join(KINDS)
 
@@ -30,10 +38,17 @@ class TemplateCreate(Input):
     body: str = Field(max_length=20000, description="Text with {variable} placeholders",
                       examples=["{recipient_name}，您好：合同 {contract_number} 待您审批。"])
 
+    def command(self) -> CreateTemplate:
+        return CreateTemplate(kind=self.kind, channel=self.channel, locale=self.locale,
+                              subject=self.subject, body=self.body)
+
 
 class TemplateUpdate(Input):
     subject: str | None = Field(None, max_length=1000)
     body: str | None = Field(None, max_length=20000)
+
+    def command(self) -> ChangeTemplate:
+        return ChangeTemplate(subject=self.subject, body=self.body)
 
 
 class TemplateOut(BaseModel):
@@ -62,6 +77,9 @@ class PreviewIn(Input):
     variables: dict[str, Any] = Field(default_factory=dict, max_length=100, examples=[{
         "recipient_name": "王芳", "contract_number": "HT202611-0001", "amount": "1250000.00",
         "currency": "CNY"}])
+
+    def command(self) -> PreviewTemplate:
+        return PreviewTemplate(self.variables)
 
 
 class PreviewOut(BaseModel):
@@ -93,6 +111,12 @@ class PreferencesIn(Input):
         examples=["13812345678"])
     kinds: list[KindChannels] = Field(default_factory=list, max_length=100,
                                       description="The kinds to change; others stay")
+
+    def command(self) -> ChangePreferences:
+        return ChangePreferences(
+            locale=self.locale,
+            mobile=self.mobile if "mobile" in self.model_fields_set else UNSET,
+            kinds=[KindChoice(k.kind, k.channels) for k in self.kinds])
 
 
 class PreferencesOut(BaseModel):

@@ -8,6 +8,8 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from api.schemas import Input
+from domain.shared.commands import UNSET
+from domain.webhooks.commands import CreateWebhook, UpdateWebhook
 from domain.webhooks.model import Delivery, DeliveryStatus, WebhookEndpoint
 
 _URL = Field(max_length=2000, examples=["https://hooks.example.com/crm"],
@@ -23,6 +25,10 @@ class WebhookCreate(Input):
     allow_private: bool = Field(False, description="Let it reach loopback and private "
                                 "networks (admins only)")
 
+    def command(self) -> CreateWebhook:
+        return CreateWebhook(url=self.url, event_types=self.event_types,
+                             description=self.description, allow_private=self.allow_private)
+
 
 class WebhookUpdate(Input):
     url: str | None = Field(None, max_length=2000)
@@ -31,6 +37,15 @@ class WebhookUpdate(Input):
     active: bool | None = Field(None, description="false pauses deliveries (they wait); true "
                                 "resumes them, also after an automatic disabling")
     allow_private: bool | None = None
+
+    def command(self) -> UpdateWebhook:
+        sent = self.model_fields_set
+        return UpdateWebhook(
+            url=self.url if "url" in sent else UNSET,
+            event_types=self.event_types if "event_types" in sent else UNSET,
+            description=self.description if "description" in sent else UNSET,
+            active=self.active if "active" in sent else UNSET,
+            allow_private=self.allow_private if "allow_private" in sent else UNSET)
 
 
 class WebhookOut(BaseModel):

@@ -1,0 +1,216 @@
+"""Rows that become customers: each chunk of rows, inside the chunk's transaction, is mapped
+and validated with the API's rules, checked for duplicates (inside the file and against the
+customers the importing user sees, by phone blind index and normalised name), and applied by
+the import's policy: created, skipped, updated or merged.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from domain.audit.model import Actor, AuditEntry
+from domain.customers.activity import ActivityEntry
+from domain.customers.model import Customer, CustomerKind, customer_number
+from domain.customers.queries import Visibility
+from domain.fields_and_tags.model import CustomField, validate_custom
+from domain.identity.model import Principal
+from domain.imports.model import Import, Outcome, Policy, RowValues, map_row
+from domain.imports.ports import CustomerRules
+from domain.shared.errors import DomainError, PermissionDenied, ValidationFailed
+from domain.shared.ownership import check_owner
+from domain.shared.ports import Clock, UnitOfWork
+
+# What an UPDATE takes from the file. Not the kind: the mapper defaults it, and a default must
+# not turn persons into companies.
+UPDATABLE = ("industry", "region", "size", "source", "annual_purchase", "key_needs")
+
+Row = tuple[int, dict[str, str]]
+# (row number, file column, reason, outcome) of a row rejected or skipped
+RowError = tuple[int, str, str, str]
+
+
+def row_problems(error: DomainError | ValueError) -> list[tuple[str, str]]:
+    """(field, message) of each thing wrong with a row."""
+    if isinstance(error, ValidationFailed):
+        return [(p.field, p.message) for p in error.problems]
+    return [("", error.detail if isinstance(error, DomainError) else str(error))]
+
+
+async def owner_named(uow: UnitOfWork, spec: str) -> uuid.UUID | None:
+    """The user a file names as owner, by e-mail or by a name only one user has."""
+    user = (await uow.users.get_by_email(spec.lower()) if "@" in spec
+            else await uow.users.get_by_name(spec))
+    return user.id if user is not None else None
+
+
+@dataclass
+class CustomerRows:
+    customers: CustomerRules
+    clock: Clock
+
+    async def write(self, uow: UnitOfWork, imp: Import, actor: Actor, rows: Sequence[Row]
+                    ) -> None:
+        await _CustomerChunk(self, uow, imp, actor).apply(rows)
+
+
+class _CustomerChunk:
+    """One chunk of rows: what it has found so far (errors, owners named) and its writes."""
+
+    def __init__(self, writer: CustomerRows, uow: UnitOfWork, imp: Import, actor: Actor
+                 ) -> None:
+        self.rules, self.clock = writer.customers, writer.clock
+        self.uow, self.imp, self.actor = uow, imp, actor
+        assert actor.principal is not None
+        self.p: Principal = actor.principal
+        self.errors: list[RowError] = []
+        self.owners: dict[str, tuple[uuid.UUID, uuid.UUID | None] | ValidationFailed] = {}
+
+    async def apply(self, rows: Sequence[Row]) -> None:
+        uow, imp = self.uow, self.imp
+        vis = await self.rules.visibility(uow, self.p)
+        defs = list(await uow.custom_fields.list("customer"))
+        picklists = {n: await uow.picklists.labels(n) for n in ("industry", "region")}
+        drafts: list[tuple[int, Customer]] = []
+        for row_no, values in rows:
+            rv: RowValues | None = None
+            try:
+                rv = map_row(values, imp.mapping, picklists)
+                drafts.append((row_no, await self._draft(rv, defs)))
+            except (DomainError, ValueError) as e:
+                for where, message in row_problems(e):
+                    column = rv.column_for(where) if rv is not None else where
+                    self.errors.append((row_no, column, message, Outcome.REJECTED.value))
+                imp.count(Outcome.REJECTED)
+        keyed = [(n, c, uow.customers.match_keys(c)) for n, c in drafts]
+        keys = list(dict.fromkeys(k for _, _, ks in keyed for k in ks))
+        earlier = await uow.imports.seen_keys(imp.id, keys)
+        existing = await uow.customers.find_by_keys(keys) if imp.policy != Policy.CREATE else {}
+        in_chunk: dict[str, Customer] = {}
+        creates: list[tuple[int, Customer]] = []
+        for row_no, c, ks in keyed:
+            dup_file = next((k for k in ks if k in earlier or k in in_chunk), None)
+            dup_db = None if dup_file else next((k for k in ks if k in existing), None)
+            if imp.policy == Policy.CREATE or (dup_file is None and dup_db is None):
+                creates.append((row_no, c))
+                for k in ks:
+                    in_chunk.setdefault(k, c)
+                continue
+            if dup_file is not None:
+                reason = "duplicates an earlier row of the file"
+                target: Customer | uuid.UUID | None = in_chunk.get(dup_file) or earlier.get(
+                    dup_file)
+            else:
+                assert dup_db is not None
+                seen = [m for m in existing[dup_db] if vis.allows(m[1], m[2])]
+                if not seen:
+                    self._skip(row_no, "duplicates a customer owned by someone else")
+                    continue
+                reason, target = "duplicates an existing customer", seen[0][0]
+            if imp.policy == Policy.SKIP or target is None:
+                self._skip(row_no, reason)
+                continue
+            outcome = Outcome.UPDATED if imp.policy == Policy.UPDATE else Outcome.MERGED
+            if not imp.dry_run:
+                await self._fold(row_no, c, target, vis)
+            imp.count(outcome)
+        await self._create(creates)
+        await uow.imports.remember_keys(imp.id, [
+            (k, None if imp.dry_run else c.id) for k, c in in_chunk.items()])
+        await uow.imports.add_errors(imp.id, self.errors)
+
+    def _skip(self, row_no: int, reason: str) -> None:
+        self.errors.append((row_no, "", reason, Outcome.SKIPPED.value))
+        self.imp.count(Outcome.SKIPPED)
+
+    async def _draft(self, rv: RowValues, defs: list[CustomField]) -> Customer:
+        owner_id, department_id = await self._owner(rv.owner)
+        data = dict(rv.customer)
+        data["custom"] = validate_custom(data.get("custom") or {}, defs, creating=True)
+        if rv.contact:
+            data["contacts"] = [rv.contact]
+        if "name" not in data:
+            raise ValidationFailed.of("name", "is required")
+        return Customer.create(
+            number="", name=data.pop("name"), kind=CustomerKind(data.pop("kind")),
+            owner_id=owner_id, owner_department_id=department_id,
+            tier_policy=self.rules.tier_policy, created_by=self.p.id, **data)
+
+    async def _owner(self, spec: str | None) -> tuple[uuid.UUID, uuid.UUID | None]:
+        """The owner a row names, under the rule of who may give a customer to whom; the
+        answer (or the refusal) is kept for the chunk's other rows naming the same person."""
+        if spec is None:
+            return self.p.id, self.p.department_id
+        if spec not in self.owners:
+            try:
+                user_id = await owner_named(self.uow, spec)
+                if user_id is None:
+                    raise ValidationFailed.of("owner", f"no single user is called {spec!r}")
+                self.owners[spec] = await check_owner(self.uow, self.p, user_id, "customers")
+            except PermissionDenied as e:
+                self.owners[spec] = ValidationFailed.of("owner", e.detail)
+            except ValidationFailed as e:
+                self.owners[spec] = ValidationFailed.of(
+                    "owner", e.problems[0].message if e.problems[0].field == "owner_id"
+                    else e.detail)
+        found = self.owners[spec]
+        if isinstance(found, ValidationFailed):
+            raise found
+        return found
+
+    async def _fold(self, row_no: int, row: Customer, target: Customer | uuid.UUID,
+                    vis: Visibility) -> None:
+        """UPDATE: the file's non-empty values win. MERGE: only gaps are filled. Both add the
+        row's tags and new contacts."""
+        chosen: dict[str, Any] = {}
+        if self.imp.policy == Policy.UPDATE:
+            chosen = {f: getattr(row, f) for f in UPDATABLE
+                      if getattr(row, f) not in (None, "", [], {})}
+            if row.custom:
+                chosen["custom"] = {**(target.custom if isinstance(target, Customer) else {}),
+                                    **row.custom}
+        try:
+            if isinstance(target, Customer):  # created earlier in this very chunk
+                target.absorb([row], chosen, self.rules.tier_policy)
+                return
+            existing = await self.uow.customers.get(target, vis, lock=True)
+            if existing is None:
+                self._skip(row_no, "duplicates a customer that is gone")
+                return
+            if "custom" in chosen:
+                chosen["custom"] = {**existing.custom, **row.custom}
+            existing.absorb([row], chosen, self.rules.tier_policy)
+        except DomainError as e:
+            self.errors.append((row_no, "", e.detail, Outcome.REJECTED.value))
+            return
+        await self.uow.customers.save(existing)
+        await self.uow.audit.record(AuditEntry.of(
+            self.actor, f"customer.{'updated' if self.imp.policy == Policy.UPDATE else 'merged'}",
+            "customer", existing.id, {"import": [None, str(self.imp.id)], "row": [None, row_no]}))
+
+    async def _create(self, creates: list[tuple[int, Customer]]) -> None:
+        if not creates:
+            return
+        for _ in creates:
+            self.imp.count(Outcome.CREATED)
+        if self.imp.dry_run:
+            return
+        now = self.clock.now()
+        numbers = await self.uow.customers.next_sequences(len(creates))
+        for (_, c), n in zip(creates, numbers, strict=True):
+            c.number = customer_number(now, n)
+        customers = [c for _, c in creates]
+        await self.uow.customers.add_many(customers)
+        await self.uow.tags.ensure(list(dict.fromkeys(t for c in customers for t in c.tags)))
+        label = self.actor.label
+        await self.uow.audit.record_many([AuditEntry.of(
+            self.actor, "customer.created", "customer", c.id,
+            {"import": [None, str(self.imp.id)], "row": [None, row_no]})
+            for row_no, c in creates])
+        await self.uow.activity.add_many([ActivityEntry(
+            customer_id=c.id, kind="created",
+            summary=f"Imported from {self.imp.filename}, row {row_no}",
+            actor_id=self.p.id, actor_label=label, ref_type="import", ref_id=self.imp.id)
+            for row_no, c in creates])

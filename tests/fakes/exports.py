@@ -1,0 +1,93 @@
+"""In-memory fakes of the exports ports: the export repository with its chunks, a sheet
+encoder whose output a test can read back, and saved segments' filters. The customers an
+export reads are the stand-ins of tests/fakes/bulk.py (BulkUowFactory)."""
+
+from __future__ import annotations
+
+import copy
+import csv
+import io
+import json
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from domain.audit.model import Actor
+from domain.customers.queries import CustomerFilter
+from domain.exports.model import Export, ExportStatus
+from domain.shared.errors import NotFound
+from tests.fakes.shared import FakeUnitOfWork, repository
+
+
+@repository("exports")
+class FakeExports:
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self.uow = uow
+        self.records: dict[uuid.UUID, Export] = uow.state.table("exports")
+        self.chunks: dict[tuple[uuid.UUID, int], bytes] = uow.state.table("export_chunks")
+
+    async def get(self, export_id: uuid.UUID, lock: bool = False) -> Export | None:
+        found = self.records.get(export_id)
+        return copy.deepcopy(found) if found else None
+
+    async def add(self, export: Export) -> None:
+        export.created_at = export.updated_at = self.uow.clock.now()  # type: ignore[attr-defined]
+        self.records[export.id] = copy.deepcopy(export)
+
+    async def save(self, export: Export) -> None:
+        export.updated_at = self.uow.clock.now()  # type: ignore[attr-defined]
+        self.records[export.id] = copy.deepcopy(export)
+
+    async def add_chunk(self, export_id: uuid.UUID, seq: int, data: bytes) -> None:
+        self.chunks[(export_id, seq)] = data
+
+    async def chunk(self, export_id: uuid.UUID, seq: int) -> bytes | None:
+        return self.chunks.get((export_id, seq))
+
+    async def stale(self, older_than: datetime) -> list[uuid.UUID]:
+        return [e.id for e in self.records.values()
+                if e.status in (ExportStatus.PENDING, ExportStatus.RUNNING)
+                and e.updated_at is not None and e.updated_at < older_than]
+
+    async def expire(self, finished_before: datetime) -> int:
+        old = [e for e in self.records.values() if e.status == ExportStatus.DONE
+               and e.finished_at is not None and e.finished_at < finished_before]
+        for e in old:
+            e.status = ExportStatus.EXPIRED
+            for key in [k for k in self.chunks if k[0] == e.id]:
+                del self.chunks[key]
+        return len(old)
+
+
+class FakeSheets:
+    """CSV as the real encoder writes it; an "XLSX" that is the rows as JSON."""
+
+    def __init__(self) -> None:
+        self.xlsx_calls = 0
+
+    def csv(self, rows: Sequence[Sequence[Any]]) -> bytes:
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\n").writerows(rows)
+        return out.getvalue().encode()
+
+    def xlsx(self, rows: Iterable[Sequence[Any]]) -> bytes:
+        self.xlsx_calls += 1
+        return json.dumps([list(r) for r in rows], ensure_ascii=False, default=str).encode()
+
+
+def csv_rows(data: bytes) -> list[list[str]]:
+    """A finished CSV export read back (without its byte-order mark)."""
+    return list(csv.reader(io.StringIO(data.decode().lstrip("\ufeff"))))
+
+
+class FakeSegments:
+    """Saved segments' filters; one the caller may not use answers NotFound."""
+
+    def __init__(self) -> None:
+        self.filters: dict[uuid.UUID, CustomerFilter] = {}
+
+    async def segment_filter(self, actor: Actor, segment_id: uuid.UUID) -> CustomerFilter:
+        if segment_id not in self.filters:
+            raise NotFound("segment", segment_id)
+        return self.filters[segment_id]
