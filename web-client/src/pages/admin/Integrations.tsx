@@ -7,8 +7,9 @@ import { fmtTime } from '../../components/bits';
 import { InlineError, QueryState } from '../../components/States';
 import TypedTemplates from './Templates';
 
-// Webhooks are read through rawJson (the screen was built before their API landed): it shows
-// whatever columns the records carry, and says so if the server answers 404.
+// Webhooks are read untyped through rawJson, so the table shows whatever columns the records
+// carry (a field the server adds appears without a client change), and a server without the
+// webhooks API (404) gets a notice instead of an error.
 type Rec = Record<string, unknown> & { id: string };
 const itemsOf = (d: unknown): Rec[] => (Array.isArray(d) ? d : ((d as { items?: Rec[] })?.items ?? [])) as Rec[];
 const show = (v: unknown): React.ReactNode => {
