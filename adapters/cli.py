@@ -246,8 +246,7 @@ async def db_command(settings: Settings, args: argparse.Namespace) -> None:
 
 
 async def create_user(settings: Settings, args: argparse.Namespace) -> None:
-    from domain.identity.model import Role
-    from domain.identity.service import system_actor
+    from domain.shared.authz import Role, system_actor
     from domain.shared.paging import PageRequest
 
     container = await _prepared(settings)

@@ -9,17 +9,17 @@ from decimal import Decimal
 from typing import Any
 
 from adapters.bootstrap import Container
-from domain.audit.model import Actor
 from domain.contracts.commands import DraftContract, LineSpec
 from domain.contracts.model import ContractStatus
 from domain.customers.activity import FollowUpMethod
 from domain.customers.commands import ContactDraft, NewCustomer, NewFollowUp, NewTask
 from domain.customers.model import Customer, CustomerKind, Grade, Source
-from domain.identity.model import Role, User
-from domain.identity.service import principal_of, system_actor
+from domain.identity.model import User
+from domain.identity.service import principal_of
 from domain.leads.commands import CaptureLead, CreateLeadForm
 from domain.leads.routing import Method, RoutingRule, RoutingSettings
 from domain.pipeline.commands import OpenOpportunity, OpportunityChanges, UpdateOpportunity
+from domain.shared.authz import Actor, Role, system_actor
 
 DEMO_PASSWORD = "demo-pass-2026"
 

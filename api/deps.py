@@ -12,12 +12,11 @@ from typing import Annotated
 from fastapi import Depends, Header, Query, Request, Response
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 
-from domain.audit.model import Actor
 from domain.contracts.service import ContractService
 from domain.customers.service import CustomerService
 from domain.exports.service import ExportService
 from domain.fields_and_tags.service import CatalogService
-from domain.identity.model import Principal, User
+from domain.identity.model import User
 from domain.identity.service import IdentityService, principal_of
 from domain.imports.service import ImportService
 from domain.leads.intake_service import IntakeService
@@ -29,6 +28,7 @@ from domain.notifications.ports import NotificationFeed
 from domain.notifications.preferences_service import PreferenceService
 from domain.notifications.templates_service import TemplateService
 from domain.pipeline.service import OpportunityService
+from domain.shared.authz import Actor, Principal
 from domain.shared.errors import AuthenticationFailed, ValidationFailed
 from domain.shared.paging import DEFAULT_LIMIT, MAX_LIMIT, PageRequest
 from domain.shared.ports import IdempotencyStore

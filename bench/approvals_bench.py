@@ -54,12 +54,11 @@ from adapters.bootstrap import build  # noqa: E402
 from adapters.db.engine import libpq_url  # noqa: E402
 from adapters.db.migrate import upgrade  # noqa: E402
 from adapters.settings import Settings  # noqa: E402
-from domain.audit.model import Actor  # noqa: E402
 from domain.contracts.commands import DraftContract, LineSpec  # noqa: E402
 from domain.customers.commands import NewCustomer  # noqa: E402
 from domain.customers.model import CustomerKind  # noqa: E402
-from domain.identity.model import Role  # noqa: E402
-from domain.identity.service import principal_of, system_actor  # noqa: E402
+from domain.identity.service import principal_of  # noqa: E402
+from domain.shared.authz import Actor, Role, system_actor  # noqa: E402
 
 DB = "crm_bench_approvals"
 SECRET = "bench-secret-key-0123456789abcdef0123456789"

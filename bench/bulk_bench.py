@@ -43,9 +43,8 @@ from adapters.bootstrap import build  # noqa: E402
 from adapters.db.migrate import upgrade  # noqa: E402
 from adapters.embedded import reachable  # noqa: E402
 from adapters.settings import Settings  # noqa: E402
-from domain.identity.model import Role  # noqa: E402
 from domain.identity.ports import UserFilter  # noqa: E402
-from domain.identity.service import system_actor  # noqa: E402
+from domain.shared.authz import Role, system_actor  # noqa: E402
 from domain.shared.paging import PageRequest  # noqa: E402
 from tests.services import create_database, drop_database, with_database  # noqa: E402
 

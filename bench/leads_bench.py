@@ -47,12 +47,16 @@ from adapters.db.engine import libpq_url  # noqa: E402
 from adapters.db.migrate import upgrade  # noqa: E402
 from adapters.db.pipeline import SqlOpportunities  # noqa: E402
 from adapters.settings import Settings  # noqa: E402
-from domain.audit.model import Actor  # noqa: E402
-from domain.customers.queries import Visibility  # noqa: E402
-from domain.identity.model import Role, Scope  # noqa: E402
-from domain.identity.service import principal_of, system_actor  # noqa: E402
+from domain.identity.service import principal_of  # noqa: E402
 from domain.leads.routing import RoutingRule, RoutingSettings  # noqa: E402
 from domain.pipeline.queries import OpportunityFilter  # noqa: E402
+from domain.shared.authz import (  # noqa: E402
+    Actor,
+    Role,
+    Scope,
+    Visibility,
+    system_actor,
+)
 from tests.services import with_database  # noqa: E402
 
 DB = "crm_bench_leads"

@@ -29,8 +29,7 @@ from adapters.bootstrap import build  # noqa: E402
 from adapters.db.migrate import upgrade  # noqa: E402
 from adapters.embedded import reachable, start_postgres  # noqa: E402
 from adapters.settings import Settings  # noqa: E402
-from domain.identity.model import Role  # noqa: E402
-from domain.identity.service import system_actor  # noqa: E402
+from domain.shared.authz import Role, system_actor  # noqa: E402
 from tests.services import create_database, drop_database  # noqa: E402
 
 SECRET = "bench-secret-key-0123456789abcdef0123456789"

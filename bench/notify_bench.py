@@ -47,8 +47,7 @@ from adapters.bootstrap import build  # noqa: E402
 from adapters.db.engine import libpq_url  # noqa: E402
 from adapters.db.migrate import upgrade  # noqa: E402
 from adapters.settings import Settings  # noqa: E402
-from domain.identity.model import Role  # noqa: E402
-from domain.identity.service import system_actor  # noqa: E402
+from domain.shared.authz import Role, system_actor  # noqa: E402
 from tests.services import with_database  # noqa: E402
 
 DB = "crm_bench_notify"

@@ -511,8 +511,7 @@ async def create_db() -> str:
 async def create_org(url: str) -> dict[str, Any]:
     """HQ + 5 sales departments, each with a manager and 10 reps; an admin; through use cases."""
     from adapters.bootstrap import build
-    from domain.identity.model import Role
-    from domain.identity.service import system_actor
+    from domain.shared.authz import Role, system_actor
 
     c = build(settings(url))
     try:

@@ -49,9 +49,14 @@ from leads_bench import (  # noqa: E402
 from adapters.bootstrap import Container, build  # noqa: E402
 from adapters.db.migrate import upgrade  # noqa: E402
 from adapters.settings import Settings  # noqa: E402
-from domain.audit.model import Actor  # noqa: E402
-from domain.identity.model import ROLE_SCOPES, Principal, Role  # noqa: E402
-from domain.identity.service import principal_of, system_actor  # noqa: E402
+from domain.identity.service import principal_of  # noqa: E402
+from domain.shared.authz import (  # noqa: E402
+    ROLE_SCOPES,
+    Actor,
+    Principal,
+    Role,
+    system_actor,
+)
 from domain.webhooks.commands import CreateWebhook, UpdateWebhook  # noqa: E402
 
 DB = "crm_bench_webhooks"

@@ -17,9 +17,9 @@ from adapters.db.tables import metadata
 from adapters.jobs.worker import build_worker
 from adapters.settings import Settings
 from adapters.web import create_web_app
-from domain.audit.model import Actor
-from domain.identity.model import Department, Role, User
-from domain.identity.service import principal_of, system_actor
+from domain.identity.model import Department, User
+from domain.identity.service import principal_of
+from domain.shared.authz import Actor, Role, system_actor
 from tests.services import admin_database_url, create_database, drop_database, redis_url
 
 PASSWORD = "correct-horse-battery"

@@ -33,7 +33,7 @@ from domain.contracts.queries import (
     InboxItem,
     PendingStep,
 )
-from domain.customers.queries import Visibility
+from domain.shared.authz import Visibility
 from domain.shared.errors import StaleVersion
 from domain.shared.paging import Page, PageRequest
 

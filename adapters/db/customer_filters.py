@@ -11,7 +11,8 @@ from sqlalchemy import ARRAY, ColumnElement, Text, and_, func, literal, literal_
 from adapters.db import tables
 from adapters.db.contacts import contact_bidx
 from adapters.db.filters import escape_like
-from domain.customers.queries import CustomerFilter, Visibility
+from domain.customers.queries import CustomerFilter
+from domain.shared.authz import Visibility
 from domain.shared.ports import FieldCipher
 
 FACET_SEP = "\x1f"  # chr(31), as customer_facets() joins industry, region and tag

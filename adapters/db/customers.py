@@ -58,7 +58,8 @@ from domain.customers.model import (
     normalised_name,
 )
 from domain.customers.personal import mask_id_card
-from domain.customers.queries import CustomerFilter, Visibility
+from domain.customers.queries import CustomerFilter
+from domain.shared.authz import Visibility
 from domain.shared.errors import StaleVersion
 from domain.shared.paging import Page, PageRequest
 from domain.shared.ports import FieldCipher

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, false, literal_column, or_, true
 
 from adapters.db import tables
-from domain.customers.queries import Visibility
+from domain.shared.authz import Visibility
 
 
 def visible(vis: Visibility, owner_col: Any = tables.customers.c.owner_id,

@@ -15,7 +15,7 @@ from adapters.db.filters import visible
 from adapters.db.keyset import fetch_page
 from domain.customers.activity import FollowUp, FollowUpMethod, FollowUpStatus, GeoCheckIn
 from domain.customers.ports import FollowUpFilter
-from domain.customers.queries import Visibility
+from domain.shared.authz import Visibility
 from domain.shared.paging import Page, PageRequest
 
 

@@ -13,8 +13,9 @@ from sqlalchemy.engine import Row
 from adapters.db import tables
 from adapters.db.base import SqlRepository, columns_of
 from adapters.db.keyset import fetch_page
-from domain.identity.model import ApiKey, Department, RefreshToken, Role, Scope, User
+from domain.identity.model import ApiKey, Department, RefreshToken, User
 from domain.identity.ports import UserFilter
+from domain.shared.authz import Role, Scope
 from domain.shared.paging import Page, PageRequest
 
 

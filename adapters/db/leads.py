@@ -33,12 +33,12 @@ from adapters.db.filters import escape_like, one_of, visible
 from adapters.db.held_writes import HeldWrites
 from adapters.db.keyset import fetch_page
 from domain.customers.model import Size, Source
-from domain.customers.queries import Visibility
 from domain.leads.model import OPEN_STATUSES, CustomerMatch, Lead, LeadStatus
 from domain.leads.queries import LeadFilter
 from domain.leads.routing import AssignedBy, Assignment
 from domain.leads.scoring import LeadGrade, RuleKind, ScoreLine
 from domain.leads.validation import FlagCode, LeadFlag
+from domain.shared.authz import Visibility
 from domain.shared.errors import StaleVersion
 from domain.shared.paging import Page, PageRequest
 from domain.shared.ports import FieldCipher

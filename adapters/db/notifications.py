@@ -22,11 +22,11 @@ from domain.notifications.kinds import Channel
 from domain.notifications.model import (
     Delivery,
     DeliveryStatus,
+    Notification,
     NotificationPreferences,
     Recipient,
     Template,
 )
-from domain.notifications.notification import Notification
 from domain.notifications.ports import DeliveryFilter, TemplateFilter
 from domain.shared.paging import Page, PageRequest
 from domain.shared.ports import FieldCipher

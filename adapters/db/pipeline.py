@@ -32,7 +32,6 @@ from adapters.db import tables
 from adapters.db.base import SqlRepository, columns_of
 from adapters.db.filters import visible
 from adapters.db.keyset import fetch_page, plain_value
-from domain.customers.queries import Visibility
 from domain.pipeline.model import (
     ContractStatus,
     Opportunity,
@@ -44,6 +43,7 @@ from domain.pipeline.model import (
     StageVisit,
 )
 from domain.pipeline.queries import MoneyTotal, OpportunityFilter, StageTotals
+from domain.shared.authz import Visibility
 from domain.shared.errors import StaleVersion
 from domain.shared.paging import Page, PageRequest, encode_cursor
 

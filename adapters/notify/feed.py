@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from adapters.db import tables as t
 from adapters.db.listen import listen
 from adapters.db.notifications import notification_of
-from domain.notifications.notification import Notification
+from domain.notifications.model import Notification
 from domain.notifications.ports import FeedClosed
 
 log = logging.getLogger("crm.feed")

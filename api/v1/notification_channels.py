@@ -16,7 +16,7 @@ from api.errors import problem
 from api.schemas import AUTHED, ListOf, problems
 from api.v1.schemas.identity import NotificationOut
 from api.v1.schemas.notify import DeliveryOut, PreferencesIn, PreferencesOut
-from domain.notifications.notification import Notification
+from domain.notifications.model import Notification
 from domain.notifications.ports import FeedClosed, FeedSubscription
 from domain.shared.errors import PermissionDenied, ValidationFailed
 

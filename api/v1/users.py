@@ -17,8 +17,8 @@ from api.v1.schemas.identity import (
     UserOut,
     UserUpdate,
 )
-from domain.identity.model import Role, Scope
 from domain.identity.ports import UserFilter
+from domain.shared.authz import Role, Scope
 
 router = APIRouter(prefix="/users", tags=["users"])
 roles = APIRouter(prefix="/roles", tags=["users"])

@@ -7,30 +7,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from domain.identity.model import Principal
+from domain.shared.authz import Actor
 
 # Fields never written to the audit log in any form.
 SECRET_FIELDS = frozenset({"password_hash", "secret_hash", "password", "token_version", "events"})
 
 
-@dataclass(frozen=True)
-class Actor:
-    """The principal behind a request plus where it came from."""
-
-    principal: Principal | None
-    ip: str | None = None
-    request_id: str | None = None
-    # For anonymous calls (a failed log-in) what the caller claimed to be.
-    claimed: str | None = None
-
-    @property
-    def label(self) -> str:
-        if self.principal is not None:
-            return self.principal.label
-        return self.claimed or "anonymous"
 
 
-SYSTEM = Actor(principal=None, claimed="system")
 
 
 @dataclass(frozen=True)

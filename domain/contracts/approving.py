@@ -6,17 +6,16 @@ from __future__ import annotations
 import builtins
 import uuid
 
-from domain.audit.model import Actor, AuditEntry, field_diff
+from domain.audit.model import AuditEntry, field_diff
 from domain.contracts.commands import PolicySettings
 from domain.contracts.model import Contract
 from domain.contracts.policy import ApprovalPolicy, build_policy
 from domain.contracts.queries import InboxItem
 from domain.contracts.rounds import StepPlan, StepRole
 from domain.contracts.use_case import ContractUseCases
-from domain.identity.model import Role, Scope
 from domain.identity.ports import UserFilter
-from domain.identity.service import check_version, require
-from domain.shared.errors import PermissionDenied, ValidationFailed
+from domain.shared.authz import Actor, Role, Scope, require
+from domain.shared.errors import PermissionDenied, ValidationFailed, check_version
 from domain.shared.ownership import manager_above
 from domain.shared.paging import Page, PageRequest
 from domain.shared.ports import UnitOfWork

@@ -9,13 +9,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from domain.audit.model import SYSTEM, AuditEntry
+from domain.audit.model import AuditEntry
 from domain.contracts.model import Contract
 from domain.contracts.policy import ApprovalPolicy
 from domain.contracts.queries import PendingStep
 from domain.contracts.rounds import ApprovalStep, StepStatus
 from domain.contracts.use_case import EVERYTHING, ContractUseCases
 from domain.customers.activity import Task, TaskOrigin
+from domain.shared.authz import SYSTEM
 from domain.shared.ownership import manager_above
 from domain.shared.ports import UnitOfWork
 

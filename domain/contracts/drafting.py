@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import uuid
 
-from domain.audit.model import Actor, field_diff
+from domain.audit.model import field_diff
 from domain.contracts.commands import DraftContract, UpdateContract
 from domain.contracts.model import Contract, contract_number
 from domain.contracts.queries import ContractFilter
 from domain.contracts.use_case import ContractUseCases, contract_snapshot
-from domain.identity.model import Scope
-from domain.identity.service import check_version, require
+from domain.shared.authz import Actor, Scope, require
 from domain.shared.commands import given
+from domain.shared.errors import check_version
 from domain.shared.ownership import check_owner
 from domain.shared.paging import Page, PageRequest
 

@@ -6,11 +6,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 
-from domain.audit.model import Actor, field_diff
+from domain.audit.model import field_diff
 from domain.contracts.model import Contract
 from domain.contracts.use_case import ContractUseCases, contract_snapshot
-from domain.identity.model import Principal, Scope
-from domain.identity.service import require
+from domain.shared.authz import Actor, Principal, Scope, require
 from domain.shared.ports import UnitOfWork
 
 Step = Callable[[UnitOfWork, Principal, Contract], Awaitable[None]]

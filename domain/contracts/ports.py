@@ -9,7 +9,6 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Protocol
 
-from domain.audit.model import Actor
 from domain.contracts.model import Contract, ContractStatus
 from domain.contracts.policy import ApprovalPolicy
 from domain.contracts.queries import (
@@ -20,8 +19,7 @@ from domain.contracts.queries import (
     PendingStep,
 )
 from domain.customers.model import Customer
-from domain.customers.queries import Visibility
-from domain.identity.model import Principal
+from domain.shared.authz import Actor, Principal, Visibility
 from domain.shared.paging import Page, PageRequest
 from domain.shared.ports import UnitOfWork
 

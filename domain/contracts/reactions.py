@@ -7,9 +7,9 @@ import uuid
 from typing import Any
 
 from domain.contracts.model import STEP_NAMES, StepRole
-from domain.identity.model import Role
 from domain.identity.ports import UserFilter
-from domain.notifications.notification import Notification
+from domain.notifications.model import Notification
+from domain.shared.authz import Role
 from domain.shared.events import DomainEvent
 from domain.shared.paging import PageRequest
 from domain.shared.ports import UnitOfWork

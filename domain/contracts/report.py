@@ -6,11 +6,9 @@ import statistics
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from domain.audit.model import Actor
 from domain.contracts.rounds import StepRole
 from domain.contracts.use_case import ContractUseCases
-from domain.identity.model import Scope
-from domain.identity.service import require
+from domain.shared.authz import Actor, Scope, require
 from domain.shared.errors import ValidationFailed
 from domain.shared.paging import PageRequest
 

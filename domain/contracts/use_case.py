@@ -7,12 +7,11 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from domain.audit.model import Actor, AuditEntry
+from domain.audit.model import AuditEntry
 from domain.contracts.model import Contract
 from domain.contracts.ports import Customers, Opportunities
 from domain.customers.activity import ActivityEntry
-from domain.customers.queries import Visibility
-from domain.identity.model import Principal
+from domain.shared.authz import Actor, Principal, Visibility
 from domain.shared.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from domain.shared.visibility import visible_or_404
 

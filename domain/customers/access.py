@@ -7,13 +7,12 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from domain.audit.model import Actor, AuditEntry
+from domain.audit.model import AuditEntry
 from domain.customers.activity import ActivityEntry
 from domain.customers.model import Customer, TierPolicy
 from domain.customers.personal import mask_email, mask_id_card, mask_phone
-from domain.customers.queries import Visibility
-from domain.identity.model import Principal, Role
 from domain.identity.service import SubtreeCache
+from domain.shared.authz import Actor, Principal, Role, Visibility
 from domain.shared.errors import HiddenRecord, NotFound, ValidationFailed
 from domain.shared.ownership import check_owner
 from domain.shared.ports import Clock, UnitOfWork, UnitOfWorkFactory

@@ -6,15 +6,14 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from domain.audit.model import Actor, AuditEntry, field_diff
+from domain.audit.model import AuditEntry, field_diff
 from domain.customers.access import CustomerAccess
 from domain.customers.activity import FollowUp, FollowUpStatus
 from domain.customers.commands import FollowUpChanges, NewFollowUp
 from domain.customers.ports import FollowUpFilter
-from domain.identity.model import Scope
-from domain.identity.service import check_version, require
+from domain.shared.authz import Actor, Scope, require
 from domain.shared.commands import given
-from domain.shared.errors import NotFound, PermissionDenied
+from domain.shared.errors import NotFound, PermissionDenied, check_version
 from domain.shared.ownership import is_team_lead
 from domain.shared.paging import Page, PageRequest
 

@@ -8,11 +8,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from domain.audit.model import Actor, field_diff
+from domain.audit.model import field_diff
 from domain.customers.access import CustomerAccess, masked_snapshot
 from domain.customers.model import Customer
-from domain.identity.model import Scope
-from domain.identity.service import require
+from domain.shared.authz import Actor, Scope, require
 from domain.shared.errors import PermissionDenied, ValidationFailed
 from domain.shared.ownership import is_team_lead
 

@@ -11,7 +11,8 @@ from typing import Protocol
 
 from domain.customers.activity import ActivityEntry, FollowUp, Task
 from domain.customers.model import Customer
-from domain.customers.queries import CustomerFilter, Visibility
+from domain.customers.queries import CustomerFilter
+from domain.shared.authz import Visibility
 from domain.shared.paging import Page, PageRequest
 
 

@@ -14,25 +14,6 @@ from domain.customers.values import Grade, Tier
 from domain.shared.errors import ValidationFailed
 from domain.shared.paging import Sort
 
-
-@dataclass(frozen=True)
-class Visibility:
-    """Record-level permission as data, turned into WHERE clauses by the repository."""
-
-    everything: bool = False
-    owner_id: uuid.UUID | None = None
-    department_ids: Sequence[uuid.UUID] | None = None
-
-    def allows(self, owner_id: uuid.UUID, owner_department_id: uuid.UUID | None) -> bool:
-        if self.everything:
-            return True
-        if self.owner_id is not None and owner_id == self.owner_id:
-            return True
-        return self.department_ids is not None and owner_department_id in self.department_ids
-
-
-NOTHING = Visibility()
-
 SORTABLE = ("created_at", "updated_at", "name", "number", "last_followup_at")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from domain.notifications.notification import Notification
+from domain.notifications.model import Notification
 from domain.shared.events import DomainEvent
 from domain.shared.ports import UnitOfWork
 

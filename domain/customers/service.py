@@ -11,20 +11,25 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from domain.audit.model import Actor, AuditEntry, field_diff
+from domain.audit.model import AuditEntry, field_diff
 from domain.customers.access import CustomerAccess, masked_snapshot
 from domain.customers.activity import ActivityEntry
 from domain.customers.commands import CustomerChanges, NewCustomer
 from domain.customers.followup_service import FollowUpService
 from domain.customers.merging import DuplicateService
 from domain.customers.model import Contact, ContactDraft, Customer, customer_number
-from domain.customers.queries import CustomerFilter, Visibility, resolve
+from domain.customers.queries import CustomerFilter, resolve
 from domain.customers.task_service import TaskService
 from domain.fields_and_tags.model import validate_custom
-from domain.identity.model import Principal, Scope
-from domain.identity.service import check_version, require
+from domain.shared.authz import Actor, Principal, Scope, Visibility, require
 from domain.shared.commands import given
-from domain.shared.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from domain.shared.errors import (
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+    check_version,
+)
 from domain.shared.ownership import TEAM_LEADS, is_team_lead
 from domain.shared.paging import Page, PageRequest
 from domain.shared.ports import UnitOfWork

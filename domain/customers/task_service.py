@@ -8,15 +8,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from domain.audit.model import Actor, AuditEntry, field_diff
+from domain.audit.model import AuditEntry, field_diff
 from domain.customers.access import CustomerAccess
 from domain.customers.activity import Task, TaskStatus
 from domain.customers.commands import NewTask, TaskChanges
 from domain.customers.ports import TaskFilter
-from domain.identity.model import Principal, Role, Scope
-from domain.identity.service import check_version, require
+from domain.shared.authz import Actor, Principal, Role, Scope, require
 from domain.shared.commands import given
-from domain.shared.errors import NotFound, ValidationFailed
+from domain.shared.errors import NotFound, ValidationFailed, check_version
 from domain.shared.paging import Page, PageRequest
 from domain.shared.ports import UnitOfWork
 

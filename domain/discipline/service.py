@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from domain.audit.model import AuditEntry
 from domain.customers.activity import Task, TaskOrigin
 from domain.discipline.model import FollowUpLapse, LapseLevel, StaleRecord
-from domain.identity.service import system_actor
+from domain.shared.authz import system_actor
 from domain.shared.ownership import manager_above
 from domain.shared.ports import Clock, UnitOfWork, UnitOfWorkFactory
 

@@ -7,10 +7,9 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from domain.audit.model import Actor
-from domain.customers.queries import CustomerFilter, Visibility
+from domain.customers.queries import CustomerFilter
 from domain.exports.model import Export
-from domain.identity.model import Principal
+from domain.shared.authz import Actor, Principal, Visibility
 from domain.shared.ports import UnitOfWork
 
 

@@ -17,22 +17,16 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from domain.audit.model import Actor, AuditEntry
+from domain.audit.model import AuditEntry
 from domain.customers.model import Customer
 from domain.customers.personal import mask_email, mask_id_card, mask_phone
-from domain.customers.queries import (
-    CustomerFilter,
-    Visibility,
-    filter_from_dict,
-    filter_to_dict,
-    resolve,
-)
+from domain.customers.queries import CustomerFilter, filter_from_dict, filter_to_dict, resolve
 from domain.exports.commands import CreateExport
 from domain.exports.model import XLSX_MAX_ROWS, Export, ExportFormat, ExportStatus
 from domain.exports.ports import CustomerVisibility, SegmentFilters, SheetEncoder
 from domain.fields_and_tags.model import CustomField
-from domain.identity.model import Role, Scope
-from domain.identity.service import principal_of, require
+from domain.identity.service import principal_of
+from domain.shared.authz import Actor, Role, Scope, Visibility, require
 from domain.shared.errors import InvalidTransition, NotFound, PermissionDenied
 from domain.shared.paging import PageRequest
 from domain.shared.ports import (

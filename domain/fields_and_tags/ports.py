@@ -6,11 +6,10 @@ import uuid
 from collections.abc import Sequence
 from typing import Protocol
 
-from domain.audit.model import Actor
 from domain.customers.model import Customer
-from domain.customers.queries import CustomerFilter, Visibility
+from domain.customers.queries import CustomerFilter
 from domain.fields_and_tags.model import CustomField, Segment, Tag
-from domain.identity.model import Principal
+from domain.shared.authz import Actor, Principal, Visibility
 from domain.shared.paging import Page, PageRequest
 from domain.shared.ports import UnitOfWork
 

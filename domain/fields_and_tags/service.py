@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from domain.audit.model import Actor, AuditEntry, field_diff
+from domain.audit.model import AuditEntry, field_diff
 from domain.customers.model import Customer
 from domain.customers.queries import CustomerFilter, filter_from_dict, resolve
 from domain.fields_and_tags.commands import (
@@ -26,10 +26,15 @@ from domain.fields_and_tags.model import (
     check_tag_name,
 )
 from domain.fields_and_tags.ports import Customers
-from domain.identity.model import Principal, Role, Scope
-from domain.identity.service import check_version, require
+from domain.shared.authz import Actor, Principal, Role, Scope, require
 from domain.shared.commands import UNSET
-from domain.shared.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from domain.shared.errors import (
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+    check_version,
+)
 from domain.shared.paging import Page, PageRequest
 from domain.shared.ports import Clock, UnitOfWork, UnitOfWorkFactory
 

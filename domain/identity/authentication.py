@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from domain.audit.model import Actor, AuditEntry
+from domain.audit.model import AuditEntry
 from domain.identity import secrets as bearer
 from domain.identity.access import principal_of, principal_of_key
-from domain.identity.model import Principal, RefreshToken, User, normalise_email
+from domain.identity.model import RefreshToken, User, normalise_email
 from domain.identity.ports import PasswordHasher, TokenIssuer
+from domain.shared.authz import Actor, Principal
 from domain.shared.errors import AccountLocked, AuthenticationFailed, ValidationFailed
 from domain.shared.ports import Clock, UnitOfWork, UnitOfWorkFactory
 

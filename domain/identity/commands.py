@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from domain.identity.model import Role
+from domain.shared.authz import Role
 from domain.shared.commands import UNSET, Unset
 
 

@@ -7,8 +7,8 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from enum import StrEnum
 
+from domain.shared.authz import ROLE_SCOPES, Role, Scope
 from domain.shared.errors import AccountLocked, InvalidTransition, ValidationFailed
 from domain.shared.events import DomainEvent
 
@@ -18,73 +18,11 @@ class EventType:
     USER_UPDATED = "user.updated"
     USER_DISABLED = "user.disabled"
 
-class Role(StrEnum):
-    ADMIN = "admin"
-    MANAGER = "manager"
-    SALES_REP = "sales_rep"
-    FINANCE = "finance"
-    EXECUTIVE = "executive"
-    LEGAL = "legal"
-    SERVICE_AGENT = "service_agent"
 
 
-class Scope(StrEnum):
-    USERS_READ = "users:read"
-    USERS_WRITE = "users:write"
-    DEPARTMENTS_READ = "departments:read"
-    DEPARTMENTS_WRITE = "departments:write"
-    API_KEYS_WRITE = "api_keys:write"
-    AUDIT_READ = "audit:read"
-    CUSTOMERS_READ = "customers:read"
-    CUSTOMERS_WRITE = "customers:write"
-    LEADS_READ = "leads:read"
-    LEADS_WRITE = "leads:write"
-    OPPORTUNITIES_READ = "opportunities:read"
-    OPPORTUNITIES_WRITE = "opportunities:write"
-    CONTRACTS_READ = "contracts:read"
-    CONTRACTS_WRITE = "contracts:write"
-    CONTRACTS_APPROVE = "contracts:approve"
-    CONTRACTS_PAYMENTS = "contracts:payments"  # confirm a contract's payment arrived
-    TICKETS_READ = "tickets:read"
-    TICKETS_WRITE = "tickets:write"
-    REPORTS_READ = "reports:read"
-    PII_REVEAL = "pii:reveal"
-    NOTIFICATIONS_READ = "notifications:read"
-    SETTINGS_READ = "settings:read"
-    SETTINGS_WRITE = "settings:write"
 
 
-_SALES = {
-    Scope.CUSTOMERS_READ, Scope.CUSTOMERS_WRITE, Scope.LEADS_READ, Scope.LEADS_WRITE,
-    Scope.OPPORTUNITIES_READ, Scope.OPPORTUNITIES_WRITE, Scope.CONTRACTS_READ,
-    Scope.CONTRACTS_WRITE, Scope.NOTIFICATIONS_READ,
-}
 
-ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
-    Role.ADMIN: frozenset(Scope),
-    Role.MANAGER: frozenset(
-        _SALES | {Scope.USERS_READ, Scope.DEPARTMENTS_READ, Scope.CONTRACTS_APPROVE,
-                  Scope.CONTRACTS_PAYMENTS, Scope.REPORTS_READ, Scope.PII_REVEAL,
-                  Scope.TICKETS_READ}
-    ),
-    Role.SALES_REP: frozenset(_SALES),
-    Role.FINANCE: frozenset(
-        {Scope.CUSTOMERS_READ, Scope.CONTRACTS_READ, Scope.CONTRACTS_APPROVE,
-         Scope.CONTRACTS_PAYMENTS, Scope.REPORTS_READ, Scope.OPPORTUNITIES_READ,
-         Scope.NOTIFICATIONS_READ}
-    ),
-    Role.EXECUTIVE: frozenset(
-        {Scope.USERS_READ, Scope.DEPARTMENTS_READ, Scope.CUSTOMERS_READ, Scope.LEADS_READ,
-         Scope.OPPORTUNITIES_READ, Scope.CONTRACTS_READ, Scope.CONTRACTS_APPROVE,
-         Scope.REPORTS_READ, Scope.TICKETS_READ, Scope.NOTIFICATIONS_READ}
-    ),
-    Role.LEGAL: frozenset(
-        {Scope.CUSTOMERS_READ, Scope.CONTRACTS_READ, Scope.NOTIFICATIONS_READ}
-    ),
-    Role.SERVICE_AGENT: frozenset(
-        {Scope.CUSTOMERS_READ, Scope.TICKETS_READ, Scope.TICKETS_WRITE, Scope.NOTIFICATIONS_READ}
-    ),
-}
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD_LENGTH = 10
@@ -265,20 +203,3 @@ class RefreshToken:
     revoked_at: datetime | None = None
 
 
-@dataclass(frozen=True)
-class Principal:
-    """Who is calling: a user, or an integration acting through an API key."""
-
-    kind: str  # "user" or "api_key"
-    id: uuid.UUID
-    label: str
-    scopes: frozenset[Scope]
-    role: Role | None = None
-    department_id: uuid.UUID | None = None
-
-    def has(self, scope: Scope) -> bool:
-        return scope in self.scopes
-
-    @property
-    def user_id(self) -> uuid.UUID | None:
-        return self.id if self.kind == "user" else None

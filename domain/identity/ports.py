@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from domain.identity.model import ApiKey, Department, RefreshToken, Role, User
+from domain.identity.model import ApiKey, Department, RefreshToken, User
+from domain.shared.authz import Role
 from domain.shared.paging import Page, PageRequest
 
 

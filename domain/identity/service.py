@@ -14,31 +14,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from domain.audit.model import Actor, AuditEntry, field_diff
+from domain.audit.model import AuditEntry, field_diff
 from domain.audit.ports import AuditFilter
 from domain.identity import secrets as bearer
-from domain.identity.access import (
-    check_version,
-    principal_of,
-    principal_of_key,
-    require,
-    system_actor,
-)
+from domain.identity.access import principal_of, principal_of_key
 from domain.identity.authentication import AuthenticationService, IdentityPolicy, TokenPair
 from domain.identity.commands import UpdateDepartment, UpdateUser
-from domain.identity.model import (
-    ROLE_SCOPES,
-    ApiKey,
-    Department,
-    Principal,
-    Role,
-    Scope,
-    User,
-    check_password_strength,
-)
+from domain.identity.model import ApiKey, Department, User, check_password_strength
 from domain.identity.ports import UserFilter
+from domain.shared.authz import ROLE_SCOPES, Actor, Principal, Role, Scope, require, system_actor
 from domain.shared.commands import UNSET
-from domain.shared.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from domain.shared.errors import (
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+    check_version,
+)
 from domain.shared.paging import Page, PageRequest
 from domain.shared.ports import UnitOfWork
 

@@ -11,14 +11,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from domain.audit.model import Actor, AuditEntry
+from domain.audit.model import AuditEntry
 from domain.customers.activity import ActivityEntry
 from domain.customers.model import Customer, CustomerKind, customer_number
-from domain.customers.queries import Visibility
 from domain.fields_and_tags.model import CustomField, validate_custom
-from domain.identity.model import Principal
 from domain.imports.model import Import, Outcome, Policy, RowValues, map_row
 from domain.imports.ports import CustomerRules
+from domain.shared.authz import Actor, Principal, Visibility
 from domain.shared.errors import DomainError, PermissionDenied, ValidationFailed
 from domain.shared.ownership import check_owner
 from domain.shared.ports import Clock, UnitOfWork

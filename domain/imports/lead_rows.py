@@ -10,14 +10,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from domain.audit.model import Actor
 from domain.customers.model import Source
-from domain.identity.model import Principal
 from domain.imports.customer_rows import Row, RowError, owner_named, row_problems
 from domain.imports.model import Import, Outcome, RowValues, map_row
 from domain.imports.ports import LeadCapture
 from domain.leads.commands import CaptureLead
 from domain.leads.model import Lead
+from domain.shared.authz import Actor, Principal
 from domain.shared.errors import DomainError, ValidationFailed
 from domain.shared.ports import Clock, UnitOfWork
 

@@ -8,13 +8,11 @@ from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Protocol
 
-from domain.audit.model import Actor
 from domain.customers.model import TierPolicy
-from domain.customers.queries import Visibility
-from domain.identity.model import Principal
 from domain.imports.model import Import
 from domain.leads.commands import CaptureLead
 from domain.leads.model import Lead
+from domain.shared.authz import Actor, Principal, Visibility
 from domain.shared.ports import UnitOfWork
 
 

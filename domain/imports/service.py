@@ -18,9 +18,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from domain.audit.model import Actor, AuditEntry
-from domain.identity.model import Role, Scope
-from domain.identity.service import principal_of, require
+from domain.audit.model import AuditEntry
+from domain.identity.service import principal_of
 from domain.imports.commands import CreateImport
 from domain.imports.customer_rows import CustomerRows, RowError
 from domain.imports.lead_rows import LeadRows
@@ -32,6 +31,7 @@ from domain.imports.model import (
     guess_mapping,
 )
 from domain.imports.ports import CustomerRules, LeadCapture, TableReader
+from domain.shared.authz import Actor, Role, Scope, require
 from domain.shared.errors import NotFound, PermissionDenied, ValidationFailed
 from domain.shared.ports import (
     Clock,

@@ -9,8 +9,6 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from domain.audit.model import Actor
-from domain.identity.model import Principal
 from domain.leads.model import CustomerMatch, Lead, LeadStatus
 from domain.leads.routing import (
     AssignedBy,
@@ -23,6 +21,7 @@ from domain.leads.routing import (
     pick,
     why_skipped,
 )
+from domain.shared.authz import Actor, Principal
 from domain.shared.errors import ValidationFailed
 from domain.shared.ownership import active_user, check_owner, manager_above
 from domain.shared.ports import Clock, UnitOfWork

@@ -9,15 +9,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from domain.audit.model import Actor, AuditEntry
+from domain.audit.model import AuditEntry
 from domain.customers.activity import TaskOrigin, TaskStatus
 from domain.customers.personal import mask_email, mask_phone
 from domain.customers.ports import TaskFilter
-from domain.customers.queries import Visibility
-from domain.identity.model import Principal
 from domain.leads.assignment import LeadRouter
 from domain.leads.model import CustomerMatch, Lead, LeadActivity, LeadStatus
 from domain.leads.ports import CustomerDesk, OpportunityOpener
+from domain.shared.authz import Actor, Principal, Visibility
 from domain.shared.errors import ValidationFailed
 from domain.shared.paging import PageRequest
 from domain.shared.ports import Clock, UnitOfWork, UnitOfWorkFactory

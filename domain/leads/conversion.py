@@ -7,18 +7,17 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from domain.audit.model import Actor, AuditEntry, field_diff
+from domain.audit.model import AuditEntry, field_diff
 from domain.customers.activity import ActivityEntry
 from domain.customers.model import Contact, Customer, CustomerKind, normalised_name
 from domain.customers.queries import CustomerFilter
 from domain.customers.service import masked_snapshot
-from domain.identity.model import Principal, Scope
-from domain.identity.service import require
 from domain.leads.base import EVERYTHING, LeadUseCases, lead_snapshot
 from domain.leads.commands import ConvertLead
 from domain.leads.model import Lead, LeadStatus
 from domain.leads.validation import is_landline
 from domain.pipeline.commands import NewOpportunity
+from domain.shared.authz import Actor, Principal, Scope, require
 from domain.shared.commands import given
 from domain.shared.errors import ValidationFailed
 from domain.shared.paging import PageRequest

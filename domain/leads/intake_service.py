@@ -8,12 +8,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from domain.audit.model import Actor
 from domain.customers.model import Size
-from domain.identity.model import Principal, Scope
 from domain.leads.commands import CaptureLead
 from domain.leads.forms import LeadForm
 from domain.leads.ports import FormCapture
+from domain.shared.authz import Actor, Principal, Scope
 from domain.shared.errors import NotFound, PermissionDenied, RateLimited
 from domain.shared.ports import RateLimiter, UnitOfWorkFactory
 

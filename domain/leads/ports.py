@@ -7,10 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from domain.audit.model import Actor
 from domain.customers.model import Customer, TierPolicy
-from domain.customers.queries import Visibility
-from domain.identity.model import Principal
 from domain.leads.commands import CaptureLead
 from domain.leads.forms import LeadForm
 from domain.leads.model import CustomerMatch, Lead, LeadActivity
@@ -19,6 +16,7 @@ from domain.leads.routing import Availability, RepState, RepStatus, RoutingSetti
 from domain.leads.scoring import ScoringModel
 from domain.pipeline.commands import NewOpportunity
 from domain.pipeline.model import Opportunity
+from domain.shared.authz import Actor, Principal, Visibility
 from domain.shared.paging import Page, PageRequest
 from domain.shared.ports import UnitOfWork
 

@@ -7,11 +7,9 @@ import uuid
 from dataclasses import replace
 from datetime import timedelta
 
-from domain.audit.model import Actor, AuditEntry, field_diff
+from domain.audit.model import AuditEntry, field_diff
 from domain.customers.activity import ActivityEntry, Task, TaskOrigin
 from domain.customers.model import Source
-from domain.identity.model import Principal, Scope
-from domain.identity.service import require
 from domain.leads.base import EVERYTHING, FIRST_CONTACT, flag_duplicates, lead_snapshot
 from domain.leads.commands import CaptureLead
 from domain.leads.conversion import LeadConversion
@@ -20,6 +18,7 @@ from domain.leads.model import Lead, LeadActivity, lead_number, matchable_contac
 from domain.leads.queries import LeadFilter
 from domain.leads.scoring import ScoringModel
 from domain.leads.working import LeadWork
+from domain.shared.authz import Actor, Principal, Scope, require
 from domain.shared.paging import Page, PageRequest
 from domain.shared.ports import UnitOfWork
 

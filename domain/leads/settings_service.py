@@ -9,15 +9,14 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from domain.audit.model import Actor, AuditEntry, field_diff
-from domain.identity.model import Principal, Role, Scope
-from domain.identity.service import check_version, require
+from domain.audit.model import AuditEntry, field_diff
 from domain.leads.commands import ChangeAvailability, CreateLeadForm, UpdateLeadForm
 from domain.leads.forms import LeadForm
 from domain.leads.routing import Availability, RepStatus, RoutingSettings
 from domain.leads.scoring import ScoringModel
+from domain.shared.authz import Actor, Principal, Role, Scope, require
 from domain.shared.commands import given
-from domain.shared.errors import NotFound, PermissionDenied, ValidationFailed
+from domain.shared.errors import NotFound, PermissionDenied, ValidationFailed, check_version
 from domain.shared.ownership import active_user
 from domain.shared.paging import Page, PageRequest
 from domain.shared.ports import UnitOfWork, UnitOfWorkFactory

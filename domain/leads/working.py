@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import uuid
 
-from domain.audit.model import Actor, AuditEntry, field_diff
+from domain.audit.model import AuditEntry, field_diff
 from domain.customers.activity import TaskOrigin
 from domain.customers.ports import TaskFilter
-from domain.identity.model import Scope
-from domain.identity.service import check_version, require
 from domain.leads.base import LeadUseCases, flag_duplicates, lead_snapshot
 from domain.leads.commands import LogFollowUp, UpdateLead
 from domain.leads.model import Lead, LeadStatus
 from domain.leads.routing import AssignedBy, Assignment
+from domain.shared.authz import Actor, Scope, require
 from domain.shared.commands import given
-from domain.shared.errors import PermissionDenied, ValidationFailed
+from domain.shared.errors import PermissionDenied, ValidationFailed, check_version
 from domain.shared.ownership import check_owner, is_team_lead
 from domain.shared.paging import PageRequest
 

@@ -16,8 +16,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from domain.audit.model import Actor, AuditEntry
-from domain.identity.model import Scope
+from domain.audit.model import AuditEntry
 from domain.notifications.inbox import Inbox
 from domain.notifications.kinds import Channel
 from domain.notifications.model import (
@@ -32,6 +31,7 @@ from domain.notifications.model import (
 from domain.notifications.model import EventType as NotificationEvent
 from domain.notifications.ports import DeliveryFilter, EmailSender, SmsSender
 from domain.notifications.rendering import render_for
+from domain.shared.authz import Actor, Scope
 from domain.shared.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from domain.shared.events import DomainEvent
 from domain.shared.paging import Page, PageRequest

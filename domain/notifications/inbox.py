@@ -15,9 +15,8 @@ import uuid
 from datetime import datetime
 
 from domain.notifications.kinds import Channel
-from domain.notifications.model import Delivery, Recipient, Rendered
+from domain.notifications.model import Delivery, Notification, Recipient, Rendered
 from domain.notifications.model import EventType as NotificationEvent
-from domain.notifications.notification import Notification
 from domain.notifications.ports import (
     DeliveryRepository,
     NotificationRepository,

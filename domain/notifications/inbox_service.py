@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from domain.audit.model import Actor, AuditEntry
-from domain.notifications.notification import Notification
+from domain.audit.model import AuditEntry
+from domain.notifications.model import Notification
+from domain.shared.authz import Actor
 from domain.shared.errors import NotFound, PermissionDenied
 from domain.shared.paging import Page, PageRequest
 from domain.shared.ports import Clock, UnitOfWorkFactory

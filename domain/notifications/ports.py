@@ -12,11 +12,11 @@ from domain.notifications.kinds import Channel
 from domain.notifications.model import (
     Delivery,
     DeliveryStatus,
+    Notification,
     NotificationPreferences,
     Recipient,
     Template,
 )
-from domain.notifications.notification import Notification
 from domain.shared.paging import Page, PageRequest
 
 

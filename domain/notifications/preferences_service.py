@@ -5,14 +5,14 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from domain.audit.model import Actor, AuditEntry
+from domain.audit.model import AuditEntry
 from domain.customers.personal import mask_phone, normalise_mobile
-from domain.identity.service import check_version
 from domain.notifications.commands import ChangePreferences
 from domain.notifications.kinds import Channel
 from domain.notifications.model import NotificationPreferences, check_locale
+from domain.shared.authz import Actor
 from domain.shared.commands import UNSET
-from domain.shared.errors import PermissionDenied, ValidationFailed
+from domain.shared.errors import PermissionDenied, ValidationFailed, check_version
 from domain.shared.ports import UnitOfWorkFactory
 
 

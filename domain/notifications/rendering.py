@@ -7,8 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from domain.notifications.kinds import LOCALES, Channel
-from domain.notifications.model import Recipient, Rendered
-from domain.notifications.notification import Notification
+from domain.notifications.model import Notification, Recipient, Rendered
 from domain.notifications.ports import TemplateRepository
 from domain.notifications.templating import MissingVariable, TemplateSyntaxError
 

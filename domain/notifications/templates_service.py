@@ -6,13 +6,12 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from domain.audit.model import Actor, AuditEntry, field_diff
-from domain.identity.model import Scope
-from domain.identity.service import check_version, require
+from domain.audit.model import AuditEntry, field_diff
 from domain.notifications.commands import ChangeTemplate, CreateTemplate, PreviewTemplate
 from domain.notifications.model import Rendered, Template, check_channel, check_kind, check_locale
 from domain.notifications.ports import TemplateFilter
-from domain.shared.errors import Conflict, NotFound, PermissionDenied
+from domain.shared.authz import Actor, Scope, require
+from domain.shared.errors import Conflict, NotFound, PermissionDenied, check_version
 from domain.shared.paging import Page, PageRequest
 from domain.shared.ports import UnitOfWorkFactory
 

@@ -7,11 +7,10 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from domain.customers.model import Customer
-from domain.customers.queries import Visibility
-from domain.identity.model import Principal
 from domain.pipeline.model import Opportunity, StageVisit
 from domain.pipeline.queries import OpportunityFilter, StageTotals
 from domain.pipeline.stages import Pipeline
+from domain.shared.authz import Principal, Visibility
 from domain.shared.paging import Page, PageRequest
 from domain.shared.ports import UnitOfWork
 

@@ -9,13 +9,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from domain.audit.model import SYSTEM, Actor, AuditEntry, field_diff
+from domain.audit.model import AuditEntry, field_diff
 from domain.contracts.model import ContractStatus
 from domain.customers.activity import ActivityEntry
 from domain.customers.model import Customer
-from domain.customers.queries import Visibility
-from domain.identity.model import Principal, Scope
-from domain.identity.service import check_version, require
 from domain.pipeline.commands import (
     CreatePipeline,
     NewOpportunity,
@@ -27,8 +24,9 @@ from domain.pipeline.model import Opportunity, StageVisit, opportunity_number
 from domain.pipeline.ports import Customers
 from domain.pipeline.queries import BoardColumn, MoneyTotal, OpportunityFilter
 from domain.pipeline.stages import Pipeline, Stage, StageKind, default_pipeline
+from domain.shared.authz import SYSTEM, Actor, Principal, Scope, Visibility, require
 from domain.shared.commands import Unset, given
-from domain.shared.errors import NotFound, PermissionDenied, ValidationFailed
+from domain.shared.errors import NotFound, PermissionDenied, ValidationFailed, check_version
 from domain.shared.ownership import check_owner, is_team_lead
 from domain.shared.paging import Page, PageRequest
 from domain.shared.ports import Clock, UnitOfWork, UnitOfWorkFactory

@@ -88,3 +88,8 @@ class RateLimited(DomainError):
     def __init__(self, detail: str, retry_after_seconds: int) -> None:
         super().__init__(detail)
         self.retry_after_seconds = retry_after_seconds
+
+
+def check_version(kind: str, current: int, expected: int | None) -> None:
+    if expected is not None and expected != current:
+        raise StaleVersion(kind, expected, current)

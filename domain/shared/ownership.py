@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from domain.identity.model import Principal, Role
+from domain.shared.authz import Principal, Role
 from domain.shared.errors import PermissionDenied, ValidationFailed
 from domain.shared.ports import UnitOfWork
 

@@ -12,12 +12,11 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from domain.audit.model import SYSTEM, Actor, AuditEntry, field_diff
-from domain.identity.model import Principal, Role, Scope
-from domain.identity.service import check_version, require
-from domain.notifications.notification import Notification
+from domain.audit.model import AuditEntry, field_diff
+from domain.notifications.model import Notification
+from domain.shared.authz import SYSTEM, Actor, Principal, Role, Scope, require
 from domain.shared.commands import given
-from domain.shared.errors import Conflict, NotFound, PermissionDenied
+from domain.shared.errors import Conflict, NotFound, PermissionDenied, check_version
 from domain.shared.paging import Page, PageRequest
 from domain.shared.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from domain.webhooks.commands import CreateWebhook, UpdateWebhook

@@ -20,9 +20,9 @@ from domain.audit.model import AuditEntry
 from domain.audit.ports import AuditFilter
 from domain.customers.activity import ActivityEntry
 from domain.customers.model import Customer, CustomerKind, TierPolicy, normalised_name
-from domain.customers.queries import CustomerFilter, Visibility
+from domain.customers.queries import CustomerFilter
 from domain.fields_and_tags.model import CustomField, FieldType
-from domain.identity.model import Principal, Role
+from domain.shared.authz import Principal, Role, Visibility
 from domain.shared.paging import Page, PageRequest
 from domain.shared.ports import JobName, QueueUnavailable, UnitOfWork
 from tests.fakes.shared import FakeClock, FakeUnitOfWork, FakeUowFactory, page_of

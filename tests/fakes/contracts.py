@@ -22,7 +22,7 @@ from domain.contracts.queries import (
     PendingStep,
 )
 from domain.contracts.rounds import ApprovalStep, StepStatus
-from domain.customers.queries import Visibility
+from domain.shared.authz import Visibility
 from domain.shared.errors import StaleVersion
 from domain.shared.paging import Page, PageRequest
 from tests.fakes.pipeline import SalesTeam, check_loaded, keyset, loaded, sequence

@@ -19,7 +19,8 @@ from typing import Any, TypeVar
 from domain.customers.activity import ActivityEntry, FollowUp, Task
 from domain.customers.model import Customer, normalised_name
 from domain.customers.ports import FollowUpFilter, TaskFilter
-from domain.customers.queries import CustomerFilter, Visibility
+from domain.customers.queries import CustomerFilter
+from domain.shared.authz import Visibility
 from domain.shared.errors import StaleVersion
 from domain.shared.paging import Page, PageRequest, encode_cursor
 from tests.fakes.shared import FakeUnitOfWork, repository

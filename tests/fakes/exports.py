@@ -13,9 +13,9 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from domain.audit.model import Actor
 from domain.customers.queries import CustomerFilter
 from domain.exports.model import Export, ExportStatus
+from domain.shared.authz import Actor
 from domain.shared.errors import NotFound
 from tests.fakes.shared import FakeUnitOfWork, repository
 

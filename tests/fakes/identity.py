@@ -8,10 +8,10 @@ import copy
 import uuid
 from datetime import UTC, datetime
 
-from domain.audit.model import Actor
-from domain.identity.model import ApiKey, Department, RefreshToken, Role, User
+from domain.identity.model import ApiKey, Department, RefreshToken, User
 from domain.identity.ports import AccessClaims, UserFilter
 from domain.identity.service import principal_of
+from domain.shared.authz import Actor, Role
 from domain.shared.paging import Page, PageRequest
 from tests.fakes.shared import FakeUnitOfWork, Store, page_of, repository
 

@@ -13,14 +13,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from domain.audit.model import Actor
 from domain.customers.model import Source
-from domain.identity.model import Department, Role, User
+from domain.identity.model import Department, User
 from domain.imports.commands import CreateImport
 from domain.imports.model import Import, ImportStatus
 from domain.imports.service import ImportService
 from domain.leads.commands import CaptureLead
 from domain.leads.model import Lead
+from domain.shared.authz import Actor, Role
 from domain.shared.errors import ValidationFailed
 from domain.shared.ports import UnitOfWork
 from tests.fakes.bulk import BulkUowFactory, FakeCustomerRules, FakeQueue

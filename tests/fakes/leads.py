@@ -20,13 +20,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from domain.audit.model import Actor
 from domain.customers.activity import ActivityEntry, Task
 from domain.customers.model import Customer, CustomerKind, Size, Source, TierPolicy
 from domain.customers.ports import TaskFilter
-from domain.customers.queries import CustomerFilter, Visibility
-from domain.identity.model import Department, Principal, Role, Scope, User
-from domain.identity.service import principal_of, require
+from domain.customers.queries import CustomerFilter
+from domain.identity.model import Department, User
+from domain.identity.service import principal_of
 from domain.leads.commands import CaptureLead
 from domain.leads.forms import LeadForm
 from domain.leads.intake_service import IntakeService
@@ -45,6 +44,7 @@ from domain.leads.service import LeadService
 from domain.leads.settings_service import LeadSettingsService
 from domain.pipeline.commands import NewOpportunity
 from domain.pipeline.model import Opportunity
+from domain.shared.authz import Actor, Principal, Role, Scope, Visibility, require
 from domain.shared.errors import StaleVersion
 from domain.shared.paging import Page, PageRequest
 from tests.fakes.shared import FakeClock, FakeUnitOfWork, FakeUowFactory, Store, page_of, repository

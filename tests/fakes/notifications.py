@@ -14,11 +14,11 @@ from domain.notifications.model import (
     Delivery,
     DeliveryFailed,
     DeliveryStatus,
+    Notification,
     NotificationPreferences,
     Recipient,
     Template,
 )
-from domain.notifications.notification import Notification
 from domain.shared.events import DomainEvent
 
 

@@ -18,17 +18,16 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from domain.audit.model import Actor
 from domain.contracts.service import ContractService
 from domain.customers.activity import ActivityEntry, Task
 from domain.customers.model import Customer, CustomerKind
-from domain.customers.queries import Visibility
-from domain.identity.model import Department, Principal, Role, User
+from domain.identity.model import Department, User
 from domain.identity.service import principal_of
 from domain.pipeline.model import Opportunity, StageVisit
 from domain.pipeline.queries import MoneyTotal, OpportunityFilter, StageTotals
 from domain.pipeline.service import OpportunityService
 from domain.pipeline.stages import Pipeline
+from domain.shared.authz import Actor, Principal, Role, Visibility
 from domain.shared.errors import HiddenRecord, StaleVersion, ValidationFailed
 from domain.shared.paging import Page, PageRequest, encode_cursor
 from tests.fakes.shared import FakeClock, FakeUnitOfWork, FakeUowFactory, Store, repository

@@ -17,7 +17,7 @@ from typing import Any, Self
 from domain.audit.model import AuditEntry
 from domain.audit.ports import AuditFilter
 from domain.identity.model import ApiKey, Department, RefreshToken, User
-from domain.notifications.notification import Notification
+from domain.notifications.model import Notification
 from domain.shared.events import DomainEvent
 from domain.shared.paging import Page, PageRequest, encode_cursor
 from domain.shared.ports import AlreadyProcessed

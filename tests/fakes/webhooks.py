@@ -11,7 +11,7 @@ import copy
 import uuid
 from collections.abc import Sequence
 
-from domain.identity.model import Role
+from domain.shared.authz import Role
 from domain.shared.paging import Page, PageRequest
 from domain.webhooks.model import Delivery, DeliveryStatus, WebhookEndpoint
 from tests.fakes.shared import FakeUnitOfWork, FakeUowFactory, page_of, repository

@@ -10,9 +10,8 @@ from sqlalchemy import func, select
 from adapters.bootstrap import Container
 from adapters.db import tables as t
 from api.v1.schemas.leads import LeadCreate
-from domain.identity.model import Role, Scope
-from domain.identity.service import system_actor
 from domain.leads.commands import CaptureLead
+from domain.shared.authz import Role, Scope, system_actor
 from tests.conftest import World
 
 MOBILE = "13912345678"

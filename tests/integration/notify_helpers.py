@@ -13,7 +13,7 @@ from typing import Any
 from aiosmtpd.controller import Controller
 
 from adapters.bootstrap import Container
-from domain.notifications.notification import Notification
+from domain.notifications.model import Notification
 
 LEAD_DATA = {"lead_id": str(uuid.uuid4()), "label": "Acme Ltd / Li Lei", "grade": "high",
              "reason": "territory East"}

@@ -463,7 +463,7 @@ async def test_a_listed_customer_is_exactly_what_get_answers(
     """List pages are written by PostgreSQL from the masked columns, single customers by the
     response model: the two must agree field for field (timestamps to the character)."""
     from api.v1.schemas.customers import Tombstone
-    from domain.customers.queries import Visibility
+    from domain.shared.authz import Visibility
 
     person = await create(client, world, kind="person", name="王小明", id_card_number=CARD,
                           tags=[], custom={}, contacts=[{"name": "王小明",

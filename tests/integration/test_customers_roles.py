@@ -7,7 +7,7 @@ import uuid
 import httpx
 import pytest
 
-from domain.identity.model import Role
+from domain.shared.authz import Role
 from tests.conftest import World
 from tests.integration.test_customers_api import create
 

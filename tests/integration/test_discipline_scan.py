@@ -12,7 +12,6 @@ from sqlalchemy import select
 from adapters.bootstrap import Container
 from adapters.db import tables as t
 from adapters.jobs.worker import scan_followups
-from domain.audit.model import Actor
 from domain.customers.activity import FollowUpMethod
 from domain.customers.commands import NewCustomer, NewFollowUp
 from domain.customers.model import CustomerKind
@@ -25,6 +24,7 @@ from domain.leads.service import LeadService
 from domain.pipeline.commands import CreatePipeline, OpenOpportunity
 from domain.pipeline.service import OpportunityService
 from domain.pipeline.stages import StageKind, StageSpec
+from domain.shared.authz import Actor
 from tests.conftest import World, drain
 from tests.fakes.shared import FakeClock
 from tests.integration.leads_helpers import capture_command, notifications

@@ -90,7 +90,7 @@ async def test_a_notification_and_its_deliveries_are_held_to_the_commit_and_seen
     import uuid
 
     from domain.notifications.kinds import Channel
-    from domain.notifications.notification import Notification
+    from domain.notifications.model import Notification
     from domain.notifications.ports import DeliveryFilter
     from domain.shared.paging import PageRequest
 
@@ -138,9 +138,9 @@ async def test_a_lead_held_to_the_commit_is_found_by_the_next_capture_in_the_uni
     the unit sends it first, so an import's next row of the same person finds it. Its
     created_at is the transaction's timestamp, as the column's default would have made it."""
     from domain.customers.model import Source
-    from domain.customers.queries import Visibility
     from domain.leads.model import Lead, lead_number, matchable_contact
     from domain.leads.routing import AssignedBy, Assignment
+    from domain.shared.authz import Visibility
 
     phone = "13987654321"
     async with container.uow() as uow:

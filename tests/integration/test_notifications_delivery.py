@@ -15,7 +15,7 @@ from sqlalchemy import text
 
 from adapters.bootstrap import Container, build
 from adapters.settings import Settings
-from domain.identity.model import Role
+from domain.shared.authz import Role
 from domain.shared.dispatch import EventDispatcher
 from tests.conftest import CachingHasher, World, drain
 from tests.integration.notify_helpers import LEAD_DATA, SmtpServer, free_port, notify

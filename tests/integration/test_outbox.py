@@ -23,8 +23,7 @@ from adapters.bootstrap import Container, build
 from adapters.db import tables as t
 from adapters.embedded import RedisProcess
 from adapters.settings import Settings
-from domain.identity.model import Role
-from domain.identity.service import system_actor
+from domain.shared.authz import Role, system_actor
 from domain.shared.ports import QueueUnavailable
 from tests.conftest import PASSWORD, CachingHasher, drain
 

@@ -292,8 +292,8 @@ async def test_the_kept_board_totals_always_equal_the_live_sums(
 ) -> None:
     from datetime import UTC, datetime
 
-    from domain.customers.queries import Visibility
     from domain.pipeline.queries import OpportunityFilter
+    from domain.shared.authz import Visibility
 
     p = await default_pipeline(client, world)
     c = await customer(client, world)

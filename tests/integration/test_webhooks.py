@@ -24,11 +24,10 @@ from adapters.settings import Settings
 from adapters.webhooks.deliverer import WebhookDeliverer
 from adapters.webhooks.resolver import DnsResolver
 from adapters.webhooks.sender import WebhookSender
-from domain.audit.model import Actor
 from domain.customers.commands import CustomerChanges, NewCustomer
 from domain.customers.model import CustomerKind
-from domain.identity.model import Role, Scope
-from domain.identity.service import principal_of, system_actor
+from domain.identity.service import principal_of
+from domain.shared.authz import Actor, Role, Scope, system_actor
 from domain.shared.ports import QueueUnavailable
 from domain.webhooks.model import RetryPolicy
 from domain.webhooks.service import WebhookService

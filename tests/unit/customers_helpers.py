@@ -7,9 +7,10 @@ import dataclasses
 import uuid
 from typing import ClassVar
 
-from domain.audit.model import Actor, AuditEntry
-from domain.identity.model import Department, Principal, Role, Scope, User
+from domain.audit.model import AuditEntry
+from domain.identity.model import Department, User
 from domain.identity.service import principal_of
+from domain.shared.authz import Actor, Principal, Role, Scope
 from domain.shared.errors import ValidationFailed
 from domain.shared.events import DomainEvent
 from tests.fakes.shared import FakeUowFactory

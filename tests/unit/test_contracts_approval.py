@@ -8,12 +8,11 @@ from decimal import Decimal
 
 import pytest
 
-from domain.audit.model import Actor
 from domain.contracts.commands import ContractChanges, PolicySettings, UpdateContract
 from domain.contracts.model import ContractStatus, EventType
 from domain.contracts.rounds import StepRole, StepStatus
 from domain.contracts.service import ContractService
-from domain.identity.model import Principal, Scope
+from domain.shared.authz import Actor, Principal, Scope
 from domain.shared.errors import (
     Conflict,
     HiddenRecord,

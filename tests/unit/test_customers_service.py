@@ -11,7 +11,7 @@ from domain.customers.commands import ContactDraft, CustomerChanges, NewCustomer
 from domain.customers.model import CustomerKind, Grade, Tier
 from domain.customers.service import CustomerService
 from domain.fields_and_tags.model import CustomField, FieldType
-from domain.identity.model import Role
+from domain.shared.authz import Role
 from domain.shared.commands import UNSET
 from domain.shared.errors import (
     Conflict,

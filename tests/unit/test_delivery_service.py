@@ -9,12 +9,12 @@ from domain.notifications.kinds import Channel
 from domain.notifications.model import (
     DeliveryFailed,
     DeliveryStatus,
+    Notification,
     NotificationPreferences,
     Recipient,
     RetryPolicy,
 )
 from domain.notifications.model import EventType as NotificationEvent
-from domain.notifications.notification import Notification
 from tests.fakes.notifications import FakeNotifyUow, FakeSender, NotifyStore
 from tests.fakes.shared import FakeClock
 

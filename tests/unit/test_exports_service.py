@@ -12,14 +12,14 @@ from typing import Any
 
 import pytest
 
-from domain.audit.model import Actor
 from domain.customers.queries import CustomerFilter
 from domain.exports import service as export_service
 from domain.exports.commands import CreateExport
 from domain.exports.model import XLSX_MAX_ROWS, Export, ExportFormat, ExportStatus
 from domain.exports.service import COLUMNS, ExportService
-from domain.identity.model import ApiKey, Principal, Role, Scope, User
+from domain.identity.model import ApiKey, User
 from domain.identity.service import principal_of
+from domain.shared.authz import Actor, Principal, Role, Scope
 from domain.shared.errors import InvalidTransition, NotFound, PermissionDenied
 from tests.fakes.bulk import (
     BulkUowFactory,

@@ -13,7 +13,7 @@ from domain.customers.service import CustomerService
 from domain.fields_and_tags.commands import FieldChanges, NewSegment, SegmentChanges, TagChanges
 from domain.fields_and_tags.model import FieldType, SegmentSharing, TagCategory
 from domain.fields_and_tags.service import CatalogService
-from domain.identity.model import Scope
+from domain.shared.authz import Scope
 from domain.shared.errors import (
     Conflict,
     NotFound,

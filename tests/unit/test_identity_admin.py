@@ -7,12 +7,12 @@ import uuid
 
 import pytest
 
-from domain.audit.model import Actor
 from domain.audit.ports import AuditFilter
 from domain.identity.commands import UpdateDepartment, UpdateUser
-from domain.identity.model import ROLE_SCOPES, Department, Principal, Role, Scope, User
+from domain.identity.model import Department, User
 from domain.identity.ports import UserFilter
-from domain.identity.service import IdentityService, SubtreeCache, system_actor
+from domain.identity.service import IdentityService, SubtreeCache
+from domain.shared.authz import ROLE_SCOPES, Actor, Principal, Role, Scope, system_actor
 from domain.shared.commands import UNSET
 from domain.shared.errors import (
     AuthenticationFailed,

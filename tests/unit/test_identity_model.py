@@ -6,15 +6,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from domain.identity.model import (
-    ROLE_SCOPES,
     Department,
     EventType,
-    Role,
-    Scope,
     User,
     check_password_strength,
     normalise_email,
 )
+from domain.shared.authz import ROLE_SCOPES, Role, Scope
 from domain.shared.errors import AccountLocked, InvalidTransition, ValidationFailed
 
 NOW = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)

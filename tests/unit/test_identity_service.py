@@ -4,17 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from domain.audit.model import Actor
 from domain.identity.commands import UpdateUser
-from domain.identity.model import EventType, Role, Scope
+from domain.identity.model import EventType
 from domain.identity.ports import UserFilter
 from domain.identity.reactions import welcome_new_user
-from domain.identity.service import (
-    IdentityPolicy,
-    IdentityService,
-    principal_of,
-    system_actor,
-)
+from domain.identity.service import IdentityPolicy, IdentityService, principal_of
+from domain.shared.authz import Actor, Role, Scope, system_actor
 from domain.shared.dispatch import EventDispatcher
 from domain.shared.errors import (
     AccountLocked,

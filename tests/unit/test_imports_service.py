@@ -10,10 +10,9 @@ from typing import Any
 
 import pytest
 
-from domain.audit.model import Actor
-from domain.identity.model import Principal, Scope
 from domain.imports.commands import CreateImport
 from domain.imports.model import ImportStatus, Policy, Target
+from domain.shared.authz import Actor, Principal, Scope
 from domain.shared.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from tests.fakes.identity import actor_of
 from tests.fakes.imports import FakeImports, ImportWorld, csv_file

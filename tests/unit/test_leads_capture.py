@@ -11,13 +11,13 @@ import pytest
 
 from domain.customers.activity import TaskOrigin, TaskStatus
 from domain.customers.model import Contact, Customer, CustomerKind, Source, TierPolicy
-from domain.identity.model import Scope
 from domain.leads.base import FIRST_CONTACT
 from domain.leads.commands import ChangeAvailability
 from domain.leads.model import LeadStatus
 from domain.leads.routing import AssignedBy, Method
 from domain.leads.scoring import LeadGrade, RuleKind
 from domain.leads.validation import FlagCode
+from domain.shared.authz import Scope
 from domain.shared.errors import PermissionDenied, ValidationFailed
 from tests.fakes.leads import PHONE, LeadsWorld, inquiry
 

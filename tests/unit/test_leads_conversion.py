@@ -9,10 +9,10 @@ import pytest
 
 from domain.customers.activity import TaskStatus
 from domain.customers.model import Contact, Customer, CustomerKind, TierPolicy
-from domain.identity.model import Scope
 from domain.leads.commands import ConvertLead, CustomerFromLead, OpportunityFromLead, UpdateLead
 from domain.leads.model import LeadStatus
 from domain.pipeline.commands import NewOpportunity
+from domain.shared.authz import Scope
 from domain.shared.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from tests.fakes.leads import PHONE, LeadsWorld
 

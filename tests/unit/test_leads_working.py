@@ -11,13 +11,13 @@ from typing import Any
 
 import pytest
 
-from domain.audit.model import Actor
 from domain.customers.activity import FollowUpMethod, TaskStatus
 from domain.customers.model import Source
 from domain.leads.commands import ConvertLead, LogFollowUp, UpdateLead
 from domain.leads.model import Lead, LeadStatus
 from domain.leads.queries import LeadFilter
 from domain.leads.routing import AssignedBy
+from domain.shared.authz import Actor
 from domain.shared.errors import (
     HiddenRecord,
     InvalidTransition,

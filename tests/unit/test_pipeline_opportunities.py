@@ -9,9 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from domain.audit.model import Actor
 from domain.customers.model import Customer
-from domain.identity.model import Principal, Scope
 from domain.pipeline.commands import (
     NewOpportunity,
     OpenOpportunity,
@@ -22,6 +20,7 @@ from domain.pipeline.model import EventType, Opportunity, OpportunityStatus
 from domain.pipeline.queries import OpportunityFilter
 from domain.pipeline.service import OpportunityService
 from domain.pipeline.stages import Pipeline
+from domain.shared.authz import Actor, Principal, Scope
 from domain.shared.errors import (
     HiddenRecord,
     NotFound,

@@ -8,8 +8,8 @@ from datetime import timedelta
 
 import pytest
 
-from domain.audit.model import Actor
-from domain.identity.model import ApiKey, Principal, Role, Scope
+from domain.identity.model import ApiKey
+from domain.shared.authz import Actor, Principal, Role, Scope
 from domain.shared.errors import (
     Conflict,
     NotFound,

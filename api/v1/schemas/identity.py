@@ -12,8 +12,9 @@ from pydantic import BaseModel, Field
 from api.schemas import Input
 from domain.audit.model import AuditEntry
 from domain.identity.commands import UpdateDepartment, UpdateUser
-from domain.identity.model import ApiKey, Department, Principal, Role, Scope, User
-from domain.notifications.notification import Notification
+from domain.identity.model import ApiKey, Department, User
+from domain.notifications.model import Notification
+from domain.shared.authz import Principal, Role, Scope
 from domain.shared.commands import UNSET
 
 
