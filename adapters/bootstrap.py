@@ -183,7 +183,9 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Container:
                                RetryPolicy.parse(settings.delivery_retry_seconds),
                                lease_seconds=max(60.0, settings.smtp_timeout * 6),
                                single=single)
-    reactions = registry(delivery)
+    imports = ImportService(uow, clock, customers, read_table, queue, leads)
+    exports = ExportService(uow, clock, customers, catalog, Sheets(), queue)
+    reactions = registry(delivery, imports, exports)
     relay_hooks = hooks_for_relay(reactions)
     resolver = DnsResolver()
     webhooks = WebhookService(uow, clock, resolver,
@@ -197,8 +199,7 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Container:
         settings=settings, engine=engine, queue=queue,
         redis_settings=redis_settings(settings.redis_url), clock=clock, cipher=cipher,
         identity=identity, customers=customers, catalog=catalog,
-        imports=ImportService(uow, clock, customers, read_table, queue, leads),
-        exports=ExportService(uow, clock, customers, catalog, Sheets(), queue),
+        imports=imports, exports=exports,
         notifications=NotificationService(uow, clock),
         dispatcher=dispatcher(reactions, uow, reader, delivery),
         relay=OutboxRelay(engine, queue, listen_url=libpq_url(settings.database_url),

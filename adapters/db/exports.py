@@ -36,6 +36,7 @@ class SqlExports(SqlRepository):
 
     async def add(self, export: Export) -> None:
         await self.conn.execute(insert(tables.exports).values(**self._values(export)))
+        self.seen.append(export)
 
     async def save(self, export: Export) -> None:
         values = self._values(export)

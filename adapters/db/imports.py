@@ -47,12 +47,14 @@ class SqlImports(SqlRepository):
         await self.conn.execute(insert(tables.import_files).values(import_id=imp.id,
                                                                    content=content))
         imp.version_loaded = imp.version  # type: ignore[attr-defined]
+        self.seen.append(imp)
 
     async def save(self, imp: Import) -> None:
         values = self._values(imp)
         values["updated_at"] = func.now()
         await self.conn.execute(update(tables.imports).where(
             tables.imports.c.id == imp.id).values(**values))
+        self.seen.append(imp)
 
     async def content(self, import_id: uuid.UUID) -> bytes:
         files = tables.import_files

@@ -41,8 +41,12 @@ from domain.customers.model import EventType as Customer
 from domain.customers.reactions import tell_new_owner
 from domain.discipline.model import EventType as Lapse
 from domain.discipline.reactions import remind_owner, tell_manager
+from domain.exports.model import EventType as Export
+from domain.exports.service import ExportService
 from domain.identity.model import EventType as User
 from domain.identity.reactions import welcome_new_user
+from domain.imports.model import EventType as Import
+from domain.imports.service import ImportService
 from domain.leads.model import EventType as Lead
 from domain.leads.reactions import tell_lead_owner
 from domain.notifications.delivery_service import DeliveryService
@@ -67,8 +71,10 @@ def consumers(*named: tuple[str, Handler], webhooks: bool = False) -> Reaction:
     return Reaction(consumers=tuple(named), webhooks=webhooks)
 
 
-def registry(delivery: DeliveryService) -> dict[str, Reaction]:
-    """The whole list. `delivery` sends notifications' e-mails and SMS (it holds the senders)."""
+def registry(delivery: DeliveryService, imports: ImportService,
+             exports: ExportService) -> dict[str, Reaction]:
+    """The whole list. The services passed in hold what their reactions need: the senders of
+    e-mail and SMS, the job queue of imports and exports."""
     deliver = ("notify.deliver", delivery.send_for_event)
     return {
         User.USER_CREATED: consumers(("notify.welcome", welcome_new_user)),
@@ -119,6 +125,9 @@ def registry(delivery: DeliveryService) -> dict[str, Reaction]:
         Contract.APPROVAL_REMINDED: consumers(("notify.approval_reminder", remind_approver)),
         Contract.APPROVAL_ESCALATED: consumers(("notify.approval_escalated", escalate_approval)),
         Contract.RENEWAL_DUE: consumers(("notify.contract_renewal_due", tell_owner_renewal)),
+
+        Import.QUEUED: consumers(("imports.start", imports.run_for_event)),
+        Export.QUEUED: consumers(("exports.start", exports.run_for_event)),
 
         Notification.CREATED: consumers(deliver),
         Notification.DELIVERY_REOPENED: consumers(("notify.redeliver", delivery.send_for_event)),

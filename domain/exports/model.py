@@ -8,6 +8,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from domain.shared.events import DomainEvent
+
 
 class ExportFormat(StrEnum):
     CSV = "csv"
@@ -24,6 +26,11 @@ class ExportStatus(StrEnum):
 
 # An XLSX is one zip written at the end: it is built in one go, so it is capped. CSV streams.
 XLSX_MAX_ROWS = 100_000
+
+
+class EventType:
+    # A list is to be written: the reaction to the event starts the job.
+    QUEUED = "export.queued"
 
 
 @dataclass
@@ -43,3 +50,8 @@ class Export:
     updated_at: datetime | None = None
     finished_at: datetime | None = None
     extra: dict[str, Any] = field(default_factory=dict, repr=False)
+    events: list[DomainEvent] = field(default_factory=list, repr=False, compare=False)
+
+    def queue(self) -> None:
+        self.events.append(DomainEvent(EventType.QUEUED, "export", str(self.id),
+                                       {"export_id": str(self.id)}))

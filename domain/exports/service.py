@@ -28,6 +28,7 @@ from domain.fields_and_tags.model import CustomField
 from domain.identity.service import principal_of
 from domain.shared.authz import Actor, Role, Scope, Visibility, require
 from domain.shared.errors import InvalidTransition, NotFound, PermissionDenied
+from domain.shared.events import DomainEvent
 from domain.shared.paging import PageRequest
 from domain.shared.ports import (
     Clock,
@@ -102,14 +103,19 @@ class ExportService:
         fmt, reveal = command.format, command.reveal
         export = Export(id=uuid.uuid4(), created_by=p.user_id, format=fmt,
                         filter=filter_to_dict(flt), reveal=reveal)
+        export.queue()
         async with self.uow() as uow:
             await uow.exports.add(export)
             await uow.audit.record(AuditEntry.of(actor, "export.created", "export", export.id, {
                 "format": [None, fmt.value], "filter": [None, export.filter],
                 "reveal": [None, reveal]}))
             await uow.commit()
-        await self.kick(export.id)
         return export
+
+    async def run_for_event(self, _uow: UnitOfWork, event: DomainEvent) -> None:
+        """The reaction to a queued export: its first stretch of work goes to the job queue
+        (once, however often the event is delivered)."""
+        await self.kick(uuid.UUID(event.payload["export_id"]))
 
     async def kick(self, export_id: uuid.UUID, step: int = 0) -> None:
         with contextlib.suppress(QueueUnavailable):

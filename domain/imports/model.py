@@ -10,6 +10,7 @@ from enum import StrEnum
 from typing import Any
 
 from domain.shared.errors import InvalidTransition, ValidationFailed
+from domain.shared.events import DomainEvent
 
 
 class Policy(StrEnum):
@@ -163,6 +164,11 @@ def map_row(values: dict[str, str], mapping: dict[str, str],
     return RowValues(customer, contact or None, owner, column_of)
 
 
+class EventType:
+    # A file is to be read: just uploaded, or started for real after its dry run.
+    QUEUED = "import.queued"
+
+
 @dataclass
 class Import:
     id: uuid.UUID
@@ -189,6 +195,12 @@ class Import:
     created_at: datetime | None = None
     updated_at: datetime | None = None
     finished_at: datetime | None = None
+    events: list[DomainEvent] = field(default_factory=list, repr=False, compare=False)
+
+    def queue(self) -> None:
+        """Asks for the file to be read; the reaction to the event starts the job."""
+        self.events.append(DomainEvent(EventType.QUEUED, "import", str(self.id), {
+            "import_id": str(self.id), "version": self.version, "dry_run": self.dry_run}))
 
     def count(self, outcome: Outcome) -> None:
         self.rows_read += 1
@@ -216,3 +228,4 @@ class Import:
         self.created = self.updated = self.merged = self.skipped = self.rejected = 0
         self.finished_at = None
         self.version += 1
+        self.queue()

@@ -33,11 +33,13 @@ from domain.imports.model import (
 from domain.imports.ports import CustomerRules, LeadCapture, TableReader
 from domain.shared.authz import Actor, Role, Scope, require
 from domain.shared.errors import NotFound, PermissionDenied, ValidationFailed
+from domain.shared.events import DomainEvent
 from domain.shared.ports import (
     Clock,
     JobName,
     JobQueue,
     QueueUnavailable,
+    UnitOfWork,
     UnitOfWorkFactory,
 )
 
@@ -73,21 +75,26 @@ class ImportService:
                      sha256=hashlib.sha256(content).hexdigest(), policy=command.policy,
                      dry_run=command.dry_run, encoding=command.encoding,
                      mapping=dict(command.mapping or {}), target=command.target)
+        imp.queue()
         async with self.uow() as uow:
             await uow.imports.add(imp, content)
             await uow.audit.record(AuditEntry.of(actor, "import.created", "import", imp.id, {
                 "filename": [None, imp.filename], "policy": [None, imp.policy.value],
                 "dry_run": [None, imp.dry_run], "bytes": [None, len(content)]}))
             await uow.commit()
-        await self.kick(imp.id)
         return imp
 
-    async def kick(self, import_id: uuid.UUID, after_row: int = 0) -> None:
-        """Queues the next stretch of work. If the queue is down the stale-import sweep
-        picks the import up later: the import record, not the queue, holds the state."""
+    async def run_for_event(self, _uow: UnitOfWork, event: DomainEvent) -> None:
+        """The reaction to a queued import: its first stretch of work goes to the job queue
+        (once per queuing, however often the event is delivered)."""
+        await self.kick(uuid.UUID(event.payload["import_id"]), f"v{event.payload['version']}")
+
+    async def kick(self, import_id: uuid.UUID, stretch: int | str) -> None:
+        """Queues a stretch of work. If the queue is down the stale-import sweep picks the
+        import up later: the import record, not the queue, holds the state."""
         with contextlib.suppress(QueueUnavailable):
             await self.queue.enqueue(JobName.RUN_IMPORT, str(import_id),
-                                     job_id=f"import:{import_id}:{after_row}")
+                                     job_id=f"import:{import_id}:{stretch}")
 
     async def get(self, actor: Actor, import_id: uuid.UUID) -> Import:
         p = require(actor, Scope.CUSTOMERS_WRITE)
@@ -107,7 +114,6 @@ class ImportService:
             await uow.imports.save(imp)
             await uow.audit.record(AuditEntry.of(actor, "import.started", "import", imp.id))
             await uow.commit()
-        await self.kick(import_id, after_row=-1)
         return imp
 
     async def error_rows(self, actor: Actor, import_id: uuid.UUID) -> builtins.list[RowError]:
@@ -140,7 +146,7 @@ class ImportService:
             await uow.imports.purge_previews(self.clock.now() - timedelta(days=1))
             await uow.commit()
         for i in ids:
-            await self.kick(i, after_row=int(time.time() * 1000))
+            await self.kick(i, int(time.time() * 1000))
         return len(ids)
 
     async def _fail(self, import_id: uuid.UUID, reason: str) -> None:

@@ -34,6 +34,7 @@ class FakeExports:
     async def add(self, export: Export) -> None:
         export.created_at = export.updated_at = self.uow.clock.now()  # type: ignore[attr-defined]
         self.records[export.id] = copy.deepcopy(export)
+        self.uow.seen.append(export)
 
     async def save(self, export: Export) -> None:
         export.updated_at = self.uow.clock.now()  # type: ignore[attr-defined]

@@ -54,10 +54,12 @@ class FakeImports:
         imp.created_at = imp.updated_at = self.uow.clock.now()  # type: ignore[attr-defined]
         self.records[imp.id] = copy.deepcopy(imp)
         self.files[imp.id] = ImportRows(content)
+        self.uow.seen.append(imp)
 
     async def save(self, imp: Import) -> None:
         imp.updated_at = self.uow.clock.now()  # type: ignore[attr-defined]
         self.records[imp.id] = copy.deepcopy(imp)
+        self.uow.seen.append(imp)
 
     async def content(self, import_id: uuid.UUID) -> bytes:
         content = self.files[import_id].content

@@ -21,6 +21,7 @@ from domain.identity.model import ApiKey, User
 from domain.identity.service import principal_of
 from domain.shared.authz import Actor, Principal, Role, Scope
 from domain.shared.errors import InvalidTransition, NotFound, PermissionDenied
+from domain.shared.ports import JobName
 from tests.fakes.bulk import (
     BulkUowFactory,
     FakeCustomerRules,
@@ -86,7 +87,12 @@ async def test_an_export_is_recorded_audited_and_queued(world: World) -> None:
     created = await world.export(world.rep, filter=CustomerFilter(industry="retail"))
     assert created.status == ExportStatus.PENDING and created.created_by == world.rep.id
     assert created.filter == {"industry": "retail"}
-    assert world.queue.jobs[f"export:{created.id}:0"][1] == (str(created.id),)
+    (queued,) = world.store.outbox.values()
+    assert (queued.type, queued.payload["export_id"]) == ("export.queued", str(created.id))
+    assert world.queue.jobs == {}  # the job waits for the committed event's reaction
+    await world.svc.run_for_event(None, queued)  # type: ignore[arg-type]
+    await world.svc.run_for_event(None, queued)  # type: ignore[arg-type]  # delivered twice
+    assert list(world.queue.jobs.values()) == [(JobName.RUN_EXPORT, (str(created.id),))]
     (entry,) = world.store.audit
     assert entry.action == "export.created" and entry.actor_id == world.rep.id
     assert entry.diff == {"format": [None, "csv"], "filter": [None, {"industry": "retail"}],

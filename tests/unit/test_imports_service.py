@@ -14,6 +14,7 @@ from domain.imports.commands import CreateImport
 from domain.imports.model import ImportStatus, Policy, Target
 from domain.shared.authz import Actor, Principal, Scope
 from domain.shared.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
+from domain.shared.ports import JobName
 from tests.fakes.identity import actor_of
 from tests.fakes.imports import FakeImports, ImportWorld, csv_file
 
@@ -41,7 +42,12 @@ async def test_an_upload_is_kept_audited_and_queued_with_its_mapping(world: Impo
     assert created.status == ImportStatus.PENDING and created.format == "csv"
     assert created.mapping == mapping and created.policy == Policy.MERGE and created.dry_run
     assert created.created_by == world.rep.id and len(created.sha256) == 64
-    assert world.queue.jobs[f"import:{created.id}:0"][1] == (str(created.id),)
+    (queued,) = world.store.outbox.values()
+    assert (queued.type, queued.payload["import_id"]) == ("import.queued", str(created.id))
+    assert world.queue.jobs == {}  # the job waits for the committed event's reaction
+    await world.svc.run_for_event(None, queued)  # type: ignore[arg-type]
+    await world.svc.run_for_event(None, queued)  # type: ignore[arg-type]  # delivered twice
+    assert list(world.queue.jobs.values()) == [(JobName.RUN_IMPORT, (str(created.id),))]
     (entry,) = world.store.audit
     assert entry.action == "import.created" and entry.target_id == str(created.id)
     assert entry.diff["policy"] == [None, "merge"] and entry.diff["dry_run"] == [None, True]
@@ -178,7 +184,12 @@ async def test_a_dry_run_writes_nothing_until_started_for_real(world: ImportWorl
     assert "customer.created" not in [e.action for e in world.store.audit]
     started = await world.svc.start(actor_of(world.rep), preview.id)
     assert started.status == ImportStatus.PENDING and not started.dry_run
-    assert world.queue.jobs[f"import:{preview.id}:-1"][1] == (str(preview.id),)
+    queued = [e for e in world.store.outbox.values() if e.type == "import.queued"]
+    assert [(e.payload["version"], e.payload["dry_run"]) for e in queued] == [(1, True),
+                                                                               (2, False)]
+    for event in queued:
+        await world.svc.run_for_event(None, event)  # type: ignore[arg-type]
+    assert len(world.queue.jobs) == 2  # the real run is a job of its own
     assert await world.svc.run(preview.id) is False
     done = world.record(preview.id)
     assert (done.status, done.created) == (ImportStatus.DONE, 2)
