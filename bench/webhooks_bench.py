@@ -49,6 +49,8 @@ from leads_bench import (  # noqa: E402
 from adapters.bootstrap import Container, build  # noqa: E402
 from adapters.db.migrate import upgrade  # noqa: E402
 from adapters.settings import Settings  # noqa: E402
+from domain.customers.commands import NewCustomer  # noqa: E402
+from domain.customers.model import CustomerKind  # noqa: E402
 from domain.identity.service import principal_of  # noqa: E402
 from domain.shared.authz import (  # noqa: E402
     ROLE_SCOPES,
@@ -112,9 +114,9 @@ async def generate(c: Container, actor: Actor, rate: float, seconds: float,
             started = time.time()
             try:
                 async with c.uow() as uow:
-                    made = [await c.customers.add_customer(
-                        uow, actor, {"name": f"基准{tag}{i}-{k}号精密机械有限公司",
-                                     "kind": "company"}) for k in range(per_commit)]
+                    made = [await c.customers.add(
+                        uow, actor, NewCustomer(f"基准{tag}{i}-{k}号精密机械有限公司",
+                                                CustomerKind.COMPANY)) for k in range(per_commit)]
                     await uow.commit()
             except Exception as e:  # reported, not hidden
                 errors += 1

@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import builtins
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 from domain.audit.model import AuditEntry, field_diff
 from domain.customers.access import CustomerAccess, masked_snapshot
@@ -114,11 +113,6 @@ class CustomerService(CustomerAccess):
         await self.audit(uow, actor, "customer.created", c, field_diff(None, masked_snapshot(c)))
         await self.note(uow, actor, c.id, "created", f"Customer {c.number} created")
         return c
-
-    async def add_customer(self, uow: UnitOfWork, actor: Actor, fields: Mapping[str, Any], *,
-                           allow_duplicate: bool = True) -> Customer:
-        """`add` for a caller holding the new customer's fields by name (NewCustomer's)."""
-        return await self.add(uow, actor, NewCustomer(**fields), allow_duplicate=allow_duplicate)
 
     async def _check_picklists(self, uow: UnitOfWork, industry: str | None, region: str | None
                                ) -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Any
 
 from domain.audit.model import AuditEntry, field_diff
 from domain.customers.activity import ActivityEntry
+from domain.customers.commands import NewCustomer
 from domain.customers.model import Contact, Customer, CustomerKind, normalised_name
 from domain.customers.queries import CustomerFilter
 from domain.customers.service import masked_snapshot
@@ -102,13 +102,12 @@ class LeadConversion(LeadUseCases):
         kind = (overrides.kind if overrides else None) or (
             CustomerKind.COMPANY if lead.company else CustomerKind.PERSON)
         contact = _contact(lead, 0)
-        data: dict[str, Any] = {
-            "name": name, "kind": kind, "industry": lead.industry, "region": lead.region,
-            "size": lead.company_size, "source": lead.source, "owner_id": lead.owner_id,
-            "key_needs": lead.message, "contacts": [contact] if contact else [],
-            "first_contact_date": (lead.last_followup_at.date()
-                                   if lead.last_followup_at else None)}
-        return await self.customers.add_customer(uow, actor, data), True
+        new = NewCustomer(
+            name=name, kind=kind, industry=lead.industry, region=lead.region,
+            size=lead.company_size, source=lead.source, owner_id=lead.owner_id,
+            key_needs=lead.message, contacts=[contact] if contact else [],
+            first_contact_date=lead.last_followup_at.date() if lead.last_followup_at else None)
+        return await self.customers.add(uow, actor, new), True
 
     async def _add_contact(self, uow: UnitOfWork, actor: Actor, customer: Customer,
                            lead: Lead) -> None:

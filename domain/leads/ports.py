@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
+from domain.customers.commands import NewCustomer
 from domain.customers.model import Customer, TierPolicy
 from domain.leads.commands import CaptureLead
 from domain.leads.forms import LeadForm
@@ -126,8 +127,7 @@ class CustomerDesk(Protocol):
     @property
     def tier_policy(self) -> TierPolicy: ...
     async def visibility(self, uow: UnitOfWork, p: Principal) -> Visibility: ...
-    async def add_customer(self, uow: UnitOfWork, actor: Actor, data: dict[str, Any]
-                           ) -> Customer: ...
+    async def add(self, uow: UnitOfWork, actor: Actor, command: NewCustomer) -> Customer: ...
 
 
 class OpportunityOpener(Protocol):

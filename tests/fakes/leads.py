@@ -21,7 +21,8 @@ from decimal import Decimal
 from typing import Any
 
 from domain.customers.activity import ActivityEntry, Task
-from domain.customers.model import Customer, CustomerKind, Size, Source, TierPolicy
+from domain.customers.commands import NewCustomer
+from domain.customers.model import Customer, Size, Source, TierPolicy
 from domain.customers.ports import TaskFilter
 from domain.customers.queries import CustomerFilter
 from domain.identity.model import Department, User
@@ -382,7 +383,7 @@ class FakeCustomerDesk:
     tier_policy = TierPolicy()
 
     def __init__(self) -> None:
-        self.created: list[dict[str, Any]] = []
+        self.created: list[NewCustomer] = []
 
     async def visibility(self, uow: Any, p: Principal) -> Visibility:
         if p.kind != "user" or p.role not in (Role.MANAGER, Role.SALES_REP):
@@ -392,16 +393,17 @@ class FakeCustomerDesk:
                               department_ids=tuple(await uow.departments.subtree(p.department_id)))
         return Visibility(owner_id=p.id)
 
-    async def add_customer(self, uow: Any, actor: Actor, data: dict[str, Any]) -> Customer:
+    async def add(self, uow: Any, actor: Actor, command: NewCustomer) -> Customer:
         p = require(actor, Scope.CUSTOMERS_WRITE)
-        self.created.append(data)
-        fields = dict(data)
-        owner = await uow.users.get(fields.pop("owner_id") or p.user_id)
+        self.created.append(command)
+        owner = await uow.users.get(command.owner_id or p.user_id)
         customer = Customer.create(
-            number=f"C{len(uow.state.table('customers')) + 1:06d}", name=fields.pop("name"),
-            kind=CustomerKind(fields.pop("kind")), owner_id=owner.id,
-            owner_department_id=owner.department_id, tier_policy=self.tier_policy,
-            created_by=p.id, **fields)
+            number=f"C{len(uow.state.table('customers')) + 1:06d}", name=command.name,
+            kind=command.kind, owner_id=owner.id, owner_department_id=owner.department_id,
+            tier_policy=self.tier_policy, created_by=p.id, industry=command.industry,
+            region=command.region, size=command.size, source=command.source,
+            key_needs=command.key_needs, contacts=list(command.contacts),
+            first_contact_date=command.first_contact_date)
         await uow.customers.add(customer)
         return customer
 
