@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select, tuple_
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.db import tables as t
+from adapters.db import tables
 from adapters.db.listen import listen
 from adapters.db.notifications import notification_of
 from domain.notifications.model import Notification
@@ -83,24 +83,25 @@ class PgNotificationFeed:
 
     async def load(self, notification_id: uuid.UUID, user_id: uuid.UUID
                    ) -> Notification | None:
-        n = t.notifications
+        rows = tables.notifications
         async with self._engine.connect() as conn:
-            row = (await conn.execute(
-                select(n).where(n.c.id == notification_id, n.c.user_id == user_id))).first()
+            row = (await conn.execute(select(rows).where(
+                rows.c.id == notification_id, rows.c.user_id == user_id))).first()
         return notification_of(row) if row else None
 
     async def since(self, user_id: uuid.UUID, notification_id: uuid.UUID,
                     limit: int) -> list[Notification]:
-        n = t.notifications
-        last = select(n.c.created_at, n.c.id).where(
-            n.c.id == notification_id, n.c.user_id == user_id).cte("last")
+        rows = tables.notifications
+        last = select(rows.c.created_at, rows.c.id).where(
+            rows.c.id == notification_id, rows.c.user_id == user_id).cte("last")
         async with self._engine.connect() as conn:
-            rows = (await conn.execute(
-                select(n).join(last, tuple_(n.c.created_at, n.c.id)
-                               > tuple_(last.c.created_at, last.c.id))
-                .where(n.c.user_id == user_id).order_by(n.c.created_at, n.c.id).limit(limit)
+            found = (await conn.execute(
+                select(rows).join(last, tuple_(rows.c.created_at, rows.c.id)
+                                  > tuple_(last.c.created_at, last.c.id))
+                .where(rows.c.user_id == user_id).order_by(rows.c.created_at, rows.c.id)
+                .limit(limit)
             )).all()
-        return [notification_of(r) for r in rows]
+        return [notification_of(r) for r in found]
 
     def _heard(self, payload: str) -> None:
         try:
