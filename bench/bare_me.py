@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from adapters.db import tables as t
+from adapters.db import tables
 from adapters.db.engine import build_engine
 
 engine = build_engine(os.environ["CRM_DATABASE_URL"])
@@ -34,7 +34,7 @@ async def me(request: Request) -> JSONResponse:
     async with engine.connect() as conn:
         # The same access as the API's lookup of the caller: one autocommit SELECT.
         await conn.execution_options(isolation_level="AUTOCOMMIT")
-        row = (await conn.execute(select(t.users).where(t.users.c.id == user_id))).first()
+        row = (await conn.execute(select(tables.users).where(tables.users.c.id == user_id))).first()
     if row is None or not row.is_active or row.token_version != claims["tv"]:
         return JSONResponse({"detail": "bad token"}, status_code=401)
     return JSONResponse({"id": str(row.id), "email": row.email, "name": row.name,
