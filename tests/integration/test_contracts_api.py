@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from adapters.bootstrap import Container, build
-from adapters.db import tables as t
+from adapters.db import tables
 from adapters.embedded import RedisProcess
 from adapters.settings import Settings
 from domain.contracts.service import ContractService
@@ -379,9 +379,9 @@ async def test_contract_rows_keep_the_computed_amount(container: Container, worl
                                                       client: httpx.AsyncClient) -> None:
     await contract(client, world, SMALL)
     async with container.engine.connect() as conn:
-        amount = await conn.scalar(select(t.contracts.c.amount))
+        amount = await conn.scalar(select(tables.contracts.c.amount))
     assert str(amount) == SMALL
-    assert await count(container, t.contract_steps) == 0
+    assert await count(container, tables.contract_steps) == 0
 
 
 async def test_each_role_against_the_lifecycle_routes(client: httpx.AsyncClient,

@@ -12,7 +12,7 @@ import httpx
 from sqlalchemy import select, text
 
 from adapters.bootstrap import Container
-from adapters.db import tables as t
+from adapters.db import tables
 from tests.conftest import World, drain
 
 MOBILE = "13812345678"
@@ -102,9 +102,9 @@ async def test_reveal_gives_cleartext_to_pii_reveal_only_and_is_audited(
     assert r.json()["contacts"][0]["mobile"] == MOBILE
     assert r.json()["contacts"][0]["email"] == "Zhang.San@example.com"
     async with container.engine.connect() as conn:
-        actors = list((await conn.execute(select(t.audit_log.c.actor_id).where(
-            t.audit_log.c.action == "customer.revealed",
-            t.audit_log.c.target_id == c["id"]))).scalars())
+        actors = list((await conn.execute(select(tables.audit_log.c.actor_id).where(
+            tables.audit_log.c.action == "customer.revealed",
+            tables.audit_log.c.target_id == c["id"]))).scalars())
     assert actors == [world.users["manager"].id]
     outside = await client.post(f"/api/v1/customers/{c['id']}/reveal",
                                 headers=world.auth("north_manager"))
@@ -134,9 +134,9 @@ async def test_records_of_others_are_404_on_every_route(client: httpx.AsyncClien
     listed = await client.get("/api/v1/customers", headers=h)
     assert listed.json()["items"] == []
     async with container.engine.connect() as conn:
-        denials = await conn.scalar(select(text("count(*)")).select_from(t.audit_log).where(
-            t.audit_log.c.action == "permission.denied",
-            t.audit_log.c.actor_id == world.users["north_rep"].id))
+        denials = await conn.scalar(select(text("count(*)")).select_from(tables.audit_log).where(
+            tables.audit_log.c.action == "permission.denied",
+            tables.audit_log.c.actor_id == world.users["north_rep"].id))
     assert denials >= 8, "hidden records are audited as permission failures"
 
 
@@ -407,8 +407,8 @@ async def test_updates_are_audited_with_a_masked_diff(client: httpx.AsyncClient,
         "tags": ["vip"]})
     assert r.status_code == 200
     async with container.engine.connect() as conn:
-        diff = await conn.scalar(select(t.audit_log.c.diff).where(
-            t.audit_log.c.action == "customer.updated"))
+        diff = await conn.scalar(select(tables.audit_log.c.diff).where(
+            tables.audit_log.c.action == "customer.updated"))
     assert diff["tags"] == [["vip", "b2b"], ["vip"]]
     old, new = diff["contacts"]
     assert old[0]["mobile"] == "138****5678" and new[0]["mobile"] == "139****9999"

@@ -170,12 +170,12 @@ async def test_held_writes_compile_once_whatever_the_rows() -> None:
     import json
     import uuid
 
-    from adapters.db import tables as t
+    from adapters.db import tables
     from adapters.db.held_writes import HeldWrites
 
     def held(n: int) -> tuple[object, dict[str, object]]:
         writes = HeldWrites()
-        writes.rows[t.lead_activity] = [
+        writes.rows[tables.lead_activity] = [
             {"lead_id": uuid.uuid4(), "kind": "note", "summary": f"s{i}", "actor_id": None,
              "actor_label": "test", "data": {"i": i}} for i in range(n)]
         writes.count = n

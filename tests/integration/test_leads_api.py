@@ -10,7 +10,7 @@ import httpx
 from sqlalchemy import select, text
 
 from adapters.bootstrap import Container
-from adapters.db import tables as t
+from adapters.db import tables
 from tests.conftest import World, drain
 from tests.integration.leads_helpers import (
     MOBILE,
@@ -170,7 +170,7 @@ async def test_validation_flags_name_the_problem_and_spam_is_set_aside(
     assert "spam" in {f["code"] for f in spam["flags"]}
     assert spam["status"] == "disqualified" and spam["disqualify_reason"].startswith("spam")
     assert spam["owner_id"] == str(world.users["admin"].id), "not on a rep's desk"
-    assert await count(container, t.tasks, t.tasks.c.related_id == spam["id"]) == 0
+    assert await count(container, tables.tasks, tables.tasks.c.related_id == spam["id"]) == 0
     flagged = await client.get("/api/v1/leads?flag=spam", headers=world.auth("admin"))
     assert [x["id"] for x in flagged.json()["items"]] == [spam["id"]]
 
@@ -209,7 +209,7 @@ async def test_a_duplicate_of_a_customer_links_to_it_and_tells_its_owner(
     assert lead["owner_id"] == str(world.users["north_rep"].id)
     assert lead["assignment"]["by"] == "customer_owner"
     assert [f["code"] for f in lead["flags"]] == ["existing_customer"]
-    assert await count(container, t.customers) == 1, "no second customer"
+    assert await count(container, tables.customers) == 1, "no second customer"
     await drain(container)
     (note,) = await notifications(container, world.users["north_rep"].id,
                                   "lead_existing_customer")
@@ -277,8 +277,8 @@ async def test_conversion_creates_customer_contact_and_opportunity_exactly_once(
     assert len({(b["customer_id"], b["opportunity_id"]) for b in bodies}) == 1
     (done,) = [b for b in bodies if b["converted_now"]]
     assert done["lead"]["status"] == "converted" and done["customer_created"] is True
-    assert await count(container, t.customers) == 1
-    assert await count(container, t.opportunities) == 1
+    assert await count(container, tables.customers) == 1
+    assert await count(container, tables.opportunities) == 1
     customer = (await client.get(f"/api/v1/customers/{done['customer_id']}",
                                  headers=world.auth("rep"))).json()
     assert customer["name"] == "苏州精工自动化设备有限公司"
@@ -298,7 +298,7 @@ async def test_conversion_creates_customer_contact_and_opportunity_exactly_once(
                               headers=world.auth("rep"))).json()["items"]
     assert [x["status"] for x in tasks] == ["cancelled"]
     async with container.engine.connect() as conn:
-        actions = set((await conn.execute(select(t.audit_log.c.action))).scalars())
+        actions = set((await conn.execute(select(tables.audit_log.c.action))).scalars())
     assert {"lead.created", "lead.converted", "customer.created",
             "opportunity.created"} <= actions
 
@@ -319,7 +319,7 @@ async def test_conversion_links_the_matching_customer_and_adds_the_contact_once(
     contacts = (await client.get(f"/api/v1/customers/{customer['id']}",
                                  headers=world.auth("rep"))).json()["contacts"]
     assert [c["name"] for c in contacts] == ["李四", "王小明"]
-    assert await count(container, t.customers) == 1
+    assert await count(container, tables.customers) == 1
 
 
 async def test_a_manager_reassigns_and_the_new_owner_hears_of_it(
