@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from adapters.bootstrap import Container
 from adapters.db import tables
 from tests.conftest import World, drain
-from tests.integration.test_customers_api import create, new_customer
+from tests.integration.customers_helpers import create, new_customer
 from tests.integration.test_imports import HEADER, upload
 
 
