@@ -13,12 +13,7 @@ from sqlalchemy import select, text
 from adapters.bootstrap import Container
 from adapters.db import tables
 from tests.conftest import World, drain
-from tests.integration.customers_helpers import (
-    CARD,
-    MOBILE,
-    create,
-    new_customer,
-)
+from tests.integration.customers_helpers import CARD, MOBILE, create, new_customer
 
 
 async def test_a_rep_creates_a_customer_with_masked_contacts(client: httpx.AsyncClient,

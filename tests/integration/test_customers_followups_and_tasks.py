@@ -6,9 +6,7 @@ from __future__ import annotations
 import httpx
 
 from tests.conftest import World
-from tests.integration.customers_helpers import (
-    create,
-)
+from tests.integration.customers_helpers import create
 
 
 async def test_a_followup_updates_the_customer_and_the_timeline(client: httpx.AsyncClient,

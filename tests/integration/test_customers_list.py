@@ -13,12 +13,7 @@ from sqlalchemy import text
 
 from adapters.bootstrap import Container
 from tests.conftest import World
-from tests.integration.customers_helpers import (
-    CARD,
-    MOBILE,
-    create,
-    stored_documents,
-)
+from tests.integration.customers_helpers import CARD, MOBILE, create, stored_documents
 
 
 async def test_industry_region_and_tags_together(client: httpx.AsyncClient,

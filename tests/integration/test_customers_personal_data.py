@@ -9,11 +9,7 @@ from sqlalchemy import select, text
 from adapters.bootstrap import Container
 from adapters.db import tables
 from tests.conftest import World
-from tests.integration.customers_helpers import (
-    CARD,
-    MOBILE,
-    create,
-)
+from tests.integration.customers_helpers import CARD, MOBILE, create
 
 
 async def test_the_database_holds_no_personal_data_in_clear(client: httpx.AsyncClient,

@@ -11,10 +11,7 @@ from sqlalchemy import select
 from adapters.bootstrap import Container
 from adapters.db import tables
 from tests.conftest import World
-from tests.integration.leads_helpers import (
-    capture,
-    count,
-)
+from tests.integration.leads_helpers import capture, count
 
 
 async def test_conversion_creates_customer_contact_and_opportunity_exactly_once(

@@ -29,13 +29,7 @@ from domain.webhooks.service import WebhookService
 from tests.conftest import PASSWORD, CachingHasher, World, drain
 from tests.integration import webhooks_helpers
 from tests.integration.test_outbox import _free_port
-from tests.integration.webhooks_helpers import (
-    deliverer_for,
-    deliveries,
-    hook,
-    new_customer,
-    pump,
-)
+from tests.integration.webhooks_helpers import deliverer_for, deliveries, hook, new_customer, pump
 from tests.webhook_subscriber import Subscriber
 
 subscriber = webhooks_helpers.subscriber  # the fixture, for pytest to find in this module
