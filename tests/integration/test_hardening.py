@@ -1,4 +1,7 @@
-"""Inputs found by review: each once answered 500, leaked, or stuck a job. Now they do not."""
+"""Inputs at the edges of what the API takes: text PostgreSQL cannot store, dates and cursors
+out of range, an idempotency key replayed by an unverified caller, another customer's
+contact ids, formulas bound for exported cells, unknown choices in imported rows. None may
+answer 500, leak what the caller may not see, or leave a job stuck."""
 
 from __future__ import annotations
 

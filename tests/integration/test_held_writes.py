@@ -166,7 +166,7 @@ async def test_a_lead_held_to_the_commit_is_found_by_the_next_capture_in_the_uni
 
 async def test_held_writes_compile_once_whatever_the_rows() -> None:
     """Units of the same shape send the same statement: SQLAlchemy compiles it once and caches
-    it (a multi-row VALUES insert cannot be cached and was compiled on every capture)."""
+    it (a multi-row VALUES insert cannot be cached: it would be compiled on every capture)."""
     import json
     import uuid
 
