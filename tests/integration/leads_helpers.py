@@ -8,7 +8,7 @@ import httpx
 from sqlalchemy import func, select
 
 from adapters.bootstrap import Container
-from adapters.db import tables as t
+from adapters.db import tables
 from api.v1.schemas.leads import LeadCreate
 from domain.leads.commands import CaptureLead
 from domain.shared.authz import Role, Scope, system_actor
@@ -79,7 +79,7 @@ async def count(c: Container, table: Any, *where: Any) -> int:
 
 
 async def notifications(c: Container, user_id: Any, kind: str | None = None) -> list[Any]:
-    n = t.notifications
+    n = tables.notifications
     stmt = select(n).where(n.c.user_id == user_id)
     if kind:
         stmt = stmt.where(n.c.kind == kind)

@@ -7,7 +7,7 @@ import httpx
 import pytest
 
 from tests.conftest import World
-from tests.integration.test_customers_api import create
+from tests.integration.customers_helpers import create
 
 ROLES = ["admin", "manager", "rep", "north_rep", "finance", "executive", "legal",
          "service_agent"]

@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from adapters.bootstrap import Container
-from adapters.db import tables as t
+from adapters.db import tables
 from adapters.db.engine import build_engine
 from tests.conftest import World
 from tests.services import create_database, drop_database
@@ -41,7 +41,7 @@ async def test_a_restored_backup_has_the_users(container: Container, world: Worl
         engine = build_engine(target, pool_size=1)
         try:
             async with engine.connect() as conn:
-                emails = set((await conn.execute(select(t.users.c.email))).scalars())
+                emails = set((await conn.execute(select(tables.users.c.email))).scalars())
         finally:
             await engine.dispose()
         assert emails == {u.email for u in world.users.values()}

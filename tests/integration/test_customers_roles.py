@@ -9,7 +9,7 @@ import pytest
 
 from domain.shared.authz import Role
 from tests.conftest import World
-from tests.integration.test_customers_api import create
+from tests.integration.customers_helpers import create
 
 ROLES = ["admin", "manager", "rep", "north_rep", "north_manager", "finance", "executive",
          "legal", "service_agent"]

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from adapters.bootstrap import Container
-from adapters.db import tables as t
+from adapters.db import tables
 from adapters.jobs.worker import scan_followups
 from domain.customers.activity import FollowUpMethod
 from domain.customers.commands import NewCustomer, NewFollowUp
@@ -45,9 +45,9 @@ def clock() -> FakeClock:
 
 async def tasks_for(c: Container, record_id: Any) -> list[Any]:
     async with c.engine.connect() as conn:
-        return list((await conn.execute(select(t.tasks).where(
-            t.tasks.c.related_id == record_id, t.tasks.c.notes == "followup_reminder")
-            .order_by(t.tasks.c.created_at))).all())
+        return list((await conn.execute(select(tables.tasks).where(
+            tables.tasks.c.related_id == record_id, tables.tasks.c.notes == "followup_reminder")
+            .order_by(tables.tasks.c.created_at))).all())
 
 
 async def test_reminders_escalations_and_no_double_reminders(
@@ -128,7 +128,7 @@ async def test_the_cron_job_runs_the_scan(container: Container, world: World,
     assert await scan_followups({"discipline": s.discipline}) == {"reminded": 0,
                                                                   "escalated": 0}
     async with container.engine.connect() as conn:
-        audited = sorted((await conn.execute(select(t.audit_log.c.action, t.audit_log.c.actor_type)
-                                             .where(t.audit_log.c.action.like("followup.%"))
-                                             )).all())
+        audited = sorted((await conn.execute(
+            select(tables.audit_log.c.action, tables.audit_log.c.actor_type)
+            .where(tables.audit_log.c.action.like("followup.%")))).all())
     assert audited == [("followup.escalated", "system"), ("followup.reminded", "system")]

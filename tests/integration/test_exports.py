@@ -14,7 +14,7 @@ from adapters.bootstrap import Container
 from adapters.db import tables
 from domain.exports import service as exports_module
 from tests.conftest import World, drain
-from tests.integration.test_customers_api import MOBILE, create
+from tests.integration.customers_helpers import MOBILE, create
 
 
 async def export(client: httpx.AsyncClient, world: World, container: Container, who: str,

@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 
 from tests.conftest import World
-from tests.integration.test_customers_api import MOBILE, create, new_customer
+from tests.integration.customers_helpers import MOBILE, create, new_customer
 
 
 async def test_a_phone_that_exists_answers_409_with_the_visible_record(

@@ -1,4 +1,7 @@
-"""Inputs found by review: each once answered 500, leaked, or stuck a job. Now they do not."""
+"""Inputs at the edges of what the API takes: text PostgreSQL cannot store, dates and cursors
+out of range, an idempotency key replayed by an unverified caller, another customer's
+contact ids, formulas bound for exported cells, unknown choices in imported rows. None may
+answer 500, leak what the caller may not see, or leave a job stuck."""
 
 from __future__ import annotations
 
@@ -10,9 +13,9 @@ import httpx
 from sqlalchemy import func, select
 
 from adapters.bootstrap import Container
-from adapters.db import tables as t
+from adapters.db import tables
 from tests.conftest import World, drain
-from tests.integration.test_customers_api import create, new_customer
+from tests.integration.customers_helpers import create, new_customer
 from tests.integration.test_imports import HEADER, upload
 
 
@@ -54,9 +57,9 @@ async def test_idempotency_never_replays_to_an_unverified_caller(
     assert first.status_code == second.status_code == 200
     assert "idempotent-replayed" not in second.headers, "cleartext is never cached"
     async with container.engine.connect() as conn:
-        reveals = await conn.scalar(select(func.count()).select_from(t.audit_log).where(
-            t.audit_log.c.action == "customer.revealed"))
-        stored = await conn.scalar(select(func.count()).select_from(t.idempotency_keys))
+        reveals = await conn.scalar(select(func.count()).select_from(tables.audit_log).where(
+            tables.audit_log.c.action == "customer.revealed"))
+        stored = await conn.scalar(select(func.count()).select_from(tables.idempotency_keys))
     assert reveals == 2 and stored == 0
     key = (await client.post("/api/v1/api-keys", headers=world.auth("admin"), json={
         "name": "k", "scopes": ["customers:write", "customers:read"]})).json()["secret"]
@@ -104,5 +107,5 @@ async def test_import_rows_with_unknown_choices_are_rejected_not_stuck(
     done = (await client.get(f"/api/v1/imports/{imp['id']}", headers=world.auth("rep"))).json()
     assert (done["status"], done["created"], done["rejected"]) == ("done", 1, 1)
     async with container.engine.connect() as conn:
-        left = await conn.scalar(select(func.count()).select_from(t.import_rows))
+        left = await conn.scalar(select(func.count()).select_from(tables.import_rows))
     assert left == 0, "the uploaded rows (personal data in clear) are gone once done"

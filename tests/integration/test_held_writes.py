@@ -166,16 +166,16 @@ async def test_a_lead_held_to_the_commit_is_found_by_the_next_capture_in_the_uni
 
 async def test_held_writes_compile_once_whatever_the_rows() -> None:
     """Units of the same shape send the same statement: SQLAlchemy compiles it once and caches
-    it (a multi-row VALUES insert cannot be cached and was compiled on every capture)."""
+    it (a multi-row VALUES insert cannot be cached: it would be compiled on every capture)."""
     import json
     import uuid
 
-    from adapters.db import tables as t
+    from adapters.db import tables
     from adapters.db.held_writes import HeldWrites
 
     def held(n: int) -> tuple[object, dict[str, object]]:
         writes = HeldWrites()
-        writes.rows[t.lead_activity] = [
+        writes.rows[tables.lead_activity] = [
             {"lead_id": uuid.uuid4(), "kind": "note", "summary": f"s{i}", "actor_id": None,
              "actor_label": "test", "data": {"i": i}} for i in range(n)]
         writes.count = n

@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from adapters.bootstrap import Container
 from adapters.db import tables
 from tests.conftest import World, drain
-from tests.integration.test_customers_api import stored_documents
+from tests.integration.customers_helpers import stored_documents
 
 ROOT = Path(__file__).resolve().parents[2]
 

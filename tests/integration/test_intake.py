@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from adapters.bootstrap import Container
-from adapters.db import tables as t
+from adapters.db import tables
 from adapters.web import create_web_app
 from tests.conftest import World
 from tests.integration.leads_helpers import count, east_rule, route
@@ -67,8 +67,9 @@ async def test_a_browser_on_the_site_submits_and_the_lead_is_routed(
     assert lead["owner_id"] == str(world.users["rep"].id)
     assert lead["assignment"]["by"] == "round_robin"
     async with container.engine.connect() as conn:
-        actor = (await conn.execute(select(t.audit_log.c.actor_type, t.audit_log.c.actor_label)
-                                    .where(t.audit_log.c.action == "lead.created"))).one()
+        actor = (await conn.execute(
+            select(tables.audit_log.c.actor_type, tables.audit_log.c.actor_label)
+            .where(tables.audit_log.c.action == "lead.created"))).one()
     assert actor == ("intake_form", "form:Contact us")
 
 
@@ -82,7 +83,7 @@ async def test_plain_html_forms_and_servers_without_an_origin_are_accepted(
     r = await client.post(form["intake_url"], content=b'{"name": "x", "phone": "13800138001"}',
                           headers={"content-type": "text/plain", "Origin": SITE})
     assert r.status_code == 202
-    assert await count(container, t.leads) == 2
+    assert await count(container, tables.leads) == 2
 
 
 async def test_another_site_is_refused_and_gets_no_cors_grant(
@@ -95,7 +96,7 @@ async def test_another_site_is_refused_and_gets_no_cors_grant(
     r = await client.post(form["intake_url"], json=FIELDS, headers=evil)
     assert r.status_code == 403 and "access-control-allow-origin" not in r.headers
     assert r.headers["content-type"] == "application/problem+json"
-    assert await count(container, t.leads) == 0
+    assert await count(container, tables.leads) == 0
 
 
 async def test_unknown_inactive_and_rotated_keys_are_404(
@@ -114,7 +115,7 @@ async def test_unknown_inactive_and_rotated_keys_are_404(
                              headers=admin)
     assert off.status_code == 200 and off.json()["active"] is False
     assert (await client.post(new_url, json=FIELDS)).status_code == 404
-    assert await count(container, t.leads) == 1
+    assert await count(container, tables.leads) == 1
 
 
 async def test_the_honeypot_catches_bots_silently(client: httpx.AsyncClient, world: World,
@@ -123,8 +124,9 @@ async def test_the_honeypot_catches_bots_silently(client: httpx.AsyncClient, wor
     r = await client.post(form["intake_url"], json={**FIELDS, "fax": "0101234567"},
                           headers={"Origin": SITE})
     assert r.status_code == 202 and r.json() == {"status": "received"}, "the bot learns nothing"
-    assert await count(container, t.leads) == 0
-    assert await count(container, t.audit_log, t.audit_log.c.action == "lead.created") == 0
+    assert await count(container, tables.leads) == 0
+    assert await count(container, tables.audit_log,
+                       tables.audit_log.c.action == "lead.created") == 0
 
 
 async def test_spam_is_kept_disqualified_off_the_reps_desks(
@@ -139,7 +141,7 @@ async def test_spam_is_kept_disqualified_off_the_reps_desks(
     assert lead["status"] == "disqualified"
     assert {f["code"] for f in lead["flags"]} == {"spam", "disposable_email"}
     assert lead["owner_id"] == str(world.users["admin"].id)
-    assert await count(container, t.tasks) == 0
+    assert await count(container, tables.tasks) == 0
 
 
 async def test_oversized_and_malformed_bodies_are_refused(
@@ -170,7 +172,7 @@ async def test_oversized_and_malformed_bodies_are_refused(
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "body"
     r = await client.post(url, files={"cv": ("cv.pdf", b"%PDF")})
     assert r.status_code == 415
-    assert await count(container, t.leads) == 0
+    assert await count(container, tables.leads) == 0
 
 
 async def test_loose_values_are_dropped_not_refused(client: httpx.AsyncClient, world: World,
@@ -200,7 +202,7 @@ async def test_one_address_is_limited_per_form_with_retry_after(
     assert r.headers["content-type"] == "application/problem+json"
     async with visitor(container, "198.51.100.20") as other:
         assert (await other.post(url, json=FIELDS)).status_code == 202
-    assert await count(container, t.leads) == 4
+    assert await count(container, tables.leads) == 4
 
 
 async def test_a_form_is_limited_across_addresses(client: httpx.AsyncClient, world: World,
@@ -211,7 +213,7 @@ async def test_a_form_is_limited_across_addresses(client: httpx.AsyncClient, wor
         async with visitor(container, f"198.51.100.{i + 1}") as v:
             statuses.append((await v.post(form["intake_url"], json=FIELDS)).status_code)
     assert statuses == [202] * 4 + [429] * 2
-    assert await count(container, t.leads) == 4
+    assert await count(container, tables.leads) == 4
 
 
 async def test_an_address_guessing_keys_is_stopped(client: httpx.AsyncClient,

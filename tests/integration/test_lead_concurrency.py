@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select, text
 
 from adapters.bootstrap import Container
-from adapters.db import tables as t
+from adapters.db import tables
 from tests.conftest import World, drain
 from tests.integration.leads_helpers import (
     api_key,
@@ -45,18 +45,18 @@ async def test_fifty_simultaneous_captures_share_the_turns_exactly(
     assert [r.status_code for r in responses] == [201] * CAPTURES, [
         r.text for r in responses if r.status_code != 201][:3]
     async with container.engine.connect() as conn:
-        owners = Counter((await conn.execute(select(t.leads.c.owner_id))).scalars())
+        owners = Counter((await conn.execute(select(tables.leads.c.owner_id))).scalars())
         if method == "round_robin":  # turn numbers drawn from the department's sequence
             name = f"lead_turn_{world.departments['east'].id.hex}"
             turns = await conn.scalar(text(f'SELECT last_value FROM "{name}"'))
         else:  # the department's row, locked by each capture in turn
-            turns = await conn.scalar(select(t.lead_rotation.c.turns))
+            turns = await conn.scalar(select(tables.lead_rotation.c.turns))
     assert sum(owners.values()) == CAPTURES and None not in owners
     assert owners == {world.users[k].id: CAPTURES // len(reps) for k in reps}
     assert turns == CAPTURES, "one turn per capture, none taken twice"
     await drain(container)
-    assert await count(container, t.notifications,
-                       t.notifications.c.kind == "lead_assigned") == CAPTURES
+    assert await count(container, tables.notifications,
+                       tables.notifications.c.kind == "lead_assigned") == CAPTURES
 
 
 async def test_simultaneous_captures_never_take_a_rep_past_capacity(
@@ -97,7 +97,8 @@ async def test_simultaneous_captures_in_two_territories_never_go_unowned(
     assert sorted(north_owners.values()) == [7, 7, 7]
     assert {r.json()["assignment"]["by"] for r in nowhere} == {"admin_fallback"}
     async with container.engine.connect() as conn:
-        unowned = await conn.scalar(select(t.leads.c.id).where(t.leads.c.owner_id.is_(None)))
+        unowned = await conn.scalar(
+            select(tables.leads.c.id).where(tables.leads.c.owner_id.is_(None)))
     assert unowned is None
 
 

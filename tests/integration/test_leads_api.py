@@ -1,16 +1,16 @@
-"""Leads over HTTP on PostgreSQL: capture, flags, duplicates, scoring, routing, lifecycle,
-conversion (the settings endpoints: test_lead_settings_api.py)."""
+"""Leads over HTTP on PostgreSQL: capture, flags, duplicates, lifecycle, follow-ups,
+reassignment, the list and bad input (routing and conversion: test_leads_routing.py and
+test_leads_conversion.py; the settings endpoints: test_lead_settings_api.py)."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime, timedelta
 
 import httpx
-from sqlalchemy import select, text
+from sqlalchemy import text
 
 from adapters.bootstrap import Container
-from adapters.db import tables as t
+from adapters.db import tables
 from tests.conftest import World, drain
 from tests.integration.leads_helpers import (
     MOBILE,
@@ -59,98 +59,6 @@ async def test_a_rep_captures_a_lead_masked_encrypted_scored_and_keeps_it(
     assert timedelta(hours=23) < due < timedelta(hours=25)
 
 
-async def test_an_integration_lead_is_routed_round_robin_and_the_owner_notified(
-    client: httpx.AsyncClient, world: World, container: Container
-) -> None:
-    await route(client, world, [east_rule(world)])
-    reps = ["rep", *await more_reps(world, 2)]
-    key = await api_key(container)
-    owners = []
-    for i in range(6):
-        lead = await capture(client, key, phone=f"1391234000{i}", email=f"x{i}@example.com")
-        assert lead["assignment"]["by"] == "round_robin"
-        assert lead["assignment"]["rule_name"] == "East China"
-        assert lead["source"] == "website"
-        owners.append(lead["owner_id"])
-    ids = {str(world.users[k].id) for k in reps}
-    assert set(owners) == ids and all(owners.count(i) == 2 for i in ids)
-    assert owners[:3] == owners[3:], "the same order every round"
-    assert await notifications(container, world.users["rep"].id) == [], "after commit only"
-    await drain(container)
-    for k in reps:
-        assert len(await notifications(container, world.users[k].id, "lead_assigned")) == 2
-
-
-async def test_routing_skips_away_inactive_and_full_reps_then_parks_with_the_manager(
-    client: httpx.AsyncClient, world: World, container: Container
-) -> None:
-    await route(client, world, [east_rule(world)])
-    a, b, c = "rep", *await more_reps(world, 2)
-    key = await api_key(container)
-    admin = world.auth("admin")
-    r = await client.patch(f"/api/v1/lead-routing/reps/{world.users[a].id}",
-                           json={"away": True}, headers=world.auth(a))
-    assert r.status_code == 200 and r.json()["away"] is True
-    r = await client.patch(f"/api/v1/lead-routing/reps/{world.users[b].id}",
-                           json={"capacity": 1}, headers=world.auth("manager"))
-    assert r.status_code == 200, r.text
-    owners = [(await capture(client, key, phone=f"1391234100{i}",
-                             email=f"y{i}@example.com"))["owner_id"] for i in range(3)]
-    assert str(world.users[a].id) not in owners
-    assert owners.count(str(world.users[b].id)) == 1, "capacity 1 respected"
-    r = await client.patch(f"/api/v1/users/{world.users[c].id}", json={"is_active": False},
-                           headers=admin)
-    assert r.status_code == 200
-    parked = await capture(client, key, phone="13912341111", email="z@example.com")
-    assert parked["owner_id"] == str(world.users["manager"].id)
-    assert parked["assignment"]["by"] == "department_manager"
-    assert parked["assignment"]["fallback"] is True
-    assert "away" in parked["assignment"]["reason"]
-    assert "at capacity" in parked["assignment"]["reason"]
-    listed = await client.get("/api/v1/leads?fallback=true", headers=world.auth("manager"))
-    assert [x["id"] for x in listed.json()["items"]] == [parked["id"]]
-    # back from holiday: the rotation takes the rep again
-    r = await client.patch(f"/api/v1/lead-routing/reps/{world.users[a].id}",
-                           json={"away": False}, headers=world.auth(a))
-    again = await capture(client, key, phone="13912342222", email="w@example.com")
-    assert again["owner_id"] == str(world.users[a].id)
-    reps = await client.get("/api/v1/lead-routing/reps", headers=world.auth("manager"))
-    by_id = {x["user_id"]: x for x in reps.json()["items"]}
-    assert by_id[str(world.users[b].id)]["at_capacity"] is True
-
-
-async def test_without_a_matching_rule_a_lead_goes_to_the_queue_or_an_admin(
-    client: httpx.AsyncClient, world: World, container: Container
-) -> None:
-    key = await api_key(container)
-    lead = await capture(client, key, region="south")
-    assert lead["owner_id"] == str(world.users["admin"].id)
-    assert lead["assignment"]["by"] == "admin_fallback" and lead["assignment"]["fallback"]
-    await route(client, world, [east_rule(world)],
-                queue_user_id=str(world.users["north_manager"].id))
-    lead = await capture(client, key, region="south", phone="13800000001",
-                         email="q@example.com")
-    assert lead["owner_id"] == str(world.users["north_manager"].id)
-    assert lead["assignment"]["by"] == "queue"
-    assert "no routing rule matches region south" in lead["assignment"]["reason"]
-
-
-async def test_least_loaded_gives_the_next_lead_to_the_rep_with_fewest_open_leads(
-    client: httpx.AsyncClient, world: World, container: Container
-) -> None:
-    a, b = "rep", *await more_reps(world, 1)
-    for i in range(3):  # rep a already holds three open leads
-        await capture(client, world.auth(a), phone=f"1370000000{i}", email=f"a{i}@example.com")
-    await route(client, world, [east_rule(world, "least_loaded")])
-    key = await api_key(container)
-    owners = [(await capture(client, key, phone=f"1360000000{i}",
-                             email=f"b{i}@example.com"))["owner_id"] for i in range(4)]
-    assert owners[:3] == [str(world.users[b].id)] * 3, "b catches up first"
-    assert owners[3] in {str(world.users[a].id), str(world.users[b].id)}
-    assert (await capture(client, key, phone="13600000009",
-                          email="b9@example.com"))["assignment"]["by"] == "least_loaded"
-
-
 async def test_validation_flags_name_the_problem_and_spam_is_set_aside(
     client: httpx.AsyncClient, world: World, container: Container
 ) -> None:
@@ -170,7 +78,7 @@ async def test_validation_flags_name_the_problem_and_spam_is_set_aside(
     assert "spam" in {f["code"] for f in spam["flags"]}
     assert spam["status"] == "disqualified" and spam["disqualify_reason"].startswith("spam")
     assert spam["owner_id"] == str(world.users["admin"].id), "not on a rep's desk"
-    assert await count(container, t.tasks, t.tasks.c.related_id == spam["id"]) == 0
+    assert await count(container, tables.tasks, tables.tasks.c.related_id == spam["id"]) == 0
     flagged = await client.get("/api/v1/leads?flag=spam", headers=world.auth("admin"))
     assert [x["id"] for x in flagged.json()["items"]] == [spam["id"]]
 
@@ -209,7 +117,7 @@ async def test_a_duplicate_of_a_customer_links_to_it_and_tells_its_owner(
     assert lead["owner_id"] == str(world.users["north_rep"].id)
     assert lead["assignment"]["by"] == "customer_owner"
     assert [f["code"] for f in lead["flags"]] == ["existing_customer"]
-    assert await count(container, t.customers) == 1, "no second customer"
+    assert await count(container, tables.customers) == 1, "no second customer"
     await drain(container)
     (note,) = await notifications(container, world.users["north_rep"].id,
                                   "lead_existing_customer")
@@ -262,64 +170,6 @@ async def test_logging_a_followup_contacts_a_new_lead(client: httpx.AsyncClient,
     bad = await client.post(f"/api/v1/leads/{lead['id']}/followups", headers=world.auth("rep"),
                             json={"method": "pigeon"})
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "method"
-
-
-async def test_conversion_creates_customer_contact_and_opportunity_exactly_once(
-    client: httpx.AsyncClient, world: World, container: Container
-) -> None:
-    lead = await capture(client, world.auth("rep"))
-    url = f"/api/v1/leads/{lead['id']}/convert"
-    results = await asyncio.gather(*[client.post(url, json={}, headers=world.auth("rep"))
-                                     for _ in range(4)])
-    assert all(r.status_code == 200 for r in results), [r.text for r in results]
-    bodies = [r.json() for r in results]
-    assert sum(b["converted_now"] for b in bodies) == 1
-    assert len({(b["customer_id"], b["opportunity_id"]) for b in bodies}) == 1
-    (done,) = [b for b in bodies if b["converted_now"]]
-    assert done["lead"]["status"] == "converted" and done["customer_created"] is True
-    assert await count(container, t.customers) == 1
-    assert await count(container, t.opportunities) == 1
-    customer = (await client.get(f"/api/v1/customers/{done['customer_id']}",
-                                 headers=world.auth("rep"))).json()
-    assert customer["name"] == "苏州精工自动化设备有限公司"
-    assert customer["owner_id"] == str(world.users["rep"].id)
-    (contact,) = customer["contacts"]
-    assert contact["name"] == "王小明" and contact["mobile"] == "139****5678"
-    opp = (await client.get(f"/api/v1/opportunities/{done['opportunity_id']}",
-                            headers=world.auth("rep"))).json()
-    assert opp["amount"] == "500000.00" and opp["lead_id"] == lead["id"]
-    pipeline = (await client.get(f"/api/v1/pipelines/{opp['pipeline_id']}",
-                                 headers=world.auth("rep"))).json()
-    assert pipeline["is_default"] and opp["stage_id"] == pipeline["stages"][0]["id"]
-    again = await client.post(url, json={}, headers=world.auth("rep"))
-    assert again.json()["converted_now"] is False
-    assert again.json()["customer_id"] == done["customer_id"]
-    tasks = (await client.get(f"/api/v1/tasks?related_id={lead['id']}",
-                              headers=world.auth("rep"))).json()["items"]
-    assert [x["status"] for x in tasks] == ["cancelled"]
-    async with container.engine.connect() as conn:
-        actions = set((await conn.execute(select(t.audit_log.c.action))).scalars())
-    assert {"lead.created", "lead.converted", "customer.created",
-            "opportunity.created"} <= actions
-
-
-async def test_conversion_links_the_matching_customer_and_adds_the_contact_once(
-    client: httpx.AsyncClient, world: World, container: Container
-) -> None:
-    r = await client.post("/api/v1/customers", json={
-        "name": "苏州精工自动化设备有限公司", "kind": "company",
-        "contacts": [{"name": "李四", "mobile": "13700001111"}]}, headers=world.auth("rep"))
-    customer = r.json()
-    lead = await capture(client, world.auth("rep"))  # same legal name, a new person
-    r = await client.post(f"/api/v1/leads/{lead['id']}/convert",
-                          json={"create_opportunity": False}, headers=world.auth("rep"))
-    assert r.status_code == 200, r.text
-    assert r.json()["customer_id"] == customer["id"] and not r.json()["customer_created"]
-    assert r.json()["opportunity_id"] is None
-    contacts = (await client.get(f"/api/v1/customers/{customer['id']}",
-                                 headers=world.auth("rep"))).json()["contacts"]
-    assert [c["name"] for c in contacts] == ["李四", "王小明"]
-    assert await count(container, t.customers) == 1
 
 
 async def test_a_manager_reassigns_and_the_new_owner_hears_of_it(

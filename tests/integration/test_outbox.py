@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import func, select
 
 from adapters.bootstrap import Container, build
-from adapters.db import tables as t
+from adapters.db import tables
 from adapters.embedded import RedisProcess
 from adapters.settings import Settings
 from domain.shared.authz import Role, system_actor
@@ -38,8 +38,9 @@ async def new_user(c: Container, email: str) -> uuid.UUID:
 
 async def welcome_count(c: Container, user_id: uuid.UUID) -> int:
     async with c.engine.connect() as conn:
-        return int(await conn.scalar(select(func.count()).select_from(t.notifications).where(
-            t.notifications.c.user_id == user_id, t.notifications.c.kind == "welcome")) or 0)
+        return int(await conn.scalar(select(func.count()).select_from(tables.notifications).where(
+            tables.notifications.c.user_id == user_id,
+            tables.notifications.c.kind == "welcome")) or 0)
 
 
 async def wait_for(predicate, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
@@ -62,7 +63,7 @@ async def test_user_created_reaches_the_new_users_inbox_once(container: Containe
     # at-least-once delivery: the same job again, directly and through the queue
     await container.dispatcher.dispatch(event_id)
     async with container.engine.begin() as conn:
-        await conn.execute(t.outbox.update().values(published_at=None))
+        await conn.execute(tables.outbox.update().values(published_at=None))
     await drain(container)
     assert await welcome_count(container, user_id) == 1
 
@@ -78,8 +79,8 @@ async def test_a_job_run_twice_at_once_or_again_later_applies_its_effect_once(
     assert await container.dispatcher.dispatch(event_id) == 0
     assert await welcome_count(container, user_id) == 1
     async with container.engine.connect() as conn:
-        assert await conn.scalar(select(func.count()).select_from(t.processed_events).where(
-            t.processed_events.c.event_id == event_id)) == 1
+        assert await conn.scalar(select(func.count()).select_from(tables.processed_events).where(
+            tables.processed_events.c.event_id == event_id)) == 1
 
 
 async def test_a_rolled_back_change_emits_nothing(container: Container) -> None:
@@ -99,15 +100,15 @@ async def _unpublished_user_events(c: Container) -> int:
     """user.created events not yet relayed (a killed worker may also leave the welcome
     notification's own delivery event behind)."""
     async with c.engine.connect() as conn:
-        return int(await conn.scalar(select(func.count()).select_from(t.outbox).where(
-            t.outbox.c.published_at.is_(None), t.outbox.c.type == "user.created")) or 0)
+        return int(await conn.scalar(select(func.count()).select_from(tables.outbox).where(
+            tables.outbox.c.published_at.is_(None), tables.outbox.c.type == "user.created")) or 0)
 
 
 async def _event_ids(c: Container) -> list[uuid.UUID]:
     async with c.engine.connect() as conn:
         # The user's own event (its welcome notification adds one for the e-mail delivery).
-        return list((await conn.execute(select(t.outbox.c.id).where(
-            t.outbox.c.type == "user.created"))).scalars())
+        return list((await conn.execute(select(tables.outbox.c.id).where(
+            tables.outbox.c.type == "user.created"))).scalars())
 
 
 def _worker_env(settings: Settings) -> dict[str, str]:

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 
 from adapters.bootstrap import Container
-from adapters.db import tables as t
+from adapters.db import tables
 from tests.conftest import World, drain
 from tests.integration.leads_helpers import count, notifications
 
@@ -99,7 +99,7 @@ async def test_a_deal_walks_the_pipeline_meeting_each_stages_requirements(
     assert len(moves) == 4 and moves[0]["summary"].endswith(
         "Contract signing → Payment received (won)")
     assert moves[0]["ref_id"] == o["id"]
-    assert await count(container, t.audit_log, t.audit_log.c.target_id == o["id"]) == 5, \
+    assert await count(container, tables.audit_log, tables.audit_log.c.target_id == o["id"]) == 5, \
         "created and four moves; refused moves leave no trace"
 
 

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from adapters.bootstrap import Container
-from adapters.db import tables as t
+from adapters.db import tables
 from tests.conftest import World
 
 ROLES = ["admin", "manager", "rep", "finance", "executive", "legal", "service_agent"]
@@ -63,9 +63,9 @@ async def test_every_route_for_every_role(client: httpx.AsyncClient, world: Worl
     assert failures == []
     denied = sum(1 for _, _, _, allowed, _ in ROUTES if role not in allowed)
     async with container.engine.connect() as conn:
-        audited = (await conn.execute(select(t.audit_log.c.target_id).where(
-            t.audit_log.c.action == "permission.denied",
-            t.audit_log.c.actor_id == world.users[role].id))).scalars().all()
+        audited = (await conn.execute(select(tables.audit_log.c.target_id).where(
+            tables.audit_log.c.action == "permission.denied",
+            tables.audit_log.c.actor_id == world.users[role].id))).scalars().all()
     assert len(audited) == denied, "every permission failure is audited"
 
 

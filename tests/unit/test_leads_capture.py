@@ -19,7 +19,7 @@ from domain.leads.scoring import LeadGrade, RuleKind
 from domain.leads.validation import FlagCode
 from domain.shared.authz import Scope
 from domain.shared.errors import PermissionDenied, ValidationFailed
-from tests.fakes.leads import PHONE, LeadsWorld, inquiry
+from tests.fakes.leads_world import PHONE, LeadsWorld, inquiry
 
 
 @pytest.fixture

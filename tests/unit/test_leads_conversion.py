@@ -14,7 +14,7 @@ from domain.leads.model import LeadStatus
 from domain.pipeline.commands import NewOpportunity
 from domain.shared.authz import Scope
 from domain.shared.errors import InvalidTransition, PermissionDenied, ValidationFailed
-from tests.fakes.leads import PHONE, LeadsWorld
+from tests.fakes.leads_world import PHONE, LeadsWorld
 
 
 @pytest.fixture

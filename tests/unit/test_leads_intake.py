@@ -13,7 +13,7 @@ from domain.leads.forms import LeadForm
 from domain.leads.intake_service import lenient_fields
 from domain.leads.routing import AssignedBy
 from domain.shared.errors import NotFound, PermissionDenied, RateLimited
-from tests.fakes.leads import LeadsWorld
+from tests.fakes.leads_world import LeadsWorld
 
 SITE = "https://www.example.com"
 VISITOR = "203.0.113.9"

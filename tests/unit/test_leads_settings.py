@@ -14,7 +14,7 @@ from domain.leads.commands import ChangeAvailability, CreateLeadForm, UpdateLead
 from domain.leads.scoring import DEFAULT_MODEL, LeadGrade, RuleKind, ScoringModel, ScoringRule
 from domain.shared.errors import NotFound, PermissionDenied, StaleVersion, ValidationFailed
 from domain.shared.paging import PageRequest
-from tests.fakes.leads import LeadsWorld
+from tests.fakes.leads_world import LeadsWorld
 
 
 @pytest.fixture

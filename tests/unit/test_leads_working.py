@@ -27,7 +27,7 @@ from domain.shared.errors import (
     ValidationFailed,
 )
 from domain.shared.paging import PageRequest
-from tests.fakes.leads import LeadsWorld
+from tests.fakes.leads_world import LeadsWorld
 
 
 @pytest.fixture
