@@ -26,8 +26,8 @@ from domain.exports.model import XLSX_MAX_ROWS, Export, ExportFormat, ExportStat
 from domain.exports.ports import CustomerVisibility, SegmentFilters, SheetEncoder
 from domain.fields_and_tags.model import CustomField
 from domain.identity.service import principal_of
-from domain.shared.authz import Actor, Role, Scope, Visibility, require
-from domain.shared.errors import InvalidTransition, NotFound, PermissionDenied
+from domain.shared.authz import Actor, Scope, Visibility, require
+from domain.shared.errors import InvalidTransition, PermissionDenied
 from domain.shared.events import DomainEvent
 from domain.shared.paging import PageRequest
 from domain.shared.ports import (
@@ -38,6 +38,7 @@ from domain.shared.ports import (
     UnitOfWork,
     UnitOfWorkFactory,
 )
+from domain.shared.visibility import own_or_404
 
 log = logging.getLogger("crm.exports")
 
@@ -125,10 +126,7 @@ class ExportService:
     async def get(self, actor: Actor, export_id: uuid.UUID) -> Export:
         p = require(actor, Scope.CUSTOMERS_READ)
         async with self.uow() as uow:
-            export = await uow.exports.get(export_id)
-        if export is None or (export.created_by != p.id and p.role != Role.ADMIN):
-            raise NotFound("export", export_id)
-        return export
+            return await own_or_404(uow.exports.get(export_id), p, "export", export_id)
 
     async def download(self, actor: Actor, export_id: uuid.UUID
                        ) -> tuple[Export, AsyncIterator[bytes]]:

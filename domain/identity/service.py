@@ -33,6 +33,7 @@ from domain.shared.errors import (
 )
 from domain.shared.paging import Page, PageRequest
 from domain.shared.ports import UnitOfWork
+from domain.shared.visibility import found_or_404
 
 __all__ = [
     "IdentityPolicy", "IdentityService", "SubtreeCache", "TokenPair", "check_version",
@@ -233,10 +234,8 @@ class IdentityService(AuthenticationService):
     async def get_department(self, actor: Actor, department_id: uuid.UUID) -> Department:
         require(actor, Scope.DEPARTMENTS_READ)
         async with self.uow() as uow:
-            dept = await uow.departments.get(department_id)
-        if dept is None:
-            raise NotFound("department", department_id)
-        return dept
+            return await found_or_404(uow.departments.get(department_id), "department",
+                                      department_id)
 
     async def list_departments(self, actor: Actor, page: PageRequest) -> Page[Department]:
         require(actor, Scope.DEPARTMENTS_READ)
@@ -248,9 +247,8 @@ class IdentityService(AuthenticationService):
                                 expected_version: int | None) -> Department:
         require(actor, Scope.DEPARTMENTS_WRITE)
         async with self.uow() as uow:
-            dept = await uow.departments.get(department_id)
-            if dept is None:
-                raise NotFound("department", department_id)
+            dept = await found_or_404(uow.departments.get(department_id), "department",
+                                      department_id)
             check_version("department", dept.version, expected_version)
             before = {"name": dept.name, "parent_id": dept.parent_id}
             if command.name is not None:
@@ -272,9 +270,8 @@ class IdentityService(AuthenticationService):
     async def delete_department(self, actor: Actor, department_id: uuid.UUID) -> None:
         require(actor, Scope.DEPARTMENTS_WRITE)
         async with self.uow() as uow:
-            dept = await uow.departments.get(department_id)
-            if dept is None:
-                raise NotFound("department", department_id)
+            dept = await found_or_404(uow.departments.get(department_id), "department",
+                                      department_id)
             if await uow.departments.has_members_or_children(department_id):
                 raise Conflict("The department still has users or sub-departments")
             await uow.departments.delete(department_id)
@@ -318,9 +315,7 @@ class IdentityService(AuthenticationService):
     async def revoke_api_key(self, actor: Actor, key_id: uuid.UUID) -> ApiKey:
         require(actor, Scope.API_KEYS_WRITE)
         async with self.uow() as uow:
-            key = await uow.api_keys.get(key_id)
-            if key is None:
-                raise NotFound("api key", key_id)
+            key = await found_or_404(uow.api_keys.get(key_id), "api key", key_id)
             key.revoke(self.clock.now())
             await uow.api_keys.save(key)
             await uow.audit.record(AuditEntry.of(actor, "api_key.revoked", "api_key", key.id))

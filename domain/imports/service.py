@@ -31,8 +31,8 @@ from domain.imports.model import (
     guess_mapping,
 )
 from domain.imports.ports import CustomerRules, LeadCapture, TableReader
-from domain.shared.authz import Actor, Role, Scope, require
-from domain.shared.errors import NotFound, PermissionDenied, ValidationFailed
+from domain.shared.authz import Actor, Scope, require
+from domain.shared.errors import PermissionDenied, ValidationFailed
 from domain.shared.events import DomainEvent
 from domain.shared.ports import (
     Clock,
@@ -42,6 +42,7 @@ from domain.shared.ports import (
     UnitOfWork,
     UnitOfWorkFactory,
 )
+from domain.shared.visibility import own_or_404
 
 log = logging.getLogger("crm.imports")
 
@@ -99,10 +100,7 @@ class ImportService:
     async def get(self, actor: Actor, import_id: uuid.UUID) -> Import:
         p = require(actor, Scope.CUSTOMERS_WRITE)
         async with self.uow() as uow:
-            imp = await uow.imports.get(import_id)
-        if imp is None or (imp.created_by != p.id and p.role != Role.ADMIN):
-            raise NotFound("import", import_id)
-        return imp
+            return await own_or_404(uow.imports.get(import_id), p, "import", import_id)
 
     async def start(self, actor: Actor, import_id: uuid.UUID) -> Import:
         await self.get(actor, import_id)
