@@ -50,11 +50,8 @@ class ContractUseCases:
 
     async def _timeline(self, uow: UnitOfWork, actor: Actor, c: Contract, kind: str,
                         summary: str, **data: Any) -> None:
-        p = actor.principal
-        await uow.activity.add(ActivityEntry(
-            customer_id=c.customer_id, kind=kind, summary=summary[:500],
-            actor_id=p.id if p else None, actor_label=actor.label, ref_type="contract",
-            ref_id=c.id, data=data))
+        await uow.activity.add(ActivityEntry.by(actor, c.customer_id, kind, summary, "contract",
+                                                c.id, data))
 
     async def _follow(self, uow: UnitOfWork, c: Contract) -> None:
         """The linked deal carries the contract's number and state."""
