@@ -12,6 +12,7 @@ from domain.contracts.model import Contract
 from domain.contracts.ports import Customers, Opportunities
 from domain.customers.activity import ActivityEntry
 from domain.shared.authz import Actor, Principal, Visibility
+from domain.shared.errors import check_version
 from domain.shared.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from domain.shared.visibility import visible_or_404
 
@@ -43,6 +44,13 @@ class ContractUseCases:
         return await visible_or_404(
             uow.contracts.get(contract_id, vis, approver=p.user_id, lock=lock),
             uow.contracts, "contract", contract_id)
+
+    async def _load_to_change(self, uow: UnitOfWork, p: Principal, contract_id: uuid.UUID,
+                              expected_version: int | None) -> Contract:
+        """The contract locked for a change, still at the version the caller read."""
+        c = await self._load(uow, p, contract_id, lock=True)
+        check_version("contract", c.version, expected_version)
+        return c
 
     async def _audit(self, uow: UnitOfWork, actor: Actor, action: str, c: Contract,
                      diff: dict[str, Any] | None = None) -> None:
