@@ -22,12 +22,20 @@ from domain.identity.authentication import AuthenticationService, IdentityPolicy
 from domain.identity.commands import UpdateDepartment, UpdateUser
 from domain.identity.model import ApiKey, Department, User, check_password_strength
 from domain.identity.ports import UserFilter
-from domain.shared.authz import ROLE_SCOPES, Actor, Principal, Role, Scope, require, system_actor
+from domain.shared.authz import (
+    ROLE_SCOPES,
+    Actor,
+    Principal,
+    Role,
+    Scope,
+    acting_user,
+    require,
+    system_actor,
+)
 from domain.shared.commands import UNSET
 from domain.shared.errors import (
     Conflict,
     NotFound,
-    PermissionDenied,
     ValidationFailed,
     check_version,
 )
@@ -182,10 +190,8 @@ class IdentityService(AuthenticationService):
 
     async def change_own_password(self, actor: Actor, current_password: str,
                                   new_password: str) -> None:
-        p = actor.principal
-        if p is None or p.user_id is None:
-            raise PermissionDenied("Only users have a password")
-        await self._set_password(actor, p.user_id, new_password, current_password)
+        user_id = acting_user(actor, "Only users have a password")
+        await self._set_password(actor, user_id, new_password, current_password)
 
     async def reset_password(self, actor: Actor, user_id: uuid.UUID, new_password: str) -> None:
         """An administrator sets someone's password (their own included, without the old one)."""
