@@ -29,6 +29,13 @@ async def _tell(uow: UnitOfWork, event: DomainEvent, user_id: str | uuid.UUID, k
         uuid.UUID(str(user_id)), kind, title, body, event.id, data=data))
 
 
+async def _tell_owner(uow: UnitOfWork, event: DomainEvent, kind: str, title: str, body: str,
+                      **extra: Any) -> None:
+    """The contract's owner hears what became of it."""
+    p = event.payload
+    await _tell(uow, event, p["owner_id"], kind, title, body, await _data(uow, p, **extra))
+
+
 def _label(p: dict[str, Any]) -> str:
     return f"{p['number']} {p['title']} ({p['amount']} {p['currency']})"
 
@@ -49,20 +56,17 @@ async def ask_next_approver(uow: UnitOfWork, event: DomainEvent) -> None:
 
 async def tell_owner_approved(uow: UnitOfWork, event: DomainEvent) -> None:
     p = event.payload
-    await _tell(uow, event, p["owner_id"], "contract_approved",
-                f"Contract {p['number']} is approved",
-                f"{_label(p)} passed every approval step; it can be signed now.",
-                await _data(uow, p))
+    await _tell_owner(uow, event, "contract_approved", f"Contract {p['number']} is approved",
+                      f"{_label(p)} passed every approval step; it can be signed now.")
 
 
 async def tell_owner_rejected(uow: UnitOfWork, event: DomainEvent) -> None:
     p = event.payload
     step_name = _step_name(p)
-    await _tell(uow, event, p["owner_id"], "contract_rejected",
-                f"Contract {p['number']} was rejected",
-                f"{_label(p)} was rejected at step {p['step']} ({step_name}): {p['comment']}. "
-                "Edit it and submit it again.",
-                await _data(uow, p, step=p["step"], step_name=step_name, comment=p["comment"]))
+    await _tell_owner(uow, event, "contract_rejected", f"Contract {p['number']} was rejected",
+                      f"{_label(p)} was rejected at step {p['step']} ({step_name}): "
+                      f"{p['comment']}. Edit it and submit it again.",
+                      step=p["step"], step_name=step_name, comment=p["comment"])
 
 
 async def tell_legal_signed(uow: UnitOfWork, event: DomainEvent) -> None:
@@ -106,16 +110,14 @@ async def _tell_waiting(uow: UnitOfWork, event: DomainEvent, user_id: str, kind:
 
 async def tell_owner_renewal(uow: UnitOfWork, event: DomainEvent) -> None:
     p = event.payload
-    await _tell(uow, event, p["owner_id"], "contract_renewal_due",
-                f"Contract {p['number']} ends on {p['end_date']}",
-                f"{_label(p)} ends soon: a repurchase reminder task is on your list.",
-                await _data(uow, p, end_date=p["end_date"]))
+    await _tell_owner(uow, event, "contract_renewal_due",
+                      f"Contract {p['number']} ends on {p['end_date']}",
+                      f"{_label(p)} ends soon: a repurchase reminder task is on your list.",
+                      end_date=p["end_date"])
 
 
 async def tell_owner_expired(uow: UnitOfWork, event: DomainEvent) -> None:
     p = event.payload
-    await _tell(uow, event, p["owner_id"], "contract_expired",
-                f"Contract {p['number']} expired",
-                f"{_label(p)} ended on {p['end_date']}.",
-                await _data(uow, p, end_date=p["end_date"]))
+    await _tell_owner(uow, event, "contract_expired", f"Contract {p['number']} expired",
+                      f"{_label(p)} ended on {p['end_date']}.", end_date=p["end_date"])
 
