@@ -8,7 +8,6 @@ streams the chunks back one by one. Cleartext personal data only for `pii:reveal
 from __future__ import annotations
 
 import builtins
-import contextlib
 import logging
 import time
 import uuid
@@ -34,9 +33,9 @@ from domain.shared.ports import (
     Clock,
     JobName,
     JobQueue,
-    QueueUnavailable,
     UnitOfWork,
     UnitOfWorkFactory,
+    queue_step,
 )
 from domain.shared.visibility import own_or_404
 
@@ -119,9 +118,7 @@ class ExportService:
         await self.kick(uuid.UUID(event.payload["export_id"]))
 
     async def kick(self, export_id: uuid.UUID, step: int = 0) -> None:
-        with contextlib.suppress(QueueUnavailable):
-            await self.queue.enqueue(JobName.RUN_EXPORT, str(export_id),
-                                     job_id=f"export:{export_id}:{step}")
+        await queue_step(self.queue, JobName.RUN_EXPORT, "export", export_id, step)
 
     async def get(self, actor: Actor, export_id: uuid.UUID) -> Export:
         p = require(actor, Scope.CUSTOMERS_READ)

@@ -10,7 +10,6 @@ half-applied.
 from __future__ import annotations
 
 import builtins
-import contextlib
 import hashlib
 import logging
 import time
@@ -38,9 +37,9 @@ from domain.shared.ports import (
     Clock,
     JobName,
     JobQueue,
-    QueueUnavailable,
     UnitOfWork,
     UnitOfWorkFactory,
+    queue_step,
 )
 from domain.shared.visibility import own_or_404
 
@@ -91,11 +90,7 @@ class ImportService:
         await self.kick(uuid.UUID(event.payload["import_id"]), f"v{event.payload['version']}")
 
     async def kick(self, import_id: uuid.UUID, stretch: int | str) -> None:
-        """Queues a stretch of work. If the queue is down the stale-import sweep picks the
-        import up later: the import record, not the queue, holds the state."""
-        with contextlib.suppress(QueueUnavailable):
-            await self.queue.enqueue(JobName.RUN_IMPORT, str(import_id),
-                                     job_id=f"import:{import_id}:{stretch}")
+        await queue_step(self.queue, JobName.RUN_IMPORT, "import", import_id, stretch)
 
     async def get(self, actor: Actor, import_id: uuid.UUID) -> Import:
         p = require(actor, Scope.CUSTOMERS_WRITE)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -77,6 +78,15 @@ class JobQueue(Protocol):
 
 class QueueUnavailable(Exception):
     pass
+
+
+async def queue_step(queue: JobQueue, job: JobName, kind: str, record_id: uuid.UUID,
+                     step: int | str) -> None:
+    """Queues one step of resumable work (an import's stretch, an export's chunk), once per
+    step. With the queue down the step is not lost: the record, not the queue, holds the
+    work's state, and the sweep of stale work queues it again."""
+    with contextlib.suppress(QueueUnavailable):
+        await queue.enqueue(job, str(record_id), job_id=f"{kind}:{record_id}:{step}")
 
 
 class Outbox(Protocol):
