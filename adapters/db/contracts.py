@@ -8,12 +8,12 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, insert, literal, or_, select, update
+from sqlalchemy import ColumnElement, and_, exists, func, insert, literal, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Row
 
 from adapters.db import tables
-from adapters.db.base import SqlRepository
+from adapters.db.base import SqlRepository, loaded
 from adapters.db.filters import escape_like, visible
 from adapters.db.keyset import fetch_page
 from adapters.db.sales_settings import read_setting, write_setting
@@ -34,7 +34,6 @@ from domain.contracts.queries import (
     PendingStep,
 )
 from domain.shared.authz import Visibility
-from domain.shared.errors import StaleVersion
 from domain.shared.paging import Page, PageRequest
 
 contracts, contract_steps, customers = tables.contracts, tables.contract_steps, tables.customers
@@ -67,7 +66,7 @@ def _contract(row: Row, steps: builtins.list[ApprovalStep]) -> Contract:
         renewal_task_id=m["renewal_task_id"], created_by=m["created_by"],
         deleted_at=m["deleted_at"], version=m["version"], created_at=m["created_at"],
         updated_at=m["updated_at"], customer_name=m["customer_name"] or "")
-    c.version_loaded = c.version  # type: ignore[attr-defined]
+    loaded(c)
     return c
 
 
@@ -146,22 +145,15 @@ class SqlContracts(SqlRepository):
             contracts.c.created_at, contracts.c.updated_at))).one()
         contract.created_at, contract.updated_at = row.created_at, row.updated_at
         await self._write_steps(contract)
-        contract.version_loaded = contract.version  # type: ignore[attr-defined]
+        loaded(contract)
         self.seen.append(contract)
 
     async def save(self, contract: Contract) -> None:
         values = _row(contract)
         values.pop("id")
-        loaded = contract.version_loaded  # type: ignore[attr-defined]
-        row = (await self.conn.execute(
-            update(contracts).where(contracts.c.id == contract.id, contracts.c.version == loaded)
-            .values(**values, updated_at=func.now()).returning(contracts.c.updated_at))).first()
-        if row is None:
-            current = await self.conn.scalar(
-                select(contracts.c.version).where(contracts.c.id == contract.id))
-            raise StaleVersion("contract", loaded, current or 0)
-        contract.updated_at = row.updated_at
-        contract.version_loaded = contract.version  # type: ignore[attr-defined]
+        contract.updated_at = await self._update_versioned(contracts, contract, "contract",
+                                                           values)
+        loaded(contract)
         await self._write_steps(contract)
         self.seen.append(contract)
 

@@ -10,7 +10,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.engine import Row
 
 from adapters.db import tables
-from adapters.db.base import SqlRepository, columns_of
+from adapters.db.base import SqlRepository, columns_of, loaded
 from adapters.db.filters import visible
 from adapters.db.keyset import fetch_page
 from domain.customers.activity import FollowUp, FollowUpMethod, FollowUpStatus, GeoCheckIn
@@ -29,7 +29,7 @@ def _followup(row: Row) -> FollowUp:
                  next_followup_at=m["next_followup_at"], status=FollowUpStatus(m["status"]),
                  check_in=check_in, version=m["version"], created_at=m["created_at"],
                  updated_at=m["updated_at"])
-    f.version_loaded = f.version  # type: ignore[attr-defined]
+    loaded(f)
     return f
 
 
@@ -57,7 +57,7 @@ class SqlFollowUps(SqlRepository):
 
     async def add(self, followup: FollowUp) -> None:
         await self.conn.execute(insert(tables.followups).values(**_followup_row(followup)))
-        followup.version_loaded = followup.version  # type: ignore[attr-defined]
+        loaded(followup)
         self.seen.append(followup)
 
     async def save(self, followup: FollowUp) -> None:

@@ -168,11 +168,7 @@ class SqlTemplates(SqlRepository):
 
     async def get(self, template_id: uuid.UUID, *, for_update: bool = False) -> Template | None:
         templates = tables.notification_templates
-        stmt = select(templates).where(templates.c.id == template_id)
-        if for_update:
-            stmt = stmt.with_for_update()
-        row = (await self.conn.execute(stmt)).first()
-        return _template(row) if row else None
+        return await self._one(templates, _template, templates.c.id == template_id, lock=for_update)
 
     async def effective(self, kind: str, channel: Channel, locale: str) -> Template | None:
         by_channel = self._effective.get((kind, locale))
@@ -311,9 +307,8 @@ class SqlDeliveries(SqlRepository):
     async def notification(self, notification_id: uuid.UUID) -> Notification | None:
         await self.held.flush(self.conn)
         notifications = tables.notifications
-        row = (await self.conn.execute(
-            select(notifications).where(notifications.c.id == notification_id))).first()
-        return notification_of(row) if row else None
+        return await self._one(notifications, notification_of,
+                               notifications.c.id == notification_id)
 
     async def record(self, delivery: Delivery) -> bool:
         await self.held.flush(self.conn)
@@ -327,11 +322,8 @@ class SqlDeliveries(SqlRepository):
                   ) -> Delivery | None:
         await self.held.flush(self.conn)
         deliveries = tables.notification_deliveries
-        stmt = select(deliveries).where(deliveries.c.id == delivery_id)
-        if for_update:
-            stmt = stmt.with_for_update()
-        row = (await self.conn.execute(stmt)).first()
-        return _delivery(row) if row else None
+        return await self._one(deliveries, _delivery,
+                               deliveries.c.id == delivery_id, lock=for_update)
 
     async def reopen(self, delivery_id: uuid.UUID) -> Delivery:
         await self.held.flush(self.conn)
