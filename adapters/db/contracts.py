@@ -14,7 +14,7 @@ from sqlalchemy.engine import Row
 
 from adapters.db import tables
 from adapters.db.base import SqlRepository, loaded
-from adapters.db.filters import escape_like, visible
+from adapters.db.filters import escape_like, matching, visible
 from adapters.db.keyset import fetch_page
 from adapters.db.sales_settings import read_setting, write_setting
 from domain.contracts.model import (
@@ -170,12 +170,8 @@ class SqlContracts(SqlRepository):
                    approver: uuid.UUID | None, page: PageRequest) -> Page[Contract]:
         conds: list[ColumnElement[bool]] = [contracts.c.deleted_at.is_(None),
                                             _seen_by(visibility, approver)]
-        for name in ("customer_id", "owner_id", "opportunity_id"):
-            value = getattr(flt, name)
-            if value is not None:
-                conds.append(contracts.c[name] == value)
-        if flt.status is not None:
-            conds.append(contracts.c.status == flt.status.value)
+        conds += matching(*((contracts.c[name], getattr(flt, name)) for name in (
+            "customer_id", "owner_id", "opportunity_id", "status")))
         if flt.q:
             like = f"%{escape_like(flt.q.strip())}%"
             conds.append(or_(contracts.c.number.ilike(like), contracts.c.title.ilike(like)))

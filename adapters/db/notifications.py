@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.db import tables
 from adapters.db.base import SqlRepository, columns_of
+from adapters.db.filters import matching, within
 from adapters.db.held_writes import HeldWrites
 from adapters.db.keyset import fetch_page
 from domain.notifications.defaults import default_templates
@@ -150,17 +151,10 @@ class SqlTemplates(SqlRepository):
 
     async def list(self, flt: TemplateFilter, page: PageRequest) -> Page[Template]:
         templates = tables.notification_templates
-        stmt = select(templates)
-        if flt.kind:
-            stmt = stmt.where(templates.c.kind == flt.kind)
-        if flt.channel:
-            stmt = stmt.where(templates.c.channel == flt.channel.value)
-        if flt.locale:
-            stmt = stmt.where(templates.c.locale == flt.locale)
-        if flt.builtin is not None:
-            stmt = stmt.where(templates.c.builtin == flt.builtin)
-        if flt.updated_since is not None:
-            stmt = stmt.where(templates.c.updated_at >= flt.updated_since)
+        stmt = select(templates).where(*matching(
+            (templates.c.kind, flt.kind or None), (templates.c.channel, flt.channel or None),
+            (templates.c.locale, flt.locale or None), (templates.c.builtin, flt.builtin),
+        ), *within(templates.c.updated_at, flt.updated_since, None))
         return await fetch_page(
             self.conn, stmt,
             [templates.c.kind, templates.c.channel, templates.c.locale, templates.c.id],
@@ -338,16 +332,10 @@ class SqlDeliveries(SqlRepository):
     async def list(self, flt: DeliveryFilter, page: PageRequest) -> Page[Delivery]:
         await self.held.flush(self.conn)
         deliveries = tables.notification_deliveries
-        stmt = select(deliveries)
-        if flt.user_id is not None:
-            stmt = stmt.where(deliveries.c.user_id == flt.user_id)
-        if flt.status is not None:
-            stmt = stmt.where(deliveries.c.status == flt.status.value)
-        if flt.channel is not None:
-            stmt = stmt.where(deliveries.c.channel == flt.channel.value)
-        if flt.notification_id is not None:
-            stmt = stmt.where(deliveries.c.notification_id == flt.notification_id)
-        if flt.updated_since is not None:
-            stmt = stmt.where(deliveries.c.updated_at >= flt.updated_since)
+        stmt = select(deliveries).where(*matching(
+            (deliveries.c.user_id, flt.user_id), (deliveries.c.status, flt.status),
+            (deliveries.c.channel, flt.channel),
+            (deliveries.c.notification_id, flt.notification_id),
+        ), *within(deliveries.c.updated_at, flt.updated_since, None))
         return await fetch_page(self.conn, stmt, [deliveries.c.created_at, deliveries.c.id],
                                 page, _delivery, descending=True)

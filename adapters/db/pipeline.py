@@ -30,7 +30,7 @@ from sqlalchemy.engine import Row
 
 from adapters.db import tables
 from adapters.db.base import SqlRepository, columns_of, loaded
-from adapters.db.filters import visible
+from adapters.db.filters import matching, visible, within
 from adapters.db.keyset import fetch_page, plain_value
 from domain.pipeline.model import (
     ContractStatus,
@@ -222,16 +222,10 @@ class SqlOpportunities(SqlRepository):
                ) -> builtins.list[ColumnElement[bool]]:
         conds: builtins.list[ColumnElement[bool]] = [
             visible(vis, opportunities.c.owner_id, opportunities.c.owner_department_id)]
-        for name in ("pipeline_id", "stage_id", "status", "owner_id", "customer_id"):
-            value = getattr(flt, name)
-            if value is not None:
-                conds.append(opportunities.c[name] == value)
-        if flt.department_id is not None:
-            conds.append(opportunities.c.owner_department_id == flt.department_id)
-        if flt.close_from is not None:
-            conds.append(opportunities.c.expected_close_date >= flt.close_from)
-        if flt.close_to is not None:
-            conds.append(opportunities.c.expected_close_date < flt.close_to)
+        conds += matching(*((opportunities.c[name], getattr(flt, name)) for name in (
+            "pipeline_id", "stage_id", "status", "owner_id", "customer_id")),
+            (opportunities.c.owner_department_id, flt.department_id))
+        conds += within(opportunities.c.expected_close_date, flt.close_from, flt.close_to)
         if flt.updated_since is not None:
             conds.append(opportunities.c.updated_at > flt.updated_since)
         return conds
@@ -250,11 +244,9 @@ class SqlOpportunities(SqlRepository):
         if _totals_can_answer(flt):
             totals = opportunity_totals
             conds = [visible(visibility, totals.c.owner_id, totals.c.owner_department_id)]
-            for name in ("pipeline_id", "stage_id", "owner_id"):
-                if getattr(flt, name) is not None:
-                    conds.append(totals.c[name] == getattr(flt, name))
-            if flt.department_id is not None:
-                conds.append(totals.c.owner_department_id == flt.department_id)
+            conds += matching(*((totals.c[name], getattr(flt, name)) for name in (
+                "pipeline_id", "stage_id", "owner_id")),
+                (totals.c.owner_department_id, flt.department_id))
             return (select(totals.c.stage_id, totals.c.currency, func.sum(totals.c.n).label("n"),
                            func.sum(totals.c.amount).label("amount"))
                     .where(and_(*conds), totals.c.n > 0)
