@@ -35,6 +35,7 @@ from domain.shared.ports import (
     JobQueue,
     UnitOfWork,
     UnitOfWorkFactory,
+    queue_stalled,
     queue_step,
 )
 from domain.shared.visibility import own_or_404
@@ -152,9 +153,7 @@ class ExportService:
             ids = await uow.exports.stale(self.clock.now() - idle)
             await uow.exports.expire(self.clock.now() - timedelta(days=1))
             await uow.commit()
-        for i in ids:
-            await self.kick(i, step=int(time.time() * 1000))
-        return len(ids)
+        return await queue_stalled(self.queue, JobName.RUN_EXPORT, "export", ids)
 
     async def run(self, export_id: uuid.UUID, budget_seconds: float = 20.0) -> bool:
         """Writes chunks until done or the budget is spent; True when more remains."""

@@ -39,6 +39,7 @@ from domain.shared.ports import (
     JobQueue,
     UnitOfWork,
     UnitOfWorkFactory,
+    queue_stalled,
     queue_step,
 )
 from domain.shared.visibility import own_or_404
@@ -138,9 +139,7 @@ class ImportService:
             ids = await uow.imports.stale(self.clock.now() - idle)
             await uow.imports.purge_previews(self.clock.now() - timedelta(days=1))
             await uow.commit()
-        for i in ids:
-            await self.kick(i, int(time.time() * 1000))
-        return len(ids)
+        return await queue_stalled(self.queue, JobName.RUN_IMPORT, "import", ids)
 
     async def _fail(self, import_id: uuid.UUID, reason: str) -> None:
         async with self.uow() as uow:
