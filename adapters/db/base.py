@@ -9,7 +9,7 @@ from dataclasses import fields
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Table, func, select, update
+from sqlalchemy import ColumnElement, Table, func, insert, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -59,6 +59,13 @@ class SqlRepository:
             stmt = stmt.with_for_update()
         row = (await self.conn.execute(stmt)).first()
         return record(row) if row else None
+
+    async def _insert_stamped(self, table: Table, obj: Any, values: dict[str, Any]) -> None:
+        """A new aggregate's row: the database's created_at and updated_at go back onto it."""
+        row = (await self.conn.execute(insert(table).values(**values).returning(
+            table.c.created_at, table.c.updated_at))).one()
+        obj.created_at, obj.updated_at = row.created_at, row.updated_at
+        loaded(obj)
 
     async def _update_versioned(self, table: Table, obj: Any, kind: str,
                                 values: dict[str, Any]) -> datetime | None:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, insert, literal, or_, select
+from sqlalchemy import ColumnElement, and_, exists, func, literal, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Row
 
@@ -141,11 +141,8 @@ class SqlContracts(SqlRepository):
         return int(await self.conn.scalar(tables.contract_number_seq.next_value()) or 0)
 
     async def add(self, contract: Contract) -> None:
-        row = (await self.conn.execute(insert(contracts).values(**_row(contract)).returning(
-            contracts.c.created_at, contracts.c.updated_at))).one()
-        contract.created_at, contract.updated_at = row.created_at, row.updated_at
+        await self._insert_stamped(contracts, contract, _row(contract))
         await self._write_steps(contract)
-        loaded(contract)
         self.seen.append(contract)
 
     async def save(self, contract: Contract) -> None:

@@ -195,11 +195,8 @@ class SqlOpportunities(SqlRepository):
         return int(await self.conn.scalar(tables.opportunity_number_seq.next_value()) or 0)
 
     async def add(self, opportunity: Opportunity) -> None:
-        row = (await self.conn.execute(insert(opportunities).values(**_row(opportunity)).returning(
-            opportunities.c.created_at, opportunities.c.updated_at))).one()
-        opportunity.created_at, opportunity.updated_at = row.created_at, row.updated_at
+        await self._insert_stamped(opportunities, opportunity, _row(opportunity))
         await self._write_moves(opportunity)
-        loaded(opportunity)
         self.seen.append(opportunity)
 
     async def save(self, opportunity: Opportunity) -> None:

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, select, text
+from sqlalchemy import bindparam, delete, func, select, text
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -50,11 +50,8 @@ class SqlWebhooks(SqlRepository):
     async def add(self, endpoint: WebhookEndpoint) -> None:
         endpoints = tables.webhook_endpoints
         from_seq = select(func.coalesce(func.max(tables.outbox.c.seq), 0)).scalar_subquery()
-        row = (await self.conn.execute(
-            insert(endpoints).values(**self._values(endpoint), from_seq=from_seq)
-            .returning(endpoints.c.created_at, endpoints.c.updated_at))).one()
-        endpoint.created_at, endpoint.updated_at = row.created_at, row.updated_at
-        loaded(endpoint)
+        await self._insert_stamped(endpoints, endpoint,
+                                   {**self._values(endpoint), "from_seq": from_seq})
 
     async def save(self, endpoint: WebhookEndpoint) -> None:
         endpoint.updated_at = await self._update_versioned(
