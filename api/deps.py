@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Protocol, TypeVar
 
 from fastapi import Depends, Header, Query, Request, Response
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
@@ -183,3 +183,31 @@ def etag(version: int) -> str:
 def set_etag(response: Response, version: int) -> None:
     """The version a client sends back in If-Match to refuse a stale edit."""
     response.headers["ETag"] = etag(version)
+
+
+class Versioned(Protocol):
+    @property
+    def version(self) -> int: ...
+
+
+class Record(Versioned, Protocol):
+    @property
+    def id(self) -> uuid.UUID: ...
+
+
+V = TypeVar("V", bound=Versioned)
+R = TypeVar("R", bound=Record)
+Out = TypeVar("Out")
+
+
+def versioned(response: Response, record: V, shape: Callable[[V], Out]) -> Out:
+    """One record in its response shape, its version sent as the ETag."""
+    set_etag(response, record.version)
+    return shape(record)
+
+
+def created(response: Response, record: R, shape: Callable[[R], Out], collection: str) -> Out:
+    """A record just made: its ETag, and its address under `collection` as the Location."""
+    set_etag(response, record.version)
+    response.headers["Location"] = f"{collection}/{record.id}"
+    return shape(record)

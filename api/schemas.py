@@ -8,6 +8,8 @@ from typing import Any, Generic, Self, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
+from domain.shared.commands import UNSET
+from domain.shared.errors import ValidationFailed
 from domain.shared.paging import Page
 
 T = TypeVar("T")
@@ -44,6 +46,18 @@ class Input(BaseModel):
             raise PydanticCustomError("unstorable", "contains a NUL or an unpaired surrogate "
                                       f"character ({where})")
         return data
+
+
+def sent(body: BaseModel, name: str, *, required: bool = False) -> Any:
+    """What a partial update holds for `name`: its value (null included) when the client sent
+    the field, UNSET when it left it out. `required`: null is refused, the field cannot be
+    emptied."""
+    if name not in body.model_fields_set:
+        return UNSET
+    value = getattr(body, name)
+    if value is None and required:
+        raise ValidationFailed.of(name, "cannot be emptied")
+    return value
 
 
 class FieldError(BaseModel):

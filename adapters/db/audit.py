@@ -9,6 +9,7 @@ from sqlalchemy.engine import Row
 
 from adapters.db import tables
 from adapters.db.base import SqlRepository, new_rows
+from adapters.db.filters import matching, within
 from adapters.db.keyset import fetch_page
 from domain.audit.model import AuditEntry
 from domain.audit.ports import AuditFilter
@@ -31,18 +32,9 @@ class SqlAuditLog(SqlRepository):
     async def list(self, flt: AuditFilter, page: PageRequest) -> Page[AuditEntry]:
         await self.held.flush(self.conn)
         audit_log = tables.audit_log
-        stmt = select(audit_log)
-        if flt.actor_id is not None:
-            stmt = stmt.where(audit_log.c.actor_id == flt.actor_id)
-        if flt.target_type is not None:
-            stmt = stmt.where(audit_log.c.target_type == flt.target_type)
-        if flt.target_id is not None:
-            stmt = stmt.where(audit_log.c.target_id == flt.target_id)
-        if flt.action is not None:
-            stmt = stmt.where(audit_log.c.action == flt.action)
-        if flt.since is not None:
-            stmt = stmt.where(audit_log.c.at >= flt.since)
-        if flt.until is not None:
-            stmt = stmt.where(audit_log.c.at < flt.until)
+        stmt = select(audit_log).where(*matching(
+            (audit_log.c.actor_id, flt.actor_id), (audit_log.c.target_type, flt.target_type),
+            (audit_log.c.target_id, flt.target_id), (audit_log.c.action, flt.action),
+        ), *within(audit_log.c.at, flt.since, flt.until))
         return await fetch_page(self.conn, stmt, [audit_log.c.id], page, _audit,
                                 descending=True)

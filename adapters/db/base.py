@@ -4,15 +4,26 @@ rows. Repositories never commit: the unit of work does."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import fields
-from typing import Any
+from datetime import datetime
+from typing import Any, TypeVar
 
-from sqlalchemy import Table, func, select, update
+from sqlalchemy import ColumnElement, Table, func, insert, select, update
+from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.db.held_writes import HeldWrites
 from domain.shared.errors import StaleVersion
+
+T = TypeVar("T")
+
+
+def loaded(obj: T) -> T:
+    """An aggregate as read or written: the version its next save must still find."""
+    aggregate: Any = obj
+    aggregate.version_loaded = aggregate.version
+    return obj
 
 
 def columns_of(obj: Any, table: Table) -> dict[str, Any]:
@@ -40,18 +51,44 @@ class SqlRepository:
         self.seen = seen
         self.held = held if held is not None else HeldWrites(defer=False)
 
+    async def _one(self, table: Table, record: Callable[[Row[Any]], T],
+                   *where: ColumnElement[bool], lock: bool = False) -> T | None:
+        """The record the conditions pick (one row at most), locked FOR UPDATE when asked."""
+        stmt = select(table).where(*where)
+        if lock:
+            stmt = stmt.with_for_update()
+        row = (await self.conn.execute(stmt)).first()
+        return record(row) if row else None
+
+    async def _insert_stamped(self, table: Table, obj: Any, values: dict[str, Any]) -> None:
+        """A new aggregate's row: the database's created_at and updated_at go back onto it."""
+        row = (await self.conn.execute(insert(table).values(**values).returning(
+            table.c.created_at, table.c.updated_at))).one()
+        obj.created_at, obj.updated_at = row.created_at, row.updated_at
+        loaded(obj)
+
+    async def _update_versioned(self, table: Table, obj: Any, kind: str,
+                                values: dict[str, Any]) -> datetime | None:
+        """Optimistic concurrency: writes `values` (and a fresh updated_at where the table has
+        one) only over the version we loaded, else StaleVersion; answers the new updated_at.
+        """
+        loaded_version = obj.version_loaded
+        stamped = "updated_at" in table.c
+        if stamped:
+            values = {**values, "updated_at": func.now()}
+        row = (await self.conn.execute(
+            update(table).where(table.c.id == obj.id, table.c.version == loaded_version)
+            .values(**values).returning(table.c.updated_at if stamped else table.c.id)
+        )).first()
+        if row is None:
+            current = await self.conn.scalar(select(table.c.version).where(table.c.id == obj.id))
+            raise StaleVersion(kind, loaded_version, current or 0)
+        return row[0] if stamped else None
+
     async def _save_versioned(self, table: Table, obj: Any, kind: str) -> None:
-        """Optimistic concurrency: the row must still carry the version we loaded."""
+        """Saves the dataclass's columns over the version we loaded."""
         values = columns_of(obj, table)
         values.pop("created_at", None)
-        if "updated_at" in table.c:
-            values["updated_at"] = func.now()
-        loaded = obj.version_loaded
-        result = await self.conn.execute(
-            update(table).where(table.c.id == obj.id, table.c.version == loaded).values(**values)
-        )
-        if result.rowcount != 1:
-            current = await self.conn.scalar(select(table.c.version).where(table.c.id == obj.id))
-            raise StaleVersion(kind, loaded, current or 0)
-        obj.version_loaded = obj.version
+        await self._update_versioned(table, obj, kind, values)
+        loaded(obj)
         self.seen.append(obj)

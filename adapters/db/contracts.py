@@ -8,13 +8,13 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, insert, literal, or_, select, update
+from sqlalchemy import ColumnElement, and_, exists, func, literal, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Row
 
 from adapters.db import tables
-from adapters.db.base import SqlRepository
-from adapters.db.filters import escape_like, visible
+from adapters.db.base import SqlRepository, loaded
+from adapters.db.filters import escape_like, matching, visible
 from adapters.db.keyset import fetch_page
 from adapters.db.sales_settings import read_setting, write_setting
 from domain.contracts.model import (
@@ -34,7 +34,6 @@ from domain.contracts.queries import (
     PendingStep,
 )
 from domain.shared.authz import Visibility
-from domain.shared.errors import StaleVersion
 from domain.shared.paging import Page, PageRequest
 
 contracts, contract_steps, customers = tables.contracts, tables.contract_steps, tables.customers
@@ -67,7 +66,7 @@ def _contract(row: Row, steps: builtins.list[ApprovalStep]) -> Contract:
         renewal_task_id=m["renewal_task_id"], created_by=m["created_by"],
         deleted_at=m["deleted_at"], version=m["version"], created_at=m["created_at"],
         updated_at=m["updated_at"], customer_name=m["customer_name"] or "")
-    c.version_loaded = c.version  # type: ignore[attr-defined]
+    loaded(c)
     return c
 
 
@@ -142,26 +141,16 @@ class SqlContracts(SqlRepository):
         return int(await self.conn.scalar(tables.contract_number_seq.next_value()) or 0)
 
     async def add(self, contract: Contract) -> None:
-        row = (await self.conn.execute(insert(contracts).values(**_row(contract)).returning(
-            contracts.c.created_at, contracts.c.updated_at))).one()
-        contract.created_at, contract.updated_at = row.created_at, row.updated_at
+        await self._insert_stamped(contracts, contract, _row(contract))
         await self._write_steps(contract)
-        contract.version_loaded = contract.version  # type: ignore[attr-defined]
         self.seen.append(contract)
 
     async def save(self, contract: Contract) -> None:
         values = _row(contract)
         values.pop("id")
-        loaded = contract.version_loaded  # type: ignore[attr-defined]
-        row = (await self.conn.execute(
-            update(contracts).where(contracts.c.id == contract.id, contracts.c.version == loaded)
-            .values(**values, updated_at=func.now()).returning(contracts.c.updated_at))).first()
-        if row is None:
-            current = await self.conn.scalar(
-                select(contracts.c.version).where(contracts.c.id == contract.id))
-            raise StaleVersion("contract", loaded, current or 0)
-        contract.updated_at = row.updated_at
-        contract.version_loaded = contract.version  # type: ignore[attr-defined]
+        contract.updated_at = await self._update_versioned(contracts, contract, "contract",
+                                                           values)
+        loaded(contract)
         await self._write_steps(contract)
         self.seen.append(contract)
 
@@ -178,12 +167,8 @@ class SqlContracts(SqlRepository):
                    approver: uuid.UUID | None, page: PageRequest) -> Page[Contract]:
         conds: list[ColumnElement[bool]] = [contracts.c.deleted_at.is_(None),
                                             _seen_by(visibility, approver)]
-        for name in ("customer_id", "owner_id", "opportunity_id"):
-            value = getattr(flt, name)
-            if value is not None:
-                conds.append(contracts.c[name] == value)
-        if flt.status is not None:
-            conds.append(contracts.c.status == flt.status.value)
+        conds += matching(*((contracts.c[name], getattr(flt, name)) for name in (
+            "customer_id", "owner_id", "opportunity_id", "status")))
         if flt.q:
             like = f"%{escape_like(flt.q.strip())}%"
             conds.append(or_(contracts.c.number.ilike(like), contracts.c.title.ilike(like)))

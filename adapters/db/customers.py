@@ -34,7 +34,7 @@ from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.engine import Row
 
 from adapters.db import tables
-from adapters.db.base import SqlRepository, columns_of
+from adapters.db.base import SqlRepository, columns_of, loaded
 from adapters.db.contacts import (
     CONTACTS_JSON,
     contact_bidx,
@@ -60,7 +60,6 @@ from domain.customers.model import (
 from domain.customers.personal import mask_id_card
 from domain.customers.queries import CustomerFilter
 from domain.shared.authz import Visibility
-from domain.shared.errors import StaleVersion
 from domain.shared.paging import Page, PageRequest
 from domain.shared.ports import FieldCipher
 
@@ -108,7 +107,7 @@ class SqlCustomers(SqlRepository):
             created_at=m["created_at"], updated_at=m["updated_at"], deleted_at=m["deleted_at"],
             merged_into_id=m["merged_into_id"],
         )
-        c.version_loaded = c.version  # type: ignore[attr-defined]
+        loaded(c)
         return c
 
     async def _contacts_of(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[Contact]]:
@@ -171,7 +170,7 @@ class SqlCustomers(SqlRepository):
         await self.conn.execute(select(func.crm_write_customer_docs(
             literal([c.id for c in customers], ARRAY(UUID(as_uuid=True))))))
         for c in customers:
-            c.version_loaded = c.version  # type: ignore[attr-defined]
+            loaded(c)
             c.events.clear()
 
     def match_keys(self, customer: Customer) -> builtins.list[str]:
@@ -210,24 +209,16 @@ class SqlCustomers(SqlRepository):
     async def add(self, customer: Customer) -> None:
         await self.conn.execute(insert(tables.customers).values(**self._row(customer)))
         await self._write_contacts(customer)
-        customer.version_loaded = customer.version  # type: ignore[attr-defined]
+        loaded(customer)
         self.seen.append(customer)
 
     async def save(self, customer: Customer) -> None:
-        customers = tables.customers
-        loaded = customer.version_loaded  # type: ignore[attr-defined]
-        values = self._row(customer)
-        values["updated_at"] = func.now()
-        result = await self.conn.execute(update(customers).where(
-            customers.c.id == customer.id, customers.c.version == loaded).values(**values))
-        if result.rowcount != 1:
-            current = await self.conn.scalar(
-                select(customers.c.version).where(customers.c.id == customer.id))
-            raise StaleVersion("customer", loaded, current or 0)
+        await self._update_versioned(tables.customers, customer, "customer",
+                                     self._row(customer))
         await self.conn.execute(delete(tables.contacts).where(
             tables.contacts.c.customer_id == customer.id))
         await self._write_contacts(customer)
-        customer.version_loaded = customer.version  # type: ignore[attr-defined]
+        loaded(customer)
         self.seen.append(customer)
 
     async def _write_contacts(self, customer: Customer) -> None:

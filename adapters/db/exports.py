@@ -22,11 +22,7 @@ def _export(row: Row) -> Export:
 
 class SqlExports(SqlRepository):
     async def get(self, export_id: uuid.UUID, lock: bool = False) -> Export | None:
-        stmt = select(tables.exports).where(tables.exports.c.id == export_id)
-        if lock:
-            stmt = stmt.with_for_update()
-        row = (await self.conn.execute(stmt)).first()
-        return _export(row) if row else None
+        return await self._one(tables.exports, _export, tables.exports.c.id == export_id, lock=lock)
 
     def _values(self, export: Export) -> dict[str, object]:
         values = columns_of(export, tables.exports)

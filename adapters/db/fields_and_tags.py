@@ -12,7 +12,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Row
 
 from adapters.db import tables
-from adapters.db.base import SqlRepository, columns_of
+from adapters.db.base import SqlRepository, columns_of, loaded
 from adapters.db.keyset import fetch_page
 from domain.fields_and_tags.model import (
     CustomField,
@@ -39,9 +39,7 @@ class SqlCustomFields(SqlRepository):
         return [_field(r) for r in rows]
 
     async def get(self, field_id: uuid.UUID) -> CustomField | None:
-        row = (await self.conn.execute(select(tables.custom_fields).where(
-            tables.custom_fields.c.id == field_id))).first()
-        return _field(row) if row else None
+        return await self._one(tables.custom_fields, _field, tables.custom_fields.c.id == field_id)
 
     async def add(self, custom_field: CustomField) -> None:
         values = columns_of(custom_field, tables.custom_fields)
@@ -69,9 +67,7 @@ class SqlTags(SqlRepository):
             select(tables.tags).order_by(tables.tags.c.name))]
 
     async def get(self, tag_id: uuid.UUID) -> Tag | None:
-        row = (await self.conn.execute(
-            select(tables.tags).where(tables.tags.c.id == tag_id))).first()
-        return _tag(row) if row else None
+        return await self._one(tables.tags, _tag, tables.tags.c.id == tag_id)
 
     async def add(self, tag: Tag) -> None:
         values = columns_of(tag, tables.tags)
@@ -110,21 +106,17 @@ class SqlTags(SqlRepository):
 def _segment(row: Row) -> Segment:
     m = dict(row._mapping)
     m["sharing"] = SegmentSharing(m["sharing"])
-    seg = Segment(**m)
-    seg.version_loaded = seg.version  # type: ignore[attr-defined]
-    return seg
+    return loaded(Segment(**m))
 
 
 class SqlSegments(SqlRepository):
     async def get(self, segment_id: uuid.UUID) -> Segment | None:
-        row = (await self.conn.execute(
-            select(tables.segments).where(tables.segments.c.id == segment_id))).first()
-        return _segment(row) if row else None
+        return await self._one(tables.segments, _segment, tables.segments.c.id == segment_id)
 
     async def add(self, segment: Segment) -> None:
         values = self._values(segment)
         await self.conn.execute(insert(tables.segments).values(**values))
-        segment.version_loaded = segment.version  # type: ignore[attr-defined]
+        loaded(segment)
 
     def _values(self, segment: Segment) -> dict[str, Any]:
         values = columns_of(segment, tables.segments)

@@ -1,9 +1,10 @@
-"""Query helpers every repository's lists share: who may see a record, LIKE patterns, and
-lists of the code's own constants."""
+"""Query helpers every repository's lists share: who may see a record, the conditions a
+list's filter sets, LIKE patterns, and lists of the code's own constants."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from enum import Enum
 from typing import Any
 
 from sqlalchemy import ColumnElement, false, literal_column, or_, true
@@ -30,6 +31,23 @@ def visible(vis: Visibility, owner_col: Any = tables.customers.c.owner_id,
         clauses.append(dept_col.in_(depts) if indexable
                        else or_(*(dept_col.is_not_distinct_from(d) for d in depts)))
     return or_(*clauses) if clauses else false()
+
+
+def matching(*pairs: tuple[Any, object]) -> list[ColumnElement[bool]]:
+    """`column == value` for each (column, value) the filter sets; None leaves the column
+    unfiltered. Enum members are compared by their value."""
+    return [col == (value.value if isinstance(value, Enum) else value)
+            for col, value in pairs if value is not None]
+
+
+def within(col: Any, since: object, until: object) -> list[ColumnElement[bool]]:
+    """From `since` (included) to `until` (excluded), either end left open when None."""
+    conds: list[ColumnElement[bool]] = []
+    if since is not None:
+        conds.append(col >= since)
+    if until is not None:
+        conds.append(col < until)
+    return conds
 
 
 def escape_like(text: str) -> str:

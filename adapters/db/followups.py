@@ -10,8 +10,8 @@ from sqlalchemy import insert, select
 from sqlalchemy.engine import Row
 
 from adapters.db import tables
-from adapters.db.base import SqlRepository, columns_of
-from adapters.db.filters import visible
+from adapters.db.base import SqlRepository, columns_of, loaded
+from adapters.db.filters import matching, visible, within
 from adapters.db.keyset import fetch_page
 from domain.customers.activity import FollowUp, FollowUpMethod, FollowUpStatus, GeoCheckIn
 from domain.customers.ports import FollowUpFilter
@@ -29,7 +29,7 @@ def _followup(row: Row) -> FollowUp:
                  next_followup_at=m["next_followup_at"], status=FollowUpStatus(m["status"]),
                  check_in=check_in, version=m["version"], created_at=m["created_at"],
                  updated_at=m["updated_at"])
-    f.version_loaded = f.version  # type: ignore[attr-defined]
+    loaded(f)
     return f
 
 
@@ -57,7 +57,7 @@ class SqlFollowUps(SqlRepository):
 
     async def add(self, followup: FollowUp) -> None:
         await self.conn.execute(insert(tables.followups).values(**_followup_row(followup)))
-        followup.version_loaded = followup.version  # type: ignore[attr-defined]
+        loaded(followup)
         self.seen.append(followup)
 
     async def save(self, followup: FollowUp) -> None:
@@ -66,14 +66,8 @@ class SqlFollowUps(SqlRepository):
     async def list(self, flt: FollowUpFilter, visibility: Visibility,
                    page: PageRequest) -> Page[FollowUp]:
         followups = tables.followups
-        stmt = self._visible_join(visibility)
-        if flt.customer_id is not None:
-            stmt = stmt.where(followups.c.customer_id == flt.customer_id)
-        if flt.owner_id is not None:
-            stmt = stmt.where(followups.c.owner_id == flt.owner_id)
-        if flt.since is not None:
-            stmt = stmt.where(followups.c.occurred_at >= flt.since)
-        if flt.until is not None:
-            stmt = stmt.where(followups.c.occurred_at < flt.until)
+        stmt = self._visible_join(visibility).where(*matching(
+            (followups.c.customer_id, flt.customer_id), (followups.c.owner_id, flt.owner_id),
+        ), *within(followups.c.occurred_at, flt.since, flt.until))
         return await fetch_page(self.conn, stmt, [followups.c.occurred_at, followups.c.id], page,
                                 _followup, descending=True)

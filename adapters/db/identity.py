@@ -11,7 +11,7 @@ from sqlalchemy import bindparam, delete, func, insert, literal, or_, select, up
 from sqlalchemy.engine import Row
 
 from adapters.db import tables
-from adapters.db.base import SqlRepository, columns_of
+from adapters.db.base import SqlRepository, columns_of, loaded
 from adapters.db.keyset import fetch_page
 from domain.identity.model import ApiKey, Department, RefreshToken, User
 from domain.identity.ports import UserFilter
@@ -19,15 +19,10 @@ from domain.shared.authz import Role, Scope
 from domain.shared.paging import Page, PageRequest
 
 
-def _loaded(obj: Any) -> Any:
-    obj.version_loaded = obj.version
-    return obj
-
-
 def _user(row: Row) -> User:
     m = dict(row._mapping)
     m["role"] = Role(m["role"])
-    return _loaded(User(**m))
+    return loaded(User(**m))
 
 
 _USER_BY_ID = select(tables.users).where(tables.users.c.id == bindparam("user_id"))
@@ -54,9 +49,7 @@ class SqlUsers(SqlRepository):
         return _user(row) if row else None
 
     async def get_by_email(self, email: str) -> User | None:
-        row = (await self.conn.execute(
-            select(tables.users).where(tables.users.c.email == email))).first()
-        return _user(row) if row else None
+        return await self._one(tables.users, _user, tables.users.c.email == email)
 
     async def get_by_name(self, name: str) -> User | None:
         rows = (await self.conn.execute(
@@ -67,7 +60,7 @@ class SqlUsers(SqlRepository):
         values = columns_of(user, tables.users)
         values.pop("created_at"), values.pop("updated_at")
         await self.conn.execute(insert(tables.users).values(**values))
-        _loaded(user)
+        loaded(user)
         self.seen.append(user)
 
     async def save(self, user: User) -> None:
@@ -92,20 +85,19 @@ class SqlUsers(SqlRepository):
 
 
 def _department(row: Row) -> Department:
-    return _loaded(Department(**dict(row._mapping)))
+    return loaded(Department(**dict(row._mapping)))
 
 
 class SqlDepartments(SqlRepository):
     async def get(self, department_id: uuid.UUID) -> Department | None:
-        row = (await self.conn.execute(select(tables.departments).where(
-            tables.departments.c.id == department_id))).first()
-        return _department(row) if row else None
+        return await self._one(tables.departments, _department,
+                               tables.departments.c.id == department_id)
 
     async def add(self, department: Department) -> None:
         values = columns_of(department, tables.departments)
         values.pop("created_at"), values.pop("updated_at")
         await self.conn.execute(insert(tables.departments).values(**values))
-        _loaded(department)
+        loaded(department)
 
     async def save(self, department: Department) -> None:
         await self._save_versioned(tables.departments, department, "department")
@@ -139,26 +131,22 @@ class SqlDepartments(SqlRepository):
 def _api_key(row: Row) -> ApiKey:
     m = dict(row._mapping)
     m["scopes"] = frozenset(Scope(s) for s in m["scopes"] if s in Scope.__members__.values())
-    return _loaded(ApiKey(**m))
+    return loaded(ApiKey(**m))
 
 
 class SqlApiKeys(SqlRepository):
     async def get(self, key_id: uuid.UUID) -> ApiKey | None:
-        row = (await self.conn.execute(
-            select(tables.api_keys).where(tables.api_keys.c.id == key_id))).first()
-        return _api_key(row) if row else None
+        return await self._one(tables.api_keys, _api_key, tables.api_keys.c.id == key_id)
 
     async def get_by_prefix(self, prefix: str) -> ApiKey | None:
-        row = (await self.conn.execute(
-            select(tables.api_keys).where(tables.api_keys.c.prefix == prefix))).first()
-        return _api_key(row) if row else None
+        return await self._one(tables.api_keys, _api_key, tables.api_keys.c.prefix == prefix)
 
     async def add(self, key: ApiKey) -> None:
         values = columns_of(key, tables.api_keys)
         values.pop("created_at")
         values["scopes"] = sorted(s.value for s in key.scopes)
         await self.conn.execute(insert(tables.api_keys).values(**values))
-        _loaded(key)
+        loaded(key)
 
     async def save(self, key: ApiKey) -> None:
         await self.conn.execute(update(tables.api_keys).where(tables.api_keys.c.id == key.id)

@@ -12,7 +12,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Row
 
 from adapters.db import tables
-from adapters.db.base import SqlRepository, columns_of
+from adapters.db.base import SqlRepository, columns_of, loaded
 from domain.imports.model import Import, ImportStatus, Policy, Target
 
 STAGE_BATCH = 2000
@@ -22,18 +22,12 @@ def _import(row: Row) -> Import:
     m = dict(row._mapping)
     m["policy"], m["status"] = Policy(m["policy"]), ImportStatus(m["status"])
     m["target"] = Target(m["target"])
-    imp = Import(**m)
-    imp.version_loaded = imp.version  # type: ignore[attr-defined]
-    return imp
+    return loaded(Import(**m))
 
 
 class SqlImports(SqlRepository):
     async def get(self, import_id: uuid.UUID, lock: bool = False) -> Import | None:
-        stmt = select(tables.imports).where(tables.imports.c.id == import_id)
-        if lock:
-            stmt = stmt.with_for_update()
-        row = (await self.conn.execute(stmt)).first()
-        return _import(row) if row else None
+        return await self._one(tables.imports, _import, tables.imports.c.id == import_id, lock=lock)
 
     def _values(self, imp: Import) -> dict[str, object]:
         values = columns_of(imp, tables.imports)
@@ -46,7 +40,7 @@ class SqlImports(SqlRepository):
         await self.conn.execute(insert(tables.imports).values(**self._values(imp)))
         await self.conn.execute(insert(tables.import_files).values(import_id=imp.id,
                                                                    content=content))
-        imp.version_loaded = imp.version  # type: ignore[attr-defined]
+        loaded(imp)
         self.seen.append(imp)
 
     async def save(self, imp: Import) -> None:

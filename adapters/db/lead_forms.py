@@ -9,7 +9,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.engine import Row
 
 from adapters.db import tables
-from adapters.db.base import SqlRepository, columns_of
+from adapters.db.base import SqlRepository, columns_of, loaded
 from adapters.db.keyset import fetch_page
 from domain.customers.model import Source
 from domain.leads.forms import LeadForm
@@ -19,21 +19,15 @@ from domain.shared.paging import Page, PageRequest
 def _form(row: Row) -> LeadForm:
     m = dict(row._mapping)
     m["source"] = Source(m["source"])
-    form = LeadForm(**m)
-    form.version_loaded = form.version  # type: ignore[attr-defined]
-    return form
+    return loaded(LeadForm(**m))
 
 
 class SqlLeadForms(SqlRepository):
     async def get(self, form_id: uuid.UUID) -> LeadForm | None:
-        row = (await self.conn.execute(
-            select(tables.lead_forms).where(tables.lead_forms.c.id == form_id))).first()
-        return _form(row) if row else None
+        return await self._one(tables.lead_forms, _form, tables.lead_forms.c.id == form_id)
 
     async def get_by_key(self, key: str) -> LeadForm | None:
-        row = (await self.conn.execute(
-            select(tables.lead_forms).where(tables.lead_forms.c.key == key))).first()
-        return _form(row) if row else None
+        return await self._one(tables.lead_forms, _form, tables.lead_forms.c.key == key)
 
     def _values(self, form: LeadForm) -> dict[str, Any]:
         values = columns_of(form, tables.lead_forms)
@@ -43,7 +37,7 @@ class SqlLeadForms(SqlRepository):
 
     async def add(self, form: LeadForm) -> None:
         await self.conn.execute(insert(tables.lead_forms).values(**self._values(form)))
-        form.version_loaded = form.version  # type: ignore[attr-defined]
+        loaded(form)
 
     async def save(self, form: LeadForm) -> None:
         await self._save_versioned(tables.lead_forms, form, "lead form")

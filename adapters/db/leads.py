@@ -22,12 +22,11 @@ from sqlalchemy import (
     or_,
     select,
     true,
-    update,
 )
 from sqlalchemy.engine import Row
 
 from adapters.db import tables
-from adapters.db.base import SqlRepository, columns_of
+from adapters.db.base import SqlRepository, columns_of, loaded
 from adapters.db.contacts import contact_bidx
 from adapters.db.filters import escape_like, one_of, visible
 from adapters.db.held_writes import HeldWrites
@@ -39,7 +38,6 @@ from domain.leads.routing import AssignedBy, Assignment
 from domain.leads.scoring import LeadGrade, RuleKind, ScoreLine
 from domain.leads.validation import FlagCode, LeadFlag
 from domain.shared.authz import Visibility
-from domain.shared.errors import StaleVersion
 from domain.shared.paging import Page, PageRequest
 from domain.shared.ports import FieldCipher
 
@@ -170,7 +168,7 @@ class SqlLeads(SqlRepository):
             next_followup_at=m["next_followup_at"], touched_at=m["touched_at"],
             created_by=m["created_by"], version=m["version"], created_at=m["created_at"],
             updated_at=m["updated_at"])
-        lead.version_loaded = lead.version  # type: ignore[attr-defined]
+        loaded(lead)
         return lead
 
     # ---- the port -----------------------------------------------------------------------
@@ -179,13 +177,9 @@ class SqlLeads(SqlRepository):
                   lock: bool = False) -> Lead | None:
         await self.held.flush(self.conn)
         leads = tables.leads
-        stmt = select(leads).where(
-            leads.c.id == lead_id,
-            visible(visibility, leads.c.owner_id, leads.c.owner_department_id))
-        if lock:
-            stmt = stmt.with_for_update()
-        row = (await self.conn.execute(stmt)).first()
-        return self._lead(row) if row else None
+        return await self._one(
+            leads, self._lead, leads.c.id == lead_id,
+            visible(visibility, leads.c.owner_id, leads.c.owner_department_id), lock=lock)
 
     async def exists(self, lead_id: uuid.UUID) -> bool:
         await self.held.flush(self.conn)
@@ -215,24 +209,14 @@ class SqlLeads(SqlRepository):
         else:
             row = (await self.conn.execute(_INSERT_LEAD, self._row(lead))).one()
             lead.created_at, lead.updated_at = row.created_at, row.updated_at
-        lead.version_loaded = lead.version  # type: ignore[attr-defined]
+        loaded(lead)
         self.seen.append(lead)
 
     async def save(self, lead: Lead) -> None:
         await self.held.flush(self.conn)
-        leads = tables.leads
-        loaded = lead.version_loaded  # type: ignore[attr-defined]
-        values = self._row(lead)
-        values["updated_at"] = func.now()
-        updated_at = await self.conn.scalar(
-            update(leads).where(leads.c.id == lead.id, leads.c.version == loaded)
-            .values(**values).returning(leads.c.updated_at))
-        if updated_at is None:
-            current = await self.conn.scalar(
-                select(leads.c.version).where(leads.c.id == lead.id))
-            raise StaleVersion("lead", loaded, current or 0)
-        lead.updated_at = updated_at
-        lead.version_loaded = lead.version  # type: ignore[attr-defined]
+        lead.updated_at = await self._update_versioned(tables.leads, lead, "lead",
+                                                       self._row(lead))
+        loaded(lead)
         self.seen.append(lead)
 
     def _contact_keys(self, phone: str | None, email: str | None) -> dict[str, str | None]:

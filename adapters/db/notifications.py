@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.db import tables
 from adapters.db.base import SqlRepository, columns_of
+from adapters.db.filters import matching, within
 from adapters.db.held_writes import HeldWrites
 from adapters.db.keyset import fetch_page
 from domain.notifications.defaults import default_templates
@@ -150,17 +151,10 @@ class SqlTemplates(SqlRepository):
 
     async def list(self, flt: TemplateFilter, page: PageRequest) -> Page[Template]:
         templates = tables.notification_templates
-        stmt = select(templates)
-        if flt.kind:
-            stmt = stmt.where(templates.c.kind == flt.kind)
-        if flt.channel:
-            stmt = stmt.where(templates.c.channel == flt.channel.value)
-        if flt.locale:
-            stmt = stmt.where(templates.c.locale == flt.locale)
-        if flt.builtin is not None:
-            stmt = stmt.where(templates.c.builtin == flt.builtin)
-        if flt.updated_since is not None:
-            stmt = stmt.where(templates.c.updated_at >= flt.updated_since)
+        stmt = select(templates).where(*matching(
+            (templates.c.kind, flt.kind or None), (templates.c.channel, flt.channel or None),
+            (templates.c.locale, flt.locale or None), (templates.c.builtin, flt.builtin),
+        ), *within(templates.c.updated_at, flt.updated_since, None))
         return await fetch_page(
             self.conn, stmt,
             [templates.c.kind, templates.c.channel, templates.c.locale, templates.c.id],
@@ -168,11 +162,7 @@ class SqlTemplates(SqlRepository):
 
     async def get(self, template_id: uuid.UUID, *, for_update: bool = False) -> Template | None:
         templates = tables.notification_templates
-        stmt = select(templates).where(templates.c.id == template_id)
-        if for_update:
-            stmt = stmt.with_for_update()
-        row = (await self.conn.execute(stmt)).first()
-        return _template(row) if row else None
+        return await self._one(templates, _template, templates.c.id == template_id, lock=for_update)
 
     async def effective(self, kind: str, channel: Channel, locale: str) -> Template | None:
         by_channel = self._effective.get((kind, locale))
@@ -311,9 +301,8 @@ class SqlDeliveries(SqlRepository):
     async def notification(self, notification_id: uuid.UUID) -> Notification | None:
         await self.held.flush(self.conn)
         notifications = tables.notifications
-        row = (await self.conn.execute(
-            select(notifications).where(notifications.c.id == notification_id))).first()
-        return notification_of(row) if row else None
+        return await self._one(notifications, notification_of,
+                               notifications.c.id == notification_id)
 
     async def record(self, delivery: Delivery) -> bool:
         await self.held.flush(self.conn)
@@ -327,11 +316,8 @@ class SqlDeliveries(SqlRepository):
                   ) -> Delivery | None:
         await self.held.flush(self.conn)
         deliveries = tables.notification_deliveries
-        stmt = select(deliveries).where(deliveries.c.id == delivery_id)
-        if for_update:
-            stmt = stmt.with_for_update()
-        row = (await self.conn.execute(stmt)).first()
-        return _delivery(row) if row else None
+        return await self._one(deliveries, _delivery,
+                               deliveries.c.id == delivery_id, lock=for_update)
 
     async def reopen(self, delivery_id: uuid.UUID) -> Delivery:
         await self.held.flush(self.conn)
@@ -346,16 +332,10 @@ class SqlDeliveries(SqlRepository):
     async def list(self, flt: DeliveryFilter, page: PageRequest) -> Page[Delivery]:
         await self.held.flush(self.conn)
         deliveries = tables.notification_deliveries
-        stmt = select(deliveries)
-        if flt.user_id is not None:
-            stmt = stmt.where(deliveries.c.user_id == flt.user_id)
-        if flt.status is not None:
-            stmt = stmt.where(deliveries.c.status == flt.status.value)
-        if flt.channel is not None:
-            stmt = stmt.where(deliveries.c.channel == flt.channel.value)
-        if flt.notification_id is not None:
-            stmt = stmt.where(deliveries.c.notification_id == flt.notification_id)
-        if flt.updated_since is not None:
-            stmt = stmt.where(deliveries.c.updated_at >= flt.updated_since)
+        stmt = select(deliveries).where(*matching(
+            (deliveries.c.user_id, flt.user_id), (deliveries.c.status, flt.status),
+            (deliveries.c.channel, flt.channel),
+            (deliveries.c.notification_id, flt.notification_id),
+        ), *within(deliveries.c.updated_at, flt.updated_since, None))
         return await fetch_page(self.conn, stmt, [deliveries.c.created_at, deliveries.c.id],
                                 page, _delivery, descending=True)

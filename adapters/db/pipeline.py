@@ -29,8 +29,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Row
 
 from adapters.db import tables
-from adapters.db.base import SqlRepository, columns_of
-from adapters.db.filters import visible
+from adapters.db.base import SqlRepository, columns_of, loaded
+from adapters.db.filters import matching, visible, within
 from adapters.db.keyset import fetch_page, plain_value
 from domain.pipeline.model import (
     ContractStatus,
@@ -44,7 +44,6 @@ from domain.pipeline.model import (
 )
 from domain.pipeline.queries import MoneyTotal, OpportunityFilter, StageTotals
 from domain.shared.authz import Visibility
-from domain.shared.errors import StaleVersion
 from domain.shared.paging import Page, PageRequest, encode_cursor
 
 pipelines, pipeline_stages = tables.pipelines, tables.pipeline_stages
@@ -75,7 +74,7 @@ class SqlPipelines(SqlRepository):
             p = Pipeline(id=r.id, name=r.name, stages=stages[r.id], is_default=r.is_default,
                          stale_days=r.stale_days, active=r.active, version=r.version,
                          created_at=r.created_at, updated_at=r.updated_at)
-            p.version_loaded = p.version  # type: ignore[attr-defined]
+            loaded(p)
             out.append(p)
         return out
 
@@ -106,24 +105,16 @@ class SqlPipelines(SqlRepository):
             id=pipeline.id, name=pipeline.name, is_default=pipeline.is_default,
             stale_days=pipeline.stale_days, active=pipeline.active, version=pipeline.version)
             .on_conflict_do_nothing())
-        pipeline.version_loaded = pipeline.version  # type: ignore[attr-defined]
+        loaded(pipeline)
         if result.rowcount != 1:
             return False
         await self.conn.execute(insert(pipeline_stages), self._stage_rows(pipeline))
         return True
 
     async def save(self, pipeline: Pipeline) -> None:
-        loaded = pipeline.version_loaded  # type: ignore[attr-defined]
-        result = await self.conn.execute(
-            update(pipelines).where(pipelines.c.id == pipeline.id,
-                                    pipelines.c.version == loaded).values(
-                name=pipeline.name, is_default=pipeline.is_default,
-                stale_days=pipeline.stale_days, active=pipeline.active,
-                version=pipeline.version, updated_at=func.now()))
-        if result.rowcount != 1:
-            current = await self.conn.scalar(
-                select(pipelines.c.version).where(pipelines.c.id == pipeline.id))
-            raise StaleVersion("pipeline", loaded, current or 0)
+        await self._update_versioned(pipelines, pipeline, "pipeline", dict(
+            name=pipeline.name, is_default=pipeline.is_default, stale_days=pipeline.stale_days,
+            active=pipeline.active, version=pipeline.version))
         keep = [s.id for s in pipeline.stages]
         await self.conn.execute(delete(pipeline_stages).where(
             pipeline_stages.c.pipeline_id == pipeline.id, pipeline_stages.c.id.not_in(keep)))
@@ -131,7 +122,7 @@ class SqlPipelines(SqlRepository):
         await self.conn.execute(stmt.on_conflict_do_update(
             index_elements=[pipeline_stages.c.id], set_={c: stmt.excluded[c] for c in (
                 "key", "name", "position", "probability", "kind", "requirements")}))
-        pipeline.version_loaded = pipeline.version  # type: ignore[attr-defined]
+        loaded(pipeline)
 
     async def stages_in_use(self, pipeline_id: uuid.UUID) -> set[uuid.UUID]:
         return set((await self.conn.execute(
@@ -157,7 +148,7 @@ def _opportunity(row: Row) -> Opportunity:
         stage_entered_at=m["stage_entered_at"], last_activity_at=m["last_activity_at"],
         closed_at=m["closed_at"], created_by=m["created_by"], version=m["version"],
         created_at=m["created_at"], updated_at=m["updated_at"])
-    o.version_loaded = o.version  # type: ignore[attr-defined]
+    loaded(o)
     return o
 
 
@@ -191,13 +182,10 @@ def _totals_can_answer(flt: OpportunityFilter) -> bool:
 class SqlOpportunities(SqlRepository):
     async def get(self, opportunity_id: uuid.UUID, visibility: Visibility,
                   lock: bool = False) -> Opportunity | None:
-        stmt = select(opportunities).where(
-            opportunities.c.id == opportunity_id,
-            visible(visibility, opportunities.c.owner_id, opportunities.c.owner_department_id))
-        if lock:
-            stmt = stmt.with_for_update()
-        row = (await self.conn.execute(stmt)).first()
-        return _opportunity(row) if row else None
+        return await self._one(
+            opportunities, _opportunity, opportunities.c.id == opportunity_id,
+            visible(visibility, opportunities.c.owner_id, opportunities.c.owner_department_id),
+            lock=lock)
 
     async def exists(self, opportunity_id: uuid.UUID) -> bool:
         return bool(await self.conn.scalar(select(literal(True)).where(
@@ -207,11 +195,8 @@ class SqlOpportunities(SqlRepository):
         return int(await self.conn.scalar(tables.opportunity_number_seq.next_value()) or 0)
 
     async def add(self, opportunity: Opportunity) -> None:
-        row = (await self.conn.execute(insert(opportunities).values(**_row(opportunity)).returning(
-            opportunities.c.created_at, opportunities.c.updated_at))).one()
-        opportunity.created_at, opportunity.updated_at = row.created_at, row.updated_at
+        await self._insert_stamped(opportunities, opportunity, _row(opportunity))
         await self._write_moves(opportunity)
-        opportunity.version_loaded = opportunity.version  # type: ignore[attr-defined]
         self.seen.append(opportunity)
 
     async def save(self, opportunity: Opportunity) -> None:
@@ -234,16 +219,10 @@ class SqlOpportunities(SqlRepository):
                ) -> builtins.list[ColumnElement[bool]]:
         conds: builtins.list[ColumnElement[bool]] = [
             visible(vis, opportunities.c.owner_id, opportunities.c.owner_department_id)]
-        for name in ("pipeline_id", "stage_id", "status", "owner_id", "customer_id"):
-            value = getattr(flt, name)
-            if value is not None:
-                conds.append(opportunities.c[name] == value)
-        if flt.department_id is not None:
-            conds.append(opportunities.c.owner_department_id == flt.department_id)
-        if flt.close_from is not None:
-            conds.append(opportunities.c.expected_close_date >= flt.close_from)
-        if flt.close_to is not None:
-            conds.append(opportunities.c.expected_close_date < flt.close_to)
+        conds += matching(*((opportunities.c[name], getattr(flt, name)) for name in (
+            "pipeline_id", "stage_id", "status", "owner_id", "customer_id")),
+            (opportunities.c.owner_department_id, flt.department_id))
+        conds += within(opportunities.c.expected_close_date, flt.close_from, flt.close_to)
         if flt.updated_since is not None:
             conds.append(opportunities.c.updated_at > flt.updated_since)
         return conds
@@ -262,11 +241,9 @@ class SqlOpportunities(SqlRepository):
         if _totals_can_answer(flt):
             totals = opportunity_totals
             conds = [visible(visibility, totals.c.owner_id, totals.c.owner_department_id)]
-            for name in ("pipeline_id", "stage_id", "owner_id"):
-                if getattr(flt, name) is not None:
-                    conds.append(totals.c[name] == getattr(flt, name))
-            if flt.department_id is not None:
-                conds.append(totals.c.owner_department_id == flt.department_id)
+            conds += matching(*((totals.c[name], getattr(flt, name)) for name in (
+                "pipeline_id", "stage_id", "owner_id")),
+                (totals.c.owner_department_id, flt.department_id))
             return (select(totals.c.stage_id, totals.c.currency, func.sum(totals.c.n).label("n"),
                            func.sum(totals.c.amount).label("amount"))
                     .where(and_(*conds), totals.c.n > 0)

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Row
 
 from adapters.db import tables
-from adapters.db.base import SqlRepository, columns_of
+from adapters.db.base import SqlRepository, columns_of, loaded
 from adapters.db.keyset import fetch_page
 from domain.customers.activity import Task, TaskOrigin, TaskStatus
 from domain.customers.ports import TaskFilter
@@ -20,9 +20,7 @@ from domain.shared.paging import Page, PageRequest
 def _task(row: Row) -> Task:
     m = {k: v for k, v in row._mapping.items() if k in tables.tasks.c}
     m["status"], m["origin"] = TaskStatus(m["status"]), TaskOrigin(m["origin"])
-    task = Task(**m)
-    task.version_loaded = task.version  # type: ignore[attr-defined]
-    return task
+    return loaded(Task(**m))
 
 
 def _task_row(task: Task) -> dict[str, Any]:
@@ -37,13 +35,11 @@ class SqlTasks(SqlRepository):
 
     async def get(self, task_id: uuid.UUID) -> Task | None:
         await self.held.flush(self.conn)
-        row = (await self.conn.execute(
-            select(tables.tasks).where(tables.tasks.c.id == task_id))).first()
-        return _task(row) if row else None
+        return await self._one(tables.tasks, _task, tables.tasks.c.id == task_id)
 
     async def add(self, task: Task) -> None:
         await self.held.add(self.conn, tables.tasks, [_task_row(task)])
-        task.version_loaded = task.version  # type: ignore[attr-defined]
+        loaded(task)
         self.seen.append(task)
 
     async def save(self, task: Task) -> None:

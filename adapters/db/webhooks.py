@@ -6,14 +6,13 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, select, text
+from sqlalchemy import bindparam, delete, func, select, text
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.db import tables
-from adapters.db.base import SqlRepository, columns_of
+from adapters.db.base import SqlRepository, columns_of, loaded
 from adapters.db.keyset import fetch_page
-from domain.shared.errors import StaleVersion
 from domain.shared.paging import Page, PageRequest
 from domain.shared.ports import FieldCipher
 from domain.webhooks.model import Delivery, DeliveryStatus, WebhookEndpoint
@@ -34,9 +33,7 @@ class SqlWebhooks(SqlRepository):
         previous = m.pop("previous_secret_enc")
         m["previous_secret"] = self.cipher.decrypt(previous) if previous else None
         m["event_types"] = list(m["event_types"])
-        endpoint = WebhookEndpoint(**m)
-        endpoint.version_loaded = endpoint.version  # type: ignore[attr-defined]
-        return endpoint
+        return loaded(WebhookEndpoint(**m))
 
     def _values(self, endpoint: WebhookEndpoint) -> dict[str, Any]:
         values = columns_of(endpoint, tables.webhook_endpoints)
@@ -48,35 +45,18 @@ class SqlWebhooks(SqlRepository):
 
     async def get(self, endpoint_id: uuid.UUID, lock: bool = False) -> WebhookEndpoint | None:
         endpoints = tables.webhook_endpoints
-        stmt = select(endpoints).where(endpoints.c.id == endpoint_id)
-        if lock:
-            stmt = stmt.with_for_update()
-        row = (await self.conn.execute(stmt)).first()
-        return self._endpoint(row) if row else None
+        return await self._one(endpoints, self._endpoint, endpoints.c.id == endpoint_id, lock=lock)
 
     async def add(self, endpoint: WebhookEndpoint) -> None:
         endpoints = tables.webhook_endpoints
         from_seq = select(func.coalesce(func.max(tables.outbox.c.seq), 0)).scalar_subquery()
-        row = (await self.conn.execute(
-            insert(endpoints).values(**self._values(endpoint), from_seq=from_seq)
-            .returning(endpoints.c.created_at, endpoints.c.updated_at))).one()
-        endpoint.created_at, endpoint.updated_at = row.created_at, row.updated_at
-        endpoint.version_loaded = endpoint.version  # type: ignore[attr-defined]
+        await self._insert_stamped(endpoints, endpoint,
+                                   {**self._values(endpoint), "from_seq": from_seq})
 
     async def save(self, endpoint: WebhookEndpoint) -> None:
-        endpoints = tables.webhook_endpoints
-        loaded = endpoint.version_loaded  # type: ignore[attr-defined]
-        row = (await self.conn.execute(
-            endpoints.update().where(endpoints.c.id == endpoint.id,
-                                     endpoints.c.version == loaded)
-            .values(**self._values(endpoint), updated_at=func.now())
-            .returning(endpoints.c.updated_at))).first()
-        if row is None:
-            current = await self.conn.scalar(
-                select(endpoints.c.version).where(endpoints.c.id == endpoint.id))
-            raise StaleVersion("webhook", loaded, current or 0)
-        endpoint.updated_at = row.updated_at
-        endpoint.version_loaded = endpoint.version  # type: ignore[attr-defined]
+        endpoint.updated_at = await self._update_versioned(
+            tables.webhook_endpoints, endpoint, "webhook", self._values(endpoint))
+        loaded(endpoint)
         if endpoint.active:  # turned back on: its waiting deliveries are due
             await self.conn.execute(_NOTIFY)
 
@@ -107,11 +87,7 @@ _NOTIFY = text(f"NOTIFY {CHANNEL}")
 class SqlWebhookDeliveries(SqlRepository):
     async def get(self, delivery_id: uuid.UUID, lock: bool = False) -> Delivery | None:
         deliveries = tables.webhook_deliveries
-        stmt = select(deliveries).where(deliveries.c.id == delivery_id)
-        if lock:
-            stmt = stmt.with_for_update()
-        row = (await self.conn.execute(stmt)).first()
-        return _delivery(row) if row else None
+        return await self._one(deliveries, _delivery, deliveries.c.id == delivery_id, lock=lock)
 
     async def get_many(self, delivery_ids: Sequence[uuid.UUID]) -> list[Delivery]:
         deliveries = tables.webhook_deliveries

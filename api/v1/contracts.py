@@ -9,7 +9,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
 
-from api.deps import ApiContext, Ctx, CurrentActor, IfMatch, PageParams, set_etag, user_ref
+from api.deps import (
+    ApiContext,
+    Ctx,
+    CurrentActor,
+    IfMatch,
+    PageParams,
+    set_etag,
+    user_ref,
+    versioned,
+)
 from api.schemas import AUTHED, ListOf, problems
 from api.v1.schemas.contracts import (
     ApprovalHistoryOut,
@@ -189,9 +198,7 @@ async def approval_inbox(
 @policy.get("", response_model=PolicyOut, summary="The approval policy",
             responses=problems(*AUTHED))
 async def get_policy(ctx: Ctx, actor: CurrentActor, response: Response) -> PolicyOut:
-    p = await ctx.contracts.policy(actor)
-    set_etag(response, p.version)
-    return PolicyOut.of(p)
+    return versioned(response, await ctx.contracts.policy(actor), PolicyOut.of)
 
 
 @policy.put("", response_model=PolicyOut, summary="Replace the approval policy (admins)",
@@ -199,8 +206,7 @@ async def get_policy(ctx: Ctx, actor: CurrentActor, response: Response) -> Polic
 async def put_policy(ctx: Ctx, actor: CurrentActor, body: PolicyIn, expected: IfMatch,
                      response: Response) -> PolicyOut:
     p = await ctx.contracts.set_policy(actor, body.settings(), expected)
-    set_etag(response, p.version)
-    return PolicyOut.of(p)
+    return versioned(response, p, PolicyOut.of)
 
 
 @reports.get("/approval-times", response_model=ApprovalTimesOut,

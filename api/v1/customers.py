@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 from pydantic_core import to_json
 
-from api.deps import Ctx, CurrentActor, IfMatch, PageParams, set_etag, user_ref
+from api.deps import Ctx, CurrentActor, IfMatch, PageParams, created, set_etag, user_ref, versioned
 from api.schemas import AUTHED, ListOf, problems
 from api.v1.schemas.customers import (
     CustomerCreate,
@@ -118,9 +118,7 @@ async def create_customer(
         description="Create even when a contact's phone matches an existing customer")] = False,
 ) -> CustomerOut:
     c = await ctx.customers.create(actor, body.command(), allow_duplicate=allow_duplicate)
-    set_etag(response, c.version)
-    response.headers["Location"] = f"/api/v1/customers/{c.id}"
-    return CustomerOut.of(c)
+    return created(response, c, CustomerOut.of, "/api/v1/customers")
 
 
 @router.get("/{customer_id}", response_model=CustomerOut, summary="Get a customer (360)",
@@ -140,8 +138,7 @@ async def update_customer(ctx: Ctx, actor: CurrentActor, customer_id: uuid.UUID,
                           body: CustomerUpdate, expected: IfMatch,
                           response: Response) -> CustomerOut:
     c = await ctx.customers.update(actor, customer_id, body.command(), expected)
-    set_etag(response, c.version)
-    return CustomerOut.of(c)
+    return versioned(response, c, CustomerOut.of)
 
 
 @router.delete("/{customer_id}", status_code=204, summary="Move a customer to the recycle bin",

@@ -6,7 +6,7 @@ import uuid
 
 from fastapi import APIRouter, Response
 
-from api.deps import Ctx, CurrentActor, IfMatch, PageParams, set_etag
+from api.deps import Ctx, CurrentActor, IfMatch, PageParams, created, versioned
 from api.schemas import AUTHED, ListOf, problems
 from api.v1.schemas.identity import DepartmentCreate, DepartmentOut, DepartmentUpdate
 
@@ -26,9 +26,7 @@ async def list_departments(ctx: Ctx, actor: CurrentActor, page: PageParams
 async def create_department(ctx: Ctx, actor: CurrentActor, body: DepartmentCreate,
                             response: Response) -> DepartmentOut:
     dept = await ctx.identity.create_department(actor, body.name, body.parent_id)
-    set_etag(response, dept.version)
-    response.headers["Location"] = f"/api/v1/departments/{dept.id}"
-    return DepartmentOut.of(dept)
+    return created(response, dept, DepartmentOut.of, "/api/v1/departments")
 
 
 @router.get("/{department_id}", response_model=DepartmentOut, summary="Get a department",
@@ -36,8 +34,7 @@ async def create_department(ctx: Ctx, actor: CurrentActor, body: DepartmentCreat
 async def get_department(ctx: Ctx, actor: CurrentActor, department_id: uuid.UUID,
                          response: Response) -> DepartmentOut:
     dept = await ctx.identity.get_department(actor, department_id)
-    set_etag(response, dept.version)
-    return DepartmentOut.of(dept)
+    return versioned(response, dept, DepartmentOut.of)
 
 
 @router.patch("/{department_id}", response_model=DepartmentOut,
@@ -47,8 +44,7 @@ async def update_department(ctx: Ctx, actor: CurrentActor, department_id: uuid.U
                             response: Response) -> DepartmentOut:
     dept = await ctx.identity.update_department(actor, department_id, body.command(),
                                                 expected_version=expected)
-    set_etag(response, dept.version)
-    return DepartmentOut.of(dept)
+    return versioned(response, dept, DepartmentOut.of)
 
 
 @router.delete("/{department_id}", status_code=204, summary="Delete an empty department",

@@ -6,7 +6,7 @@ import uuid
 
 from fastapi import APIRouter, Response
 
-from api.deps import Ctx, CurrentActor, IfMatch, PageParams, set_etag
+from api.deps import Ctx, CurrentActor, IfMatch, PageParams, versioned
 from api.schemas import AUTHED, ListOf, problems
 from api.v1.schemas.customers import CustomerOut
 from api.v1.schemas.fields_and_tags import (
@@ -52,8 +52,7 @@ async def update_custom_field(ctx: Ctx, actor: CurrentActor, field_id: uuid.UUID
                               body: CustomFieldUpdate, expected: IfMatch,
                               response: Response) -> CustomFieldOut:
     f = await ctx.catalog.change_field(actor, field_id, body.command(), expected)
-    set_etag(response, f.version)
-    return CustomFieldOut.of(f)
+    return versioned(response, f, CustomFieldOut.of)
 
 
 @tags.get("", response_model=list[TagOut], summary="The tag catalogue",
@@ -111,9 +110,7 @@ async def create_segment(ctx: Ctx, actor: CurrentActor, body: SegmentCreate) -> 
               responses=problems(*AUTHED, 404))
 async def get_segment(ctx: Ctx, actor: CurrentActor, segment_id: uuid.UUID,
                       response: Response) -> SegmentOut:
-    seg = await ctx.catalog.get_segment(actor, segment_id)
-    set_etag(response, seg.version)
-    return SegmentOut.of(seg)
+    return versioned(response, await ctx.catalog.get_segment(actor, segment_id), SegmentOut.of)
 
 
 @segments.patch("/{segment_id}", response_model=SegmentOut, summary="Change a segment",
@@ -122,8 +119,7 @@ async def update_segment(ctx: Ctx, actor: CurrentActor, segment_id: uuid.UUID,
                          body: SegmentUpdate, expected: IfMatch, response: Response
                          ) -> SegmentOut:
     seg = await ctx.catalog.update_segment(actor, segment_id, body.command(), expected)
-    set_etag(response, seg.version)
-    return SegmentOut.of(seg)
+    return versioned(response, seg, SegmentOut.of)
 
 
 @segments.delete("/{segment_id}", status_code=204, summary="Delete a segment",

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from api.deps import Ctx, CurrentActor, IfMatch, PageParams, set_etag, user_ref
+from api.deps import Ctx, CurrentActor, IfMatch, PageParams, user_ref, versioned
 from api.schemas import AUTHED, ListOf, problems
 from api.v1.schemas.customers import FollowUpCreateFor, FollowUpOut, FollowUpUpdate
 from domain.customers.ports import FollowUpFilter
@@ -41,8 +41,7 @@ async def create_followup(ctx: Ctx, actor: CurrentActor, body: FollowUpCreateFor
 async def get_followup(ctx: Ctx, actor: CurrentActor, followup_id: uuid.UUID,
                        response: Response) -> FollowUpOut:
     f = await ctx.customers.followups.get(actor, followup_id)
-    set_etag(response, f.version)
-    return FollowUpOut.of(f)
+    return versioned(response, f, FollowUpOut.of)
 
 
 @router.patch("/{followup_id}", response_model=FollowUpOut, summary="Edit a follow-up",
@@ -51,5 +50,4 @@ async def update_followup(ctx: Ctx, actor: CurrentActor, followup_id: uuid.UUID,
                           body: FollowUpUpdate, expected: IfMatch,
                           response: Response) -> FollowUpOut:
     f = await ctx.customers.followups.update(actor, followup_id, body.command(), expected)
-    set_etag(response, f.version)
-    return FollowUpOut.of(f)
+    return versioned(response, f, FollowUpOut.of)

@@ -6,7 +6,7 @@ import uuid
 
 from fastapi import APIRouter, Response
 
-from api.deps import Ctx, CurrentActor, IfMatch, PageParams, set_etag
+from api.deps import Ctx, CurrentActor, IfMatch, PageParams, created, versioned
 from api.schemas import AUTHED, ListOf, problems
 from api.v1.schemas.lead_settings import (
     AvailabilityIn,
@@ -28,9 +28,7 @@ forms = APIRouter(prefix="/lead-forms", tags=["lead-forms"])
 @scoring.get("", response_model=ScoringModelOut, summary="The lead scoring rules",
              responses=problems(*AUTHED))
 async def get_scoring(ctx: Ctx, actor: CurrentActor, response: Response) -> ScoringModelOut:
-    model = await ctx.lead_settings.scoring(actor)
-    set_etag(response, model.version)
-    return ScoringModelOut.of(model)
+    return versioned(response, await ctx.lead_settings.scoring(actor), ScoringModelOut.of)
 
 
 @scoring.put("", response_model=ScoringModelOut,
@@ -40,16 +38,13 @@ async def get_scoring(ctx: Ctx, actor: CurrentActor, response: Response) -> Scor
 async def put_scoring(ctx: Ctx, actor: CurrentActor, body: ScoringModelIn, expected: IfMatch,
                       response: Response) -> ScoringModelOut:
     saved = await ctx.lead_settings.set_scoring(actor, body.model(), expected)
-    set_etag(response, saved.version)
-    return ScoringModelOut.of(saved)
+    return versioned(response, saved, ScoringModelOut.of)
 
 
 @routing.get("", response_model=RoutingOut, summary="The lead routing rules",
              responses=problems(*AUTHED))
 async def get_routing(ctx: Ctx, actor: CurrentActor, response: Response) -> RoutingOut:
-    settings = await ctx.lead_settings.routing(actor)
-    set_etag(response, settings.version)
-    return RoutingOut.of(settings)
+    return versioned(response, await ctx.lead_settings.routing(actor), RoutingOut.of)
 
 
 @routing.put("", response_model=RoutingOut,
@@ -58,8 +53,7 @@ async def get_routing(ctx: Ctx, actor: CurrentActor, response: Response) -> Rout
 async def put_routing(ctx: Ctx, actor: CurrentActor, body: RoutingIn, expected: IfMatch,
                       response: Response) -> RoutingOut:
     saved = await ctx.lead_settings.set_routing(actor, body.settings(), expected)
-    set_etag(response, saved.version)
-    return RoutingOut.of(saved)
+    return versioned(response, saved, RoutingOut.of)
 
 
 @routing.get("/reps", response_model=ListOf[RepStatusOut],
@@ -93,18 +87,14 @@ async def list_forms(ctx: Ctx, actor: CurrentActor, page: PageParams) -> ListOf[
 async def create_form(ctx: Ctx, actor: CurrentActor, body: LeadFormCreate,
                       response: Response) -> LeadFormOut:
     form = await ctx.lead_settings.create_form(actor, body.command())
-    set_etag(response, form.version)
-    response.headers["Location"] = f"/api/v1/lead-forms/{form.id}"
-    return LeadFormOut.of(form)
+    return created(response, form, LeadFormOut.of, "/api/v1/lead-forms")
 
 
 @forms.get("/{form_id}", response_model=LeadFormOut, summary="Get a website form",
            responses=problems(*AUTHED, 404))
 async def get_form(ctx: Ctx, actor: CurrentActor, form_id: uuid.UUID,
                    response: Response) -> LeadFormOut:
-    form = await ctx.lead_settings.form(actor, form_id)
-    set_etag(response, form.version)
-    return LeadFormOut.of(form)
+    return versioned(response, await ctx.lead_settings.form(actor, form_id), LeadFormOut.of)
 
 
 @forms.patch("/{form_id}", response_model=LeadFormOut,
@@ -114,8 +104,7 @@ async def update_form(ctx: Ctx, actor: CurrentActor, form_id: uuid.UUID,
                       body: LeadFormUpdate, expected: IfMatch,
                       response: Response) -> LeadFormOut:
     form = await ctx.lead_settings.update_form(actor, form_id, body.command(), expected)
-    set_etag(response, form.version)
-    return LeadFormOut.of(form)
+    return versioned(response, form, LeadFormOut.of)
 
 
 @forms.post("/{form_id}/rotate-key", response_model=LeadFormOut,

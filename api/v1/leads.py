@@ -9,7 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from api.deps import Ctx, CurrentActor, IfMatch, PageParams, set_etag, user_ref
+from api.deps import Ctx, CurrentActor, IfMatch, PageParams, created, user_ref, versioned
 from api.schemas import AUTHED, ListOf, problems
 from api.v1.schemas.leads import (
     ConversionOut,
@@ -96,9 +96,7 @@ async def list_leads(
 async def create_lead(ctx: Ctx, actor: CurrentActor, body: LeadCreate,
                       response: Response) -> LeadOut:
     lead = await ctx.leads.capture(actor, body.command())
-    set_etag(response, lead.version)
-    response.headers["Location"] = f"/api/v1/leads/{lead.id}"
-    return LeadOut.of(lead)
+    return created(response, lead, LeadOut.of, "/api/v1/leads")
 
 
 @router.get("/{lead_id}", response_model=LeadOut,
@@ -106,9 +104,7 @@ async def create_lead(ctx: Ctx, actor: CurrentActor, body: LeadCreate,
             responses=problems(*AUTHED, 404))
 async def get_lead(ctx: Ctx, actor: CurrentActor, lead_id: uuid.UUID,
                    response: Response) -> LeadOut:
-    lead = await ctx.leads.get(actor, lead_id)
-    set_etag(response, lead.version)
-    return LeadOut.of(lead)
+    return versioned(response, await ctx.leads.get(actor, lead_id), LeadOut.of)
 
 
 @router.patch("/{lead_id}", response_model=LeadOut,
@@ -117,8 +113,7 @@ async def get_lead(ctx: Ctx, actor: CurrentActor, lead_id: uuid.UUID,
 async def update_lead(ctx: Ctx, actor: CurrentActor, lead_id: uuid.UUID, body: LeadUpdate,
                       expected: IfMatch, response: Response) -> LeadOut:
     lead = await ctx.leads.update(actor, lead_id, body.command(), expected)
-    set_etag(response, lead.version)
-    return LeadOut.of(lead)
+    return versioned(response, lead, LeadOut.of)
 
 
 @router.post("/{lead_id}/assign", response_model=LeadOut,

@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
-from api.deps import CurrentActor, IfMatch, Notify, PageParams, set_etag
+from api.deps import CurrentActor, IfMatch, Notify, PageParams, versioned
 from api.errors import problem
 from api.schemas import AUTHED, ListOf, problems
 from api.v1.schemas.identity import NotificationOut
@@ -29,9 +29,7 @@ preferences = APIRouter(prefix="/me/notification-preferences", tags=["me"])
                  responses=problems(*AUTHED))
 async def get_notification_preferences(notify: Notify, actor: CurrentActor,
                                        response: Response) -> PreferencesOut:
-    prefs = await notify.preferences.get(actor)
-    set_etag(response, prefs.version)
-    return PreferencesOut.of(prefs)
+    return versioned(response, await notify.preferences.get(actor), PreferencesOut.of)
 
 
 @preferences.put("", response_model=PreferencesOut,
@@ -41,8 +39,7 @@ async def put_notification_preferences(notify: Notify, actor: CurrentActor,
                                        body: PreferencesIn, expected: IfMatch,
                                        response: Response) -> PreferencesOut:
     prefs = await notify.preferences.change(actor, body.command(), expected_version=expected)
-    set_etag(response, prefs.version)
-    return PreferencesOut.of(prefs)
+    return versioned(response, prefs, PreferencesOut.of)
 
 
 @router.get("/deliveries", response_model=ListOf[DeliveryOut],

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
 
-from api.deps import Ctx, CurrentActor, IfMatch, PageParams, set_etag, user_ref
+from api.deps import Ctx, CurrentActor, IfMatch, PageParams, created, user_ref, versioned
 from api.schemas import AUTHED, ListOf, problems
 from api.v1.schemas.pipeline import (
     BoardColumnOut,
@@ -41,9 +41,7 @@ async def list_pipelines(ctx: Ctx, actor: CurrentActor) -> list[PipelineOut]:
 async def create_pipeline(ctx: Ctx, actor: CurrentActor, body: PipelineCreate,
                           response: Response) -> PipelineOut:
     p = await ctx.opportunities.create_pipeline(actor, body.command())
-    set_etag(response, p.version)
-    response.headers["Location"] = f"/api/v1/pipelines/{p.id}"
-    return PipelineOut.of(p)
+    return created(response, p, PipelineOut.of, "/api/v1/pipelines")
 
 
 @pipelines.get("/{pipeline_id}", response_model=PipelineOut, summary="Get a pipeline",
@@ -51,8 +49,7 @@ async def create_pipeline(ctx: Ctx, actor: CurrentActor, body: PipelineCreate,
 async def get_pipeline(ctx: Ctx, actor: CurrentActor, pipeline_id: uuid.UUID,
                        response: Response) -> PipelineOut:
     p = await ctx.opportunities.get_pipeline(actor, pipeline_id)
-    set_etag(response, p.version)
-    return PipelineOut.of(p)
+    return versioned(response, p, PipelineOut.of)
 
 
 @pipelines.patch("/{pipeline_id}", response_model=PipelineOut,
@@ -64,8 +61,7 @@ async def update_pipeline(ctx: Ctx, actor: CurrentActor, pipeline_id: uuid.UUID,
                           body: PipelineUpdate, expected: IfMatch,
                           response: Response) -> PipelineOut:
     p = await ctx.opportunities.update_pipeline(actor, pipeline_id, body.command(), expected)
-    set_etag(response, p.version)
-    return PipelineOut.of(p)
+    return versioned(response, p, PipelineOut.of)
 
 
 @router.get(
@@ -110,9 +106,7 @@ async def list_opportunities(
 async def create_opportunity(ctx: Ctx, actor: CurrentActor, body: OpportunityCreate,
                              response: Response) -> OpportunityOut:
     o = await ctx.opportunities.create(actor, body.command())
-    set_etag(response, o.version)
-    response.headers["Location"] = f"/api/v1/opportunities/{o.id}"
-    return OpportunityOut.of(o)
+    return created(response, o, OpportunityOut.of, "/api/v1/opportunities")
 
 
 @router.get("/{opportunity_id}", response_model=OpportunityOut, summary="Get an opportunity",
@@ -120,8 +114,7 @@ async def create_opportunity(ctx: Ctx, actor: CurrentActor, body: OpportunityCre
 async def get_opportunity(ctx: Ctx, actor: CurrentActor, opportunity_id: uuid.UUID,
                           response: Response) -> OpportunityOut:
     o, _ = await ctx.opportunities.get(actor, opportunity_id)
-    set_etag(response, o.version)
-    return OpportunityOut.of(o)
+    return versioned(response, o, OpportunityOut.of)
 
 
 @router.patch(
@@ -137,8 +130,7 @@ async def update_opportunity(ctx: Ctx, actor: CurrentActor, opportunity_id: uuid
                              body: OpportunityUpdate, expected: IfMatch,
                              response: Response) -> OpportunityOut:
     o, _ = await ctx.opportunities.update(actor, opportunity_id, body.command(), expected)
-    set_etag(response, o.version)
-    return OpportunityOut.of(o)
+    return versioned(response, o, OpportunityOut.of)
 
 
 @router.get("/{opportunity_id}/history", response_model=list[StageVisitOut],

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from api.deps import Ctx, CurrentActor, IfMatch, PageParams, set_etag, user_ref
+from api.deps import Ctx, CurrentActor, IfMatch, PageParams, user_ref, versioned
 from api.schemas import AUTHED, ListOf, problems
 from api.v1.schemas.customers import TaskCreate, TaskOut, TaskUpdate
 from domain.customers.activity import TaskStatus
@@ -42,9 +42,7 @@ async def create_task(ctx: Ctx, actor: CurrentActor, body: TaskCreate) -> TaskOu
             responses=problems(*AUTHED, 404))
 async def get_task(ctx: Ctx, actor: CurrentActor, task_id: uuid.UUID,
                    response: Response) -> TaskOut:
-    task = await ctx.customers.tasks.get(actor, task_id)
-    set_etag(response, task.version)
-    return TaskOut.of(task)
+    return versioned(response, await ctx.customers.tasks.get(actor, task_id), TaskOut.of)
 
 
 @router.patch("/{task_id}", response_model=TaskOut, summary="Update a task (complete, reopen)",
@@ -52,5 +50,4 @@ async def get_task(ctx: Ctx, actor: CurrentActor, task_id: uuid.UUID,
 async def update_task(ctx: Ctx, actor: CurrentActor, task_id: uuid.UUID, body: TaskUpdate,
                       expected: IfMatch, response: Response) -> TaskOut:
     task = await ctx.customers.tasks.update(actor, task_id, body.command(), expected)
-    set_etag(response, task.version)
-    return TaskOut.of(task)
+    return versioned(response, task, TaskOut.of)

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from api.deps import CurrentActor, IfMatch, Notify, PageParams, set_etag
+from api.deps import CurrentActor, IfMatch, Notify, PageParams, versioned
 from api.schemas import AUTHED, ListOf, problems
 from api.v1.schemas.notify import (
     PreviewIn,
@@ -41,9 +41,7 @@ async def list_templates(
             responses=problems(*AUTHED, 404))
 async def get_template(notify: Notify, actor: CurrentActor, template_id: uuid.UUID,
                        response: Response) -> TemplateOut:
-    t = await notify.templates.get(actor, template_id)
-    set_etag(response, t.version)
-    return TemplateOut.of(t)
+    return versioned(response, await notify.templates.get(actor, template_id), TemplateOut.of)
 
 
 @router.post("", response_model=TemplateOut, status_code=201,
@@ -51,9 +49,7 @@ async def get_template(notify: Notify, actor: CurrentActor, template_id: uuid.UU
              responses=problems(*AUTHED, 409))
 async def create_template(notify: Notify, actor: CurrentActor, body: TemplateCreate,
                           response: Response) -> TemplateOut:
-    t = await notify.templates.create(actor, body.command())
-    set_etag(response, t.version)
-    return TemplateOut.of(t)
+    return versioned(response, await notify.templates.create(actor, body.command()), TemplateOut.of)
 
 
 @router.patch("/{template_id}", response_model=TemplateOut,
@@ -63,8 +59,7 @@ async def update_template(notify: Notify, actor: CurrentActor, template_id: uuid
                           body: TemplateUpdate, expected: IfMatch,
                           response: Response) -> TemplateOut:
     t = await notify.templates.change(actor, template_id, body.command(), expected)
-    set_etag(response, t.version)
-    return TemplateOut.of(t)
+    return versioned(response, t, TemplateOut.of)
 
 
 @router.delete("/{template_id}", status_code=204,

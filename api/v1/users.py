@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from api.deps import Ctx, CurrentActor, IfMatch, PageParams, set_etag
+from api.deps import Ctx, CurrentActor, IfMatch, PageParams, created, versioned
 from api.schemas import AUTHED, ListOf, problems
 from api.v1.schemas.identity import (
     DirectoryEntry,
@@ -65,18 +65,14 @@ async def create_user(ctx: Ctx, actor: CurrentActor, body: UserCreate,
     user = await ctx.identity.create_user(
         actor, email=body.email, name=body.name, role=body.role,
         department_id=body.department_id, password=body.password)
-    set_etag(response, user.version)
-    response.headers["Location"] = f"/api/v1/users/{user.id}"
-    return UserOut.of(user)
+    return created(response, user, UserOut.of, "/api/v1/users")
 
 
 @router.get("/{user_id}", response_model=UserOut, summary="Get a user",
             responses=problems(*AUTHED, 404))
 async def get_user(ctx: Ctx, actor: CurrentActor, user_id: uuid.UUID,
                    response: Response) -> UserOut:
-    user = await ctx.identity.get_user(actor, user_id)
-    set_etag(response, user.version)
-    return UserOut.of(user)
+    return versioned(response, await ctx.identity.get_user(actor, user_id), UserOut.of)
 
 
 @router.patch("/{user_id}", response_model=UserOut,
@@ -86,8 +82,7 @@ async def update_user(ctx: Ctx, actor: CurrentActor, user_id: uuid.UUID, body: U
                       expected: IfMatch, response: Response) -> UserOut:
     user = await ctx.identity.update_user(actor, user_id, body.command(),
                                           expected_version=expected)
-    set_etag(response, user.version)
-    return UserOut.of(user)
+    return versioned(response, user, UserOut.of)
 
 
 @router.post("/{user_id}/password", status_code=204, summary="Reset a user's password",

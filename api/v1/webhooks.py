@@ -9,7 +9,7 @@ import uuid
 
 from fastapi import APIRouter, Response
 
-from api.deps import Ctx, CurrentActor, IfMatch, PageParams, set_etag
+from api.deps import Ctx, CurrentActor, IfMatch, PageParams, created, versioned
 from api.schemas import AUTHED, ListOf, problems
 from api.v1.schemas.webhooks import (
     DeliveryOut,
@@ -47,18 +47,14 @@ async def list_webhooks(ctx: Ctx, actor: CurrentActor, page: PageParams) -> List
 async def create_webhook(ctx: Ctx, actor: CurrentActor, body: WebhookCreate,
                          response: Response) -> WebhookWithSecret:
     endpoint = await ctx.webhooks.create(actor, body.command())
-    set_etag(response, endpoint.version)
-    response.headers["Location"] = f"/api/v1/webhooks/{endpoint.id}"
-    return WebhookWithSecret.of(endpoint)
+    return created(response, endpoint, WebhookWithSecret.of, "/api/v1/webhooks")
 
 
 @router.get("/{webhook_id}", response_model=WebhookOut, summary="Get a webhook endpoint",
             responses=problems(*AUTHED, 404))
 async def get_webhook(ctx: Ctx, actor: CurrentActor, webhook_id: uuid.UUID,
                       response: Response) -> WebhookOut:
-    endpoint = await ctx.webhooks.get(actor, webhook_id)
-    set_etag(response, endpoint.version)
-    return WebhookOut.of(endpoint)
+    return versioned(response, await ctx.webhooks.get(actor, webhook_id), WebhookOut.of)
 
 
 @router.patch("/{webhook_id}", response_model=WebhookOut,
@@ -68,8 +64,7 @@ async def update_webhook(ctx: Ctx, actor: CurrentActor, webhook_id: uuid.UUID,
                          body: WebhookUpdate, expected: IfMatch,
                          response: Response) -> WebhookOut:
     endpoint = await ctx.webhooks.update(actor, webhook_id, body.command(), expected)
-    set_etag(response, endpoint.version)
-    return WebhookOut.of(endpoint)
+    return versioned(response, endpoint, WebhookOut.of)
 
 
 @router.delete("/{webhook_id}", status_code=204,
@@ -91,8 +86,7 @@ async def delete_webhook(ctx: Ctx, actor: CurrentActor, webhook_id: uuid.UUID) -
 async def rotate_webhook_secret(ctx: Ctx, actor: CurrentActor, webhook_id: uuid.UUID,
                                 response: Response) -> WebhookWithSecret:
     endpoint = await ctx.webhooks.rotate_secret(actor, webhook_id)
-    set_etag(response, endpoint.version)
-    return WebhookWithSecret.of(endpoint)
+    return versioned(response, endpoint, WebhookWithSecret.of)
 
 
 @router.get("/{webhook_id}/deliveries", response_model=ListOf[DeliveryOut],

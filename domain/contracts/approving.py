@@ -78,8 +78,7 @@ class Approving(ContractUseCases):
                      expected_version: int | None) -> Contract:
         p = require(actor, Scope.CONTRACTS_WRITE)
         async with self.uow() as uow:
-            c = await self._load(uow, p, contract_id, lock=True)
-            check_version("contract", c.version, expected_version)
+            c = await self._load_to_change(uow, p, contract_id, expected_version)
             policy = await uow.contracts.policy()
             c.submit(await self.chain(uow, policy, c), self.clock.now(), p.user_id)
             await uow.contracts.save(c)

@@ -11,7 +11,6 @@ from domain.contracts.queries import ContractFilter
 from domain.contracts.use_case import ContractUseCases, contract_snapshot
 from domain.shared.authz import Actor, Scope, require
 from domain.shared.commands import given
-from domain.shared.errors import check_version
 from domain.shared.ownership import check_owner
 from domain.shared.paging import Page, PageRequest
 
@@ -57,8 +56,7 @@ class Drafting(ContractUseCases):
         """Edits the draft, then hands it to another owner."""
         p = require(actor, Scope.CONTRACTS_WRITE)
         async with self.uow() as uow:
-            c = await self._load(uow, p, contract_id, lock=True)
-            check_version("contract", c.version, expected_version)
+            c = await self._load_to_change(uow, p, contract_id, expected_version)
             before = contract_snapshot(c)
             edits = given(command.changes)
             if edits:
@@ -79,8 +77,7 @@ class Drafting(ContractUseCases):
                      expected_version: int | None) -> None:
         p = require(actor, Scope.CONTRACTS_WRITE)
         async with self.uow() as uow:
-            c = await self._load(uow, p, contract_id, lock=True)
-            check_version("contract", c.version, expected_version)
+            c = await self._load_to_change(uow, p, contract_id, expected_version)
             c.delete(self.clock.now())
             await uow.contracts.save(c)
             await self._audit(uow, actor, "contract.deleted", c)

@@ -29,8 +29,19 @@ async def _tell(uow: UnitOfWork, event: DomainEvent, user_id: str | uuid.UUID, k
         uuid.UUID(str(user_id)), kind, title, body, event.id, data=data))
 
 
+async def _tell_owner(uow: UnitOfWork, event: DomainEvent, kind: str, title: str, body: str,
+                      **extra: Any) -> None:
+    """The contract's owner hears what became of it."""
+    p = event.payload
+    await _tell(uow, event, p["owner_id"], kind, title, body, await _data(uow, p, **extra))
+
+
 def _label(p: dict[str, Any]) -> str:
     return f"{p['number']} {p['title']} ({p['amount']} {p['currency']})"
+
+
+def _step_name(p: dict[str, Any]) -> str:
+    return STEP_NAMES[StepRole(p["role"])]
 
 
 async def ask_next_approver(uow: UnitOfWork, event: DomainEvent) -> None:
@@ -45,20 +56,17 @@ async def ask_next_approver(uow: UnitOfWork, event: DomainEvent) -> None:
 
 async def tell_owner_approved(uow: UnitOfWork, event: DomainEvent) -> None:
     p = event.payload
-    await _tell(uow, event, p["owner_id"], "contract_approved",
-                f"Contract {p['number']} is approved",
-                f"{_label(p)} passed every approval step; it can be signed now.",
-                await _data(uow, p))
+    await _tell_owner(uow, event, "contract_approved", f"Contract {p['number']} is approved",
+                      f"{_label(p)} passed every approval step; it can be signed now.")
 
 
 async def tell_owner_rejected(uow: UnitOfWork, event: DomainEvent) -> None:
     p = event.payload
-    step_name = STEP_NAMES[StepRole(p["role"])]
-    await _tell(uow, event, p["owner_id"], "contract_rejected",
-                f"Contract {p['number']} was rejected",
-                f"{_label(p)} was rejected at step {p['step']} ({step_name}): {p['comment']}. "
-                "Edit it and submit it again.",
-                await _data(uow, p, step=p["step"], step_name=step_name, comment=p["comment"]))
+    step_name = _step_name(p)
+    await _tell_owner(uow, event, "contract_rejected", f"Contract {p['number']} was rejected",
+                      f"{_label(p)} was rejected at step {p['step']} ({step_name}): "
+                      f"{p['comment']}. Edit it and submit it again.",
+                      step=p["step"], step_name=step_name, comment=p["comment"])
 
 
 async def tell_legal_signed(uow: UnitOfWork, event: DomainEvent) -> None:
@@ -75,40 +83,41 @@ async def tell_legal_signed(uow: UnitOfWork, event: DomainEvent) -> None:
 
 async def remind_approver(uow: UnitOfWork, event: DomainEvent) -> None:
     p = event.payload
-    step_name = STEP_NAMES[StepRole(p["role"])]
-    await _tell(uow, event, p["assignee_id"], "approval_reminder",
-                f"Reminder: contract {p['number']} still waits for you",
-                f"{_label(p)} has waited {p['waiting_hours']} working hours at step "
-                f"{p['step']} ({step_name}).",
-                await _data(uow, p, step=p["step"], step_name=step_name,
-                            waiting_hours=p["waiting_hours"]))
+    await _tell_waiting(uow, event, p["assignee_id"], "approval_reminder",
+                        f"Reminder: contract {p['number']} still waits for you", ".")
 
 
 async def escalate_approval(uow: UnitOfWork, event: DomainEvent) -> None:
     p = event.payload
     if not p.get("escalated_to"):
         return  # nobody above the approver: the escalation is on the report only
-    step_name = STEP_NAMES[StepRole(p["role"])]
-    await _tell(uow, event, p["escalated_to"], "approval_escalated",
-                f"Escalated: contract {p['number']} is stuck at {step_name}",
+    await _tell_waiting(uow, event, p["escalated_to"], "approval_escalated",
+                        f"Escalated: contract {p['number']} is stuck at {_step_name(p)}",
+                        "; you may approve or reject it in their place.")
+
+
+async def _tell_waiting(uow: UnitOfWork, event: DomainEvent, user_id: str, kind: str,
+                        title: str, ending: str) -> None:
+    """A step that has waited too long: its approver is reminded, then the one above told."""
+    p = event.payload
+    step_name = _step_name(p)
+    await _tell(uow, event, user_id, kind, title,
                 f"{_label(p)} has waited {p['waiting_hours']} working hours at step "
-                f"{p['step']} ({step_name}); you may approve or reject it in their place.",
+                f"{p['step']} ({step_name}){ending}",
                 await _data(uow, p, step=p["step"], step_name=step_name,
                             waiting_hours=p["waiting_hours"]))
 
 
 async def tell_owner_renewal(uow: UnitOfWork, event: DomainEvent) -> None:
     p = event.payload
-    await _tell(uow, event, p["owner_id"], "contract_renewal_due",
-                f"Contract {p['number']} ends on {p['end_date']}",
-                f"{_label(p)} ends soon: a repurchase reminder task is on your list.",
-                await _data(uow, p, end_date=p["end_date"]))
+    await _tell_owner(uow, event, "contract_renewal_due",
+                      f"Contract {p['number']} ends on {p['end_date']}",
+                      f"{_label(p)} ends soon: a repurchase reminder task is on your list.",
+                      end_date=p["end_date"])
 
 
 async def tell_owner_expired(uow: UnitOfWork, event: DomainEvent) -> None:
     p = event.payload
-    await _tell(uow, event, p["owner_id"], "contract_expired",
-                f"Contract {p['number']} expired",
-                f"{_label(p)} ended on {p['end_date']}.",
-                await _data(uow, p, end_date=p["end_date"]))
+    await _tell_owner(uow, event, "contract_expired", f"Contract {p['number']} expired",
+                      f"{_label(p)} ended on {p['end_date']}.", end_date=p["end_date"])
 

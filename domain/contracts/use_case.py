@@ -12,6 +12,7 @@ from domain.contracts.model import Contract
 from domain.contracts.ports import Customers, Opportunities
 from domain.customers.activity import ActivityEntry
 from domain.shared.authz import Actor, Principal, Visibility
+from domain.shared.errors import check_version
 from domain.shared.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from domain.shared.visibility import visible_or_404
 
@@ -44,17 +45,21 @@ class ContractUseCases:
             uow.contracts.get(contract_id, vis, approver=p.user_id, lock=lock),
             uow.contracts, "contract", contract_id)
 
+    async def _load_to_change(self, uow: UnitOfWork, p: Principal, contract_id: uuid.UUID,
+                              expected_version: int | None) -> Contract:
+        """The contract locked for a change, still at the version the caller read."""
+        c = await self._load(uow, p, contract_id, lock=True)
+        check_version("contract", c.version, expected_version)
+        return c
+
     async def _audit(self, uow: UnitOfWork, actor: Actor, action: str, c: Contract,
                      diff: dict[str, Any] | None = None) -> None:
         await uow.audit.record(AuditEntry.of(actor, action, "contract", c.id, diff or {}))
 
     async def _timeline(self, uow: UnitOfWork, actor: Actor, c: Contract, kind: str,
                         summary: str, **data: Any) -> None:
-        p = actor.principal
-        await uow.activity.add(ActivityEntry(
-            customer_id=c.customer_id, kind=kind, summary=summary[:500],
-            actor_id=p.id if p else None, actor_label=actor.label, ref_type="contract",
-            ref_id=c.id, data=data))
+        await uow.activity.add(ActivityEntry.by(actor, c.customer_id, kind, summary, "contract",
+                                                c.id, data))
 
     async def _follow(self, uow: UnitOfWork, c: Contract) -> None:
         """The linked deal carries the contract's number and state."""

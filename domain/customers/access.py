@@ -102,8 +102,5 @@ class CustomerAccess:
                    summary: str, ref_type: str | None = None,
                    ref_id: uuid.UUID | None = None, **data: Any) -> None:
         """A line on the customer's timeline."""
-        p = actor.principal
-        await uow.activity.add(ActivityEntry(
-            customer_id=customer_id, kind=kind, summary=summary[:500],
-            actor_id=p.id if p else None, actor_label=actor.label, ref_type=ref_type,
-            ref_id=ref_id, data=data))
+        await uow.activity.add(ActivityEntry.by(actor, customer_id, kind, summary, ref_type,
+                                                ref_id, data))

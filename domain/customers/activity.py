@@ -10,6 +10,7 @@ from typing import Any
 
 from domain.customers.model import EventType
 from domain.customers.values import aware
+from domain.shared.authz import Actor
 from domain.shared.errors import InvalidTransition, ValidationFailed
 from domain.shared.events import DomainEvent
 
@@ -188,3 +189,13 @@ class ActivityEntry:
     data: dict[str, Any] = field(default_factory=dict)
     at: datetime | None = None
     id: int | None = None
+
+    @classmethod
+    def by(cls, actor: Actor, customer_id: uuid.UUID, kind: str, summary: str,
+           ref_type: str | None = None, ref_id: uuid.UUID | None = None,
+           data: dict[str, Any] | None = None) -> ActivityEntry:
+        """A line the caller's action writes; the summary is cut to what the timeline keeps."""
+        p = actor.principal
+        return cls(customer_id=customer_id, kind=kind, summary=summary[:500],
+                   actor_id=p.id if p else None, actor_label=actor.label, ref_type=ref_type,
+                   ref_id=ref_id, data=data if data is not None else {})

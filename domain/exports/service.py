@@ -8,7 +8,6 @@ streams the chunks back one by one. Cleartext personal data only for `pii:reveal
 from __future__ import annotations
 
 import builtins
-import contextlib
 import logging
 import time
 import uuid
@@ -26,18 +25,20 @@ from domain.exports.model import XLSX_MAX_ROWS, Export, ExportFormat, ExportStat
 from domain.exports.ports import CustomerVisibility, SegmentFilters, SheetEncoder
 from domain.fields_and_tags.model import CustomField
 from domain.identity.service import principal_of
-from domain.shared.authz import Actor, Role, Scope, Visibility, require
-from domain.shared.errors import InvalidTransition, NotFound, PermissionDenied
+from domain.shared.authz import Actor, Scope, Visibility, require
+from domain.shared.errors import InvalidTransition, PermissionDenied
 from domain.shared.events import DomainEvent
 from domain.shared.paging import PageRequest
 from domain.shared.ports import (
     Clock,
     JobName,
     JobQueue,
-    QueueUnavailable,
     UnitOfWork,
     UnitOfWorkFactory,
+    queue_stalled,
+    queue_step,
 )
+from domain.shared.visibility import own_or_404
 
 log = logging.getLogger("crm.exports")
 
@@ -118,17 +119,12 @@ class ExportService:
         await self.kick(uuid.UUID(event.payload["export_id"]))
 
     async def kick(self, export_id: uuid.UUID, step: int = 0) -> None:
-        with contextlib.suppress(QueueUnavailable):
-            await self.queue.enqueue(JobName.RUN_EXPORT, str(export_id),
-                                     job_id=f"export:{export_id}:{step}")
+        await queue_step(self.queue, JobName.RUN_EXPORT, "export", export_id, step)
 
     async def get(self, actor: Actor, export_id: uuid.UUID) -> Export:
         p = require(actor, Scope.CUSTOMERS_READ)
         async with self.uow() as uow:
-            export = await uow.exports.get(export_id)
-        if export is None or (export.created_by != p.id and p.role != Role.ADMIN):
-            raise NotFound("export", export_id)
-        return export
+            return await own_or_404(uow.exports.get(export_id), p, "export", export_id)
 
     async def download(self, actor: Actor, export_id: uuid.UUID
                        ) -> tuple[Export, AsyncIterator[bytes]]:
@@ -157,9 +153,7 @@ class ExportService:
             ids = await uow.exports.stale(self.clock.now() - idle)
             await uow.exports.expire(self.clock.now() - timedelta(days=1))
             await uow.commit()
-        for i in ids:
-            await self.kick(i, step=int(time.time() * 1000))
-        return len(ids)
+        return await queue_stalled(self.queue, JobName.RUN_EXPORT, "export", ids)
 
     async def run(self, export_id: uuid.UUID, budget_seconds: float = 20.0) -> bool:
         """Writes chunks until done or the budget is spent; True when more remains."""

@@ -15,6 +15,14 @@ _KEY = re.compile(r"[a-z][a-z0-9_]{0,49}")
 _COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 
 
+def _display_name(raw: str, field_name: str) -> str:
+    """What people read a field or a segment by: trimmed, 1 to 100 characters."""
+    text = raw.strip()
+    if not 1 <= len(text) <= 100:
+        raise ValidationFailed.of(field_name, "must be 1 to 100 characters long")
+    return text
+
+
 class FieldType(StrEnum):
     TEXT = "text"
     NUMBER = "number"
@@ -55,10 +63,7 @@ class CustomField:
         return f
 
     def relabel(self, label: str) -> None:
-        label = label.strip()
-        if not 1 <= len(label) <= 100:
-            raise ValidationFailed.of("label", "must be 1 to 100 characters long")
-        self.label = label
+        self.label = _display_name(label, "label")
 
     def set_options(self, options: list[str]) -> None:
         cleaned = [o.strip() for o in options if o.strip()]
@@ -197,10 +202,7 @@ class Segment:
         return seg
 
     def rename(self, name: str) -> None:
-        name = name.strip()
-        if not 1 <= len(name) <= 100:
-            raise ValidationFailed.of("name", "must be 1 to 100 characters long")
-        self.name = name
+        self.name = _display_name(name, "name")
 
     def share(self, sharing: SegmentSharing, department_id: uuid.UUID | None) -> None:
         if sharing == SegmentSharing.DEPARTMENT and department_id is None:

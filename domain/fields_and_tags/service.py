@@ -37,6 +37,7 @@ from domain.shared.errors import (
 )
 from domain.shared.paging import Page, PageRequest
 from domain.shared.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from domain.shared.visibility import found_or_404
 
 
 @dataclass
@@ -74,9 +75,7 @@ class CatalogService:
                            expected_version: int | None) -> CustomField:
         require(actor, Scope.SETTINGS_WRITE)
         async with self.uow() as uow:
-            f = await uow.custom_fields.get(field_id)
-            if f is None:
-                raise NotFound("custom field", field_id)
+            f = await found_or_404(uow.custom_fields.get(field_id), "custom field", field_id)
             check_version("custom field", f.version, expected_version)
             before = {"label": f.label, "options": f.options, "required": f.required,
                       "active": f.active}
@@ -122,9 +121,7 @@ class CatalogService:
         """Renaming or recategorising reaches every customer: admins only."""
         require(actor, Scope.SETTINGS_WRITE)
         async with self.uow() as uow:
-            tag = await uow.tags.get(tag_id)
-            if tag is None:
-                raise NotFound("tag", tag_id)
+            tag = await found_or_404(uow.tags.get(tag_id), "tag", tag_id)
             old = Tag(**vars(tag))
             if changes.name is not None:
                 tag.name = check_tag_name(changes.name)
@@ -147,9 +144,7 @@ class CatalogService:
     async def delete_tag(self, actor: Actor, tag_id: uuid.UUID) -> int:
         require(actor, Scope.SETTINGS_WRITE)
         async with self.uow() as uow:
-            tag = await uow.tags.get(tag_id)
-            if tag is None:
-                raise NotFound("tag", tag_id)
+            tag = await found_or_404(uow.tags.get(tag_id), "tag", tag_id)
             removed = await uow.tags.delete(tag)
             await uow.audit.record(AuditEntry.of(actor, "tag.deleted", "tag", tag.id,
                                                  {"name": [tag.name, None],
@@ -184,9 +179,7 @@ class CatalogService:
 
     async def _segment(self, uow: UnitOfWork, p: Principal, segment_id: uuid.UUID,
                        write: bool = False) -> Segment:
-        seg = await uow.segments.get(segment_id)
-        if seg is None:
-            raise NotFound("segment", segment_id)
+        seg = await found_or_404(uow.segments.get(segment_id), "segment", segment_id)
         mine = seg.owner_id == p.id or p.role == Role.ADMIN
         shared = (seg.sharing == SegmentSharing.DEPARTMENT
                   and seg.department_id in await self._departments_of(uow, p))

@@ -22,17 +22,26 @@ from domain.identity.authentication import AuthenticationService, IdentityPolicy
 from domain.identity.commands import UpdateDepartment, UpdateUser
 from domain.identity.model import ApiKey, Department, User, check_password_strength
 from domain.identity.ports import UserFilter
-from domain.shared.authz import ROLE_SCOPES, Actor, Principal, Role, Scope, require, system_actor
+from domain.shared.authz import (
+    ROLE_SCOPES,
+    Actor,
+    Principal,
+    Role,
+    Scope,
+    acting_user,
+    require,
+    system_actor,
+)
 from domain.shared.commands import UNSET
 from domain.shared.errors import (
     Conflict,
     NotFound,
-    PermissionDenied,
     ValidationFailed,
     check_version,
 )
 from domain.shared.paging import Page, PageRequest
 from domain.shared.ports import UnitOfWork
+from domain.shared.visibility import found_or_404
 
 __all__ = [
     "IdentityPolicy", "IdentityService", "SubtreeCache", "TokenPair", "check_version",
@@ -181,10 +190,8 @@ class IdentityService(AuthenticationService):
 
     async def change_own_password(self, actor: Actor, current_password: str,
                                   new_password: str) -> None:
-        p = actor.principal
-        if p is None or p.user_id is None:
-            raise PermissionDenied("Only users have a password")
-        await self._set_password(actor, p.user_id, new_password, current_password)
+        user_id = acting_user(actor, "Only users have a password")
+        await self._set_password(actor, user_id, new_password, current_password)
 
     async def reset_password(self, actor: Actor, user_id: uuid.UUID, new_password: str) -> None:
         """An administrator sets someone's password (their own included, without the old one)."""
@@ -233,10 +240,8 @@ class IdentityService(AuthenticationService):
     async def get_department(self, actor: Actor, department_id: uuid.UUID) -> Department:
         require(actor, Scope.DEPARTMENTS_READ)
         async with self.uow() as uow:
-            dept = await uow.departments.get(department_id)
-        if dept is None:
-            raise NotFound("department", department_id)
-        return dept
+            return await found_or_404(uow.departments.get(department_id), "department",
+                                      department_id)
 
     async def list_departments(self, actor: Actor, page: PageRequest) -> Page[Department]:
         require(actor, Scope.DEPARTMENTS_READ)
@@ -248,9 +253,8 @@ class IdentityService(AuthenticationService):
                                 expected_version: int | None) -> Department:
         require(actor, Scope.DEPARTMENTS_WRITE)
         async with self.uow() as uow:
-            dept = await uow.departments.get(department_id)
-            if dept is None:
-                raise NotFound("department", department_id)
+            dept = await found_or_404(uow.departments.get(department_id), "department",
+                                      department_id)
             check_version("department", dept.version, expected_version)
             before = {"name": dept.name, "parent_id": dept.parent_id}
             if command.name is not None:
@@ -272,9 +276,8 @@ class IdentityService(AuthenticationService):
     async def delete_department(self, actor: Actor, department_id: uuid.UUID) -> None:
         require(actor, Scope.DEPARTMENTS_WRITE)
         async with self.uow() as uow:
-            dept = await uow.departments.get(department_id)
-            if dept is None:
-                raise NotFound("department", department_id)
+            dept = await found_or_404(uow.departments.get(department_id), "department",
+                                      department_id)
             if await uow.departments.has_members_or_children(department_id):
                 raise Conflict("The department still has users or sub-departments")
             await uow.departments.delete(department_id)
@@ -318,9 +321,7 @@ class IdentityService(AuthenticationService):
     async def revoke_api_key(self, actor: Actor, key_id: uuid.UUID) -> ApiKey:
         require(actor, Scope.API_KEYS_WRITE)
         async with self.uow() as uow:
-            key = await uow.api_keys.get(key_id)
-            if key is None:
-                raise NotFound("api key", key_id)
+            key = await found_or_404(uow.api_keys.get(key_id), "api key", key_id)
             key.revoke(self.clock.now())
             await uow.api_keys.save(key)
             await uow.audit.record(AuditEntry.of(actor, "api_key.revoked", "api_key", key.id))

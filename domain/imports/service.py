@@ -10,7 +10,6 @@ half-applied.
 from __future__ import annotations
 
 import builtins
-import contextlib
 import hashlib
 import logging
 import time
@@ -31,17 +30,19 @@ from domain.imports.model import (
     guess_mapping,
 )
 from domain.imports.ports import CustomerRules, LeadCapture, TableReader
-from domain.shared.authz import Actor, Role, Scope, require
-from domain.shared.errors import NotFound, PermissionDenied, ValidationFailed
+from domain.shared.authz import Actor, Scope, require
+from domain.shared.errors import PermissionDenied, ValidationFailed
 from domain.shared.events import DomainEvent
 from domain.shared.ports import (
     Clock,
     JobName,
     JobQueue,
-    QueueUnavailable,
     UnitOfWork,
     UnitOfWorkFactory,
+    queue_stalled,
+    queue_step,
 )
+from domain.shared.visibility import own_or_404
 
 log = logging.getLogger("crm.imports")
 
@@ -90,19 +91,12 @@ class ImportService:
         await self.kick(uuid.UUID(event.payload["import_id"]), f"v{event.payload['version']}")
 
     async def kick(self, import_id: uuid.UUID, stretch: int | str) -> None:
-        """Queues a stretch of work. If the queue is down the stale-import sweep picks the
-        import up later: the import record, not the queue, holds the state."""
-        with contextlib.suppress(QueueUnavailable):
-            await self.queue.enqueue(JobName.RUN_IMPORT, str(import_id),
-                                     job_id=f"import:{import_id}:{stretch}")
+        await queue_step(self.queue, JobName.RUN_IMPORT, "import", import_id, stretch)
 
     async def get(self, actor: Actor, import_id: uuid.UUID) -> Import:
         p = require(actor, Scope.CUSTOMERS_WRITE)
         async with self.uow() as uow:
-            imp = await uow.imports.get(import_id)
-        if imp is None or (imp.created_by != p.id and p.role != Role.ADMIN):
-            raise NotFound("import", import_id)
-        return imp
+            return await own_or_404(uow.imports.get(import_id), p, "import", import_id)
 
     async def start(self, actor: Actor, import_id: uuid.UUID) -> Import:
         await self.get(actor, import_id)
@@ -145,9 +139,7 @@ class ImportService:
             ids = await uow.imports.stale(self.clock.now() - idle)
             await uow.imports.purge_previews(self.clock.now() - timedelta(days=1))
             await uow.commit()
-        for i in ids:
-            await self.kick(i, int(time.time() * 1000))
-        return len(ids)
+        return await queue_stalled(self.queue, JobName.RUN_IMPORT, "import", ids)
 
     async def _fail(self, import_id: uuid.UUID, reason: str) -> None:
         async with self.uow() as uow:

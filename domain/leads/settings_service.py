@@ -20,6 +20,7 @@ from domain.shared.errors import NotFound, PermissionDenied, ValidationFailed, c
 from domain.shared.ownership import active_user
 from domain.shared.paging import Page, PageRequest
 from domain.shared.ports import UnitOfWork, UnitOfWorkFactory
+from domain.shared.visibility import found_or_404
 
 
 @dataclass
@@ -144,10 +145,7 @@ class LeadSettingsService:
     async def form(self, actor: Actor, form_id: uuid.UUID) -> LeadForm:
         require(actor, Scope.SETTINGS_WRITE)
         async with self.uow() as uow:
-            form = await uow.lead_forms.get(form_id)
-        if form is None:
-            raise NotFound("lead form", form_id)
-        return form
+            return await found_or_404(uow.lead_forms.get(form_id), "lead form", form_id)
 
     async def create_form(self, actor: Actor, command: CreateLeadForm) -> LeadForm:
         p = require(actor, Scope.SETTINGS_WRITE)
@@ -176,9 +174,7 @@ class LeadSettingsService:
                            expected_version: int | None, rotate_key: bool) -> LeadForm:
         require(actor, Scope.SETTINGS_WRITE)
         async with self.uow() as uow:
-            form = await uow.lead_forms.get(form_id)
-            if form is None:
-                raise NotFound("lead form", form_id)
+            form = await found_or_404(uow.lead_forms.get(form_id), "lead form", form_id)
             check_version("lead form", form.version, expected_version)
             before = _form_snapshot(form)
             if changes:

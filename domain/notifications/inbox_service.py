@@ -7,16 +7,14 @@ from dataclasses import dataclass
 
 from domain.audit.model import AuditEntry
 from domain.notifications.model import Notification
-from domain.shared.authz import Actor
-from domain.shared.errors import NotFound, PermissionDenied
+from domain.shared.authz import Actor, acting_user
+from domain.shared.errors import NotFound
 from domain.shared.paging import Page, PageRequest
 from domain.shared.ports import Clock, UnitOfWorkFactory
 
 
 def _user_id(actor: Actor) -> uuid.UUID:
-    if actor.principal is None or actor.principal.user_id is None:
-        raise PermissionDenied("Only users have an inbox")
-    return actor.principal.user_id
+    return acting_user(actor, "Only users have an inbox")
 
 
 @dataclass

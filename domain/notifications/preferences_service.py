@@ -10,16 +10,14 @@ from domain.customers.personal import mask_phone, normalise_mobile
 from domain.notifications.commands import ChangePreferences
 from domain.notifications.kinds import Channel
 from domain.notifications.model import NotificationPreferences, check_locale
-from domain.shared.authz import Actor
+from domain.shared.authz import Actor, acting_user
 from domain.shared.commands import UNSET
-from domain.shared.errors import PermissionDenied, ValidationFailed, check_version
+from domain.shared.errors import ValidationFailed, check_version
 from domain.shared.ports import UnitOfWorkFactory
 
 
 def _user_id(actor: Actor) -> uuid.UUID:
-    if actor.principal is None or actor.principal.user_id is None:
-        raise PermissionDenied("Only users have notification preferences")
-    return actor.principal.user_id
+    return acting_user(actor, "Only users have notification preferences")
 
 
 @dataclass

@@ -11,9 +11,10 @@ from domain.notifications.commands import ChangeTemplate, CreateTemplate, Previe
 from domain.notifications.model import Rendered, Template, check_channel, check_kind, check_locale
 from domain.notifications.ports import TemplateFilter
 from domain.shared.authz import Actor, Scope, require
-from domain.shared.errors import Conflict, NotFound, PermissionDenied, check_version
+from domain.shared.errors import Conflict, PermissionDenied, check_version
 from domain.shared.paging import Page, PageRequest
-from domain.shared.ports import UnitOfWorkFactory
+from domain.shared.ports import UnitOfWork, UnitOfWorkFactory
+from domain.shared.visibility import found_or_404
 
 
 def _may_read(actor: Actor) -> None:
@@ -21,6 +22,15 @@ def _may_read(actor: Actor) -> None:
     if p is None or not (p.has(Scope.SETTINGS_READ) or p.has(Scope.SETTINGS_WRITE)):
         raise PermissionDenied("Templates need the 'settings:read' permission",
                                scope=Scope.SETTINGS_READ.value)
+
+
+async def _custom(uow: UnitOfWork, template_id: uuid.UUID, refusal: str) -> Template:
+    """A template an admin made, locked for a change; the shipped ones are refused."""
+    template = await found_or_404(uow.templates.get(template_id, for_update=True), "template",
+                                  template_id)
+    if template.builtin:
+        raise Conflict(refusal)
+    return template
 
 
 @dataclass
@@ -43,10 +53,7 @@ class TemplateService:
     async def get(self, actor: Actor, template_id: uuid.UUID) -> Template:
         _may_read(actor)
         async with self.uow() as uow:
-            t = await uow.templates.get(template_id)
-        if t is None:
-            raise NotFound("template", template_id)
-        return t
+            return await found_or_404(uow.templates.get(template_id), "template", template_id)
 
     async def create(self, actor: Actor, command: CreateTemplate) -> Template:
         require(actor, Scope.SETTINGS_WRITE)
@@ -71,12 +78,9 @@ class TemplateService:
                      expected_version: int | None) -> Template:
         require(actor, Scope.SETTINGS_WRITE)
         async with self.uow() as uow:
-            template = await uow.templates.get(template_id, for_update=True)
-            if template is None:
-                raise NotFound("template", template_id)
-            if template.builtin:
-                raise Conflict("The shipped templates stay as they are: create a custom "
-                               "template for the same kind, channel and locale to override it")
+            template = await _custom(uow, template_id, "The shipped templates stay as they are: "
+                                     "create a custom template for the same kind, channel and "
+                                     "locale to override it")
             check_version("template", template.version, expected_version)
             before = {"subject": template.subject, "body": template.body}
             template.change(command.subject, command.body)
@@ -90,11 +94,8 @@ class TemplateService:
     async def delete(self, actor: Actor, template_id: uuid.UUID) -> None:
         require(actor, Scope.SETTINGS_WRITE)
         async with self.uow() as uow:
-            template = await uow.templates.get(template_id, for_update=True)
-            if template is None:
-                raise NotFound("template", template_id)
-            if template.builtin:
-                raise Conflict("The shipped templates cannot be deleted")
+            template = await _custom(uow, template_id,
+                                     "The shipped templates cannot be deleted")
             await uow.templates.delete(template_id)
             await uow.audit.record(AuditEntry.of(
                 actor, "template.deleted", "template", template_id,

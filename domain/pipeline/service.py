@@ -189,11 +189,8 @@ class OpportunityService:
 
     async def _timeline(self, uow: UnitOfWork, actor: Actor, o: Opportunity, kind: str,
                         summary: str, **data: Any) -> None:
-        p = actor.principal
-        await uow.activity.add(ActivityEntry(
-            customer_id=o.customer_id, kind=kind, summary=summary[:500],
-            actor_id=p.id if p else None, actor_label=actor.label, ref_type="opportunity",
-            ref_id=o.id, data=data))
+        await uow.activity.add(ActivityEntry.by(actor, o.customer_id, kind, summary,
+                                                "opportunity", o.id, data))
 
     async def get(self, actor: Actor, opportunity_id: uuid.UUID
                   ) -> tuple[Opportunity, Pipeline]:

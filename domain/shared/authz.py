@@ -129,6 +129,15 @@ def require(actor: Actor, scope: Scope) -> Principal:
     return p
 
 
+def acting_user(actor: Actor, refusal: str) -> uuid.UUID:
+    """The user behind the call, for what only users have (an inbox, a password);
+    PermissionDenied(refusal) for an API key, the system or nobody."""
+    p = actor.principal
+    if p is None or p.user_id is None:
+        raise PermissionDenied(refusal)
+    return p.user_id
+
+
 def system_actor(label: str = "system") -> Actor:
     """The operator at the command line or a scheduled job: acts with every permission."""
     return Actor(principal=Principal(kind="system", id=uuid.UUID(int=0), label=label,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -77,6 +79,24 @@ class JobQueue(Protocol):
 
 class QueueUnavailable(Exception):
     pass
+
+
+async def queue_step(queue: JobQueue, job: JobName, kind: str, record_id: uuid.UUID,
+                     step: int | str) -> None:
+    """Queues one step of resumable work (an import's stretch, an export's chunk), once per
+    step. With the queue down the step is not lost: the record, not the queue, holds the
+    work's state, and the sweep of stale work queues it again."""
+    with contextlib.suppress(QueueUnavailable):
+        await queue.enqueue(job, str(record_id), job_id=f"{kind}:{record_id}:{step}")
+
+
+async def queue_stalled(queue: JobQueue, job: JobName, kind: str,
+                        record_ids: Sequence[uuid.UUID]) -> int:
+    """Queues again the work a sweep found stalled (its worker died, or the queue was down),
+    each under a step of its own time so that it is not taken for the job it already had."""
+    for record_id in record_ids:
+        await queue_step(queue, job, kind, record_id, int(time.time() * 1000))
+    return len(record_ids)
 
 
 class Outbox(Protocol):

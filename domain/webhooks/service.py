@@ -19,6 +19,7 @@ from domain.shared.commands import given
 from domain.shared.errors import Conflict, NotFound, PermissionDenied, check_version
 from domain.shared.paging import Page, PageRequest
 from domain.shared.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from domain.shared.visibility import found_or_404
 from domain.webhooks.commands import CreateWebhook, UpdateWebhook
 from domain.webhooks.event_types import EVENT_TYPES
 from domain.webhooks.model import (
@@ -212,10 +213,8 @@ class WebhookService:
 
     async def _load(self, uow: UnitOfWork, endpoint_id: uuid.UUID,
                     lock: bool = False) -> WebhookEndpoint:
-        endpoint = await uow.webhooks.get(endpoint_id, lock=lock)
-        if endpoint is None:
-            raise NotFound("webhook", endpoint_id)
-        return endpoint
+        return await found_or_404(uow.webhooks.get(endpoint_id, lock=lock), "webhook",
+                                  endpoint_id)
 
     async def _owner_of(self, uow: UnitOfWork, p: Principal) -> uuid.UUID | None:
         """Who hears about the endpoint: the user, or the user who made the API key."""

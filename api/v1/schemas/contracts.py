@@ -6,11 +6,11 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import BaseModel, Field, PlainSerializer
 
-from api.schemas import Input
+from api.schemas import Input, sent
 from api.v1.schemas.customers import Money
 from domain.contracts.commands import (
     CalendarSettings,
@@ -26,7 +26,6 @@ from domain.contracts.queries import InboxItem
 from domain.contracts.report import ApprovalTimes, Durations, StepTimes
 from domain.contracts.rounds import ApprovalStep, StepRole, StepStatus
 from domain.shared.commands import UNSET
-from domain.shared.errors import ValidationFailed
 
 Quantity = Annotated[Decimal, PlainSerializer(lambda v: str(v), return_type=str,
                                               when_used="json"),
@@ -35,16 +34,6 @@ Percent = Annotated[Decimal, PlainSerializer(lambda v: f"{v:.2f}", return_type=s
                                              when_used="json"),
                     Field(ge=0, le=100, decimal_places=2, examples=["5"])]
 
-
-def _sent(body: BaseModel, name: str, *, required: bool = False) -> Any:
-    """The field as sent, or UNSET when the body left it out; null is refused for a field
-    that cannot be emptied."""
-    if name not in body.model_fields_set:
-        return UNSET
-    value = getattr(body, name)
-    if value is None and required:
-        raise ValidationFailed.of(name, "cannot be emptied")
-    return value
 
 
 class LineIn(Input):
@@ -90,17 +79,17 @@ class ContractUpdate(Input):
     owner_id: uuid.UUID | None = None
 
     def command(self) -> UpdateContract:
-        title = _sent(self, "title", required=True)
-        lines = _sent(self, "lines", required=True)
-        currency = _sent(self, "currency", required=True)
-        owner_id = _sent(self, "owner_id", required=True)
+        title = sent(self, "title", required=True)
+        lines = sent(self, "lines", required=True)
+        currency = sent(self, "currency", required=True)
+        owner_id = sent(self, "owner_id", required=True)
         return UpdateContract(
             changes=ContractChanges(
                 title=title, currency=currency,
                 lines=lines if lines is UNSET else tuple(line.spec() for line in lines),
-                opportunity_id=_sent(self, "opportunity_id"),
-                start_date=_sent(self, "start_date"), end_date=_sent(self, "end_date"),
-                payment_terms=_sent(self, "payment_terms")),
+                opportunity_id=sent(self, "opportunity_id"),
+                start_date=sent(self, "start_date"), end_date=sent(self, "end_date"),
+                payment_terms=sent(self, "payment_terms")),
             owner_id=None if owner_id is UNSET else owner_id)
 
 

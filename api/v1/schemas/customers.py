@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, PlainSerializer
 
-from api.schemas import Input
+from api.schemas import Input, sent
 from domain.customers.activity import (
     ActivityEntry,
     FollowUp,
@@ -37,12 +37,6 @@ from domain.shared.commands import UNSET
 Money = Annotated[Decimal, PlainSerializer(lambda v: f"{v:.2f}", return_type=str,
                                            when_used="json"),
                   Field(examples=["1250000.00"], description="A decimal string, never a float")]
-
-
-def sent(body: BaseModel, name: str) -> Any:
-    """What a PATCH body holds for `name`: its value (None included) when the client sent the
-    field, UNSET when it left it out."""
-    return getattr(body, name) if name in body.model_fields_set else UNSET
 
 
 class ContactIn(Input):

@@ -9,8 +9,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from api.schemas import Input
-from api.v1.schemas.customers import CustomerOut, sent
+from api.schemas import Input, sent
+from api.v1.schemas.customers import CustomerOut
 from domain.fields_and_tags.commands import FieldChanges, NewSegment, SegmentChanges, TagChanges
 from domain.fields_and_tags.model import (
     CustomField,

@@ -9,13 +9,12 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from api.schemas import Input
+from api.schemas import Input, sent
 from domain.audit.model import AuditEntry
 from domain.identity.commands import UpdateDepartment, UpdateUser
 from domain.identity.model import ApiKey, Department, User
 from domain.notifications.model import Notification
 from domain.shared.authz import Principal, Role, Scope
-from domain.shared.commands import UNSET
 
 
 class TokenResponse(BaseModel):
@@ -103,8 +102,7 @@ class UserUpdate(Input):
     def command(self) -> UpdateUser:
         return UpdateUser(
             name=self.name, role=self.role, is_active=self.is_active,
-            department_id=self.department_id if "department_id" in self.model_fields_set
-            else UNSET)
+            department_id=sent(self, "department_id"))
 
 
 class PasswordChange(Input):
@@ -142,7 +140,7 @@ class DepartmentUpdate(Input):
     def command(self) -> UpdateDepartment:
         return UpdateDepartment(
             name=self.name,
-            parent_id=self.parent_id if "parent_id" in self.model_fields_set else UNSET)
+            parent_id=sent(self, "parent_id"))
 
 
 class ApiKeyOut(BaseModel):

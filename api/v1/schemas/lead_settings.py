@@ -8,9 +8,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from api.schemas import Input
+from api.schemas import Input, sent
 from api.v1.schemas.customers import Money
-from api.v1.schemas.leads import sent
 from domain.customers.model import Source
 from domain.leads.commands import ChangeAvailability, CreateLeadForm, UpdateLeadForm
 from domain.leads.forms import LeadForm

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from api.schemas import Input
+from api.schemas import Input, sent
 from api.v1.schemas.customers import Money
 from domain.customers.activity import FollowUpMethod
 from domain.customers.model import CustomerKind, Size, Source
@@ -26,14 +26,6 @@ from domain.leads.model import Lead, LeadActivity, LeadStatus
 from domain.leads.routing import AssignedBy
 from domain.leads.scoring import LeadGrade, RuleKind
 from domain.leads.validation import FlagCode
-from domain.shared.commands import UNSET
-
-
-def sent(body: BaseModel, name: str) -> Any:
-    """The field as the client sent it, or UNSET when they left it out (a partial update
-    leaves it alone; null clears it)."""
-    return getattr(body, name) if name in body.model_fields_set else UNSET
-
 
 
 class LeadCreate(Input):

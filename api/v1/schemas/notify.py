@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from api.schemas import Input
+from api.schemas import Input, sent
 from domain.customers.personal import mask_phone
 from domain.notifications.commands import (
     ChangePreferences,
@@ -23,7 +23,6 @@ from domain.notifications.commands import (
 )
 from domain.notifications.kinds import KINDS, variables_of
 from domain.notifications.model import Delivery, NotificationPreferences, Rendered, Template
-from domain.shared.commands import UNSET
 
 KIND_DOC = "One of: " + ", ".join(KINDS)
 
@@ -115,7 +114,7 @@ class PreferencesIn(Input):
     def command(self) -> ChangePreferences:
         return ChangePreferences(
             locale=self.locale,
-            mobile=self.mobile if "mobile" in self.model_fields_set else UNSET,
+            mobile=sent(self, "mobile"),
             kinds=[KindChoice(k.kind, k.channels) for k in self.kinds])
 
 

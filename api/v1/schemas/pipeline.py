@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Any
 
 from pydantic import BaseModel, Field
 
-from api.schemas import Input
+from api.schemas import Input, sent
 from api.v1.schemas.customers import Money
 from domain.contracts.model import ContractStatus
 from domain.pipeline.commands import (
@@ -23,18 +22,6 @@ from domain.pipeline.model import Opportunity, OpportunityStatus, StageVisit
 from domain.pipeline.queries import BoardColumn
 from domain.pipeline.stages import Pipeline, Requirement, Stage, StageKind, StageSpec
 from domain.shared.commands import UNSET
-from domain.shared.errors import ValidationFailed
-
-
-def _sent(body: BaseModel, name: str, *, required: bool = False) -> Any:
-    """The field as sent, or UNSET when the body left it out; null is refused for a field
-    that cannot be emptied."""
-    if name not in body.model_fields_set:
-        return UNSET
-    value = getattr(body, name)
-    if value is None and required:
-        raise ValidationFailed.of(name, "cannot be emptied")
-    return value
 
 # ---- pipelines ------------------------------------------------------------------------------
 
@@ -78,11 +65,11 @@ class PipelineUpdate(Input):
     active: bool | None = None
 
     def command(self) -> UpdatePipeline:
-        name = _sent(self, "name", required=True)
-        stale_days = _sent(self, "stale_days", required=True)
-        stages = _sent(self, "stages", required=True)
-        active = _sent(self, "active", required=True)
-        is_default = _sent(self, "is_default", required=True)
+        name = sent(self, "name", required=True)
+        stale_days = sent(self, "stale_days", required=True)
+        stages = sent(self, "stages", required=True)
+        active = sent(self, "active", required=True)
+        is_default = sent(self, "is_default", required=True)
         return UpdatePipeline(
             name=name, stale_days=stale_days, active=active, is_default=is_default,
             stages=stages if stages is UNSET else tuple(s.spec() for s in stages))
@@ -162,12 +149,12 @@ class OpportunityUpdate(Input):
 
     def command(self) -> UpdateOpportunity:
         changes = OpportunityChanges(
-            name=_sent(self, "name", required=True),
-            currency=_sent(self, "currency", required=True),
-            amount=_sent(self, "amount"), expected_close_date=_sent(self, "expected_close_date"),
-            quote_reference=_sent(self, "quote_reference"),
-            contract_reference=_sent(self, "contract_reference"),
-            contract_status=_sent(self, "contract_status"))
+            name=sent(self, "name", required=True),
+            currency=sent(self, "currency", required=True),
+            amount=sent(self, "amount"), expected_close_date=sent(self, "expected_close_date"),
+            quote_reference=sent(self, "quote_reference"),
+            contract_reference=sent(self, "contract_reference"),
+            contract_status=sent(self, "contract_status"))
         return UpdateOpportunity(changes=changes, stage_id=self.stage_id,
                                  lost_reason=self.lost_reason, owner_id=self.owner_id)
 

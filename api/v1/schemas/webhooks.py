@@ -7,8 +7,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from api.schemas import Input
-from domain.shared.commands import UNSET
+from api.schemas import Input, sent
 from domain.webhooks.commands import CreateWebhook, UpdateWebhook
 from domain.webhooks.model import Delivery, DeliveryStatus, WebhookEndpoint
 
@@ -39,13 +38,10 @@ class WebhookUpdate(Input):
     allow_private: bool | None = None
 
     def command(self) -> UpdateWebhook:
-        sent = self.model_fields_set
         return UpdateWebhook(
-            url=self.url if "url" in sent else UNSET,
-            event_types=self.event_types if "event_types" in sent else UNSET,
-            description=self.description if "description" in sent else UNSET,
-            active=self.active if "active" in sent else UNSET,
-            allow_private=self.allow_private if "allow_private" in sent else UNSET)
+            url=sent(self, "url"), event_types=sent(self, "event_types"),
+            description=sent(self, "description"), active=sent(self, "active"),
+            allow_private=sent(self, "allow_private"))
 
 
 class WebhookOut(BaseModel):
