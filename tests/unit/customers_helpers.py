@@ -8,12 +8,17 @@ import uuid
 from typing import ClassVar
 
 from domain.audit.model import AuditEntry
+from domain.customers.commands import NewCustomer
+from domain.customers.model import CustomerKind
 from domain.identity.model import Department, User
 from domain.identity.service import principal_of
 from domain.shared.authz import Actor, Principal, Role, Scope
 from domain.shared.errors import ValidationFailed
 from domain.shared.events import DomainEvent
 from tests.fakes.shared import FakeUowFactory
+
+MOBILE = "13812345678"
+CARD = "11010519491231002X"
 
 
 @dataclasses.dataclass
@@ -66,6 +71,11 @@ class Org:
         user.is_active = active
         self.uow.state.users[user.id] = self.users[key] = user
         return user
+
+
+def company(name: str = "上海明远精密机械制造有限公司", **fields: object) -> NewCustomer:
+    """A new company customer, by default a Shanghai machine-maker."""
+    return NewCustomer(name=name, kind=CustomerKind.COMPANY, **fields)  # type: ignore[arg-type]
 
 
 def failed_field(error: ValidationFailed) -> str:

@@ -26,16 +26,6 @@ from tests.fakes.contracts import BIG, SMALL, approved, drafted, submitted
 from tests.fakes.pipeline import SalesTeam
 
 
-@pytest.fixture
-def team() -> SalesTeam:
-    return SalesTeam()
-
-
-@pytest.fixture
-def contracts(team: SalesTeam) -> ContractService:
-    return team.contracts()
-
-
 def chain_of(team: SalesTeam, c) -> list[tuple[str, str, str]]:  # type: ignore[no-untyped-def]
     return [(s.role.value, team.who(s.assignee_id), s.status.value) for s in c.round_steps()]
 

@@ -29,16 +29,6 @@ from tests.fakes.contracts import contract_of, drafted, submitted
 from tests.fakes.pipeline import SalesTeam
 
 
-@pytest.fixture
-def team() -> SalesTeam:
-    return SalesTeam()
-
-
-@pytest.fixture
-def contracts(team: SalesTeam) -> ContractService:
-    return team.contracts()
-
-
 def edit(**changes: object) -> UpdateContract:
     return UpdateContract(changes=ContractChanges(**changes))  # type: ignore[arg-type]
 

@@ -18,16 +18,6 @@ from tests.fakes.contracts import SMALL, approved, submitted
 from tests.fakes.pipeline import SalesTeam
 
 
-@pytest.fixture
-def team() -> SalesTeam:
-    return SalesTeam()  # its clock: Monday 30 November 2026, 09:00 in Shanghai
-
-
-@pytest.fixture
-def contracts(team: SalesTeam) -> ContractService:
-    return team.contracts()
-
-
 def shanghai(month: int, day: int, hour: int, minute: int = 0) -> datetime:
     """A time in 2026 on a Shanghai (UTC+8) clock, the calendar's time zone."""
     return datetime(2026, month, day, hour, minute, tzinfo=UTC) - timedelta(hours=8)

@@ -28,20 +28,13 @@ from domain.shared.errors import (
     ValidationFailed,
 )
 from domain.shared.paging import PageRequest
-from tests.fakes.shared import FakeClock, FakeUowFactory
-from tests.unit.customers_helpers import Org, audit, events, failed_field
-
-MOBILE = "13812345678"
-
-
-@pytest.fixture
-def org() -> Org:
-    return Org.build(FakeUowFactory())
-
-
-@pytest.fixture
-def svc(org: Org) -> CustomerService:
-    return CustomerService(uow=org.uow, clock=FakeClock())
+from tests.unit.customers_helpers import (
+    MOBILE,
+    Org,
+    audit,
+    events,
+    failed_field,
+)
 
 
 def now(svc: CustomerService) -> datetime:

@@ -22,26 +22,15 @@ from domain.shared.errors import (
     ValidationFailed,
 )
 from domain.shared.paging import PageRequest
-from tests.fakes.shared import FakeClock, FakeUowFactory
-from tests.unit.customers_helpers import Org, audit, events, failed_field
-
-MOBILE = "13812345678"
-CARD = "11010519491231002X"
-
-
-@pytest.fixture
-def org() -> Org:
-    return Org.build(FakeUowFactory())
-
-
-@pytest.fixture
-def svc(org: Org) -> CustomerService:
-    return CustomerService(uow=org.uow, clock=FakeClock())
-
-
-def company(name: str = "上海明远精密机械制造有限公司", **fields: object) -> NewCustomer:
-    return NewCustomer(name=name, kind=CustomerKind.COMPANY, **fields)  # type: ignore[arg-type]
-
+from tests.unit.customers_helpers import (
+    CARD,
+    MOBILE,
+    Org,
+    audit,
+    company,
+    events,
+    failed_field,
+)
 
 # ---- creating -----------------------------------------------------------------------------
 

@@ -22,15 +22,10 @@ from domain.shared.errors import (
     ValidationFailed,
 )
 from domain.shared.paging import PageRequest
-from tests.fakes.shared import FakeClock, FakeUowFactory
+from tests.fakes.shared import FakeClock
 from tests.unit.customers_helpers import Org, audit, failed_field
 
 MANUFACTURERS = {"industry": "manufacturing"}
-
-
-@pytest.fixture
-def org() -> Org:
-    return Org.build(FakeUowFactory())
 
 
 @pytest.fixture

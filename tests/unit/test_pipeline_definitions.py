@@ -30,16 +30,6 @@ RENEWALS = CreatePipeline(name="Renewals", stale_days=14, stages=(
     StageSpec(key="churned", name="Churned", kind=StageKind.LOST, probability=50)))
 
 
-@pytest.fixture
-def team() -> SalesTeam:
-    return SalesTeam()
-
-
-@pytest.fixture
-def deals(team: SalesTeam) -> OpportunityService:
-    return team.deals()
-
-
 def kept(p: Pipeline) -> list[StageSpec]:
     """The pipeline's stages as an admin sends them back to keep them."""
     return [StageSpec(id=s.id, key=s.key, name=s.name, probability=s.probability, kind=s.kind,

@@ -32,16 +32,6 @@ from domain.shared.paging import PageRequest, Sort
 from tests.fakes.pipeline import SalesTeam
 
 
-@pytest.fixture
-def team() -> SalesTeam:
-    return SalesTeam()
-
-
-@pytest.fixture
-def deals(team: SalesTeam) -> OpportunityService:
-    return team.deals()
-
-
 async def standard(team: SalesTeam, deals: OpportunityService) -> Pipeline:
     (p,) = await deals.list_pipelines(team.actor("admin"))
     return p
