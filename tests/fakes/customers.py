@@ -43,6 +43,14 @@ def loaded(record: R) -> R:
     return twin
 
 
+def keep(uow: FakeUnitOfWork, rows: dict[uuid.UUID, Any], record: Any) -> None:
+    """Store a copy of an added or saved record; the caller's copy now counts as read at its
+    version, and the unit of work sees it (its events reach the outbox on commit)."""
+    rows[record.id] = stored(record)
+    record.version_loaded = record.version
+    uow.seen.append(record)
+
+
 def check_fresh(record: Any, current: Any, what: str) -> None:
     seen = getattr(record, "version_loaded", None)
     if current is not None and seen is not None and seen != current.version:
@@ -116,9 +124,7 @@ class FakeCustomers:
     async def add(self, customer: Customer) -> None:
         assert customer.id not in self.rows
         customer.created_at = customer.updated_at = datetime.now(UTC)
-        self.rows[customer.id] = stored(customer)
-        customer.version_loaded = customer.version  # type: ignore[attr-defined]
-        self.uow.seen.append(customer)
+        keep(self.uow, self.rows, customer)
 
     async def add_many(self, customers: Sequence[Customer]) -> None:
         for c in customers:
@@ -129,9 +135,7 @@ class FakeCustomers:
     async def save(self, customer: Customer) -> None:
         check_fresh(customer, self.rows.get(customer.id), "customer")
         customer.updated_at = datetime.now(UTC)
-        self.rows[customer.id] = stored(customer)
-        customer.version_loaded = customer.version  # type: ignore[attr-defined]
-        self.uow.seen.append(customer)
+        keep(self.uow, self.rows, customer)
 
     async def list(self, flt: CustomerFilter, visibility: Visibility,
                    page: PageRequest) -> Page[Customer]:
@@ -252,15 +256,11 @@ class FakeFollowUps:
 
     async def add(self, followup: FollowUp) -> None:
         followup.created_at = followup.updated_at = datetime.now(UTC)
-        self.rows[followup.id] = stored(followup)
-        followup.version_loaded = followup.version  # type: ignore[attr-defined]
-        self.uow.seen.append(followup)
+        keep(self.uow, self.rows, followup)
 
     async def save(self, followup: FollowUp) -> None:
         check_fresh(followup, self.rows.get(followup.id), "follow-up")
-        self.rows[followup.id] = stored(followup)
-        followup.version_loaded = followup.version  # type: ignore[attr-defined]
-        self.uow.seen.append(followup)
+        keep(self.uow, self.rows, followup)
 
     async def list(self, flt: FollowUpFilter, visibility: Visibility,
                    page: PageRequest) -> Page[FollowUp]:
@@ -285,15 +285,11 @@ class FakeTasks:
 
     async def add(self, task: Task) -> None:
         task.created_at = task.updated_at = datetime.now(UTC)
-        self.rows[task.id] = stored(task)
-        task.version_loaded = task.version  # type: ignore[attr-defined]
-        self.uow.seen.append(task)
+        keep(self.uow, self.rows, task)
 
     async def save(self, task: Task) -> None:
         check_fresh(task, self.rows.get(task.id), "task")
-        self.rows[task.id] = stored(task)
-        task.version_loaded = task.version  # type: ignore[attr-defined]
-        self.uow.seen.append(task)
+        keep(self.uow, self.rows, task)
 
     async def list(self, flt: TaskFilter, page: PageRequest) -> Page[Task]:
         users = self.uow.state.users
