@@ -19,10 +19,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import random
 import re
-import signal
 import subprocess
 import sys
 import time
@@ -36,11 +34,12 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
 
-import seed_customers as seed  # noqa: E402
+from bench import seed_customers as seed  # noqa: E402
+from bench import servers  # noqa: E402
+from bench.measure import CpuWatch, api_pids, vm_hwm, wait_quiet  # noqa: E402
 
-OUT = seed.OUT
+OUT = servers.OUT
 LUA = ROOT / "bench" / "c360_paths.lua"
 API = "/api/v1/customers"
 
@@ -84,17 +83,6 @@ def build_paths(sample: dict[str, Any]) -> dict[tuple[str, str], list[str]]:
     }
 
 
-def wait_up(url: str) -> None:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(url, timeout=1)
-            return
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    raise RuntimeError(f"{url} did not come up")
-
-
 def _ms(value: str, unit: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
 
@@ -129,125 +117,10 @@ def wrk(base: str, token: str, paths_file: Path, seconds: int, connections: int,
     return res
 
 
-# ---- who else uses the two cores --------------------------------------------------------------
-
-HZ = os.sysconf("SC_CLK_TCK")
-
-
-def _busy_jiffies() -> int:
-    f = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
-    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(x) for x in f[:8])
-    return user + nice + system + irq + softirq + steal
-
-
-def _stat(d: Path) -> list[str]:
-    return (d / "stat").read_text().rsplit(")", 1)[1].split()
-
-
-def _our_jiffies(server_pid: int) -> dict[int, int]:
-    """CPU of the API processes (`crm serve` and the web processes it spawned: its process
-    group), wrk, and the PostgreSQL backends serving our database."""
-    out = {}
-    for d in Path("/proc").iterdir():
-        if not d.name.isdigit():
-            continue
-        try:
-            cmd = (d / "cmdline").read_bytes().replace(b"\0", b" ")
-            st = _stat(d)
-            ours = (int(st[2]) == server_pid or cmd.startswith(b"wrk ")
-                    or (cmd.startswith(b"postgres:") and seed.DB_NAME.encode() in cmd))
-            if ours:
-                out[int(d.name)] = int(st[11]) + int(st[12])
-        except (OSError, IndexError, ValueError):
-            continue
-    return out
-
-
-def _api_pids(server_pid: int) -> list[int]:
-    pids = []
-    for d in Path("/proc").iterdir():
-        if d.name.isdigit():
-            try:
-                st = _stat(d)
-                if int(st[2]) == server_pid and b"resource_tracker" not in (
-                        d / "cmdline").read_bytes():
-                    pids.append(int(d.name))
-            except (OSError, IndexError, ValueError):
-                continue
-    return pids
-
-
-def _jiffies_of(pids: list[int]) -> int:
-    total = 0
-    for pid in pids:
-        try:
-            st = _stat(Path(f"/proc/{pid}"))
-            total += int(st[11]) + int(st[12])
-        except (OSError, IndexError, ValueError):
-            continue
-    return total
-
-
-def _pg_jiffies() -> int:
-    total = 0
-    for d in Path("/proc").iterdir():
-        if d.name.isdigit():
-            try:
-                cmd = (d / "cmdline").read_bytes()
-                if cmd.startswith(b"postgres:") and seed.DB_NAME.encode() in cmd:
-                    st = _stat(d)
-                    total += int(st[11]) + int(st[12])
-            except (OSError, IndexError, ValueError):
-                continue
-    return total
-
-
-class CpuWatch:
-    """Cores used during a run by everything else on the machine (other tests, builds), and
-    the CPU of the API processes and of our PostgreSQL backends."""
-
-    def __init__(self, server_pid: int) -> None:
-        self.pid = server_pid
-        self.api = _api_pids(server_pid)
-        self.t, self.busy, self.ours = time.monotonic(), _busy_jiffies(), _our_jiffies(server_pid)
-        self.api0, self.pg0 = _jiffies_of(self.api), _pg_jiffies()
-
-    def foreign_cores(self) -> float:
-        now, busy, ours = time.monotonic(), _busy_jiffies(), _our_jiffies(self.pid)
-        used = sum(v - self.ours.get(k, 0) for k, v in ours.items())
-        return max(0.0, (busy - self.busy - used) / HZ / (now - self.t))
-
-    def cpu_ms(self) -> tuple[float, float]:
-        """Milliseconds of CPU used since the start by the API processes and by PostgreSQL
-        (backends that ended during the run are not counted)."""
-        return ((_jiffies_of(self.api) - self.api0) * 1000 / HZ,
-                (_pg_jiffies() - self.pg0) * 1000 / HZ)
-
-
-def wait_quiet(server_pid: int, limit: float = 0.3, max_wait: float = 90) -> float:
-    """Waits (bounded) until other processes use less than `limit` cores; answers the load."""
-    deadline = time.monotonic() + max_wait
-    while True:
-        w = CpuWatch(server_pid)
-        time.sleep(2 if max_wait > 0 else 0.5)
-        load = w.foreign_cores()
-        if load < limit or time.monotonic() >= deadline:
-            return load
-
-
-def vm_hwm(server_pid: int) -> str:
-    """Peak RSS of each API process (VmHWM), the first one (with the job worker) first."""
-    parts = []
-    for pid in sorted(_api_pids(server_pid), key=lambda p: p != server_pid):
-        status = Path(f"/proc/{pid}/status").read_text()
-        m = re.search(r"VmHWM:\s+(\d+) kB", status)
-        assert m
-        parts.append(f"{int(m.group(1)) / 1024:.0f}")
-    return f"{' + '.join(parts)} MiB (VmHWM per API process)"
-
-
 async def check_seeded() -> dict[str, Any] | None:
-    if not seed.SAMPLE_FILE.exists() or not await seed.database_exists():
+    if not seed.SAMPLE_FILE.exists():
+        return None
+    if not await servers.database_exists(servers.admin_url(), seed.DB_NAME):
         return None
     sample = json.loads(seed.SAMPLE_FILE.read_text())
     conn = await asyncpg.connect(seed.db_url())
@@ -454,12 +327,10 @@ def report(sample: dict[str, Any], results: list[dict[str, Any]], rss: str | Non
 # ---- main -----------------------------------------------------------------------------------
 
 def start_server(port: int, workers: int | None = None) -> subprocess.Popen[bytes]:
-    env = {**os.environ, **seed.server_env(seed.db_url(), port)}
+    env = seed.server_env(seed.db_url(), port)
     if workers:
         env["CRM_WEB_WORKERS"] = str(workers)
-    return subprocess.Popen([sys.executable, "-m", "adapters.cli", "serve"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=open(OUT / "c360_server.log", "wb"),
-                            start_new_session=True)
+    return servers.start(servers.crm("serve"), env, OUT / "c360_server.log")
 
 
 def smoke(base: str, token: str, paths: list[str], role: str, shape: str) -> float:
@@ -484,9 +355,9 @@ def run_load(args: Any, sample: dict[str, Any], tokens: dict[str, str],
     proc = start_server(args.port, args.workers)
     try:
         base = f"http://127.0.0.1:{args.port}"
-        wait_up(f"{base}/healthz")
+        servers.wait_up(f"{base}/healthz", 120)
         time.sleep(3)  # the spawned web processes
-        print(f"API processes: {len(_api_pids(proc.pid))}", flush=True)
+        print(f"API processes: {len(api_pids(proc.pid))}", flush=True)
         only = {s for s in args.only.split(",") if s}
         results = []
         print(f"{sample['customers']:,} customers; wrk -t{args.threads} -c{args.connections} "
@@ -496,9 +367,9 @@ def run_load(args: Any, sample: dict[str, Any], tokens: dict[str, str],
                 continue
             key = (shape, role)
             per_page = smoke(base, tokens[role], paths[key], role, shape)
-            before = wait_quiet(proc.pid, max_wait=args.quiet_wait)
+            before = wait_quiet(proc.pid, seed.DB_NAME, max_wait=args.quiet_wait)
             wrk(base, tokens[role], files[key], args.warmup, args.connections, args.threads)
-            watch = CpuWatch(proc.pid)
+            watch = CpuWatch(proc.pid, seed.DB_NAME)
             r = wrk(base, tokens[role], files[key], args.seconds, args.connections,
                     args.threads)
             r["foreign_cores"] = round(watch.foreign_cores(), 2)
@@ -526,8 +397,7 @@ def run_load(args: Any, sample: dict[str, Any], tokens: dict[str, str],
         rss = vm_hwm(proc.pid)
         print(f"API peak RSS: {rss}", flush=True)
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(30)
+        servers.stop_all([proc])
     return results, rss
 
 
@@ -619,7 +489,7 @@ async def main() -> None:
             print("targets: " + ("all met" if not failed else "MISSED: " + ", ".join(failed)))
     finally:
         if not args.keep:
-            await seed.drop_db()
+            await servers.drop_database(servers.admin_url(), seed.DB_NAME)
             print(f"dropped {seed.DB_NAME} (use --keep to keep it)")
 
 

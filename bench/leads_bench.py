@@ -25,7 +25,6 @@ import json
 import os
 import random
 import re
-import signal
 import statistics
 import subprocess
 import sys
@@ -46,7 +45,8 @@ from adapters.bootstrap import Container, build  # noqa: E402
 from adapters.db.engine import libpq_url  # noqa: E402
 from adapters.db.migrate import upgrade  # noqa: E402
 from adapters.db.pipeline import SqlOpportunities  # noqa: E402
-from adapters.settings import Settings  # noqa: E402
+from bench import servers  # noqa: E402
+from bench.measure import cpu_seconds, pct, postgres_cpu_seconds  # noqa: E402
 from domain.identity.service import principal_of  # noqa: E402
 from domain.leads.routing import RoutingRule, RoutingSettings  # noqa: E402
 from domain.pipeline.queries import OpportunityFilter  # noqa: E402
@@ -57,12 +57,9 @@ from domain.shared.authz import (  # noqa: E402
     Visibility,
     system_actor,
 )
-from tests.services import with_database  # noqa: E402
 
 DB = "crm_bench_leads"
-SECRET = "bench-secret-key-0123456789abcdef0123456789"
 PORT = 8110
-OUT = ROOT / "bench" / "out"
 
 NOTIFY_TRIGGER = [
     """CREATE FUNCTION bench_notification() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -73,38 +70,6 @@ NOTIFY_TRIGGER = [
     """CREATE TRIGGER bench_notification AFTER INSERT ON notifications
         FOR EACH ROW EXECUTE FUNCTION bench_notification()""",
 ]
-
-
-def admin_url() -> str:
-    return os.environ.get("CRM_BENCH_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test")
-
-
-def redis_url() -> str:
-    return os.environ.get("CRM_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
-
-
-def pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))]
-
-
-async def recreate_database(admin: str, name: str = DB) -> str:
-    """A fresh bench database (the other bench scripts use this too, with their own name)."""
-    conn = await asyncpg.connect(admin)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return with_database(admin, name)
-
-
-async def drop_database(admin: str, name: str = DB) -> None:
-    conn = await asyncpg.connect(admin)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
 
 
 async def seed_people(c: Container) -> dict[str, Any]:
@@ -126,70 +91,6 @@ async def seed_people(c: Container) -> dict[str, Any]:
                                              {Scope.LEADS_WRITE, Scope.LEADS_READ})
     token, _ = c.identity.tokens.issue_access(admin, c.clock.now())
     return {"east": east, "admin": admin, "reps": reps, "key": key, "token": token}
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU so far of a process and the processes of its group (the web
-    processes `crm serve` spawns), Linux."""
-    total = 0
-    for d in Path("/proc").iterdir():
-        if not d.name.isdigit():
-            continue
-        try:
-            fields = (d / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(d.name) == pid or int(fields[2]) == pid:
-            total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
-
-
-def postgres_cpu_seconds() -> float:
-    """User + system CPU so far of every PostgreSQL process on the machine (the backends of
-    the servers and of this script; the bench database is the only one busy), and of those that
-    ended (the postmaster's reaped children), Linux."""
-    total = 0
-    for d in Path("/proc").iterdir():
-        try:
-            if not d.name.isdigit() or (d / "comm").read_text().strip() != "postgres":
-                continue
-            fields = (d / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += sum(int(f) for f in fields[11:15])  # utime, stime, cutime, cstime
-    return total / os.sysconf("SC_CLK_TCK")
-
-
-def start(cmd: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-    """Its log goes to bench/out/<command>.log (an error under load is looked up there)."""
-    OUT.mkdir(exist_ok=True)
-    with open(OUT / f"{cmd[-1]}.log", "wb") as log:
-        return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log,
-                                start_new_session=True)
-
-
-def stop_all(procs: list[subprocess.Popen[bytes]]) -> None:
-    """SIGTERM to each server's process group (crm serve and its web processes), SIGKILL
-    after 20 s (the other bench scripts use this too)."""
-    for p in procs:
-        if p.poll() is None:
-            os.killpg(p.pid, signal.SIGTERM)
-            try:
-                p.wait(20)
-            except subprocess.TimeoutExpired:
-                os.killpg(p.pid, signal.SIGKILL)
-
-
-def wait_ready(base: str) -> None:
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"{base} did not come up")
 
 
 # ---- (a) capture → notification ----------------------------------------------------------------
@@ -424,32 +325,26 @@ async def main() -> None:
                          "no rule and goes to the fallback owner (no turn to take)")
     args = ap.parse_args()
 
-    admin = admin_url()
-    db = await recreate_database(admin)
+    admin = servers.admin_url()
+    db = await servers.recreate_database(admin, DB)
     procs: list[subprocess.Popen[bytes]] = []
     c: Container | None = None
     try:
         await upgrade(db)
-        settings = Settings(env="test", database_url=db, redis_url=redis_url(),
-                            secret_key=SECRET, access_token_minutes=120,
-                            queue_name="crm:bench-leads")
-        c = build(settings)
+        c = build(servers.settings(db, queue_name="crm:bench-leads"))
         people = await seed_people(c)
         conn = await asyncpg.connect(libpq_url(db))
         for statement in NOTIFY_TRIGGER:
             await conn.execute(statement)
         await conn.close()
 
-        env = {**os.environ, "CRM_DATABASE_URL": db, "CRM_REDIS_URL": redis_url(),
-               "CRM_SECRET_KEY": SECRET, "CRM_ACCESS_TOKEN_MINUTES": "120",
-               "CRM_EMBEDDED_WORKER": "false", "CRM_PORT": str(PORT),
-               "CRM_LOG_LEVEL": "WARNING", "CRM_QUEUE_NAME": "crm:bench-leads"}
+        env = servers.server_env(db, PORT, "crm:bench-leads")
         if args.workers:
             env["CRM_WEB_WORKERS"] = str(args.workers)
-        procs.append(start([sys.executable, "-m", "adapters.cli", "serve"], env))
-        procs.append(start([sys.executable, "-m", "adapters.cli", "worker"], env))
+        procs.append(servers.start(servers.crm("serve"), env, servers.OUT / "serve.log"))
+        procs.append(servers.start(servers.crm("worker"), env, servers.OUT / "worker.log"))
         base = f"http://127.0.0.1:{PORT}"
-        wait_ready(base)
+        servers.wait_ready(base)
         # The other web processes are fresh interpreters that take a few seconds to listen;
         # connections made before then would all be the first process's.
         time.sleep(5)
@@ -498,14 +393,14 @@ async def main() -> None:
                   f"{args.board_seconds} s: {b['rps']:.1f} req/s, p50 {b['p50']:.1f} ms, "
                   f"p90 {b['p90']:.1f} ms, p99 {b['p99']:.1f} ms")
         plans = await explain(db, pipeline)
-        OUT.mkdir(exist_ok=True)
-        (OUT / "board_explain.txt").write_text(plans + "\n")
-        print(f"EXPLAIN written to {OUT / 'board_explain.txt'}")
+        servers.OUT.mkdir(exist_ok=True)
+        (servers.OUT / "board_explain.txt").write_text(plans + "\n")
+        print(f"EXPLAIN written to {servers.OUT / 'board_explain.txt'}")
     finally:
         if c is not None:
             await c.close()
-        stop_all(procs)
-        await drop_database(admin)
+        servers.stop_all(procs)
+        await servers.drop_database(admin, DB)
 
 
 if __name__ == "__main__":

@@ -24,7 +24,6 @@ import argparse
 import asyncio
 import json
 import multiprocessing as mp
-import os
 import random
 import sys
 import time
@@ -41,6 +40,7 @@ sys.path.insert(0, str(ROOT))
 
 from adapters.crypto.fields import AesGcmFieldCipher  # noqa: E402
 from adapters.settings import DEV_BLIND_INDEX_KEY, DEV_FIELD_KEY  # noqa: E402
+from bench import servers  # noqa: E402
 from domain.customers.model import normalised_name  # noqa: E402
 from domain.customers.personal import (  # noqa: E402
     id_card_check_digit,
@@ -50,13 +50,11 @@ from domain.customers.personal import (  # noqa: E402
 )
 
 DB_NAME = "crm_bench_c360"
-SECRET = "bench-secret-key-0123456789abcdef0123456789"
+OUT = servers.OUT
 FIELD_KEY = DEV_FIELD_KEY
 BLIND_INDEX_KEY = DEV_BLIND_INDEX_KEY
-OUT = ROOT / "bench" / "out"
 SAMPLE_FILE = OUT / "c360_sample.json"
 PASSWORD = "bench-password-1"
-TABLES = ("customers", "contacts", "followups")
 BATCH = 10_000  # customers per COPY batch (and 2x contacts, 3x follow-ups)
 
 # ---- pools ----------------------------------------------------------------------------------
@@ -451,61 +449,22 @@ def _run_batch(bounds: tuple[int, int]) -> dict[str, Any]:
 
 # ---- orchestration --------------------------------------------------------------------------
 
-def admin_url() -> str:
-    return os.environ.get("CRM_BENCH_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test")
-
-
-def redis_url() -> str:
-    return os.environ.get("CRM_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
-
-
 def db_url() -> str:
     from tests.services import with_database
 
-    return with_database(admin_url(), DB_NAME)
+    return with_database(servers.admin_url(), DB_NAME)
 
 
 def settings(url: str) -> Any:
-    from adapters.settings import Settings
-
-    return Settings(env="test", database_url=url, redis_url=redis_url(), secret_key=SECRET,
-                    field_key=FIELD_KEY, blind_index_key=BLIND_INDEX_KEY,
-                    access_token_minutes=24 * 60)
+    return servers.settings(url, token_minutes=24 * 60, field_key=FIELD_KEY,
+                            blind_index_key=BLIND_INDEX_KEY)
 
 
 def server_env(url: str, port: int) -> dict[str, str]:
     """What `crm serve` needs to read this database (the same keys as the seed)."""
-    return {"CRM_DATABASE_URL": url, "CRM_REDIS_URL": redis_url(), "CRM_SECRET_KEY": SECRET,
+    return {**servers.server_env(url, port, "crm:bench-c360", token_minutes=24 * 60),
             "CRM_FIELD_KEY": FIELD_KEY, "CRM_BLIND_INDEX_KEY": BLIND_INDEX_KEY,
-            "CRM_ACCESS_TOKEN_MINUTES": str(24 * 60), "CRM_EMBEDDED_WORKER": "false",
-            "CRM_PORT": str(port), "CRM_LOG_LEVEL": "WARNING", "CRM_ENV": "test",
-            "CRM_QUEUE_NAME": "crm:bench-c360"}
-
-
-async def database_exists() -> bool:
-    conn = await asyncpg.connect(admin_url())
-    try:
-        return bool(await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", DB_NAME))
-    finally:
-        await conn.close()
-
-
-async def drop_db() -> None:
-    conn = await asyncpg.connect(admin_url())
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-    finally:
-        await conn.close()
-
-
-async def create_db() -> str:
-    conn = await asyncpg.connect(admin_url())
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-        await conn.execute(f'CREATE DATABASE "{DB_NAME}"')
-    finally:
-        await conn.close()
-    return db_url()
+            "CRM_ENV": "test"}
 
 
 async def create_org(url: str) -> dict[str, Any]:
@@ -656,7 +615,7 @@ async def seed(n: int, workers: int) -> dict[str, Any]:
         print(f"[{timings[name]:7.1f} s] {name}", flush=True)
 
     t = time.monotonic()
-    url = await create_db()
+    url = await servers.recreate_database(servers.admin_url(), DB_NAME)
     from adapters.db.migrate import upgrade
 
     await upgrade(url)
@@ -757,7 +716,7 @@ async def main() -> None:
         await seed(args.customers, args.workers)
     finally:
         if not args.keep:
-            await drop_db()
+            await servers.drop_database(servers.admin_url(), DB_NAME)
             print(f"dropped {DB_NAME} (use --keep to keep it)")
 
 
