@@ -66,6 +66,12 @@ def server_env(url: str, port: int) -> dict[str, str]:
             "CRM_BLIND_INDEX_KEY": c360_data.BLIND_INDEX_KEY, "CRM_ENV": "test"}
 
 
+def sample_words(words: list[list[str]], short: bool) -> list[str]:
+    """The sample's distinct search words of two characters (short) or of any other length."""
+    out = [w for ws in words for w in ws if (len(w) == 2) == short]
+    return list(dict.fromkeys(out))
+
+
 # ---- building it ----------------------------------------------------------------------------
 
 async def create_org(url: str) -> dict[str, Any]:
