@@ -20,7 +20,6 @@ import email
 import email.policy
 import os
 import re
-import socket
 import statistics
 import sys
 import time
@@ -36,24 +35,13 @@ from aiosmtpd.controller import Controller
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
-
-from leads_bench import (  # noqa: E402
-    admin_url,
-    cpu_seconds,
-    drop_database,
-    pct,
-    recreate_database,
-    redis_url,
-    start,
-    stop_all,
-    wait_ready,
-)
 
 from adapters.bootstrap import build  # noqa: E402
 from adapters.db.engine import libpq_url  # noqa: E402
 from adapters.db.migrate import upgrade  # noqa: E402
 from adapters.settings import Settings  # noqa: E402
+from bench import servers  # noqa: E402
+from bench.measure import cpu_seconds, pct  # noqa: E402
 from domain.contracts.commands import DraftContract, LineSpec  # noqa: E402
 from domain.customers.commands import NewCustomer  # noqa: E402
 from domain.customers.model import CustomerKind  # noqa: E402
@@ -61,7 +49,6 @@ from domain.identity.service import principal_of  # noqa: E402
 from domain.shared.authz import Actor, Role, system_actor  # noqa: E402
 
 DB = "crm_bench_approvals"
-SECRET = "bench-secret-key-0123456789abcdef0123456789"
 PORT = 8111
 QUEUE = "crm:bench-approvals"
 NUMBER = re.compile(r"HT\d{12,}")
@@ -148,12 +135,6 @@ async def settle(db: str, timeout: float = 120) -> None:
         await conn.close()
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 async def seed(settings: Settings, approvers: int, approvals: int) -> dict[str, Any]:
     """HQ with finance; per approver a sales department with a manager and a rep, and that
     rep's submitted contracts waiting for the manager."""
@@ -238,11 +219,11 @@ async def main() -> None:
     ap.add_argument("--approvers", type=int, default=4)
     args = ap.parse_args()
 
-    admin = admin_url()
-    db = await recreate_database(admin, DB)
+    admin = servers.admin_url()
+    db = await servers.recreate_database(admin, DB)
     arrivals_inapp, arrivals_mail = Arrivals(), Arrivals()
     mailbox = Mailbox(arrivals_mail.arrived_threadsafe, "finance@bench.crm")
-    smtp_port = free_port()
+    smtp_port = servers.free_port()
     controller = Controller(mailbox, hostname="127.0.0.1", port=smtp_port)
     controller.start()
     procs = []
@@ -252,22 +233,17 @@ async def main() -> None:
         for statement in NOTIFY_TRIGGER:
             await conn.execute(statement)
         await conn.close()
-        settings = Settings(env="test", database_url=db, redis_url=redis_url(),
-                            secret_key=SECRET, access_token_minutes=120, queue_name=QUEUE)
+        settings = servers.settings(db, queue_name=QUEUE)
         started = time.monotonic()
         seeded = await seed(settings, args.approvers, args.approvals)
         print(f"seeded {args.approvers} teams and their submitted contracts in "
               f"{time.monotonic() - started:.1f} s")
-        env = {**os.environ, "CRM_DATABASE_URL": db, "CRM_REDIS_URL": redis_url(),
-               "CRM_SECRET_KEY": SECRET, "CRM_ACCESS_TOKEN_MINUTES": "120",
-               "CRM_EMBEDDED_WORKER": "false", "CRM_PORT": str(PORT),
-               "CRM_LOG_LEVEL": "WARNING", "CRM_QUEUE_NAME": QUEUE,
-               "CRM_SMTP_HOST": "127.0.0.1", "CRM_SMTP_PORT": str(smtp_port),
-               "CRM_SMTP_STARTTLS": "false"}
-        procs.append(start([sys.executable, "-m", "adapters.cli", "serve"], env))
-        procs.append(start([sys.executable, "-m", "adapters.cli", "worker"], env))
+        env = {**servers.server_env(db, PORT, QUEUE), "CRM_SMTP_HOST": "127.0.0.1",
+               "CRM_SMTP_PORT": str(smtp_port), "CRM_SMTP_STARTTLS": "false"}
+        procs.append(servers.start(servers.crm("serve"), env, servers.OUT / "serve.log"))
+        procs.append(servers.start(servers.crm("worker"), env, servers.OUT / "worker.log"))
         base = f"http://127.0.0.1:{PORT}"
-        wait_ready(base)
+        servers.wait_ready(base)
         await settle(db)  # the submissions' own notifications and e-mails go out first
         load = os.getloadavg()[0]
         cpu_before = [cpu_seconds(p.pid) for p in procs]
@@ -288,9 +264,9 @@ async def main() -> None:
         print("  " + summary("approve HTTP response", result["response"]))
         print(f"  CPU per approval: serve {cpu[0]:.1f} ms, worker {cpu[1]:.1f} ms")
     finally:
-        stop_all(procs)
+        servers.stop_all(procs)
         controller.stop()
-        await drop_database(admin, DB)
+        await servers.drop_database(admin, DB)
 
 
 if __name__ == "__main__":

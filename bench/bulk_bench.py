@@ -25,7 +25,6 @@ import io
 import json
 import os
 import random
-import signal
 import statistics
 import subprocess
 import sys
@@ -42,15 +41,13 @@ sys.path.insert(0, str(ROOT))
 from adapters.bootstrap import build  # noqa: E402
 from adapters.db.migrate import upgrade  # noqa: E402
 from adapters.embedded import reachable  # noqa: E402
-from adapters.settings import Settings  # noqa: E402
+from bench import servers  # noqa: E402
+from bench.measure import peak_rss_mb  # noqa: E402
 from domain.identity.ports import UserFilter  # noqa: E402
 from domain.shared.authz import Role, system_actor  # noqa: E402
 from domain.shared.paging import PageRequest  # noqa: E402
 from tests.services import create_database, drop_database, with_database  # noqa: E402
 
-SECRET = "bench-secret-key-0123456789abcdef0123456789"
-ADMIN_URL = os.environ.get("CRM_BENCH_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test")
-REDIS = os.environ.get("CRM_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 PORT = 8131
 OUT = ROOT / "bench" / "out"
 INDUSTRIES = ["制造业", "零售", "电子商务", "金融", "医疗", "教育", "物流", "能源"]
@@ -58,47 +55,13 @@ WORDS = ["明远", "华通", "瑞丰", "恒信", "金桥", "新元", "博远", "
 
 
 def env_for(db: str, queue: str) -> dict[str, str]:
-    return {**os.environ, "CRM_DATABASE_URL": db, "CRM_REDIS_URL": REDIS,
-            "CRM_SECRET_KEY": SECRET, "CRM_ACCESS_TOKEN_MINUTES": "240",
-            "CRM_EMBEDDED_WORKER": "false", "CRM_PORT": str(PORT), "CRM_LOG_LEVEL": "WARNING",
-            "CRM_QUEUE_NAME": queue, "CRM_MAX_IMPORT_BYTES": str(64 * 1024 * 1024)}
-
-
-def start(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-m", "adapters.cli", *args], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
-
-
-def stop(p: subprocess.Popen[bytes]) -> None:
-    if p.poll() is None:
-        os.killpg(p.pid, signal.SIGTERM)
-        p.wait(30)
-
-
-def peak_rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def wait_up(base: str) -> None:
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    raise RuntimeError("the API did not come up")
+    return {**servers.server_env(db, PORT, queue, token_minutes=240),
+            "CRM_MAX_IMPORT_BYTES": str(64 * 1024 * 1024)}
 
 
 async def users(db: str) -> dict[str, str]:
     """An admin, an East manager and a rep; answers their tokens."""
-    c = build(Settings(env="test", database_url=db, redis_url=REDIS, secret_key=SECRET,
-                       access_token_minutes=240))
+    c = build(servers.settings(db, token_minutes=240))
     actor = system_actor("bench")
     tokens = {}
     try:
@@ -152,17 +115,17 @@ def make_csv(rows: int, seed: int = 7) -> tuple[bytes, dict[str, int]]:
 
 
 async def bench_import(rows: int) -> dict[str, Any]:
-    db = await create_database(ADMIN_URL, prefix="crm_bench_import")
+    db = await create_database(servers.admin_url(), prefix="crm_bench_import")
     env = env_for(db, f"crm:bench-import:{os.getpid()}")
     procs: list[subprocess.Popen[bytes]] = []
     try:
         await upgrade(db)
         tokens = await users(db)
         content, counts = make_csv(rows)
-        procs.append(start(["serve"], env))
+        procs.append(servers.start(servers.crm("serve"), env))
         base = f"http://127.0.0.1:{PORT}"
-        wait_up(base)
-        worker = start(["worker"], env)
+        servers.wait_ready(base)
+        worker = servers.start(servers.crm("worker"), env)
         procs.append(worker)
         time.sleep(2)  # the worker's own start-up is not the import's time
         h = {"Authorization": f"Bearer {tokens['admin']}"}
@@ -185,13 +148,12 @@ async def bench_import(rows: int) -> dict[str, Any]:
                                                    "rejected", "rows_read")},
                 "worker_peak_rss_mb": round(peak_rss_mb(worker.pid), 1)}
     finally:
-        for p in procs:
-            stop(p)
-        await drop_database(ADMIN_URL, db)
+        servers.stop_all(procs)
+        await drop_database(servers.admin_url(), db)
 
 
 def seeded_db() -> str:
-    return with_database(ADMIN_URL, "crm_bench_c360")
+    return with_database(servers.admin_url(), "crm_bench_c360")
 
 
 async def bench_export() -> dict[str, Any]:
@@ -199,11 +161,11 @@ async def bench_export() -> dict[str, Any]:
     await upgrade(db)
     env = env_for(db, f"crm:bench-export:{os.getpid()}")
     tokens = await users(db)
-    api = start(["serve"], env)
-    worker = start(["worker"], env)
+    api = servers.start(servers.crm("serve"), env)
+    worker = servers.start(servers.crm("worker"), env)
     base = f"http://127.0.0.1:{PORT}"
     try:
-        wait_up(base)
+        servers.wait_ready(base)
         time.sleep(2)
         h = {"Authorization": f"Bearer {tokens['admin']}"}
         async with httpx.AsyncClient(base_url=base, timeout=600) as client:
@@ -229,8 +191,7 @@ async def bench_export() -> dict[str, Any]:
                 "worker_peak_rss_mb": round(peak_rss_mb(worker.pid), 1),
                 "api_peak_rss_mb": round(peak_rss_mb(api.pid), 1)}
     finally:
-        stop(worker)
-        stop(api)
+        servers.stop_all([worker, api])
 
 
 async def bench_segment(n: int = 30) -> dict[str, Any]:
@@ -238,13 +199,13 @@ async def bench_segment(n: int = 30) -> dict[str, Any]:
     await upgrade(db)
     env = env_for(db, f"crm:bench-seg:{os.getpid()}")
     tokens = await users(db)
-    api = start(["serve"], env)
+    api = servers.start(servers.crm("serve"), env)
     base = f"http://127.0.0.1:{PORT}"
     spec = {"industry": "manufacturing", "annual_purchase_min": "1000000",
             "no_followup_days": 90}
     out: dict[str, Any] = {"filter": spec}
     try:
-        wait_up(base)
+        servers.wait_ready(base)
         async with httpx.AsyncClient(base_url=base, timeout=60) as client:
             for role in ("admin", "manager"):
                 h = {"Authorization": f"Bearer {tokens[role]}"}
@@ -274,7 +235,7 @@ async def bench_segment(n: int = 30) -> dict[str, Any]:
             await conn.close()
         return out
     finally:
-        stop(api)
+        servers.stop_all([api])
 
 
 def main() -> None:

@@ -19,10 +19,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import random
 import re
-import signal
 import subprocess
 import sys
 import time
@@ -36,11 +34,14 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
 
-import seed_customers as seed  # noqa: E402
+from bench import seed_customers as seed  # noqa: E402
+from bench import servers  # noqa: E402
+from bench.c360_report import explain_and_report  # noqa: E402
+from bench.measure import CpuWatch, api_pids, vm_hwm, wait_quiet  # noqa: E402
+from bench.seed_customers import sample_words  # noqa: E402
 
-OUT = seed.OUT
+OUT = servers.OUT
 LUA = ROOT / "bench" / "c360_paths.lua"
 API = "/api/v1/customers"
 
@@ -58,11 +59,6 @@ SHAPES: list[tuple[str, str, float, str]] = [
 ]
 
 
-def _q(words: list[list[str]], short: bool) -> list[str]:
-    out = [w for ws in words for w in ws if (len(w) == 2) == short]
-    return list(dict.fromkeys(out))
-
-
 def build_paths(sample: dict[str, Any]) -> dict[tuple[str, str], list[str]]:
     def flt(items: list[list[str]]) -> list[str]:
         return [f"{API}?" + urlencode({"industry": i, "region": r, "tag": t}, quote_via=quote)
@@ -77,22 +73,11 @@ def build_paths(sample: dict[str, Any]) -> dict[tuple[str, str], list[str]]:
         ("filter", "manager"): flt(sample["filters_mgr"]),
         ("filter", "rep"): flt(sample["filters_rep"]),
         ("phone", "admin"): [f"{API}?phone={p}" for p in sample["phones"]],
-        ("q", "manager"): words(_q(sample["words_mgr"], short=False)),
-        ("q", "rep"): words(_q(sample["words_rep"], short=False)),
-        ("q2", "manager"): words(_q(sample["words_mgr"], short=True)),
-        ("q2", "rep"): words(_q(sample["words_rep"], short=True)),
+        ("q", "manager"): words(sample_words(sample["words_mgr"], short=False)),
+        ("q", "rep"): words(sample_words(sample["words_rep"], short=False)),
+        ("q2", "manager"): words(sample_words(sample["words_mgr"], short=True)),
+        ("q2", "rep"): words(sample_words(sample["words_rep"], short=True)),
     }
-
-
-def wait_up(url: str) -> None:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(url, timeout=1)
-            return
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    raise RuntimeError(f"{url} did not come up")
 
 
 def _ms(value: str, unit: str) -> float:
@@ -129,125 +114,10 @@ def wrk(base: str, token: str, paths_file: Path, seconds: int, connections: int,
     return res
 
 
-# ---- who else uses the two cores --------------------------------------------------------------
-
-HZ = os.sysconf("SC_CLK_TCK")
-
-
-def _busy_jiffies() -> int:
-    f = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
-    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(x) for x in f[:8])
-    return user + nice + system + irq + softirq + steal
-
-
-def _stat(d: Path) -> list[str]:
-    return (d / "stat").read_text().rsplit(")", 1)[1].split()
-
-
-def _our_jiffies(server_pid: int) -> dict[int, int]:
-    """CPU of the API processes (`crm serve` and the web processes it spawned: its process
-    group), wrk, and the PostgreSQL backends serving our database."""
-    out = {}
-    for d in Path("/proc").iterdir():
-        if not d.name.isdigit():
-            continue
-        try:
-            cmd = (d / "cmdline").read_bytes().replace(b"\0", b" ")
-            st = _stat(d)
-            ours = (int(st[2]) == server_pid or cmd.startswith(b"wrk ")
-                    or (cmd.startswith(b"postgres:") and seed.DB_NAME.encode() in cmd))
-            if ours:
-                out[int(d.name)] = int(st[11]) + int(st[12])
-        except (OSError, IndexError, ValueError):
-            continue
-    return out
-
-
-def _api_pids(server_pid: int) -> list[int]:
-    pids = []
-    for d in Path("/proc").iterdir():
-        if d.name.isdigit():
-            try:
-                st = _stat(d)
-                if int(st[2]) == server_pid and b"resource_tracker" not in (
-                        d / "cmdline").read_bytes():
-                    pids.append(int(d.name))
-            except (OSError, IndexError, ValueError):
-                continue
-    return pids
-
-
-def _jiffies_of(pids: list[int]) -> int:
-    total = 0
-    for pid in pids:
-        try:
-            st = _stat(Path(f"/proc/{pid}"))
-            total += int(st[11]) + int(st[12])
-        except (OSError, IndexError, ValueError):
-            continue
-    return total
-
-
-def _pg_jiffies() -> int:
-    total = 0
-    for d in Path("/proc").iterdir():
-        if d.name.isdigit():
-            try:
-                cmd = (d / "cmdline").read_bytes()
-                if cmd.startswith(b"postgres:") and seed.DB_NAME.encode() in cmd:
-                    st = _stat(d)
-                    total += int(st[11]) + int(st[12])
-            except (OSError, IndexError, ValueError):
-                continue
-    return total
-
-
-class CpuWatch:
-    """Cores used during a run by everything else on the machine (other tests, builds), and
-    the CPU of the API processes and of our PostgreSQL backends."""
-
-    def __init__(self, server_pid: int) -> None:
-        self.pid = server_pid
-        self.api = _api_pids(server_pid)
-        self.t, self.busy, self.ours = time.monotonic(), _busy_jiffies(), _our_jiffies(server_pid)
-        self.api0, self.pg0 = _jiffies_of(self.api), _pg_jiffies()
-
-    def foreign_cores(self) -> float:
-        now, busy, ours = time.monotonic(), _busy_jiffies(), _our_jiffies(self.pid)
-        used = sum(v - self.ours.get(k, 0) for k, v in ours.items())
-        return max(0.0, (busy - self.busy - used) / HZ / (now - self.t))
-
-    def cpu_ms(self) -> tuple[float, float]:
-        """Milliseconds of CPU used since the start by the API processes and by PostgreSQL
-        (backends that ended during the run are not counted)."""
-        return ((_jiffies_of(self.api) - self.api0) * 1000 / HZ,
-                (_pg_jiffies() - self.pg0) * 1000 / HZ)
-
-
-def wait_quiet(server_pid: int, limit: float = 0.3, max_wait: float = 90) -> float:
-    """Waits (bounded) until other processes use less than `limit` cores; answers the load."""
-    deadline = time.monotonic() + max_wait
-    while True:
-        w = CpuWatch(server_pid)
-        time.sleep(2 if max_wait > 0 else 0.5)
-        load = w.foreign_cores()
-        if load < limit or time.monotonic() >= deadline:
-            return load
-
-
-def vm_hwm(server_pid: int) -> str:
-    """Peak RSS of each API process (VmHWM), the first one (with the job worker) first."""
-    parts = []
-    for pid in sorted(_api_pids(server_pid), key=lambda p: p != server_pid):
-        status = Path(f"/proc/{pid}/status").read_text()
-        m = re.search(r"VmHWM:\s+(\d+) kB", status)
-        assert m
-        parts.append(f"{int(m.group(1)) / 1024:.0f}")
-    return f"{' + '.join(parts)} MiB (VmHWM per API process)"
-
-
 async def check_seeded() -> dict[str, Any] | None:
-    if not seed.SAMPLE_FILE.exists() or not await seed.database_exists():
+    if not seed.SAMPLE_FILE.exists():
+        return None
+    if not await servers.database_exists(servers.admin_url(), seed.DB_NAME):
         return None
     sample = json.loads(seed.SAMPLE_FILE.read_text())
     conn = await asyncpg.connect(seed.db_url())
@@ -265,201 +135,13 @@ async def check_seeded() -> dict[str, Any] | None:
     return sample
 
 
-# ---- EXPLAIN of the statements SqlCustomers.list_documents issues -----------------------------
-
-async def explain_lists(sample: dict[str, Any]) -> list[dict[str, Any]]:
-    """Runs the real repository (SqlCustomers.list_documents, what the endpoint serves) for one
-    sample value of each list shape and role, captures the customers statement it sends, and
-    EXPLAINs it with the same parameters (a custom plan, as for the first executions of a
-    prepared statement), then once more under plan_cache_mode = force_generic_plan (what a
-    prepared statement may switch to)."""
-    from sqlalchemy import event
-
-    from adapters.bootstrap import build
-    from domain.customers.personal import normalise_mobile
-    from domain.customers.queries import CustomerFilter
-    from domain.identity.service import principal_of
-    from domain.shared.paging import PageRequest
-
-    c = build(seed.settings(seed.db_url()))
-    rng = random.Random(5)
-    q_mgr, q_rep = _q(sample["words_mgr"], False), _q(sample["words_rep"], False)
-    q2_mgr, q2_rep = _q(sample["words_mgr"], True), _q(sample["words_rep"], True)
-    fm, fr = rng.choice(sample["filters_mgr"]), rng.choice(sample["filters_rep"])
-    cases: list[tuple[str, str, CustomerFilter]] = [
-        ("filter", "manager", CustomerFilter(industry=fm[0], region=fm[1], tags_all=[fm[2]])),
-        ("filter", "rep", CustomerFilter(industry=fr[0], region=fr[1], tags_all=[fr[2]])),
-        ("phone", "admin", CustomerFilter(phone=normalise_mobile(rng.choice(sample["phones"])))),
-        ("q", "manager", CustomerFilter(q=rng.choice(q_mgr))),
-        ("q", "rep", CustomerFilter(q=rng.choice(q_rep))),
-        ("q2", "manager", CustomerFilter(q=rng.choice(q2_mgr))),
-        ("q2", "rep", CustomerFilter(q=rng.choice(q2_rep))),
-    ]
-    captured: list[tuple[str, Any]] = []
-
-    def capture(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any,
-                executemany: bool) -> None:
-        captured.append((statement, parameters))
-
-    event.listen(c.engine.sync_engine, "before_cursor_execute", capture)
-    results = []
-    try:
-        for shape, role, flt in cases:
-            async with c.uow() as uow:
-                user = await uow.users.get(uuid.UUID(sample["users"][role]))
-                assert user is not None
-                vis = await c.customers.visibility(uow, principal_of(user))
-                captured.clear()
-                page = await uow.customers.list_documents(flt, vis, PageRequest(), None)
-                stmt, params = next((s, p) for s, p in captured if "FROM customers" in s
-                                    and "contacts.customer_id IN" not in s.split("WHERE")[0])
-                results.append({"shape": shape, "role": role, "filter": _describe(flt),
-                                "rows": len(page.items), "sql": stmt, "params": params})
-    finally:
-        event.remove(c.engine.sync_engine, "before_cursor_execute", capture)
-        await c.close()
-
-    conn = await asyncpg.connect(seed.db_url())
-    try:
-        for r in results:
-            params = list(r["params"]) if r["params"] is not None else []
-            rows = await conn.fetch("EXPLAIN (ANALYZE, BUFFERS) " + r["sql"], *params)
-            r["plan"] = "\n".join(x[0] for x in rows)
-            # What the server's prepared statement runs once PostgreSQL's plan cache has seen
-            # five executions (plan_cache_mode = auto): a generic plan when it looks no dearer.
-            lits = ", ".join(_literal(p) for p in params)
-            await conn.execute(f"PREPARE bench_q AS {r['sql']}")
-            try:
-                for _ in range(5):
-                    await conn.execute(f"EXECUTE bench_q({lits})")
-                rows = await conn.fetch(f"EXPLAIN (ANALYZE, BUFFERS) EXECUTE bench_q({lits})")
-                r["prepared_plan"] = "\n".join(x[0] for x in rows)
-                await conn.execute("SET plan_cache_mode = force_generic_plan")
-                rows = await conn.fetch(f"EXPLAIN (ANALYZE, BUFFERS) EXECUTE bench_q({lits})")
-                r["generic_plan"] = "\n".join(x[0] for x in rows)
-            finally:
-                await conn.execute("RESET plan_cache_mode")
-                await conn.execute("DEALLOCATE bench_q")
-            r["prepared_is_generic"] = bool(re.search(r"\$\d", r["prepared_plan"]))
-            r["params"] = [str(p) for p in params]
-    finally:
-        await conn.close()
-    return results
-
-
-def _literal(value: Any) -> str:
-    if isinstance(value, (list, tuple)):
-        return "ARRAY[" + ", ".join(_literal(v) for v in value) + "]::text[]"
-    if isinstance(value, int):
-        return str(value)
-    return "'" + str(value).replace("'", "''") + "'"
-
-
-def _describe(flt: Any) -> str:
-    parts = []
-    for name in ("industry", "region", "tags_all", "q", "phone"):
-        v = getattr(flt, name)
-        if v:
-            parts.append(f"{name}={list(v) if name == 'tags_all' else v}")
-    return ", ".join(parts)
-
-
-def _exec_ms(plan: str) -> float:
-    m = re.search(r"Execution Time: ([\d.]+) ms", plan)
-    return float(m.group(1)) if m else float("nan")
-
-
-async def match_counts(sample: dict[str, Any], per_kind: int = 12) -> dict[str, Any]:
-    """How many visible rows the sample's words and filters match (not just the first page)."""
-    org, users = sample["org"], sample["users"]
-    dept = next(d for d in org["departments"] if d["manager"] == users["manager"])
-
-    def visible(role: str, first: int) -> tuple[str, list[Any]]:
-        if role == "manager":
-            return (f"(owner_id = ${first} OR owner_department_id = ${first + 1})",
-                    [uuid.UUID(users["manager"]), uuid.UUID(dept["id"])])
-        return f"owner_id = ${first}", [uuid.UUID(users["rep"])]
-
-    def summary(counts: list[int]) -> dict[str, int]:
-        counts.sort()
-        return {"median": counts[len(counts) // 2], "min": counts[0], "max": counts[-1]}
-
-    rng = random.Random(11)
-    out: dict[str, Any] = {}
-    conn = await asyncpg.connect(seed.db_url())
-    try:
-        for kind, short in (("q", False), ("q2", True)):
-            for role in ("manager", "rep"):
-                words = _q(sample[f"words_{'mgr' if role == 'manager' else 'rep'}"], short)
-                clause, args = visible(role, 2)
-                counts = [await conn.fetchval(
-                    f"SELECT count(*) FROM customers WHERE deleted_at IS NULL AND {clause} "
-                    "AND search_text ILIKE $1", f"%{w.lower()}%", *args)
-                    for w in rng.sample(words, min(per_kind, len(words)))]
-                out[f"{kind}/{role}"] = summary(counts)
-        for role in ("manager", "rep"):
-            items = sample[f"filters_{'mgr' if role == 'manager' else 'rep'}"]
-            clause, args = visible(role, 4)
-            counts = [await conn.fetchval(
-                f"SELECT count(*) FROM customers WHERE deleted_at IS NULL AND {clause} AND "
-                "industry = $1 AND region = $2 AND tags @> ARRAY[$3]::text[]", i, r, t, *args)
-                for i, r, t in rng.sample(items, min(per_kind, len(items)))]
-            out[f"filter/{role}"] = summary(counts)
-    finally:
-        await conn.close()
-    return out
-
-
-# ---- the report ------------------------------------------------------------------------------
-
-def _git() -> str:
-    def run(*cmd: str) -> str:
-        return subprocess.run(["git", *cmd], cwd=ROOT, capture_output=True, text=True).stdout
-    dirty = len([x for x in run("status", "--porcelain", "--untracked-files=no").splitlines()])
-    return run("rev-parse", "--short", "HEAD").strip() + (
-        f" + {dirty} files changed in the working tree" if dirty else "")
-
-
-def report(sample: dict[str, Any], results: list[dict[str, Any]], rss: str | None,
-           counts: dict[str, Any], plans: list[dict[str, Any]], args: Any) -> str:
-    """A markdown section: the table, the rows the sampled values match, and the plans."""
-    out = [f"Code: {_git()}; {sample['customers']:,} customers; API processes: "
-           f"{args.workers or 'default (one per core)'}; wrk -t{args.threads} "
-           f"-c{args.connections} -d{args.seconds}s per shape after a {args.warmup} s warm-up; "
-           f"then wrk -t1 -c1 -d{args.single_seconds}s; PostgreSQL shared_buffers "
-           f"{args.shared_buffers}.\n",
-           "| shape | role | req/s | p50 | p90 | p99 | target p99 | | 1 client p50 | "
-           "1 client p99 | CPU/request API + PG | rows matched (median) | other load |",
-           "|---|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|"]
-    for r in results:
-        c = counts.get(f"{r['shape']}/{r['role']}")
-        out.append(
-            f"| {r['shape']} | {r['role']} | {r['rps']:.1f} | {r['p50']:.1f} ms | "
-            f"{r['p90']:.1f} ms | **{r['p99']:.1f} ms** | {r['target_p99']:.0f} ms | "
-            f"{'pass' if r['ok'] else '**miss**'} | {r.get('single_p50', 0):.1f} ms | "
-            f"{r.get('single_p99', 0):.1f} ms | {r.get('api_cpu_ms', 0):.1f} + "
-            f"{r.get('pg_cpu_ms', 0):.1f} ms | {c['median'] if c else '1'} | "
-            f"{r['foreign_cores']:.2f} cores |")
-    out.append(f"\nAPI process peak RSS: {rss}.\n")
-    for p in plans:
-        kind = "generic" if p["prepared_is_generic"] else "custom"
-        out.append(f"#### {p['shape']} as {p['role']} ({p['filter']}; {p['rows']} rows)\n")
-        out.append(f"Custom plan {_exec_ms(p['plan']):.1f} ms; as the server's prepared "
-                   f"statement after five runs: {kind} plan, "
-                   f"{_exec_ms(p['prepared_plan']):.1f} ms.\n")
-        out.append("```\n" + p["plan"] + "\n```\n")
-    return "\n".join(out)
-
-
 # ---- main -----------------------------------------------------------------------------------
 
 def start_server(port: int, workers: int | None = None) -> subprocess.Popen[bytes]:
-    env = {**os.environ, **seed.server_env(seed.db_url(), port)}
+    env = seed.server_env(seed.db_url(), port)
     if workers:
         env["CRM_WEB_WORKERS"] = str(workers)
-    return subprocess.Popen([sys.executable, "-m", "adapters.cli", "serve"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=open(OUT / "c360_server.log", "wb"),
-                            start_new_session=True)
+    return servers.start(servers.crm("serve"), env, OUT / "c360_server.log")
 
 
 def smoke(base: str, token: str, paths: list[str], role: str, shape: str) -> float:
@@ -484,9 +166,9 @@ def run_load(args: Any, sample: dict[str, Any], tokens: dict[str, str],
     proc = start_server(args.port, args.workers)
     try:
         base = f"http://127.0.0.1:{args.port}"
-        wait_up(f"{base}/healthz")
+        servers.wait_up(f"{base}/healthz", 120)
         time.sleep(3)  # the spawned web processes
-        print(f"API processes: {len(_api_pids(proc.pid))}", flush=True)
+        print(f"API processes: {len(api_pids(proc.pid))}", flush=True)
         only = {s for s in args.only.split(",") if s}
         results = []
         print(f"{sample['customers']:,} customers; wrk -t{args.threads} -c{args.connections} "
@@ -496,9 +178,9 @@ def run_load(args: Any, sample: dict[str, Any], tokens: dict[str, str],
                 continue
             key = (shape, role)
             per_page = smoke(base, tokens[role], paths[key], role, shape)
-            before = wait_quiet(proc.pid, max_wait=args.quiet_wait)
+            before = wait_quiet(proc.pid, seed.DB_NAME, max_wait=args.quiet_wait)
             wrk(base, tokens[role], files[key], args.warmup, args.connections, args.threads)
-            watch = CpuWatch(proc.pid)
+            watch = CpuWatch(proc.pid, seed.DB_NAME)
             r = wrk(base, tokens[role], files[key], args.seconds, args.connections,
                     args.threads)
             r["foreign_cores"] = round(watch.foreign_cores(), 2)
@@ -526,8 +208,7 @@ def run_load(args: Any, sample: dict[str, Any], tokens: dict[str, str],
         rss = vm_hwm(proc.pid)
         print(f"API peak RSS: {rss}", flush=True)
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(30)
+        servers.stop_all([proc])
     return results, rss
 
 
@@ -581,45 +262,10 @@ async def main() -> None:
                 {"results": results, "rss": rss, "workers": args.workers}, indent=1))
             return
 
-        print("EXPLAIN (ANALYZE, BUFFERS) of the list statements …", flush=True)
-        plans = await explain_lists(sample)
-        counts = await match_counts(sample)
-        md = []
-        for p in plans:
-            md.append(f"#### {p['shape']} as {p['role']}: {p['filter']} "
-                      f"({p['rows']} rows on the page)\n")
-            md.append("```sql\n" + p["sql"].strip() + "\n-- " + repr(p["params"]) + "\n```\n")
-            md.append(f"With the values (custom plan), {_exec_ms(p['plan']):.1f} ms:\n")
-            md.append("```\n" + p["plan"] + "\n```\n")
-            kind = "a generic plan" if p["prepared_is_generic"] else "still a custom plan"
-            md.append(f"As a prepared statement after five executions (plan_cache_mode = auto: "
-                      f"{kind}), {_exec_ms(p['prepared_plan']):.1f} ms:\n")
-            md.append("```\n" + p["prepared_plan"] + "\n```\n")
-            md.append(f"Generic plan (force_generic_plan), {_exec_ms(p['generic_plan']):.1f} ms:"
-                      "\n")
-            md.append("```\n" + p["generic_plan"] + "\n```\n")
-        (OUT / "c360_explain.md").write_text("\n".join(md))
-        for p in plans:
-            print(f"  {p['shape']:<6} {p['role']:<8} custom {_exec_ms(p['plan']):8.1f} ms   "
-                  f"prepared x6 {_exec_ms(p['prepared_plan']):8.1f} ms "
-                  f"({'generic' if p['prepared_is_generic'] else 'custom'})   "
-                  f"generic {_exec_ms(p['generic_plan']):8.1f} ms   {p['filter']}")
-        print("rows matched by the sampled values (visible to the role):")
-        for k, v in counts.items():
-            print(f"  {k:<16} median {v['median']}, min {v['min']}, max {v['max']}")
-        (OUT / "c360_report.md").write_text(report(sample, results, rss, counts, plans, args))
-        (OUT / "c360_results.json").write_text(json.dumps(
-            {"results": results, "rss": rss, "counts": counts, "plans": plans,
-             "seconds": args.seconds, "connections": args.connections,
-             "threads": args.threads}, ensure_ascii=False, indent=1, default=str))
-        print("written: bench/out/c360_results.json, bench/out/c360_report.md, "
-              "bench/out/c360_explain.md")
-        failed = [f"{r['shape']}/{r['role']}" for r in results if not r["ok"]]
-        if results:
-            print("targets: " + ("all met" if not failed else "MISSED: " + ", ".join(failed)))
+        await explain_and_report(sample, results, rss, args)
     finally:
         if not args.keep:
-            await seed.drop_db()
+            await servers.drop_database(servers.admin_url(), seed.DB_NAME)
             print(f"dropped {seed.DB_NAME} (use --keep to keep it)")
 
 

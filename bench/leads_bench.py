@@ -24,20 +24,15 @@ import asyncio
 import json
 import os
 import random
-import re
-import signal
 import statistics
 import subprocess
 import sys
 import time
 import uuid
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import asyncpg
-import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -45,24 +40,14 @@ sys.path.insert(0, str(ROOT))
 from adapters.bootstrap import Container, build  # noqa: E402
 from adapters.db.engine import libpq_url  # noqa: E402
 from adapters.db.migrate import upgrade  # noqa: E402
-from adapters.db.pipeline import SqlOpportunities  # noqa: E402
-from adapters.settings import Settings  # noqa: E402
-from domain.identity.service import principal_of  # noqa: E402
+from bench import servers  # noqa: E402
+from bench.leads_board import board_bench  # noqa: E402
+from bench.measure import cpu_seconds, pct, postgres_cpu_seconds  # noqa: E402
 from domain.leads.routing import RoutingRule, RoutingSettings  # noqa: E402
-from domain.pipeline.queries import OpportunityFilter  # noqa: E402
-from domain.shared.authz import (  # noqa: E402
-    Actor,
-    Role,
-    Scope,
-    Visibility,
-    system_actor,
-)
-from tests.services import with_database  # noqa: E402
+from domain.shared.authz import Role, Scope, system_actor  # noqa: E402
 
 DB = "crm_bench_leads"
-SECRET = "bench-secret-key-0123456789abcdef0123456789"
 PORT = 8110
-OUT = ROOT / "bench" / "out"
 
 NOTIFY_TRIGGER = [
     """CREATE FUNCTION bench_notification() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -73,38 +58,6 @@ NOTIFY_TRIGGER = [
     """CREATE TRIGGER bench_notification AFTER INSERT ON notifications
         FOR EACH ROW EXECUTE FUNCTION bench_notification()""",
 ]
-
-
-def admin_url() -> str:
-    return os.environ.get("CRM_BENCH_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test")
-
-
-def redis_url() -> str:
-    return os.environ.get("CRM_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
-
-
-def pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))]
-
-
-async def recreate_database(admin: str, name: str = DB) -> str:
-    """A fresh bench database (the other bench scripts use this too, with their own name)."""
-    conn = await asyncpg.connect(admin)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return with_database(admin, name)
-
-
-async def drop_database(admin: str, name: str = DB) -> None:
-    conn = await asyncpg.connect(admin)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
 
 
 async def seed_people(c: Container) -> dict[str, Any]:
@@ -126,70 +79,6 @@ async def seed_people(c: Container) -> dict[str, Any]:
                                              {Scope.LEADS_WRITE, Scope.LEADS_READ})
     token, _ = c.identity.tokens.issue_access(admin, c.clock.now())
     return {"east": east, "admin": admin, "reps": reps, "key": key, "token": token}
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU so far of a process and the processes of its group (the web
-    processes `crm serve` spawns), Linux."""
-    total = 0
-    for d in Path("/proc").iterdir():
-        if not d.name.isdigit():
-            continue
-        try:
-            fields = (d / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(d.name) == pid or int(fields[2]) == pid:
-            total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
-
-
-def postgres_cpu_seconds() -> float:
-    """User + system CPU so far of every PostgreSQL process on the machine (the backends of
-    the servers and of this script; the bench database is the only one busy), and of those that
-    ended (the postmaster's reaped children), Linux."""
-    total = 0
-    for d in Path("/proc").iterdir():
-        try:
-            if not d.name.isdigit() or (d / "comm").read_text().strip() != "postgres":
-                continue
-            fields = (d / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += sum(int(f) for f in fields[11:15])  # utime, stime, cutime, cstime
-    return total / os.sysconf("SC_CLK_TCK")
-
-
-def start(cmd: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-    """Its log goes to bench/out/<command>.log (an error under load is looked up there)."""
-    OUT.mkdir(exist_ok=True)
-    with open(OUT / f"{cmd[-1]}.log", "wb") as log:
-        return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log,
-                                start_new_session=True)
-
-
-def stop_all(procs: list[subprocess.Popen[bytes]]) -> None:
-    """SIGTERM to each server's process group (crm serve and its web processes), SIGKILL
-    after 20 s (the other bench scripts use this too)."""
-    for p in procs:
-        if p.poll() is None:
-            os.killpg(p.pid, signal.SIGTERM)
-            try:
-                p.wait(20)
-            except subprocess.TimeoutExpired:
-                os.killpg(p.pid, signal.SIGKILL)
-
-
-def wait_ready(base: str) -> None:
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"{base} did not come up")
 
 
 # ---- (a) capture → notification ----------------------------------------------------------------
@@ -316,95 +205,6 @@ async def capture_bench(base: str, db: str, key: str, seconds: int, submitters: 
             "resp_p50": statistics.median(response), "resp_p99": pct(response, 99)}
 
 
-# ---- (b) the board at 100,000 open opportunities -----------------------------------------------
-
-
-async def seed_deals(c: Container, db: str, people: dict[str, Any], deals: int) -> Any:
-    admin = Actor(principal_of(people["admin"]))
-    (pipeline,) = [p for p in await c.opportunities.list_pipelines(admin) if p.is_default]
-    owners = [u.id for u in people["reps"]]
-    east = people["east"].id
-    now = datetime.now(UTC)
-    rng = random.Random(5)
-    conn = await asyncpg.connect(libpq_url(db))
-    try:
-        customers = [(uuid.uuid4(), f"C202611{i:06d}", f"第{i}号客户有限公司",
-                      f"第{i}号客户有限公司", "company", "potential", "normal",
-                      owners[i % len(owners)], east, f"第{i}号客户有限公司") for i in range(2000)]
-        await conn.copy_records_to_table(
-            "customers", records=customers,
-            columns=["id", "number", "name", "name_normalised", "kind", "grade", "tier",
-                     "owner_id", "owner_department_id", "search_text"])
-        open_stages = pipeline.open_stages
-        weights = [40, 30, 20, 10][:len(open_stages)]
-        rows = []
-        for i in range(deals):
-            stage = rng.choices(open_stages, weights)[0]
-            updated = now - timedelta(minutes=rng.randint(0, 90 * 24 * 60))
-            rows.append((
-                uuid.uuid4(), f"O202611{i:07d}", f"商机 {i}", customers[i % 2000][0],
-                pipeline.id, stage.id, "open", stage.probability,
-                Decimal(rng.randint(1_000_000, 500_000_000)) / 100,
-                "USD" if rng.random() < 0.03 else "CNY", owners[i % len(owners)], east,
-                updated, now, updated, updated))
-        await conn.copy_records_to_table(
-            "opportunities", records=rows,
-            columns=["id", "number", "name", "customer_id", "pipeline_id", "stage_id", "status",
-                     "probability", "amount", "currency", "owner_id", "owner_department_id",
-                     "stage_entered_at", "last_activity_at", "created_at", "updated_at"])
-        await conn.execute("VACUUM ANALYZE opportunities")
-        await conn.execute("VACUUM ANALYZE customers")
-    finally:
-        await conn.close()
-    return pipeline
-
-
-async def explain(db: str, pipeline: Any) -> str:
-    """EXPLAIN ANALYZE of the two statements the board runs, compiled from the repository."""
-    from sqlalchemy.dialects.postgresql.asyncpg import dialect
-
-    repo = SqlOpportunities(None, [])  # type: ignore[arg-type]
-    flt = OpportunityFilter(pipeline_id=pipeline.id)
-    everything = Visibility(everything=True)
-    out = []
-    conn = await asyncpg.connect(libpq_url(db))
-    try:
-        for name, stmt in (
-            ("totals (kept by the triggers)", repo.totals_statement(flt, everything)),
-            ("totals, live (what a status filter falls back to)", repo.totals_statement(
-                OpportunityFilter(pipeline_id=pipeline.id, status="open"), everything)),
-            ("cards", repo.cards_statement(flt, everything, [s.id for s in pipeline.stages],
-                                           20)),
-        ):
-            compiled = stmt.compile(dialect=dialect())
-            params = [compiled.params[k] for k in compiled.positiontup or []]
-            sql = str(compiled)
-            plan = await conn.fetch(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", *params)
-            shown = ", ".join(f"${i} = {p}" for i, p in enumerate(params, 1))
-            out.append(f"-- {name}\n{sql}\n-- {shown}\n\n" + "\n".join(r[0] for r in plan))
-    finally:
-        await conn.close()
-    return "\n\n".join(out)
-
-
-def wrk(url: str, token: str, seconds: int, connections: int) -> dict[str, float]:
-    out = subprocess.run(
-        ["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{seconds}s", "--latency",
-         "--timeout", "5s", "-H", f"Authorization: Bearer {token}", url],
-        capture_output=True, text=True, check=True).stdout
-    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    if non2xx:
-        raise RuntimeError(f"{url} answered errors: {non2xx.group(0)}")
-
-    def ms(label: str) -> float:
-        m = re.search(rf"{label}\s+([\d.]+)(us|ms|s)\b", out)
-        assert m, out
-        return float(m.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[m.group(2)]
-
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    return {"rps": rps, "p50": ms("50%"), "p90": ms("90%"), "p99": ms("99%")}
-
-
 async def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=int, default=30)
@@ -424,32 +224,26 @@ async def main() -> None:
                          "no rule and goes to the fallback owner (no turn to take)")
     args = ap.parse_args()
 
-    admin = admin_url()
-    db = await recreate_database(admin)
+    admin = servers.admin_url()
+    db = await servers.recreate_database(admin, DB)
     procs: list[subprocess.Popen[bytes]] = []
     c: Container | None = None
     try:
         await upgrade(db)
-        settings = Settings(env="test", database_url=db, redis_url=redis_url(),
-                            secret_key=SECRET, access_token_minutes=120,
-                            queue_name="crm:bench-leads")
-        c = build(settings)
+        c = build(servers.settings(db, queue_name="crm:bench-leads"))
         people = await seed_people(c)
         conn = await asyncpg.connect(libpq_url(db))
         for statement in NOTIFY_TRIGGER:
             await conn.execute(statement)
         await conn.close()
 
-        env = {**os.environ, "CRM_DATABASE_URL": db, "CRM_REDIS_URL": redis_url(),
-               "CRM_SECRET_KEY": SECRET, "CRM_ACCESS_TOKEN_MINUTES": "120",
-               "CRM_EMBEDDED_WORKER": "false", "CRM_PORT": str(PORT),
-               "CRM_LOG_LEVEL": "WARNING", "CRM_QUEUE_NAME": "crm:bench-leads"}
+        env = servers.server_env(db, PORT, "crm:bench-leads")
         if args.workers:
             env["CRM_WEB_WORKERS"] = str(args.workers)
-        procs.append(start([sys.executable, "-m", "adapters.cli", "serve"], env))
-        procs.append(start([sys.executable, "-m", "adapters.cli", "worker"], env))
+        procs.append(servers.start(servers.crm("serve"), env, servers.OUT / "serve.log"))
+        procs.append(servers.start(servers.crm("worker"), env, servers.OUT / "worker.log"))
         base = f"http://127.0.0.1:{PORT}"
-        wait_ready(base)
+        servers.wait_ready(base)
         # The other web processes are fresh interpreters that take a few seconds to listen;
         # connections made before then would all be the first process's.
         time.sleep(5)
@@ -481,31 +275,12 @@ async def main() -> None:
         if args.only == "capture":
             return
 
-        started = time.monotonic()
-        pipeline = await seed_deals(c, db, people, args.deals)
-        print(f"seeded {args.deals} open opportunities in {time.monotonic() - started:.1f} s")
-        url = f"{base}/api/v1/opportunities?view=board&pipeline_id={pipeline.id}"
-        r = httpx.get(url, headers={"Authorization": f"Bearer {people['token']}"}, timeout=10)
-        board = r.json()
-        total = sum(col["count"] for col in board["columns"])
-        assert total >= args.deals, total
-        wrk(url, people["token"], 3, args.connections)  # warm-up
-        for connections in (1, args.connections):
-            load = os.getloadavg()[0]
-            b = wrk(url, people["token"], args.board_seconds, connections)
-            print(f"(b) board of {total} deals, load average {load:.2f} before, "
-                  f"{connections} connection(s), "
-                  f"{args.board_seconds} s: {b['rps']:.1f} req/s, p50 {b['p50']:.1f} ms, "
-                  f"p90 {b['p90']:.1f} ms, p99 {b['p99']:.1f} ms")
-        plans = await explain(db, pipeline)
-        OUT.mkdir(exist_ok=True)
-        (OUT / "board_explain.txt").write_text(plans + "\n")
-        print(f"EXPLAIN written to {OUT / 'board_explain.txt'}")
+        await board_bench(c, db, base, people, args)
     finally:
         if c is not None:
             await c.close()
-        stop_all(procs)
-        await drop_database(admin)
+        servers.stop_all(procs)
+        await servers.drop_database(admin, DB)
 
 
 if __name__ == "__main__":

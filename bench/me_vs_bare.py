@@ -14,13 +14,9 @@ import argparse
 import asyncio
 import os
 import re
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
-
-import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -28,11 +24,9 @@ sys.path.insert(0, str(ROOT))
 from adapters.bootstrap import build  # noqa: E402
 from adapters.db.migrate import upgrade  # noqa: E402
 from adapters.embedded import reachable, start_postgres  # noqa: E402
-from adapters.settings import Settings  # noqa: E402
+from bench import servers  # noqa: E402
 from domain.shared.authz import Role, system_actor  # noqa: E402
 from tests.services import create_database, drop_database  # noqa: E402
-
-SECRET = "bench-secret-key-0123456789abcdef0123456789"
 
 
 def admin_url() -> str:
@@ -41,21 +35,6 @@ def admin_url() -> str:
     if reachable("127.0.0.1", 5432):
         return "postgresql://postgres@127.0.0.1:5432/test"
     return start_postgres(ROOT / ".crm-data" / "bench-pg", database="test")
-
-
-def redis_url() -> str:
-    return os.environ.get("CRM_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
-
-
-def wait_up(url: str) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(url, timeout=1)
-            return
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    raise RuntimeError(f"{url} did not come up")
 
 
 def wrk(url: str, token: str, seconds: int, connections: int) -> tuple[float, float]:
@@ -73,11 +52,6 @@ def wrk(url: str, token: str, seconds: int, connections: int) -> tuple[float, fl
     return rps, float(p99.group(1)) * factor
 
 
-def start(cmd: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
-
-
 async def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=int, default=15)
@@ -90,27 +64,22 @@ async def main() -> None:
     procs: list[subprocess.Popen[bytes]] = []
     try:
         await upgrade(db)
-        settings = Settings(env="test", database_url=db, redis_url=redis_url(),
-                            secret_key=SECRET, access_token_minutes=120)
-        c = build(settings)
+        c = build(servers.settings(db))
         user = await c.identity.create_user(
             system_actor("bench"), email="bench@example.com", name="Bench", role=Role.MANAGER,
             department_id=None, password="bench-password-1")
         token, _ = c.identity.tokens.issue_access(user, c.clock.now())
         await c.close()
 
-        env = {**os.environ, "CRM_DATABASE_URL": db, "CRM_REDIS_URL": redis_url(),
-               "CRM_SECRET_KEY": SECRET, "CRM_ACCESS_TOKEN_MINUTES": "120",
-               "CRM_EMBEDDED_WORKER": "false", "CRM_PORT": "8102", "PORT": "8101",
-               "CRM_LOG_LEVEL": "WARNING", "CRM_QUEUE_NAME": "crm:bench",
+        env = {**servers.server_env(db, 8102, "crm:bench"), "PORT": "8101",
                # like for like with the bare endpoint: one process, the caller looked up
                # in PostgreSQL on every request
                "CRM_WEB_WORKERS": "1", "CRM_CALLER_CACHE_SECONDS": "0"}
-        procs.append(start([sys.executable, "bench/bare_me.py"], env))
-        procs.append(start([sys.executable, "-m", "adapters.cli", "serve"], env))
+        procs.append(servers.start([sys.executable, "bench/bare_me.py"], env))
+        procs.append(servers.start(servers.crm("serve"), env))
         bare_url, api_url = "http://127.0.0.1:8101/me", "http://127.0.0.1:8102/api/v1/me"
-        wait_up(bare_url)
-        wait_up(api_url)
+        servers.wait_up(bare_url, 60)
+        servers.wait_up(api_url, 60)
         for url in (bare_url, api_url):  # warm up pools and caches
             wrk(url, token, 3, args.connections)
         results: dict[str, list[tuple[float, float]]] = {"bare": [], "api": []}
@@ -126,10 +95,7 @@ async def main() -> None:
         print(f"mean: bare {bare:.1f} req/s, API {api:.1f} req/s, "
               f"ratio API/bare = {api / bare:.2f}")
     finally:
-        for p in procs:
-            if p.poll() is None:
-                os.killpg(p.pid, signal.SIGTERM)
-                p.wait(20)
+        servers.stop_all(procs)
         await drop_database(admin, db)
 
 

@@ -25,8 +25,6 @@ import email.policy
 import json
 import os
 import re
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -47,17 +45,12 @@ from adapters.bootstrap import build  # noqa: E402
 from adapters.db.engine import libpq_url  # noqa: E402
 from adapters.db.migrate import upgrade  # noqa: E402
 from adapters.settings import Settings  # noqa: E402
+from bench import servers  # noqa: E402
+from bench.measure import pct_index  # noqa: E402
 from domain.shared.authz import Role, system_actor  # noqa: E402
-from tests.services import with_database  # noqa: E402
 
 DB = "crm_bench_notify"
 NAME = re.compile(r"bench-(\d+)-")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Receiver:
@@ -73,15 +66,10 @@ class Receiver:
         return "250 OK"
 
 
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
 def summary(label: str, seconds: list[float]) -> str:
     ms = [s * 1000 for s in seconds]
-    return (f"| {label} | {len(ms)} | {statistics.median(ms):.0f} ms | {pct(ms, 0.95):.0f} ms "
-            f"| {pct(ms, 0.99):.0f} ms | {max(ms):.0f} ms |")
+    return (f"| {label} | {len(ms)} | {statistics.median(ms):.0f} ms | {pct_index(ms, 95):.0f} ms "
+            f"| {pct_index(ms, 99):.0f} ms | {max(ms):.0f} ms |")
 
 
 async def main() -> None:
@@ -91,15 +79,11 @@ async def main() -> None:
     ap.add_argument("--recipients", type=int, default=20)
     args = ap.parse_args()
 
-    admin_url = os.environ.get("CRM_BENCH_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test")
-    redis_url = os.environ.get("CRM_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
-    admin = await asyncpg.connect(admin_url)
-    await admin.execute(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
-    await admin.execute(f"CREATE DATABASE {DB}")
-    url = with_database(admin_url, DB)
+    admin = servers.admin_url()
+    url = await servers.recreate_database(admin, DB)
     await upgrade(url)
     queue = f"crm:bench:notify:{uuid.uuid4().hex[:6]}"
-    settings = Settings(database_url=url, redis_url=redis_url, queue_name=queue)
+    settings = Settings(database_url=url, redis_url=servers.redis_url(), queue_name=queue)
     container = build(settings)
     recipients = []
     for i in range(args.recipients):
@@ -110,14 +94,14 @@ async def main() -> None:
     await container.close()
 
     receiver = Receiver()
-    smtp_port = free_port()
+    smtp_port = servers.free_port()
     smtp = Controller(receiver, hostname="127.0.0.1", port=smtp_port)
     smtp.start()
-    env = {**os.environ, "CRM_DATABASE_URL": url, "CRM_REDIS_URL": redis_url,
+    env = {**os.environ, "CRM_DATABASE_URL": url, "CRM_REDIS_URL": servers.redis_url(),
            "CRM_QUEUE_NAME": queue, "CRM_LOG_LEVEL": "WARNING", "CRM_SMTP_HOST": "127.0.0.1",
            "CRM_SMTP_PORT": str(smtp_port), "CRM_SMTP_STARTTLS": "false"}
-    worker = subprocess.Popen([sys.executable, "-m", "adapters.cli", "worker"], cwd=ROOT,
-                              env=env, start_new_session=True)
+    # Not `servers.start`: the worker's warnings and errors go to this script's output.
+    worker = subprocess.Popen(servers.crm("worker"), cwd=ROOT, env=env, start_new_session=True)
     listen = await asyncpg.connect(libpq_url(url))
     notified: dict[str, float] = {}
     await listen.add_listener("crm_notifications", lambda *a: notified.setdefault(
@@ -164,13 +148,11 @@ async def main() -> None:
         print(summary("e-mail accepted by SMTP", mail))
         print(f"\nlost e-mails: {lost}, duplicated e-mails: {dup}")
     finally:
-        os.killpg(worker.pid, signal.SIGTERM)
-        worker.wait(20)
+        servers.stop_all([worker])
         smtp.stop()
         await listen.close()
         await conn.close()
-        await admin.execute(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
-        await admin.close()
+        await servers.drop_database(admin, DB)
 
 
 if __name__ == "__main__":

@@ -36,19 +36,12 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
-
-from leads_bench import (  # noqa: E402
-    admin_url,
-    drop_database,
-    recreate_database,
-    redis_url,
-    stop_all,
-)
 
 from adapters.bootstrap import Container, build  # noqa: E402
 from adapters.db.migrate import upgrade  # noqa: E402
 from adapters.settings import Settings  # noqa: E402
+from bench import servers  # noqa: E402
+from bench.measure import pct_index, process_cpu_seconds  # noqa: E402
 from domain.customers.commands import NewCustomer  # noqa: E402
 from domain.customers.model import CustomerKind  # noqa: E402
 from domain.identity.service import principal_of  # noqa: E402
@@ -143,7 +136,7 @@ def generator_process(db: str, admin_id: str, rate: float, seconds: float, start
     a second on a busy machine): writes {id, start, committed} lines, then an errors line."""
 
     async def work() -> None:
-        c = build(Settings(env="test", database_url=db, redis_url=redis_url(),
+        c = build(Settings(env="test", database_url=db, redis_url=servers.redis_url(),
                            queue_name=QUEUE))
         actor = Actor(principal=Principal(kind="user", id=uuid.UUID(admin_id),
                                           label="admin@bench.crm",
@@ -160,19 +153,6 @@ def generator_process(db: str, admin_id: str, rate: float, seconds: float, start
     asyncio.run(work())
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process so far (Linux)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def pct(values: list[float], p: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
-
-
 async def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rate", type=float, default=100.0, help="events per second")
@@ -186,17 +166,17 @@ async def main() -> None:
                     help="customers created in each transaction (events per commit)")
     args = ap.parse_args()
 
-    admin = admin_url()
-    db = await recreate_database(admin, DB)
+    admin = servers.admin_url()
+    db = await servers.recreate_database(admin, DB)
     procs: list[subprocess.Popen[bytes]] = []
     sub: Any = None
-    worker_log: Any = None
+    worker_log: Path | None = None
     c: Container | None = None
     log_dir = tempfile.mkdtemp(prefix="webhooks-bench-")
     log_path = str(Path(log_dir) / "receipts.jsonl")
     try:
         await upgrade(db)
-        settings = Settings(env="test", database_url=db, redis_url=redis_url(),
+        settings = Settings(env="test", database_url=db, redis_url=servers.redis_url(),
                             queue_name=QUEUE)
         c = build(settings)
         sys_actor = system_actor("bench")
@@ -219,14 +199,12 @@ async def main() -> None:
                                 UpdateWebhook(url=f"http://127.0.0.1:{port}/hooks"), None)
 
         env = {**os.environ, "CRM_ENV": "test", "CRM_DATABASE_URL": db,
-               "CRM_REDIS_URL": redis_url(), "CRM_QUEUE_NAME": QUEUE,
+               "CRM_REDIS_URL": servers.redis_url(), "CRM_QUEUE_NAME": QUEUE,
                "CRM_LOG_LEVEL": "WARNING"}
         # BENCH_WORKER_CMD replaces "-m adapters.cli worker" (e.g. a profiling wrapper)
         worker_cmd = os.environ.get("BENCH_WORKER_CMD", "-m adapters.cli worker").split()
-        worker_log = open(Path(log_dir) / "worker.log", "wb")  # noqa: SIM115 - closed below
-        procs.append(subprocess.Popen([sys.executable, *worker_cmd],
-                                      cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                                      stderr=worker_log, start_new_session=True))
+        worker_log = Path(log_dir) / "worker.log"
+        procs.append(servers.start([sys.executable, *worker_cmd], env, worker_log))
 
         warm: dict[str, tuple[float, float]] = {}
         await generate(c, actor, 20, args.warmup, warm)
@@ -237,7 +215,7 @@ async def main() -> None:
             await asyncio.sleep(0.2)
 
         load_before = os.getloadavg()
-        worker_cpu = cpu_seconds(procs[0].pid)
+        worker_cpu = process_cpu_seconds(procs[0].pid)
         committed: dict[str, tuple[float, float]] = {}
         start_at = time.time() + 3.0  # every generator process is up by then
         outs = [str(Path(log_dir) / f"gen{i}.jsonl") for i in range(args.generators)]
@@ -268,7 +246,7 @@ async def main() -> None:
                 break
             await asyncio.sleep(0.5)
         await asyncio.sleep(2.0)  # let late duplicates show
-        worker_cpu = cpu_seconds(procs[0].pid) - worker_cpu
+        worker_cpu = process_cpu_seconds(procs[0].pid) - worker_cpu
 
         receipts = [r for r in read_log(log_path) if r["record"] in committed]
         first: dict[str, dict[str, Any]] = {}
@@ -292,12 +270,14 @@ async def main() -> None:
               f"{args.generators} generator processes, {errors} failed transactions")
         print(f"  load average before {load_before[0]:.2f}, at the end {load_during[0]:.2f} "
               f"(1 min), {os.cpu_count()} cores")
-        print(f"  commit → delivered: p50 {pct(latency, 50):.1f} ms, p95 {pct(latency, 95):.1f}"
-              f" ms, p99 {pct(latency, 99):.1f} ms, max {max(latency, default=0):.1f} ms, "
+        print(f"  commit → delivered: p50 {pct_index(latency, 50):.1f} ms, p95 "
+              f"{pct_index(latency, 95):.1f} ms, p99 {pct_index(latency, 99):.1f} ms, max "
+              f"{max(latency, default=0):.1f} ms, "
               f"mean {statistics.fmean(latency) if latency else 0:.1f} ms")
-        print(f"  request start → delivered: p50 {pct(from_start, 50):.1f} ms, p95 "
-              f"{pct(from_start, 95):.1f} ms, p99 {pct(from_start, 99):.1f} ms; create call "
-              f"p50 {pct(commit_ms, 50):.1f} ms, p99 {pct(commit_ms, 99):.1f} ms")
+        print(f"  request start → delivered: p50 {pct_index(from_start, 50):.1f} ms, p95 "
+              f"{pct_index(from_start, 95):.1f} ms, p99 {pct_index(from_start, 99):.1f} ms; "
+              f"create call p50 {pct_index(commit_ms, 50):.1f} ms, p99 "
+              f"{pct_index(commit_ms, 99):.1f} ms")
         print(f"  worker process CPU: {worker_cpu:.1f} s in all, "
               f"{worker_cpu * 1000 / max(len(committed), 1):.2f} ms per event")
         print(f"  delivered {len(first)}, lost {len(lost)}, duplicated {duplicates} "
@@ -311,22 +291,21 @@ async def main() -> None:
         print("  delivery rows: " + ", ".join(f"{s}={n} (max attempts {a})"
                                               for s, n, a in stats))
     finally:
-        stop_all(procs)
+        servers.stop_all(procs)
         if sub is not None and sub.is_alive():
             sub.terminate()
             sub.join(5)
         if c is not None:
             await c.close()
-        await drop_database(admin, DB)
+        await servers.drop_database(admin, DB)
         Path(log_path).unlink(missing_ok=True)
-        if worker_log is not None:
-            worker_log.close()
-            problems = [line for line in Path(worker_log.name).read_text(errors="replace")
+        if worker_log is not None and worker_log.exists():
+            problems = [line for line in worker_log.read_text(errors="replace")
                         .splitlines() if '"level": "warning"' in line or '"level": "error"' in line
                         or "Traceback" in line]
             print(f"  worker log: {len(problems)} warning/error lines"
                   + "".join(f"\n    {line[:300]}" for line in problems[:5]))
-            Path(worker_log.name).unlink()
+            worker_log.unlink()
         Path(log_dir).rmdir()
 
 
