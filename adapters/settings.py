@@ -103,6 +103,12 @@ class Settings(BaseSettings):
         except RetentionTooShort as e:
             raise SettingsError(f"Refusing to start: {e}") from None
 
+    @field_validator("backup_key", "backup_dir", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        """`CRM_BACKUP_KEY=` (as compose writes an unset variable) means no key."""
+        return None if value == "" else value
+
     @field_validator("backup_key")
     @classmethod
     def _backup_key_is_a_key(cls, value: str | None) -> str | None:

@@ -14,7 +14,7 @@ class FakeAuditPartitions:
 
     def write(self, at: datetime) -> None:
         month = Month.of(at)
-        (self.by_month[month] if month in self.by_month else self.catch_all).append(at)
+        self.by_month.get(month, self.catch_all).append(at)
 
     def entries(self) -> list[datetime]:
         return sorted([*self.catch_all, *(at for ats in self.by_month.values() for at in ats)])
