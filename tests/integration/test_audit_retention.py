@@ -163,3 +163,15 @@ def test_a_retention_under_180_days_stops_start_up_with_a_clear_message(
     assert "CRM_AUDIT_RETENTION_DAYS is 90, but the audit log must be kept at least 180 days" \
         in done.stderr
     assert "Traceback" not in done.stderr
+
+
+async def test_the_worker_keeps_the_months_from_its_start(container: Container) -> None:
+    from adapters.jobs.housekeeping import housekeeping_crons, keep_audit_months
+
+    job = next(job for job in housekeeping_crons(container.settings)
+               if job.coroutine is keep_audit_months)
+    assert job.run_at_startup and job.unique
+    result = await keep_audit_months({"audit_retention": container.audit_retention})
+    assert result["dropped"] == []
+    assert partition_name(Month.of(datetime.now(UTC)).next().next()) in \
+        await partitions(container)
