@@ -5,7 +5,7 @@
 1. The stream alone: `--mib` MiB from a pipe (a child process writing a fixed pattern) are
    encrypted into a file and decrypted again; throughput and this process's peak RSS.
 2. A database: a throwaway database (crm_bench_backup_*, dropped at the end) with
-   `--audit-rows` audit entries spread over 24 months, backed up plain (pg_dump to a file) and
+   `--audit-rows` audit entries spread over 24 monthly partitions, backed up plain (pg_dump to a file) and
    encrypted (`adapters.backup.backup`), then restored encrypted into another database; wall
    times and file sizes.
 """
@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import text
@@ -29,8 +30,10 @@ sys.path.insert(0, str(ROOT))
 
 from adapters import backup  # noqa: E402
 from adapters.crypto.backup_stream import decrypt_stream, encrypt_stream  # noqa: E402
+from adapters.db.audit_partitions import SqlAuditPartitions  # noqa: E402
 from adapters.db.engine import build_engine, libpq_url  # noqa: E402
 from adapters.db.migrate import upgrade  # noqa: E402
+from domain.audit.model import Month  # noqa: E402
 from tests.services import admin_database_url, create_database, drop_database  # noqa: E402
 
 KEY = os.urandom(32)
@@ -68,6 +71,10 @@ async def database(rows: int, work: Path) -> None:
     try:
         await upgrade(source)
         engine = build_engine(source, pool_size=1)
+        month = Month.of(datetime.now(UTC) - timedelta(days=730))
+        for _ in range(26):  # the months the entries fall in, as the retention job makes them
+            await SqlAuditPartitions(engine).create(month)
+            month = month.next()
         async with engine.begin() as conn:
             await conn.execute(text(
                 "INSERT INTO audit_log (at, actor_type, actor_label, action, target_type, "
