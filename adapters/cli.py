@@ -229,6 +229,8 @@ async def db_command(settings: Settings, args: argparse.Namespace) -> None:
     from adapters.bootstrap import resolve_services
     from adapters.db.migrate import downgrade, upgrade
 
+    # A backup without its key is refused before any server is started or touched.
+    key = backup_key(settings) if args.db_command in ("backup", "restore") else None
     settings = resolve_services(settings)
     url = settings.database_url
     assert url
@@ -236,8 +238,8 @@ async def db_command(settings: Settings, args: argparse.Namespace) -> None:
         await upgrade(url, args.revision)
     elif args.db_command == "downgrade":
         await downgrade(url, args.revision)
-    elif args.db_command in ("backup", "restore"):
-        await backup_command(settings, url, args)
+    elif key is not None:
+        await backup_command(settings, url, key, args)
 
 
 def backup_key(settings: Settings) -> bytes:
@@ -251,11 +253,13 @@ def backup_key(settings: Settings) -> bytes:
     return decode_key(settings.backup_key)
 
 
-async def backup_command(settings: Settings, url: str, args: argparse.Namespace) -> None:
+async def backup_command(settings: Settings, url: str, key: bytes,
+                         args: argparse.Namespace) -> None:
+    import subprocess
+
     from adapters import backup
     from adapters.crypto.backup_stream import BackupError
 
-    key = backup_key(settings)
     try:
         if args.db_command == "restore":
             await backup.restore(url, Path(args.file), key)
@@ -270,7 +274,7 @@ async def backup_command(settings: Settings, url: str, args: argparse.Namespace)
             keep = args.keep or settings.backup_keep
             file, removed = await backup.backup_into(url, Path(directory), key, keep)
             print(f"backup written to {file}; {len(removed)} older removed, newest {keep} kept")
-    except BackupError as e:
+    except (BackupError, OSError, RuntimeError, subprocess.CalledProcessError) as e:
         print(f"crm: {e}", file=sys.stderr)
         raise SystemExit(1) from None
 
