@@ -22,7 +22,7 @@ HOUSEKEEPING_TIMEOUT_SECONDS = 20
 # Where `adapters` is imported from, for the backup process to import it too.
 PROJECT_ROOT = str(Path(adapters.__file__).resolve().parents[1])
 # Keeps the running backups' watchers referenced until they end.
-_running: set[asyncio.Task[None]] = set()
+running_backups: set[asyncio.Task[None]] = set()
 
 
 async def keep_audit_months(ctx: dict[str, Any]) -> dict[str, Any]:
@@ -50,8 +50,8 @@ async def start_daily_backup(ctx: dict[str, Any]) -> int:
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     log.info("daily backup started (pid %s) into %s", process.pid, settings.backup_dir)
     watcher = asyncio.create_task(_report(process))
-    _running.add(watcher)
-    watcher.add_done_callback(_running.discard)
+    running_backups.add(watcher)
+    watcher.add_done_callback(running_backups.discard)
     return process.pid
 
 

@@ -148,7 +148,7 @@ async def test_the_daily_job_backs_up_into_the_directory_keeping_the_newest(
     for name in BACKUP_NAMES:
         (tmp_path / name).write_bytes(b"older")
     await housekeeping.start_daily_backup({"settings": settings})
-    await asyncio.wait_for(asyncio.gather(*housekeeping._running), 120)
+    await asyncio.wait_for(asyncio.gather(*housekeeping.running_backups), 120)
     kept = list(tmp_path.iterdir())
     assert len(kept) == 1 and kept[0].name not in BACKUP_NAMES
     plain = io.BytesIO()
