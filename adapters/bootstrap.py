@@ -16,6 +16,7 @@ from adapters.auth.passwords import Argon2PasswordHasher
 from adapters.auth.tokens import JoseTokenIssuer
 from adapters.clock import SystemClock
 from adapters.crypto.fields import AesGcmFieldCipher
+from adapters.db.audit_partitions import SqlAuditPartitions
 from adapters.db.engine import build_engine, libpq_url
 from adapters.db.idempotency import SqlIdempotencyStore
 from adapters.db.unit_of_work import SqlUnitOfWork
@@ -34,6 +35,7 @@ from adapters.webhooks.deliverer import WebhookDeliverer
 from adapters.webhooks.resolver import DnsResolver
 from adapters.webhooks.sender import WebhookSender
 from api.deps import ApiContext, NotifyContext
+from domain.audit.retention import AuditRetention
 from domain.contracts.service import ContractService
 from domain.customers.model import TierPolicy
 from domain.customers.service import CustomerService
@@ -103,6 +105,7 @@ class Container:
     feed: PgNotificationFeed
     webhooks: WebhookService
     deliverer: WebhookDeliverer
+    audit_retention: AuditRetention
     extras: dict[str, Any] = field(default_factory=dict)
 
     def uow(self) -> SqlUnitOfWork:
@@ -213,6 +216,8 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Container:
         templates=TemplateService(uow), preferences=PreferenceService(uow), delivery=delivery,
         feed=PgNotificationFeed(engine, libpq_url(settings.database_url)),
         webhooks=webhooks, deliverer=deliverer,
+        audit_retention=AuditRetention(SqlAuditPartitions(engine), clock,
+                                       settings.audit_retention_days),
     )
 
 

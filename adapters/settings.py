@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from decimal import Decimal
 from pathlib import Path
 from typing import Literal
@@ -9,6 +10,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from domain.audit.retention import RetentionTooShort, checked_retention_days
 from domain.notifications.model import RetryPolicy
 
 DEV_SECRET_KEY = "dev-secret-key-change-me-0123456789abcdef"
@@ -19,6 +21,14 @@ DEV_BLIND_INDEX_KEY = "ZGV2LWJsaW5kLWluZGV4LWtleS1jaGFuZ2UtbWUtMDE="
 
 class SettingsError(RuntimeError):
     pass
+
+
+def valid_key(value: str) -> bool:
+    """The base64 of exactly 32 bytes."""
+    try:
+        return len(base64.b64decode(value, validate=True)) == 32
+    except ValueError:
+        return False
 
 
 class Settings(BaseSettings):
@@ -75,6 +85,44 @@ class Settings(BaseSettings):
     delivery_retry_seconds: str = "10,60,300,1800,7200"
     # The SSE stream sends a keep-alive comment after this many quiet seconds.
     sse_keepalive_seconds: float = Field(15.0, gt=0, le=300)
+
+    # Audit log entries are kept this long (whole months are dropped once they are older).
+    audit_retention_days: int = 365
+    # `crm db backup` encrypts with this key (base64 of 32 bytes); the daily backup, when a
+    # directory is set, runs at this hour (UTC) and keeps the newest `backup_keep` files.
+    backup_key: str | None = None
+    backup_dir: Path | None = None
+    backup_hour: int = Field(2, ge=0, le=23)
+    backup_keep: int = Field(7, ge=1)
+
+    @field_validator("audit_retention_days")
+    @classmethod
+    def _audit_kept_long_enough(cls, value: int) -> int:
+        try:
+            return checked_retention_days(value)
+        except RetentionTooShort as e:
+            raise SettingsError(f"Refusing to start: {e}") from None
+
+    @field_validator("backup_key", "backup_dir", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        """`CRM_BACKUP_KEY=` (as compose writes an unset variable) means no key."""
+        return None if value == "" else value
+
+    @field_validator("backup_key")
+    @classmethod
+    def _backup_key_is_a_key(cls, value: str | None) -> str | None:
+        if value is not None and not valid_key(value):
+            raise SettingsError("Refusing to start: CRM_BACKUP_KEY must be the base64 of 32 "
+                                "random bytes (e.g. `openssl rand -base64 32`)")
+        return value
+
+    @model_validator(mode="after")
+    def _scheduled_backups_have_a_key(self) -> Settings:
+        if self.backup_dir is not None and not self.backup_key:
+            raise SettingsError("Refusing to start: CRM_BACKUP_DIR is set for daily backups, "
+                                "but CRM_BACKUP_KEY (their encryption key) is not")
+        return self
 
     @field_validator("delivery_retry_seconds")
     @classmethod

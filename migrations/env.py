@@ -9,6 +9,7 @@ from sqlalchemy.engine import Connection
 
 from adapters.db.engine import build_engine
 from adapters.db.tables import metadata
+from adapters.db.tables.audit import include_name
 
 config = context.config
 target_metadata = metadata
@@ -27,7 +28,8 @@ def _url() -> str:
 
 def _run(connection: Connection) -> None:
     context.configure(connection=connection, target_metadata=target_metadata,
-                      compare_type=True, compare_server_default=False)
+                      compare_type=True, compare_server_default=False,
+                      include_name=include_name)
     with context.begin_transaction():
         # Several API processes may start at once: one migrates, the others wait.
         connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7744001)")

@@ -20,6 +20,7 @@ from arq.cron import cron
 from arq.worker import Worker, func
 
 from adapters.jobs.arq_worker import PromptWorker
+from adapters.jobs.housekeeping import housekeeping_context, housekeeping_crons
 from adapters.jobs.outbox import event_from_job
 from domain.discipline.service import FollowUpDiscipline
 from domain.shared.dispatch import EventDispatcher
@@ -148,12 +149,14 @@ def build_worker(container: Any, *, handle_signals: bool, burst: bool = False,
             cron(sweep_contracts, name=JobName.SWEEP_CONTRACTS.value, minute=5,
                  timeout=JOB_TIMEOUT_SECONDS, unique=True, run_at_startup=True),
             cron(deliver_due, second=DELIVERY_SECONDS, run_at_startup=True,
-                 timeout=JOB_TIMEOUT_SECONDS, unique=True)],
+                 timeout=JOB_TIMEOUT_SECONDS, unique=True),
+            *housekeeping_crons(container.settings)],
         queue_name=container.queue.queue_name,
         redis_settings=container.redis_settings,
         ctx={"dispatcher": container.dispatcher, "imports": container.imports,
              "exports": container.exports, "discipline": container.discipline,
-             "contracts": container.contracts, "delivery": container.delivery},
+             "contracts": container.contracts, "delivery": container.delivery,
+             **housekeeping_context(container)},
         handle_signals=handle_signals,
         burst=burst,
         # The idle poll; a job the relay of this process enqueues is picked up at once.

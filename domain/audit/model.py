@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from domain.shared.authz import Actor
 
 # Fields never written to the audit log in any form.
 SECRET_FIELDS = frozenset({"password_hash", "secret_hash", "password", "token_version", "events"})
-
-
-
-
 
 
 @dataclass(frozen=True)
@@ -81,3 +77,29 @@ def field_diff(
             new = mask[name](new) if new is not None else None
         out[name] = [old, new]
     return out
+
+
+# The audit log is kept, and retired, by calendar month in UTC.
+@dataclass(frozen=True, order=True)
+class Month:
+    year: int
+    month: int
+
+    @classmethod
+    def of(cls, moment: datetime) -> Month:
+        moment = moment.astimezone(UTC)
+        return cls(moment.year, moment.month)
+
+    @property
+    def start(self) -> datetime:
+        return datetime(self.year, self.month, 1, tzinfo=UTC)
+
+    @property
+    def end(self) -> datetime:
+        return self.next().start
+
+    def __str__(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"
+
+    def next(self) -> Month:
+        return Month(self.year + self.month // 12, self.month % 12 + 1)

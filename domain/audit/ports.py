@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from domain.audit.model import AuditEntry
+from domain.audit.model import AuditEntry, Month
 from domain.shared.paging import Page, PageRequest
 
 
@@ -27,3 +27,11 @@ class AuditLog(Protocol):
     async def record_many(self, entries: Sequence[AuditEntry]) -> None: ...
     async def list(self, flt: AuditFilter, page: PageRequest) -> Page[AuditEntry]: ...
 
+
+class AuditPartitions(Protocol):
+    """The audit log's monthly partitions and its catch-all for entries outside them."""
+
+    async def months(self) -> list[Month]: ...
+    async def create(self, month: Month) -> None: ...
+    async def drop(self, month: Month) -> None: ...
+    async def purge_catch_all(self, before: datetime) -> int: ...

@@ -18,9 +18,14 @@ from tests.services import create_database, drop_database
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def crm(*args: str, database_url: str, redis_url: str) -> subprocess.CompletedProcess[str]:
+# Backups are encrypted with CRM_BACKUP_KEY: a fixed test key (base64 of 32 bytes).
+BACKUP_KEY = "dGVzdC1iYWNrdXAta2V5LTAxMjM0NTY3ODlhYmNkZWY="
+
+
+def crm(*args: str, database_url: str, redis_url: str,
+        extra: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "CRM_DATABASE_URL": database_url, "CRM_REDIS_URL": redis_url,
-           "CRM_LOG_LEVEL": "WARNING"}
+           "CRM_LOG_LEVEL": "WARNING", "CRM_BACKUP_KEY": BACKUP_KEY, **(extra or {})}
     return subprocess.run([sys.executable, "-m", "adapters.cli", *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=120)
 

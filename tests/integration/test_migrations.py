@@ -12,6 +12,7 @@ from sqlalchemy import inspect, text
 from adapters.db.engine import build_engine
 from adapters.db.migrate import downgrade, upgrade
 from adapters.db.tables import metadata
+from adapters.db.tables.audit import include_name
 from tests.services import create_database, drop_database
 
 
@@ -23,7 +24,8 @@ async def scratch_db(admin_url: str) -> AsyncIterator[str]:
 
 
 def _diff(sync_conn) -> list:  # type: ignore[no-untyped-def, type-arg]
-    return compare_metadata(MigrationContext.configure(sync_conn), metadata)
+    return compare_metadata(MigrationContext.configure(
+        sync_conn, opts={"include_name": include_name}), metadata)
 
 
 async def test_upgrade_downgrade_upgrade_and_models_agree(scratch_db: str) -> None:
@@ -37,9 +39,9 @@ async def test_upgrade_downgrade_upgrade_and_models_agree(scratch_db: str) -> No
         await upgrade(scratch_db)
         async with engine.connect() as conn:
             assert await conn.run_sync(_diff) == []
-            trigger = await conn.scalar(text(
-                "SELECT count(*) FROM pg_trigger WHERE tgname = 'audit_log_append_only'"))
-            assert trigger == 1
+            triggers = set((await conn.execute(text(
+                "SELECT tgname FROM pg_trigger WHERE tgrelid = 'audit_log'::regclass"))).scalars())
+            assert triggers == {"audit_log_append_only", "audit_log_no_truncate"}
     finally:
         await engine.dispose()
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -17,11 +19,26 @@ from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 from adapters.db.tables.base import metadata
 
-# Append-only: a trigger (see the migration) refuses UPDATE, and DELETE outside retention.
+# The partitions of audit_log: one per calendar month (UTC), named audit_log_y2026m12, and a
+# catch-all for entries outside them, so that an insert never fails for want of a partition.
+AUDIT_PARTITION_NAME = re.compile(r"^audit_log_(y(?P<year>\d{4})m(?P<month>\d{2})|default)$")
+AUDIT_DEFAULT_PARTITION = "audit_log_default"
+
+
+def include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    """For Alembic's schema comparison: the partitions are the retention job's to make and
+    drop, not described by the models."""
+    return not (type_ == "table" and name and AUDIT_PARTITION_NAME.match(name))
+
+
+# Append-only: a trigger (see the migrations) refuses UPDATE, and DELETE outside retention.
+# Partitioned by month on `at` (which the primary key must therefore include), so that
+# retention drops a whole month instead of deleting rows.
 audit_log = Table(
     "audit_log", metadata,
     Column("id", BigInteger, Identity(always=True), primary_key=True),
-    Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("at", DateTime(timezone=True), primary_key=True, nullable=False,
+           server_default=func.now()),
     Column("actor_type", Text, nullable=False),
     Column("actor_id", UUID(as_uuid=True)),
     Column("actor_label", Text, nullable=False),
@@ -35,4 +52,5 @@ audit_log = Table(
     Index("ix_audit_log_target", "target_type", "target_id", "id"),
     Index("ix_audit_log_action_id", "action", "id"),
     Index("ix_audit_log_at", "at"),
+    postgresql_partition_by="RANGE (at)",
 )
