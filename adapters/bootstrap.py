@@ -163,6 +163,7 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Container:
                                                        settings.tier_key_from), reader=reader,
                                 subtrees=subtrees)
     catalog = CatalogService(uow, clock, customers)
+    limiter = RedisRateLimiter(settings.redis_url, f"{settings.queue_name}:ratelimit")
     identity = IdentityService(
         uow=uow, reader=reader, hasher=Argon2PasswordHasher(),
         tokens=JoseTokenIssuer(settings.secret_key,
@@ -172,13 +173,13 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Container:
             max_failed_logins=settings.login_max_failures,
             lockout=timedelta(minutes=settings.lockout_minutes),
             refresh_ttl=timedelta(days=settings.refresh_token_days),
+            logins_per_address_per_minute=settings.logins_per_address_per_minute,
         ),
-        caller_ttl=settings.caller_cache_seconds,
+        caller_ttl=settings.caller_cache_seconds, limiter=limiter,
         subtrees=subtrees,
     )
     opportunities = OpportunityService(uow, clock, customers)
     leads = LeadService(uow, clock, customers, opportunities)
-    limiter = RedisRateLimiter(settings.redis_url, f"{settings.queue_name}:ratelimit")
     delivery = DeliveryService(uow, clock, email_sender(settings), LoggingSmsSender(),
                                RetryPolicy.parse(settings.delivery_retry_seconds),
                                lease_seconds=max(60.0, settings.smtp_timeout * 6),
