@@ -94,6 +94,7 @@ class CustomerService(CustomerAccess):
             raise ValidationFailed.of("owner_id", "is required when an integration creates")
         owner_id, department_id = await self.check_owner(uow, p, owner_ref)
         await self._check_picklists(uow, command.industry, command.region)
+        Customer.check_starting_grade(command.grade)
         number = customer_number(self.clock.now(), await uow.customers.next_sequence())
         c = Customer.create(
             number=number, name=command.name, kind=command.kind, owner_id=owner_id,
