@@ -53,6 +53,7 @@ from domain.notifications.preferences_service import PreferenceService
 from domain.notifications.templates_service import TemplateService
 from domain.pipeline.service import OpportunityService
 from domain.shared.dispatch import EventDispatcher
+from domain.shared.lookup import ContactLookup
 from domain.shared.ports import Clock
 from domain.webhooks.model import RetryPolicy as WebhookRetryPolicy
 from domain.webhooks.service import WebhookService
@@ -159,11 +160,12 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Container:
         return SqlUnitOfWork(engine, cipher, autocommit=True)
 
     subtrees = SubtreeCache(settings.caller_cache_seconds)
+    limiter = RedisRateLimiter(settings.redis_url, f"{settings.queue_name}:ratelimit")
+    lookup = ContactLookup(limiter, settings.lookups_per_minute)
     customers = CustomerService(uow, clock, TierPolicy(settings.tier_strategic_from,
                                                        settings.tier_key_from), reader=reader,
-                                subtrees=subtrees)
+                                subtrees=subtrees, lookup=lookup)
     catalog = CatalogService(uow, clock, customers)
-    limiter = RedisRateLimiter(settings.redis_url, f"{settings.queue_name}:ratelimit")
     identity = IdentityService(
         uow=uow, reader=reader, hasher=Argon2PasswordHasher(),
         tokens=JoseTokenIssuer(settings.secret_key,
@@ -179,7 +181,7 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Container:
         subtrees=subtrees,
     )
     opportunities = OpportunityService(uow, clock, customers)
-    leads = LeadService(uow, clock, customers, opportunities)
+    leads = LeadService(uow, clock, customers, opportunities, lookup=lookup)
     delivery = DeliveryService(uow, clock, email_sender(settings), LoggingSmsSender(),
                                RetryPolicy.parse(settings.delivery_retry_seconds),
                                lease_seconds=max(60.0, settings.smtp_timeout * 6),

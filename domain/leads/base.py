@@ -18,6 +18,7 @@ from domain.leads.model import CustomerMatch, Lead, LeadActivity, LeadStatus
 from domain.leads.ports import CustomerDesk, OpportunityOpener
 from domain.shared.authz import Actor, Principal, Visibility
 from domain.shared.errors import ValidationFailed
+from domain.shared.lookup import ContactLookup
 from domain.shared.paging import PageRequest
 from domain.shared.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from domain.shared.visibility import visible_or_404
@@ -65,6 +66,8 @@ class LeadUseCases:
     clock: Clock
     customers: CustomerDesk
     opportunities: OpportunityOpener
+    # Finding leads by phone or e-mail: narrowed, counted and audited.
+    lookup: ContactLookup = field(default_factory=ContactLookup)
     _picklists: dict[str, tuple[datetime, frozenset[str]]] = field(
         default_factory=dict, init=False, repr=False)
     router: LeadRouter = field(init=False, repr=False)

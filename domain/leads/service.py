@@ -10,6 +10,7 @@ from datetime import timedelta
 from domain.audit.model import AuditEntry, field_diff
 from domain.customers.activity import ActivityEntry, Task, TaskOrigin
 from domain.customers.model import Source
+from domain.customers.personal import mask_email, mask_phone
 from domain.leads.base import EVERYTHING, FIRST_CONTACT, flag_duplicates, lead_snapshot
 from domain.leads.commands import CaptureLead
 from domain.leads.conversion import LeadConversion
@@ -142,8 +143,20 @@ class LeadService(LeadWork, LeadConversion):
 
     async def list(self, actor: Actor, flt: LeadFilter, page: PageRequest) -> Page[Lead]:
         p = require(actor, Scope.LEADS_READ)
+        if not (flt.phone or flt.email):
+            async with self.uow() as uow:
+                return await uow.leads.list(flt, await self.visibility(uow, p), page)
+        await self.lookup.admit(actor)
         async with self.uow() as uow:
-            return await uow.leads.list(flt, await self.visibility(uow, p), page)
+            vis = self.lookup.narrow(p, await self.visibility(uow, p))
+            found = await uow.leads.list(flt, vis, page)
+            # Written like a reveal, found or not: a walk through numbers shows in the log.
+            await uow.audit.record(AuditEntry.of(actor, "lead.looked_up", "lead", None, {
+                "phone": mask_phone(flt.phone) if flt.phone else None,
+                "email": mask_email(flt.email) if flt.email else None,
+                "found": [str(lead.id) for lead in found.items]}))
+            await uow.commit()
+            return found
 
     async def reveal(self, actor: Actor, lead_id: uuid.UUID) -> Lead:
         """Cleartext phone and e-mail, for those who may see them, always audited."""
