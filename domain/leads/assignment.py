@@ -44,12 +44,14 @@ class LeadRouter:
         if customer is not None and (o := await active_user(uow, customer.owner_id)):
             return o[0], o[1], Assignment(
                 AssignedBy.CUSTOMER_OWNER,
-                f"already the customer {customer.number} {customer.name}; kept with its owner")
+                # Which customer is told by the flag, to those who may see it; the reason is
+                # shown to whoever entered the lead too.
+                "already an existing customer; kept with the customer's owner")
         if original is not None and original.owner_id and (
                 o := await active_user(uow, original.owner_id)):
             return o[0], o[1], Assignment(
                 AssignedBy.DUPLICATE_OWNER,
-                f"same person as open lead {original.number}; kept with its owner")
+                "same person as an open lead; kept with that lead's owner")
         if lead.status == LeadStatus.DISQUALIFIED:
             return await self._fallback(uow, routing, None, "set aside as spam")
         if not auto and p.user_id is not None:
