@@ -39,8 +39,9 @@ class LeadRouter:
         """The owner of a lead being captured."""
         if owner_ref is not None:
             owner, dept = await check_owner(uow, p, owner_ref, "leads")
-            return owner, dept, Assignment(AssignedBy.MANUAL, f"named at capture by {actor.label}",
-                                           assigned_by_user=p.user_id)
+            return owner, dept, Assignment(
+                AssignedBy.MANUAL, f"named at capture by {actor.shown_name}",
+                assigned_by_user=p.user_id)
         if customer is not None and (o := await active_user(uow, customer.owner_id)):
             return o[0], o[1], Assignment(
                 AssignedBy.CUSTOMER_OWNER,
@@ -56,7 +57,7 @@ class LeadRouter:
             return await self._fallback(uow, routing, None, "set aside as spam")
         if not auto and p.user_id is not None:
             return p.user_id, p.department_id, Assignment(
-                AssignedBy.CREATOR, f"entered by {actor.label}")
+                AssignedBy.CREATOR, f"entered by {actor.shown_name}")
         return await self.route(uow, lead, routing)
 
     async def route(self, uow: UnitOfWork, lead: Lead, routing: RoutingSettings) -> Owner:

@@ -139,7 +139,8 @@ class LeadUseCases:
                **data: Any) -> LeadActivity:
         p = actor.principal
         return LeadActivity(lead_id=lead_id, kind=kind, summary=summary[:500],
-                            actor_id=p.id if p else None, actor_label=actor.label, data=data)
+                            actor_id=p.id if p else None, actor_label=actor.shown_name,
+                            data=data)
 
     async def _note(self, uow: UnitOfWork, actor: Actor, lead: Lead, kind: str, summary: str,
                     **data: Any) -> None:

@@ -78,7 +78,7 @@ class LeadService(LeadWork, LeadConversion):
             await uow.activity.add(ActivityEntry(
                 customer_id=customer.id, kind="lead",
                 summary=f"New inquiry {lead.number} via {lead.source.value}"[:500],
-                actor_id=p.id, actor_label=actor.label, ref_type="lead", ref_id=lead.id))
+                actor_id=p.id, actor_label=actor.shown_name, ref_type="lead", ref_id=lead.id))
 
         # Routing may lock until the commit (least-loaded: the department; a rep with a
         # capacity: the rep): only what needs the owner comes after it, in few round trips.

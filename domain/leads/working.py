@@ -89,7 +89,7 @@ class LeadWork(LeadUseCases):
             previous = lead.owner_id
             if owner_ref is not None:
                 owner, dept = await check_owner(uow, p, owner_ref, "leads")
-                assignment = Assignment(AssignedBy.MANUAL, f"reassigned by {actor.label}",
+                assignment = Assignment(AssignedBy.MANUAL, f"reassigned by {actor.shown_name}",
                                         assigned_by_user=p.user_id)
             else:
                 owner, dept, assignment = await self.router.route(
