@@ -55,6 +55,7 @@ from domain.notifications.preferences_service import PreferenceService
 from domain.notifications.templates_service import TemplateService
 from domain.pipeline.service import OpportunityService
 from domain.shared.dispatch import EventDispatcher
+from domain.shared.lookup import ContactLookup
 from domain.shared.ports import Clock
 from domain.webhooks.model import RetryPolicy as WebhookRetryPolicy
 from domain.webhooks.service import WebhookService
@@ -162,9 +163,11 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Container:
         return SqlUnitOfWork(engine, cipher, autocommit=True)
 
     subtrees = SubtreeCache(settings.caller_cache_seconds)
+    limiter = RedisRateLimiter(settings.redis_url, f"{settings.queue_name}:ratelimit")
+    lookup = ContactLookup(limiter, settings.lookups_per_minute)
     customers = CustomerService(uow, clock, TierPolicy(settings.tier_strategic_from,
                                                        settings.tier_key_from), reader=reader,
-                                subtrees=subtrees)
+                                subtrees=subtrees, lookup=lookup)
     catalog = CatalogService(uow, clock, customers)
     identity = IdentityService(
         uow=uow, reader=reader, hasher=Argon2PasswordHasher(),
@@ -175,13 +178,13 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Container:
             max_failed_logins=settings.login_max_failures,
             lockout=timedelta(minutes=settings.lockout_minutes),
             refresh_ttl=timedelta(days=settings.refresh_token_days),
+            logins_per_address_per_minute=settings.logins_per_address_per_minute,
         ),
-        caller_ttl=settings.caller_cache_seconds,
+        caller_ttl=settings.caller_cache_seconds, limiter=limiter,
         subtrees=subtrees,
     )
     opportunities = OpportunityService(uow, clock, customers)
-    leads = LeadService(uow, clock, customers, opportunities)
-    limiter = RedisRateLimiter(settings.redis_url, f"{settings.queue_name}:ratelimit")
+    leads = LeadService(uow, clock, customers, opportunities, lookup=lookup)
     delivery = DeliveryService(uow, clock, email_sender(settings), LoggingSmsSender(),
                                RetryPolicy.parse(settings.delivery_retry_seconds),
                                lease_seconds=max(60.0, settings.smtp_timeout * 6),

@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     # user disabled or a key revoked in another process is refused at most this much later.
     caller_cache_seconds: float = Field(1.0, ge=0, le=60)
     lockout_minutes: int = Field(15, ge=1)
+    # Log-in attempts one client address may make per minute, whatever accounts it tries.
+    logins_per_address_per_minute: int = Field(20, ge=1)
+    # Look-ups of customers or leads by phone or e-mail one caller may make per minute.
+    lookups_per_minute: int = Field(30, ge=1)
 
     host: str = "127.0.0.1"
     port: int = 8000

@@ -14,6 +14,7 @@ from api.middleware import (
     RequestContextMiddleware,
     verified_caller,
 )
+from api.security_headers import SecurityHeadersMiddleware, install_local_docs
 from api.v1 import (
     api_keys,
     audit,
@@ -53,8 +54,9 @@ def create_app(ctx: ApiContext) -> FastAPI:
         description="Customers, leads, pipeline, contracts and automation. "
         "Errors are RFC 9457 problem+json; lists are cursor-paginated.",
         generate_unique_id_function=operation_id,
-        openapi_url=f"{API_PREFIX}/openapi.json", docs_url=f"{API_PREFIX}/docs", redoc_url=None,
+        openapi_url=f"{API_PREFIX}/openapi.json", docs_url=None, redoc_url=None,
     )
+    install_local_docs(app, f"{API_PREFIX}/docs", f"{API_PREFIX}/openapi.json")
     app.state.ctx = ctx
     install_error_handlers(app)
 
@@ -82,6 +84,7 @@ def create_app(ctx: ApiContext) -> FastAPI:
     app.add_middleware(BodyLimitMiddleware, max_bytes=ctx.max_body_bytes,
                        overrides={f"{API_PREFIX}/imports": ctx.max_import_bytes})
     app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
     return app
 
 

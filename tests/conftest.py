@@ -99,6 +99,8 @@ async def clean_slate(request: pytest.FixtureRequest) -> AsyncIterator[None]:
     # consumer failing on the missing rows, backing off) would keep a burst worker waiting.
     pool = await c.queue.pool()
     await pool.delete(c.queue.queue_name)
+    # Rate limits count per client address, and every test calls from the same one.
+    await c.limiter.clear()
     yield
 
 

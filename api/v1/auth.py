@@ -18,7 +18,8 @@ router = APIRouter(prefix="/auth", tags=["auth"])
     "/token", response_model=TokenResponse, summary="Sign in with e-mail and password",
     responses=problems(401, 422, 429),
     description="OAuth2 password flow: `username` is the e-mail. Repeated failures lock the "
-    "account for a while (429 with Retry-After).",
+    "account for a while (429 with Retry-After), whether or not the account exists; one "
+    "client address has a limited number of attempts per minute (429 too).",
 )
 async def issue_token(
     request: Request, ctx: Ctx, form: Annotated[OAuth2PasswordRequestForm, Depends()],

@@ -59,10 +59,12 @@ def _custom_filters(request: Request) -> dict[str, list[Any]]:
 
 @router.get(
     "", response_model=ListOf[CustomerOut | Tombstone], summary="List and search customers",
-    responses=problems(*AUTHED),
+    responses=problems(*AUTHED, 429),
     description="Filters combine with AND. `tag` (repeatable) must all match, `tag_any` any. "
     "`cf.<key>=<value>` filters on a custom field. `q` matches name, number and contact names. "
-    "`phone`/`email` find a customer by a contact's exact number or address (blind index). "
+    "`phone`/`email` find a customer by a contact's exact number or address (blind index): "
+    "among all the caller sees with `pii:reveal`, else among the caller's own customers; "
+    "each such look-up is audited and counted per caller (429 past the limit). "
     "`updated_since` returns changes oldest first, deleted records as tombstones. "
     "`fields=name,grade` trims each item to those fields (and id).",
 )

@@ -36,11 +36,13 @@ router = APIRouter(prefix="/leads", tags=["leads"])
 
 @router.get(
     "", response_model=ListOf[LeadOut], summary="List and search leads",
-    responses=problems(*AUTHED),
+    responses=problems(*AUTHED, 429),
     description="Filters combine with AND. `open=true` keeps new, contacted and qualified. "
     "`flag=duplicate_lead` finds flagged leads; `fallback=true` those parked with a manager, "
     "the queue or an administrator (nobody routed them). `phone`/`email` match exactly (blind "
-    "index). `updated_since` returns changes oldest first. Sort by created_at, updated_at, "
+    "index), among all the caller sees with `pii:reveal`, else among the caller's own leads; "
+    "each such look-up is audited and counted per caller (429 past the limit). "
+    "`updated_since` returns changes oldest first. Sort by created_at, updated_at, "
     "score or number (prefix - for descending; default -created_at).",
 )
 async def list_leads(

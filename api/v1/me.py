@@ -17,7 +17,9 @@ async def get_me(principal: CurrentPrincipal, user: CurrentUser) -> MeOut:
 
 
 @router.post("/me/password", status_code=204, summary="Change my password",
-             responses=problems(*AUTHED))
+             responses=problems(*AUTHED, 429),
+             description="A wrong `current_password` counts toward the account's lockout, "
+             "like a failed log-in; a locked account answers 429 with Retry-After.")
 async def change_my_password(ctx: Ctx, actor: CurrentActor, body: PasswordChange) -> Response:
     await ctx.identity.change_own_password(actor, body.current_password, body.new_password)
     return Response(status_code=204)

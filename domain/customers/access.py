@@ -14,6 +14,7 @@ from domain.customers.personal import mask_email, mask_id_card, mask_phone
 from domain.identity.service import SubtreeCache
 from domain.shared.authz import Actor, Principal, Role, Visibility
 from domain.shared.errors import HiddenRecord, NotFound, ValidationFailed
+from domain.shared.lookup import ContactLookup
 from domain.shared.ownership import check_owner
 from domain.shared.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from domain.shared.visibility import visible_or_404
@@ -54,6 +55,8 @@ class CustomerAccess:
     reader: UnitOfWorkFactory | None = None
     # A manager's department subtree for reads (get and lists), shared with IdentityService.
     subtrees: SubtreeCache = field(default_factory=SubtreeCache)
+    # Finding customers by a contact's phone or e-mail: narrowed, counted and audited.
+    lookup: ContactLookup = field(default_factory=ContactLookup)
 
     async def visibility(self, uow: UnitOfWork, p: Principal, *, read: bool = False
                          ) -> Visibility:

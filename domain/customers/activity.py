@@ -197,5 +197,5 @@ class ActivityEntry:
         """A line the caller's action writes; the summary is cut to what the timeline keeps."""
         p = actor.principal
         return cls(customer_id=customer_id, kind=kind, summary=summary[:500],
-                   actor_id=p.id if p else None, actor_label=actor.label, ref_type=ref_type,
-                   ref_id=ref_id, data=data if data is not None else {})
+                   actor_id=p.id if p else None, actor_label=actor.shown_name,
+                   ref_type=ref_type, ref_id=ref_id, data=data if data is not None else {})

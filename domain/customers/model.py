@@ -263,6 +263,19 @@ class Customer:
                                        {"customer_id": str(self.id), "fields": ["grade"]}))
         return True
 
+    @staticmethod
+    def check_starting_grade(grade: Grade | None) -> None:
+        """A customer someone enters starts as potential or one move on, as an edit of a new
+        potential customer would allow; closed is earned through intent (imports of history
+        are not held to this)."""
+        if grade is not None and grade != Grade.POTENTIAL and grade not in GRADE_MOVES[
+            Grade.POTENTIAL
+        ]:
+            starts = sorted({Grade.POTENTIAL.value} | {g.value for g in GRADE_MOVES[
+                Grade.POTENTIAL]})
+            raise ValidationFailed.of(
+                "grade", f"a new customer starts as {' or '.join(starts)}, not {grade.value}")
+
     def move_grade(self, to: Grade) -> None:
         if to not in GRADE_MOVES[self.grade]:
             allowed = ", ".join(sorted(g.value for g in GRADE_MOVES[self.grade]))

@@ -142,3 +142,8 @@ def resolve(f: CustomerFilter, now: datetime) -> CustomerFilter:
     before = f.last_followup_before
     return replace(f, no_followup_days=None,
                    last_followup_before=min(before, cutoff) if before else cutoff)
+
+
+def is_lookup(flt: CustomerFilter) -> bool:
+    """Whether the filter finds customers by a contact's phone or e-mail (see ContactLookup)."""
+    return bool(flt.phone or flt.email)

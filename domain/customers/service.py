@@ -6,6 +6,7 @@ those, on the same ports and the same rules of who sees what."""
 from __future__ import annotations
 
 import builtins
+import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -17,7 +18,8 @@ from domain.customers.commands import CustomerChanges, NewCustomer
 from domain.customers.followup_service import FollowUpService
 from domain.customers.merging import DuplicateService
 from domain.customers.model import Contact, ContactDraft, Customer, customer_number
-from domain.customers.queries import CustomerFilter, resolve
+from domain.customers.personal import mask_email, mask_phone
+from domain.customers.queries import CustomerFilter, is_lookup, resolve
 from domain.customers.task_service import TaskService
 from domain.fields_and_tags.model import validate_custom
 from domain.shared.authz import Actor, Principal, Scope, Visibility, require
@@ -94,6 +96,7 @@ class CustomerService(CustomerAccess):
             raise ValidationFailed.of("owner_id", "is required when an integration creates")
         owner_id, department_id = await self.check_owner(uow, p, owner_ref)
         await self._check_picklists(uow, command.industry, command.region)
+        Customer.check_starting_grade(command.grade)
         number = customer_number(self.clock.now(), await uow.customers.next_sequence())
         c = Customer.create(
             number=number, name=command.name, kind=command.kind, owner_id=owner_id,
@@ -144,25 +147,48 @@ class CustomerService(CustomerAccess):
 
     async def list(self, actor: Actor, flt: CustomerFilter, page: PageRequest) -> Page[Customer]:
         p = require(actor, Scope.CUSTOMERS_READ)
+        await self._admit_lookup(actor, flt)
         async with (self.reader or self.uow)() as uow:
             vis = await self._list_visibility(uow, p, flt)
-            return await uow.customers.list(resolve(flt, self.clock.now()), vis, page)
+            found = await uow.customers.list(resolve(flt, self.clock.now()), vis, page)
+        await self._audit_lookup(actor, flt, [c.id for c in found.items])
+        return found
 
     async def list_documents(self, actor: Actor, flt: CustomerFilter, page: PageRequest,
                              fields: frozenset[str] | None = None) -> Page[str]:
         """The same page as `list`, each item the customer's JSON document (masked)."""
         p = require(actor, Scope.CUSTOMERS_READ)
+        await self._admit_lookup(actor, flt)
         async with (self.reader or self.uow)() as uow:
             vis = await self._list_visibility(uow, p, flt)
-            return await uow.customers.list_documents(resolve(flt, self.clock.now()), vis,
-                                                      page, fields)
+            found = await uow.customers.list_documents(resolve(flt, self.clock.now()), vis,
+                                                       page, fields)
+        if is_lookup(flt):
+            await self._audit_lookup(actor, flt, [json.loads(doc)["id"] for doc in found.items])
+        return found
 
     async def _list_visibility(self, uow: UnitOfWork, p: Principal, flt: CustomerFilter
                                ) -> Visibility:
         vis = await self.visibility(uow, p, read=True)
         if flt.deleted and not _manager_or_admin(p):
             raise PermissionDenied("Only managers and admins open the recycle bin")
-        return vis
+        return self.lookup.narrow(p, vis) if is_lookup(flt) else vis
+
+    async def _admit_lookup(self, actor: Actor, flt: CustomerFilter) -> None:
+        if is_lookup(flt):
+            await self.lookup.admit(actor)
+
+    async def _audit_lookup(self, actor: Actor, flt: CustomerFilter,
+                            found: Sequence[object]) -> None:
+        """Written like a reveal, found or not: a walk through numbers shows in the log."""
+        if not is_lookup(flt):
+            return
+        async with self.uow() as uow:
+            await uow.audit.record(AuditEntry.of(actor, "customer.looked_up", "customer", None, {
+                "phone": mask_phone(flt.phone) if flt.phone else None,
+                "email": mask_email(flt.email) if flt.email else None,
+                "found": [str(customer_id) for customer_id in found]}))
+            await uow.commit()
 
     async def timeline(self, actor: Actor, customer_id: uuid.UUID, page: PageRequest
                        ) -> Page[ActivityEntry]:

@@ -9,7 +9,7 @@ from domain.shared.authz import Principal
 
 def principal_of(user: User) -> Principal:
     return Principal(kind="user", id=user.id, label=user.email, scopes=user.scopes,
-                     role=user.role, department_id=user.department_id)
+                     role=user.role, department_id=user.department_id, name=user.name)
 
 
 def principal_of_key(key: ApiKey) -> Principal:

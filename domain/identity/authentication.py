@@ -12,7 +12,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, NoReturn
 
 from domain.audit.model import AuditEntry
 from domain.identity import secrets as bearer
@@ -20,8 +20,13 @@ from domain.identity.access import principal_of, principal_of_key
 from domain.identity.model import RefreshToken, User, normalise_email
 from domain.identity.ports import PasswordHasher, TokenIssuer
 from domain.shared.authz import Actor, Principal
-from domain.shared.errors import AccountLocked, AuthenticationFailed, ValidationFailed
-from domain.shared.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from domain.shared.errors import (
+    AccountLocked,
+    AuthenticationFailed,
+    RateLimited,
+    ValidationFailed,
+)
+from domain.shared.ports import Clock, RateLimiter, UnitOfWork, UnitOfWorkFactory
 
 # Verified against when the e-mail is unknown, so a miss costs as long as a hit.
 _DUMMY_PASSWORD = "not-a-real-password-0"
@@ -32,6 +37,8 @@ class IdentityPolicy:
     max_failed_logins: int = 5
     lockout: timedelta = timedelta(minutes=15)
     refresh_ttl: timedelta = timedelta(days=30)
+    # Log-in attempts one address may make in a minute, whichever accounts it tries.
+    logins_per_address_per_minute: int = 20
 
 
 @dataclass(frozen=True)
@@ -56,6 +63,8 @@ class AuthenticationService:
     # within caller_ttl seconds, and an access token is accepted at most that long after it
     # expires.
     caller_ttl: float = 0.0
+    # Counts log-ins per address and failures of unknown e-mails (None: neither is counted).
+    limiter: RateLimiter | None = None
     _callers: dict[str, tuple[float, Any]] = dataclasses.field(
         default_factory=dict, init=False, repr=False)
     _dummy: str | None = dataclasses.field(default=None, init=False, repr=False)
@@ -91,15 +100,11 @@ class AuthenticationService:
             email = normalise_email(email)
         except ValidationFailed:
             email = email.strip().lower()[:254]
+        await self._throttle_address(actor)
         async with self.uow() as uow:
             user = await uow.users.get_by_email(email)
             if user is None:
-                await self.hasher.verify(password, await self._dummy_hash())
-                await uow.audit.record(AuditEntry.of(
-                    dataclasses.replace(actor, claimed=email), "auth.login_failed",
-                    diff={"reason": "unknown e-mail"}))
-                await uow.commit()
-                raise AuthenticationFailed("Incorrect e-mail or password")
+                await self._fail_unknown(uow, email, password, actor)
             try:
                 user.ensure_can_log_in(now)
             except AccountLocked:
@@ -126,6 +131,34 @@ class AuthenticationService:
                 user.id))
             await uow.commit()
             return pair
+
+    async def _throttle_address(self, actor: Actor) -> None:
+        if self.limiter is None or not actor.ip:
+            return
+        wait = await self.limiter.hit(f"login:address:{actor.ip}",
+                                      self.policy.logins_per_address_per_minute, 60)
+        if wait:
+            raise RateLimited(f"Too many log-ins from your address; try again in {wait} s", wait)
+
+    async def _fail_unknown(self, uow: UnitOfWork, email: str, password: str,
+                            actor: Actor) -> NoReturn:
+        """An unknown e-mail fails and then locks exactly as a known account does, so that
+        neither the status nor Retry-After tells whether the account exists."""
+        claimed = dataclasses.replace(actor, claimed=email)
+        wait = 0
+        if self.limiter is not None:
+            wait = await self.limiter.hit(
+                f"login:unknown:{bearer.digest(email)}", self.policy.max_failed_logins - 1,
+                int(self.policy.lockout.total_seconds()))
+        if wait:
+            await uow.audit.record(AuditEntry.of(claimed, "auth.login_locked"))
+            await uow.commit()
+            raise AccountLocked(wait)
+        await self.hasher.verify(password, await self._dummy_hash())
+        await uow.audit.record(AuditEntry.of(claimed, "auth.login_failed",
+                                             diff={"reason": "unknown e-mail"}))
+        await uow.commit()
+        raise AuthenticationFailed("Incorrect e-mail or password")
 
     async def _dummy_hash(self) -> str:
         if self._dummy is None:
@@ -158,10 +191,17 @@ class AuthenticationService:
                 stored.id, now
             ):
                 await uow.refresh_tokens.revoke_family(stored.family_id, now)
+                # A replay means a copy of the token is in other hands, and which access
+                # tokens came from it cannot be told apart: all of the user's stop now.
+                owner = await uow.users.get(stored.user_id)
+                if owner is not None:
+                    owner.end_sessions()
+                    await uow.users.save(owner)
                 await uow.audit.record(AuditEntry.of(
                     actor, "auth.refresh_reused", "user", stored.user_id,
                     {"family_id": str(stored.family_id)}))
                 await uow.commit()
+                self.forget_callers()
                 raise AuthenticationFailed("This refresh token was already used; sign in again")
             user = await uow.users.get(stored.user_id)
             if (

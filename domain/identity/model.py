@@ -130,6 +130,10 @@ class User:
         self.locked_until = None
         self.last_login_at = now
 
+    def end_sessions(self) -> None:
+        """Every access token issued so far stops working."""
+        self.token_version += 1
+
     def change_password(self, password_hash: str) -> None:
         self.password_hash = password_hash
         self.token_version += 1

@@ -34,6 +34,7 @@ from domain.shared.authz import (
 )
 from domain.shared.commands import UNSET
 from domain.shared.errors import (
+    AccountLocked,
     Conflict,
     NotFound,
     ValidationFailed,
@@ -198,6 +199,22 @@ class IdentityService(AuthenticationService):
         require(actor, Scope.USERS_WRITE)
         await self._set_password(actor, user_id, new_password, None)
 
+    async def _check_current_password(self, uow: UnitOfWork, actor: Actor, user: User,
+                                      password: str) -> None:
+        """The same lockout as log-in: a stolen session must not become a password oracle."""
+        now = self.clock.now()
+        user.ensure_can_log_in(now)
+        if await self.hasher.verify(password, user.password_hash):
+            return
+        user.record_failed_login(now, self.policy.max_failed_logins, self.policy.lockout)
+        await uow.users.save(user)
+        await uow.audit.record(AuditEntry.of(actor, "auth.password_check_failed", "user",
+                                             user.id))
+        await uow.commit()
+        if user.locked_until is not None:
+            raise AccountLocked(int(self.policy.lockout.total_seconds()))
+        raise ValidationFailed.of("current_password", "is not correct")
+
     async def _set_password(self, actor: Actor, user_id: uuid.UUID, new_password: str,
                             current_password: str | None) -> None:
         """Ends every session of the user."""
@@ -207,10 +224,8 @@ class IdentityService(AuthenticationService):
         async with self.uow() as uow:
             own = await uow.users.get(user_id) if user_id == actor.principal.id else None
             user = own or await self._get_visible_user(uow, actor.principal, user_id)
-            if current_password is not None and not await self.hasher.verify(
-                current_password, user.password_hash
-            ):
-                raise ValidationFailed.of("current_password", "is not correct")
+            if current_password is not None:
+                await self._check_current_password(uow, actor, user, current_password)
             user.change_password(new_hash)
             await uow.users.save(user)
             await uow.refresh_tokens.revoke_all_for_user(user.id, self.clock.now())

@@ -203,7 +203,7 @@ class _CustomerChunk:
         customers = [c for _, c in creates]
         await self.uow.customers.add_many(customers)
         await self.uow.tags.ensure(list(dict.fromkeys(t for c in customers for t in c.tags)))
-        label = self.actor.label
+        label = self.actor.shown_name
         await self.uow.audit.record_many([AuditEntry.of(
             self.actor, "customer.created", "customer", c.id,
             {"import": [None, str(self.imp.id)], "row": [None, row_no]})

@@ -39,22 +39,25 @@ class LeadRouter:
         """The owner of a lead being captured."""
         if owner_ref is not None:
             owner, dept = await check_owner(uow, p, owner_ref, "leads")
-            return owner, dept, Assignment(AssignedBy.MANUAL, f"named at capture by {actor.label}",
-                                           assigned_by_user=p.user_id)
+            return owner, dept, Assignment(
+                AssignedBy.MANUAL, f"named at capture by {actor.shown_name}",
+                assigned_by_user=p.user_id)
         if customer is not None and (o := await active_user(uow, customer.owner_id)):
             return o[0], o[1], Assignment(
                 AssignedBy.CUSTOMER_OWNER,
-                f"already the customer {customer.number} {customer.name}; kept with its owner")
+                # Which customer is told by the flag, to those who may see it; the reason is
+                # shown to whoever entered the lead too.
+                "already an existing customer; kept with the customer's owner")
         if original is not None and original.owner_id and (
                 o := await active_user(uow, original.owner_id)):
             return o[0], o[1], Assignment(
                 AssignedBy.DUPLICATE_OWNER,
-                f"same person as open lead {original.number}; kept with its owner")
+                "same person as an open lead; kept with that lead's owner")
         if lead.status == LeadStatus.DISQUALIFIED:
             return await self._fallback(uow, routing, None, "set aside as spam")
         if not auto and p.user_id is not None:
             return p.user_id, p.department_id, Assignment(
-                AssignedBy.CREATOR, f"entered by {actor.label}")
+                AssignedBy.CREATOR, f"entered by {actor.shown_name}")
         return await self.route(uow, lead, routing)
 
     async def route(self, uow: UnitOfWork, lead: Lead, routing: RoutingSettings) -> Owner:

@@ -5,7 +5,8 @@ that follow a lead's status."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,10 +15,12 @@ from domain.customers.activity import TaskOrigin, TaskStatus
 from domain.customers.personal import mask_email, mask_phone
 from domain.customers.ports import TaskFilter
 from domain.leads.assignment import LeadRouter
-from domain.leads.model import CustomerMatch, Lead, LeadActivity, LeadStatus
+from domain.leads.model import DUPLICATE_CODES, CustomerMatch, Lead, LeadActivity, LeadStatus
 from domain.leads.ports import CustomerDesk, OpportunityOpener
-from domain.shared.authz import Actor, Principal, Visibility
+from domain.leads.validation import FlagCode, LeadFlag
+from domain.shared.authz import Actor, Principal, Scope, Visibility
 from domain.shared.errors import ValidationFailed
+from domain.shared.lookup import ContactLookup
 from domain.shared.paging import PageRequest
 from domain.shared.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from domain.shared.visibility import visible_or_404
@@ -26,6 +29,11 @@ from domain.shared.visibility import visible_or_404
 FIRST_CONTACT = "first_contact"
 PICKLIST_MEMORY = timedelta(minutes=1)
 EVERYTHING = Visibility(everything=True)
+OUT_OF_SIGHT = {
+    FlagCode.EXISTING_CUSTOMER: "same phone or e-mail as an existing customer owned by someone "
+                                "else",
+    FlagCode.DUPLICATE_LEAD: "same phone or e-mail as an open lead owned by someone else",
+}
 
 
 def lead_snapshot(lead: Lead) -> dict[str, Any]:
@@ -65,6 +73,8 @@ class LeadUseCases:
     clock: Clock
     customers: CustomerDesk
     opportunities: OpportunityOpener
+    # Finding leads by phone or e-mail: narrowed, counted and audited.
+    lookup: ContactLookup = field(default_factory=ContactLookup)
     _picklists: dict[str, tuple[datetime, frozenset[str]]] = field(
         default_factory=dict, init=False, repr=False)
     router: LeadRouter = field(init=False, repr=False)
@@ -77,6 +87,44 @@ class LeadUseCases:
     async def visibility(self, uow: UnitOfWork, p: Principal) -> Visibility:
         """Like customers: a rep sees their own, a manager the team's, the others all."""
         return await self.customers.visibility(uow, p)
+
+    async def seen_by(self, uow: UnitOfWork, p: Principal, leads: Sequence[Lead]
+                      ) -> list[Lead]:
+        """The leads as `p` may be shown them: a duplicate flag naming a customer or a lead
+        out of p's sight says only that one exists, owned by someone else (no number, name
+        or id). The stored lead keeps the whole flag for those who may see its record."""
+        vis: Visibility | None = None
+        sight: dict[tuple[FlagCode, uuid.UUID], bool] = {}
+        shown = []
+        for lead in leads:
+            hidden = set()
+            for flag in lead.flags:
+                if flag.code not in DUPLICATE_CODES or flag.ref_id is None:
+                    continue
+                key = (flag.code, flag.ref_id)
+                if key not in sight:
+                    vis = vis or await self.visibility(uow, p)
+                    sight[key] = await self._sees(uow, p, vis, *key)
+                if not sight[key]:
+                    hidden.add(flag.code)
+            if not hidden:
+                shown.append(lead)
+                continue
+            shown.append(replace(
+                lead, flags=[LeadFlag(f.code, OUT_OF_SIGHT[f.code]) if f.code in hidden else f
+                             for f in lead.flags],
+                customer_id=None if FlagCode.EXISTING_CUSTOMER in hidden else lead.customer_id,
+                duplicate_of_id=None if FlagCode.DUPLICATE_LEAD in hidden
+                else lead.duplicate_of_id))
+        return shown
+
+    @staticmethod
+    async def _sees(uow: UnitOfWork, p: Principal, vis: Visibility, code: FlagCode,
+                    ref_id: uuid.UUID) -> bool:
+        if code == FlagCode.EXISTING_CUSTOMER:
+            return (p.has(Scope.CUSTOMERS_READ)
+                    and await uow.customers.get(ref_id, vis) is not None)
+        return p.has(Scope.LEADS_READ) and await uow.leads.get(ref_id, vis) is not None
 
     async def _load(self, uow: UnitOfWork, p: Principal, lead_id: uuid.UUID,
                     lock: bool = False) -> Lead:
@@ -91,7 +139,8 @@ class LeadUseCases:
                **data: Any) -> LeadActivity:
         p = actor.principal
         return LeadActivity(lead_id=lead_id, kind=kind, summary=summary[:500],
-                            actor_id=p.id if p else None, actor_label=actor.label, data=data)
+                            actor_id=p.id if p else None, actor_label=actor.shown_name,
+                            data=data)
 
     async def _note(self, uow: UnitOfWork, actor: Actor, lead: Lead, kind: str, summary: str,
                     **data: Any) -> None:

@@ -73,7 +73,7 @@ class LeadConversion(LeadUseCases):
             await uow.activity.add(ActivityEntry(
                 customer_id=customer.id, kind="lead_converted",
                 summary=f"Lead {lead.number} converted", actor_id=p.id,
-                actor_label=actor.label, ref_type="lead", ref_id=lead.id))
+                actor_label=actor.shown_name, ref_type="lead", ref_id=lead.id))
             await uow.audit.record(AuditEntry.of(actor, "lead.converted", "lead", lead.id,
                                                  field_diff(before, lead_snapshot(lead))))
             await uow.commit()

@@ -10,6 +10,7 @@ from datetime import timedelta
 from domain.audit.model import AuditEntry, field_diff
 from domain.customers.activity import ActivityEntry, Task, TaskOrigin
 from domain.customers.model import Source
+from domain.customers.personal import mask_email, mask_phone
 from domain.leads.base import EVERYTHING, FIRST_CONTACT, flag_duplicates, lead_snapshot
 from domain.leads.commands import CaptureLead
 from domain.leads.conversion import LeadConversion
@@ -33,8 +34,9 @@ class LeadService(LeadWork, LeadConversion):
         p = require(actor, Scope.LEADS_WRITE)
         async with self.uow() as uow:
             lead = await self._capture(uow, actor, p, command, form=None)
+            shown = await self.seen_by(uow, p, [lead])
             await uow.commit()
-            return lead
+            return shown[0]
 
     async def capture_from_form(self, actor: Actor, form: LeadForm, command: CaptureLead
                                 ) -> Lead:
@@ -76,7 +78,7 @@ class LeadService(LeadWork, LeadConversion):
             await uow.activity.add(ActivityEntry(
                 customer_id=customer.id, kind="lead",
                 summary=f"New inquiry {lead.number} via {lead.source.value}"[:500],
-                actor_id=p.id, actor_label=actor.label, ref_type="lead", ref_id=lead.id))
+                actor_id=p.id, actor_label=actor.shown_name, ref_type="lead", ref_id=lead.id))
 
         # Routing may lock until the commit (least-loaded: the department; a rep with a
         # capacity: the rep): only what needs the owner comes after it, in few round trips.
@@ -91,7 +93,9 @@ class LeadService(LeadWork, LeadConversion):
                 due_at=now + timedelta(hours=routing.first_contact_hours),
                 related_type="lead", related_id=lead.id, origin=TaskOrigin.RULE,
                 notes=FIRST_CONTACT))
-        flags = ", ".join(f"{f.code.value} ({f.reason})" for f in lead.flags)
+        # Codes only: a reason may name a record that a later reader of the timeline may not
+        # see; the lead's own flags are shown to each reader as they may see them.
+        flags = ", ".join(f.code.value for f in lead.flags)
         await uow.lead_activity.add_many([
             self._entry(actor, lead.id, "created", f"Captured from {lead.source.value}"
                         + (f"; flagged: {flags}" if flags else ""),
@@ -138,12 +142,26 @@ class LeadService(LeadWork, LeadConversion):
     async def get(self, actor: Actor, lead_id: uuid.UUID) -> Lead:
         p = require(actor, Scope.LEADS_READ)
         async with self.uow() as uow:
-            return await self._load(uow, p, lead_id)
+            return (await self.seen_by(uow, p, [await self._load(uow, p, lead_id)]))[0]
 
     async def list(self, actor: Actor, flt: LeadFilter, page: PageRequest) -> Page[Lead]:
         p = require(actor, Scope.LEADS_READ)
+        if not (flt.phone or flt.email):
+            async with self.uow() as uow:
+                page_ = await uow.leads.list(flt, await self.visibility(uow, p), page)
+                return replace(page_, items=await self.seen_by(uow, p, page_.items))
+        await self.lookup.admit(actor)
         async with self.uow() as uow:
-            return await uow.leads.list(flt, await self.visibility(uow, p), page)
+            vis = self.lookup.narrow(p, await self.visibility(uow, p))
+            found = await uow.leads.list(flt, vis, page)
+            found = replace(found, items=await self.seen_by(uow, p, found.items))
+            # Written like a reveal, found or not: a walk through numbers shows in the log.
+            await uow.audit.record(AuditEntry.of(actor, "lead.looked_up", "lead", None, {
+                "phone": mask_phone(flt.phone) if flt.phone else None,
+                "email": mask_email(flt.email) if flt.email else None,
+                "found": [str(lead.id) for lead in found.items]}))
+            await uow.commit()
+            return found
 
     async def reveal(self, actor: Actor, lead_id: uuid.UUID) -> Lead:
         """Cleartext phone and e-mail, for those who may see them, always audited."""

@@ -51,8 +51,9 @@ class LeadWork(LeadUseCases):
             await uow.leads.save(lead)
             await uow.audit.record(AuditEntry.of(actor, "lead.updated", "lead", lead.id,
                                                  field_diff(before, lead_snapshot(lead))))
+            shown = await self.seen_by(uow, p, [lead])
             await uow.commit()
-            return lead
+            return shown[0]
 
     async def log_followup(self, actor: Actor, lead_id: uuid.UUID, command: LogFollowUp
                            ) -> Lead:
@@ -73,8 +74,9 @@ class LeadWork(LeadUseCases):
             diff["followup"] = [None, method]
             await uow.audit.record(AuditEntry.of(actor, "lead.followup_logged", "lead",
                                                  lead.id, diff))
+            shown = await self.seen_by(uow, p, [lead])
             await uow.commit()
-            return lead
+            return shown[0]
 
     async def assign(self, actor: Actor, lead_id: uuid.UUID, owner_ref: uuid.UUID | None
                      ) -> Lead:
@@ -87,7 +89,7 @@ class LeadWork(LeadUseCases):
             previous = lead.owner_id
             if owner_ref is not None:
                 owner, dept = await check_owner(uow, p, owner_ref, "leads")
-                assignment = Assignment(AssignedBy.MANUAL, f"reassigned by {actor.label}",
+                assignment = Assignment(AssignedBy.MANUAL, f"reassigned by {actor.shown_name}",
                                         assigned_by_user=p.user_id)
             else:
                 owner, dept, assignment = await self.router.route(
@@ -107,5 +109,6 @@ class LeadWork(LeadUseCases):
             await uow.audit.record(AuditEntry.of(actor, "lead.reassigned", "lead", lead.id, {
                 "owner_id": [str(previous) if previous else None, str(owner)],
                 "by": [None, assignment.by.value]}))
+            shown = await self.seen_by(uow, p, [lead])
             await uow.commit()
-            return lead
+            return shown[0]

@@ -172,7 +172,7 @@ class OpportunityService:
             number=opportunity_number(now, await uow.opportunities.next_sequence()),
             name=details.name or customer.name, customer_id=customer.id,
             pipeline=pipeline, stage=stage, owner_id=owner_id,
-            owner_department_id=department_id, now=now, by=p.user_id, by_label=actor.label,
+            owner_department_id=department_id, now=now, by=p.user_id, by_label=actor.shown_name,
             lead_id=lead_id, amount=details.amount, currency=details.currency,
             expected_close_date=details.expected_close_date,
             quote_reference=details.quote_reference,
@@ -265,7 +265,7 @@ class OpportunityService:
     async def _move(self, uow: UnitOfWork, actor: Actor, p: Principal, o: Opportunity,
                     pipeline: Pipeline, to: Stage, lost_reason: str | None) -> None:
         current = pipeline.stage(o.stage_id)
-        if not o.move(pipeline, to, self.clock.now(), p.user_id, actor.label, lost_reason):
+        if not o.move(pipeline, to, self.clock.now(), p.user_id, actor.shown_name, lost_reason):
             return
         summary = f"Opportunity {o.number}: {current.name} → {to.name}"
         if o.lost_reason and to.kind == StageKind.LOST:
@@ -284,7 +284,7 @@ class OpportunityService:
         current = pipeline.stage(o.stage_id)
         p = actor.principal
         if not o.win_by_payment(pipeline, self.clock.now(), p.user_id if p else None,
-                                actor.label, amount, currency):
+                                actor.shown_name, amount, currency):
             return
         await uow.opportunities.save(o)
         won = pipeline.stage(o.stage_id)

@@ -93,6 +93,9 @@ class Principal:
     scopes: frozenset[Scope]
     role: Role | None = None
     department_id: uuid.UUID | None = None
+    # What other people are shown (a user's name); the label (a user's e-mail) is for the
+    # audit log and those who administer users.
+    name: str | None = None
 
     def has(self, scope: Scope) -> bool:
         return scope in self.scopes
@@ -116,6 +119,13 @@ class Actor:
     def label(self) -> str:
         if self.principal is not None:
             return self.principal.label
+        return self.claimed or "anonymous"
+
+    @property
+    def shown_name(self) -> str:
+        """Who did it, as a timeline or a routing reason shows it to other people."""
+        if self.principal is not None:
+            return self.principal.name or self.principal.label
         return self.claimed or "anonymous"
 
 

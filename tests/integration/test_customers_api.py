@@ -93,6 +93,17 @@ async def test_grade_moves_follow_the_lifecycle(client: httpx.AsyncClient, world
         assert r.status_code == 200 and r.json()["grade"] == grade
 
 
+async def test_a_new_customer_starts_where_the_lifecycle_lets_it(client: httpx.AsyncClient,
+                                                                 world: World) -> None:
+    for grade in ("closed", "churned"):
+        r = await client.post("/api/v1/customers", json=new_customer(grade=grade),
+                              headers=world.auth("rep"), params={"allow_duplicate": "true"})
+        assert r.status_code == 422, grade
+        assert r.json()["errors"][0]["field"] == "grade"
+    assert (await create(client, world, grade="intent"))["grade"] == "intent"
+    assert (await create(client, world))["grade"] == "potential"
+
+
 async def test_a_stale_edit_gets_412_and_loses_nothing(client: httpx.AsyncClient,
                                                        world: World) -> None:
     c = await create(client, world)

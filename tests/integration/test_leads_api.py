@@ -113,7 +113,10 @@ async def test_a_duplicate_of_a_customer_links_to_it_and_tells_its_owner(
     customer = r.json()
     await route(client, world, [east_rule(world)])
     lead = await capture(client, await api_key(container), email="new@example.com")
-    assert lead["customer_id"] == customer["id"]
+    # The integration may not read customers: told that one exists, not which.
+    assert lead["customer_id"] is None
+    as_owner = await client.get(f"/api/v1/leads/{lead['id']}", headers=world.auth("north_rep"))
+    assert as_owner.json()["customer_id"] == customer["id"]
     assert lead["owner_id"] == str(world.users["north_rep"].id)
     assert lead["assignment"]["by"] == "customer_owner"
     assert [f["code"] for f in lead["flags"]] == ["existing_customer"]

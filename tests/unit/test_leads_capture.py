@@ -207,7 +207,9 @@ async def test_an_existing_customers_inquiry_goes_to_its_owner(world: LeadsWorld
     lead = await world.capture(world.integration())
     assert lead.owner_id == world.users["north_rep"].id
     assert lead.assignment is not None and lead.assignment.by == AssignedBy.CUSTOMER_OWNER
-    assert lead.customer_id == customer.id and "existing_customer" in flags(lead)
+    assert "existing_customer" in flags(lead)
+    # The integration may not read customers: it is not told which one (the lead knows).
+    assert lead.customer_id is None and world.lead(lead.id).customer_id == customer.id
     [entry] = world.state.table("customer_activity")["entries"]
     assert entry.customer_id == customer.id and entry.ref_id == lead.id
 

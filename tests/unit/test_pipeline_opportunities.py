@@ -198,7 +198,7 @@ async def test_history_lists_each_stage_visit_with_who_and_how_long(
                                               "Proposal/quote"]
     assert visits[0].duration_seconds(team.clock.now()) == 5 * 3600
     assert visits[1].left_by == team.users["manager"].id
-    assert visits[1].entered_by_label == "rep@example.com"
+    assert visits[1].entered_by_label == team.users["rep"].name  # a name, not an e-mail
     assert visits[2].left_at is None
     with pytest.raises(HiddenRecord):
         await deals.history(team.actor("north_rep"), o.id)

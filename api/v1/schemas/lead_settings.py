@@ -132,7 +132,6 @@ class AvailabilityIn(Input):
 class RepStatusOut(BaseModel):
     user_id: uuid.UUID
     name: str
-    email: str
     role: str
     department_id: uuid.UUID | None
     is_active: bool
@@ -146,7 +145,7 @@ class RepStatusOut(BaseModel):
     @classmethod
     def of(cls, r: RepStatus) -> RepStatusOut:
         a = r.availability
-        return cls(user_id=r.user_id, name=r.name, email=r.email, role=r.role,
+        return cls(user_id=r.user_id, name=r.name, role=r.role,
                    department_id=r.department_id, is_active=r.is_active, away=a.away,
                    away_until=a.away_until, capacity=a.capacity, in_rotation=a.in_rotation,
                    open_leads=r.open_leads,

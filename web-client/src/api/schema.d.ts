@@ -13,7 +13,7 @@ export interface paths {
         };
         /**
          * List and search customers
-         * @description Filters combine with AND. `tag` (repeatable) must all match, `tag_any` any. `cf.<key>=<value>` filters on a custom field. `q` matches name, number and contact names. `phone`/`email` find a customer by a contact's exact number or address (blind index). `updated_since` returns changes oldest first, deleted records as tombstones. `fields=name,grade` trims each item to those fields (and id).
+         * @description Filters combine with AND. `tag` (repeatable) must all match, `tag_any` any. `cf.<key>=<value>` filters on a custom field. `q` matches name, number and contact names. `phone`/`email` find a customer by a contact's exact number or address (blind index): among all the caller sees with `pii:reveal`, else among the caller's own customers; each such look-up is audited and counted per caller (429 past the limit). `updated_since` returns changes oldest first, deleted records as tombstones. `fields=name,grade` trims each item to those fields (and id).
          */
         get: operations["customers-list_customers"];
         put?: never;
@@ -156,7 +156,7 @@ export interface paths {
         };
         /**
          * List and search leads
-         * @description Filters combine with AND. `open=true` keeps new, contacted and qualified. `flag=duplicate_lead` finds flagged leads; `fallback=true` those parked with a manager, the queue or an administrator (nobody routed them). `phone`/`email` match exactly (blind index). `updated_since` returns changes oldest first. Sort by created_at, updated_at, score or number (prefix - for descending; default -created_at).
+         * @description Filters combine with AND. `open=true` keeps new, contacted and qualified. `flag=duplicate_lead` finds flagged leads; `fallback=true` those parked with a manager, the queue or an administrator (nobody routed them). `phone`/`email` match exactly (blind index), among all the caller sees with `pii:reveal`, else among the caller's own leads; each such look-up is audited and counted per caller (429 past the limit). `updated_since` returns changes oldest first. Sort by created_at, updated_at, score or number (prefix - for descending; default -created_at).
          */
         get: operations["leads-list_leads"];
         put?: never;
@@ -347,7 +347,7 @@ export interface paths {
         put?: never;
         /**
          * Sign in with e-mail and password
-         * @description OAuth2 password flow: `username` is the e-mail. Repeated failures lock the account for a while (429 with Retry-After).
+         * @description OAuth2 password flow: `username` is the e-mail. Repeated failures lock the account for a while (429 with Retry-After), whether or not the account exists; one client address has a limited number of attempts per minute (429 too).
          */
         post: operations["auth-issue_token"];
         delete?: never;
@@ -402,7 +402,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Change my password */
+        /**
+         * Change my password
+         * @description A wrong `current_password` counts toward the account's lockout, like a failed log-in; a locked account answers 429 with Retry-After.
+         */
         post: operations["me-change_my_password"];
         delete?: never;
         options?: never;
@@ -4240,8 +4243,6 @@ export interface components {
             user_id: string;
             /** Name */
             name: string;
-            /** Email */
-            email: string;
             /** Role */
             role: string;
             /** Department Id */
@@ -5424,6 +5425,16 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "customers-create_customer": {
@@ -6244,6 +6255,16 @@ export interface operations {
             };
             /** @description Unprocessable Entity */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7342,6 +7363,16 @@ export interface operations {
             };
             /** @description Unprocessable Entity */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
