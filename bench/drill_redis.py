@@ -12,10 +12,10 @@ notification (at most `--wait` seconds) and prints:
 
 - operations: leads captured (201), and how many of their jobs were queued when Redis died;
 - lost: leads whose rep was never told; duplicated: notifications beyond one per lead;
-- recovered in: from Redis's restart to the last lead told and every outbox event done.
+- recovered in: from Redis's restart to the last lead told.
 
 With `--grace 3600` no event is sent again within the wait: what the relay lost before the
-outbox sweep existed.
+outbox sweep existed. `--sweep-cost N` measures the sweep itself instead (see sweep_cost).
 
 Needs PostgreSQL (CRM_BENCH_ADMIN_URL, default postgresql://postgres@127.0.0.1:5432/test).
 Works in its own database, crm_drill_redis, dropped at the end.
@@ -80,11 +80,6 @@ async def told(conn: asyncpg.Connection) -> dict[str, int]:
     return {row["lead_id"]: int(row["n"]) for row in rows}
 
 
-async def not_done(conn: asyncpg.Connection) -> int:
-    return int(await conn.fetchval(
-        "SELECT count(*) FROM outbox WHERE done_at IS NULL"))
-
-
 def signal_group(proc: subprocess.Popen[bytes], sig: int) -> None:
     os.killpg(proc.pid, sig)
 
@@ -112,8 +107,9 @@ async def drill(args: argparse.Namespace) -> dict[str, Any]:
         base = f"http://127.0.0.1:{api_port}"
         servers.wait_ready(base)
         conn = await asyncpg.connect(libpq_url(db))
-        # The seed's own events (users created) handled before the drill begins.
-        while await not_done(conn) or await c.relay.pending():
+        # The seed's own events (users created: welcomed) handled before the drill begins.
+        while (await c.relay.pending() or await conn.fetchval(
+                "SELECT count(*) FROM notifications WHERE kind = 'welcome'") < len(people["reps"]) + 2):
             await asyncio.sleep(0.2)
 
         signal_group(worker, signal.SIGSTOP)  # busy elsewhere: the jobs wait in Redis
@@ -134,7 +130,7 @@ async def drill(args: argparse.Namespace) -> dict[str, Any]:
         recovered: float | None = None
         deadline = restarted + args.wait
         while time.monotonic() < deadline:
-            if len(await told(conn)) == len(ids) and not await not_done(conn):
+            if len(await told(conn)) == len(ids):
                 recovered = time.monotonic() - restarted
                 break
             await asyncio.sleep(0.2)
@@ -161,13 +157,66 @@ async def drill(args: argparse.Namespace) -> dict[str, Any]:
         await servers.drop_database(admin, DB)
 
 
+async def sweep_cost(events: int) -> dict[str, Any]:
+    """What the sweep costs when nothing was lost: `events` lead.assigned events published
+    two minutes ago whose consumer has its marker, marked done by sweeps; and when all were
+    lost, queued again (Redis answering, its queue empty)."""
+    admin = servers.admin_url()
+    db = await servers.recreate_database(admin, DB)
+    redis_dir = Path(tempfile.mkdtemp(prefix="crm-drill-redis-"))
+    redis = RedisProcess(redis_dir, port=servers.free_port(), persist=False).start()
+    c = None
+    try:
+        await upgrade(db)
+        c = build(servers.settings(db, queue_name=QUEUE).model_copy(
+            update={"redis_url": redis.url}))
+        conn = await asyncpg.connect(libpq_url(db))
+        try:
+            seed = f"""
+                INSERT INTO outbox (id, type, aggregate_type, aggregate_id, payload,
+                                    occurred_at, published_at, attempts)
+                SELECT gen_random_uuid(), 'lead.assigned', 'lead', gen_random_uuid()::text,
+                       '{{"lead_id": "x"}}', now(), now() - interval '2 minutes', 1
+                FROM generate_series(1, {events})"""
+            await conn.execute(seed)
+            await conn.execute("INSERT INTO processed_events (consumer, event_id) "
+                               "SELECT 'notify.lead_assigned', id FROM outbox")
+            await conn.execute("ANALYZE outbox; ANALYZE processed_events")
+            t0 = time.perf_counter()
+            done, _ = await c.relay.resend_lost(budget_seconds=600)
+            done_s = time.perf_counter() - t0
+            await conn.execute(seed)  # as many again, their jobs lost
+            await conn.execute("ANALYZE outbox")
+            t0 = time.perf_counter()
+            _, resent = await c.relay.resend_lost(budget_seconds=600)
+            resent_s = time.perf_counter() - t0
+        finally:
+            await conn.close()
+        return {"events": events, "done": done, "done_ms_per_1000": done_s / done * 1e6,
+                "resent": resent, "resent_ms_per_1000": resent_s / resent * 1e6}
+    finally:
+        if c is not None:
+            await c.close()
+        redis.stop()
+        await servers.drop_database(admin, DB)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--leads", type=int, default=300)
     ap.add_argument("--grace", type=float, default=5.0)
     ap.add_argument("--outage", type=float, default=2.0)
     ap.add_argument("--wait", type=float, default=90.0)
-    result = asyncio.run(drill(ap.parse_args()))
+    ap.add_argument("--sweep-cost", type=int, metavar="EVENTS",
+                    help="measure the sweep over EVENTS events instead of running the drill")
+    args = ap.parse_args()
+    if args.sweep_cost:
+        cost = asyncio.run(sweep_cost(args.sweep_cost))
+        print("sweep: {done} events found done, {done_ms_per_1000:.0f} ms per 1,000; "
+              "{resent} lost events queued again, {resent_ms_per_1000:.0f} ms per 1,000"
+              .format(**cost))
+        return
+    result = asyncio.run(drill(args))
     print("operations: {leads} leads captured, {queued_at_kill} jobs queued, "
           "{told_before_kill} told before Redis died".format(**result))
     print("lost: {lost}   duplicated: {duplicated}   recovered in: {recovered_s} s "
