@@ -232,3 +232,20 @@ async def test_drill_redis_killed_with_jobs_queued_every_effect_arrives_once(
 
 async def _equals(value: Awaitable[int], expected: int) -> bool:
     return await value == expected
+
+
+async def test_the_embedded_redis_comes_back_from_a_kill_with_its_queue(tmp_path: Path) -> None:
+    """`make run`'s Redis keeps an append-only file: killed, its queued jobs are still there
+    (the sweep would send them again, a grace period later)."""
+    server = RedisProcess(tmp_path / "redis").start()
+    try:
+        client = Redis.from_url(server.url)
+        await client.zadd("crm:queue", {"evt:kept": 1})
+        await client.aclose()
+        server.stop(hard=True)
+        server = RedisProcess(tmp_path / "redis").start()
+        client = Redis.from_url(server.url)
+        assert await client.zrange("crm:queue", 0, -1) == [b"evt:kept"]
+        await client.aclose()
+    finally:
+        server.stop()
