@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     database_replica_url: str | None = None
     redis_url: str | None = None
     queue_name: str = "crm:queue"
+    # An event queued this long ago whose reactions have not all run is queued again (Redis
+    # may have lost it); a job still in Redis is left alone, so a long queue only waits.
+    outbox_grace_seconds: float = Field(60.0, gt=0, le=3600)
     data_dir: Path = Path(".crm-data")
 
     secret_key: str = DEV_SECRET_KEY

@@ -40,7 +40,8 @@ def redis_url(tmp_root: Path) -> tuple[str, RedisProcess | None]:
     if reachable("127.0.0.1", 6379):
         return "redis://127.0.0.1:6379/0", None
     _unreachable("Redis at 127.0.0.1:6379")
-    proc = RedisProcess(tmp_root / "redis", persist=False).start()
+    # Persistent as `make run`'s: the suite runs against what users run.
+    proc = RedisProcess(tmp_root / "redis").start()
     return proc.url, proc
 
 

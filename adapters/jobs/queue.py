@@ -10,7 +10,7 @@ from typing import Any
 
 from arq import create_pool
 from arq.connections import ArqRedis, RedisSettings
-from arq.constants import job_key_prefix
+from arq.constants import in_progress_key_prefix, job_key_prefix
 from arq.jobs import serialize_job
 from arq.utils import timestamp_ms, to_ms
 from redis.exceptions import RedisError
@@ -21,6 +21,22 @@ log = logging.getLogger("crm.queue")
 
 # A job not started within this window is dropped by arq; long enough for any outage we plan for.
 JOB_EXPIRY = timedelta(days=7)
+
+# KEYS: the queue, then each job's key and in-progress key; ARGV: the score (now) and the job
+# key's lifetime in ms, then each job's id and serialized job. Queues the jobs Redis holds
+# neither queued nor running; answers their ids.
+ENQUEUE_ABSENT_SCRIPT = """
+local queued = {}
+for i = 2, #KEYS, 2 do
+  local id = ARGV[i + 1]
+  if redis.call('exists', KEYS[i]) == 0 and redis.call('exists', KEYS[i + 1]) == 0 then
+    redis.call('psetex', KEYS[i], ARGV[2], ARGV[i + 2])
+    redis.call('zadd', KEYS[1], ARGV[1], id)
+    queued[#queued + 1] = id
+  end
+end
+return queued
+"""
 
 
 def redis_settings(url: str) -> RedisSettings:
@@ -36,6 +52,7 @@ class ArqQueue:
         self._settings = redis_settings(url)
         self.queue_name = queue_name
         self._pool: ArqRedis | None = None
+        self._enqueue_absent: Any = None
 
     async def pool(self) -> ArqRedis:
         if self._pool is None:
@@ -73,6 +90,29 @@ class ArqQueue:
             await self._drop_pool()
             raise QueueUnavailable(str(e)) from e
 
+    async def enqueue_absent(self, job: JobName,
+                             jobs: Sequence[tuple[tuple[Any, ...], str]]) -> list[str]:
+        """The check arq's enqueue_job makes (the id is neither queued nor running), for every
+        job in one script: a job Redis still holds is left as it is (a deferred retry keeps its
+        time), one it lost is queued. Answers the ids queued."""
+        if not jobs:
+            return []
+        try:
+            pool = await self.pool()
+            if self._enqueue_absent is None:
+                self._enqueue_absent = pool.register_script(ENQUEUE_ABSENT_SCRIPT)
+            keys = [self.queue_name]
+            values: list[Any] = [timestamp_ms(), to_ms(JOB_EXPIRY)]
+            for args, job_id in jobs:
+                keys += [job_key_prefix + job_id, in_progress_key_prefix + job_id]
+                values += [job_id, serialize_job(job.value, args, {}, None, values[0],
+                                                 serializer=pool.job_serializer)]
+            queued = await self._enqueue_absent(keys=keys, args=values)
+        except (RedisError, OSError, ConnectionError) as e:
+            await self._drop_pool()
+            raise QueueUnavailable(str(e)) from e
+        return [i.decode() if isinstance(i, bytes) else str(i) for i in queued]
+
     async def ping(self) -> bool:
         try:
             pool = await self.pool()
@@ -83,6 +123,7 @@ class ArqQueue:
 
     async def _drop_pool(self) -> None:
         pool, self._pool = self._pool, None
+        self._enqueue_absent = None
         if pool is not None:
             with contextlib.suppress(RedisError, OSError, ConnectionError):
                 await pool.aclose()

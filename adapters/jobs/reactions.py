@@ -151,6 +151,8 @@ class RelayHooks:
     """What the relay asks of the registry for each batch it publishes."""
 
     consumed: Callable[[str], bool]
+    # The names of each event type's consumers: an event is done when each has its marker.
+    consumers: Mapping[str, tuple[str, ...]]
     subscribers: Callable[[Any], Any]
     on_batch: Callable[[AsyncConnection, Sequence[Any]], Any]
 
@@ -159,10 +161,13 @@ def relay_hooks(reactions: Mapping[str, Reaction]) -> RelayHooks:
     """A job only for events with consumers; the webhook fan-out, in the relay's transaction,
     only for the types the registry fans out."""
     fanned_out = frozenset(type_ for type_, r in reactions.items() if r.webhooks)
-    with_consumers = frozenset(type_ for type_, r in reactions.items() if r.consumers)
+    consumer_names = {type_: tuple(name for name, _ in r.consumers)
+                      for type_, r in reactions.items() if r.consumers}
+    with_consumers = frozenset(consumer_names)
 
     async def fan_out_batch(conn: AsyncConnection, rows: Sequence[Any]) -> int:
         return await fan_out(conn, rows, fanned_out)
 
-    return RelayHooks(consumed=with_consumers.__contains__, subscribers=subscribers,
+    return RelayHooks(consumed=with_consumers.__contains__, consumers=consumer_names,
+                      subscribers=subscribers,
                       on_batch=fan_out_batch)

@@ -83,6 +83,12 @@ async def sweep_stale_imports(ctx: dict[str, Any]) -> int:
     return int(await ctx["imports"].sweep_stale()) + int(await ctx["exports"].sweep_stale())
 
 
+async def resend_lost_events(ctx: dict[str, Any]) -> int:
+    """Cron: events whose reactions have not run a grace period after they were queued are
+    queued again (Redis lost them); the outbox, not Redis, says what is owed."""
+    return (await ctx["relay"].resend_lost())[1]
+
+
 async def scan_followups(ctx: dict[str, Any]) -> dict[str, int]:
     """Cron: open leads and opportunities nobody followed up on (idempotent per lapse)."""
     discipline: FollowUpDiscipline = ctx["discipline"]
@@ -150,12 +156,15 @@ def build_worker(container: Any, *, handle_signals: bool, burst: bool = False,
                  timeout=JOB_TIMEOUT_SECONDS, unique=True, run_at_startup=True),
             cron(deliver_due, second=DELIVERY_SECONDS, run_at_startup=True,
                  timeout=JOB_TIMEOUT_SECONDS, unique=True),
+            cron(resend_lost_events, second=DELIVERY_SECONDS, run_at_startup=True,
+                 timeout=JOB_TIMEOUT_SECONDS, unique=True),
             *housekeeping_crons(container.settings)],
         queue_name=container.queue.queue_name,
         redis_settings=container.redis_settings,
         ctx={"dispatcher": container.dispatcher, "imports": container.imports,
              "exports": container.exports, "discipline": container.discipline,
              "contracts": container.contracts, "delivery": container.delivery,
+             "relay": container.relay,
              **housekeeping_context(container)},
         handle_signals=handle_signals,
         burst=burst,

@@ -75,6 +75,11 @@ class JobQueue(Protocol):
         """(arguments, job id) pairs, all in one round trip, all or none; a job id already
         queued is queued once. Raises QueueUnavailable when the queue cannot be reached."""
         ...
+    async def enqueue_absent(self, job: JobName,
+                             jobs: Sequence[tuple[tuple[Any, ...], str]]) -> list[str]:
+        """Queues each job whose id the queue does not hold (neither waiting nor running);
+        answers the ids it queued. Raises QueueUnavailable when the queue cannot be reached."""
+        ...
 
 
 class QueueUnavailable(Exception):

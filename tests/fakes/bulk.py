@@ -45,6 +45,12 @@ class FakeQueue:
         for args, job_id in jobs:
             await self.enqueue(job, *args, job_id=job_id)
 
+    async def enqueue_absent(self, job: JobName,
+                             jobs: Sequence[tuple[tuple[Any, ...], str]]) -> list[str]:
+        absent = [job_id for _, job_id in jobs if job_id not in self.jobs]
+        await self.enqueue_many(job, jobs)
+        return absent
+
 
 INDUSTRIES = {"manufacturing": "manufacturing", "制造业": "manufacturing",
               "retail": "retail", "零售": "retail"}

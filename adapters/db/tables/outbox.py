@@ -28,9 +28,15 @@ outbox = Table(
     Column("aggregate_id", Text, nullable=False),
     Column("payload", JSONB, nullable=False),
     Column("occurred_at", DateTime(timezone=True), nullable=False),
+    # When the event last went to the queue (the sweep sends one that is not done again).
     Column("published_at", DateTime(timezone=True)),
+    # When its reactions had all run (every consumer's processed marker exists), or its
+    # publish when it has no consumer.
+    Column("done_at", DateTime(timezone=True)),
     Column("attempts", Integer, nullable=False, server_default="0"),
     Index("ix_outbox_unpublished", "seq", postgresql_where=text("published_at IS NULL")),
+    Index("ix_outbox_not_done", "published_at",
+          postgresql_where=text("done_at IS NULL AND published_at IS NOT NULL")),
     # Webhook ordering looks for a record's earlier events that are not fanned out yet.
     Index("ix_outbox_aggregate_seq", "aggregate_type", "aggregate_id", "seq"),
 )
