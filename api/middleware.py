@@ -9,7 +9,7 @@ import re
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Protocol
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -19,6 +19,7 @@ from domain.identity import secrets as bearer
 from domain.shared.errors import AuthenticationFailed
 
 access_log = logging.getLogger("crm.access")
+unavailable_log = logging.getLogger("crm.api")
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._\-]{1,128}$")
 
@@ -71,6 +72,54 @@ class RequestContextMiddleware:
                     "status": status, "ms": round((time.perf_counter() - started) * 1000, 2),
                     "ip": scope["client"][0] if scope.get("client") else None,
                 }})
+
+
+class Outage(Protocol):
+    dependency: str  # "database", "queue"
+    reason: str
+
+
+# How long a client should wait after a 503 for a server that is away: a restart takes seconds.
+RETRY_AFTER_SECONDS = 5
+
+_UNAVAILABLE_DETAIL = "The {} is briefly unavailable; retry in a few seconds"
+
+
+class UnavailableMiddleware:
+    """503 problem+json with Retry-After when a request failed because PostgreSQL or Redis is
+    away (restarting, refusing connections, out of pool slots): an outage is not a bug of ours,
+    so one warning line, no traceback. `outage_of` tells such failures from the rest (which
+    go on to the 500 handler)."""
+
+    def __init__(self, app: ASGIApp,
+                 outage_of: Callable[[BaseException], Outage | None]) -> None:
+        self.app = app
+        self.outage_of = outage_of
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as e:
+            outage = self.outage_of(e)
+            if outage is None or started:
+                raise
+            rid = scope.get("state", {}).get("request_id")
+            unavailable_log.warning("%s %s: the %s is unavailable (%s); answered 503",
+                                    scope["method"], scope["path"], outage.dependency,
+                                    outage.reason, extra={"fields": {"request_id": rid}})
+            await _send_problem(send, 503, _UNAVAILABLE_DETAIL.format(outage.dependency), rid,
+                                [(b"retry-after", str(RETRY_AFTER_SECONDS).encode())])
 
 
 class BodyTooLarge(HTTPException):
