@@ -2,8 +2,8 @@
 
 A server that restarts, crashes or refuses connections is an outage, not an error of ours: the
 API answers 503 with Retry-After (api/middleware.py, given `unavailable` below), and the
-worker's loops back off and log one line when the outage starts and one when it ends (`Outage`),
-instead of a traceback per try.
+worker's loops back off and the process logs one line when the outage starts and one when it
+ends (`Outages`), instead of a traceback per try.
 """
 
 from __future__ import annotations
@@ -53,17 +53,15 @@ def unavailable(exc: BaseException) -> Unavailable | None:
     """What is down when `exc` (or what it wraps: `.orig`, `__cause__`, a group's members)
     is a connection-level failure; None for anything else (a bug, bad data, a constraint)."""
     if isinstance(exc, BaseExceptionGroup):
-        found = [unavailable(member) for member in exc.exceptions]
-        if found and all(found):
-            return found[0]
-        return None
+        members = [unavailable(member) for member in exc.exceptions]
+        return members[0] if members and all(members) else None
     seen: list[BaseException] = []
     current: BaseException | None = exc
     while current is not None and len(seen) < _MAX_DEPTH and current not in seen:
         seen.append(current)
-        found = _this_one(current)
-        if found is not None:
-            return found
+        outage = _this_one(current)
+        if outage is not None:
+            return outage
         wrapped = getattr(current, "orig", None)
         current = wrapped if isinstance(wrapped, BaseException) else current.__cause__
     return None
@@ -106,44 +104,74 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-class Outage:
-    """The state of one dependency seen by one loop: one warning when it goes away, one line
-    when it is back, and the wait before the next try, doubling up to `max_wait`.
+class Outages:
+    """The outages one process is living through, as its loops see them: one warning when the
+    first loop finds PostgreSQL or Redis away, one line when the last loop that found it away
+    has worked again; in between, each loop backs off quietly (`Watch`)."""
 
-    Loops call `failed` with each failure it recognises as an outage (anything else stays a
-    logged error) and `recovered` after each round that worked.
-    """
+    def __init__(self, logger: logging.Logger | None = None) -> None:
+        self.log = logger or log
+        self._failing: dict[str, set[str]] = {}  # dependency → the loops finding it away
+        self._since: dict[str, float] = {}
 
-    def __init__(self, what: str, *, first_wait: float = 0.5, max_wait: float = 30.0,
-                 logger: logging.Logger | None = None) -> None:
-        self.what = what
+    def watch(self, who: str, *, first_wait: float = 0.5, max_wait: float = 30.0) -> Watch:
+        return Watch(self, who, first_wait, max_wait)
+
+    def down(self, dependency: str) -> bool:
+        return bool(self._failing.get(dependency))
+
+    def _failed(self, who: str, cause: Unavailable) -> None:
+        failing = self._failing.setdefault(cause.dependency, set())
+        if who in failing:
+            self.log.debug("%s: the %s is still unavailable (%s)", who, cause.dependency,
+                           cause.reason)
+            return
+        if not failing:
+            self._since[cause.dependency] = time.monotonic()
+            self.log.warning("the %s is unavailable (%s, seen by the %s); retrying quietly "
+                             "with backoff until it is back", cause.dependency, cause.reason, who)
+        failing.add(who)
+
+    def _worked(self, who: str, *, quietly: bool = False) -> None:
+        for dependency, failing in self._failing.items():
+            if who not in failing:
+                continue
+            failing.discard(who)
+            if not failing and not quietly:
+                self.log.warning("the %s is back after %.1f s", dependency,
+                                 time.monotonic() - self._since[dependency])
+
+
+class Watch:
+    """One loop's view: `failed` with each failure recognised as an outage (anything else
+    stays a logged error) answers how long to wait, doubling up to `max_wait`; `recovered`
+    after each round that worked; `close` when the loop ends."""
+
+    def __init__(self, outages: Outages, who: str, first_wait: float, max_wait: float) -> None:
+        self.outages = outages
+        self.who = who
         self.first_wait = first_wait
         self.max_wait = max_wait
-        self.log = logger or log
-        self.since: float | None = None
         self.wait = first_wait
-
-    @property
-    def down(self) -> bool:
-        return self.since is not None
+        self.down = False
 
     def failed(self, cause: Unavailable) -> float:
-        """Answers how long to wait before trying again."""
-        if self.since is None:
-            self.since = time.monotonic()
-            self.wait = self.first_wait
-            self.log.warning("%s: the %s is unavailable (%s); retrying quietly, backing off "
-                             "up to %.0f s", self.what, cause.dependency, cause.reason,
-                             self.max_wait)
-        else:
-            self.log.debug("%s: the %s is still unavailable (%s)", self.what, cause.dependency,
-                           cause.reason)
-            self.wait = min(self.wait * 2, self.max_wait)
+        self.wait = min(self.wait * 2, self.max_wait) if self.down else self.first_wait
+        self.down = True
+        self.outages._failed(self.who, cause)
         return self.wait
 
     def recovered(self) -> None:
-        if self.since is None:
-            return
-        self.log.warning("%s: back after %.1f s", self.what, time.monotonic() - self.since)
-        self.since = None
-        self.wait = self.first_wait
+        if self.down:
+            self.down = False
+            self.wait = self.first_wait
+            self.outages._worked(self.who)
+
+    def close(self) -> None:
+        if self.down:
+            self.down = False
+            self.outages._worked(self.who, quietly=True)
+
+
+# The process's own: its loops (worker, relay, webhook deliverer, LISTEN connections) share it.
+OUTAGES = Outages()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from arq.connections import create_pool, log_redis_info
@@ -40,9 +40,12 @@ class PromptWorker(Worker):
     between polls ends as soon as `wake` is set (the outbox relay in the same process sets it
     when it has queued jobs), instead of at the next tick."""
 
-    def __init__(self, *args: Any, wake: asyncio.Event | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, wake: asyncio.Event | None = None,
+                 on_connected: Callable[[], None] | None = None, **kwargs: Any) -> None:
+        """`on_connected` is told when the worker has reached Redis (an outage is over)."""
         super().__init__(*args, **kwargs)
         self.wake = wake or asyncio.Event()
+        self.on_connected = on_connected
         self._claim: Any = None
 
     async def main(self) -> None:
@@ -55,6 +58,8 @@ class PromptWorker(Worker):
         log.info("Starting worker for %d functions: %s", len(self.functions),
                  ", ".join(self.functions))
         await log_redis_info(self.pool, log.info)
+        if self.on_connected is not None:
+            self.on_connected()
         self.ctx["redis"] = self.pool
         if self.on_startup:
             await self.on_startup(self.ctx)

@@ -23,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
-from adapters.outages import DATABASE, QUEUE, Outage, Unavailable, unavailable
+from adapters.outages import DATABASE, QUEUE, Outages, Unavailable, unavailable
 from api.middleware import RETRY_AFTER_SECONDS, UnavailableMiddleware
 
 # A port nothing listens on (below 1024, never handed out as an ephemeral port).
@@ -149,18 +149,35 @@ def test_a_group_is_an_outage_only_when_every_member_is() -> None:
 
 def test_an_outage_is_logged_when_it_starts_and_when_it_ends(
         caplog: pytest.LogCaptureFixture) -> None:
-    outage = Outage("outbox relay", first_wait=0.5, max_wait=4)
+    outages = Outages()
+    relay = outages.watch("outbox relay", first_wait=0.5, max_wait=4)
+    worker = outages.watch("job worker", first_wait=1, max_wait=30)
     cause = Unavailable(QUEUE, "ConnectionError: Error 111")
     with caplog.at_level(logging.INFO, logger="crm.outage"):
-        waits = [outage.failed(cause) for _ in range(6)]
-        outage.recovered()
-        outage.recovered()
+        waits = [relay.failed(cause) for _ in range(6)]
+        worker.failed(cause)
+        worker.failed(cause)
+        relay.recovered()
+        assert outages.down(QUEUE)  # the worker has not got through yet
+        worker.recovered()
+        worker.recovered()
     assert waits == [0.5, 1, 2, 4, 4, 4]
     lines = [r.getMessage() for r in caplog.records]
     assert len(lines) == 2, lines
-    assert "queue is unavailable" in lines[0] and "back after" in lines[1]
+    assert "queue is unavailable" in lines[0] and "outbox relay" in lines[0]
+    assert "queue is back after" in lines[1]
     assert not any(r.exc_info for r in caplog.records)
-    assert outage.failed(cause) == 0.5  # a new outage starts from the first wait
+    assert not outages.down(QUEUE)
+    assert relay.failed(cause) == 0.5  # a new outage starts from the first wait
+
+
+def test_a_loop_ending_during_an_outage_leaves_no_one_waiting_for_it(
+        caplog: pytest.LogCaptureFixture) -> None:
+    outages = Outages()
+    relay = outages.watch("outbox relay")
+    relay.failed(Unavailable(DATABASE, "refused"))
+    relay.close()
+    assert not outages.down(DATABASE)
 
 
 def app_failing_with(error: BaseException) -> Any:
