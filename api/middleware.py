@@ -100,21 +100,29 @@ class UnavailableMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started = False
+        started = finished = False
 
         async def tracking_send(message: Message) -> None:
-            nonlocal started
+            nonlocal started, finished
             if message["type"] == "http.response.start":
                 started = True
+            elif message["type"] == "http.response.body" and not message.get("more_body"):
+                finished = True
             await send(message)
 
         try:
             await self.app(scope, receive, tracking_send)
         except Exception as e:
             outage = self.outage_of(e)
-            if outage is None or started:
+            if outage is None or (started and not finished):
                 raise
             rid = scope.get("state", {}).get("request_id")
+            if finished:  # e.g. the Idempotency-Key's record after the answer went out
+                unavailable_log.warning("%s %s: the %s became unavailable after the answer "
+                                        "was sent (%s)", scope["method"], scope["path"],
+                                        outage.dependency, outage.reason,
+                                        extra={"fields": {"request_id": rid}})
+                return
             unavailable_log.warning("%s %s: the %s is unavailable (%s); answered 503",
                                     scope["method"], scope["path"], outage.dependency,
                                     outage.reason, extra={"fields": {"request_id": rid}})
