@@ -201,6 +201,9 @@ class IdempotencyMiddleware:
         self.app = app
         self.get_store = get_store
         self.caller_of = caller_of
+        # Keys whose request failed while the database was away, so that releasing the key
+        # failed too: released before their retry, instead of a 409 until they expire.
+        self.unreleased: set[tuple[str, str]] = set()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         key = _header(scope, b"idempotency-key") if scope["type"] == "http" else None
@@ -229,6 +232,9 @@ class IdempotencyMiddleware:
             scope["method"].encode(), scope["path"].encode(), scope.get("query_string", b""),
             _canonical(scope, body)])).hexdigest()
         store = self.get_store()
+        if (caller, key) in self.unreleased:
+            await store.abandon(caller, key)
+            self.unreleased.discard((caller, key))
         outcome = await store.begin(caller, key, fingerprint)
         if outcome.state == "mismatch":
             await _send_problem(send, 422, "This Idempotency-Key was used with a different "
@@ -273,12 +279,20 @@ class IdempotencyMiddleware:
         try:
             await self.app(scope, replay_receive, capture)
         except BaseException:
-            await store.abandon(caller, key)
+            await self._release(store, caller, key)
             raise
         if status >= 500:
-            await store.abandon(caller, key)  # let the client retry a failure of ours
+            await self._release(store, caller, key)  # let the client retry a failure of ours
         else:
             await store.complete(caller, key, status, kept, b"".join(out))
+
+
+    async def _release(self, store: Any, caller: str, key: str) -> None:
+        try:
+            await store.abandon(caller, key)
+        except Exception:
+            self.unreleased.add((caller, key))
+            raise
 
 
 def _canonical(scope: Scope, body: bytes) -> bytes:
