@@ -20,6 +20,8 @@ from arq.constants import in_progress_key_prefix
 from arq.utils import timestamp_ms
 from arq.worker import Worker
 
+from adapters.outages import unavailable
+
 log = logging.getLogger("crm.worker")
 
 # arq claims a job in four round trips (WATCH, EXISTS, ZSCORE, then MULTI/PSETEX/EXEC); this
@@ -33,6 +35,18 @@ if not score or tonumber(score) > tonumber(ARGV[2]) then return 0 end
 redis.call('psetex', KEYS[1], ARGV[3], '1')
 return tonumber(score)
 """
+
+
+def _said_once(task: asyncio.Task[None]) -> None:
+    """A job whose bookkeeping in Redis failed because Redis went away raises out of its task,
+    which a worker that lost Redis never awaits: asyncio would log each such task with a
+    traceback ("Task exception was never retrieved"). The outage is told once by the worker
+    loop; anything else is logged here."""
+    if task.cancelled():
+        return
+    exc = task.exception()
+    if exc is not None and unavailable(exc) is None:
+        log.error("a job's task failed", exc_info=exc)
 
 
 class PromptWorker(Worker):
@@ -104,4 +118,5 @@ class PromptWorker(Worker):
                 continue
             task = self.loop.create_task(self.run_job(job_id, score))
             task.add_done_callback(lambda _: self._release_sem_dec_counter_on_complete())
+            task.add_done_callback(_said_once)
             self.tasks[job_id] = task

@@ -235,9 +235,21 @@ async def run_worker(container: Any, stop: asyncio.Event, *, handle_signals: boo
                 worker_task.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await worker_task
-                with contextlib.suppress(Exception):
-                    await worker.close()
+                await _close(worker)
     finally:
         watch.close()
     await relay_task
     await webhooks_task
+
+
+async def _close(worker: Worker) -> None:
+    """Closes a stopped worker; its jobs cancelled on the way out are arq's to retry. Only a
+    cancellation of this task itself goes on."""
+    try:
+        await worker.close()
+    except asyncio.CancelledError:
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():
+            raise
+    except Exception:
+        log.debug("closing the worker failed", exc_info=True)
