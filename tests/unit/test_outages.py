@@ -24,7 +24,8 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
 from adapters.outages import DATABASE, QUEUE, Outages, Unavailable, unavailable
-from api.middleware import RETRY_AFTER_SECONDS, UnavailableMiddleware
+from api.middleware import RETRY_AFTER_SECONDS, IdempotencyMiddleware, UnavailableMiddleware
+from domain.shared.ports import IdempotencyOutcome
 
 # A port nothing listens on (below 1024, never handed out as an ephemeral port).
 CLOSED = 9
@@ -218,3 +219,65 @@ async def test_the_api_lets_other_errors_through_to_the_500_handler() -> None:
         with pytest.raises(KeyError):  # Starlette answers 500 and re-raises for the server
             await client.get("/fails")
         assert (await client.get("/ok")).status_code == 200
+
+
+class KeyStore:
+    """Idempotency keys in memory; `away` makes every call fail as a stopped database does."""
+
+    def __init__(self) -> None:
+        self.keys: dict[tuple[str, str], IdempotencyOutcome] = {}
+        self.away = False
+
+    def _reach(self) -> None:
+        if self.away:
+            raise ConnectionRefusedError(111, "Connect call failed ('127.0.0.1', 5432)")
+
+    async def begin(self, caller: str, key: str, fingerprint: str) -> IdempotencyOutcome:
+        self._reach()
+        if (caller, key) in self.keys:
+            return self.keys[(caller, key)]
+        self.keys[(caller, key)] = IdempotencyOutcome("in_flight")
+        return IdempotencyOutcome("new")
+
+    async def complete(self, caller: str, key: str, status: int,
+                       headers: list[tuple[str, str]], body: bytes) -> None:
+        self._reach()
+        self.keys[(caller, key)] = IdempotencyOutcome("replay", status, headers, body)
+
+    async def abandon(self, caller: str, key: str) -> None:
+        self._reach()
+        self.keys.pop((caller, key), None)
+
+
+async def test_a_key_whose_request_met_the_outage_is_free_for_its_retry() -> None:
+    """The key was taken, then the database went away: releasing it failed too. The retry
+    after the outage runs the request instead of answering 409 until the key expires."""
+    store = KeyStore()
+    runs: list[int] = []
+
+    async def create(request: Request) -> PlainTextResponse:
+        runs.append(1)
+        if len(runs) == 1:
+            store.away = True  # the database stops under the first request
+            raise asyncpg.exceptions.AdminShutdownError("terminating connection due to "
+                                                        "administrator command")
+        return PlainTextResponse("created", status_code=201)
+
+    async def caller_of(_scope: Any) -> str:
+        return "user:1"
+
+    app = Starlette(routes=[Route("/customers", create, methods=["POST"])], middleware=[
+        Middleware(UnavailableMiddleware, outage_of=unavailable),
+        Middleware(IdempotencyMiddleware, get_store=lambda: store, caller_of=caller_of)])
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                 base_url="http://crm.test") as client:
+        first = await client.post("/customers", json={}, headers={"Idempotency-Key": "k1"})
+        assert first.status_code == 503
+        during = await client.post("/customers", json={}, headers={"Idempotency-Key": "k1"})
+        assert during.status_code == 503 and len(runs) == 1
+        store.away = False
+        after = await client.post("/customers", json={}, headers={"Idempotency-Key": "k1"})
+        assert after.status_code == 201 and len(runs) == 2
+        replay = await client.post("/customers", json={}, headers={"Idempotency-Key": "k1"})
+        assert replay.status_code == 201 and len(runs) == 2
+        assert replay.headers["idempotent-replayed"] == "true"
