@@ -29,6 +29,7 @@ from adapters.jobs.reactions import relay_hooks as hooks_for_relay
 from adapters.notify.email import LoggingEmailSender, SmtpConfig, SmtpEmailSender
 from adapters.notify.feed import PgNotificationFeed
 from adapters.notify.sms import LoggingSmsSender
+from adapters.outages import unavailable
 from adapters.ratelimit import RedisRateLimiter
 from adapters.settings import Settings
 from adapters.webhooks.deliverer import WebhookDeliverer
@@ -135,6 +136,7 @@ class Container:
             notify=NotifyContext(templates=self.templates, preferences=self.preferences,
                                  deliveries=self.delivery, feed=self.feed,
                                  keepalive_seconds=self.settings.sse_keepalive_seconds),
+            outage_of=unavailable,
         )
 
     async def close(self) -> None:

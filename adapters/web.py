@@ -16,6 +16,7 @@ from sqlalchemy.exc import (
 )
 
 from adapters.bootstrap import Container, build
+from adapters.outages import unavailable
 from adapters.settings import Settings
 from api.errors import problem
 from api.main import create_app
@@ -63,6 +64,8 @@ def install_database_errors(app: FastAPI) -> None:
     """What the database refuses becomes a 4xx (or a 503 when it is away), never a 500."""
 
     async def unstorable(request: Request, exc: Exception) -> JSONResponse:
+        if unavailable(exc):
+            raise exc  # the outage middleware answers 503 with Retry-After
         orig = getattr(exc, "orig", None)
         sqlstate = str(getattr(orig, "sqlstate", "") or "")
         if isinstance(exc, IntegrityError) or sqlstate.startswith("23"):

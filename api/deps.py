@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Protocol, TypeVar
+from typing import Annotated, Any, Protocol, TypeVar
 
 from fastapi import Depends, Header, Query, Request, Response
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
@@ -66,6 +66,9 @@ class ApiContext:
     max_import_bytes: int = 20 * 1024 * 1024
     web_dist: Path | None = None
     notify: NotifyContext | None = None
+    # Which server an exception says is away (PostgreSQL, Redis), or None: such a failure is
+    # answered 503 with Retry-After instead of 500.
+    outage_of: Callable[[BaseException], Any] = lambda _exc: None
 
 
 async def get_context(request: Request) -> ApiContext:

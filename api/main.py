@@ -12,6 +12,7 @@ from api.middleware import (
     BodyLimitMiddleware,
     IdempotencyMiddleware,
     RequestContextMiddleware,
+    UnavailableMiddleware,
     verified_caller,
 )
 from api.security_headers import SecurityHeadersMiddleware, install_local_docs
@@ -78,11 +79,13 @@ def create_app(ctx: ApiContext) -> FastAPI:
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(health_router(ctx))
 
-    # Added last = runs first: request id, then the size limit, then idempotency.
+    # Added last = runs first: request id, the 503 for an outage (around everything that may
+    # reach the database), then the size limit, then idempotency.
     app.add_middleware(IdempotencyMiddleware, get_store=lambda: ctx.idempotency,
                        caller_of=verified_caller(ctx.identity))
     app.add_middleware(BodyLimitMiddleware, max_bytes=ctx.max_body_bytes,
                        overrides={f"{API_PREFIX}/imports": ctx.max_import_bytes})
+    app.add_middleware(UnavailableMiddleware, outage_of=ctx.outage_of)
     app.add_middleware(RequestContextMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
     return app

@@ -9,7 +9,7 @@ import re
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Protocol
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -19,6 +19,7 @@ from domain.identity import secrets as bearer
 from domain.shared.errors import AuthenticationFailed
 
 access_log = logging.getLogger("crm.access")
+unavailable_log = logging.getLogger("crm.api")
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._\-]{1,128}$")
 
@@ -71,6 +72,62 @@ class RequestContextMiddleware:
                     "status": status, "ms": round((time.perf_counter() - started) * 1000, 2),
                     "ip": scope["client"][0] if scope.get("client") else None,
                 }})
+
+
+class Outage(Protocol):
+    dependency: str  # "database", "queue"
+    reason: str
+
+
+# How long a client should wait after a 503 for a server that is away: a restart takes seconds.
+RETRY_AFTER_SECONDS = 5
+
+_UNAVAILABLE_DETAIL = "The {} is briefly unavailable; retry in a few seconds"
+
+
+class UnavailableMiddleware:
+    """503 problem+json with Retry-After when a request failed because PostgreSQL or Redis is
+    away (restarting, refusing connections, out of pool slots): an outage is not a bug of ours,
+    so one warning line, no traceback. `outage_of` tells such failures from the rest (which
+    go on to the 500 handler)."""
+
+    def __init__(self, app: ASGIApp,
+                 outage_of: Callable[[BaseException], Outage | None]) -> None:
+        self.app = app
+        self.outage_of = outage_of
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = finished = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started, finished
+            if message["type"] == "http.response.start":
+                started = True
+            elif message["type"] == "http.response.body" and not message.get("more_body"):
+                finished = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as e:
+            outage = self.outage_of(e)
+            if outage is None or (started and not finished):
+                raise
+            rid = scope.get("state", {}).get("request_id")
+            if finished:  # e.g. the Idempotency-Key's record after the answer went out
+                unavailable_log.warning("%s %s: the %s became unavailable after the answer "
+                                        "was sent (%s)", scope["method"], scope["path"],
+                                        outage.dependency, outage.reason,
+                                        extra={"fields": {"request_id": rid}})
+                return
+            unavailable_log.warning("%s %s: the %s is unavailable (%s); answered 503",
+                                    scope["method"], scope["path"], outage.dependency,
+                                    outage.reason, extra={"fields": {"request_id": rid}})
+            await _send_problem(send, 503, _UNAVAILABLE_DETAIL.format(outage.dependency), rid,
+                                [(b"retry-after", str(RETRY_AFTER_SECONDS).encode())])
 
 
 class BodyTooLarge(HTTPException):
@@ -144,6 +201,9 @@ class IdempotencyMiddleware:
         self.app = app
         self.get_store = get_store
         self.caller_of = caller_of
+        # Keys whose request failed while the database was away, so that releasing the key
+        # failed too: released before their retry, instead of a 409 until they expire.
+        self.unreleased: set[tuple[str, str]] = set()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         key = _header(scope, b"idempotency-key") if scope["type"] == "http" else None
@@ -172,6 +232,9 @@ class IdempotencyMiddleware:
             scope["method"].encode(), scope["path"].encode(), scope.get("query_string", b""),
             _canonical(scope, body)])).hexdigest()
         store = self.get_store()
+        if (caller, key) in self.unreleased:
+            await store.abandon(caller, key)
+            self.unreleased.discard((caller, key))
         outcome = await store.begin(caller, key, fingerprint)
         if outcome.state == "mismatch":
             await _send_problem(send, 422, "This Idempotency-Key was used with a different "
@@ -216,12 +279,20 @@ class IdempotencyMiddleware:
         try:
             await self.app(scope, replay_receive, capture)
         except BaseException:
-            await store.abandon(caller, key)
+            await self._release(store, caller, key)
             raise
         if status >= 500:
-            await store.abandon(caller, key)  # let the client retry a failure of ours
+            await self._release(store, caller, key)  # let the client retry a failure of ours
         else:
             await store.complete(caller, key, status, kept, b"".join(out))
+
+
+    async def _release(self, store: Any, caller: str, key: str) -> None:
+        try:
+            await store.abandon(caller, key)
+        except Exception:
+            self.unreleased.add((caller, key))
+            raise
 
 
 def _canonical(scope: Scope, body: bytes) -> bytes:

@@ -10,6 +10,8 @@ from collections.abc import Callable
 
 import asyncpg
 
+from adapters.outages import OUTAGES, unavailable
+
 log = logging.getLogger("crm.listen")
 
 
@@ -29,23 +31,34 @@ async def listen(url: str, channel: str, on_payload: Callable[[str], None],
                  on_down: Callable[[], None] | None = None) -> None:
     """Calls on_payload for each NOTIFY on the channel until `stop`; reconnects after a lost
     connection. on_up runs once listening (rows may have committed while nobody listened),
-    on_down when the connection is gone."""
-    while not stop.is_set():
-        conn = None
-        try:
-            conn = await asyncpg.connect(url, timeout=5)
-            lost = asyncio.Event()
-            conn.add_termination_listener(lambda _c, lost=lost: lost.set())
-            await conn.add_listener(channel, lambda _c, _pid, _ch, payload: on_payload(payload))
-            if on_up is not None:
-                on_up()
-            await first_of(stop, lost, None)
-        except Exception as e:  # whatever it was, polling goes on and we try again
-            log.warning("cannot LISTEN for %s (%r); retrying in %s s", what, e, retry_seconds)
-            await first_of(stop, asyncio.Event(), retry_seconds)
-        finally:
-            if on_down is not None:
-                on_down()
-            if conn is not None:
-                with contextlib.suppress(Exception):
-                    await conn.close(timeout=2)
+    on_down when the connection is gone. While the database is away it retries quietly (the
+    outage is logged once for the process)."""
+    watch = OUTAGES.watch(f"LISTEN for {what}", first_wait=min(1.0, retry_seconds),
+                          max_wait=retry_seconds)
+    try:
+        while not stop.is_set():
+            conn = None
+            try:
+                conn = await asyncpg.connect(url, timeout=5)
+                lost = asyncio.Event()
+                conn.add_termination_listener(lambda _c, lost=lost: lost.set())
+                await conn.add_listener(channel, lambda _c, _pid, _ch, payload: on_payload(payload))
+                watch.recovered()
+                if on_up is not None:
+                    on_up()
+                await first_of(stop, lost, None)
+            except Exception as e:  # whatever it was, polling goes on and we try again
+                outage = unavailable(e)
+                if outage is None:
+                    log.warning("cannot LISTEN for %s (%r); retrying in %s s", what, e,
+                                retry_seconds)
+                await first_of(stop, asyncio.Event(),
+                               retry_seconds if outage is None else watch.failed(outage))
+            finally:
+                if on_down is not None:
+                    on_down()
+                if conn is not None:
+                    with contextlib.suppress(Exception):
+                        await conn.close(timeout=2)
+    finally:
+        watch.close()

@@ -12,13 +12,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from arq.connections import create_pool, log_redis_info
 from arq.constants import in_progress_key_prefix
 from arq.utils import timestamp_ms
 from arq.worker import Worker
+
+from adapters.outages import unavailable
 
 log = logging.getLogger("crm.worker")
 
@@ -35,14 +37,29 @@ return tonumber(score)
 """
 
 
+def _said_once(task: asyncio.Task[None]) -> None:
+    """A job whose bookkeeping in Redis failed because Redis went away raises out of its task,
+    which a worker that lost Redis never awaits: asyncio would log each such task with a
+    traceback ("Task exception was never retrieved"). The outage is told once by the worker
+    loop; anything else is logged here."""
+    if task.cancelled():
+        return
+    exc = task.exception()
+    if exc is not None and unavailable(exc) is None:
+        log.error("a job's task failed", exc_info=exc)
+
+
 class PromptWorker(Worker):
     """arq's Worker with two changes: a job is claimed in one round trip, and the idle wait
     between polls ends as soon as `wake` is set (the outbox relay in the same process sets it
     when it has queued jobs), instead of at the next tick."""
 
-    def __init__(self, *args: Any, wake: asyncio.Event | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, wake: asyncio.Event | None = None,
+                 on_connected: Callable[[], None] | None = None, **kwargs: Any) -> None:
+        """`on_connected` is told when the worker has reached Redis (an outage is over)."""
         super().__init__(*args, **kwargs)
         self.wake = wake or asyncio.Event()
+        self.on_connected = on_connected
         self._claim: Any = None
 
     async def main(self) -> None:
@@ -55,6 +72,8 @@ class PromptWorker(Worker):
         log.info("Starting worker for %d functions: %s", len(self.functions),
                  ", ".join(self.functions))
         await log_redis_info(self.pool, log.info)
+        if self.on_connected is not None:
+            self.on_connected()
         self.ctx["redis"] = self.pool
         if self.on_startup:
             await self.on_startup(self.ctx)
@@ -99,4 +118,5 @@ class PromptWorker(Worker):
                 continue
             task = self.loop.create_task(self.run_job(job_id, score))
             task.add_done_callback(lambda _: self._release_sem_dec_counter_on_complete())
+            task.add_done_callback(_said_once)
             self.tasks[job_id] = task

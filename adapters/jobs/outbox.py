@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from adapters.db import tables
 from adapters.db.listen import first_of, listen
 from adapters.db.outbox import event_of
+from adapters.outages import OUTAGES, QUEUE, Unavailable, unavailable
 from domain.shared.events import DomainEvent
 from domain.shared.ports import JobName, JobQueue, QueueUnavailable
 
@@ -218,26 +219,35 @@ class OutboxRelay:
                 or 0)
 
     async def run(self, stop: asyncio.Event) -> None:
+        """Relays until `stop`. While Redis or PostgreSQL is away it backs off (NOTIFYs do not
+        cut the wait short) and the outage is logged once, not once per try."""
         wake = asyncio.Event()
         listener = (asyncio.create_task(self._listen(wake, stop))
                     if self._listen_url else None)
+        watch = OUTAGES.watch("outbox relay", first_wait=self._interval,
+                              max_wait=self._max_backoff)
         backoff = self._interval
         try:
             while not stop.is_set():
                 wake.clear()  # a NOTIFY arriving while we relay wakes the next round
                 try:
                     sent = await self.relay_once()
+                    watch.recovered()
                     backoff = self._idle_wait()
                     if sent >= self._batch:
                         continue  # more may be waiting; otherwise a NOTIFY will say so
                 except QueueUnavailable as e:
-                    log.warning("queue unavailable, outbox keeps the events: %s", e)
-                    backoff = min(backoff * 2, self._max_backoff)
-                except Exception:
-                    log.exception("outbox relay failed; retrying")
-                    backoff = min(backoff * 2, self._max_backoff)
-                await first_of(stop, wake, backoff)
+                    backoff = watch.failed(Unavailable(QUEUE, str(e)))
+                except Exception as e:
+                    outage = unavailable(e)
+                    if outage is None:
+                        log.exception("outbox relay failed; retrying")
+                        backoff = min(backoff * 2, self._max_backoff)
+                    else:
+                        backoff = watch.failed(outage)
+                await first_of(stop, asyncio.Event() if watch.down else wake, backoff)
         finally:
+            watch.close()
             if listener is not None:
                 listener.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 import uuid
-from typing import Any
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, TypeVar
 
 from arq import Retry
 from arq.cron import cron
@@ -22,6 +24,7 @@ from arq.worker import Worker, func
 from adapters.jobs.arq_worker import PromptWorker
 from adapters.jobs.housekeeping import housekeeping_context, housekeeping_crons
 from adapters.jobs.outbox import event_from_job
+from adapters.outages import OUTAGES, unavailable
 from domain.discipline.service import FollowUpDiscipline
 from domain.shared.dispatch import EventDispatcher
 from domain.shared.ports import JobName
@@ -49,6 +52,10 @@ async def handle_event(ctx: dict[str, Any], event_id: str,
             event_from_job(uuid.UUID(event_id), event) if event is not None else None)
     except Exception as e:
         job_try = int(ctx.get("job_try", 1))
+        if job_try < MAX_TRIES and unavailable(e) is not None:
+            # the relay and the worker loop say that the database is away, once
+            log.debug("event %s waits for the database (try %s): %r", event_id, job_try, e)
+            raise Retry(defer=backoff_seconds(job_try)) from e
         if job_try >= MAX_TRIES:
             log.exception("event %s failed for good after %s tries", event_id, job_try)
             raise
@@ -78,17 +85,42 @@ async def run_export(ctx: dict[str, Any], export_id: str) -> bool:
     return await _resumable(ctx["exports"], export_id)
 
 
+Result = TypeVar("Result")
+
+
+def skipped_in_outage(cron_job: Callable[[dict[str, Any]], Awaitable[Result]]
+                      ) -> Callable[..., Coroutine[Any, Any, Result | None]]:
+    """A scheduled sweep that finds the database away does nothing this time: it runs again at
+    its next tick, and the outage is logged once by the worker's loops, not with a traceback
+    per tick."""
+
+    @functools.wraps(cron_job)
+    async def run(ctx: dict[str, Any]) -> Result | None:
+        try:
+            return await cron_job(ctx)
+        except Exception as e:
+            if unavailable(e) is None:
+                raise
+            log.debug("%s skipped: %r", cron_job.__name__, e)
+            return None
+
+    return run
+
+
+@skipped_in_outage
 async def sweep_stale_imports(ctx: dict[str, Any]) -> int:
     """Picks up imports and exports whose job was lost (queue down, worker killed)."""
     return int(await ctx["imports"].sweep_stale()) + int(await ctx["exports"].sweep_stale())
 
 
+@skipped_in_outage
 async def resend_lost_events(ctx: dict[str, Any]) -> int:
     """Cron: events whose reactions have not run a grace period after they were queued are
     queued again (Redis lost them); the outbox, not Redis, says what is owed."""
     return (await ctx["relay"].resend_lost())[1]
 
 
+@skipped_in_outage
 async def scan_followups(ctx: dict[str, Any]) -> dict[str, int]:
     """Cron: open leads and opportunities nobody followed up on (idempotent per lapse)."""
     discipline: FollowUpDiscipline = ctx["discipline"]
@@ -98,6 +130,7 @@ async def scan_followups(ctx: dict[str, Any]) -> dict[str, int]:
     return {"reminded": result.reminded, "escalated": result.escalated}
 
 
+@skipped_in_outage
 async def scan_approvals(ctx: dict[str, Any]) -> dict[str, int]:
     """Cron: remind, then escalate, approval steps waiting too long (once each per step)."""
     result = await ctx["contracts"].scan_approvals()
@@ -106,12 +139,14 @@ async def scan_approvals(ctx: dict[str, Any]) -> dict[str, int]:
     return {"reminded": result.reminded, "escalated": result.escalated}
 
 
+@skipped_in_outage
 async def sweep_contracts(ctx: dict[str, Any]) -> dict[str, int]:
     """Cron: contracts whose start came become active, renewal tasks, expiry (idempotent)."""
     result = await ctx["contracts"].sweep()
     return {"activated": result.activated, "renewals": result.renewals,
             "expired": result.expired}
 
+@skipped_in_outage
 async def deliver_due(ctx: dict[str, Any]) -> int:
     """Cron: e-mail/SMS retries that are due, and deliveries whose job never ran (the queue
     was down, a worker died holding them); the database, not Redis, holds what is owed."""
@@ -126,7 +161,8 @@ SCAN_MINUTES = set(range(0, 60, 10))
 
 
 def build_worker(container: Any, *, handle_signals: bool, burst: bool = False,
-                 wake: asyncio.Event | None = None) -> Worker:
+                 wake: asyncio.Event | None = None,
+                 on_connected: Callable[[], None] | None = None) -> Worker:
     """`wake`, set by the outbox relay of this process when it queued jobs, ends the worker's
     idle wait at once."""
     return PromptWorker(
@@ -176,31 +212,57 @@ def build_worker(container: Any, *, handle_signals: bool, burst: bool = False,
         # Redis may go away; keep trying to reconnect instead of dying.
         retry_jobs=True,
         wake=wake,
+        on_connected=on_connected,
     )
 
 
 async def run_worker(container: Any, stop: asyncio.Event, *, handle_signals: bool = False) -> None:
-    """The arq worker and the outbox relay, until `stop` is set."""
+    """The arq worker and the outbox relay, until `stop` is set. A worker that loses Redis is
+    started again, backing off while Redis stays away (one line when it goes, one when it is
+    back)."""
     wake = asyncio.Event()
     container.relay.on_enqueued = wake.set
     relay_task = asyncio.create_task(container.relay.run(stop))
     webhooks_task = asyncio.create_task(container.deliverer.run(stop))
-    while not stop.is_set():
-        worker = build_worker(container, handle_signals=handle_signals, wake=wake)
-        worker_task = asyncio.create_task(worker.async_run())
-        stop_task = asyncio.create_task(stop.wait())
-        done, _ = await asyncio.wait({worker_task, stop_task}, return_when=asyncio.FIRST_COMPLETED)
-        if worker_task in done:
-            stop_task.cancel()
-            exc = worker_task.exception()
-            log.warning("worker stopped (%r); restarting in 1 s", exc)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), 1.0)
-        else:
-            worker_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await worker_task
-            with contextlib.suppress(Exception):
-                await worker.close()
+    watch = OUTAGES.watch("job worker", first_wait=1.0, max_wait=5.0)
+    try:
+        while not stop.is_set():
+            worker = build_worker(container, handle_signals=handle_signals, wake=wake,
+                                  on_connected=watch.recovered)
+            worker_task = asyncio.create_task(worker.async_run())
+            stop_task = asyncio.create_task(stop.wait())
+            done, _ = await asyncio.wait({worker_task, stop_task},
+                                         return_when=asyncio.FIRST_COMPLETED)
+            if worker_task in done:
+                stop_task.cancel()
+                exc = worker_task.exception()
+                outage = unavailable(exc) if exc is not None else None
+                if outage is not None:
+                    wait = watch.failed(outage)
+                else:
+                    wait = 1.0
+                    log.warning("worker stopped (%r); restarting in 1 s", exc)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), wait)
+            else:
+                worker_task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await worker_task
+                await _close(worker)
+    finally:
+        watch.close()
     await relay_task
     await webhooks_task
+
+
+async def _close(worker: Worker) -> None:
+    """Closes a stopped worker; its jobs cancelled on the way out are arq's to retry. Only a
+    cancellation of this task itself goes on."""
+    try:
+        await worker.close()
+    except asyncio.CancelledError:
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():
+            raise
+    except Exception:
+        log.debug("closing the worker failed", exc_info=True)

@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.db.listen import first_of, listen
 from adapters.db.webhooks import CHANNEL
+from adapters.outages import OUTAGES, unavailable
 from adapters.webhooks.sender import WebhookSender
 from domain.shared.ports import FieldCipher
 from domain.webhooks.model import AttemptResult
@@ -170,8 +171,14 @@ class WebhookDeliverer:
                     continue
                 try:
                     await self._service.record_attempts([(c.id, r) for c, r in batch])
-                except Exception:  # their leases run out and they are tried again
-                    log.exception("could not record %s webhook attempts", len(batch))
+                except Exception as e:  # their leases run out and they are tried again
+                    outage = unavailable(e)
+                    if outage is None:
+                        log.exception("could not record %s webhook attempts", len(batch))
+                    else:
+                        log.warning("could not record %s webhook attempts: the %s is "
+                                    "unavailable (%s)", len(batch), outage.dependency,
+                                    outage.reason)
                 # Claim again only when it can give something: deliveries were waiting for a
                 # slot or for these (the same record's next), or new ones came meanwhile.
                 if slots_were_full or any(c.has_next or c.notifies < self._notifies
@@ -180,6 +187,8 @@ class WebhookDeliverer:
 
         recording = asyncio.create_task(recorder())
         backoff = self._poll
+        watch = OUTAGES.watch("webhook delivery loop", first_wait=self._poll,
+                              max_wait=MAX_BACKOFF_SECONDS)
         try:
             while not stop.is_set():
                 self._wake.clear()
@@ -194,12 +203,18 @@ class WebhookDeliverer:
                     # with deliveries out, the recorder wakes us; otherwise the next retry
                     wait = self._poll if inflight else await self._next_due_in()
                     backoff = self._poll
-                except Exception:
-                    log.exception("webhook delivery loop failed; retrying")
-                    backoff = wait = min(backoff * 2, MAX_BACKOFF_SECONDS)
+                    watch.recovered()
+                except Exception as e:
+                    outage = unavailable(e)
+                    if outage is None:
+                        log.exception("webhook delivery loop failed; retrying")
+                        backoff = wait = min(backoff * 2, MAX_BACKOFF_SECONDS)
+                    else:
+                        backoff = wait = watch.failed(outage)
                 await first_of(stop, self._wake, wait)
                 await asyncio.sleep(COALESCE_SECONDS)  # one claim for a burst of NOTIFYs
         finally:
+            watch.close()
             if inflight:
                 await asyncio.wait(inflight, timeout=self._lease / 2)
             some_finished.set()
