@@ -111,7 +111,8 @@ class Container:
     extras: dict[str, Any] = field(default_factory=dict)
 
     def uow(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.engine, self.cipher)
+        return SqlUnitOfWork(self.engine, self.cipher,
+                             count_timeout_ms=self.settings.count_timeout_ms)
 
     async def health(self) -> dict[str, bool]:
         db = True
@@ -156,7 +157,7 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Container:
     cipher = AesGcmFieldCipher(settings.field_key, settings.blind_index_key)
 
     def uow() -> SqlUnitOfWork:
-        return SqlUnitOfWork(engine, cipher)
+        return SqlUnitOfWork(engine, cipher, count_timeout_ms=settings.count_timeout_ms)
 
     def reader() -> SqlUnitOfWork:
         return SqlUnitOfWork(engine, cipher, read_only=True)

@@ -68,6 +68,8 @@ class Settings(BaseSettings):
     web_workers: int | None = Field(None, ge=1, le=64)
     max_body_bytes: int = Field(1024 * 1024, ge=1024)
     max_import_bytes: int = Field(20 * 1024 * 1024, ge=1024)
+    # A count of customers (a segment's size, an XLSX export's check) stops after this long.
+    count_timeout_ms: int = Field(5000, ge=10, le=600_000)
     # The worker runs inside `crm serve` unless a separate `crm worker` does the job.
     embedded_worker: bool = True
     log_level: str = "INFO"
