@@ -36,6 +36,7 @@ from adapters.webhooks.deliverer import WebhookDeliverer
 from adapters.webhooks.resolver import DnsResolver
 from adapters.webhooks.sender import WebhookSender
 from api.deps import ApiContext, NotifyContext
+from api.rate_limits import RateLimitPolicy
 from domain.audit.retention import AuditRetention
 from domain.contracts.service import ContractService
 from domain.customers.model import TierPolicy
@@ -138,6 +139,10 @@ class Container:
                                  deliveries=self.delivery, feed=self.feed,
                                  keepalive_seconds=self.settings.sse_keepalive_seconds),
             outage_of=unavailable,
+            rate_limit=RateLimitPolicy(per_second=self.settings.rate_limit_per_second,
+                                       burst=self.settings.rate_limit_burst)
+            if self.settings.rate_limit_enabled else None,
+            buckets=self.limiter,
         )
 
     async def close(self) -> None:

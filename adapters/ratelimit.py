@@ -1,8 +1,14 @@
-"""The RateLimiter port on Redis: a sliding-window log per key (a sorted set of hits).
+"""Rate limits on Redis, two ways:
 
-A refused hit is taken out again, so Retry-After is the truth: one slot frees up then. If Redis
-is away the limiter lets requests through (and logs it): losing a genuine lead is worse than a
-burst.
+- the RateLimiter port: a sliding-window log per key (a sorted set of hits), for a few
+  requests per minute (public forms, log-ins). A refused hit is taken out again, so
+  Retry-After is the truth: one slot frees up then.
+- the TokenBuckets port: a token bucket per key, taken from in one Lua script (atomic across
+  web processes, on Redis' own clock), for the per-caller limit on every API request.
+
+If Redis is away both let requests through: losing a genuine lead, or the whole API, is worse
+than a burst. The buckets say so once per outage (they are asked on every request) and do not
+ask again for a few seconds, so an unreachable Redis costs no request a connect timeout.
 """
 
 from __future__ import annotations
@@ -14,9 +20,36 @@ import time
 import uuid
 
 from redis.asyncio import Redis
+from redis.commands.core import AsyncScript
 from redis.exceptions import RedisError
 
+from domain.shared.ports import Allowance
+
 log = logging.getLogger("crm.ratelimit")
+
+# KEYS[1]: the bucket; ARGV: tokens per second, burst. Returns {allowed, tokens left}. Time is
+# kept in whole milliseconds (exact in a Lua number, unlike seconds with a fraction).
+TAKE_TOKEN = """
+local per_ms = tonumber(ARGV[1]) / 1000
+local burst = tonumber(ARGV[2])
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+local bucket = redis.call('HMGET', KEYS[1], 'tokens', 'at')
+local tokens = tonumber(bucket[1]) or burst
+local at = tonumber(bucket[2]) or now
+tokens = math.min(burst, tokens + math.max(0, now - at) * per_ms)
+local allowed = 0
+if tokens >= 1 then
+  tokens = tokens - 1
+  allowed = 1
+end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
+redis.call('PEXPIRE', KEYS[1], math.ceil(burst / per_ms) + 1000)
+return {allowed, tostring(tokens)}
+"""
+
+# After a failed call the buckets are not asked again for this long.
+PAUSE_AFTER_FAILURE_SECONDS = 5.0
 
 
 class RedisRateLimiter:
@@ -24,10 +57,14 @@ class RedisRateLimiter:
         self._url = url
         self._prefix = prefix
         self._redis: Redis | None = None
+        self._take: AsyncScript | None = None
+        self._paused_until = 0.0
+        self._down = False
 
     def _client(self) -> Redis:
         if self._redis is None:
             self._redis = Redis.from_url(self._url, socket_timeout=1, socket_connect_timeout=1)
+            self._take = self._redis.register_script(TAKE_TOKEN)
         return self._redis
 
     async def hit(self, key: str, limit: int, window_seconds: int) -> int:
@@ -51,6 +88,29 @@ class RedisRateLimiter:
         first = oldest[0][1] if oldest else now
         return max(1, math.ceil(first + window_seconds - now))
 
+    async def take(self, key: str, per_second: float, burst: int) -> Allowance | None:
+        if self._paused_until > time.monotonic():
+            return None
+        self._client()
+        assert self._take is not None
+        try:
+            allowed, left = await self._take(keys=[f"{self._prefix}:bucket:{key}"],
+                                             args=[per_second, burst])
+        except (RedisError, OSError) as e:
+            if not self._down:
+                log.warning("rate limits are off while Redis is unavailable: %r", e)
+                self._down = True
+            self._paused_until = time.monotonic() + PAUSE_AFTER_FAILURE_SECONDS
+            return None
+        if self._down:
+            log.warning("Redis answers again: rate limits apply")
+            self._down = False
+        tokens = float(left)
+        return Allowance(
+            allowed=bool(allowed), remaining=math.floor(tokens),
+            retry_after=0 if allowed else max(1, math.ceil((1 - tokens) / per_second)),
+            full_in=math.ceil(max(0.0, burst - tokens) / per_second))
+
     async def clear(self) -> None:
         """Forgets every counter under this prefix (tests start each case afresh)."""
         client = self._client()
@@ -59,7 +119,7 @@ class RedisRateLimiter:
             await client.delete(*keys)
 
     async def close(self) -> None:
-        redis, self._redis = self._redis, None
+        redis, self._redis, self._take = self._redis, None, None
         if redis is not None:
             with contextlib.suppress(RedisError, OSError):
                 await redis.aclose()
