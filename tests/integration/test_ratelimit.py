@@ -64,3 +64,24 @@ async def test_without_redis_the_buckets_let_everything_through_and_say_so_once(
         assert len(caplog.records) == 1, [r.getMessage() for r in caplog.records]
     finally:
         await limiter.close()
+
+
+async def test_a_busy_callers_process_takes_a_few_tokens_at_once_never_more_than_granted(
+        redis: str) -> None:
+    prefix = f"crm:test-rl:{uuid.uuid4().hex[:8]}"
+    one, other = RedisRateLimiter(redis, prefix), RedisRateLimiter(redis, prefix)
+    try:
+        takes = [await one.take("busy", 0.01, 1000) for _ in range(20)]
+        assert [a.remaining for a in takes if a and a.allowed] == list(range(999, 979, -1))
+        client = one._client()
+        stored = float(await client.hget(f"{prefix}:bucket:busy", "tokens") or 0)
+        assert 980 <= stored < 981, "two grants of 10 tokens, nothing spent beyond them"
+        seen = await other.take("busy", 0.01, 1000)  # another web process: Redis' count
+        assert seen and seen.allowed and seen.remaining == 979
+        # Near empty, every request asks for its own token: the limit is exact.
+        small = [await one.take("near-empty", 0.01, 30) for _ in range(31)]
+        assert [bool(a and a.allowed) for a in small] == [True] * 30 + [False]
+    finally:
+        await one.clear()
+        await one.close()
+        await other.close()
