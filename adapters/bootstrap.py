@@ -36,6 +36,7 @@ from adapters.webhooks.deliverer import WebhookDeliverer
 from adapters.webhooks.resolver import DnsResolver
 from adapters.webhooks.sender import WebhookSender
 from api.deps import ApiContext, NotifyContext
+from api.rate_limits import RateLimitPolicy
 from domain.audit.retention import AuditRetention
 from domain.contracts.service import ContractService
 from domain.customers.model import TierPolicy
@@ -111,7 +112,8 @@ class Container:
     extras: dict[str, Any] = field(default_factory=dict)
 
     def uow(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.engine, self.cipher)
+        return SqlUnitOfWork(self.engine, self.cipher,
+                             count_timeout_ms=self.settings.count_timeout_ms)
 
     async def health(self) -> dict[str, bool]:
         db = True
@@ -137,6 +139,10 @@ class Container:
                                  deliveries=self.delivery, feed=self.feed,
                                  keepalive_seconds=self.settings.sse_keepalive_seconds),
             outage_of=unavailable,
+            rate_limit=RateLimitPolicy(per_second=self.settings.rate_limit_per_second,
+                                       burst=self.settings.rate_limit_burst)
+            if self.settings.rate_limit_enabled else None,
+            buckets=self.limiter,
         )
 
     async def close(self) -> None:
@@ -156,7 +162,7 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Container:
     cipher = AesGcmFieldCipher(settings.field_key, settings.blind_index_key)
 
     def uow() -> SqlUnitOfWork:
-        return SqlUnitOfWork(engine, cipher)
+        return SqlUnitOfWork(engine, cipher, count_timeout_ms=settings.count_timeout_ms)
 
     def reader() -> SqlUnitOfWork:
         return SqlUnitOfWork(engine, cipher, read_only=True)

@@ -61,11 +61,15 @@ def web_workers(settings: Settings) -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _uvicorn_config(app: Any, settings: Settings) -> Any:
+def uvicorn_config(app: Any, settings: Settings) -> Any:
     import uvicorn
 
+    # Behind trusted proxies the client is the address they forward (the audit log's ip);
+    # anyone else's X-Forwarded-For is ignored.
+    trusted = settings.forwarded_allow_ips.strip()
     return uvicorn.Config(app, host=settings.host, port=settings.port, log_config=None,
-                          access_log=False, proxy_headers=False, lifespan="off")
+                          access_log=False, proxy_headers=bool(trusted),
+                          forwarded_allow_ips=trusted or None, lifespan="off")
 
 
 async def serve(settings: Settings, demo: bool, workers: int | None = None) -> None:
@@ -83,7 +87,7 @@ async def serve(settings: Settings, demo: bool, workers: int | None = None) -> N
         log.info("created the demo organisation")
     n = workers or web_workers(settings)
     app = create_web_app(container)
-    config = _uvicorn_config(app, settings)
+    config = uvicorn_config(app, settings)
     sock = config.bind_socket()
     server = uvicorn.Server(config)
     stop = asyncio.Event()
@@ -170,7 +174,7 @@ async def _serve_child(settings: Settings, sock: socket.socket, parent: int) -> 
     from adapters.web import create_web_app
 
     container = build(settings)
-    server = uvicorn.Server(_uvicorn_config(create_web_app(container), settings))
+    server = uvicorn.Server(uvicorn_config(create_web_app(container), settings))
 
     async def orphaned() -> None:  # the parent was killed outright: do not serve on alone
         while not server.should_exit:

@@ -68,6 +68,18 @@ class Settings(BaseSettings):
     web_workers: int | None = Field(None, ge=1, le=64)
     max_body_bytes: int = Field(1024 * 1024, ge=1024)
     max_import_bytes: int = Field(20 * 1024 * 1024, ge=1024)
+    # Every API request takes a token from its caller's bucket (per user, per API key, per
+    # client address without credentials), shared by all web processes through Redis: up to
+    # `burst` at once, refilled at `per_second`. An empty bucket answers 429.
+    rate_limit_enabled: bool = True
+    rate_limit_per_second: float = Field(50.0, gt=0, le=1_000_000)
+    rate_limit_burst: int = Field(200, ge=1, le=10_000_000)
+    # Proxies whose X-Forwarded-For and X-Forwarded-Proto are believed: comma-separated
+    # addresses or networks ("10.0.0.0/8"), "*" for any. The client's address in the audit log
+    # and in the anonymous rate limit is then the one the proxy reports. Empty: no proxy.
+    forwarded_allow_ips: str = ""
+    # A count of customers (a segment's size, an XLSX export's check) stops after this long.
+    count_timeout_ms: int = Field(5000, ge=10, le=600_000)
     # The worker runs inside `crm serve` unless a separate `crm worker` does the job.
     embedded_worker: bool = True
     log_level: str = "INFO"

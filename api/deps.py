@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Protocol, TypeVar
 
 from fastapi import Depends, Header, Query, Request, Response
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
@@ -31,8 +31,11 @@ from domain.pipeline.service import OpportunityService
 from domain.shared.authz import Actor, Principal
 from domain.shared.errors import AuthenticationFailed, ValidationFailed
 from domain.shared.paging import DEFAULT_LIMIT, MAX_LIMIT, PageRequest
-from domain.shared.ports import IdempotencyStore
+from domain.shared.ports import IdempotencyStore, TokenBuckets
 from domain.webhooks.service import WebhookService
+
+if TYPE_CHECKING:
+    from api.rate_limits import RateLimitPolicy
 
 
 @dataclass
@@ -69,6 +72,9 @@ class ApiContext:
     # Which server an exception says is away (PostgreSQL, Redis), or None: such a failure is
     # answered 503 with Retry-After instead of 500.
     outage_of: Callable[[BaseException], Any] = lambda _exc: None
+    # The per-caller limit on every API request and where its buckets live (None: no limit).
+    rate_limit: RateLimitPolicy | None = None
+    buckets: TokenBuckets | None = None
 
 
 async def get_context(request: Request) -> ApiContext:

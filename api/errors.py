@@ -21,6 +21,7 @@ from domain.shared.errors import (
     InvalidTransition,
     NotFound,
     PermissionDenied,
+    QueryTimedOut,
     RateLimited,
     StaleVersion,
     ValidationFailed,
@@ -142,6 +143,8 @@ def install_error_handlers(app: FastAPI) -> None:
                            existing_id=str(exc.existing_id) if exc.existing_id else None)
         if isinstance(exc, InvalidTransition):
             return problem(request, 409, exc.detail)
+        if isinstance(exc, QueryTimedOut):
+            return problem(request, 503, exc.detail)
         return problem(request, 400, exc.detail)
 
     # Values the database or its driver cannot take (out-of-range dates and numbers, text it

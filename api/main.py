@@ -15,6 +15,7 @@ from api.middleware import (
     UnavailableMiddleware,
     verified_caller,
 )
+from api.rate_limits import RateLimitMiddleware
 from api.security_headers import SecurityHeadersMiddleware, install_local_docs
 from api.v1 import (
     api_keys,
@@ -80,11 +81,15 @@ def create_app(ctx: ApiContext) -> FastAPI:
     app.include_router(health_router(ctx))
 
     # Added last = runs first: request id, the 503 for an outage (around everything that may
-    # reach the database), then the size limit, then idempotency.
+    # reach the database), then the rate limit, then the size limit, then idempotency.
+    caller_of = verified_caller(ctx.identity)
     app.add_middleware(IdempotencyMiddleware, get_store=lambda: ctx.idempotency,
-                       caller_of=verified_caller(ctx.identity))
+                       caller_of=caller_of)
     app.add_middleware(BodyLimitMiddleware, max_bytes=ctx.max_body_bytes,
                        overrides={f"{API_PREFIX}/imports": ctx.max_import_bytes})
+    if ctx.rate_limit is not None and ctx.buckets is not None:
+        app.add_middleware(RateLimitMiddleware, buckets=ctx.buckets, policy=ctx.rate_limit,
+                           caller_of=caller_of)
     app.add_middleware(UnavailableMiddleware, outage_of=ctx.outage_of)
     app.add_middleware(RequestContextMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)

@@ -32,6 +32,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.engine import Row
+from sqlalchemy.exc import DBAPIError
 
 from adapters.db import tables
 from adapters.db.base import SqlRepository, columns_of, loaded
@@ -60,17 +61,20 @@ from domain.customers.model import (
 from domain.customers.personal import mask_id_card
 from domain.customers.queries import CustomerFilter
 from domain.shared.authz import Visibility
+from domain.shared.errors import QueryTimedOut
 from domain.shared.paging import Page, PageRequest
 from domain.shared.ports import FieldCipher
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+QUERY_CANCELED = "57014"  # SQLSTATE of a statement stopped by statement_timeout
 
 
 class SqlCustomers(SqlRepository):
     def __init__(self, conn: Any, seen: list[Any], cipher: FieldCipher,
-                 held: HeldWrites | None = None) -> None:
+                 held: HeldWrites | None = None, *, count_timeout_ms: int = 5000) -> None:
         super().__init__(conn, seen, held)
         self.cipher = cipher
+        self.count_timeout_ms = count_timeout_ms
 
     # ---- mapping ------------------------------------------------------------------------
 
@@ -271,8 +275,28 @@ class SqlCustomers(SqlRepository):
                 *customer_conditions(flt, self.cipher, visibility)]
 
     async def count(self, flt: CustomerFilter, visibility: Visibility) -> int:
-        return int(await self.conn.scalar(select(func.count()).select_from(tables.customers)
-                                          .where(*self._live(flt, visibility))) or 0)
+        """A count reads every matching row: under a statement timeout (for this statement
+        only, the transaction's own setting restored after it) so that a costly filter ends
+        in a refusal rather than in a database busy for everyone."""
+        stmt = select(func.count()).select_from(tables.customers).where(
+            *self._live(flt, visibility))
+        if not self.conn.in_transaction():  # each statement on its own: nothing to scope to
+            return int(await self.conn.scalar(stmt) or 0)
+        previous = await self.conn.scalar(text(
+            "SELECT current_setting('statement_timeout') AS previous, "
+            "set_config('statement_timeout', :limit, true)").bindparams(
+                limit=f"{self.count_timeout_ms}ms"))
+        try:
+            found = int(await self.conn.scalar(stmt) or 0)
+        except DBAPIError as e:
+            if getattr(e.orig, "sqlstate", None) == QUERY_CANCELED:
+                raise QueryTimedOut(
+                    f"Counting these customers took longer than {self.count_timeout_ms} ms "
+                    "and was stopped; narrow the filter and try again") from None
+            raise
+        await self.conn.execute(text("SELECT set_config('statement_timeout', :previous, true)"
+                                     ).bindparams(previous=previous))
+        return found
 
     async def retag(self, flt: CustomerFilter, visibility: Visibility, add: Sequence[str],
                     remove: Sequence[str]) -> int:

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, literal, select, update
 from sqlalchemy.engine import Row
 
 from adapters.db import tables
@@ -60,6 +60,15 @@ class SqlExports(SqlRepository):
                                   exports.c.finished_at < finished_before)
             .values(status="expired", chunks=0))
         return int(result.rowcount)
+
+    async def active_for(self, user_id: uuid.UUID) -> int:
+        exports = tables.exports
+        await self.conn.execute(select(func.pg_advisory_xact_lock(
+            func.hashtextextended(literal("exports:") + str(user_id), 0))))
+        return int(await self.conn.scalar(select(func.count()).select_from(exports).where(
+            exports.c.created_by == user_id,
+            exports.c.status.in_([ExportStatus.PENDING.value, ExportStatus.RUNNING.value])))
+                   or 0)
 
     async def stale(self, older_than: datetime) -> Sequence[uuid.UUID]:
         exports = tables.exports

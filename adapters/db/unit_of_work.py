@@ -49,8 +49,10 @@ from domain.shared.ports import FieldCipher
 
 class SqlUnitOfWork:
     def __init__(self, engine: AsyncEngine, cipher: FieldCipher, *,
-                 read_only: bool = False, autocommit: bool = False) -> None:
+                 read_only: bool = False, autocommit: bool = False,
+                 count_timeout_ms: int = 5000) -> None:
         self._engine = engine
+        self._count_timeout_ms = count_timeout_ms
         self._cipher = cipher
         # Read-only units run each statement on its own (autocommit): no BEGIN/ROLLBACK round
         # trips for the one-statement lookups on every request (who is calling?). Autocommit
@@ -152,7 +154,8 @@ class SqlUnitOfWork:
 
     @cached_property
     def customers(self) -> SqlCustomers:
-        return SqlCustomers(self.connection, self._seen, self._cipher, self._held)
+        return SqlCustomers(self.connection, self._seen, self._cipher, self._held,
+                            count_timeout_ms=self._count_timeout_ms)
 
     @cached_property
     def followups(self) -> SqlFollowUps:

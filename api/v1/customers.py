@@ -29,7 +29,13 @@ from api.v1.schemas.fields_and_tags import DuplicateOut, MergeRequest
 from domain.customers.model import Grade, Tier
 from domain.customers.personal import normalise_email, normalise_landline, normalise_mobile
 from domain.customers.ports import FollowUpFilter
-from domain.customers.queries import SORTABLE, CustomerFilter
+from domain.customers.queries import (
+    MAX_ITEMS,
+    MAX_TEXT,
+    MAX_VALUE_TEXT,
+    SORTABLE,
+    CustomerFilter,
+)
 from domain.shared.errors import ValidationFailed
 from domain.shared.paging import Sort
 
@@ -40,12 +46,19 @@ CUSTOM_PREFIX = "cf."
 
 
 def _custom_filters(request: Request) -> dict[str, list[Any]]:
-    """cf.<key>=<value>: equality on a custom field; numbers and true/false match typed values."""
+    """cf.<key>=<value>: equality on a custom field; numbers and true/false match typed values.
+    As many keys and as long values as a saved filter may have."""
     out: dict[str, list[Any]] = {}
     for key, raw in request.query_params.multi_items():
         if not key.startswith(CUSTOM_PREFIX):
             continue
         name = key[len(CUSTOM_PREFIX):]
+        if len(out) >= MAX_ITEMS and name not in out:
+            raise ValidationFailed.of("cf", f"more than {MAX_ITEMS} custom field filters; at "
+                                      f"most {MAX_ITEMS} are allowed")
+        if len(raw) > MAX_VALUE_TEXT:
+            raise ValidationFailed.of(key[:MAX_TEXT], f"is {len(raw)} characters long; at most "
+                                      f"{MAX_VALUE_TEXT} are allowed")
         candidates: list[Any] = [raw]
         try:
             parsed = json.loads(raw)

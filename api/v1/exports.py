@@ -15,7 +15,7 @@ from api.schemas import AUTHED, Input, problems
 from api.v1.schemas.fields_and_tags import FILTER_DOC, FILTER_EXAMPLE
 from domain.customers.queries import filter_from_dict
 from domain.exports.commands import CreateExport
-from domain.exports.model import Export, ExportFormat, ExportStatus
+from domain.exports.model import MAX_ACTIVE_PER_USER, Export, ExportFormat, ExportStatus
 
 router = APIRouter(prefix="/exports", tags=["exports"])
 
@@ -59,7 +59,9 @@ class ExportOut(BaseModel):
 
 @router.post("", response_model=ExportOut, status_code=202,
              summary="Export customers (a filter or a segment) as CSV or XLSX; runs as a job",
-             responses=problems(*AUTHED, 404))
+             description=f"One user has at most {MAX_ACTIVE_PER_USER} exports waiting or "
+             "running at once; one more answers 429 until one of them finishes.",
+             responses=problems(*AUTHED, 404, 429))
 async def create_export(ctx: Ctx, actor: CurrentActor, body: ExportCreate) -> ExportOut:
     return ExportOut.of(await ctx.exports.create(actor, body.command()))
 

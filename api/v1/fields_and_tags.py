@@ -131,7 +131,7 @@ async def delete_segment(ctx: Ctx, actor: CurrentActor, segment_id: uuid.UUID) -
 
 @segments.get("/{segment_id}/count", response_model=SegmentCount,
               summary="How many customers are in the segment now (that you may see)",
-              responses=problems(*AUTHED, 404))
+              responses=problems(*AUTHED, 404, 503))
 async def segment_count(ctx: Ctx, actor: CurrentActor, segment_id: uuid.UUID) -> SegmentCount:
     return SegmentCount(count=await ctx.catalog.segment_count(actor, segment_id))
 

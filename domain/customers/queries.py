@@ -4,7 +4,7 @@ exports and rules."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence, Sized
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -51,6 +51,56 @@ class CustomerFilter:
 _SCALARS = ("industry", "region", "kind", "q")
 _TIMES = ("last_followup_before", "last_followup_after", "created_from", "created_to")
 
+# Bounds on a filter anyone may post or save: each custom key and list item is one more
+# condition in every count, list and export of it, so an unbounded filter is a way to keep the
+# database busy. The list endpoint's own caps (20 tags, 100 characters of search) set the scale.
+MAX_ITEMS = 20  # tags_all, tags_any, custom keys, values per custom key
+MAX_TEXT = 100  # industry, region, kind, q, a tag, a custom key
+MAX_VALUE_TEXT = 200  # one custom field value
+
+
+def _text(value: Any, where: str, limit: int = MAX_TEXT) -> str:
+    text = str(value)
+    if len(text) > limit:
+        raise ValidationFailed.of(where, f"is {len(text)} characters long; at most {limit} "
+                                  "are allowed")
+    return text
+
+
+def _few(items: Sized, where: str, what: str = "items") -> None:
+    if len(items) > MAX_ITEMS:
+        raise ValidationFailed.of(where, f"has {len(items)} {what}; at most {MAX_ITEMS} "
+                                  "are allowed")
+
+
+def _names(items: list[Any], where: str) -> tuple[str, ...]:
+    _few(items, where)
+    if any(isinstance(item, (list, dict)) for item in items):
+        raise ValidationFailed.of(where, "must be a list of names, not nested")
+    return tuple(_text(item, where) for item in items)
+
+
+def custom_values(raw: Any, where: str) -> list[Any]:
+    """A custom field's candidate values: scalars only (no nested lists or objects), a few."""
+    values = raw if isinstance(raw, list) else [raw]
+    _few(values, where, "values")
+    for value in values:
+        if isinstance(value, (list, dict)):
+            raise ValidationFailed.of(where, "must be a value or a list of values, not nested")
+        if isinstance(value, str):
+            _text(value, where, MAX_VALUE_TEXT)
+    return values
+
+
+def check_custom_keys(custom: Mapping[str, Any], defined: Iterable[str],
+                      where: str = "filter.custom") -> None:
+    """Custom conditions name defined custom fields, nothing else."""
+    known = set(defined)
+    unknown = sorted(k for k in custom if k not in known)
+    if unknown:
+        raise ValidationFailed.of(f"{where}.{unknown[0][:MAX_TEXT]}",
+                                  "is not a defined custom field")
+
 
 def filter_from_dict(raw: dict[str, Any], where: str = "filter") -> CustomerFilter:
     """Parses the stored/posted form of a customer filter, naming the bad field."""
@@ -66,7 +116,7 @@ def filter_from_dict(raw: dict[str, Any], where: str = "filter") -> CustomerFilt
     try:
         for name in _SCALARS:
             if raw.get(name) is not None:
-                out[name] = str(raw[name])
+                out[name] = _text(raw[name], f"{where}.{name}")
         for name in _TIMES:
             if raw.get(name) is not None:
                 value = datetime.fromisoformat(str(raw[name]))
@@ -84,10 +134,10 @@ def filter_from_dict(raw: dict[str, Any], where: str = "filter") -> CustomerFilt
             if raw.get(name):
                 if not isinstance(raw[name], list):
                     raise ValueError("a list")
-                out[name] = tuple(str(v) for v in raw[name])
+                out[name] = _names(raw[name], f"{where}.{name}")
         for name in ("annual_purchase_min", "annual_purchase_max"):
             if raw.get(name) is not None:
-                out[name] = Decimal(str(raw[name]))
+                out[name] = Decimal(_text(raw[name], f"{where}.{name}", 40))
                 if not out[name].is_finite():
                     raise ValueError("a number")
         if raw.get("no_followup_days") is not None:
@@ -99,7 +149,10 @@ def filter_from_dict(raw: dict[str, Any], where: str = "filter") -> CustomerFilt
             custom = raw["custom"]
             if not isinstance(custom, dict):
                 raise ValueError("an object")
-            out["custom"] = {str(k): v if isinstance(v, list) else [v] for k, v in custom.items()}
+            _few(custom, f"{where}.custom", "keys")
+            out["custom"] = {_text(key, f"{where}.custom"):
+                             custom_values(value, f"{where}.custom.{str(key)[:MAX_TEXT]}")
+                             for key, value in custom.items()}
     except (ValueError, InvalidOperation, TypeError) as e:
         bad = next((n for n in raw if n not in out and raw.get(n) not in (None, [], {})), where)
         raise ValidationFailed.of(f"{where}.{bad}", f"is not valid ({e})") from None

@@ -19,7 +19,7 @@ from domain.customers.followup_service import FollowUpService
 from domain.customers.merging import DuplicateService
 from domain.customers.model import Contact, ContactDraft, Customer, customer_number
 from domain.customers.personal import mask_email, mask_phone
-from domain.customers.queries import CustomerFilter, is_lookup, resolve
+from domain.customers.queries import CustomerFilter, check_custom_keys, is_lookup, resolve
 from domain.customers.task_service import TaskService
 from domain.fields_and_tags.model import validate_custom
 from domain.shared.authz import Actor, Principal, Scope, Visibility, require
@@ -170,6 +170,9 @@ class CustomerService(CustomerAccess):
     async def _list_visibility(self, uow: UnitOfWork, p: Principal, flt: CustomerFilter
                                ) -> Visibility:
         vis = await self.visibility(uow, p, read=True)
+        if flt.custom:
+            check_custom_keys(flt.custom, [f.key for f in await uow.custom_fields.list("customer")],
+                              "cf")
         if flt.deleted and not _manager_or_admin(p):
             raise PermissionDenied("Only managers and admins open the recycle bin")
         return self.lookup.narrow(p, vis) if is_lookup(flt) else vis

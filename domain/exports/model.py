@@ -26,6 +26,9 @@ class ExportStatus(StrEnum):
 
 # An XLSX is one zip written at the end: it is built in one go, so it is capped. CSV streams.
 XLSX_MAX_ROWS = 100_000
+# Exports one user may have waiting or running at once: each holds a job worker for a while,
+# so a loop of requests must not queue thousands of them ahead of everyone else's work.
+MAX_ACTIVE_PER_USER = 3
 
 
 class EventType:

@@ -19,14 +19,26 @@ from typing import Any
 from domain.audit.model import AuditEntry
 from domain.customers.model import Customer
 from domain.customers.personal import mask_email, mask_id_card, mask_phone
-from domain.customers.queries import CustomerFilter, filter_from_dict, filter_to_dict, resolve
+from domain.customers.queries import (
+    CustomerFilter,
+    check_custom_keys,
+    filter_from_dict,
+    filter_to_dict,
+    resolve,
+)
 from domain.exports.commands import CreateExport
-from domain.exports.model import XLSX_MAX_ROWS, Export, ExportFormat, ExportStatus
+from domain.exports.model import (
+    MAX_ACTIVE_PER_USER,
+    XLSX_MAX_ROWS,
+    Export,
+    ExportFormat,
+    ExportStatus,
+)
 from domain.exports.ports import CustomerVisibility, SegmentFilters, SheetEncoder
 from domain.fields_and_tags.model import CustomField
 from domain.identity.service import principal_of
 from domain.shared.authz import Actor, Scope, Visibility, require
-from domain.shared.errors import InvalidTransition, PermissionDenied
+from domain.shared.errors import InvalidTransition, PermissionDenied, RateLimited
 from domain.shared.events import DomainEvent
 from domain.shared.paging import PageRequest
 from domain.shared.ports import (
@@ -106,6 +118,13 @@ class ExportService:
                         filter=filter_to_dict(flt), reveal=reveal)
         export.queue()
         async with self.uow() as uow:
+            if flt.custom:
+                check_custom_keys(flt.custom, [f.key for f in
+                                               await uow.custom_fields.list("customer")])
+            if await uow.exports.active_for(p.user_id) >= MAX_ACTIVE_PER_USER:
+                raise RateLimited(f"You have {MAX_ACTIVE_PER_USER} exports waiting or running, "
+                                  f"the most one user may have at once; download or wait for "
+                                  "one to finish first", retry_after_seconds=10)
             await uow.exports.add(export)
             await uow.audit.record(AuditEntry.of(actor, "export.created", "export", export.id, {
                 "format": [None, fmt.value], "filter": [None, export.filter],

@@ -9,7 +9,12 @@ from dataclasses import dataclass
 
 from domain.audit.model import AuditEntry, field_diff
 from domain.customers.model import Customer
-from domain.customers.queries import CustomerFilter, filter_from_dict, resolve
+from domain.customers.queries import (
+    CustomerFilter,
+    check_custom_keys,
+    filter_from_dict,
+    resolve,
+)
 from domain.fields_and_tags.commands import (
     FieldChanges,
     NewSegment,
@@ -159,6 +164,7 @@ class CatalogService:
         adding = [check_tag_name(n) for n in add]
         removing = [check_tag_name(n) for n in remove]
         async with self.uow() as uow:
+            await _check_fields(uow, flt)
             vis = await self.customers.visibility(uow, p)
             changed = await uow.customers.retag(resolve(flt, self.clock.now()), vis, adding,
                                                 removing)
@@ -201,11 +207,12 @@ class CatalogService:
         p = require(actor, Scope.CUSTOMERS_READ)
         if p.user_id is None:
             raise PermissionDenied("Segments belong to users")
-        filter_from_dict(dict(command.filter))  # refuse a filter that would not run
+        flt = filter_from_dict(dict(command.filter))  # refuse a filter that would not run
         seg = Segment.create(name=command.name, filter=dict(command.filter), owner_id=p.user_id,
                              sharing=SegmentSharing(command.sharing),
                              department_id=command.department_id)
         async with self.uow() as uow:
+            await _check_fields(uow, flt)
             await self._check_sharing(uow, p, seg)
             await uow.segments.add(seg)
             await uow.audit.record(AuditEntry.of(actor, "segment.created", "segment", seg.id,
@@ -234,7 +241,7 @@ class CatalogService:
             if changes.name is not None:
                 seg.rename(changes.name)
             if changes.filter is not None:
-                filter_from_dict(dict(changes.filter))
+                await _check_fields(uow, filter_from_dict(dict(changes.filter)))
                 seg.filter = dict(changes.filter)
             if changes.sharing is not None:
                 department_id = changes.department_id
@@ -274,3 +281,9 @@ class CatalogService:
                               ) -> Page[Customer]:
         flt = await self.segment_filter(actor, segment_id)
         return await self.customers.list(actor, flt, page)
+
+
+async def _check_fields(uow: UnitOfWork, flt: CustomerFilter) -> None:
+    """A filter's custom conditions name fields the catalogue defines."""
+    if flt.custom:
+        check_custom_keys(flt.custom, [f.key for f in await uow.custom_fields.list("customer")])

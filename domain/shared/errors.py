@@ -90,6 +90,11 @@ class RateLimited(DomainError):
         self.retry_after_seconds = retry_after_seconds
 
 
+class QueryTimedOut(DomainError):
+    """A query ran past the time it is allowed (a count over a filter too costly to answer):
+    the database gave up on it rather than keep everyone else waiting."""
+
+
 def check_version(kind: str, current: int, expected: int | None) -> None:
     if expected is not None and expected != current:
         raise StaleVersion(kind, expected, current)

@@ -128,6 +128,23 @@ class RateLimiter(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class Allowance:
+    """What a token bucket said to one request."""
+
+    allowed: bool
+    remaining: int  # whole requests left in the bucket after this one
+    retry_after: int  # seconds until the next request would be let through (0: now)
+    full_in: int  # seconds until the bucket is full again
+
+
+class TokenBuckets(Protocol):
+    async def take(self, key: str, per_second: float, burst: int) -> Allowance | None:
+        """Takes one token from the key's bucket (refilled at `per_second`, holding at most
+        `burst`). None when the store cannot be asked: the caller lets the request through."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Events of the aggregates it saw go to the outbox on commit."""
 

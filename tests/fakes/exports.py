@@ -51,6 +51,10 @@ class FakeExports:
                 if e.status in (ExportStatus.PENDING, ExportStatus.RUNNING)
                 and e.updated_at is not None and e.updated_at < older_than]
 
+    async def active_for(self, user_id: uuid.UUID) -> int:
+        return sum(1 for e in self.records.values() if e.created_by == user_id
+                   and e.status in (ExportStatus.PENDING, ExportStatus.RUNNING))
+
     async def expire(self, finished_before: datetime) -> int:
         old = [e for e in self.records.values() if e.status == ExportStatus.DONE
                and e.finished_at is not None and e.finished_at < finished_before]

@@ -104,3 +104,21 @@ async def test_exports_belong_to_their_maker(client: httpx.AsyncClient, world: W
     bad = await client.post("/api/v1/exports", json={"filter": {"grade": "gold"}},
                             headers=world.auth("rep"))
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "filter.grade"
+
+
+async def test_one_user_has_at_most_three_exports_waiting_or_running(
+        client: httpx.AsyncClient, world: World, container: Container) -> None:
+    await create(client, world)
+    for _ in range(3):
+        r = await client.post("/api/v1/exports", json={}, headers=world.auth("rep"))
+        assert r.status_code == 202, r.text
+    fourth = await client.post("/api/v1/exports", json={}, headers=world.auth("rep"))
+    assert fourth.status_code == 429, fourth.text
+    assert fourth.headers["content-type"].startswith("application/problem+json")
+    assert "3 exports waiting or running" in fourth.json()["detail"]
+    assert int(fourth.headers["retry-after"]) > 0
+    other = await client.post("/api/v1/exports", json={}, headers=world.auth("manager"))
+    assert other.status_code == 202, "the cap is per user"
+    await drain(container)
+    again = await client.post("/api/v1/exports", json={}, headers=world.auth("rep"))
+    assert again.status_code == 202, "finished exports no longer count"

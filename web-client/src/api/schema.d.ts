@@ -1084,7 +1084,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Export customers (a filter or a segment) as CSV or XLSX; runs as a job */
+        /**
+         * Export customers (a filter or a segment) as CSV or XLSX; runs as a job
+         * @description One user has at most 3 exports waiting or running at once; one more answers 429 until one of them finishes.
+         */
         post: operations["exports-create_export"];
         delete?: never;
         options?: never;
@@ -10755,6 +10758,16 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "segments-segment_members": {
@@ -11138,6 +11151,16 @@ export interface operations {
             };
             /** @description Unprocessable Entity */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
