@@ -119,14 +119,19 @@ class ImportService:
     # ---- the job ----------------------------------------------------------------------------
 
     async def run(self, import_id: uuid.UUID, budget_seconds: float = 20.0) -> bool:
-        """Works until done or the budget is spent; True when more work remains."""
+        """Works until done or the budget is spent; True when more work remains. A chunk
+        starts only when one as long as the last still fits in the budget, so a stretch ends
+        within its budget however slow the machine is (the job's timeout is twice that)."""
         deadline = time.monotonic() + budget_seconds
         try:
             if not await self._stage(import_id):
                 return False
-            while time.monotonic() < deadline:
+            last = 0.0
+            while time.monotonic() + last < deadline:
+                started = time.monotonic()
                 if not await self._chunk(import_id):
                     return False
+                last = time.monotonic() - started
             return True
         except Exception as e:  # a file we cannot read must end the import, not loop it
             log.exception("import %s failed", import_id)
