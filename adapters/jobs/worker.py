@@ -136,8 +136,9 @@ def build_worker(container: Any, *, handle_signals: bool, burst: bool = False,
                    func(run_export, name=JobName.RUN_EXPORT.value,
                         timeout=JOB_TIMEOUT_SECONDS, max_tries=MAX_TRIES)],
         # Not in burst mode: a burst (tests draining the queue) runs the queued jobs only.
-        # Chunks lock their import row, so a second kick of a live import only waits: the
-        # sweep can be eager without applying anything twice.
+        # A stretch takes its import row locked, and a second job of a live import (a sweep's
+        # kick, a killed worker's job retried) ends at once instead of waiting out its
+        # timeout behind it: the sweep can be eager without applying anything twice.
         cron_jobs=[] if burst else [
             cron(sweep_stale_imports, second=set(range(0, 60, 10)), run_at_startup=True,
                  timeout=JOB_TIMEOUT_SECONDS),

@@ -91,12 +91,13 @@ async def test_an_import_whose_worker_was_killed_resumes_within_30_s_and_creates
         await until(resumed, RETRY_WITHIN_SECONDS)
         assert time.monotonic() - killed_at <= RETRY_WITHIN_SECONDS
 
-        async def done() -> bool:
-            return (await progress())["status"] == "done"
+        async def ended() -> bool:
+            return (await progress())["status"] in ("done", "failed")
 
-        await until(done, 180)
+        await until(ended, 180)
         final = await progress()
-        assert (final["created"], final["rows_read"], final["rejected"]) == (rows, rows, 0)
+        assert (final["status"], final["created"], final["rows_read"], final["rejected"]) == (
+            "done", rows, rows, 0), final
         async with container.engine.connect() as conn:
             count = await conn.scalar(select(func.count()).select_from(tables.customers))
             names = await conn.scalar(select(func.count(func.distinct(tables.customers.c.name))))
