@@ -208,7 +208,10 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Container:
         engine, cipher, webhooks,
         WebhookSender(resolver, timeout=settings.webhook_timeout_seconds,
                       max_connections=settings.webhook_concurrency),
-        listen_url=libpq_url(settings.database_url), concurrency=settings.webhook_concurrency)
+        listen_url=libpq_url(settings.database_url), concurrency=settings.webhook_concurrency,
+        # A delivery whose worker died goes again when its lease runs out: 30 s by default,
+        # long enough for an attempt (bounded at half the lease) of a few timed-out phases.
+        lease_seconds=settings.webhook_timeout_seconds * 6)
     return Container(
         settings=settings, engine=engine, queue=queue,
         redis_settings=redis_settings(settings.redis_url), clock=clock, cipher=cipher,

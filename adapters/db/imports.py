@@ -29,6 +29,11 @@ class SqlImports(SqlRepository):
     async def get(self, import_id: uuid.UUID, lock: bool = False) -> Import | None:
         return await self._one(tables.imports, _import, tables.imports.c.id == import_id, lock=lock)
 
+    async def take(self, import_id: uuid.UUID) -> Import | None:
+        row = (await self.conn.execute(select(tables.imports).where(
+            tables.imports.c.id == import_id).with_for_update(skip_locked=True))).first()
+        return _import(row) if row else None
+
     def _values(self, imp: Import) -> dict[str, object]:
         values = columns_of(imp, tables.imports)
         values.pop("created_at", None), values.pop("updated_at", None)
@@ -55,10 +60,11 @@ class SqlImports(SqlRepository):
         return bytes(await self.conn.scalar(select(files.c.content).where(
             files.c.import_id == import_id)) or b"")
 
-    async def stage(self, import_id: uuid.UUID,
-                    rows: Iterable[tuple[int, dict[str, str]]]) -> int:
+    async def stage(self, import_id: uuid.UUID, rows: Iterable[tuple[int, dict[str, str]]],
+                    after: int) -> int:
         import_rows = tables.import_rows
-        await self.conn.execute(delete(import_rows).where(import_rows.c.import_id == import_id))
+        await self.conn.execute(delete(import_rows).where(import_rows.c.import_id == import_id,
+                                                          import_rows.c.row_number > after))
         total = 0
         it = iter(rows)
         while batch := list(islice(it, STAGE_BATCH)):

@@ -31,7 +31,9 @@ from domain.shared.ports import JobName
 
 log = logging.getLogger("crm.worker")
 
-# Short on purpose: a hard-killed worker's job is blocked until its timeout (+10 s) passes.
+# Every function, crons included, has this timeout, because arq locks each job it takes for
+# the longest timeout of all its functions plus 10 s: a hard-killed worker's jobs are taken
+# up again 30 s after it took them, at the latest. Longer work goes in stretches (below).
 JOB_TIMEOUT_SECONDS = 20
 MAX_TRIES = 12
 
@@ -63,15 +65,16 @@ async def handle_event(ctx: dict[str, Any], event_id: str,
         raise Retry(defer=backoff_seconds(job_try)) from e
 
 
-# An import works in stretches of this long, then queues its continuation: a killed worker
-# loses at most one uncommitted chunk, and its job is blocked for at most the timeout + 10 s.
-IMPORT_BUDGET_SECONDS = 20
-IMPORT_TIMEOUT_SECONDS = 60
+# An import or export works in stretches of this long, then queues its continuation: a
+# killed worker loses at most one uncommitted chunk. A stretch starts no chunk once its
+# budget is spent, so it ends within the budget plus one chunk (about a second or two of
+# 2,000 rows), well inside JOB_TIMEOUT_SECONDS.
+STRETCH_BUDGET_SECONDS = 10
 
 
 async def _resumable(service: Any, record_id: str) -> bool:
     """Runs one stretch of a chunked job and queues the next stretch if work remains."""
-    more = bool(await service.run(uuid.UUID(record_id), budget_seconds=IMPORT_BUDGET_SECONDS))
+    more = bool(await service.run(uuid.UUID(record_id), budget_seconds=STRETCH_BUDGET_SECONDS))
     if more:
         await service.kick(uuid.UUID(record_id), int(time.time() * 1000))
     return more
@@ -172,12 +175,13 @@ def build_worker(container: Any, *, handle_signals: bool, burst: bool = False,
         functions=[func(handle_event, name=JobName.HANDLE_EVENT.value, keep_result=0,
                         timeout=JOB_TIMEOUT_SECONDS, max_tries=MAX_TRIES),
                    func(run_import, name=JobName.RUN_IMPORT.value,
-                        timeout=IMPORT_TIMEOUT_SECONDS, max_tries=MAX_TRIES),
+                        timeout=JOB_TIMEOUT_SECONDS, max_tries=MAX_TRIES),
                    func(run_export, name=JobName.RUN_EXPORT.value,
-                        timeout=IMPORT_TIMEOUT_SECONDS, max_tries=MAX_TRIES)],
+                        timeout=JOB_TIMEOUT_SECONDS, max_tries=MAX_TRIES)],
         # Not in burst mode: a burst (tests draining the queue) runs the queued jobs only.
-        # Chunks lock their import row, so a second kick of a live import only waits: the
-        # sweep can be eager without applying anything twice.
+        # A stretch takes its import row locked, and a second job of a live import (a sweep's
+        # kick, a killed worker's job retried) ends at once instead of waiting out its
+        # timeout behind it: the sweep can be eager without applying anything twice.
         cron_jobs=[] if burst else [
             cron(sweep_stale_imports, second=set(range(0, 60, 10)), run_at_startup=True,
                  timeout=JOB_TIMEOUT_SECONDS),

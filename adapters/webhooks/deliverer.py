@@ -3,7 +3,13 @@
 The state lives in the database, not in Redis: a delivery is claimed with SELECT … FOR UPDATE
 SKIP LOCKED and leased (its next attempt pushed `lease` seconds ahead) before it is sent. A
 worker that dies mid-send leaves the lease to run out and the delivery is sent again, with the
-same webhook-id (at least once; subscribers de-duplicate by webhook-id). Redis is not needed
+same webhook-id (at least once; subscribers de-duplicate by webhook-id).
+
+The claim also counts the attempt (Delivery.start_attempt), in its own commit before the POST:
+whether the worker then dies, or the database is away when the outcome is to be recorded, an
+attempt that may have reached the receiver is in the log, and the send after the lease is the
+next attempt. The log may count an attempt whose worker died before sending; it never misses
+one that was sent. Redis is not needed
 here at all: deliveries are made by the outbox relay (adapters/webhooks/fanout.py), which keeps
 events in the outbox while a batch it must also queue cannot reach Redis.
 
@@ -61,7 +67,9 @@ WITH due AS (
   LIMIT :limit
   FOR UPDATE OF d SKIP LOCKED
 )
-UPDATE webhook_deliveries w SET next_attempt_at = now() + make_interval(secs => :lease)
+UPDATE webhook_deliveries w SET next_attempt_at = now() + make_interval(secs => :lease),
+  attempts = w.attempts + 1, round_attempts = w.round_attempts + 1, last_attempt_at = now(),
+  response_status = NULL, latency_ms = NULL, last_error = NULL
 FROM due, webhook_endpoints e
 WHERE w.id = due.id AND e.id = w.endpoint_id
 RETURNING w.id, w.body, e.url, e.allow_private, e.secret_enc,
@@ -171,7 +179,7 @@ class WebhookDeliverer:
                     continue
                 try:
                     await self._service.record_attempts([(c.id, r) for c, r in batch])
-                except Exception as e:  # their leases run out and they are tried again
+                except Exception as e:  # counted already; their leases run out, they go again
                     outage = unavailable(e)
                     if outage is None:
                         log.exception("could not record %s webhook attempts", len(batch))

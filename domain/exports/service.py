@@ -175,12 +175,16 @@ class ExportService:
         return await queue_stalled(self.queue, JobName.RUN_EXPORT, "export", ids)
 
     async def run(self, export_id: uuid.UUID, budget_seconds: float = 20.0) -> bool:
-        """Writes chunks until done or the budget is spent; True when more remains."""
+        """Writes chunks until done or the budget is spent; True when more remains. A chunk
+        starts only when one as long as the last still fits in the budget."""
         deadline = time.monotonic() + budget_seconds
         try:
-            while time.monotonic() < deadline:
+            last = 0.0
+            while time.monotonic() + last < deadline:
+                started = time.monotonic()
                 if not await self._step(export_id):
                     return False
+                last = time.monotonic() - started
             return True
         except Exception as e:  # end the export rather than retry it forever
             log.exception("export %s failed", export_id)

@@ -18,12 +18,17 @@ from domain.shared.ports import UnitOfWork
 
 class ImportRepository(Protocol):
     async def get(self, import_id: uuid.UUID, lock: bool = False) -> Import | None: ...
+    async def take(self, import_id: uuid.UUID) -> Import | None:
+        """The import, locked for a stretch of its work; None when it does not exist or
+        another job holds it (that job goes on with the work and queues what remains)."""
+        ...
     async def add(self, imp: Import, content: bytes) -> None: ...
     async def save(self, imp: Import) -> None: ...
     async def content(self, import_id: uuid.UUID) -> bytes: ...
-    async def stage(self, import_id: uuid.UUID,
-                    rows: Iterable[tuple[int, dict[str, str]]]) -> int:
-        """Replaces the staged rows of the file; answers how many."""
+    async def stage(self, import_id: uuid.UUID, rows: Iterable[tuple[int, dict[str, str]]],
+                    after: int) -> int:
+        """Stages `rows` after the staged row `after`, dropping any staged beyond it (all of
+        them when `after` is 0); answers how many were added."""
         ...
     async def rows(self, import_id: uuid.UUID, after: int, limit: int
                    ) -> Sequence[tuple[int, dict[str, str]]]:

@@ -323,11 +323,20 @@ class Delivery:
         """webhook-id: the same on every retry and redelivery, so subscribers can de-duplicate."""
         return f"msg_{self.id.hex}"
 
-    def record(self, result: AttemptResult, policy: RetryPolicy, now: datetime) -> str | None:
-        """Applies one attempt's outcome; answers why the endpoint must be disabled, if so."""
+    def start_attempt(self, now: datetime) -> None:
+        """Counts an attempt before its POST goes out (the delivery worker's claim does this,
+        committed, for a batch): a worker that dies after sending and before recording the
+        outcome cannot leave an attempt the receiver saw out of the log. The last attempt's
+        outcome is unknown until `record`."""
         self.attempts += 1
         self.round_attempts += 1
         self.last_attempt_at = now
+        self.response_status = self.latency_ms = None
+        self.last_error = None
+
+    def record(self, result: AttemptResult, policy: RetryPolicy, now: datetime) -> str | None:
+        """Applies the outcome of the attempt last started; answers why the endpoint must be
+        disabled, if so."""
         self.response_status = result.status_code
         self.latency_ms = result.latency_ms
         if result.ok:

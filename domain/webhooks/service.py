@@ -166,9 +166,9 @@ class WebhookService:
     # ---- attempts (the delivery worker) ------------------------------------------------------
 
     async def record_attempts(self, results: Sequence[tuple[uuid.UUID, AttemptResult]]) -> int:
-        """Stores what the attempts gave, in one transaction; disables endpoints that answered
-        410 or failed every attempt of a delivery, and tells their owners. Answers how many
-        endpoints were disabled."""
+        """Stores what the attempts gave (each counted when it started), in one transaction;
+        disables endpoints that answered 410 or failed every attempt of a delivery, and tells
+        their owners. Answers how many endpoints were disabled."""
         if not results:
             return 0
         now = self.clock.now()

@@ -50,6 +50,9 @@ class FakeImports:
         found = self.records.get(import_id)
         return copy.deepcopy(found) if found else None
 
+    async def take(self, import_id: uuid.UUID) -> Import | None:
+        return await self.get(import_id, lock=True)
+
     async def add(self, imp: Import, content: bytes) -> None:
         imp.created_at = imp.updated_at = self.uow.clock.now()  # type: ignore[attr-defined]
         self.records[imp.id] = copy.deepcopy(imp)
@@ -66,10 +69,12 @@ class FakeImports:
         assert content is not None, "the file was purged"
         return content
 
-    async def stage(self, import_id: uuid.UUID,
-                    rows: Iterable[tuple[int, dict[str, str]]]) -> int:
-        self.files[import_id].staged = list(rows)
-        return len(self.files[import_id].staged)
+    async def stage(self, import_id: uuid.UUID, rows: Iterable[tuple[int, dict[str, str]]],
+                    after: int) -> int:
+        added = list(rows)
+        kept = [r for r in self.files[import_id].staged if r[0] <= after]
+        self.files[import_id].staged = kept + added
+        return len(added)
 
     async def rows(self, import_id: uuid.UUID, after: int, limit: int
                    ) -> list[tuple[int, dict[str, str]]]:

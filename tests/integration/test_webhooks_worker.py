@@ -56,7 +56,8 @@ async def test_a_delivery_claimed_by_a_worker_that_died_is_sent_after_its_lease(
     (got,) = subscriber.received
     assert got.verified and got.msg_id == claimed.message_id
     (row,) = await deliveries(container)
-    assert row.status == "succeeded" and row.attempts == 1
+    # Nobody can tell whether the dead worker's POST went out: its claim counts as an attempt.
+    assert row.status == "succeeded" and row.attempts == 2
 
 
 @pytest.mark.slow

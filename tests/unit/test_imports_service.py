@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from domain.imports import service as import_service
 from domain.imports.commands import CreateImport
 from domain.imports.model import ImportStatus, Policy, Target
 from domain.shared.authz import Actor, Principal, Scope
@@ -126,6 +127,21 @@ async def test_a_mapping_given_with_the_upload_is_used_and_checked(world: Import
     nameless = await world.imported(world.rep, ("B有限公司",), header=("公司",),
                                     mapping={"公司": "key_needs"})
     assert nameless.error == "mapping: no column is mapped to the customer name"
+
+
+async def test_a_long_file_is_staged_over_several_stretches(
+        world: ImportWorld, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(import_service, "STAGE_ROWS", 2)
+    created = await world.upload(world.rep, *companies(5))
+    assert await world.svc.run(created.id, budget_seconds=0) is True
+    first = world.record(created.id)
+    assert (first.status, first.rows_total) == (ImportStatus.PENDING, 2), "committed, to go on"
+    assert await world.svc.run(created.id, budget_seconds=0) is True
+    assert await world.svc.run(created.id, budget_seconds=0) is True
+    staged = world.record(created.id)
+    assert (staged.status, staged.rows_total, staged.next_row) == (ImportStatus.RUNNING, 5, 0)
+    assert await world.svc.run(created.id) is False
+    assert world.record(created.id).created == 5 and len(world.customers()) == 5
 
 
 async def test_the_job_works_in_budgeted_stretches(world: ImportWorld) -> None:

@@ -116,6 +116,7 @@ def _delivery() -> Delivery:
 
 def test_an_attempt_that_succeeds_ends_the_delivery() -> None:
     d = _delivery()
+    d.start_attempt(NOW)
     assert d.record(AttemptResult(204, 35), RetryPolicy(), NOW) is None
     assert d.status == DeliveryStatus.SUCCEEDED and d.delivered_at == NOW
     assert d.next_attempt_at is None and d.attempts == 1 and d.latency_ms == 35
@@ -123,10 +124,13 @@ def test_an_attempt_that_succeeds_ends_the_delivery() -> None:
 
 def test_failures_retry_on_the_schedule_then_fail_and_disable() -> None:
     d, policy = _delivery(), RetryPolicy(schedule=(0, 5, 300), jitter=0)
+    d.start_attempt(NOW)
     assert d.record(AttemptResult(None, 5000, error="timed out"), policy, NOW) is None
     assert d.next_attempt_at == NOW + timedelta(seconds=5) and d.last_error == "timed out"
+    d.start_attempt(NOW)
     assert d.record(AttemptResult(500, 3), policy, NOW) is None
     assert d.next_attempt_at == NOW + timedelta(seconds=300) and d.last_error == "HTTP 500"
+    d.start_attempt(NOW)
     reason = d.record(AttemptResult(503, 3), policy, NOW)
     assert reason is not None and "all 3 attempts" in reason
     assert d.status == DeliveryStatus.FAILED and d.next_attempt_at is None
@@ -134,16 +138,29 @@ def test_failures_retry_on_the_schedule_then_fail_and_disable() -> None:
     assert d.status == DeliveryStatus.PENDING and d.round_attempts == 0 and d.attempts == 3
 
 
+def test_an_attempt_counts_from_its_start_so_an_unrecorded_one_is_not_lost() -> None:
+    d, policy = _delivery(), RetryPolicy(schedule=(0, 5, 300), jitter=0)
+    d.start_attempt(NOW)  # sent, then its worker died before the outcome was recorded
+    assert d.attempts == 1 and d.last_attempt_at == NOW and d.response_status is None
+    later = NOW + timedelta(seconds=30)
+    d.start_attempt(later)  # the lease ran out: sent again
+    assert d.record(AttemptResult(204, 9), policy, later) is None
+    assert (d.attempts, d.status, d.last_attempt_at) == (2, DeliveryStatus.SUCCEEDED, later)
+
+
 def test_gone_fails_at_once_and_throttling_waits_as_told() -> None:
     d = _delivery()
+    d.start_attempt(NOW)
     assert "410" in (d.record(AttemptResult(410, 3), RetryPolicy(), NOW) or "")
     assert d.status == DeliveryStatus.FAILED
     policy = RetryPolicy(schedule=(0, 1, 1), jitter=0)
     for status in (429, 502, 504):
         d = _delivery()
+        d.start_attempt(NOW)
         d.record(AttemptResult(status, 3, retry_after=30), policy, NOW)
         assert d.next_attempt_at == NOW + timedelta(seconds=30)
     d = _delivery()
+    d.start_attempt(NOW)
     d.record(AttemptResult(500, 3, retry_after=30), policy, NOW)  # only on 429/502/504
     assert d.next_attempt_at == NOW + timedelta(seconds=1)
 

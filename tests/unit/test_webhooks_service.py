@@ -88,6 +88,14 @@ def stored(svc: WebhookService, delivery: Delivery) -> Delivery:
     return store(svc).table("webhook_deliveries")[delivery.id]  # type: ignore[no-any-return]
 
 
+async def attempted(svc: WebhookService, *results: tuple[Delivery, AttemptResult]) -> int:
+    """The delivery worker's round: each attempt is counted as it is claimed, then the
+    outcomes are recorded."""
+    for delivery, _ in results:
+        stored(svc, delivery).start_attempt(svc.clock.now())
+    return await svc.record_attempts([(delivery.id, result) for delivery, result in results])
+
+
 # ---- endpoints ---------------------------------------------------------------------------------
 
 
@@ -262,7 +270,7 @@ async def test_the_delivery_log_lists_an_endpoints_deliveries_by_status(
     created, other = await endpoint(svc, admin), await endpoint(svc, admin)
     done, waiting = delivery_for(created.id, svc), delivery_for(created.id, svc)
     delivery_for(other.id, svc)
-    await svc.record_attempts([(done.id, AttemptResult(200, 12))])
+    await attempted(svc, (done, AttemptResult(200, 12)))
     everything = await svc.deliveries(admin, created.id, None, PageRequest())
     assert {d.id for d in everything.items} == {done.id, waiting.id}
     succeeded = await svc.deliveries(admin, created.id, DeliveryStatus.SUCCEEDED, PageRequest())
@@ -275,7 +283,7 @@ async def test_redelivery_starts_the_schedule_over(svc: WebhookService, admin: A
     delivery = delivery_for(created.id, svc)
     with pytest.raises(Conflict):  # still waiting for its first attempt
         await svc.redeliver(admin, created.id, delivery.id)
-    await svc.record_attempts([(delivery.id, AttemptResult(500, 30))])
+    await attempted(svc, (delivery, AttemptResult(500, 30)))
     assert stored(svc, delivery).round_attempts == 1
     again = await svc.redeliver(admin, created.id, delivery.id)
     assert again.status == DeliveryStatus.PENDING and again.round_attempts == 0
@@ -295,12 +303,12 @@ async def test_failed_attempts_follow_the_retry_schedule_then_disable(
     created = await endpoint(svc, admin)
     delivery = delivery_for(created.id, svc)
     now = svc.clock.now()
-    assert await svc.record_attempts([(delivery.id, AttemptResult(500, 30))]) == 0
+    assert await attempted(svc, (delivery, AttemptResult(500, 30))) == 0
     assert stored(svc, delivery).next_attempt_at == now + timedelta(seconds=5)
-    assert await svc.record_attempts([(delivery.id, AttemptResult(None, 5000, "timeout"))]) == 0
+    assert await attempted(svc, (delivery, AttemptResult(None, 5000, "timeout"))) == 0
     assert stored(svc, delivery).next_attempt_at == now + timedelta(seconds=300)
     assert stored(svc, delivery).last_error == "timeout"
-    assert await svc.record_attempts([(delivery.id, AttemptResult(503, 30))]) == 1
+    assert await attempted(svc, (delivery, AttemptResult(503, 30))) == 1
     assert stored(svc, delivery).status == DeliveryStatus.FAILED
     endpoint_now = await svc.get(admin, created.id)
     assert not endpoint_now.active and "all 3 attempts" in (endpoint_now.disabled_reason or "")
@@ -310,7 +318,7 @@ async def test_throttling_waits_as_long_as_the_receiver_asks(svc: WebhookService
                                                              admin: Actor) -> None:
     created = await endpoint(svc, admin)
     delivery = delivery_for(created.id, svc)
-    await svc.record_attempts([(delivery.id, AttemptResult(429, 10, retry_after=120))])
+    await attempted(svc, (delivery, AttemptResult(429, 10, retry_after=120)))
     assert stored(svc, delivery).next_attempt_at == svc.clock.now() + timedelta(seconds=120)
 
 
@@ -318,8 +326,8 @@ async def test_gone_disables_the_endpoint_once_and_tells_its_owner(
         svc: WebhookService, admin: Actor) -> None:
     created = await endpoint(svc, admin)
     first, second = delivery_for(created.id, svc), delivery_for(created.id, svc)
-    assert await svc.record_attempts([(first.id, AttemptResult(410, 20))]) == 1
-    assert await svc.record_attempts([(second.id, AttemptResult(410, 20))]) == 0
+    assert await attempted(svc, (first, AttemptResult(410, 20))) == 1
+    assert await attempted(svc, (second, AttemptResult(410, 20))) == 0
     off = await svc.get(admin, created.id)
     assert not off.active and off.disabled_reason == "the endpoint answered 410 Gone"
     assert stored(svc, first).status == DeliveryStatus.FAILED
@@ -335,7 +343,7 @@ async def test_an_endpoint_without_an_owner_tells_an_admin(svc: WebhookService,
     created = await endpoint(svc, admin)
     store(svc).table("webhooks")[created.id].owner_id = None
     delivery = delivery_for(created.id, svc)
-    await svc.record_attempts([(delivery.id, AttemptResult(410, 20))])
+    await attempted(svc, (delivery, AttemptResult(410, 20)))
     (note,) = store(svc).notifications
     assert note.user_id == admin.principal.id  # type: ignore[union-attr]
 
@@ -344,8 +352,9 @@ async def test_an_attempt_already_recorded_elsewhere_is_left_alone(
         svc: WebhookService, admin: Actor) -> None:
     created = await endpoint(svc, admin)
     delivery = delivery_for(created.id, svc)
-    await svc.record_attempts([(delivery.id, AttemptResult(204, 9))])
-    await svc.record_attempts([(delivery.id, AttemptResult(410, 9))])  # a late duplicate
+    await attempted(svc, (delivery, AttemptResult(204, 9)))
+    # a late duplicate: an earlier claim's outcome, after its lease ran out
+    await svc.record_attempts([(delivery.id, AttemptResult(410, 9))])
     assert stored(svc, delivery).status == DeliveryStatus.SUCCEEDED
     assert stored(svc, delivery).attempts == 1
     assert (await svc.get(admin, created.id)).active
