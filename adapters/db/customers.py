@@ -171,7 +171,7 @@ class SqlCustomers(SqlRepository):
             literal([c.id for c in customers], ARRAY(UUID(as_uuid=True))))))
         for c in customers:
             loaded(c)
-            c.events.clear()
+        self.seen.extend(customers)  # their created events go to the outbox with the chunk
 
     def match_keys(self, customer: Customer) -> builtins.list[str]:
         keys = [f"phone:{contact_bidx(self.cipher, 'phone', n)}" for x in customer.contacts
@@ -275,7 +275,7 @@ class SqlCustomers(SqlRepository):
                                           .where(*self._live(flt, visibility))) or 0)
 
     async def retag(self, flt: CustomerFilter, visibility: Visibility, add: Sequence[str],
-                    remove: Sequence[str]) -> int:
+                    remove: Sequence[str]) -> builtins.list[uuid.UUID]:
         customers = tables.customers
         tags: Any = customers.c.tags
         for name in remove:
@@ -287,8 +287,9 @@ class SqlCustomers(SqlRepository):
                       ~customers.c.tags.contains(list(add)) if add else false())
         result = await self.conn.execute(
             update(customers).where(*self._live(flt, visibility), touched)
-            .values(tags=tags, version=customers.c.version + 1, updated_at=func.now()))
-        return int(result.rowcount)
+            .values(tags=tags, version=customers.c.version + 1, updated_at=func.now())
+            .returning(customers.c.id))
+        return builtins.list(result.scalars())
 
     async def with_phones(self, phones: Sequence[str]) -> Sequence[Customer]:
         customers, contacts = tables.customers, tables.contacts
