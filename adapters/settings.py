@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     web_workers: int | None = Field(None, ge=1, le=64)
     max_body_bytes: int = Field(1024 * 1024, ge=1024)
     max_import_bytes: int = Field(20 * 1024 * 1024, ge=1024)
+    # What an imported file may hold, whatever it declares of itself.
+    import_max_rows: int = Field(200_000, ge=1)
+    import_max_columns: int = Field(200, ge=1, le=16_384)
+    import_max_cell_chars: int = Field(32 * 1024, ge=1)
     # The worker runs inside `crm serve` unless a separate `crm worker` does the job.
     embedded_worker: bool = True
     log_level: str = "INFO"

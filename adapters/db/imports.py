@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Sequence
 from datetime import datetime
-from itertools import islice
 
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -14,8 +13,6 @@ from sqlalchemy.engine import Row
 from adapters.db import tables
 from adapters.db.base import SqlRepository, columns_of, loaded
 from domain.imports.model import Import, ImportStatus, Policy, Target
-
-STAGE_BATCH = 2000
 
 
 def _import(row: Row) -> Import:
@@ -56,15 +53,15 @@ class SqlImports(SqlRepository):
             files.c.import_id == import_id)) or b"")
 
     async def stage(self, import_id: uuid.UUID,
-                    rows: Iterable[tuple[int, dict[str, str]]]) -> int:
+                    batches: AsyncIterable[Sequence[tuple[int, dict[str, str]]]]) -> int:
         import_rows = tables.import_rows
         await self.conn.execute(delete(import_rows).where(import_rows.c.import_id == import_id))
         total = 0
-        it = iter(rows)
-        while batch := list(islice(it, STAGE_BATCH)):
-            await self.conn.execute(insert(import_rows), [
-                {"import_id": import_id, "row_number": n, "data": values}
-                for n, values in batch])
+        async for batch in batches:
+            if batch:
+                await self.conn.execute(insert(import_rows), [
+                    {"import_id": import_id, "row_number": n, "data": values}
+                    for n, values in batch])
             total += len(batch)
         return total
 

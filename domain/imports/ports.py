@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import builtins
 import uuid
-from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Iterator, Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -22,8 +22,9 @@ class ImportRepository(Protocol):
     async def save(self, imp: Import) -> None: ...
     async def content(self, import_id: uuid.UUID) -> bytes: ...
     async def stage(self, import_id: uuid.UUID,
-                    rows: Iterable[tuple[int, dict[str, str]]]) -> int:
-        """Replaces the staged rows of the file; answers how many."""
+                    batches: AsyncIterable[Sequence[tuple[int, dict[str, str]]]]) -> int:
+        """Replaces the staged rows of the file by these, batch after batch; answers how
+        many."""
         ...
     async def rows(self, import_id: uuid.UUID, after: int, limit: int
                    ) -> Sequence[tuple[int, dict[str, str]]]:

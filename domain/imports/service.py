@@ -9,18 +9,21 @@ half-applied.
 
 from __future__ import annotations
 
+import asyncio
 import builtins
 import hashlib
 import logging
 import time
 import uuid
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from itertools import islice
 
 from domain.audit.model import AuditEntry
 from domain.identity.service import principal_of
 from domain.imports.commands import CreateImport
-from domain.imports.customer_rows import CustomerRows, RowError
+from domain.imports.customer_rows import CustomerRows, Row, RowError
 from domain.imports.lead_rows import LeadRows
 from domain.imports.model import (
     Import,
@@ -47,6 +50,13 @@ from domain.shared.visibility import own_or_404
 log = logging.getLogger("crm.imports")
 
 FORMATS = {"csv": "csv", "xlsx": "xlsx"}
+STAGE_BATCH = 2000
+
+
+async def parsed_in_thread(rows: Iterator[Row]) -> AsyncIterator[builtins.list[Row]]:
+    """The parser's rows in batches, each batch parsed in a worker thread."""
+    while batch := await asyncio.to_thread(lambda: builtins.list(islice(rows, STAGE_BATCH))):
+        yield batch
 
 
 @dataclass
@@ -160,11 +170,14 @@ class ImportService:
                 if imp.status == ImportStatus.RUNNING:
                     return True
                 defs = await uow.custom_fields.list("customer")
-                headers, rows, used = self.reader(await uow.imports.content(import_id),
-                                                  imp.format, imp.encoding)
+                # Parsing is CPU work: in a thread, so that the event loop (which may be the
+                # API's, in `crm serve`) keeps answering meanwhile.
+                headers, rows, used = await asyncio.to_thread(
+                    self.reader, await uow.imports.content(import_id), imp.format,
+                    imp.encoding)
                 mapping = imp.mapping or guess_mapping(headers, {d.key: d.label for d in defs})
                 check_mapping(mapping, headers, {d.key for d in defs})
-                imp.rows_total = await uow.imports.stage(import_id, rows)
+                imp.rows_total = await uow.imports.stage(import_id, parsed_in_thread(rows))
                 imp.mapping, imp.encoding = mapping, used
                 imp.status, imp.next_row = ImportStatus.RUNNING, 0
                 await uow.imports.save(imp)

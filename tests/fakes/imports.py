@@ -8,7 +8,7 @@ import copy
 import csv
 import io
 import uuid
-from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -67,8 +67,8 @@ class FakeImports:
         return content
 
     async def stage(self, import_id: uuid.UUID,
-                    rows: Iterable[tuple[int, dict[str, str]]]) -> int:
-        self.files[import_id].staged = list(rows)
+                    batches: AsyncIterable[Sequence[tuple[int, dict[str, str]]]]) -> int:
+        self.files[import_id].staged = [row async for batch in batches for row in batch]
         return len(self.files[import_id].staged)
 
     async def rows(self, import_id: uuid.UUID, after: int, limit: int
