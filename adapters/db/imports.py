@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterable, AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, func, insert, select, update
@@ -53,17 +53,14 @@ class SqlImports(SqlRepository):
             files.c.import_id == import_id)) or b"")
 
     async def stage(self, import_id: uuid.UUID,
-                    batches: AsyncIterable[Sequence[tuple[int, dict[str, str]]]]) -> int:
+                    rows: Sequence[tuple[int, dict[str, str]]]) -> None:
+        if rows:
+            await self.conn.execute(insert(tables.import_rows), [
+                {"import_id": import_id, "row_number": n, "data": values} for n, values in rows])
+
+    async def unstage(self, import_id: uuid.UUID) -> None:
         import_rows = tables.import_rows
         await self.conn.execute(delete(import_rows).where(import_rows.c.import_id == import_id))
-        total = 0
-        async for batch in batches:
-            if batch:
-                await self.conn.execute(insert(import_rows), [
-                    {"import_id": import_id, "row_number": n, "data": values}
-                    for n, values in batch])
-            total += len(batch)
-        return total
 
     async def rows(self, import_id: uuid.UUID, after: int, limit: int
                    ) -> Sequence[tuple[int, dict[str, str]]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import builtins
 import uuid
-from collections.abc import AsyncIterable, AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -22,9 +22,11 @@ class ImportRepository(Protocol):
     async def save(self, imp: Import) -> None: ...
     async def content(self, import_id: uuid.UUID) -> bytes: ...
     async def stage(self, import_id: uuid.UUID,
-                    batches: AsyncIterable[Sequence[tuple[int, dict[str, str]]]]) -> int:
-        """Replaces the staged rows of the file by these, batch after batch; answers how
-        many."""
+                    rows: Sequence[tuple[int, dict[str, str]]]) -> None:
+        """Adds rows of the file to those staged."""
+        ...
+    async def unstage(self, import_id: uuid.UUID) -> None:
+        """Forgets the rows staged (by a dry run, or a stretch of staging before)."""
         ...
     async def rows(self, import_id: uuid.UUID, after: int, limit: int
                    ) -> Sequence[tuple[int, dict[str, str]]]:

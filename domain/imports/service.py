@@ -18,6 +18,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from enum import StrEnum
 from itertools import islice
 
 from domain.audit.model import AuditEntry
@@ -51,6 +52,12 @@ log = logging.getLogger("crm.imports")
 
 FORMATS = {"csv": "csv", "xlsx": "xlsx"}
 STAGE_BATCH = 2000
+
+
+class Staging(StrEnum):
+    STAGED = "staged"  # every row staged: on to the chunks
+    LATER = "later"  # the stretch ran out of time: the next goes on
+    STOP = "stop"  # nothing (more) to do: gone, finished or failed
 
 
 async def parsed_in_thread(rows: Iterator[Row]) -> AsyncIterator[builtins.list[Row]]:
@@ -132,8 +139,9 @@ class ImportService:
         """Works until done or the budget is spent; True when more work remains."""
         deadline = time.monotonic() + budget_seconds
         try:
-            if not await self._stage(import_id):
-                return False
+            staging = await self._stage(import_id, deadline)
+            if staging != Staging.STAGED:
+                return staging == Staging.LATER
             while time.monotonic() < deadline:
                 if not await self._chunk(import_id):
                     return False
@@ -160,32 +168,71 @@ class ImportService:
                 await uow.imports.purge_content(import_id)
                 await uow.commit()
 
-    async def _stage(self, import_id: uuid.UUID) -> bool:
+    async def _stage(self, import_id: uuid.UUID, deadline: float) -> Staging:
+        """Parses the file (in threads) and stages its rows, a batch per transaction, so that
+        no transaction outlasts a short job timeout; a stretch out of time leaves the rest to
+        the next, which parses again and skips the rows already staged."""
+        async with self.uow() as uow:
+            imp = await uow.imports.get(import_id)
+            if imp is None or imp.status in (ImportStatus.DONE, ImportStatus.PREVIEWED,
+                                             ImportStatus.FAILED):
+                return Staging.STOP
+            if imp.status == ImportStatus.RUNNING:
+                return Staging.STAGED
+            content = await uow.imports.content(import_id)
+            defs = await uow.custom_fields.list("customer")
         try:
-            async with self.uow() as uow:
-                imp = await uow.imports.get(import_id, lock=True)
-                if imp is None or imp.status in (ImportStatus.DONE, ImportStatus.PREVIEWED,
-                                                 ImportStatus.FAILED):
-                    return False
-                if imp.status == ImportStatus.RUNNING:
-                    return True
-                defs = await uow.custom_fields.list("customer")
-                # Parsing is CPU work: in a thread, so that the event loop (which may be the
-                # API's, in `crm serve`) keeps answering meanwhile.
-                headers, rows, used = await asyncio.to_thread(
-                    self.reader, await uow.imports.content(import_id), imp.format,
-                    imp.encoding)
-                mapping = imp.mapping or guess_mapping(headers, {d.key: d.label for d in defs})
-                check_mapping(mapping, headers, {d.key for d in defs})
-                imp.rows_total = await uow.imports.stage(import_id, parsed_in_thread(rows))
-                imp.mapping, imp.encoding = mapping, used
-                imp.status, imp.next_row = ImportStatus.RUNNING, 0
-                await uow.imports.save(imp)
-                await uow.commit()
-                return True
+            # Parsing is CPU work: in threads, so that the event loop (the API's too, inside
+            # `crm serve`) keeps answering meanwhile.
+            headers, rows, used = await asyncio.to_thread(self.reader, content, imp.format,
+                                                          imp.encoding)
+            mapping = imp.mapping or guess_mapping(headers, {d.key: d.label for d in defs})
+            check_mapping(mapping, headers, {d.key for d in defs})
+            staged_some = False
+            async for batch in parsed_in_thread(rows):
+                if staged_some and time.monotonic() >= deadline:  # each stretch stages some
+                    return Staging.LATER
+                staged = await self._stage_batch(import_id, batch)
+                if staged is None:
+                    return Staging.STOP
+                staged_some = staged_some or staged > 0
         except ValidationFailed as e:
             await self._fail(import_id, e.detail)
-            return False
+            return Staging.STOP
+        async with self.uow() as uow:
+            imp = await uow.imports.get(import_id, lock=True)
+            if imp is None or imp.status != ImportStatus.PENDING:
+                return Staging.STAGED if imp and imp.status == ImportStatus.RUNNING \
+                    else Staging.STOP
+            if imp.next_row == 0:  # a file of no rows: nor any a dry run staged
+                await uow.imports.unstage(import_id)
+                imp.rows_total = 0
+            imp.mapping, imp.encoding = mapping, used
+            imp.status, imp.next_row = ImportStatus.RUNNING, 0
+            await uow.imports.save(imp)
+            await uow.commit()
+            return Staging.STAGED
+
+    async def _stage_batch(self, import_id: uuid.UUID, batch: builtins.list[Row]
+                           ) -> int | None:
+        """Stages the rows of the batch not staged yet (by an earlier stretch, or a second
+        worker at it at once) and answers how many; None when the import is no longer
+        pending. While pending, `next_row` is the last row staged."""
+        async with self.uow() as uow:
+            imp = await uow.imports.get(import_id, lock=True)
+            if imp is None or imp.status != ImportStatus.PENDING:
+                return None
+            if imp.next_row == 0:  # a first stretch: rows a dry run staged go
+                await uow.imports.unstage(import_id)
+                imp.rows_total = 0
+            fresh = [row for row in batch if row[0] > imp.next_row]
+            if fresh:
+                await uow.imports.stage(import_id, fresh)
+                imp.rows_total += len(fresh)
+                imp.next_row = fresh[-1][0]
+                await uow.imports.save(imp)
+            await uow.commit()
+            return len(fresh)
 
     async def _chunk(self, import_id: uuid.UUID) -> bool:
         now = self.clock.now()

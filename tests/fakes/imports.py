@@ -8,7 +8,7 @@ import copy
 import csv
 import io
 import uuid
-from collections.abc import AsyncIterable, AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -67,9 +67,11 @@ class FakeImports:
         return content
 
     async def stage(self, import_id: uuid.UUID,
-                    batches: AsyncIterable[Sequence[tuple[int, dict[str, str]]]]) -> int:
-        self.files[import_id].staged = [row async for batch in batches for row in batch]
-        return len(self.files[import_id].staged)
+                    rows: Sequence[tuple[int, dict[str, str]]]) -> None:
+        self.files[import_id].staged += rows
+
+    async def unstage(self, import_id: uuid.UUID) -> None:
+        self.files[import_id].staged = []
 
     async def rows(self, import_id: uuid.UUID, after: int, limit: int
                    ) -> list[tuple[int, dict[str, str]]]:

@@ -141,6 +141,20 @@ async def test_the_job_works_in_budgeted_stretches(world: ImportWorld) -> None:
     assert world.record(created.id).created == 3
 
 
+async def test_a_big_file_is_staged_over_stretches_without_staging_a_row_twice(
+        world: ImportWorld) -> None:
+    created = await world.upload(world.rep, *companies(2500))
+    assert await world.svc.run(created.id, budget_seconds=0) is True
+    part = world.record(created.id)
+    assert (part.status, part.rows_total, part.next_row) == (ImportStatus.PENDING, 2000, 2001)
+    assert await world.svc.run(created.id, budget_seconds=0) is True
+    staged = world.record(created.id)
+    assert (staged.status, staged.rows_total) == (ImportStatus.RUNNING, 2500)
+    assert [n for n, _ in world.file(created.id).staged] == list(range(2, 2502))
+    assert await world.svc.run(created.id) is False
+    assert world.record(created.id).created == 2500
+
+
 class KilledOnce(FakeImports):
     """The worker dies (its job cancelled) half way through the second chunk, before it wrote
     anything of it."""
