@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import (
     ARRAY,
     ColumnElement,
+    Text,
     and_,
     any_,
     case,
@@ -64,6 +65,12 @@ from domain.shared.paging import Page, PageRequest
 from domain.shared.ports import FieldCipher
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _texts(values: Sequence[str]) -> Any:
+    """A list as one array parameter: an import chunk's thousands of keys bind as one value
+    instead of rendering thousands into an IN list."""
+    return literal(list(values), ARRAY(Text))
 
 
 class SqlCustomers(SqlRepository):
@@ -191,8 +198,8 @@ class SqlCustomers(SqlRepository):
                 select(contacts.c.mobile_bidx, contacts.c.landline_bidx, customers.c.id,
                        customers.c.owner_id, customers.c.owner_department_id)
                 .join(customers, customers.c.id == contacts.c.customer_id)
-                .where(live, or_(contacts.c.mobile_bidx.in_(phones),
-                                 contacts.c.landline_bidx.in_(phones))))
+                .where(live, or_(contacts.c.mobile_bidx == any_(_texts(phones)),
+                                 contacts.c.landline_bidx == any_(_texts(phones)))))
             wanted = set(phones)
             for mob, land, cid, owner, dept in rows:
                 for b in {mob, land} & wanted:
@@ -201,7 +208,7 @@ class SqlCustomers(SqlRepository):
             by_name = await self.conn.execute(
                 select(customers.c.name_normalised, customers.c.id, customers.c.owner_id,
                        customers.c.owner_department_id)
-                .where(live, customers.c.name_normalised.in_(names)))
+                .where(live, customers.c.name_normalised == any_(_texts(names))))
             for name, cid, owner, dept in by_name:
                 out.setdefault(f"name:{name}", []).append((cid, owner, dept))
         return out

@@ -6,13 +6,27 @@ import uuid
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Text, any_, bindparam, delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Row
 
 from adapters.db import tables
 from adapters.db.base import SqlRepository, columns_of, loaded
 from domain.imports.model import Import, ImportStatus, Policy, Target
+
+# A chunk's thousands of keys as one array parameter each: one statement, no per-key
+# parameter to bind or IN list to render.
+_SEEN_KEYS = select(tables.import_keys.c.key, tables.import_keys.c.customer_id).where(
+    tables.import_keys.c.import_id == bindparam("import_id"),
+    tables.import_keys.c.key == any_(bindparam("keys", type_=ARRAY(Text))))
+_KEYS = func.unnest(bindparam("keys", type_=ARRAY(Text)),
+                    bindparam("customer_ids", type_=ARRAY(UUID(as_uuid=True)))
+                    ).table_valued("key", "customer_id").render_derived()
+_REMEMBER_KEYS = pg_insert(tables.import_keys).from_select(
+    ["import_id", "key", "customer_id"],
+    select(bindparam("import_id", type_=UUID(as_uuid=True)), _KEYS.c.key,
+           _KEYS.c.customer_id)).on_conflict_do_nothing()
 
 
 def _import(row: Row) -> Import:
@@ -91,17 +105,16 @@ class SqlImports(SqlRepository):
                         ) -> dict[str, uuid.UUID | None]:
         if not keys:
             return {}
-        import_keys = tables.import_keys
-        result = await self.conn.execute(select(import_keys.c.key, import_keys.c.customer_id)
-                                         .where(import_keys.c.import_id == import_id,
-                                                import_keys.c.key.in_(list(keys))))
+        result = await self.conn.execute(_SEEN_KEYS, {"import_id": import_id,
+                                                      "keys": list(keys)})
         return {key: cid for key, cid in result}
 
     async def remember_keys(self, import_id: uuid.UUID,
                             keys: Sequence[tuple[str, uuid.UUID | None]]) -> None:
         if keys:
-            await self.conn.execute(pg_insert(tables.import_keys).on_conflict_do_nothing(), [
-                {"import_id": import_id, "key": k, "customer_id": c} for k, c in keys])
+            await self.conn.execute(_REMEMBER_KEYS, {
+                "import_id": import_id, "keys": [k for k, _ in keys],
+                "customer_ids": [c for _, c in keys]})
 
     async def reset(self, import_id: uuid.UUID) -> None:
         import_keys, import_errors = tables.import_keys, tables.import_errors
