@@ -52,6 +52,7 @@ log = logging.getLogger("crm.imports")
 
 FORMATS = {"csv": "csv", "xlsx": "xlsx"}
 STAGE_BATCH = 2000
+MIN_CHUNK = 250
 
 
 class Staging(StrEnum):
@@ -142,9 +143,18 @@ class ImportService:
             staging = await self._stage(import_id, deadline)
             if staging != Staging.STAGED:
                 return staging == Staging.LATER
+            size = self.chunk_size
             while time.monotonic() < deadline:
-                if not await self._chunk(import_id):
+                started = time.monotonic()
+                if not await self._chunk(import_id, size):
                     return False
+                took = time.monotonic() - started
+                # A chunk cancelled by the job's timeout is lost work: on a slow machine,
+                # smaller chunks, and none begun that would end past the stretch's budget.
+                if took > budget_seconds / 4:
+                    size = max(MIN_CHUNK, size // 2)
+                if time.monotonic() + took > deadline:
+                    return True
             return True
         except Exception as e:  # a file we cannot read must end the import, not loop it
             log.exception("import %s failed", import_id)
@@ -234,7 +244,7 @@ class ImportService:
             await uow.commit()
             return len(fresh)
 
-    async def _chunk(self, import_id: uuid.UUID) -> bool:
+    async def _chunk(self, import_id: uuid.UUID, size: int) -> bool:
         now = self.clock.now()
         async with self.uow() as uow:
             imp = await uow.imports.get(import_id, lock=True)
@@ -247,7 +257,7 @@ class ImportService:
                 await uow.commit()
                 return False
             actor = Actor(principal_of(user), request_id=f"import:{import_id}")
-            rows = await uow.imports.rows(import_id, imp.next_row, self.chunk_size)
+            rows = await uow.imports.rows(import_id, imp.next_row, size)
             if not rows:
                 imp.finish(now)
                 await uow.imports.save(imp)
