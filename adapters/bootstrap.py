@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ from adapters.db.engine import build_engine, libpq_url
 from adapters.db.idempotency import SqlIdempotencyStore
 from adapters.db.unit_of_work import SqlUnitOfWork
 from adapters.embedded import RedisProcess, start_postgres
-from adapters.files.tables import Sheets, read_table
+from adapters.files.tables import Sheets, TableLimits, read_table
 from adapters.jobs.outbox import OutboxRelay
 from adapters.jobs.queue import ArqQueue, redis_settings
 from adapters.jobs.reactions import dispatcher, registry
@@ -197,7 +198,10 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Container:
                                RetryPolicy.parse(settings.delivery_retry_seconds),
                                lease_seconds=max(60.0, settings.smtp_timeout * 6),
                                single=single)
-    imports = ImportService(uow, clock, customers, read_table, queue, leads)
+    limits = TableLimits(rows=settings.import_max_rows, columns=settings.import_max_columns,
+                         cell_chars=settings.import_max_cell_chars)
+    imports = ImportService(uow, clock, customers, partial(read_table, limits=limits), queue,
+                            leads)
     exports = ExportService(uow, clock, customers, catalog, Sheets(), queue)
     reactions = registry(delivery, imports, exports)
     relay_hooks = hooks_for_relay(reactions)

@@ -80,6 +80,10 @@ class Settings(BaseSettings):
     forwarded_allow_ips: str = ""
     # A count of customers (a segment's size, an XLSX export's check) stops after this long.
     count_timeout_ms: int = Field(5000, ge=10, le=600_000)
+    # What an imported file may hold, whatever it declares of itself.
+    import_max_rows: int = Field(200_000, ge=1)
+    import_max_columns: int = Field(200, ge=1, le=16_384)
+    import_max_cell_chars: int = Field(32 * 1024, ge=1)
     # The worker runs inside `crm serve` unless a separate `crm worker` does the job.
     embedded_worker: bool = True
     log_level: str = "INFO"

@@ -1,13 +1,18 @@
 """Customer data in bulk: import 100,000 rows, export 1,000,000, count a segment.
 
     .venv/bin/python bench/bulk_bench.py import [--rows 100000]
+    .venv/bin/python bench/bulk_bench.py import-webhooks --rows 10000
     .venv/bin/python bench/bulk_bench.py export      # needs bench/seed_customers.py --keep
     .venv/bin/python bench/bulk_bench.py segment     # likewise
 
 import: a fresh database; a CSV of --rows rows (5 % bad rows: broken phones, unknown
 industries, abbreviated names; 5 % duplicates of earlier rows) is uploaded through the API to
 `crm serve`, and one `crm worker` process runs the job. Reported: upload → done wall time,
-outcome counts, and the worker's peak RSS (VmHWM).
+outcome counts, and the worker's peak RSS (VmHWM). Each created customer's customer.created
+goes to the outbox with its chunk (no webhook subscribes here: the relay publishes them).
+import-webhooks: the same with --rows distinct new customers and a subscriber to
+customer.created on loopback (signatures verified): time to import done, to every event
+received, and how many arrived more than once.
 export: on the 1,000,000-customer database left by bench/seed_customers.py, an admin exports
 every customer as CSV; one `crm worker` runs the job. Reported: time, rows, size, the
 worker's peak RSS, and the API's peak RSS while the file is downloaded (streamed) in full.
@@ -152,6 +157,66 @@ async def bench_import(rows: int) -> dict[str, Any]:
         await drop_database(servers.admin_url(), db)
 
 
+def distinct_csv(rows: int) -> bytes:
+    out = io.StringIO()
+    w = csv.writer(out)
+    w.writerow(["客户名称", "联系人", "手机", "所属行业"])
+    for i in range(rows):
+        w.writerow([f"上海{WORDS[i % len(WORDS)]}{i:06d}科技有限公司", f"联系人{i}",
+                    f"139{i:08d}", "制造业"])
+    return out.getvalue().encode()
+
+
+async def bench_import_webhooks(rows: int) -> dict[str, Any]:
+    """One import of `rows` new customers with a subscriber to customer.created on
+    loopback: how long until the import is done and until every event has arrived, and
+    whether each arrived once."""
+    from tests.webhook_subscriber import Subscriber
+
+    db = await create_database(servers.admin_url(), prefix="crm_bench_import_hooks")
+    env = env_for(db, f"crm:bench-import-hooks:{os.getpid()}")
+    procs: list[subprocess.Popen[bytes]] = []
+    subscriber = await Subscriber().start()
+    try:
+        await upgrade(db)
+        tokens = await users(db)
+        procs.append(servers.start(servers.crm("serve"), env))
+        base = f"http://127.0.0.1:{PORT}"
+        servers.wait_ready(base)
+        procs.append(servers.start(servers.crm("worker"), env))
+        time.sleep(2)
+        h = {"Authorization": f"Bearer {tokens['admin']}"}
+        async with httpx.AsyncClient(base_url=base, timeout=120) as client:
+            r = await client.post("/api/v1/webhooks", headers=h, json={
+                "url": subscriber.url, "event_types": ["customer.created"],
+                "allow_private": True})
+            r.raise_for_status()
+            subscriber.secret = r.json()["secret"]
+            t0 = time.perf_counter()
+            r = await client.post("/api/v1/imports", headers=h,
+                                  files={"file": ("hooks.csv", distinct_csv(rows))})
+            r.raise_for_status()
+            iid, imported_at = r.json()["id"], None
+            deadline = t0 + 1800
+            while len(subscriber.accepted()) < rows and time.perf_counter() < deadline:
+                if imported_at is None:
+                    state = (await client.get(f"/api/v1/imports/{iid}", headers=h)).json()
+                    if state["status"] in ("done", "failed"):
+                        imported_at = time.perf_counter() - t0
+                await asyncio.sleep(0.5)
+            delivered_at = time.perf_counter() - t0
+            await asyncio.sleep(5)  # a late duplicate would arrive now
+        ids = [r.json["data"]["customer_id"] for r in subscriber.accepted()]
+        return {"rows": rows, "import_done_s": round(imported_at or 0, 1),
+                "all_delivered_s": round(delivered_at, 1), "received": len(ids),
+                "distinct_customers": len(set(ids)), "duplicates": len(ids) - len(set(ids)),
+                "signatures_verified": all(r.verified for r in subscriber.received)}
+    finally:
+        await subscriber.stop()
+        servers.stop_all(procs)
+        await drop_database(servers.admin_url(), db)
+
+
 def seeded_db() -> str:
     return with_database(servers.admin_url(), "crm_bench_c360")
 
@@ -240,12 +305,13 @@ async def bench_segment(n: int = 30) -> dict[str, Any]:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("what", choices=["import", "export", "segment"])
+    ap.add_argument("what", choices=["import", "import-webhooks", "export", "segment"])
     ap.add_argument("--rows", type=int, default=100_000)
     args = ap.parse_args()
     if not reachable("127.0.0.1", 5432):
         raise SystemExit("needs PostgreSQL on 127.0.0.1:5432 (CRM_BENCH_ADMIN_URL)")
     result = asyncio.run({"import": lambda: bench_import(args.rows),
+                          "import-webhooks": lambda: bench_import_webhooks(args.rows),
                           "export": bench_export, "segment": bench_segment}[args.what]())
     OUT.mkdir(exist_ok=True)
     (OUT / f"bulk_{args.what}.json").write_text(json.dumps(result, indent=2,

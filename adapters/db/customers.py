@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import (
     ARRAY,
     ColumnElement,
+    Text,
     and_,
     any_,
     case,
@@ -67,6 +68,12 @@ from domain.shared.ports import FieldCipher
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 QUERY_CANCELED = "57014"  # SQLSTATE of a statement stopped by statement_timeout
+
+
+def _texts(values: Sequence[str]) -> Any:
+    """A list as one array parameter: an import chunk's thousands of keys bind as one value
+    instead of rendering thousands into an IN list."""
+    return literal(list(values), ARRAY(Text))
 
 
 class SqlCustomers(SqlRepository):
@@ -175,7 +182,7 @@ class SqlCustomers(SqlRepository):
             literal([c.id for c in customers], ARRAY(UUID(as_uuid=True))))))
         for c in customers:
             loaded(c)
-            c.events.clear()
+        self.seen.extend(customers)  # their created events go to the outbox with the chunk
 
     def match_keys(self, customer: Customer) -> builtins.list[str]:
         keys = [f"phone:{contact_bidx(self.cipher, 'phone', n)}" for x in customer.contacts
@@ -195,8 +202,8 @@ class SqlCustomers(SqlRepository):
                 select(contacts.c.mobile_bidx, contacts.c.landline_bidx, customers.c.id,
                        customers.c.owner_id, customers.c.owner_department_id)
                 .join(customers, customers.c.id == contacts.c.customer_id)
-                .where(live, or_(contacts.c.mobile_bidx.in_(phones),
-                                 contacts.c.landline_bidx.in_(phones))))
+                .where(live, or_(contacts.c.mobile_bidx == any_(_texts(phones)),
+                                 contacts.c.landline_bidx == any_(_texts(phones)))))
             wanted = set(phones)
             for mob, land, cid, owner, dept in rows:
                 for b in {mob, land} & wanted:
@@ -205,7 +212,7 @@ class SqlCustomers(SqlRepository):
             by_name = await self.conn.execute(
                 select(customers.c.name_normalised, customers.c.id, customers.c.owner_id,
                        customers.c.owner_department_id)
-                .where(live, customers.c.name_normalised.in_(names)))
+                .where(live, customers.c.name_normalised == any_(_texts(names))))
             for name, cid, owner, dept in by_name:
                 out.setdefault(f"name:{name}", []).append((cid, owner, dept))
         return out
@@ -299,7 +306,7 @@ class SqlCustomers(SqlRepository):
         return found
 
     async def retag(self, flt: CustomerFilter, visibility: Visibility, add: Sequence[str],
-                    remove: Sequence[str]) -> int:
+                    remove: Sequence[str]) -> builtins.list[uuid.UUID]:
         customers = tables.customers
         tags: Any = customers.c.tags
         for name in remove:
@@ -311,8 +318,9 @@ class SqlCustomers(SqlRepository):
                       ~customers.c.tags.contains(list(add)) if add else false())
         result = await self.conn.execute(
             update(customers).where(*self._live(flt, visibility), touched)
-            .values(tags=tags, version=customers.c.version + 1, updated_at=func.now()))
-        return int(result.rowcount)
+            .values(tags=tags, version=customers.c.version + 1, updated_at=func.now())
+            .returning(customers.c.id))
+        return builtins.list(result.scalars())
 
     async def with_phones(self, phones: Sequence[str]) -> Sequence[Customer]:
         customers, contacts = tables.customers, tables.contacts

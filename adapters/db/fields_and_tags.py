@@ -75,24 +75,28 @@ class SqlTags(SqlRepository):
         values["category"] = tag.category.value
         await self.conn.execute(insert(tables.tags).values(**values))
 
-    async def save(self, tag: Tag, old_name: str) -> None:
+    async def save(self, tag: Tag, old_name: str) -> Sequence[uuid.UUID]:
         await self.conn.execute(update(tables.tags).where(tables.tags.c.id == tag.id).values(
             name=tag.name, category=tag.category.value, colour=tag.colour, version=tag.version))
-        if tag.name != old_name:
-            customers = tables.customers
-            await self.conn.execute(
-                update(customers).where(customers.c.tags.contains([old_name])).values(
-                    tags=func.array_replace(customers.c.tags, old_name, tag.name),
-                    version=customers.c.version + 1, updated_at=func.now()))
+        if tag.name == old_name:
+            return []
+        customers = tables.customers
+        result = await self.conn.execute(
+            update(customers).where(customers.c.tags.contains([old_name])).values(
+                tags=func.array_replace(customers.c.tags, old_name, tag.name),
+                version=customers.c.version + 1, updated_at=func.now())
+            .returning(customers.c.id))
+        return list(result.scalars())
 
-    async def delete(self, tag: Tag) -> int:
+    async def delete(self, tag: Tag) -> Sequence[uuid.UUID]:
         customers = tables.customers
         result = await self.conn.execute(
             update(customers).where(customers.c.tags.contains([tag.name])).values(
                 tags=func.array_remove(customers.c.tags, tag.name),
-                version=customers.c.version + 1, updated_at=func.now()))
+                version=customers.c.version + 1, updated_at=func.now())
+            .returning(customers.c.id))
         await self.conn.execute(delete(tables.tags).where(tables.tags.c.id == tag.id))
-        return int(result.rowcount)
+        return list(result.scalars())
 
     async def ensure(self, names: Sequence[str]) -> None:
         if not names:

@@ -46,7 +46,7 @@ class HeldWrites:
             return
         await self.flush(conn)
         if rows:
-            await conn.execute(insert(table), rows)
+            await send_rows(conn, table, rows)
 
     async def later(self, conn: AsyncConnection, statement: Any) -> None:
         """An UPDATE whose values are bound in it (it becomes a WITH of the final statement)."""
@@ -96,6 +96,21 @@ async def send_held(conn: AsyncConnection, statement: tuple[Any, dict[str, Any]]
         if getattr(cause, "constraint_name", None) == "pk_processed_events":
             raise AlreadyProcessed() from e
         raise
+
+
+async def send_rows(conn: AsyncConnection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Many rows of one table in one statement per shape of row (an import chunk's audit
+    entries and timeline: thousands of rows, one array per column)."""
+    if any(isinstance(column.type, ARRAY) for column in table.c):
+        await conn.execute(insert(table), rows)  # see _many_rows: an executemany
+        return
+    by_shape: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row in rows:
+        by_shape.setdefault(tuple(row), []).append(row)
+    for columns, same in by_shape.items():
+        params: dict[str, Any] = {}
+        statement = _many_rows(table, columns, 0, same, params)
+        await conn.execute(statement, params)
 
 
 def _is_json(table: Table, column: str) -> bool:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
-from itertools import islice
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Text, any_, bindparam, delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Row
 
@@ -15,7 +15,18 @@ from adapters.db import tables
 from adapters.db.base import SqlRepository, columns_of, loaded
 from domain.imports.model import Import, ImportStatus, Policy, Target
 
-STAGE_BATCH = 2000
+# A chunk's thousands of keys as one array parameter each: one statement, no per-key
+# parameter to bind or IN list to render.
+_SEEN_KEYS = select(tables.import_keys.c.key, tables.import_keys.c.customer_id).where(
+    tables.import_keys.c.import_id == bindparam("import_id"),
+    tables.import_keys.c.key == any_(bindparam("keys", type_=ARRAY(Text))))
+_KEYS = func.unnest(bindparam("keys", type_=ARRAY(Text)),
+                    bindparam("customer_ids", type_=ARRAY(UUID(as_uuid=True)))
+                    ).table_valued("key", "customer_id").render_derived()
+_REMEMBER_KEYS = pg_insert(tables.import_keys).from_select(
+    ["import_id", "key", "customer_id"],
+    select(bindparam("import_id", type_=UUID(as_uuid=True)), _KEYS.c.key,
+           _KEYS.c.customer_id)).on_conflict_do_nothing()
 
 
 def _import(row: Row) -> Import:
@@ -60,19 +71,15 @@ class SqlImports(SqlRepository):
         return bytes(await self.conn.scalar(select(files.c.content).where(
             files.c.import_id == import_id)) or b"")
 
-    async def stage(self, import_id: uuid.UUID, rows: Iterable[tuple[int, dict[str, str]]],
-                    after: int) -> int:
+    async def stage(self, import_id: uuid.UUID,
+                    rows: Sequence[tuple[int, dict[str, str]]]) -> None:
+        if rows:
+            await self.conn.execute(insert(tables.import_rows), [
+                {"import_id": import_id, "row_number": n, "data": values} for n, values in rows])
+
+    async def unstage(self, import_id: uuid.UUID) -> None:
         import_rows = tables.import_rows
-        await self.conn.execute(delete(import_rows).where(import_rows.c.import_id == import_id,
-                                                          import_rows.c.row_number > after))
-        total = 0
-        it = iter(rows)
-        while batch := list(islice(it, STAGE_BATCH)):
-            await self.conn.execute(insert(import_rows), [
-                {"import_id": import_id, "row_number": n, "data": values}
-                for n, values in batch])
-            total += len(batch)
-        return total
+        await self.conn.execute(delete(import_rows).where(import_rows.c.import_id == import_id))
 
     async def rows(self, import_id: uuid.UUID, after: int, limit: int
                    ) -> Sequence[tuple[int, dict[str, str]]]:
@@ -103,17 +110,16 @@ class SqlImports(SqlRepository):
                         ) -> dict[str, uuid.UUID | None]:
         if not keys:
             return {}
-        import_keys = tables.import_keys
-        result = await self.conn.execute(select(import_keys.c.key, import_keys.c.customer_id)
-                                         .where(import_keys.c.import_id == import_id,
-                                                import_keys.c.key.in_(list(keys))))
+        result = await self.conn.execute(_SEEN_KEYS, {"import_id": import_id,
+                                                      "keys": list(keys)})
         return {key: cid for key, cid in result}
 
     async def remember_keys(self, import_id: uuid.UUID,
                             keys: Sequence[tuple[str, uuid.UUID | None]]) -> None:
         if keys:
-            await self.conn.execute(pg_insert(tables.import_keys).on_conflict_do_nothing(), [
-                {"import_id": import_id, "key": k, "customer_id": c} for k, c in keys])
+            await self.conn.execute(_REMEMBER_KEYS, {
+                "import_id": import_id, "keys": [k for k, _ in keys],
+                "customer_ids": [c for _, c in keys]})
 
     async def reset(self, import_id: uuid.UUID) -> None:
         import_keys, import_errors = tables.import_keys, tables.import_errors

@@ -28,17 +28,16 @@ def event_of(row: Any) -> DomainEvent:
 async def write_events(conn: AsyncConnection, events: Sequence[DomainEvent],
                        held: HeldWrites | None = None) -> None:
     """One INSERT for all of a transaction's events: one round trip, whatever the count; with
-    `held`, the unit's held writes go in the same statement."""
+    `held`, the unit's held writes go in the same statement (the events as one array per
+    column, so an import chunk's thousands cost what a few do)."""
     rows = [{"id": e.id, "type": e.type, "aggregate_type": e.aggregate_type,
              "aggregate_id": e.aggregate_id, "payload": e.payload,
              "occurred_at": e.occurred_at} for e in events]
-    if held is not None and held.pending and held.count + len(rows) <= held.LIMIT:
-        statement = held.statement(rows)
-        assert statement is not None
-        await send_held(conn, statement)
-        return
     if held is not None:
-        await held.flush(conn)  # many events (an import's chunk): their own statement
+        statement = held.statement(rows)
+        if statement is not None:
+            await send_held(conn, statement)
+        return
     if rows:
         await conn.execute(_INSERT_EVENTS, rows)  # executemany: compiled once, cached
 

@@ -45,7 +45,7 @@ __all__ = [
     "GRADE_MOVES", "MAX_CONTACTS", "MAX_TAGS", "Contact", "ContactDraft", "Customer",
     "CustomerKind", "EventType", "Grade", "Size", "Source", "Tier", "TierPolicy",
     "arrange_contacts", "aware", "check_company_name", "check_custom", "check_legal_name",
-    "check_tags", "customer_number", "money", "normalised_name",
+    "check_tags", "customer_number", "money", "normalised_name", "updated_event",
 ]
 
 MAX_CONTACTS = 50
@@ -61,6 +61,12 @@ class EventType:
     FOLLOWUP_CREATED = "followup.created"
     TASK_CREATED = "task.created"
 
+
+def updated_event(customer_id: uuid.UUID, fields: list[str]) -> DomainEvent:
+    """What an edit of these fields emits, for changes made in bulk without loading each
+    customer (bulk tagging, a tag deleted): the same event as `Customer.update`'s."""
+    return DomainEvent(EventType.UPDATED, "customer", str(customer_id),
+                       {"customer_id": str(customer_id), "fields": sorted(fields)})
 
 
 @dataclass(frozen=True)
@@ -181,6 +187,15 @@ class Customer:
             EventType.CREATED, "customer", str(customer.id),
             {"customer_id": str(customer.id), "number": number, "owner_id": str(owner_id)}))
         return customer
+
+    def assign_number(self, number: str) -> None:
+        """The number of a customer drafted before its number was drawn (an import draws a
+        chunk's numbers in one round trip): its created event carries it, as a single
+        create's does."""
+        self.number = number
+        for event in self.events:
+            if event.type == EventType.CREATED:
+                event.payload["number"] = number
 
     EDITABLE = frozenset({
         "name", "kind", "industry", "region", "size", "source", "annual_purchase", "currency",

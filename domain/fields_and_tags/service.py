@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from domain.audit.model import AuditEntry, field_diff
-from domain.customers.model import Customer
+from domain.customers.model import Customer, updated_event
 from domain.customers.queries import (
     CustomerFilter,
     check_custom_keys,
@@ -139,7 +139,8 @@ class CatalogService:
             if changes.colour is not None:
                 tag.recolour(changes.colour)
             tag.version += 1
-            await uow.tags.save(tag, old.name)
+            renamed = await uow.tags.save(tag, old.name)
+            await uow.outbox.add_all([updated_event(i, ["tags"]) for i in renamed])
             await uow.audit.record(AuditEntry.of(actor, "tag.updated", "tag", tag.id, field_diff(
                 {"name": old.name, "category": old.category, "colour": old.colour},
                 {"name": tag.name, "category": tag.category, "colour": tag.colour})))
@@ -150,12 +151,13 @@ class CatalogService:
         require(actor, Scope.SETTINGS_WRITE)
         async with self.uow() as uow:
             tag = await found_or_404(uow.tags.get(tag_id), "tag", tag_id)
-            removed = await uow.tags.delete(tag)
+            untagged = await uow.tags.delete(tag)
+            await uow.outbox.add_all([updated_event(i, ["tags"]) for i in untagged])
             await uow.audit.record(AuditEntry.of(actor, "tag.deleted", "tag", tag.id,
                                                  {"name": [tag.name, None],
-                                                  "customers": [removed, None]}))
+                                                  "customers": [len(untagged), None]}))
             await uow.commit()
-            return removed
+            return len(untagged)
 
     async def retag(self, actor: Actor, flt: CustomerFilter, add: Sequence[str],
                     remove: Sequence[str]) -> int:
@@ -166,8 +168,10 @@ class CatalogService:
         async with self.uow() as uow:
             await _check_fields(uow, flt)
             vis = await self.customers.visibility(uow, p)
-            changed = await uow.customers.retag(resolve(flt, self.clock.now()), vis, adding,
-                                                removing)
+            retagged = await uow.customers.retag(resolve(flt, self.clock.now()), vis, adding,
+                                                 removing)
+            changed = len(retagged)
+            await uow.outbox.add_all([updated_event(i, ["tags"]) for i in retagged])
             await uow.tags.ensure(adding)
             await uow.audit.record(AuditEntry.of(actor, "customers.retagged", "customer", None, {
                 "add": [None, adding], "remove": [None, removing],

@@ -6,6 +6,7 @@ the import's policy: created, skipped, updated or merged.
 
 from __future__ import annotations
 
+import copy
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -13,7 +14,13 @@ from typing import Any
 
 from domain.audit.model import AuditEntry
 from domain.customers.activity import ActivityEntry
-from domain.customers.model import Customer, CustomerKind, customer_number
+from domain.customers.model import (
+    Customer,
+    CustomerKind,
+    EventType,
+    customer_number,
+    updated_event,
+)
 from domain.fields_and_tags.model import CustomField, validate_custom
 from domain.imports.model import Import, Outcome, Policy, RowValues, map_row
 from domain.imports.ports import CustomerRules
@@ -25,6 +32,8 @@ from domain.shared.ports import Clock, UnitOfWork
 # What an UPDATE takes from the file. Not the kind: the mapper defaults it, and a default must
 # not turn persons into companies.
 UPDATABLE = ("industry", "region", "size", "source", "annual_purchase", "key_needs")
+# What folding a row into a customer may change: its updated event names those that did.
+FOLDED = (*UPDATABLE, "next_followup_plan", "custom", "tags", "contacts", "tier")
 
 Row = tuple[int, dict[str, str]]
 # (row number, file column, reason, outcome) of a row rejected or skipped
@@ -173,6 +182,8 @@ class _CustomerChunk:
         try:
             if isinstance(target, Customer):  # created earlier in this very chunk
                 target.absorb([row], chosen, self.rules.tier_policy)
+                # its created event, written with it, already tells what it holds
+                target.events[:] = [e for e in target.events if e.type != EventType.MERGED]
                 return
             existing = await self.uow.customers.get(target, vis, lock=True)
             if existing is None:
@@ -180,7 +191,13 @@ class _CustomerChunk:
                 return
             if "custom" in chosen:
                 chosen["custom"] = {**existing.custom, **row.custom}
+            before = {f: copy.deepcopy(getattr(existing, f)) for f in FOLDED}
             existing.absorb([row], chosen, self.rules.tier_policy)
+            # A row is no customer of its own: nothing was merged away, and subscribers of
+            # customer.merged look for the tombstones it names. The customer was edited.
+            existing.events[:] = [e for e in existing.events if e.type != EventType.MERGED]
+            existing.events.append(updated_event(existing.id, [
+                f for f in FOLDED if getattr(existing, f) != before[f]]))
         except DomainError as e:
             self.errors.append((row_no, "", e.detail, Outcome.REJECTED.value))
             return
@@ -199,7 +216,7 @@ class _CustomerChunk:
         now = self.clock.now()
         numbers = await self.uow.customers.next_sequences(len(creates))
         for (_, c), n in zip(creates, numbers, strict=True):
-            c.number = customer_number(now, n)
+            c.assign_number(customer_number(now, n))
         customers = [c for _, c in creates]
         await self.uow.customers.add_many(customers)
         await self.uow.tags.ensure(list(dict.fromkeys(t for c in customers for t in c.tags)))

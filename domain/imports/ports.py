@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import builtins
 import uuid
-from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -25,10 +25,12 @@ class ImportRepository(Protocol):
     async def add(self, imp: Import, content: bytes) -> None: ...
     async def save(self, imp: Import) -> None: ...
     async def content(self, import_id: uuid.UUID) -> bytes: ...
-    async def stage(self, import_id: uuid.UUID, rows: Iterable[tuple[int, dict[str, str]]],
-                    after: int) -> int:
-        """Stages `rows` after the staged row `after`, dropping any staged beyond it (all of
-        them when `after` is 0); answers how many were added."""
+    async def stage(self, import_id: uuid.UUID,
+                    rows: Sequence[tuple[int, dict[str, str]]]) -> None:
+        """Adds rows of the file to those staged."""
+        ...
+    async def unstage(self, import_id: uuid.UUID) -> None:
+        """Forgets the rows staged (by a dry run, or a stretch of staging before)."""
         ...
     async def rows(self, import_id: uuid.UUID, after: int, limit: int
                    ) -> Sequence[tuple[int, dict[str, str]]]:

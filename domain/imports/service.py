@@ -9,19 +9,22 @@ half-applied.
 
 from __future__ import annotations
 
+import asyncio
 import builtins
 import hashlib
 import logging
 import time
 import uuid
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from enum import StrEnum
 from itertools import islice
 
 from domain.audit.model import AuditEntry
 from domain.identity.service import principal_of
 from domain.imports.commands import CreateImport
-from domain.imports.customer_rows import CustomerRows, RowError
+from domain.imports.customer_rows import CustomerRows, Row, RowError
 from domain.imports.lead_rows import LeadRows
 from domain.imports.model import (
     Import,
@@ -47,10 +50,22 @@ from domain.shared.visibility import own_or_404
 
 log = logging.getLogger("crm.imports")
 
-# Rows staged per batch: a few hundred milliseconds of inserts on a busy machine.
-STAGE_ROWS = 2000
-
 FORMATS = {"csv": "csv", "xlsx": "xlsx"}
+# Rows parsed and staged per batch: a few hundred milliseconds of inserts on a busy machine.
+STAGE_BATCH = 2000
+MIN_CHUNK = 250
+
+
+class Staging(StrEnum):
+    STAGED = "staged"  # every row staged: on to the chunks
+    LATER = "later"  # the stretch ran out of time: the next goes on
+    STOP = "stop"  # nothing (more) to do: gone, finished or failed
+
+
+async def parsed_in_thread(rows: Iterator[Row]) -> AsyncIterator[builtins.list[Row]]:
+    """The parser's rows in batches, each batch parsed in a worker thread."""
+    while batch := await asyncio.to_thread(lambda: builtins.list(islice(rows, STAGE_BATCH))):
+        yield batch
 
 
 @dataclass
@@ -128,17 +143,21 @@ class ImportService:
         within its budget however slow the machine is (the job's timeout is twice that)."""
         deadline = time.monotonic() + budget_seconds
         try:
-            staged = await self._stage(import_id, deadline)
-            if staged is None:
-                return True
-            if not staged:
-                return False
-            last = 0.0
-            while time.monotonic() + last < deadline:
+            staging = await self._stage(import_id, deadline)
+            if staging != Staging.STAGED:
+                return staging == Staging.LATER
+            size = self.chunk_size
+            while time.monotonic() < deadline:
                 started = time.monotonic()
-                if not await self._chunk(import_id):
+                if not await self._chunk(import_id, size):
                     return False
-                last = time.monotonic() - started
+                took = time.monotonic() - started
+                # A chunk cancelled by the job's timeout is lost work: on a slow machine,
+                # smaller chunks, and none begun that would end past the stretch's budget.
+                if took > budget_seconds / 4:
+                    size = max(MIN_CHUNK, size // 2)
+                if time.monotonic() + took > deadline:
+                    return True
             return True
         except Exception as e:  # a file we cannot read must end the import, not loop it
             log.exception("import %s failed", import_id)
@@ -162,47 +181,73 @@ class ImportService:
                 await uow.imports.purge_content(import_id)
                 await uow.commit()
 
-    async def _stage(self, import_id: uuid.UUID, deadline: float) -> bool | None:
-        """Copies the file's rows into the staging table, a batch at a time, until the
-        deadline (at least one batch); each stretch commits what it staged, and the next
-        reads the file again and goes on after the last staged row (while pending, next_row
-        is that row and rows_total the rows staged). True once all are staged and the import
-        runs; None while rows remain to stage; False when there is nothing to do."""
+    async def _stage(self, import_id: uuid.UUID, deadline: float) -> Staging:
+        """Parses the file (in threads) and stages its rows, a batch per transaction, so that
+        no transaction outlasts a short job timeout; a stretch out of time leaves the rest to
+        the next, which parses again and skips the rows already staged."""
+        async with self.uow() as uow:
+            imp = await uow.imports.get(import_id)
+            if imp is None or imp.status in (ImportStatus.DONE, ImportStatus.PREVIEWED,
+                                             ImportStatus.FAILED):
+                return Staging.STOP
+            if imp.status == ImportStatus.RUNNING:
+                return Staging.STAGED
+            content = await uow.imports.content(import_id)
+            defs = await uow.custom_fields.list("customer")
         try:
-            async with self.uow() as uow:
-                imp = await uow.imports.take(import_id)
-                if imp is None or imp.status in (ImportStatus.DONE, ImportStatus.PREVIEWED,
-                                                 ImportStatus.FAILED):
-                    return False
-                if imp.status == ImportStatus.RUNNING:
-                    return True
-                defs = await uow.custom_fields.list("customer")
-                headers, rows, used = self.reader(await uow.imports.content(import_id),
-                                                  imp.format, imp.encoding)
-                mapping = imp.mapping or guess_mapping(headers, {d.key: d.label for d in defs})
-                check_mapping(mapping, headers, {d.key for d in defs})
-                if imp.next_row == 0:  # the first stretch: a dry run's rows, if any, go
-                    imp.rows_total = await uow.imports.stage(import_id, [], 0)
-                unstaged = ((n, values) for n, values in rows if n > imp.next_row)
-                batch = list(islice(unstaged, STAGE_ROWS))
-                while batch:
-                    imp.rows_total += await uow.imports.stage(import_id, batch, imp.next_row)
-                    imp.next_row = batch[-1][0]
-                    batch = list(islice(unstaged, STAGE_ROWS))
-                    if batch and time.monotonic() >= deadline:
-                        await uow.imports.save(imp)
-                        await uow.commit()
-                        return None
-                imp.mapping, imp.encoding = mapping, used
-                imp.status, imp.next_row = ImportStatus.RUNNING, 0
-                await uow.imports.save(imp)
-                await uow.commit()
-                return True
+            # Parsing is CPU work: in threads, so that the event loop (the API's too, inside
+            # `crm serve`) keeps answering meanwhile.
+            headers, rows, used = await asyncio.to_thread(self.reader, content, imp.format,
+                                                          imp.encoding)
+            mapping = imp.mapping or guess_mapping(headers, {d.key: d.label for d in defs})
+            check_mapping(mapping, headers, {d.key for d in defs})
+            staged_some = False
+            async for batch in parsed_in_thread(rows):
+                if staged_some and time.monotonic() >= deadline:  # each stretch stages some
+                    return Staging.LATER
+                staged = await self._stage_batch(import_id, batch)
+                if staged is None:
+                    return Staging.STOP
+                staged_some = staged_some or staged > 0
         except ValidationFailed as e:
             await self._fail(import_id, e.detail)
-            return False
+            return Staging.STOP
+        async with self.uow() as uow:
+            imp = await uow.imports.get(import_id, lock=True)
+            if imp is None or imp.status != ImportStatus.PENDING:
+                return Staging.STAGED if imp and imp.status == ImportStatus.RUNNING \
+                    else Staging.STOP
+            if imp.next_row == 0:  # a file of no rows: nor any a dry run staged
+                await uow.imports.unstage(import_id)
+                imp.rows_total = 0
+            imp.mapping, imp.encoding = mapping, used
+            imp.status, imp.next_row = ImportStatus.RUNNING, 0
+            await uow.imports.save(imp)
+            await uow.commit()
+            return Staging.STAGED
 
-    async def _chunk(self, import_id: uuid.UUID) -> bool:
+    async def _stage_batch(self, import_id: uuid.UUID, batch: builtins.list[Row]
+                           ) -> int | None:
+        """Stages the rows of the batch not staged yet (by an earlier stretch, or a second
+        worker at it at once) and answers how many; None when the import is no longer
+        pending. While pending, `next_row` is the last row staged."""
+        async with self.uow() as uow:
+            imp = await uow.imports.get(import_id, lock=True)
+            if imp is None or imp.status != ImportStatus.PENDING:
+                return None
+            if imp.next_row == 0:  # a first stretch: rows a dry run staged go
+                await uow.imports.unstage(import_id)
+                imp.rows_total = 0
+            fresh = [row for row in batch if row[0] > imp.next_row]
+            if fresh:
+                await uow.imports.stage(import_id, fresh)
+                imp.rows_total += len(fresh)
+                imp.next_row = fresh[-1][0]
+                await uow.imports.save(imp)
+            await uow.commit()
+            return len(fresh)
+
+    async def _chunk(self, import_id: uuid.UUID, size: int) -> bool:
         now = self.clock.now()
         async with self.uow() as uow:
             imp = await uow.imports.take(import_id)
@@ -215,7 +260,7 @@ class ImportService:
                 await uow.commit()
                 return False
             actor = Actor(principal_of(user), request_id=f"import:{import_id}")
-            rows = await uow.imports.rows(import_id, imp.next_row, self.chunk_size)
+            rows = await uow.imports.rows(import_id, imp.next_row, size)
             if not rows:
                 imp.finish(now)
                 await uow.imports.save(imp)

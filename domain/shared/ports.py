@@ -106,6 +106,9 @@ async def queue_stalled(queue: JobQueue, job: JobName, kind: str,
 
 class Outbox(Protocol):
     async def add(self, event: DomainEvent) -> None: ...
+    async def add_all(self, events: Sequence[DomainEvent]) -> None:
+        """Events of changes made in bulk, with no aggregate loaded to carry them."""
+        ...
     async def get(self, event_id: uuid.UUID) -> DomainEvent | None: ...
 
 

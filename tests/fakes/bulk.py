@@ -102,8 +102,8 @@ class CustomersStandIn:
 
     async def add_many(self, customers: Sequence[Customer]) -> None:
         for c in customers:
-            c.events.clear()  # the import emits one event of its own, not one per row
             self.rows[c.id] = copy.deepcopy(c)
+        self.uow.seen.extend(customers)  # their created events reach the outbox on commit
 
     def match_keys(self, customer: Customer) -> builtins.list[str]:
         keys = [f"phone:{n}" for x in customer.contacts for n in (x.mobile, x.landline) if n]

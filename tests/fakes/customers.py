@@ -130,7 +130,7 @@ class FakeCustomers:
         for c in customers:
             c.created_at = c.updated_at = datetime.now(UTC)
             self.rows[c.id] = stored(c)
-            c.events.clear()
+        self.uow.seen.extend(customers)
 
     async def save(self, customer: Customer) -> None:
         check_fresh(customer, self.rows.get(customer.id), "customer")
@@ -179,8 +179,8 @@ class FakeCustomers:
         return len(self._live(flt, visibility))
 
     async def retag(self, flt: CustomerFilter, visibility: Visibility, add: Sequence[str],
-                    remove: Sequence[str]) -> int:
-        changed = 0
+                    remove: Sequence[str]) -> list[uuid.UUID]:
+        changed = []
         for c in self._live(flt, visibility):
             tags = [t for t in c.tags if t not in remove]
             for tag in add:
@@ -188,7 +188,7 @@ class FakeCustomers:
                     tags.append(tag)
             if tags != c.tags:
                 c.tags, c.version = tags, c.version + 1
-                changed += 1
+                changed.append(c.id)
         return changed
 
     async def with_phones(self, phones: Sequence[str]) -> Sequence[Customer]:

@@ -50,21 +50,24 @@ class FakeTags:
     async def add(self, tag: Tag) -> None:
         self.rows[tag.id] = stored(tag)
 
-    async def save(self, tag: Tag, old_name: str) -> None:
+    async def save(self, tag: Tag, old_name: str) -> list[uuid.UUID]:
         self.rows[tag.id] = stored(tag)
+        renamed = []
         if tag.name != old_name:
             for c in self.customers.values():
                 if old_name in c.tags:
                     c.tags = [tag.name if t == old_name else t for t in c.tags]
                     c.version += 1
+                    renamed.append(c.id)
+        return renamed
 
-    async def delete(self, tag: Tag) -> int:
+    async def delete(self, tag: Tag) -> list[uuid.UUID]:
         del self.rows[tag.id]
         bearers = [c for c in self.customers.values() if tag.name in c.tags]
         for c in bearers:
             c.tags = [t for t in c.tags if t != tag.name]
             c.version += 1
-        return len(bearers)
+        return [c.id for c in bearers]
 
     async def ensure(self, names: Sequence[str]) -> None:
         known = {t.name for t in self.rows.values()}

@@ -8,7 +8,7 @@ import copy
 import csv
 import io
 import uuid
-from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -69,12 +69,12 @@ class FakeImports:
         assert content is not None, "the file was purged"
         return content
 
-    async def stage(self, import_id: uuid.UUID, rows: Iterable[tuple[int, dict[str, str]]],
-                    after: int) -> int:
-        added = list(rows)
-        kept = [r for r in self.files[import_id].staged if r[0] <= after]
-        self.files[import_id].staged = kept + added
-        return len(added)
+    async def stage(self, import_id: uuid.UUID,
+                    rows: Sequence[tuple[int, dict[str, str]]]) -> None:
+        self.files[import_id].staged += rows
+
+    async def unstage(self, import_id: uuid.UUID) -> None:
+        self.files[import_id].staged = []
 
     async def rows(self, import_id: uuid.UUID, after: int, limit: int
                    ) -> list[tuple[int, dict[str, str]]]:

@@ -9,7 +9,7 @@ A feature's fake repositories live in `tests/fakes/<feature>.py` and register th
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any, Self
@@ -120,6 +120,9 @@ class _Outbox:
     async def get(self, event_id: uuid.UUID) -> DomainEvent | None:
         return self.uow.state.outbox.get(event_id)
 
+    async def add_all(self, events: Sequence[DomainEvent]) -> None:
+        self.uow.pending_events.extend(events)
+
 
 class _Processed:
     def __init__(self, uow: FakeUnitOfWork) -> None:
@@ -139,6 +142,7 @@ class FakeUnitOfWork:
         self.pending_audit: list[AuditEntry] = []
         self.pending_notifications: list[Notification] = []
         self.pending_processed: set[tuple[str, uuid.UUID]] = set()
+        self.pending_events: list[DomainEvent] = []
         self.committed = False
         self.audit = _Audit(self)
         self.notifications = _Notifications(self)
@@ -160,6 +164,7 @@ class FakeUnitOfWork:
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                         tb: TracebackType | None) -> None:
         self.pending_audit.clear()
+        self.pending_events.clear()
 
     async def commit(self) -> None:
         if self.pending_processed & self.state.processed:
@@ -168,6 +173,9 @@ class FakeUnitOfWork:
             for event in getattr(agg, "events", []):
                 self.state.outbox[event.id] = event
             getattr(agg, "events", []).clear()
+        for event in self.pending_events:
+            self.state.outbox[event.id] = event
+        self.pending_events = []
         self.state.audit.extend(self.pending_audit)
         self.state.notifications.extend(self.pending_notifications)
         self.state.processed |= self.pending_processed
@@ -177,6 +185,7 @@ class FakeUnitOfWork:
 
     async def rollback(self) -> None:
         self.pending_audit.clear()
+        self.pending_events.clear()
 
 
 class FakeUowFactory:

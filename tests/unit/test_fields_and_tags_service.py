@@ -48,6 +48,12 @@ def tags_of(org: Org, c: Customer) -> list[str]:
     return list(org.uow.state.table("customers")[c.id].tags)
 
 
+def tag_edits(org: Org) -> list[str]:
+    """The customers of each `customer.updated` of the tags alone, in the order emitted."""
+    return [e.payload["customer_id"] for e in org.uow.state.outbox.values()
+            if e.type == "customer.updated" and e.payload["fields"] == ["tags"]]
+
+
 # ---- custom fields ------------------------------------------------------------------------
 
 
@@ -145,8 +151,11 @@ async def test_renaming_or_deleting_a_tag_reaches_every_customer(
                                        TagChanges(name="VIP", colour="#000000"))
     assert (renamed.name, renamed.category) == ("VIP", TagCategory.CUSTOM)  # not sent: kept
     assert (tags_of(org, a), tags_of(org, b)) == (["VIP", "b2b"], ["VIP"])
+    # each customer edited in bulk emits what an edit of its tags would
+    assert tag_edits(org) == [str(a.id), str(b.id)]
     assert await catalog.delete_tag(org.actor("admin"), vip.id) == 2
     assert (tags_of(org, a), tags_of(org, b)) == (["b2b"], [])
+    assert tag_edits(org) == [str(a.id), str(b.id)] * 2
     assert audit(org.uow, "tag.deleted")[0].diff == {"name": ["VIP", None],
                                                      "customers": [2, None]}
     with pytest.raises(NotFound):
@@ -166,6 +175,7 @@ async def test_bulk_tagging_reaches_only_the_customers_the_caller_sees(
     assert changed == 1
     assert (tags_of(org, mine), tags_of(org, other), tags_of(org, software)) == (
         ["重点"], ["old"], [])
+    assert tag_edits(org) == [str(mine.id)]
     assert "重点" in {t.name for t in await catalog.tags(org.actor("rep"))}
     assert audit(org.uow, "customers.retagged")[0].diff["customers"] == [None, 1]
     with pytest.raises(ValidationFailed) as e:

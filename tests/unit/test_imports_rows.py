@@ -190,3 +190,45 @@ async def test_a_dry_run_of_leads_captures_none(world: ImportWorld) -> None:
     assert (preview.created, preview.rejected) == (1, 1)
     assert world.leads.captured == []
 
+
+
+# ---- events ------------------------------------------------------------------------------------
+
+
+def events_of(world: ImportWorld, kind: str) -> list[dict[str, object]]:
+    return [e.payload for e in world.store.outbox.values() if e.type == kind]
+
+
+async def test_each_imported_customer_emits_what_a_single_create_emits() -> None:
+    world = ImportWorld(chunk_size=2)
+    done = await world.imported(
+        world.rep, row(), row("杭州西湖电子商务有限公司", mobile="13900001111"),
+        row("苏州工业园区新材料科技有限公司", mobile="13700002222"),
+        row(NAME, tags="VIP"),  # folded into the first row's customer: no event of its own
+        policy=Policy.MERGE)
+    assert (done.created, done.merged) == (3, 1)
+    created = events_of(world, "customer.created")
+    by_name = {c.name: c for c in world.customers().values()}
+    assert sorted(e["customer_id"] for e in created) == sorted(str(c.id) for c in by_name.values())
+    for e in created:  # the payload a single create gives, with the number the customer got
+        c = next(c for c in by_name.values() if str(c.id) == e["customer_id"])
+        assert e == {"customer_id": str(c.id), "number": c.number, "owner_id": str(world.rep.id)}
+        assert c.number.startswith("C")
+    assert events_of(world, "customer.merged") == []
+
+
+async def test_a_row_folded_into_an_existing_customer_emits_its_update(
+        world: ImportWorld) -> None:
+    existing = stored_customer(world.uow, NAME, principal_of(world.rep), mobile="13812345678",
+                               industry="retail", tags=["老客户"])
+    await world.imported(world.rep, row(tags="重点客户"), policy=Policy.UPDATE)
+    await world.imported(world.rep, row(tags="VIP"), policy=Policy.MERGE)
+    assert events_of(world, "customer.updated") == [
+        {"customer_id": str(existing.id), "fields": ["industry", "tags"]},
+        {"customer_id": str(existing.id), "fields": ["tags"]}]
+    assert events_of(world, "customer.created") == events_of(world, "customer.merged") == []
+    dry = await world.imported(world.rep, row(tags="x"),
+                               row("杭州某某有限公司", mobile="13900001111"),
+                               policy=Policy.UPDATE, dry_run=True)
+    assert dry.updated == 1 and len(events_of(world, "customer.updated")) == 2
+    assert events_of(world, "customer.created") == []

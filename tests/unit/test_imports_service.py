@@ -4,12 +4,15 @@ that runs it in chunks (and resumes after a killed worker), dry runs, and the sw
 from __future__ import annotations
 
 import asyncio
+import threading
 import uuid
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 import pytest
 
+from adapters.files.tables import TableLimits, read_table
 from domain.imports import service as import_service
 from domain.imports.commands import CreateImport
 from domain.imports.model import ImportStatus, Policy, Target
@@ -17,7 +20,7 @@ from domain.shared.authz import Actor, Principal, Scope
 from domain.shared.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from domain.shared.ports import JobName
 from tests.fakes.identity import actor_of
-from tests.fakes.imports import FakeImports, ImportWorld, csv_file
+from tests.fakes.imports import FakeImports, ImportWorld, csv_file, read_csv
 
 ROW = ("上海明远精密机械制造有限公司", "张三", "13812345678", "zs@example.com", "制造业", "",
        "重点客户，B2B")
@@ -131,7 +134,7 @@ async def test_a_mapping_given_with_the_upload_is_used_and_checked(world: Import
 
 async def test_a_long_file_is_staged_over_several_stretches(
         world: ImportWorld, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(import_service, "STAGE_ROWS", 2)
+    monkeypatch.setattr(import_service, "STAGE_BATCH", 2)
     created = await world.upload(world.rep, *companies(5))
     assert await world.svc.run(created.id, budget_seconds=0) is True
     first = world.record(created.id)
@@ -152,6 +155,20 @@ async def test_the_job_works_in_budgeted_stretches(world: ImportWorld) -> None:
     assert staged.rows_read == 0 and world.customers() == {}
     assert await world.svc.run(created.id) is False
     assert world.record(created.id).created == 3
+
+
+async def test_a_big_file_is_staged_over_stretches_without_staging_a_row_twice(
+        world: ImportWorld) -> None:
+    created = await world.upload(world.rep, *companies(2500))
+    assert await world.svc.run(created.id, budget_seconds=0) is True
+    part = world.record(created.id)
+    assert (part.status, part.rows_total, part.next_row) == (ImportStatus.PENDING, 2000, 2001)
+    assert await world.svc.run(created.id, budget_seconds=0) is True
+    staged = world.record(created.id)
+    assert (staged.status, staged.rows_total) == (ImportStatus.RUNNING, 2500)
+    assert [n for n, _ in world.file(created.id).staged] == list(range(2, 2502))
+    assert await world.svc.run(created.id) is False
+    assert world.record(created.id).created == 2500
 
 
 class KilledOnce(FakeImports):
@@ -223,6 +240,38 @@ async def test_the_import_of_a_user_disabled_since_stops(world: ImportWorld) -> 
     failed = world.record(created.id)
     assert failed.status == ImportStatus.FAILED
     assert failed.error == "the user who started the import is no longer active"
+    assert world.customers() == {}
+
+
+async def test_the_file_is_parsed_off_the_event_loop(world: ImportWorld) -> None:
+    """A worker in `crm serve` shares its event loop with the API: a file that takes seconds
+    to parse must not keep the API from answering meanwhile."""
+    loop_thread = threading.get_ident()
+    parsed_in: set[int] = set()
+
+    def reader(content: bytes, fmt: str, encoding: str | None) -> Any:
+        parsed_in.add(threading.get_ident())
+        headers, rows, used = read_csv(content, fmt, encoding)
+
+        def watched() -> Any:
+            for row in rows:
+                parsed_in.add(threading.get_ident())
+                yield row
+        return headers, watched(), used
+
+    world.svc.reader = reader
+    done = await world.imported(world.rep, *companies(5))
+    assert done.created == 5
+    assert parsed_in and loop_thread not in parsed_in
+
+
+async def test_an_over_limit_file_ends_the_import_naming_the_limit(world: ImportWorld) -> None:
+    world.svc.reader = partial(read_table, limits=TableLimits(rows=3))
+    created = await world.upload(world.rep, *companies(5))
+    assert await world.svc.run(created.id) is False
+    failed = world.record(created.id)
+    assert failed.status == ImportStatus.FAILED
+    assert failed.error == "file: has more than 3 rows (the limit); split it into smaller files"
     assert world.customers() == {}
 
 
