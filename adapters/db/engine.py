@@ -20,7 +20,12 @@ def libpq_url(url: str) -> str:
     return u.render_as_string(hide_password=False)
 
 
-def build_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEngine:
+# Longer than any unit of work waits between its statements (a job runs 20 s at most).
+IDLE_IN_TRANSACTION_MS = 30_000
+
+
+def build_engine(url: str, *, pool_size: int = 10, echo: bool = False,
+                 idle_in_transaction_ms: int = IDLE_IN_TRANSACTION_MS) -> AsyncEngine:
     return create_async_engine(
         async_url(url), pool_size=pool_size, max_overflow=pool_size,
         # No pre-ping (a round trip per checkout): a connection found dead raises a disconnect
@@ -29,5 +34,10 @@ def build_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncE
         # Bound values may be personal data: keep them out of error messages and logs.
         hide_parameters=True,
         # Statements are fixed by the code; asyncpg's prepared-statement cache pays off.
-        connect_args={"server_settings": {"application_name": "crm", "timezone": "UTC"}},
+        # A job cancelled by its timeout mid-statement can leave its connection open inside a
+        # transaction, holding row locks that the job's retry then waits on: the server ends
+        # such a session once it has idled in its transaction longer than any job may run.
+        connect_args={"server_settings": {
+            "application_name": "crm", "timezone": "UTC",
+            "idle_in_transaction_session_timeout": str(idle_in_transaction_ms)}},
     )
