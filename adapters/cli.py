@@ -386,7 +386,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.command == "openapi":
         write_openapi(Path(args.out))
         return
-    if args.command == "keys":
+    if args.command == "keys" and args.keys_command == "generate":
         keys_cli.generate()
         return
     settings = load_settings()
@@ -404,6 +404,8 @@ def main(argv: list[str] | None = None) -> None:
             _run(create_user(settings, args))
         elif args.command == "demo":
             _run(demo(settings))
+        elif args.command == "keys":
+            _run(keys_cli.rotate(settings, args.chunk))
     except DomainError as e:
         print(f"crm: {e.detail}", file=sys.stderr)
         raise SystemExit(1) from None

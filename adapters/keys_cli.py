@@ -1,4 +1,5 @@
-"""`crm keys`: fresh secrets for a deployment's environment."""
+"""`crm keys`: fresh secrets for a deployment's environment, re-encryption under a new field
+key, and the check at start that the keys are the database's."""
 
 from __future__ import annotations
 
@@ -10,7 +11,11 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
     from adapters.bootstrap import Container
+    from adapters.crypto.fields import AesGcmFieldCipher
+    from adapters.settings import Settings
 
 
 def new_key() -> str:
@@ -40,6 +45,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     ks = keys.add_subparsers(dest="keys_command", required=True)
     ks.add_parser("generate", help="print fresh CRM_SECRET_KEY, CRM_FIELD_KEY, "
                   "CRM_BLIND_INDEX_KEY and CRM_BACKUP_KEY in .env format")
+    r = ks.add_parser("rotate", help="re-encrypt personal data under CRM_FIELD_KEY's first key "
+                      "(the old keys listed after it), in chunks, while the system runs")
+    r.add_argument("--chunk", type=int, default=500, metavar="N",
+                   help="rows per transaction (default 500)")
 
 
 def generate() -> None:
@@ -49,17 +58,49 @@ def generate() -> None:
         print(f"{name}={value}")
 
 
-async def verified(container: Container) -> Container:
-    """The container, once its keys are known to match the database's; otherwise one line
-    naming the setting, and exit status 2 (as for any setting refused at start)."""
+async def rotate(settings: Settings, chunk: int) -> None:
+    from adapters.bootstrap import resolve_services
+    from adapters.crypto.fields import AesGcmFieldCipher
+    from adapters.crypto.rotation import Rotated, rotate_all, stale_values
+    from adapters.db.engine import build_engine
+
+    settings = resolve_services(settings)
+    assert settings.database_url
+    cipher = AesGcmFieldCipher(settings.field_key, settings.blind_index_key)
+    engine = build_engine(settings.database_url, pool_size=1)
+
+    def progress(done: Rotated) -> None:
+        print(f"{done.table}: {done.values} values in {done.rows} rows re-encrypted", flush=True)
+
+    try:
+        await verified_keys(engine, cipher)
+        await rotate_all(engine, cipher, max(1, chunk), progress)
+        left = await stale_values(engine, cipher.current_key_id)
+    finally:
+        await engine.dispose()
+    if left:
+        print(f"crm: {left} values are still under an older key (written meanwhile by a process "
+              "with the old keyring first?); run `crm keys rotate` again", file=sys.stderr)
+        raise SystemExit(1)
+    print(f"every value is under key {cipher.current_key_id!r}: the older keys in "
+          "CRM_FIELD_KEY may be removed")
+
+
+async def verified_keys(engine: AsyncEngine, cipher: AesGcmFieldCipher) -> None:
     from adapters.crypto.key_check import KeyMismatch, verify_keys
 
     try:
-        await verify_keys(container.engine, container.cipher)
+        await verify_keys(engine, cipher)
     except KeyMismatch as e:
-        await container.close()
         print(f"crm: Refusing to start: {e}", file=sys.stderr)
         raise SystemExit(2) from None
+
+
+async def verified(container: Container) -> Container:
+    """The container, once its keys are known to match the database's; otherwise one line
+    naming the setting, and exit status 2 (as for any setting refused at start)."""
+    try:
+        await verified_keys(container.engine, container.cipher)
     except BaseException:
         await container.close()
         raise
