@@ -3,16 +3,18 @@ a process holding only the new key afterwards; a wrong keyring is refused before
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 from sqlalchemy import text
 
 from adapters.bootstrap import Container, build
-from adapters.crypto.rotation import ENCRYPTED
+from adapters.crypto.rotation import ENCRYPTED, rotate_all
 from adapters.keys_cli import new_key
 from adapters.settings import DEV_FIELD_KEY
 from adapters.web import create_web_app
 from tests.conftest import World
-from tests.integration.customers_helpers import CARD, MOBILE, create
+from tests.integration.customers_helpers import CARD, MOBILE, create, stored_documents
 from tests.integration.test_cli import crm
 
 
@@ -82,3 +84,44 @@ async def test_rotate_refuses_a_keyring_without_the_data_s_key(
                redis_url=settings.redis_url, extra={"CRM_FIELD_KEY": f"k1:{new_key()}"})
     assert done.returncode == 2 and "CRM_FIELD_KEY" in done.stderr
     assert await _key_ids(container) == {"k1"}
+
+
+async def test_rotation_runs_while_customers_are_written(
+        client: httpx.AsyncClient, world: World, container: Container) -> None:
+    before = [await create(client, world) for n in range(12)]
+    settings = container.settings
+    new = f"k2:{new_key()}"
+    # The processes restarted with the new key first: they write under it while rotation runs.
+    running = build(settings.model_copy(update={"field_key": f"{new},k1:{DEV_FIELD_KEY}"}))
+    reader = build(settings.model_copy(update={"field_key": new}))
+    try:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_web_app(running)),
+                                     base_url="http://crm.test") as live:
+            async def writes() -> list[dict]:
+                made = []
+                for n, customer in enumerate(before):
+                    r = await live.patch(f"/api/v1/customers/{customer['id']}",
+                                         headers=world.auth("rep"), json={"contacts": [
+                                             {"id": customer["contacts"][0]["id"], "name": "张三",
+                                              "mobile": f"1390000{n:04d}"}]})
+                    assert r.status_code == 200, r.text
+                    made.append(await create(live, world))
+                return made
+
+            _, made = await asyncio.gather(rotate_all(running.engine, running.cipher, chunk=3),
+                                           writes())
+        assert await _key_ids(container) == {"k2"}
+        await stored_documents(container)  # the list documents are as fresh as before
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_web_app(reader)),
+                                     base_url="http://crm.test") as after:
+            for n, customer in enumerate(before):
+                r = await after.post(f"/api/v1/customers/{customer['id']}/reveal",
+                                     headers=world.auth("manager"))
+                assert r.json()["contacts"][0]["mobile"] == f"1390000{n:04d}"
+            for customer in made:
+                r = await after.post(f"/api/v1/customers/{customer['id']}/reveal",
+                                     headers=world.auth("manager"))
+                assert r.json()["contacts"][0]["mobile"] == MOBILE
+    finally:
+        await running.close()
+        await reader.close()
