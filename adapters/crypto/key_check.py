@@ -45,8 +45,8 @@ def mismatch(cipher: AesGcmFieldCipher, stored: dict[tuple[str, str], str]) -> s
         except ValueError:
             matches = False
         if not matches:
-            return (f"CRM_FIELD_KEY: key {kid!r} is not the key {kid!r} this database's personal "
-                    "data was encrypted with; set the original key")
+            return (f"CRM_FIELD_KEY: key {kid!r} differs from the key {kid!r} that encrypted "
+                    "this database's personal data; set the original key")
     known = sorted(kid for purpose, kid in stored if purpose == FIELD)
     if known and not any((FIELD, kid) in stored for kid in cipher.key_ids):
         return ("CRM_FIELD_KEY holds none of the keys this database's personal data was "
