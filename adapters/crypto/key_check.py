@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from adapters.crypto.fields import AesGcmFieldCipher
 from adapters.db.tables import key_checks
@@ -74,8 +74,33 @@ async def verify_keys(engine: AsyncEngine, cipher: AesGcmFieldCipher) -> None:
                    if (row["purpose"], row["key_id"]) not in stored]
         if not missing:
             return
+        if problem := await _unreadable_data(conn, cipher, stored):
+            raise KeyMismatch(problem)
         await conn.execute(insert(key_checks).values(missing).on_conflict_do_nothing())
         rows = (await conn.execute(select(key_checks.c.purpose, key_checks.c.key_id,
                                           key_checks.c.check_value))).all()
     if problem := mismatch(cipher, {(row.purpose, row.key_id): row.check_value for row in rows}):
         raise KeyMismatch(problem)
+
+
+async def _unreadable_data(conn: AsyncConnection, cipher: AesGcmFieldCipher,
+                           stored: dict[tuple[str, str], str]) -> str | None:
+    """A database written before key checks existed has none: before the configured keys are
+    recorded as its own, one stored value under each new key id must decrypt with them."""
+    from adapters.crypto.rotation import ENCRYPTED
+
+    unchecked = [kid for kid in cipher.key_ids if (FIELD, kid) not in stored]
+    for table, names in ENCRYPTED:
+        for name in names:
+            column = table.c[name]
+            for kid in unchecked:
+                sample = await conn.scalar(select(column).where(
+                    column.startswith(f"{kid}:", autoescape=True)).limit(1))
+                if sample is None:
+                    continue
+                try:
+                    cipher.decrypt(sample)
+                except ValueError:
+                    return (f"CRM_FIELD_KEY: key {kid!r} differs from the key {kid!r} that "
+                            "encrypted this database's personal data; set the original key")
+    return None
