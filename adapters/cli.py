@@ -1,4 +1,4 @@
-"""The `crm` command line: serve, worker, db, users, demo, openapi."""
+"""The `crm` command line: serve, worker, db, users, keys, demo, openapi."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from adapters import keys_cli
 from adapters.settings import Settings, SettingsError
 
 log = logging.getLogger("crm")
@@ -48,7 +49,7 @@ async def _prepared(settings: Settings):  # type: ignore[no-untyped-def]
     settings = resolve_services(settings)
     assert settings.database_url
     await upgrade(settings.database_url)
-    return build(settings)
+    return await keys_cli.verified(build(settings))
 
 
 def web_workers(settings: Settings) -> int:
@@ -361,6 +362,7 @@ def parser() -> argparse.ArgumentParser:
                             "service_agent"])
     c.add_argument("--department", help="department id or exact name")
     c.add_argument("--password", required=True)
+    keys_cli.add_parser(sub)
     sub.add_parser("demo", help="create the demo organisation")
     o = sub.add_parser("openapi", help="write the OpenAPI document")
     o.add_argument("--out", default="openapi/openapi.json")
@@ -388,6 +390,9 @@ def main(argv: list[str] | None = None) -> None:
     if args.command == "openapi":
         write_openapi(Path(args.out))
         return
+    if args.command == "keys" and args.keys_command == "generate":
+        keys_cli.generate()
+        return
     settings = load_settings()
     setup_logging(settings.log_level)
     from domain.shared.errors import DomainError
@@ -403,6 +408,8 @@ def main(argv: list[str] | None = None) -> None:
             _run(create_user(settings, args))
         elif args.command == "demo":
             _run(demo(settings))
+        elif args.command == "keys":
+            _run(keys_cli.rotate(settings, args.chunk))
     except DomainError as e:
         print(f"crm: {e.detail}", file=sys.stderr)
         raise SystemExit(1) from None

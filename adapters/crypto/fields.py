@@ -53,10 +53,22 @@ class AesGcmFieldCipher:
         self._keys = {kid: AESGCM(key) for kid, key in ring}
         self._bidx = _key(blind_index_key, "CRM_BLIND_INDEX_KEY")
 
+    @property
+    def current_key_id(self) -> str:
+        return self._current_kid
+
+    @property
+    def key_ids(self) -> list[str]:
+        """Every key of the keyring, the encrypting one first."""
+        return list(self._keys)
+
     def encrypt(self, plaintext: str) -> str:
+        return self.encrypt_with(self._current_kid, plaintext)
+
+    def encrypt_with(self, kid: str, plaintext: str) -> str:
         nonce = os.urandom(12)
-        ct = self._keys[self._current_kid].encrypt(nonce, plaintext.encode(), None)
-        return f"{self._current_kid}:{base64.b64encode(nonce + ct).decode()}"
+        ct = self._keys[kid].encrypt(nonce, plaintext.encode(), None)
+        return f"{kid}:{base64.b64encode(nonce + ct).decode()}"
 
     def decrypt(self, token: str) -> str:
         kid, _, b64 = token.partition(":")

@@ -29,6 +29,7 @@ from adapters.db.tables.imports import (
     import_rows,
     imports,
 )
+from adapters.db.tables.key_checks import key_checks
 from adapters.db.tables.leads import (
     OPEN_LEAD,
     lead_activity,
@@ -83,6 +84,7 @@ __all__ = [
     "import_keys",
     "import_rows",
     "imports",
+    "key_checks",
     "lead_activity",
     "lead_forms",
     "lead_number_seq",
