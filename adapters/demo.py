@@ -12,7 +12,13 @@ from adapters.bootstrap import Container
 from domain.contracts.commands import DraftContract, LineSpec
 from domain.contracts.model import ContractStatus
 from domain.customers.activity import FollowUpMethod
-from domain.customers.commands import ContactDraft, NewCustomer, NewFollowUp, NewTask
+from domain.customers.commands import (
+    ContactDraft,
+    CustomerChanges,
+    NewCustomer,
+    NewFollowUp,
+    NewTask,
+)
 from domain.customers.model import Customer, CustomerKind, Grade, Source
 from domain.identity.model import User
 from domain.identity.service import principal_of
@@ -96,6 +102,9 @@ CUSTOMERS = [  # owner, name, industry, region, annual purchase, grade, tags, co
 ]
 
 
+LIFECYCLE = [Grade.POTENTIAL, Grade.INTENT, Grade.CLOSED, Grade.CHURNED]
+
+
 async def _seed_customers(container: Container, users: dict[str, User]
                           ) -> list[tuple[Customer, str]]:
     now = container.clock.now()
@@ -104,10 +113,17 @@ async def _seed_customers(container: Container, users: dict[str, User]
         rep = Actor(principal_of(users[owner]), ip="127.0.0.1")
         c = await container.customers.create(rep, NewCustomer(
             name=name, kind=CustomerKind.COMPANY, industry=industry, region=region,
-            annual_purchase=Decimal(purchase) if purchase else None, grade=Grade(grade),
+            annual_purchase=Decimal(purchase) if purchase else None,
+            grade=Grade.POTENTIAL if grade == Grade.POTENTIAL else Grade.INTENT,
             tags=tags, source=Source.REFERRAL,
             contacts=[ContactDraft(name=contact, title="采购经理", mobile=mobile,
                                    email=f"contact{mobile[-4:]}@example.com")]))
+        # Closed and churned are earned through the lifecycle, as a rep's edits would.
+        for step in LIFECYCLE[LIFECYCLE.index(Grade.INTENT) + 1:]:
+            if LIFECYCLE.index(Grade(grade)) < LIFECYCLE.index(step):
+                break
+            c = await container.customers.update(rep, c.id, CustomerChanges(grade=step),
+                                                  c.version)
         await container.customers.followups.add(rep, c.id, NewFollowUp(
             method=FollowUpMethod.PHONE, occurred_at=now - timedelta(days=len(name) % 9 + 1),
             summary=f"电话沟通 {name} 的年度采购计划", next_action="发送报价单",
