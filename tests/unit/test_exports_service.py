@@ -28,7 +28,7 @@ from tests.fakes.bulk import (
     custom_field,
     stored_customer,
 )
-from tests.fakes.exports import FakeSegments, FakeSheets, csv_rows, xlsx_rows
+from tests.fakes.exports import FakeSegments, FakeSheets, FakeTally, csv_rows, xlsx_rows
 from tests.fakes.identity import actor_of, stored_user
 from tests.fakes.shared import FakeClock, Store
 
@@ -281,6 +281,38 @@ async def test_an_xlsx_is_written_in_resumable_pieces_and_capped(
     failed = world.record(created.id)
     assert failed.status == ExportStatus.FAILED and "export as CSV" in (failed.error or "")
     assert XLSX_MAX_ROWS == 100_000
+
+
+class XlsxKilledAtTheEnd(FakeSheets):
+    """The worker dies while closing the workbook (reading back what was written)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tallies = 0
+
+    def xlsx_tally(self) -> FakeTally:
+        self.tallies += 1
+        if self.tallies == 1:
+            raise asyncio.CancelledError()
+        return super().xlsx_tally()
+
+
+async def test_a_killed_xlsx_step_is_redone_and_the_workbook_closed_once(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(export_service, "ROWS_PER_CHUNK", 2)
+    world.svc.encoder = world.sheets = XlsxKilledAtTheEnd()
+    for i in range(5):
+        world.customer(world.rep, f"测试客户{i}有限公司")
+    created = await world.export(world.rep, format=ExportFormat.XLSX)
+    with pytest.raises(asyncio.CancelledError):
+        await world.svc.run(created.id)
+    halfway = world.record(created.id)
+    assert halfway.status == ExportStatus.RUNNING and halfway.chunks == 2
+    assert await world.svc.run(created.id) is False  # the job runs again
+    _, chunks = await world.svc.download(actor_of(world.rep), created.id)
+    header, *rows = xlsx_rows(b"".join([c async for c in chunks]))
+    assert header == COLUMNS and sorted(r[1] for r in rows) == [f"测试客户{i}有限公司"
+                                                                for i in range(5)]
 
 
 async def test_an_export_of_a_user_disabled_since_fails(world: World) -> None:
