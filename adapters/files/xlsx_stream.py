@@ -100,7 +100,8 @@ def column_letters(index: int) -> str:
 
 def _text(value: str) -> str:
     value = _ILLEGAL.sub("", value)[:MAX_CELL_CHARS]
-    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return value.replace("\r", "&#13;")  # a parser reads a bare CR as a line feed
 
 
 def cell_xml(ref: str, value: Any) -> str:

@@ -47,7 +47,7 @@ ODD_ROWS = [
     ["C202612000001", "上海明远精密机械制造有限公司", "重点客户，长期合作", 1250000, True],
     ["C202612000002", safe("=HYPERLINK(\"http://evil\")"), safe("+86 138"), 3.5, False],
     ["C202612000003", "Tom & Jerry <Ltd> \"quoted\" 'single'", "", None, None],
-    ["C202612000004", "tab\there\nnew line", "bell\x07 and nul\x00 gone", -7, None],
+    ["C202612000004", "tab\there\r\nnew line", "bell\x07 and nul\x00 gone", -7, None],
     ["C202612000005", "  padded  ", "emoji 😀 ok", 0, None],
 ]
 
@@ -63,7 +63,7 @@ def test_pieces_written_apart_make_one_workbook_with_every_row() -> None:
                          False)
     assert values[3] == ("C202612000003", "Tom & Jerry <Ltd> \"quoted\" 'single'", None, None,
                          None)
-    assert values[4] == ("C202612000004", "tab\there\nnew line", "bell and nul gone", -7, None)
+    assert values[4] == ("C202612000004", "tab\there\r\nnew line", "bell and nul gone", -7, None)
     assert values[5] == ("C202612000005", "  padded  ", "emoji 😀 ok", 0, None)
     assert len(values) == 6
 
