@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from adapters.files import xlsx_stream
 from domain.imports.model import HEADERS, _loose
 from domain.shared.errors import ValidationFailed
 
@@ -192,18 +193,16 @@ def csv_bytes(rows: list[list[Any]]) -> bytes:
 
 
 class Sheets:
-    """The SheetEncoder port: CSV chunks and whole XLSX workbooks."""
+    """The SheetEncoder port: CSV chunks, and XLSX workbooks written in resumable pieces."""
 
     def csv(self, rows: list[list[Any]] | Any) -> bytes:
         return csv_bytes(list(rows))
 
-    def xlsx(self, rows: Any) -> bytes:
-        from openpyxl import Workbook
+    def xlsx_head(self, header: Sequence[Any]) -> bytes:
+        return xlsx_stream.head(header)
 
-        wb = Workbook(write_only=True)
-        ws = wb.create_sheet("customers")
-        for row in rows:
-            ws.append(list(row))
-        buf = io.BytesIO()
-        wb.save(buf)
-        return buf.getvalue()
+    def xlsx_rows(self, rows: Sequence[Sequence[Any]], first_row: int) -> bytes:
+        return xlsx_stream.rows_piece(rows, first_row)
+
+    def xlsx_tally(self) -> xlsx_stream.SheetTally:
+        return xlsx_stream.SheetTally()

@@ -24,7 +24,8 @@ class ExportStatus(StrEnum):
     EXPIRED = "expired"  # files are kept a day: they may hold personal data
 
 
-# An XLSX is one zip written at the end: it is built in one go, so it is capped. CSV streams.
+# An XLSX is written in resumable pieces like a CSV, but its last step reads the whole sheet
+# back to close the ZIP, and a sheet far longer is no spreadsheet anyone opens: it is capped.
 XLSX_MAX_ROWS = 100_000
 # Exports one user may have waiting or running at once: each holds a job worker for a while,
 # so a loop of requests must not queue thousands of them ahead of everyone else's work.

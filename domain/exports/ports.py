@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -29,10 +29,25 @@ class ExportRepository(Protocol):
         ...
 
 
+class SheetTally(Protocol):
+    """Reads back an XLSX written so far, chunk by chunk in order, to write its end."""
+
+    def feed(self, written: bytes) -> None: ...
+    def tail(self) -> bytes:
+        """The bytes that close the workbook after everything fed."""
+        ...
+
+
 class SheetEncoder(Protocol):
     def csv(self, rows: Sequence[Sequence[Any]]) -> bytes: ...
-    def xlsx(self, rows: Iterable[Sequence[Any]]) -> bytes: ...
 
+    # An XLSX is written in pieces that concatenate into one workbook, so that it is resumed
+    # between them like a CSV: the head (with the header row), rows, then the tail.
+    def xlsx_head(self, header: Sequence[Any]) -> bytes: ...
+    def xlsx_rows(self, rows: Sequence[Sequence[Any]], first_row: int) -> bytes:
+        """Rows of the sheet, the first of them at row number first_row (1 is the header)."""
+        ...
+    def xlsx_tally(self) -> SheetTally: ...
 
 
 # ---- the other features an export reads through ----------------------------------------------

@@ -37,7 +37,7 @@ from domain.exports.model import (
 from domain.exports.ports import CustomerVisibility, SegmentFilters, SheetEncoder
 from domain.fields_and_tags.model import CustomField
 from domain.identity.service import principal_of
-from domain.shared.authz import Actor, Scope, Visibility, require
+from domain.shared.authz import Actor, Scope, require
 from domain.shared.errors import InvalidTransition, PermissionDenied, RateLimited
 from domain.shared.events import DomainEvent
 from domain.shared.paging import PageRequest
@@ -217,15 +217,15 @@ class ExportService:
             fields = [f for f in await uow.custom_fields.list("customer") if f.active]
             header = [*COLUMNS, *[f"custom.{f.key}" for f in fields]]
             export.status = ExportStatus.RUNNING
-            if export.format == ExportFormat.XLSX:
-                await self._xlsx(uow, export, flt, vis, fields, header)
+            if (export.format == ExportFormat.XLSX and export.chunks == 0
+                    and await uow.customers.count(flt, vis) > XLSX_MAX_ROWS):
+                export.status = ExportStatus.FAILED
+                export.error = f"more than {XLSX_MAX_ROWS} rows: export as CSV instead"
             else:
                 page = await uow.customers.list(flt, vis, PageRequest(
                     limit=ROWS_PER_CHUNK, cursor=export.cursor, max_limit=ROWS_PER_CHUNK))
                 rows = [export_row(c, export.reveal, fields) for c in page.items]
-                data = self.encoder.csv([header, *rows] if export.chunks == 0 else rows)
-                if export.chunks == 0:
-                    data = "\ufeff".encode() + data  # Excel reads UTF-8 with a BOM
+                data = await self._encode(uow, export, header, rows, page.next_cursor is None)
                 await uow.exports.add_chunk(export.id, export.chunks, data)
                 export.chunks += 1
                 export.bytes += len(data)
@@ -237,26 +237,23 @@ class ExportService:
             await uow.commit()
             return export.status == ExportStatus.RUNNING
 
-    async def _xlsx(self, uow: UnitOfWork, export: Export, flt: CustomerFilter, vis: Visibility,
-                    fields: builtins.list[CustomField], header: builtins.list[str]) -> None:
-        now = self.clock.now()
-        if await uow.customers.count(flt, vis) > XLSX_MAX_ROWS:
-            export.status = ExportStatus.FAILED
-            export.error = f"more than {XLSX_MAX_ROWS} rows: export as CSV instead"
-            return
-        rows: builtins.list[builtins.list[Any]] = [header]
-        cursor = None
-        while True:
-            page = await uow.customers.list(flt, vis, PageRequest(
-                limit=ROWS_PER_CHUNK, cursor=cursor, max_limit=ROWS_PER_CHUNK))
-            rows += [export_row(c, export.reveal, fields) for c in page.items]
-            cursor = page.next_cursor
-            if cursor is None:
-                break
-        data = self.encoder.xlsx(rows)
-        size = 1024 * 1024
-        for seq, start in enumerate(range(0, len(data), size)):
-            await uow.exports.add_chunk(export.id, seq, data[start:start + size])
-        export.chunks = (len(data) + size - 1) // size
-        export.bytes, export.rows_written = len(data), len(rows) - 1
-        export.status, export.finished_at = ExportStatus.DONE, now
+    async def _encode(self, uow: UnitOfWork, export: Export, header: builtins.list[str],
+                      rows: builtins.list[builtins.list[Any]], last: bool) -> bytes:
+        """The next chunk of the file: the header goes in the first, and the last of an XLSX
+        closes the workbook, whose end records what was written before (read back here)."""
+        first = export.chunks == 0
+        if export.format != ExportFormat.XLSX:
+            data = self.encoder.csv([header, *rows] if first else rows)
+            return "\ufeff".encode() + data if first else data  # Excel reads UTF-8 with a BOM
+        data = self.encoder.xlsx_head(header) if first else b""
+        data += self.encoder.xlsx_rows(rows, first_row=export.rows_written + 2)
+        if last:
+            tally = self.encoder.xlsx_tally()
+            for seq in range(export.chunks):  # one chunk in memory at a time
+                written = await uow.exports.chunk(export.id, seq)
+                if written is None:
+                    raise LookupError(f"chunk {seq} of export {export.id} is missing")
+                tally.feed(written)
+            tally.feed(data)
+            data += tally.tail()
+        return data

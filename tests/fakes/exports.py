@@ -9,7 +9,7 @@ import csv
 import io
 import json
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -66,19 +66,50 @@ class FakeExports:
 
 
 class FakeSheets:
-    """CSV as the real encoder writes it; an "XLSX" that is the rows as JSON."""
+    """CSV as the real encoder writes it; an "XLSX" of JSON lines: the head (the header), one
+    line per row with its row number, and a tail that counts the bytes read back before it."""
 
     def __init__(self) -> None:
-        self.xlsx_calls = 0
+        self.xlsx_pieces = 0
 
     def csv(self, rows: Sequence[Sequence[Any]]) -> bytes:
         out = io.StringIO()
         csv.writer(out, lineterminator="\n").writerows(rows)
         return out.getvalue().encode()
 
-    def xlsx(self, rows: Iterable[Sequence[Any]]) -> bytes:
-        self.xlsx_calls += 1
-        return json.dumps([list(r) for r in rows], ensure_ascii=False, default=str).encode()
+    def xlsx_head(self, header: Sequence[Any]) -> bytes:
+        return _line(["head", list(header)])
+
+    def xlsx_rows(self, rows: Sequence[Sequence[Any]], first_row: int) -> bytes:
+        self.xlsx_pieces += 1
+        return b"".join(_line([n, list(r)]) for n, r in enumerate(rows, start=first_row))
+
+    def xlsx_tally(self) -> FakeTally:
+        return FakeTally()
+
+
+class FakeTally:
+    def __init__(self) -> None:
+        self.read = b""
+
+    def feed(self, written: bytes) -> None:
+        self.read += written
+
+    def tail(self) -> bytes:
+        return _line(["tail", len(self.read)])
+
+
+def _line(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, default=str).encode() + b"\n"
+
+
+def xlsx_rows(data: bytes) -> list[list[Any]]:
+    """A finished fake XLSX read back: the header, then the rows, checked to be whole."""
+    lines = [json.loads(line) for line in data.decode().splitlines()]
+    (head, header), *body, (tail, size) = lines
+    assert head == "head" and tail == "tail" and size == len(data) - len(_line(["tail", size]))
+    assert [n for n, _ in body] == list(range(2, len(body) + 2))
+    return [header, *(row for _, row in body)]
 
 
 def csv_rows(data: bytes) -> list[list[str]]:

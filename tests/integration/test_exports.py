@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from typing import Any
 
 import httpx
@@ -90,6 +91,34 @@ async def test_a_segment_exports_as_xlsx(client: httpx.AsyncClient, world: World
     values = list(sheet.iter_rows(values_only=True))
     assert values[0][:2] == ("number", "name") and len(values) == 2
     assert values[1][0] == big["number"]
+
+
+async def test_an_xlsx_written_over_several_steps_is_one_valid_workbook(
+        client: httpx.AsyncClient, world: World, container: Container,
+        monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(exports_module, "ROWS_PER_CHUNK", 2)
+    names = [f"分块表格{i}有限公司" for i in range(4)] + ["分块表格<&>有限公司"]
+    for i, name in enumerate(names):
+        await create(client, world, name=name, contacts=[{"name": "=SUM(A1)",
+                                                           "mobile": f"1380000000{i}"}])
+    r = await export(client, world, container, "rep", format="xlsx", filter={"q": "分块表格"})
+    assert r.headers["content-type"].startswith(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    async with container.engine.connect() as conn:
+        chunks = await conn.scalar(select(tables.exports.c.chunks).where(
+            tables.exports.c.status == "done", tables.exports.c.format == "xlsx"))
+    assert chunks == 3
+    with zipfile.ZipFile(io.BytesIO(r.content)) as archive:
+        assert archive.testzip() is None
+    sheet = load_workbook(io.BytesIO(r.content)).active
+    assert sheet is not None
+    header, *rows = list(sheet.iter_rows(values_only=True))
+    assert header[:2] == ("number", "name") and len(rows) == 5
+    assert sorted(str(row[1]) for row in rows) == sorted(names)
+    assert {row[header.index("contact")] for row in rows} == {"'=SUM(A1)"}
+    assert {row[header.index("mobile")] for row in rows} == {"138****0000", "138****0001",
+                                                             "138****0002", "138****0003",
+                                                             "138****0004"}
 
 
 async def test_exports_belong_to_their_maker(client: httpx.AsyncClient, world: World,

@@ -4,7 +4,6 @@ data, the file written in chunks and resumed after a killed worker, and the down
 from __future__ import annotations
 
 import asyncio
-import json
 import uuid
 from collections.abc import Sequence
 from datetime import timedelta
@@ -29,7 +28,7 @@ from tests.fakes.bulk import (
     custom_field,
     stored_customer,
 )
-from tests.fakes.exports import FakeSegments, FakeSheets, csv_rows
+from tests.fakes.exports import FakeSegments, FakeSheets, FakeTally, csv_rows, xlsx_rows
 from tests.fakes.identity import actor_of, stored_user
 from tests.fakes.shared import FakeClock, Store
 
@@ -264,20 +263,56 @@ async def test_a_killed_worker_resumes_at_the_last_chunk_written(
     assert len(rows) == 6 and len({r[1] for r in rows[1:]}) == 5
 
 
-async def test_an_xlsx_is_written_in_one_go_and_capped(world: World,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_an_xlsx_is_written_in_resumable_pieces_and_capped(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(export_service, "ROWS_PER_CHUNK", 2)
     world.customer(world.rep, "上海明远精密机械制造有限公司", mobile=MOBILE)
+    for i in range(4):
+        world.customer(world.rep, f"测试客户{i}有限公司")
     export, data = await world.finished(world.rep, format=ExportFormat.XLSX)
-    header, row = json.loads(data)
-    assert header == COLUMNS and row[1] == "上海明远精密机械制造有限公司"
+    header, *rows = xlsx_rows(data)
+    assert header == COLUMNS and len(rows) == 5 and export.rows_written == 5
+    assert export.chunks == 3 and world.sheets.xlsx_pieces == 3 and export.bytes == len(data)
+    (row,) = [r for r in rows if r[1] == "上海明远精密机械制造有限公司"]
     assert row[COLUMNS.index("mobile")] == "138****5678"
-    assert world.sheets.xlsx_calls == 1 and export.rows_written == 1
     monkeypatch.setattr(export_service, "XLSX_MAX_ROWS", 0)
     created = await world.export(world.rep, format=ExportFormat.XLSX)
     await world.svc.run(created.id)
     failed = world.record(created.id)
     assert failed.status == ExportStatus.FAILED and "export as CSV" in (failed.error or "")
     assert XLSX_MAX_ROWS == 100_000
+
+
+class XlsxKilledAtTheEnd(FakeSheets):
+    """The worker dies while closing the workbook (reading back what was written)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tallies = 0
+
+    def xlsx_tally(self) -> FakeTally:
+        self.tallies += 1
+        if self.tallies == 1:
+            raise asyncio.CancelledError()
+        return super().xlsx_tally()
+
+
+async def test_a_killed_xlsx_step_is_redone_and_the_workbook_closed_once(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(export_service, "ROWS_PER_CHUNK", 2)
+    world.svc.encoder = world.sheets = XlsxKilledAtTheEnd()
+    for i in range(5):
+        world.customer(world.rep, f"测试客户{i}有限公司")
+    created = await world.export(world.rep, format=ExportFormat.XLSX)
+    with pytest.raises(asyncio.CancelledError):
+        await world.svc.run(created.id)
+    halfway = world.record(created.id)
+    assert halfway.status == ExportStatus.RUNNING and halfway.chunks == 2
+    assert await world.svc.run(created.id) is False  # the job runs again
+    _, chunks = await world.svc.download(actor_of(world.rep), created.id)
+    header, *rows = xlsx_rows(b"".join([c async for c in chunks]))
+    assert header == COLUMNS and sorted(r[1] for r in rows) == [f"测试客户{i}有限公司"
+                                                                for i in range(5)]
 
 
 async def test_an_export_of_a_user_disabled_since_fails(world: World) -> None:
