@@ -135,9 +135,13 @@ async def current_user(request: Request, principal: CurrentPrincipal) -> User | 
 CurrentUser = Annotated[User | None, Depends(current_user)]
 
 
+# what encode_cursor writes: unpadded URL-safe base64
+CURSOR = r"^[A-Za-z0-9_-]+$"
+
+
 async def page_params(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size")] = DEFAULT_LIMIT,
-    cursor: Annotated[str | None, Query(max_length=2000,
+    cursor: Annotated[str | None, Query(max_length=2000, pattern=CURSOR,
                                         description="next_cursor of the previous page")] = None,
 ) -> PageRequest:
     return PageRequest(limit=limit, cursor=cursor)
@@ -146,11 +150,13 @@ async def page_params(
 PageParams = Annotated[PageRequest, Depends(page_params)]
 
 _ETAG = re.compile(r'^(?:W/)?"(\d{1,18})"$')
+IF_MATCH = r'^(\*|(W/)?"\d{1,18}")$'
+
 
 
 async def if_match(
-    value: Annotated[str | None, Header(alias="If-Match",
-                                        description='The ETag you read, e.g. "3"')] = None,
+    value: Annotated[str | None, Header(alias="If-Match", pattern=IF_MATCH,
+                                        description='The ETag you read, e.g. "3", or *')] = None,
 ) -> int | None:
     """The version the client last saw, or None for an unconditional write."""
     if value is None or value.strip() == "*":

@@ -4,7 +4,6 @@ approval policy and the approval-time report."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
@@ -19,7 +18,7 @@ from api.deps import (
     user_ref,
     versioned,
 )
-from api.schemas import AUTHED, ListOf, problems
+from api.schemas import AUTHED, DateTime, ListOf, problems
 from api.v1.schemas.contracts import (
     ApprovalHistoryOut,
     ApprovalTimesOut,
@@ -215,6 +214,6 @@ async def put_policy(ctx: Ctx, actor: CurrentActor, body: PolicyIn, expected: If
              description="Decisions between `since` (default: 30 days before `until`) and "
              "`until` (default: now). Wall-clock hours, plus working hours per the policy's "
              "calendar; the share of rounds decided within a day is the target to watch.")
-async def approval_times(ctx: Ctx, actor: CurrentActor, since: datetime | None = None,
-                         until: datetime | None = None) -> ApprovalTimesOut:
+async def approval_times(ctx: Ctx, actor: CurrentActor, since: DateTime | None = None,
+                         until: DateTime | None = None) -> ApprovalTimesOut:
     return ApprovalTimesOut.of(await ctx.contracts.approval_times(actor, since, until))

@@ -4,13 +4,12 @@ conversion, the timeline and the audited reveal."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
 from api.deps import Ctx, CurrentActor, IfMatch, PageParams, created, user_ref, versioned
-from api.schemas import AUTHED, ListOf, problems
+from api.schemas import AUTHED, DateTime, ListOf, problems
 from api.v1.schemas.leads import (
     ConversionOut,
     ConvertIn,
@@ -59,8 +58,8 @@ async def list_leads(
                                    description="Part of the number, name or company")] = None,
     phone: Annotated[str | None, Query(max_length=40)] = None,
     email: Annotated[str | None, Query(max_length=254)] = None,
-    created_from: datetime | None = None, created_to: datetime | None = None,
-    updated_since: datetime | None = None,
+    created_from: DateTime | None = None, created_to: DateTime | None = None,
+    updated_since: DateTime | None = None,
     sort: Annotated[str | None, Query(examples=["-score"])] = None,
 ) -> ListOf[LeadOut]:
     phone_value = email_value = None
