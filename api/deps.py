@@ -12,6 +12,7 @@ from typing import Annotated, Protocol, TypeVar
 from fastapi import Depends, Header, Query, Request, Response
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 
+from api.schemas import without_null
 from domain.contracts.service import ContractService
 from domain.customers.service import CustomerService
 from domain.exports.service import ExportService
@@ -156,6 +157,7 @@ IF_MATCH = r'^(\*|(W/)?"\d{1,18}")$'
 
 async def if_match(
     value: Annotated[str | None, Header(alias="If-Match", pattern=IF_MATCH,
+                                        json_schema_extra=without_null,
                                         description='The ETag you read, e.g. "3", or *')] = None,
 ) -> int | None:
     """The version the client last saw, or None for an unconditional write."""
@@ -168,6 +170,11 @@ async def if_match(
 
 
 IfMatch = Annotated[int | None, Depends(if_match)]
+
+
+UUID_TEXT = r"[0-9A-Fa-f]{8}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{12}"
+USER_REF = rf"^(me|{UUID_TEXT})$"
+USER_REF_OR_ALL = rf"^(me|all|{UUID_TEXT})$"
 
 
 def user_ref(value: str | None, actor: Actor, field: str) -> uuid.UUID | None:

@@ -91,7 +91,8 @@ Date = Annotated[date, BeforeValidator(_date_text)]
 Bool = StrictBool
 
 
-def _without_null(schema: dict[str, Any]) -> None:
+def without_null(schema: dict[str, Any]) -> None:
+    """A parameter or field that may be left out, shown without a null it cannot take."""
     options = schema.pop("anyOf", None)
     if options is not None:
         kept = [option for option in options if option.get("type") != "null"]
@@ -105,7 +106,7 @@ def _without_null(schema: dict[str, Any]) -> None:
 def omittable(**constraints: Any) -> Any:
     """A field of a partial update that may be left out but not sent as null (it cannot be
     emptied): None stands for "left out" here, the contract shows no null."""
-    return Field(None, json_schema_extra=_without_null, **constraints)
+    return Field(None, json_schema_extra=without_null, **constraints)
 
 
 class Input(BaseModel):

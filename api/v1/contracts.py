@@ -9,6 +9,8 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response
 
 from api.deps import (
+    USER_REF,
+    USER_REF_OR_ALL,
     ApiContext,
     Ctx,
     CurrentActor,
@@ -55,7 +57,8 @@ def _out(ctx: ApiContext, c: Contract, response: Response) -> ContractOut:
 async def list_contracts(
     ctx: Ctx, actor: CurrentActor, page: PageParams, status: ContractStatus | None = None,
     customer_id: uuid.UUID | None = None, opportunity_id: uuid.UUID | None = None,
-    owner: Annotated[str | None, Query(description="A user id, or 'me'")] = None,
+    owner: Annotated[str | None, Query(pattern=USER_REF, description="A user id, or 'me'")
+                     ] = None,
     q: Annotated[str | None, Query(max_length=100)] = None,
 ) -> ListOf[ContractOut]:
     flt = ContractFilter(status=status, customer_id=customer_id, opportunity_id=opportunity_id,
@@ -187,7 +190,8 @@ async def terminate_contract(ctx: Ctx, actor: CurrentActor, contract_id: uuid.UU
                "Admins and executives may pass a user id, or `all`.")
 async def approval_inbox(
     ctx: Ctx, actor: CurrentActor, page: PageParams,
-    assignee: Annotated[str, Query(description="'me', a user id, or 'all'")] = "me",
+    assignee: Annotated[str, Query(pattern=USER_REF_OR_ALL,
+                                           description="'me', a user id, or 'all'")] = "me",
 ) -> ListOf[InboxItemOut]:
     who = None if assignee == "all" else user_ref(assignee, actor, "assignee")
     return ListOf[InboxItemOut].page(await ctx.contracts.inbox(actor, who, page),

@@ -10,7 +10,17 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 from pydantic_core import to_json
 
-from api.deps import Ctx, CurrentActor, IfMatch, PageParams, created, set_etag, user_ref, versioned
+from api.deps import (
+    USER_REF,
+    Ctx,
+    CurrentActor,
+    IfMatch,
+    PageParams,
+    created,
+    set_etag,
+    user_ref,
+    versioned,
+)
 from api.schemas import AUTHED, DateTime, ListOf, problems
 from api.v1.schemas.customers import (
     CustomerCreate,
@@ -77,7 +87,7 @@ async def list_customers(
     region: Annotated[str | None, Query(max_length=50)] = None,
     grade: Grade | None = None, tier: Tier | None = None,
     kind: Annotated[str | None, Query(pattern="^(company|person)$")] = None,
-    owner: Annotated[str | None, Query(description="A user id, or 'me'")] = None,
+    owner: Annotated[str | None, Query(pattern=USER_REF, description="A user id, or 'me'")] = None,
     department_id: uuid.UUID | None = None,
     tag: Annotated[list[str], Query(max_length=20)] = [],  # noqa: B006
     tag_any: Annotated[list[str], Query(max_length=20)] = [],  # noqa: B006

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from api.deps import Ctx, CurrentActor, IfMatch, PageParams, created, user_ref, versioned
+from api.deps import USER_REF, Ctx, CurrentActor, IfMatch, PageParams, created, user_ref, versioned
 from api.schemas import AUTHED, DateTime, ListOf, problems
 from api.v1.schemas.leads import (
     ConversionOut,
@@ -48,7 +48,7 @@ async def list_leads(
     open: Annotated[bool, Query(description="Only new, contacted and qualified")] = False,
     grade: LeadGrade | None = None, source: Source | None = None,
     campaign: Annotated[str | None, Query(max_length=100)] = None,
-    owner: Annotated[str | None, Query(description="A user id, or 'me'")] = None,
+    owner: Annotated[str | None, Query(pattern=USER_REF, description="A user id, or 'me'")] = None,
     department_id: uuid.UUID | None = None,
     flag: FlagCode | None = None,
     routed_by: AssignedBy | None = None,

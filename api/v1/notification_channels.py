@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
-from api.deps import CurrentActor, IfMatch, Notify, PageParams, versioned
+from api.deps import UUID_TEXT, CurrentActor, IfMatch, Notify, PageParams, versioned
 from api.errors import problem
 from api.schemas import AUTHED, DateTime, ListOf, problems
 from api.v1.schemas.identity import NotificationOut
@@ -83,7 +83,7 @@ STREAM_DOC = (
 async def stream_notifications(
     request: Request, notify: Notify, actor: CurrentActor,
     last_event_id: Annotated[str | None, Header(
-        alias="Last-Event-ID", max_length=100,
+        alias="Last-Event-ID", max_length=100, pattern=f"^{UUID_TEXT}$",
         description="Reconnecting: the last id you got; what came after it is sent first")
     ] = None,
 ) -> Response:

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
 
-from api.deps import Ctx, CurrentActor, IfMatch, PageParams, created, user_ref, versioned
+from api.deps import USER_REF, Ctx, CurrentActor, IfMatch, PageParams, created, user_ref, versioned
 from api.schemas import AUTHED, Date, DateTime, ListOf, problems
 from api.v1.schemas.pipeline import (
     BoardColumnOut,
@@ -79,7 +79,7 @@ async def list_opportunities(
     cards: Annotated[int, Query(ge=1, le=50, description="Cards per column (board)")] = 20,
     pipeline_id: uuid.UUID | None = None, stage_id: uuid.UUID | None = None,
     status: OpportunityStatus | None = None,
-    owner: Annotated[str | None, Query(description="A user id, or 'me'")] = None,
+    owner: Annotated[str | None, Query(pattern=USER_REF, description="A user id, or 'me'")] = None,
     department_id: uuid.UUID | None = None, customer_id: uuid.UUID | None = None,
     close_from: Date | None = None, close_to: Date | None = None,
     updated_since: DateTime | None = None,

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from api.schemas import NOT_BLANK, Bool, DateTime, Input, sent
 from domain.audit.model import AuditEntry
 from domain.identity.commands import UpdateDepartment, UpdateUser
-from domain.identity.model import ApiKey, Department, User
+from domain.identity.model import MIN_PASSWORD_LENGTH, ApiKey, Department, User
 from domain.notifications.model import Notification
 from domain.shared.authz import Principal, Role, Scope
 
@@ -89,7 +89,8 @@ class UserCreate(Input):
     name: str = Field(max_length=200, pattern=NOT_BLANK, examples=["李雷"])
     role: Role = Field(examples=["sales_rep"])
     department_id: uuid.UUID | None = None
-    password: str = Field(max_length=256, examples=["a-long-passphrase"])
+    password: str = Field(min_length=MIN_PASSWORD_LENGTH, max_length=256,
+                          examples=["a-long-passphrase"])
 
 
 class UserUpdate(Input):
@@ -106,11 +107,13 @@ class UserUpdate(Input):
 
 class PasswordChange(Input):
     current_password: str = Field(max_length=256)
-    new_password: str = Field(max_length=256, examples=["another-long-passphrase"])
+    new_password: str = Field(min_length=MIN_PASSWORD_LENGTH, max_length=256,
+                              examples=["another-long-passphrase"])
 
 
 class PasswordReset(Input):
-    new_password: str = Field(max_length=256, examples=["another-long-passphrase"])
+    new_password: str = Field(min_length=MIN_PASSWORD_LENGTH, max_length=256,
+                              examples=["another-long-passphrase"])
 
 
 class DepartmentOut(BaseModel):

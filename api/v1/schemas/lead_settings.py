@@ -18,6 +18,8 @@ from domain.leads.scoring import Bracket, RuleKind, ScoringModel, ScoringRule
 # ---- scoring --------------------------------------------------------------------------------
 
 # a form field name, as the domain checks it (domain/leads/forms.py)
+# a site, as the domain checks it once lower-cased
+ORIGIN = r"^[Hh][Tt][Tt][Pp][Ss]?://[A-Za-z0-9.\-]+(:\d{1,5})?/?$"
 FORM_FIELD = r"^[A-Za-z_][A-Za-z0-9_\-]{0,49}$"
 
 
@@ -160,7 +162,7 @@ class RepStatusOut(BaseModel):
 
 class LeadFormCreate(Input):
     name: str = Field(min_length=1, max_length=100, examples=["Contact us (www)"])
-    site_origin: str = Field(max_length=200, examples=["https://www.example.com"],
+    site_origin: str = Field(max_length=200, pattern=ORIGIN, examples=["https://www.example.com"],
                              description="The only site browsers may post the form from")
     source: Source = Source.WEBSITE
     campaign: str | None = Field(None, max_length=100)
@@ -179,7 +181,7 @@ class LeadFormCreate(Input):
 
 class LeadFormUpdate(Input):
     name: str | None = Field(None, min_length=1, max_length=100)
-    site_origin: str | None = Field(None, max_length=200)
+    site_origin: str | None = Field(None, max_length=200, pattern=ORIGIN)
     source: Source | None = None
     campaign: str | None = Field(None, max_length=100)
     honeypot_field: str | None = Field(None, max_length=50, pattern=FORM_FIELD)

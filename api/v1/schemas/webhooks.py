@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
 from pydantic import BaseModel, Field
 
 from api.schemas import Bool, DateTime, Input, sent
 from domain.webhooks.commands import CreateWebhook, UpdateWebhook
+from domain.webhooks.event_types import EVENT_TYPES
 from domain.webhooks.model import Delivery, DeliveryStatus, WebhookEndpoint
 
 _URL = Field(max_length=2000, examples=["https://hooks.example.com/crm"],
              description="http(s); must resolve to public addresses unless allow_private")
+# one of domain/webhooks/event_types.py
+EventType = Annotated[str, Field(json_schema_extra={"enum": list(EVENT_TYPES)})]
 _TYPES = Field(max_length=100, examples=[["customer.created", "contract.signed"]],
                description="Event types to receive (see GET /webhooks/event-types)")
 
 
 class WebhookCreate(Input):
     url: str = _URL
-    event_types: list[str] = _TYPES
+    event_types: list[EventType] = _TYPES
     description: str | None = Field(None, max_length=500, examples=["ERP sync"])
     allow_private: Bool = Field(False, description="Let it reach loopback and private "
                                 "networks (admins only)")
@@ -30,7 +34,7 @@ class WebhookCreate(Input):
 
 class WebhookUpdate(Input):
     url: str | None = Field(None, max_length=2000)
-    event_types: list[str] | None = Field(None, max_length=100)
+    event_types: list[EventType] | None = Field(None, max_length=100)
     description: str | None = Field(None, max_length=500)
     active: Bool | None = Field(None, description="false pauses deliveries (they wait); true "
                                 "resumes them, also after an automatic disabling")
