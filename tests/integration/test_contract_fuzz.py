@@ -67,6 +67,8 @@ BEYOND_SHAPE = {
     "body": "template placeholders must be variables of the kind; no text may hold a NUL or "
             "a lone surrogate (PostgreSQL stores neither)",
     "since": "must be before until",
+    "related_type": "goes with related_id (only customers so far)",
+    "mapping": "a form field's text holding a JSON object of column → field",
     "subject": "an in-app or e-mail template needs one, an SMS template none",
     "stages.*.probability": "an open stage needs one; won and lost fix their own",
 }

@@ -4,7 +4,7 @@ duplicates and their merging."""
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
@@ -26,6 +26,8 @@ FILTER_DOC = (
     "annual_purchase_min/max, no_followup_days, custom {key: value}, q")
 FILTER_EXAMPLE = {"industry": "manufacturing", "annual_purchase_min": "1000000",
                   "no_followup_days": 90}
+
+TagName = Annotated[str, Field(max_length=50, pattern=TAG)]
 
 
 class CustomFieldCreate(Input):
@@ -93,8 +95,8 @@ class TagOut(BaseModel):
 
 class Retag(Input):
     filter: dict[str, Any] = Field(description=FILTER_DOC, examples=[FILTER_EXAMPLE])
-    add: list[str] = Field(default_factory=list, max_length=20)
-    remove: list[str] = Field(default_factory=list, max_length=20)
+    add: list[TagName] = Field(default_factory=list, max_length=20)
+    remove: list[TagName] = Field(default_factory=list, max_length=20)
 
 
 class Retagged(BaseModel):
