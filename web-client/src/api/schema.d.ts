@@ -16082,7 +16082,7 @@ export interface operations {
                     /** Referrer */
                     referrer?: string | null;
                 } & {
-                    [key: string]: unknown;
+                    [key: string]: string | number | null;
                 };
                 "application/x-www-form-urlencoded": {
                     /** Name */
@@ -16120,7 +16120,7 @@ export interface operations {
                     /** Referrer */
                     referrer?: string | null;
                 } & {
-                    [key: string]: unknown;
+                    [key: string]: string | number | null;
                 };
             };
         };
