@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
 from api.deps import CurrentActor, IfMatch, Notify, PageParams, versioned
-from api.schemas import AUTHED, ListOf, problems
+from api.schemas import AUTHED, DateTime, ListOf, problems
 from api.v1.schemas.notify import (
     PreviewIn,
     PreviewOut,
@@ -30,7 +29,7 @@ async def list_templates(
     channel: Annotated[str | None, Query(max_length=16)] = None,
     locale: Annotated[str | None, Query(max_length=16)] = None,
     builtin: bool | None = None,
-    updated_since: datetime | None = None,
+    updated_since: DateTime | None = None,
 ) -> ListOf[TemplateOut]:
     result = await notify.templates.list(actor, page, kind=kind, channel=channel, locale=locale,
                                          builtin=builtin, updated_since=updated_since)

@@ -9,7 +9,10 @@ class IntakeSubmission(BaseModel):
     """What a website form posts (JSON or urlencoded). Unknown fields are ignored; numbers are
     read as text; what does not parse (a budget of "about 50万") is dropped, not refused."""
 
-    model_config = ConfigDict(extra="allow", coerce_numbers_to_str=True)
+    # other fields: text or numbers, at most 5000 characters (api/v1/intake.py checks them)
+    model_config = ConfigDict(extra="allow", coerce_numbers_to_str=True, json_schema_extra={
+        "additionalProperties": {"anyOf": [{"type": "string", "maxLength": 5000},
+                                           {"type": "number"}, {"type": "null"}]}})
 
     name: str | None = Field(None, max_length=100)
     company: str | None = Field(None, max_length=200)

@@ -56,7 +56,7 @@ export function sampleVariables(names: string[]): Record<string, string> {
   return Object.fromEntries(names.map((n) => [n, SAMPLES[n] ?? n]));
 }
 
-interface Values { kind: string; channel: string; locale: string; subject: string; body: string }
+type Values = Required<Schemas['TemplateCreate']>;
 
 function TemplateDrawer({ template, onClose }: { template: Template | null; onClose: () => void }) {
   const { t } = useTranslation();
