@@ -19,6 +19,7 @@ import schemathesis
 from anyio.from_thread import start_blocking_portal
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import positive_data_acceptance
+from schemathesis.config import SchemathesisConfig
 from schemathesis.openapi.checks import RejectedPositiveData
 from schemathesis.python.asgi import shutdown_lifespans
 from sqlalchemy import text
@@ -29,7 +30,20 @@ from adapters.web import create_web_app, openapi_document
 from tests.conftest import TABLES, World
 
 DOCUMENT = openapi_document()
-schema = schemathesis.openapi.from_dict(DOCUMENT)
+# A few generated requests (valid and invalid) per operation besides its schema's examples,
+# derandomised: the same requests every run. The coverage phase (every boundary case of every
+# parameter) is left out: it costs fifteen times as much, an hour for the whole API.
+EXAMPLES_PER_OPERATION = 3
+schema = schemathesis.openapi.from_dict(DOCUMENT, config=SchemathesisConfig.from_dict({
+    "seed": 20261207,
+    "generation": {"deterministic": True, "max-examples": EXAMPLES_PER_OPERATION},
+    "phases": {
+        "examples": {"enabled": True},
+        "coverage": {"enabled": False},
+        "fuzzing": {"enabled": True},
+        "stateful": {"enabled": False},
+    },
+}))
 
 # A few operations cannot be fuzzed with the admin's own access token without ending the run's
 # premise; each gets a token (or user) of its own instead of being left out.
@@ -71,10 +85,16 @@ BEYOND_SHAPE = {
     "mapping": "a form field's text holding a JSON object of column → field",
     "subject": "an in-app or e-mail template needs one, an SMS template none",
     "stages.*.probability": "an open stage needs one; won and lost fix their own",
+    "thresholds": "medium_from must not be above high_from",
+    "file": "a file named .csv or .xlsx (a multipart file's name has no schema)",
+    "custom.*": "keys must be custom fields the admin defined, values of each field's type",
 }
 
 
 def _field_key(field: str) -> str:
+    if field.startswith("custom."):
+        # a custom field's key is free text, dots included
+        return "custom.*"
     return ".".join("*" if part.isdigit() else part for part in field.split("."))
 
 
@@ -85,10 +105,13 @@ def _breaks_its_pattern(case: schemathesis.Case, field: str) -> bool:
     for parameter in operation.get("parameters", []):
         if parameter["name"].lower() != field.lower():
             continue
-        pattern = parameter["schema"].get("pattern")
+        variants = [parameter["schema"], *parameter["schema"].get("anyOf", [])]
+        patterns = [v["pattern"] for v in variants if "pattern" in v]
         sent = {**(case.headers or {}), **(case.query or {})}
         value = next((v for k, v in sent.items() if k.lower() == field.lower()), None)
-        return bool(pattern) and isinstance(value, str) and not re.search(pattern, value)
+        # an optional header's null goes out as the text "null", which matches no pattern
+        return (bool(patterns) and isinstance(value, str)
+                and not any(re.search(pattern, value) for pattern in patterns))
     return False
 
 
@@ -98,13 +121,22 @@ def valid_data_accepted(ctx: Any, response: Any, case: schemathesis.Case) -> boo
     try:
         return positive_data_acceptance(ctx, response, case)
     except RejectedPositiveData:
+        sent_headers = {name.lower() for name in case.headers or {}}
+        if response.status_code == 412 and "if-match" in sent_headers:
+            return None  # a well-formed version that is not the current one: state, not shape
         if response.status_code != 422:
             raise
         errors = json.loads(response.content).get("errors") or [{"field": "?"}]
-        if all(_field_key(e["field"]) in BEYOND_SHAPE or _breaks_its_pattern(case, e["field"])
+        if all(_beyond_shape(e["field"]) or _breaks_its_pattern(case, e["field"])
                for e in errors):
             return None
         raise
+
+
+def _beyond_shape(field: str) -> bool:
+    # a reference names something wherever it sits (rules.0.department_id as department_id)
+    key = _field_key(field)
+    return key in BEYOND_SHAPE or key.rsplit(".", 1)[-1] in BEYOND_SHAPE
 
 
 class AppPerLifespan:
@@ -164,7 +196,7 @@ def fuzzed(settings: Settings) -> Iterator[Fuzzed]:
 
 
 @schema.parametrize()
-@settings(max_examples=5, derandomize=True, deadline=None,
+@settings(max_examples=EXAMPLES_PER_OPERATION, derandomize=True, deadline=None,
           suppress_health_check=list(HealthCheck))
 def test_the_server_keeps_its_contract(case: schemathesis.Case, fuzzed: Fuzzed) -> None:
     who = "service_agent" if (case.method, case.path) in OWN_PRINCIPAL else "admin"

@@ -24,6 +24,12 @@ FILTER_DOC = (
     "The customer filter language: industry, region, grade, tier, kind, owner_id, "
     "department_id, tags_all, tags_any, last_followup_before/after, created_from/to, "
     "annual_purchase_min/max, no_followup_days, custom {key: value}, q")
+# The filter language's words: any other key is refused, so the schema names them.
+FILTER_KEYS = (
+    "industry", "region", "kind", "q", "last_followup_before", "last_followup_after",
+    "created_from", "created_to", "grade", "tier", "owner_id", "department_id", "tags_all",
+    "tags_any", "annual_purchase_min", "annual_purchase_max", "no_followup_days", "custom")
+FILTER_SCHEMA: dict[str, Any] = {"propertyNames": {"enum": list(FILTER_KEYS)}}
 FILTER_EXAMPLE = {"industry": "manufacturing", "annual_purchase_min": "1000000",
                   "no_followup_days": 90}
 
@@ -94,7 +100,8 @@ class TagOut(BaseModel):
 
 
 class Retag(Input):
-    filter: dict[str, Any] = Field(description=FILTER_DOC, examples=[FILTER_EXAMPLE])
+    filter: dict[str, Any] = Field(description=FILTER_DOC, examples=[FILTER_EXAMPLE],
+                                   json_schema_extra=FILTER_SCHEMA)
     add: list[TagName] = Field(default_factory=list, max_length=20)
     remove: list[TagName] = Field(default_factory=list, max_length=20)
 
@@ -105,7 +112,8 @@ class Retagged(BaseModel):
 
 class SegmentCreate(Input):
     name: str = Field(max_length=100, pattern=NOT_BLANK, examples=["制造业大客户 3 个月未跟进"])
-    filter: dict[str, Any] = Field(description=FILTER_DOC, examples=[FILTER_EXAMPLE])
+    filter: dict[str, Any] = Field(description=FILTER_DOC, examples=[FILTER_EXAMPLE],
+                                   json_schema_extra=FILTER_SCHEMA)
     sharing: SegmentSharing = SegmentSharing.PRIVATE
     department_id: uuid.UUID | None = None
 
@@ -116,7 +124,8 @@ class SegmentCreate(Input):
 
 class SegmentUpdate(Input):
     name: str | None = Field(None, max_length=100, pattern=NOT_BLANK)
-    filter: dict[str, Any] | None = None
+    filter: dict[str, Any] | None = Field(None, description=FILTER_DOC,
+                                          json_schema_extra=FILTER_SCHEMA)
     sharing: SegmentSharing | None = None
     department_id: uuid.UUID | None = None
 

@@ -4636,7 +4636,10 @@ export interface components {
         SegmentUpdate: {
             /** Name */
             name?: string | null;
-            /** Filter */
+            /**
+             * Filter
+             * @description The customer filter language: industry, region, grade, tier, kind, owner_id, department_id, tags_all, tags_any, last_followup_before/after, created_from/to, annual_purchase_min/max, no_followup_days, custom {key: value}, q
+             */
             filter?: {
                 [key: string]: unknown;
             } | null;
