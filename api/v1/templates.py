@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Response
 from api.deps import CurrentActor, IfMatch, Notify, PageParams, versioned
 from api.schemas import AUTHED, DateTime, ListOf, problems
 from api.v1.schemas.notify import (
+    ONE_OF_KINDS,
     PreviewIn,
     PreviewOut,
     TemplateCreate,
@@ -25,7 +26,7 @@ router = APIRouter(prefix="/templates", tags=["templates"])
             responses=problems(*AUTHED))
 async def list_templates(
     notify: Notify, actor: CurrentActor, page: PageParams,
-    kind: Annotated[str | None, Query(max_length=64)] = None,
+    kind: Annotated[str | None, Query(max_length=64, json_schema_extra=ONE_OF_KINDS)] = None,
     channel: Annotated[str | None, Query(max_length=16)] = None,
     locale: Annotated[str | None, Query(max_length=16)] = None,
     builtin: bool | None = None,

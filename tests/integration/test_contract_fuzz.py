@@ -86,6 +86,8 @@ BEYOND_SHAPE = {
     "subject": "an in-app or e-mail template needs one, an SMS template none",
     "stages.*.probability": "an open stage needs one; won and lost fix their own",
     "thresholds": "medium_from must not be above high_from",
+    "brackets": "only the budget rule has brackets",
+    "requirements": "what a stage may require depends on its kind (losing needs only a reason)",
     "file": "a file named .csv or .xlsx (a multipart file's name has no schema)",
     "custom.*": "keys must be custom fields the admin defined, values of each field's type",
 }

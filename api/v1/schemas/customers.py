@@ -98,7 +98,8 @@ class CustomerCreate(Input):
     region: str | None = Field(None, max_length=50, examples=["east"])
     size: Size | None = None
     source: Source | None = None
-    grade: Grade | None = None
+    # closed is earned through intent, churned after closed: a new customer starts earlier
+    grade: Grade | None = Field(None, json_schema_extra={"enum": ["potential", "intent", None]})
     annual_purchase: Money | None = None
     currency: str = Field("CNY", min_length=3, max_length=3, pattern=CURRENCY)
     owner_id: uuid.UUID | None = Field(None, description="Defaults to you")

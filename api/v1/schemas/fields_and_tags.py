@@ -33,6 +33,7 @@ FILTER_SCHEMA: dict[str, Any] = {"propertyNames": {"enum": list(FILTER_KEYS)}}
 FILTER_EXAMPLE = {"industry": "manufacturing", "annual_purchase_min": "1000000",
                   "no_followup_days": 90}
 
+COLOUR = r"^#[0-9a-fA-F]{6}$"
 TagName = Annotated[str, Field(max_length=50, pattern=TAG)]
 
 
@@ -76,13 +77,13 @@ class CustomFieldOut(BaseModel):
 class TagCreate(Input):
     name: str = Field(max_length=50, pattern=TAG, examples=["重点客户"])
     category: TagCategory = TagCategory.CUSTOM
-    colour: str | None = Field(None, examples=["#fa541c"])
+    colour: str | None = Field(None, pattern=COLOUR, examples=["#fa541c"])
 
 
 class TagUpdate(Input):
     name: str | None = Field(None, max_length=50, pattern=TAG)
     category: TagCategory | None = None
-    colour: str | None = None
+    colour: str | None = Field(None, pattern=COLOUR)
 
     def command(self) -> TagChanges:
         return TagChanges(name=self.name, category=self.category, colour=self.colour)

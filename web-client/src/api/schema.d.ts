@@ -2432,7 +2432,8 @@ export interface components {
             region?: string | null;
             size?: components["schemas"]["Size"] | null;
             source?: components["schemas"]["Source"] | null;
-            grade?: components["schemas"]["Grade"] | null;
+            /** @enum {unknown} */
+            grade?: "potential" | "intent" | null;
             /** Annual Purchase */
             annual_purchase?: string | null;
             /**
@@ -11627,7 +11628,7 @@ export interface operations {
     "templates-list_templates": {
         parameters: {
             query?: {
-                kind?: string | null;
+                kind?: "welcome" | "customer_assigned" | "lead_assigned" | "lead_existing_customer" | "opportunity_assigned" | "followup_overdue" | "followup_escalated" | "approval_requested" | "approval_reminder" | "approval_escalated" | "contract_approved" | "contract_rejected" | "contract_signed" | "contract_renewal_due" | "contract_expired" | "webhook_disabled";
                 channel?: string | null;
                 locale?: string | null;
                 builtin?: boolean | null;
