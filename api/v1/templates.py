@@ -10,7 +10,9 @@ from fastapi import APIRouter, Query, Response
 from api.deps import CurrentActor, IfMatch, Notify, PageParams, versioned
 from api.schemas import AUTHED, DateTime, ListOf, problems
 from api.v1.schemas.notify import (
+    ONE_OF_CHANNELS,
     ONE_OF_KINDS,
+    ONE_OF_LOCALES,
     PreviewIn,
     PreviewOut,
     TemplateCreate,
@@ -27,8 +29,8 @@ router = APIRouter(prefix="/templates", tags=["templates"])
 async def list_templates(
     notify: Notify, actor: CurrentActor, page: PageParams,
     kind: Annotated[str | None, Query(max_length=64, json_schema_extra=ONE_OF_KINDS)] = None,
-    channel: Annotated[str | None, Query(max_length=16)] = None,
-    locale: Annotated[str | None, Query(max_length=16)] = None,
+    channel: Annotated[str | None, Query(max_length=16, json_schema_extra=ONE_OF_CHANNELS)] = None,
+    locale: Annotated[str | None, Query(max_length=16, json_schema_extra=ONE_OF_LOCALES)] = None,
     builtin: bool | None = None,
     updated_since: DateTime | None = None,
 ) -> ListOf[TemplateOut]:

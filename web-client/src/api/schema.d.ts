@@ -11629,8 +11629,8 @@ export interface operations {
         parameters: {
             query?: {
                 kind?: "welcome" | "customer_assigned" | "lead_assigned" | "lead_existing_customer" | "opportunity_assigned" | "followup_overdue" | "followup_escalated" | "approval_requested" | "approval_reminder" | "approval_escalated" | "contract_approved" | "contract_rejected" | "contract_signed" | "contract_renewal_due" | "contract_expired" | "webhook_disabled";
-                channel?: string | null;
-                locale?: string | null;
+                channel?: "in_app" | "email" | "sms";
+                locale?: "zh-CN" | "en";
                 builtin?: boolean | null;
                 updated_since?: string | null;
                 /** @description Page size */
