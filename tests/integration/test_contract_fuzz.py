@@ -3,8 +3,8 @@
 answers (status codes and headers documented, bodies matching their schemas, valid data
 accepted, invalid data refused, no 500, an Allow header on 405 and OPTIONS).
 
-Deterministic: hypothesis derandomised, a few generated examples per operation besides the
-examples and boundary cases schemathesis derives from the schema itself.
+Deterministic: a fixed seed and hypothesis derandomised, three generated requests per operation
+besides the examples the schema itself gives.
 """
 
 from __future__ import annotations
