@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Protocol, TypeVar
 from fastapi import Depends, Header, Query, Request, Response
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 
+from api.schemas import without_null
 from domain.contracts.service import ContractService
 from domain.customers.service import CustomerService
 from domain.exports.service import ExportService
@@ -144,9 +145,13 @@ async def current_user(request: Request, principal: CurrentPrincipal) -> User | 
 CurrentUser = Annotated[User | None, Depends(current_user)]
 
 
+# what encode_cursor writes: unpadded URL-safe base64
+CURSOR = r"^[A-Za-z0-9_-]+$"
+
+
 async def page_params(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size")] = DEFAULT_LIMIT,
-    cursor: Annotated[str | None, Query(max_length=2000,
+    cursor: Annotated[str | None, Query(max_length=2000, pattern=CURSOR,
                                         description="next_cursor of the previous page")] = None,
 ) -> PageRequest:
     return PageRequest(limit=limit, cursor=cursor)
@@ -155,11 +160,14 @@ async def page_params(
 PageParams = Annotated[PageRequest, Depends(page_params)]
 
 _ETAG = re.compile(r'^(?:W/)?"(\d{1,18})"$')
+IF_MATCH = r'^(\*|(W/)?"\d{1,18}")$'
+
 
 
 async def if_match(
-    value: Annotated[str | None, Header(alias="If-Match",
-                                        description='The ETag you read, e.g. "3"')] = None,
+    value: Annotated[str | None, Header(alias="If-Match", pattern=IF_MATCH,
+                                        json_schema_extra=without_null,
+                                        description='The ETag you read, e.g. "3", or *')] = None,
 ) -> int | None:
     """The version the client last saw, or None for an unconditional write."""
     if value is None or value.strip() == "*":
@@ -171,6 +179,11 @@ async def if_match(
 
 
 IfMatch = Annotated[int | None, Depends(if_match)]
+
+
+UUID_TEXT = r"[0-9A-Fa-f]{8}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{12}"
+USER_REF = rf"^(me|{UUID_TEXT})$"
+USER_REF_OR_ALL = rf"^(me|all|{UUID_TEXT})$"
 
 
 def user_ref(value: str | None, actor: Actor, field: str) -> uuid.UUID | None:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.deps import actor_of
@@ -100,20 +101,52 @@ def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
     return problem(request, 422, detail, errors=errors)
 
 
+def allowed_methods(request: Request) -> list[str]:
+    """Every method the API documents at this path. Starlette's 405 names only the methods of
+    the first route that matched the path, and a path's methods are spread over several
+    routes. Where a fixed path and a templated one both match (/tags/apply, /tags/{tag_id}),
+    the fixed one is the resource."""
+    table: list[tuple[re.Pattern[str], int, frozenset[str]]] | None = getattr(
+        request.app.state, "allowed_methods", None)
+    if table is None:
+        table = []
+        for template, operations in request.app.openapi().get("paths", {}).items():
+            pattern = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template))
+            table.append((re.compile(f"^{pattern}$"), template.count("{"),
+                          frozenset(method.upper() for method in operations)))
+        request.app.state.allowed_methods = table
+    matches = [(params, methods) for pattern, params, methods in table
+               if pattern.match(request.url.path)]
+    if not matches:
+        return []
+    fewest = min(params for params, _ in matches)
+    allowed = set().union(*(methods for params, methods in matches if params == fewest))
+    if "GET" in allowed:
+        allowed.add("HEAD")
+    return sorted(allowed | {"OPTIONS"})
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _on_validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         return _validation(request, exc)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _on_http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _on_http(request: Request, exc: StarletteHTTPException) -> Response:
         detail = exc.detail if isinstance(exc.detail, str) else TITLES.get(exc.status_code, "")
         if exc.status_code == 404 and detail == "Not Found":
             detail = f"There is nothing at {request.url.path}"
+        headers = dict(exc.headers) if exc.headers else {}
         if exc.status_code == 405:
+            allowed = allowed_methods(request)
+            if allowed:
+                headers["Allow"] = ", ".join(allowed)
+            if request.method == "OPTIONS":
+                # RFC 9110 §9.3.7: OPTIONS asks which methods the resource has; no CORS grant
+                # here (only the public intake form answers browsers from other sites).
+                return Response(status_code=204, headers=headers)
             detail = f"{request.method} is not allowed on {request.url.path}"
-        return problem(request, exc.status_code, detail,
-                       headers=dict(exc.headers) if exc.headers else None)
+        return problem(request, exc.status_code, detail, headers=headers or None)
 
     @app.exception_handler(DomainError)
     async def _on_domain(request: Request, exc: DomainError) -> JSONResponse:

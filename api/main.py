@@ -16,6 +16,7 @@ from api.middleware import (
     verified_caller,
 )
 from api.rate_limits import RateLimitMiddleware
+from api.schemas import problems
 from api.security_headers import SecurityHeadersMiddleware, install_local_docs
 from api.v1 import (
     api_keys,
@@ -42,6 +43,12 @@ from api.v1 import (
 )
 
 API_PREFIX = "/api/v1"
+
+# What any request may be answered before (or beside) its route's own rules: a malformed
+# Content-Length, JSON or Idempotency-Key (400), a body over the size limit (413), the rate
+# limit (429), the database away (503).
+BEFORE_ROUTING = (400, 413)
+ANY_REQUEST = problems(*BEFORE_ROUTING, 429, 503)
 
 
 def operation_id(route: APIRoute) -> str:
@@ -77,8 +84,8 @@ def create_app(ctx: ApiContext) -> FastAPI:
                 contracts.approvals, contracts.policy, contracts.reports, webhooks.router,
                 users.roles]
     for router in routers:
-        app.include_router(router, prefix=API_PREFIX)
-    app.include_router(health_router(ctx))
+        app.include_router(router, prefix=API_PREFIX, responses=ANY_REQUEST)
+    app.include_router(health_router(ctx), responses=problems(*BEFORE_ROUTING))
 
     # Added last = runs first: request id, the 503 for an outage (around everything that may
     # reach the database), then the rate limit, then the size limit, then idempotency.

@@ -4,9 +4,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any, Generic, Self, TypeVar
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Generic, Self, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    WithJsonSchema,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from domain.shared.commands import UNSET
@@ -43,6 +53,71 @@ def _unstorable_text(value: Any, where: str = "") -> str | None:
             if found:
                 return found
     return None
+
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
+
+
+def _date_time_text(value: Any) -> Any:
+    """Pydantic's lax mode reads a number as a Unix time (`0` is 1970); the contract offers
+    ISO 8601 text only, in bodies and query strings alike."""
+    if isinstance(value, datetime) or (isinstance(value, str) and _ISO_DATE_TIME.match(value)):
+        return value
+    raise PydanticCustomError("date_time_text", "must be an ISO 8601 date-time such as "
+                              "2026-01-31T09:00:00+08:00")
+
+
+def _date_text(value: Any) -> Any:
+    if isinstance(value, date) or (isinstance(value, str) and _ISO_DATE.match(value)):
+        return value
+    raise PydanticCustomError("date_text", "must be an ISO 8601 date such as 2026-01-31")
+
+
+# Patterns of text the domain checks (after trimming spaces)
+NOT_BLANK = r"\S"  # somewhere a character that is not a space
+CURRENCY = r"^[A-Za-z]{3}$"  # ISO 4217, upper-cased by the domain
+KEY = r"^[a-z][a-z0-9_]{0,49}$"  # custom field and stage keys
+TAG = r"^\s*[^\s,][^,]*$"  # a tag's name: no comma
+
+
+def _decimal_text(value: Any) -> Any:
+    if isinstance(value, Decimal | str):
+        return value
+    raise PydanticCustomError("decimal_text", "must be a decimal string such as \"12.50\", "
+                              "never a JSON number (it would be a float)")
+
+
+def decimal_text(pattern: str) -> tuple[Any, ...]:
+    """The metadata of a decimal read as text only, of the form `pattern` (the domain's own
+    digits, places and bounds)."""
+    return (BeforeValidator(_decimal_text),
+            WithJsonSchema({"type": "string", "pattern": pattern}, mode="validation"))
+
+
+# The types of every date, time and truth value the API reads: text for dates and times,
+# JSON true/false for booleans (never 0, 1 or "yes").
+DateTime = Annotated[datetime, BeforeValidator(_date_time_text)]
+Date = Annotated[date, BeforeValidator(_date_text)]
+Bool = StrictBool
+
+
+def without_null(schema: dict[str, Any]) -> None:
+    """A parameter or field that may be left out, shown without a null it cannot take."""
+    options = schema.pop("anyOf", None)
+    if options is not None:
+        kept = [option for option in options if option.get("type") != "null"]
+        if len(kept) == 1:
+            schema.update(kept[0])
+        else:
+            schema["anyOf"] = kept
+    schema.pop("default", None)
+
+
+def omittable(**constraints: Any) -> Any:
+    """A field of a partial update that may be left out but not sent as null (it cannot be
+    emptied): None stands for "left out" here, the contract shows no null."""
+    return Field(None, json_schema_extra=without_null, **constraints)
 
 
 class Input(BaseModel):

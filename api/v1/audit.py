@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from api.deps import Ctx, CurrentActor, PageParams
-from api.schemas import AUTHED, ListOf, problems
+from api.schemas import AUTHED, DateTime, ListOf, problems
 from api.v1.schemas.identity import AuditEntryOut
 from domain.audit.ports import AuditFilter
 
@@ -24,7 +23,7 @@ async def list_audit_log(
     target_type: Annotated[str | None, Query(max_length=50)] = None,
     target_id: Annotated[str | None, Query(max_length=100)] = None,
     action: Annotated[str | None, Query(max_length=100, examples=["auth.login_failed"])] = None,
-    since: datetime | None = None, until: datetime | None = None,
+    since: DateTime | None = None, until: DateTime | None = None,
 ) -> ListOf[AuditEntryOut]:
     flt = AuditFilter(actor_id=actor_id, target_type=target_type, target_id=target_id,
                       action=action, since=since, until=until)

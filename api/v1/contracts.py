@@ -4,12 +4,13 @@ approval policy and the approval-time report."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
 
 from api.deps import (
+    USER_REF,
+    USER_REF_OR_ALL,
     ApiContext,
     Ctx,
     CurrentActor,
@@ -19,7 +20,7 @@ from api.deps import (
     user_ref,
     versioned,
 )
-from api.schemas import AUTHED, ListOf, problems
+from api.schemas import AUTHED, DateTime, ListOf, problems
 from api.v1.schemas.contracts import (
     ApprovalHistoryOut,
     ApprovalTimesOut,
@@ -56,7 +57,8 @@ def _out(ctx: ApiContext, c: Contract, response: Response) -> ContractOut:
 async def list_contracts(
     ctx: Ctx, actor: CurrentActor, page: PageParams, status: ContractStatus | None = None,
     customer_id: uuid.UUID | None = None, opportunity_id: uuid.UUID | None = None,
-    owner: Annotated[str | None, Query(description="A user id, or 'me'")] = None,
+    owner: Annotated[str | None, Query(pattern=USER_REF, description="A user id, or 'me'")
+                     ] = None,
     q: Annotated[str | None, Query(max_length=100)] = None,
 ) -> ListOf[ContractOut]:
     flt = ContractFilter(status=status, customer_id=customer_id, opportunity_id=opportunity_id,
@@ -188,7 +190,8 @@ async def terminate_contract(ctx: Ctx, actor: CurrentActor, contract_id: uuid.UU
                "Admins and executives may pass a user id, or `all`.")
 async def approval_inbox(
     ctx: Ctx, actor: CurrentActor, page: PageParams,
-    assignee: Annotated[str, Query(description="'me', a user id, or 'all'")] = "me",
+    assignee: Annotated[str, Query(pattern=USER_REF_OR_ALL,
+                                           description="'me', a user id, or 'all'")] = "me",
 ) -> ListOf[InboxItemOut]:
     who = None if assignee == "all" else user_ref(assignee, actor, "assignee")
     return ListOf[InboxItemOut].page(await ctx.contracts.inbox(actor, who, page),
@@ -215,6 +218,6 @@ async def put_policy(ctx: Ctx, actor: CurrentActor, body: PolicyIn, expected: If
              description="Decisions between `since` (default: 30 days before `until`) and "
              "`until` (default: now). Wall-clock hours, plus working hours per the policy's "
              "calendar; the share of rounds decided within a day is the target to watch.")
-async def approval_times(ctx: Ctx, actor: CurrentActor, since: datetime | None = None,
-                         until: datetime | None = None) -> ApprovalTimesOut:
+async def approval_times(ctx: Ctx, actor: CurrentActor, since: DateTime | None = None,
+                         until: DateTime | None = None) -> ApprovalTimesOut:
     return ApprovalTimesOut.of(await ctx.contracts.approval_times(actor, since, until))

@@ -5,18 +5,28 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic_core import to_json
 
-from api.deps import Ctx, CurrentActor, IfMatch, PageParams, created, set_etag, user_ref, versioned
-from api.schemas import AUTHED, ListOf, problems
+from api.deps import (
+    USER_REF,
+    Ctx,
+    CurrentActor,
+    IfMatch,
+    PageParams,
+    created,
+    set_etag,
+    user_ref,
+    versioned,
+)
+from api.schemas import AUTHED, DateTime, ListOf, problems
 from api.v1.schemas.customers import (
     CustomerCreate,
     CustomerOut,
     CustomerRevealed,
+    CustomerSparse,
     CustomerUpdate,
     FollowUpCreate,
     FollowUpOut,
@@ -43,6 +53,10 @@ router = APIRouter(prefix="/customers", tags=["customers"])
 picklists = APIRouter(prefix="/picklists", tags=["picklists"])
 
 CUSTOM_PREFIX = "cf."
+
+_FIELD_NAMES = "|".join(CustomerOut.model_fields)
+# `fields=`: names of CustomerOut, comma-separated
+SPARSE_FIELDS = rf"^({_FIELD_NAMES})(,({_FIELD_NAMES}))*$"
 
 
 def _custom_filters(request: Request) -> dict[str, list[Any]]:
@@ -71,8 +85,9 @@ def _custom_filters(request: Request) -> dict[str, list[Any]]:
 
 
 @router.get(
-    "", response_model=ListOf[CustomerOut | Tombstone], summary="List and search customers",
-    responses=problems(*AUTHED, 429),
+    "", response_model=ListOf[CustomerOut | CustomerSparse | Tombstone],
+    summary="List and search customers",
+    responses=problems(*AUTHED),
     description="Filters combine with AND. `tag` (repeatable) must all match, `tag_any` any. "
     "`cf.<key>=<value>` filters on a custom field. `q` matches name, number and contact names. "
     "`phone`/`email` find a customer by a contact's exact number or address (blind index): "
@@ -87,19 +102,20 @@ async def list_customers(
     region: Annotated[str | None, Query(max_length=50)] = None,
     grade: Grade | None = None, tier: Tier | None = None,
     kind: Annotated[str | None, Query(pattern="^(company|person)$")] = None,
-    owner: Annotated[str | None, Query(description="A user id, or 'me'")] = None,
+    owner: Annotated[str | None, Query(pattern=USER_REF, description="A user id, or 'me'")] = None,
     department_id: uuid.UUID | None = None,
     tag: Annotated[list[str], Query(max_length=20)] = [],  # noqa: B006
     tag_any: Annotated[list[str], Query(max_length=20)] = [],  # noqa: B006
-    last_followup_before: datetime | None = None, last_followup_after: datetime | None = None,
-    created_from: datetime | None = None, created_to: datetime | None = None,
+    last_followup_before: DateTime | None = None, last_followup_after: DateTime | None = None,
+    created_from: DateTime | None = None, created_to: DateTime | None = None,
     q: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
     phone: Annotated[str | None, Query(max_length=40)] = None,
     email: Annotated[str | None, Query(max_length=254)] = None,
-    updated_since: datetime | None = None,
+    updated_since: DateTime | None = None,
     deleted: Annotated[bool, Query(description="The recycle bin (managers, admins)")] = False,
     sort: Annotated[str | None, Query(examples=["-created_at"])] = None,
-    fields: Annotated[str | None, Query(max_length=500, examples=["name,grade,tier"])] = None,
+    fields: Annotated[str | None, Query(max_length=500, pattern=SPARSE_FIELDS,
+                                        examples=["name,grade,tier"])] = None,
 ) -> Any:
     owner_id = user_ref(owner, actor, "owner")
     flt = CustomerFilter(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter
@@ -11,7 +10,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from api.deps import Ctx, CurrentActor
-from api.schemas import AUTHED, Input, problems
+from api.schemas import AUTHED, DateTime, Input, problems
 from api.v1.schemas.fields_and_tags import FILTER_DOC, FILTER_EXAMPLE
 from domain.customers.queries import filter_from_dict
 from domain.exports.commands import CreateExport
@@ -44,8 +43,8 @@ class ExportOut(BaseModel):
     bytes: int
     reveal: bool
     filter: dict[str, Any]
-    created_at: datetime | None
-    finished_at: datetime | None
+    created_at: DateTime | None
+    finished_at: DateTime | None
     download: str | None = Field(description="Where to fetch the file once done")
 
     @classmethod

@@ -67,7 +67,9 @@ async def create_tag(ctx: Ctx, actor: CurrentActor, body: TagCreate) -> TagOut:
     return TagOut.of(await ctx.catalog.create_tag(actor, body.name, body.category, body.colour))
 
 
-@tags.patch("/{tag_id}", response_model=TagOut,
+# `:uuid`: a sibling fixed path (apply, directory, event-types) is never read as an id,
+# so another method on it is a 405, not a 422 about the id
+@tags.patch("/{tag_id:uuid}", response_model=TagOut,
             summary="Rename, recategorise or recolour a tag (admins; renames every customer's)",
             responses=problems(*AUTHED, 404))
 async def update_tag(ctx: Ctx, actor: CurrentActor, tag_id: uuid.UUID, body: TagUpdate
@@ -75,7 +77,7 @@ async def update_tag(ctx: Ctx, actor: CurrentActor, tag_id: uuid.UUID, body: Tag
     return TagOut.of(await ctx.catalog.change_tag(actor, tag_id, body.command()))
 
 
-@tags.delete("/{tag_id}", status_code=204,
+@tags.delete("/{tag_id:uuid}", status_code=204,
              summary="Delete a tag and take it off every customer (admins)",
              responses=problems(*AUTHED, 404))
 async def delete_tag(ctx: Ctx, actor: CurrentActor, tag_id: uuid.UUID) -> Response:

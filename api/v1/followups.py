@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from api.deps import Ctx, CurrentActor, IfMatch, PageParams, user_ref, versioned
-from api.schemas import AUTHED, ListOf, problems
+from api.deps import USER_REF, Ctx, CurrentActor, IfMatch, PageParams, user_ref, versioned
+from api.schemas import AUTHED, DateTime, ListOf, problems
 from api.v1.schemas.customers import FollowUpCreateFor, FollowUpOut, FollowUpUpdate
 from domain.customers.ports import FollowUpFilter
 
@@ -20,8 +19,8 @@ router = APIRouter(prefix="/followups", tags=["followups"])
             responses=problems(*AUTHED, 404))
 async def list_followups(
     ctx: Ctx, actor: CurrentActor, page: PageParams, customer_id: uuid.UUID | None = None,
-    owner: Annotated[str | None, Query(description="A user id, or 'me'")] = None,
-    since: datetime | None = None, until: datetime | None = None,
+    owner: Annotated[str | None, Query(pattern=USER_REF, description="A user id, or 'me'")] = None,
+    since: DateTime | None = None, until: DateTime | None = None,
 ) -> ListOf[FollowUpOut]:
     flt = FollowUpFilter(customer_id=customer_id, owner_id=user_ref(owner, actor, "owner"),
                          since=since, until=until)

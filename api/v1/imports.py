@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, UploadFile
@@ -13,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from api.csv import csv_text
 from api.deps import Ctx, CurrentActor
-from api.schemas import AUTHED, problems
+from api.schemas import AUTHED, DateTime, problems
 from domain.imports.commands import CreateImport
 from domain.imports.model import Import, ImportStatus, Policy, Target
 from domain.shared.errors import ValidationFailed
@@ -40,8 +39,8 @@ class ImportOut(BaseModel):
     skipped: int
     rejected: int
     progress: float = Field(description="0 to 1")
-    created_at: datetime | None
-    finished_at: datetime | None
+    created_at: DateTime | None
+    finished_at: DateTime | None
 
     @classmethod
     def of(cls, i: Import) -> ImportOut:

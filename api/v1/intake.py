@@ -115,7 +115,7 @@ async def submit_form(request: Request, ctx: Ctx, form_key: FormKey) -> JSONResp
 
 @router.options("/{form_key}", status_code=204,
                 summary="CORS preflight: allowed for the form's own site only",
-                responses=problems(403, 404, 429))
+                responses=problems(403, 404, 422, 429))
 async def preflight_form(request: Request, ctx: Ctx, form_key: FormKey) -> Response:
     allowed = await ctx.intake.preflight(form_key, client_ip(request),
                                          request.headers.get("origin"))

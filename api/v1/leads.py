@@ -4,13 +4,12 @@ conversion, the timeline and the audited reveal."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from api.deps import Ctx, CurrentActor, IfMatch, PageParams, created, user_ref, versioned
-from api.schemas import AUTHED, ListOf, problems
+from api.deps import USER_REF, Ctx, CurrentActor, IfMatch, PageParams, created, user_ref, versioned
+from api.schemas import AUTHED, DateTime, ListOf, problems
 from api.v1.schemas.leads import (
     ConversionOut,
     ConvertIn,
@@ -51,7 +50,7 @@ async def list_leads(
     open: Annotated[bool, Query(description="Only new, contacted and qualified")] = False,
     grade: LeadGrade | None = None, source: Source | None = None,
     campaign: Annotated[str | None, Query(max_length=100)] = None,
-    owner: Annotated[str | None, Query(description="A user id, or 'me'")] = None,
+    owner: Annotated[str | None, Query(pattern=USER_REF, description="A user id, or 'me'")] = None,
     department_id: uuid.UUID | None = None,
     flag: FlagCode | None = None,
     routed_by: AssignedBy | None = None,
@@ -61,8 +60,8 @@ async def list_leads(
                                    description="Part of the number, name or company")] = None,
     phone: Annotated[str | None, Query(max_length=40)] = None,
     email: Annotated[str | None, Query(max_length=254)] = None,
-    created_from: datetime | None = None, created_to: datetime | None = None,
-    updated_since: datetime | None = None,
+    created_from: DateTime | None = None, created_to: DateTime | None = None,
+    updated_since: DateTime | None = None,
     sort: Annotated[str | None, Query(examples=["-score"])] = None,
 ) -> ListOf[LeadOut]:
     phone_value = email_value = None

@@ -5,18 +5,17 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import AsyncIterator
-from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
-from api.deps import CurrentActor, IfMatch, Notify, PageParams, versioned
+from api.deps import UUID_TEXT, CurrentActor, IfMatch, Notify, PageParams, versioned
 from api.errors import problem
-from api.schemas import AUTHED, ListOf, problems
+from api.schemas import AUTHED, DateTime, ListOf, problems
 from api.v1.schemas.identity import NotificationOut
 from api.v1.schemas.notify import DeliveryOut, PreferencesIn, PreferencesOut
-from domain.notifications.model import Notification
+from domain.notifications.model import DeliveryStatus, Notification
 from domain.notifications.ports import FeedClosed, FeedSubscription
 from domain.shared.errors import PermissionDenied, ValidationFailed
 
@@ -49,10 +48,11 @@ async def list_deliveries(
     notify: Notify, actor: CurrentActor, page: PageParams,
     user_id: Annotated[uuid.UUID | None, Query(description="Admins: whose")] = None,
     all_users: Annotated[bool, Query(description="Admins: everyone's")] = False,
-    status: Annotated[str | None, Query(max_length=16,
-                                        description="pending, sent or failed")] = None,
-    channel: Annotated[str | None, Query(max_length=16, description="email or sms")] = None,
-    updated_since: datetime | None = None,
+    status: Annotated[DeliveryStatus | None, Query(description="pending, sent or failed")
+                      ] = None,
+    channel: Annotated[Literal["email", "sms"] | None, Query(description="email or sms")
+                       ] = None,
+    updated_since: DateTime | None = None,
 ) -> ListOf[DeliveryOut]:
     result = await notify.deliveries.list(actor, page, user_id=user_id, status=status,
                                           channel=channel, everyone=all_users,
@@ -83,7 +83,7 @@ STREAM_DOC = (
 async def stream_notifications(
     request: Request, notify: Notify, actor: CurrentActor,
     last_event_id: Annotated[str | None, Header(
-        alias="Last-Event-ID", max_length=100,
+        alias="Last-Event-ID", max_length=100, pattern=f"^{UUID_TEXT}$",
         description="Reconnecting: the last id you got; what came after it is sent first")
     ] = None,
 ) -> Response:

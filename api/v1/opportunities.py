@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
 
-from api.deps import Ctx, CurrentActor, IfMatch, PageParams, created, user_ref, versioned
-from api.schemas import AUTHED, ListOf, problems
+from api.deps import USER_REF, Ctx, CurrentActor, IfMatch, PageParams, created, user_ref, versioned
+from api.schemas import AUTHED, Date, DateTime, ListOf, problems
 from api.v1.schemas.pipeline import (
     BoardColumnOut,
     BoardOut,
@@ -80,10 +79,10 @@ async def list_opportunities(
     cards: Annotated[int, Query(ge=1, le=50, description="Cards per column (board)")] = 20,
     pipeline_id: uuid.UUID | None = None, stage_id: uuid.UUID | None = None,
     status: OpportunityStatus | None = None,
-    owner: Annotated[str | None, Query(description="A user id, or 'me'")] = None,
+    owner: Annotated[str | None, Query(pattern=USER_REF, description="A user id, or 'me'")] = None,
     department_id: uuid.UUID | None = None, customer_id: uuid.UUID | None = None,
-    close_from: date | None = None, close_to: date | None = None,
-    updated_since: datetime | None = None,
+    close_from: Date | None = None, close_to: Date | None = None,
+    updated_since: DateTime | None = None,
     sort: Annotated[str | None, Query(examples=["-amount"])] = None,
 ) -> ListOf[OpportunityOut] | BoardOut:
     flt = OpportunityFilter(

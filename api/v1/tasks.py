@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from api.deps import Ctx, CurrentActor, IfMatch, PageParams, user_ref, versioned
-from api.schemas import AUTHED, ListOf, problems
+from api.deps import USER_REF, Ctx, CurrentActor, IfMatch, PageParams, user_ref, versioned
+from api.schemas import AUTHED, DateTime, ListOf, problems
 from api.v1.schemas.customers import TaskCreate, TaskOut, TaskUpdate
 from domain.customers.activity import TaskStatus
 
@@ -22,8 +21,9 @@ router = APIRouter(prefix="/tasks", tags=["tasks"])
             "ordered by due time, undated last.")
 async def list_tasks(
     ctx: Ctx, actor: CurrentActor, page: PageParams,
-    assignee: Annotated[str | None, Query(description="A user id, or 'me'")] = None,
-    status: TaskStatus | None = None, due_before: datetime | None = None,
+    assignee: Annotated[str | None, Query(pattern=USER_REF, description="A user id, or 'me'")
+                        ] = None,
+    status: TaskStatus | None = None, due_before: DateTime | None = None,
     related_id: uuid.UUID | None = None,
 ) -> ListOf[TaskOut]:
     result = await ctx.customers.tasks.list(

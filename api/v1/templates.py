@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
 from api.deps import CurrentActor, IfMatch, Notify, PageParams, versioned
-from api.schemas import AUTHED, ListOf, problems
+from api.schemas import AUTHED, DateTime, ListOf, problems
 from api.v1.schemas.notify import (
+    ONE_OF_CHANNELS,
+    ONE_OF_KINDS,
+    ONE_OF_LOCALES,
     PreviewIn,
     PreviewOut,
     TemplateCreate,
@@ -26,11 +28,11 @@ router = APIRouter(prefix="/templates", tags=["templates"])
             responses=problems(*AUTHED))
 async def list_templates(
     notify: Notify, actor: CurrentActor, page: PageParams,
-    kind: Annotated[str | None, Query(max_length=64)] = None,
-    channel: Annotated[str | None, Query(max_length=16)] = None,
-    locale: Annotated[str | None, Query(max_length=16)] = None,
+    kind: Annotated[str | None, Query(max_length=64, json_schema_extra=ONE_OF_KINDS)] = None,
+    channel: Annotated[str | None, Query(max_length=16, json_schema_extra=ONE_OF_CHANNELS)] = None,
+    locale: Annotated[str | None, Query(max_length=16, json_schema_extra=ONE_OF_LOCALES)] = None,
     builtin: bool | None = None,
-    updated_since: datetime | None = None,
+    updated_since: DateTime | None = None,
 ) -> ListOf[TemplateOut]:
     result = await notify.templates.list(actor, page, kind=kind, channel=channel, locale=locale,
                                          builtin=builtin, updated_since=updated_since)

@@ -68,14 +68,16 @@ async def create_user(ctx: Ctx, actor: CurrentActor, body: UserCreate,
     return created(response, user, UserOut.of, "/api/v1/users")
 
 
-@router.get("/{user_id}", response_model=UserOut, summary="Get a user",
+# `:uuid`: a sibling fixed path (apply, directory, event-types) is never read as an id,
+# so another method on it is a 405, not a 422 about the id
+@router.get("/{user_id:uuid}", response_model=UserOut, summary="Get a user",
             responses=problems(*AUTHED, 404))
 async def get_user(ctx: Ctx, actor: CurrentActor, user_id: uuid.UUID,
                    response: Response) -> UserOut:
     return versioned(response, await ctx.identity.get_user(actor, user_id), UserOut.of)
 
 
-@router.patch("/{user_id}", response_model=UserOut,
+@router.patch("/{user_id:uuid}", response_model=UserOut,
               summary="Update a user (name, role, department, active)",
               responses=problems(*AUTHED, 404, 412))
 async def update_user(ctx: Ctx, actor: CurrentActor, user_id: uuid.UUID, body: UserUpdate,

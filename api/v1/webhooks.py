@@ -50,14 +50,16 @@ async def create_webhook(ctx: Ctx, actor: CurrentActor, body: WebhookCreate,
     return created(response, endpoint, WebhookWithSecret.of, "/api/v1/webhooks")
 
 
-@router.get("/{webhook_id}", response_model=WebhookOut, summary="Get a webhook endpoint",
+# `:uuid`: a sibling fixed path (apply, directory, event-types) is never read as an id,
+# so another method on it is a 405, not a 422 about the id
+@router.get("/{webhook_id:uuid}", response_model=WebhookOut, summary="Get a webhook endpoint",
             responses=problems(*AUTHED, 404))
 async def get_webhook(ctx: Ctx, actor: CurrentActor, webhook_id: uuid.UUID,
                       response: Response) -> WebhookOut:
     return versioned(response, await ctx.webhooks.get(actor, webhook_id), WebhookOut.of)
 
 
-@router.patch("/{webhook_id}", response_model=WebhookOut,
+@router.patch("/{webhook_id:uuid}", response_model=WebhookOut,
               summary="Edit a webhook endpoint (active: false pauses it, true resumes it)",
               responses=problems(*AUTHED, 404, 412))
 async def update_webhook(ctx: Ctx, actor: CurrentActor, webhook_id: uuid.UUID,
@@ -67,7 +69,7 @@ async def update_webhook(ctx: Ctx, actor: CurrentActor, webhook_id: uuid.UUID,
     return versioned(response, endpoint, WebhookOut.of)
 
 
-@router.delete("/{webhook_id}", status_code=204,
+@router.delete("/{webhook_id:uuid}", status_code=204,
                summary="Delete a webhook endpoint and its delivery log",
                responses=problems(*AUTHED, 404))
 async def delete_webhook(ctx: Ctx, actor: CurrentActor, webhook_id: uuid.UUID) -> Response:

@@ -43,9 +43,9 @@ class TemplateService:
                    updated_since: datetime | None = None) -> Page[Template]:
         _may_read(actor)
         flt = TemplateFilter(
-            kind=check_kind(kind) if kind else None,
-            channel=check_channel(channel) if channel else None,
-            locale=check_locale(locale) if locale else None, builtin=builtin,
+            kind=check_kind(kind) if kind is not None else None,
+            channel=check_channel(channel) if channel is not None else None,
+            locale=check_locale(locale) if locale is not None else None, builtin=builtin,
             updated_since=updated_since)
         async with self.uow() as uow:
             return await uow.templates.list(flt, page)

@@ -279,7 +279,7 @@ async def test_who_sees_which_deals(client: httpx.AsyncClient, world: World) -> 
         "customer_id": "00000000-0000-0000-0000-000000000001"}, headers=world.auth("rep"))
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "customer_id"
     for body, field in [({"customer_id": c["id"], "amount": "1.001"}, "amount"),
-                        ({"customer_id": c["id"], "amount": 12.5, "currency": "R1B"},
+                        ({"customer_id": c["id"], "amount": "12.50", "currency": "R1B"},
                          "currency"),
                         ({"customer_id": c["id"], "contract_status": "maybe"},
                          "contract_status")]:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from adapters.db.customer_documents import CONTACT_DOCS, DOC_FIELDS, TOMBSTONE_FIELDS
-from api.v1.schemas.customers import ContactOut, CustomerOut, Tombstone
+from api.v1.schemas.customers import ContactOut, CustomerOut, CustomerSparse, Tombstone
 from tests.unit.test_customer_out import BARE, FULL
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -115,3 +115,9 @@ def test_the_check_itself_sees_a_field_out_of_place() -> None:
     moved = json_object("json_build_object('id', c.id, 'name', f(c.a, 'x,y'), 'n', c.n)")
     assert moved == [("id", "c.id"), ("name", "f(c.a, 'x,y')"), ("n", "c.n")]
     assert [name for name, _ in moved] != CUSTOMER_FIELDS[:3]
+
+
+def test_a_sparse_customer_offers_every_field_of_the_full_one_and_requires_only_its_id() -> None:
+    assert list(CustomerSparse.model_fields) == CUSTOMER_FIELDS
+    required = [name for name, f in CustomerSparse.model_fields.items() if f.is_required()]
+    assert required == ["id"]

@@ -4,13 +4,13 @@ report; a request body builds the use case's command."""
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
 from pydantic import BaseModel, Field, PlainSerializer
 
-from api.schemas import Input, sent
+from api.schemas import CURRENCY, Date, DateTime, Input, decimal_text, omittable, sent
 from api.v1.schemas.customers import Money
 from domain.contracts.commands import (
     CalendarSettings,
@@ -29,9 +29,13 @@ from domain.shared.commands import UNSET
 
 Quantity = Annotated[Decimal, PlainSerializer(lambda v: str(v), return_type=str,
                                               when_used="json"),
+                     # more than 0, at most 1,000,000,000, three places
+                     *decimal_text(r"^([1-9]\d{0,8}(\.\d{1,3})?|1000000000(\.0{1,3})?"
+                                   r"|0\.([1-9]\d{0,2}|0[1-9]\d?|00[1-9]))$"),
                      Field(gt=0, le=1_000_000_000, decimal_places=3, examples=["12"])]
 Percent = Annotated[Decimal, PlainSerializer(lambda v: f"{v:.2f}", return_type=str,
                                              when_used="json"),
+                    *decimal_text(r"^(\d{1,2}(\.\d{1,2})?|100(\.0{1,2})?)$"),  # 0 to 100
                     Field(ge=0, le=100, decimal_places=2, examples=["5"])]
 
 
@@ -52,11 +56,11 @@ class ContractCreate(Input):
     opportunity_id: uuid.UUID | None = Field(None, description="The deal it closes; its "
                                              "contract state follows this contract's")
     title: str = Field(min_length=1, max_length=200, examples=["2027 年度网关采购合同"])
-    currency: str = Field("CNY", min_length=3, max_length=3)
+    currency: str = Field("CNY", min_length=3, max_length=3, pattern=CURRENCY)
     lines: list[LineIn] = Field(min_length=1, max_length=200, description="The amount is "
                                 "their sum, computed by the server")
-    start_date: date | None = None
-    end_date: date | None = None
+    start_date: Date | None = None
+    end_date: Date | None = None
     payment_terms: str | None = Field(None, max_length=2000, examples=["30% 预付，70% 验收后"])
     owner_id: uuid.UUID | None = Field(None, description="Defaults to you")
 
@@ -69,14 +73,14 @@ class ContractCreate(Input):
 
 
 class ContractUpdate(Input):
-    title: str | None = Field(None, min_length=1, max_length=200)
+    title: str | None = omittable(min_length=1, max_length=200)
     opportunity_id: uuid.UUID | None = None
-    currency: str | None = Field(None, min_length=3, max_length=3)
-    lines: list[LineIn] | None = Field(None, min_length=1, max_length=200)
-    start_date: date | None = None
-    end_date: date | None = None
+    currency: str | None = omittable(min_length=3, max_length=3, pattern=CURRENCY)
+    lines: list[LineIn] | None = omittable(min_length=1, max_length=200)
+    start_date: Date | None = None
+    end_date: Date | None = None
     payment_terms: str | None = Field(None, max_length=2000)
-    owner_id: uuid.UUID | None = None
+    owner_id: uuid.UUID | None = omittable()
 
     def command(self) -> UpdateContract:
         title = sent(self, "title", required=True)
@@ -121,12 +125,12 @@ class StepOut(BaseModel):
     name: str
     assignee_id: uuid.UUID
     status: StepStatus
-    started_at: datetime | None
-    reminded_at: datetime | None
-    escalated_at: datetime | None
+    started_at: DateTime | None
+    reminded_at: DateTime | None
+    escalated_at: DateTime | None
     escalated_to: uuid.UUID | None
     decided_by: uuid.UUID | None
-    decided_at: datetime | None
+    decided_at: DateTime | None
     comment: str | None
     seconds_taken: float | None = Field(description="From the step opening to its decision "
                                         "(or to now while it waits)")
@@ -151,23 +155,23 @@ class ContractOut(BaseModel):
     amount: Money
     currency: str
     lines: list[LineOut]
-    start_date: date | None
-    end_date: date | None
+    start_date: Date | None
+    end_date: Date | None
     payment_terms: str | None
     owner_id: uuid.UUID
     status: ContractStatus
     round: int
     steps: list[StepOut] = Field(description="The current round's approval steps")
-    submitted_at: datetime | None
-    approved_at: datetime | None
-    signed_at: datetime | None
-    activated_at: datetime | None
-    paid_at: datetime | None
-    ended_at: datetime | None
+    submitted_at: DateTime | None
+    approved_at: DateTime | None
+    signed_at: DateTime | None
+    activated_at: DateTime | None
+    paid_at: DateTime | None
+    ended_at: DateTime | None
     termination_reason: str | None
     version: int
-    created_at: datetime | None
-    updated_at: datetime | None
+    created_at: DateTime | None
+    updated_at: DateTime | None
 
     @classmethod
     def of(cls, c: Contract, now: datetime) -> ContractOut:
@@ -222,9 +226,9 @@ class InboxItemOut(BaseModel):
     role: StepRole
     assignee_id: uuid.UUID
     escalated_to: uuid.UUID | None
-    started_at: datetime
-    reminded_at: datetime | None
-    escalated_at: datetime | None
+    started_at: DateTime
+    reminded_at: DateTime | None
+    escalated_at: DateTime | None
 
     @classmethod
     def of(cls, i: InboxItem) -> InboxItemOut:
@@ -235,7 +239,8 @@ class CalendarIn(Input):
     timezone: str = Field("Asia/Shanghai", max_length=64)
     start: str = Field("09:00", pattern=r"^\d{2}:\d{2}$")
     end: str = Field("18:00", pattern=r"^\d{2}:\d{2}$")
-    workdays: list[int] = Field(default_factory=lambda: [1, 2, 3, 4, 5], min_length=1,
+    workdays: list[Annotated[int, Field(ge=1, le=7)]] = Field(
+        default_factory=lambda: [1, 2, 3, 4, 5], min_length=1,
                                 max_length=7, description="ISO weekdays, 1 = Monday")
 
 
@@ -305,8 +310,8 @@ class StepTimesOut(BaseModel):
 
 
 class ApprovalTimesOut(BaseModel):
-    since: datetime
-    until: datetime
+    since: DateTime
+    until: DateTime
     steps: list[StepTimesOut] = Field(description="Per step role: time from the step "
                                       "opening to its decision")
     rounds: DurationsOut = Field(description="Submission to final decision")

@@ -4,13 +4,23 @@ timeline and the industry and region lists."""
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, PlainSerializer
 
-from api.schemas import Input, sent
+from api.schemas import (
+    CURRENCY,
+    NOT_BLANK,
+    TAG,
+    Bool,
+    Date,
+    DateTime,
+    Input,
+    decimal_text,
+    omittable,
+    sent,
+)
 from domain.customers.activity import (
     ActivityEntry,
     FollowUp,
@@ -34,19 +44,24 @@ from domain.customers.model import Contact, Customer, CustomerKind, Grade, Size,
 from domain.customers.personal import mask_email, mask_id_card, mask_phone
 from domain.shared.commands import UNSET
 
+# the domain's full legal name: at least two characters once trimmed
+FULL_NAME = r"\S[\s\S]*\S"
+
 Money = Annotated[Decimal, PlainSerializer(lambda v: f"{v:.2f}", return_type=str,
                                            when_used="json"),
+                  # domain/customers/values.py: not negative, two places, below 10^16
+                  *decimal_text(r"^\d{1,16}(\.\d{1,2})?$"),
                   Field(examples=["1250000.00"], description="A decimal string, never a float")]
 
 
 class ContactIn(Input):
     id: uuid.UUID | None = Field(None, description="Keep an existing contact's id on update")
-    name: str = Field(max_length=100, examples=["张三"])
+    name: str = Field(max_length=100, pattern=NOT_BLANK, examples=["张三"])
     title: str | None = Field(None, max_length=100, examples=["采购经理"])
     mobile: str | None = Field(None, max_length=40, examples=["13812345678"])
     landline: str | None = Field(None, max_length=40, examples=["010-12345678"])
     email: str | None = Field(None, max_length=254, examples=["zhang.san@example.com"])
-    is_primary: bool = False
+    is_primary: Bool = False
 
     def draft(self) -> ContactDraft:
         return ContactDraft(id=self.id, name=self.name, title=self.title, mobile=self.mobile,
@@ -60,7 +75,7 @@ class ContactOut(BaseModel):
     mobile: str | None = Field(description="Masked, e.g. 138****5678")
     landline: str | None
     email: str | None
-    is_primary: bool
+    is_primary: Bool
 
     @staticmethod
     def plain(c: Contact, reveal: bool = False) -> dict[str, Any]:
@@ -75,22 +90,25 @@ class ContactOut(BaseModel):
 
 
 class CustomerCreate(Input):
-    name: str = Field(max_length=200, examples=["上海明远精密机械制造有限公司"],
+    name: str = Field(min_length=2, max_length=200, pattern=FULL_NAME,
+                      examples=["上海明远精密机械制造有限公司"],
                       description="The full legal name, no abbreviations")
     kind: CustomerKind = Field(examples=["company"])
     industry: str | None = Field(None, max_length=50, examples=["manufacturing"])
     region: str | None = Field(None, max_length=50, examples=["east"])
     size: Size | None = None
     source: Source | None = None
-    grade: Grade | None = None
+    # closed is earned through intent, churned after closed: a new customer starts earlier
+    grade: Grade | None = Field(None, json_schema_extra={"enum": ["potential", "intent", None]})
     annual_purchase: Money | None = None
-    currency: str = Field("CNY", min_length=3, max_length=3)
+    currency: str = Field("CNY", min_length=3, max_length=3, pattern=CURRENCY)
     owner_id: uuid.UUID | None = Field(None, description="Defaults to you")
-    first_contact_date: date | None = None
-    next_followup_at: datetime | None = None
+    first_contact_date: Date | None = None
+    next_followup_at: DateTime | None = None
     next_followup_plan: str | None = Field(None, max_length=500)
     key_needs: str | None = Field(None, max_length=2000)
-    tags: list[str] = Field(default_factory=list, max_length=50)
+    tags: list[Annotated[str, Field(max_length=50, pattern=TAG)]] = Field(
+        default_factory=list, max_length=50)
     custom: dict[str, Any] = Field(default_factory=dict)
     id_card_number: str | None = Field(None, max_length=30, description="Persons only")
     contacts: list[ContactIn] = Field(default_factory=list, max_length=50)
@@ -107,8 +125,8 @@ class CustomerCreate(Input):
 
 
 class CustomerUpdate(Input):
-    name: str | None = Field(None, max_length=200)
-    kind: CustomerKind | None = None
+    name: str | None = omittable(min_length=2, max_length=200, pattern=FULL_NAME)
+    kind: CustomerKind | None = omittable()
     industry: str | None = Field(None, max_length=50)
     region: str | None = Field(None, max_length=50)
     size: Size | None = None
@@ -116,13 +134,14 @@ class CustomerUpdate(Input):
     grade: Grade | None = Field(None, description="potential → intent → closed → churned; "
                                 "churned → intent reactivates")
     annual_purchase: Money | None = None
-    currency: str | None = Field(None, min_length=3, max_length=3)
+    currency: str | None = omittable(min_length=3, max_length=3, pattern=CURRENCY)
     owner_id: uuid.UUID | None = Field(None, description="Reassign (managers and admins)")
-    first_contact_date: date | None = None
-    next_followup_at: datetime | None = None
+    first_contact_date: Date | None = None
+    next_followup_at: DateTime | None = None
     next_followup_plan: str | None = Field(None, max_length=500)
     key_needs: str | None = Field(None, max_length=2000)
-    tags: list[str] | None = Field(None, max_length=50)
+    tags: list[Annotated[str, Field(max_length=50, pattern=TAG)]] | None = Field(
+        None, max_length=50)
     custom: dict[str, Any] | None = None
     id_card_number: str | None = Field(None, max_length=30)
     contacts: list[ContactIn] | None = Field(None, max_length=50,
@@ -158,9 +177,9 @@ class CustomerOut(BaseModel):
     currency: str
     owner_id: uuid.UUID
     owner_department_id: uuid.UUID | None
-    first_contact_date: date | None
-    last_followup_at: datetime | None
-    next_followup_at: datetime | None
+    first_contact_date: Date | None
+    last_followup_at: DateTime | None
+    next_followup_at: DateTime | None
     next_followup_plan: str | None
     key_needs: str | None
     tags: list[str]
@@ -168,8 +187,8 @@ class CustomerOut(BaseModel):
     id_card_number: str | None = Field(description="Masked, e.g. 110101********1234")
     contacts: list[ContactOut]
     version: int
-    created_at: datetime | None
-    updated_at: datetime | None
+    created_at: DateTime | None
+    updated_at: DateTime | None
     deleted: Literal[False] = False
 
     @classmethod
@@ -206,13 +225,45 @@ class CustomerOut(BaseModel):
             "created_at": c.created_at, "updated_at": c.updated_at, "deleted": False}
 
 
+class CustomerSparse(BaseModel):
+    """A customer trimmed by `fields=`: its id and the fields asked for, nothing else."""
+
+    id: uuid.UUID
+    number: str | None = None
+    name: str | None = None
+    kind: CustomerKind | None = None
+    industry: str | None = None
+    region: str | None = None
+    size: Size | None = None
+    source: Source | None = None
+    grade: Grade | None = None
+    tier: Tier | None = None
+    annual_purchase: Money | None = None
+    currency: str | None = None
+    owner_id: uuid.UUID | None = None
+    owner_department_id: uuid.UUID | None = None
+    first_contact_date: Date | None = None
+    last_followup_at: DateTime | None = None
+    next_followup_at: DateTime | None = None
+    next_followup_plan: str | None = None
+    key_needs: str | None = None
+    tags: list[str] | None = None
+    custom: dict[str, Any] | None = None
+    id_card_number: str | None = None
+    contacts: list[ContactOut] | None = None
+    version: int | None = None
+    created_at: DateTime | None = None
+    updated_at: DateTime | None = None
+    deleted: Literal[False] = False
+
+
 class Tombstone(BaseModel):
     """A deleted record in a delta sync (updated_since)."""
 
     id: uuid.UUID
     deleted: Literal[True] = True
     version: int
-    updated_at: datetime | None
+    updated_at: DateTime | None
     merged_into: uuid.UUID | None = Field(None, description="Set when a merge folded it away")
 
 
@@ -235,11 +286,12 @@ class CheckInIn(Input):
 
 class FollowUpCreate(Input):
     method: FollowUpMethod = Field(examples=["visit"])
-    occurred_at: datetime | None = Field(None, description="Defaults to now")
-    summary: str = Field(max_length=5000, examples=["拜访客户，确认二期采购需求"])
+    occurred_at: DateTime | None = Field(None, description="Defaults to now")
+    summary: str = Field(max_length=5000, pattern=NOT_BLANK,
+                         examples=["拜访客户，确认二期采购需求"])
     feedback: str | None = Field(None, max_length=5000)
     next_action: str | None = Field(None, max_length=500, examples=["发送报价单"])
-    next_followup_at: datetime | None = None
+    next_followup_at: DateTime | None = None
     status: FollowUpStatus = FollowUpStatus.DONE
     check_in: CheckInIn | None = Field(None, description="A visit's geo check-in")
 
@@ -260,7 +312,7 @@ class FollowUpUpdate(Input):
     summary: str | None = Field(None, max_length=5000)
     feedback: str | None = Field(None, max_length=5000)
     next_action: str | None = Field(None, max_length=500)
-    next_followup_at: datetime | None = None
+    next_followup_at: DateTime | None = None
     status: FollowUpStatus | None = None
 
     def command(self) -> FollowUpChanges:
@@ -281,15 +333,15 @@ class FollowUpOut(BaseModel):
     customer_id: uuid.UUID
     owner_id: uuid.UUID
     method: FollowUpMethod
-    occurred_at: datetime
+    occurred_at: DateTime
     summary: str
     feedback: str | None
     next_action: str | None
-    next_followup_at: datetime | None
+    next_followup_at: DateTime | None
     status: FollowUpStatus
     check_in: CheckInOut | None
     version: int
-    created_at: datetime | None
+    created_at: DateTime | None
 
     @classmethod
     def of(cls, f: FollowUp) -> FollowUpOut:
@@ -303,8 +355,8 @@ class FollowUpOut(BaseModel):
 
 
 class TaskCreate(Input):
-    title: str = Field(max_length=200, examples=["Send the quote to 明远"])
-    due_at: datetime | None = None
+    title: str = Field(max_length=200, pattern=NOT_BLANK, examples=["Send the quote to 明远"])
+    due_at: DateTime | None = None
     assignee_id: uuid.UUID | None = Field(None, description="Defaults to you")
     related_type: Literal["customer"] | None = None
     related_id: uuid.UUID | None = None
@@ -320,7 +372,7 @@ class TaskCreate(Input):
 
 class TaskUpdate(Input):
     title: str | None = Field(None, max_length=200)
-    due_at: datetime | None = None
+    due_at: DateTime | None = None
     assignee_id: uuid.UUID | None = None
     status: TaskStatus | None = None
     notes: str | None = Field(None, max_length=5000)
@@ -334,7 +386,7 @@ class TaskUpdate(Input):
 class TaskOut(BaseModel):
     id: uuid.UUID
     title: str
-    due_at: datetime | None
+    due_at: DateTime | None
     assignee_id: uuid.UUID
     created_by: uuid.UUID | None
     related_type: str | None
@@ -342,9 +394,9 @@ class TaskOut(BaseModel):
     status: TaskStatus
     origin: TaskOrigin
     notes: str | None
-    completed_at: datetime | None
+    completed_at: DateTime | None
     version: int
-    created_at: datetime | None
+    created_at: DateTime | None
 
     @classmethod
     def of(cls, t: Task) -> TaskOut:
@@ -356,7 +408,7 @@ class TaskOut(BaseModel):
 
 class TimelineEntryOut(BaseModel):
     id: int
-    at: datetime
+    at: DateTime
     kind: str = Field(examples=["followup"])
     summary: str
     actor_id: uuid.UUID | None

@@ -4,12 +4,11 @@ duplicates and their merging."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
-from api.schemas import Input, sent
+from api.schemas import KEY, NOT_BLANK, TAG, Bool, DateTime, Input, sent
 from api.v1.schemas.customers import CustomerOut
 from domain.fields_and_tags.commands import FieldChanges, NewSegment, SegmentChanges, TagChanges
 from domain.fields_and_tags.model import (
@@ -25,24 +24,33 @@ FILTER_DOC = (
     "The customer filter language: industry, region, grade, tier, kind, owner_id, "
     "department_id, tags_all, tags_any, last_followup_before/after, created_from/to, "
     "annual_purchase_min/max, no_followup_days, custom {key: value}, q")
+# The filter language's words: any other key is refused, so the schema names them.
+FILTER_KEYS = (
+    "industry", "region", "kind", "q", "last_followup_before", "last_followup_after",
+    "created_from", "created_to", "grade", "tier", "owner_id", "department_id", "tags_all",
+    "tags_any", "annual_purchase_min", "annual_purchase_max", "no_followup_days", "custom")
+FILTER_SCHEMA: dict[str, Any] = {"propertyNames": {"enum": list(FILTER_KEYS)}}
 FILTER_EXAMPLE = {"industry": "manufacturing", "annual_purchase_min": "1000000",
                   "no_followup_days": 90}
 
+COLOUR = r"^#[0-9a-fA-F]{6}$"
+TagName = Annotated[str, Field(max_length=50, pattern=TAG)]
+
 
 class CustomFieldCreate(Input):
-    key: str = Field(max_length=50, examples=["erp_code"])
-    label: str = Field(max_length=100, examples=["ERP 编码"])
+    key: str = Field(max_length=50, pattern=KEY, examples=["erp_code"])
+    label: str = Field(max_length=100, pattern=NOT_BLANK, examples=["ERP 编码"])
     type: FieldType
     options: list[str] = Field(default_factory=list, max_length=100)
-    required: bool = False
+    required: Bool = False
     entity: str = Field("customer", pattern="^customer$")
 
 
 class CustomFieldUpdate(Input):
-    label: str | None = Field(None, max_length=100)
+    label: str | None = Field(None, max_length=100, pattern=NOT_BLANK)
     options: list[str] | None = Field(None, max_length=100)
-    required: bool | None = None
-    active: bool | None = None
+    required: Bool | None = None
+    active: Bool | None = None
 
     def command(self) -> FieldChanges:
         return FieldChanges(label=self.label, options=self.options, required=self.required,
@@ -56,8 +64,8 @@ class CustomFieldOut(BaseModel):
     label: str
     type: FieldType
     options: list[str]
-    required: bool
-    active: bool
+    required: Bool
+    active: Bool
     version: int
 
     @classmethod
@@ -67,15 +75,15 @@ class CustomFieldOut(BaseModel):
 
 
 class TagCreate(Input):
-    name: str = Field(max_length=50, examples=["重点客户"])
+    name: str = Field(max_length=50, pattern=TAG, examples=["重点客户"])
     category: TagCategory = TagCategory.CUSTOM
-    colour: str | None = Field(None, examples=["#fa541c"])
+    colour: str | None = Field(None, pattern=COLOUR, examples=["#fa541c"])
 
 
 class TagUpdate(Input):
-    name: str | None = Field(None, max_length=50)
+    name: str | None = Field(None, max_length=50, pattern=TAG)
     category: TagCategory | None = None
-    colour: str | None = None
+    colour: str | None = Field(None, pattern=COLOUR)
 
     def command(self) -> TagChanges:
         return TagChanges(name=self.name, category=self.category, colour=self.colour)
@@ -93,9 +101,10 @@ class TagOut(BaseModel):
 
 
 class Retag(Input):
-    filter: dict[str, Any] = Field(description=FILTER_DOC, examples=[FILTER_EXAMPLE])
-    add: list[str] = Field(default_factory=list, max_length=20)
-    remove: list[str] = Field(default_factory=list, max_length=20)
+    filter: dict[str, Any] = Field(description=FILTER_DOC, examples=[FILTER_EXAMPLE],
+                                   json_schema_extra=FILTER_SCHEMA)
+    add: list[TagName] = Field(default_factory=list, max_length=20)
+    remove: list[TagName] = Field(default_factory=list, max_length=20)
 
 
 class Retagged(BaseModel):
@@ -103,8 +112,9 @@ class Retagged(BaseModel):
 
 
 class SegmentCreate(Input):
-    name: str = Field(max_length=100, examples=["制造业大客户 3 个月未跟进"])
-    filter: dict[str, Any] = Field(description=FILTER_DOC, examples=[FILTER_EXAMPLE])
+    name: str = Field(max_length=100, pattern=NOT_BLANK, examples=["制造业大客户 3 个月未跟进"])
+    filter: dict[str, Any] = Field(description=FILTER_DOC, examples=[FILTER_EXAMPLE],
+                                   json_schema_extra=FILTER_SCHEMA)
     sharing: SegmentSharing = SegmentSharing.PRIVATE
     department_id: uuid.UUID | None = None
 
@@ -114,8 +124,9 @@ class SegmentCreate(Input):
 
 
 class SegmentUpdate(Input):
-    name: str | None = Field(None, max_length=100)
-    filter: dict[str, Any] | None = None
+    name: str | None = Field(None, max_length=100, pattern=NOT_BLANK)
+    filter: dict[str, Any] | None = Field(None, description=FILTER_DOC,
+                                          json_schema_extra=FILTER_SCHEMA)
     sharing: SegmentSharing | None = None
     department_id: uuid.UUID | None = None
 
@@ -132,7 +143,7 @@ class SegmentOut(BaseModel):
     sharing: SegmentSharing
     department_id: uuid.UUID | None
     version: int
-    created_at: datetime | None
+    created_at: DateTime | None
 
     @classmethod
     def of(cls, s: Segment) -> SegmentOut:

@@ -4,15 +4,14 @@ and the inbox."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
 
-from api.schemas import Input, sent
+from api.schemas import NOT_BLANK, Bool, DateTime, Input, sent
 from domain.audit.model import AuditEntry
 from domain.identity.commands import UpdateDepartment, UpdateUser
-from domain.identity.model import ApiKey, Department, User
+from domain.identity.model import MIN_PASSWORD_LENGTH, ApiKey, Department, User
 from domain.notifications.model import Notification
 from domain.shared.authz import Principal, Role, Scope
 
@@ -35,10 +34,10 @@ class UserOut(BaseModel):
     name: str
     role: Role
     department_id: uuid.UUID | None
-    is_active: bool
-    last_login_at: datetime | None
-    created_at: datetime | None
-    updated_at: datetime | None
+    is_active: Bool
+    last_login_at: DateTime | None
+    created_at: DateTime | None
+    updated_at: DateTime | None
     version: int
 
     @classmethod
@@ -61,7 +60,7 @@ class DirectoryEntry(BaseModel):
     name: str
     role: Role
     department_id: uuid.UUID | None
-    is_active: bool
+    is_active: Bool
 
     @classmethod
     def of(cls, u: User) -> DirectoryEntry:
@@ -87,17 +86,18 @@ class MeOut(BaseModel):
 
 class UserCreate(Input):
     email: str = Field(max_length=254, examples=["li.lei@example.com"])
-    name: str = Field(max_length=200, examples=["李雷"])
+    name: str = Field(max_length=200, pattern=NOT_BLANK, examples=["李雷"])
     role: Role = Field(examples=["sales_rep"])
     department_id: uuid.UUID | None = None
-    password: str = Field(max_length=256, examples=["a-long-passphrase"])
+    password: str = Field(min_length=MIN_PASSWORD_LENGTH, max_length=256,
+                          examples=["a-long-passphrase"])
 
 
 class UserUpdate(Input):
-    name: str | None = Field(None, max_length=200)
+    name: str | None = Field(None, max_length=200, pattern=NOT_BLANK)
     role: Role | None = None
     department_id: uuid.UUID | None = None
-    is_active: bool | None = None
+    is_active: Bool | None = None
 
     def command(self) -> UpdateUser:
         return UpdateUser(
@@ -107,11 +107,13 @@ class UserUpdate(Input):
 
 class PasswordChange(Input):
     current_password: str = Field(max_length=256)
-    new_password: str = Field(max_length=256, examples=["another-long-passphrase"])
+    new_password: str = Field(min_length=MIN_PASSWORD_LENGTH, max_length=256,
+                              examples=["another-long-passphrase"])
 
 
 class PasswordReset(Input):
-    new_password: str = Field(max_length=256, examples=["another-long-passphrase"])
+    new_password: str = Field(min_length=MIN_PASSWORD_LENGTH, max_length=256,
+                              examples=["another-long-passphrase"])
 
 
 class DepartmentOut(BaseModel):
@@ -119,8 +121,8 @@ class DepartmentOut(BaseModel):
     name: str
     parent_id: uuid.UUID | None
     version: int
-    created_at: datetime | None
-    updated_at: datetime | None
+    created_at: DateTime | None
+    updated_at: DateTime | None
 
     @classmethod
     def of(cls, d: Department) -> DepartmentOut:
@@ -129,12 +131,12 @@ class DepartmentOut(BaseModel):
 
 
 class DepartmentCreate(Input):
-    name: str = Field(max_length=200, examples=["华东销售部"])
+    name: str = Field(max_length=200, pattern=NOT_BLANK, examples=["华东销售部"])
     parent_id: uuid.UUID | None = None
 
 
 class DepartmentUpdate(Input):
-    name: str | None = Field(None, max_length=200)
+    name: str | None = Field(None, max_length=200, pattern=NOT_BLANK)
     parent_id: uuid.UUID | None = None
 
     def command(self) -> UpdateDepartment:
@@ -148,8 +150,8 @@ class ApiKeyOut(BaseModel):
     name: str
     prefix: str
     scopes: list[Scope]
-    created_at: datetime | None
-    revoked_at: datetime | None
+    created_at: DateTime | None
+    revoked_at: DateTime | None
 
     @classmethod
     def of(cls, k: ApiKey) -> ApiKeyOut:
@@ -162,14 +164,14 @@ class ApiKeyCreated(ApiKeyOut):
 
 
 class ApiKeyCreate(Input):
-    name: str = Field(max_length=100, examples=["ERP sync"])
+    name: str = Field(max_length=100, pattern=NOT_BLANK, examples=["ERP sync"])
     scopes: list[Scope] = Field(min_length=1, max_length=50,
                                 examples=[["customers:read", "leads:write"]])
 
 
 class AuditEntryOut(BaseModel):
     id: int
-    at: datetime
+    at: DateTime
     actor_type: str
     actor_id: uuid.UUID | None
     actor_label: str
@@ -193,8 +195,8 @@ class NotificationOut(BaseModel):
     kind: str
     title: str
     body: str
-    created_at: datetime | None
-    read_at: datetime | None
+    created_at: DateTime | None
+    read_at: DateTime | None
     data: dict[str, Any] = Field(default_factory=dict, description=(
         "What the message was made from, e.g. the record's type and id to link to"))
 

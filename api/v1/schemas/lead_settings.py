@@ -4,11 +4,10 @@ forms."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from api.schemas import Input, sent
+from api.schemas import Bool, DateTime, Input, sent
 from api.v1.schemas.customers import Money
 from domain.customers.model import Source
 from domain.leads.commands import ChangeAvailability, CreateLeadForm, UpdateLeadForm
@@ -18,6 +17,11 @@ from domain.leads.scoring import Bracket, RuleKind, ScoringModel, ScoringRule
 
 # ---- scoring --------------------------------------------------------------------------------
 
+# a form field name, as the domain checks it (domain/leads/forms.py)
+# a site, as the domain checks it once lower-cased
+ORIGIN = r"^[Hh][Tt][Tt][Pp][Ss]?://[A-Za-z0-9.\-]+(:\d{1,5})?/?$"
+FORM_FIELD = r"^[A-Za-z_][A-Za-z0-9_\-]{0,49}$"
+
 
 class BracketIO(Input):
     from_amount: Money = Field(description="Points when the budget is at least this")
@@ -26,7 +30,7 @@ class BracketIO(Input):
 
 class ScoringRuleIO(Input):
     kind: RuleKind
-    enabled: bool = True
+    enabled: Bool = True
     points: dict[str, int] = Field(default_factory=dict, max_length=100, description=(
         "industry_fit: industry → points; company_size: size → points; source: channel → "
         "points; completeness: field → points when filled"))
@@ -79,7 +83,7 @@ class RoutingRuleIO(Input):
     industries: list[str] = Field(default_factory=list, max_length=50,
                                   description="Empty = any industry")
     method: Method = Method.ROUND_ROBIN
-    enabled: bool = True
+    enabled: Bool = True
 
 
 class RoutingIn(Input):
@@ -117,11 +121,11 @@ class RoutingOut(BaseModel):
 
 
 class AvailabilityIn(Input):
-    away: bool | None = Field(None, description="Out of office: no new leads")
-    away_until: datetime | None = Field(None, description="Back in the rotation at this time")
+    away: Bool | None = Field(None, description="Out of office: no new leads")
+    away_until: DateTime | None = Field(None, description="Back in the rotation at this time")
     capacity: int | None = Field(None, ge=0, le=100_000, description="The most open leads "
                                  "they hold before the rotation skips them (managers, admins)")
-    in_rotation: bool | None = None
+    in_rotation: Bool | None = None
 
     def command(self) -> ChangeAvailability:
         return ChangeAvailability(
@@ -134,13 +138,13 @@ class RepStatusOut(BaseModel):
     name: str
     role: str
     department_id: uuid.UUID | None
-    is_active: bool
-    away: bool
-    away_until: datetime | None
+    is_active: Bool
+    away: Bool
+    away_until: DateTime | None
     capacity: int | None
-    in_rotation: bool
+    in_rotation: Bool
     open_leads: int
-    at_capacity: bool
+    at_capacity: Bool
 
     @classmethod
     def of(cls, r: RepStatus) -> RepStatusOut:
@@ -157,11 +161,12 @@ class RepStatusOut(BaseModel):
 
 class LeadFormCreate(Input):
     name: str = Field(min_length=1, max_length=100, examples=["Contact us (www)"])
-    site_origin: str = Field(max_length=200, examples=["https://www.example.com"],
+    site_origin: str = Field(max_length=200, pattern=ORIGIN, examples=["https://www.example.com"],
                              description="The only site browsers may post the form from")
     source: Source = Source.WEBSITE
     campaign: str | None = Field(None, max_length=100)
-    honeypot_field: str = Field("fax", max_length=50, description="A field the site hides "
+    honeypot_field: str = Field("fax", max_length=50, pattern=FORM_FIELD,
+                                description="A field the site hides "
                                 "from people: a submission that fills it is dropped")
     per_ip_per_hour: int = Field(5, ge=1, le=1000)
     per_form_per_minute: int = Field(60, ge=1, le=10_000)
@@ -175,13 +180,13 @@ class LeadFormCreate(Input):
 
 class LeadFormUpdate(Input):
     name: str | None = Field(None, min_length=1, max_length=100)
-    site_origin: str | None = Field(None, max_length=200)
+    site_origin: str | None = Field(None, max_length=200, pattern=ORIGIN)
     source: Source | None = None
     campaign: str | None = Field(None, max_length=100)
-    honeypot_field: str | None = Field(None, max_length=50)
+    honeypot_field: str | None = Field(None, max_length=50, pattern=FORM_FIELD)
     per_ip_per_hour: int | None = Field(None, ge=1, le=1000)
     per_form_per_minute: int | None = Field(None, ge=1, le=10_000)
-    active: bool | None = None
+    active: Bool | None = None
 
     def command(self) -> UpdateLeadForm:
         return UpdateLeadForm(
@@ -203,9 +208,9 @@ class LeadFormOut(BaseModel):
     honeypot_field: str
     per_ip_per_hour: int
     per_form_per_minute: int
-    active: bool
+    active: Bool
     version: int
-    created_at: datetime | None
+    created_at: DateTime | None
 
     @classmethod
     def of(cls, f: LeadForm) -> LeadFormOut:

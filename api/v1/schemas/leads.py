@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
 
-from api.schemas import Input, sent
+from api.schemas import CURRENCY, Bool, Date, DateTime, Input, omittable, sent
 from api.v1.schemas.customers import Money
 from domain.customers.activity import FollowUpMethod
 from domain.customers.model import CustomerKind, Size, Source
@@ -40,7 +39,7 @@ class LeadCreate(Input):
     region: str | None = Field(None, max_length=50, examples=["east"])
     company_size: Size | None = None
     budget: Money | None = Field(None, description="The stated budget, a decimal string")
-    currency: str = Field("CNY", min_length=3, max_length=3)
+    currency: str = Field("CNY", min_length=3, max_length=3, pattern=CURRENCY)
     message: str | None = Field(None, max_length=5000, examples=["想了解二期产线的报价"])
     source: Source | None = Field(None, description="Channel; defaults to api for an "
                                   "integration, other for a user")
@@ -51,7 +50,7 @@ class LeadCreate(Input):
                             description="Interactions seen so far (visits, downloads, replies)")
     owner_id: uuid.UUID | None = Field(None, description="Give it to this person (managers: "
                                        "their team; reps: themselves)")
-    auto_assign: bool = Field(False, description="Route it with the assignment rules instead "
+    auto_assign: Bool = Field(False, description="Route it with the assignment rules instead "
                               "of keeping it (integrations always route)")
 
     def command(self) -> CaptureLead:
@@ -74,14 +73,14 @@ class LeadUpdate(Input):
     region: str | None = Field(None, max_length=50)
     company_size: Size | None = None
     budget: Money | None = None
-    currency: str | None = Field(None, min_length=3, max_length=3)
+    currency: str | None = omittable(min_length=3, max_length=3, pattern=CURRENCY)
     message: str | None = Field(None, max_length=5000)
-    source: Source | None = None
+    source: Source | None = omittable()
     campaign: str | None = Field(None, max_length=100)
-    attribution: dict[str, str] | None = Field(None, max_length=20)
-    engagement: int | None = Field(None, ge=0, le=1_000_000)
-    next_followup_at: datetime | None = None
-    status: LeadStatus | None = Field(None, description="new → contacted → qualified, or "
+    attribution: dict[str, str] | None = omittable(max_length=20)
+    engagement: int | None = omittable(ge=0, le=1_000_000)
+    next_followup_at: DateTime | None = None
+    status: LeadStatus | None = omittable(description="new → contacted → qualified, or "
                                       "disqualified (with disqualify_reason); disqualified → new "
                                       "reopens. Converting is POST /leads/{id}/convert")
     disqualify_reason: str | None = Field(None, max_length=500)
@@ -114,7 +113,7 @@ class ScoreLineOut(BaseModel):
 class AssignmentOut(BaseModel):
     by: AssignedBy
     reason: str = Field(examples=["rule East: round-robin"])
-    fallback: bool = Field(description="Parked with a manager, the queue or an administrator")
+    fallback: Bool = Field(description="Parked with a manager, the queue or an administrator")
     rule_id: uuid.UUID | None
     rule_name: str | None
     department_id: uuid.UUID | None
@@ -129,9 +128,9 @@ class LeadOut(BaseModel):
     company: str | None
     title: str | None
     phone: str | None = Field(description="Masked, e.g. 138****5678")
-    phone_valid: bool
+    phone_valid: Bool
     email: str | None = Field(description="Masked, e.g. w***@example.com")
-    email_valid: bool
+    email_valid: Bool
     industry: str | None
     region: str | None
     company_size: Size | None
@@ -149,18 +148,18 @@ class LeadOut(BaseModel):
     owner_id: uuid.UUID
     owner_department_id: uuid.UUID | None
     assignment: AssignmentOut | None
-    assigned_at: datetime | None
+    assigned_at: DateTime | None
     customer_id: uuid.UUID | None = Field(description="The customer it matched or became")
     opportunity_id: uuid.UUID | None
     duplicate_of_id: uuid.UUID | None
     disqualify_reason: str | None
     form_id: uuid.UUID | None
-    converted_at: datetime | None
-    last_followup_at: datetime | None
-    next_followup_at: datetime | None
+    converted_at: DateTime | None
+    last_followup_at: DateTime | None
+    next_followup_at: DateTime | None
     version: int
-    created_at: datetime | None
-    updated_at: datetime | None
+    created_at: DateTime | None
+    updated_at: DateTime | None
 
     @classmethod
     def of(cls, x: Lead, reveal: bool = False) -> LeadOut:
@@ -201,8 +200,8 @@ class LeadRevealed(BaseModel):
 class LeadFollowUpIn(Input):
     method: FollowUpMethod = Field(examples=["phone"])
     summary: str | None = Field(None, max_length=5000, examples=["约了下周二上门演示"])
-    occurred_at: datetime | None = Field(None, description="Defaults to now")
-    next_followup_at: datetime | None = None
+    occurred_at: DateTime | None = Field(None, description="Defaults to now")
+    next_followup_at: DateTime | None = None
 
     def command(self) -> LogFollowUp:
         return LogFollowUp(method=self.method, summary=self.summary,
@@ -226,8 +225,8 @@ class ConvertCustomerIn(Input):
 class ConvertOpportunityIn(Input):
     name: str | None = Field(None, max_length=200)
     amount: Money | None = Field(None, description="Defaults to the lead's budget")
-    currency: str | None = Field(None, min_length=3, max_length=3)
-    expected_close_date: date | None = None
+    currency: str | None = Field(None, min_length=3, max_length=3, pattern=CURRENCY)
+    expected_close_date: Date | None = None
     pipeline_id: uuid.UUID | None = Field(None, description="Defaults to the default pipeline")
     stage_id: uuid.UUID | None = None
 
@@ -244,7 +243,7 @@ class ConvertIn(Input):
                                           "the matching one (phone, e-mail, legal name) or a "
                                           "new one")
     customer: ConvertCustomerIn | None = None
-    create_opportunity: bool = True
+    create_opportunity: Bool = True
     opportunity: ConvertOpportunityIn | None = None
 
     def command(self) -> ConvertLead:
@@ -259,8 +258,8 @@ class ConversionOut(BaseModel):
     lead: LeadOut
     customer_id: uuid.UUID
     opportunity_id: uuid.UUID | None
-    customer_created: bool = Field(description="False when it was linked to an existing one")
-    converted_now: bool = Field(description="False when the lead had been converted before")
+    customer_created: Bool = Field(description="False when it was linked to an existing one")
+    converted_now: Bool = Field(description="False when the lead had been converted before")
 
     @classmethod
     def of(cls, c: Conversion) -> ConversionOut:
@@ -271,7 +270,7 @@ class ConversionOut(BaseModel):
 
 class LeadActivityOut(BaseModel):
     id: int
-    at: datetime
+    at: DateTime
     kind: str = Field(examples=["assigned"])
     summary: str
     actor_id: uuid.UUID | None

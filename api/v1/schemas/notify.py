@@ -7,12 +7,11 @@ the webhooks') after their modules, and the published contract and the SPA's typ
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
-from api.schemas import Input, sent
+from api.schemas import Bool, DateTime, Input, sent
 from domain.customers.personal import mask_phone
 from domain.notifications.commands import (
     ChangePreferences,
@@ -21,16 +20,23 @@ from domain.notifications.commands import (
     KindChoice,
     PreviewTemplate,
 )
-from domain.notifications.kinds import KINDS, variables_of
+from domain.notifications.kinds import KINDS, LOCALES, Channel, variables_of
 from domain.notifications.model import Delivery, NotificationPreferences, Rendered, Template
 
 KIND_DOC = "One of: " + ", ".join(KINDS)
+# The domain checks these values (kinds.py); the contract lists them.
+ONE_OF_KINDS: dict[str, Any] = {"enum": list(KINDS)}
+ONE_OF_CHANNELS: dict[str, Any] = {"enum": [channel.value for channel in Channel]}
+ONE_OF_LOCALES: dict[str, Any] = {"enum": list(LOCALES)}
 
 
 class TemplateCreate(Input):
-    kind: str = Field(max_length=64, description=KIND_DOC, examples=["approval_requested"])
-    channel: str = Field(max_length=16, description="in_app, email or sms", examples=["email"])
-    locale: str = Field(max_length=16, description="zh-CN or en", examples=["zh-CN"])
+    kind: str = Field(max_length=64, description=KIND_DOC, json_schema_extra=ONE_OF_KINDS,
+                      examples=["approval_requested"])
+    channel: str = Field(max_length=16, description="in_app, email or sms",
+                         json_schema_extra=ONE_OF_CHANNELS, examples=["email"])
+    locale: str = Field(max_length=16, description="zh-CN or en",
+                        json_schema_extra=ONE_OF_LOCALES, examples=["zh-CN"])
     subject: str = Field("", max_length=1000,
                          description="E-mail subject / in-app title; ignored for sms",
                          examples=["待您审批：合同 {contract_number}"])
@@ -57,12 +63,12 @@ class TemplateOut(BaseModel):
     locale: str
     subject: str
     body: str
-    builtin: bool = Field(description="Shipped with the CRM (read-only); a custom template "
+    builtin: Bool = Field(description="Shipped with the CRM (read-only); a custom template "
                           "for the same kind, channel and locale overrides it")
     variables: list[str] = Field(description="The variables this kind offers")
     version: int
-    created_at: datetime | None
-    updated_at: datetime | None
+    created_at: DateTime | None
+    updated_at: DateTime | None
 
     @classmethod
     def of(cls, t: Template) -> TemplateOut:
@@ -91,20 +97,22 @@ class PreviewOut(BaseModel):
 
 
 class KindChannels(Input):
-    kind: str = Field(max_length=64, description=KIND_DOC, examples=["lead_assigned"])
-    channels: list[str] = Field(max_length=3, description="in_app (always), email, sms",
+    kind: str = Field(max_length=64, description=KIND_DOC, json_schema_extra=ONE_OF_KINDS,
+                      examples=["lead_assigned"])
+    channels: list[Annotated[str, Field(json_schema_extra=ONE_OF_CHANNELS)]] = Field(
+        max_length=3, description="in_app (always), email, sms",
                                 examples=[["in_app", "email"]])
 
 
 class KindChannelsOut(BaseModel):
     kind: str
     channels: list[str]
-    default: bool = Field(description="True while the user has not changed this kind")
+    default: Bool = Field(description="True while the user has not changed this kind")
 
 
 class PreferencesIn(Input):
     locale: str | None = Field(None, max_length=16, description="zh-CN or en",
-                               examples=["en"])
+                               json_schema_extra=ONE_OF_LOCALES, examples=["en"])
     mobile: str | None = Field(None, max_length=40, description=(
         "The number SMS go to; null removes it. Stored encrypted, shown masked"),
         examples=["13812345678"])
@@ -142,10 +150,10 @@ class DeliveryOut(BaseModel):
     status: str = Field(description="pending, sent or failed")
     attempts: int
     last_error: str | None
-    next_attempt_at: datetime | None = Field(description="When a pending one is tried next")
-    sent_at: datetime | None
-    created_at: datetime | None
-    updated_at: datetime | None
+    next_attempt_at: DateTime | None = Field(description="When a pending one is tried next")
+    sent_at: DateTime | None
+    created_at: DateTime | None
+    updated_at: DateTime | None
 
     @classmethod
     def of(cls, d: Delivery) -> DeliveryOut:

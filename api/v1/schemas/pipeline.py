@@ -4,11 +4,11 @@ builds the use case's command."""
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from api.schemas import Input, sent
+from api.schemas import CURRENCY, Bool, Date, DateTime, Input, omittable, sent
 from api.v1.schemas.customers import Money
 from domain.contracts.model import ContractStatus
 from domain.pipeline.commands import (
@@ -49,7 +49,7 @@ class PipelineCreate(Input):
                                   "order, one won stage and one lost stage")
     stale_days: int = Field(7, ge=1, le=365, description="Days without a follow-up before "
                             "the owner is reminded (2x: their manager)")
-    is_default: bool = False
+    is_default: Bool = False
 
     def command(self) -> CreatePipeline:
         return CreatePipeline(name=self.name, stages=tuple(s.spec() for s in self.stages),
@@ -57,12 +57,12 @@ class PipelineCreate(Input):
 
 
 class PipelineUpdate(Input):
-    name: str | None = Field(None, min_length=1, max_length=100)
-    stages: list[StageIn] | None = Field(None, min_length=3, max_length=20,
+    name: str | None = omittable(min_length=1, max_length=100)
+    stages: list[StageIn] | None = omittable(min_length=3, max_length=20,
                                          description="Replaces the stages")
-    stale_days: int | None = Field(None, ge=1, le=365)
-    is_default: bool | None = None
-    active: bool | None = None
+    stale_days: int | None = omittable(ge=1, le=365)
+    is_default: Bool | None = omittable()
+    active: Bool | None = omittable()
 
     def command(self) -> UpdatePipeline:
         name = sent(self, "name", required=True)
@@ -93,12 +93,12 @@ class StageOut(BaseModel):
 class PipelineOut(BaseModel):
     id: uuid.UUID
     name: str
-    is_default: bool
+    is_default: Bool
     stale_days: int
-    active: bool
+    active: Bool
     stages: list[StageOut]
     version: int
-    created_at: datetime | None
+    created_at: DateTime | None
 
     @classmethod
     def of(cls, p: Pipeline) -> PipelineOut:
@@ -117,8 +117,8 @@ class OpportunityCreate(Input):
     pipeline_id: uuid.UUID | None = Field(None, description="Defaults to the default pipeline")
     stage_id: uuid.UUID | None = Field(None, description="Defaults to the first stage")
     amount: Money | None = None
-    currency: str = Field("CNY", min_length=3, max_length=3)
-    expected_close_date: date | None = None
+    currency: str = Field("CNY", min_length=3, max_length=3, pattern=CURRENCY)
+    expected_close_date: Date | None = None
     quote_reference: str | None = Field(None, max_length=100, examples=["Q-2026-118"])
     contract_reference: str | None = Field(None, max_length=100)
     contract_status: ContractStatus | None = None
@@ -134,10 +134,10 @@ class OpportunityCreate(Input):
 
 
 class OpportunityUpdate(Input):
-    name: str | None = Field(None, max_length=200)
+    name: str | None = omittable(min_length=1, max_length=200)
     amount: Money | None = None
-    currency: str | None = Field(None, min_length=3, max_length=3)
-    expected_close_date: date | None = None
+    currency: str | None = omittable(min_length=3, max_length=3, pattern=CURRENCY)
+    expected_close_date: Date | None = None
     quote_reference: str | None = Field(None, max_length=100)
     contract_reference: str | None = Field(None, max_length=100)
     contract_status: ContractStatus | None = Field(None, description="Kept by a linked "
@@ -172,19 +172,19 @@ class OpportunityOut(BaseModel):
     amount: Money | None
     weighted_amount: Money | None = Field(description="amount × the stage's probability")
     currency: str
-    expected_close_date: date | None
+    expected_close_date: Date | None
     quote_reference: str | None
     contract_reference: str | None
     contract_status: ContractStatus | None
     lost_reason: str | None
     owner_id: uuid.UUID
     owner_department_id: uuid.UUID | None
-    stage_entered_at: datetime | None
-    last_activity_at: datetime | None
-    closed_at: datetime | None
+    stage_entered_at: DateTime | None
+    last_activity_at: DateTime | None
+    closed_at: DateTime | None
     version: int
-    created_at: datetime | None
-    updated_at: datetime | None
+    created_at: DateTime | None
+    updated_at: DateTime | None
 
     @classmethod
     def of(cls, o: Opportunity) -> OpportunityOut:
@@ -203,10 +203,10 @@ class OpportunityOut(BaseModel):
 class StageVisitOut(BaseModel):
     stage_id: uuid.UUID
     stage_name: str
-    entered_at: datetime
+    entered_at: DateTime
     entered_by: uuid.UUID | None
     entered_by_label: str
-    left_at: datetime | None
+    left_at: DateTime | None
     left_by: uuid.UUID | None
     seconds_in_stage: int = Field(description="Until it left, or until now")
 

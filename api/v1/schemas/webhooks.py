@@ -3,25 +3,28 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from typing import Annotated
 
 from pydantic import BaseModel, Field
 
-from api.schemas import Input, sent
+from api.schemas import Bool, DateTime, Input, sent
 from domain.webhooks.commands import CreateWebhook, UpdateWebhook
+from domain.webhooks.event_types import EVENT_TYPES
 from domain.webhooks.model import Delivery, DeliveryStatus, WebhookEndpoint
 
 _URL = Field(max_length=2000, examples=["https://hooks.example.com/crm"],
              description="http(s); must resolve to public addresses unless allow_private")
+# one of domain/webhooks/event_types.py
+EventType = Annotated[str, Field(json_schema_extra={"enum": list(EVENT_TYPES)})]
 _TYPES = Field(max_length=100, examples=[["customer.created", "contract.signed"]],
                description="Event types to receive (see GET /webhooks/event-types)")
 
 
 class WebhookCreate(Input):
     url: str = _URL
-    event_types: list[str] = _TYPES
+    event_types: list[EventType] = _TYPES
     description: str | None = Field(None, max_length=500, examples=["ERP sync"])
-    allow_private: bool = Field(False, description="Let it reach loopback and private "
+    allow_private: Bool = Field(False, description="Let it reach loopback and private "
                                 "networks (admins only)")
 
     def command(self) -> CreateWebhook:
@@ -31,11 +34,11 @@ class WebhookCreate(Input):
 
 class WebhookUpdate(Input):
     url: str | None = Field(None, max_length=2000)
-    event_types: list[str] | None = Field(None, max_length=100)
+    event_types: list[EventType] | None = Field(None, max_length=100)
     description: str | None = Field(None, max_length=500)
-    active: bool | None = Field(None, description="false pauses deliveries (they wait); true "
+    active: Bool | None = Field(None, description="false pauses deliveries (they wait); true "
                                 "resumes them, also after an automatic disabling")
-    allow_private: bool | None = None
+    allow_private: Bool | None = None
 
     def command(self) -> UpdateWebhook:
         return UpdateWebhook(
@@ -49,17 +52,17 @@ class WebhookOut(BaseModel):
     url: str
     description: str | None
     event_types: list[str]
-    active: bool
-    allow_private: bool
+    active: Bool
+    allow_private: Bool
     disabled_reason: str | None = Field(description="Why it was turned off automatically")
-    disabled_at: datetime | None
+    disabled_at: DateTime | None
     owner_id: uuid.UUID | None = Field(description="Told (in-app) when it is disabled")
-    previous_secret_until: datetime | None = Field(
+    previous_secret_until: DateTime | None = Field(
         description="After a rotation: until then every message also carries a signature "
         "made with the previous secret, so the receiver can switch without rejecting any")
     version: int
-    created_at: datetime | None
-    updated_at: datetime | None
+    created_at: DateTime | None
+    updated_at: DateTime | None
 
     @classmethod
     def of(cls, e: WebhookEndpoint) -> WebhookOut:
@@ -100,11 +103,11 @@ class DeliveryOut(BaseModel):
     response_status: int | None = Field(description="The HTTP status of the last attempt")
     latency_ms: int | None = Field(description="How long the last attempt took")
     last_error: str | None
-    next_attempt_at: datetime | None = Field(description="When a pending delivery is tried "
+    next_attempt_at: DateTime | None = Field(description="When a pending delivery is tried "
                                              "next")
-    last_attempt_at: datetime | None
-    delivered_at: datetime | None
-    created_at: datetime | None
+    last_attempt_at: DateTime | None
+    delivered_at: DateTime | None
+    created_at: DateTime | None
 
     @classmethod
     def of(cls, d: Delivery) -> DeliveryOut:

@@ -208,7 +208,7 @@ function BulkTagModal({ filter, selected, onClose }: { filter: Record<string, un
   );
 }
 
-interface NewCustomer { name: string; kind: 'company' | 'person'; industry?: string; region?: string; grade?: Schemas['Grade']; contact?: string; mobile?: string; email?: string }
+interface NewCustomer { name: string; kind: 'company' | 'person'; industry?: string; region?: string; grade?: Schemas['CustomerCreate']['grade']; contact?: string; mobile?: string; email?: string }
 
 function NewCustomerModal({ onClose }: { onClose: () => void }) {
   const { t } = useTranslation();
@@ -252,7 +252,7 @@ function NewCustomerModal({ onClose }: { onClose: () => void }) {
         <Space wrap>
           <Form.Item name="industry" label={t('customers.industry')}><Select allowClear style={{ width: 160 }} options={(industries.data?.values ?? []).map((v) => ({ value: v, label: v }))} /></Form.Item>
           <Form.Item name="region" label={t('customers.region')}><Select allowClear style={{ width: 120 }} options={(regions.data?.values ?? []).map((v) => ({ value: v, label: v }))} /></Form.Item>
-          <Form.Item name="grade" label={t('customers.grade')}><Select allowClear style={{ width: 120 }} options={['potential', 'intent', 'closed', 'churned'].map((v) => ({ value: v, label: t(`enums.grade.${v}`) }))} /></Form.Item>
+          <Form.Item name="grade" label={t('customers.grade')}><Select allowClear style={{ width: 120 }} options={['potential', 'intent'].map((v) => ({ value: v, label: t(`enums.grade.${v}`) }))} /></Form.Item>
         </Space>
         <Form.Item name="contact" label={t('customers.contactName')}><Input /></Form.Item>
         <Space wrap>

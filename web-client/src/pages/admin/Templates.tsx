@@ -10,14 +10,14 @@ import { ErrorState, InlineError } from '../../components/States';
 type Template = Schemas['TemplateOut'];
 export const KINDS = ['welcome', 'customer_assigned', 'lead_assigned', 'lead_existing_customer', 'opportunity_assigned', 'followup_overdue',
   'followup_escalated', 'approval_requested', 'approval_reminder', 'approval_escalated', 'contract_approved', 'contract_rejected',
-  'contract_signed', 'contract_renewal_due', 'contract_expired', 'webhook_disabled'];
-const CHANNELS = ['in_app', 'email', 'sms'];
-const LOCALES = ['zh-CN', 'en'];
+  'contract_signed', 'contract_renewal_due', 'contract_expired', 'webhook_disabled'] as const;
+const CHANNELS = ['in_app', 'email', 'sms'] as const;
+const LOCALES = ['zh-CN', 'en'] as const;
 
 /** Message templates per kind, channel and language: edit, add, preview with sample variables. */
 export default function Templates() {
   const { t } = useTranslation();
-  const [filter, setFilter] = useState<{ kind?: string; channel?: string; locale?: string }>({});
+  const [filter, setFilter] = useState<{ kind?: (typeof KINDS)[number]; channel?: (typeof CHANNELS)[number]; locale?: (typeof LOCALES)[number] }>({});
   const [open, setOpen] = useState<Template | 'new' | null>(null);
   const list = useCursorList<Template>(['templates', filter], (cursor) => unwrap(api.GET('/api/v1/templates', { params: { query: { ...filter, cursor, limit: 200 } } })));
   if (list.isError) return <ErrorState error={list.error} onRetry={() => list.refetch()} />;
@@ -56,7 +56,7 @@ export function sampleVariables(names: string[]): Record<string, string> {
   return Object.fromEntries(names.map((n) => [n, SAMPLES[n] ?? n]));
 }
 
-interface Values { kind: string; channel: string; locale: string; subject: string; body: string }
+type Values = Required<Schemas['TemplateCreate']>;
 
 function TemplateDrawer({ template, onClose }: { template: Template | null; onClose: () => void }) {
   const { t } = useTranslation();
