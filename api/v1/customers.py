@@ -22,14 +22,13 @@ from api.deps import (
     versioned,
 )
 from api.schemas import AUTHED, DateTime, ListOf, problems
+from api.v1.schemas.activity import FollowUpCreate, FollowUpOut
 from api.v1.schemas.customers import (
     CustomerCreate,
     CustomerOut,
     CustomerRevealed,
     CustomerSparse,
     CustomerUpdate,
-    FollowUpCreate,
-    FollowUpOut,
     PicklistOut,
     PicklistValue,
     TimelineEntryOut,

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response
 
 from api.deps import USER_REF, Ctx, CurrentActor, IfMatch, PageParams, user_ref, versioned
 from api.schemas import AUTHED, DateTime, ListOf, problems
-from api.v1.schemas.customers import FollowUpCreateFor, FollowUpOut, FollowUpUpdate
+from api.v1.schemas.activity import FollowUpCreateFor, FollowUpOut, FollowUpUpdate
 from domain.customers.ports import FollowUpFilter
 
 router = APIRouter(prefix="/followups", tags=["followups"])

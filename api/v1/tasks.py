@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response
 
 from api.deps import USER_REF, Ctx, CurrentActor, IfMatch, PageParams, user_ref, versioned
 from api.schemas import AUTHED, DateTime, ListOf, problems
-from api.v1.schemas.customers import TaskCreate, TaskOut, TaskUpdate
+from api.v1.schemas.activity import TaskCreate, TaskOut, TaskUpdate
 from domain.customers.activity import TaskStatus
 
 router = APIRouter(prefix="/tasks", tags=["tasks"])
