@@ -2840,7 +2840,17 @@ export interface components {
         FieldError: {
             /** Field */
             field: string;
-            /** Message */
+            /**
+             * Code
+             * @description The same in every language; act on this, not the message
+             * @example invalid_email
+             */
+            code: string;
+            /**
+             * Message
+             * @description In the caller's language
+             * @example 不是有效的电子邮箱地址
+             */
             message: string;
         };
         /**
@@ -3143,8 +3153,17 @@ export interface components {
              * @example assigned
              */
             kind: string;
-            /** Summary */
+            /**
+             * Summary
+             * @description In the caller's language
+             */
             summary: string;
+            /**
+             * Code
+             * @description The summary's text code, the same in every language (none on old lines)
+             * @example contract.submitted
+             */
+            code?: string | null;
             /** Actor Id */
             actor_id: string | null;
             /** Actor Label */
@@ -4269,7 +4288,9 @@ export interface components {
         };
         /**
          * Problem
-         * @description RFC 9457 problem details.
+         * @description RFC 9457 problem details. `title`, `detail` and each message are in the caller's
+         *     language (the saved one, else Accept-Language, else the organisation's); `type`, `code`
+         *     and each error's `code` are the same in every language.
          */
         Problem: {
             /**
@@ -4292,6 +4313,12 @@ export interface components {
              * @example email: is not a valid e-mail address
              */
             detail: string;
+            /**
+             * Code
+             * @description What went wrong, the same in every language
+             * @example not_found
+             */
+            code?: string | null;
             /** Request Id */
             request_id?: string | null;
             /** Errors */
@@ -5025,8 +5052,17 @@ export interface components {
              * @example followup
              */
             kind: string;
-            /** Summary */
+            /**
+             * Summary
+             * @description In the caller's language
+             */
             summary: string;
+            /**
+             * Code
+             * @description The summary's text code, the same in every language (none on old lines)
+             * @example contract.submitted
+             */
+            code?: string | null;
             /** Actor Id */
             actor_id: string | null;
             /** Actor Label */
