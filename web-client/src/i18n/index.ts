@@ -4,6 +4,8 @@ import i18n from 'i18next';
 import { initReactI18next } from 'react-i18next';
 import { zh } from './zh';
 import { en } from './en';
+import { enumEn } from './enumLabels.en';
+import { enumZh } from './enumLabels.zh';
 
 export type Lang = 'zh-CN' | 'en';
 const KEY = 'crm.lang';
@@ -23,7 +25,11 @@ function followLanguage(lang: string): void {
 i18n.on('languageChanged', followLanguage);
 
 void i18n.use(initReactI18next).init({
-  resources: { 'zh-CN': { translation: zh }, en: { translation: en } },
+  // Code labels sit under `enum`; labels.ts reads them (see enumKinds.ts for the kinds).
+  resources: {
+    'zh-CN': { translation: { ...zh, enum: enumZh } },
+    en: { translation: { ...en, enum: enumEn } },
+  },
   lng: initialLang(),
   fallbackLng: 'en',
   interpolation: { escapeValue: false },
