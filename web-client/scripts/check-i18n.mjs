@@ -6,7 +6,9 @@ import { dictionaries, leafKeys } from './dicts.mjs';
 const files = [];
 (function walk(d) { for (const f of readdirSync(d)) { const p = join(d, f); if (statSync(p).isDirectory()) walk(p); else if (/\.tsx?$/.test(f) && !/\.test\./.test(f)) files.push(p); } })('src');
 const { en, zh } = dictionaries();
-const has = (o, key) => key.split('.').reduce((a, k) => (a && typeof a === 'object' ? a[k] : undefined), o) !== undefined;
+const lookup = (o, key) => key.split('.').reduce((a, k) => (a && typeof a === 'object' ? a[k] : undefined), o);
+// A key used with { count } may exist only in its plural forms (key_one, key_other).
+const has = (o, key) => lookup(o, key) !== undefined || lookup(o, `${key}_other`) !== undefined;
 let missing = 0;
 
 const enKeys = new Set(leafKeys(en));

@@ -7,6 +7,7 @@ export const en = {
     rules: 'Assignment & scoring', webhooks: 'Webhooks', templates: 'Templates',
     approvalPolicy: 'Approval policy', audit: 'Audit log', roles: 'Roles and permissions',
   },
+  list: { total_one: '{{n}} record', total_other: '{{n}} records' },
   common: {
     save: 'Save', cancel: 'Cancel', create: 'Create', edit: 'Edit', delete: 'Delete',
     search: 'Search', loading: 'Loading…', empty: 'Nothing here yet', retry: 'Retry',

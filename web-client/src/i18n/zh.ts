@@ -9,6 +9,7 @@ export const zh: Dict = {
     rules: '分配与评分规则', webhooks: 'Webhook', templates: '模板',
     approvalPolicy: '审批策略', audit: '审计日志', roles: '角色与权限',
   },
+  list: { total_one: '共 {{n}} 条', total_other: '共 {{n}} 条' },
   common: {
     save: '保存', cancel: '取消', create: '新建', edit: '编辑', delete: '删除',
     search: '搜索', loading: '加载中…', empty: '暂无数据', retry: '重试',
