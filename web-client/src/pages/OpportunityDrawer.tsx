@@ -9,6 +9,7 @@ import { useUserNames } from '../api/hooks';
 import { fmtDate, fmtMoney, fmtTime } from '../components/bits';
 import { InlineError, QueryState } from '../components/States';
 import { fmtHours } from './contractBits';
+import { useLabels } from '../i18n/labels';
 
 type Opp = Schemas['OpportunityOut'];
 const FORM_FIELDS = ['name', 'amount', 'quote_reference', 'expected_close_date'];
@@ -27,6 +28,7 @@ export function OpportunityDrawer({ id, pipeline, writable, onClose }: { id: str
   const { message } = App.useApp();
   const qc = useQueryClient();
   const { name: userName } = useUserNames();
+  const label = useLabels();
   const [form] = Form.useForm<Edit>();
   const [lostReason, setLostReason] = useState('');
   const [losing, setLosing] = useState(false);
@@ -55,7 +57,7 @@ export function OpportunityDrawer({ id, pipeline, writable, onClose }: { id: str
           <Space orientation="vertical" style={{ width: '100%' }}>
             <InlineError error={unplacedError(patch.error)} />
             <Descriptions size="small" column={1} bordered>
-              <Descriptions.Item label={t('pipeline.stage')}>{pipeline.stages.find((s) => s.id === o.stage_id)?.name} <Tag>{o.status}</Tag>{o.lost_reason ? ` — ${o.lost_reason}` : ''}</Descriptions.Item>
+              <Descriptions.Item label={t('pipeline.stage')}>{pipeline.stages.find((s) => s.id === o.stage_id)?.name} <Tag>{label('opportunity_status', o.status)}</Tag>{o.lost_reason ? ` — ${o.lost_reason}` : ''}</Descriptions.Item>
               <Descriptions.Item label={t('pipeline.customer')}><Link to={`/customers/${o.customer_id}`}>{o.customer_name}</Link></Descriptions.Item>
               <Descriptions.Item label={t('common.amount')}>{fmtMoney(o.amount, o.currency)} ({t('pipeline.weighted')} {fmtMoney(o.weighted_amount, o.currency)})</Descriptions.Item>
               <Descriptions.Item label={t('pipeline.probability')}>{o.probability}%</Descriptions.Item>

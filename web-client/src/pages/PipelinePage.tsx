@@ -9,7 +9,9 @@ import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { api, ApiError, etagOf, unwrap, type Schemas } from '../api/client';
 import { useCursorList, useUserNames } from '../api/hooks';
-import { CsvExportButton, fmtDate, fmtMoney, fmtMoneyShort } from '../components/bits';
+import { CsvExportButton, fmtDate, fmtMoney } from '../components/bits';
+import { formatMoneyShort } from '../i18n/format';
+import { useLabels } from '../i18n/labels';
 import { LazyChart } from '../components/LazyChart';
 import { OpportunityDrawer } from './OpportunityDrawer';
 import { ErrorState, InlineError, QueryState, errorText } from '../components/States';
@@ -86,7 +88,7 @@ function BoardView({ pipeline }: { pipeline: Schemas['PipelineOut'] }) {
     tooltip: {}, grid: { left: 8, right: 16, top: 16, bottom: 8, containLabel: true },
     // Long stage names on a narrow screen: cut to the column's width instead of overlapping.
     xAxis: { type: 'category', data: board.data.columns.map((c) => c.stage.name), axisLabel: { interval: 0, rotate: 30, width: 72, overflow: 'truncate' } },
-    yAxis: { type: 'value', axisLabel: { formatter: (v: number) => fmtMoneyShort(v) } },
+    yAxis: { type: 'value', axisLabel: { formatter: (v: number) => formatMoneyShort(v) } },
     series: [
       { type: 'bar', name: t('common.amount'), data: board.data.columns.map((c) => Number(c.totals[0]?.amount ?? 0)) },
       { type: 'bar', name: t('pipeline.weighted'), data: board.data.columns.map((c) => Number(c.totals[0]?.weighted ?? 0)) },
@@ -182,6 +184,7 @@ function BoardView({ pipeline }: { pipeline: Schemas['PipelineOut'] }) {
 
 function ListView({ pipeline }: { pipeline: Schemas['PipelineOut'] }) {
   const { t } = useTranslation();
+  const label = useLabels();
   const { name: userName } = useUserNames();
   const me = useMe();
   const [openId, setOpenId] = useState<string | null>(null);
@@ -193,14 +196,14 @@ function ListView({ pipeline }: { pipeline: Schemas['PipelineOut'] }) {
     <>
       <div style={{ marginBottom: 8 }}>
         <CsvExportButton filename="opportunities.csv" header={['number', 'name', 'stage', 'status', 'amount', 'currency', 'expected_close_date', 'owner']}
-          rows={() => list.items.map((o) => [o.number, o.name, stages.get(o.stage_id), o.status, o.amount, o.currency, o.expected_close_date, userName(o.owner_id)])} />
+          rows={() => list.items.map((o) => [o.number, o.name, stages.get(o.stage_id), label('opportunity_status', o.status), o.amount, o.currency, o.expected_close_date, userName(o.owner_id)])} />
       </div>
       <Table<Opp> rowKey="id" size="middle" dataSource={list.items} loading={list.isPending} pagination={false} scroll={{ x: 'max-content' }} locale={{ emptyText: t('common.empty') }}
         columns={[
           { title: t('common.name'), dataIndex: 'name', render: (v, o) => <Typography.Link onClick={() => setOpenId(o.id)}>{v}</Typography.Link> },
           { title: t('pipeline.customer'), dataIndex: 'customer_name', render: (v, o) => <Link to={`/customers/${o.customer_id}`}>{v}</Link> },
           { title: t('pipeline.stage'), dataIndex: 'stage_id', render: (v) => stages.get(v) },
-          { title: t('common.status'), dataIndex: 'status', render: (s, o) => <>{s}{o.lost_reason ? ` — ${o.lost_reason}` : ''}</> },
+          { title: t('common.status'), dataIndex: 'status', render: (s, o) => <>{label('opportunity_status', s)}{o.lost_reason ? ` — ${o.lost_reason}` : ''}</> },
           { title: t('common.amount'), dataIndex: 'amount', align: 'right', render: (v, o) => fmtMoney(v, o.currency) },
           { title: t('pipeline.probability'), dataIndex: 'probability', render: (v) => `${v}%` },
           { title: t('pipeline.closeDate'), dataIndex: 'expected_close_date', render: fmtDate },
