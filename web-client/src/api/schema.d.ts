@@ -3958,6 +3958,11 @@ export interface components {
              * Format: uuid
              */
             customer_id: string;
+            /**
+             * Customer Name
+             * @example 上海明远精密机械有限公司
+             */
+            customer_name: string;
             /** Lead Id */
             lead_id: string | null;
             /**

@@ -77,6 +77,7 @@ export const en = {
     lost: 'Lost', lostReason: 'Lost reason', markWon: 'Mark won', markLost: 'Mark lost',
     moved: 'Moved to {{stage}}', quoteRef: 'Quote reference', contractRef: 'Contract reference',
     history: 'Stage history', weighted: 'weighted', dragHint: 'Drag a card to another stage',
+    moveHint: 'Drag a card, tap ⇄ to pick a stage, or focus a card and press ←/→', moveTo: 'Move to stage', stages: 'Stages', changeStage: 'Change stage',
   },
   contracts: {
     title: 'Contracts', new: 'New contract', number: 'Number', customer: 'Customer', amount: 'Amount',

@@ -79,6 +79,7 @@ export const zh: Dict = {
     lost: '输单', lostReason: '输单原因', markWon: '标记赢单', markLost: '标记输单',
     moved: '已移至 {{stage}}', quoteRef: '报价单号', contractRef: '合同编号',
     history: '阶段历史', weighted: '加权', dragHint: '拖动卡片以移动阶段',
+    moveHint: '拖动卡片、点击 ⇄ 选择阶段，或选中卡片后按 ←/→ 移动', moveTo: '移动到阶段', stages: '各阶段', changeStage: '变更阶段',
   },
   contracts: {
     title: '合同', new: '新建合同', number: '合同编号', customer: '客户', amount: '金额',
