@@ -22,6 +22,7 @@ from api.v1 import (
     api_keys,
     audit,
     auth,
+    contacts,
     contracts,
     customers,
     departments,
@@ -78,7 +79,7 @@ def create_app(ctx: ApiContext) -> FastAPI:
         notification_channels, notifications, followups, tasks, templates)]
     routers += [notification_channels.preferences, customers.picklists,
                 fields_and_tags.custom_fields, fields_and_tags.tags, fields_and_tags.segments,
-                imports.router, exports.router,
+                contacts.router, imports.router, exports.router,
                 lead_settings.scoring, lead_settings.routing, lead_settings.forms,
                 intake.router, opportunities.pipelines, contracts.router,
                 contracts.approvals, contracts.policy, contracts.reports, webhooks.router,

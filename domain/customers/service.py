@@ -15,6 +15,7 @@ from domain.audit.model import AuditEntry, field_diff
 from domain.customers.access import CustomerAccess, masked_snapshot
 from domain.customers.activity import ActivityEntry
 from domain.customers.commands import CustomerChanges, NewCustomer
+from domain.customers.contact_service import ContactService
 from domain.customers.followup_service import FollowUpService
 from domain.customers.merging import DuplicateService
 from domain.customers.model import Contact, ContactDraft, Customer, customer_number
@@ -66,11 +67,13 @@ def _manager_or_admin(p: Principal) -> bool:
 class CustomerService(CustomerAccess):
     followups: FollowUpService = field(init=False, repr=False)
     tasks: TaskService = field(init=False, repr=False)
+    contacts: ContactService = field(init=False, repr=False)
     duplicates: DuplicateService = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.followups = FollowUpService(self)
         self.tasks = TaskService(self)
+        self.contacts = ContactService(self)
         self.duplicates = DuplicateService(self)
 
     # ---- creating -----------------------------------------------------------------------------

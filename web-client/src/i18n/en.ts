@@ -24,6 +24,18 @@ export const en = {
     exportStarted: 'Export started', exportReady: 'Export ready: downloading', comment: 'Comment',
     notifications: 'Notifications', markRead: 'Mark read', unread: 'unread', live: 'live',
   },
+  contacts: {
+    add: 'Add contact', editTitle: 'Edit contact', edit: 'Edit contact {{name}}', primary: 'Primary',
+    makePrimary: 'Make primary contact', call: 'Call {{number}}', copy: 'Copy {{number}}', copied: 'Copied',
+    keepNumber: 'Now {{number}}; leave empty to keep it', badPhone: 'Enter a valid phone number', badEmail: 'Enter a valid e-mail address',
+  },
+  forms: { required: 'Required', max: 'At most {{n}} characters' },
+  timelineKind: {
+    followup: 'Follow-up', task: 'Task', owner_changed: 'Owner changed', stage_changed: 'Stage changed', created: 'Created',
+    deleted: 'Deleted', restored: 'Restored', merged: 'Merged', opportunity: 'Opportunity', contract: 'Contract',
+    grade_changed: 'Grade changed', status_changed: 'Status changed', assigned: 'Assigned', converted: 'Converted',
+    duplicate: 'Possible duplicate', edited: 'Edited', lead: 'Lead', lead_converted: 'Lead converted', intake_form: 'Web form',
+  },
   login: {
     title: 'Sign in to the CRM', email: 'E-mail', password: 'Password', submit: 'Sign in',
     failed: 'Wrong e-mail or password.',
@@ -31,6 +43,7 @@ export const en = {
     lockedNoTime: 'This account is locked after too many failed attempts. Try again later.',
   },
   customers: {
+    logFollowup: 'Log a follow-up', 
     title: 'Customers', new: 'New customer', number: 'Number', kind: 'Kind', industry: 'Industry',
     region: 'Region', grade: 'Grade', tier: 'Tier', tags: 'Tags', tagMode: 'Tags match',
     tagAll: 'all', tagAny: 'any', lastFollowup: 'Last follow-up', lastFollowupBefore: 'No follow-up since',

@@ -26,6 +26,18 @@ export const zh: Dict = {
     exportStarted: '导出已开始', exportReady: '导出完成，正在下载', comment: '意见',
     notifications: '通知', markRead: '标为已读', unread: '未读', live: '实时',
   },
+  contacts: {
+    add: '添加联系人', editTitle: '编辑联系人', edit: '编辑联系人 {{name}}', primary: '主联系人',
+    makePrimary: '设为主联系人', call: '拨打 {{number}}', copy: '复制 {{number}}', copied: '已复制',
+    keepNumber: '当前为 {{number}}，不修改则保持不变', badPhone: '请输入有效的电话号码', badEmail: '请输入有效的邮箱地址',
+  },
+  forms: { required: '必填', max: '最多 {{n}} 个字符' },
+  timelineKind: {
+    followup: '跟进', task: '任务', owner_changed: '负责人变更', stage_changed: '阶段变更', created: '创建',
+    deleted: '删除', restored: '恢复', merged: '合并', opportunity: '商机', contract: '合同',
+    grade_changed: '等级变更', status_changed: '状态变更', assigned: '分配', converted: '转化',
+    duplicate: '疑似重复', edited: '编辑', lead: '线索', lead_converted: '线索转化', intake_form: '网站表单',
+  },
   login: {
     title: '登录客户管理系统', email: '邮箱', password: '密码', submit: '登录',
     failed: '邮箱或密码错误。',
@@ -33,6 +45,7 @@ export const zh: Dict = {
     lockedNoTime: '登录失败次数过多，账户已锁定。请稍后重试。',
   },
   customers: {
+    logFollowup: '写跟进', 
     title: '客户', new: '新建客户', number: '客户编号', kind: '类型', industry: '行业',
     region: '地区', grade: '客户等级', tier: '价值层级', tags: '标签', tagMode: '标签匹配',
     tagAll: '全部', tagAny: '任一', lastFollowup: '最近跟进', lastFollowupBefore: '此后未跟进',

@@ -1,7 +1,7 @@
-import { EditOutlined, EyeOutlined, MergeCellsOutlined, PlusOutlined } from '@ant-design/icons';
+import { EditOutlined, FormOutlined, MergeCellsOutlined, PlusOutlined } from '@ant-design/icons';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import {
-  Alert, App, Button, Card, Checkbox, Col, DatePicker, Descriptions, Empty, Form, Input, List, Row, Select, Space,
+  Alert, App, Button, Card, Checkbox, Col, DatePicker, Descriptions, Empty, FloatButton, Form, Grid, Input, List, Row, Select, Space,
   Table, Tabs, Tag, Timeline, Typography,
 } from 'antd';
 import type { Dayjs } from 'dayjs';
@@ -12,9 +12,11 @@ import { api, etagOf, unwrap, ApiError, type Schemas } from '../api/client';
 import { useCursorList, useTags, useUserNames } from '../api/hooks';
 import { FollowUpForm } from '../components/FollowUpForm';
 import { CustomerEdit } from './CustomerEdit';
+import { CustomerContacts } from './CustomerContacts';
 import { GradeTag, TierTag, fmtMoney, fmtTime, fmtDate } from '../components/bits';
 import { ErrorState, InlineError, QueryState, errorText } from '../components/States';
 import { can, useMe } from '../app/session';
+import { useLabels } from '../i18n/labels';
 
 type Customer = Schemas['CustomerOut'];
 const NewContractModal = lazy(() => import('./ContractsPage').then((m) => ({ default: m.NewContractModal })));
@@ -25,6 +27,8 @@ export default function CustomerPage() {
   const me = useMe();
   const { name: userName } = useUserNames();
   const [editing, setEditing] = useState(false);
+  const label = useLabels();
+  const phone = Grid.useBreakpoint().md === false;
   const customer = useQuery({
     queryKey: ['customer', id],
     queryFn: () => unwrap(api.GET('/api/v1/customers/{customer_id}', { params: { path: { customer_id: id } } })),
@@ -46,8 +50,8 @@ export default function CustomerPage() {
         {editing && <CustomerEdit customer={c} onClose={() => setEditing(false)} />}
         <Descriptions size="small" column={{ xs: 1, sm: 2, lg: 4 }} style={{ marginTop: 12 }}>
           <Descriptions.Item label={t('common.owner')}>{userName(c.owner_id)}</Descriptions.Item>
-          <Descriptions.Item label={t('customers.industry')}>{c.industry ?? '—'}</Descriptions.Item>
-          <Descriptions.Item label={t('customers.region')}>{c.region ?? '—'}</Descriptions.Item>
+          <Descriptions.Item label={t('customers.industry')}>{label('industry', c.industry)}</Descriptions.Item>
+          <Descriptions.Item label={t('customers.region')}>{label('region', c.region)}</Descriptions.Item>
           <Descriptions.Item label={t('customers.annualPurchase')}>{fmtMoney(c.annual_purchase, c.currency)}</Descriptions.Item>
           <Descriptions.Item label={t('customers.lastFollowup')}>{fmtTime(c.last_followup_at)}</Descriptions.Item>
           <Descriptions.Item label={t('customers.nextFollowup')}>{fmtTime(c.next_followup_at)}</Descriptions.Item>
@@ -64,7 +68,7 @@ export default function CustomerPage() {
       {writable && <Duplicates customer={c} />}
       <Row gutter={[16, 16]}>
         <Col xs={{ span: 24, order: 2 }} lg={{ span: 16, order: 1 }}>
-          <Contacts customer={c} />
+          <CustomerContacts customer={c} />
           <Card style={{ marginTop: 16 }}>
             <Tabs items={[
               { key: 'timeline', label: t('customers.timeline'), children: <CustomerTimeline id={c.id} /> },
@@ -74,8 +78,13 @@ export default function CustomerPage() {
             ]} />
           </Card>
         </Col>
-        <Col xs={{ span: 24, order: 1 }} lg={{ span: 8, order: 2 }}>{writable && <FollowUpForm customerId={c.id} />}</Col>
+        <Col xs={{ span: 24, order: 1 }} lg={{ span: 8, order: 2 }} id="followup-form">{writable && <FollowUpForm customerId={c.id} />}</Col>
       </Row>
+      {/* In the field the next thing a rep does here is log the visit: one thumb away. */}
+      {writable && phone && (
+        <FloatButton type="primary" icon={<FormOutlined />} tooltip={t('customers.logFollowup')} aria-label={t('customers.logFollowup')}
+          data-testid="jump-followup" onClick={() => document.getElementById('followup-form')?.scrollIntoView({ behavior: 'smooth' })} />
+      )}
     </div>
   );
 }
@@ -106,33 +115,6 @@ function TagsEditor({ customer, writable }: { customer: Customer; writable: bool
       {customer.tags.map((x) => <Tag key={x} color="blue">{x}</Tag>)}
       {writable && <Button size="small" type="link" onClick={() => setEditing(customer.tags)}>{t('common.edit')}</Button>}
     </Space>
-  );
-}
-
-function Contacts({ customer }: { customer: Customer }) {
-  const { t } = useTranslation();
-  const me = useMe();
-  const [revealed, setRevealed] = useState<Schemas['CustomerRevealed'] | null>(null);
-  const reveal = useMutation({
-    mutationFn: () => unwrap(api.POST('/api/v1/customers/{customer_id}/reveal', { params: { path: { customer_id: customer.id } } })),
-    onSuccess: setRevealed,
-  });
-  const contacts = revealed?.contacts ?? customer.contacts;
-  return (
-    <Card size="small" title={t('customers.contacts')} extra={can(me.data, 'pii:reveal') && (
-      revealed ? <Tag color="orange">{t('customers.revealed')}</Tag>
-        : <Button size="small" icon={<EyeOutlined />} loading={reveal.isPending} onClick={() => reveal.mutate()} data-testid="reveal">{t('customers.reveal')}</Button>
-    )}>
-      <InlineError error={reveal.error} />
-      <Table rowKey="id" size="small" pagination={false} dataSource={contacts} scroll={{ x: 'max-content' }} locale={{ emptyText: t('common.empty') }}
-        columns={[
-          { title: t('customers.contactName'), dataIndex: 'name', render: (v, r) => <>{v}{r.is_primary && <Tag style={{ marginLeft: 6 }}>★</Tag>}</> },
-          { title: t('customers.title2'), dataIndex: 'title' },
-          { title: t('customers.mobile'), dataIndex: 'mobile', render: (v) => <span data-testid="contact-mobile">{v ?? '—'}</span> },
-          { title: t('customers.landline'), dataIndex: 'landline' },
-          { title: t('customers.email'), dataIndex: 'email' },
-        ]} />
-    </Card>
   );
 }
 
@@ -183,7 +165,7 @@ function CustomerTimeline({ id }: { id: string }) {
         children: (
           <div>
             <Typography.Text strong>{e.summary}</Typography.Text>
-            <div><Typography.Text type="secondary">{fmtTime(e.at)} · {e.actor_label} · {e.kind}</Typography.Text></div>
+            <div><Typography.Text type="secondary">{fmtTime(e.at)} · {e.actor_label} · {t(`timelineKind.${e.kind}`, { defaultValue: t('timelineKind.edited') })}</Typography.Text></div>
           </div>
         ),
       }))} />
@@ -241,6 +223,7 @@ function Tasks({ customerId, writable }: { customerId: string; writable: boolean
 
 function Opportunities({ customerId }: { customerId: string }) {
   const { t } = useTranslation();
+  const label = useLabels();
   const opps = useQuery({
     queryKey: ['customer', customerId, 'opportunities'],
     queryFn: () => unwrap(api.GET('/api/v1/opportunities', { params: { query: { customer_id: customerId, limit: 100 } } })),
@@ -255,7 +238,7 @@ function Opportunities({ customerId }: { customerId: string }) {
           { title: t('pipeline.stage'), dataIndex: 'stage_id', render: stageName },
           { title: t('common.amount'), dataIndex: 'amount', render: (v, r) => fmtMoney(v, r.currency) },
           { title: t('pipeline.closeDate'), dataIndex: 'expected_close_date', render: fmtDate },
-          { title: t('common.status'), dataIndex: 'status' },
+          { title: t('common.status'), dataIndex: 'status', render: (v) => label('opportunity_status', v) },
         ]} />
       )}
     </QueryState>
