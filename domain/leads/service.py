@@ -20,6 +20,7 @@ from domain.leads.queries import LeadFilter
 from domain.leads.scoring import ScoringModel
 from domain.leads.working import LeadWork
 from domain.shared.authz import Actor, Principal, Scope, require
+from domain.shared.errors import ValidationFailed
 from domain.shared.paging import Page, PageRequest
 from domain.shared.ports import UnitOfWork
 
@@ -32,6 +33,12 @@ class LeadService(LeadWork, LeadConversion):
     async def capture(self, actor: Actor, command: CaptureLead) -> Lead:
         """A lead from a signed-in user or an integration (leads:write)."""
         p = require(actor, Scope.LEADS_WRITE)
+        if p.kind == "user" and not any(
+                (value or "").strip() for value in (command.name, command.company,
+                                                    command.phone, command.email)):
+            # Someone typing a lead can say who it is; a wholly empty one is a slip, not an
+            # inquiry. Integrations and forms keep theirs, flagged (there is nobody to ask).
+            raise ValidationFailed.of("name", "lead.nothing_to_identify")
         async with self.uow() as uow:
             lead = await self._capture(uow, actor, p, command, form=None)
             shown = await self.seen_by(uow, p, [lead])

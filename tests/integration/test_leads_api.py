@@ -259,6 +259,23 @@ async def test_bad_input_is_a_4xx_naming_the_field(client: httpx.AsyncClient,
     assert r.status_code == 400
 
 
+async def test_a_person_cannot_type_an_empty_lead_but_an_integration_keeps_one_flagged(
+        client: httpx.AsyncClient, world: World, container: Container) -> None:
+    before = await count(container, tables.leads)
+    for lang, words in (("zh-CN", "请至少填写姓名、公司、电话或邮箱中的一项"),
+                        ("en", "give at least a name, a company, a phone or an e-mail")):
+        r = await client.post("/api/v1/leads", json={"name": "  ", "message": "hi"},
+                              headers={**world.auth("rep"), "Accept-Language": lang})
+        assert r.status_code == 422, r.text
+        error = r.json()["errors"][0]
+        assert (error["field"], error["code"], error["message"]) == (
+            "name", "lead.nothing_to_identify", words)
+    assert await count(container, tables.leads) == before, "nothing was written"
+    key = await api_key(container)
+    kept = await capture(client, key, name=None, company=None, phone=None, email=None)
+    assert "no_contact" in {f["code"] for f in kept["flags"]}
+
+
 async def test_the_phone_is_revealed_to_pii_reveal_only(client: httpx.AsyncClient,
                                                         world: World) -> None:
     lead = await capture(client, world.auth("rep"))

@@ -76,6 +76,7 @@ export const en = {
     notifications: 'Unread notifications', noApprovals: 'No approvals waiting',
   },
   leads: {
+    needSomething: 'Give at least a name, a company, a phone or an e-mail', openCustomer: 'Open the customer', convertedDone: 'Converted to a customer', 
     title: 'Leads', new: 'New lead', number: 'Number', company: 'Company', score: 'Score',
     grade: 'Grade', source: 'Source', campaign: 'Campaign', breakdown: 'Score breakdown',
     assign: 'Assign', reassign: 'Reassign', assignTo: 'Assign to', autoAssign: 'Auto-assign',

@@ -78,6 +78,7 @@ export const zh: Dict = {
     notifications: '未读通知', noApprovals: '暂无待审批事项',
   },
   leads: {
+    needSomething: '请至少填写姓名、公司、电话或邮箱中的一项', openCustomer: '查看客户', convertedDone: '已转化为客户', 
     title: '线索', new: '新建线索', number: '线索编号', company: '公司', score: '评分',
     grade: '等级', source: '来源', campaign: '活动', breakdown: '评分明细',
     assign: '分配', reassign: '重新分配', assignTo: '分配给', autoAssign: '自动分配',

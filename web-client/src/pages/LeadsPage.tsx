@@ -11,6 +11,8 @@ import { useCursorList, useUserNames } from '../api/hooks';
 import { CsvExportButton, LeadGradeTag, fmtTime, fmtMoney } from '../components/bits';
 import { ErrorState, InlineError, QueryState, errorText } from '../components/States';
 import { can, useMe } from '../app/session';
+import { RecordList } from '../components/RecordList';
+import { useLabels } from '../i18n/labels';
 
 type Lead = Schemas['LeadOut'];
 const SOURCES = ['website', 'trade_show', 'phone', 'referral', 'partner', 'import', 'api', 'other'] as const;
@@ -30,6 +32,7 @@ export function ScoreBreakdown({ lead }: { lead: Lead }) {
 
 export default function LeadsPage() {
   const { t } = useTranslation();
+  const label = useLabels();
   const me = useMe();
   const { name: userName } = useUserNames();
   const [params, setParams] = useSearchParams();
@@ -47,32 +50,42 @@ export default function LeadsPage() {
         <Typography.Title level={3} style={{ margin: 0 }}>{t('leads.title')}</Typography.Title>
         <Space wrap>
           <CsvExportButton filename="leads.csv" header={['number', 'status', 'name', 'company', 'grade', 'score', 'source', 'owner', 'created_at']}
-            rows={() => list.items.map((l) => [l.number, l.status, l.name, l.company, l.grade, l.score, l.source, userName(l.owner_id), l.created_at])} />
+            rows={() => list.items.map((l) => [l.number, label('lead_status', l.status), l.name, l.company, label('lead_grade', l.grade), l.score, label('lead_source', l.source), userName(l.owner_id), l.created_at])} />
           {can(me.data, 'leads:write') && <Button type="primary" icon={<PlusOutlined />} onClick={() => setCreating(true)}>{t('leads.new')}</Button>}
         </Space>
       </Space>
       <Space wrap style={{ marginBottom: 12 }}>
-        <Input.Search allowClear placeholder={t('common.search')} style={{ width: 200 }} onSearch={(q) => set({ q })} />
-        <Select allowClear placeholder={t('common.status')} style={{ width: 120 }} value={filter.status} onChange={(v) => set({ status: v })}
-          options={STATUSES.map((s) => ({ value: s, label: t(`enums.leadStatus.${s}`) }))} />
-        <Select allowClear placeholder={t('leads.grade')} style={{ width: 100 }} value={filter.grade} onChange={(v) => set({ grade: v })}
-          options={(['high', 'medium', 'low'] as const).map((s) => ({ value: s, label: t(`enums.leadGrade.${s}`) }))} />
-        <Select allowClear placeholder={t('leads.source')} style={{ width: 130 }} value={filter.source} onChange={(v) => set({ source: v })}
-          options={SOURCES.map((s) => ({ value: s, label: s }))} />
-        <Select allowClear placeholder={t('common.owner')} style={{ width: 120 }} value={filter.owner} onChange={(v) => set({ owner: v })}
+        <Input.Search allowClear placeholder={t('common.search')} aria-label={t('common.search')} style={{ width: 200 }} onSearch={(q) => set({ q })} />
+        <Select allowClear placeholder={t('common.status')} aria-label={t('common.status')} style={{ width: 120 }} value={filter.status} onChange={(v) => set({ status: v })}
+          options={STATUSES.map((s) => ({ value: s, label: label('lead_status', s) }))} />
+        <Select allowClear placeholder={t('leads.grade')} aria-label={t('leads.grade')} style={{ width: 100 }} value={filter.grade} onChange={(v) => set({ grade: v })}
+          options={(['high', 'medium', 'low'] as const).map((s) => ({ value: s, label: label('lead_grade', s) }))} />
+        <Select allowClear placeholder={t('leads.source')} aria-label={t('leads.source')} style={{ width: 130 }} value={filter.source} onChange={(v) => set({ source: v })}
+          options={SOURCES.map((s) => ({ value: s, label: label('lead_source', s) }))} />
+        <Select allowClear placeholder={t('common.owner')} aria-label={t('common.owner')} style={{ width: 120 }} value={filter.owner} onChange={(v) => set({ owner: v })}
           options={[{ value: 'me', label: t('common.me') }]} />
         <Checkbox checked={!!filter.open} onChange={(e) => set({ open: e.target.checked || undefined })}>{t('leads.openOnly')}</Checkbox>
       </Space>
-      <Table<Lead> rowKey="id" size="middle" dataSource={list.items} loading={list.isPending} pagination={false} scroll={{ x: 'max-content' }}
+      <RecordList<Lead> rowKey="id" size="middle" dataSource={list.items} loading={list.isPending} pagination={false} scroll={{ x: 'max-content' }}
         data-testid="leads-table" locale={{ emptyText: t('common.empty') }}
-        onRow={(r) => ({ onClick: () => setParams({ open: r.id }), style: { cursor: 'pointer' } })}
+        onRowClick={(r) => setParams({ open: r.id })}
+        card={(l) => (
+          <div>
+            <Space style={{ width: '100%', justifyContent: 'space-between' }}>
+              <Typography.Text strong>{l.company ?? l.name ?? l.number}</Typography.Text>
+              <LeadGradeTag grade={l.grade} />
+            </Space>
+            <div><Typography.Text type="secondary">{[l.name, label('lead_source', l.source), userName(l.owner_id)].filter(Boolean).join(' · ')}</Typography.Text></div>
+            <div>{label('lead_status', l.status)} · {fmtTime(l.created_at)}</div>
+          </div>
+        )}
         columns={[
           { title: t('leads.number'), dataIndex: 'number' },
           { title: t('common.name'), render: (_, l) => <>{l.name ?? '—'}<div><Typography.Text type="secondary">{l.company}</Typography.Text></div></> },
           { title: t('leads.grade'), dataIndex: 'grade', render: (g) => <LeadGradeTag grade={g} /> },
           { title: t('leads.score'), render: (_, l) => <span onClick={(e) => e.stopPropagation()}><ScoreBreakdown lead={l} /></span> },
-          { title: t('leads.source'), dataIndex: 'source' },
-          { title: t('common.status'), dataIndex: 'status', render: (s) => t(`enums.leadStatus.${s}`) },
+          { title: t('leads.source'), dataIndex: 'source', render: (v) => label('lead_source', v) },
+          { title: t('common.status'), dataIndex: 'status', render: (s) => label('lead_status', s) },
           { title: t('common.owner'), dataIndex: 'owner_id', render: userName },
           { title: t('common.createdAt'), dataIndex: 'created_at', render: fmtTime },
         ]} />
@@ -85,6 +98,7 @@ export default function LeadsPage() {
 
 function LeadDrawer({ id, onClose }: { id: string; onClose: () => void }) {
   const { t } = useTranslation();
+  const label = useLabels();
   const { message } = App.useApp();
   const me = useMe();
   const qc = useQueryClient();
@@ -107,7 +121,7 @@ function LeadDrawer({ id, onClose }: { id: string; onClose: () => void }) {
   });
   const convert = useMutation({
     mutationFn: () => unwrap(api.POST('/api/v1/leads/{lead_id}/convert', { params: { path: { lead_id: id } }, body: { create_opportunity: withOpp } })),
-    onSuccess: (r) => { message.success(t('leads.converted', { customer: r.customer_id.slice(0, 8) })); refresh(); },
+    onSuccess: () => { message.success(t('leads.convertedDone')); refresh(); },
   });
   const err = patch.error ?? assign.error ?? convert.error;
   const writable = can(me.data, 'leads:write');
@@ -118,19 +132,19 @@ function LeadDrawer({ id, onClose }: { id: string; onClose: () => void }) {
           <Space orientation="vertical" style={{ width: '100%' }}>
             <InlineError error={err} />
             <Descriptions size="small" column={1} bordered>
-              <Descriptions.Item label={t('common.status')}>{t(`enums.leadStatus.${l.status}`)}{l.disqualify_reason ? ` — ${l.disqualify_reason}` : ''}</Descriptions.Item>
+              <Descriptions.Item label={t('common.status')}>{label('lead_status', l.status)}{l.disqualify_reason ? ` — ${l.disqualify_reason}` : ''}</Descriptions.Item>
               <Descriptions.Item label={t('leads.grade')}><LeadGradeTag grade={l.grade} /> <ScoreBreakdown lead={l} /></Descriptions.Item>
               <Descriptions.Item label={t('common.name')}>{l.name} {l.title}</Descriptions.Item>
               <Descriptions.Item label={t('leads.company')}>{l.company}</Descriptions.Item>
               <Descriptions.Item label={t('leads.phone')}>{l.phone}</Descriptions.Item>
               <Descriptions.Item label={t('leads.email')}>{l.email}</Descriptions.Item>
-              <Descriptions.Item label={t('leads.source')}>{l.source}{l.campaign ? ` / ${l.campaign}` : ''}</Descriptions.Item>
+              <Descriptions.Item label={t('leads.source')}>{label('lead_source', l.source)}{l.campaign ? ` / ${l.campaign}` : ''}</Descriptions.Item>
               <Descriptions.Item label={t('leads.budget')}>{fmtMoney(l.budget, l.currency)}</Descriptions.Item>
               <Descriptions.Item label={t('common.owner')}>{userName(l.owner_id)}</Descriptions.Item>
-              <Descriptions.Item label={t('leads.assignment')}>{l.assignment ? `${l.assignment.by}: ${l.assignment.reason}` : '—'}</Descriptions.Item>
+              <Descriptions.Item label={t('leads.assignment')}>{l.assignment ? `${label('assigned_by', l.assignment.by)}：${l.assignment.reason}` : '—'}</Descriptions.Item>
               <Descriptions.Item label={t('leads.flags')}>{l.flags.map((f) => <Tag key={f.code} color="orange">{f.reason}</Tag>)}</Descriptions.Item>
               <Descriptions.Item label={t('leads.message')}>{l.message}</Descriptions.Item>
-              {l.customer_id && <Descriptions.Item label={t('pipeline.customer')}><Link to={`/customers/${l.customer_id}`}>{l.customer_id.slice(0, 8)}</Link></Descriptions.Item>}
+              {l.customer_id && <Descriptions.Item label={t('pipeline.customer')}><Link to={`/customers/${l.customer_id}`}>{t('leads.openCustomer')}</Link></Descriptions.Item>}
             </Descriptions>
             {writable && l.status !== 'converted' && l.status !== 'disqualified' && (
               <Space wrap>
@@ -156,7 +170,7 @@ function LeadDrawer({ id, onClose }: { id: string; onClose: () => void }) {
             )}
             <Typography.Title level={5}>{t('customers.timeline')}</Typography.Title>
             <QueryState query={timeline} empty={(d) => d.items.length === 0}>
-              {(d) => <Timeline items={d.items.map((e) => ({ key: e.id, children: <>{e.summary}<div><Typography.Text type="secondary">{fmtTime(e.at)} · {e.actor_label}</Typography.Text></div></> }))} />}
+              {(d) => <Timeline items={d.items.map((e) => ({ key: e.id, children: <>{e.summary}<div><Typography.Text type="secondary">{fmtTime(e.at)} · {e.actor_label} · {t(`timelineKind.${e.kind}`, { defaultValue: t('timelineKind.edited') })}</Typography.Text></div></> }))} />}
             </QueryState>
           </Space>
         )}
@@ -165,30 +179,39 @@ function LeadDrawer({ id, onClose }: { id: string; onClose: () => void }) {
   );
 }
 
+const LEAD_FIELDS = ['name', 'company', 'phone', 'email', 'source', 'budget', 'message'];
+
 function NewLeadModal({ onClose }: { onClose: () => void }) {
   const { t } = useTranslation();
+  const label = useLabels();
   const qc = useQueryClient();
   const [form] = Form.useForm<Schemas['LeadCreate']>();
   const create = useMutation({
     mutationFn: (v: Schemas['LeadCreate']) => unwrap(api.POST('/api/v1/leads', { body: { ...v, budget: v.budget ?? null } })),
     onSuccess: () => { void qc.invalidateQueries({ queryKey: ['leads'] }); onClose(); },
-    onError: (e) => { if (e instanceof ApiError) form.setFields(Object.entries(e.fieldErrors()).map(([name, m]) => ({ name: name as 'name', errors: [m] }))); },
+    onError: (e) => { if (e instanceof ApiError) form.setFields(Object.entries(e.fieldErrors()).filter(([name]) => LEAD_FIELDS.includes(name)).map(([name, m]) => ({ name: name as 'name', errors: [m] }))); },
   });
+  // The server refuses a lead a person typed with nothing to tell who it is; say so before sending.
+  const somethingToIdentify = ({ getFieldValue }: { getFieldValue: (n: string) => unknown }) => ({
+    validator: () => (['name', 'company', 'phone', 'email'].some((n) => String(getFieldValue(n) ?? '').trim())
+      ? Promise.resolve() : Promise.reject(new Error(t('leads.needSomething')))),
+  });
+  const placed = create.error instanceof ApiError && Object.keys(create.error.fieldErrors()).some((f) => LEAD_FIELDS.includes(f));
   return (
     <Modal open title={t('leads.new')} onCancel={onClose} onOk={() => form.submit()} confirmLoading={create.isPending}>
-      {create.error && <InlineError error={create.error} />}
-      <Form form={form} layout="vertical" initialValues={{ source: 'phone' }} onFinish={(v) => create.mutate(v)}>
-        <Form.Item name="name" label={t('common.name')}><Input /></Form.Item>
-        <Form.Item name="company" label={t('leads.company')}><Input /></Form.Item>
+      {create.error && !placed && <InlineError error={create.error} />}
+      <Form form={form} layout="vertical" initialValues={{ source: 'phone' }} onFinish={(v) => create.mutate(v)} data-testid="new-lead-form">
+        <Form.Item name="name" label={t('common.name')} dependencies={['company', 'phone', 'email']} rules={[somethingToIdentify, { max: 100, message: t('forms.max', { n: 100 }) }]}><Input /></Form.Item>
+        <Form.Item name="company" label={t('leads.company')} rules={[{ max: 200, message: t('forms.max', { n: 200 }) }]}><Input /></Form.Item>
         <Space wrap>
-          <Form.Item name="phone" label={t('leads.phone')}><Input inputMode="tel" /></Form.Item>
-          <Form.Item name="email" label={t('leads.email')}><Input inputMode="email" /></Form.Item>
+          <Form.Item name="phone" label={t('leads.phone')} rules={[{ max: 40, message: t('forms.max', { n: 40 }) }]}><Input inputMode="tel" type="tel" /></Form.Item>
+          <Form.Item name="email" label={t('leads.email')} rules={[{ type: 'email', message: t('contacts.badEmail') }]}><Input inputMode="email" type="email" /></Form.Item>
         </Space>
         <Space wrap>
-          <Form.Item name="source" label={t('leads.source')}><Select style={{ width: 140 }} options={SOURCES.map((s) => ({ value: s, label: s }))} /></Form.Item>
+          <Form.Item name="source" label={t('leads.source')}><Select style={{ width: 140 }} options={SOURCES.map((s) => ({ value: s, label: label('lead_source', s) }))} /></Form.Item>
           <Form.Item name="budget" label={t('leads.budget')}><InputNumber min={0} style={{ width: 160 }} stringMode /></Form.Item>
         </Space>
-        <Form.Item name="message" label={t('leads.message')}><Input.TextArea rows={2} /></Form.Item>
+        <Form.Item name="message" label={t('leads.message')} rules={[{ max: 5000, message: t('forms.max', { n: 5000 }) }]}><Input.TextArea rows={2} /></Form.Item>
       </Form>
     </Modal>
   );
