@@ -12,6 +12,7 @@ from typing import Any
 
 from domain.customers.model import Size, Source
 from domain.shared.errors import ValidationFailed
+from domain.shared.text import Label
 
 
 class LeadGrade(StrEnum):
@@ -131,18 +132,19 @@ def _apply(rule: ScoringRule, f: Facts) -> ScoreLine | None:
 
 def check_model(m: ScoringModel) -> None:
     if not 0 < m.medium_from <= m.high_from <= MAX_SCORE:
-        raise ValidationFailed.of("thresholds", "need 0 < medium_from ≤ high_from ≤ 100")
+        raise ValidationFailed.of("thresholds", "lead.scoring_thresholds")
     seen: set[RuleKind] = set()
     for i, rule in enumerate(m.rules):
         at = f"rules.{i}"
         if rule.kind in seen:
-            raise ValidationFailed.of(f"{at}.kind", f"{rule.kind.value} appears twice")
+            raise ValidationFailed.of(f"{at}.kind", "lead.scoring_rule_twice",
+                                      rule=Label("scoring_rule", rule.kind.value))
         seen.add(rule.kind)
         for key, pts in rule.points.items():
             if pts not in _POINTS:
-                raise ValidationFailed.of(f"{at}.points.{key}", "must be between -100 and 100")
+                raise ValidationFailed.of(f"{at}.points.{key}", "between", low=-100, high=100)
             if not key or len(key) > 50:
-                raise ValidationFailed.of(f"{at}.points", "keys are 1 to 50 characters")
+                raise ValidationFailed.of(f"{at}.points", "lead.scoring_key_length")
         allowed: set[str] | None = {
             RuleKind.COMPANY_SIZE: {s.value for s in Size},
             RuleKind.SOURCE: {s.value for s in Source},
@@ -152,21 +154,21 @@ def check_model(m: ScoringModel) -> None:
             unknown = sorted(set(rule.points) - allowed)
             if unknown:
                 raise ValidationFailed.of(f"{at}.points.{unknown[0]}",
-                                          f"is not one of {', '.join(sorted(allowed))}")
+                                          "lead.not_one_of", choices=sorted(allowed))
         if rule.kind != RuleKind.BUDGET and rule.brackets:
-            raise ValidationFailed.of(f"{at}.brackets", "only the budget rule has brackets")
+            raise ValidationFailed.of(f"{at}.brackets", "lead.brackets_budget_only")
         if rule.kind == RuleKind.BUDGET:
             amounts = [b.from_amount for b in rule.brackets]
             if amounts != sorted(amounts, reverse=True) or len(set(amounts)) != len(amounts):
-                raise ValidationFailed.of(f"{at}.brackets", "must be ordered highest first")
+                raise ValidationFailed.of(f"{at}.brackets", "lead.brackets_order")
             for b in rule.brackets:
                 if b.points not in _POINTS or b.from_amount < 0:
                     raise ValidationFailed.of(f"{at}.brackets",
-                                              "amounts are ≥ 0, points between -100 and 100")
+                                              "lead.brackets_values")
         if rule.per_interaction not in _POINTS:
-            raise ValidationFailed.of(f"{at}.per_interaction", "must be between -100 and 100")
+            raise ValidationFailed.of(f"{at}.per_interaction", "between", low=-100, high=100)
         if rule.max_points is not None and rule.max_points not in _POINTS:
-            raise ValidationFailed.of(f"{at}.max_points", "must be between -100 and 100")
+            raise ValidationFailed.of(f"{at}.max_points", "between", low=-100, high=100)
 
 
 DEFAULT_MODEL = ScoringModel(rules=(

@@ -22,6 +22,7 @@ from domain.leads.working import LeadWork
 from domain.shared.authz import Actor, Principal, Scope, require
 from domain.shared.paging import Page, PageRequest
 from domain.shared.ports import UnitOfWork
+from domain.shared.text import Label, text
 
 
 class LeadService(LeadWork, LeadConversion):
@@ -77,7 +78,8 @@ class LeadService(LeadWork, LeadConversion):
         if customer is not None:
             await uow.activity.add(ActivityEntry(
                 customer_id=customer.id, kind="lead",
-                summary=f"New inquiry {lead.number} via {lead.source.value}"[:500],
+                summary=text("lead.new_inquiry", number=lead.number,
+                             source=Label("lead_source", lead.source.value)),
                 actor_id=p.id, actor_label=actor.shown_name, ref_type="lead", ref_id=lead.id))
 
         # Routing may lock until the commit (least-loaded: the department; a rep with a
@@ -95,10 +97,12 @@ class LeadService(LeadWork, LeadConversion):
                 notes=FIRST_CONTACT))
         # Codes only: a reason may name a record that a later reader of the timeline may not
         # see; the lead's own flags are shown to each reader as they may see them.
-        flags = ", ".join(f.code.value for f in lead.flags)
+        came_from = Label("lead_source", lead.source.value)
+        flags = [Label("lead_flag", f.code.value) for f in lead.flags]
         await uow.lead_activity.add_many([
-            self._entry(actor, lead.id, "created", f"Captured from {lead.source.value}"
-                        + (f"; flagged: {flags}" if flags else ""),
+            self._entry(actor, lead.id, "created",
+                        text("lead.captured_flagged", source=came_from, flags=flags) if flags
+                        else text("lead.captured", source=came_from),
                         score=lead.score, grade=lead.grade.value),
             self._entry(actor, lead.id, "assigned", assignment.reason, owner_id=str(owner),
                         by=assignment.by.value)])
@@ -134,7 +138,8 @@ class LeadService(LeadWork, LeadConversion):
         await uow.audit.record(AuditEntry.of(actor, "lead.updated", "lead", locked.id,
                                              field_diff(before, lead_snapshot(locked))))
         await self._note(uow, actor, locked, "duplicate",
-                         f"Inquired again as {new.number} via {new.source.value}",
+                         text("lead.inquired_again", number=new.number,
+                              source=Label("lead_source", new.source.value)),
                          duplicate_id=str(new.id))
 
     # ---- reading ----------------------------------------------------------------------------

@@ -180,7 +180,7 @@ class LeadOut(BaseModel):
                              for s in x.score_breakdown],
             flags=[LeadFlagOut(code=f.code, reason=f.reason, ref_id=f.ref_id) for f in x.flags],
             owner_id=x.owner_id, owner_department_id=x.owner_department_id,
-            assignment=AssignmentOut(by=a.by, reason=a.reason, fallback=a.by.is_fallback,
+            assignment=AssignmentOut(by=a.by, reason=render(a.reason), fallback=a.by.is_fallback,
                                      rule_id=a.rule_id, rule_name=a.rule_name,
                                      department_id=a.department_id,
                                      assigned_by_user=a.assigned_by_user) if a else None,
