@@ -23,7 +23,7 @@ from domain.shared.errors import ValidationFailed
 from domain.shared.lookup import ContactLookup
 from domain.shared.paging import PageRequest
 from domain.shared.ports import Clock, UnitOfWork, UnitOfWorkFactory
-from domain.shared.text import Label, Text
+from domain.shared.text import Label, Text, text
 from domain.shared.visibility import visible_or_404
 
 # The note on the task every new lead's owner gets: done once the lead is contacted.
@@ -31,9 +31,8 @@ FIRST_CONTACT = "first_contact"
 PICKLIST_MEMORY = timedelta(minutes=1)
 EVERYTHING = Visibility(everything=True)
 OUT_OF_SIGHT = {
-    FlagCode.EXISTING_CUSTOMER: "same phone or e-mail as an existing customer owned by someone "
-                                "else",
-    FlagCode.DUPLICATE_LEAD: "same phone or e-mail as an open lead owned by someone else",
+    FlagCode.EXISTING_CUSTOMER: text("lead.flag.existing_customer_hidden"),
+    FlagCode.DUPLICATE_LEAD: text("lead.flag.duplicate_lead_hidden"),
 }
 
 

@@ -249,12 +249,13 @@ class Lead:
         self.duplicate_of_id = open_lead[0] if open_lead else None
         if open_lead is not None:
             self.flags.append(LeadFlag(FlagCode.DUPLICATE_LEAD,
-                                       f"same phone or e-mail as open lead {open_lead[1]}",
+                                       text("lead.flag.duplicate_lead", lead=open_lead[1]),
                                        open_lead[0]))
         if customer is not None:
             self.customer_id = customer[0]
             self.flags.append(LeadFlag(FlagCode.EXISTING_CUSTOMER,
-                                       f"same phone or e-mail as customer {customer[1]}",
+                                       text("lead.flag.existing_customer",
+                                            customer=customer[1]),
                                        customer[0]))
         elif self.status != LeadStatus.CONVERTED:
             self.customer_id = None
@@ -264,7 +265,8 @@ class Lead:
         spam = self.flag(FlagCode.SPAM)
         if spam is not None and self.status == LeadStatus.NEW:
             self.status = LeadStatus.DISQUALIFIED
-            self.disqualify_reason = f"spam: {spam.reason}"
+            # a reason a rep may also type, so it is kept as words (in today's language)
+            self.disqualify_reason = render(text("lead.spam_set_aside", reason=spam.reason))
 
     @property
     def filled(self) -> frozenset[str]:

@@ -12,7 +12,7 @@ from typing import Any
 
 from domain.customers.model import Size, Source
 from domain.shared.errors import ValidationFailed
-from domain.shared.text import Label
+from domain.shared.text import Label, Text, text
 
 
 class LeadGrade(StrEnum):
@@ -61,7 +61,7 @@ class ScoringRule:
 class ScoreLine:
     rule: RuleKind
     points: int
-    detail: str
+    detail: Text
 
 
 @dataclass(frozen=True)
@@ -104,29 +104,37 @@ def _apply(rule: ScoringRule, f: Facts) -> ScoreLine | None:
     k = rule.kind
     if k == RuleKind.INDUSTRY_FIT:
         pts = rule.points.get(f.industry or "", 0)
-        return ScoreLine(k, pts, f"industry {f.industry or 'unknown'}")
+        return ScoreLine(k, pts, text("lead.score.industry",
+                                         industry=f.industry or text("lead.score.unknown")))
     if k == RuleKind.COMPANY_SIZE:
         pts = rule.points.get(f.company_size or "", 0)
-        return ScoreLine(k, pts, f"company size {f.company_size or 'unknown'}")
+        return ScoreLine(k, pts, text("lead.score.company_size",
+                                         size=f.company_size or text("lead.score.unknown")))
     if k == RuleKind.SOURCE:
         pts = rule.points.get(f.source or "", 0)
-        return ScoreLine(k, pts, f"source {f.source or 'unknown'}")
+        return ScoreLine(k, pts, text("lead.score.source",
+                                         source=Label("lead_source", f.source) if f.source
+                                         else text("lead.score.unknown")))
     if k == RuleKind.BUDGET:
         if f.budget is None:
-            return ScoreLine(k, 0, "no budget stated")
+            return ScoreLine(k, 0, text("lead.score.no_budget"))
         for b in rule.brackets:
             if f.budget >= b.from_amount:
-                return ScoreLine(k, b.points, f"budget {f.budget} ≥ {b.from_amount}")
-        return ScoreLine(k, 0, f"budget {f.budget} below every bracket")
+                return ScoreLine(k, b.points, text("lead.score.budget_at_least",
+                                                         budget=str(f.budget),
+                                                         bracket=str(b.from_amount)))
+        return ScoreLine(k, 0, text("lead.score.budget_below", budget=str(f.budget)))
     if k == RuleKind.COMPLETENESS:
         have = sorted(name for name in rule.points if name in f.filled)
         pts = sum(rule.points[name] for name in have)
-        return ScoreLine(k, pts, "filled: " + (", ".join(have) if have else "nothing scored"))
+        return ScoreLine(k, pts, text("lead.score.filled",
+                                              fields=[Label("lead_field", name) for name in have])
+                         if have else text("lead.score.nothing_filled"))
     if k == RuleKind.ENGAGEMENT:
         pts = f.engagement * rule.per_interaction
         if rule.max_points is not None:
             pts = min(pts, rule.max_points)
-        return ScoreLine(k, pts, f"{f.engagement} interaction(s)")
+        return ScoreLine(k, pts, text("lead.score.interactions", count=f.engagement))
     return None  # pragma: no cover - every kind is handled above
 
 
