@@ -72,6 +72,19 @@ TEXTS: dict[str, dict[str, str]] = {
     "lead.whence.address_to_form": {"zh-CN": "您的地址向此表单",
                                     "en": "from your address to this form"},
     "lead.whence.form": {"zh-CN": "此表单", "en": "to this form"},
+    # Refusals of a public form submission or a lookup.
+    "lead.intake_too_large": {"zh-CN": "表单提交最多 {limit} 字节",
+                              "en": "A form submission is at most {limit} bytes"},
+    "lead.intake_not_utf8": {"zh-CN": "请求内容不是 UTF-8 编码", "en": "The body is not UTF-8"},
+    "lead.intake_too_many_fields": {"zh-CN": "最多 {max} 个字段", "en": "at most {max} fields"},
+    "lead.intake_not_an_object": {"zh-CN": "须为由表单字段组成的对象",
+                                  "en": "must be an object of form fields"},
+    "lead.intake_media_type": {
+        "zh-CN": "请以 application/json 或 application/x-www-form-urlencoded 格式提交",
+        "en": "Send application/json or application/x-www-form-urlencoded"},
+    "lead.intake_nul_character": {"zh-CN": "不能包含 NUL 字符",
+                                  "en": "must not contain NUL characters"},
+    "lead.not_a_phone": {"zh-CN": "不是有效的电话号码", "en": "is not a phone number"},
     # Timeline lines.
     "lead.captured": {"zh-CN": "来自{source}", "en": "Captured from {source}"},
     "lead.captured_flagged": {"zh-CN": "来自{source}；标记：{flags}",
