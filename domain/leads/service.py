@@ -20,6 +20,7 @@ from domain.leads.queries import LeadFilter
 from domain.leads.scoring import ScoringModel
 from domain.leads.working import LeadWork
 from domain.shared.authz import Actor, Principal, Scope, require
+from domain.shared.catalogue import render
 from domain.shared.paging import Page, PageRequest
 from domain.shared.ports import UnitOfWork
 from domain.shared.text import Label, text
@@ -90,8 +91,10 @@ class LeadService(LeadWork, LeadConversion):
         await uow.leads.add(lead)
         if lead.is_open:
             await uow.tasks.add(Task.create(
-                title=f"First contact within {routing.first_contact_hours} hours: {lead.label}"
-                [:200], assignee_id=owner, created_by=None,
+                # a task's title is the owner's to edit, so it is written out as words, in the
+                # language of whoever captured the lead (a form: the organisation's)
+                title=render(text("lead.first_contact_task", hours=routing.first_contact_hours,
+                                  lead=lead.label))[:200], assignee_id=owner, created_by=None,
                 due_at=now + timedelta(hours=routing.first_contact_hours),
                 related_type="lead", related_id=lead.id, origin=TaskOrigin.RULE,
                 notes=FIRST_CONTACT))

@@ -85,6 +85,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "lead.intake_nul_character": {"zh-CN": "不能包含 NUL 字符",
                                   "en": "must not contain NUL characters"},
     "lead.not_a_phone": {"zh-CN": "不是有效的电话号码", "en": "is not a phone number"},
+    "lead.first_contact_task": {"zh-CN": "{hours} 小时内首次联系：{lead}",
+                                "en": "First contact within {hours} hours: {lead}"},
     # Timeline lines.
     "lead.captured": {"zh-CN": "来自{source}", "en": "Captured from {source}"},
     "lead.captured_flagged": {"zh-CN": "来自{source}；标记：{flags}",
