@@ -15,7 +15,7 @@ from domain.leads.ports import FormCapture
 from domain.shared.authz import Actor, Principal, Scope
 from domain.shared.errors import NotFound, PermissionDenied, RateLimited
 from domain.shared.ports import RateLimiter, UnitOfWorkFactory
-from domain.shared.text import text
+from domain.shared.text import Text, text
 
 log = logging.getLogger("crm.intake")
 
@@ -41,14 +41,15 @@ class IntakeService:
     limiter: RateLimiter
     leads: FormCapture
 
-    async def _limit(self, key: str, limit: int, window: int, whence: str) -> None:
+    async def _limit(self, key: str, limit: int, window: int, whence: Text) -> None:
         wait = await self.limiter.hit(key, limit, window)
         if wait:
             raise RateLimited("lead.too_many_submissions", wait,
-                              whence=text(f"lead.whence.{whence}"), wait=wait)
+                              whence=whence, wait=wait)
 
     async def _form(self, form_key: str, ip: str | None) -> LeadForm:
-        await self._limit(f"intake:ip:{ip}", *ADDRESS_LIMIT, "address")
+        await self._limit(f"intake:ip:{ip}", *ADDRESS_LIMIT,
+                          text("lead.whence.address"))
         async with self.uow() as uow:
             form = await uow.lead_forms.get_by_key(form_key)
         if form is None or not form.active:
@@ -68,9 +69,9 @@ class IntakeService:
         if not form.allows_origin(origin):
             raise PermissionDenied("lead.form_wrong_site")
         await self._limit(f"intake:form:{form.id}:ip:{ip}", form.per_ip_per_hour, 3600,
-                          "address_to_form")
+                          text("lead.whence.address_to_form"))
         await self._limit(f"intake:form:{form.id}", form.per_form_per_minute, 60,
-                          "form")
+                          text("lead.whence.form"))
         if (fields.get(form.honeypot_field) or "").strip():
             # A bot: answer as if all went well so it learns nothing, keep nothing.
             log.info("honeypot filled on form %s from %s; dropped", form.id, ip)
