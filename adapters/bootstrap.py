@@ -193,7 +193,7 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Container:
         caller_ttl=settings.caller_cache_seconds, limiter=limiter,
         subtrees=subtrees,
     )
-    opportunities = OpportunityService(uow, clock, customers)
+    opportunities = OpportunityService(uow, clock, customers, settings.default_locale)
     leads = LeadService(uow, clock, customers, opportunities, lookup=lookup)
     delivery = DeliveryService(uow, clock, email_sender(settings), LoggingSmsSender(),
                                RetryPolicy.parse(settings.delivery_retry_seconds),

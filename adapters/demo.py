@@ -39,27 +39,24 @@ class DemoUser:
 
 
 DEPARTMENTS = [  # (name, parent)
-    ("总部 Head office", None),
-    ("华东销售部 East sales", "总部 Head office"),
-    ("华北销售部 North sales", "总部 Head office"),
-    ("财务部 Finance", "总部 Head office"),
-    ("法务部 Legal", "总部 Head office"),
-    ("客服部 Service", "总部 Head office"),
+    ("总部", None),
+    ("华东销售部", "总部"),
+    ("华北销售部", "总部"),
+    ("财务部", "总部"),
+    ("法务部", "总部"),
+    ("客服部", "总部"),
 ]
 
 USERS = [
-    DemoUser("admin@demo.crm", "系统管理员 Admin", Role.ADMIN, "总部 Head office"),
-    DemoUser("manager@demo.crm", "王经理 Wang (East sales manager)", Role.MANAGER,
-             "华东销售部 East sales"),
-    DemoUser("rep@demo.crm", "李销售 Li (East sales rep)", Role.SALES_REP, "华东销售部 East sales"),
-    DemoUser("rep2@demo.crm", "张销售 Zhang (East sales rep)", Role.SALES_REP,
-             "华东销售部 East sales"),
-    DemoUser("north.rep@demo.crm", "赵销售 Zhao (North sales rep)", Role.SALES_REP,
-             "华北销售部 North sales"),
-    DemoUser("finance@demo.crm", "钱财务 Qian (Finance)", Role.FINANCE, "财务部 Finance"),
-    DemoUser("ceo@demo.crm", "孙总 Sun (Executive)", Role.EXECUTIVE, "总部 Head office"),
-    DemoUser("legal@demo.crm", "周法务 Zhou (Legal)", Role.LEGAL, "法务部 Legal"),
-    DemoUser("service@demo.crm", "吴客服 Wu (Service)", Role.SERVICE_AGENT, "客服部 Service"),
+    DemoUser("admin@demo.crm", "系统管理员", Role.ADMIN, "总部"),
+    DemoUser("manager@demo.crm", "王经理", Role.MANAGER, "华东销售部"),
+    DemoUser("rep@demo.crm", "李销售", Role.SALES_REP, "华东销售部"),
+    DemoUser("rep2@demo.crm", "张销售", Role.SALES_REP, "华东销售部"),
+    DemoUser("north.rep@demo.crm", "赵销售", Role.SALES_REP, "华北销售部"),
+    DemoUser("finance@demo.crm", "钱财务", Role.FINANCE, "财务部"),
+    DemoUser("ceo@demo.crm", "孙总", Role.EXECUTIVE, "总部"),
+    DemoUser("legal@demo.crm", "周法务", Role.LEGAL, "法务部"),
+    DemoUser("service@demo.crm", "吴客服", Role.SERVICE_AGENT, "客服部"),
 ]
 
 
@@ -161,14 +158,14 @@ async def _seed_sales(container: Container, users: dict[str, User],
     """Routing rules, a website form, a deal per customer and two fresh leads."""
     actor = system_actor("demo")
     await container.lead_settings.set_routing(actor, RoutingSettings(rules=(
-        RoutingRule(id=uuid.uuid4(), name="华东 East China",
-                    department_id=departments["华东销售部 East sales"], regions=("east",)),
-        RoutingRule(id=uuid.uuid4(), name="华北 North China",
-                    department_id=departments["华北销售部 North sales"], regions=("north",),
+        RoutingRule(id=uuid.uuid4(), name="华东区",
+                    department_id=departments["华东销售部"], regions=("east",)),
+        RoutingRule(id=uuid.uuid4(), name="华北区",
+                    department_id=departments["华北销售部"], regions=("north",),
                     method=Method.LEAST_LOADED),
     ), queue_user_id=users["manager@demo.crm"].id), None)
     await container.lead_settings.create_form(actor, CreateLeadForm(
-        name="官网联系我们 Contact us", site_origin="http://127.0.0.1:8000"))
+        name="官网联系我们", site_origin="http://127.0.0.1:8000"))
     pipeline = (await container.opportunities.list_pipelines(actor))[0]
     deals: dict[uuid.UUID, uuid.UUID] = {}
     for customer, grade in customers:

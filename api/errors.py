@@ -137,7 +137,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _on_http(request: Request, exc: StarletteHTTPException) -> Response:
-        detail: str | Text = (exc.detail if isinstance(exc.detail, str)
+        coded = getattr(exc, "text", None)  # an HTTP refusal that carries a text code
+        detail: str | Text = (coded if isinstance(coded, Text)
+                              else exc.detail if isinstance(exc.detail, str)
                               else title_of(exc.status_code))
         if exc.status_code == 404 and detail == "Not Found":
             detail = text("problem.nothing_here", path=request.url.path)

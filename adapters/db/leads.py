@@ -40,9 +40,16 @@ from domain.leads.validation import FlagCode, LeadFlag
 from domain.shared.authz import Visibility
 from domain.shared.paging import Page, PageRequest
 from domain.shared.ports import FieldCipher
+from domain.shared.text import Text
+from domain.shared.text import literal as literal_words
 
 OPEN = [s.value for s in OPEN_STATUSES]
 FALLBACKS = [b.value for b in AssignedBy if b.is_fallback]
+
+
+def stored_text(stored: Any) -> Text:
+    """Words kept in a lead's JSON: a text code, or English written before they had codes."""
+    return Text.from_json(stored) if isinstance(stored, dict) else literal_words(str(stored or ""))
 
 
 def open_leads_of(user_col: Any) -> Any:
@@ -127,9 +134,10 @@ class SqlLeads(SqlRepository):
         values.update(
             status=lead.status.value, source=lead.source.value, grade=lead.grade.value,
             company_size=lead.company_size.value if lead.company_size else None,
-            score_breakdown=[{"rule": x.rule.value, "points": x.points, "detail": x.detail}
+            score_breakdown=[{"rule": x.rule.value, "points": x.points,
+                              "detail": x.detail.to_json()}
                              for x in lead.score_breakdown],
-            flags=[{"code": f.code.value, "reason": f.reason,
+            flags=[{"code": f.code.value, "reason": f.reason.to_json(),
                     "ref_id": str(f.ref_id) if f.ref_id else None} for f in lead.flags],
             assignment=lead.assignment.to_doc() if lead.assignment else None,
             assigned_by=lead.assignment.by.value if lead.assignment else None,
@@ -154,9 +162,9 @@ class SqlLeads(SqlRepository):
             budget=m["budget"], currency=m["currency"], message=m["message"],
             campaign=m["campaign"], attribution=dict(m["attribution"]),
             engagement=m["engagement"], score=m["score"], grade=LeadGrade(m["grade"]),
-            score_breakdown=[ScoreLine(RuleKind(x["rule"]), x["points"], x["detail"])
+            score_breakdown=[ScoreLine(RuleKind(x["rule"]), x["points"], stored_text(x["detail"]))
                              for x in m["score_breakdown"]],
-            flags=[LeadFlag(FlagCode(f["code"]), f["reason"],
+            flags=[LeadFlag(FlagCode(f["code"]), stored_text(f["reason"]),
                             uuid.UUID(f["ref_id"]) if f.get("ref_id") else None)
                    for f in m["flags"]],
             owner_id=m["owner_id"], owner_department_id=m["owner_department_id"],

@@ -13,7 +13,9 @@ from pydantic import ValidationError
 from api.deps import Ctx, client_ip
 from api.schemas import problems
 from api.v1.schemas.intake import IntakeReceived, IntakeSubmission
+from api.validation_texts import pydantic_text
 from domain.shared.errors import FieldProblem, ValidationFailed
+from domain.shared.text import text
 
 router = APIRouter(prefix="/intake", tags=["intake"])
 
@@ -33,15 +35,23 @@ _BODY_DOC = {
 }
 
 
+class Refused(HTTPException):
+    """A submission refused before it reaches the core, with the words as a text code."""
+
+    def __init__(self, status: int, code: str, **params: Any) -> None:
+        super().__init__(status)
+        self.text = text(code, **params)
+
+
 async def _body(request: Request) -> bytes:
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise HTTPException(413, f"A form submission is at most {MAX_BODY_BYTES} bytes")
+        raise Refused(413, "lead.intake_too_large", limit=MAX_BODY_BYTES)
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > MAX_BODY_BYTES:
-            raise HTTPException(413, f"A form submission is at most {MAX_BODY_BYTES} bytes")
+            raise Refused(413, "lead.intake_too_large", limit=MAX_BODY_BYTES)
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -49,44 +59,45 @@ async def _body(request: Request) -> bytes:
 def _fields(content_type: str, body: bytes) -> dict[str, Any]:
     kind = content_type.split(";")[0].strip().lower()
     try:
-        text = body.decode("utf-8")
+        decoded = body.decode("utf-8")
     except UnicodeDecodeError:
-        raise HTTPException(400, "The body is not UTF-8") from None
+        raise Refused(400, "lead.intake_not_utf8") from None
     if kind == "application/x-www-form-urlencoded":
         try:
-            return dict(parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_FIELDS))
+            return dict(parse_qsl(decoded, keep_blank_values=True, max_num_fields=MAX_FIELDS))
         except ValueError:
-            raise ValidationFailed.of("body", f"at most {MAX_FIELDS} fields") from None
+            raise ValidationFailed.of("body", "lead.intake_too_many_fields",
+                                      max=MAX_FIELDS) from None
     if kind in ("application/json", "text/plain", ""):  # text/plain: a beacon, no preflight
         try:
-            data = json.loads(text or "{}")
+            data = json.loads(decoded or "{}")
         except ValueError:
-            raise HTTPException(400, "The request body is not valid JSON") from None
+            raise Refused(400, "problem.body_not_json") from None
         if not isinstance(data, dict):
-            raise ValidationFailed.of("body", "must be an object of form fields")
+            raise ValidationFailed.of("body", "lead.intake_not_an_object")
         return data
-    raise HTTPException(415, "Send application/json or application/x-www-form-urlencoded")
+    raise Refused(415, "lead.intake_media_type")
 
 
 def _checked(data: dict[str, Any]) -> dict[str, str]:
     if len(data) > MAX_FIELDS:
-        raise ValidationFailed.of("body", f"at most {MAX_FIELDS} fields")
+        raise ValidationFailed.of("body", "lead.intake_too_many_fields", max=MAX_FIELDS)
     try:
         IntakeSubmission.model_validate(data)
     except ValidationError as e:
         raise ValidationFailed([FieldProblem(".".join(str(x) for x in err["loc"]) or "body",
-                                             err["msg"]) for err in e.errors()]) from None
+                                             pydantic_text(err)) for err in e.errors()]) from None
     out: dict[str, str] = {}
     for key, value in data.items():
         if value is None:
             continue
         if not isinstance(value, (str, int, float)) or isinstance(value, bool):
-            raise ValidationFailed.of(str(key)[:50], "must be text")
+            raise ValidationFailed.of(str(key)[:50], "not_a_string")
         if len(str(value)) > 5000:
-            raise ValidationFailed.of(str(key)[:50], "is longer than 5000 characters")
+            raise ValidationFailed.of(str(key)[:50], "too_long", max=5000)
         if "\x00" in str(value) or "\x00" in str(key):
             raise ValidationFailed.of(str(key)[:50].replace("\x00", ""),
-                                      "must not contain NUL characters")
+                                      "lead.intake_nul_character")
         out[str(key)[:50]] = str(value)
     return out
 

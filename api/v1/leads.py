@@ -68,12 +68,12 @@ async def list_leads(
     if phone:
         point = phone_point(phone)
         if point is None or not point.valid:
-            raise ValidationFailed.of("phone", "is not a phone number")
+            raise ValidationFailed.of("phone", "lead.not_a_phone")
         phone_value = point.value
     if email:
         e = email_point(email)
         if e is None or not e.valid:
-            raise ValidationFailed.of("email", "is not an e-mail address")
+            raise ValidationFailed.of("email", "invalid_email")
         email_value = e.value
     flt = LeadFilter(
         status=status, open_only=open, grade=grade, source=source, campaign=campaign,

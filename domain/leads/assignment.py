@@ -25,6 +25,7 @@ from domain.shared.authz import Actor, Principal
 from domain.shared.errors import ValidationFailed
 from domain.shared.ownership import active_user, check_owner, manager_above
 from domain.shared.ports import Clock, UnitOfWork
+from domain.shared.text import Label, Text, text
 
 Owner = tuple[uuid.UUID, uuid.UUID | None, Assignment]  # (user, their department, why)
 
@@ -40,24 +41,24 @@ class LeadRouter:
         if owner_ref is not None:
             owner, dept = await check_owner(uow, p, owner_ref, "leads")
             return owner, dept, Assignment(
-                AssignedBy.MANUAL, f"named at capture by {actor.shown_name}",
+                AssignedBy.MANUAL, text("lead.assignment.named_at_capture", by=actor.shown_name),
                 assigned_by_user=p.user_id)
         if customer is not None and (o := await active_user(uow, customer.owner_id)):
             return o[0], o[1], Assignment(
                 AssignedBy.CUSTOMER_OWNER,
                 # Which customer is told by the flag, to those who may see it; the reason is
                 # shown to whoever entered the lead too.
-                "already an existing customer; kept with the customer's owner")
+                text("lead.assignment.customer_owner"))
         if original is not None and original.owner_id and (
                 o := await active_user(uow, original.owner_id)):
             return o[0], o[1], Assignment(
                 AssignedBy.DUPLICATE_OWNER,
-                "same person as an open lead; kept with that lead's owner")
+                text("lead.assignment.duplicate_owner"))
         if lead.status == LeadStatus.DISQUALIFIED:
-            return await self._fallback(uow, routing, None, "set aside as spam")
+            return await self._fallback(uow, routing, None, text("lead.assignment.spam"))
         if not auto and p.user_id is not None:
             return p.user_id, p.department_id, Assignment(
-                AssignedBy.CREATOR, f"entered by {actor.shown_name}")
+                AssignedBy.CREATOR, text("lead.assignment.creator", by=actor.shown_name))
         return await self.route(uow, lead, routing)
 
     async def route(self, uow: UnitOfWork, lead: Lead, routing: RoutingSettings) -> Owner:
@@ -73,8 +74,8 @@ class LeadRouter:
         rule = routing.match(lead.region, lead.industry)
         if rule is None:
             return await self._fallback(
-                uow, routing, None, f"no routing rule matches region {lead.region or '-'}, "
-                f"industry {lead.industry or '-'}")
+                uow, routing, None, text("lead.assignment.no_rule", region=lead.region or "-",
+                                         industry=lead.industry or "-"))
         ticket, members = (await uow.reps.next_turn(rule.department_id, self.clock.now())
                            if rule.method == Method.ROUND_ROBIN else (None, []))
         if ticket is not None:
@@ -91,16 +92,19 @@ class LeadRouter:
             how = (AssignedBy.ROUND_ROBIN if rule.method == Method.ROUND_ROBIN
                    else AssignedBy.LEAST_LOADED)
             return rep_id, rule.department_id, _by_rule(
-                rule, how, f"rule {rule.name}: {rule.method.value.replace('_', '-')}")
+                rule, how, text("lead.assignment.by_rule", rule=rule.name,
+                                method=Label("routing_method", rule.method.value)))
         skipped = Counter(why_skipped(m) for m in members if m.is_rep or m.in_rotation)
-        why = ", ".join(f"{n} {reason}" for reason, n in sorted(skipped.items())) or "no reps"
+        why = [text("lead.assignment.skipped", count=n, why=Label("rep_skipped", reason))
+               for reason, n in sorted(skipped.items())] or [text("lead.assignment.no_reps")]
         manager = await uow.reps.manager_of(rule.department_id)
         if manager is not None:
             return manager, rule.department_id, _by_rule(
                 rule, AssignedBy.DEPARTMENT_MANAGER,
-                f"rule {rule.name}: no rep could take it ({why}); parked with the manager")
+                text("lead.assignment.parked_with_manager", rule=rule.name, why=why))
         return await self._fallback(uow, routing, rule,
-                                    f"rule {rule.name}: no rep and no manager ({why})")
+                                    text("lead.assignment.no_rep_no_manager", rule=rule.name,
+                                         why=why))
 
     async def _by_ticket(self, uow: UnitOfWork, rule: RoutingRule, ticket: int,
                          members: list[RepState]) -> tuple[list[RepState], uuid.UUID | None]:
@@ -118,28 +122,29 @@ class LeadRouter:
         return members, None
 
     async def _fallback(self, uow: UnitOfWork, routing: RoutingSettings,
-                        rule: RoutingRule | None, reason: str) -> Owner:
+                        rule: RoutingRule | None, reason: Text) -> Owner:
         """Never unowned: the queue, else a manager further up, else an administrator."""
         extra: dict[str, Any] = {"rule_id": rule.id, "rule_name": rule.name,
                                  "department_id": rule.department_id} if rule else {}
         if routing.queue_user_id and (q := await active_user(uow, routing.queue_user_id)):
-            return q[0], q[1], Assignment(AssignedBy.QUEUE, f"{reason}; sent to the lead queue",
+            return q[0], q[1], Assignment(AssignedBy.QUEUE, text("lead.assignment.sent_to_queue",
+                                                                    reason=reason),
                                           **extra)
         if rule is not None:
             dept = await uow.departments.get(rule.department_id)
             manager = await manager_above(uow, dept.parent_id if dept else None)
             if manager is not None and (m := await active_user(uow, manager)):
                 return m[0], m[1], Assignment(AssignedBy.DEPARTMENT_MANAGER,
-                                              f"{reason}; parked with the manager above", **extra)
+                                              text("lead.assignment.parked_above",
+                                                   reason=reason), **extra)
         admin = await uow.reps.any_admin()
         if admin is None or (a := await active_user(uow, admin)) is None:
-            raise ValidationFailed.of("owner_id", "no one can own the lead: configure a lead "
-                                      "queue in the routing settings")
+            raise ValidationFailed.of("owner_id", "lead.no_owner_possible")
         return a[0], a[1], Assignment(AssignedBy.ADMIN_FALLBACK,
-                                      f"{reason}; no lead queue configured, given to an "
-                                      "administrator", **extra)
+                                      text("lead.assignment.given_to_admin", reason=reason),
+                                      **extra)
 
 
-def _by_rule(rule: RoutingRule, by: AssignedBy, reason: str) -> Assignment:
+def _by_rule(rule: RoutingRule, by: AssignedBy, reason: Text) -> Assignment:
     return Assignment(by, reason, rule_id=rule.id, rule_name=rule.name,
                       department_id=rule.department_id)

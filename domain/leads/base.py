@@ -23,6 +23,7 @@ from domain.shared.errors import ValidationFailed
 from domain.shared.lookup import ContactLookup
 from domain.shared.paging import PageRequest
 from domain.shared.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from domain.shared.text import Label, Text, text
 from domain.shared.visibility import visible_or_404
 
 # The note on the task every new lead's owner gets: done once the lead is contacted.
@@ -30,9 +31,8 @@ FIRST_CONTACT = "first_contact"
 PICKLIST_MEMORY = timedelta(minutes=1)
 EVERYTHING = Visibility(everything=True)
 OUT_OF_SIGHT = {
-    FlagCode.EXISTING_CUSTOMER: "same phone or e-mail as an existing customer owned by someone "
-                                "else",
-    FlagCode.DUPLICATE_LEAD: "same phone or e-mail as an open lead owned by someone else",
+    FlagCode.EXISTING_CUSTOMER: text("lead.flag.existing_customer_hidden"),
+    FlagCode.DUPLICATE_LEAD: text("lead.flag.duplicate_lead_hidden"),
 }
 
 
@@ -135,14 +135,14 @@ class LeadUseCases:
     # ---- timeline ---------------------------------------------------------------------------
 
     @staticmethod
-    def _entry(actor: Actor, lead_id: uuid.UUID, kind: str, summary: str,
+    def _entry(actor: Actor, lead_id: uuid.UUID, kind: str, summary: Text,
                **data: Any) -> LeadActivity:
         p = actor.principal
-        return LeadActivity(lead_id=lead_id, kind=kind, summary=summary[:500],
+        return LeadActivity(lead_id=lead_id, kind=kind, summary=summary,
                             actor_id=p.id if p else None, actor_label=actor.shown_name,
                             data=data)
 
-    async def _note(self, uow: UnitOfWork, actor: Actor, lead: Lead, kind: str, summary: str,
+    async def _note(self, uow: UnitOfWork, actor: Actor, lead: Lead, kind: str, summary: Text,
                     **data: Any) -> None:
         await uow.lead_activity.add(self._entry(actor, lead.id, kind, summary, **data))
 
@@ -171,7 +171,8 @@ class LeadUseCases:
         unlisted = await self._unlisted(uow, **values)
         if unlisted:
             name, value = next(iter(unlisted.items()))
-            raise ValidationFailed.of(name, f"{value!r} is not in the {name} list")
+            raise ValidationFailed.of(name, "lead.not_in_list", value=value,
+                                      list=Label("lead_field", name))
 
     # ---- the tasks routing gave the owner ---------------------------------------------------
 

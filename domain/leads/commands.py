@@ -82,7 +82,7 @@ class UpdateLead:
     def __post_init__(self) -> None:
         for name in (*NOT_CLEARABLE, "status"):
             if getattr(self, name) is None:
-                raise ValidationFailed.of(name, "cannot be emptied")
+                raise ValidationFailed.of(name, "lead.cannot_be_emptied")
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from domain.shared.commands import given
 from domain.shared.errors import ValidationFailed
 from domain.shared.paging import PageRequest
 from domain.shared.ports import UnitOfWork
+from domain.shared.text import text
 
 
 @dataclass(frozen=True)
@@ -66,13 +67,14 @@ class LeadConversion(LeadUseCases):
             await self._close_rule_tasks(uow, actor, lead)
             await uow.leads.save(lead)
             await self._note(uow, actor, lead, "converted",
-                             f"Converted into customer {customer.number}"
-                             + (f" and opportunity {opportunity.number}" if opportunity else ""),
+                             text("lead.converted_with_opportunity", customer=customer.number,
+                                  opportunity=opportunity.number) if opportunity
+                             else text("lead.converted", customer=customer.number),
                              customer_id=str(customer.id),
                              opportunity_id=str(opportunity.id) if opportunity else None)
             await uow.activity.add(ActivityEntry(
                 customer_id=customer.id, kind="lead_converted",
-                summary=f"Lead {lead.number} converted", actor_id=p.id,
+                summary=text("lead.converted_line", number=lead.number), actor_id=p.id,
                 actor_label=actor.shown_name, ref_type="lead", ref_id=lead.id))
             await uow.audit.record(AuditEntry.of(actor, "lead.converted", "lead", lead.id,
                                                  field_diff(before, lead_snapshot(lead))))
@@ -88,7 +90,7 @@ class LeadConversion(LeadUseCases):
             customer = await uow.customers.get(
                 command.customer_id, await self.customers.visibility(uow, p), lock=True)
             if customer is None:
-                raise ValidationFailed.of("customer_id", "no such customer")
+                raise ValidationFailed.of("customer_id", "lead.no_such_customer")
         else:
             customer = await _matching_customer(uow, lead)
         if customer is not None:
@@ -97,8 +99,7 @@ class LeadConversion(LeadUseCases):
         overrides = command.customer
         name = (overrides.name if overrides else None) or lead.company or lead.name
         if not name:
-            raise ValidationFailed.of("customer.name", "the lead has no company or name; "
-                                      "name the customer")
+            raise ValidationFailed.of("customer.name", "lead.name_the_customer")
         kind = (overrides.kind if overrides else None) or (
             CustomerKind.COMPANY if lead.company else CustomerKind.PERSON)
         contact = _contact(lead, 0)

@@ -26,7 +26,7 @@ def check_origin(raw: str) -> str:
     origin = raw.strip().lower().rstrip("/")
     if not _ORIGIN.match(origin):
         raise ValidationFailed.of("site_origin",
-                                  "must be a scheme and host such as https://www.example.com")
+                                  "lead.site_origin_shape")
     return origin
 
 
@@ -68,7 +68,7 @@ class LeadForm:
         if "name" in f and f["name"] is not None:
             name = f["name"].strip()
             if not 1 <= len(name) <= 100:
-                raise ValidationFailed.of("name", "must be 1 to 100 characters")
+                raise ValidationFailed.of("name", "lead.name_length", min=1, max=100)
             self.name = name
         if "site_origin" in f and f["site_origin"] is not None:
             self.site_origin = check_origin(f["site_origin"])
@@ -77,16 +77,16 @@ class LeadForm:
         if "campaign" in f:
             campaign = (f["campaign"] or "").strip() or None
             if campaign is not None and len(campaign) > 100:
-                raise ValidationFailed.of("campaign", "must be at most 100 characters")
+                raise ValidationFailed.of("campaign", "too_long", max=100)
             self.campaign = campaign
         if "honeypot_field" in f and f["honeypot_field"] is not None:
             if not _FIELD.match(f["honeypot_field"]):
-                raise ValidationFailed.of("honeypot_field", "must be a form field name")
+                raise ValidationFailed.of("honeypot_field", "lead.form_field_name")
             self.honeypot_field = f["honeypot_field"]
         for name, top in (("per_ip_per_hour", 1000), ("per_form_per_minute", 10_000)):
             if name in f and f[name] is not None:
                 if not 1 <= int(f[name]) <= top:
-                    raise ValidationFailed.of(name, f"must be between 1 and {top}")
+                    raise ValidationFailed.of(name, "between", low=1, high=top)
                 setattr(self, name, int(f[name]))
         if "active" in f and f["active"] is not None:
             self.active = bool(f["active"])

@@ -15,6 +15,7 @@ from domain.leads.ports import FormCapture
 from domain.shared.authz import Actor, Principal, Scope
 from domain.shared.errors import NotFound, PermissionDenied, RateLimited
 from domain.shared.ports import RateLimiter, UnitOfWorkFactory
+from domain.shared.text import Text, text
 
 log = logging.getLogger("crm.intake")
 
@@ -40,13 +41,15 @@ class IntakeService:
     limiter: RateLimiter
     leads: FormCapture
 
-    async def _limit(self, key: str, limit: int, window: int, what: str) -> None:
+    async def _limit(self, key: str, limit: int, window: int, whence: Text) -> None:
         wait = await self.limiter.hit(key, limit, window)
         if wait:
-            raise RateLimited(f"Too many submissions {what}; try again in {wait} s", wait)
+            raise RateLimited("lead.too_many_submissions", wait,
+                              whence=whence, wait=wait)
 
     async def _form(self, form_key: str, ip: str | None) -> LeadForm:
-        await self._limit(f"intake:ip:{ip}", *ADDRESS_LIMIT, "from your address")
+        await self._limit(f"intake:ip:{ip}", *ADDRESS_LIMIT,
+                          text("lead.whence.address"))
         async with self.uow() as uow:
             form = await uow.lead_forms.get_by_key(form_key)
         if form is None or not form.active:
@@ -57,18 +60,18 @@ class IntakeService:
         """The origin a browser may post from (CORS), or PermissionDenied for another site."""
         form = await self._form(form_key, ip)
         if origin is None or not form.allows_origin(origin):
-            raise PermissionDenied("This form accepts submissions from its own site only")
+            raise PermissionDenied("lead.form_wrong_site")
         return form.site_origin
 
     async def submit(self, form_key: str, fields: Mapping[str, str], *, ip: str | None,
                      origin: str | None, request_id: str | None = None) -> Receipt:
         form = await self._form(form_key, ip)
         if not form.allows_origin(origin):
-            raise PermissionDenied("This form accepts submissions from its own site only")
+            raise PermissionDenied("lead.form_wrong_site")
         await self._limit(f"intake:form:{form.id}:ip:{ip}", form.per_ip_per_hour, 3600,
-                          "from your address to this form")
+                          text("lead.whence.address_to_form"))
         await self._limit(f"intake:form:{form.id}", form.per_form_per_minute, 60,
-                          "to this form")
+                          text("lead.whence.form"))
         if (fields.get(form.honeypot_field) or "").strip():
             # A bot: answer as if all went well so it learns nothing, keep nothing.
             log.info("honeypot filled on form %s from %s; dropped", form.id, ip)

@@ -22,9 +22,10 @@ from domain.leads.validation import (
     flags_for,
     phone_point,
 )
+from domain.shared.catalogue import render
 from domain.shared.errors import DomainError, InvalidTransition, ValidationFailed
 from domain.shared.events import DomainEvent
-from domain.shared.text import Text
+from domain.shared.text import Label, Text, text
 
 
 class LeadStatus(StrEnum):
@@ -69,16 +70,16 @@ def lead_number(now: datetime, sequence: int) -> str:
 
 
 def _text(value: Any, name: str, limit: int) -> str | None:
-    text = re.sub(r"[ \t]+", " ", str(value or "")).strip() or None
-    if text is not None and len(text) > limit:
-        raise ValidationFailed.of(name, f"must be at most {limit} characters")
-    return text
+    written = re.sub(r"[ \t]+", " ", str(value or "")).strip() or None
+    if written is not None and len(written) > limit:
+        raise ValidationFailed.of(name, "too_long", max=limit)
+    return written
 
 
 def _currency(raw: Any) -> str:
     currency = str(raw or "").upper()
     if not re.fullmatch(r"[A-Z]{3}", currency):
-        raise ValidationFailed.of("currency", "must be an ISO 4217 code such as CNY")
+        raise ValidationFailed.of("currency", "lead.currency_code")
     return currency
 
 
@@ -181,9 +182,9 @@ class Lead:
     def update(self, changes: dict[str, Any]) -> None:
         unknown = set(changes) - self.EDITABLE
         if unknown:
-            raise ValidationFailed.of(sorted(unknown)[0], "cannot be changed here")
+            raise ValidationFailed.of(sorted(unknown)[0], "lead.not_editable_here")
         if self.status == LeadStatus.CONVERTED:
-            raise InvalidTransition("A converted lead is kept as it was; edit the customer")
+            raise InvalidTransition("lead.converted_frozen")
         saved = copy.deepcopy(self.__dict__)
         try:
             self._apply(changes)
@@ -211,12 +212,12 @@ class Lead:
         if "engagement" in f and f["engagement"] is not None:
             engagement = int(f["engagement"])
             if not 0 <= engagement <= 1_000_000:
-                raise ValidationFailed.of("engagement", "must be between 0 and 1000000")
+                raise ValidationFailed.of("engagement", "between", low=0, high=1_000_000)
             self.engagement = engagement
         if "attribution" in f:
             attribution = {str(k)[:50]: str(v)[:200] for k, v in (f["attribution"] or {}).items()}
             if len(attribution) > 20:
-                raise ValidationFailed.of("attribution", "at most 20 entries")
+                raise ValidationFailed.of("attribution", "lead.attribution_too_many", max=20)
             self.attribution = attribution
         if "next_followup_at" in f:
             self.next_followup_at = aware(f["next_followup_at"], "next_followup_at")
@@ -248,12 +249,13 @@ class Lead:
         self.duplicate_of_id = open_lead[0] if open_lead else None
         if open_lead is not None:
             self.flags.append(LeadFlag(FlagCode.DUPLICATE_LEAD,
-                                       f"same phone or e-mail as open lead {open_lead[1]}",
+                                       text("lead.flag.duplicate_lead", lead=open_lead[1]),
                                        open_lead[0]))
         if customer is not None:
             self.customer_id = customer[0]
             self.flags.append(LeadFlag(FlagCode.EXISTING_CUSTOMER,
-                                       f"same phone or e-mail as customer {customer[1]}",
+                                       text("lead.flag.existing_customer",
+                                            customer=customer[1]),
                                        customer[0]))
         elif self.status != LeadStatus.CONVERTED:
             self.customer_id = None
@@ -263,7 +265,8 @@ class Lead:
         spam = self.flag(FlagCode.SPAM)
         if spam is not None and self.status == LeadStatus.NEW:
             self.status = LeadStatus.DISQUALIFIED
-            self.disqualify_reason = f"spam: {spam.reason}"
+            # a reason a rep may also type, so it is kept as words (in today's language)
+            self.disqualify_reason = render(text("lead.spam_set_aside", reason=spam.reason))
 
     @property
     def filled(self) -> frozenset[str]:
@@ -293,7 +296,7 @@ class Lead:
     def assign(self, owner_id: uuid.UUID, department_id: uuid.UUID | None,
                assignment: Assignment, now: datetime) -> None:
         if self.status == LeadStatus.CONVERTED:
-            raise InvalidTransition("A converted lead belongs to its customer's owner")
+            raise InvalidTransition("lead.converted_owner")
         previous = self.owner_id
         if self.assignment is not None:
             self.version += 1
@@ -302,7 +305,10 @@ class Lead:
         self.events.append(DomainEvent(EventType.ASSIGNED, "lead", str(self.id), {
             "lead_id": str(self.id), "number": self.number, "label": self.label,
             "owner_id": str(owner_id), "previous_owner_id": str(previous) if previous else None,
-            "by": assignment.by.value, "reason": assignment.reason, "grade": self.grade.value,
+            "by": assignment.by.value, "grade": self.grade.value,
+            # the words in the language of whoever caused it (webhooks read them), and the
+            # code for whoever renders it to someone else
+            "reason": render(assignment.reason), "reason_text": assignment.reason.to_json(),
             "customer_id": str(self.customer_id) if self.customer_id else None}))
 
     @property
@@ -326,15 +332,18 @@ class Lead:
         if to == self.status:
             return
         if to == LeadStatus.CONVERTED:
-            raise InvalidTransition("Convert a lead with POST /leads/{id}/convert")
+            raise InvalidTransition("lead.convert_via_endpoint")
         if to not in LEAD_MOVES[self.status]:
-            allowed = ", ".join(sorted(s.value for s in LEAD_MOVES[self.status])) or "nothing"
-            raise InvalidTransition(f"A lead cannot go from {self.status.value} to {to.value} "
-                                    f"(from {self.status.value} it can go to: {allowed})")
+            allowed: list[Label | Text] = [Label("lead_status", s) for s in
+                                           sorted(s.value for s in LEAD_MOVES[self.status])]
+            raise InvalidTransition(
+                "lead.cannot_move", from_status=Label("lead_status", self.status.value),
+                to_status=Label("lead_status", to.value),
+                allowed=allowed or [text("lead.no_moves")])
         if to == LeadStatus.DISQUALIFIED:
             self.disqualify_reason = _text(reason, "disqualify_reason", 500)
             if self.disqualify_reason is None:
-                raise ValidationFailed.of("disqualify_reason", "is required to disqualify")
+                raise ValidationFailed.of("disqualify_reason", "lead.disqualify_reason_required")
         elif to == LeadStatus.NEW:
             self.disqualify_reason = None
         self._set_status(to)
@@ -352,7 +361,8 @@ class Lead:
     def record_followup(self, occurred_at: datetime, next_followup_at: datetime | None) -> None:
         """A call, mail or visit about the lead; a new lead counts as contacted from then on."""
         if not self.is_open:
-            raise InvalidTransition(f"The lead is {self.status.value}; reopen it first")
+            raise InvalidTransition("lead.reopen_first",
+                                    status=Label("lead_status", self.status.value))
         aware(occurred_at, "occurred_at")
         aware(next_followup_at, "next_followup_at")
         if self.last_followup_at is None or occurred_at > self.last_followup_at:
@@ -367,9 +377,9 @@ class Lead:
     def convert(self, customer_id: uuid.UUID, opportunity_id: uuid.UUID | None,
                 now: datetime, by: uuid.UUID | None) -> None:
         if not self.is_open:
-            raise InvalidTransition(f"A {self.status.value} lead cannot be converted"
-                                    + ("; reopen it first"
-                                       if self.status == LeadStatus.DISQUALIFIED else ""))
+            raise InvalidTransition(
+                "lead.cannot_convert_reopen" if self.status == LeadStatus.DISQUALIFIED
+                else "lead.cannot_convert", status=Label("lead_status", self.status.value))
         self.status = LeadStatus.CONVERTED
         self.customer_id, self.opportunity_id = customer_id, opportunity_id
         self.converted_at = self.touched_at = now

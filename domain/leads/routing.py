@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 from domain.shared.errors import ValidationFailed
+from domain.shared.text import Text, literal
 
 
 class Method(StrEnum):
@@ -44,14 +45,14 @@ class AssignedBy(StrEnum):
 @dataclass(frozen=True)
 class Assignment:
     by: AssignedBy
-    reason: str
+    reason: Text  # words as a code, so each reader sees them in their own language
     rule_id: uuid.UUID | None = None
     rule_name: str | None = None
     department_id: uuid.UUID | None = None
     assigned_by_user: uuid.UUID | None = None  # the manager behind a manual override
 
     def to_doc(self) -> dict[str, Any]:
-        return {"by": self.by.value, "reason": self.reason,
+        return {"by": self.by.value, "reason": self.reason.to_json(),
                 "rule_id": str(self.rule_id) if self.rule_id else None,
                 "rule_name": self.rule_name,
                 "department_id": str(self.department_id) if self.department_id else None,
@@ -62,9 +63,16 @@ class Assignment:
         def u(key: str) -> uuid.UUID | None:
             return uuid.UUID(d[key]) if d.get(key) else None
 
-        return cls(by=AssignedBy(d["by"]), reason=d.get("reason", ""), rule_id=u("rule_id"),
+        return cls(by=AssignedBy(d["by"]), reason=_reason(d.get("reason")), rule_id=u("rule_id"),
                    rule_name=d.get("rule_name"), department_id=u("department_id"),
                    assigned_by_user=u("assigned_by_user"))
+
+
+def _reason(stored: Any) -> Text:
+    """A stored reason: a text code, or the English words written before reasons had codes."""
+    if isinstance(stored, dict):
+        return Text.from_json(stored)
+    return literal(str(stored or ""))
 
 
 @dataclass(frozen=True)
@@ -99,15 +107,15 @@ class RoutingSettings:
 
     def __post_init__(self) -> None:
         if not 1 <= self.stale_days <= 365:
-            raise ValidationFailed.of("stale_days", "must be between 1 and 365")
+            raise ValidationFailed.of("stale_days", "between", low=1, high=365)
         if not 1 <= self.first_contact_hours <= 24 * 14:
-            raise ValidationFailed.of("first_contact_hours", "must be between 1 and 336")
+            raise ValidationFailed.of("first_contact_hours", "between", low=1, high=336)
         names: set[str] = set()
         for i, r in enumerate(self.rules):
             if not 1 <= len(r.name.strip()) <= 100:
-                raise ValidationFailed.of(f"rules.{i}.name", "must be 1 to 100 characters")
+                raise ValidationFailed.of(f"rules.{i}.name", "lead.name_length", min=1, max=100)
             if r.name in names:
-                raise ValidationFailed.of(f"rules.{i}.name", "is used by another rule")
+                raise ValidationFailed.of(f"rules.{i}.name", "lead.rule_name_taken")
             names.add(r.name)
 
     def match(self, region: str | None, industry: str | None) -> RoutingRule | None:
@@ -155,12 +163,12 @@ class Availability:
         if "capacity" in changes:
             cap = changes["capacity"]
             if cap is not None and not 0 <= cap <= 100_000:
-                raise ValidationFailed.of("capacity", "must be between 0 and 100000")
+                raise ValidationFailed.of("capacity", "between", low=0, high=100_000)
             self.capacity = cap
         if "away_until" in changes:
             until = changes["away_until"]
             if until is not None and until.tzinfo is None:
-                raise ValidationFailed.of("away_until", "must carry a time zone")
+                raise ValidationFailed.of("away_until", "lead.needs_time_zone")
             self.away_until = until
         for name in ("away", "in_rotation"):
             if changes.get(name) is not None:

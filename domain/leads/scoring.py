@@ -12,6 +12,7 @@ from typing import Any
 
 from domain.customers.model import Size, Source
 from domain.shared.errors import ValidationFailed
+from domain.shared.text import Label, Text, text
 
 
 class LeadGrade(StrEnum):
@@ -60,7 +61,7 @@ class ScoringRule:
 class ScoreLine:
     rule: RuleKind
     points: int
-    detail: str
+    detail: Text
 
 
 @dataclass(frozen=True)
@@ -103,46 +104,55 @@ def _apply(rule: ScoringRule, f: Facts) -> ScoreLine | None:
     k = rule.kind
     if k == RuleKind.INDUSTRY_FIT:
         pts = rule.points.get(f.industry or "", 0)
-        return ScoreLine(k, pts, f"industry {f.industry or 'unknown'}")
+        return ScoreLine(k, pts, text("lead.score.industry",
+                                         industry=f.industry or text("lead.score.unknown")))
     if k == RuleKind.COMPANY_SIZE:
         pts = rule.points.get(f.company_size or "", 0)
-        return ScoreLine(k, pts, f"company size {f.company_size or 'unknown'}")
+        return ScoreLine(k, pts, text("lead.score.company_size",
+                                         size=f.company_size or text("lead.score.unknown")))
     if k == RuleKind.SOURCE:
         pts = rule.points.get(f.source or "", 0)
-        return ScoreLine(k, pts, f"source {f.source or 'unknown'}")
+        return ScoreLine(k, pts, text("lead.score.source",
+                                         source=Label("lead_source", f.source) if f.source
+                                         else text("lead.score.unknown")))
     if k == RuleKind.BUDGET:
         if f.budget is None:
-            return ScoreLine(k, 0, "no budget stated")
+            return ScoreLine(k, 0, text("lead.score.no_budget"))
         for b in rule.brackets:
             if f.budget >= b.from_amount:
-                return ScoreLine(k, b.points, f"budget {f.budget} ≥ {b.from_amount}")
-        return ScoreLine(k, 0, f"budget {f.budget} below every bracket")
+                return ScoreLine(k, b.points, text("lead.score.budget_at_least",
+                                                         budget=str(f.budget),
+                                                         bracket=str(b.from_amount)))
+        return ScoreLine(k, 0, text("lead.score.budget_below", budget=str(f.budget)))
     if k == RuleKind.COMPLETENESS:
         have = sorted(name for name in rule.points if name in f.filled)
         pts = sum(rule.points[name] for name in have)
-        return ScoreLine(k, pts, "filled: " + (", ".join(have) if have else "nothing scored"))
+        return ScoreLine(k, pts, text("lead.score.filled",
+                                              fields=[Label("lead_field", name) for name in have])
+                         if have else text("lead.score.nothing_filled"))
     if k == RuleKind.ENGAGEMENT:
         pts = f.engagement * rule.per_interaction
         if rule.max_points is not None:
             pts = min(pts, rule.max_points)
-        return ScoreLine(k, pts, f"{f.engagement} interaction(s)")
+        return ScoreLine(k, pts, text("lead.score.interactions", count=f.engagement))
     return None  # pragma: no cover - every kind is handled above
 
 
 def check_model(m: ScoringModel) -> None:
     if not 0 < m.medium_from <= m.high_from <= MAX_SCORE:
-        raise ValidationFailed.of("thresholds", "need 0 < medium_from ≤ high_from ≤ 100")
+        raise ValidationFailed.of("thresholds", "lead.scoring_thresholds")
     seen: set[RuleKind] = set()
     for i, rule in enumerate(m.rules):
         at = f"rules.{i}"
         if rule.kind in seen:
-            raise ValidationFailed.of(f"{at}.kind", f"{rule.kind.value} appears twice")
+            raise ValidationFailed.of(f"{at}.kind", "lead.scoring_rule_twice",
+                                      rule=Label("scoring_rule", rule.kind.value))
         seen.add(rule.kind)
         for key, pts in rule.points.items():
             if pts not in _POINTS:
-                raise ValidationFailed.of(f"{at}.points.{key}", "must be between -100 and 100")
+                raise ValidationFailed.of(f"{at}.points.{key}", "between", low=-100, high=100)
             if not key or len(key) > 50:
-                raise ValidationFailed.of(f"{at}.points", "keys are 1 to 50 characters")
+                raise ValidationFailed.of(f"{at}.points", "lead.scoring_key_length")
         allowed: set[str] | None = {
             RuleKind.COMPANY_SIZE: {s.value for s in Size},
             RuleKind.SOURCE: {s.value for s in Source},
@@ -152,21 +162,21 @@ def check_model(m: ScoringModel) -> None:
             unknown = sorted(set(rule.points) - allowed)
             if unknown:
                 raise ValidationFailed.of(f"{at}.points.{unknown[0]}",
-                                          f"is not one of {', '.join(sorted(allowed))}")
+                                          "lead.not_one_of", choices=sorted(allowed))
         if rule.kind != RuleKind.BUDGET and rule.brackets:
-            raise ValidationFailed.of(f"{at}.brackets", "only the budget rule has brackets")
+            raise ValidationFailed.of(f"{at}.brackets", "lead.brackets_budget_only")
         if rule.kind == RuleKind.BUDGET:
             amounts = [b.from_amount for b in rule.brackets]
             if amounts != sorted(amounts, reverse=True) or len(set(amounts)) != len(amounts):
-                raise ValidationFailed.of(f"{at}.brackets", "must be ordered highest first")
+                raise ValidationFailed.of(f"{at}.brackets", "lead.brackets_order")
             for b in rule.brackets:
                 if b.points not in _POINTS or b.from_amount < 0:
                     raise ValidationFailed.of(f"{at}.brackets",
-                                              "amounts are ≥ 0, points between -100 and 100")
+                                              "lead.brackets_values")
         if rule.per_interaction not in _POINTS:
-            raise ValidationFailed.of(f"{at}.per_interaction", "must be between -100 and 100")
+            raise ValidationFailed.of(f"{at}.per_interaction", "between", low=-100, high=100)
         if rule.max_points is not None and rule.max_points not in _POINTS:
-            raise ValidationFailed.of(f"{at}.max_points", "must be between -100 and 100")
+            raise ValidationFailed.of(f"{at}.max_points", "between", low=-100, high=100)
 
 
 DEFAULT_MODEL = ScoringModel(rules=(

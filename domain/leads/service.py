@@ -20,9 +20,11 @@ from domain.leads.queries import LeadFilter
 from domain.leads.scoring import ScoringModel
 from domain.leads.working import LeadWork
 from domain.shared.authz import Actor, Principal, Scope, require
+from domain.shared.catalogue import render
 from domain.shared.errors import ValidationFailed
 from domain.shared.paging import Page, PageRequest
 from domain.shared.ports import UnitOfWork
+from domain.shared.text import Label, text
 
 
 class LeadService(LeadWork, LeadConversion):
@@ -84,7 +86,8 @@ class LeadService(LeadWork, LeadConversion):
         if customer is not None:
             await uow.activity.add(ActivityEntry(
                 customer_id=customer.id, kind="lead",
-                summary=f"New inquiry {lead.number} via {lead.source.value}"[:500],
+                summary=text("lead.new_inquiry", number=lead.number,
+                             source=Label("lead_source", lead.source.value)),
                 actor_id=p.id, actor_label=actor.shown_name, ref_type="lead", ref_id=lead.id))
 
         # Routing may lock until the commit (least-loaded: the department; a rep with a
@@ -95,17 +98,21 @@ class LeadService(LeadWork, LeadConversion):
         await uow.leads.add(lead)
         if lead.is_open:
             await uow.tasks.add(Task.create(
-                title=f"First contact within {routing.first_contact_hours} hours: {lead.label}"
-                [:200], assignee_id=owner, created_by=None,
+                # a task's title is the owner's to edit, so it is written out as words, in the
+                # language of whoever captured the lead (a form: the organisation's)
+                title=render(text("lead.first_contact_task", hours=routing.first_contact_hours,
+                                  lead=lead.label))[:200], assignee_id=owner, created_by=None,
                 due_at=now + timedelta(hours=routing.first_contact_hours),
                 related_type="lead", related_id=lead.id, origin=TaskOrigin.RULE,
                 notes=FIRST_CONTACT))
         # Codes only: a reason may name a record that a later reader of the timeline may not
         # see; the lead's own flags are shown to each reader as they may see them.
-        flags = ", ".join(f.code.value for f in lead.flags)
+        came_from = Label("lead_source", lead.source.value)
+        flags = [Label("lead_flag", f.code.value) for f in lead.flags]
         await uow.lead_activity.add_many([
-            self._entry(actor, lead.id, "created", f"Captured from {lead.source.value}"
-                        + (f"; flagged: {flags}" if flags else ""),
+            self._entry(actor, lead.id, "created",
+                        text("lead.captured_flagged", source=came_from, flags=flags) if flags
+                        else text("lead.captured", source=came_from),
                         score=lead.score, grade=lead.grade.value),
             self._entry(actor, lead.id, "assigned", assignment.reason, owner_id=str(owner),
                         by=assignment.by.value)])
@@ -141,7 +148,8 @@ class LeadService(LeadWork, LeadConversion):
         await uow.audit.record(AuditEntry.of(actor, "lead.updated", "lead", locked.id,
                                              field_diff(before, lead_snapshot(locked))))
         await self._note(uow, actor, locked, "duplicate",
-                         f"Inquired again as {new.number} via {new.source.value}",
+                         text("lead.inquired_again", number=new.number,
+                              source=Label("lead_source", new.source.value)),
                          duplicate_id=str(new.id))
 
     # ---- reading ----------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from domain.shared.errors import NotFound, PermissionDenied, ValidationFailed, c
 from domain.shared.ownership import active_user
 from domain.shared.paging import Page, PageRequest
 from domain.shared.ports import UnitOfWork, UnitOfWorkFactory
+from domain.shared.text import Label
 from domain.shared.visibility import found_or_404
 
 
@@ -63,15 +64,16 @@ class LeadSettingsService:
             check_version("routing settings", current.version, expected_version)
             for i, rule in enumerate(settings.rules):
                 if await uow.departments.get(rule.department_id) is None:
-                    raise ValidationFailed.of(f"rules.{i}.department_id", "no such department")
+                    raise ValidationFailed.of(f"rules.{i}.department_id", "lead.no_such_department")
                 for name, values in (("region", rule.regions), ("industry", rule.industries)):
                     unknown = sorted(set(values) - await uow.picklists.values(name))
                     if unknown:
                         at = f"rules.{i}." + ("regions" if name == "region" else "industries")
-                        raise ValidationFailed.of(at, f"{unknown[0]!r} is not in the {name} list")
+                        raise ValidationFailed.of(at, "lead.not_in_list", value=unknown[0],
+                                                  list=Label("lead_field", name))
             if settings.queue_user_id is not None and not await active_user(
                     uow, settings.queue_user_id):
-                raise ValidationFailed.of("queue_user_id", "is not an active user")
+                raise ValidationFailed.of("queue_user_id", "lead.not_an_active_user")
             saved = await uow.sales_settings.save_routing(
                 dataclasses.replace(settings, version=current.version))
             await uow.audit.record(AuditEntry.of(
@@ -123,7 +125,7 @@ class LeadSettingsService:
                 raise NotFound("user", user_id)
             if "capacity" in changes and p.kind == "user" and p.role not in (Role.ADMIN,
                                                                               Role.MANAGER):
-                raise PermissionDenied("Only managers and admins set a rep's capacity")
+                raise PermissionDenied("lead.capacity_managers_only")
             availability: Availability = await uow.reps.availability(user_id)
             before = dataclasses.asdict(availability)
             availability.update(changes)

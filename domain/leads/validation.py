@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from domain.customers.personal import normalise_email, normalise_landline, normalise_mobile
 from domain.shared.errors import ValidationFailed
+from domain.shared.text import Text, text
 
 
 class FlagCode(StrEnum):
@@ -29,7 +30,7 @@ class FlagCode(StrEnum):
 @dataclass(frozen=True)
 class LeadFlag:
     code: FlagCode
-    reason: str
+    reason: Text
     ref_id: uuid.UUID | None = None  # the open lead or the customer it duplicates
 
 
@@ -90,18 +91,18 @@ _WORDY = re.compile(r"[\w\u4e00-\u9fff]")
 MAX_LINKS = 2
 
 
-def spam_reason(*texts: str | None) -> str | None:
+def spam_reason(*texts: str | None) -> Text | None:
     """Why the submission looks like spam, or None."""
     joined = " ".join(t for t in texts if t)
     lowered = joined.lower()
     for phrase in SPAM_PHRASES:
         if phrase in lowered:
-            return f"contains the spam phrase {phrase!r}"
+            return text("lead.flag.spam_phrase", phrase=phrase)
     links = len(_URL.findall(joined))
     if links > MAX_LINKS:
-        return f"contains {links} links"
+        return text("lead.flag.spam_links", links=links)
     if re.search(r"(.)\1{14,}", joined):
-        return "contains a long run of one repeated character"
+        return text("lead.flag.spam_repeats")
     return None
 
 
@@ -114,19 +115,18 @@ def flags_for(*, name: str | None, company: str | None, message: str | None,
     """The validation flags of an inquiry (duplicates are found by the use case)."""
     flags: list[LeadFlag] = []
     if phone is not None and not phone.valid:
-        flags.append(LeadFlag(FlagCode.INVALID_PHONE,
-                              "not a mainland mobile, E.164 number or landline with area code"))
+        flags.append(LeadFlag(FlagCode.INVALID_PHONE, text("lead.flag.invalid_phone")))
     if email is not None and not email.valid:
-        flags.append(LeadFlag(FlagCode.INVALID_EMAIL, "not a valid e-mail address"))
+        flags.append(LeadFlag(FlagCode.INVALID_EMAIL, text("lead.flag.invalid_email")))
     if not (phone and phone.valid) and not (email and email.valid):
-        flags.append(LeadFlag(FlagCode.NO_CONTACT, "no valid phone number or e-mail address"))
+        flags.append(LeadFlag(FlagCode.NO_CONTACT, text("lead.flag.no_contact")))
     if not (has_content(name) or has_content(company) or has_content(message)):
-        flags.append(LeadFlag(FlagCode.EMPTY_CONTENT, "no name, company or message"))
+        flags.append(LeadFlag(FlagCode.EMPTY_CONTENT, text("lead.flag.empty_content")))
     if email is not None and email.valid:
         domain = email.value.rpartition("@")[2].lower()
         if domain in DISPOSABLE_DOMAINS:
             flags.append(LeadFlag(FlagCode.DISPOSABLE_EMAIL,
-                                  f"{domain} hands out throw-away mailboxes"))
+                                  text("lead.flag.disposable_email", domain=domain)))
     reason = spam_reason(name, company, message)
     if reason is not None:
         flags.append(LeadFlag(FlagCode.SPAM, reason))

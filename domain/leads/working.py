@@ -16,6 +16,7 @@ from domain.shared.commands import given
 from domain.shared.errors import PermissionDenied, ValidationFailed, check_version
 from domain.shared.ownership import check_owner, is_team_lead
 from domain.shared.paging import PageRequest
+from domain.shared.text import Label, text
 
 
 class LeadWork(LeadUseCases):
@@ -30,7 +31,7 @@ class LeadWork(LeadUseCases):
             check_version("lead", lead.version, expected_version)
             before = lead_snapshot(lead)
             if reason is not None and status != LeadStatus.DISQUALIFIED:
-                raise ValidationFailed.of("disqualify_reason", "goes with status disqualified")
+                raise ValidationFailed.of("disqualify_reason", "lead.disqualify_reason_with_status")
             await self._refuse_unlisted(uow, industry=changes.get("industry"),
                                         region=changes.get("region"))
             if changes:
@@ -41,13 +42,15 @@ class LeadWork(LeadUseCases):
             if status is not None and LeadStatus(status) != lead.status:
                 lead.move(LeadStatus(status), self.clock.now(), reason=reason)
                 await self._close_rule_tasks(uow, actor, lead)
+                moved = {"from_status": Label("lead_status", before["status"].value),
+                         "to_status": Label("lead_status", lead.status.value)}
                 await self._note(uow, actor, lead, "status_changed",
-                                 f"{before['status'].value} → {lead.status.value}"
-                                 + (f": {lead.disqualify_reason}"
-                                    if lead.status == LeadStatus.DISQUALIFIED else ""))
+                                 text("lead.disqualified", reason=lead.disqualify_reason, **moved)
+                                 if lead.status == LeadStatus.DISQUALIFIED
+                                 else text("lead.status_changed", **moved))
             elif changes:
-                await self._note(uow, actor, lead, "edited", "Edited: " + ", ".join(
-                    sorted(changes)))
+                await self._note(uow, actor, lead, "edited", text(
+                    "lead.edited", fields=[Label("lead_field", name) for name in sorted(changes)]))
             await uow.leads.save(lead)
             await uow.audit.record(AuditEntry.of(actor, "lead.updated", "lead", lead.id,
                                                  field_diff(before, lead_snapshot(lead))))
@@ -68,7 +71,10 @@ class LeadWork(LeadUseCases):
             method = str(command.method)
             summary = (command.summary or "").strip()
             await self._note(uow, actor, lead, "followup",
-                             f"{method}: {summary}" if summary else method,
+                             text("lead.followup_with_summary",
+                                  method=Label("lead_contact_method", method), summary=summary)
+                             if summary else text("lead.followup",
+                                                  method=Label("lead_contact_method", method)),
                              method=method, occurred_at=occurred.isoformat())
             diff = field_diff(before, lead_snapshot(lead))
             diff["followup"] = [None, method]
@@ -83,13 +89,14 @@ class LeadWork(LeadUseCases):
         """A manager's override (owner named), or the routing rules run again (no owner)."""
         p = require(actor, Scope.LEADS_WRITE)
         if not is_team_lead(p):
-            raise PermissionDenied("Only managers and admins reassign leads")
+            raise PermissionDenied("lead.reassign_managers_only")
         async with self.uow() as uow:
             lead = await self._load(uow, p, lead_id, lock=True)
             previous = lead.owner_id
             if owner_ref is not None:
                 owner, dept = await check_owner(uow, p, owner_ref, "leads")
-                assignment = Assignment(AssignedBy.MANUAL, f"reassigned by {actor.shown_name}",
+                assignment = Assignment(AssignedBy.MANUAL, text("lead.assignment.reassigned",
+                                                                     by=actor.shown_name),
                                         assigned_by_user=p.user_id)
             else:
                 owner, dept, assignment = await self.router.route(

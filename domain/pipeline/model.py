@@ -19,6 +19,7 @@ from domain.pipeline.stages import Pipeline, Requirement, Stage, StageKind, weig
 from domain.shared.commands import given
 from domain.shared.errors import FieldProblem, InvalidTransition, ValidationFailed
 from domain.shared.events import DomainEvent
+from domain.shared.text import text
 
 CONTRACT_READY = frozenset({ContractStatus.IN_APPROVAL, ContractStatus.APPROVED,
                             ContractStatus.SIGNED, ContractStatus.ACTIVE})
@@ -72,10 +73,10 @@ class StageVisit:
 
 
 def _opt_text(value: Any, name: str, limit: int) -> str | None:
-    text = (str(value) if value is not None else "").strip() or None
-    if text is not None and len(text) > limit:
-        raise ValidationFailed.of(name, f"must be at most {limit} characters")
-    return text
+    written = (str(value) if value is not None else "").strip() or None
+    if written is not None and len(written) > limit:
+        raise ValidationFailed.of(name, "too_long", max=limit)
+    return written
 
 
 @dataclass
@@ -119,17 +120,17 @@ class Opportunity:
              quote_reference: str | None = None, contract_reference: str | None = None,
              contract_status: ContractStatus | str | None = None) -> Opportunity:
         if not pipeline.active:
-            raise ValidationFailed.of("pipeline_id", "the pipeline is archived")
+            raise ValidationFailed.of("pipeline_id", "pipeline.archived")
         stage = stage or pipeline.first_stage
         if stage.kind != StageKind.OPEN:
-            raise ValidationFailed.of("stage_id", "a new opportunity starts in an open stage")
+            raise ValidationFailed.of("stage_id", "opportunity.start_in_open_stage")
         o = cls(id=uuid.uuid4(), number=number, name=_opt_text(name, "name", 200) or "",
                 customer_id=customer_id, pipeline_id=pipeline.id, stage_id=stage.id,
                 owner_id=owner_id, owner_department_id=owner_department_id,
                 probability=stage.probability, lead_id=lead_id, created_by=by,
                 stage_entered_at=now, last_activity_at=now)
         if not o.name:
-            raise ValidationFailed.of("name", "is required")
+            raise ValidationFailed.of("name", "required")
         o._apply({"amount": amount, "currency": currency,
                   "expected_close_date": expected_close_date,
                   "quote_reference": quote_reference, "contract_reference": contract_reference,
@@ -144,7 +145,7 @@ class Opportunity:
     def update(self, changes: OpportunityChanges) -> None:
         edits = given(changes)
         if "name" in edits and not _opt_text(edits["name"], "name", 200):
-            raise ValidationFailed.of("name", "cannot be emptied")
+            raise ValidationFailed.of("name", "opportunity.cannot_be_emptied")
         self._apply(edits)
         self.version += 1
 
@@ -157,7 +158,7 @@ class Opportunity:
         if "currency" in f and f["currency"] is not None:
             currency = str(f["currency"]).upper()
             if not re.fullmatch(r"[A-Z]{3}", currency):
-                raise ValidationFailed.of("currency", "must be an ISO 4217 code such as CNY")
+                raise ValidationFailed.of("currency", "opportunity.currency_code")
             self.currency = currency
         if "expected_close_date" in f:
             self.expected_close_date = f["expected_close_date"]
@@ -172,17 +173,17 @@ class Opportunity:
         out = []
         for req in stage.requirements:
             if req == Requirement.AMOUNT and not self.amount:
-                out.append(FieldProblem("amount", f"is required to enter {stage.name}"))
+                out.append(FieldProblem("amount", text("opportunity.required_to_enter",
+                                                                stage=stage.name)))
             elif req == Requirement.QUOTE_REFERENCE and not self.quote_reference:
                 out.append(FieldProblem("quote_reference",
-                                        f"a quote document is required to enter {stage.name}"))
+                                        text("opportunity.quote_required", stage=stage.name)))
             elif req == Requirement.EXPECTED_CLOSE_DATE and self.expected_close_date is None:
                 out.append(FieldProblem("expected_close_date",
-                                        f"is required to enter {stage.name}"))
+                                        text("opportunity.required_to_enter", stage=stage.name)))
             elif req == Requirement.CONTRACT and self.contract_status not in CONTRACT_READY:
                 out.append(FieldProblem("contract_status",
-                                        f"a contract in approval or approved is required to "
-                                        f"enter {stage.name}"))
+                                        text("opportunity.contract_required", stage=stage.name)))
         return out
 
     def _require(self, stages: list[Stage]) -> None:
@@ -203,7 +204,7 @@ class Opportunity:
         if to.kind == StageKind.LOST:
             reason = _opt_text(lost_reason, "lost_reason", 500)
             if reason is None:
-                raise ValidationFailed.of("lost_reason", "is required to mark it lost")
+                raise ValidationFailed.of("lost_reason", "opportunity.lost_reason_required")
             self.lost_reason = reason
         else:
             self._require(pipeline.stages_entered(current, to))
@@ -257,7 +258,7 @@ class Opportunity:
 
     def ensure_in(self, pipeline: Pipeline) -> None:
         if pipeline.id != self.pipeline_id:
-            raise InvalidTransition("The opportunity belongs to another pipeline")
+            raise InvalidTransition("opportunity.other_pipeline")
 
     @property
     def weighted_amount(self) -> Decimal | None:

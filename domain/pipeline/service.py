@@ -30,6 +30,7 @@ from domain.shared.errors import NotFound, PermissionDenied, ValidationFailed, c
 from domain.shared.ownership import check_owner, is_team_lead
 from domain.shared.paging import Page, PageRequest
 from domain.shared.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from domain.shared.text import DEFAULT_LOCALE, Text, text
 from domain.shared.visibility import visible_or_404
 
 MAX_BOARD_CARDS = 50
@@ -58,6 +59,8 @@ class OpportunityService:
     uow: UnitOfWorkFactory
     clock: Clock
     customers: Customers
+    # the language the default pipeline's names are seeded in (the organisation's)
+    locale: str = DEFAULT_LOCALE
 
     # ---- pipelines --------------------------------------------------------------------------
 
@@ -66,7 +69,7 @@ class OpportunityService:
         p = await uow.pipelines.default()
         if p is not None:
             return p
-        made = await uow.pipelines.add(default_pipeline())
+        made = await uow.pipelines.add(default_pipeline(self.locale))
         p = await uow.pipelines.default()
         assert p is not None
         if made:
@@ -128,11 +131,11 @@ class OpportunityService:
             make_default = command.is_default
             if make_default and not p.is_default:
                 if not p.active:
-                    raise ValidationFailed.of("is_default", "an archived pipeline")
+                    raise ValidationFailed.of("is_default", "pipeline.default_archived")
                 await uow.pipelines.clear_default()
                 p.is_default = True
             elif make_default is False and p.is_default:
-                raise ValidationFailed.of("is_default", "make another pipeline the default")
+                raise ValidationFailed.of("is_default", "pipeline.keep_a_default")
             await uow.pipelines.save(p)
             await uow.audit.record(AuditEntry.of(actor, "pipeline.updated", "pipeline", p.id,
                                                  field_diff(before, _pipeline_snapshot(p))))
@@ -182,14 +185,14 @@ class OpportunityService:
         await uow.opportunities.add(o)
         stage_name = pipeline.stage(o.stage_id).name
         await self._timeline(uow, actor, o, "opportunity",
-                             f"Opportunity {o.number} opened in {stage_name}",
+                             text("opportunity.opened", number=o.number, stage=stage_name),
                              stage=stage_name)
         await uow.audit.record(AuditEntry.of(actor, "opportunity.created", "opportunity", o.id,
                                              field_diff(None, opportunity_snapshot(o))))
         return o
 
     async def _timeline(self, uow: UnitOfWork, actor: Actor, o: Opportunity, kind: str,
-                        summary: str, **data: Any) -> None:
+                        summary: Text, **data: Any) -> None:
         await uow.activity.add(ActivityEntry.by(actor, o.customer_id, kind, summary,
                                                 "opportunity", o.id, data))
 
@@ -210,7 +213,7 @@ class OpportunityService:
         """Per stage: how many, how much (per currency, and weighted), and the first cards."""
         p = require(actor, Scope.OPPORTUNITIES_READ)
         if not 1 <= cards <= MAX_BOARD_CARDS:
-            raise ValidationFailed.of("limit", f"must be between 1 and {MAX_BOARD_CARDS}")
+            raise ValidationFailed.of("limit", "between", low=1, high=MAX_BOARD_CARDS)
         async with self.uow() as uow:
             pipeline = await self._pipeline(uow, flt.pipeline_id)
             flt = dataclasses.replace(flt, pipeline_id=pipeline.id)
@@ -248,14 +251,14 @@ class OpportunityService:
                 await self._move(uow, actor, p, o, pipeline, pipeline.stage(command.stage_id),
                                  command.lost_reason)
             elif command.lost_reason is not None:
-                raise ValidationFailed.of("lost_reason", "goes with a move to the lost stage")
+                raise ValidationFailed.of("lost_reason", "opportunity.lost_reason_with_lost")
             if owner_ref is not None and owner_ref != o.owner_id:
                 if not is_team_lead(p):
-                    raise PermissionDenied("Only managers and admins reassign opportunities")
+                    raise PermissionDenied("opportunity.reassign_managers_only")
                 owner_id, department_id = await check_owner(uow, p, owner_ref, "opportunities")
                 o.reassign(owner_id, department_id, p.user_id)
                 await self._timeline(uow, actor, o, "owner_changed",
-                                     f"Opportunity {o.number} reassigned",
+                                     text("opportunity.reassigned", number=o.number),
                                      to_owner_id=str(owner_id))
             await uow.opportunities.save(o)
             await uow.audit.record(AuditEntry.of(actor, "opportunity.updated", "opportunity",
@@ -268,9 +271,10 @@ class OpportunityService:
         current = pipeline.stage(o.stage_id)
         if not o.move(pipeline, to, self.clock.now(), p.user_id, actor.shown_name, lost_reason):
             return
-        summary = f"Opportunity {o.number}: {current.name} → {to.name}"
-        if o.lost_reason and to.kind == StageKind.LOST:
-            summary += f" ({o.lost_reason})"
+        moved = {"number": o.number, "from_stage": current.name, "to_stage": to.name}
+        summary = (text("opportunity.lost", reason=o.lost_reason, **moved)
+                   if o.lost_reason and to.kind == StageKind.LOST
+                   else text("opportunity.stage_changed", **moved))
         await self._timeline(uow, actor, o, "stage_changed", summary, from_stage=current.key,
                              to_stage=to.key, status=o.status.value)
 
@@ -290,8 +294,9 @@ class OpportunityService:
         await uow.opportunities.save(o)
         won = pipeline.stage(o.stage_id)
         await self._timeline(uow, actor, o, "stage_changed",
-                             f"Opportunity {o.number}: {current.name} → {won.name} "
-                             "(contract paid)", from_stage=current.key, to_stage=won.key,
+                             text("opportunity.won_by_payment", number=o.number,
+                                  from_stage=current.name, to_stage=won.name),
+                             from_stage=current.key, to_stage=won.key,
                              status=o.status.value)
         await uow.audit.record(AuditEntry.of(actor, "opportunity.updated", "opportunity", o.id,
                                              field_diff(before, opportunity_snapshot(o))))
@@ -303,8 +308,7 @@ class OpportunityService:
         """A contract names a deal of its own customer that the caller can see."""
         o = await uow.opportunities.get(opportunity_id, await self.visibility(uow, p))
         if o is None or o.customer_id != customer_id:
-            raise ValidationFailed.of("opportunity_id", "is not an opportunity of this customer "
-                                      "that you can see")
+            raise ValidationFailed.of("opportunity_id", "opportunity.not_of_customer")
 
     async def follow_contract(self, uow: UnitOfWork, opportunity_id: uuid.UUID, number: str,
                               status: ContractStatus) -> None:

@@ -6,13 +6,15 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
+from domain.shared.catalogue import render
 from domain.shared.commands import UNSET, Unset
 from domain.shared.errors import ValidationFailed
+from domain.shared.text import Label, text
 
 
 class StageKind(StrEnum):
@@ -97,7 +99,7 @@ class Pipeline:
             self.stale_days = _stale_days(stale_days)
         if not isinstance(active, Unset):
             if not active and self.is_default:
-                raise ValidationFailed.of("active", "the default pipeline stays active")
+                raise ValidationFailed.of("active", "pipeline.default_stays_active")
             self.active = bool(active)
         if not isinstance(stages, Unset):
             self.stages = define_stages(self.id, stages, self.stages, set(stages_in_use))
@@ -107,13 +109,14 @@ class Pipeline:
         for s in self.stages:
             if s.id == stage_id:
                 return s
-        raise ValidationFailed.of("stage_id", f"is not a stage of the pipeline {self.name}")
+        raise ValidationFailed.of("stage_id", "pipeline.not_its_stage", pipeline=self.name)
 
     def stage_by_key(self, key: str) -> Stage:
         for s in self.stages:
             if s.key == key:
                 return s
-        raise ValidationFailed.of("stage", f"{key!r} is not a stage of the pipeline {self.name}")
+        raise ValidationFailed.of("stage", "pipeline.unknown_stage_key", key=key,
+                                  pipeline=self.name)
 
     @property
     def first_stage(self) -> Stage:
@@ -144,13 +147,13 @@ class Pipeline:
 def _name(raw: str) -> str:
     name = (raw or "").strip()
     if not 1 <= len(name) <= 100:
-        raise ValidationFailed.of("name", "must be 1 to 100 characters")
+        raise ValidationFailed.of("name", "pipeline.name_length", min=1, max=100)
     return name
 
 
 def _stale_days(raw: int) -> int:
     if not 1 <= int(raw) <= 365:
-        raise ValidationFailed.of("stale_days", "must be between 1 and 365")
+        raise ValidationFailed.of("stale_days", "between", low=1, high=365)
     return int(raw)
 
 
@@ -162,7 +165,7 @@ def define_stages(pipeline_id: uuid.UUID, specs: Sequence[StageSpec], current: l
     stage left out is removed, which is refused while opportunities sit in it.
     """
     if not 3 <= len(specs) <= MAX_STAGES:
-        raise ValidationFailed.of("stages", f"a pipeline has 3 to {MAX_STAGES} stages")
+        raise ValidationFailed.of("stages", "pipeline.stage_count", min=3, max=MAX_STAGES)
     by_id = {s.id: s for s in current}
     stages: list[Stage] = []
     keys: set[str] = set()
@@ -171,64 +174,71 @@ def define_stages(pipeline_id: uuid.UUID, specs: Sequence[StageSpec], current: l
         at = f"stages.{i}"
         key = spec.key or ""
         if not _KEY.match(key):
-            raise ValidationFailed.of(f"{at}.key", "must be lower-case letters, digits and _")
+            raise ValidationFailed.of(f"{at}.key", "pipeline.stage_key_shape")
         if key in keys:
-            raise ValidationFailed.of(f"{at}.key", f"{key!r} is used twice")
+            raise ValidationFailed.of(f"{at}.key", "pipeline.used_twice", value=key)
         name = (spec.name or "").strip()
         if not 1 <= len(name) <= 100:
-            raise ValidationFailed.of(f"{at}.name", "must be 1 to 100 characters")
+            raise ValidationFailed.of(f"{at}.name", "pipeline.name_length", min=1, max=100)
         if name.lower() in names:
-            raise ValidationFailed.of(f"{at}.name", f"{name!r} is used twice")
+            raise ValidationFailed.of(f"{at}.name", "pipeline.used_twice", value=name)
         keys.add(key)
         names.add(name.lower())
         kind = StageKind(spec.kind or StageKind.OPEN)
         probability = {StageKind.WON: 100, StageKind.LOST: 0}.get(kind, spec.probability)
         if probability is None or not 0 <= int(probability) <= 100:
-            raise ValidationFailed.of(f"{at}.probability", "must be between 0 and 100")
+            raise ValidationFailed.of(f"{at}.probability", "between", low=0, high=100)
         try:
             requirements = tuple(dict.fromkeys(Requirement(r) for r in spec.requirements))
         except ValueError:
             raise ValidationFailed.of(
                 f"{at}.requirements",
-                f"each is one of {', '.join(r.value for r in Requirement)}") from None
+                "pipeline.requirements_one_of",
+                choices=[r.value for r in Requirement]) from None
         if kind == StageKind.LOST and requirements:
-            raise ValidationFailed.of(f"{at}.requirements", "losing needs only a reason")
+            raise ValidationFailed.of(f"{at}.requirements", "pipeline.lost_no_requirements")
         if spec.id is not None and spec.id not in by_id:
-            raise ValidationFailed.of(f"{at}.id", "is not a stage of this pipeline")
+            raise ValidationFailed.of(f"{at}.id", "pipeline.not_this_pipeline_stage")
         stages.append(Stage(id=spec.id or uuid.uuid5(pipeline_id, key), key=key, name=name,
                             probability=int(probability), kind=kind,
                             requirements=requirements))
     for kind in (StageKind.WON, StageKind.LOST):
         if sum(1 for s in stages if s.kind == kind) != 1:
-            raise ValidationFailed.of("stages", f"a pipeline has exactly one {kind.value} stage")
+            raise ValidationFailed.of("stages", "pipeline.one_stage_of_kind",
+                                      kind=Label("stage_kind", kind.value))
     if len({s.id for s in stages}) != len(stages):
-        raise ValidationFailed.of("stages", "a stage id is used twice")
+        raise ValidationFailed.of("stages", "pipeline.stage_id_twice")
     order = {StageKind.OPEN: 0, StageKind.WON: 1, StageKind.LOST: 2}
     stages.sort(key=lambda s: order[s.kind])  # stable: open stages keep the order given
     removed = set(by_id) - {s.id for s in stages}
     busy = removed & (in_use or set())
     if busy:
-        names_busy = ", ".join(sorted(by_id[s].name for s in busy))
-        raise ValidationFailed.of("stages", f"move the opportunities out of {names_busy} "
-                                  "before removing it")
+        raise ValidationFailed.of("stages", "pipeline.stage_in_use",
+                                  stages=sorted(by_id[s].name for s in busy))
     return [Stage(id=s.id, key=s.key, name=s.name, probability=s.probability, kind=s.kind,
                   requirements=s.requirements, position=i) for i, s in enumerate(stages)]
 
 
+# Names are looked up as `pipeline.seed.<key>` in the organisation's language when seeded.
 DEFAULT_STAGES: tuple[StageSpec, ...] = (
-    StageSpec(key="initial_contact", name="Initial contact", probability=10),
-    StageSpec(key="needs_analysis", name="Needs analysis", probability=20),
-    StageSpec(key="proposal", name="Proposal/quote", probability=50,
+    StageSpec(key="initial_contact", name="", probability=10),
+    StageSpec(key="needs_analysis", name="", probability=20),
+    StageSpec(key="proposal", name="", probability=50,
               requirements=(Requirement.AMOUNT, Requirement.QUOTE_REFERENCE)),
-    StageSpec(key="contract_signing", name="Contract signing", probability=80,
+    StageSpec(key="contract_signing", name="", probability=80,
               requirements=(Requirement.CONTRACT,)),
-    StageSpec(key="won", name="Payment received (won)", kind=StageKind.WON,
-              requirements=(Requirement.AMOUNT,)),
-    StageSpec(key="lost", name="Lost", kind=StageKind.LOST),
+    StageSpec(key="won", name="", kind=StageKind.WON, requirements=(Requirement.AMOUNT,)),
+    StageSpec(key="lost", name="", kind=StageKind.LOST),
 )
 
 
-def default_pipeline() -> Pipeline:
-    """The organisation's standard pipeline; its ids are fixed so racing creators agree."""
-    return Pipeline.create(name="Sales pipeline", stages=DEFAULT_STAGES, is_default=True,
+def default_pipeline(locale: str) -> Pipeline:
+    """The organisation's standard pipeline, named in its language; its ids are fixed so
+    racing creators agree. The names are the organisation's own once seeded (admins rename
+    them), so only the first seeding follows the language."""
+    def seeded(key: str) -> str:
+        return render(text(f"pipeline.seed.{key}"), locale)
+
+    stages = [replace(spec, name=seeded(spec.key)) for spec in DEFAULT_STAGES]
+    return Pipeline.create(name=seeded("name"), stages=stages, is_default=True,
                            id=DEFAULT_PIPELINE_ID)

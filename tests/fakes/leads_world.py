@@ -12,6 +12,7 @@ carries small stand-ins of its own.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import uuid
 from collections.abc import Sequence
 from decimal import Decimal
@@ -33,6 +34,7 @@ from domain.leads.settings_service import LeadSettingsService
 from domain.pipeline.commands import NewOpportunity
 from domain.pipeline.model import Opportunity
 from domain.shared.authz import Actor, Principal, Role, Scope, Visibility, require
+from domain.shared.catalogue import render
 from domain.shared.paging import Page, PageRequest
 from tests.fakes.shared import FakeClock, FakeUnitOfWork, FakeUowFactory, Store, page_of
 
@@ -294,7 +296,9 @@ class LeadsWorld:
         return list(self.state.table("customers").values())
 
     def timeline(self, lead_id: uuid.UUID) -> list[LeadActivity]:
-        return [e for e in self.state.table("lead_activity").values() if e.lead_id == lead_id]
+        """The lead's timeline with each line's words in English, as a reader sees it."""
+        return [dataclasses.replace(e, summary=render(e.summary))
+                for e in self.state.table("lead_activity").values() if e.lead_id == lead_id]
 
     def audit(self, action: str) -> list[Any]:
         return [e for e in self.state.audit if e.action == action]

@@ -9,6 +9,7 @@ work only, so they never replace those features' fakes in the shared registry.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import itertools
 import uuid
 from collections import defaultdict
@@ -28,6 +29,7 @@ from domain.pipeline.queries import MoneyTotal, OpportunityFilter, StageTotals
 from domain.pipeline.service import OpportunityService
 from domain.pipeline.stages import Pipeline
 from domain.shared.authz import Actor, Principal, Role, Visibility
+from domain.shared.catalogue import render
 from domain.shared.errors import HiddenRecord, StaleVersion, ValidationFailed
 from domain.shared.paging import Page, PageRequest, encode_cursor
 from tests.fakes.shared import FakeClock, FakeUnitOfWork, FakeUowFactory, Store, repository
@@ -347,7 +349,7 @@ class SalesTeam:
             state.users[user.id] = user
 
     def deals(self) -> OpportunityService:
-        return OpportunityService(self.uow, self.clock, self.customers)
+        return OpportunityService(self.uow, self.clock, self.customers, "en")
 
     def contracts(self) -> ContractService:
         return ContractService(self.uow, self.clock, self.customers, self.deals())
@@ -378,5 +380,7 @@ class SalesTeam:
         return [e for e in self.state.outbox.values() if kind is None or e.type == kind]
 
     def timeline(self, customer_id: uuid.UUID) -> list[ActivityEntry]:
-        return [e for e in self.state.table("activity").get("all", [])
+        """The customer's timeline with each line's words in English, as a reader sees it."""
+        return [dataclasses.replace(e, summary=render(e.summary))
+                for e in self.state.table("activity").get("all", [])
                 if e.customer_id == customer_id]

@@ -27,7 +27,8 @@ def clock() -> FakeClock:
 
 def clocked(c: Container, clock: FakeClock) -> ContractService:
     customers = CustomerService(c.uow, clock, c.customers.tier_policy)
-    return ContractService(c.uow, clock, customers, OpportunityService(c.uow, clock, customers))
+    return ContractService(c.uow, clock, customers,
+                           OpportunityService(c.uow, clock, customers, "en"))
 
 
 async def test_waiting_steps_are_reminded_then_escalated_in_working_hours(

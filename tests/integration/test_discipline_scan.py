@@ -33,7 +33,7 @@ from tests.integration.leads_helpers import capture_command, notifications
 class Sales:
     def __init__(self, c: Container, clock: FakeClock) -> None:
         self.customers = CustomerService(c.uow, clock, c.customers.tier_policy)
-        self.opportunities = OpportunityService(c.uow, clock, self.customers)
+        self.opportunities = OpportunityService(c.uow, clock, self.customers, "en")
         self.leads = LeadService(c.uow, clock, self.customers, self.opportunities)
         self.discipline = FollowUpDiscipline(c.uow, clock)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import text
 
 from adapters.bootstrap import Container
+from domain.shared.text import literal
 from tests.conftest import World
 
 
@@ -149,7 +150,7 @@ async def test_a_lead_held_to_the_commit_is_found_by_the_next_capture_in_the_uni
                             source=Source.TRADE_SHOW, now=container.clock.now(),
                             created_by=None, name="周八", phone=phone)
         lead.assign(world.users["rep"].id, world.departments["east"].id,
-                    Assignment(AssignedBy.MANUAL, "test"), container.clock.now())
+                    Assignment(AssignedBy.MANUAL, literal("test")), container.clock.now())
         await uow.leads.add(lead)
         async with container.engine.connect() as conn:
             assert await conn.scalar(text("SELECT count(*) FROM leads WHERE id = :i"),

@@ -25,6 +25,7 @@ from domain.leads.routing import (
     why_skipped,
 )
 from domain.shared.errors import ValidationFailed
+from domain.shared.text import literal
 
 NOW = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 
@@ -218,7 +219,7 @@ def test_routing_settings_round_trip_and_validate() -> None:
 
 
 def test_an_assignment_says_whether_it_is_a_fallback_and_round_trips() -> None:
-    a = Assignment(AssignedBy.QUEUE, "no rule", rule_id=uuid.uuid4(), rule_name="x")
+    a = Assignment(AssignedBy.QUEUE, literal("no rule"), rule_id=uuid.uuid4(), rule_name="x")
     assert Assignment.from_doc(a.to_doc()) == a
     assert {b for b in AssignedBy if b.is_fallback} == {
         AssignedBy.DEPARTMENT_MANAGER, AssignedBy.QUEUE, AssignedBy.ADMIN_FALLBACK}

@@ -18,6 +18,7 @@ from domain.leads.routing import AssignedBy, Method
 from domain.leads.scoring import LeadGrade, RuleKind
 from domain.leads.validation import FlagCode
 from domain.shared.authz import Scope
+from domain.shared.catalogue import render
 from domain.shared.errors import PermissionDenied, ValidationFailed
 from tests.fakes.leads_world import PHONE, LeadsWorld, inquiry
 
@@ -90,7 +91,7 @@ async def test_problems_become_flags_with_a_reason_not_refusals(world: LeadsWorl
     assert (lead.phone, lead.phone_valid) == ("12345", False)
     assert all(f.reason for f in lead.flags)
     assert lead.status == LeadStatus.NEW
-    assert "flagged: invalid_phone" in world.timeline(lead.id)[0].summary
+    assert "flagged: invalid phone" in world.timeline(lead.id)[0].summary
 
 
 async def test_a_disposable_mailbox_is_flagged(world: LeadsWorld) -> None:
@@ -158,7 +159,7 @@ async def test_a_lead_no_rule_matches_goes_to_the_queue(world: LeadsWorld) -> No
     lead = await world.capture(world.integration(), region="south")
     assert lead.owner_id == world.users["east_manager"].id
     assert lead.assignment is not None and lead.assignment.by == AssignedBy.QUEUE
-    assert "no routing rule matches region south" in lead.assignment.reason
+    assert "no routing rule matches region south" in render(lead.assignment.reason)
 
 
 async def test_without_a_queue_an_unrouted_lead_goes_to_an_administrator(
@@ -188,7 +189,7 @@ async def test_with_every_rep_away_the_departments_manager_takes_it(world: Leads
     assert lead.owner_id == world.users["east_manager"].id
     assert lead.assignment is not None
     assert lead.assignment.by == AssignedBy.DEPARTMENT_MANAGER
-    assert "2 away" in lead.assignment.reason
+    assert "2 away" in render(lead.assignment.reason)
 
 
 async def test_least_loaded_gives_the_lead_to_the_rep_with_fewest_open_leads(

@@ -41,7 +41,9 @@ from domain.leads.validation import (
     phone_point,
     spam_reason,
 )
+from domain.shared.catalogue import render
 from domain.shared.errors import InvalidTransition, ValidationFailed
+from domain.shared.text import literal
 
 NOW = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 OWNER = uuid.uuid4()
@@ -151,7 +153,7 @@ def test_a_converted_lead_refuses_edits_and_assignment() -> None:
     with pytest.raises(InvalidTransition):
         lead.update({"title": "CEO"})
     with pytest.raises(InvalidTransition):
-        lead.assign(OWNER, None, Assignment(AssignedBy.MANUAL, "x"), NOW)
+        lead.assign(OWNER, None, Assignment(AssignedBy.MANUAL, literal("x")), NOW)
 
 
 def test_a_followup_contacts_a_new_lead_and_keeps_the_latest_time() -> None:
@@ -173,12 +175,12 @@ def test_a_closed_lead_takes_no_followups() -> None:
 
 def test_assignment_records_the_event_and_bumps_the_version_only_on_reassignment() -> None:
     lead = new_lead()
-    lead.assign(OWNER, None, Assignment(AssignedBy.ROUND_ROBIN, "rule x"), NOW)
+    lead.assign(OWNER, None, Assignment(AssignedBy.ROUND_ROBIN, literal("rule x")), NOW)
     assert lead.version == 1 and lead.owner_id == OWNER and lead.assigned_at == NOW
     event = lead.events[-1]
     assert event.type == EventType.ASSIGNED and event.payload["owner_id"] == str(OWNER)
     other = uuid.uuid4()
-    lead.assign(other, None, Assignment(AssignedBy.MANUAL, "by m"), NOW)
+    lead.assign(other, None, Assignment(AssignedBy.MANUAL, literal("by m")), NOW)
     assert lead.version == 2 and lead.events[-1].payload["previous_owner_id"] == str(OWNER)
 
 
@@ -234,7 +236,7 @@ def test_validation_flags(fields: dict[str, Any], expected: set[str]) -> None:
 
 def test_each_flag_says_why() -> None:
     lead = new_lead(phone="42", message="https://x.cn http://y.cn http://z.cn")
-    reasons = {f.code: f.reason for f in lead.flags}
+    reasons = {f.code: render(f.reason) for f in lead.flags}
     assert "area code" in reasons[FlagCode.INVALID_PHONE]
     assert reasons[FlagCode.SPAM] == "contains 3 links"
 
@@ -286,7 +288,7 @@ def test_each_rule_gives_its_points_and_says_why() -> None:
     assert lines[RuleKind.COMPLETENESS].points == 20
     assert lines[RuleKind.ENGAGEMENT].points == 6
     assert lead.score == 99 and lead.grade == LeadGrade.HIGH
-    assert lines[RuleKind.BUDGET].detail == "budget 1000000.00 ≥ 1000000"
+    assert render(lines[RuleKind.BUDGET].detail) == "budget 1000000.00 ≥ 1000000"
 
 
 def test_invalid_contact_details_score_nothing_for_completeness() -> None:
@@ -317,7 +319,7 @@ def test_budget_brackets_take_the_highest_met() -> None:
         Bracket(Decimal("100"), 30), Bracket(Decimal("10"), 10))),))
     assert [m.score(Facts(budget=Decimal(b)))[0] for b in ("5", "10", "99.99", "100")] == [
         0, 10, 10, 30]
-    assert m.score(Facts())[2][0].detail == "no budget stated"
+    assert render(m.score(Facts())[2][0].detail) == "no budget stated"
 
 
 def test_engagement_is_capped() -> None:

@@ -23,7 +23,7 @@ from domain.shared.errors import InvalidTransition, ValidationFailed
 
 NOW = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 REP = uuid.uuid4()
-P = default_pipeline()
+P = default_pipeline("en")
 
 
 def deal(stage: str | None = None, **fields: Any) -> Opportunity:
@@ -50,7 +50,7 @@ def missing_fields(e: pytest.ExceptionInfo[ValidationFailed]) -> set[str]:
 
 
 def test_the_default_pipeline() -> None:
-    assert P.id == DEFAULT_PIPELINE_ID and default_pipeline().stages == P.stages
+    assert P.id == DEFAULT_PIPELINE_ID and default_pipeline("en").stages == P.stages
     assert [s.key for s in P.stages] == ["initial_contact", "needs_analysis", "proposal",
                                          "contract_signing", "won", "lost"]
     assert [s.position for s in P.stages] == list(range(6))
@@ -260,7 +260,7 @@ def test_restaging_keeps_ids_and_refuses_to_drop_a_stage_in_use() -> None:
 
 
 def test_the_default_pipeline_cannot_be_archived() -> None:
-    p = default_pipeline()
+    p = default_pipeline("en")
     with pytest.raises(ValidationFailed):
         p.update(active=False)
     other = Pipeline.create(name="Old", stages=stages({"key": "a", "name": "A",

@@ -176,11 +176,13 @@ class LeadOut(BaseModel):
             company_size=x.company_size, budget=x.budget, currency=x.currency,
             message=x.message, source=x.source, campaign=x.campaign,
             attribution=x.attribution, engagement=x.engagement, score=x.score, grade=x.grade,
-            score_breakdown=[ScoreLineOut(rule=s.rule, points=s.points, detail=s.detail)
+            score_breakdown=[ScoreLineOut(rule=s.rule, points=s.points,
+                                          detail=render(s.detail))
                              for s in x.score_breakdown],
-            flags=[LeadFlagOut(code=f.code, reason=f.reason, ref_id=f.ref_id) for f in x.flags],
+            flags=[LeadFlagOut(code=f.code, reason=render(f.reason), ref_id=f.ref_id)
+                   for f in x.flags],
             owner_id=x.owner_id, owner_department_id=x.owner_department_id,
-            assignment=AssignmentOut(by=a.by, reason=a.reason, fallback=a.by.is_fallback,
+            assignment=AssignmentOut(by=a.by, reason=render(a.reason), fallback=a.by.is_fallback,
                                      rule_id=a.rule_id, rule_name=a.rule_name,
                                      department_id=a.department_id,
                                      assigned_by_user=a.assigned_by_user) if a else None,
