@@ -52,7 +52,8 @@ SEEDED = [
 def upgrade() -> None:
     op.add_column('picklists', sa.Column('labels', JSONB, nullable=False,
                                          server_default=sa.text("'{}'::jsonb")))
-    fill = sa.text("UPDATE picklists SET labels = jsonb_build_object('zh-CN', :zh, 'en', :en) "
+    fill = sa.text("UPDATE picklists SET labels = jsonb_build_object("
+                   "'zh-CN', CAST(:zh AS text), 'en', CAST(:en AS text)) "
                    "WHERE list = :list AND value = :value")
     for list_name, value, zh, en in SEEDED:
         op.get_bind().execute(fill, {"list": list_name, "value": value, "zh": zh, "en": en})
