@@ -29,6 +29,7 @@ from api.v1.schemas.customers import (
     CustomerRevealed,
     CustomerSparse,
     CustomerUpdate,
+    PicklistItemOut,
     PicklistOut,
     PicklistValue,
     TimelineEntryOut,
@@ -67,11 +68,10 @@ def _custom_filters(request: Request) -> dict[str, list[Any]]:
             continue
         name = key[len(CUSTOM_PREFIX):]
         if len(out) >= MAX_ITEMS and name not in out:
-            raise ValidationFailed.of("cf", f"more than {MAX_ITEMS} custom field filters; at "
-                                      f"most {MAX_ITEMS} are allowed")
+            raise ValidationFailed.of("cf", "customer.custom_filters_too_many", max=MAX_ITEMS)
         if len(raw) > MAX_VALUE_TEXT:
-            raise ValidationFailed.of(key[:MAX_TEXT], f"is {len(raw)} characters long; at most "
-                                      f"{MAX_VALUE_TEXT} are allowed")
+            raise ValidationFailed.of(key[:MAX_TEXT], "customer.filter_text_too_long",
+                                      length=len(raw), max=MAX_VALUE_TEXT)
         candidates: list[Any] = [raw]
         try:
             parsed = json.loads(raw)
@@ -132,7 +132,8 @@ async def list_customers(
         wanted = frozenset({f.strip() for f in fields.split(",") if f.strip()} | {"id", "deleted"})
         unknown = wanted - set(CustomerOut.model_fields)
         if unknown:
-            raise ValidationFailed.of("fields", f"unknown: {', '.join(sorted(unknown))}")
+            raise ValidationFailed.of("fields", "customer.unknown_fields",
+                                      fields=sorted(unknown))
     # Each item comes as PostgreSQL wrote it from the masked columns (the response model
     # documents the shape; a test holds the two equal), so the page is only joined here.
     result = await ctx.customers.list_documents(actor, flt, page, wanted)
@@ -239,12 +240,20 @@ async def add_customer_followup(ctx: Ctx, actor: CurrentActor, customer_id: uuid
                summary="The values of an admin-managed list (industry, region)",
                responses=problems(*AUTHED, 404))
 async def get_picklist(ctx: Ctx, actor: CurrentActor, name: str) -> PicklistOut:
-    return PicklistOut(name=name, values=await ctx.customers.picklist(actor, name))
+    entries = await ctx.customers.picklist(actor, name)
+    return PicklistOut(name=name, values=[entry.value for entry in entries],
+                       items=[PicklistItemOut.of(entry) for entry in entries])
 
 
 @picklists.post("/{name}", status_code=204, summary="Add a value to a list (admins)",
                 responses=problems(*AUTHED, 404))
 async def add_picklist_value(ctx: Ctx, actor: CurrentActor, name: str,
                              body: PicklistValue) -> Response:
-    await ctx.customers.add_picklist_value(actor, name, body.value, body.label)
+    if body.labels is not None:
+        chinese, english = body.labels.zh_cn, body.labels.en
+    elif body.label is not None:
+        chinese, english = body.label, None
+    else:
+        raise ValidationFailed.of("labels.zh-CN", "required")
+    await ctx.customers.add_picklist_value(actor, name, body.value, chinese, english)
     return Response(status_code=204)

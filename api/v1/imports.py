@@ -80,11 +80,11 @@ async def create_import(
         try:
             parsed = json.loads(mapping)
         except (ValueError, RecursionError):
-            raise ValidationFailed.of("mapping", "is not JSON") from None
+            raise ValidationFailed.of("mapping", "import.mapping_not_json") from None
         if not isinstance(parsed, dict) or not all(
             isinstance(k, str) and isinstance(v, str) for k, v in parsed.items()
         ):
-            raise ValidationFailed.of("mapping", "must be an object of column → field")
+            raise ValidationFailed.of("mapping", "import.mapping_shape")
     imp = await ctx.imports.create(actor, CreateImport(
         filename=file.filename or "upload.csv", content=await file.read(), policy=policy,
         dry_run=dry_run, mapping=parsed, encoding=encoding, target=target))

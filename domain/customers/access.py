@@ -17,6 +17,7 @@ from domain.shared.errors import HiddenRecord, NotFound, ValidationFailed
 from domain.shared.lookup import ContactLookup
 from domain.shared.ownership import check_owner
 from domain.shared.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from domain.shared.text import Text
 from domain.shared.visibility import visible_or_404
 
 SEE_ALL_ROLES = frozenset({Role.ADMIN, Role.EXECUTIVE, Role.FINANCE, Role.LEGAL,
@@ -88,7 +89,7 @@ class CustomerAccess:
         except HiddenRecord:
             raise
         except NotFound:
-            raise ValidationFailed.of("customer_id", "no such customer") from None
+            raise ValidationFailed.of("customer_id", "customer.no_such_customer") from None
 
     async def check_owner(self, uow: UnitOfWork, p: Principal, owner_id: uuid.UUID
                           ) -> tuple[uuid.UUID, uuid.UUID | None]:
@@ -102,7 +103,7 @@ class CustomerAccess:
         await uow.audit.record(AuditEntry.of(actor, action, "customer", c.id, diff))
 
     async def note(self, uow: UnitOfWork, actor: Actor, customer_id: uuid.UUID, kind: str,
-                   summary: str, ref_type: str | None = None,
+                   summary: Text, ref_type: str | None = None,
                    ref_id: uuid.UUID | None = None, **data: Any) -> None:
         """A line on the customer's timeline."""
         await uow.activity.add(ActivityEntry.by(actor, customer_id, kind, summary, ref_type,

@@ -13,7 +13,7 @@ from domain.customers.values import aware
 from domain.shared.authz import Actor
 from domain.shared.errors import InvalidTransition, ValidationFailed
 from domain.shared.events import DomainEvent
-from domain.shared.text import Text
+from domain.shared.text import Label, Text
 
 
 class FollowUpMethod(StrEnum):
@@ -32,9 +32,9 @@ class FollowUpStatus(StrEnum):
 def _text(value: str | None, field_name: str, limit: int, required: bool = False) -> str | None:
     value = (value or "").strip() or None
     if required and value is None:
-        raise ValidationFailed.of(field_name, "is required")
+        raise ValidationFailed.of(field_name, "required")
     if value is not None and len(value) > limit:
-        raise ValidationFailed.of(field_name, f"must be at most {limit} characters")
+        raise ValidationFailed.of(field_name, "too_long", max=limit)
     return value
 
 
@@ -46,11 +46,11 @@ class GeoCheckIn:
 
     def __post_init__(self) -> None:
         if not -90 <= self.latitude <= 90:
-            raise ValidationFailed.of("check_in.latitude", "must be between -90 and 90")
+            raise ValidationFailed.of("check_in.latitude", "between", low=-90, high=90)
         if not -180 <= self.longitude <= 180:
-            raise ValidationFailed.of("check_in.longitude", "must be between -180 and 180")
+            raise ValidationFailed.of("check_in.longitude", "between", low=-180, high=180)
         if self.accuracy_m is not None and not 0 <= self.accuracy_m <= 100_000:
-            raise ValidationFailed.of("check_in.accuracy_m", "must be between 0 and 100000")
+            raise ValidationFailed.of("check_in.accuracy_m", "between", low=0, high=100000)
 
 
 @dataclass
@@ -79,7 +79,7 @@ class FollowUp:
                check_in: GeoCheckIn | None = None) -> FollowUp:
         aware(occurred_at, "occurred_at")
         if check_in is not None and method != FollowUpMethod.VISIT:
-            raise ValidationFailed.of("check_in", "only a visit carries a check-in")
+            raise ValidationFailed.of("check_in", "customer.check_in_visit_only")
         _check_next(occurred_at, next_followup_at)
         f = cls(id=uuid.uuid4(), customer_id=customer_id, owner_id=owner_id, method=method,
                 occurred_at=occurred_at, summary=_text(summary, "summary", 5000, True) or "",
@@ -105,7 +105,7 @@ class FollowUp:
 def _check_next(occurred_at: datetime, next_at: datetime | None) -> datetime | None:
     aware(next_at, "next_followup_at")
     if next_at is not None and next_at < occurred_at:
-        raise ValidationFailed.of("next_followup_at", "must not be before the follow-up")
+        raise ValidationFailed.of("next_followup_at", "customer.next_followup_before")
     return next_at
 
 
@@ -144,7 +144,7 @@ class Task:
                related_id: uuid.UUID | None = None, origin: TaskOrigin = TaskOrigin.MANUAL,
                notes: str | None = None) -> Task:
         if (related_type is None) != (related_id is None):
-            raise ValidationFailed.of("related_id", "goes together with related_type")
+            raise ValidationFailed.of("related_id", "customer.related_together")
         task = cls(id=uuid.uuid4(), title=_text(title, "title", 200, True) or "",
                    assignee_id=assignee_id, created_by=created_by,
                    due_at=aware(due_at, "due_at"),
@@ -171,7 +171,8 @@ class Task:
         if to == self.status:
             return
         if self.status != TaskStatus.OPEN and to != TaskStatus.OPEN:
-            raise InvalidTransition(f"A {self.status.value} task can only be reopened")
+            raise InvalidTransition("customer.task_reopen_only",
+                                    status=Label("task_status", self.status.value))
         self.status = to
         self.completed_at = now if to == TaskStatus.DONE else None
 

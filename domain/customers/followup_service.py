@@ -16,6 +16,7 @@ from domain.shared.commands import given
 from domain.shared.errors import NotFound, PermissionDenied, check_version
 from domain.shared.ownership import is_team_lead
 from domain.shared.paging import Page, PageRequest
+from domain.shared.text import Label, text
 
 
 @dataclass
@@ -38,7 +39,9 @@ class FollowUpService:
                 c.record_followup(f.occurred_at, f.next_followup_at, f.next_action)
                 await uow.customers.save(c)
             await uow.followups.add(f)
-            await access.note(uow, actor, c.id, "followup", f"{f.method.value}: {f.summary}",
+            await access.note(uow, actor, c.id, "followup", text("customer.line.followup",
+                              method=Label("followup_method", f.method.value),
+                              summary=f.summary[:480]),
                               "followup", f.id, method=f.method.value, status=f.status.value)
             await uow.audit.record(AuditEntry.of(actor, "followup.created", "followup", f.id,
                                                  {"customer_id": [None, str(c.id)],
@@ -74,7 +77,7 @@ class FollowUpService:
             if f is None:
                 raise NotFound("follow-up", followup_id)
             if not is_team_lead(p) and f.owner_id != p.id:
-                raise PermissionDenied("Only the author or a manager edits a follow-up")
+                raise PermissionDenied("customer.followup_edit_forbidden")
             check_version("follow-up", f.version, expected_version)
             before = {k: getattr(f, k) for k in changes}
             f.update(changes)

@@ -14,6 +14,7 @@ from domain.customers.model import Customer
 from domain.shared.authz import Actor, Scope, require
 from domain.shared.errors import PermissionDenied, ValidationFailed
 from domain.shared.ownership import is_team_lead
+from domain.shared.text import text
 
 MERGEABLE = frozenset({"name", "kind", "industry", "region", "size", "source", "grade",
                        "annual_purchase", "currency", "owner_id", "key_needs",
@@ -51,7 +52,7 @@ class DuplicateService:
         pointing at the survivor. A rep merges only its own customers."""
         p = require(actor, Scope.CUSTOMERS_WRITE)
         if not loser_ids or survivor_id in loser_ids or len(set(loser_ids)) != len(loser_ids):
-            raise ValidationFailed.of("from", "name other customers to merge, each once")
+            raise ValidationFailed.of("from", "customer.merge_others")
         access = self.access
         async with access.uow() as uow:
             vis = await access.visibility(uow, p)
@@ -61,7 +62,7 @@ class DuplicateService:
             survivor = loaded[survivor_id]
             losers = [loaded[i] for i in loser_ids]
             if not is_team_lead(p) and any(x.owner_id != p.id for x in [survivor, *losers]):
-                raise PermissionDenied("Only managers and admins merge others' customers")
+                raise PermissionDenied("customer.merge_forbidden")
             before = masked_snapshot(survivor)
             survivor.absorb(losers, _chosen(field_choices, [survivor, *losers]),
                             access.tier_policy)
@@ -74,7 +75,7 @@ class DuplicateService:
             await uow.customers.fold_into(survivor.id, loser_ids)
             await uow.tags.ensure(survivor.tags)
             await access.note(uow, actor, survivor.id, "merged",
-                              f"Merged {', '.join(x.number for x in losers)} into this record",
+                              text("customer.line.merged", numbers=[x.number for x in losers]),
                               merged=[str(x.id) for x in losers])
             await access.audit(uow, actor, "customer.merged", survivor,
                                {**field_diff(before, masked_snapshot(survivor)),
@@ -89,10 +90,9 @@ def _chosen(field_choices: Mapping[str, uuid.UUID], merged: list[Customer]) -> d
     chosen: dict[str, Any] = {}
     for name, source_id in field_choices.items():
         if name not in MERGEABLE:
-            raise ValidationFailed.of(f"field_choices.{name}", "cannot be chosen")
+            raise ValidationFailed.of(f"field_choices.{name}", "customer.not_mergeable_field")
         if source_id not in by_id:
-            raise ValidationFailed.of(f"field_choices.{name}",
-                                      "must name one of the merged customers")
+            raise ValidationFailed.of(f"field_choices.{name}", "customer.merge_choice_unknown")
         chosen[name] = getattr(by_id[source_id], name)
         if name == "owner_id":
             chosen["owner_department_id"] = by_id[source_id].owner_department_id

@@ -39,6 +39,7 @@ from domain.customers.values import (
 )
 from domain.shared.errors import DomainError, InvalidTransition, ValidationFailed
 from domain.shared.events import DomainEvent
+from domain.shared.text import Label
 
 # Other features name these through the aggregate's module.
 __all__ = [
@@ -101,9 +102,9 @@ class Contact:
         at = f"contacts.{index}"
         name = name.strip()
         if not 1 <= len(name) <= 100:
-            raise ValidationFailed.of(f"{at}.name", "must be 1 to 100 characters long")
+            raise ValidationFailed.of(f"{at}.name", "length_between", min=1, max=100)
         if title is not None and len(title.strip()) > 100:
-            raise ValidationFailed.of(f"{at}.title", "must be at most 100 characters long")
+            raise ValidationFailed.of(f"{at}.title", "too_long", max=100)
         return cls(
             id=id or uuid.uuid4(), name=name, title=(title or "").strip() or None,
             mobile=normalise_mobile(mobile, f"{at}.mobile") if mobile else None,
@@ -126,10 +127,11 @@ class Contact:
 def arrange_contacts(contacts: list[Contact]) -> list[Contact]:
     """Exactly one primary contact whenever there are contacts (the first, unless one is named)."""
     if len(contacts) > MAX_CONTACTS:
-        raise ValidationFailed.of("contacts", f"at most {MAX_CONTACTS} contacts")
+        raise ValidationFailed.of("contacts", "customer.contacts_too_many",
+                                  max=MAX_CONTACTS)
     primaries = [c for c in contacts if c.is_primary]
     if len(primaries) > 1:
-        raise ValidationFailed.of("contacts", "only one contact can be the primary contact")
+        raise ValidationFailed.of("contacts", "customer.one_primary_contact")
     if contacts and not primaries:
         contacts[0].is_primary = True
     return contacts
@@ -206,7 +208,7 @@ class Customer:
     def update(self, changes: dict[str, Any], tier_policy: TierPolicy) -> None:
         unknown = set(changes) - self.EDITABLE
         if unknown:
-            raise ValidationFailed.of(sorted(unknown)[0], "cannot be changed here")
+            raise ValidationFailed.of(sorted(unknown)[0], "customer.not_editable_here")
         self._ensure_live()
         saved = copy.deepcopy(self.__dict__)
         try:
@@ -229,7 +231,7 @@ class Customer:
             if text_field in f:
                 value = (f[text_field] or "").strip() or None
                 if value is not None and len(value) > limit:
-                    raise ValidationFailed.of(text_field, f"must be at most {limit} characters")
+                    raise ValidationFailed.of(text_field, "too_long", max=limit)
                 setattr(self, text_field, value)
         if "size" in f:
             self.size = Size(f["size"]) if f["size"] else None
@@ -238,7 +240,7 @@ class Customer:
         if "currency" in f:
             currency = (f["currency"] or "").upper()
             if not re.fullmatch(r"[A-Z]{3}", currency):
-                raise ValidationFailed.of("currency", "must be an ISO 4217 code such as CNY")
+                raise ValidationFailed.of("currency", "customer.currency_code")
             self.currency = currency
         if "annual_purchase" in f:
             self.annual_purchase = money(f["annual_purchase"], "annual_purchase")
@@ -254,7 +256,7 @@ class Customer:
             raw = f["id_card_number"]
             self.id_card_number = normalise_id_card(raw) if raw else None
         if self.id_card_number is not None and self.kind != CustomerKind.PERSON:
-            raise ValidationFailed.of("id_card_number", "only a person carries an ID card")
+            raise ValidationFailed.of("id_card_number", "customer.id_card_person_only")
         if "contacts" in f:
             self.contacts = arrange_contacts([
                 Contact.of(i, c) for i, c in enumerate(f["contacts"] or [])])
@@ -286,17 +288,18 @@ class Customer:
         if grade is not None and grade != Grade.POTENTIAL and grade not in GRADE_MOVES[
             Grade.POTENTIAL
         ]:
-            starts = sorted({Grade.POTENTIAL.value} | {g.value for g in GRADE_MOVES[
+            first, second = sorted({Grade.POTENTIAL.value} | {g.value for g in GRADE_MOVES[
                 Grade.POTENTIAL]})
             raise ValidationFailed.of(
-                "grade", f"a new customer starts as {' or '.join(starts)}, not {grade.value}")
+                "grade", "customer.starting_grade", first=Label("customer_grade", first),
+                second=Label("customer_grade", second), grade=Label("customer_grade", grade.value))
 
     def move_grade(self, to: Grade) -> None:
         if to not in GRADE_MOVES[self.grade]:
-            allowed = ", ".join(sorted(g.value for g in GRADE_MOVES[self.grade]))
             raise InvalidTransition(
-                f"A customer cannot go from {self.grade.value} to {to.value} "
-                f"(from {self.grade.value} it can go to: {allowed})")
+                "customer.grade_move", from_grade=Label("customer_grade", self.grade.value),
+                to_grade=Label("customer_grade", to.value),
+                allowed=[Label("customer_grade", g) for g in sorted(GRADE_MOVES[self.grade])])
         self.grade = to
 
     # ---- ownership, follow-ups, deletion ---------------------------------------------------
@@ -339,10 +342,9 @@ class Customer:
 
     def restore(self) -> None:
         if self.deleted_at is None:
-            raise InvalidTransition("The customer is not deleted")
+            raise InvalidTransition("customer.not_deleted")
         if self.merged_into_id is not None:
-            raise InvalidTransition("The customer was merged into another; its history lives "
-                                    "there now")
+            raise InvalidTransition("customer.merged_away")
         self.deleted_at = None
         self.version += 1
         self.events.append(DomainEvent(EventType.RESTORED, "customer", str(self.id),
@@ -395,7 +397,7 @@ class Customer:
 
     def _ensure_live(self) -> None:
         if self.deleted_at is not None:
-            raise InvalidTransition("The customer is deleted; restore it first")
+            raise InvalidTransition("customer.deleted_restore_first")
 
     @property
     def primary_contact(self) -> Contact | None:

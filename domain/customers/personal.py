@@ -43,10 +43,10 @@ def normalise_mobile(raw: str, field: str = "mobile") -> str:
             number = None
         if number is not None and phonenumbers.is_valid_number(number):
             if number.country_code == 86:
-                raise ValidationFailed.of(field, "is not a valid mainland mobile number")
+                raise ValidationFailed.of(field, "customer.mobile_not_mainland")
             return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     raise ValidationFailed.of(
-        field, "must be an 11-digit mainland mobile (13812345678) or E.164 (+447911123456)")
+        field, "customer.mobile_format")
 
 
 def _area_code_length(digits: str) -> int:
@@ -72,7 +72,7 @@ def normalise_landline(raw: str, field: str = "landline") -> str:
         and len(ext) <= 1 and all(re.fullmatch(r"\d{1,6}", e, re.ASCII) for e in ext)
     )
     if not valid:
-        raise ValidationFailed.of(field, "must carry an area code, e.g. 010-12345678")
+        raise ValidationFailed.of(field, "customer.landline_format")
     return f"{area}-{local}" + (f"-{ext[0]}" if ext else "")
 
 
@@ -90,7 +90,7 @@ def normalise_email(raw: str, field: str = "email") -> str:
     try:
         result = validate_email(raw.strip(), check_deliverability=False)
     except EmailNotValidError as e:
-        raise ValidationFailed.of(field, f"is not a valid e-mail address ({e})") from None
+        raise ValidationFailed.of(field, "customer.email_invalid", reason=str(e)) from None
     return f"{result.local_part}@{result.domain.lower()}"
 
 
@@ -103,9 +103,9 @@ def normalise_id_card(raw: str, field: str = "id_card_number") -> str:
     """An 18-character resident ID with a valid check digit (GB 11643)."""
     value = _compact(raw).upper()
     if not re.fullmatch(r"\d{17}[\dX]", value, re.ASCII):
-        raise ValidationFailed.of(field, "must be 18 characters: 17 digits and a check digit")
+        raise ValidationFailed.of(field, "customer.id_card_format")
     if id_card_check_digit(value[:17]) != value[17]:
-        raise ValidationFailed.of(field, "has a wrong check digit")
+        raise ValidationFailed.of(field, "customer.id_card_check_digit")
     return value
 
 

@@ -12,6 +12,7 @@ from typing import Protocol
 from domain.customers.activity import ActivityEntry, FollowUp, Task
 from domain.customers.model import Customer
 from domain.customers.queries import CustomerFilter
+from domain.customers.values import PicklistEntry
 from domain.shared.authz import Visibility
 from domain.shared.paging import Page, PageRequest
 
@@ -85,7 +86,12 @@ class Picklists(Protocol):
     async def labels(self, name: str) -> dict[str, str]:
         """Every way a value is written (value, label, each word of the label) → the value."""
         ...
-    async def add(self, name: str, value: str, label: str) -> None: ...
+    async def entries(self, name: str) -> list[PicklistEntry]:
+        """The active values with their words per language."""
+        ...
+    async def add(self, name: str, entry: PicklistEntry) -> None:
+        """Adds the value, or gives it new words (and makes it active again)."""
+        ...
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from typing import Any
 from domain.customers.values import Grade, Tier
 from domain.shared.errors import ValidationFailed
 from domain.shared.paging import Sort
+from domain.shared.text import Label
 
 SORTABLE = ("created_at", "updated_at", "name", "number", "last_followup_at")
 
@@ -62,21 +63,21 @@ MAX_VALUE_TEXT = 200  # one custom field value
 def _text(value: Any, where: str, limit: int = MAX_TEXT) -> str:
     text = str(value)
     if len(text) > limit:
-        raise ValidationFailed.of(where, f"is {len(text)} characters long; at most {limit} "
-                                  "are allowed")
+        raise ValidationFailed.of(where, "customer.filter_text_too_long", length=len(text),
+                                  max=limit)
     return text
 
 
 def _few(items: Sized, where: str, what: str = "items") -> None:
     if len(items) > MAX_ITEMS:
-        raise ValidationFailed.of(where, f"has {len(items)} {what}; at most {MAX_ITEMS} "
-                                  "are allowed")
+        raise ValidationFailed.of(where, "customer.filter_too_many", count=len(items),
+                                  what=Label("filter_unit", what), max=MAX_ITEMS)
 
 
 def _names(items: list[Any], where: str) -> tuple[str, ...]:
     _few(items, where)
     if any(isinstance(item, (list, dict)) for item in items):
-        raise ValidationFailed.of(where, "must be a list of names, not nested")
+        raise ValidationFailed.of(where, "customer.filter_names_nested")
     return tuple(_text(item, where) for item in items)
 
 
@@ -86,7 +87,7 @@ def custom_values(raw: Any, where: str) -> list[Any]:
     _few(values, where, "values")
     for value in values:
         if isinstance(value, (list, dict)):
-            raise ValidationFailed.of(where, "must be a value or a list of values, not nested")
+            raise ValidationFailed.of(where, "customer.filter_values_nested")
         if isinstance(value, str):
             _text(value, where, MAX_VALUE_TEXT)
     return values
@@ -98,20 +99,19 @@ def check_custom_keys(custom: Mapping[str, Any], defined: Iterable[str],
     known = set(defined)
     unknown = sorted(k for k in custom if k not in known)
     if unknown:
-        raise ValidationFailed.of(f"{where}.{unknown[0][:MAX_TEXT]}",
-                                  "is not a defined custom field")
+        raise ValidationFailed.of(f"{where}.{unknown[0][:MAX_TEXT]}", "custom_field.undefined")
 
 
 def filter_from_dict(raw: dict[str, Any], where: str = "filter") -> CustomerFilter:
     """Parses the stored/posted form of a customer filter, naming the bad field."""
     if not isinstance(raw, dict):
-        raise ValidationFailed.of(where, "must be an object")
+        raise ValidationFailed.of(where, "not_an_object")
     known = set(_SCALARS + _TIMES) | {
         "grade", "tier", "owner_id", "department_id", "tags_all", "tags_any",
         "annual_purchase_min", "annual_purchase_max", "no_followup_days", "custom"}
     unknown = sorted(set(raw) - known)
     if unknown:
-        raise ValidationFailed.of(f"{where}.{unknown[0]}", "is not a filter")
+        raise ValidationFailed.of(f"{where}.{unknown[0]}", "customer.not_a_filter")
     out: dict[str, Any] = {}
     try:
         for name in _SCALARS:
@@ -155,7 +155,8 @@ def filter_from_dict(raw: dict[str, Any], where: str = "filter") -> CustomerFilt
                              for key, value in custom.items()}
     except (ValueError, InvalidOperation, TypeError) as e:
         bad = next((n for n in raw if n not in out and raw.get(n) not in (None, [], {})), where)
-        raise ValidationFailed.of(f"{where}.{bad}", f"is not valid ({e})") from None
+        raise ValidationFailed.of(f"{where}.{bad}", "customer.filter_invalid",
+                                  reason=str(e)) from None
     return CustomerFilter(**out)
 
 

@@ -22,6 +22,7 @@ from domain.customers.model import Contact, ContactDraft, Customer, customer_num
 from domain.customers.personal import mask_email, mask_phone
 from domain.customers.queries import CustomerFilter, check_custom_keys, is_lookup, resolve
 from domain.customers.task_service import TaskService
+from domain.customers.values import PicklistEntry
 from domain.fields_and_tags.model import validate_custom
 from domain.shared.authz import Actor, Principal, Scope, Visibility, require
 from domain.shared.commands import given
@@ -35,6 +36,7 @@ from domain.shared.errors import (
 from domain.shared.ownership import TEAM_LEADS, is_team_lead
 from domain.shared.paging import Page, PageRequest
 from domain.shared.ports import UnitOfWork
+from domain.shared.text import Label, text
 
 __all__ = ["CustomerService", "masked_snapshot"]
 
@@ -96,7 +98,7 @@ class CustomerService(CustomerAccess):
                                  list(await uow.custom_fields.list("customer")), creating=True)
         owner_ref = command.owner_id or p.user_id
         if owner_ref is None:
-            raise ValidationFailed.of("owner_id", "is required when an integration creates")
+            raise ValidationFailed.of("owner_id", "customer.owner_required_for_integration")
         owner_id, department_id = await self.check_owner(uow, p, owner_ref)
         await self._check_picklists(uow, command.industry, command.region)
         Customer.check_starting_grade(command.grade)
@@ -117,14 +119,16 @@ class CustomerService(CustomerAccess):
         await uow.customers.add(c)
         await uow.tags.ensure(c.tags)
         await self.audit(uow, actor, "customer.created", c, field_diff(None, masked_snapshot(c)))
-        await self.note(uow, actor, c.id, "created", f"Customer {c.number} created")
+        await self.note(uow, actor, c.id, "created", text("customer.line.created",
+                                                            number=c.number))
         return c
 
     async def _check_picklists(self, uow: UnitOfWork, industry: str | None, region: str | None
                                ) -> None:
         for name, value in (("industry", industry), ("region", region)):
             if value and value not in await uow.picklists.values(name):
-                raise ValidationFailed.of(name, f"{value!r} is not in the {name} list")
+                raise ValidationFailed.of(name, "customer.not_in_picklist", value=value,
+                                          list=Label("picklist", name))
 
     async def _refuse_duplicate_phone(self, uow: UnitOfWork, p: Principal, c: Customer) -> None:
         phones = [n for x in c.contacts for n in (x.mobile, x.landline) if n]
@@ -135,11 +139,9 @@ class CustomerService(CustomerAccess):
                 continue
             vis = await self.visibility(uow, p)
             if vis.allows(existing.owner_id, existing.owner_department_id):
-                raise Conflict(f"{existing.name} ({existing.number}) has this phone number "
-                               "already; merge, or send ?allow_duplicate=true",
-                               existing_id=existing.id)
-            raise Conflict("A customer with this phone number exists (owned by someone else); "
-                           "ask its owner or a manager, or send ?allow_duplicate=true")
+                raise Conflict("customer.duplicate_phone_visible", existing_id=existing.id,
+                               name=existing.name, number=existing.number)
+            raise Conflict("customer.duplicate_phone_hidden")
 
     # ---- reading ------------------------------------------------------------------------------
 
@@ -177,7 +179,7 @@ class CustomerService(CustomerAccess):
             check_custom_keys(flt.custom, [f.key for f in await uow.custom_fields.list("customer")],
                               "cf")
         if flt.deleted and not _manager_or_admin(p):
-            raise PermissionDenied("Only managers and admins open the recycle bin")
+            raise PermissionDenied("customer.recycle_bin_forbidden")
         return self.lookup.narrow(p, vis) if is_lookup(flt) else vis
 
     async def _admit_lookup(self, actor: Actor, flt: CustomerFilter) -> None:
@@ -222,7 +224,7 @@ class CustomerService(CustomerAccess):
         changes = given(command)
         for name in REQUIRED:
             if name in changes and changes[name] is None:
-                raise ValidationFailed.of(name, "cannot be emptied")
+                raise ValidationFailed.of(name, "customer.cannot_be_emptied")
         p = require(actor, Scope.CUSTOMERS_WRITE)
         new_owner = changes.pop("owner_id", None)
         async with self.uow() as uow:
@@ -251,11 +253,11 @@ class CustomerService(CustomerAccess):
     async def _reassign(self, uow: UnitOfWork, actor: Actor, p: Principal, c: Customer,
                         owner_ref: uuid.UUID) -> None:
         if not is_team_lead(p):
-            raise PermissionDenied("Only managers and admins reassign customers")
+            raise PermissionDenied("customer.reassign_forbidden")
         previous = c.owner_id
         owner_id, department_id = await self.check_owner(uow, p, owner_ref)
         c.reassign(owner_id, department_id, by=p.id)
-        await self.note(uow, actor, c.id, "owner_changed", "Owner changed",
+        await self.note(uow, actor, c.id, "owner_changed", text("customer.line.owner_changed"),
                         from_owner_id=str(previous), to_owner_id=str(owner_id))
         await uow.audit.record(AuditEntry.of(actor, "customer.reassigned", "customer", c.id,
                                              {"owner_id": [str(previous), str(owner_id)]}))
@@ -271,7 +273,9 @@ class CustomerService(CustomerAccess):
             return
         await uow.customers.save(c)
         await self.note(uow, actor, c.id, "grade_changed",
-                        f"Grade {before['grade']} → closed (contract paid)", grade="closed")
+                        text("customer.line.grade_paid",
+                             before=Label("customer_grade", str(before["grade"])),
+                             after=Label("customer_grade", "closed")), grade="closed")
         await self.audit(uow, actor, "customer.updated", c,
                          field_diff(before, masked_snapshot(c)))
 
@@ -284,7 +288,7 @@ class CustomerService(CustomerAccess):
             c.delete(self.clock.now())
             await uow.customers.save(c)
             await self.audit(uow, actor, "customer.deleted", c)
-            await self.note(uow, actor, c.id, "deleted", "Customer moved to the recycle bin")
+            await self.note(uow, actor, c.id, "deleted", text("customer.line.deleted"))
             await uow.commit()
 
     async def restore(self, actor: Actor, customer_id: uuid.UUID) -> Customer:
@@ -297,31 +301,37 @@ class CustomerService(CustomerAccess):
             c.restore()
             await uow.customers.save(c)
             await self.audit(uow, actor, "customer.restored", c)
-            await self.note(uow, actor, c.id, "restored", "Customer restored")
+            await self.note(uow, actor, c.id, "restored", text("customer.line.restored"))
             await uow.commit()
             return c
 
     def _recycler(self, actor: Actor) -> Principal:
         p = require(actor, Scope.CUSTOMERS_WRITE)
         if not _manager_or_admin(p):
-            raise PermissionDenied("Only managers and admins delete or restore customers")
+            raise PermissionDenied("customer.delete_forbidden")
         return p
 
     # ---- picklists (industry, region) ---------------------------------------------------------
 
-    async def picklist(self, actor: Actor, name: str) -> builtins.list[str]:
+    async def picklist(self, actor: Actor, name: str) -> builtins.list[PicklistEntry]:
+        """The list's values, by value, each with its words in every language."""
         require(actor, Scope.CUSTOMERS_READ)
         if name not in PICKLISTS:
             raise NotFound("picklist", name)
         async with self.uow() as uow:
-            return sorted(await uow.picklists.values(name))
+            return sorted(await uow.picklists.entries(name), key=lambda entry: entry.value)
 
-    async def add_picklist_value(self, actor: Actor, name: str, value: str, label: str) -> None:
+    async def add_picklist_value(self, actor: Actor, name: str, value: str, label: str,
+                                 label_en: str | None = None) -> None:
+        """Adds a value, or gives an existing one new words: `label` in Chinese (required),
+        `label_en` in English (the Chinese words when not given)."""
         require(actor, Scope.SETTINGS_WRITE)
         if name not in PICKLISTS:
             raise NotFound("picklist", name)
+        entry = PicklistEntry.of(value, label, label_en)
         async with self.uow() as uow:
-            await uow.picklists.add(name, value, label)
+            await uow.picklists.add(name, entry)
             await uow.audit.record(AuditEntry.of(actor, "picklist.value_added", "picklist", name,
-                                                 {"value": [None, value], "label": [None, label]}))
+                                                 {"value": [None, value],
+                                                  "labels": [None, entry.labels]}))
             await uow.commit()

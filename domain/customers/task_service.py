@@ -18,6 +18,7 @@ from domain.shared.commands import given
 from domain.shared.errors import NotFound, ValidationFailed, check_version
 from domain.shared.paging import Page, PageRequest
 from domain.shared.ports import UnitOfWork
+from domain.shared.text import Label, text
 
 
 @dataclass
@@ -56,12 +57,12 @@ class TaskService:
         async with access.uow() as uow:
             assignee = command.assignee_id or p.user_id
             if assignee is None:
-                raise ValidationFailed.of("assignee_id", "is required when an integration creates")
+                raise ValidationFailed.of("assignee_id", "customer.owner_required_for_integration")
             await access.check_owner(uow, p, assignee)
             related_id = command.related_id
             if related_id is not None:
                 if command.related_type != "customer":
-                    raise ValidationFailed.of("related_type", "only customers so far")
+                    raise ValidationFailed.of("related_type", "customer.related_customers_only")
                 await access.load(uow, await access.visibility(uow, p), related_id)
             task = Task.create(title=command.title, assignee_id=assignee, created_by=p.id,
                                due_at=command.due_at,
@@ -69,7 +70,8 @@ class TaskService:
                                related_id=related_id, notes=command.notes)
             await uow.tasks.add(task)
             if related_id is not None:
-                await access.note(uow, actor, related_id, "task", f"Task: {task.title}", "task",
+                await access.note(uow, actor, related_id, "task",
+                                  text("customer.line.task", title=task.title), "task",
                                   task.id, status=task.status.value)
             await uow.audit.record(AuditEntry.of(actor, "task.created", "task", task.id,
                                                  {"title": [None, task.title]}))
@@ -114,7 +116,9 @@ class TaskService:
             await uow.tasks.save(task)
             if task.related_id is not None and task.status != was:
                 await access.note(uow, actor, task.related_id, "task",
-                                  f"Task {task.status.value}: {task.title}", "task", task.id,
+                                  text("customer.line.task_status",
+                                       status=Label("task_status", task.status.value),
+                                       title=task.title), "task", task.id,
                                   status=task.status.value)
             await uow.audit.record(AuditEntry.of(
                 actor, "task.updated", "task", task.id,

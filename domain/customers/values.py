@@ -11,6 +11,7 @@ from enum import StrEnum
 from typing import Any
 
 from domain.shared.errors import ValidationFailed
+from domain.shared.text import DEFAULT_LOCALE
 
 
 class CustomerKind(StrEnum):
@@ -90,7 +91,7 @@ def customer_number(now: datetime, sequence: int) -> str:
 def check_legal_name(raw: str) -> str:
     name = re.sub(r"\s+", " ", raw.strip())
     if not 2 <= len(name) <= 200:
-        raise ValidationFailed.of("name", "must be the full legal name, 2 to 200 characters")
+        raise ValidationFailed.of("name", "customer.legal_name_length")
     return name
 
 
@@ -107,8 +108,7 @@ _LEGAL_FORMS_EN = re.compile(
 def check_company_name(name: str) -> None:
     if not (name.endswith(_LEGAL_FORMS_ZH) or _LEGAL_FORMS_EN.search(name)):
         raise ValidationFailed.of(
-            "name", "must be the company's full legal name (e.g. …有限公司 or … Ltd), "
-            "not an abbreviation")
+            "name", "customer.company_full_name")
 
 
 def normalised_name(name: str) -> str:
@@ -124,19 +124,18 @@ def money(raw: Any, field_name: str) -> Decimal | None:
         value = Decimal(str(raw))
     except InvalidOperation:
         raise ValidationFailed.of(
-            field_name, "must be a decimal amount such as 1250000.00") from None
+            field_name, "customer.amount_format") from None
     if not value.is_finite() or value < 0 or value > Decimal("9999999999999999.99"):
-        raise ValidationFailed.of(field_name, "must be a non-negative amount")
+        raise ValidationFailed.of(field_name, "customer.amount_negative")
     if value.as_tuple().exponent < -2:  # type: ignore[operator]
-        raise ValidationFailed.of(field_name, "has more than two decimal places")
+        raise ValidationFailed.of(field_name, "customer.amount_decimals")
     return value.quantize(Decimal("0.01"))
 
 
 def aware(value: datetime | None, field_name: str) -> datetime | None:
     """Times are instants: one without a time zone is ambiguous, so it is refused."""
     if value is not None and value.tzinfo is None:
-        raise ValidationFailed.of(field_name,
-                                  "must carry a time zone, e.g. 2026-11-28T09:00:00+08:00")
+        raise ValidationFailed.of(field_name, "customer.time_zone_required")
     return value
 
 
@@ -145,24 +144,43 @@ def check_tags(tags: list[str]) -> list[str]:
     for raw in tags:
         tag = raw.strip()
         if not _TAG.match(tag):
-            raise ValidationFailed.of("tags", f"{raw!r} is not a tag (1-50 characters, no comma)")
+            raise ValidationFailed.of("tags", "customer.not_a_tag", tag=raw)
         if tag not in cleaned:
             cleaned.append(tag)
     if len(cleaned) > MAX_TAGS:
-        raise ValidationFailed.of("tags", f"at most {MAX_TAGS} tags")
+        raise ValidationFailed.of("tags", "customer.tags_too_many", max=MAX_TAGS)
     return cleaned
 
 
 def check_custom(values: dict[str, Any]) -> dict[str, Any]:
     for key, value in values.items():
         if not _CUSTOM_KEY.fullmatch(key):
-            raise ValidationFailed.of(f"custom.{key}", "is not a custom field key")
+            raise ValidationFailed.of(f"custom.{key}", "customer.custom_key")
         if isinstance(value, list):
             if not all(isinstance(v, str) for v in value):
-                raise ValidationFailed.of(f"custom.{key}", "a list may hold only text choices")
+                raise ValidationFailed.of(f"custom.{key}", "customer.custom_list_text")
         elif value is not None and not isinstance(value, (str, int, float, bool)):
-            raise ValidationFailed.of(f"custom.{key}", "must be text, a number, true/false or "
-                                      "a list of choices")
+            raise ValidationFailed.of(f"custom.{key}", "customer.custom_value_kind")
         if isinstance(value, str) and len(value) > 2000:
-            raise ValidationFailed.of(f"custom.{key}", "is longer than 2000 characters")
+            raise ValidationFailed.of(f"custom.{key}", "customer.custom_too_long", max=2000)
     return dict(values)
+
+
+@dataclass(frozen=True)
+class PicklistEntry:
+    """A value of an admin-managed list (an industry, a region) and its words per language;
+    `fallback` is what a language without words of its own shows."""
+
+    value: str
+    labels: dict[str, str]
+    fallback: str
+
+    def label(self, locale: str) -> str:
+        return self.labels.get(locale) or self.labels.get(DEFAULT_LOCALE) or self.fallback
+
+    @classmethod
+    def of(cls, value: str, zh_cn: str, en: str | None = None) -> PicklistEntry:
+        """What an admin gives: the Chinese words are required; English ones fall back to them."""
+        zh_cn = zh_cn.strip()
+        english = (en or "").strip() or zh_cn
+        return cls(value, {"zh-CN": zh_cn, "en": english}, zh_cn)

@@ -10,6 +10,7 @@ from enum import StrEnum
 from typing import Any
 
 from domain.shared.errors import ValidationFailed
+from domain.shared.text import Label
 
 _KEY = re.compile(r"[a-z][a-z0-9_]{0,49}")
 _COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
@@ -19,7 +20,7 @@ def _display_name(raw: str, field_name: str) -> str:
     """What people read a field or a segment by: trimmed, 1 to 100 characters."""
     text = raw.strip()
     if not 1 <= len(text) <= 100:
-        raise ValidationFailed.of(field_name, "must be 1 to 100 characters long")
+        raise ValidationFailed.of(field_name, "length_between", min=1, max=100)
     return text
 
 
@@ -52,10 +53,9 @@ class CustomField:
     def define(cls, *, entity: str, key: str, label: str, type: FieldType,
                options: list[str] | None = None, required: bool = False) -> CustomField:
         if entity != "customer":
-            raise ValidationFailed.of("entity", "only customers have custom fields so far")
+            raise ValidationFailed.of("entity", "custom_field.customers_only")
         if not _KEY.fullmatch(key):
-            raise ValidationFailed.of("key", "must be lower-case letters, digits and _ "
-                                      "(starting with a letter, at most 50)")
+            raise ValidationFailed.of("key", "custom_field.key_format")
         f = cls(id=uuid.uuid4(), entity=entity, key=key, label="", type=type)
         f.relabel(label)
         f.set_options(options or [])
@@ -69,11 +69,12 @@ class CustomField:
         cleaned = [o.strip() for o in options if o.strip()]
         if self.type in CHOICE_TYPES:
             if not cleaned:
-                raise ValidationFailed.of("options", "a choice field needs at least one option")
+                raise ValidationFailed.of("options", "custom_field.options_needed")
             if len(set(cleaned)) != len(cleaned):
-                raise ValidationFailed.of("options", "options must be different")
+                raise ValidationFailed.of("options", "custom_field.options_distinct")
         elif cleaned:
-            raise ValidationFailed.of("options", f"a {self.type.value} field has no options")
+            raise ValidationFailed.of("options", "custom_field.no_options",
+                                      type=Label("field_type", self.type.value))
         self.options = cleaned
 
     def coerce(self, value: Any, where: str) -> Any:
@@ -83,24 +84,24 @@ class CustomField:
         t = self.type
         if t == FieldType.TEXT:
             if not isinstance(value, str) or len(value) > 2000:
-                raise ValidationFailed.of(where, "must be text of at most 2000 characters")
+                raise ValidationFailed.of(where, "custom_field.text_value", max=2000)
             return value
         if t == FieldType.NUMBER:
             if isinstance(value, bool):
-                raise ValidationFailed.of(where, "must be a number")
+                raise ValidationFailed.of(where, "not_a_number")
             if isinstance(value, str):
                 try:
                     value = float(value) if any(c in value for c in ".eE") else int(value)
                 except ValueError:
-                    raise ValidationFailed.of(where, "must be a number") from None
+                    raise ValidationFailed.of(where, "not_a_number") from None
             if not isinstance(value, (int, float)) or value != value:
-                raise ValidationFailed.of(where, "must be a number")
+                raise ValidationFailed.of(where, "not_a_number")
             return value
         if t == FieldType.DATE:
             try:
                 return date.fromisoformat(str(value)).isoformat()
             except ValueError:
-                raise ValidationFailed.of(where, "must be a date like 2026-11-28") from None
+                raise ValidationFailed.of(where, "custom_field.date_value") from None
         if t == FieldType.BOOLEAN:
             if isinstance(value, bool):
                 return value
@@ -109,15 +110,17 @@ class CustomField:
                 return True
             if text in ("false", "no", "n", "0", "否"):
                 return False
-            raise ValidationFailed.of(where, "must be true or false")
+            raise ValidationFailed.of(where, "not_a_bool")
         if t == FieldType.SINGLE_CHOICE:
             if value not in self.options:
-                raise ValidationFailed.of(where, f"must be one of: {', '.join(self.options)}")
+                raise ValidationFailed.of(where, "custom_field.choice_value",
+                                          choices=list(self.options))
             return value
         values = value if isinstance(value, list) else [v.strip() for v in str(value).split(",")]
         bad = [v for v in values if v not in self.options]
         if bad:
-            raise ValidationFailed.of(where, f"{bad} not among: {', '.join(self.options)}")
+            raise ValidationFailed.of(where, "custom_field.choices_value", bad=bad,
+                                      choices=list(self.options))
         return list(dict.fromkeys(values))
 
 
@@ -129,13 +132,13 @@ def validate_custom(values: dict[str, Any], definitions: list[CustomField], *,
     for key, raw in values.items():
         d = by_key.get(key)
         if d is None:
-            raise ValidationFailed.of(f"custom.{key}", "is not a defined custom field")
+            raise ValidationFailed.of(f"custom.{key}", "custom_field.undefined")
         value = d.coerce(raw, f"custom.{key}")
         if value is not None:
             out[key] = value
     missing = [d.key for d in by_key.values() if d.required and d.key not in out]
     if missing and (creating or any(k in values for k in missing)):
-        raise ValidationFailed.of(f"custom.{missing[0]}", "is required")
+        raise ValidationFailed.of(f"custom.{missing[0]}", "required")
     return out
 
 
@@ -165,14 +168,14 @@ class Tag:
 
     def recolour(self, colour: str) -> None:
         if not _COLOUR.fullmatch(colour):
-            raise ValidationFailed.of("colour", "must be a colour like #1677ff")
+            raise ValidationFailed.of("colour", "tag.colour_format")
         self.colour = colour.lower()
 
 
 def check_tag_name(raw: str) -> str:
     name = raw.strip()
     if not 1 <= len(name) <= 50 or "," in name:
-        raise ValidationFailed.of("name", "must be 1 to 50 characters, without a comma")
+        raise ValidationFailed.of("name", "tag.name_format")
     return name
 
 
@@ -206,6 +209,6 @@ class Segment:
 
     def share(self, sharing: SegmentSharing, department_id: uuid.UUID | None) -> None:
         if sharing == SegmentSharing.DEPARTMENT and department_id is None:
-            raise ValidationFailed.of("department_id", "is required to share with a department")
+            raise ValidationFailed.of("department_id", "segment.department_required")
         self.sharing = sharing
         self.department_id = department_id if sharing == SegmentSharing.DEPARTMENT else None

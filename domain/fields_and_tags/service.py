@@ -68,7 +68,7 @@ class CatalogService:
                                options=list(options), required=required)
         async with self.uow() as uow:
             if any(x.key == f.key for x in await uow.custom_fields.list(f.entity)):
-                raise Conflict(f"A custom field with key {f.key} already exists")
+                raise Conflict("custom_field.key_taken", key=f.key)
             await uow.custom_fields.add(f)
             await uow.audit.record(AuditEntry.of(actor, "custom_field.created", "custom_field",
                                                  f.id, {"key": [None, f.key],
@@ -115,7 +115,7 @@ class CatalogService:
         tag = Tag.create(name, category, colour)
         async with self.uow() as uow:
             if any(t.name == tag.name for t in await uow.tags.list()):
-                raise Conflict(f"The tag {tag.name} already exists")
+                raise Conflict("tag.name_taken", name=tag.name)
             await uow.tags.add(tag)
             await uow.audit.record(AuditEntry.of(actor, "tag.created", "tag", tag.id,
                                                  {"name": [None, tag.name]}))
@@ -133,7 +133,7 @@ class CatalogService:
                 if tag.name != old.name and any(
                     t.name == tag.name for t in await uow.tags.list()
                 ):
-                    raise Conflict(f"The tag {tag.name} already exists")
+                    raise Conflict("tag.name_taken", name=tag.name)
             if changes.category is not None:
                 tag.category = TagCategory(changes.category)
             if changes.colour is not None:
@@ -196,21 +196,21 @@ class CatalogService:
         if not (mine or shared):
             raise NotFound("segment", segment_id)
         if write and not mine:
-            raise PermissionDenied("Only the segment's owner changes it")
+            raise PermissionDenied("segment.owner_only")
         return seg
 
     async def _check_sharing(self, uow: UnitOfWork, p: Principal, seg: Segment) -> None:
         if seg.department_id is None:
             return
         if await uow.departments.get(seg.department_id) is None:
-            raise ValidationFailed.of("department_id", "no such department")
+            raise ValidationFailed.of("department_id", "segment.no_such_department")
         if p.role != Role.ADMIN and seg.department_id not in await self._departments_of(uow, p):
-            raise PermissionDenied("You can share only with your own departments")
+            raise PermissionDenied("segment.own_departments_only")
 
     async def create_segment(self, actor: Actor, command: NewSegment) -> Segment:
         p = require(actor, Scope.CUSTOMERS_READ)
         if p.user_id is None:
-            raise PermissionDenied("Segments belong to users")
+            raise PermissionDenied("segment.users_only")
         flt = filter_from_dict(dict(command.filter))  # refuse a filter that would not run
         seg = Segment.create(name=command.name, filter=dict(command.filter), owner_id=p.user_id,
                              sharing=SegmentSharing(command.sharing),

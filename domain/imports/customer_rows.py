@@ -29,6 +29,7 @@ from domain.shared.catalogue import render
 from domain.shared.errors import DomainError, PermissionDenied, ValidationFailed
 from domain.shared.ownership import check_owner
 from domain.shared.ports import Clock, UnitOfWork
+from domain.shared.text import Text, text
 
 # What an UPDATE takes from the file. Not the kind: the mapper defaults it, and a default must
 # not turn persons into companies.
@@ -108,16 +109,16 @@ class _CustomerChunk:
                     in_chunk.setdefault(k, c)
                 continue
             if dup_file is not None:
-                reason = "duplicates an earlier row of the file"
+                reason = text("import.duplicate_in_file")
                 target: Customer | uuid.UUID | None = in_chunk.get(dup_file) or earlier.get(
                     dup_file)
             else:
                 assert dup_db is not None
                 seen = [m for m in existing[dup_db] if vis.allows(m[1], m[2])]
                 if not seen:
-                    self._skip(row_no, "duplicates a customer owned by someone else")
+                    self._skip(row_no, text("import.duplicate_hidden"))
                     continue
-                reason, target = "duplicates an existing customer", seen[0][0]
+                reason, target = text("import.duplicate_existing"), seen[0][0]
             if imp.policy == Policy.SKIP or target is None:
                 self._skip(row_no, reason)
                 continue
@@ -130,8 +131,8 @@ class _CustomerChunk:
             (k, None if imp.dry_run else c.id) for k, c in in_chunk.items()])
         await uow.imports.add_errors(imp.id, self.errors)
 
-    def _skip(self, row_no: int, reason: str) -> None:
-        self.errors.append((row_no, "", reason, Outcome.SKIPPED.value))
+    def _skip(self, row_no: int, reason: Text) -> None:
+        self.errors.append((row_no, "", render(reason), Outcome.SKIPPED.value))
         self.imp.count(Outcome.SKIPPED)
 
     async def _draft(self, rv: RowValues, defs: list[CustomField]) -> Customer:
@@ -141,7 +142,7 @@ class _CustomerChunk:
         if rv.contact:
             data["contacts"] = [rv.contact]
         if "name" not in data:
-            raise ValidationFailed.of("name", "is required")
+            raise ValidationFailed.of("name", "required")
         return Customer.create(
             number="", name=data.pop("name"), kind=CustomerKind(data.pop("kind")),
             owner_id=owner_id, owner_department_id=department_id,
@@ -156,14 +157,14 @@ class _CustomerChunk:
             try:
                 user_id = await owner_named(self.uow, spec)
                 if user_id is None:
-                    raise ValidationFailed.of("owner", f"no single user is called {spec!r}")
+                    raise ValidationFailed.of("owner", "import.no_such_owner", name=spec)
                 self.owners[spec] = await check_owner(self.uow, self.p, user_id, "customers")
             except PermissionDenied as e:
-                self.owners[spec] = ValidationFailed.of("owner", e.detail)
+                self.owners[spec] = ValidationFailed.of("owner", e.text)
             except ValidationFailed as e:
                 self.owners[spec] = ValidationFailed.of(
-                    "owner", e.problems[0].message if e.problems[0].field == "owner_id"
-                    else e.detail)
+                    "owner", e.problems[0].text if e.problems[0].field == "owner_id"
+                    else e.text)
         found = self.owners[spec]
         if isinstance(found, ValidationFailed):
             raise found
@@ -188,7 +189,7 @@ class _CustomerChunk:
                 return
             existing = await self.uow.customers.get(target, vis, lock=True)
             if existing is None:
-                self._skip(row_no, "duplicates a customer that is gone")
+                self._skip(row_no, text("import.duplicate_gone"))
                 return
             if "custom" in chosen:
                 chosen["custom"] = {**existing.custom, **row.custom}
@@ -228,6 +229,6 @@ class _CustomerChunk:
             for row_no, c in creates])
         await self.uow.activity.add_many([ActivityEntry(
             customer_id=c.id, kind="created",
-            summary=f"Imported from {self.imp.filename}, row {row_no}",
+            summary=text("import.line.created", filename=self.imp.filename, row=row_no),
             actor_id=self.p.id, actor_label=label, ref_type="import", ref_id=self.imp.id)
             for row_no, c in creates])

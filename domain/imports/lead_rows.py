@@ -85,6 +85,6 @@ class _LeadChunk:
         if spec not in self.owners:
             user_id = await owner_named(self.uow, spec)
             if user_id is None:
-                raise ValidationFailed.of("owner", f"no single user is called {spec!r}")
+                raise ValidationFailed.of("owner", "import.no_such_owner", name=spec)
             self.owners[spec] = user_id
         return self.owners[spec]

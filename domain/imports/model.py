@@ -9,8 +9,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from domain.shared.catalogue import render
 from domain.shared.errors import InvalidTransition, ValidationFailed
 from domain.shared.events import DomainEvent
+from domain.shared.text import DEFAULT_LOCALE, Label, Text
 
 
 class Policy(StrEnum):
@@ -91,12 +93,12 @@ def guess_mapping(headers: list[str], custom_labels: dict[str, str]) -> dict[str
 def check_mapping(mapping: dict[str, str], headers: list[str], custom_keys: set[str]) -> None:
     for header, target in mapping.items():
         if header not in headers:
-            raise ValidationFailed.of(f"mapping.{header}", "is not a column of the file")
+            raise ValidationFailed.of(f"mapping.{header}", "import.not_a_column")
         if target not in FIELDS and not (target.startswith("custom.")
                                          and target[7:] in custom_keys):
-            raise ValidationFailed.of(f"mapping.{header}", f"{target!r} is not a field")
+            raise ValidationFailed.of(f"mapping.{header}", "import.not_a_field", target=target)
     if "name" not in mapping.values():
-        raise ValidationFailed.of("mapping", "no column is mapped to the customer name")
+        raise ValidationFailed.of("mapping", "import.name_unmapped")
 
 
 _SPLIT_TAGS = re.compile(r"[,，;；、|]")
@@ -145,13 +147,14 @@ def map_row(values: dict[str, str], mapping: dict[str, str],
             kinds = {"公司": "company", "企业": "company", "个人": "person", "company": "company",
                      "person": "person"}
             if raw.lower() not in kinds:
-                raise ValidationFailed.of(header, "must be company/公司 or person/个人")
+                raise ValidationFailed.of(header, "import.kind_value")
             customer["kind"] = kinds[raw.lower()]
         elif target in ("industry", "region"):
             labels = picklists.get(target, {})
             value = labels.get(raw) or labels.get(raw.lower()) or labels.get(_loose(raw))
             if value is None:
-                raise ValidationFailed.of(header, f"{raw!r} is not in the {target} list")
+                raise ValidationFailed.of(header, "customer.not_in_picklist", value=raw,
+                                          list=Label("picklist", target))
             customer[target] = value
         elif target == "annual_purchase":
             customer[target] = re.sub(r"[,，¥￥\s]|元$", "", raw)
@@ -183,6 +186,9 @@ class Import:
     mapping: dict[str, str] = field(default_factory=dict)
     status: ImportStatus = ImportStatus.PENDING
     error: str | None = None
+    # The language of whoever started the import: the job writes its row reasons and its
+    # failure in it, since that person reads them.
+    locale: str = DEFAULT_LOCALE
     rows_total: int = 0
     next_row: int = 0
     rows_read: int = 0
@@ -213,15 +219,15 @@ class Import:
         self.status = ImportStatus.PREVIEWED if self.dry_run else ImportStatus.DONE
         self.finished_at = now
 
-    def fail(self, reason: str, now: datetime) -> None:
+    def fail(self, reason: Text, now: datetime) -> None:
         self.status = ImportStatus.FAILED
-        self.error = reason[:500]
+        self.error = render(reason, self.locale)[:500]
         self.finished_at = now
 
     def start_for_real(self) -> None:
         """After a dry run looked right: run the same file, this time writing."""
         if self.status != ImportStatus.PREVIEWED:
-            raise InvalidTransition("Only a finished dry run can be started for real")
+            raise InvalidTransition("import.only_previewed_starts")
         self.dry_run = False
         self.status = ImportStatus.PENDING
         self.next_row = self.rows_read = 0

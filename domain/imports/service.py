@@ -46,6 +46,7 @@ from domain.shared.ports import (
     queue_stalled,
     queue_step,
 )
+from domain.shared.text import Text, current_locale, speaking, text
 from domain.shared.visibility import own_or_404
 
 log = logging.getLogger("crm.imports")
@@ -84,17 +85,18 @@ class ImportService:
         p = require(actor, Scope.LEADS_WRITE if command.target == Target.LEADS
                     else Scope.CUSTOMERS_WRITE)
         if p.user_id is None:
-            raise PermissionDenied("Imports run on behalf of a user")
+            raise PermissionDenied("import.users_only")
         filename, content = command.filename, command.content
         fmt = FORMATS.get(filename.rsplit(".", 1)[-1].lower()) if "." in filename else None
         if fmt is None:
-            raise ValidationFailed.of("file", "must be a .csv or .xlsx file")
+            raise ValidationFailed.of("file", "import.file_format")
         if not content:
-            raise ValidationFailed.of("file", "is empty")
+            raise ValidationFailed.of("file", "import.file_empty")
         imp = Import(id=uuid.uuid4(), created_by=p.user_id, filename=filename[:200], format=fmt,
                      sha256=hashlib.sha256(content).hexdigest(), policy=command.policy,
                      dry_run=command.dry_run, encoding=command.encoding,
-                     mapping=dict(command.mapping or {}), target=command.target)
+                     mapping=dict(command.mapping or {}), target=command.target,
+                     locale=current_locale())
         imp.queue()
         async with self.uow() as uow:
             await uow.imports.add(imp, content)
@@ -161,7 +163,7 @@ class ImportService:
             return True
         except Exception as e:  # a file we cannot read must end the import, not loop it
             log.exception("import %s failed", import_id)
-            await self._fail(import_id, f"the file could not be processed ({type(e).__name__})")
+            await self._fail(import_id, text("import.unreadable", reason=type(e).__name__))
             return False
 
     async def sweep_stale(self, idle: timedelta = timedelta(seconds=10)) -> int:
@@ -172,7 +174,7 @@ class ImportService:
             await uow.commit()
         return await queue_stalled(self.queue, JobName.RUN_IMPORT, "import", ids)
 
-    async def _fail(self, import_id: uuid.UUID, reason: str) -> None:
+    async def _fail(self, import_id: uuid.UUID, reason: Text) -> None:
         async with self.uow() as uow:
             imp = await uow.imports.get(import_id, lock=True)
             if imp is not None:
@@ -210,7 +212,7 @@ class ImportService:
                     return Staging.STOP
                 staged_some = staged_some or staged > 0
         except ValidationFailed as e:
-            await self._fail(import_id, e.detail)
+            await self._fail(import_id, e.text)
             return Staging.STOP
         async with self.uow() as uow:
             imp = await uow.imports.get(import_id, lock=True)
@@ -255,7 +257,7 @@ class ImportService:
                 return False
             user = await uow.users.get(imp.created_by)
             if user is None or not user.is_active:
-                imp.fail("the user who started the import is no longer active", now)
+                imp.fail(text("import.requester_inactive"), now)
                 await uow.imports.save(imp)
                 await uow.commit()
                 return False
@@ -272,7 +274,8 @@ class ImportService:
                     "rejected": [None, imp.rejected]}))
                 await uow.commit()
                 return False
-            await self._writer(imp.target).write(uow, imp, actor, rows)
+            with speaking(imp.locale):  # row reasons are stored as words, in the reader's
+                await self._writer(imp.target).write(uow, imp, actor, rows)
             imp.next_row = rows[-1][0]
             await uow.imports.save(imp)
             await uow.commit()

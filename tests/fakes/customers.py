@@ -20,6 +20,7 @@ from domain.customers.activity import ActivityEntry, FollowUp, Task
 from domain.customers.model import Customer, normalised_name
 from domain.customers.ports import FollowUpFilter, TaskFilter
 from domain.customers.queries import CustomerFilter
+from domain.customers.values import PicklistEntry
 from domain.shared.authz import Visibility
 from domain.shared.errors import StaleVersion
 from domain.shared.paging import Page, PageRequest, encode_cursor
@@ -354,5 +355,8 @@ class FakePicklists:
                 out.setdefault(alias.lower(), value)
         return out
 
-    async def add(self, name: str, value: str, label: str) -> None:
-        self.rows.setdefault(name, {})[value] = label
+    async def entries(self, name: str) -> list[PicklistEntry]:
+        return [PicklistEntry(value, {}, label) for value, label in self.rows.get(name, {}).items()]
+
+    async def add(self, name: str, entry: PicklistEntry) -> None:
+        self.rows.setdefault(name, {})[entry.value] = entry.fallback

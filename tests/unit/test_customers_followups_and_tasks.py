@@ -19,6 +19,7 @@ from domain.customers.commands import (
 from domain.customers.model import Customer, CustomerKind
 from domain.customers.ports import FollowUpFilter
 from domain.customers.service import CustomerService
+from domain.shared.catalogue import render
 from domain.shared.errors import (
     HiddenRecord,
     InvalidTransition,
@@ -71,7 +72,8 @@ async def test_a_done_follow_up_moves_the_customers_dates_and_timeline(svc: Cust
                                                                   at + timedelta(days=7))
     entry = (await svc.timeline(org.actor("rep"), c.id, PageRequest())).items[0]
     assert (entry.kind, entry.ref_id) == ("followup", f.id)
-    assert entry.summary == "phone: 确认二期采购需求"
+    assert render(entry.summary, "en") == "phone: 确认二期采购需求"
+    assert render(entry.summary, "zh-CN") == "电话：确认二期采购需求"
     assert events(org.uow, "followup.created")[0].payload["followup_id"] == str(f.id)
     assert audit(org.uow, "followup.created")[0].diff["method"] == [None, "phone"]
 
@@ -230,7 +232,8 @@ async def test_completing_and_reopening_a_task(svc: CustomerService, org: Org) -
     assert done.completed_at == now(svc)
     assert await tasks_of(svc, org, "rep", status=TaskStatus.OPEN) == []
     summary = (await svc.timeline(org.actor("rep"), c.id, PageRequest())).items[0].summary
-    assert summary == "Task done: Call back"
+    assert render(summary, "en") == "Task done: Call back"
+    assert render(summary, "zh-CN") == "任务已完成：Call back"
     with pytest.raises(InvalidTransition):
         await svc.tasks.update(org.actor("rep"), task.id,
                                TaskChanges(status=TaskStatus.CANCELLED), None)

@@ -12,6 +12,7 @@ from domain.customers.model import CustomerKind, Grade, Tier
 from domain.customers.service import CustomerService
 from domain.fields_and_tags.model import CustomField, FieldType
 from domain.shared.authz import Role
+from domain.shared.catalogue import render
 from domain.shared.commands import UNSET
 from domain.shared.errors import (
     Conflict,
@@ -253,12 +254,13 @@ async def test_a_paid_contract_closes_the_deal_once(svc: CustomerService, org: O
     (entry,) = audit(org.uow, "customer.updated")
     assert entry.diff["grade"] == ["potential", "closed"]
     timeline = await svc.timeline(org.actor("rep"), c.id, PageRequest())
-    assert timeline.items[0].summary == "Grade potential → closed (contract paid)"
+    assert render(timeline.items[0].summary, "en") == "Grade potential → closed (contract paid)"
 
 
 async def test_picklists_are_read_by_all_and_extended_by_admins(svc: CustomerService,
                                                                 org: Org) -> None:
-    assert "manufacturing" in await svc.picklist(org.actor("rep"), "industry")
+    assert "manufacturing" in [entry.value for entry in await svc.picklist(org.actor("rep"),
+                                                                           "industry")]
     with pytest.raises(NotFound):
         await svc.picklist(org.actor("rep"), "colours")
     with pytest.raises(PermissionDenied):

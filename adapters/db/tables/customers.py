@@ -188,7 +188,8 @@ picklists = Table(
     "picklists", metadata,
     Column("list", Text, nullable=False),
     Column("value", Text, nullable=False),
-    Column("label", Text, nullable=False),
+    Column("label", Text, nullable=False),  # the words when `labels` has none in a language
+    Column("labels", JSONB, nullable=False, server_default=text("'{}'::jsonb")),  # locale → words
     Column("active", Boolean, nullable=False, server_default=text("true")),
     PrimaryKeyConstraint("list", "value"),
 )

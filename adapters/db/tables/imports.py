@@ -32,6 +32,7 @@ imports = Table(
     Column("dry_run", Boolean, nullable=False),
     Column("status", Text, nullable=False),
     Column("error", Text),
+    Column("locale", Text, nullable=False, server_default="zh-CN"),
     Column("rows_total", Integer, nullable=False, server_default="0"),
     Column("next_row", Integer, nullable=False, server_default="0"),
     Column("rows_read", Integer, nullable=False, server_default="0"),

@@ -7,7 +7,7 @@ import uuid
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, PlainSerializer
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 from api.schemas import (
     CURRENCY,
@@ -31,7 +31,9 @@ from domain.customers.commands import (
 )
 from domain.customers.model import Contact, Customer, CustomerKind, Grade, Size, Source, Tier
 from domain.customers.personal import mask_email, mask_id_card, mask_phone
+from domain.customers.values import PicklistEntry
 from domain.shared.catalogue import render
+from domain.shared.text import LOCALES, current_locale
 
 # the domain's full legal name: at least two characters once trimmed
 FULL_NAME = r"\S[\s\S]*\S"
@@ -291,12 +293,39 @@ class TimelineEntryOut(BaseModel):
                    actor_label=e.actor_label, ref_type=e.ref_type, ref_id=e.ref_id, data=e.data)
 
 
+class PicklistLabels(Input):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    zh_cn: str = Field(alias="zh-CN", min_length=1, max_length=100, pattern=NOT_BLANK,
+                       examples=["机器人"])
+    en: str | None = Field(default=None, min_length=1, max_length=100, pattern=NOT_BLANK,
+                           examples=["Robotics"],
+                           description="The English words; the Chinese ones when left out")
+
+
 class PicklistValue(Input):
     value: str = Field(min_length=1, max_length=50, pattern=r"^[a-z0-9_\-]+$",
                        examples=["robotics"])
-    label: str = Field(min_length=1, max_length=100, examples=["机器人 Robotics"])
+    labels: PicklistLabels | None = Field(
+        default=None, description="The value's words per language (zh-CN required)")
+    label: str | None = Field(
+        default=None, min_length=1, max_length=100, pattern=NOT_BLANK, examples=["机器人"],
+        description="The older form: the Chinese words alone (send `labels` instead)")
+
+
+class PicklistItemOut(BaseModel):
+    value: str = Field(description="The code stored on records; the same in every language")
+    label: str = Field(description="The words in the caller's language")
+    labels: dict[str, str] = Field(description="The words in every language, by locale",
+                                   examples=[{"zh-CN": "制造业", "en": "Manufacturing"}])
+
+    @classmethod
+    def of(cls, entry: PicklistEntry) -> PicklistItemOut:
+        return cls(value=entry.value, label=entry.label(current_locale()),
+                   labels={locale: entry.label(locale) for locale in LOCALES})
 
 
 class PicklistOut(BaseModel):
     name: str
-    values: list[str]
+    values: list[str] = Field(description="The values alone, in the order of `items`")
+    items: list[PicklistItemOut]

@@ -1,7 +1,8 @@
 import { screen, fireEvent } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import { api, unwrap } from './client';
-import { useCursorList, useUserNames } from './hooks';
+import { useCursorList, usePicklist, useUserNames } from './hooks';
+import i18n from '../i18n';
 import { setTokens } from './auth';
 import { jsonResponse, mockFetch, renderWithProviders } from '../test-utils';
 
@@ -56,5 +57,30 @@ describe('useUserNames', () => {
     expect(screen.getByText('李销售')).toBeInTheDocument();
     expect(screen.getByText('9f0c3a1e')).toBeInTheDocument();
     expect(calls.some((r) => new URL(r.url).pathname === '/api/v1/users')).toBe(false);
+  });
+});
+
+function Industry({ value }: { value: string }) {
+  const industries = usePicklist('industry');
+  return <p>{industries.isSuccess ? industries.label(value) : 'loading'}</p>;
+}
+
+describe('usePicklist', () => {
+  it('names a stored value in the language chosen in the app, and an unknown one as it is', async () => {
+    mockFetch({
+      'GET /api/v1/picklists/industry': () => jsonResponse(200, {
+        name: 'industry', values: ['manufacturing'],
+        items: [{ value: 'manufacturing', label: '制造业', labels: { 'zh-CN': '制造业', en: 'Manufacturing' } }],
+      }),
+    });
+    await i18n.changeLanguage('zh-CN');
+    const { unmount } = renderWithProviders(<><Industry value="manufacturing" /><Industry value="mining" /></>);
+    expect(await screen.findByText('制造业')).toBeInTheDocument();
+    expect(screen.getByText('mining')).toBeInTheDocument();
+    unmount();
+    await i18n.changeLanguage('en');
+    renderWithProviders(<Industry value="manufacturing" />);
+    expect(await screen.findByText('Manufacturing')).toBeInTheDocument();
+    await i18n.changeLanguage('zh-CN');
   });
 });

@@ -1,4 +1,6 @@
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
+import { useMemo } from 'react';
+import { useTranslation } from 'react-i18next';
 import { api, unwrap, type Schemas } from './client';
 import { can, useMe } from '../app/session';
 
@@ -33,12 +35,25 @@ export function useUserNames() {
   return { users, name, allowed };
 }
 
+/** An admin-managed list (industry, region): records keep the value, people read its words in
+ * the language chosen in the app (`labels` holds every language, so switching needs no refetch). */
 export function usePicklist(name: 'industry' | 'region') {
-  return useQuery({
+  const { i18n } = useTranslation();
+  const q = useQuery({
     queryKey: ['picklist', name],
     queryFn: () => unwrap(api.GET('/api/v1/picklists/{name}', { params: { path: { name } } })),
     staleTime: 10 * 60_000,
   });
+  const locale = i18n.language === 'en' ? 'en' : 'zh-CN';
+  const { label, options } = useMemo(() => {
+    const items = q.data?.items ?? [];
+    const byValue = new Map(items.map((item) => [item.value, item.labels[locale] ?? item.label]));
+    return {
+      label: (value: string | null | undefined): string => (value ? byValue.get(value) ?? value : ''),
+      options: items.map((item) => ({ value: item.value, label: byValue.get(item.value) ?? item.value })),
+    };
+  }, [q.data, locale]);
+  return { ...q, options, label };
 }
 
 export function useTags() {

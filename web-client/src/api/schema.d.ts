@@ -4140,12 +4140,55 @@ export interface components {
              */
             new_password: string;
         };
+        /** PicklistItemOut */
+        PicklistItemOut: {
+            /**
+             * Value
+             * @description The code stored on records; the same in every language
+             */
+            value: string;
+            /**
+             * Label
+             * @description The words in the caller's language
+             */
+            label: string;
+            /**
+             * Labels
+             * @description The words in every language, by locale
+             * @example {
+             *       "en": "Manufacturing",
+             *       "zh-CN": "制造业"
+             *     }
+             */
+            labels: {
+                [key: string]: string;
+            };
+        };
+        /** PicklistLabels */
+        PicklistLabels: {
+            /**
+             * Zh-Cn
+             * @example 机器人
+             */
+            "zh-CN": string;
+            /**
+             * En
+             * @description The English words; the Chinese ones when left out
+             * @example Robotics
+             */
+            en?: string | null;
+        };
         /** PicklistOut */
         PicklistOut: {
             /** Name */
             name: string;
-            /** Values */
+            /**
+             * Values
+             * @description The values alone, in the order of `items`
+             */
             values: string[];
+            /** Items */
+            items: components["schemas"]["PicklistItemOut"][];
         };
         /** PicklistValue */
         PicklistValue: {
@@ -4154,11 +4197,14 @@ export interface components {
              * @example robotics
              */
             value: string;
+            /** @description The value's words per language (zh-CN required) */
+            labels?: components["schemas"]["PicklistLabels"] | null;
             /**
              * Label
-             * @example 机器人 Robotics
+             * @description The older form: the Chinese words alone (send `labels` instead)
+             * @example 机器人
              */
-            label: string;
+            label?: string | null;
         };
         /** PipelineCreate */
         PipelineCreate: {

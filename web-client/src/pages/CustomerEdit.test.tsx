@@ -14,8 +14,8 @@ describe('CustomerEdit', () => {
   it('sends If-Match with the version it read, custom fields included, and shows a 412 as the API words it', async () => {
     const calls = mockFetch({
       'GET /api/v1/custom-fields': () => jsonResponse(200, [{ id: 'f1', entity: 'customer', key: 'erp_code', label: 'ERP 编码', type: 'text', options: [], required: false, active: true, version: 1 }]),
-      'GET /api/v1/picklists/industry': () => jsonResponse(200, { name: 'industry', values: ['manufacturing'] }),
-      'GET /api/v1/picklists/region': () => jsonResponse(200, { name: 'region', values: ['east'] }),
+      'GET /api/v1/picklists/industry': () => jsonResponse(200, { name: 'industry', values: ['manufacturing'], items: [{ value: 'manufacturing', label: '制造业', labels: { 'zh-CN': '制造业', en: 'Manufacturing' } }] }),
+      'GET /api/v1/picklists/region': () => jsonResponse(200, { name: 'region', values: ['east'], items: [{ value: 'east', label: '华东', labels: { 'zh-CN': '华东', en: 'East China' } }] }),
       'PATCH /api/v1/customers/c1': () => jsonResponse(412, { type: '/problems/precondition-failed', title: 'Precondition Failed', status: 412, detail: 'Someone else changed this customer (version 4); reload and try again' }),
     });
     renderWithProviders(<CustomerEdit customer={customer as never} onClose={() => {}} />);

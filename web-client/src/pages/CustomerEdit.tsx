@@ -61,8 +61,8 @@ export function CustomerEdit({ customer, onClose }: { customer: Customer; onClos
         <Form.Item name="name" label={t('common.name')} rules={[{ required: true }]}><Input /></Form.Item>
         <Space wrap>
           <Form.Item name="grade" label={t('customers.grade')}><Select style={{ width: 130 }} options={['potential', 'intent', 'closed', 'churned'].map((v) => ({ value: v, label: t(`enums.grade.${v}`) }))} /></Form.Item>
-          <Form.Item name="industry" label={t('customers.industry')}><Select allowClear style={{ width: 150 }} options={(industries.data?.values ?? []).map((v) => ({ value: v, label: v }))} /></Form.Item>
-          <Form.Item name="region" label={t('customers.region')}><Select allowClear style={{ width: 120 }} options={(regions.data?.values ?? []).map((v) => ({ value: v, label: v }))} /></Form.Item>
+          <Form.Item name="industry" label={t('customers.industry')}><Select allowClear style={{ width: 150 }} options={industries.options} /></Form.Item>
+          <Form.Item name="region" label={t('customers.region')}><Select allowClear style={{ width: 120 }} options={regions.options} /></Form.Item>
           <Form.Item name="annual_purchase" label={t('customers.annualPurchase')}><InputNumber min={0} stringMode style={{ width: 160 }} /></Form.Item>
         </Space>
         <Space wrap>

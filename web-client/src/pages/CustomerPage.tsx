@@ -9,7 +9,7 @@ import { lazy, Suspense, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
 import { api, etagOf, unwrap, ApiError, type Schemas } from '../api/client';
-import { useCursorList, useTags, useUserNames } from '../api/hooks';
+import { useCursorList, usePicklist, useTags, useUserNames } from '../api/hooks';
 import { FollowUpForm } from '../components/FollowUpForm';
 import { CustomerEdit } from './CustomerEdit';
 import { CustomerContacts } from './CustomerContacts';
@@ -26,8 +26,9 @@ export default function CustomerPage() {
   const { t } = useTranslation();
   const me = useMe();
   const { name: userName } = useUserNames();
+  const industries = usePicklist('industry');
+  const regions = usePicklist('region');
   const [editing, setEditing] = useState(false);
-  const label = useLabels();
   const phone = Grid.useBreakpoint().md === false;
   const customer = useQuery({
     queryKey: ['customer', id],
@@ -50,8 +51,8 @@ export default function CustomerPage() {
         {editing && <CustomerEdit customer={c} onClose={() => setEditing(false)} />}
         <Descriptions size="small" column={{ xs: 1, sm: 2, lg: 4 }} style={{ marginTop: 12 }}>
           <Descriptions.Item label={t('common.owner')}>{userName(c.owner_id)}</Descriptions.Item>
-          <Descriptions.Item label={t('customers.industry')}>{label('industry', c.industry)}</Descriptions.Item>
-          <Descriptions.Item label={t('customers.region')}>{label('region', c.region)}</Descriptions.Item>
+          <Descriptions.Item label={t('customers.industry')}>{c.industry ? industries.label(c.industry) : '—'}</Descriptions.Item>
+          <Descriptions.Item label={t('customers.region')}>{c.region ? regions.label(c.region) : '—'}</Descriptions.Item>
           <Descriptions.Item label={t('customers.annualPurchase')}>{fmtMoney(c.annual_purchase, c.currency)}</Descriptions.Item>
           <Descriptions.Item label={t('customers.lastFollowup')}>{fmtTime(c.last_followup_at)}</Descriptions.Item>
           <Descriptions.Item label={t('customers.nextFollowup')}>{fmtTime(c.next_followup_at)}</Descriptions.Item>

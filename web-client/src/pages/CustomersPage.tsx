@@ -68,8 +68,8 @@ export default function CustomersPage() {
       number: { title: t('customers.number'), dataIndex: 'number', width: 130 },
       grade: { title: t('customers.grade'), dataIndex: 'grade', render: (g) => <GradeTag grade={g} />, width: 100 },
       tier: { title: t('customers.tier'), dataIndex: 'tier', render: (v) => <TierTag tier={v} />, width: 100 },
-      industry: { title: t('customers.industry'), dataIndex: 'industry', width: 120 },
-      region: { title: t('customers.region'), dataIndex: 'region', width: 90 },
+      industry: { title: t('customers.industry'), dataIndex: 'industry', render: (v: string | null) => industries.label(v), width: 120 },
+      region: { title: t('customers.region'), dataIndex: 'region', render: (v: string | null) => regions.label(v), width: 90 },
       owner: { title: t('common.owner'), dataIndex: 'owner_id', render: (v) => userName(v), width: 140 },
       tags: { title: t('customers.tags'), dataIndex: 'tags', render: (v: string[]) => v.join(', ') },
       lastFollowup: { title: t('customers.lastFollowup'), dataIndex: 'last_followup_at', render: fmtTime, width: 150 },
@@ -80,7 +80,7 @@ export default function CustomersPage() {
       { title: t('common.name'), dataIndex: 'name', fixed: 'left', render: (v, r) => <Link to={`/customers/${r.id}`}>{v}</Link> },
       ...ALL_COLUMNS.filter((c) => cols.includes(c)).map((c) => all[c]),
     ];
-  }, [t, cols, userName]);
+  }, [t, cols, userName, industries.label, regions.label]);
 
   if (list.isError && !list.data) return <ErrorState error={list.error} onRetry={() => list.refetch()} />;
   const writable = can(me.data, 'customers:write');
@@ -104,9 +104,9 @@ export default function CustomersPage() {
       <Space wrap style={{ marginBottom: 12, display: mobile && !showFilters ? 'none' : undefined }}>
         {!mobile && <Input.Search allowClear placeholder={t('common.search')} style={{ width: 220 }} onSearch={(q) => set({ q: q || undefined })} data-testid="customer-search" />}
         <Select allowClear placeholder={t('customers.industry')} style={{ width: 130 }} value={filter.industry}
-          options={(industries.data?.values ?? []).map((v) => ({ value: v, label: v }))} onChange={(v) => set({ industry: v })} />
+          options={industries.options} onChange={(v) => set({ industry: v })} />
         <Select allowClear placeholder={t('customers.region')} style={{ width: 110 }} value={filter.region}
-          options={(regions.data?.values ?? []).map((v) => ({ value: v, label: v }))} onChange={(v) => set({ region: v })} />
+          options={regions.options} onChange={(v) => set({ region: v })} />
         <Select allowClear placeholder={t('customers.grade')} style={{ width: 120 }} value={filter.grade}
           options={['potential', 'intent', 'closed', 'churned'].map((v) => ({ value: v, label: t(`enums.grade.${v}`) }))} onChange={(v) => set({ grade: v })} />
         <Select allowClear placeholder={t('customers.tier')} style={{ width: 120 }} value={filter.tier}
@@ -250,8 +250,8 @@ function NewCustomerModal({ onClose }: { onClose: () => void }) {
           <Radio.Group options={[{ value: 'company', label: t('customers.company') }, { value: 'person', label: t('customers.person') }]} />
         </Form.Item>
         <Space wrap>
-          <Form.Item name="industry" label={t('customers.industry')}><Select allowClear style={{ width: 160 }} options={(industries.data?.values ?? []).map((v) => ({ value: v, label: v }))} /></Form.Item>
-          <Form.Item name="region" label={t('customers.region')}><Select allowClear style={{ width: 120 }} options={(regions.data?.values ?? []).map((v) => ({ value: v, label: v }))} /></Form.Item>
+          <Form.Item name="industry" label={t('customers.industry')}><Select allowClear style={{ width: 160 }} options={industries.options} /></Form.Item>
+          <Form.Item name="region" label={t('customers.region')}><Select allowClear style={{ width: 120 }} options={regions.options} /></Form.Item>
           <Form.Item name="grade" label={t('customers.grade')}><Select allowClear style={{ width: 120 }} options={['potential', 'intent'].map((v) => ({ value: v, label: t(`enums.grade.${v}`) }))} /></Form.Item>
         </Space>
         <Form.Item name="contact" label={t('customers.contactName')}><Input /></Form.Item>
