@@ -108,6 +108,25 @@ TEXTS: dict[str, dict[str, str]] = {
                      "en": "must be an ETag this API gave out, such as \"3\""},
     "api.bad_user_ref": {"zh-CN": "须为用户 ID 或 me", "en": "must be a user id or 'me'"},
     "api.cannot_be_emptied": {"zh-CN": "不能清空", "en": "cannot be emptied"},
+    # Uploaded tables (adapters/files/tables.py): imports and anything else that reads one.
+    "file.not_text": {"zh-CN": "既不是 UTF-8 也不是 GB18030 编码的文本，请另存为“CSV UTF-8”",
+                      "en": "is neither UTF-8 nor GB18030 text; save it as CSV UTF-8"},
+    "file.too_many_rows": {"zh-CN": "超过 {max} 行的上限，请拆分成较小的文件",
+                           "en": "has more than {max} rows (the limit); split it into smaller "
+                                 "files"},
+    "file.too_many_columns": {"zh-CN": "第 {row} 行超过 {max} 列的上限",
+                              "en": "row {row} has more than {max} columns (the limit)"},
+    "file.cell_too_long": {"zh-CN": "第 {row} 行有单元格超过 {max} 个字符的上限",
+                           "en": "row {row} has a cell longer than {max} characters (the limit)"},
+    "file.line_too_long": {
+        "zh-CN": "第 {line} 行的长度超过了 {columns} 个单元格、每格 {max} 个字符的上限",
+        "en": "line {line} is longer than a row of {columns} cells of {max} characters "
+              "(the limits)"},
+    "file.bad_xlsx": {"zh-CN": "不是可读取的 .xlsx 工作簿", "en": "is not a readable .xlsx workbook"},
+    "file.inflates_too_much": {"zh-CN": "解压后超过 {max} 字节的上限",
+                               "en": "unpacks to more than {max} bytes (the limit)"},
+    "file.csv_or_xlsx": {"zh-CN": "须为 .csv 或 .xlsx 文件", "en": "must be a .csv or .xlsx file"},
+    "file.no_rows": {"zh-CN": "没有任何数据行", "en": "has no rows"},
     # Permissions and roles as the server names them in its messages (codes stay in the API;
     # English keeps the scope's code, which is what integrators configure).
     "scope_needed": {"zh-CN": "此操作需要“{needed}”权限", "en": "This needs the '{needed}' permission"},
