@@ -12,7 +12,11 @@ import { router } from './routes';
 export function App() {
   const [lang, setLang] = useState(i18n.language);
   useEffect(() => {
-    const on = (l: string) => setLang(l);
+    const on = (l: string) => {
+      setLang(l);
+      // What the server wrote (notifications, messages) is read again in the new language.
+      void queryClient.invalidateQueries();
+    };
     i18n.on('languageChanged', on);
     return () => i18n.off('languageChanged', on);
   }, []);
