@@ -114,7 +114,7 @@ async def current_principal(
     """A user's access token or an integration's API key (as Bearer or X-API-Key)."""
     credential = bearer or api_key
     if not credential:
-        raise AuthenticationFailed("Sign in first: send 'Authorization: Bearer <token>'")
+        raise AuthenticationFailed("identity.sign_in_first")
     if credential.startswith("crm_"):
         principal = await ctx.identity.principal_for_api_key(credential)
     else:
@@ -178,7 +178,7 @@ async def if_match(
         return None
     m = _ETAG.match(value.strip())
     if not m:
-        raise ValidationFailed.of("If-Match", 'must be an ETag this API gave out, such as "3"')
+        raise ValidationFailed.of("If-Match", "api.bad_etag")
     return int(m.group(1))
 
 
@@ -199,7 +199,7 @@ def user_ref(value: str | None, actor: Actor, field: str) -> uuid.UUID | None:
     try:
         return uuid.UUID(value)
     except ValueError:
-        raise ValidationFailed.of(field, "must be a user id or 'me'") from None
+        raise ValidationFailed.of(field, "api.bad_user_ref") from None
 
 
 def etag(version: int) -> str:

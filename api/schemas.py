@@ -143,7 +143,7 @@ def sent(body: BaseModel, name: str, *, required: bool = False) -> Any:
         return UNSET
     value = getattr(body, name)
     if value is None and required:
-        raise ValidationFailed.of(name, "cannot be emptied")
+        raise ValidationFailed.of(name, "api.cannot_be_emptied")
     return value
 
 

@@ -33,10 +33,10 @@ class JoseTokenIssuer:
         try:
             claims = jwt.decode(token, self._key, algorithms=[ALGORITHM], issuer=self._issuer)
             if claims.get("typ") != "access":
-                raise AuthenticationFailed("Not an access token")
+                raise AuthenticationFailed("identity.not_an_access_token")
             return AccessClaims(
                 user_id=uuid.UUID(claims["sub"]), token_version=int(claims["tv"]),
                 expires_at=datetime.fromtimestamp(claims["exp"], UTC),
             )
         except (JWTError, KeyError, ValueError, TypeError):
-            raise AuthenticationFailed("The access token is invalid or has expired") from None
+            raise AuthenticationFailed("identity.access_token_invalid") from None

@@ -25,7 +25,7 @@ def decode(content: bytes, encoding: str | None) -> tuple[str, str]:
             return content.decode(enc), ("utf-8" if enc == "utf-8-sig" else enc)
         except (UnicodeDecodeError, LookupError):
             continue
-    raise ValidationFailed.of("file", "is neither UTF-8 nor GB18030 text; save it as CSV UTF-8")
+    raise ValidationFailed.of("file", "file.not_text")
 
 
 def _cell(value: Any) -> str:
@@ -53,8 +53,7 @@ class TableLimits:
     xlsx_inflated_bytes: int = 256 * 1024 * 1024
 
     def too_many_rows(self) -> ValidationFailed:
-        return ValidationFailed.of("file", f"has more than {self.rows} rows (the limit); "
-                                           "split it into smaller files")
+        return ValidationFailed.of("file", "file.too_many_rows", max=self.rows)
 
     def check_row(self, number: int, row: list[str]) -> list[str]:
         """The row without its trailing empty cells, refused when it is over a limit."""
@@ -63,11 +62,11 @@ class TableLimits:
         while row and not row[-1]:
             row.pop()
         if len(row) > self.columns:
-            raise ValidationFailed.of("file", f"row {number} has more than {self.columns} "
-                                              "columns (the limit)")
+            raise ValidationFailed.of("file", "file.too_many_columns", row=number,
+                                      max=self.columns)
         if sum(map(len, row)) > self.cell_chars and max(map(len, row)) > self.cell_chars:
-            raise ValidationFailed.of("file", f"row {number} has a cell longer than "
-                                              f"{self.cell_chars} characters (the limit)")
+            raise ValidationFailed.of("file", "file.cell_too_long", row=number,
+                                      max=self.cell_chars)
         return row
 
 
@@ -77,9 +76,8 @@ def _csv_lines(text: str, limits: TableLimits) -> Iterator[str]:
     longest = limits.columns * (limits.cell_chars + 3)
     for number, line in enumerate(io.StringIO(text, newline=""), start=1):
         if len(line) > longest:
-            raise ValidationFailed.of("file", f"line {number} is longer than a row of "
-                                              f"{limits.columns} cells of {limits.cell_chars} "
-                                              "characters (the limits)")
+            raise ValidationFailed.of("file", "file.line_too_long", line=number,
+                                      columns=limits.columns, max=limits.cell_chars)
         yield line
 
 
@@ -95,14 +93,14 @@ def _xlsx_rows(content: bytes, limits: TableLimits) -> Iterator[list[str]]:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
             inflated = sum(info.file_size for info in archive.infolist())
     except zipfile.BadZipFile:
-        raise ValidationFailed.of("file", "is not a readable .xlsx workbook") from None
+        raise ValidationFailed.of("file", "file.bad_xlsx") from None
     if inflated > limits.xlsx_inflated_bytes:
-        raise ValidationFailed.of("file", f"unpacks to more than {limits.xlsx_inflated_bytes} "
-                                          "bytes (the limit)")
+        raise ValidationFailed.of("file", "file.inflates_too_much",
+                                  max=limits.xlsx_inflated_bytes)
     try:
         wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds for a broken file
-        raise ValidationFailed.of("file", "is not a readable .xlsx workbook") from None
+        raise ValidationFailed.of("file", "file.bad_xlsx") from None
     sheet = wb.worksheets[0]
     # Read-only mode pads every row to the declared dimension (A1:XFD1048576 is 17 billion
     # cells): forget it, and read no further right than one column past the limit.
@@ -125,7 +123,7 @@ def _rows_of(content: bytes, fmt: str, encoding: str | None, limits: TableLimits
         return _csv_rows(text.replace("\x00", ""), limits), used
     if fmt == "xlsx":
         return _xlsx_rows(content, limits), None
-    raise ValidationFailed.of("file", "must be a .csv or .xlsx file")
+    raise ValidationFailed.of("file", "file.csv_or_xlsx")
 
 
 def unique_headers(raw: Sequence[str]) -> list[str]:
@@ -170,7 +168,7 @@ def read_table(content: bytes, fmt: str, encoding: str | None = None,
     if header_at is None:
         non_blank = [i for i, (_, r) in enumerate(scanned) if any(r)]
         if not non_blank:
-            raise ValidationFailed.of("file", "has no rows")
+            raise ValidationFailed.of("file", "file.no_rows")
         header_at = non_blank[0]
     headers = unique_headers(scanned[header_at][1])
     leftover = scanned[header_at + 1:]

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
-from api.deps import UUID_TEXT, CurrentActor, IfMatch, Notify, PageParams, versioned
+from api.deps import UUID_TEXT, Ctx, CurrentActor, IfMatch, Notify, PageParams, versioned
 from api.errors import problem
 from api.schemas import AUTHED, DateTime, ListOf, problems
 from api.v1.schemas.identity import NotificationOut
@@ -18,7 +18,7 @@ from api.v1.schemas.notify import DeliveryOut, PreferencesIn, PreferencesOut
 from domain.notifications.model import DeliveryStatus, Notification
 from domain.notifications.ports import FeedClosed, FeedSubscription
 from domain.shared.errors import PermissionDenied, ValidationFailed
-from domain.shared.text import text
+from domain.shared.text import current_locale, speaking, text
 
 router = APIRouter(prefix="/notifications", tags=["notifications"])
 preferences = APIRouter(prefix="/me/notification-preferences", tags=["me"])
@@ -82,7 +82,7 @@ STREAM_DOC = (
                              "description": "An endless event stream"},
                        **problems(401, 403, 422, 503)})
 async def stream_notifications(
-    request: Request, notify: Notify, actor: CurrentActor,
+    request: Request, ctx: Ctx, notify: Notify, actor: CurrentActor,
     last_event_id: Annotated[str | None, Header(
         alias="Last-Event-ID", max_length=100, pattern=f"^{UUID_TEXT}$",
         description="Reconnecting: the last id you got; what came after it is sent first")
@@ -90,14 +90,13 @@ async def stream_notifications(
 ) -> Response:
     p = actor.principal
     if p is None or p.user_id is None:
-        raise PermissionDenied("Only users have an inbox")
+        raise PermissionDenied("notification.users_only")
     resume_after = None
     if last_event_id:
         try:
             resume_after = uuid.UUID(last_event_id.strip())
         except ValueError:
-            raise ValidationFailed.of("Last-Event-ID", "must be an id this stream sent") \
-                from None
+            raise ValidationFailed.of("Last-Event-ID", "notification.unknown_event_id") from None
     # Listening first, then reading what was missed: nothing falls between the two.
     try:
         subscription = await notify.feed.subscribe(p.user_id)
@@ -110,8 +109,16 @@ async def stream_notifications(
     except BaseException:
         subscription.close()
         raise
+    # The reader's language as this request chose it, kept for the whole stream.
+    locale = current_locale()
+
+    async def in_reader_words(notifications: list[Notification]) -> None:
+        with speaking(locale):
+            await ctx.notifications.in_reader_words(actor, notifications)
+
     return StreamingResponse(
-        _events(subscription, missed, notify.keepalive_seconds), media_type="text/event-stream",
+        _events(subscription, missed, notify.keepalive_seconds, in_reader_words),
+        media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
 
@@ -124,10 +131,13 @@ def _event(n: Notification) -> str:
 
 
 async def _events(subscription: FeedSubscription, missed: list[Notification],
-                  keepalive: float) -> AsyncIterator[str]:
+                  keepalive: float,
+                  in_reader_words: Callable[[list[Notification]], Awaitable[None]]
+                  ) -> AsyncIterator[str]:
     try:
         yield ": connected\nretry: 3000\n\n"
         sent = {n.id for n in missed}
+        await in_reader_words(missed)
         for n in missed:
             yield _event(n)
         while True:
@@ -138,6 +148,7 @@ async def _events(subscription: FeedSubscription, missed: list[Notification],
             if new is None:
                 yield ": keep-alive\n\n"
             elif new.id not in sent:
+                await in_reader_words([new])
                 yield _event(new)
     finally:
         subscription.close()

@@ -10,8 +10,10 @@ from domain.audit.model import AuditEntry
 from domain.customers.activity import Task, TaskOrigin
 from domain.discipline.model import FollowUpLapse, LapseLevel, StaleRecord
 from domain.shared.authz import system_actor
+from domain.shared.catalogue import render
 from domain.shared.ownership import manager_above
 from domain.shared.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from domain.shared.text import text
 
 REMINDER_NOTE = "followup_reminder"
 SCAN = system_actor("follow-up scan")
@@ -68,9 +70,12 @@ class FollowUpDiscipline:
                      queue_user_id: uuid.UUID | None) -> bool:
         now = self.clock.now()
         if level == LapseLevel.OWNER:
+            # A task's title is the owner's to edit, so it is written once, in their language.
+            owner_language = (await uow.notification_preferences.get(record.owner_id)).locale
+            title = render(text("discipline.reminder_title", label=record.label,
+                                days=record.days), owner_language)
             task = Task.create(
-                title=f"Follow up: {record.label} has had no follow-up for {record.days} days"
-                [:200],
+                title=title[:200],
                 assignee_id=record.owner_id, created_by=None, due_at=now,
                 related_type=record.record_type, related_id=record.record_id,
                 origin=TaskOrigin.RULE, notes=REMINDER_NOTE)

@@ -122,7 +122,7 @@ class AuthenticationService:
                 await uow.commit()
                 if user.locked_until is not None:
                     raise AccountLocked(int(self.policy.lockout.total_seconds()))
-                raise AuthenticationFailed("Incorrect e-mail or password")
+                raise AuthenticationFailed("identity.wrong_credentials")
             user.record_login(now)
             await uow.users.save(user)
             pair = await self._issue(uow, user, family_id=uuid.uuid4())
@@ -138,7 +138,7 @@ class AuthenticationService:
         wait = await self.limiter.hit(f"login:address:{actor.ip}",
                                       self.policy.logins_per_address_per_minute, 60)
         if wait:
-            raise RateLimited(f"Too many log-ins from your address; try again in {wait} s", wait)
+            raise RateLimited("identity.too_many_logins", wait, wait=wait)
 
     async def _fail_unknown(self, uow: UnitOfWork, email: str, password: str,
                             actor: Actor) -> NoReturn:
@@ -158,7 +158,7 @@ class AuthenticationService:
         await uow.audit.record(AuditEntry.of(claimed, "auth.login_failed",
                                              diff={"reason": "unknown e-mail"}))
         await uow.commit()
-        raise AuthenticationFailed("Incorrect e-mail or password")
+        raise AuthenticationFailed("identity.wrong_credentials")
 
     async def _dummy_hash(self) -> str:
         if self._dummy is None:
@@ -181,12 +181,12 @@ class AuthenticationService:
         now = self.clock.now()
         parsed = bearer.split_refresh_token(refresh_token)
         if parsed is None:
-            raise AuthenticationFailed("Invalid refresh token")
+            raise AuthenticationFailed("identity.invalid_refresh_token")
         token_id, secret = parsed
         async with self.uow() as uow:
             stored = await uow.refresh_tokens.get(token_id)
             if stored is None or not bearer.matches(secret, stored.secret_hash):
-                raise AuthenticationFailed("Invalid refresh token")
+                raise AuthenticationFailed("identity.invalid_refresh_token")
             if stored.revoked_at is not None or not await uow.refresh_tokens.mark_used(
                 stored.id, now
             ):
@@ -202,13 +202,13 @@ class AuthenticationService:
                     {"family_id": str(stored.family_id)}))
                 await uow.commit()
                 self.forget_callers()
-                raise AuthenticationFailed("This refresh token was already used; sign in again")
+                raise AuthenticationFailed("identity.refresh_token_reused")
             user = await uow.users.get(stored.user_id)
             if (
                 user is None or not user.is_active or stored.expires_at <= now
                 or stored.token_version != user.token_version
             ):
-                raise AuthenticationFailed("The session has ended; sign in again")
+                raise AuthenticationFailed("identity.session_ended")
             pair = await self._issue(uow, user, stored.family_id)
             await uow.commit()
             return pair
@@ -222,7 +222,7 @@ class AuthenticationService:
         async with (self.reader or self.uow)() as uow:
             user = await uow.users.get(claims.user_id)
         if user is None or not user.is_active or user.token_version != claims.token_version:
-            raise AuthenticationFailed("The token is no longer valid")
+            raise AuthenticationFailed("identity.token_revoked")
         self._remember(token, user)
         return user
 
@@ -232,13 +232,13 @@ class AuthenticationService:
             return known  # type: ignore[no-any-return]
         prefix = bearer.api_key_prefix(key)
         if prefix is None:
-            raise AuthenticationFailed("Invalid API key")
+            raise AuthenticationFailed("identity.invalid_api_key")
         async with (self.reader or self.uow)() as uow:
             stored = await uow.api_keys.get_by_prefix(prefix)
         if stored is None or stored.revoked_at is not None or not bearer.matches(
             key, stored.secret_hash
         ):
-            raise AuthenticationFailed("Invalid API key")
+            raise AuthenticationFailed("identity.invalid_api_key")
         principal = principal_of_key(stored)
         self._remember(key, principal)
         return principal

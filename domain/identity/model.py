@@ -37,17 +37,16 @@ def normalise_email(raw: str) -> str:
 
 def check_password_strength(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationFailed.of(
-            "password", f"must be at least {MIN_PASSWORD_LENGTH} characters long"
-        )
+        raise ValidationFailed.of("password", "identity.password_too_short",
+                                  min=MIN_PASSWORD_LENGTH)
     if len(password) > 256:
-        raise ValidationFailed.of("password", "must be at most 256 characters long")
+        raise ValidationFailed.of("password", "identity.password_too_long", max=256)
 
 
 def _check_name(name: str, field_name: str = "name") -> str:
     name = name.strip()
     if not 1 <= len(name) <= 200:
-        raise ValidationFailed.of(field_name, "must be 1 to 200 characters long")
+        raise ValidationFailed.of(field_name, "length_between", min=1, max=200)
     return name
 
 
@@ -72,7 +71,7 @@ class Department:
                    ancestors_of_parent: Sequence[uuid.UUID]) -> None:
         """ancestors_of_parent: the parent itself and every department above it."""
         if parent_id == self.id or self.id in ancestors_of_parent:
-            raise ValidationFailed.of("parent_id", "would make the department tree a cycle")
+            raise ValidationFailed.of("parent_id", "identity.department_cycle")
         self.parent_id = parent_id
         self.version += 1
 
@@ -158,7 +157,7 @@ class User:
 
     def disable(self) -> None:
         if not self.is_active:
-            raise InvalidTransition("The user is already disabled")
+            raise InvalidTransition("identity.user_already_disabled")
         self.is_active = False
         self.token_version += 1
         self.version += 1
@@ -168,7 +167,7 @@ class User:
 
     def enable(self) -> None:
         if self.is_active:
-            raise InvalidTransition("The user is already active")
+            raise InvalidTransition("identity.user_already_active")
         self.is_active = True
         self.failed_logins = 0
         self.locked_until = None
@@ -190,7 +189,7 @@ class ApiKey:
 
     def revoke(self, now: datetime) -> None:
         if self.revoked_at is not None:
-            raise InvalidTransition("The API key is already revoked")
+            raise InvalidTransition("identity.api_key_already_revoked")
         self.revoked_at = now
         self.version += 1
 

@@ -42,6 +42,7 @@ from domain.shared.errors import (
 )
 from domain.shared.paging import Page, PageRequest
 from domain.shared.ports import UnitOfWork
+from domain.shared.text import Label
 from domain.shared.visibility import found_or_404
 
 __all__ = [
@@ -109,7 +110,7 @@ class IdentityService(AuthenticationService):
 
     async def _check_department(self, uow: UnitOfWork, department_id: uuid.UUID | None) -> None:
         if department_id is not None and await uow.departments.get(department_id) is None:
-            raise ValidationFailed.of("department_id", "no such department")
+            raise ValidationFailed.of("department_id", "identity.no_such_department")
 
     async def create_user(
         self, actor: Actor, *, email: str, name: str, role: Role,
@@ -123,7 +124,7 @@ class IdentityService(AuthenticationService):
             user = User.register(email=email, name=name, role=role,
                                  department_id=department_id, password_hash=password_hash)
             if await uow.users.get_by_email(user.email) is not None:
-                raise Conflict(f"A user with e-mail {user.email} already exists")
+                raise Conflict("identity.email_taken", email=user.email)
             await uow.users.add(user)
             await uow.audit.record(AuditEntry.of(
                 actor, "user.created", "user", user.id, field_diff(None, user_snapshot(user))))
@@ -172,12 +173,12 @@ class IdentityService(AuthenticationService):
             if moving:
                 await self._check_department(uow, department_id)
             if user.id == p.id and command.role not in (None, Role.ADMIN):
-                raise ValidationFailed.of("role", "you cannot take the admin role from yourself")
+                raise ValidationFailed.of("role", "identity.cannot_demote_yourself")
             user.update(name=command.name, role=command.role, department_id=department_id,
                         set_department=moving)
             if command.is_active is False and user.is_active:
                 if user.id == p.id:
-                    raise ValidationFailed.of("is_active", "you cannot disable yourself")
+                    raise ValidationFailed.of("is_active", "identity.cannot_disable_yourself")
                 user.disable()
                 await uow.refresh_tokens.revoke_all_for_user(user.id, self.clock.now())
             elif command.is_active is True and not user.is_active:
@@ -191,7 +192,7 @@ class IdentityService(AuthenticationService):
 
     async def change_own_password(self, actor: Actor, current_password: str,
                                   new_password: str) -> None:
-        user_id = acting_user(actor, "Only users have a password")
+        user_id = acting_user(actor, "identity.users_only_password")
         await self._set_password(actor, user_id, new_password, current_password)
 
     async def reset_password(self, actor: Actor, user_id: uuid.UUID, new_password: str) -> None:
@@ -213,7 +214,7 @@ class IdentityService(AuthenticationService):
         await uow.commit()
         if user.locked_until is not None:
             raise AccountLocked(int(self.policy.lockout.total_seconds()))
-        raise ValidationFailed.of("current_password", "is not correct")
+        raise ValidationFailed.of("current_password", "identity.password_incorrect")
 
     async def _set_password(self, actor: Actor, user_id: uuid.UUID, new_password: str,
                             current_password: str | None) -> None:
@@ -242,7 +243,7 @@ class IdentityService(AuthenticationService):
         require(actor, Scope.DEPARTMENTS_WRITE)
         async with self.uow() as uow:
             if parent_id is not None and await uow.departments.get(parent_id) is None:
-                raise ValidationFailed.of("parent_id", "no such department")
+                raise ValidationFailed.of("parent_id", "identity.no_such_department")
             dept = Department.create(name, parent_id)
             await uow.departments.add(dept)
             await uow.audit.record(AuditEntry.of(
@@ -277,7 +278,7 @@ class IdentityService(AuthenticationService):
             if command.parent_id is not UNSET:
                 parent_id = command.parent_id
                 if parent_id is not None and await uow.departments.get(parent_id) is None:
-                    raise ValidationFailed.of("parent_id", "no such department")
+                    raise ValidationFailed.of("parent_id", "identity.no_such_department")
                 above = await uow.departments.ancestors(parent_id) if parent_id else []
                 dept.move_under(parent_id, above)
             await uow.departments.save(dept)
@@ -294,7 +295,7 @@ class IdentityService(AuthenticationService):
             dept = await found_or_404(uow.departments.get(department_id), "department",
                                       department_id)
             if await uow.departments.has_members_or_children(department_id):
-                raise Conflict("The department still has users or sub-departments")
+                raise Conflict("identity.department_not_empty")
             await uow.departments.delete(department_id)
             await uow.audit.record(AuditEntry.of(
                 actor, "department.deleted", "department", department_id,
@@ -310,12 +311,13 @@ class IdentityService(AuthenticationService):
         p = require(actor, Scope.API_KEYS_WRITE)
         name = name.strip()
         if not 1 <= len(name) <= 100:
-            raise ValidationFailed.of("name", "must be 1 to 100 characters long")
+            raise ValidationFailed.of("name", "length_between", min=1, max=100)
         if not scopes:
-            raise ValidationFailed.of("scopes", "must name at least one scope")
+            raise ValidationFailed.of("scopes", "identity.scope_required")
         beyond = sorted(s.value for s in scopes - p.scopes)
         if beyond:
-            raise ValidationFailed.of("scopes", f"you cannot grant what you lack: {beyond}")
+            raise ValidationFailed.of("scopes", "identity.cannot_grant_lacking",
+                                      scopes=[Label("scope", scope) for scope in beyond])
         whole, prefix = bearer.new_api_key()
         key = ApiKey(id=uuid.uuid4(), name=name, prefix=prefix,
                      secret_hash=bearer.digest(whole), scopes=frozenset(scopes),

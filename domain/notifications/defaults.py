@@ -13,8 +13,8 @@ from domain.notifications.model import Template
 _SIGN_EN = "\n\n— Your CRM"
 _SIGN_ZH = "\n\n—— CRM 系统"
 _CONTRACT_EN = ("Contract {contract_number} \"{contract_title}\" for {customer_name}, "
-                "{amount} {currency}, owner {owner_name}.")
-_CONTRACT_ZH = "合同 {contract_number}《{contract_title}》，客户 {customer_name}，金额 {amount} {currency}，负责人 {owner_name}。"
+                "{amount}, owner {owner_name}.")
+_CONTRACT_ZH = "合同 {contract_number}《{contract_title}》，客户 {customer_name}，金额 {amount}，负责人 {owner_name}。"
 
 TEXTS: dict[str, dict[str, tuple[str, str, str]]] = {
     "welcome": {
@@ -83,11 +83,11 @@ TEXTS: dict[str, dict[str, tuple[str, str, str]]] = {
         "en": ("Approval needed: contract {contract_number}",
                "Hello {recipient_name},\n\n" + _CONTRACT_EN + "\nIt waits for your decision at "
                "step {step} ({step_name})." + _SIGN_EN,
-               "Contract {contract_number} ({amount} {currency}) waits for your approval "
+               "Contract {contract_number} ({amount}) waits for your approval "
                "({step_name})."),
         "zh-CN": ("待您审批：合同 {contract_number}",
                   "{recipient_name}，您好：\n\n" + _CONTRACT_ZH + "\n请在第 {step} 步（{step_name}）审批。" + _SIGN_ZH,
-                  "合同 {contract_number}（{amount} {currency}）待您审批（{step_name}）。"),
+                  "合同 {contract_number}（{amount}）待您审批（{step_name}）。"),
     },
     "approval_reminder": {
         "en": ("Reminder: contract {contract_number} waits for you",

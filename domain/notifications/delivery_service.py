@@ -36,6 +36,7 @@ from domain.shared.errors import Conflict, NotFound, PermissionDenied, Validatio
 from domain.shared.events import DomainEvent
 from domain.shared.paging import Page, PageRequest
 from domain.shared.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from domain.shared.text import Label
 
 log = logging.getLogger("crm.delivery")
 
@@ -195,7 +196,8 @@ class DeliveryService:
                                         or p.has(Scope.SETTINGS_WRITE)):
                 raise NotFound("delivery", delivery_id)
             if delivery.status != DeliveryStatus.FAILED:
-                raise Conflict(f"The delivery is {delivery.status}; only a failed one is retried")
+                raise Conflict("notification.only_failed_retried",
+                               status=Label("delivery_status", delivery.status.value))
             reopened = await uow.deliveries.reopen(delivery_id)
             await uow.outbox.add(DomainEvent(
                 NotificationEvent.DELIVERY_REOPENED, "notification", str(delivery.notification_id),
@@ -219,7 +221,7 @@ class DeliveryService:
         admin = p.has(Scope.SETTINGS_WRITE)
         if (user_id is not None and user_id != p.user_id) or everyone or p.user_id is None:
             if not admin:
-                raise PermissionDenied("Only admins see other people's deliveries",
+                raise PermissionDenied("notification.others_deliveries_admin_only",
                                        scope=Scope.SETTINGS_WRITE.value)
         else:
             user_id = p.user_id
@@ -235,5 +237,5 @@ def _status(value: str) -> DeliveryStatus:
     try:
         return DeliveryStatus(value)
     except ValueError:
-        raise ValidationFailed.of(
-            "status", f"must be one of {', '.join(s.value for s in DeliveryStatus)}") from None
+        raise ValidationFailed.of("status", "one_of",
+                                  choices=[s.value for s in DeliveryStatus]) from None

@@ -7,14 +7,25 @@ from dataclasses import dataclass
 
 from domain.audit.model import AuditEntry
 from domain.notifications.model import Notification
+from domain.notifications.rendering import worded_for_reader
 from domain.shared.authz import Actor, acting_user
 from domain.shared.errors import NotFound
 from domain.shared.paging import Page, PageRequest
-from domain.shared.ports import Clock, UnitOfWorkFactory
+from domain.shared.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from domain.shared.text import current_locale
 
 
 def _user_id(actor: Actor) -> uuid.UUID:
-    return acting_user(actor, "Only users have an inbox")
+    return acting_user(actor, "notification.users_only")
+
+
+async def _in_reader_words(uow: UnitOfWork, actor: Actor,
+                           notifications: list[Notification]) -> None:
+    if not notifications:
+        return
+    reader = await uow.notification_preferences.recipient(_user_id(actor))
+    await worded_for_reader(uow.templates, notifications, current_locale(),
+                            reader.name if reader else "")
 
 
 @dataclass
@@ -25,7 +36,15 @@ class NotificationService:
     async def inbox(self, actor: Actor, page: PageRequest, unread_only: bool = False
                     ) -> Page[Notification]:
         async with self.uow() as uow:
-            return await uow.notifications.list_for_user(_user_id(actor), page, unread_only)
+            found = await uow.notifications.list_for_user(_user_id(actor), page, unread_only)
+            await _in_reader_words(uow, actor, found.items)
+            return found
+
+    async def in_reader_words(self, actor: Actor, notifications: list[Notification]) -> None:
+        """Notifications read elsewhere (the live stream) in the reader's current language."""
+        if notifications:
+            async with self.uow() as uow:
+                await _in_reader_words(uow, actor, notifications)
 
     async def unread_count(self, actor: Actor) -> int:
         async with self.uow() as uow:

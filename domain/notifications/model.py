@@ -25,6 +25,7 @@ from domain.notifications.templating import (
     render,
 )
 from domain.shared.errors import FieldProblem, ValidationFailed
+from domain.shared.text import Label
 
 
 class EventType:
@@ -59,7 +60,7 @@ BODY_MAX = {Channel.IN_APP: 2000, Channel.EMAIL: 20000, Channel.SMS: 500}
 
 def check_kind(value: str, field_name: str = "kind") -> str:
     if value not in KINDS:
-        raise ValidationFailed.of(field_name, f"is not a notification kind ({', '.join(KINDS)})")
+        raise ValidationFailed.of(field_name, "notification.unknown_kind", kinds=list(KINDS))
     return value
 
 
@@ -67,13 +68,13 @@ def check_channel(value: str, field_name: str = "channel") -> Channel:
     try:
         return Channel(value)
     except ValueError:
-        raise ValidationFailed.of(
-            field_name, f"must be one of {', '.join(c.value for c in Channel)}") from None
+        raise ValidationFailed.of(field_name, "one_of",
+                                  choices=[c.value for c in Channel]) from None
 
 
 def check_locale(value: str, field_name: str = "locale") -> str:
     if value not in LOCALES:
-        raise ValidationFailed.of(field_name, f"must be one of {', '.join(LOCALES)}")
+        raise ValidationFailed.of(field_name, "one_of", choices=list(LOCALES))
     return value
 
 
@@ -121,27 +122,30 @@ class Template:
         if self.channel == Channel.SMS:
             subject = ""  # a text message has no subject line
         elif not subject:
-            problems.append(FieldProblem("subject", "must not be empty"))
+            problems.append(FieldProblem("subject", "notification.empty"))
         elif len(subject) > SUBJECT_MAX or "\n" in subject or "\r" in subject:
-            problems.append(FieldProblem(
-                "subject", f"must be one line of at most {SUBJECT_MAX} characters"))
+            problems.append(FieldProblem("subject", "notification.subject_one_line",
+                                         {"max": SUBJECT_MAX}))
         if not body.strip():
-            problems.append(FieldProblem("body", "must not be empty"))
+            problems.append(FieldProblem("body", "notification.empty"))
         elif len(body) > BODY_MAX[self.channel]:
             problems.append(FieldProblem(
-                "body", f"must be at most {BODY_MAX[self.channel]} characters for {self.channel}"))
+                "body", "notification.body_too_long",
+                {"max": BODY_MAX[self.channel], "channel": Label("notification_channel",
+                                                                self.channel.value)}))
         known = set(variables_of(self.kind))
         for name, text in (("subject", subject), ("body", body)):
             try:
                 used = parse(text).variables
             except TemplateSyntaxError as e:
-                problems.append(FieldProblem(name, str(e)))
+                problems.append(FieldProblem(name, e.text))
                 continue
             for var in used:
                 if var not in known:
                     problems.append(FieldProblem(
-                        name, f"unknown variable {{{var}}}; {self.kind} knows "
-                        + ", ".join(f"{{{v}}}" for v in sorted(known))))
+                        name, "notification.unknown_variable",
+                        {"variable": f"{{{var}}}", "kind": self.kind,
+                         "known": ", ".join(f"{{{v}}}" for v in sorted(known))}))
         if problems:
             raise ValidationFailed(problems)
         self.subject, self.body = subject, body
@@ -155,9 +159,8 @@ class Template:
         try:
             return self.render(variables)
         except MissingVariable as e:
-            raise ValidationFailed.of(
-                f"variables.{e.name}", f"the template uses {{{e.name}}}; give it a value"
-            ) from None
+            raise ValidationFailed.of(f"variables.{e.name}", "notification.variable_missing",
+                                      variable=f"{{{e.name}}}") from None
 
 
 @dataclass
@@ -179,10 +182,9 @@ class NotificationPreferences:
         check_kind(kind, f"{at}.kind")
         picked = frozenset(check_channel(c, f"{at}.channels") for c in channels)
         if Channel.IN_APP not in picked:
-            raise ValidationFailed.of(f"{at}.channels", "must include in_app: the inbox keeps "
-                                      "every notification; choose e-mail and SMS on top of it")
+            raise ValidationFailed.of(f"{at}.channels", "notification.in_app_required")
         if Channel.SMS in picked and not self.mobile:
-            raise ValidationFailed.of(f"{at}.channels", "sms needs a mobile number: set mobile")
+            raise ValidationFailed.of(f"{at}.channels", "notification.sms_needs_mobile")
         if picked == default_channels(kind):
             self.channels.pop(kind, None)
         else:

@@ -17,7 +17,7 @@ from domain.shared.ports import UnitOfWorkFactory
 
 
 def _user_id(actor: Actor) -> uuid.UUID:
-    return acting_user(actor, "Only users have notification preferences")
+    return acting_user(actor, "notification.users_only_preferences")
 
 
 @dataclass
@@ -45,14 +45,14 @@ class PreferenceService:
             seen: set[str] = set()
             for i, choice in enumerate(kinds):
                 if choice.kind in seen:
-                    raise ValidationFailed.of(f"kinds.{i}.kind", "is listed twice")
+                    raise ValidationFailed.of(f"kinds.{i}.kind", "notification.listed_twice")
                 seen.add(choice.kind)
                 prefs.choose(choice.kind, choice.channels, f"kinds.{i}")
             if prefs.mobile is None:
                 needing = sorted(k for k, v in prefs.channels.items() if Channel.SMS in v)
                 if needing:
-                    raise ValidationFailed.of(
-                        "mobile", f"is needed while SMS is on for {', '.join(needing)}")
+                    raise ValidationFailed.of("mobile", "notification.mobile_needed_for_sms",
+                                              kinds=needing)
             saved = await uow.notification_preferences.save(prefs)
             diff: dict[str, object] = {}
             if before_locale != saved.locale:

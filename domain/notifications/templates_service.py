@@ -20,7 +20,7 @@ from domain.shared.visibility import found_or_404
 def _may_read(actor: Actor) -> None:
     p = actor.principal
     if p is None or not (p.has(Scope.SETTINGS_READ) or p.has(Scope.SETTINGS_WRITE)):
-        raise PermissionDenied("Templates need the 'settings:read' permission",
+        raise PermissionDenied("notification.templates_need_settings_read",
                                scope=Scope.SETTINGS_READ.value)
 
 
@@ -63,9 +63,9 @@ class TemplateService:
             current = await uow.templates.effective(template.kind, template.channel,
                                                     template.locale)
             if current is not None and not current.builtin:
-                raise Conflict(f"A custom {command.kind} {command.channel} template in "
-                               f"{command.locale} exists already; change that one",
-                               existing_id=current.id)
+                raise Conflict("notification.custom_template_exists", existing_id=current.id,
+                               kind=command.kind, channel=command.channel,
+                               locale=command.locale)
             await uow.templates.add(template)
             await uow.audit.record(AuditEntry.of(
                 actor, "template.created", "template", template.id,
@@ -78,9 +78,7 @@ class TemplateService:
                      expected_version: int | None) -> Template:
         require(actor, Scope.SETTINGS_WRITE)
         async with self.uow() as uow:
-            template = await _custom(uow, template_id, "The shipped templates stay as they are: "
-                                     "create a custom template for the same kind, channel and "
-                                     "locale to override it")
+            template = await _custom(uow, template_id, "notification.shipped_template_fixed")
             check_version("template", template.version, expected_version)
             before = {"subject": template.subject, "body": template.body}
             template.change(command.subject, command.body)
@@ -95,7 +93,7 @@ class TemplateService:
         require(actor, Scope.SETTINGS_WRITE)
         async with self.uow() as uow:
             template = await _custom(uow, template_id,
-                                     "The shipped templates cannot be deleted")
+                                     "notification.shipped_template_undeletable")
             await uow.templates.delete(template_id)
             await uow.audit.record(AuditEntry.of(
                 actor, "template.deleted", "template", template_id,

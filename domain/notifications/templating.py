@@ -14,12 +14,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from domain.shared.text import text
+
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 _FORMATTER = string.Formatter()
 
 
 class TemplateSyntaxError(ValueError):
-    pass
+    """A template that cannot be filled; `text` says why in the reader's language."""
+
+    def __init__(self, code: str, **params: Any) -> None:
+        self.text = text(code, **params)
+        super().__init__(code)
 
 
 class MissingVariable(KeyError):
@@ -45,20 +51,18 @@ def parse(text: str) -> Parsed:
     try:
         pieces = list(_FORMATTER.parse(text))
     except ValueError as e:
-        raise TemplateSyntaxError(f"has unbalanced braces ({e}); write {{{{ or }}}} for a "
-                                  "literal brace") from None
+        raise TemplateSyntaxError("notification.unbalanced_braces", error=str(e)) from None
     parts: list[tuple[str, str | None]] = []
     for literal, name, spec, conversion in pieces:
         if name is None:
             parts.append((literal, None))
             continue
         if not _NAME.match(name):
-            raise TemplateSyntaxError(
-                f"placeholder {{{name}}} is not a plain variable name (letters, digits, _; "
-                "no dots, brackets or positions)")
+            raise TemplateSyntaxError("notification.placeholder_not_a_name",
+                                      placeholder=f"{{{name}}}")
         if conversion or spec:
-            raise TemplateSyntaxError(
-                f"placeholder {{{name}}} may not carry a conversion or format spec")
+            raise TemplateSyntaxError("notification.placeholder_with_spec",
+                                      placeholder=f"{{{name}}}")
         parts.append((literal, name))
     return Parsed(tuple(parts))
 

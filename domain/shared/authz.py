@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from domain.shared.errors import PermissionDenied
+from domain.shared.text import Label
 
 
 class Role(StrEnum):
@@ -135,7 +136,8 @@ SYSTEM = Actor(principal=None, claimed="system")
 def require(actor: Actor, scope: Scope) -> Principal:
     p = actor.principal
     if p is None or not p.has(scope):
-        raise PermissionDenied(f"This needs the '{scope.value}' permission", scope=scope.value)
+        raise PermissionDenied("scope_needed", scope=scope.value,
+                               needed=Label("scope", scope.value))
     return p
 
 

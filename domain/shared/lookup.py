@@ -29,8 +29,7 @@ class ContactLookup:
             return
         wait = await self.limiter.hit(f"lookup:{p.kind}:{p.id}", self.per_minute, 60)
         if wait:
-            raise RateLimited(
-                f"Too many look-ups by phone or e-mail; try again in {wait} s", wait)
+            raise RateLimited("lookup.too_many", wait, wait=wait)
 
     @staticmethod
     def narrow(p: Principal, visibility: Visibility) -> Visibility:

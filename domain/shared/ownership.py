@@ -8,6 +8,7 @@ import uuid
 from domain.shared.authz import Principal, Role
 from domain.shared.errors import PermissionDenied, ValidationFailed
 from domain.shared.ports import UnitOfWork
+from domain.shared.text import Label
 
 TEAM_LEADS = frozenset({Role.ADMIN, Role.MANAGER})
 
@@ -22,13 +23,13 @@ async def check_owner(uow: UnitOfWork, p: Principal, owner_id: uuid.UUID, what: 
     """Checks the caller may give the record to this owner; answers (owner, department)."""
     owner = await uow.users.get(owner_id)
     if owner is None or not owner.is_active:
-        raise ValidationFailed.of("owner_id", "is not an active user")
+        raise ValidationFailed.of("owner_id", "owner.not_active")
     if not is_team_lead(p) and owner.id != p.id:
-        raise PermissionDenied(f"Only managers and admins give {what} to someone else")
+        raise PermissionDenied("owner.team_leads_only", records=Label("records", what))
     if p.kind == "user" and p.role == Role.MANAGER and owner.id != p.id:
         team = await uow.departments.subtree(p.department_id) if p.department_id else []
         if owner.department_id not in team:
-            raise ValidationFailed.of("owner_id", "is outside your team")
+            raise ValidationFailed.of("owner_id", "owner.outside_team")
     return owner.id, owner.department_id
 
 

@@ -25,7 +25,7 @@ class PageRequest:
 
     def __post_init__(self) -> None:
         if not 1 <= self.limit <= self.max_limit:
-            raise ValidationFailed.of("limit", f"must be between 1 and {self.max_limit}")
+            raise ValidationFailed.of("limit", "between", low=1, high=self.max_limit)
 
     def after(self) -> list[Any] | None:
         """The sort-key values of the last row of the previous page, or None on the first page."""
@@ -48,9 +48,9 @@ def decode_cursor(cursor: str) -> list[Any]:
         padded = cursor + "=" * (-len(cursor) % 4)
         values = json.loads(base64.urlsafe_b64decode(padded.encode()))
     except (binascii.Error, ValueError, UnicodeDecodeError, RecursionError):
-        raise ValidationFailed.of("cursor", "is not a cursor this API gave out") from None
+        raise ValidationFailed.of("cursor", "paging.bad_cursor") from None
     if not isinstance(values, list):
-        raise ValidationFailed.of("cursor", "is not a cursor this API gave out")
+        raise ValidationFailed.of("cursor", "paging.bad_cursor")
     return values
 
 
@@ -60,8 +60,7 @@ def parse_sort(raw: str | None, sortable: Sequence[str]) -> tuple[str, bool] | N
         return None
     name = raw.lstrip("-+")
     if name not in sortable:
-        raise ValidationFailed.of("sort", f"must be one of {', '.join(sortable)} "
-                                  "(prefix - for descending)")
+        raise ValidationFailed.of("sort", "paging.bad_sort", choices=list(sortable))
     return name, raw.startswith("-")
 
 

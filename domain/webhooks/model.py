@@ -22,9 +22,11 @@ from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
 
+from domain.shared.catalogue import render
 from domain.shared.commands import UNSET, Unset
 from domain.shared.errors import ValidationFailed
 from domain.shared.events import DomainEvent
+from domain.shared.text import Label, Text, text
 from domain.webhooks.commands import UpdateWebhook
 from domain.webhooks.event_types import EVENT_TYPES
 
@@ -71,10 +73,16 @@ def message_body(event: DomainEvent, sequence: int) -> str:
 
 def address_problem(ip: str) -> str | None:
     """Why a webhook may not connect to this address, or None when it is a public one."""
+    refusal = address_refusal(ip)
+    return None if refusal is None else render(refusal, "en")
+
+
+def address_refusal(ip: str) -> Text | None:
+    """`address_problem` as a text in the reader's language: the kind of address is a label."""
     try:
         addr: ipaddress.IPv4Address | ipaddress.IPv6Address = ipaddress.ip_address(ip)
     except ValueError:
-        return "is not an IP address"
+        return text("webhook.not_an_ip")
     if isinstance(addr, ipaddress.IPv6Address):
         # ::ffff:127.0.0.1, 6to4 and Teredo carry an IPv4 address that is what gets reached.
         embedded = addr.ipv4_mapped or addr.sixtofour or (addr.teredo[1] if addr.teredo else None)
@@ -84,9 +92,11 @@ def address_problem(ip: str) -> str | None:
                        ("unspecified", addr.is_unspecified), ("multicast", addr.is_multicast),
                        ("reserved", addr.is_reserved), ("private", addr.is_private)):
         if test:
-            return f"points at a {name} address ({addr})"
+            return text("webhook.points_at", range=Label("address_range", name),
+                        address=str(addr))
     if not addr.is_global:  # shared address space (100.64/10), documentation ranges …
-        return f"points at a non-public address ({addr})"
+        return text("webhook.points_at", range=Label("address_range", "non-public"),
+                    address=str(addr))
     return None
 
 
@@ -111,22 +121,22 @@ class Target:
 def parse_target(raw: str) -> Target:
     url = (raw or "").strip()
     if not url or len(url) > MAX_URL:
-        raise ValidationFailed.of("url", f"must be an http(s) URL of at most {MAX_URL} characters")
+        raise ValidationFailed.of("url", "webhook.url_length", max=MAX_URL)
     try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError:
-        raise ValidationFailed.of("url", "is not a valid URL") from None
+        raise ValidationFailed.of("url", "webhook.bad_url") from None
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
-        raise ValidationFailed.of("url", "must use http or https")
+        raise ValidationFailed.of("url", "webhook.http_only")
     if parts.username is not None or parts.password is not None:
-        raise ValidationFailed.of("url", "must not carry a user name or password")
+        raise ValidationFailed.of("url", "webhook.no_credentials")
     host = (parts.hostname or "").rstrip(".")
     if not host:
-        raise ValidationFailed.of("url", "must name a host")
+        raise ValidationFailed.of("url", "webhook.host_required")
     if parts.fragment:
-        raise ValidationFailed.of("url", "must not have a #fragment")
+        raise ValidationFailed.of("url", "webhook.no_fragment")
     return Target(url=url, scheme=scheme, host=host,
                   port=port or (443 if scheme == "https" else 80))
 
@@ -134,23 +144,22 @@ def parse_target(raw: str) -> Target:
 def check_addresses(target: Target, addresses: Sequence[str], allow_private: bool) -> None:
     """Refuses a target any of whose addresses is not public (unless an admin allowed it)."""
     if not addresses:
-        raise ValidationFailed.of("url", f"the host {target.host} does not resolve")
+        raise ValidationFailed.of("url", "webhook.host_unresolved", host=target.host)
     if allow_private:
         return
     for ip in addresses:
-        problem = address_problem(ip)
-        if problem:
-            raise ValidationFailed.of("url", f"{problem}: webhooks may only call public "
-                                             "addresses unless an admin allows private ones")
+        refusal = address_refusal(ip)
+        if refusal is not None:
+            raise ValidationFailed.of("url", "webhook.public_only", problem=refusal)
 
 
 def check_event_types(values: Sequence[str]) -> list[str]:
     if not values:
-        raise ValidationFailed.of("event_types", "must name at least one event type")
+        raise ValidationFailed.of("event_types", "webhook.event_type_required")
     for i, value in enumerate(values):
         if value not in EVENT_TYPES:
-            raise ValidationFailed.of(f"event_types.{i}", f"{value!r} is not an event type "
-                                      "(see GET /api/v1/webhooks/event-types)")
+            raise ValidationFailed.of(f"event_types.{i}", "webhook.unknown_event_type",
+                                      value=repr(value))
     return sorted(set(values))
 
 
@@ -195,10 +204,10 @@ class WebhookEndpoint:
         if not isinstance(event_types, Unset):
             self.event_types = check_event_types(event_types or [])
         if not isinstance(description, Unset):
-            text = (description or "").strip() or None
-            if text is not None and len(text) > 500:
-                raise ValidationFailed.of("description", "must be at most 500 characters")
-            self.description = text
+            shown = (description or "").strip() or None
+            if shown is not None and len(shown) > 500:
+                raise ValidationFailed.of("description", "too_long", max=500)
+            self.description = shown
         if isinstance(allow_private, bool):
             self.allow_private = allow_private
         if isinstance(active, bool):

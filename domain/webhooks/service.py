@@ -73,7 +73,7 @@ class WebhookService:
     async def create(self, actor: Actor, command: CreateWebhook) -> WebhookEndpoint:
         p = require(actor, Scope.SETTINGS_WRITE)
         if command.allow_private and not _is_admin(p):
-            raise PermissionDenied("Only an admin may let a webhook reach private addresses",
+            raise PermissionDenied("webhook.private_admin_only",
                                    scope=Scope.SETTINGS_WRITE.value)
         endpoint = WebhookEndpoint.create(
             url=command.url, event_types=command.event_types,
@@ -95,8 +95,8 @@ class WebhookService:
             endpoint = await self._load(uow, endpoint_id, lock=True)
             check_version("webhook", endpoint.version, expected_version)
             if not _is_admin(p) and (endpoint.allow_private or command.allow_private):
-                raise PermissionDenied("Only an admin may edit a webhook that may reach private "
-                                       "addresses", scope=Scope.SETTINGS_WRITE.value)
+                raise PermissionDenied("webhook.private_edit_admin_only",
+                                       scope=Scope.SETTINGS_WRITE.value)
             before = endpoint.snapshot()
             endpoint.update(command)
             sent = given(command)
@@ -114,8 +114,8 @@ class WebhookService:
         async with self.uow() as uow:
             endpoint = await self._load(uow, endpoint_id, lock=True)
             if endpoint.allow_private and not _is_admin(p):
-                raise PermissionDenied("Only an admin may delete a webhook that may reach "
-                                       "private addresses", scope=Scope.SETTINGS_WRITE.value)
+                raise PermissionDenied("webhook.private_delete_admin_only",
+                                       scope=Scope.SETTINGS_WRITE.value)
             await uow.webhooks.delete(endpoint.id)
             await uow.audit.record(AuditEntry.of(actor, "webhook.deleted", "webhook", endpoint.id,
                                                  field_diff(endpoint.snapshot(), None)))
@@ -152,7 +152,7 @@ class WebhookService:
             if delivery is None or delivery.endpoint_id != endpoint.id:
                 raise NotFound("delivery", delivery_id)
             if delivery.status == DeliveryStatus.PENDING and delivery.round_attempts == 0:
-                raise Conflict("The delivery is already waiting for its first attempt")
+                raise Conflict("webhook.delivery_not_started")
             before = {"status": delivery.status, "round_attempts": delivery.round_attempts}
             delivery.redeliver(self.clock.now())
             await uow.webhook_deliveries.save(delivery)

@@ -81,7 +81,8 @@ async def test_reminders_escalations_and_no_double_reminders(
     assert result.records == [("opportunity", quick.id, "owner")]
     (task,) = await tasks_for(container, quick.id)
     assert task.assignee_id == world.users["rep"].id and task.origin == "rule"
-    assert task.due_at == clock.now() and "3 days" in task.title
+    # Written in the owner's language (the rep saved none: Chinese, the product's default).
+    assert task.due_at == clock.now() and "已 3 天未跟进" in task.title
 
     clock.advance(days=4)  # day 7: the lead and the default pipeline's deal; quick at 2N
     result = await s.discipline.scan()

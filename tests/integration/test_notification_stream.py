@@ -97,6 +97,21 @@ async def test_a_notification_committed_after_connecting_arrives_within_a_second
     assert served.feed.subscribers == 0, "a disconnected client leaves nothing behind"
 
 
+async def test_a_streamed_notification_reads_in_the_language_the_stream_asked_for(
+    served: Served, container: Container, world: World
+) -> None:
+    rep = world.users["rep"]
+    async with httpx.AsyncClient(base_url=served.url, timeout=10) as http, http.stream(
+            "GET", STREAM, headers={**world.auth("rep"), "Accept-Language": "en"}) as response:
+        lines = response.aiter_lines()
+        assert await anext(lines) == ": connected"
+        # Stored in the rep's saved language (Chinese, the default); read in English.
+        mine = await notify(container, rep.id)
+        _, data, _ = await next_event(lines)
+        assert data is not None and data["id"] == str(mine.id)
+        assert data["title"] == "New high lead assigned to you: Acme Ltd / Li Lei"
+
+
 async def test_shutdown_ends_open_streams_cleanly(served: Served, world: World) -> None:
     async with httpx.AsyncClient(base_url=served.url, timeout=10) as http, http.stream(
             "GET", STREAM, headers=world.auth("rep")) as response:

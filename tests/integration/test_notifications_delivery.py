@@ -268,15 +268,19 @@ async def test_in_app_text_comes_from_the_in_app_template_in_the_recipients_lang
     # A consumer that gave fewer variables than the template needs: its own words are kept.
     await notify(mailer, world.users["rep"].id, data={"label": "Thin Co"})
 
-    async def inbox(who: str) -> list[dict]:  # type: ignore[type-arg]
-        r = await client.get("/api/v1/notifications", headers=world.auth(who),
-                             params={"limit": 200})
+    async def inbox(who: str, language: str = "zh-CN") -> list[dict]:  # type: ignore[type-arg]
+        r = await client.get("/api/v1/notifications", params={"limit": 200},
+                             headers={**world.auth(who), "Accept-Language": language})
         return [n for n in r.json()["items"] if n["kind"] == "lead_assigned"]
 
+    # The rep saved no language: the words follow the language the reader asks in.
     thin, zh = await inbox("rep")
     assert zh["title"] == "新线索分配给您：Acme Ltd / Li Lei（high）"
     assert zh["body"] == "线索 Acme Ltd / Li Lei（high）：territory East。请在一天内首次联系。"
     assert thin["title"] == "New lead assigned to you" and thin["body"] == "Lead Acme Ltd"
+    _, en = await inbox("rep", "en")
+    assert en["title"] == "New high lead assigned to you: Acme Ltd / Li Lei"
+    # The manager saved English: that wins over the browser's Chinese.
     (en,) = await inbox("manager")
     assert en["title"] == "New high lead assigned to you: Acme Ltd / Li Lei"
 

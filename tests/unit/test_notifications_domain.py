@@ -22,6 +22,7 @@ from domain.notifications.templating import (
     parse,
     render,
 )
+from domain.shared.catalogue import render as render_text
 from domain.shared.errors import ValidationFailed
 
 
@@ -71,7 +72,7 @@ def test_a_custom_template_names_the_field_and_the_unknown_variable() -> None:
     with pytest.raises(ValidationFailed) as e:
         Template.custom("lead_assigned", "email", "en", "Lead {label}", "Hi {password}")
     (problem,) = e.value.problems
-    assert problem.field == "body" and "{password}" in problem.message
+    assert problem.field == "body" and "{password}" in render_text(problem.text)
     with pytest.raises(ValidationFailed) as e:
         Template.custom("nope", "email", "en", "s", "b")
     assert e.value.problems[0].field == "kind"

@@ -129,7 +129,7 @@ async def test_a_url_that_reaches_a_private_or_unresolvable_host_is_refused(
                         ("ftp://hooks.example.com/h", "http or https")):
         with pytest.raises(ValidationFailed) as e:
             await endpoint(svc, admin, url)
-        assert e.value.problems[0].field == "url" and reason in e.value.problems[0].message
+        assert e.value.problems[0].field == "url" and reason in e.value.detail
     assert store(svc).table("webhooks") == {} and store(svc).audit == []
     assert ("intranet.example.com", 443) in svc.resolver.asked  # type: ignore[attr-defined]
 

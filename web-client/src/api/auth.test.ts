@@ -15,6 +15,15 @@ describe('authFetch', () => {
     expect(seen[0].headers.get('Idempotency-Key')).toMatch(/.{8,}/);
   });
 
+  it('asks for the words in the language the screen shows', async () => {
+    const seen: Request[] = [];
+    const base = vi.fn(async (r: RequestInfo | URL) => { seen.push(r as Request); return json(200, {}); });
+    await authFetch(new Request('http://x/api/v1/notifications'), base as unknown as typeof fetch);
+    localStorage.setItem('crm.lang', 'en');
+    await authFetch(new Request('http://x/api/v1/notifications'), base as unknown as typeof fetch);
+    expect(seen.map((r) => r.headers.get('Accept-Language'))).toEqual(['zh-CN', 'en']);
+  });
+
   it('refreshes once on 401 and retries with the new token and the same key', async () => {
     setTokens({ access_token: 'old', refresh_token: 'R1', expires_in: 900 });
     const calls: { url: string; auth: string | null; key: string | null; body?: string }[] = [];

@@ -1,5 +1,7 @@
 // Tokens live in localStorage so a reload keeps the session; the access token is refreshed
 // silently (once, shared by concurrent requests) when the API answers 401.
+import { initialLang } from '../i18n';
+
 export interface Tokens { access_token: string; refresh_token: string; expires_in: number }
 
 const KEY = 'crm.tokens';
@@ -65,6 +67,9 @@ export async function authFetch(input: Request, baseFetch: typeof fetch = fetch)
   const prepared = (req: Request) => {
     const t = getTokens();
     if (t) req.headers.set('Authorization', `Bearer ${t.access_token}`);
+    // The server writes its words (problems, notifications) in the language the screen shows,
+    // unless the user saved another one.
+    if (!req.headers.has('Accept-Language')) req.headers.set('Accept-Language', initialLang());
     if (req.method === 'POST' && !req.headers.has('Idempotency-Key')) {
       req.headers.set('Idempotency-Key', newKey());
     }
