@@ -68,8 +68,13 @@ class Drafting(ContractUseCases):
                 c.reassign(*await check_owner(uow, p, command.owner_id, "contracts"))
             await uow.contracts.save(c)
             await self._follow(uow, c)
-            await self._audit(uow, actor, "contract.updated", c,
-                              field_diff(before, contract_snapshot(c)))
+            diff = field_diff(before, contract_snapshot(c))
+            if diff:
+                # The customer's timeline shows the draft changing, not only being created.
+                await self._timeline(uow, actor, c, "contract",
+                                     f"Contract {c.number} edited: {', '.join(sorted(diff))}",
+                                     changed=sorted(diff))
+            await self._audit(uow, actor, "contract.updated", c, diff)
             await uow.commit()
             return c
 

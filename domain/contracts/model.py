@@ -23,7 +23,7 @@ from domain.contracts.rounds import (
     StepStatus,
 )
 from domain.shared.commands import given
-from domain.shared.errors import Conflict, InvalidTransition, ValidationFailed
+from domain.shared.errors import Conflict, FieldProblem, InvalidTransition, ValidationFailed
 from domain.shared.events import DomainEvent
 
 # The approval and line types belong with the contract for its readers (adapters, reactions).
@@ -68,6 +68,20 @@ class EventType:
     APPROVAL_REMINDED = "contract.approval_reminded"
     APPROVAL_ESCALATED = "contract.approval_escalated"
     RENEWAL_DUE = "contract.renewal_due"
+
+
+# The code of a field that drafting may leave empty but submitting needs.
+REQUIRED_TO_SUBMIT = "required_to_submit"
+
+
+@dataclass(frozen=True)
+class MissingField:
+    """A field a draft lacks for submitting: `code` is stable for clients, `message` is for
+    people."""
+
+    field: str
+    code: str
+    message: str
 
 
 def contract_number(now: datetime, sequence: int) -> str:
@@ -199,13 +213,26 @@ class Contract:
                            "assignee_id": str(s.assignee_id)} for s in opened.steps],
                    **self._next(opened.steps[0]))
 
-    def check_complete(self) -> None:
+    def missing_for_submit(self) -> list[MissingField]:
+        """What a draft still lacks before it may be submitted, so that a form can ask for it
+        up front; nothing for a contract that is past drafting."""
+        if self.status not in EDITABLE_STATUSES:
+            return []
+        missing = []
         if not self.lines:
-            raise ValidationFailed.of("lines", "a contract has at least one line item")
+            missing.append(MissingField("lines", REQUIRED_TO_SUBMIT,
+                                        "a contract has at least one line item"))
         if self.start_date is None:
-            raise ValidationFailed.of("start_date", "is required to submit")
+            missing.append(MissingField("start_date", REQUIRED_TO_SUBMIT, "is required to submit"))
         if self.end_date is None:
-            raise ValidationFailed.of("end_date", "is required to submit")
+            missing.append(MissingField("end_date", REQUIRED_TO_SUBMIT, "is required to submit"))
+        return missing
+
+    def check_complete(self) -> None:
+        """Every missing field at once: the submitter fixes them in one go."""
+        missing = self.missing_for_submit()
+        if missing:
+            raise ValidationFailed([FieldProblem(m.field, m.message) for m in missing])
 
     def current_round(self) -> ApprovalRound:
         return ApprovalRound(self.round, self.round_steps())
