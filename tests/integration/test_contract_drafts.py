@@ -140,3 +140,21 @@ async def test_mark_all_read(client: httpx.AsyncClient, world: World,
         "action": "notification.read_all"})).json()["items"]
     assert audited["actor_id"] == str(world.users["manager"].id)
     assert audited["diff"] == {"marked": [None, unread]}
+
+
+async def test_a_notice_that_arrives_after_its_step_was_decided_is_not_sent(
+    client: httpx.AsyncClient, world: World, container: Container
+) -> None:
+    users = world.users
+    k = await contract(client, world)
+    url = f"/api/v1/contracts/{k['id']}"
+    assert (await post(client, world, "rep", f"{url}/submit")).status_code == 200
+    # Decided from the approvals inbox before the queue delivered the request to decide.
+    assert (await post(client, world, "manager", f"{url}/approvals/1/approve")
+            ).status_code == 200
+    await drain(container)
+    assert [n for n in await notifications(container, users["manager"].id,
+                                           "approval_requested")
+            if n.data.get("contract_id") == k["id"]] == []
+    (asked,) = await notifications(container, users["finance"].id, "approval_requested")
+    assert asked.data["step"] == 2 and asked.read_at is None
