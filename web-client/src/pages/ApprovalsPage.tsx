@@ -16,7 +16,7 @@ import { DecisionButtons } from './ContractPage';
 type Item = Schemas['InboxItemOut'];
 type Report = Schemas['ApprovalTimesOut'];
 
-/** A report with no decided step in its range has nothing to chart: zeros would read as "instant". */
+/** A range with no decided step has nothing to chart: bars of zero would read as "instant". */
 export function hasDecisions(report: Report): boolean {
   return report.steps.some((s) => s.durations.count > 0);
 }
@@ -76,11 +76,11 @@ export default function ApprovalsPage() {
                 card={(r) => <ApprovalCard item={r} />}
                 columns={[
                   { title: t('contracts.number'), dataIndex: 'number', render: (v, r) => <Link to={`/contracts/${r.contract_id}`}>{v}</Link> },
-                  { title: t('common.name'), dataIndex: 'title', ellipsis: true },
-                  { title: t('contracts.customer'), dataIndex: 'customer_name' },
+                  { title: t('common.name'), dataIndex: 'title', width: 200, ellipsis: { showTitle: true } },
+                  { title: t('contracts.customer'), dataIndex: 'customer_name', width: 200, ellipsis: { showTitle: true } },
                   { title: t('contracts.amount'), dataIndex: 'amount', align: 'right', render: (v, r) => formatMoney(v, r.currency) },
                   { title: t('contracts.role'), dataIndex: 'role', render: (v) => label('approval_step_role', v) },
-                  { title: t('approvals.waitingSince'), dataIndex: 'started_at', render: formatDateTime },
+                  { title: t('approvals.waitingSince'), dataIndex: 'started_at', render: (v) => <span title={formatDateTime(v)}>{fromNow(v)}</span> },
                   // Kept in view at any width: the decision is what this page is for.
                   { title: t('common.actions'), key: 'decide', fixed: 'right', width: 180, render: (_, r) => <DecisionButtons contract={{ id: r.contract_id, number: r.number }} step={r.step} /> },
                 ]} />
@@ -89,13 +89,15 @@ export default function ApprovalsPage() {
         </Card>
       )}
       {can(me.data, 'reports:read') && (
-        <Card size="small" title={t('contracts.approvalTimes')} extra={
-          <DatePicker.RangePicker value={range} onChange={(v) => v && v[0] && v[1] && setRange([v[0], v[1]])} aria-label={t('approvals.range')} />
-        }>
+        <Card size="small" title={t('contracts.approvalTimes')}>
+          {/* In the body rather than the title bar, where a phone would cut the title short. */}
+          <DatePicker.RangePicker value={range} onChange={(v) => v && v[0] && v[1] && setRange([v[0], v[1]])} aria-label={t('approvals.range')} style={{ marginBottom: 12, maxWidth: '100%' }} />
           <QueryState query={report}>
             {(r) => (
               <Space orientation="vertical" style={{ width: '100%' }}>
-                {chart ? <LazyChart option={chart} height={240} /> : <Empty description={t('approvals.noDecisions')} data-testid="approval-chart-empty" />}
+                {chart ? <LazyChart option={chart} height={240} /> : (
+                  <Empty description={t('approvals.noDecisions')} data-testid="approval-chart-empty" />
+                )}
                 <Typography.Text type="secondary">
                   {Object.entries(r.pending).map(([role, n]) => t('approvals.pendingAt', { role: label('approval_step_role', role), n })).join(' · ')}
                   {r.rounds_within_one_day != null && ` · ${t('approvals.withinOneDay', { share: (r.rounds_within_one_day * 100).toFixed(0) })}`}

@@ -95,7 +95,7 @@ export default function ContractPage() {
   const mine = myPendingStep(c, me.data?.id);
   const action = (a: Parameters<typeof act.mutate>[0], label: string, primary = false) => (
     <Button key={a} type={primary ? 'primary' : 'default'} loading={act.isPending && act.variables === a} data-testid={`action-${a}`}
-      onClick={() => modal.confirm({ title: t('contracts2.confirmAction', { action: label, number: c.number }), okText: label, cancelText: t('common.cancel'), onOk: () => act.mutateAsync(a).catch(() => undefined) })}>{label}</Button>
+      onClick={() => modal.confirm({ title: t('contracts2.confirmAction', { action: label, number: c.number }), onOk: () => act.mutateAsync(a).catch(() => undefined) })}>{label}</Button>
   );
   const editable = writable && (c.status === 'draft' || c.status === 'rejected');
   // A rejected contract goes back to draft when edited; one that lacks what submitting needs
