@@ -13,7 +13,9 @@ Creating an index on the partitioned parent builds it on every partition, under 
 blocks writes to the audit log while it builds.
 
 Approval notices are resolved when their step is decided; a partial index over the unread
-notices by the contract in their data finds them without reading anyone's read ones.
+notices by the contract in their data finds them without reading anyone's read ones. Another
+over the unread ones by user serves the bell's unread count and mark-all-read, whose cost then
+follows what is unread rather than a user's whole history.
 """
 from collections.abc import Sequence
 
@@ -49,9 +51,12 @@ def upgrade() -> None:
         op.execute(statement)
     op.execute("CREATE INDEX ix_notifications_unread_contract ON notifications "
                "((data ->> 'contract_id')) WHERE read_at IS NULL")
+    op.execute("CREATE INDEX ix_notifications_unread_user ON notifications (user_id) "
+               "WHERE read_at IS NULL")
 
 
 def downgrade() -> None:
+    op.execute("DROP INDEX ix_notifications_unread_user")
     op.execute("DROP INDEX ix_notifications_unread_contract")
     for statement in NEW_AUDIT_INDEXES:
         op.execute(f"DROP INDEX {_name(statement)}")

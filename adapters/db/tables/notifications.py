@@ -36,6 +36,8 @@ notifications = Table(
     # is decided, without reading anyone's read ones.
     Index("ix_notifications_unread_contract", text("(data ->> 'contract_id')"),
           postgresql_where=text("read_at IS NULL")),
+    # A user's unread ones (the bell's count, mark-all-read), without their read history.
+    Index("ix_notifications_unread_user", "user_id", postgresql_where=text("read_at IS NULL")),
 )
 # Shipped templates (builtin) are seeded by `crm db upgrade`; a custom one overrides its triple.
 notification_templates = Table(
