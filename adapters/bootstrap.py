@@ -144,6 +144,7 @@ class Container:
                                        burst=self.settings.rate_limit_burst)
             if self.settings.rate_limit_enabled else None,
             buckets=self.limiter,
+            default_locale=self.settings.default_locale,
         )
 
     async def close(self) -> None:

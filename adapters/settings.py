@@ -78,6 +78,9 @@ class Settings(BaseSettings):
     # addresses or networks ("10.0.0.0/8"), "*" for any. The client's address in the audit log
     # and in the anonymous rate limit is then the one the proxy reports. Empty: no proxy.
     forwarded_allow_ips: str = ""
+    # The organisation's language: what the server writes for a caller who chose none and
+    # whose browser asks for none of ours (CRM_DEFAULT_LOCALE).
+    default_locale: Literal["zh-CN", "en"] = "zh-CN"
     # A count of customers (a segment's size, an XLSX export's check) stops after this long.
     count_timeout_ms: int = Field(5000, ge=10, le=600_000)
     # What an imported file may hold, whatever it declares of itself.

@@ -20,6 +20,7 @@ from adapters.outages import unavailable
 from adapters.settings import Settings
 from api.errors import problem
 from api.main import create_app
+from domain.shared.text import text
 
 
 def create_web_app(container: Container, web_dist: Path | None = None) -> FastAPI:
@@ -44,7 +45,7 @@ def mount_web_client(app: FastAPI, dist: Path) -> None:
     async def web_client(request: Request, path: str) -> Response:
         first = path.split("/", 1)[0]
         if first in API_PATHS:
-            return problem(request, 404, "No such API route")
+            return problem(request, 404, text("problem.no_route"))
         if path:
             candidate = (root / path).resolve()
             if candidate.is_relative_to(root) and candidate.is_file():
@@ -53,7 +54,7 @@ def mount_web_client(app: FastAPI, dist: Path) -> None:
                 return FileResponse(candidate, headers={"Cache-Control": (
                     "public, max-age=31536000, immutable" if immutable else "no-cache")})
             if first == "assets" or "." in path.rsplit("/", 1)[-1]:
-                return problem(request, 404, "No such file")
+                return problem(request, 404, text("problem.no_file"))
         return FileResponse(index, headers={"Cache-Control": "no-cache"})
 
     app.add_api_route("/{path:path}", web_client, methods=["GET", "HEAD"],
@@ -69,13 +70,12 @@ def install_database_errors(app: FastAPI) -> None:
         orig = getattr(exc, "orig", None)
         sqlstate = str(getattr(orig, "sqlstate", "") or "")
         if isinstance(exc, IntegrityError) or sqlstate.startswith("23"):
-            return problem(request, 409, "This conflicts with data that already exists")
+            return problem(request, 409, text("problem.conflicts_existing"))
         if (isinstance(exc, DataError) or sqlstate.startswith("22")
                 or isinstance(orig, (ValueError, OverflowError))):
-            return problem(request, 422, "A value in the request is out of range or contains "
-                           "characters that cannot be stored")
+            return problem(request, 422, text("problem.unstorable"))
         if isinstance(exc, (OperationalError, InterfaceError)) or sqlstate.startswith("08"):
-            return problem(request, 503, "The database is not answering; try again shortly")
+            return problem(request, 503, text("problem.database_silent"))
         raise exc
 
     app.add_exception_handler(StatementError, unstorable)

@@ -33,6 +33,7 @@ from domain.shared.authz import Actor, Principal
 from domain.shared.errors import AuthenticationFailed, ValidationFailed
 from domain.shared.paging import DEFAULT_LIMIT, MAX_LIMIT, PageRequest
 from domain.shared.ports import IdempotencyStore, TokenBuckets
+from domain.shared.text import set_locale
 from domain.webhooks.service import WebhookService
 
 if TYPE_CHECKING:
@@ -76,6 +77,8 @@ class ApiContext:
     # The per-caller limit on every API request and where its buckets live (None: no limit).
     rate_limit: RateLimitPolicy | None = None
     buckets: TokenBuckets | None = None
+    # The organisation's language, for callers who chose none and whose browser names none of ours.
+    default_locale: str = "zh-CN"
 
 
 async def get_context(request: Request) -> ApiContext:
@@ -117,6 +120,7 @@ async def current_principal(
     else:
         user = await ctx.identity.user_for_access_token(credential)
         request.state.user = user
+        set_locale(user.locale)
         principal = principal_of(user)
     request.state.principal = principal
     return principal

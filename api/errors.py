@@ -13,11 +13,14 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.deps import actor_of
+from api.validation_texts import pydantic_text
+from domain.shared.catalogue import has, render
 from domain.shared.errors import (
     AccountLocked,
     AuthenticationFailed,
     Conflict,
     DomainError,
+    FieldProblem,
     HiddenRecord,
     InvalidTransition,
     NotFound,
@@ -27,18 +30,11 @@ from domain.shared.errors import (
     StaleVersion,
     ValidationFailed,
 )
+from domain.shared.text import Text, text
 
 log = logging.getLogger("crm.api")
 
 PROBLEM = "application/problem+json"
-
-TITLES = {
-    400: "Bad request", 401: "Not authenticated", 403: "Forbidden", 404: "Not found",
-    405: "Method not allowed", 409: "Conflict", 412: "Precondition failed",
-    413: "Content too large", 415: "Unsupported media type", 422: "Validation failed",
-    428: "Precondition required", 429: "Too many requests", 500: "Internal server error",
-    503: "Service unavailable",
-}
 
 SLUGS = {
     400: "bad-request", 401: "unauthenticated", 403: "forbidden", 404: "not-found",
@@ -48,15 +44,24 @@ SLUGS = {
 }
 
 
-def problem_body(status: int, detail: str, *, title: str | None = None,
+def title_of(status: int) -> str:
+    code = f"problem.{status}"
+    return render(text(code if has(code) else "problem.error"))
+
+
+def problem_body(status: int, detail: str | Text, *, title: str | None = None,
                  errors: list[dict[str, str]] | None = None, request_id: str | None = None,
                  **extra: Any) -> dict[str, Any]:
+    """RFC 9457 problem in the current request's language. `type` and each error's `code`
+    stay the same in every language, for clients that act on them."""
     body: dict[str, Any] = {
         "type": f"/problems/{SLUGS.get(status, 'error')}",
-        "title": title or TITLES.get(status, "Error"),
+        "title": title or title_of(status),
         "status": status,
-        "detail": detail,
+        "detail": render(detail),
     }
+    if isinstance(detail, Text) and detail.code not in ("literal", "validation.fields"):
+        body["code"] = detail.code
     if errors is not None:
         body["errors"] = errors
     if request_id:
@@ -65,15 +70,19 @@ def problem_body(status: int, detail: str, *, title: str | None = None,
     return body
 
 
-def problem_bytes(status: int, detail: str, **kw: Any) -> bytes:
+def problem_bytes(status: int, detail: str | Text, **kw: Any) -> bytes:
     return json.dumps(problem_body(status, detail, **kw), default=str).encode()
 
 
-def problem(request: Request, status: int, detail: str, *,
+def problem(request: Request, status: int, detail: str | Text, *,
             headers: dict[str, str] | None = None, **kw: Any) -> JSONResponse:
     rid = getattr(request.state, "request_id", None)
     return JSONResponse(problem_body(status, detail, request_id=rid, **kw), status_code=status,
                         media_type=PROBLEM, headers=headers)
+
+
+def field_error(problem_: FieldProblem) -> dict[str, str]:
+    return {"field": problem_.field, "code": problem_.code, "message": render(problem_.text)}
 
 
 def _field(loc: tuple[Any, ...]) -> str:
@@ -83,22 +92,17 @@ def _field(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
-_MESSAGES = {
-    "extra_forbidden": "is not a known field",
-    "missing": "is required",
-}
-
-
 def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-    errors = []
+    problems = []
     for e in exc.errors():
         if e.get("type") == "json_invalid":
-            return problem(request, 400, "The request body is not valid JSON",
-                           errors=[{"field": "body", "message": "is not valid JSON"}])
-        errors.append({"field": _field(tuple(e.get("loc", ()))),
-                       "message": _MESSAGES.get(e.get("type", ""), e.get("msg", "is invalid"))})
-    detail = "; ".join(f"{x['field']}: {x['message']}" for x in errors) or "Invalid request"
-    return problem(request, 422, detail, errors=errors)
+            return problem(request, 400, text("problem.body_not_json"),
+                           errors=[field_error(FieldProblem("body", "not_json"))])
+        problems.append(FieldProblem(_field(tuple(e.get("loc", ()))), pydantic_text(e)))
+    if not problems:
+        return problem(request, 422, text("problem.invalid_request"))
+    return problem(request, 422, ValidationFailed(problems).text,
+                   errors=[field_error(p) for p in problems])
 
 
 def allowed_methods(request: Request) -> list[str]:
@@ -133,9 +137,12 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _on_http(request: Request, exc: StarletteHTTPException) -> Response:
-        detail = exc.detail if isinstance(exc.detail, str) else TITLES.get(exc.status_code, "")
+        detail: str | Text = (exc.detail if isinstance(exc.detail, str)
+                              else title_of(exc.status_code))
         if exc.status_code == 404 and detail == "Not Found":
-            detail = f"There is nothing at {request.url.path}"
+            detail = text("problem.nothing_here", path=request.url.path)
+        elif detail in ("Not Found", "Method Not Allowed", "Unsupported Media Type"):
+            detail = title_of(exc.status_code)
         headers = dict(exc.headers) if exc.headers else {}
         if exc.status_code == 405:
             allowed = allowed_methods(request)
@@ -145,47 +152,47 @@ def install_error_handlers(app: FastAPI) -> None:
                 # RFC 9110 §9.3.7: OPTIONS asks which methods the resource has; no CORS grant
                 # here (only the public intake form answers browsers from other sites).
                 return Response(status_code=204, headers=headers)
-            detail = f"{request.method} is not allowed on {request.url.path}"
+            detail = text("problem.method_not_allowed", method=request.method,
+                          path=request.url.path)
         return problem(request, exc.status_code, detail, headers=headers or None)
 
     @app.exception_handler(DomainError)
     async def _on_domain(request: Request, exc: DomainError) -> JSONResponse:
         if isinstance(exc, ValidationFailed):
-            return problem(request, 422, exc.detail, errors=[
-                {"field": p.field, "message": p.message} for p in exc.problems])
+            return problem(request, 422, exc.text,
+                           errors=[field_error(p) for p in exc.problems])
         if isinstance(exc, HiddenRecord):
             await _audit_denial(request, exc)
-            return problem(request, 404, exc.detail)
+            return problem(request, 404, exc.text)
         if isinstance(exc, NotFound):
-            return problem(request, 404, exc.detail)
+            return problem(request, 404, exc.text)
         if isinstance(exc, PermissionDenied):
             await _audit_denial(request, exc)
-            return problem(request, 403, exc.detail)
+            return problem(request, 403, exc.text)
         if isinstance(exc, RateLimited):
-            return problem(request, 429, exc.detail,
+            return problem(request, 429, exc.text,
                            headers={"Retry-After": str(exc.retry_after_seconds)})
         if isinstance(exc, AccountLocked):
-            return problem(request, 429, exc.detail,
+            return problem(request, 429, exc.text,
                            headers={"Retry-After": str(exc.retry_after_seconds)})
         if isinstance(exc, AuthenticationFailed):
-            return problem(request, 401, exc.detail, headers={"WWW-Authenticate": "Bearer"})
+            return problem(request, 401, exc.text, headers={"WWW-Authenticate": "Bearer"})
         if isinstance(exc, StaleVersion):
-            return problem(request, 412, exc.detail, current_version=exc.actual)
+            return problem(request, 412, exc.text, current_version=exc.actual)
         if isinstance(exc, Conflict):
-            return problem(request, 409, exc.detail,
+            return problem(request, 409, exc.text,
                            existing_id=str(exc.existing_id) if exc.existing_id else None)
         if isinstance(exc, InvalidTransition):
-            return problem(request, 409, exc.detail)
+            return problem(request, 409, exc.text)
         if isinstance(exc, QueryTimedOut):
-            return problem(request, 503, exc.detail)
-        return problem(request, 400, exc.detail)
+            return problem(request, 503, exc.text)
+        return problem(request, 400, exc.text)
 
     # Values the database or its driver cannot take (out-of-range dates and numbers, text it
     # cannot encode, nesting too deep to parse) are the client's problem, never a 500.
     async def _on_unstorable(request: Request, exc: Exception) -> JSONResponse:
         log.info("refused an unstorable value on %s: %r", request.url.path, type(exc))
-        return problem(request, 422, "A value in the request is out of range or contains "
-                       "characters that cannot be stored")
+        return problem(request, 422, text("problem.unstorable"))
 
     for kind in (OverflowError, UnicodeError, RecursionError):
         app.add_exception_handler(kind, _on_unstorable)
@@ -193,7 +200,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _on_crash(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return problem(request, 500, "Something went wrong on our side; it has been logged")
+        return problem(request, 500, text("problem.crash"))
 
 
 async def _audit_denial(request: Request, exc: DomainError) -> None:
@@ -202,7 +209,7 @@ async def _audit_denial(request: Request, exc: DomainError) -> None:
         return
     actor = actor_of(request, getattr(request.state, "principal", None))
     try:
-        await ctx.identity.record_denial(actor, exc.detail,
+        await ctx.identity.record_denial(actor, render(exc.text, "en"),
                                          f"{request.method} {request.url.path}")
     except Exception:
         log.exception("could not audit a permission failure")

@@ -98,7 +98,7 @@ def create_app(ctx: ApiContext) -> FastAPI:
         app.add_middleware(RateLimitMiddleware, buckets=ctx.buckets, policy=ctx.rate_limit,
                            caller_of=caller_of)
     app.add_middleware(UnavailableMiddleware, outage_of=ctx.outage_of)
-    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(RequestContextMiddleware, default_locale=ctx.default_locale)
     app.add_middleware(SecurityHeadersMiddleware)
     return app
 

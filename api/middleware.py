@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.errors import PROBLEM, problem_bytes
 from domain.identity import secrets as bearer
 from domain.shared.errors import AuthenticationFailed
+from domain.shared.text import DEFAULT_LOCALE, Label, Text, negotiate, set_locale, text
 
 access_log = logging.getLogger("crm.access")
 unavailable_log = logging.getLogger("crm.api")
@@ -31,7 +32,7 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
-async def _send_problem(send: Send, status: int, detail: str, request_id: str | None,
+async def _send_problem(send: Send, status: int, detail: str | Text, request_id: str | None,
                         extra_headers: list[tuple[bytes, bytes]] | None = None) -> None:
     body = problem_bytes(status, detail, request_id=request_id)
     headers = [(b"content-type", PROBLEM.encode()), (b"content-length", str(len(body)).encode())]
@@ -41,10 +42,12 @@ async def _send_problem(send: Send, status: int, detail: str, request_id: str | 
 
 
 class RequestContextMiddleware:
-    """Gives every request an id (echoed as X-Request-ID) and writes one JSON log line."""
+    """Gives every request an id (echoed as X-Request-ID) and its language, and writes one
+    JSON log line."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, default_locale: str = DEFAULT_LOCALE) -> None:
         self.app = app
+        self.default_locale = default_locale
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -53,6 +56,9 @@ class RequestContextMiddleware:
         incoming = _header(scope, b"x-request-id")
         rid = incoming if incoming and _REQUEST_ID.match(incoming) else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = rid
+        # The language of the words written for this request; a signed-in user's saved
+        # language replaces it once the caller is known (api/deps.py).
+        set_locale(negotiate(_header(scope, b"accept-language")) or self.default_locale)
         started = time.perf_counter()
         status = 500
 
@@ -60,7 +66,9 @@ class RequestContextMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message.setdefault("headers", []).append((b"x-request-id", rid.encode()))
+                headers = message.setdefault("headers", [])
+                headers.append((b"x-request-id", rid.encode()))
+                headers.append((b"vary", b"Accept-Language"))
             await send(message)
 
         try:
@@ -82,7 +90,6 @@ class Outage(Protocol):
 # How long a client should wait after a 503 for a server that is away: a restart takes seconds.
 RETRY_AFTER_SECONDS = 5
 
-_UNAVAILABLE_DETAIL = "The {} is briefly unavailable; retry in a few seconds"
 
 
 class UnavailableMiddleware:
@@ -126,13 +133,15 @@ class UnavailableMiddleware:
             unavailable_log.warning("%s %s: the %s is unavailable (%s); answered 503",
                                     scope["method"], scope["path"], outage.dependency,
                                     outage.reason, extra={"fields": {"request_id": rid}})
-            await _send_problem(send, 503, _UNAVAILABLE_DETAIL.format(outage.dependency), rid,
+            unavailable = text("problem.unavailable", service=Label("service", outage.dependency))
+            await _send_problem(send, 503, unavailable, rid,
                                 [(b"retry-after", str(RETRY_AFTER_SECONDS).encode())])
 
 
 class BodyTooLarge(HTTPException):
     def __init__(self, limit: int) -> None:
-        super().__init__(413, f"The request body is larger than the limit of {limit} bytes")
+        super().__init__(413)
+        self.text = text("problem.body_too_large", limit=limit)
 
 
 class BodyLimitMiddleware:
@@ -155,10 +164,10 @@ class BodyLimitMiddleware:
         declared = _header(scope, b"content-length")
         if declared is not None:
             if not declared.isdigit():
-                await _send_problem(send, 400, "Content-Length is not a number", rid)
+                await _send_problem(send, 400, text("problem.length_not_number"), rid)
                 return
             if int(declared) > limit:
-                await _send_problem(send, 413, BodyTooLarge(limit).detail, rid)
+                await _send_problem(send, 413, BodyTooLarge(limit).text, rid)
                 return
         received = 0
         started = False
@@ -183,7 +192,7 @@ class BodyLimitMiddleware:
         except BodyTooLarge as e:
             if started:
                 raise
-            await _send_problem(send, 413, e.detail, rid)
+            await _send_problem(send, 413, e.text, rid)
 
 
 CallerOf = Callable[[Scope], Awaitable[str | None]]
@@ -212,8 +221,7 @@ class IdempotencyMiddleware:
             return
         rid = scope.get("state", {}).get("request_id")
         if not 1 <= len(key) <= 255 or not key.isprintable():
-            await _send_problem(send, 400, "Idempotency-Key must be 1 to 255 printable characters",
-                                rid)
+            await _send_problem(send, 400, text("problem.idempotency_key_shape"), rid)
             return
         caller = await self.caller_of(scope)
         if caller is None:  # unauthenticated: the route answers 401 itself
@@ -237,12 +245,10 @@ class IdempotencyMiddleware:
             self.unreleased.discard((caller, key))
         outcome = await store.begin(caller, key, fingerprint)
         if outcome.state == "mismatch":
-            await _send_problem(send, 422, "This Idempotency-Key was used with a different "
-                                "request body", rid)
+            await _send_problem(send, 422, text("problem.idempotency_key_reused"), rid)
             return
         if outcome.state == "in_flight":
-            await _send_problem(send, 409, "A request with this Idempotency-Key is still being "
-                                "processed; retry later", rid)
+            await _send_problem(send, 409, text("problem.idempotency_key_in_flight"), rid)
             return
         if outcome.state == "replay":
             headers = [(k.encode(), v.encode()) for k, v in outcome.headers or []]

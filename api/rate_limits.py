@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.errors import PROBLEM, problem_bytes
 from api.middleware import CallerOf
 from domain.shared.ports import Allowance, TokenBuckets
+from domain.shared.text import text
 
 # Probes of a load balancer and the web client's files are not the API: never limited.
 LIMITED_PREFIX = "/api/"
@@ -85,8 +86,8 @@ class RateLimitMiddleware:
     async def _refuse(self, scope: Scope, send: Send, allowance: Allowance,
                       fields: list[tuple[bytes, bytes]]) -> None:
         wait = allowance.retry_after
-        detail = (f"Too many requests: each caller may send {self.policy.burst} at once and "
-                  f"{self.policy.per_second:g} a second after that; retry in {wait} s")
+        detail = text("problem.rate_limited", burst=self.policy.burst,
+                      per_second=f"{self.policy.per_second:g}", wait=wait)
         body = problem_bytes(429, detail, request_id=scope.get("state", {}).get("request_id"))
         await send({"type": "http.response.start", "status": 429, "headers": [
             (b"content-type", PROBLEM.encode()), (b"content-length", str(len(body)).encode()),

@@ -149,16 +149,23 @@ def sent(body: BaseModel, name: str, *, required: bool = False) -> Any:
 
 class FieldError(BaseModel):
     field: str
-    message: str
+    code: str = Field(description="The same in every language; act on this, not the message",
+                      examples=["invalid_email"])
+    message: str = Field(description="In the caller's language",
+                         examples=["不是有效的电子邮箱地址"])
 
 
 class Problem(BaseModel):
-    """RFC 9457 problem details."""
+    """RFC 9457 problem details. `title`, `detail` and each message are in the caller's
+    language (the saved one, else Accept-Language, else the organisation's); `type`, `code`
+    and each error's `code` are the same in every language."""
 
     type: str = Field(examples=["/problems/validation"])
     title: str = Field(examples=["Validation failed"])
     status: int = Field(examples=[422])
     detail: str = Field(examples=["email: is not a valid e-mail address"])
+    code: str | None = Field(None, description="What went wrong, the same in every language",
+                             examples=["not_found"])
     request_id: str | None = None
     errors: list[FieldError] | None = None
 

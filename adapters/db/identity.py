@@ -25,7 +25,14 @@ def _user(row: Row) -> User:
     return loaded(User(**m))
 
 
-_USER_BY_ID = select(tables.users).where(tables.users.c.id == bindparam("user_id"))
+# With the language the user chose (kept with their notification preferences): what the server
+# writes for them is in that language.
+_USER_BY_ID = select(
+    tables.users,
+    select(tables.notification_preferences.c.locale)
+    .where(tables.notification_preferences.c.user_id == tables.users.c.id)
+    .scalar_subquery().label("locale"),
+).where(tables.users.c.id == bindparam("user_id"))
 
 
 def _department_walk(down: bool) -> Any:

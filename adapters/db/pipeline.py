@@ -147,9 +147,16 @@ def _opportunity(row: Row) -> Opportunity:
         lost_reason=m["lost_reason"], lead_id=m["lead_id"],
         stage_entered_at=m["stage_entered_at"], last_activity_at=m["last_activity_at"],
         closed_at=m["closed_at"], created_by=m["created_by"], version=m["version"],
-        created_at=m["created_at"], updated_at=m["updated_at"])
+        created_at=m["created_at"], updated_at=m["updated_at"],
+        customer_name=m.get("customer_name") or "")
     loaded(o)
     return o
+
+
+# The customer's name beside each deal: a card that says "customer" helps no one.
+_CUSTOMER_NAME = (select(tables.customers.c.name)
+                  .where(tables.customers.c.id == opportunities.c.customer_id)
+                  .scalar_subquery().label("customer_name"))
 
 
 def _row(o: Opportunity) -> dict[str, Any]:
@@ -182,10 +189,13 @@ def _totals_can_answer(flt: OpportunityFilter) -> bool:
 class SqlOpportunities(SqlRepository):
     async def get(self, opportunity_id: uuid.UUID, visibility: Visibility,
                   lock: bool = False) -> Opportunity | None:
-        return await self._one(
-            opportunities, _opportunity, opportunities.c.id == opportunity_id,
-            visible(visibility, opportunities.c.owner_id, opportunities.c.owner_department_id),
-            lock=lock)
+        stmt = select(opportunities, _CUSTOMER_NAME).where(
+            opportunities.c.id == opportunity_id,
+            visible(visibility, opportunities.c.owner_id, opportunities.c.owner_department_id))
+        if lock:
+            stmt = stmt.with_for_update(of=opportunities)
+        row = (await self.conn.execute(stmt)).first()
+        return _opportunity(row) if row else None
 
     async def exists(self, opportunity_id: uuid.UUID) -> bool:
         return bool(await self.conn.scalar(select(literal(True)).where(
@@ -231,7 +241,8 @@ class SqlOpportunities(SqlRepository):
                    page: PageRequest) -> Page[Opportunity]:
         keys, descending = _sort(flt)
         extra = [k for k in keys if k.name not in opportunities.c]
-        stmt = select(opportunities, *extra).where(and_(*self._conds(flt, visibility)))
+        stmt = select(opportunities, _CUSTOMER_NAME, *extra).where(
+            and_(*self._conds(flt, visibility)))
         return await fetch_page(self.conn, stmt, keys, page, _opportunity,
                                 descending=descending)
 
@@ -278,7 +289,8 @@ class SqlOpportunities(SqlRepository):
                              ).table_valued("sid").render_derived(name="s")
         extra = [k for k in keys if k.name not in opportunities.c]
         order = [k.desc() for k in keys] if descending else keys
-        column_of = (select(opportunities, *extra).where(opportunities.c.stage_id == stages.c.sid,
+        column_of = (select(opportunities, _CUSTOMER_NAME, *extra)
+                     .where(opportunities.c.stage_id == stages.c.sid,
                                               *self._conds(flt, visibility))
                      .order_by(*order).limit(limit + 1).lateral("o"))
         return select(stages.c.sid, *column_of.c).select_from(stages.join(column_of, true()))

@@ -15,9 +15,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from adapters.db.base import SqlRepository, new_rows
 from adapters.db.held_writes import HeldWrites
 from adapters.db.keyset import fetch_page
+from domain.shared.catalogue import render
 from domain.shared.paging import Page, PageRequest
+from domain.shared.text import Text
 
 Entry = TypeVar("Entry")
+
+# What a line keeps of its words (the domain cuts plain ones to the same length).
+SUMMARY_CHARS = 500
 
 
 class SqlTimeline(SqlRepository, Generic[Entry]):
@@ -33,7 +38,14 @@ class SqlTimeline(SqlRepository, Generic[Entry]):
 
     async def add_many(self, entries: Sequence[Entry]) -> None:
         if entries:
-            await self.held.add(self.conn, self._table, new_rows(entries, self._table))
+            rows = new_rows(entries, self._table)
+            for row in rows:
+                summary = row["summary"]
+                row["summary_text"] = None
+                if isinstance(summary, Text):
+                    row["summary_text"] = summary.to_json()
+                    row["summary"] = render(summary, "en")[:SUMMARY_CHARS]
+            await self.held.add(self.conn, self._table, rows)
 
     async def list(self, record_id: uuid.UUID, page: PageRequest) -> Page[Entry]:
         await self.held.flush(self.conn)
@@ -42,4 +54,8 @@ class SqlTimeline(SqlRepository, Generic[Entry]):
             page, self._row_entry, descending=True)
 
     def _row_entry(self, row: Row) -> Entry:
-        return self._entry(**row._mapping)
+        values = dict(row._mapping)
+        stored = values.pop("summary_text", None)
+        if stored:
+            values["summary"] = Text.from_json(stored)
+        return self._entry(**values)

@@ -18,6 +18,7 @@ from api.v1.schemas.notify import DeliveryOut, PreferencesIn, PreferencesOut
 from domain.notifications.model import DeliveryStatus, Notification
 from domain.notifications.ports import FeedClosed, FeedSubscription
 from domain.shared.errors import PermissionDenied, ValidationFailed
+from domain.shared.text import text
 
 router = APIRouter(prefix="/notifications", tags=["notifications"])
 preferences = APIRouter(prefix="/me/notification-preferences", tags=["me"])
@@ -101,7 +102,7 @@ async def stream_notifications(
     try:
         subscription = await notify.feed.subscribe(p.user_id)
     except FeedClosed:
-        return problem(request, 503, "The server is shutting down; reconnect in a moment",
+        return problem(request, 503, text("problem.shutting_down"),
                        headers={"Retry-After": "3"})
     try:
         missed = (await notify.feed.since(p.user_id, resume_after, MISSED_MAX)

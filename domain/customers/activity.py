@@ -13,6 +13,7 @@ from domain.customers.values import aware
 from domain.shared.authz import Actor
 from domain.shared.errors import InvalidTransition, ValidationFailed
 from domain.shared.events import DomainEvent
+from domain.shared.text import Text
 
 
 class FollowUpMethod(StrEnum):
@@ -181,7 +182,9 @@ class ActivityEntry:
 
     customer_id: uuid.UUID
     kind: str  # followup, task, owner_changed, stage_changed, created, deleted, restored
-    summary: str
+    # A text code with parameters, rendered in the reader's language; lines written before
+    # codes existed are plain (English) words.
+    summary: str | Text
     actor_id: uuid.UUID | None
     actor_label: str
     ref_type: str | None = None
@@ -191,11 +194,13 @@ class ActivityEntry:
     id: int | None = None
 
     @classmethod
-    def by(cls, actor: Actor, customer_id: uuid.UUID, kind: str, summary: str,
+    def by(cls, actor: Actor, customer_id: uuid.UUID, kind: str, summary: str | Text,
            ref_type: str | None = None, ref_id: uuid.UUID | None = None,
            data: dict[str, Any] | None = None) -> ActivityEntry:
         """A line the caller's action writes; the summary is cut to what the timeline keeps."""
         p = actor.principal
-        return cls(customer_id=customer_id, kind=kind, summary=summary[:500],
+        if isinstance(summary, str):
+            summary = summary[:500]
+        return cls(customer_id=customer_id, kind=kind, summary=summary,
                    actor_id=p.id if p else None, actor_label=actor.shown_name,
                    ref_type=ref_type, ref_id=ref_id, data=data if data is not None else {})

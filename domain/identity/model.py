@@ -31,7 +31,7 @@ MIN_PASSWORD_LENGTH = 10
 def normalise_email(raw: str) -> str:
     email = raw.strip().lower()
     if not _EMAIL.match(email) or len(email) > 254:
-        raise ValidationFailed.of("email", "is not a valid e-mail address")
+        raise ValidationFailed.of("email", "invalid_email")
     return email
 
 
@@ -94,6 +94,8 @@ class User:
     version: int = 1
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    # The language the user chose, or None to follow the browser (read with the user by id).
+    locale: str | None = None
     events: list[DomainEvent] = field(default_factory=list, repr=False, compare=False)
 
     @classmethod

@@ -25,6 +25,7 @@ from domain.fields_and_tags.model import CustomField, validate_custom
 from domain.imports.model import Import, Outcome, Policy, RowValues, map_row
 from domain.imports.ports import CustomerRules
 from domain.shared.authz import Actor, Principal, Visibility
+from domain.shared.catalogue import render
 from domain.shared.errors import DomainError, PermissionDenied, ValidationFailed
 from domain.shared.ownership import check_owner
 from domain.shared.ports import Clock, UnitOfWork
@@ -43,7 +44,7 @@ RowError = tuple[int, str, str, str]
 def row_problems(error: DomainError | ValueError) -> list[tuple[str, str]]:
     """(field, message) of each thing wrong with a row."""
     if isinstance(error, ValidationFailed):
-        return [(p.field, p.message) for p in error.problems]
+        return [(p.field, render(p.text)) for p in error.problems]
     return [("", error.detail if isinstance(error, DomainError) else str(error))]
 
 

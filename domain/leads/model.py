@@ -24,6 +24,7 @@ from domain.leads.validation import (
 )
 from domain.shared.errors import DomainError, InvalidTransition, ValidationFailed
 from domain.shared.events import DomainEvent
+from domain.shared.text import Text
 
 
 class LeadStatus(StrEnum):
@@ -103,7 +104,7 @@ class LeadActivity:
 
     lead_id: uuid.UUID
     kind: str  # created, assigned, status_changed, followup, converted, duplicate, edited
-    summary: str
+    summary: str | Text  # a text code with parameters; plain words on lines from before codes
     actor_id: uuid.UUID | None
     actor_label: str
     data: dict[str, Any] = field(default_factory=dict)

@@ -105,6 +105,8 @@ class Opportunity:
     version: int = 1
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    # The customer's name as read with the deal, for cards and lists (not stored with it).
+    customer_name: str = field(default="", compare=False)
     events: list[DomainEvent] = field(default_factory=list, repr=False, compare=False)
     moves: list[StageMove] = field(default_factory=list, repr=False, compare=False)
 

@@ -178,6 +178,7 @@ class OpportunityService:
             quote_reference=details.quote_reference,
             contract_reference=details.contract_reference,
             contract_status=details.contract_status)
+        o.customer_name = customer.name
         await uow.opportunities.add(o)
         stage_name = pipeline.stage(o.stage_id).name
         await self._timeline(uow, actor, o, "opportunity",

@@ -32,7 +32,7 @@ async def test_malformed_json_is_400_naming_the_body(client: httpx.AsyncClient,
     r = await client.post("/api/v1/departments", content=b'{"name": ',
                           headers={**world.auth("admin"), "content-type": "application/json"})
     body = is_problem(r, 400)
-    assert body["errors"] == [{"field": "body", "message": "is not valid JSON"}]
+    assert body["errors"] == [{"field": "body", "code": "not_json", "message": "is not valid JSON"}]
 
 
 async def test_wrong_types_name_the_field(client: httpx.AsyncClient, world: World) -> None:
@@ -48,14 +48,15 @@ async def test_unknown_fields_are_rejected_not_ignored(client: httpx.AsyncClient
     r = await client.post("/api/v1/departments", headers=world.auth("admin"),
                           json={"name": "Ops", "colour": "red"})
     body = is_problem(r, 422)
-    assert body["errors"] == [{"field": "colour", "message": "is not a known field"}]
+    assert body["errors"] == [{"field": "colour", "code": "unknown_field",
+                               "message": "is not a known field"}]
 
 
 async def test_domain_validation_names_the_field(client: httpx.AsyncClient, world: World) -> None:
     r = await client.post("/api/v1/users", headers=world.auth("admin"), json={
         "email": "not-an-email", "name": "X", "role": "sales_rep", "password": "long-enough-1"})
     assert is_problem(r, 422)["errors"] == [
-        {"field": "email", "message": "is not a valid e-mail address"}]
+        {"field": "email", "code": "invalid_email", "message": "is not a valid e-mail address"}]
     r = await client.post("/api/v1/users", headers=world.auth("admin"), json={
         "email": "x@example.com", "name": "X", "role": "sales_rep", "password": "short"})
     assert is_problem(r, 422)["errors"][0]["field"] == "password"

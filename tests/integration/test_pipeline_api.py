@@ -182,8 +182,16 @@ async def test_the_board_sums_each_stage_and_pages_its_cards(
         seen += [x["id"] for x in more["items"]]
         cursor = more["next_cursor"]
     assert len(seen) == len(set(seen)) == 6, "the column's cursor continues the list"
+    names = {c["id"]: c["name"], other["id"]: other["name"]}
+    assert all(card["customer_name"] == names[card["customer_id"]] for card in first["cards"]), (
+        "a card names its customer")
     mine = (await client.get("/api/v1/opportunities", params={"view": "board"},
                              headers=world.auth("north_rep"))).json()
+    north_card = next(col for col in mine["columns"] if col["count"])["cards"][0]
+    assert north_card["customer_name"] == "北京华北重工有限公司"
+    one = (await client.get(f"/api/v1/opportunities/{north_card['id']}",
+                            headers=world.auth("north_rep"))).json()
+    assert one["customer_name"] == "北京华北重工有限公司"
     assert [(col["stage"]["key"], col["count"]) for col in mine["columns"] if col["count"]] == [
         ("initial_contact", 1)], "a rep's board shows their own deals"
     by_amount = (await client.get("/api/v1/opportunities", params={"sort": "-amount"},

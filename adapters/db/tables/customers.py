@@ -178,6 +178,9 @@ customer_activity = Table(
     Column("ref_type", Text),
     Column("ref_id", UUID(as_uuid=True)),
     Column("data", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    # The words as a code with parameters, rendered in the reader's language; `summary`
+    # keeps them in English.
+    Column("summary_text", JSONB),
     Index("ix_customer_activity_customer", "customer_id", "id"),
 )
 

@@ -123,6 +123,9 @@ lead_activity = Table(
     Column("actor_id", UUID(as_uuid=True)),
     Column("actor_label", Text, nullable=False),
     Column("data", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    # The words as a code with parameters, rendered in the reader's language; `summary`
+    # keeps them in English.
+    Column("summary_text", JSONB),
     Index("ix_lead_activity_lead", "lead_id", "id"),
 )
 

@@ -31,6 +31,7 @@ from domain.customers.commands import (
 )
 from domain.customers.model import Contact, Customer, CustomerKind, Grade, Size, Source, Tier
 from domain.customers.personal import mask_email, mask_id_card, mask_phone
+from domain.shared.catalogue import render
 
 # the domain's full legal name: at least two characters once trimmed
 FULL_NAME = r"\S[\s\S]*\S"
@@ -270,7 +271,10 @@ class TimelineEntryOut(BaseModel):
     id: int
     at: DateTime
     kind: str = Field(examples=["followup"])
-    summary: str
+    summary: str = Field(description="In the caller's language")
+    code: str | None = Field(None, description=(
+        "The summary's text code, the same in every language (none on old lines)"),
+        examples=["contract.submitted"])
     actor_id: uuid.UUID | None
     actor_label: str
     ref_type: str | None
@@ -280,7 +284,10 @@ class TimelineEntryOut(BaseModel):
     @classmethod
     def of(cls, e: ActivityEntry) -> TimelineEntryOut:
         assert e.id is not None and e.at is not None
-        return cls(id=e.id, at=e.at, kind=e.kind, summary=e.summary, actor_id=e.actor_id,
+        summary = e.summary if isinstance(e.summary, str) else render(e.summary)
+        code = None if isinstance(e.summary, str) else e.summary.code
+        return cls(id=e.id, at=e.at, kind=e.kind, summary=summary, code=code,
+                   actor_id=e.actor_id,
                    actor_label=e.actor_label, ref_type=e.ref_type, ref_id=e.ref_id, data=e.data)
 
 

@@ -25,6 +25,7 @@ from domain.leads.model import Lead, LeadActivity, LeadStatus
 from domain.leads.routing import AssignedBy
 from domain.leads.scoring import LeadGrade, RuleKind
 from domain.leads.validation import FlagCode
+from domain.shared.catalogue import render
 
 
 class LeadCreate(Input):
@@ -272,7 +273,10 @@ class LeadActivityOut(BaseModel):
     id: int
     at: DateTime
     kind: str = Field(examples=["assigned"])
-    summary: str
+    summary: str = Field(description="In the caller's language")
+    code: str | None = Field(None, description=(
+        "The summary's text code, the same in every language (none on old lines)"),
+        examples=["contract.submitted"])
     actor_id: uuid.UUID | None
     actor_label: str
     data: dict[str, Any]
@@ -280,5 +284,8 @@ class LeadActivityOut(BaseModel):
     @classmethod
     def of(cls, e: LeadActivity) -> LeadActivityOut:
         assert e.id is not None and e.at is not None
-        return cls(id=e.id, at=e.at, kind=e.kind, summary=e.summary, actor_id=e.actor_id,
+        summary = e.summary if isinstance(e.summary, str) else render(e.summary)
+        code = None if isinstance(e.summary, str) else e.summary.code
+        return cls(id=e.id, at=e.at, kind=e.kind, summary=summary, code=code,
+                   actor_id=e.actor_id,
                    actor_label=e.actor_label, data=e.data)

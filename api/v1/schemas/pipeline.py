@@ -164,6 +164,7 @@ class OpportunityOut(BaseModel):
     number: str = Field(examples=["O202611000042"])
     name: str
     customer_id: uuid.UUID
+    customer_name: str = Field(examples=["上海明远精密机械有限公司"])
     lead_id: uuid.UUID | None
     pipeline_id: uuid.UUID
     stage_id: uuid.UUID
@@ -189,7 +190,8 @@ class OpportunityOut(BaseModel):
     @classmethod
     def of(cls, o: Opportunity) -> OpportunityOut:
         return cls(
-            id=o.id, number=o.number, name=o.name, customer_id=o.customer_id, lead_id=o.lead_id,
+            id=o.id, number=o.number, name=o.name, customer_id=o.customer_id,
+            customer_name=o.customer_name, lead_id=o.lead_id,
             pipeline_id=o.pipeline_id, stage_id=o.stage_id, status=o.status,
             probability=o.probability, amount=o.amount, weighted_amount=o.weighted_amount,
             currency=o.currency, expected_close_date=o.expected_close_date,

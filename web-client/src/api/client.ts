@@ -1,13 +1,21 @@
 import createClient from 'openapi-fetch';
 import type { components, paths } from './schema';
 import { authFetch } from './auth';
+import { currentLang } from '../i18n';
 
 export type Schemas = components['schemas'];
 export type Problem = Schemas['Problem'];
 
+/** Asks for server-written text (problems, timeline, notifications) in the UI's language. The
+ * user's saved locale wins on the server, so switching language also saves it (saveLocale). */
+function inUiLanguage(req: Request): Request {
+  req.headers.set('Accept-Language', currentLang());
+  return req;
+}
+
 export const api = createClient<paths>({
   baseUrl: globalThis.location?.origin ?? '',
-  fetch: (req: Request) => authFetch(req, (...a) => globalThis.fetch(...a)),
+  fetch: (req: Request) => authFetch(inUiLanguage(req), (...a) => globalThis.fetch(...a)),
 });
 
 /** An API answer that was not 2xx, with the problem+json body when there was one. */
@@ -56,7 +64,7 @@ export function etagOf(version: number): string {
 
 /** Downloads an authenticated file (CSV of error rows, exports). */
 export async function download(url: string, filename: string): Promise<void> {
-  const res = await authFetch(new Request(url));
+  const res = await authFetch(inUiLanguage(new Request(url)));
   if (!res.ok) {
     let body: unknown = null;
     try { body = await res.json(); } catch { /* not json */ }
@@ -74,10 +82,10 @@ export async function download(url: string, filename: string): Promise<void> {
 
 /** For routes not in the generated types yet (APIs landing in parallel): same auth and errors. */
 export async function rawJson<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
-  const res = await authFetch(new Request(new URL(path, globalThis.location?.origin ?? 'http://localhost'), {
+  const res = await authFetch(inUiLanguage(new Request(new URL(path, globalThis.location?.origin ?? 'http://localhost'), {
     method, headers: { ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...headers },
     body: body === undefined ? undefined : JSON.stringify(body),
-  }));
+  })));
   const text = await res.text();
   let data: unknown = null;
   try { data = text ? JSON.parse(text) : null; } catch { data = text; }
@@ -86,4 +94,10 @@ export async function rawJson<T>(method: string, path: string, body?: unknown, h
     throw new ApiError(res.status, toProblem(data, res.status), ra ? Number(ra) : null);
   }
   return data as T;
+}
+
+/** Saves the UI language as the signed-in user's locale, which the server writes its text in
+ * (notifications sent later, problems, timeline entries). Only the locale changes. */
+export async function saveLocale(locale: 'zh-CN' | 'en'): Promise<void> {
+  await unwrap(api.PUT('/api/v1/me/notification-preferences', { body: { locale } }));
 }

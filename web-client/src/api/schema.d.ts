@@ -2865,7 +2865,17 @@ export interface components {
         FieldError: {
             /** Field */
             field: string;
-            /** Message */
+            /**
+             * Code
+             * @description The same in every language; act on this, not the message
+             * @example invalid_email
+             */
+            code: string;
+            /**
+             * Message
+             * @description In the caller's language
+             * @example 不是有效的电子邮箱地址
+             */
             message: string;
         };
         /**
@@ -3168,8 +3178,17 @@ export interface components {
              * @example assigned
              */
             kind: string;
-            /** Summary */
+            /**
+             * Summary
+             * @description In the caller's language
+             */
             summary: string;
+            /**
+             * Code
+             * @description The summary's text code, the same in every language (none on old lines)
+             * @example contract.submitted
+             */
+            code?: string | null;
             /** Actor Id */
             actor_id: string | null;
             /** Actor Label */
@@ -3986,6 +4005,11 @@ export interface components {
              * Format: uuid
              */
             customer_id: string;
+            /**
+             * Customer Name
+             * @example 上海明远精密机械有限公司
+             */
+            customer_name: string;
             /** Lead Id */
             lead_id: string | null;
             /**
@@ -4316,7 +4340,9 @@ export interface components {
         };
         /**
          * Problem
-         * @description RFC 9457 problem details.
+         * @description RFC 9457 problem details. `title`, `detail` and each message are in the caller's
+         *     language (the saved one, else Accept-Language, else the organisation's); `type`, `code`
+         *     and each error's `code` are the same in every language.
          */
         Problem: {
             /**
@@ -4339,6 +4365,12 @@ export interface components {
              * @example email: is not a valid e-mail address
              */
             detail: string;
+            /**
+             * Code
+             * @description What went wrong, the same in every language
+             * @example not_found
+             */
+            code?: string | null;
             /** Request Id */
             request_id?: string | null;
             /** Errors */
@@ -5072,8 +5104,17 @@ export interface components {
              * @example followup
              */
             kind: string;
-            /** Summary */
+            /**
+             * Summary
+             * @description In the caller's language
+             */
             summary: string;
+            /**
+             * Code
+             * @description The summary's text code, the same in every language (none on old lines)
+             * @example contract.submitted
+             */
+            code?: string | null;
             /** Actor Id */
             actor_id: string | null;
             /** Actor Label */

@@ -1,28 +1,19 @@
 import { QueryClientProvider } from '@tanstack/react-query';
-import { App as AntApp, ConfigProvider } from 'antd';
-import zhCN from 'antd/locale/zh_CN';
-import enUS from 'antd/locale/en_US';
-import { useEffect, useState } from 'react';
+import { App as AntApp } from 'antd';
 import { RouterProvider } from 'react-router';
-import i18n from '../i18n';
+import '../i18n';
+import { LocaleProvider } from './locale';
 import { queryClient } from './queryClient';
 import { router } from './routes';
 
-
 export function App() {
-  const [lang, setLang] = useState(i18n.language);
-  useEffect(() => {
-    const on = (l: string) => setLang(l);
-    i18n.on('languageChanged', on);
-    return () => i18n.off('languageChanged', on);
-  }, []);
   return (
-    <ConfigProvider locale={lang === 'en' ? enUS : zhCN} theme={{ token: { colorPrimary: '#1677ff' } }}>
-      <AntApp>
-        <QueryClientProvider client={queryClient}>
+    <QueryClientProvider client={queryClient}>
+      <LocaleProvider>
+        <AntApp>
           <RouterProvider router={router} />
-        </QueryClientProvider>
-      </AntApp>
-    </ConfigProvider>
+        </AntApp>
+      </LocaleProvider>
+    </QueryClientProvider>
   );
 }

@@ -8,11 +8,12 @@ import { Suspense, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Navigate, Outlet, useLocation, useNavigate } from 'react-router';
 import { setTokens } from '../api/auth';
-import { setLang, type Lang } from '../i18n';
+import type { Lang } from '../i18n';
 import { ErrorState } from '../components/States';
 import { useMe, useSignedIn, can, type Me } from './session';
 import { useUnreadCount } from './notifications';
 import { queryClient } from './queryClient';
+import { useLanguageSwitch, useServerLocaleSync } from './locale';
 
 function menuItems(me: Me | undefined, t: (k: string) => string) {
   const admin = me?.role === 'admin';
@@ -50,6 +51,9 @@ export function Shell() {
   const mobile = screens.md === false;
   const [drawer, setDrawer] = useState(false);
   const unread = useUnreadCount(signedIn && me.isSuccess);
+  const userId = signedIn && me.data?.kind === 'user' ? me.data.id : undefined;
+  const switchLanguage = useLanguageSwitch(userId);
+  useServerLocaleSync(userId);
 
   if (!signedIn) return <Navigate to="/login" replace state={{ from: location.pathname }} />;
   if (me.isError) return <ErrorState error={me.error} onRetry={() => me.refetch()} />;
@@ -81,7 +85,8 @@ export function Shell() {
             <Badge count={unread} size="small">
               <Button type="text" icon={<BellOutlined />} onClick={() => navigate('/my-day')} aria-label={t('common.notifications')} />
             </Badge>
-            <Select<Lang> size="small" value={i18n.language as Lang} onChange={setLang} style={{ width: 92 }} data-testid="lang"
+            <Select<Lang> size="small" value={i18n.language as Lang} onChange={switchLanguage} style={{ width: 92 }} data-testid="lang"
+              aria-label={t('common.language')}
               options={[{ value: 'zh-CN', label: '中文' }, { value: 'en', label: 'English' }]} />
             <Dropdown menu={{ items: [{ key: 'out', icon: <LogoutOutlined />, label: t('common.logout'), onClick: signOut }] }}>
               <Button type="text" icon={<UserOutlined />} data-testid="user-menu">

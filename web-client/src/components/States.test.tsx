@@ -20,7 +20,7 @@ describe('QueryState', () => {
     expect(await screen.findByText('您的角色不能打开此页面。')).toBeInTheDocument();
   });
   it("shows the problem's detail and field errors for other errors", async () => {
-    renderWithProviders(<Probe fail={new ApiError(409, { detail: 'This customer was merged', errors: [{ field: 'from', message: 'already merged' }] })} />);
+    renderWithProviders(<Probe fail={new ApiError(409, { detail: 'This customer was merged', errors: [{ field: 'from', code: 'merged', message: 'already merged' }] })} />);
     expect(await screen.findByText('This customer was merged — from: already merged')).toBeInTheDocument();
     expect(screen.getByRole('button', { name: /重\s*试/ })).toBeInTheDocument();
   });

@@ -36,8 +36,8 @@ describe('money and durations', () => {
 
 describe('pipeline move errors', () => {
   it('names each missing requirement once', () => {
-    const e = new ApiError(422, { detail: 'x', errors: [{ field: 'quote_reference', message: 'a quote document is required' }, { field: 'quote_reference', message: 'a quote document is required' }] });
-    expect(moveError(e)).toBe('quote_reference: a quote document is required');
+    const e = new ApiError(422, { detail: 'x', errors: [{ field: 'quote_reference', code: 'quote_required', message: 'a quote document is required' }, { field: 'quote_reference', code: 'quote_required', message: 'a quote document is required' }] });
+    expect(moveError(e)).toBe('a quote document is required');
     expect(moveError(new ApiError(412, { detail: 'Someone else changed it' }))).toBe('Someone else changed it');
   });
 });

@@ -1,5 +1,5 @@
 export const en = {
-  app: { name: 'CRM' },
+  app: { name: 'CRM', short: 'CRM' },
   nav: {
     myDay: 'My day', customers: 'Customers', leads: 'Leads', pipeline: 'Pipeline',
     contracts: 'Contracts', approvals: 'Approvals', imports: 'Import', admin: 'Admin',
@@ -7,6 +7,8 @@ export const en = {
     rules: 'Assignment & scoring', webhooks: 'Webhooks', templates: 'Templates',
     approvalPolicy: 'Approval policy', audit: 'Audit log', roles: 'Roles and permissions',
   },
+  titles: { login: 'Sign in', customer: 'Customer', contract: 'Contract' },
+  list: { total_one: '{{n}} record', total_other: '{{n}} records' },
   common: {
     save: 'Save', cancel: 'Cancel', create: 'Create', edit: 'Edit', delete: 'Delete',
     search: 'Search', loading: 'Loading…', empty: 'Nothing here yet', retry: 'Retry',
@@ -75,6 +77,7 @@ export const en = {
     lost: 'Lost', lostReason: 'Lost reason', markWon: 'Mark won', markLost: 'Mark lost',
     moved: 'Moved to {{stage}}', quoteRef: 'Quote reference', contractRef: 'Contract reference',
     history: 'Stage history', weighted: 'weighted', dragHint: 'Drag a card to another stage',
+    moveHint: 'Drag a card, tap ⇄ to pick a stage, or focus a card and press ←/→', moveTo: 'Move to stage', stages: 'Stages', changeStage: 'Change stage',
   },
   contracts: {
     title: 'Contracts', new: 'New contract', number: 'Number', customer: 'Customer', amount: 'Amount',

@@ -1,7 +1,7 @@
 import type { Dict } from './en';
 
 export const zh: Dict = {
-  app: { name: '客户管理系统' },
+  app: { name: '客户管理系统', short: 'CRM' },
   nav: {
     myDay: '我的一天', customers: '客户', leads: '线索', pipeline: '销售管道',
     contracts: '合同', approvals: '审批', imports: '导入', admin: '系统管理',
@@ -9,6 +9,8 @@ export const zh: Dict = {
     rules: '分配与评分规则', webhooks: 'Webhook', templates: '模板',
     approvalPolicy: '审批策略', audit: '审计日志', roles: '角色与权限',
   },
+  titles: { login: '登录', customer: '客户详情', contract: '合同详情' },
+  list: { total_one: '共 {{n}} 条', total_other: '共 {{n}} 条' },
   common: {
     save: '保存', cancel: '取消', create: '新建', edit: '编辑', delete: '删除',
     search: '搜索', loading: '加载中…', empty: '暂无数据', retry: '重试',
@@ -77,6 +79,7 @@ export const zh: Dict = {
     lost: '输单', lostReason: '输单原因', markWon: '标记赢单', markLost: '标记输单',
     moved: '已移至 {{stage}}', quoteRef: '报价单号', contractRef: '合同编号',
     history: '阶段历史', weighted: '加权', dragHint: '拖动卡片以移动阶段',
+    moveHint: '拖动卡片、点击 ⇄ 选择阶段，或选中卡片后按 ←/→ 移动', moveTo: '移动到阶段', stages: '各阶段', changeStage: '变更阶段',
   },
   contracts: {
     title: '合同', new: '新建合同', number: '合同编号', customer: '客户', amount: '金额',

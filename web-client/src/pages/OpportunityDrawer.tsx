@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { App, Button, DatePicker, Descriptions, Drawer, Form, Input, InputNumber, Space, Table, Tag, Typography } from 'antd';
+import { App, Button, DatePicker, Descriptions, Drawer, Form, Input, InputNumber, Select, Space, Table, Tag, Typography } from 'antd';
 import dayjs, { type Dayjs } from 'dayjs';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -9,8 +9,17 @@ import { useUserNames } from '../api/hooks';
 import { fmtDate, fmtMoney, fmtTime } from '../components/bits';
 import { InlineError, QueryState } from '../components/States';
 import { fmtHours } from './contractBits';
+import { useLabels } from '../i18n/labels';
 
 type Opp = Schemas['OpportunityOut'];
+const FORM_FIELDS = ['name', 'amount', 'quote_reference', 'expected_close_date'];
+
+/** A server error shows once: at its field when the form has that field, else above the form. */
+function unplacedError(e: unknown): unknown {
+  if (!(e instanceof ApiError)) return e;
+  const fields = Object.keys(e.fieldErrors());
+  return fields.length > 0 && fields.every((f) => FORM_FIELDS.includes(f)) ? null : e;
+}
 interface Edit { name?: string; amount?: string; quote_reference?: string; expected_close_date?: Dayjs | null }
 
 /** One opportunity: its fields (to meet a stage's requirements), stage history, won / lost. */
@@ -19,6 +28,7 @@ export function OpportunityDrawer({ id, pipeline, writable, onClose }: { id: str
   const { message } = App.useApp();
   const qc = useQueryClient();
   const { name: userName } = useUserNames();
+  const label = useLabels();
   const [form] = Form.useForm<Edit>();
   const [lostReason, setLostReason] = useState('');
   const [losing, setLosing] = useState(false);
@@ -34,7 +44,7 @@ export function OpportunityDrawer({ id, pipeline, writable, onClose }: { id: str
       void qc.invalidateQueries({ queryKey: ['opportunities'] });
     },
     onError: (e) => {
-      if (e instanceof ApiError) form.setFields(Object.entries(e.fieldErrors()).filter(([k]) => ['name', 'amount', 'quote_reference', 'expected_close_date'].includes(k)).map(([name, m]) => ({ name: name as keyof Edit, errors: [m] })));
+      if (e instanceof ApiError) form.setFields(Object.entries(e.fieldErrors()).filter(([k]) => FORM_FIELDS.includes(k)).map(([name, m]) => ({ name: name as keyof Edit, errors: [m] })));
       if (e instanceof ApiError && e.status === 412) void qc.invalidateQueries({ queryKey: ['opportunity', id] });
     },
   });
@@ -45,10 +55,10 @@ export function OpportunityDrawer({ id, pipeline, writable, onClose }: { id: str
       <QueryState query={opp}>
         {(o: Opp) => (
           <Space orientation="vertical" style={{ width: '100%' }}>
-            <InlineError error={patch.error} />
+            <InlineError error={unplacedError(patch.error)} />
             <Descriptions size="small" column={1} bordered>
-              <Descriptions.Item label={t('pipeline.stage')}>{pipeline.stages.find((s) => s.id === o.stage_id)?.name} <Tag>{o.status}</Tag>{o.lost_reason ? ` — ${o.lost_reason}` : ''}</Descriptions.Item>
-              <Descriptions.Item label={t('pipeline.customer')}><Link to={`/customers/${o.customer_id}`}>{t('common.view')}</Link></Descriptions.Item>
+              <Descriptions.Item label={t('pipeline.stage')}>{pipeline.stages.find((s) => s.id === o.stage_id)?.name} <Tag>{label('opportunity_status', o.status)}</Tag>{o.lost_reason ? ` — ${o.lost_reason}` : ''}</Descriptions.Item>
+              <Descriptions.Item label={t('pipeline.customer')}><Link to={`/customers/${o.customer_id}`}>{o.customer_name}</Link></Descriptions.Item>
               <Descriptions.Item label={t('common.amount')}>{fmtMoney(o.amount, o.currency)} ({t('pipeline.weighted')} {fmtMoney(o.weighted_amount, o.currency)})</Descriptions.Item>
               <Descriptions.Item label={t('pipeline.probability')}>{o.probability}%</Descriptions.Item>
               <Descriptions.Item label={t('pipeline.closeDate')}>{fmtDate(o.expected_close_date)}</Descriptions.Item>
@@ -68,6 +78,15 @@ export function OpportunityDrawer({ id, pipeline, writable, onClose }: { id: str
                   </Space>
                   <Button htmlType="submit" loading={patch.isPending} data-testid="save-opportunity">{t('common.save')}</Button>
                 </Form>
+                {/* Moving by touch or keyboard: the stage as a field, not only a drag on the board. */}
+                <Form.Item label={t('pipeline.changeStage')} style={{ marginBottom: 8 }}>
+                  <Select value={o.stage_id} data-testid="stage-select" aria-label={t('pipeline.changeStage')}
+                    options={pipeline.stages.map((st) => ({ value: st.id, label: st.name }))}
+                    onChange={(stageId) => {
+                      if (stageId === lost?.id) { setLosing(true); return; }
+                      patch.mutate({ stage_id: stageId });
+                    }} />
+                </Form.Item>
                 <Space wrap>
                   {won && <Button type="primary" onClick={() => patch.mutate({ stage_id: won.id })}>{t('pipeline.markWon')}</Button>}
                   {lost && <Button danger onClick={() => setLosing(true)}>{t('pipeline.markLost')}</Button>}

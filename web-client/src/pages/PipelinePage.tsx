@@ -1,15 +1,17 @@
-import { PlusOutlined } from '@ant-design/icons';
+import { PlusOutlined, SwapOutlined } from '@ant-design/icons';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import {
-  Alert, App, Button, Card, Form, Input, InputNumber, Modal, Segmented, Select, Space, Table, Tag, Typography, DatePicker,
+  Alert, App, Button, Card, Dropdown, Form, Input, InputNumber, Modal, Segmented, Select, Space, Table, Tag, Typography, DatePicker,
 } from 'antd';
 import type { Dayjs } from 'dayjs';
-import { useMemo, useState } from 'react';
+import { useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { api, ApiError, etagOf, unwrap, type Schemas } from '../api/client';
 import { useCursorList, useUserNames } from '../api/hooks';
 import { CsvExportButton, fmtDate, fmtMoney } from '../components/bits';
+import { formatMoneyShort } from '../i18n/format';
+import { useLabels } from '../i18n/labels';
 import { LazyChart } from '../components/LazyChart';
 import { OpportunityDrawer } from './OpportunityDrawer';
 import { ErrorState, InlineError, QueryState, errorText } from '../components/States';
@@ -47,7 +49,8 @@ export default function PipelinePage() {
 /** The requirement error of a move, as the person should read it on the card. */
 export function moveError(e: unknown): string {
   if (e instanceof ApiError) {
-    const fields = Array.from(new Set((e.problem.errors ?? []).map((x) => `${x.field}: ${x.message}`)));
+    // The server's message says what is missing in the reader's language; the field's code would not.
+    const fields = Array.from(new Set((e.problem.errors ?? []).map((x) => x.message)));
     return fields.length ? fields.join(' · ') : (e.problem.detail || e.message);
   }
   return errorText(e);
@@ -62,6 +65,7 @@ function BoardView({ pipeline }: { pipeline: Schemas['PipelineOut'] }) {
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [over, setOver] = useState<string | null>(null);
   const [openId, setOpenId] = useState<string | null>(null);
+  const columnRefs = useRef<Record<string, HTMLDivElement | null>>({});
   const key = ['opportunities', 'board', pipeline.id];
   const board = useQuery({
     queryKey: key,
@@ -81,9 +85,10 @@ function BoardView({ pipeline }: { pipeline: Schemas['PipelineOut'] }) {
   });
   const writable = can(me.data, 'opportunities:write');
   const chart = useMemo(() => board.data && ({
-    tooltip: {}, grid: { left: 60, right: 16, top: 16, bottom: 40 },
-    xAxis: { type: 'category', data: board.data.columns.map((c) => c.stage.name), axisLabel: { interval: 0, rotate: 20 } },
-    yAxis: { type: 'value' },
+    tooltip: {}, grid: { left: 8, right: 16, top: 16, bottom: 8, containLabel: true },
+    // Long stage names on a narrow screen: cut to the column's width instead of overlapping.
+    xAxis: { type: 'category', data: board.data.columns.map((c) => c.stage.name), axisLabel: { interval: 0, rotate: 30, width: 72, overflow: 'truncate' } },
+    yAxis: { type: 'value', axisLabel: { formatter: (v: number) => formatMoneyShort(v) } },
     series: [
       { type: 'bar', name: t('common.amount'), data: board.data.columns.map((c) => Number(c.totals[0]?.amount ?? 0)) },
       { type: 'bar', name: t('pipeline.weighted'), data: board.data.columns.map((c) => Number(c.totals[0]?.weighted ?? 0)) },
@@ -105,18 +110,38 @@ function BoardView({ pipeline }: { pipeline: Schemas['PipelineOut'] }) {
     move.mutate({ opp, stage });
   };
   const byId = new Map(board.data.columns.flatMap((c) => c.cards).map((o) => [o.id, o]));
+  const stages = board.data.columns.map((c) => c.stage);
+  // Arrow keys move a focused card to the neighbouring stage: the board works without a mouse.
+  const onCardKey = (e: KeyboardEvent<HTMLElement>, opp: Opp) => {
+    if (e.key === 'Enter') { setOpenId(opp.id); return; }
+    if (!writable || (e.key !== 'ArrowRight' && e.key !== 'ArrowLeft')) return;
+    e.preventDefault();
+    const at = stages.findIndex((st) => st.id === opp.stage_id);
+    const next = stages[at + (e.key === 'ArrowRight' ? 1 : -1)];
+    if (next) drop(opp, next);
+  };
+  const jumpTo = (stageId: string) => columnRefs.current[stageId]?.scrollIntoView({ behavior: 'smooth', inline: 'start', block: 'nearest' });
 
   return (
     <div>
       {chart && <Card size="small" style={{ marginBottom: 12 }}><LazyChart option={chart} height={200} /></Card>}
-      <Typography.Text type="secondary">{writable && t('pipeline.dragHint')}</Typography.Text>
-      <div style={{ display: 'flex', gap: 12, overflowX: 'auto', paddingBottom: 12, marginTop: 8 }} data-testid="board">
+      {/* Every stage named above the board, so columns scrolled out of sight (won, lost) are one tap away. */}
+      <nav aria-label={t('pipeline.stages')} style={{ display: 'flex', gap: 6, overflowX: 'auto', paddingBottom: 4 }}>
         {board.data.columns.map((col) => (
-          <div key={col.stage.id} data-testid={`column-${col.stage.key}`}
+          <Button key={col.stage.id} size="small" onClick={() => jumpTo(col.stage.id)} data-testid={`jump-${col.stage.key}`}>
+            {col.stage.name} · {col.count}
+          </Button>
+        ))}
+      </nav>
+      <Typography.Text type="secondary">{writable && t('pipeline.moveHint')}</Typography.Text>
+      <div style={{ display: 'flex', gap: 12, overflowX: 'auto', paddingBottom: 12, marginTop: 8, scrollSnapType: 'x proximity' }} data-testid="board">
+        {board.data.columns.map((col) => (
+          <div key={col.stage.id} data-testid={`column-${col.stage.key}`} ref={(el) => { columnRefs.current[col.stage.id] = el; }}
+            role="region" aria-label={col.stage.name}
             onDragOver={(e) => { if (writable) { e.preventDefault(); setOver(col.stage.id); } }}
             onDragLeave={() => setOver((o) => (o === col.stage.id ? null : o))}
             onDrop={(e) => { e.preventDefault(); setOver(null); const o = byId.get(e.dataTransfer.getData('text/plain')); if (o) drop(o, col.stage); }}
-            style={{ flex: '0 0 260px', background: over === col.stage.id ? '#e6f4ff' : '#f5f5f5', borderRadius: 8, padding: 8, minHeight: 300 }}>
+            style={{ flex: '0 0 min(260px, 82vw)', scrollSnapAlign: 'start', background: over === col.stage.id ? '#e6f4ff' : '#f5f5f5', borderRadius: 8, padding: 8, minHeight: 300 }}>
             <div style={{ marginBottom: 8 }}>
               <Typography.Text strong>{col.stage.name}</Typography.Text> <Tag>{col.count}</Tag>
               {col.stage.kind === 'won' && <Tag color="green">{t('pipeline.won')}</Tag>}
@@ -128,11 +153,23 @@ function BoardView({ pipeline }: { pipeline: Schemas['PipelineOut'] }) {
             {col.cards.map((o) => (
               <Card key={o.id} size="small" style={{ marginBottom: 8, cursor: writable ? 'grab' : undefined }} draggable={writable}
                 onDragStart={(e) => { e.dataTransfer.setData('text/plain', o.id); e.dataTransfer.effectAllowed = 'move'; }}
+                tabIndex={0} onKeyDown={(e) => onCardKey(e, o)} aria-keyshortcuts={writable ? 'ArrowLeft ArrowRight Enter' : 'Enter'}
+                aria-label={`${o.name} · ${o.customer_name}`}
                 data-testid={`card-${o.number}`}>
-                <Typography.Link strong onClick={() => setOpenId(o.id)} data-testid="open-opportunity">{o.name}</Typography.Link>
+                <div style={{ display: 'flex', justifyContent: 'space-between', gap: 4 }}>
+                  <Typography.Link strong onClick={() => setOpenId(o.id)} data-testid="open-opportunity">{o.name}</Typography.Link>
+                  {writable && (
+                    <Dropdown trigger={['click']} menu={{
+                      items: stages.filter((st) => st.id !== o.stage_id).map((st) => ({ key: st.id, label: st.name })),
+                      onClick: ({ key: stageId }) => { const st = stages.find((x) => x.id === stageId); if (st) drop(o, st); },
+                    }}>
+                      <Button size="small" type="text" icon={<SwapOutlined />} aria-label={t('pipeline.moveTo')} data-testid="move-card" />
+                    </Dropdown>
+                  )}
+                </div>
+                <Link to={`/customers/${o.customer_id}`} style={{ fontSize: 12 }}>{o.customer_name}</Link>
                 <div><Typography.Text type="secondary" style={{ fontSize: 12 }}>{o.number} · {userName(o.owner_id)}</Typography.Text></div>
                 <div>{fmtMoney(o.amount, o.currency)} · {fmtDate(o.expected_close_date)}</div>
-                <Link to={`/customers/${o.customer_id}`} style={{ fontSize: 12 }}>{t('pipeline.customer')}</Link>
                 {errors[o.id] && <Alert type="error" showIcon style={{ marginTop: 6, fontSize: 12 }} title={errors[o.id]} data-testid="card-error"
                   closable onClose={() => setErrors((x) => { const n = { ...x }; delete n[o.id]; return n; })} />}
               </Card>
@@ -147,6 +184,7 @@ function BoardView({ pipeline }: { pipeline: Schemas['PipelineOut'] }) {
 
 function ListView({ pipeline }: { pipeline: Schemas['PipelineOut'] }) {
   const { t } = useTranslation();
+  const label = useLabels();
   const { name: userName } = useUserNames();
   const me = useMe();
   const [openId, setOpenId] = useState<string | null>(null);
@@ -158,14 +196,14 @@ function ListView({ pipeline }: { pipeline: Schemas['PipelineOut'] }) {
     <>
       <div style={{ marginBottom: 8 }}>
         <CsvExportButton filename="opportunities.csv" header={['number', 'name', 'stage', 'status', 'amount', 'currency', 'expected_close_date', 'owner']}
-          rows={() => list.items.map((o) => [o.number, o.name, stages.get(o.stage_id), o.status, o.amount, o.currency, o.expected_close_date, userName(o.owner_id)])} />
+          rows={() => list.items.map((o) => [o.number, o.name, stages.get(o.stage_id), label('opportunity_status', o.status), o.amount, o.currency, o.expected_close_date, userName(o.owner_id)])} />
       </div>
       <Table<Opp> rowKey="id" size="middle" dataSource={list.items} loading={list.isPending} pagination={false} scroll={{ x: 'max-content' }} locale={{ emptyText: t('common.empty') }}
         columns={[
           { title: t('common.name'), dataIndex: 'name', render: (v, o) => <Typography.Link onClick={() => setOpenId(o.id)}>{v}</Typography.Link> },
-          { title: t('pipeline.customer'), dataIndex: 'customer_id', render: (v) => <Link to={`/customers/${v}`}>{t('common.view')}</Link> },
+          { title: t('pipeline.customer'), dataIndex: 'customer_name', render: (v, o) => <Link to={`/customers/${o.customer_id}`}>{v}</Link> },
           { title: t('pipeline.stage'), dataIndex: 'stage_id', render: (v) => stages.get(v) },
-          { title: t('common.status'), dataIndex: 'status', render: (s, o) => <>{s}{o.lost_reason ? ` — ${o.lost_reason}` : ''}</> },
+          { title: t('common.status'), dataIndex: 'status', render: (s, o) => <>{label('opportunity_status', s)}{o.lost_reason ? ` — ${o.lost_reason}` : ''}</> },
           { title: t('common.amount'), dataIndex: 'amount', align: 'right', render: (v, o) => fmtMoney(v, o.currency) },
           { title: t('pipeline.probability'), dataIndex: 'probability', render: (v) => `${v}%` },
           { title: t('pipeline.closeDate'), dataIndex: 'expected_close_date', render: fmtDate },
