@@ -13,6 +13,7 @@ from domain.shared.authz import Actor, Scope, require
 from domain.shared.commands import given
 from domain.shared.ownership import check_owner
 from domain.shared.paging import Page, PageRequest
+from domain.shared.text import text
 
 
 class Drafting(ContractUseCases):
@@ -72,7 +73,7 @@ class Drafting(ContractUseCases):
             if diff:
                 # The customer's timeline shows the draft changing, not only being created.
                 await self._timeline(uow, actor, c, "contract",
-                                     f"Contract {c.number} edited: {', '.join(sorted(diff))}",
+                                     text("timeline.contract.edited", number=c.number),
                                      changed=sorted(diff))
             await self._audit(uow, actor, "contract.updated", c, diff)
             await uow.commit()

@@ -70,18 +70,16 @@ class EventType:
     RENEWAL_DUE = "contract.renewal_due"
 
 
-# The code of a field that drafting may leave empty but submitting needs.
+# The code (and text, see `texts`) of a field that drafting may leave empty but submitting needs.
 REQUIRED_TO_SUBMIT = "required_to_submit"
 
 
 @dataclass(frozen=True)
 class MissingField:
-    """A field a draft lacks for submitting: `code` is stable for clients, `message` is for
-    people."""
+    """A field a draft lacks for submitting; `code` is stable for clients."""
 
     field: str
     code: str
-    message: str
 
 
 def contract_number(now: datetime, sequence: int) -> str:
@@ -218,21 +216,16 @@ class Contract:
         up front; nothing for a contract that is past drafting."""
         if self.status not in EDITABLE_STATUSES:
             return []
-        missing = []
-        if not self.lines:
-            missing.append(MissingField("lines", REQUIRED_TO_SUBMIT,
-                                        "a contract has at least one line item"))
-        if self.start_date is None:
-            missing.append(MissingField("start_date", REQUIRED_TO_SUBMIT, "is required to submit"))
-        if self.end_date is None:
-            missing.append(MissingField("end_date", REQUIRED_TO_SUBMIT, "is required to submit"))
-        return missing
+        needed = {"lines": bool(self.lines), "start_date": self.start_date is not None,
+                  "end_date": self.end_date is not None}
+        return [MissingField(name, REQUIRED_TO_SUBMIT) for name, given in needed.items()
+                if not given]
 
     def check_complete(self) -> None:
         """Every missing field at once: the submitter fixes them in one go."""
         missing = self.missing_for_submit()
         if missing:
-            raise ValidationFailed([FieldProblem(m.field, m.message) for m in missing])
+            raise ValidationFailed([FieldProblem(m.field, m.code) for m in missing])
 
     def current_round(self) -> ApprovalRound:
         return ApprovalRound(self.round, self.round_steps())

@@ -2,7 +2,7 @@
 bounds; unread notices are found by the contract they are about
 
 Revision ID: 0023
-Revises: 0020
+Revises: 0024
 Create Date: 2026-12-08 02:00:00
 
 The audit log was ordered by id with indexes (filter, id): a filter with a time range walked
@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = '0023'
-down_revision: str | None = '0020'
+down_revision: str | None = '0024'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

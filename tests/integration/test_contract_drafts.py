@@ -31,9 +31,11 @@ async def test_a_draft_says_what_submitting_needs_and_is_edited_until_it_has_it(
     url = f"/api/v1/contracts/{k['id']}"
     assert k["missing_for_submit"] == [{"field": "start_date", "code": "required_to_submit"},
                                        {"field": "end_date", "code": "required_to_submit"}]
-    r = await post(client, world, "rep", f"{url}/submit")
+    r = await client.post(f"{url}/submit", headers={**world.auth("rep"), "Accept-Language": "en"})
     assert r.status_code == 422
-    assert [e["field"] for e in r.json()["errors"]] == ["start_date", "end_date"]
+    assert [(e["field"], e["code"], e["message"]) for e in r.json()["errors"]] == [
+        ("start_date", "required_to_submit", "is required to submit"),
+        ("end_date", "required_to_submit", "is required to submit")]
 
     r = await _patch(client, world, url, {
         "start_date": "2027-03-01", "end_date": "2028-02-29", "payment_terms": "50/50",
@@ -57,9 +59,11 @@ async def test_a_draft_says_what_submitting_needs_and_is_edited_until_it_has_it(
     r = await _patch(client, world, url, {"title": "stale"}, etag=f'"{k["version"]}"')
     assert r.status_code == 412
 
-    timeline = (await client.get(f"/api/v1/customers/{k['customer_id']}/timeline",
-                                 headers=world.auth("rep"))).json()["items"]
-    assert any(k["number"] in e["summary"] and "edited" in e["summary"] for e in timeline)
+    for language, words in (("en", f"Contract {k['number']} draft edited"),
+                            ("zh-CN", f"合同 {k['number']} 草稿已修改")):
+        timeline = (await client.get(f"/api/v1/customers/{k['customer_id']}/timeline", headers={
+            **world.auth("rep"), "Accept-Language": language})).json()["items"]
+        assert words in [e["summary"] for e in timeline]
     (audited,) = (await client.get("/api/v1/audit-log", headers=world.auth("admin"), params={
         "target_type": "contract", "target_id": k["id"], "action": "contract.updated"})
     ).json()["items"]
