@@ -72,15 +72,18 @@ export default function ApprovalsPage() {
         <Card size="small" style={{ marginBottom: 16 }}>
           <QueryState query={inbox}>
             {(d) => d.items.length === 0 ? <Empty description={t('approvals.empty')} data-testid="inbox-empty" /> : (
+              // A fixed layout that fits 1366 px: the title gives way (ellipsis) before any column
+              // is scrolled off, and the decision column stays pinned on narrower screens.
               <RecordList<Item> rowKey={(r) => `${r.contract_id}-${r.step}`} dataSource={d.items} data-testid="inbox"
+                tableLayout="fixed" scroll={{ x: 1000 }}
                 card={(r) => <ApprovalCard item={r} />}
                 columns={[
-                  { title: t('contracts.number'), dataIndex: 'number', render: (v, r) => <Link to={`/contracts/${r.contract_id}`}>{v}</Link> },
-                  { title: t('common.name'), dataIndex: 'title', width: 200, ellipsis: { showTitle: true } },
+                  { title: t('contracts.number'), dataIndex: 'number', width: 160, render: (v, r) => <Link to={`/contracts/${r.contract_id}`}>{v}</Link> },
+                  { title: t('common.name'), dataIndex: 'title', ellipsis: { showTitle: true } },
                   { title: t('contracts.customer'), dataIndex: 'customer_name', width: 200, ellipsis: { showTitle: true } },
-                  { title: t('contracts.amount'), dataIndex: 'amount', align: 'right', render: (v, r) => formatMoney(v, r.currency) },
-                  { title: t('contracts.role'), dataIndex: 'role', render: (v) => label('approval_step_role', v) },
-                  { title: t('approvals.waitingSince'), dataIndex: 'started_at', render: (v) => <span title={formatDateTime(v)}>{fromNow(v)}</span> },
+                  { title: t('contracts.amount'), dataIndex: 'amount', width: 140, align: 'right', render: (v, r) => formatMoney(v, r.currency) },
+                  { title: t('contracts.role'), dataIndex: 'role', width: 100, render: (v) => label('approval_step_role', v) },
+                  { title: t('approvals.waitingSince'), dataIndex: 'started_at', width: 110, render: (v) => <span title={formatDateTime(v)}>{fromNow(v)}</span> },
                   // Kept in view at any width: the decision is what this page is for.
                   { title: t('common.actions'), key: 'decide', fixed: 'right', width: 180, render: (_, r) => <DecisionButtons contract={{ id: r.contract_id, number: r.number }} step={r.step} /> },
                 ]} />
