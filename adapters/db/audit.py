@@ -36,5 +36,7 @@ class SqlAuditLog(SqlRepository):
             (audit_log.c.actor_id, flt.actor_id), (audit_log.c.target_type, flt.target_type),
             (audit_log.c.target_id, flt.target_id), (audit_log.c.action, flt.action),
         ), *within(audit_log.c.at, flt.since, flt.until))
-        return await fetch_page(self.conn, stmt, [audit_log.c.id], page, _audit,
-                                descending=True)
+        # By time, not by id alone: a time range then bounds the scan of the filter's index
+        # (the id breaks ties within one transaction's entries).
+        return await fetch_page(self.conn, stmt, [audit_log.c.at, audit_log.c.id], page,
+                                _audit, descending=True)

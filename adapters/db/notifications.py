@@ -131,6 +131,29 @@ class SqlNotifications(SqlRepository):
             .values(read_at=func.coalesce(notifications.c.read_at, now)))
         return result.rowcount == 1
 
+    async def mark_all_read(self, user_id: uuid.UUID, now: datetime) -> int:
+        await self.held.flush(self.conn)
+        notifications = tables.notifications
+        result = await self.conn.execute(
+            update(notifications).where(notifications.c.user_id == user_id,
+                                        notifications.c.read_at.is_(None))
+            .values(read_at=now))
+        return int(result.rowcount)
+
+    async def resolve_step(self, kinds: Sequence[str], contract_id: uuid.UUID, step: int,
+                           now: datetime) -> int:
+        # Reaches the rows through ix_notifications_unread_contract (unread only, by contract).
+        await self.held.flush(self.conn)
+        notifications = tables.notifications
+        result = await self.conn.execute(
+            update(notifications).where(
+                notifications.c.read_at.is_(None),
+                notifications.c.data["contract_id"].astext == str(contract_id),
+                notifications.c.data["step"].astext == str(step),
+                notifications.c.kind.in_(list(kinds)))
+            .values(read_at=now))
+        return int(result.rowcount)
+
 
 def _template(row: Row) -> Template:
     m = row._mapping

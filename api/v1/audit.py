@@ -16,12 +16,17 @@ router = APIRouter(prefix="/audit-log", tags=["audit-log"])
 
 
 @router.get("", response_model=ListOf[AuditEntryOut], summary="Read the audit log, newest first",
-            responses=problems(*AUTHED))
+            responses=problems(*AUTHED),
+            description="Filters combine: who (`actor_id`), which record (`target_type` with "
+            "`target_id`), what (`action`) and when (`since` included, `until` excluded). "
+            "Each filter with a time range reads only the months the range covers.")
 async def list_audit_log(
     ctx: Ctx, actor: CurrentActor, page: PageParams,
-    actor_id: uuid.UUID | None = None,
-    target_type: Annotated[str | None, Query(max_length=50)] = None,
-    target_id: Annotated[str | None, Query(max_length=100)] = None,
+    actor_id: Annotated[uuid.UUID | None, Query(description="The user (or API key) who acted")
+                        ] = None,
+    target_type: Annotated[str | None, Query(max_length=50, examples=["contract"])] = None,
+    target_id: Annotated[str | None, Query(max_length=100, description="Needs target_type")
+                         ] = None,
     action: Annotated[str | None, Query(max_length=100, examples=["auth.login_failed"])] = None,
     since: DateTime | None = None, until: DateTime | None = None,
 ) -> ListOf[AuditEntryOut]:

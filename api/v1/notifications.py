@@ -9,6 +9,7 @@ from fastapi import APIRouter, Response
 from api.deps import Ctx, CurrentActor, PageParams
 from api.schemas import AUTHED, ListOf, problems
 from api.v1.schemas.identity import NotificationOut, UnreadCount
+from api.v1.schemas.notify import MarkedRead
 
 router = APIRouter(prefix="/notifications", tags=["notifications"])
 
@@ -25,6 +26,12 @@ async def list_notifications(ctx: Ctx, actor: CurrentActor, page: PageParams,
             responses=problems(*AUTHED))
 async def unread_count(ctx: Ctx, actor: CurrentActor) -> UnreadCount:
     return UnreadCount(unread=await ctx.notifications.unread_count(actor))
+
+
+@router.post("/read-all", response_model=MarkedRead, summary="Mark all of mine as read",
+             responses=problems(*AUTHED))
+async def mark_all_read(ctx: Ctx, actor: CurrentActor) -> MarkedRead:
+    return MarkedRead(marked=await ctx.notifications.mark_all_read(actor))
 
 
 @router.post("/{notification_id}/read", status_code=204, summary="Mark one as read",

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Protocol
 
 from domain.audit.model import AuditEntry, Month
+from domain.shared.errors import ValidationFailed
 from domain.shared.paging import Page, PageRequest
 
 
@@ -20,6 +21,14 @@ class AuditFilter:
     action: str | None = None
     since: datetime | None = None
     until: datetime | None = None
+
+    def __post_init__(self) -> None:
+        # A record is a type and an id: an id alone would match across types, and no index
+        # serves it.
+        if self.target_id is not None and self.target_type is None:
+            raise ValidationFailed.of("target_type", "is required with target_id")
+        if self.since is not None and self.until is not None and self.until <= self.since:
+            raise ValidationFailed.of("until", "must be after since")
 
 
 class AuditLog(Protocol):

@@ -14,6 +14,7 @@ from domain.contracts.queries import InboxItem
 from domain.contracts.rounds import StepPlan, StepRole
 from domain.contracts.use_case import ContractUseCases
 from domain.identity.ports import UserFilter
+from domain.notifications.kinds import APPROVAL_WAITING_KINDS
 from domain.shared.authz import Actor, Role, Scope, require
 from domain.shared.errors import PermissionDenied, ValidationFailed, check_version
 from domain.shared.ownership import manager_above
@@ -110,6 +111,9 @@ class Approving(ContractUseCases):
                 c.reject(step, p.user_id, comment, now)
             await uow.contracts.save(c)
             await self._follow(uow, c)
+            # Decided, by whoever: the notices asking its approver (and the one it was
+            # escalated to) to decide it ask nothing more, so no inbox keeps them unread.
+            await uow.notifications.resolve_step(APPROVAL_WAITING_KINDS, c.id, step, now)
             verb = "approved" if approve else "rejected"
             await self._timeline(uow, actor, c, "contract",
                                  f"Contract {c.number}: step {step} {verb}"

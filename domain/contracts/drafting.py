@@ -13,6 +13,7 @@ from domain.shared.authz import Actor, Scope, require
 from domain.shared.commands import given
 from domain.shared.ownership import check_owner
 from domain.shared.paging import Page, PageRequest
+from domain.shared.text import text
 
 
 class Drafting(ContractUseCases):
@@ -68,8 +69,13 @@ class Drafting(ContractUseCases):
                 c.reassign(*await check_owner(uow, p, command.owner_id, "contracts"))
             await uow.contracts.save(c)
             await self._follow(uow, c)
-            await self._audit(uow, actor, "contract.updated", c,
-                              field_diff(before, contract_snapshot(c)))
+            diff = field_diff(before, contract_snapshot(c))
+            if diff:
+                # The customer's timeline shows the draft changing, not only being created.
+                await self._timeline(uow, actor, c, "contract",
+                                     text("timeline.contract.edited", number=c.number),
+                                     changed=sorted(diff))
+            await self._audit(uow, actor, "contract.updated", c, diff)
             await uow.commit()
             return c
 

@@ -23,7 +23,7 @@ from domain.contracts.rounds import (
     StepStatus,
 )
 from domain.shared.commands import given
-from domain.shared.errors import Conflict, InvalidTransition, ValidationFailed
+from domain.shared.errors import Conflict, FieldProblem, InvalidTransition, ValidationFailed
 from domain.shared.events import DomainEvent
 
 # The approval and line types belong with the contract for its readers (adapters, reactions).
@@ -68,6 +68,18 @@ class EventType:
     APPROVAL_REMINDED = "contract.approval_reminded"
     APPROVAL_ESCALATED = "contract.approval_escalated"
     RENEWAL_DUE = "contract.renewal_due"
+
+
+# The code (and text, see `texts`) of a field that drafting may leave empty but submitting needs.
+REQUIRED_TO_SUBMIT = "required_to_submit"
+
+
+@dataclass(frozen=True)
+class MissingField:
+    """A field a draft lacks for submitting; `code` is stable for clients."""
+
+    field: str
+    code: str
 
 
 def contract_number(now: datetime, sequence: int) -> str:
@@ -199,13 +211,21 @@ class Contract:
                            "assignee_id": str(s.assignee_id)} for s in opened.steps],
                    **self._next(opened.steps[0]))
 
+    def missing_for_submit(self) -> list[MissingField]:
+        """What a draft still lacks before it may be submitted, so that a form can ask for it
+        up front; nothing for a contract that is past drafting."""
+        if self.status not in EDITABLE_STATUSES:
+            return []
+        needed = {"lines": bool(self.lines), "start_date": self.start_date is not None,
+                  "end_date": self.end_date is not None}
+        return [MissingField(name, REQUIRED_TO_SUBMIT) for name, given in needed.items()
+                if not given]
+
     def check_complete(self) -> None:
-        if not self.lines:
-            raise ValidationFailed.of("lines", "a contract has at least one line item")
-        if self.start_date is None:
-            raise ValidationFailed.of("start_date", "is required to submit")
-        if self.end_date is None:
-            raise ValidationFailed.of("end_date", "is required to submit")
+        """Every missing field at once: the submitter fixes them in one go."""
+        missing = self.missing_for_submit()
+        if missing:
+            raise ValidationFailed([FieldProblem(m.field, m.code) for m in missing])
 
     def current_round(self) -> ApprovalRound:
         return ApprovalRound(self.round, self.round_steps())

@@ -6,7 +6,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from domain.contracts.model import STEP_NAMES, StepRole
+from domain.contracts.model import STEP_NAMES, StepRole, StepStatus
+from domain.contracts.use_case import EVERYTHING
 from domain.identity.ports import UserFilter
 from domain.notifications.model import Notification
 from domain.shared.authz import Role
@@ -44,8 +45,21 @@ def _step_name(p: dict[str, Any]) -> str:
     return STEP_NAMES[StepRole(p["role"])]
 
 
+async def _decided_since(uow: UnitOfWork, p: dict[str, Any], step: int) -> bool:
+    """The step was decided (or its round ended) after the event: an approver can act from
+    the inbox before a late notice arrives (the queue was down), and a notice asking for a
+    decision already taken would stay unread for ever."""
+    c = await uow.contracts.get(uuid.UUID(p["contract_id"]), EVERYTHING)
+    if c is None:
+        return False
+    current = next((s for s in c.round_steps() if s.step == step), None)
+    return c.round != p["round"] or current is None or current.status != StepStatus.PENDING
+
+
 async def ask_next_approver(uow: UnitOfWork, event: DomainEvent) -> None:
     p = event.payload
+    if await _decided_since(uow, p, p["next_step"]):
+        return
     step_name = STEP_NAMES[StepRole(p["next_role"])]
     await _tell(uow, event, p["next_assignee_id"], "approval_requested",
                 f"Contract {p['number']} waits for your approval",
@@ -100,6 +114,8 @@ async def _tell_waiting(uow: UnitOfWork, event: DomainEvent, user_id: str, kind:
                         title: str, ending: str) -> None:
     """A step that has waited too long: its approver is reminded, then the one above told."""
     p = event.payload
+    if await _decided_since(uow, p, p["step"]):
+        return
     step_name = _step_name(p)
     await _tell(uow, event, user_id, kind, title,
                 f"{_label(p)} has waited {p['waiting_hours']} working hours at step "

@@ -14,6 +14,7 @@ from domain.customers.activity import ActivityEntry
 from domain.shared.authz import Actor, Principal, Visibility
 from domain.shared.errors import check_version
 from domain.shared.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from domain.shared.text import Text
 from domain.shared.visibility import visible_or_404
 
 EVERYTHING = Visibility(everything=True)
@@ -57,7 +58,7 @@ class ContractUseCases:
         await uow.audit.record(AuditEntry.of(actor, action, "contract", c.id, diff or {}))
 
     async def _timeline(self, uow: UnitOfWork, actor: Actor, c: Contract, kind: str,
-                        summary: str, **data: Any) -> None:
+                        summary: str | Text, **data: Any) -> None:
         await uow.activity.add(ActivityEntry.by(actor, c.customer_id, kind, summary, "contract",
                                                 c.id, data))
 

@@ -12,6 +12,7 @@ commit reads nothing again."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 
 from domain.notifications.kinds import Channel
@@ -87,3 +88,10 @@ class Inbox:
     async def mark_read(self, user_id: uuid.UUID, notification_id: uuid.UUID,
                         now: datetime) -> bool:
         return await self._rows.mark_read(user_id, notification_id, now)
+
+    async def mark_all_read(self, user_id: uuid.UUID, now: datetime) -> int:
+        return await self._rows.mark_all_read(user_id, now)
+
+    async def resolve_step(self, kinds: Sequence[str], contract_id: uuid.UUID, step: int,
+                           now: datetime) -> int:
+        return await self._rows.resolve_step(kinds, contract_id, step, now)

@@ -58,3 +58,14 @@ class NotificationService:
             await uow.audit.record(AuditEntry.of(actor, "notification.read", "notification",
                                                  notification_id))
             await uow.commit()
+
+    async def mark_all_read(self, actor: Actor) -> int:
+        """Every unread notification of the caller read at once; answers how many."""
+        user_id = _user_id(actor)
+        async with self.uow() as uow:
+            marked = await uow.notifications.mark_all_read(user_id, self.clock.now())
+            if marked:
+                await uow.audit.record(AuditEntry.of(actor, "notification.read_all", "user",
+                                                     user_id, {"marked": [None, marked]}))
+            await uow.commit()
+            return marked

@@ -43,6 +43,10 @@ KIND_VARIABLES: dict[str, tuple[str, ...]] = {
 }
 KINDS = tuple(KIND_VARIABLES)
 
+# The notices that ask someone to decide an approval step: once the step is decided, by
+# whoever, they ask nothing more of anyone and are marked read.
+APPROVAL_WAITING_KINDS = ("approval_requested", "approval_reminder", "approval_escalated")
+
 _IN_APP_AND_EMAIL = frozenset({Channel.IN_APP, Channel.EMAIL})
 _IN_APP = frozenset({Channel.IN_APP})
 

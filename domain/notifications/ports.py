@@ -90,6 +90,14 @@ class NotificationRepository(Protocol):
     async def unread_count(self, user_id: uuid.UUID) -> int: ...
     async def mark_read(self, user_id: uuid.UUID, notification_id: uuid.UUID,
                         now: datetime) -> bool: ...
+    async def mark_all_read(self, user_id: uuid.UUID, now: datetime) -> int:
+        """Every unread notification of the user read; answers how many were unread."""
+        ...
+    async def resolve_step(self, kinds: Sequence[str], contract_id: uuid.UUID, step: int,
+                           now: datetime) -> int:
+        """Every user's unread notices of these kinds about one approval step of a contract
+        marked read; answers how many."""
+        ...
 
 
 class EmailSender(Protocol):

@@ -112,6 +112,23 @@ class _Notifications:
                 return True
         return False
 
+    async def mark_all_read(self, user_id: uuid.UUID, now: datetime) -> int:
+        unread = [n for n in self.uow.state.notifications
+                  if n.user_id == user_id and n.read_at is None]
+        for n in unread:
+            n.read_at = now
+        return len(unread)
+
+    async def resolve_step(self, kinds: Sequence[str], contract_id: uuid.UUID, step: int,
+                           now: datetime) -> int:
+        waiting = [n for n in self.uow.state.notifications
+                   if n.read_at is None and n.kind in kinds
+                   and n.data.get("contract_id") == str(contract_id)
+                   and str(n.data.get("step")) == str(step)]
+        for n in waiting:
+            n.read_at = now
+        return len(waiting)
+
 
 class _Outbox:
     def __init__(self, uow: FakeUnitOfWork) -> None:

@@ -144,9 +144,9 @@ async def test_the_conversion_keeps_every_entry_its_id_and_the_indexes(scratch_d
                 > 3
             indexes = set((await conn.execute(text(
                 "SELECT indexname FROM pg_indexes WHERE tablename = 'audit_log'"))).scalars())
-            assert indexes == {"pk_audit_log", "ix_audit_log_action_id",
-                               "ix_audit_log_actor_id_id", "ix_audit_log_at",
-                               "ix_audit_log_target"}
+            assert indexes == {"pk_audit_log", "ix_audit_log_action_at",
+                               "ix_audit_log_actor_at", "ix_audit_log_at_id",
+                               "ix_audit_log_target_at"}
             new_id = await conn.scalar(text(
                 "INSERT INTO audit_log (actor_type, actor_label, action) "
                 "VALUES ('system', 'x', 'test.new') RETURNING id"))

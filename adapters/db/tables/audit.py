@@ -48,9 +48,11 @@ audit_log = Table(
     Column("target_type", Text),
     Column("target_id", Text),
     Column("diff", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
-    Index("ix_audit_log_actor_id_id", "actor_id", "id"),
-    Index("ix_audit_log_target", "target_type", "target_id", "id"),
-    Index("ix_audit_log_action_id", "action", "id"),
-    Index("ix_audit_log_at", "at"),
+    # Read newest first by (at, id): each filter (who, which record, what action) with a time
+    # range is one backward range scan of its index in the months the range touches.
+    Index("ix_audit_log_actor_at", "actor_id", "at", "id"),
+    Index("ix_audit_log_target_at", "target_type", "target_id", "at", "id"),
+    Index("ix_audit_log_action_at", "action", "at", "id"),
+    Index("ix_audit_log_at_id", "at", "id"),
     postgresql_partition_by="RANGE (at)",
 )

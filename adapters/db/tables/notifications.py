@@ -32,6 +32,12 @@ notifications = Table(
     Column("read_at", DateTime(timezone=True)),
     Column("data", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
     Index("ix_notifications_user_id_created_at", "user_id", "created_at"),
+    # The unread notices about a contract: its approval notices are resolved when the step
+    # is decided, without reading anyone's read ones.
+    Index("ix_notifications_unread_contract", text("(data ->> 'contract_id')"),
+          postgresql_where=text("read_at IS NULL")),
+    # A user's unread ones (the bell's count, mark-all-read), without their read history.
+    Index("ix_notifications_unread_user", "user_id", postgresql_where=text("read_at IS NULL")),
 )
 # Shipped templates (builtin) are seeded by `crm db upgrade`; a custom one overrides its triple.
 notification_templates = Table(

@@ -145,6 +145,12 @@ class StepOut(BaseModel):
                    seconds_taken=s.seconds_taken(now))
 
 
+class MissingFieldOut(BaseModel):
+    field: str = Field(examples=["start_date"])
+    code: str = Field(examples=["required_to_submit"], description="Stable for clients; "
+                      "`required_to_submit`: drafting may leave it empty, submitting may not")
+
+
 class ContractOut(BaseModel):
     id: uuid.UUID
     number: str
@@ -169,6 +175,9 @@ class ContractOut(BaseModel):
     paid_at: DateTime | None
     ended_at: DateTime | None
     termination_reason: str | None
+    missing_for_submit: list[MissingFieldOut] = Field(
+        description="What a draft still lacks before it can be submitted (empty when it is "
+        "complete, and past drafting); a form asks for these before it submits")
     version: int
     created_at: DateTime | None
     updated_at: DateTime | None
@@ -184,7 +193,10 @@ class ContractOut(BaseModel):
             steps=[StepOut.of(s, now) for s in c.round_steps()],
             submitted_at=c.submitted_at, approved_at=c.approved_at, signed_at=c.signed_at,
             activated_at=c.activated_at, paid_at=c.paid_at, ended_at=c.ended_at,
-            termination_reason=c.termination_reason, version=c.version,
+            termination_reason=c.termination_reason,
+            missing_for_submit=[MissingFieldOut(field=m.field, code=m.code)
+                                for m in c.missing_for_submit()],
+            version=c.version,
             created_at=c.created_at, updated_at=c.updated_at)
 
 

@@ -162,3 +162,7 @@ class DeliveryOut(BaseModel):
                    last_error=d.last_error,
                    next_attempt_at=d.next_attempt_at if d.status == "pending" else None,
                    sent_at=d.sent_at, created_at=d.created_at, updated_at=d.updated_at)
+
+
+class MarkedRead(BaseModel):
+    marked: int = Field(description="How many were unread and are read now")

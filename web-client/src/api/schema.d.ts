@@ -565,7 +565,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Read the audit log, newest first */
+        /**
+         * Read the audit log, newest first
+         * @description Filters combine: who (`actor_id`), which record (`target_type` with `target_id`), what (`action`) and when (`since` included, `until` excluded). Each filter with a time range reads only the months the range covers.
+         */
         get: operations["audit-log-list_audit_log"];
         put?: never;
         post?: never;
@@ -657,6 +660,23 @@ export interface paths {
         get: operations["notifications-unread_count"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/read-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark all of mine as read */
+        post: operations["notifications-mark_all_read"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2319,6 +2339,11 @@ export interface components {
             ended_at: string | null;
             /** Termination Reason */
             termination_reason: string | null;
+            /**
+             * Missing For Submit
+             * @description What a draft still lacks before it can be submitted (empty when it is complete, and past drafting); a form asks for these before it submits
+             */
+            missing_for_submit: components["schemas"]["MissingFieldOut"][];
             /** Version */
             version: number;
             /** Created At */
@@ -3878,6 +3903,14 @@ export interface components {
              */
             next_cursor: string | null;
         };
+        /** MarkedRead */
+        MarkedRead: {
+            /**
+             * Marked
+             * @description How many were unread and are read now
+             */
+            marked: number;
+        };
         /** MeOut */
         MeOut: {
             /**
@@ -3920,6 +3953,20 @@ export interface components {
          * @enum {string}
          */
         Method: "round_robin" | "least_loaded";
+        /** MissingFieldOut */
+        MissingFieldOut: {
+            /**
+             * Field
+             * @example start_date
+             */
+            field: string;
+            /**
+             * Code
+             * @description Stable for clients; `required_to_submit`: drafting may leave it empty, submitting may not
+             * @example required_to_submit
+             */
+            code: string;
+        };
         /** MoneyTotalOut */
         MoneyTotalOut: {
             /** Currency */
@@ -10218,8 +10265,10 @@ export interface operations {
     "audit-log-list_audit_log": {
         parameters: {
             query?: {
+                /** @description The user (or API key) who acted */
                 actor_id?: string | null;
                 target_type?: string | null;
+                /** @description Needs target_type */
                 target_id?: string | null;
                 action?: string | null;
                 since?: string | null;
@@ -10737,6 +10786,96 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UnreadCount"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "notifications-mark_all_read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarkedRead"];
                 };
             };
             /** @description Bad Request */

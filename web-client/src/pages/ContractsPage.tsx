@@ -1,24 +1,45 @@
-import { DeleteOutlined, PlusOutlined } from '@ant-design/icons';
+import { PlusOutlined } from '@ant-design/icons';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { Button, DatePicker, Form, Input, InputNumber, Modal, Select, Space, Table, Typography } from 'antd';
-import type { Dayjs } from 'dayjs';
+import { Button, Col, Form, Input, Modal, Row, Select, Space, Typography } from 'antd';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate } from 'react-router';
-import { api, ApiError, unwrap, type Schemas } from '../api/client';
+import { api, unwrap, type Schemas } from '../api/client';
 import { useCursorList, useUserNames } from '../api/hooks';
-import { CsvExportButton, fmtDate, fmtMoney } from '../components/bits';
+import { CsvExportButton } from '../components/bits';
+import { RecordList } from '../components/RecordList';
 import { ErrorState, InlineError } from '../components/States';
 import { can, useMe } from '../app/session';
-import { ContractStatusTag, lineTotal } from './contractBits';
+import { formatDate, formatMoney } from '../i18n/format';
+import { useLabels } from '../i18n/labels';
+import { ContractStatusTag } from './contractBits';
+import { DRAFT_FIELDS, DraftFields, draftBody, placeServerErrors, type DraftValues } from './ContractForm';
 
 type Contract = Schemas['ContractOut'];
+
+/** A contract on a phone: its number, customer, status and amount without scrolling. */
+function ContractCard({ contract: c }: { contract: Contract }) {
+  return (
+    <div data-testid="contract-card">
+      <div style={{ display: 'flex', justifyContent: 'space-between', gap: 8, alignItems: 'baseline' }}>
+        <Link to={`/contracts/${c.id}`}><Typography.Text strong>{c.number}</Typography.Text></Link>
+        <ContractStatusTag status={c.status} />
+      </div>
+      <Typography.Text ellipsis style={{ display: 'block' }}>{c.customer_name}</Typography.Text>
+      <div style={{ display: 'flex', justifyContent: 'space-between', gap: 8 }}>
+        <Typography.Text type="secondary" ellipsis>{c.title}</Typography.Text>
+        <Typography.Text strong style={{ whiteSpace: 'nowrap' }}>{formatMoney(c.amount, c.currency)}</Typography.Text>
+      </div>
+    </div>
+  );
+}
 const STATUSES = ['draft', 'in_approval', 'approved', 'rejected', 'signed', 'active', 'completed', 'terminated', 'expired'] as const;
 
 export default function ContractsPage() {
   const { t } = useTranslation();
   const me = useMe();
   const { name: userName } = useUserNames();
+  const label = useLabels();
   const [filter, setFilter] = useState<{ status?: Schemas['ContractStatus']; q?: string; owner?: string }>({});
   const [creating, setCreating] = useState(false);
   const list = useCursorList<Contract>(['contracts', filter], (cursor) =>
@@ -35,21 +56,22 @@ export default function ContractsPage() {
         </Space>
       </Space>
       <Space wrap style={{ marginBottom: 12 }}>
-        <Input.Search allowClear placeholder={t('common.search')} style={{ width: 220 }} onSearch={(q) => setFilter((f) => ({ ...f, q }))} />
+        <Input.Search allowClear placeholder={t('common.search')} aria-label={t('common.search')} style={{ width: 220 }} onSearch={(q) => setFilter((f) => ({ ...f, q }))} />
         <Select allowClear placeholder={t('common.status')} style={{ width: 140 }} value={filter.status} onChange={(status) => setFilter((f) => ({ ...f, status }))}
-          options={STATUSES.map((s) => ({ value: s, label: t(`enums.contractStatus.${s}`) }))} />
+          options={label.options('contract_status', STATUSES)} aria-label={t('common.status')} />
         <Select allowClear placeholder={t('common.owner')} style={{ width: 120 }} value={filter.owner} onChange={(owner) => setFilter((f) => ({ ...f, owner }))}
-          options={[{ value: 'me', label: t('common.me') }]} />
+          options={[{ value: 'me', label: t('common.me') }]} aria-label={t('common.owner')} />
       </Space>
-      <Table<Contract> rowKey="id" dataSource={list.items} loading={list.isPending} pagination={false} scroll={{ x: 'max-content' }} locale={{ emptyText: t('common.empty') }} data-testid="contracts-table"
+      <RecordList<Contract> rowKey="id" dataSource={list.items} loading={list.isPending} locale={{ emptyText: t('common.empty') }} data-testid="contracts-table"
+        card={(c) => <ContractCard contract={c} />}
         columns={[
           { title: t('contracts.number'), dataIndex: 'number', render: (v, c) => <Link to={`/contracts/${c.id}`}>{v}</Link> },
           { title: t('common.name'), dataIndex: 'title' },
           { title: t('contracts.customer'), dataIndex: 'customer_name', render: (v, c) => <Link to={`/customers/${c.customer_id}`}>{v}</Link> },
-          { title: t('contracts.amount'), dataIndex: 'amount', align: 'right', render: (v, c) => fmtMoney(v, c.currency) },
+          { title: t('contracts.amount'), dataIndex: 'amount', align: 'right', render: (v, c) => formatMoney(v, c.currency) },
           { title: t('common.status'), dataIndex: 'status', render: (s) => <ContractStatusTag status={s} /> },
-          { title: t('contracts.start'), dataIndex: 'start_date', render: fmtDate },
-          { title: t('contracts.end'), dataIndex: 'end_date', render: fmtDate },
+          { title: t('contracts.start'), dataIndex: 'start_date', render: formatDate },
+          { title: t('contracts.end'), dataIndex: 'end_date', render: formatDate },
           { title: t('common.owner'), dataIndex: 'owner_id', render: userName },
         ]} />
       {list.hasNextPage && <Button block style={{ marginTop: 12 }} onClick={() => list.fetchNextPage()}>{t('common.more')}</Button>}
@@ -58,8 +80,7 @@ export default function ContractsPage() {
   );
 }
 
-interface LineForm { product: string; quantity: number; unit_price: number; discount?: number }
-interface NewForm { customer_id: string; opportunity_id?: string; title: string; lines: LineForm[]; period?: [Dayjs, Dayjs]; payment_terms?: string }
+interface NewForm extends DraftValues { customer_id?: string; opportunity_id?: string }
 
 export function NewContractModal({ onClose, customerId }: { onClose: () => void; customerId?: string }) {
   const { t } = useTranslation();
@@ -67,8 +88,8 @@ export function NewContractModal({ onClose, customerId }: { onClose: () => void;
   const navigate = useNavigate();
   const [form] = Form.useForm<NewForm>();
   const [q, setQ] = useState('');
+  const [unplaced, setUnplaced] = useState<unknown>(null);
   const chosen = Form.useWatch('customer_id', form);
-  const lines = Form.useWatch('lines', form) ?? [];
   const customers = useQuery({ queryKey: ['customers', 'pick', q], queryFn: () => unwrap(api.GET('/api/v1/customers', { params: { query: { q: q || undefined, limit: 20 } } })) });
   const opps = useQuery({
     queryKey: ['opportunities', 'pick', chosen], enabled: !!chosen,
@@ -76,51 +97,30 @@ export function NewContractModal({ onClose, customerId }: { onClose: () => void;
   });
   const create = useMutation({
     mutationFn: (v: NewForm) => unwrap(api.POST('/api/v1/contracts', { body: {
-      customer_id: v.customer_id, opportunity_id: v.opportunity_id ?? null, title: v.title, currency: 'CNY',
-      lines: v.lines.map((l) => ({ product: l.product, quantity: String(l.quantity), unit_price: String(l.unit_price), discount: String(l.discount ?? 0) })),
-      start_date: v.period?.[0].format('YYYY-MM-DD') ?? null, end_date: v.period?.[1].format('YYYY-MM-DD') ?? null,
-      payment_terms: v.payment_terms || null,
+      customer_id: v.customer_id ?? '', opportunity_id: v.opportunity_id ?? null, currency: 'CNY', ...draftBody(v),
     } })),
+    onMutate: () => setUnplaced(null),
     onSuccess: (c) => { void qc.invalidateQueries({ queryKey: ['contracts'] }); onClose(); navigate(`/contracts/${c.id}`); },
-    onError: (e) => { if (e instanceof ApiError) form.setFields(Object.entries(e.fieldErrors()).filter(([k]) => ['title', 'customer_id'].includes(k)).map(([name, m]) => ({ name: name as 'title', errors: [m] }))); },
+    onError: (e) => { if (!placeServerErrors(form, e, [...DRAFT_FIELDS, 'customer_id', 'opportunity_id'])) setUnplaced(e); },
   });
-  const total = lines.reduce((n, l) => n + (l?.quantity && l?.unit_price ? lineTotal(Number(l.quantity), Number(l.unit_price), Number(l.discount ?? 0)) : 0), 0);
   return (
     <Modal open width={760} title={t('contracts.new')} onCancel={onClose} onOk={() => form.submit()} confirmLoading={create.isPending} okText={t('common.create')}>
-      <InlineError error={create.error} />
-      <Form form={form} layout="vertical" initialValues={{ customer_id: customerId, lines: [{ quantity: 1, discount: 0 }] }} onFinish={(v) => create.mutate(v)}>
-        <Space wrap>
-          <Form.Item name="customer_id" label={t('contracts.customer')} rules={[{ required: true }]}>
-            <Select showSearch filterOption={false} onSearch={setQ} style={{ width: 280 }} data-testid="contract-customer"
-              options={((customers.data?.items ?? []) as Schemas['CustomerOut'][]).map((c) => ({ value: c.id, label: c.name }))} />
-          </Form.Item>
-          <Form.Item name="opportunity_id" label={t('contracts.opportunity')}>
-            <Select allowClear style={{ width: 260 }} options={(opps.data && 'items' in opps.data ? opps.data.items : []).map((o) => ({ value: o.id, label: o.name }))} />
-          </Form.Item>
-        </Space>
-        <Form.Item name="title" label={t('common.name')} rules={[{ required: true }]}><Input /></Form.Item>
-        <Typography.Text strong>{t('contracts.lines')}</Typography.Text>
-        <Form.List name="lines">
-          {(fields, { add, remove }) => (
-            <>
-              {fields.map((f) => (
-                <Space key={f.key} wrap align="start">
-                  <Form.Item name={[f.name, 'product']} rules={[{ required: true }]}><Input placeholder={t('contracts.product')} style={{ width: 200 }} /></Form.Item>
-                  <Form.Item name={[f.name, 'quantity']} rules={[{ required: true }]}><InputNumber min={0} placeholder={t('contracts.quantity')} /></Form.Item>
-                  <Form.Item name={[f.name, 'unit_price']} rules={[{ required: true }]}><InputNumber min={0} placeholder={t('contracts.unitPrice')} style={{ width: 140 }} /></Form.Item>
-                  <Form.Item name={[f.name, 'discount']}><InputNumber min={0} max={100} step={5} addonAfter="%" placeholder={t('contracts.discount')} style={{ width: 130 }} /></Form.Item>
-                  {fields.length > 1 && <Button icon={<DeleteOutlined />} onClick={() => remove(f.name)} />}
-                </Space>
-              ))}
-              <Button onClick={() => add({ quantity: 1, discount: 0 })} icon={<PlusOutlined />}>{t('common.add')}</Button>
-            </>
-          )}
-        </Form.List>
-        <div style={{ textAlign: 'right', margin: '8px 0' }}><Typography.Text strong>{t('common.total')}: {fmtMoney(total.toFixed(2))}</Typography.Text></div>
-        <Space wrap>
-          <Form.Item name="period" label={`${t('contracts.start')} – ${t('contracts.end')}`}><DatePicker.RangePicker /></Form.Item>
-          <Form.Item name="payment_terms" label={t('contracts.paymentTerms')}><Input style={{ width: 260 }} /></Form.Item>
-        </Space>
+      <InlineError error={unplaced} />
+      <Form form={form} layout="vertical" initialValues={{ customer_id: customerId, lines: [{ quantity: '1', discount: '0' }] }} onFinish={(v) => create.mutate(v)} scrollToFirstError>
+        <Row gutter={8}>
+          <Col xs={24} sm={12}>
+            <Form.Item name="customer_id" label={t('contracts.customer')} rules={[{ required: true, message: t('contracts2.customerRequired') }]}>
+              <Select showSearch={{ filterOption: false, onSearch: setQ }} data-testid="contract-customer"
+                options={((customers.data?.items ?? []) as Schemas['CustomerOut'][]).map((c) => ({ value: c.id, label: c.name }))} />
+            </Form.Item>
+          </Col>
+          <Col xs={24} sm={12}>
+            <Form.Item name="opportunity_id" label={t('contracts.opportunity')}>
+              <Select allowClear options={(opps.data && 'items' in opps.data ? opps.data.items : []).map((o) => ({ value: o.id, label: o.name }))} />
+            </Form.Item>
+          </Col>
+        </Row>
+        <DraftFields form={form} />
       </Form>
     </Modal>
   );
