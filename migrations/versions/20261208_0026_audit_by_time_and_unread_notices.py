@@ -1,8 +1,8 @@
 """The audit log is read newest first by time, with an index per filter that a time range
 bounds; unread notices are found by the contract they are about
 
-Revision ID: 0023
-Revises: 0024
+Revision ID: 0026
+Revises: 0025
 Create Date: 2026-12-08 02:00:00
 
 The audit log was ordered by id with indexes (filter, id): a filter with a time range walked
@@ -21,8 +21,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = '0023'
-down_revision: str | None = '0024'
+revision: str = '0026'
+down_revision: str | None = '0025'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
