@@ -29,6 +29,7 @@ from domain.notifications.ports import NotificationFeed
 from domain.notifications.preferences_service import PreferenceService
 from domain.notifications.templates_service import TemplateService
 from domain.pipeline.service import OpportunityService
+from domain.search.service import SearchService
 from domain.shared.authz import Actor, Principal
 from domain.shared.errors import AuthenticationFailed, ValidationFailed
 from domain.shared.paging import DEFAULT_LIMIT, MAX_LIMIT, PageRequest
@@ -76,6 +77,7 @@ class ApiContext:
     # The per-caller limit on every API request and where its buckets live (None: no limit).
     rate_limit: RateLimitPolicy | None = None
     buckets: TokenBuckets | None = None
+    search: SearchService | None = None
 
 
 async def get_context(request: Request) -> ApiContext:
