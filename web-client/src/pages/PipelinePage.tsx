@@ -61,7 +61,7 @@ function BoardView({ pipeline }: { pipeline: Schemas['PipelineOut'] }) {
   const { name: userName } = useUserNames();
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [over, setOver] = useState<string | null>(null);
-  const [openId, setOpenId] = useState<string | null>(null);
+  const [openId, setOpenId] = useState<string | null>(() => new URLSearchParams(window.location.search).get('open'));
   const key = ['opportunities', 'board', pipeline.id];
   const board = useQuery({
     queryKey: key,
