@@ -15,9 +15,14 @@ from adapters.db.filters import escape_like
 
 
 def grams(q: str) -> list[str]:
-    """The 3-grams of q, or its one 2-gram when it has two characters."""
-    n = 3 if len(q) >= 3 else 2
-    return sorted({q[i:i + n] for i in range(len(q) - n + 1)})
+    """3-grams that cover q end to end without overlapping (the last one may), or its one
+    2-gram when it has two characters. strpos confirms the match, so the index needs only
+    enough grams to narrow the rows: every gram more is one more posting list read, and in
+    pinyin keys grams such as 'ing' or 'ang' are in most rows."""
+    if len(q) < 3:
+        return [q]
+    starts = {*range(0, len(q) - 2, 3), len(q) - 3}
+    return sorted({q[i:i + 3] for i in starts})
 
 
 def contains_text(key: Any, q: str) -> ColumnElement[bool]:
