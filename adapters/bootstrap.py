@@ -20,6 +20,7 @@ from adapters.crypto.fields import AesGcmFieldCipher
 from adapters.db.audit_partitions import SqlAuditPartitions
 from adapters.db.engine import build_engine, libpq_url
 from adapters.db.idempotency import SqlIdempotencyStore
+from adapters.db.search import SqlSearch
 from adapters.db.unit_of_work import SqlUnitOfWork
 from adapters.embedded import RedisProcess, start_postgres
 from adapters.files.tables import Sheets, TableLimits, read_table
@@ -57,6 +58,7 @@ from domain.notifications.ports import EmailSender
 from domain.notifications.preferences_service import PreferenceService
 from domain.notifications.templates_service import TemplateService
 from domain.pipeline.service import OpportunityService
+from domain.search.service import SearchService
 from domain.shared.dispatch import EventDispatcher
 from domain.shared.lookup import ContactLookup
 from domain.shared.ports import Clock
@@ -110,6 +112,7 @@ class Container:
     webhooks: WebhookService
     deliverer: WebhookDeliverer
     audit_retention: AuditRetention
+    search: SearchService
     extras: dict[str, Any] = field(default_factory=dict)
 
     def uow(self) -> SqlUnitOfWork:
@@ -143,7 +146,7 @@ class Container:
             rate_limit=RateLimitPolicy(per_second=self.settings.rate_limit_per_second,
                                        burst=self.settings.rate_limit_burst)
             if self.settings.rate_limit_enabled else None,
-            buckets=self.limiter,
+            buckets=self.limiter, search=self.search,
             default_locale=self.settings.default_locale,
         )
 
@@ -239,6 +242,7 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Container:
         webhooks=webhooks, deliverer=deliverer,
         audit_retention=AuditRetention(SqlAuditPartitions(engine), clock,
                                        settings.audit_retention_days),
+        search=SearchService(uow, SqlSearch(engine), customers, reader=reader, lookup=lookup),
     )
 
 

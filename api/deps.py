@@ -29,6 +29,7 @@ from domain.notifications.ports import NotificationFeed
 from domain.notifications.preferences_service import PreferenceService
 from domain.notifications.templates_service import TemplateService
 from domain.pipeline.service import OpportunityService
+from domain.search.service import SearchService
 from domain.shared.authz import Actor, Principal
 from domain.shared.errors import AuthenticationFailed, ValidationFailed
 from domain.shared.paging import DEFAULT_LIMIT, MAX_LIMIT, PageRequest
@@ -79,6 +80,7 @@ class ApiContext:
     buckets: TokenBuckets | None = None
     # The organisation's language, for callers who chose none and whose browser names none of ours.
     default_locale: str = "zh-CN"
+    search: SearchService | None = None
 
 
 async def get_context(request: Request) -> ApiContext:

@@ -37,6 +37,7 @@ from api.v1 import (
     notification_channels,
     notifications,
     opportunities,
+    search,
     tasks,
     templates,
     users,
@@ -83,7 +84,7 @@ def create_app(ctx: ApiContext) -> FastAPI:
                 lead_settings.scoring, lead_settings.routing, lead_settings.forms,
                 intake.router, opportunities.pipelines, contracts.router,
                 contracts.approvals, contracts.policy, contracts.reports, webhooks.router,
-                users.roles]
+                users.roles, search.router]
     for router in routers:
         app.include_router(router, prefix=API_PREFIX, responses=ANY_REQUEST)
     app.include_router(health_router(ctx), responses=problems(*BEFORE_ROUTING))

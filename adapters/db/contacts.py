@@ -14,6 +14,7 @@ from sqlalchemy.engine import Row
 from adapters.db import tables
 from domain.customers.model import Contact, Customer
 from domain.customers.personal import mask_email, mask_phone
+from domain.search.keys import phone_tail, search_key
 from domain.shared.ports import FieldCipher
 
 MASKS = {"mobile": mask_phone, "landline": mask_phone, "email": mask_email}
@@ -46,7 +47,10 @@ def contact_rows(cipher: FieldCipher, customer: Customer) -> list[dict[str, Any]
     rows = []
     for position, x in enumerate(customer.contacts):
         row: dict[str, Any] = {"id": x.id, "customer_id": customer.id, "position": position,
-                               "name": x.name, "title": x.title, "is_primary": x.is_primary}
+                               "name": x.name, "title": x.title, "is_primary": x.is_primary,
+                               "search_text": search_key(x.name),
+                               "phone_tails": [tail for tail in (phone_tail(x.mobile),
+                                                                 phone_tail(x.landline)) if tail]}
         for kind, value in (("mobile", x.mobile), ("landline", x.landline), ("email", x.email)):
             row[f"{kind}_enc"] = cipher.encrypt(value) if value else None
             row[f"{kind}_bidx"] = contact_bidx(cipher, kind, value) if value else None

@@ -33,6 +33,7 @@ from domain.contracts.queries import (
     InboxItem,
     PendingStep,
 )
+from domain.search.keys import search_key
 from domain.shared.authz import Visibility
 from domain.shared.paging import Page, PageRequest
 
@@ -82,6 +83,7 @@ def _row(c: Contract) -> dict[str, Any]:
         "activated_at": c.activated_at, "paid_at": c.paid_at, "ended_at": c.ended_at,
         "termination_reason": c.termination_reason, "renewal_task_id": c.renewal_task_id,
         "created_by": c.created_by, "deleted_at": c.deleted_at, "version": c.version,
+        "search_text": search_key(c.number, c.title),
     }
 
 

@@ -61,6 +61,7 @@ from domain.customers.model import (
 )
 from domain.customers.personal import mask_id_card
 from domain.customers.queries import CustomerFilter
+from domain.search.keys import search_key
 from domain.shared.authz import Visibility
 from domain.shared.errors import QueryTimedOut
 from domain.shared.paging import Page, PageRequest
@@ -97,7 +98,7 @@ class SqlCustomers(SqlRepository):
             id_card_bidx=(self.cipher.blind_index("id_card", c.id_card_number)
                           if c.id_card_number else None),
             id_card_masked=mask_id_card(c.id_card_number) if c.id_card_number else None,
-            search_text=" ".join([c.name, c.number, *(x.name for x in c.contacts)]).lower(),
+            search_text=search_key(c.name, c.number, *(x.name for x in c.contacts)),
         )
         return values
 

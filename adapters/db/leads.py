@@ -28,15 +28,17 @@ from sqlalchemy.engine import Row
 from adapters.db import tables
 from adapters.db.base import SqlRepository, columns_of, loaded
 from adapters.db.contacts import contact_bidx
-from adapters.db.filters import escape_like, one_of, visible
+from adapters.db.filters import one_of, visible
 from adapters.db.held_writes import HeldWrites
 from adapters.db.keyset import fetch_page
+from adapters.db.ngrams import contains_text
 from domain.customers.model import Size, Source
 from domain.leads.model import OPEN_STATUSES, CustomerMatch, Lead, LeadStatus
 from domain.leads.queries import LeadFilter
 from domain.leads.routing import AssignedBy, Assignment
 from domain.leads.scoring import LeadGrade, RuleKind, ScoreLine
 from domain.leads.validation import FlagCode, LeadFlag
+from domain.search.keys import search_key
 from domain.shared.authz import Visibility
 from domain.shared.paging import Page, PageRequest
 from domain.shared.ports import FieldCipher
@@ -141,7 +143,7 @@ class SqlLeads(SqlRepository):
                     "ref_id": str(f.ref_id) if f.ref_id else None} for f in lead.flags],
             assignment=lead.assignment.to_doc() if lead.assignment else None,
             assigned_by=lead.assignment.by.value if lead.assignment else None,
-            search_text=" ".join(x for x in (lead.number, lead.name, lead.company) if x).lower(),
+            search_text=search_key(lead.number, lead.name, lead.company),
         )
         return values
 
@@ -264,8 +266,14 @@ class SqlLeads(SqlRepository):
             descending = False
         else:
             keys, descending = [leads.c[flt.sort.field], leads.c.id], flt.sort.descending
-        return await fetch_page(self.conn, select(leads).where(and_(*conds)), keys, page,
-                                self._lead, descending=descending)
+        stmt = select(leads).where(and_(*conds))
+        if flt.q:
+            # The matches first, by the n-gram index, then sorted: ordered and limited in one
+            # step, PostgreSQL walked ix_leads_created from the newest lead and filtered out
+            # every newer lead that did not match (17,000 rows at 18,000 leads).
+            found = stmt.cte("found_by_q").prefix_with("MATERIALIZED")
+            stmt, keys = select(found), [found.c[key.name] for key in keys]
+        return await fetch_page(self.conn, stmt, keys, page, self._lead, descending=descending)
 
     def _filters(self, f: LeadFilter) -> builtins.list[ColumnElement[bool]]:
         leads = tables.leads
@@ -286,7 +294,7 @@ class SqlLeads(SqlRepository):
         if f.fallback_only:
             conds.append(one_of(leads.c.assigned_by, FALLBACKS))
         if f.q:
-            conds.append(leads.c.search_text.ilike(f"%{escape_like(f.q.lower())}%"))
+            conds.append(contains_text(leads.c.search_text, f.q.lower()))
         if f.phone:
             conds.append(leads.c.phone_bidx == contact_bidx(self.cipher, "phone", f.phone))
         if f.email:

@@ -43,6 +43,7 @@ from domain.pipeline.model import (
     StageVisit,
 )
 from domain.pipeline.queries import MoneyTotal, OpportunityFilter, StageTotals
+from domain.search.keys import search_key
 from domain.shared.authz import Visibility
 from domain.shared.paging import Page, PageRequest, encode_cursor
 
@@ -163,7 +164,8 @@ def _row(o: Opportunity) -> dict[str, Any]:
     values = columns_of(o, opportunities)
     values.pop("created_at", None), values.pop("updated_at", None)
     values.update(status=o.status.value,
-                  contract_status=o.contract_status.value if o.contract_status else None)
+                  contract_status=o.contract_status.value if o.contract_status else None,
+                  search_text=search_key(o.number, o.name))
     return values
 
 

@@ -61,6 +61,12 @@ contracts = Table(
           postgresql_where=text("status IN ('signed', 'active') AND deleted_at IS NULL")),
     Index("ix_contracts_signed_start", "start_date",
           postgresql_where=text("status = 'signed' AND deleted_at IS NULL")),
+    # Number and title with their pinyin, for the global search (adapters/db/ngrams.py).
+    Column("search_text", Text, nullable=False, server_default=""),
+    Index("ix_contracts_search_bigrams", "owner_id", text("search_grams(search_text, 2)"),
+          postgresql_using="gin"),
+    Index("ix_contracts_search_trigrams", "owner_id", text("search_grams(search_text, 3)"),
+          postgresql_using="gin"),
 )
 
 contract_steps = Table(

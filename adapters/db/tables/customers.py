@@ -57,7 +57,8 @@ customers = Table(
     Column("id_card_bidx", Text),
     # The masked form every response shows (110105********1234), for the lists' JSON (0014).
     Column("id_card_masked", Text),
-    # Name, number and contact names, for q= (trigram index).
+    # Name, number and contact names with their pinyin (domain/search/keys.py), for q= and
+    # the global search (the n-gram indexes below).
     Column("search_text", Text, nullable=False, server_default=""),
     Column("created_by", UUID(as_uuid=True)),
     Column("version", Integer, nullable=False, server_default="1"),
@@ -114,6 +115,16 @@ contacts = Table(
     Column("mobile_masked", Text),
     Column("landline_masked", Text),
     Column("email_masked", Text),
+    # The name with its pinyin, for the global search (domain/search/keys.py).
+    Column("search_text", Text, nullable=False, server_default=""),
+    # The last four digits of the mobile and the landline, which their masked forms show:
+    # the global search's look-up by the end of a number (migration 0021).
+    Column("phone_tails", ARRAY(Text), nullable=False, server_default=text("'{}'::text[]")),
+    Index("ix_contacts_search_bigrams", text("search_grams(search_text, 2)"),
+          postgresql_using="gin"),
+    Index("ix_contacts_search_trigrams", text("search_grams(search_text, 3)"),
+          postgresql_using="gin"),
+    Index("ix_contacts_phone_tails", "phone_tails", postgresql_using="gin"),
 )
 
 # Each customer's list document (the API's JSON, masked), kept by triggers on customers and

@@ -109,8 +109,12 @@ leads = Table(
     # Routing counts each rep's open leads; the follow-up scan looks for the untouched ones.
     Index("ix_leads_open_owner", "owner_id", postgresql_where=OPEN_LEAD),
     Index("ix_leads_open_touched", "touched_at", postgresql_where=OPEN_LEAD),
-    Index("ix_leads_search", "search_text", postgresql_using="gin",
-          postgresql_ops={"search_text": "gin_trgm_ops"}),
+    # q= and the global search: number, name and company with their pinyin, by n-grams
+    # (adapters/db/ngrams.py); the owner leads, as on customers (migration 0021).
+    Index("ix_leads_search_bigrams", "owner_id", text("search_grams(search_text, 2)"),
+          postgresql_using="gin"),
+    Index("ix_leads_search_trigrams", "owner_id", text("search_grams(search_text, 3)"),
+          postgresql_using="gin"),
 )
 
 lead_activity = Table(

@@ -88,6 +88,12 @@ opportunities = Table(
     Index("ix_opportunities_lead_id", "lead_id"),
     Index("ix_opportunities_open_activity", "last_activity_at",
           postgresql_where=text("status = 'open'")),
+    # Number and name with their pinyin, for the global search (adapters/db/ngrams.py).
+    Column("search_text", Text, nullable=False, server_default=""),
+    Index("ix_opportunities_search_bigrams", "owner_id", text("search_grams(search_text, 2)"),
+          postgresql_using="gin"),
+    Index("ix_opportunities_search_trigrams", "owner_id", text("search_grams(search_text, 3)"),
+          postgresql_using="gin"),
 )
 
 # The board's sums, kept by a trigger on opportunities (see migration 0003): one row per

@@ -1767,6 +1767,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Search every kind of record at once
+         * @description Finds customers, contacts, leads, opportunities and contracts by part of the name, number or company, and by the pinyin of Chinese names: the full spelling (`mingyuan`) or the initials (`shmyjm` for 上海明远精密机械). Words separated by spaces must all match. Only the kinds the caller may read are searched, each under the caller's record visibility. Four digits also find contacts whose phone ends with them: among all the caller sees with `pii:reveal`, else among the caller's own customers; each such look-up is audited and counted per caller (429 past the limit).
+         */
+        get: operations["search-search"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -4491,6 +4511,11 @@ export interface components {
             /** Errors */
             errors?: components["schemas"]["FieldError"][] | null;
         };
+        /**
+         * RecordKind
+         * @enum {string}
+         */
+        RecordKind: "customer" | "contact" | "lead" | "opportunity" | "contract";
         /** RefreshRequest */
         RefreshRequest: {
             /** Refresh Token */
@@ -4766,6 +4791,56 @@ export interface components {
              * @description engagement cap
              */
             max_points?: number | null;
+        };
+        /** SearchGroupOut */
+        SearchGroupOut: {
+            type: components["schemas"]["RecordKind"];
+            /** Items */
+            items: components["schemas"]["SearchHitOut"][];
+        };
+        /** SearchHitOut */
+        SearchHitOut: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            type: components["schemas"]["RecordKind"];
+            /**
+             * Title
+             * @example 上海明远精密机械有限公司
+             */
+            title: string;
+            /**
+             * Subtitle
+             * @description Number, customer or company, masked phone and owner, joined by ' · '
+             * @example C202612000001 · 王经理
+             */
+            subtitle: string;
+            /**
+             * Customer Id
+             * @description The customer whose page shows the record (a customer's own id, a contact's customer); null for leads, opportunities and contracts
+             */
+            customer_id: string | null;
+            /**
+             * Matched
+             * @description 'text' (name, number, pinyin) or 'phone' (the last four digits of a contact's number)
+             * @example text
+             */
+            matched: string;
+        };
+        /** SearchOut */
+        SearchOut: {
+            /**
+             * Query
+             * @description The query as matched (trimmed, lower case)
+             */
+            query: string;
+            /**
+             * Groups
+             * @description One group per kind the caller may read, in a fixed order (customers, contacts, leads, opportunities, contracts), empty groups included
+             */
+            groups: components["schemas"]["SearchGroupOut"][];
         };
         /** SegmentCount */
         SegmentCount: {
@@ -20282,6 +20357,101 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RoleOut"][];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "search-search": {
+        parameters: {
+            query: {
+                /** @description What to find */
+                q: string;
+                /** @description Hits per kind */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SearchOut"];
                 };
             };
             /** @description Bad Request */

@@ -10,6 +10,7 @@ import { Navigate, Outlet, useLocation, useNavigate } from 'react-router';
 import { setTokens } from '../api/auth';
 import type { Lang } from '../i18n';
 import { ErrorState } from '../components/States';
+import { GlobalSearch } from '../components/GlobalSearch';
 import { useMe, useSignedIn, can, type Me } from './session';
 import { useUnreadCount } from './notifications';
 import { queryClient } from './queryClient';
@@ -80,6 +81,7 @@ export function Shell() {
       <Layout>
         <Layout.Header style={{ background: '#fff', padding: '0 16px', display: 'flex', alignItems: 'center', gap: 12, borderBottom: '1px solid #f0f0f0' }}>
           {mobile && <Button icon={<MenuOutlined />} onClick={() => setDrawer(true)} aria-label="menu" data-testid="menu-button" />}
+          <GlobalSearch />
           <div style={{ flex: 1 }} />
           <Space size="middle">
             <Badge count={unread} size="small">

@@ -168,5 +168,12 @@ export const en = {
     contractStatus: { draft: 'Draft', in_approval: 'In approval', approved: 'Approved', rejected: 'Rejected', signed: 'Signed', active: 'Active', completed: 'Completed', terminated: 'Terminated', expired: 'Expired' },
     importStatus: { pending: 'Pending', running: 'Running', previewed: 'Previewed', done: 'Done', failed: 'Failed' },
   },
+  search: {
+    placeholder: 'Search customers, contacts, leads…', open: 'Search', label: 'Search everything',
+    hint: 'Type at least 2 characters: a name, a number, pinyin (mingyuan) or initials (shmyjm). The last 4 digits find a phone number.',
+    empty: 'Nothing matches “{{q}}”', keys: '↑ ↓ to choose, Enter to open, Esc to close',
+    byPhone: 'phone ends in {{q}}',
+    groups: { customer: 'Customers', contact: 'Contacts', lead: 'Leads', opportunity: 'Opportunities', contract: 'Contracts' },
+  },
 };
 export type Dict = typeof en;

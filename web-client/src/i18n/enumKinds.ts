@@ -29,6 +29,7 @@ export const enumKinds: Record<string, string> = {
   'TemplateCreate.locale': 'locale',
   'PreferencesIn.locale': 'locale',
   'AssignedBy': 'assigned_by',
+  'RecordKind': 'record_kind',
   'ContractStatus': 'contract_status',
   'CustomerCreate.grade': 'customer_status',
   'Grade': 'customer_status',

@@ -1,5 +1,6 @@
 // English labels of every code the UI shows: `enum.<kind>.<value>`; kinds are named in enumKinds.ts.
 export const enumEn = {
+  record_kind: { customer: 'Customer', contact: 'Contact', lead: 'Lead', opportunity: 'Opportunity', contract: 'Contract' },
   opportunity_view: { list: 'List', board: 'Board' },
   channel: { in_app: 'In-app', email: 'E-mail', sms: 'SMS' },
   locale: { 'zh-CN': 'Chinese (Simplified)', en: 'English' },

@@ -2,6 +2,7 @@
 import type { EnumDict } from './enumLabels.en';
 
 export const enumZh: EnumDict = {
+  record_kind: { customer: '客户', contact: '联系人', lead: '线索', opportunity: '商机', contract: '合同' },
   opportunity_view: { list: '列表', board: '看板' },
   channel: { in_app: '站内消息', email: '邮件', sms: '短信' },
   locale: { 'zh-CN': '简体中文', en: '英语' },

@@ -170,4 +170,11 @@ export const zh: Dict = {
     contractStatus: { draft: '草稿', in_approval: '审批中', approved: '已批准', rejected: '已驳回', signed: '已签署', active: '履行中', completed: '已完成', terminated: '已终止', expired: '已过期' },
     importStatus: { pending: '等待中', running: '进行中', previewed: '已预览', done: '已完成', failed: '失败' },
   },
+  search: {
+    placeholder: '搜索客户、联系人、线索…', open: '搜索', label: '全局搜索',
+    hint: '至少输入 2 个字：名称、编号、拼音（mingyuan）或首字母（shmyjm）均可；输入手机号后 4 位可查找号码。',
+    empty: '没有与“{{q}}”匹配的记录', keys: '↑ ↓ 选择，Enter 打开，Esc 关闭',
+    byPhone: '手机尾号 {{q}}',
+    groups: { customer: '客户', contact: '联系人', lead: '线索', opportunity: '商机', contract: '合同' },
+  },
 };

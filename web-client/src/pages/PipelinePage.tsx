@@ -64,7 +64,7 @@ function BoardView({ pipeline }: { pipeline: Schemas['PipelineOut'] }) {
   const { name: userName } = useUserNames();
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [over, setOver] = useState<string | null>(null);
-  const [openId, setOpenId] = useState<string | null>(null);
+  const [openId, setOpenId] = useState<string | null>(() => new URLSearchParams(window.location.search).get('open'));
   const columnRefs = useRef<Record<string, HTMLDivElement | null>>({});
   const key = ['opportunities', 'board', pipeline.id];
   const board = useQuery({
