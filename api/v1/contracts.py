@@ -12,6 +12,7 @@ from api.deps import (
     USER_REF,
     USER_REF_OR_ALL,
     ApiContext,
+    CountedPageParams,
     Ctx,
     CurrentActor,
     IfMatch,
@@ -20,7 +21,7 @@ from api.deps import (
     user_ref,
     versioned,
 )
-from api.schemas import AUTHED, DateTime, ListOf, problems
+from api.schemas import AUTHED, CountedListOf, DateTime, ListOf, problems
 from api.v1.schemas.contracts import (
     ApprovalHistoryOut,
     ApprovalTimesOut,
@@ -33,8 +34,10 @@ from api.v1.schemas.contracts import (
     PolicyOut,
     Termination,
 )
+from api.v1.schemas.customers import Tombstone
 from domain.contracts.model import Contract, ContractStatus
-from domain.contracts.queries import ContractFilter
+from domain.contracts.queries import SORTABLE, ContractFilter
+from domain.shared.paging import Sort
 
 router = APIRouter(prefix="/contracts", tags=["contracts"])
 approvals = APIRouter(prefix="/approvals", tags=["contracts"])
@@ -49,23 +52,35 @@ def _out(ctx: ApiContext, c: Contract, response: Response) -> ContractOut:
     return ContractOut.of(c, ctx.contracts.clock.now())
 
 
-@router.get("", response_model=ListOf[ContractOut], summary="List contracts",
+@router.get("", response_model=CountedListOf[ContractOut | Tombstone], summary="List contracts",
             responses=problems(*AUTHED),
             description="Newest first. A rep sees their own, a manager their team's, finance, "
             "legal, executives and admins all; approvers also see what they are asked to "
-            "decide. `q` matches the number or the title.")
+            "decide. `q` matches the number or the title. Sort by "
+            f"{', '.join(SORTABLE)} (prefix - for descending; default -created_at). "
+            "`updated_since` returns changes oldest first, deleted drafts as tombstones.")
 async def list_contracts(
-    ctx: Ctx, actor: CurrentActor, page: PageParams, status: ContractStatus | None = None,
+    ctx: Ctx, actor: CurrentActor, page: CountedPageParams,
+    status: ContractStatus | None = None,
     customer_id: uuid.UUID | None = None, opportunity_id: uuid.UUID | None = None,
     owner: Annotated[str | None, Query(pattern=USER_REF, description="A user id, or 'me'")
                      ] = None,
     q: Annotated[str | None, Query(max_length=100)] = None,
-) -> ListOf[ContractOut]:
+    updated_since: DateTime | None = None,
+    sort: Annotated[str | None, Query(examples=["-amount"])] = None,
+) -> CountedListOf[ContractOut | Tombstone]:
     flt = ContractFilter(status=status, customer_id=customer_id, opportunity_id=opportunity_id,
-                         owner_id=user_ref(owner, actor, "owner"), q=q or None)
+                         owner_id=user_ref(owner, actor, "owner"), q=q or None,
+                         updated_since=updated_since, sort=Sort.parse(sort, SORTABLE))
     result = await ctx.contracts.list(actor, flt, page)
     now = ctx.contracts.clock.now()
-    return ListOf[ContractOut].page(result, lambda c: ContractOut.of(c, now))
+
+    def item(c: Contract) -> ContractOut | Tombstone:
+        if c.deleted_at is not None:
+            return Tombstone(id=c.id, version=c.version, updated_at=c.updated_at)
+        return ContractOut.of(c, now)
+
+    return CountedListOf[ContractOut | Tombstone].page(result, item)
 
 
 @router.post("", response_model=ContractOut, status_code=201, summary="Draft a contract",

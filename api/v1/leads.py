@@ -8,8 +8,18 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from api.deps import USER_REF, Ctx, CurrentActor, IfMatch, PageParams, created, user_ref, versioned
-from api.schemas import AUTHED, DateTime, ListOf, problems
+from api.deps import (
+    USER_REF,
+    CountedPageParams,
+    Ctx,
+    CurrentActor,
+    IfMatch,
+    PageParams,
+    created,
+    user_ref,
+    versioned,
+)
+from api.schemas import AUTHED, CountedListOf, DateTime, ListOf, problems
 from api.v1.schemas.leads import (
     ConversionOut,
     ConvertIn,
@@ -34,7 +44,7 @@ router = APIRouter(prefix="/leads", tags=["leads"])
 
 
 @router.get(
-    "", response_model=ListOf[LeadOut], summary="List and search leads",
+    "", response_model=CountedListOf[LeadOut], summary="List and search leads",
     responses=problems(*AUTHED, 429),
     description="Filters combine with AND. `open=true` keeps new, contacted and qualified. "
     "`flag=duplicate_lead` finds flagged leads; `fallback=true` those parked with a manager, "
@@ -45,7 +55,7 @@ router = APIRouter(prefix="/leads", tags=["leads"])
     "score or number (prefix - for descending; default -created_at).",
 )
 async def list_leads(
-    ctx: Ctx, actor: CurrentActor, page: PageParams,
+    ctx: Ctx, actor: CurrentActor, page: CountedPageParams,
     status: LeadStatus | None = None,
     open: Annotated[bool, Query(description="Only new, contacted and qualified")] = False,
     grade: LeadGrade | None = None, source: Source | None = None,
@@ -63,7 +73,7 @@ async def list_leads(
     created_from: DateTime | None = None, created_to: DateTime | None = None,
     updated_since: DateTime | None = None,
     sort: Annotated[str | None, Query(examples=["-score"])] = None,
-) -> ListOf[LeadOut]:
+) -> CountedListOf[LeadOut]:
     phone_value = email_value = None
     if phone:
         point = phone_point(phone)
@@ -83,7 +93,7 @@ async def list_leads(
         q=q.strip() if q else None, phone=phone_value, email=email_value,
         created_from=created_from, created_to=created_to, updated_since=updated_since,
         sort=Sort.parse(sort, SORTABLE, default="created_at"))
-    return ListOf[LeadOut].page(await ctx.leads.list(actor, flt, page), LeadOut.of)
+    return CountedListOf[LeadOut].page(await ctx.leads.list(actor, flt, page), LeadOut.of)
 
 
 @router.post(

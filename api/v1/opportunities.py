@@ -7,8 +7,17 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
 
-from api.deps import USER_REF, Ctx, CurrentActor, IfMatch, PageParams, created, user_ref, versioned
-from api.schemas import AUTHED, Date, DateTime, ListOf, problems
+from api.deps import (
+    USER_REF,
+    CountedPageParams,
+    Ctx,
+    CurrentActor,
+    IfMatch,
+    created,
+    user_ref,
+    versioned,
+)
+from api.schemas import AUTHED, CountedListOf, Date, DateTime, problems
 from api.v1.schemas.pipeline import (
     BoardColumnOut,
     BoardOut,
@@ -64,7 +73,7 @@ async def update_pipeline(ctx: Ctx, actor: CurrentActor, pipeline_id: uuid.UUID,
 
 
 @router.get(
-    "", response_model=ListOf[OpportunityOut] | BoardOut,
+    "", response_model=CountedListOf[OpportunityOut] | BoardOut,
     summary="List opportunities, or the kanban board of a pipeline (view=board)",
     responses=problems(*AUTHED, 404),
     description="`view=board` answers per stage of the pipeline (default: the default one) "
@@ -74,7 +83,7 @@ async def update_pipeline(ctx: Ctx, actor: CurrentActor, pipeline_id: uuid.UUID,
     "amount, expected_close_date or stage_entered_at.",
 )
 async def list_opportunities(
-    ctx: Ctx, actor: CurrentActor, page: PageParams,
+    ctx: Ctx, actor: CurrentActor, page: CountedPageParams,
     view: Literal["list", "board"] = "list",
     cards: Annotated[int, Query(ge=1, le=50, description="Cards per column (board)")] = 20,
     pipeline_id: uuid.UUID | None = None, stage_id: uuid.UUID | None = None,
@@ -84,7 +93,7 @@ async def list_opportunities(
     close_from: Date | None = None, close_to: Date | None = None,
     updated_since: DateTime | None = None,
     sort: Annotated[str | None, Query(examples=["-amount"])] = None,
-) -> ListOf[OpportunityOut] | BoardOut:
+) -> CountedListOf[OpportunityOut] | BoardOut:
     flt = OpportunityFilter(
         pipeline_id=pipeline_id, stage_id=stage_id, status=status.value if status else None,
         owner_id=user_ref(owner, actor, "owner"), department_id=department_id,
@@ -96,7 +105,7 @@ async def list_opportunities(
         return BoardOut(pipeline=PipelineOut.of(board.pipeline),
                         columns=[BoardColumnOut.of(stages[c.stage_id], c)
                                  for c in board.columns])
-    return ListOf[OpportunityOut].page(await ctx.opportunities.list(actor, flt, page),
+    return CountedListOf[OpportunityOut].page(await ctx.opportunities.list(actor, flt, page),
                                        OpportunityOut.of)
 
 

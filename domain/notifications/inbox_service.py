@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 from domain.audit.model import AuditEntry
 from domain.notifications.model import Notification
@@ -22,10 +23,11 @@ class NotificationService:
     uow: UnitOfWorkFactory
     clock: Clock
 
-    async def inbox(self, actor: Actor, page: PageRequest, unread_only: bool = False
-                    ) -> Page[Notification]:
+    async def inbox(self, actor: Actor, page: PageRequest, unread_only: bool = False,
+                    updated_since: datetime | None = None) -> Page[Notification]:
         async with self.uow() as uow:
-            return await uow.notifications.list_for_user(_user_id(actor), page, unread_only)
+            return await uow.notifications.list_for_user(_user_id(actor), page, unread_only,
+                                                         updated_since)
 
     async def unread_count(self, actor: Actor) -> int:
         async with self.uow() as uow:

@@ -75,6 +75,7 @@ customers = Table(
     Index("ix_customers_industry_purchase", "industry", "annual_purchase"),
     Index("ix_customers_purchase", "annual_purchase"),
     Index("ix_customers_last_followup", "last_followup_at"),
+    Index("ix_customers_next_followup", "next_followup_at", "id"),
     Index("ix_customers_name_normalised", "name_normalised"),
     Index("ix_customers_id_card_bidx", "id_card_bidx"),
     Index("ix_customers_tags", "tags", postgresql_using="gin"),
@@ -145,6 +146,7 @@ followups = Table(
     *timestamps(),
     Index("ix_followups_customer_occurred", "customer_id", "occurred_at", "id"),
     Index("ix_followups_owner_occurred", "owner_id", "occurred_at", "id"),
+    Index("ix_followups_updated", "updated_at", "id"),
 )
 
 tasks = Table(
@@ -164,6 +166,7 @@ tasks = Table(
     *timestamps(),
     Index("ix_tasks_assignee_status_due", "assignee_id", "status", "due_at"),
     Index("ix_tasks_related", "related_id"),
+    Index("ix_tasks_updated", "updated_at", "id"),
 )
 
 customer_activity = Table(

@@ -31,7 +31,10 @@ notifications = Table(
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("read_at", DateTime(timezone=True)),
     Column("data", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    # Kept by a trigger on every update (a read): the delta sync of a phone's inbox reads it.
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Index("ix_notifications_user_id_created_at", "user_id", "created_at"),
+    Index("ix_notifications_user_updated", "user_id", "updated_at", "id"),
 )
 # Shipped templates (builtin) are seeded by `crm db upgrade`; a custom one overrides its triple.
 notification_templates = Table(

@@ -1,0 +1,61 @@
+"""Delta sync for tasks, follow-ups, contracts and notifications; indexes for list sorts
+
+Revision ID: 0022
+Revises: 0020
+Create Date: 2026-12-08 01:45:00
+
+A phone keeps these lists offline and asks for what changed since its last sync
+(`updated_since`), so each list needs an index on its change time; a notification changes
+when it is read, so it gets an `updated_at` that a trigger keeps (every writer of the read state
+bumps it, whichever code path marks it). Sorts a user expects on the lists (a contract's
+amount, a lead's name) get an index each, so that a sorted first page stops after its rows.
+"""
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = '0022'
+down_revision: str | None = '0020'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+TOUCH = ["""
+CREATE FUNCTION crm_touch_notification() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.updated_at := greatest(now(), OLD.updated_at);
+    RETURN NEW;
+END $$
+""", """
+CREATE TRIGGER notifications_touch BEFORE UPDATE ON notifications
+    FOR EACH ROW EXECUTE FUNCTION crm_touch_notification()
+"""]
+
+INDEXES = [
+    ('ix_notifications_user_updated', 'notifications', ['user_id', 'updated_at', 'id']),
+    ('ix_tasks_updated', 'tasks', ['updated_at', 'id']),
+    ('ix_followups_updated', 'followups', ['updated_at', 'id']),
+    ('ix_contracts_updated', 'contracts', ['updated_at', 'id']),
+    ('ix_contracts_amount', 'contracts', ['amount', 'id']),
+    ('ix_customers_next_followup', 'customers', ['next_followup_at', 'id']),
+]
+
+
+def upgrade() -> None:
+    op.add_column('notifications', sa.Column(
+        'updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'),
+        nullable=True))
+    op.execute("UPDATE notifications SET updated_at = coalesce(read_at, created_at)")
+    op.alter_column('notifications', 'updated_at', nullable=False)
+    for statement in TOUCH:
+        op.execute(statement)
+    for name, table, columns in INDEXES:
+        op.create_index(name, table, columns)
+
+
+def downgrade() -> None:
+    for name, table, _ in reversed(INDEXES):
+        op.drop_index(name, table_name=table)
+    op.execute("DROP TRIGGER notifications_touch ON notifications")
+    op.execute("DROP FUNCTION crm_touch_notification()")
+    op.drop_column('notifications', 'updated_at')
