@@ -27,6 +27,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from adapters.db.tables.base import NEVER_SQL
 from domain.shared.errors import ValidationFailed
 from domain.shared.paging import TOTAL_BOUND, Page, PageRequest, Total, encode_cursor
 
@@ -50,6 +51,14 @@ def _coerce(col: ColumnElement[Any], value: Any) -> Any:
     if isinstance(value, float) or (isinstance(value, int) and not -2**63 < value < 2**63):
         raise ValidationFailed.of("cursor", "is not a cursor this API gave out")
     return value
+
+
+# Sentinels that sort a missing value after (or before) every real one, written into the SQL
+# rather than bound: an expression index on coalesce(column, sentinel) serves the sort only when
+# the query's expression is the same constant (see migrations 0022).
+NEVER = literal_column(NEVER_SQL, DateTime(timezone=True))
+NO_AMOUNT = literal_column("'-1'::numeric", Numeric())
+NO_TEXT: ColumnElement[str] = literal_column("''::text")
 
 
 def plain_value(value: Any) -> Any:

@@ -14,7 +14,8 @@ from domain.customers.values import Grade, Tier
 from domain.shared.errors import ValidationFailed
 from domain.shared.paging import Sort
 
-SORTABLE = ("created_at", "updated_at", "name", "number", "last_followup_at")
+SORTABLE = ("created_at", "updated_at", "name", "number", "last_followup_at",
+            "next_followup_at")
 
 
 @dataclass(frozen=True)

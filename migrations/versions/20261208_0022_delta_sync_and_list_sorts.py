@@ -37,7 +37,14 @@ INDEXES = [
     ('ix_followups_updated', 'followups', ['updated_at', 'id']),
     ('ix_contracts_updated', 'contracts', ['updated_at', 'id']),
     ('ix_contracts_amount', 'contracts', ['amount', 'id']),
-    ('ix_customers_next_followup', 'customers', ['next_followup_at', 'id']),
+    ('ix_opportunities_name', 'opportunities', ['name', 'id']),
+]
+NEVER = "'9999-12-31 00:00:00+00'::timestamp with time zone"  # what a missing time sorts as
+EXPRESSION_INDEXES = [
+    ('ix_customers_next_followup', 'customers', f'coalesce(next_followup_at, {NEVER}), id'),
+    ('ix_leads_next_followup', 'leads', f'coalesce(next_followup_at, {NEVER}), id'),
+    ('ix_leads_name', 'leads', "coalesce(name, ''::text), id"),
+    ('ix_opportunities_amount', 'opportunities', "coalesce(amount, '-1'::numeric), id"),
 ]
 
 
@@ -51,9 +58,13 @@ def upgrade() -> None:
         op.execute(statement)
     for name, table, columns in INDEXES:
         op.create_index(name, table, columns)
+    for name, table, expression in EXPRESSION_INDEXES:
+        op.execute(f"CREATE INDEX {name} ON {table} ({expression})")
 
 
 def downgrade() -> None:
+    for name, table, _ in reversed(EXPRESSION_INDEXES):
+        op.drop_index(name, table_name=table)
     for name, table, _ in reversed(INDEXES):
         op.drop_index(name, table_name=table)
     op.execute("DROP TRIGGER notifications_touch ON notifications")

@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 
-from adapters.db.tables.base import metadata, timestamps
+from adapters.db.tables.base import NEVER_SQL, metadata, timestamps
 
 customer_number_seq = Sequence("customer_number_seq", metadata=metadata)
 
@@ -75,7 +75,8 @@ customers = Table(
     Index("ix_customers_industry_purchase", "industry", "annual_purchase"),
     Index("ix_customers_purchase", "annual_purchase"),
     Index("ix_customers_last_followup", "last_followup_at"),
-    Index("ix_customers_next_followup", "next_followup_at", "id"),
+    # the list sorted by next follow-up, none planned last (adapters/db/keyset.py NEVER)
+    Index("ix_customers_next_followup", text(f"coalesce(next_followup_at, {NEVER_SQL})"), "id"),
     Index("ix_customers_name_normalised", "name_normalised"),
     Index("ix_customers_id_card_bidx", "id_card_bidx"),
     Index("ix_customers_tags", "tags", postgresql_using="gin"),

@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
-from adapters.db.tables.base import metadata, timestamps
+from adapters.db.tables.base import NEVER_SQL, metadata, timestamps
 
 lead_number_seq = Sequence("lead_number_seq", metadata=metadata)
 
@@ -109,6 +109,9 @@ leads = Table(
     # Routing counts each rep's open leads; the follow-up scan looks for the untouched ones.
     Index("ix_leads_open_owner", "owner_id", postgresql_where=OPEN_LEAD),
     Index("ix_leads_open_touched", "touched_at", postgresql_where=OPEN_LEAD),
+    # the list's sorts on nullable fields, by the sentinel they sort as (adapters/db/keyset.py)
+    Index("ix_leads_next_followup", text(f"coalesce(next_followup_at, {NEVER_SQL})"), "id"),
+    Index("ix_leads_name", text("coalesce(name, ''::text)"), "id"),
     Index("ix_leads_search", "search_text", postgresql_using="gin",
           postgresql_ops={"search_text": "gin_trgm_ops"}),
 )
