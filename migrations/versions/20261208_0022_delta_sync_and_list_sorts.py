@@ -1,4 +1,5 @@
-"""Delta sync for tasks, follow-ups, contracts and notifications; indexes for list sorts
+"""Delta sync for tasks, follow-ups, contracts and notifications; indexes for list sorts;
+exports of any list in the requester's language
 
 Revision ID: 0022
 Revises: 0020
@@ -49,6 +50,11 @@ EXPRESSION_INDEXES = [
 
 
 def upgrade() -> None:
+    # An export writes any list (not only customers) in the language of whoever asked for it.
+    op.add_column('exports', sa.Column('object', sa.Text(), server_default='customer',
+                                       nullable=False))
+    op.add_column('exports', sa.Column('locale', sa.Text(), server_default='zh-CN',
+                                       nullable=False))
     op.add_column('notifications', sa.Column(
         'updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'),
         nullable=True))
@@ -70,3 +76,5 @@ def downgrade() -> None:
     op.execute("DROP TRIGGER notifications_touch ON notifications")
     op.execute("DROP FUNCTION crm_touch_notification()")
     op.drop_column('notifications', 'updated_at')
+    op.drop_column('exports', 'locale')
+    op.drop_column('exports', 'object')
