@@ -7,7 +7,9 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
+from pydantic import Field
 
+from api.bulk import BulkIds, BulkOut
 from api.deps import (
     USER_REF,
     USER_REF_OR_ALL,
@@ -35,8 +37,11 @@ from api.v1.schemas.contracts import (
     Termination,
 )
 from api.v1.schemas.customers import Tombstone
+from domain.contracts.commands import UpdateContract
 from domain.contracts.model import Contract, ContractStatus
 from domain.contracts.queries import SORTABLE, ContractFilter
+from domain.shared import bulk
+from domain.shared.authz import Scope
 from domain.shared.paging import Sort
 
 router = APIRouter(prefix="/contracts", tags=["contracts"])
@@ -81,6 +86,34 @@ async def list_contracts(
         return ContractOut.of(c, now)
 
     return CountedListOf[ContractOut | Tombstone].page(result, item)
+
+
+class ContractBulkAssign(BulkIds):
+    owner_id: uuid.UUID = Field(description="The new owner of every contract picked")
+
+
+@router.post("/bulk-assign", response_model=BulkOut,
+             summary="Hand the contracts picked on the list to another owner",
+             responses=problems(*AUTHED),
+             description="Each contract is reassigned as by `PATCH /contracts/{id}` with "
+             "`owner_id`: the same permissions, audit entry and events. The answer says how "
+             "each fared; one refused leaves the others done.")
+async def bulk_assign_contracts(ctx: Ctx, actor: CurrentActor,
+                                body: ContractBulkAssign) -> BulkOut:
+    command = UpdateContract(owner_id=body.owner_id)
+    return BulkOut.of(await bulk.each(actor, Scope.CONTRACTS_WRITE, body.ids,
+                                      lambda i: ctx.contracts.update(actor, i, command, None)))
+
+
+@router.post("/bulk-delete", response_model=BulkOut,
+             summary="Delete the draft contracts picked on the list",
+             responses=problems(*AUTHED),
+             description="Each is deleted as by `DELETE /contracts/{id}`: only drafts (and "
+             "rejected ones) can go; any other answers 409 in its item while the drafts are "
+             "deleted. Deleted drafts reach phones as tombstones (`updated_since`).")
+async def bulk_delete_contracts(ctx: Ctx, actor: CurrentActor, body: BulkIds) -> BulkOut:
+    return BulkOut.of(await bulk.each(actor, Scope.CONTRACTS_WRITE, body.ids,
+                                      lambda i: ctx.contracts.delete(actor, i, None)))
 
 
 @router.post("", response_model=ContractOut, status_code=201, summary="Draft a contract",

@@ -7,7 +7,9 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
+from pydantic import Field
 
+from api.bulk import BulkIds, BulkOut
 from api.deps import (
     USER_REF,
     CountedPageParams,
@@ -37,6 +39,8 @@ from domain.leads.queries import SORTABLE, LeadFilter
 from domain.leads.routing import AssignedBy
 from domain.leads.scoring import LeadGrade
 from domain.leads.validation import FlagCode, email_point, phone_point
+from domain.shared import bulk
+from domain.shared.authz import Scope
 from domain.shared.errors import ValidationFailed
 from domain.shared.paging import Sort
 
@@ -108,6 +112,21 @@ async def create_lead(ctx: Ctx, actor: CurrentActor, body: LeadCreate,
                       response: Response) -> LeadOut:
     lead = await ctx.leads.capture(actor, body.command())
     return created(response, lead, LeadOut.of, "/api/v1/leads")
+
+
+class LeadBulkAssign(BulkIds):
+    owner_id: uuid.UUID = Field(description="The new owner of every lead picked")
+
+
+@router.post("/bulk-assign", response_model=BulkOut,
+             summary="Reassign the leads picked on the list (managers and admins)",
+             responses=problems(*AUTHED),
+             description="Each lead is reassigned as by `POST /leads/{id}/assign`: the same "
+             "permissions, audit entry, timeline entry and events. The answer says how each "
+             "fared; one refused (not seen, no permission) leaves the others done.")
+async def bulk_assign_leads(ctx: Ctx, actor: CurrentActor, body: LeadBulkAssign) -> BulkOut:
+    return BulkOut.of(await bulk.each(actor, Scope.LEADS_WRITE, body.ids,
+                                      lambda i: ctx.leads.assign(actor, i, body.owner_id)))
 
 
 @router.get("/{lead_id}", response_model=LeadOut,

@@ -6,7 +6,9 @@ import uuid
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
+from pydantic import Field
 
+from api.bulk import BulkIds, BulkOut
 from api.deps import (
     USER_REF,
     CountedPageParams,
@@ -29,8 +31,12 @@ from api.v1.schemas.pipeline import (
     PipelineUpdate,
     StageVisitOut,
 )
+from domain.pipeline.commands import UpdateOpportunity
 from domain.pipeline.model import OpportunityStatus
 from domain.pipeline.queries import DEFAULT_SORT, SORTABLE, OpportunityFilter
+from domain.shared import bulk
+from domain.shared.authz import Scope
+from domain.shared.errors import ValidationFailed
 from domain.shared.paging import Sort
 
 router = APIRouter(prefix="/opportunities", tags=["opportunities"])
@@ -123,6 +129,34 @@ async def get_opportunity(ctx: Ctx, actor: CurrentActor, opportunity_id: uuid.UU
                           response: Response) -> OpportunityOut:
     o, _ = await ctx.opportunities.get(actor, opportunity_id)
     return versioned(response, o, OpportunityOut.of)
+
+
+class OpportunityBulkUpdate(BulkIds):
+    stage_id: uuid.UUID | None = Field(None, description="Move every deal picked to this stage")
+    lost_reason: str | None = Field(None, min_length=1, max_length=500,
+                                    description="With a move to the lost stage")
+    owner_id: uuid.UUID | None = Field(None, description="Hand every deal picked to this owner")
+
+    def command(self) -> UpdateOpportunity:
+        if self.stage_id is None and self.owner_id is None:
+            raise ValidationFailed.of("stage_id", "name a stage to move to, an owner, or both")
+        return UpdateOpportunity(stage_id=self.stage_id, lost_reason=self.lost_reason,
+                                 owner_id=self.owner_id)
+
+
+@router.post("/bulk-update", response_model=BulkOut,
+             summary="Move or reassign the opportunities picked on the list",
+             responses=problems(*AUTHED),
+             description="Each deal changes as by `PATCH /opportunities/{id}` with the same "
+             "`stage_id`/`owner_id`: the same stage requirements, permissions, audit entry "
+             "and events. The answer says how each fared (a deal missing what the stage needs "
+             "answers 422 with the field) while the others are done.")
+async def bulk_update_opportunities(ctx: Ctx, actor: CurrentActor,
+                                    body: OpportunityBulkUpdate) -> BulkOut:
+    command = body.command()
+    return BulkOut.of(await bulk.each(
+        actor, Scope.OPPORTUNITIES_WRITE, body.ids,
+        lambda i: ctx.opportunities.update(actor, i, command, None)))
 
 
 @router.patch(
