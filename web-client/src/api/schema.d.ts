@@ -171,6 +171,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/leads/bulk-assign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reassign the leads picked on the list (managers and admins)
+         * @description Each lead is reassigned as by `POST /leads/{id}/assign`: the same permissions, audit entry, timeline entry and events. The answer says how each fared; one refused (not seen, no permission) leaves the others done.
+         */
+        post: operations["leads-bulk_assign_leads"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/leads/{lead_id}": {
         parameters: {
             query?: never;
@@ -317,6 +337,26 @@ export interface paths {
          * @description Field edits apply first, then the stage move: one request can add the amount and quote reference and enter Proposal/quote. A move checks the target stage's requirements (and those of stages it skips) and answers 422 naming what is missing; losing needs `lost_reason`.
          */
         patch: operations["opportunities-update_opportunity"];
+        trace?: never;
+    };
+    "/api/v1/opportunities/bulk-update": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Move or reassign the opportunities picked on the list
+         * @description Each deal changes as by `PATCH /opportunities/{id}` with the same `stage_id`/`owner_id`: the same stage requirements, permissions, audit entry and events. The answer says how each fared (a deal missing what the stage needs answers 422 with the field) while the others are done.
+         */
+        post: operations["opportunities-bulk_update_opportunities"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/opportunities/{opportunity_id}/history": {
@@ -636,7 +676,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** My in-app notifications */
+        /**
+         * My in-app notifications
+         * @description Newest first. `updated_since` returns those created or changed (read) after that time, oldest change first: a phone's delta sync of its inbox.
+         */
         get: operations["notifications-list_notifications"];
         put?: never;
         post?: never;
@@ -687,7 +730,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List follow-ups, newest first */
+        /**
+         * List follow-ups, newest first
+         * @description `since`/`until` bound when they happened. `updated_since` returns those changed after that time, oldest change first (a phone's delta sync); follow-ups are never deleted: those of a customer moved to the recycle bin leave with the customer's tombstone in the customers' sync.
+         */
         get: operations["followups-list_followups"];
         put?: never;
         /** Record a follow-up */
@@ -725,7 +771,7 @@ export interface paths {
         };
         /**
          * List tasks (the to-do list)
-         * @description `assignee=me&status=open&due_before=…` is a rep's to-do list; ordered by due time, undated last.
+         * @description `assignee=me&status=open&due_before=…` is a rep's to-do list; ordered by due time, undated last. `updated_since` returns the tasks changed after that time, oldest change first (a phone's delta sync; tasks are never deleted, so there are no tombstones).
          */
         get: operations["tasks-list_tasks"];
         put?: never;
@@ -1085,8 +1131,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Export customers (a filter or a segment) as CSV or XLSX; runs as a job
-         * @description One user has at most 3 exports waiting or running at once; one more answers 429 until one of them finishes.
+         * Export a whole filtered list (customers, leads, opportunities, contracts) as CSV or XLSX; runs as a job
+         * @description Every record of the list that matches, not only a page. The header row and coded values (statuses, sources, grades) are written as labels in the language of `Accept-Language` (zh-CN unless English is preferred); owners and stages by name. Personal data is masked unless `reveal`. One user has at most 3 exports waiting or running at once; one more answers 429 until one of them finishes.
          */
         post: operations["exports-create_export"];
         delete?: never;
@@ -1324,7 +1370,7 @@ export interface paths {
         };
         /**
          * List contracts
-         * @description Newest first. A rep sees their own, a manager their team's, finance, legal, executives and admins all; approvers also see what they are asked to decide. `q` matches the number or the title.
+         * @description Newest first. A rep sees their own, a manager their team's, finance, legal, executives and admins all; approvers also see what they are asked to decide. `q` matches the number or the title. Sort by created_at, updated_at, number, amount, end_date, signed_at (prefix - for descending; default -created_at). `updated_since` returns changes oldest first, deleted drafts as tombstones.
          */
         get: operations["contracts-list_contracts"];
         put?: never;
@@ -1333,6 +1379,46 @@ export interface paths {
          * @description The amount is the sum of the line items (quantity × unit price − discount %), computed here; a client's total is never trusted.
          */
         post: operations["contracts-create_contract"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contracts/bulk-assign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Hand the contracts picked on the list to another owner
+         * @description Each contract is reassigned as by `PATCH /contracts/{id}` with `owner_id`: the same permissions, audit entry and events. The answer says how each fared; one refused leaves the others done.
+         */
+        post: operations["contracts-bulk_assign_contracts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contracts/bulk-delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Delete the draft contracts picked on the list
+         * @description Each is deleted as by `DELETE /contracts/{id}`: only drafts (and rejected ones) can go; any other answers 409 in its item while the drafts are deleted. Deleted drafts reach phones as tombstones (`updated_since`).
+         */
+        post: operations["contracts-bulk_delete_contracts"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2034,6 +2120,45 @@ export interface components {
             /** Points */
             points: number;
         };
+        /** BulkIds */
+        BulkIds: {
+            /**
+             * Ids
+             * @description The records picked on the list
+             */
+            ids: string[];
+        };
+        /** BulkItemOut */
+        BulkItemOut: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Ok */
+            ok: boolean;
+            /**
+             * Status
+             * @description What the change alone would have answered (200: done)
+             */
+            status: number;
+            /** Error */
+            error?: string | null;
+            /**
+             * Field
+             * @description The field a refusal names, if any
+             */
+            field?: string | null;
+        };
+        /** BulkOut */
+        BulkOut: {
+            /** Succeeded */
+            succeeded: number;
+            /** Failed */
+            failed: number;
+            /** Items */
+            items: components["schemas"]["BulkItemOut"][];
+        };
         /** CalendarIn */
         CalendarIn: {
             /**
@@ -2144,6 +2269,20 @@ export interface components {
             email: string | null;
             /** Is Primary */
             is_primary: boolean;
+        };
+        /** ContractBulkAssign */
+        ContractBulkAssign: {
+            /**
+             * Ids
+             * @description The records picked on the list
+             */
+            ids: string[];
+            /**
+             * Owner Id
+             * Format: uuid
+             * @description The new owner of every contract picked
+             */
+            owner_id: string;
         };
         /** ContractCreate */
         ContractCreate: {
@@ -2256,6 +2395,13 @@ export interface components {
             created_at: string | null;
             /** Updated At */
             updated_at: string | null;
+            /**
+             * Deleted
+             * @description Tells it from a delta sync's tombstone
+             * @default false
+             * @constant
+             */
+            deleted?: false;
         };
         /**
          * ContractStatus
@@ -2349,6 +2495,126 @@ export interface components {
             pipeline_id?: string | null;
             /** Stage Id */
             stage_id?: string | null;
+        };
+        /** CountedListOf[FollowUpOut] */
+        CountedListOf_FollowUpOut_: {
+            /** Items */
+            items: components["schemas"]["FollowUpOut"][];
+            /**
+             * Next Cursor
+             * @description Pass as ?cursor= to get the next page; null on the last page
+             */
+            next_cursor: string | null;
+            /**
+             * Total
+             * @description How many records match, when asked (`with_total=true`); null when not asked or when counting took longer than allowed. Exact up to 10000; beyond that it is 10000 and `total_is_lower_bound` is true (show "10,000+").
+             */
+            total?: number | null;
+            /**
+             * Total Is Lower Bound
+             * @description True when more records match than `total` says
+             */
+            total_is_lower_bound?: boolean | null;
+        };
+        /** CountedListOf[LeadOut] */
+        CountedListOf_LeadOut_: {
+            /** Items */
+            items: components["schemas"]["LeadOut"][];
+            /**
+             * Next Cursor
+             * @description Pass as ?cursor= to get the next page; null on the last page
+             */
+            next_cursor: string | null;
+            /**
+             * Total
+             * @description How many records match, when asked (`with_total=true`); null when not asked or when counting took longer than allowed. Exact up to 10000; beyond that it is 10000 and `total_is_lower_bound` is true (show "10,000+").
+             */
+            total?: number | null;
+            /**
+             * Total Is Lower Bound
+             * @description True when more records match than `total` says
+             */
+            total_is_lower_bound?: boolean | null;
+        };
+        /** CountedListOf[OpportunityOut] */
+        CountedListOf_OpportunityOut_: {
+            /** Items */
+            items: components["schemas"]["OpportunityOut"][];
+            /**
+             * Next Cursor
+             * @description Pass as ?cursor= to get the next page; null on the last page
+             */
+            next_cursor: string | null;
+            /**
+             * Total
+             * @description How many records match, when asked (`with_total=true`); null when not asked or when counting took longer than allowed. Exact up to 10000; beyond that it is 10000 and `total_is_lower_bound` is true (show "10,000+").
+             */
+            total?: number | null;
+            /**
+             * Total Is Lower Bound
+             * @description True when more records match than `total` says
+             */
+            total_is_lower_bound?: boolean | null;
+        };
+        /** CountedListOf[TaskOut] */
+        CountedListOf_TaskOut_: {
+            /** Items */
+            items: components["schemas"]["TaskOut"][];
+            /**
+             * Next Cursor
+             * @description Pass as ?cursor= to get the next page; null on the last page
+             */
+            next_cursor: string | null;
+            /**
+             * Total
+             * @description How many records match, when asked (`with_total=true`); null when not asked or when counting took longer than allowed. Exact up to 10000; beyond that it is 10000 and `total_is_lower_bound` is true (show "10,000+").
+             */
+            total?: number | null;
+            /**
+             * Total Is Lower Bound
+             * @description True when more records match than `total` says
+             */
+            total_is_lower_bound?: boolean | null;
+        };
+        /** CountedListOf[Union[ContractOut, Tombstone]] */
+        CountedListOf_Union_ContractOut__Tombstone__: {
+            /** Items */
+            items: (components["schemas"]["ContractOut"] | components["schemas"]["Tombstone"])[];
+            /**
+             * Next Cursor
+             * @description Pass as ?cursor= to get the next page; null on the last page
+             */
+            next_cursor: string | null;
+            /**
+             * Total
+             * @description How many records match, when asked (`with_total=true`); null when not asked or when counting took longer than allowed. Exact up to 10000; beyond that it is 10000 and `total_is_lower_bound` is true (show "10,000+").
+             */
+            total?: number | null;
+            /**
+             * Total Is Lower Bound
+             * @description True when more records match than `total` says
+             */
+            total_is_lower_bound?: boolean | null;
+        };
+        /** CountedListOf[Union[CustomerOut, CustomerSparse, Tombstone]] */
+        CountedListOf_Union_CustomerOut__CustomerSparse__Tombstone__: {
+            /** Items */
+            items: (components["schemas"]["CustomerOut"] | components["schemas"]["CustomerSparse"] | components["schemas"]["Tombstone"])[];
+            /**
+             * Next Cursor
+             * @description Pass as ?cursor= to get the next page; null on the last page
+             */
+            next_cursor: string | null;
+            /**
+             * Total
+             * @description How many records match, when asked (`with_total=true`); null when not asked or when counting took longer than allowed. Exact up to 10000; beyond that it is 10000 and `total_is_lower_bound` is true (show "10,000+").
+             */
+            total?: number | null;
+            /**
+             * Total Is Lower Bound
+             * @description True when more records match than `total` says
+             */
+            total_is_lower_bound?: boolean | null;
         };
         /** CustomFieldCreate */
         CustomFieldCreate: {
@@ -2769,11 +3035,16 @@ export interface components {
         };
         /** ExportCreate */
         ExportCreate: {
+            /**
+             * @description Which list to export
+             * @default customer
+             */
+            object?: components["schemas"]["ExportObject"];
             /** @default csv */
             format?: components["schemas"]["ExportFormat"];
             /**
              * Filter
-             * @description The customer filter language: industry, region, grade, tier, kind, owner_id, department_id, tags_all, tags_any, last_followup_before/after, created_from/to, annual_purchase_min/max, no_followup_days, custom {key: value}, q
+             * @description The list's filters. For customers: The customer filter language: industry, region, grade, tier, kind, owner_id, department_id, tags_all, tags_any, last_followup_before/after, created_from/to, annual_purchase_min/max, no_followup_days, custom {key: value}, q For the others, the keys of their list's filters (lead: campaign, created_from, created_to, customer_id, department_id, grade, open_only, owner_id, q, source, status; opportunity: close_from, close_to, customer_id, department_id, owner_id, pipeline_id, stage_id, status; contract: customer_id, opportunity_id, owner_id, q, status).
              * @example {
              *       "annual_purchase_min": "1000000",
              *       "industry": "manufacturing",
@@ -2785,7 +3056,7 @@ export interface components {
             } | null;
             /**
              * Segment Id
-             * @description Export a saved segment instead
+             * @description Export a saved customer segment instead
              */
             segment_id?: string | null;
             /**
@@ -2800,6 +3071,11 @@ export interface components {
          * @enum {string}
          */
         ExportFormat: "csv" | "xlsx";
+        /**
+         * ExportObject
+         * @enum {string}
+         */
+        ExportObject: "customer" | "lead" | "opportunity" | "contract";
         /** ExportOut */
         ExportOut: {
             /**
@@ -2807,6 +3083,9 @@ export interface components {
              * Format: uuid
              */
             id: string;
+            object: components["schemas"]["ExportObject"];
+            /** @description The language of the header row and the labels */
+            locale: components["schemas"]["Locale"];
             format: components["schemas"]["ExportFormat"];
             status: components["schemas"]["ExportStatus"];
             /** Error */
@@ -2956,6 +3235,11 @@ export interface components {
             version: number;
             /** Created At */
             created_at: string | null;
+            /**
+             * Updated At
+             * @description The time a delta sync compares
+             */
+            updated_at?: string | null;
         };
         /**
          * FollowUpStatus
@@ -3161,6 +3445,20 @@ export interface components {
              * @description The new owner; leave out to run the routing rules again
              */
             owner_id?: string | null;
+        };
+        /** LeadBulkAssign */
+        LeadBulkAssign: {
+            /**
+             * Ids
+             * @description The records picked on the list
+             */
+            ids: string[];
+            /**
+             * Owner Id
+             * Format: uuid
+             * @description The new owner of every lead picked
+             */
+            owner_id: string;
         };
         /** LeadCreate */
         LeadCreate: {
@@ -3600,16 +3898,6 @@ export interface components {
              */
             next_cursor: string | null;
         };
-        /** ListOf[ContractOut] */
-        ListOf_ContractOut_: {
-            /** Items */
-            items: components["schemas"]["ContractOut"][];
-            /**
-             * Next Cursor
-             * @description Pass as ?cursor= to get the next page; null on the last page
-             */
-            next_cursor: string | null;
-        };
         /** ListOf[CustomerOut] */
         ListOf_CustomerOut_: {
             /** Items */
@@ -3680,30 +3968,10 @@ export interface components {
              */
             next_cursor: string | null;
         };
-        /** ListOf[LeadOut] */
-        ListOf_LeadOut_: {
-            /** Items */
-            items: components["schemas"]["LeadOut"][];
-            /**
-             * Next Cursor
-             * @description Pass as ?cursor= to get the next page; null on the last page
-             */
-            next_cursor: string | null;
-        };
         /** ListOf[NotificationOut] */
         ListOf_NotificationOut_: {
             /** Items */
             items: components["schemas"]["NotificationOut"][];
-            /**
-             * Next Cursor
-             * @description Pass as ?cursor= to get the next page; null on the last page
-             */
-            next_cursor: string | null;
-        };
-        /** ListOf[OpportunityOut] */
-        ListOf_OpportunityOut_: {
-            /** Items */
-            items: components["schemas"]["OpportunityOut"][];
             /**
              * Next Cursor
              * @description Pass as ?cursor= to get the next page; null on the last page
@@ -3730,16 +3998,6 @@ export interface components {
              */
             next_cursor: string | null;
         };
-        /** ListOf[TaskOut] */
-        ListOf_TaskOut_: {
-            /** Items */
-            items: components["schemas"]["TaskOut"][];
-            /**
-             * Next Cursor
-             * @description Pass as ?cursor= to get the next page; null on the last page
-             */
-            next_cursor: string | null;
-        };
         /** ListOf[TemplateOut] */
         ListOf_TemplateOut_: {
             /** Items */
@@ -3754,16 +4012,6 @@ export interface components {
         ListOf_TimelineEntryOut_: {
             /** Items */
             items: components["schemas"]["TimelineEntryOut"][];
-            /**
-             * Next Cursor
-             * @description Pass as ?cursor= to get the next page; null on the last page
-             */
-            next_cursor: string | null;
-        };
-        /** ListOf[Union[CustomerOut, CustomerSparse, Tombstone]] */
-        ListOf_Union_CustomerOut__CustomerSparse__Tombstone__: {
-            /** Items */
-            items: (components["schemas"]["CustomerOut"] | components["schemas"]["CustomerSparse"] | components["schemas"]["Tombstone"])[];
             /**
              * Next Cursor
              * @description Pass as ?cursor= to get the next page; null on the last page
@@ -3790,6 +4038,11 @@ export interface components {
              */
             next_cursor: string | null;
         };
+        /**
+         * Locale
+         * @enum {string}
+         */
+        Locale: "zh-CN" | "en";
         /** MeOut */
         MeOut: {
             /**
@@ -3867,12 +4120,40 @@ export interface components {
             /** Read At */
             read_at: string | null;
             /**
+             * Updated At
+             * @description When it was created or last read
+             */
+            updated_at?: string | null;
+            /**
              * Data
              * @description What the message was made from, e.g. the record's type and id to link to
              */
             data?: {
                 [key: string]: unknown;
             };
+        };
+        /** OpportunityBulkUpdate */
+        OpportunityBulkUpdate: {
+            /**
+             * Ids
+             * @description The records picked on the list
+             */
+            ids: string[];
+            /**
+             * Stage Id
+             * @description Move every deal picked to this stage
+             */
+            stage_id?: string | null;
+            /**
+             * Lost Reason
+             * @description With a move to the lost stage
+             */
+            lost_reason?: string | null;
+            /**
+             * Owner Id
+             * @description Hand every deal picked to this owner
+             */
+            owner_id?: string | null;
         };
         /** OpportunityCreate */
         OpportunityCreate: {
@@ -4905,6 +5186,11 @@ export interface components {
             version: number;
             /** Created At */
             created_at: string | null;
+            /**
+             * Updated At
+             * @description The time a delta sync compares
+             */
+            updated_at?: string | null;
         };
         /**
          * TaskStatus
@@ -5446,6 +5732,8 @@ export interface operations {
                 deleted?: boolean;
                 sort?: string | null;
                 fields?: string | null;
+                /** @description Also count the records that match (the `total` of the answer): ask on the first page of a screen, not on every page of a sync */
+                with_total?: boolean;
                 /** @description Page size */
                 limit?: number;
                 /** @description next_cursor of the previous page */
@@ -5463,7 +5751,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ListOf_Union_CustomerOut__CustomerSparse__Tombstone__"];
+                    "application/json": components["schemas"]["CountedListOf_Union_CustomerOut__CustomerSparse__Tombstone__"];
                 };
             };
             /** @description Bad Request */
@@ -6754,6 +7042,8 @@ export interface operations {
                 created_to?: string | null;
                 updated_since?: string | null;
                 sort?: string | null;
+                /** @description Also count the records that match (the `total` of the answer): ask on the first page of a screen, not on every page of a sync */
+                with_total?: boolean;
                 /** @description Page size */
                 limit?: number;
                 /** @description next_cursor of the previous page */
@@ -6771,7 +7061,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ListOf_LeadOut_"];
+                    "application/json": components["schemas"]["CountedListOf_LeadOut_"];
                 };
             };
             /** @description Bad Request */
@@ -6866,6 +7156,100 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["LeadOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "leads-bulk_assign_leads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LeadBulkAssign"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkOut"];
                 };
             };
             /** @description Bad Request */
@@ -7745,6 +8129,8 @@ export interface operations {
                 close_to?: string | null;
                 updated_since?: string | null;
                 sort?: string | null;
+                /** @description Also count the records that match (the `total` of the answer): ask on the first page of a screen, not on every page of a sync */
+                with_total?: boolean;
                 /** @description Page size */
                 limit?: number;
                 /** @description next_cursor of the previous page */
@@ -7762,7 +8148,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ListOf_OpportunityOut_"] | components["schemas"]["BoardOut"];
+                    "application/json": components["schemas"]["CountedListOf_OpportunityOut_"] | components["schemas"]["BoardOut"];
                 };
             };
             /** @description Bad Request */
@@ -8132,6 +8518,100 @@ export interface operations {
             };
             /** @description Precondition Failed */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "opportunities-bulk_update_opportunities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OpportunityBulkUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10473,6 +10953,7 @@ export interface operations {
         parameters: {
             query?: {
                 unread_only?: boolean;
+                updated_since?: string | null;
                 /** @description Page size */
                 limit?: number;
                 /** @description next_cursor of the previous page */
@@ -10763,6 +11244,9 @@ export interface operations {
                 owner?: string | null;
                 since?: string | null;
                 until?: string | null;
+                updated_since?: string | null;
+                /** @description Also count the records that match (the `total` of the answer): ask on the first page of a screen, not on every page of a sync */
+                with_total?: boolean;
                 /** @description Page size */
                 limit?: number;
                 /** @description next_cursor of the previous page */
@@ -10780,7 +11264,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ListOf_FollowUpOut_"];
+                    "application/json": components["schemas"]["CountedListOf_FollowUpOut_"];
                 };
             };
             /** @description Bad Request */
@@ -11198,6 +11682,9 @@ export interface operations {
                 status?: components["schemas"]["TaskStatus"] | null;
                 due_before?: string | null;
                 related_id?: string | null;
+                updated_since?: string | null;
+                /** @description Also count the records that match (the `total` of the answer): ask on the first page of a screen, not on every page of a sync */
+                with_total?: boolean;
                 /** @description Page size */
                 limit?: number;
                 /** @description next_cursor of the previous page */
@@ -11215,7 +11702,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ListOf_TaskOut_"];
+                    "application/json": components["schemas"]["CountedListOf_TaskOut_"];
                 };
             };
             /** @description Bad Request */
@@ -14618,7 +15105,9 @@ export interface operations {
     "exports-create_export": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                "accept-language"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -16729,6 +17218,10 @@ export interface operations {
                 /** @description A user id, or 'me' */
                 owner?: string | null;
                 q?: string | null;
+                updated_since?: string | null;
+                sort?: string | null;
+                /** @description Also count the records that match (the `total` of the answer): ask on the first page of a screen, not on every page of a sync */
+                with_total?: boolean;
                 /** @description Page size */
                 limit?: number;
                 /** @description next_cursor of the previous page */
@@ -16746,7 +17239,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ListOf_ContractOut_"];
+                    "application/json": components["schemas"]["CountedListOf_Union_ContractOut__Tombstone__"];
                 };
             };
             /** @description Bad Request */
@@ -16875,6 +17368,194 @@ export interface operations {
             };
             /** @description Not Found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contracts-bulk_assign_contracts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ContractBulkAssign"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contracts-bulk_delete_contracts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BulkIds"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
