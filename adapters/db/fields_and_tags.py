@@ -110,6 +110,7 @@ class SqlTags(SqlRepository):
 def _segment(row: Row) -> Segment:
     m = dict(row._mapping)
     m["sharing"] = SegmentSharing(m["sharing"])
+    m["columns"] = list(m["columns"])
     return loaded(Segment(**m))
 
 
@@ -136,11 +137,13 @@ class SqlSegments(SqlRepository):
             tables.segments.c.id == segment_id))
 
     async def list_for(self, user_id: uuid.UUID, department_ids: Sequence[uuid.UUID],
-                       page: PageRequest) -> Page[Segment]:
+                       page: PageRequest, object: str | None = None) -> Page[Segment]:
         segments = tables.segments
         shared = (segments.c.department_id.in_(list(department_ids)) if department_ids
                   else literal(False))
         stmt = select(segments).where(or_(segments.c.owner_id == user_id, shared))
+        if object is not None:
+            stmt = stmt.where(segments.c.object == object)
         return await fetch_page(self.conn, stmt, [segments.c.name, segments.c.id], page,
                                 _segment)
 

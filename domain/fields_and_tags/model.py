@@ -192,11 +192,18 @@ class Segment:
     version: int = 1
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    # As a saved view of a list: which list (a kind of record), its sort and chosen columns.
+    object: str = "customer"
+    sort: str | None = None
+    columns: list[str] = field(default_factory=list)
 
     @classmethod
     def create(cls, *, name: str, filter: dict[str, Any], owner_id: uuid.UUID,
-               sharing: SegmentSharing, department_id: uuid.UUID | None) -> Segment:
-        seg = cls(id=uuid.uuid4(), name="", filter=filter, owner_id=owner_id)
+               sharing: SegmentSharing, department_id: uuid.UUID | None,
+               object: str = "customer", sort: str | None = None,
+               columns: list[str] | None = None) -> Segment:
+        seg = cls(id=uuid.uuid4(), name="", filter=filter, owner_id=owner_id, object=object,
+                  sort=sort, columns=list(columns or []))
         seg.rename(name)
         seg.share(sharing, department_id)
         return seg

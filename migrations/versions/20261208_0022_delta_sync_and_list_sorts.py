@@ -1,5 +1,5 @@
 """Delta sync for tasks, follow-ups, contracts and notifications; indexes for list sorts;
-exports of any list in the requester's language
+exports of any list in the requester's language; segments as saved views of any list
 
 Revision ID: 0022
 Revises: 0020
@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 revision: str = '0022'
 down_revision: str | None = '0020'
@@ -50,6 +51,12 @@ EXPRESSION_INDEXES = [
 
 
 def upgrade() -> None:
+    # A segment becomes a saved view of any of the lists, with its sort and columns.
+    op.add_column('segments', sa.Column('object', sa.Text(), server_default='customer',
+                                        nullable=False))
+    op.add_column('segments', sa.Column('sort', sa.Text(), nullable=True))
+    op.add_column('segments', sa.Column('columns', postgresql.JSONB(), nullable=False,
+                                        server_default=sa.text("'[]'::jsonb")))
     # An export writes any list (not only customers) in the language of whoever asked for it.
     op.add_column('exports', sa.Column('object', sa.Text(), server_default='customer',
                                        nullable=False))
@@ -78,3 +85,6 @@ def downgrade() -> None:
     op.drop_column('notifications', 'updated_at')
     op.drop_column('exports', 'locale')
     op.drop_column('exports', 'object')
+    op.drop_column('segments', 'columns')
+    op.drop_column('segments', 'sort')
+    op.drop_column('segments', 'object')

@@ -99,8 +99,9 @@ class FakeSegments:
         self.rows.pop(segment_id, None)
 
     async def list_for(self, user_id: uuid.UUID, department_ids: Sequence[uuid.UUID],
-                       page: PageRequest) -> Page[Segment]:
-        found = [s for s in self.rows.values() if s.owner_id == user_id or (
-            s.sharing == SegmentSharing.DEPARTMENT and s.department_id in department_ids)]
+                       page: PageRequest, object: str | None = None) -> Page[Segment]:
+        found = [s for s in self.rows.values() if (s.owner_id == user_id or (
+            s.sharing == SegmentSharing.DEPARTMENT and s.department_id in department_ids))
+            and object in (None, s.object)]
         found.sort(key=lambda s: (s.name, str(s.id)))
         return offset_page([loaded(s) for s in found], page)

@@ -52,5 +52,9 @@ segments = Table(
     Column("sharing", Text, nullable=False),
     Column("department_id", UUID(as_uuid=True), ForeignKey("departments.id"), index=True),
     Column("version", Integer, nullable=False, server_default="1"),
+    # a saved view of a list: which list, its sort and the columns shown
+    Column("object", Text, nullable=False, server_default="customer"),
+    Column("sort", Text),
+    Column("columns", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
     *timestamps(),
 )
