@@ -18,7 +18,12 @@ from adapters.db.contracts import SqlContracts
 from adapters.db.customers import SqlCustomers
 from adapters.db.discipline import SqlLapses
 from adapters.db.exports import SqlExports
-from adapters.db.fields_and_tags import SqlCustomFields, SqlSegments, SqlTags
+from adapters.db.fields_and_tags import (
+    SqlCustomFields,
+    SqlListSettings,
+    SqlSegments,
+    SqlTags,
+)
 from adapters.db.followups import SqlFollowUps
 from adapters.db.held_writes import HeldWrites
 from adapters.db.identity import SqlApiKeys, SqlDepartments, SqlRefreshTokens, SqlUsers
@@ -188,6 +193,10 @@ class SqlUnitOfWork:
     @cached_property
     def segments(self) -> SqlSegments:
         return SqlSegments(self.connection, self._seen)
+
+    @cached_property
+    def list_settings(self) -> SqlListSettings:
+        return SqlListSettings(self.connection, self._seen)
 
     @cached_property
     def imports(self) -> SqlImports:

@@ -216,3 +216,16 @@ class Segment:
             raise ValidationFailed.of("department_id", "is required to share with a department")
         self.sharing = sharing
         self.department_id = department_id if sharing == SegmentSharing.DEPARTMENT else None
+
+
+@dataclass
+class ListSettings:
+    """One user's default way of showing one list: its columns and sort. Version 0 is the
+    default nobody saved yet."""
+
+    user_id: uuid.UUID
+    object: str
+    columns: list[str] = field(default_factory=list)
+    sort: str | None = None
+    version: int = 0
+    updated_at: datetime | None = None

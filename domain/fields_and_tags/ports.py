@@ -8,7 +8,7 @@ from typing import Protocol
 
 from domain.customers.model import Customer
 from domain.customers.queries import CustomerFilter
-from domain.fields_and_tags.model import CustomField, Segment, Tag
+from domain.fields_and_tags.model import CustomField, ListSettings, Segment, Tag
 from domain.shared.authz import Actor, Principal, Visibility
 from domain.shared.paging import Page, PageRequest
 from domain.shared.ports import UnitOfWork
@@ -44,6 +44,14 @@ class SegmentRepository(Protocol):
     async def list_for(self, user_id: uuid.UUID, department_ids: Sequence[uuid.UUID],
                        page: PageRequest, object: str | None = None) -> Page[Segment]:
         """The user's own and those shared with the departments; of one list, or of all."""
+        ...
+
+
+class ListSettingsRepository(Protocol):
+    async def get(self, user_id: uuid.UUID, object: str) -> ListSettings | None: ...
+    async def save(self, settings: ListSettings) -> None:
+        """Writes them as version settings.version + 1 if the stored ones are still at
+        settings.version (0: none stored yet); else StaleVersion."""
         ...
 
 

@@ -25,6 +25,7 @@ from domain.fields_and_tags.commands import (
 from domain.fields_and_tags.model import (
     CustomField,
     FieldType,
+    ListSettings,
     Segment,
     SegmentSharing,
     Tag,
@@ -33,7 +34,7 @@ from domain.fields_and_tags.model import (
 )
 from domain.fields_and_tags.ports import Customers
 from domain.fields_and_tags.views import SORTS, check_columns, check_filter, check_sort
-from domain.shared.authz import Actor, Principal, Role, Scope, require
+from domain.shared.authz import Actor, Principal, Role, Scope, acting_user, require
 from domain.shared.commands import UNSET, Unset
 from domain.shared.errors import (
     Conflict,
@@ -306,6 +307,39 @@ class CatalogService:
                               ) -> Page[Customer]:
         flt = await self.segment_filter(actor, segment_id)
         return await self.customers.list(actor, flt, page)
+
+    # ---- each user's default columns and sort per list ------------------------------------
+
+    async def list_settings(self, actor: Actor, object: str) -> ListSettings:
+        """The caller's saved columns and sort for a list, or the empty default (version 0)."""
+        kind = _kind(object)
+        user_id = acting_user(actor, "List settings belong to users")
+        require(actor, READ_SCOPE[kind])
+        async with self.uow() as uow:
+            saved = await uow.list_settings.get(user_id, kind.value)
+        return saved or ListSettings(user_id=user_id, object=kind.value)
+
+    async def save_list_settings(self, actor: Actor, object: str, columns: Sequence[str],
+                                 sort: str | None, expected_version: int | None
+                                 ) -> ListSettings:
+        kind = _kind(object)
+        user_id = acting_user(actor, "List settings belong to users")
+        require(actor, READ_SCOPE[kind])
+        async with self.uow() as uow:
+            settings = (await uow.list_settings.get(user_id, kind.value)
+                        or ListSettings(user_id=user_id, object=kind.value))
+            check_version("list settings", settings.version, expected_version)
+            before = {"columns": settings.columns, "sort": settings.sort}
+            settings.columns = check_columns(columns)
+            settings.sort = check_sort(kind, sort)
+            await uow.list_settings.save(settings)
+            settings.version += 1
+            await uow.audit.record(AuditEntry.of(
+                actor, "list_settings.updated", "list_settings", None,
+                {"object": [None, kind.value], **field_diff(before, {
+                    "columns": settings.columns, "sort": settings.sort})}))
+            await uow.commit()
+            return settings
 
 
 def _kind(name: str | None) -> ExportObject:

@@ -1,5 +1,6 @@
 """Delta sync for tasks, follow-ups, contracts and notifications; indexes for list sorts;
-exports of any list in the requester's language; segments as saved views of any list
+exports of any list in the requester's language; segments as saved views of any list, and
+each user's default columns and sort per list
 
 Revision ID: 0022
 Revises: 0020
@@ -51,6 +52,21 @@ EXPRESSION_INDEXES = [
 
 
 def upgrade() -> None:
+    # Each user's default columns and sort per list.
+    op.create_table(
+        'list_settings',
+        sa.Column('user_id', sa.UUID(), nullable=False),
+        sa.Column('object', sa.Text(), nullable=False),
+        sa.Column('columns', postgresql.JSONB(), server_default=sa.text("'[]'::jsonb"),
+                  nullable=False),
+        sa.Column('sort', sa.Text(), nullable=True),
+        sa.Column('version', sa.Integer(), server_default='1', nullable=False),
+        sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'),
+                  nullable=False),
+        sa.ForeignKeyConstraint(['user_id'], ['users.id'],
+                                name='fk_list_settings_user_id_users'),
+        sa.PrimaryKeyConstraint('user_id', 'object', name='pk_list_settings'),
+    )
     # A segment becomes a saved view of any of the lists, with its sort and columns.
     op.add_column('segments', sa.Column('object', sa.Text(), server_default='customer',
                                         nullable=False))
@@ -88,3 +104,4 @@ def downgrade() -> None:
     op.drop_column('segments', 'columns')
     op.drop_column('segments', 'sort')
     op.drop_column('segments', 'object')
+    op.drop_table('list_settings')

@@ -62,3 +62,29 @@ async def test_a_view_refuses_what_its_list_does_not_have(client: httpx.AsyncCli
     shared = await client.get("/api/v1/segments", headers=world.auth("manager"),
                               params={"object": "contract"})
     assert [v["name"] for v in shared.json()["items"]] == ["待审批的大合同"]
+
+
+async def test_each_user_keeps_columns_and_sort_per_list(client: httpx.AsyncClient,
+                                                         world: World) -> None:
+    h = world.auth("rep")
+    fresh = await client.get("/api/v1/me/list-settings/contract", headers=h)
+    assert fresh.status_code == 200 and fresh.json()["version"] == 0
+    assert fresh.headers["etag"] == '"0"'
+    body = {"columns": ["number", "customer_name", "amount", "status"], "sort": "-amount"}
+    saved = await client.put("/api/v1/me/list-settings/contract", headers=h | {
+        "If-Match": '"0"'}, json=body)
+    assert saved.status_code == 200, saved.text
+    assert (saved.json()["version"], saved.json()["sort"]) == (1, "-amount")
+    again = await client.get("/api/v1/me/list-settings/contract", headers=h)
+    assert again.json()["columns"] == body["columns"]
+    stale = await client.put("/api/v1/me/list-settings/contract", headers=h | {
+        "If-Match": '"0"'}, json=body)
+    assert stale.status_code == 412, "another device saved in between"
+    other = await client.get("/api/v1/me/list-settings/contract",
+                             headers=world.auth("manager"))
+    assert other.json()["version"] == 0, "each user's own"
+    bad = await client.put("/api/v1/me/list-settings/lead", headers=h,
+                           json={"columns": ["number"], "sort": "amount"})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "sort"
+    nowhere = await client.get("/api/v1/me/list-settings/invoice", headers=h)
+    assert nowhere.status_code == 422
