@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from api.deps import Ctx, CurrentActor, CurrentPrincipal, CurrentUser, IfMatch, versioned
 from api.schemas import AUTHED, DateTime, Input, problems
-from api.v1.schemas.fields_and_tags import COLUMNS_DOC
+from api.v1.schemas.fields_and_tags import COLUMNS_DOC, ColumnName
 from api.v1.schemas.identity import MeOut, PasswordChange
 from domain.fields_and_tags.model import ListSettings
 from domain.fields_and_tags.views import MAX_COLUMNS
@@ -37,8 +37,8 @@ ListName = Annotated[str, Path(pattern="^(customer|lead|opportunity|contract)$",
 
 
 class ListSettingsIn(Input):
-    columns: list[Annotated[str, Field(max_length=80)]] = Field(
-        max_length=MAX_COLUMNS, description=COLUMNS_DOC,
+    columns: list[ColumnName] = Field(
+        max_length=MAX_COLUMNS, description=COLUMNS_DOC, json_schema_extra={"uniqueItems": True},
         examples=[["number", "name", "status", "next_followup_at"]])
     sort: str | None = Field(None, max_length=40, examples=["-updated_at"],
                              description="One of the list's sorts; null: its default order")

@@ -24,7 +24,8 @@ SORTS: dict[ExportObject, Sequence[str]] = {
 MAX_COLUMNS = 40
 # A column is a field of the list's response (or `cf.<key>` for a custom field): the client
 # owns which exist, so only the shape is checked here.
-COLUMN = re.compile(r"^[a-z][a-z0-9_]{0,62}(\.[a-z0-9_]{1,64})?$")
+COLUMN_PATTERN = r"^[a-z][a-z0-9_]{0,62}(\.[a-z0-9_]{1,64})?$"
+COLUMN = re.compile(COLUMN_PATTERN)
 
 
 def check_filter(kind: ExportObject, raw: Mapping[str, Any]) -> CustomerFilter | None:

@@ -20,7 +20,7 @@ from domain.fields_and_tags.model import (
     Tag,
     TagCategory,
 )
-from domain.fields_and_tags.views import MAX_COLUMNS
+from domain.fields_and_tags.views import COLUMN_PATTERN, MAX_COLUMNS
 
 FILTER_DOC = (
     "The customer filter language: industry, region, grade, tier, kind, owner_id, "
@@ -40,6 +40,7 @@ VIEW_FILTER_DOC = (f"The filters of the list the view belongs to. Customers: {FI
                    + "; ".join(f"{kind.value}: {', '.join(sorted(spec.keys))}"
                                for kind, spec in FILTERS.items()))
 VIEW_OBJECTS = "^(customer|lead|opportunity|contract)$"
+ColumnName = Annotated[str, Field(max_length=128, pattern=COLUMN_PATTERN)]
 COLUMNS_DOC = ("The columns shown, in order: field names of the list's items (cf.<key> for a "
                "custom field)")
 FILTER_EXAMPLE = {"industry": "manufacturing", "annual_purchase_min": "1000000",
@@ -131,8 +132,9 @@ class SegmentCreate(Input):
                                    json_schema_extra=VIEW_FILTER_SCHEMA)
     sort: str | None = Field(None, max_length=40, examples=["-next_followup_at"],
                              description="One of the list's sorts (its `sort` parameter)")
-    columns: list[Annotated[str, Field(max_length=80)]] = Field(
+    columns: list[ColumnName] = Field(
         default_factory=list, max_length=MAX_COLUMNS, description=COLUMNS_DOC,
+        json_schema_extra={"uniqueItems": True},
         examples=[["number", "name", "owner_id", "next_followup_at"]])
     sharing: SegmentSharing = SegmentSharing.PRIVATE
     department_id: uuid.UUID | None = None
@@ -148,8 +150,9 @@ class SegmentUpdate(Input):
     filter: dict[str, Any] | None = Field(None, description=VIEW_FILTER_DOC,
                                           json_schema_extra=VIEW_FILTER_SCHEMA)
     sort: str | None = Field(None, max_length=40, description="null: the list's default")
-    columns: list[Annotated[str, Field(max_length=80)]] | None = Field(
-        None, max_length=MAX_COLUMNS, description=COLUMNS_DOC)
+    columns: list[ColumnName] | None = Field(
+        None, max_length=MAX_COLUMNS, description=COLUMNS_DOC,
+        json_schema_extra={"uniqueItems": True})
     sharing: SegmentSharing | None = None
     department_id: uuid.UUID | None = None
 
