@@ -453,6 +453,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/list-settings/{object}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My columns and sort for a list */
+        get: operations["me-get_list_settings"];
+        /**
+         * Save my columns and sort for a list
+         * @description The same on every device the user signs in on. `If-Match` with the ETag read ("0" before the first save) refuses a stale write with 412.
+         */
+        put: operations["me-put_list_settings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/users": {
         parameters: {
             query?: never;
@@ -986,7 +1007,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** My segments and those shared with my departments */
+        /**
+         * My saved views and segments, and those shared with my departments
+         * @description A segment is a saved view of a list: of customers (with members, a count and exports) or of leads, opportunities or contracts (filters, sort and columns to open that list with). `object` keeps the views of one list.
+         */
         get: operations["segments-list_segments"];
         put?: never;
         /** Save a segment */
@@ -4038,6 +4062,45 @@ export interface components {
              */
             next_cursor: string | null;
         };
+        /** ListSettingsIn */
+        ListSettingsIn: {
+            /**
+             * Columns
+             * @description The columns shown, in order: field names of the list's items (cf.<key> for a custom field)
+             * @example [
+             *       "number",
+             *       "name",
+             *       "status",
+             *       "next_followup_at"
+             *     ]
+             */
+            columns: string[];
+            /**
+             * Sort
+             * @description One of the list's sorts; null: its default order
+             * @example -updated_at
+             */
+            sort?: string | null;
+        };
+        /** ListSettingsOut */
+        ListSettingsOut: {
+            /** Object */
+            object: string;
+            /**
+             * Columns
+             * @description Empty until saved: the client's own default
+             */
+            columns: string[];
+            /** Sort */
+            sort: string | null;
+            /**
+             * Version
+             * @description 0 until saved
+             */
+            version: number;
+            /** Updated At */
+            updated_at: string | null;
+        };
         /**
          * Locale
          * @enum {string}
@@ -4867,8 +4930,14 @@ export interface components {
              */
             name: string;
             /**
+             * Object
+             * @description The list this is a saved view of
+             * @default customer
+             */
+            object?: string;
+            /**
              * Filter
-             * @description The customer filter language: industry, region, grade, tier, kind, owner_id, department_id, tags_all, tags_any, last_followup_before/after, created_from/to, annual_purchase_min/max, no_followup_days, custom {key: value}, q
+             * @description The filters of the list the view belongs to. Customers: The customer filter language: industry, region, grade, tier, kind, owner_id, department_id, tags_all, tags_any, last_followup_before/after, created_from/to, annual_purchase_min/max, no_followup_days, custom {key: value}, q. lead: campaign, created_from, created_to, customer_id, department_id, grade, open_only, owner_id, q, source, status; opportunity: close_from, close_to, customer_id, department_id, owner_id, pipeline_id, stage_id, status; contract: customer_id, opportunity_id, owner_id, q, status
              * @example {
              *       "annual_purchase_min": "1000000",
              *       "industry": "manufacturing",
@@ -4878,6 +4947,23 @@ export interface components {
             filter: {
                 [key: string]: unknown;
             };
+            /**
+             * Sort
+             * @description One of the list's sorts (its `sort` parameter)
+             * @example -next_followup_at
+             */
+            sort?: string | null;
+            /**
+             * Columns
+             * @description The columns shown, in order: field names of the list's items (cf.<key> for a custom field)
+             * @example [
+             *       "number",
+             *       "name",
+             *       "owner_id",
+             *       "next_followup_at"
+             *     ]
+             */
+            columns?: string[];
             /** @default private */
             sharing?: components["schemas"]["SegmentSharing"];
             /** Department Id */
@@ -4892,10 +4978,19 @@ export interface components {
             id: string;
             /** Name */
             name: string;
+            /**
+             * Object
+             * @description The list this is a saved view of
+             */
+            object: string;
             /** Filter */
             filter: {
                 [key: string]: unknown;
             };
+            /** Sort */
+            sort: string | null;
+            /** Columns */
+            columns: string[];
             /**
              * Owner Id
              * Format: uuid
@@ -4920,11 +5015,21 @@ export interface components {
             name?: string | null;
             /**
              * Filter
-             * @description The customer filter language: industry, region, grade, tier, kind, owner_id, department_id, tags_all, tags_any, last_followup_before/after, created_from/to, annual_purchase_min/max, no_followup_days, custom {key: value}, q
+             * @description The filters of the list the view belongs to. Customers: The customer filter language: industry, region, grade, tier, kind, owner_id, department_id, tags_all, tags_any, last_followup_before/after, created_from/to, annual_purchase_min/max, no_followup_days, custom {key: value}, q. lead: campaign, created_from, created_to, customer_id, department_id, grade, open_only, owner_id, q, source, status; opportunity: close_from, close_to, customer_id, department_id, owner_id, pipeline_id, stage_id, status; contract: customer_id, opportunity_id, owner_id, q, status
              */
             filter?: {
                 [key: string]: unknown;
             } | null;
+            /**
+             * Sort
+             * @description null: the list's default
+             */
+            sort?: string | null;
+            /**
+             * Columns
+             * @description The columns shown, in order: field names of the list's items (cf.<key> for a custom field)
+             */
+            columns?: string[] | null;
             sharing?: components["schemas"]["SegmentSharing"] | null;
             /** Department Id */
             department_id?: string | null;
@@ -9044,6 +9149,209 @@ export interface operations {
             };
             /** @description Forbidden */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "me-get_list_settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The list: customer, lead, opportunity or contract */
+                object: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListSettingsOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "me-put_list_settings": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag you read, e.g. "3", or * */
+                "If-Match"?: string;
+            };
+            path: {
+                /** @description The list: customer, lead, opportunity or contract */
+                object: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ListSettingsIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListSettingsOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -13976,6 +14284,7 @@ export interface operations {
     "segments-list_segments": {
         parameters: {
             query?: {
+                object?: components["schemas"]["ExportObject"] | null;
                 /** @description Page size */
                 limit?: number;
                 /** @description next_cursor of the previous page */
