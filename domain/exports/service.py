@@ -245,26 +245,44 @@ class ExportService:
             if export.reveal and Scope.PII_REVEAL not in p.scopes:
                 export.reveal = False  # the right was lost since: mask after all
             export.status = ExportStatus.RUNNING
-            if export.object == ExportObject.CUSTOMER:
-                header_row, rows, cursor = await self._customers(uow, export, p)
+            if await self._customers_over_cap(uow, export, p):
+                self._refuse_as_xlsx(export)  # counted first: refused before any row is written
             else:
-                header_row, rows, cursor = await self._records(uow, export, p)
-            if (export.format == ExportFormat.XLSX
-                    and export.rows_written + len(rows) > XLSX_MAX_ROWS):
-                export.status = ExportStatus.FAILED
-                export.error = f"more than {XLSX_MAX_ROWS} rows: export as CSV instead"
-            else:
-                data = await self._encode(uow, export, header_row, rows, cursor is None)
-                await uow.exports.add_chunk(export.id, export.chunks, data)
-                export.chunks += 1
-                export.bytes += len(data)
-                export.rows_written += len(rows)
-                export.cursor = cursor
-                if cursor is None:
-                    export.status, export.finished_at = ExportStatus.DONE, now
+                if export.object == ExportObject.CUSTOMER:
+                    header_row, rows, cursor = await self._customers(uow, export, p)
+                else:
+                    header_row, rows, cursor = await self._records(uow, export, p)
+                # other lists have no count to ask first: the cap is met as rows are written
+                if (export.format == ExportFormat.XLSX
+                        and export.rows_written + len(rows) > XLSX_MAX_ROWS):
+                    self._refuse_as_xlsx(export)
+                else:
+                    data = await self._encode(uow, export, header_row, rows, cursor is None)
+                    await uow.exports.add_chunk(export.id, export.chunks, data)
+                    export.chunks += 1
+                    export.bytes += len(data)
+                    export.rows_written += len(rows)
+                    export.cursor = cursor
+                    if cursor is None:
+                        export.status, export.finished_at = ExportStatus.DONE, now
             await uow.exports.save(export)
             await uow.commit()
             return export.status == ExportStatus.RUNNING
+
+    @staticmethod
+    def _refuse_as_xlsx(export: Export) -> None:
+        export.status = ExportStatus.FAILED
+        export.error = f"more than {XLSX_MAX_ROWS} rows: export as CSV instead"
+
+    async def _customers_over_cap(self, uow: UnitOfWork, export: Export, p: Principal
+                                  ) -> bool:
+        """Whether a customer XLSX would pass the cap, asked once before its first chunk."""
+        if (export.format != ExportFormat.XLSX or export.chunks != 0
+                or export.object != ExportObject.CUSTOMER):
+            return False
+        flt = resolve(filter_from_dict(export.filter), self.clock.now())
+        vis = await self.customers.visibility(uow, p)
+        return await uow.customers.count(flt, vis) > XLSX_MAX_ROWS
 
     def _page(self, export: Export) -> PageRequest:
         return PageRequest(limit=ROWS_PER_CHUNK, cursor=export.cursor, max_limit=ROWS_PER_CHUNK)
