@@ -45,6 +45,7 @@ from domain.customers.model import TierPolicy
 from domain.customers.service import CustomerService
 from domain.discipline.service import FollowUpDiscipline
 from domain.exports.service import ExportService
+from domain.exports.sources import ExportObject
 from domain.fields_and_tags.service import CatalogService
 from domain.identity.service import IdentityPolicy, IdentityService, SubtreeCache
 from domain.imports.service import ImportService
@@ -206,7 +207,10 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Container:
                          cell_chars=settings.import_max_cell_chars)
     imports = ImportService(uow, clock, customers, partial(read_table, limits=limits), queue,
                             leads)
-    exports = ExportService(uow, clock, customers, catalog, Sheets(), queue)
+    contracts = ContractService(uow, clock, customers, opportunities)
+    exports = ExportService(uow, clock, customers, catalog, Sheets(), queue, readers={
+        ExportObject.LEAD: leads.list, ExportObject.OPPORTUNITY: opportunities.list,
+        ExportObject.CONTRACT: contracts.list})
     reactions = registry(delivery, imports, exports)
     relay_hooks = hooks_for_relay(reactions)
     resolver = DnsResolver()
@@ -236,7 +240,7 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Container:
         leads=leads, lead_settings=LeadSettingsService(uow), opportunities=opportunities,
         intake=IntakeService(uow, limiter, leads),
         discipline=FollowUpDiscipline(uow, clock), limiter=limiter,
-        contracts=ContractService(uow, clock, customers, opportunities),
+        contracts=contracts,
         templates=TemplateService(uow), preferences=PreferenceService(uow), delivery=delivery,
         feed=PgNotificationFeed(engine, libpq_url(settings.database_url)),
         webhooks=webhooks, deliverer=deliverer,

@@ -165,6 +165,19 @@ async def page_params(
 
 PageParams = Annotated[PageRequest, Depends(page_params)]
 
+
+async def counted_page_params(
+    page: PageParams,
+    with_total: Annotated[bool, Query(description=(
+        "Also count the records that match (the `total` of the answer): ask on the first page "
+        "of a screen, not on every page of a sync"))] = False,
+) -> PageRequest:
+    return PageRequest(limit=page.limit, cursor=page.cursor, with_total=with_total)
+
+
+# The lists a person works through on a screen: they can also say how many records match.
+CountedPageParams = Annotated[PageRequest, Depends(counted_page_params)]
+
 _ETAG = re.compile(r'^(?:W/)?"(\d{1,18})"$')
 IF_MATCH = r'^(\*|(W/)?"\d{1,18}")$'
 

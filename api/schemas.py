@@ -21,7 +21,7 @@ from pydantic_core import PydanticCustomError
 
 from domain.shared.commands import UNSET
 from domain.shared.errors import ValidationFailed
-from domain.shared.paging import Page
+from domain.shared.paging import TOTAL_BOUND, Page
 
 T = TypeVar("T")
 
@@ -180,6 +180,25 @@ class ListOf(BaseModel, Generic[T]):
         """One page of a list, each record in its response shape: `ListOf[X].page(page, X.of)`."""
         return cls(items=[shape(record) for record in result.items],
                    next_cursor=result.next_cursor)
+
+
+class CountedListOf(ListOf[T], Generic[T]):
+    """A list a person works through on a screen: on `?with_total=true` it also says how many
+    records match the filters, exactly up to a bound and "at least the bound" beyond it."""
+
+    total: int | None = Field(None, description=(
+        "How many records match, when asked (`with_total=true`); null when not asked or when "
+        f"counting took longer than allowed. Exact up to {TOTAL_BOUND}; beyond that it is "
+        f"{TOTAL_BOUND} and `total_is_lower_bound` is true (show \"{TOTAL_BOUND:,}+\")."))
+    total_is_lower_bound: bool | None = Field(
+        None, description="True when more records match than `total` says")
+
+    @classmethod
+    def page(cls, result: Page[Any], shape: Callable[[Any], T]) -> Self:
+        out = super().page(result, shape)
+        if result.total is not None:
+            out.total, out.total_is_lower_bound = result.total.count, result.total.lower_bound
+        return out
 
 
 def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:

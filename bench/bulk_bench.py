@@ -5,6 +5,7 @@
     .venv/bin/python bench/bulk_bench.py export      # needs bench/seed_customers.py --keep
     .venv/bin/python bench/bulk_bench.py export --format xlsx  # seed_customers.py --customers 100000 --keep
     .venv/bin/python bench/bulk_bench.py segment     # likewise
+    .venv/bin/python bench/bulk_bench.py leads-export [--rows 100000]
 
 import: a fresh database; a CSV of --rows rows (5 % bad rows: broken phones, unknown
 industries, abbreviated names; 5 % duplicates of earlier rows) is uploaded through the API to
@@ -22,6 +23,10 @@ checked: zipfile's testzip and the number of rows in its sheet.
 segment: a three-condition segment (industry, annual purchase ≥ 1,000,000, no follow-up for
 90 days) counted 30 times through the API as the admin (all 1,000,000 visible) and as a
 manager; p50/p99 and EXPLAIN (ANALYZE) of the count.
+leads-export: a fresh database with --rows leads (one captured through the API, the rest
+copies of it made in SQL, statuses and sources varied); the admin exports every lead as CSV with
+Chinese headers and labels (Accept-Language: zh-CN); one `crm worker` runs the job. Reported:
+time, rows, size, the worker's peak RSS, and the file's header row.
 """
 
 from __future__ import annotations
@@ -325,9 +330,93 @@ async def bench_segment(n: int = 30) -> dict[str, Any]:
         servers.stop_all([api])
 
 
+async def seed_leads(db: str, template_id: str, rows: int) -> None:
+    """rows - 1 copies of the template lead: new ids, numbers, names and creation times;
+    statuses, sources and grades cycled so that every label is written."""
+    conn = await asyncpg.connect(db)
+    try:
+        columns = [r[0] for r in await conn.fetch(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'leads' "
+            "ORDER BY ordinal_position")]
+        made = {
+            "id": "gen_random_uuid()", "number": "'LB' || lpad(g::text, 8, '0')",
+            "name": "'客户' || g", "company": "'上海' || g || '号精密机械有限公司'",
+            "status": "(ARRAY['new','contacted','qualified','disqualified'])[1 + g % 4]",
+            "source": "(ARRAY['website','trade_show','referral','partner'])[1 + g % 4]",
+            "grade": "(ARRAY['high','medium','low'])[1 + g % 3]", "score": "g % 100",
+            "created_at": "now() - g * interval '1 second'",
+            "updated_at": "now() - g * interval '1 second'",
+        }
+        select = ", ".join(made.get(c, f"template.{c}") for c in columns)
+        await conn.execute(
+            f"INSERT INTO leads ({', '.join(columns)}) SELECT {select} "
+            f"FROM generate_series(1, {rows - 1}) AS g, leads AS template "
+            "WHERE template.id = $1", template_id)
+        await conn.execute("ANALYZE leads")
+    finally:
+        await conn.close()
+
+
+async def bench_leads_export(rows: int) -> dict[str, Any]:
+    db = await create_database(servers.admin_url(), prefix="crm_bench_leads_export")
+    env = env_for(db, f"crm:bench-leads-export:{os.getpid()}")
+    procs: list[subprocess.Popen[bytes]] = []
+    try:
+        await upgrade(db)
+        tokens = await users(db)
+        h = {"Authorization": f"Bearer {tokens['admin']}"}
+        procs.append(servers.start(servers.crm("serve"), env))
+        base = f"http://127.0.0.1:{PORT}"
+        servers.wait_ready(base)
+        async with httpx.AsyncClient(base_url=base, timeout=600) as client:
+            template = await client.post("/api/v1/leads", headers=h, json={
+                "name": "王小明", "company": "苏州精工自动化设备有限公司", "title": "采购经理",
+                "phone": "13912345678", "email": "wang.xm@example.com",
+                "industry": "manufacturing", "region": "east", "company_size": "large",
+                "budget": "500000.00", "source": "website"})
+            template.raise_for_status()
+            t_seed = time.perf_counter()
+            await seed_leads(db, template.json()["id"], rows)
+            seed_s = time.perf_counter() - t_seed
+            worker = servers.start(servers.crm("worker"), env)
+            procs.append(worker)
+            time.sleep(2)
+            t0 = time.perf_counter()
+            r = await client.post("/api/v1/exports", headers={**h, "Accept-Language": "zh-CN"},
+                                  json={"object": "lead"})
+            r.raise_for_status()
+            eid = r.json()["id"]
+            while True:
+                state = (await client.get(f"/api/v1/exports/{eid}", headers=h)).json()
+                if state["status"] in ("done", "failed"):
+                    break
+                await asyncio.sleep(0.5)
+            job_s = time.perf_counter() - t0
+            t1 = time.perf_counter()
+            size, head = 0, b""
+            async with client.stream("GET", f"/api/v1/exports/{eid}/download", headers=h) as s:
+                async for part in s.aiter_bytes():
+                    size += len(part)
+                    if len(head) < 4096:
+                        head += part[:4096]
+            download_s = time.perf_counter() - t1
+        header = head.decode("utf-8-sig", errors="replace").splitlines()[0]
+        return {"rows_seeded": rows, "seed_seconds": round(seed_s, 1),
+                "status": state["status"], "rows": state["rows_written"],
+                "locale": state["locale"], "header": header,
+                "mb": round(size / 2**20, 1), "job_seconds": round(job_s, 1),
+                "rows_per_second": round(state["rows_written"] / job_s),
+                "download_seconds": round(download_s, 1),
+                "worker_peak_rss_mb": round(peak_rss_mb(worker.pid), 1)}
+    finally:
+        servers.stop_all(procs)
+        await drop_database(servers.admin_url(), db)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("what", choices=["import", "import-webhooks", "export", "segment"])
+    ap.add_argument("what", choices=["import", "import-webhooks", "export", "segment",
+                                     "leads-export"])
     ap.add_argument("--rows", type=int, default=100_000)
     ap.add_argument("--format", choices=["csv", "xlsx"], default="csv", help="of the export")
     args = ap.parse_args()
@@ -336,7 +425,8 @@ def main() -> None:
     result = asyncio.run({"import": lambda: bench_import(args.rows),
                           "import-webhooks": lambda: bench_import_webhooks(args.rows),
                           "export": lambda: bench_export(args.format),
-                          "segment": bench_segment}[args.what]())
+                          "segment": bench_segment,
+                          "leads-export": lambda: bench_leads_export(args.rows)}[args.what]())
     OUT.mkdir(exist_ok=True)
     name = f"{args.what}_xlsx" if args.format == "xlsx" else args.what
     (OUT / f"bulk_{name}.json").write_text(json.dumps(result, indent=2,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import builtins
 import uuid
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, func, literal, or_, select
@@ -39,6 +39,7 @@ from domain.shared.paging import Page, PageRequest
 
 contracts, contract_steps, customers = tables.contracts, tables.contract_steps, tables.customers
 POLICY = "approval_policy"
+FAR_PAST = datetime(1970, 1, 1, tzinfo=UTC)
 IN_FORCE = [ContractStatus.SIGNED.value, ContractStatus.ACTIVE.value]
 _STEP_COLUMNS = [c.name for c in contract_steps.c]
 
@@ -112,6 +113,22 @@ _WITH_CUSTOMER = select(contracts, customers.c.name.label("customer_name")).sele
     contracts.join(customers, customers.c.id == contracts.c.customer_id))
 
 
+def _sort_keys(flt: ContractFilter) -> tuple[list[Any], bool]:
+    """Keyset keys of the list: the number is unique on its own (its index serves the sort);
+    a nullable date sorts as a sentinel so that the keys compare."""
+    if flt.updated_since is not None:
+        return [contracts.c.updated_at, contracts.c.id], False
+    name, descending = flt.sort.field, flt.sort.descending
+    if name == "number":
+        return [contracts.c.number], descending
+    col: Any = contracts.c[name]
+    if name == "end_date":
+        col = func.coalesce(contracts.c.end_date, date(1, 1, 1)).label("sort_key")
+    elif name == "signed_at":
+        col = func.coalesce(contracts.c.signed_at, FAR_PAST).label("sort_key")
+    return [col, contracts.c.id], descending
+
+
 class SqlContracts(SqlRepository):
     async def _steps(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[ApprovalStep]]:
         out: dict[uuid.UUID, list[ApprovalStep]] = {i: [] for i in ids}
@@ -167,24 +184,31 @@ class SqlContracts(SqlRepository):
 
     async def list(self, flt: ContractFilter, visibility: Visibility,
                    approver: uuid.UUID | None, page: PageRequest) -> Page[Contract]:
-        conds: list[ColumnElement[bool]] = [contracts.c.deleted_at.is_(None),
-                                            _seen_by(visibility, approver)]
+        """A delta sync (updated_since) includes deleted drafts: the caller shows them as
+        tombstones."""
+        conds: list[ColumnElement[bool]] = [_seen_by(visibility, approver)]
+        if flt.updated_since is not None:
+            conds.append(contracts.c.updated_at > flt.updated_since)
+        else:
+            conds.append(contracts.c.deleted_at.is_(None))
         conds += matching(*((contracts.c[name], getattr(flt, name)) for name in (
             "customer_id", "owner_id", "opportunity_id", "status")))
         if flt.q:
             like = f"%{escape_like(flt.q.strip())}%"
             conds.append(or_(contracts.c.number.ilike(like), contracts.c.title.ilike(like)))
-        stmt = _WITH_CUSTOMER.where(and_(*conds))
+        keys, descending = _sort_keys(flt)
+        extra = [k for k in keys if k.name not in contracts.c]
+        stmt = _WITH_CUSTOMER.add_columns(*extra).where(and_(*conds))
         rows: list[Row] = []
 
         def keep(row: Row) -> Row:
             rows.append(row)
             return row
 
-        result = await fetch_page(self.conn, stmt, [contracts.c.created_at, contracts.c.id], page,
-                                  keep, descending=True)
+        result = await fetch_page(self.conn, stmt, keys, page, keep, descending=descending)
         steps = await self._steps([r.id for r in rows])
-        return Page([_contract(r, steps[r.id]) for r in result.items], result.next_cursor)
+        return Page([_contract(r, steps[r.id]) for r in result.items], result.next_cursor,
+                    result.total)
 
     async def inbox(self, user_id: uuid.UUID | None, page: PageRequest) -> Page[InboxItem]:
         conds: list[ColumnElement[bool]] = [contract_steps.c.status == StepStatus.PENDING.value,

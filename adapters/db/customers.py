@@ -48,7 +48,7 @@ from adapters.db.customer_documents import customer_document
 from adapters.db.customer_filters import by_facets, customer_conditions
 from adapters.db.filters import visible
 from adapters.db.held_writes import HeldWrites
-from adapters.db.keyset import fetch_page
+from adapters.db.keyset import NEVER, fetch_page
 from domain.customers.model import (
     Contact,
     Customer,
@@ -274,6 +274,8 @@ class SqlCustomers(SqlRepository):
         col: Any = customers.c[flt.sort.field]
         if flt.sort.field == "last_followup_at":
             col = func.coalesce(customers.c.last_followup_at, EPOCH).label("sort_key")
+        elif flt.sort.field == "next_followup_at":  # none planned: after every planned one
+            col = func.coalesce(customers.c.next_followup_at, NEVER).label("sort_key")
         return conds, [col, customers.c.id], flt.sort.descending
 
     def _live(self, flt: CustomerFilter, visibility: Visibility

@@ -17,11 +17,13 @@ from adapters.db.keyset import fetch_page
 from domain.fields_and_tags.model import (
     CustomField,
     FieldType,
+    ListSettings,
     Segment,
     SegmentSharing,
     Tag,
     TagCategory,
 )
+from domain.shared.errors import StaleVersion
 from domain.shared.paging import Page, PageRequest
 
 
@@ -110,6 +112,7 @@ class SqlTags(SqlRepository):
 def _segment(row: Row) -> Segment:
     m = dict(row._mapping)
     m["sharing"] = SegmentSharing(m["sharing"])
+    m["columns"] = list(m["columns"])
     return loaded(Segment(**m))
 
 
@@ -136,13 +139,44 @@ class SqlSegments(SqlRepository):
             tables.segments.c.id == segment_id))
 
     async def list_for(self, user_id: uuid.UUID, department_ids: Sequence[uuid.UUID],
-                       page: PageRequest) -> Page[Segment]:
+                       page: PageRequest, object: str | None = None) -> Page[Segment]:
         segments = tables.segments
         shared = (segments.c.department_id.in_(list(department_ids)) if department_ids
                   else literal(False))
         stmt = select(segments).where(or_(segments.c.owner_id == user_id, shared))
+        if object is not None:
+            stmt = stmt.where(segments.c.object == object)
         return await fetch_page(self.conn, stmt, [segments.c.name, segments.c.id], page,
                                 _segment)
 
 
-__all__: builtins.list[str] = ["SqlCustomFields", "SqlSegments", "SqlTags"]
+class SqlListSettings(SqlRepository):
+    async def get(self, user_id: uuid.UUID, object: str) -> ListSettings | None:
+        settings = tables.list_settings
+        row = (await self.conn.execute(select(settings).where(
+            settings.c.user_id == user_id, settings.c.object == object))).first()
+        if row is None:
+            return None
+        m = row._mapping
+        return ListSettings(user_id=m["user_id"], object=m["object"], columns=list(m["columns"]),
+                            sort=m["sort"], version=m["version"], updated_at=m["updated_at"])
+
+    async def save(self, settings: ListSettings) -> None:
+        table = tables.list_settings
+        values = {"columns": settings.columns, "sort": settings.sort,
+                  "version": settings.version + 1, "updated_at": func.now()}
+        stmt: Any
+        if settings.version == 0:  # none stored yet: a concurrent first save loses
+            stmt = pg_insert(table).values(user_id=settings.user_id, object=settings.object,
+                                           **values).on_conflict_do_nothing()
+        else:
+            stmt = update(table).where(
+                table.c.user_id == settings.user_id, table.c.object == settings.object,
+                table.c.version == settings.version).values(**values)
+        if (await self.conn.execute(stmt)).rowcount != 1:
+            current = await self.get(settings.user_id, settings.object)
+            raise StaleVersion("list settings", settings.version,
+                               current.version if current else 0)
+
+
+__all__: builtins.list[str] = ["SqlCustomFields", "SqlListSettings", "SqlSegments", "SqlTags"]

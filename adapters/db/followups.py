@@ -69,5 +69,9 @@ class SqlFollowUps(SqlRepository):
         stmt = self._visible_join(visibility).where(*matching(
             (followups.c.customer_id, flt.customer_id), (followups.c.owner_id, flt.owner_id),
         ), *within(followups.c.occurred_at, flt.since, flt.until))
+        if flt.updated_since is not None:
+            return await fetch_page(
+                self.conn, stmt.where(followups.c.updated_at > flt.updated_since),
+                [followups.c.updated_at, followups.c.id], page, _followup)
         return await fetch_page(self.conn, stmt, [followups.c.occurred_at, followups.c.id], page,
                                 _followup, descending=True)

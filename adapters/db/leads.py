@@ -30,7 +30,7 @@ from adapters.db.base import SqlRepository, columns_of, loaded
 from adapters.db.contacts import contact_bidx
 from adapters.db.filters import one_of, visible
 from adapters.db.held_writes import HeldWrites
-from adapters.db.keyset import fetch_page
+from adapters.db.keyset import NEVER, NO_TEXT, fetch_page
 from adapters.db.ngrams import contains_text
 from domain.customers.model import Size, Source
 from domain.leads.model import OPEN_STATUSES, CustomerMatch, Lead, LeadStatus
@@ -109,6 +109,17 @@ _NUMBER_HOLDING = {n: select(
     tables.lead_number_seq.next_value(), func.now(), *(func.pg_advisory_xact_lock(
         literal(CONTACT_LOCK_CLASS, Integer), bindparam(f"k{i}", type_=Integer))
         for i in range(n))) for n in (0, 1, 2)}
+
+
+def _sort_key(name: str) -> Any:
+    """A nullable field sorts as a sentinel (no follow-up planned: last; no name: first) so
+    that the keyset compares; each has an index on the same expression."""
+    leads = tables.leads
+    if name == "next_followup_at":
+        return func.coalesce(leads.c.next_followup_at, NEVER).label("sort_key")
+    if name == "name":
+        return func.coalesce(leads.c.name, NO_TEXT).label("sort_key")
+    return leads.c[name]
 
 
 class SqlLeads(SqlRepository):
@@ -265,8 +276,9 @@ class SqlLeads(SqlRepository):
             keys: builtins.list[Any] = [leads.c.updated_at, leads.c.id]
             descending = False
         else:
-            keys, descending = [leads.c[flt.sort.field], leads.c.id], flt.sort.descending
-        stmt = select(leads).where(and_(*conds))
+            keys, descending = [_sort_key(flt.sort.field), leads.c.id], flt.sort.descending
+        extra = [k for k in keys if k.name not in leads.c]
+        stmt = select(leads, *extra).where(and_(*conds))
         if flt.q:
             # The matches first, by the n-gram index, then sorted: ordered and limited in one
             # step, PostgreSQL walked ix_leads_created from the newest lead and filtered out

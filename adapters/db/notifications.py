@@ -101,16 +101,21 @@ class SqlNotifications(SqlRepository):
 
     async def add(self, notification: Notification) -> None:
         values = columns_of(notification, tables.notifications)
-        values.pop("created_at")
+        values.pop("created_at"), values.pop("updated_at", None)
         await self.held.add(self.conn, tables.notifications, [values])
 
     async def list_for_user(self, user_id: uuid.UUID, page: PageRequest,
-                            unread_only: bool = False) -> Page[Notification]:
+                            unread_only: bool = False, updated_since: datetime | None = None
+                            ) -> Page[Notification]:
         await self.held.flush(self.conn)
         notifications = tables.notifications
         stmt = select(notifications).where(notifications.c.user_id == user_id)
         if unread_only:
             stmt = stmt.where(notifications.c.read_at.is_(None))
+        if updated_since is not None:
+            return await fetch_page(
+                self.conn, stmt.where(notifications.c.updated_at > updated_since),
+                [notifications.c.updated_at, notifications.c.id], page, notification_of)
         return await fetch_page(self.conn, stmt,
                                 [notifications.c.created_at, notifications.c.id], page,
                                 notification_of, descending=True)

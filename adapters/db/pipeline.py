@@ -31,7 +31,7 @@ from sqlalchemy.engine import Row
 from adapters.db import tables
 from adapters.db.base import SqlRepository, columns_of, loaded
 from adapters.db.filters import matching, visible, within
-from adapters.db.keyset import fetch_page, plain_value
+from adapters.db.keyset import NO_AMOUNT, fetch_page, plain_value
 from domain.pipeline.model import (
     ContractStatus,
     Opportunity,
@@ -174,9 +174,11 @@ def _sort(flt: OpportunityFilter) -> tuple[builtins.list[Any], bool]:
     if flt.updated_since is not None:
         return [opportunities.c.updated_at, opportunities.c.id], False
     name = flt.sort.field
+    if name == "number":  # unique on its own: its index serves the sort
+        return [opportunities.c.number], flt.sort.descending
     col: Any = opportunities.c[name]
     if name == "amount":
-        col = func.coalesce(opportunities.c.amount, Decimal("-1")).label("sort_key")
+        col = func.coalesce(opportunities.c.amount, NO_AMOUNT).label("sort_key")
     elif name == "expected_close_date":
         col = func.coalesce(opportunities.c.expected_close_date, FAR_PAST).label("sort_key")
     return [col, opportunities.c.id], flt.sort.descending

@@ -61,5 +61,8 @@ class SqlTasks(SqlRepository):
             stmt = stmt.where(tasks.c.due_at < flt.due_before)
         if flt.related_id is not None:
             stmt = stmt.where(tasks.c.related_id == flt.related_id)
+        if flt.updated_since is not None:
+            stmt = stmt.where(tasks.c.updated_at > flt.updated_since)
+            return await fetch_page(self.conn, stmt, [tasks.c.updated_at, tasks.c.id], page, _task)
         due = func.coalesce(tasks.c.due_at, datetime(9999, 1, 1, tzinfo=UTC)).label("due_key")
         return await fetch_page(self.conn, stmt.add_columns(due), [due, tasks.c.id], page, _task)

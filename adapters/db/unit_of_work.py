@@ -18,11 +18,17 @@ from adapters.db.contracts import SqlContracts
 from adapters.db.customers import SqlCustomers
 from adapters.db.discipline import SqlLapses
 from adapters.db.exports import SqlExports
-from adapters.db.fields_and_tags import SqlCustomFields, SqlSegments, SqlTags
+from adapters.db.fields_and_tags import (
+    SqlCustomFields,
+    SqlListSettings,
+    SqlSegments,
+    SqlTags,
+)
 from adapters.db.followups import SqlFollowUps
 from adapters.db.held_writes import HeldWrites
 from adapters.db.identity import SqlApiKeys, SqlDepartments, SqlRefreshTokens, SqlUsers
 from adapters.db.imports import SqlImports
+from adapters.db.keyset import COUNT_TIMEOUT_KEY
 from adapters.db.lead_forms import SqlLeadForms
 from adapters.db.lead_routing import SqlReps, SqlRotation
 from adapters.db.leads import SqlLeads
@@ -72,6 +78,7 @@ class SqlUnitOfWork:
             self._seen, self._held = [], HeldWrites(defer=not self._autocommit)
         self._entered = True
         self._conn = await self._engine.connect()
+        self._conn.info[COUNT_TIMEOUT_KEY] = self._count_timeout_ms
         if self._autocommit:
             await self._conn.execution_options(isolation_level="AUTOCOMMIT")
         else:
@@ -186,6 +193,10 @@ class SqlUnitOfWork:
     @cached_property
     def segments(self) -> SqlSegments:
         return SqlSegments(self.connection, self._seen)
+
+    @cached_property
+    def list_settings(self) -> SqlListSettings:
+        return SqlListSettings(self.connection, self._seen)
 
     @cached_property
     def imports(self) -> SqlImports:

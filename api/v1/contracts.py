@@ -7,11 +7,14 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
+from pydantic import Field
 
+from api.bulk import BulkIds, BulkOut
 from api.deps import (
     USER_REF,
     USER_REF_OR_ALL,
     ApiContext,
+    CountedPageParams,
     Ctx,
     CurrentActor,
     IfMatch,
@@ -20,7 +23,7 @@ from api.deps import (
     user_ref,
     versioned,
 )
-from api.schemas import AUTHED, DateTime, ListOf, problems
+from api.schemas import AUTHED, CountedListOf, DateTime, ListOf, problems
 from api.v1.schemas.contracts import (
     ApprovalHistoryOut,
     ApprovalTimesOut,
@@ -33,8 +36,13 @@ from api.v1.schemas.contracts import (
     PolicyOut,
     Termination,
 )
+from api.v1.schemas.customers import Tombstone
+from domain.contracts.commands import UpdateContract
 from domain.contracts.model import Contract, ContractStatus
-from domain.contracts.queries import ContractFilter
+from domain.contracts.queries import SORTABLE, ContractFilter
+from domain.shared import bulk
+from domain.shared.authz import Scope
+from domain.shared.paging import Sort
 
 router = APIRouter(prefix="/contracts", tags=["contracts"])
 approvals = APIRouter(prefix="/approvals", tags=["contracts"])
@@ -49,23 +57,63 @@ def _out(ctx: ApiContext, c: Contract, response: Response) -> ContractOut:
     return ContractOut.of(c, ctx.contracts.clock.now())
 
 
-@router.get("", response_model=ListOf[ContractOut], summary="List contracts",
+@router.get("", response_model=CountedListOf[ContractOut | Tombstone], summary="List contracts",
             responses=problems(*AUTHED),
             description="Newest first. A rep sees their own, a manager their team's, finance, "
             "legal, executives and admins all; approvers also see what they are asked to "
-            "decide. `q` matches the number or the title.")
+            "decide. `q` matches the number or the title. Sort by "
+            f"{', '.join(SORTABLE)} (prefix - for descending; default -created_at). "
+            "`updated_since` returns changes oldest first, deleted drafts as tombstones.")
 async def list_contracts(
-    ctx: Ctx, actor: CurrentActor, page: PageParams, status: ContractStatus | None = None,
+    ctx: Ctx, actor: CurrentActor, page: CountedPageParams,
+    status: ContractStatus | None = None,
     customer_id: uuid.UUID | None = None, opportunity_id: uuid.UUID | None = None,
     owner: Annotated[str | None, Query(pattern=USER_REF, description="A user id, or 'me'")
                      ] = None,
     q: Annotated[str | None, Query(max_length=100)] = None,
-) -> ListOf[ContractOut]:
+    updated_since: DateTime | None = None,
+    sort: Annotated[str | None, Query(examples=["-amount"])] = None,
+) -> CountedListOf[ContractOut | Tombstone]:
     flt = ContractFilter(status=status, customer_id=customer_id, opportunity_id=opportunity_id,
-                         owner_id=user_ref(owner, actor, "owner"), q=q or None)
+                         owner_id=user_ref(owner, actor, "owner"), q=q or None,
+                         updated_since=updated_since, sort=Sort.parse(sort, SORTABLE))
     result = await ctx.contracts.list(actor, flt, page)
     now = ctx.contracts.clock.now()
-    return ListOf[ContractOut].page(result, lambda c: ContractOut.of(c, now))
+
+    def item(c: Contract) -> ContractOut | Tombstone:
+        if c.deleted_at is not None:
+            return Tombstone(id=c.id, version=c.version, updated_at=c.updated_at)
+        return ContractOut.of(c, now)
+
+    return CountedListOf[ContractOut | Tombstone].page(result, item)
+
+
+class ContractBulkAssign(BulkIds):
+    owner_id: uuid.UUID = Field(description="The new owner of every contract picked")
+
+
+@router.post("/bulk-assign", response_model=BulkOut,
+             summary="Hand the contracts picked on the list to another owner",
+             responses=problems(*AUTHED),
+             description="Each contract is reassigned as by `PATCH /contracts/{id}` with "
+             "`owner_id`: the same permissions, audit entry and events. The answer says how "
+             "each fared; one refused leaves the others done.")
+async def bulk_assign_contracts(ctx: Ctx, actor: CurrentActor,
+                                body: ContractBulkAssign) -> BulkOut:
+    command = UpdateContract(owner_id=body.owner_id)
+    return BulkOut.of(await bulk.each(actor, Scope.CONTRACTS_WRITE, body.ids,
+                                      lambda i: ctx.contracts.update(actor, i, command, None)))
+
+
+@router.post("/bulk-delete", response_model=BulkOut,
+             summary="Delete the draft contracts picked on the list",
+             responses=problems(*AUTHED),
+             description="Each is deleted as by `DELETE /contracts/{id}`: only drafts (and "
+             "rejected ones) can go; any other answers 409 in its item while the drafts are "
+             "deleted. Deleted drafts reach phones as tombstones (`updated_since`).")
+async def bulk_delete_contracts(ctx: Ctx, actor: CurrentActor, body: BulkIds) -> BulkOut:
+    return BulkOut.of(await bulk.each(actor, Scope.CONTRACTS_WRITE, body.ids,
+                                      lambda i: ctx.contracts.delete(actor, i, None)))
 
 
 @router.post("", response_model=ContractOut, status_code=201, summary="Draft a contract",

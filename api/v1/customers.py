@@ -12,6 +12,7 @@ from pydantic_core import to_json
 
 from api.deps import (
     USER_REF,
+    CountedPageParams,
     Ctx,
     CurrentActor,
     IfMatch,
@@ -21,7 +22,7 @@ from api.deps import (
     user_ref,
     versioned,
 )
-from api.schemas import AUTHED, DateTime, ListOf, problems
+from api.schemas import AUTHED, CountedListOf, DateTime, ListOf, problems
 from api.v1.schemas.activity import FollowUpCreate, FollowUpOut
 from api.v1.schemas.customers import (
     CustomerCreate,
@@ -84,7 +85,7 @@ def _custom_filters(request: Request) -> dict[str, list[Any]]:
 
 
 @router.get(
-    "", response_model=ListOf[CustomerOut | CustomerSparse | Tombstone],
+    "", response_model=CountedListOf[CustomerOut | CustomerSparse | Tombstone],
     summary="List and search customers",
     responses=problems(*AUTHED),
     description="Filters combine with AND. `tag` (repeatable) must all match, `tag_any` any. "
@@ -96,7 +97,7 @@ def _custom_filters(request: Request) -> dict[str, list[Any]]:
     "`fields=name,grade` trims each item to those fields (and id).",
 )
 async def list_customers(
-    request: Request, ctx: Ctx, actor: CurrentActor, page: PageParams,
+    request: Request, ctx: Ctx, actor: CurrentActor, page: CountedPageParams,
     industry: Annotated[str | None, Query(max_length=50)] = None,
     region: Annotated[str | None, Query(max_length=50)] = None,
     grade: Grade | None = None, tier: Tier | None = None,
@@ -137,8 +138,12 @@ async def list_customers(
     # Each item comes as PostgreSQL wrote it from the masked columns (the response model
     # documents the shape; a test holds the two equal), so the page is only joined here.
     result = await ctx.customers.list_documents(actor, flt, page, wanted)
+    total = b""
+    if result.total is not None:
+        total = (b',"total":' + to_json(result.total.count) + b',"total_is_lower_bound":'
+                 + to_json(result.total.lower_bound))
     return Response(b'{"items":[' + ",".join(result.items).encode() + b'],"next_cursor":'
-                    + to_json(result.next_cursor) + b"}", media_type="application/json")
+                    + to_json(result.next_cursor) + total + b"}", media_type="application/json")
 
 
 @router.post("", response_model=CustomerOut, status_code=201, summary="Create a customer",

@@ -24,6 +24,7 @@ from api.v1.schemas.fields_and_tags import (
     TagUpdate,
 )
 from domain.customers.queries import filter_from_dict
+from domain.exports.sources import ExportObject
 
 custom_fields = APIRouter(prefix="/custom-fields", tags=["custom-fields"])
 tags = APIRouter(prefix="/tags", tags=["tags"])
@@ -95,10 +96,14 @@ async def apply_tags(ctx: Ctx, actor: CurrentActor, body: Retag) -> Retagged:
 
 
 @segments.get("", response_model=ListOf[SegmentOut],
-              summary="My segments and those shared with my departments",
-              responses=problems(*AUTHED))
-async def list_segments(ctx: Ctx, actor: CurrentActor, page: PageParams) -> ListOf[SegmentOut]:
-    result = await ctx.catalog.list_segments(actor, page)
+              summary="My saved views and segments, and those shared with my departments",
+              responses=problems(*AUTHED),
+              description="A segment is a saved view of a list: of customers (with members, a "
+              "count and exports) or of leads, opportunities or contracts (filters, sort and "
+              "columns to open that list with). `object` keeps the views of one list.")
+async def list_segments(ctx: Ctx, actor: CurrentActor, page: PageParams,
+                        object: ExportObject | None = None) -> ListOf[SegmentOut]:
+    result = await ctx.catalog.list_segments(actor, page, object.value if object else None)
     return ListOf[SegmentOut].page(result, SegmentOut.of)
 
 

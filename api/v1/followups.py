@@ -7,25 +7,39 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from api.deps import USER_REF, Ctx, CurrentActor, IfMatch, PageParams, user_ref, versioned
-from api.schemas import AUTHED, DateTime, ListOf, problems
+from api.deps import (
+    USER_REF,
+    CountedPageParams,
+    Ctx,
+    CurrentActor,
+    IfMatch,
+    user_ref,
+    versioned,
+)
+from api.schemas import AUTHED, CountedListOf, DateTime, problems
 from api.v1.schemas.activity import FollowUpCreateFor, FollowUpOut, FollowUpUpdate
 from domain.customers.ports import FollowUpFilter
 
 router = APIRouter(prefix="/followups", tags=["followups"])
 
 
-@router.get("", response_model=ListOf[FollowUpOut], summary="List follow-ups, newest first",
-            responses=problems(*AUTHED, 404))
+@router.get("", response_model=CountedListOf[FollowUpOut],
+            summary="List follow-ups, newest first", responses=problems(*AUTHED, 404),
+            description="`since`/`until` bound when they happened. `updated_since` returns "
+            "those changed after that time, oldest change first (a phone's delta sync); "
+            "follow-ups are never deleted: those of a customer moved to the recycle bin leave "
+            "with the customer's tombstone in the customers' sync.")
 async def list_followups(
-    ctx: Ctx, actor: CurrentActor, page: PageParams, customer_id: uuid.UUID | None = None,
+    ctx: Ctx, actor: CurrentActor, page: CountedPageParams,
+    customer_id: uuid.UUID | None = None,
     owner: Annotated[str | None, Query(pattern=USER_REF, description="A user id, or 'me'")] = None,
     since: DateTime | None = None, until: DateTime | None = None,
-) -> ListOf[FollowUpOut]:
+    updated_since: DateTime | None = None,
+) -> CountedListOf[FollowUpOut]:
     flt = FollowUpFilter(customer_id=customer_id, owner_id=user_ref(owner, actor, "owner"),
-                         since=since, until=until)
+                         since=since, until=until, updated_since=updated_since)
     result = await ctx.customers.followups.list(actor, flt, page)
-    return ListOf[FollowUpOut].page(result, FollowUpOut.of)
+    return CountedListOf[FollowUpOut].page(result, FollowUpOut.of)
 
 
 @router.post("", response_model=FollowUpOut, status_code=201, summary="Record a follow-up",

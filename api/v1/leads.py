@@ -7,9 +7,21 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
+from pydantic import Field
 
-from api.deps import USER_REF, Ctx, CurrentActor, IfMatch, PageParams, created, user_ref, versioned
-from api.schemas import AUTHED, DateTime, ListOf, problems
+from api.bulk import BulkIds, BulkOut
+from api.deps import (
+    USER_REF,
+    CountedPageParams,
+    Ctx,
+    CurrentActor,
+    IfMatch,
+    PageParams,
+    created,
+    user_ref,
+    versioned,
+)
+from api.schemas import AUTHED, CountedListOf, DateTime, ListOf, problems
 from api.v1.schemas.leads import (
     ConversionOut,
     ConvertIn,
@@ -27,6 +39,8 @@ from domain.leads.queries import SORTABLE, LeadFilter
 from domain.leads.routing import AssignedBy
 from domain.leads.scoring import LeadGrade
 from domain.leads.validation import FlagCode, email_point, phone_point
+from domain.shared import bulk
+from domain.shared.authz import Scope
 from domain.shared.errors import ValidationFailed
 from domain.shared.paging import Sort
 
@@ -34,7 +48,7 @@ router = APIRouter(prefix="/leads", tags=["leads"])
 
 
 @router.get(
-    "", response_model=ListOf[LeadOut], summary="List and search leads",
+    "", response_model=CountedListOf[LeadOut], summary="List and search leads",
     responses=problems(*AUTHED, 429),
     description="Filters combine with AND. `open=true` keeps new, contacted and qualified. "
     "`flag=duplicate_lead` finds flagged leads; `fallback=true` those parked with a manager, "
@@ -45,7 +59,7 @@ router = APIRouter(prefix="/leads", tags=["leads"])
     "score or number (prefix - for descending; default -created_at).",
 )
 async def list_leads(
-    ctx: Ctx, actor: CurrentActor, page: PageParams,
+    ctx: Ctx, actor: CurrentActor, page: CountedPageParams,
     status: LeadStatus | None = None,
     open: Annotated[bool, Query(description="Only new, contacted and qualified")] = False,
     grade: LeadGrade | None = None, source: Source | None = None,
@@ -63,7 +77,7 @@ async def list_leads(
     created_from: DateTime | None = None, created_to: DateTime | None = None,
     updated_since: DateTime | None = None,
     sort: Annotated[str | None, Query(examples=["-score"])] = None,
-) -> ListOf[LeadOut]:
+) -> CountedListOf[LeadOut]:
     phone_value = email_value = None
     if phone:
         point = phone_point(phone)
@@ -83,7 +97,7 @@ async def list_leads(
         q=q.strip() if q else None, phone=phone_value, email=email_value,
         created_from=created_from, created_to=created_to, updated_since=updated_since,
         sort=Sort.parse(sort, SORTABLE, default="created_at"))
-    return ListOf[LeadOut].page(await ctx.leads.list(actor, flt, page), LeadOut.of)
+    return CountedListOf[LeadOut].page(await ctx.leads.list(actor, flt, page), LeadOut.of)
 
 
 @router.post(
@@ -98,6 +112,21 @@ async def create_lead(ctx: Ctx, actor: CurrentActor, body: LeadCreate,
                       response: Response) -> LeadOut:
     lead = await ctx.leads.capture(actor, body.command())
     return created(response, lead, LeadOut.of, "/api/v1/leads")
+
+
+class LeadBulkAssign(BulkIds):
+    owner_id: uuid.UUID = Field(description="The new owner of every lead picked")
+
+
+@router.post("/bulk-assign", response_model=BulkOut,
+             summary="Reassign the leads picked on the list (managers and admins)",
+             responses=problems(*AUTHED),
+             description="Each lead is reassigned as by `POST /leads/{id}/assign`: the same "
+             "permissions, audit entry, timeline entry and events. The answer says how each "
+             "fared; one refused (not seen, no permission) leaves the others done.")
+async def bulk_assign_leads(ctx: Ctx, actor: CurrentActor, body: LeadBulkAssign) -> BulkOut:
+    return BulkOut.of(await bulk.each(actor, Scope.LEADS_WRITE, body.ids,
+                                      lambda i: ctx.leads.assign(actor, i, body.owner_id)))
 
 
 @router.get("/{lead_id}", response_model=LeadOut,

@@ -7,7 +7,7 @@ import uuid
 from fastapi import APIRouter, Response
 
 from api.deps import Ctx, CurrentActor, PageParams
-from api.schemas import AUTHED, ListOf, problems
+from api.schemas import AUTHED, DateTime, ListOf, problems
 from api.v1.schemas.identity import NotificationOut, UnreadCount
 from api.v1.schemas.notify import MarkedRead
 
@@ -15,11 +15,14 @@ router = APIRouter(prefix="/notifications", tags=["notifications"])
 
 
 @router.get("", response_model=ListOf[NotificationOut], summary="My in-app notifications",
-            responses=problems(*AUTHED))
+            responses=problems(*AUTHED),
+            description="Newest first. `updated_since` returns those created or changed (read) "
+            "after that time, oldest change first: a phone's delta sync of its inbox.")
 async def list_notifications(ctx: Ctx, actor: CurrentActor, page: PageParams,
-                             unread_only: bool = False) -> ListOf[NotificationOut]:
-    return ListOf[NotificationOut].page(await ctx.notifications.inbox(actor, page, unread_only),
-                                        NotificationOut.of)
+                             unread_only: bool = False, updated_since: DateTime | None = None
+                             ) -> ListOf[NotificationOut]:
+    result = await ctx.notifications.inbox(actor, page, unread_only, updated_since)
+    return ListOf[NotificationOut].page(result, NotificationOut.of)
 
 
 @router.get("/unread-count", response_model=UnreadCount, summary="How many are unread",

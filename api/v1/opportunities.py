@@ -6,9 +6,20 @@ import uuid
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
+from pydantic import Field
 
-from api.deps import USER_REF, Ctx, CurrentActor, IfMatch, PageParams, created, user_ref, versioned
-from api.schemas import AUTHED, Date, DateTime, ListOf, problems
+from api.bulk import BulkIds, BulkOut
+from api.deps import (
+    USER_REF,
+    CountedPageParams,
+    Ctx,
+    CurrentActor,
+    IfMatch,
+    created,
+    user_ref,
+    versioned,
+)
+from api.schemas import AUTHED, CountedListOf, Date, DateTime, problems
 from api.v1.schemas.pipeline import (
     BoardColumnOut,
     BoardOut,
@@ -20,8 +31,12 @@ from api.v1.schemas.pipeline import (
     PipelineUpdate,
     StageVisitOut,
 )
+from domain.pipeline.commands import UpdateOpportunity
 from domain.pipeline.model import OpportunityStatus
 from domain.pipeline.queries import DEFAULT_SORT, SORTABLE, OpportunityFilter
+from domain.shared import bulk
+from domain.shared.authz import Scope
+from domain.shared.errors import ValidationFailed
 from domain.shared.paging import Sort
 
 router = APIRouter(prefix="/opportunities", tags=["opportunities"])
@@ -64,7 +79,7 @@ async def update_pipeline(ctx: Ctx, actor: CurrentActor, pipeline_id: uuid.UUID,
 
 
 @router.get(
-    "", response_model=ListOf[OpportunityOut] | BoardOut,
+    "", response_model=CountedListOf[OpportunityOut] | BoardOut,
     summary="List opportunities, or the kanban board of a pipeline (view=board)",
     responses=problems(*AUTHED, 404),
     description="`view=board` answers per stage of the pipeline (default: the default one) "
@@ -74,7 +89,7 @@ async def update_pipeline(ctx: Ctx, actor: CurrentActor, pipeline_id: uuid.UUID,
     "amount, expected_close_date or stage_entered_at.",
 )
 async def list_opportunities(
-    ctx: Ctx, actor: CurrentActor, page: PageParams,
+    ctx: Ctx, actor: CurrentActor, page: CountedPageParams,
     view: Literal["list", "board"] = "list",
     cards: Annotated[int, Query(ge=1, le=50, description="Cards per column (board)")] = 20,
     pipeline_id: uuid.UUID | None = None, stage_id: uuid.UUID | None = None,
@@ -84,7 +99,7 @@ async def list_opportunities(
     close_from: Date | None = None, close_to: Date | None = None,
     updated_since: DateTime | None = None,
     sort: Annotated[str | None, Query(examples=["-amount"])] = None,
-) -> ListOf[OpportunityOut] | BoardOut:
+) -> CountedListOf[OpportunityOut] | BoardOut:
     flt = OpportunityFilter(
         pipeline_id=pipeline_id, stage_id=stage_id, status=status.value if status else None,
         owner_id=user_ref(owner, actor, "owner"), department_id=department_id,
@@ -96,7 +111,7 @@ async def list_opportunities(
         return BoardOut(pipeline=PipelineOut.of(board.pipeline),
                         columns=[BoardColumnOut.of(stages[c.stage_id], c)
                                  for c in board.columns])
-    return ListOf[OpportunityOut].page(await ctx.opportunities.list(actor, flt, page),
+    return CountedListOf[OpportunityOut].page(await ctx.opportunities.list(actor, flt, page),
                                        OpportunityOut.of)
 
 
@@ -114,6 +129,34 @@ async def get_opportunity(ctx: Ctx, actor: CurrentActor, opportunity_id: uuid.UU
                           response: Response) -> OpportunityOut:
     o, _ = await ctx.opportunities.get(actor, opportunity_id)
     return versioned(response, o, OpportunityOut.of)
+
+
+class OpportunityBulkUpdate(BulkIds):
+    stage_id: uuid.UUID | None = Field(None, description="Move every deal picked to this stage")
+    lost_reason: str | None = Field(None, min_length=1, max_length=500,
+                                    description="With a move to the lost stage")
+    owner_id: uuid.UUID | None = Field(None, description="Hand every deal picked to this owner")
+
+    def command(self) -> UpdateOpportunity:
+        if self.stage_id is None and self.owner_id is None:
+            raise ValidationFailed.of("stage_id", "name a stage to move to, an owner, or both")
+        return UpdateOpportunity(stage_id=self.stage_id, lost_reason=self.lost_reason,
+                                 owner_id=self.owner_id)
+
+
+@router.post("/bulk-update", response_model=BulkOut,
+             summary="Move or reassign the opportunities picked on the list",
+             responses=problems(*AUTHED),
+             description="Each deal changes as by `PATCH /opportunities/{id}` with the same "
+             "`stage_id`/`owner_id`: the same stage requirements, permissions, audit entry "
+             "and events. The answer says how each fared (a deal missing what the stage needs "
+             "answers 422 with the field) while the others are done.")
+async def bulk_update_opportunities(ctx: Ctx, actor: CurrentActor,
+                                    body: OpportunityBulkUpdate) -> BulkOut:
+    command = body.command()
+    return BulkOut.of(await bulk.each(
+        actor, Scope.OPPORTUNITIES_WRITE, body.ids,
+        lambda i: ctx.opportunities.update(actor, i, command, None)))
 
 
 @router.patch(

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
 from domain.contracts.model import ContractStatus
 from domain.contracts.rounds import StepRole
+from domain.shared.paging import Sort
+
+SORTABLE = ("created_at", "updated_at", "number", "amount", "end_date", "signed_at")
 
 
 @dataclass(frozen=True)
@@ -18,6 +21,9 @@ class ContractFilter:
     owner_id: uuid.UUID | None = None
     opportunity_id: uuid.UUID | None = None
     q: str | None = None  # number or title, case-insensitive prefix/substring
+    # Delta sync: changed after this, oldest change first, deleted drafts as tombstones.
+    updated_since: datetime | None = None
+    sort: Sort = field(default_factory=Sort)
 
 
 @dataclass(frozen=True)

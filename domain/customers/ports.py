@@ -100,6 +100,9 @@ class FollowUpFilter:
     owner_id: uuid.UUID | None = None
     since: datetime | None = None
     until: datetime | None = None
+    # Delta sync: changed after this, oldest change first. A follow-up is never deleted; one
+    # whose customer went to the recycle bin leaves with the customer's tombstone.
+    updated_since: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -111,4 +114,6 @@ class TaskFilter:
     status: str | None = None
     due_before: datetime | None = None
     related_id: uuid.UUID | None = None
+    # Delta sync: changed after this, oldest change first (tasks are never deleted).
+    updated_since: datetime | None = None
 

@@ -15,7 +15,8 @@ from domain.shared.errors import ValidationFailed
 from domain.shared.paging import Sort
 from domain.shared.text import Label
 
-SORTABLE = ("created_at", "updated_at", "name", "number", "last_followup_at")
+SORTABLE = ("created_at", "updated_at", "name", "number", "last_followup_at",
+            "next_followup_at")
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from domain.customers.ports import TaskFilter
 from domain.shared.authz import Actor, Principal, Role, Scope, require
 from domain.shared.commands import given
 from domain.shared.errors import NotFound, ValidationFailed, check_version
-from domain.shared.paging import Page, PageRequest
+from domain.shared.paging import Page, PageRequest, Total
 from domain.shared.ports import UnitOfWork
 from domain.shared.text import Label, text
 
@@ -85,18 +85,20 @@ class TaskService:
 
     async def list(self, actor: Actor, *, assignee: uuid.UUID | None,
                    status: TaskStatus | None, due_before: datetime | None,
-                   related_id: uuid.UUID | None, page: PageRequest) -> Page[Task]:
-        """Ordered by due time, undated last; an assignee out of the caller's sight has none."""
+                   related_id: uuid.UUID | None, page: PageRequest,
+                   updated_since: datetime | None = None) -> Page[Task]:
+        """Ordered by due time, undated last (by change time, oldest first, for a delta
+        sync); an assignee out of the caller's sight has none."""
         p = require(actor, Scope.CUSTOMERS_READ)
         async with self.access.uow() as uow:
             flt = await self._scope(uow, p)
             if assignee is not None:
                 allowed: Sequence[uuid.UUID] | None = flt.assignees
                 if allowed is not None and assignee not in allowed:
-                    return Page([], None)
+                    return Page([], None, Total(0) if page.with_total else None)
                 flt = replace(flt, assignees=[assignee])
             flt = replace(flt, status=status.value if status else None, due_before=due_before,
-                          related_id=related_id)
+                          related_id=related_id, updated_since=updated_since)
             return await uow.tasks.list(flt, page)
 
     async def update(self, actor: Actor, task_id: uuid.UUID, command: TaskChanges,

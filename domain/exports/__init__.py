@@ -1,5 +1,5 @@
-"""Exports of any customer list or segment to CSV or XLSX, in resumable chunks, honouring
-the caller's visibility and masking."""
+"""Exports of any list (customers, a segment, leads, opportunities, contracts) to CSV or XLSX,
+in resumable chunks, in the requester's language, honouring visibility and masking."""
 
 # What other features may import from this one; the rest is its own business.
-PUBLIC_MODULES = ("model", "commands", "ports", "service",)
+PUBLIC_MODULES = ("model", "commands", "ports", "service", "labels", "sources",)

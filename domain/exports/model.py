@@ -1,4 +1,4 @@
-"""Exports of customer lists: a job writes the file in chunks; the download streams them."""
+"""Exports of lists: a job writes the file in chunks; the download streams them."""
 
 from __future__ import annotations
 
@@ -44,6 +44,8 @@ class Export:
     format: ExportFormat
     filter: dict[str, Any]
     reveal: bool = False
+    object: str = "customer"  # sources.ExportObject: which list is written
+    locale: str = "zh-CN"  # labels.Locale: the language of the header row and the labels
     status: ExportStatus = ExportStatus.PENDING
     error: str | None = None
     rows_written: int = 0

@@ -1,4 +1,5 @@
-"""Exports of any customer list or segment, honouring visibility and masking.
+"""Exports of any list (customers, a segment, leads, opportunities, contracts), honouring
+visibility and masking, written in the requester's language: headers and coded values as labels.
 
 A job writes the file in chunks of rows, each committed with the export's cursor, so memory
 stays flat whatever the size and a killed worker resumes where it stopped. The download
@@ -11,8 +12,8 @@ import builtins
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -27,6 +28,7 @@ from domain.customers.queries import (
     resolve,
 )
 from domain.exports.commands import CreateExport
+from domain.exports.labels import Locale, header, label
 from domain.exports.model import (
     MAX_ACTIVE_PER_USER,
     XLSX_MAX_ROWS,
@@ -35,12 +37,18 @@ from domain.exports.model import (
     ExportStatus,
 )
 from domain.exports.ports import CustomerVisibility, SegmentFilters, SheetEncoder
+from domain.exports.sources import FILTERS, READ_SCOPE, ROWS, ExportObject, RowContext
 from domain.fields_and_tags.model import CustomField
 from domain.identity.service import principal_of
-from domain.shared.authz import Actor, Scope, require
-from domain.shared.errors import InvalidTransition, PermissionDenied, RateLimited
+from domain.shared.authz import Actor, Principal, Scope, require
+from domain.shared.errors import (
+    InvalidTransition,
+    PermissionDenied,
+    RateLimited,
+    ValidationFailed,
+)
 from domain.shared.events import DomainEvent
-from domain.shared.paging import PageRequest
+from domain.shared.paging import Page, PageRequest
 from domain.shared.ports import (
     Clock,
     JobName,
@@ -56,19 +64,27 @@ log = logging.getLogger("crm.exports")
 
 ROWS_PER_CHUNK = 2000
 COLUMNS = ["number", "name", "kind", "industry", "region", "grade", "tier", "annual_purchase",
-           "currency", "owner_id", "tags", "contact", "title", "mobile", "landline", "email",
+           "currency", "owner", "tags", "contact", "title", "mobile", "landline", "email",
            "id_card_number", "last_followup_at", "next_followup_at", "created_at"]
 
+# One page of a lead, opportunity or contract list as the caller of its use case sees it: the
+# export reads through the same use case as the list, so the same visibility and masking hold.
+ListReader = Callable[[Actor, Any, PageRequest], Awaitable[Page[Any]]]
 
-def export_row(c: Customer, reveal: bool, fields: builtins.list[CustomField]) -> list[Any]:
+
+def export_row(c: Customer, ctx: RowContext, fields: builtins.list[CustomField]) -> list[Any]:
+    reveal, locale = ctx.reveal, ctx.locale
+
     def m(value: str | None, mask: Any) -> str:
         return "" if value is None else (value if reveal else mask(value))
 
     x = c.primary_contact
     return [safe(v) for v in [
-        c.number, c.name, c.kind.value, c.industry or "", c.region or "", c.grade.value,
-        c.tier.value, "" if c.annual_purchase is None else f"{c.annual_purchase:.2f}",
-        c.currency, str(c.owner_id), ",".join(c.tags), x.name if x else "",
+        c.number, c.name, label("customer_kind", c.kind.value, locale), c.industry or "",
+        c.region or "", label("customer_grade", c.grade.value, locale),
+        label("customer_tier", c.tier.value, locale),
+        "" if c.annual_purchase is None else f"{c.annual_purchase:.2f}",
+        c.currency, ctx.name(c.owner_id), ",".join(c.tags), x.name if x else "",
         (x.title or "") if x else "", m(x.mobile if x else None, mask_phone),
         m(x.landline if x else None, mask_phone), m(x.email if x else None, mask_email),
         m(c.id_card_number, mask_id_card),
@@ -104,21 +120,31 @@ class ExportService:
     catalog: SegmentFilters
     encoder: SheetEncoder
     queue: JobQueue
+    readers: Mapping[ExportObject, ListReader] = field(default_factory=dict)
 
     async def create(self, actor: Actor, command: CreateExport) -> Export:
-        p = require(actor, Scope.CUSTOMERS_READ)
+        kind = command.object
+        p = require(actor, READ_SCOPE[kind])
         if p.user_id is None:
             raise PermissionDenied("Exports run on behalf of a user")
         if command.reveal:
             require(actor, Scope.PII_REVEAL)
-        flt = (await self.catalog.segment_filter(actor, command.segment_id) if command.segment_id
-               else command.filter or CustomerFilter())
+        flt: CustomerFilter | None = None
+        if kind == ExportObject.CUSTOMER:
+            flt = (await self.catalog.segment_filter(actor, command.segment_id)
+                   if command.segment_id else command.filter or CustomerFilter())
+            stored = filter_to_dict(flt)
+        elif command.segment_id is not None:
+            raise ValidationFailed.of("segment_id", "only a customer export takes a segment")
+        else:
+            FILTERS[kind].parse(command.list_filter)  # refused here, not in the job
+            stored = {k: v for k, v in command.list_filter.items() if v is not None}
         fmt, reveal = command.format, command.reveal
-        export = Export(id=uuid.uuid4(), created_by=p.user_id, format=fmt,
-                        filter=filter_to_dict(flt), reveal=reveal)
+        export = Export(id=uuid.uuid4(), created_by=p.user_id, format=fmt, filter=stored,
+                        reveal=reveal, object=kind.value, locale=command.locale.value)
         export.queue()
         async with self.uow() as uow:
-            if flt.custom:
+            if flt is not None and flt.custom:
                 check_custom_keys(flt.custom, [f.key for f in
                                                await uow.custom_fields.list("customer")])
             if await uow.exports.active_for(p.user_id) >= MAX_ACTIVE_PER_USER:
@@ -127,8 +153,9 @@ class ExportService:
                                   "one to finish first", retry_after_seconds=10)
             await uow.exports.add(export)
             await uow.audit.record(AuditEntry.of(actor, "export.created", "export", export.id, {
-                "format": [None, fmt.value], "filter": [None, export.filter],
-                "reveal": [None, reveal]}))
+                "object": [None, kind.value], "format": [None, fmt.value],
+                "filter": [None, export.filter], "reveal": [None, reveal],
+                "locale": [None, export.locale]}))
             await uow.commit()
         return export
 
@@ -141,9 +168,14 @@ class ExportService:
         await queue_step(self.queue, JobName.RUN_EXPORT, "export", export_id, step)
 
     async def get(self, actor: Actor, export_id: uuid.UUID) -> Export:
-        p = require(actor, Scope.CUSTOMERS_READ)
+        """One's own export, while one may still read what it lists."""
+        if actor.principal is None:
+            raise PermissionDenied("Exports belong to the user who asked for them")
         async with self.uow() as uow:
-            return await own_or_404(uow.exports.get(export_id), p, "export", export_id)
+            export = await own_or_404(uow.exports.get(export_id), actor.principal, "export",
+                                      export_id)
+        require(actor, READ_SCOPE[ExportObject(export.object)])
+        return export
 
     async def download(self, actor: Actor, export_id: uuid.UUID
                        ) -> tuple[Export, AsyncIterator[bytes]]:
@@ -212,40 +244,102 @@ class ExportService:
             p = principal_of(user)
             if export.reveal and Scope.PII_REVEAL not in p.scopes:
                 export.reveal = False  # the right was lost since: mask after all
-            vis = await self.customers.visibility(uow, p)
-            flt = resolve(filter_from_dict(export.filter), now)
-            fields = [f for f in await uow.custom_fields.list("customer") if f.active]
-            header = [*COLUMNS, *[f"custom.{f.key}" for f in fields]]
             export.status = ExportStatus.RUNNING
-            if (export.format == ExportFormat.XLSX and export.chunks == 0
-                    and await uow.customers.count(flt, vis) > XLSX_MAX_ROWS):
-                export.status = ExportStatus.FAILED
-                export.error = f"more than {XLSX_MAX_ROWS} rows: export as CSV instead"
+            if await self._customers_over_cap(uow, export, p):
+                self._refuse_as_xlsx(export)  # counted first: refused before any row is written
             else:
-                page = await uow.customers.list(flt, vis, PageRequest(
-                    limit=ROWS_PER_CHUNK, cursor=export.cursor, max_limit=ROWS_PER_CHUNK))
-                rows = [export_row(c, export.reveal, fields) for c in page.items]
-                data = await self._encode(uow, export, header, rows, page.next_cursor is None)
-                await uow.exports.add_chunk(export.id, export.chunks, data)
-                export.chunks += 1
-                export.bytes += len(data)
-                export.rows_written += len(rows)
-                export.cursor = page.next_cursor
-                if page.next_cursor is None:
-                    export.status, export.finished_at = ExportStatus.DONE, now
+                if export.object == ExportObject.CUSTOMER:
+                    header_row, rows, cursor = await self._customers(uow, export, p)
+                else:
+                    header_row, rows, cursor = await self._records(uow, export, p)
+                # other lists have no count to ask first: the cap is met as rows are written
+                if (export.format == ExportFormat.XLSX
+                        and export.rows_written + len(rows) > XLSX_MAX_ROWS):
+                    self._refuse_as_xlsx(export)
+                else:
+                    data = await self._encode(uow, export, header_row, rows, cursor is None)
+                    await uow.exports.add_chunk(export.id, export.chunks, data)
+                    export.chunks += 1
+                    export.bytes += len(data)
+                    export.rows_written += len(rows)
+                    export.cursor = cursor
+                    if cursor is None:
+                        export.status, export.finished_at = ExportStatus.DONE, now
             await uow.exports.save(export)
             await uow.commit()
             return export.status == ExportStatus.RUNNING
 
-    async def _encode(self, uow: UnitOfWork, export: Export, header: builtins.list[str],
+    @staticmethod
+    def _refuse_as_xlsx(export: Export) -> None:
+        export.status = ExportStatus.FAILED
+        export.error = f"more than {XLSX_MAX_ROWS} rows: export as CSV instead"
+
+    async def _customers_over_cap(self, uow: UnitOfWork, export: Export, p: Principal
+                                  ) -> bool:
+        """Whether a customer XLSX would pass the cap, asked once before its first chunk."""
+        if (export.format != ExportFormat.XLSX or export.chunks != 0
+                or export.object != ExportObject.CUSTOMER):
+            return False
+        flt = resolve(filter_from_dict(export.filter), self.clock.now())
+        vis = await self.customers.visibility(uow, p)
+        return await uow.customers.count(flt, vis) > XLSX_MAX_ROWS
+
+    def _page(self, export: Export) -> PageRequest:
+        return PageRequest(limit=ROWS_PER_CHUNK, cursor=export.cursor, max_limit=ROWS_PER_CHUNK)
+
+    async def _customers(self, uow: UnitOfWork, export: Export, p: Principal
+                         ) -> tuple[builtins.list[str], builtins.list[builtins.list[Any]],
+                                    str | None]:
+        """The next chunk of a customer export: its header, rows and the cursor after them."""
+        locale = Locale(export.locale)
+        vis = await self.customers.visibility(uow, p)
+        flt = resolve(filter_from_dict(export.filter), self.clock.now())
+        fields = [f for f in await uow.custom_fields.list("customer") if f.active]
+        header_row = [*(header("customer", c, locale) for c in COLUMNS),
+                      *(f.label for f in fields)]
+        page = await uow.customers.list(flt, vis, self._page(export))
+        ctx = RowContext(locale, export.reveal,
+                         await self._names(uow, [c.owner_id for c in page.items], []))
+        return header_row, [export_row(c, ctx, fields) for c in page.items], page.next_cursor
+
+    async def _records(self, uow: UnitOfWork, export: Export, p: Principal
+                       ) -> tuple[builtins.list[str], builtins.list[builtins.list[Any]],
+                                  str | None]:
+        """The next chunk of a lead, opportunity or contract export, read through the list's
+        use case as the user who asked for it."""
+        kind, locale = ExportObject(export.object), Locale(export.locale)
+        source = ROWS[kind]
+        page = await self.readers[kind](Actor(p), FILTERS[kind].parse(export.filter),
+                                        self._page(export))
+        names = await self._names(uow, [u for r in page.items for u in source.users(r)],
+                                  [x for r in page.items for x in source.pipelines(r)])
+        ctx = RowContext(locale, export.reveal, names)
+        return ([header(kind.value, c, locale) for c in source.columns],
+                [[safe(v) for v in source.row(r, ctx)] for r in page.items], page.next_cursor)
+
+    async def _names(self, uow: UnitOfWork, users: builtins.list[uuid.UUID | None],
+                     pipelines: builtins.list[uuid.UUID]) -> dict[uuid.UUID, str]:
+        """The names a chunk shows instead of ids: its owners' and its stages' (a chunk has a
+        few distinct ones, read once each)."""
+        names: dict[uuid.UUID, str] = {}
+        for user_id in {u for u in users if u is not None}:
+            user = await uow.users.get(user_id)
+            names[user_id] = user.name if user else ""
+        for pipeline_id in set(pipelines):
+            pipeline = await uow.pipelines.get(pipeline_id)
+            for stage in pipeline.stages if pipeline else []:
+                names[stage.id] = stage.name
+        return names
+
+    async def _encode(self, uow: UnitOfWork, export: Export, header_row: builtins.list[str],
                       rows: builtins.list[builtins.list[Any]], last: bool) -> bytes:
         """The next chunk of the file: the header goes in the first, and the last of an XLSX
         closes the workbook, whose end records what was written before (read back here)."""
         first = export.chunks == 0
         if export.format != ExportFormat.XLSX:
-            data = self.encoder.csv([header, *rows] if first else rows)
+            data = self.encoder.csv([header_row, *rows] if first else rows)
             return "\ufeff".encode() + data if first else data  # Excel reads UTF-8 with a BOM
-        data = self.encoder.xlsx_head(header) if first else b""
+        data = self.encoder.xlsx_head(header_row) if first else b""
         data += self.encoder.xlsx_rows(rows, first_row=export.rows_written + 2)
         if last:
             tally = self.encoder.xlsx_tally()

@@ -37,6 +37,9 @@ class NewSegment:
     filter: Mapping[str, Any]
     sharing: SegmentSharing = SegmentSharing.PRIVATE
     department_id: uuid.UUID | None = None
+    object: str = "customer"  # the list it is a view of (views.SORTS names them)
+    sort: str | None = None  # one of that list's sorts, - for descending
+    columns: Sequence[str] = ()  # the columns shown, in order
 
 
 @dataclass(frozen=True)
@@ -47,3 +50,5 @@ class SegmentChanges:
     filter: Mapping[str, Any] | None = None
     sharing: SegmentSharing | None = None
     department_id: uuid.UUID | Unset | None = UNSET
+    sort: str | Unset | None = UNSET  # None: the list's default order
+    columns: Sequence[str] | None = None

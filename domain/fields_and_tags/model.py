@@ -195,11 +195,18 @@ class Segment:
     version: int = 1
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    # As a saved view of a list: which list (a kind of record), its sort and chosen columns.
+    object: str = "customer"
+    sort: str | None = None
+    columns: list[str] = field(default_factory=list)
 
     @classmethod
     def create(cls, *, name: str, filter: dict[str, Any], owner_id: uuid.UUID,
-               sharing: SegmentSharing, department_id: uuid.UUID | None) -> Segment:
-        seg = cls(id=uuid.uuid4(), name="", filter=filter, owner_id=owner_id)
+               sharing: SegmentSharing, department_id: uuid.UUID | None,
+               object: str = "customer", sort: str | None = None,
+               columns: list[str] | None = None) -> Segment:
+        seg = cls(id=uuid.uuid4(), name="", filter=filter, owner_id=owner_id, object=object,
+                  sort=sort, columns=list(columns or []))
         seg.rename(name)
         seg.share(sharing, department_id)
         return seg
@@ -212,3 +219,16 @@ class Segment:
             raise ValidationFailed.of("department_id", "segment.department_required")
         self.sharing = sharing
         self.department_id = department_id if sharing == SegmentSharing.DEPARTMENT else None
+
+
+@dataclass
+class ListSettings:
+    """One user's default way of showing one list: its columns and sort. Version 0 is the
+    default nobody saved yet."""
+
+    user_id: uuid.UUID
+    object: str
+    columns: list[str] = field(default_factory=list)
+    sort: str | None = None
+    version: int = 0
+    updated_at: datetime | None = None

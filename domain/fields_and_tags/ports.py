@@ -8,7 +8,7 @@ from typing import Protocol
 
 from domain.customers.model import Customer
 from domain.customers.queries import CustomerFilter
-from domain.fields_and_tags.model import CustomField, Segment, Tag
+from domain.fields_and_tags.model import CustomField, ListSettings, Segment, Tag
 from domain.shared.authz import Actor, Principal, Visibility
 from domain.shared.paging import Page, PageRequest
 from domain.shared.ports import UnitOfWork
@@ -42,7 +42,17 @@ class SegmentRepository(Protocol):
     async def save(self, segment: Segment) -> None: ...
     async def delete(self, segment_id: uuid.UUID) -> None: ...
     async def list_for(self, user_id: uuid.UUID, department_ids: Sequence[uuid.UUID],
-                       page: PageRequest) -> Page[Segment]: ...
+                       page: PageRequest, object: str | None = None) -> Page[Segment]:
+        """The user's own and those shared with the departments; of one list, or of all."""
+        ...
+
+
+class ListSettingsRepository(Protocol):
+    async def get(self, user_id: uuid.UUID, object: str) -> ListSettings | None: ...
+    async def save(self, settings: ListSettings) -> None:
+        """Writes them as version settings.version + 1 if the stored ones are still at
+        settings.version (0: none stored yet); else StaleVersion."""
+        ...
 
 
 class Customers(Protocol):

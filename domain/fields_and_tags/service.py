@@ -15,6 +15,7 @@ from domain.customers.queries import (
     filter_from_dict,
     resolve,
 )
+from domain.exports.sources import READ_SCOPE, ExportObject
 from domain.fields_and_tags.commands import (
     FieldChanges,
     NewSegment,
@@ -24,6 +25,7 @@ from domain.fields_and_tags.commands import (
 from domain.fields_and_tags.model import (
     CustomField,
     FieldType,
+    ListSettings,
     Segment,
     SegmentSharing,
     Tag,
@@ -31,10 +33,12 @@ from domain.fields_and_tags.model import (
     check_tag_name,
 )
 from domain.fields_and_tags.ports import Customers
-from domain.shared.authz import Actor, Principal, Role, Scope, require
-from domain.shared.commands import UNSET
+from domain.fields_and_tags.views import SORTS, check_columns, check_filter, check_sort
+from domain.shared.authz import Actor, Principal, Role, Scope, acting_user, require
+from domain.shared.commands import UNSET, Unset
 from domain.shared.errors import (
     Conflict,
+    InvalidTransition,
     NotFound,
     PermissionDenied,
     ValidationFailed,
@@ -208,19 +212,25 @@ class CatalogService:
             raise PermissionDenied("segment.own_departments_only")
 
     async def create_segment(self, actor: Actor, command: NewSegment) -> Segment:
-        p = require(actor, Scope.CUSTOMERS_READ)
+        """A saved view of a list: its filters, sort and columns, private or shared."""
+        kind = _kind(command.object)
+        p = require(actor, READ_SCOPE[kind])
         if p.user_id is None:
             raise PermissionDenied("segment.users_only")
-        flt = filter_from_dict(dict(command.filter))  # refuse a filter that would not run
+        flt = check_filter(kind, command.filter)  # refuse a filter that would not run
         seg = Segment.create(name=command.name, filter=dict(command.filter), owner_id=p.user_id,
                              sharing=SegmentSharing(command.sharing),
-                             department_id=command.department_id)
+                             department_id=command.department_id, object=kind.value,
+                             sort=check_sort(kind, command.sort),
+                             columns=check_columns(command.columns))
         async with self.uow() as uow:
-            await _check_fields(uow, flt)
+            if flt is not None:
+                await _check_fields(uow, flt)
             await self._check_sharing(uow, p, seg)
             await uow.segments.add(seg)
             await uow.audit.record(AuditEntry.of(actor, "segment.created", "segment", seg.id,
-                                                 {"name": [None, seg.name]}))
+                                                 {"name": [None, seg.name],
+                                                  "object": [None, seg.object]}))
             await uow.commit()
             return seg
 
@@ -229,10 +239,13 @@ class CatalogService:
         async with self.uow() as uow:
             return await self._segment(uow, p, segment_id)
 
-    async def list_segments(self, actor: Actor, page: PageRequest) -> Page[Segment]:
-        p = require(actor, Scope.CUSTOMERS_READ)
+    async def list_segments(self, actor: Actor, page: PageRequest,
+                            object: str | None = None) -> Page[Segment]:
+        """Views of every list, or of one (`object`)."""
+        p = require(actor, READ_SCOPE[_kind(object)] if object else Scope.CUSTOMERS_READ)
         async with self.uow() as uow:
-            return await uow.segments.list_for(p.id, await self._departments_of(uow, p), page)
+            return await uow.segments.list_for(p.id, await self._departments_of(uow, p), page,
+                                               object)
 
     async def update_segment(self, actor: Actor, segment_id: uuid.UUID,
                              changes: SegmentChanges, expected_version: int | None) -> Segment:
@@ -241,12 +254,20 @@ class CatalogService:
         async with self.uow() as uow:
             seg = await self._segment(uow, p, segment_id, write=True)
             check_version("segment", seg.version, expected_version)
-            before = {"name": seg.name, "filter": seg.filter, "sharing": seg.sharing}
+            kind = _kind(seg.object)
+            before = {"name": seg.name, "filter": seg.filter, "sharing": seg.sharing,
+                      "sort": seg.sort, "columns": seg.columns}
             if changes.name is not None:
                 seg.rename(changes.name)
             if changes.filter is not None:
-                await _check_fields(uow, filter_from_dict(dict(changes.filter)))
+                flt = check_filter(kind, changes.filter)
+                if flt is not None:
+                    await _check_fields(uow, flt)
                 seg.filter = dict(changes.filter)
+            if not isinstance(changes.sort, Unset):
+                seg.sort = check_sort(kind, changes.sort)
+            if changes.columns is not None:
+                seg.columns = check_columns(changes.columns)
             if changes.sharing is not None:
                 department_id = changes.department_id
                 seg.share(SegmentSharing(changes.sharing),
@@ -257,7 +278,8 @@ class CatalogService:
             await uow.audit.record(AuditEntry.of(actor, "segment.updated", "segment", seg.id,
                                                  field_diff(before, {
                                                      "name": seg.name, "filter": seg.filter,
-                                                     "sharing": seg.sharing})))
+                                                     "sharing": seg.sharing, "sort": seg.sort,
+                                                     "columns": seg.columns})))
             await uow.commit()
             return seg
 
@@ -270,13 +292,13 @@ class CatalogService:
             await uow.commit()
 
     async def segment_filter(self, actor: Actor, segment_id: uuid.UUID) -> CustomerFilter:
-        return filter_from_dict((await self.get_segment(actor, segment_id)).filter)
+        return filter_from_dict(_of_customers(await self.get_segment(actor, segment_id)).filter)
 
     async def segment_count(self, actor: Actor, segment_id: uuid.UUID) -> int:
         """Live: counted now, within what the caller may see."""
         p = require(actor, Scope.CUSTOMERS_READ)
         async with self.uow() as uow:
-            seg = await self._segment(uow, p, segment_id)
+            seg = _of_customers(await self._segment(uow, p, segment_id))
             vis = await self.customers.visibility(uow, p)
             return await uow.customers.count(resolve(filter_from_dict(seg.filter),
                                                      self.clock.now()), vis)
@@ -285,6 +307,56 @@ class CatalogService:
                               ) -> Page[Customer]:
         flt = await self.segment_filter(actor, segment_id)
         return await self.customers.list(actor, flt, page)
+
+    # ---- each user's default columns and sort per list ------------------------------------
+
+    async def list_settings(self, actor: Actor, object: str) -> ListSettings:
+        """The caller's saved columns and sort for a list, or the empty default (version 0)."""
+        kind = _kind(object)
+        user_id = acting_user(actor, "List settings belong to users")
+        require(actor, READ_SCOPE[kind])
+        async with self.uow() as uow:
+            saved = await uow.list_settings.get(user_id, kind.value)
+        return saved or ListSettings(user_id=user_id, object=kind.value)
+
+    async def save_list_settings(self, actor: Actor, object: str, columns: Sequence[str],
+                                 sort: str | None, expected_version: int | None
+                                 ) -> ListSettings:
+        kind = _kind(object)
+        user_id = acting_user(actor, "List settings belong to users")
+        require(actor, READ_SCOPE[kind])
+        async with self.uow() as uow:
+            settings = (await uow.list_settings.get(user_id, kind.value)
+                        or ListSettings(user_id=user_id, object=kind.value))
+            check_version("list settings", settings.version, expected_version)
+            before = {"columns": settings.columns, "sort": settings.sort}
+            settings.columns = check_columns(columns)
+            settings.sort = check_sort(kind, sort)
+            await uow.list_settings.save(settings)
+            settings.version += 1
+            await uow.audit.record(AuditEntry.of(
+                actor, "list_settings.updated", "list_settings", None,
+                {"object": [None, kind.value], **field_diff(before, {
+                    "columns": settings.columns, "sort": settings.sort})}))
+            await uow.commit()
+            return settings
+
+
+def _kind(name: str | None) -> ExportObject:
+    try:
+        return ExportObject(name or ExportObject.CUSTOMER.value)
+    except ValueError:
+        raise ValidationFailed.of("object", f"must be one of "
+                                  f"{', '.join(k.value for k in SORTS)}") from None
+
+
+def _of_customers(seg: Segment) -> Segment:
+    """Members, counts and exports by segment are the customer list's: a view of another list
+    is opened by its filters on that list."""
+    if seg.object != ExportObject.CUSTOMER.value:
+        raise InvalidTransition(f"This is a view of the {seg.object} list, not a customer "
+                                "segment; list its records with its filters instead")
+    return seg
 
 
 async def _check_fields(uow: UnitOfWork, flt: CustomerFilter) -> None:

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from domain.shared.paging import Sort
 
-SORTABLE = ("created_at", "updated_at", "score", "number")
+SORTABLE = ("created_at", "updated_at", "score", "number", "name", "next_followup_at")
 
 
 @dataclass(frozen=True)

@@ -79,8 +79,9 @@ class Inbox:
             notification.title, notification.body = rendered.subject, rendered.body
 
     async def list_for_user(self, user_id: uuid.UUID, page: PageRequest,
-                            unread_only: bool = False) -> Page[Notification]:
-        return await self._rows.list_for_user(user_id, page, unread_only)
+                            unread_only: bool = False, updated_since: datetime | None = None
+                            ) -> Page[Notification]:
+        return await self._rows.list_for_user(user_id, page, unread_only, updated_since)
 
     async def unread_count(self, user_id: uuid.UUID) -> int:
         return await self._rows.unread_count(user_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 from domain.audit.model import AuditEntry
 from domain.notifications.model import Notification
@@ -33,10 +34,11 @@ class NotificationService:
     uow: UnitOfWorkFactory
     clock: Clock
 
-    async def inbox(self, actor: Actor, page: PageRequest, unread_only: bool = False
-                    ) -> Page[Notification]:
+    async def inbox(self, actor: Actor, page: PageRequest, unread_only: bool = False,
+                    updated_since: datetime | None = None) -> Page[Notification]:
         async with self.uow() as uow:
-            found = await uow.notifications.list_for_user(_user_id(actor), page, unread_only)
+            found = await uow.notifications.list_for_user(_user_id(actor), page, unread_only,
+                                                          updated_since)
             await _in_reader_words(uow, actor, found.items)
             return found
 

@@ -43,6 +43,7 @@ class Notification:
     event_id: uuid.UUID | None = None
     created_at: datetime | None = None
     read_at: datetime | None = None
+    updated_at: datetime | None = None  # set by the database at every change (a read)
     # The variables the message was made from (record ids, names, amounts): templates for
     # other channels and languages render from these, and a client links to the record.
     data: dict[str, Any] = field(default_factory=dict)

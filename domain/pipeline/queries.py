@@ -10,7 +10,8 @@ from typing import Generic, TypeVar
 
 from domain.shared.paging import Sort
 
-SORTABLE = ("updated_at", "created_at", "amount", "expected_close_date", "stage_entered_at")
+SORTABLE = ("updated_at", "created_at", "amount", "expected_close_date", "stage_entered_at",
+            "name", "number")
 DEFAULT_SORT = "updated_at"
 RECENTLY_UPDATED = Sort(DEFAULT_SORT)  # the deals touched last come first
 T = TypeVar("T")

@@ -15,6 +15,10 @@ T = TypeVar("T")
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
+# A list's total is counted exactly up to this many rows and answered as "at least" beyond:
+# the count stops reading after one row more, so its cost is bounded whatever the table's size,
+# and nobody reads "10,000+" differently from "1,234,567" when deciding to narrow a filter.
+TOTAL_BOUND = 10_000
 
 
 @dataclass(frozen=True)
@@ -22,6 +26,7 @@ class PageRequest:
     limit: int = DEFAULT_LIMIT
     cursor: str | None = None
     max_limit: int = MAX_LIMIT  # jobs (exports) read in bigger pages than clients may ask
+    with_total: bool = False  # also count the whole filtered list (see Total)
 
     def __post_init__(self) -> None:
         if not 1 <= self.limit <= self.max_limit:
@@ -33,9 +38,24 @@ class PageRequest:
 
 
 @dataclass(frozen=True)
+class Total:
+    """How many records the whole list holds: exact, or at least `count` (the bound)."""
+
+    count: int
+    lower_bound: bool = False
+
+    @classmethod
+    def of_counted(cls, found: int, bound: int = TOTAL_BOUND) -> Total:
+        """A count that read at most bound + 1 rows."""
+        return cls(bound, True) if found > bound else cls(found)
+
+
+@dataclass(frozen=True)
 class Page(Generic[T]):
     items: list[T]
     next_cursor: str | None
+    # Only when the request asked for it; None too when counting took longer than allowed.
+    total: Total | None = None
 
 
 def encode_cursor(values: list[Any]) -> str:

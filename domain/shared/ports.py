@@ -26,7 +26,12 @@ if TYPE_CHECKING:
     )
     from domain.discipline.ports import FollowUpLapses
     from domain.exports.ports import ExportRepository
-    from domain.fields_and_tags.ports import CustomFieldRepository, SegmentRepository, TagRepository
+    from domain.fields_and_tags.ports import (
+        CustomFieldRepository,
+        ListSettingsRepository,
+        SegmentRepository,
+        TagRepository,
+    )
     from domain.identity.ports import (
         ApiKeyRepository,
         DepartmentRepository,
@@ -183,6 +188,8 @@ class UnitOfWork(Protocol):
     def tags(self) -> TagRepository: ...
     @property
     def segments(self) -> SegmentRepository: ...
+    @property
+    def list_settings(self) -> ListSettingsRepository: ...
     @property
     def imports(self) -> ImportRepository: ...
     @property

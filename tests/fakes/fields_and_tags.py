@@ -7,9 +7,18 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import replace
 
 from domain.customers.model import Customer
-from domain.fields_and_tags.model import CustomField, Segment, SegmentSharing, Tag, TagCategory
+from domain.fields_and_tags.model import (
+    CustomField,
+    ListSettings,
+    Segment,
+    SegmentSharing,
+    Tag,
+    TagCategory,
+)
+from domain.shared.errors import StaleVersion
 from domain.shared.paging import Page, PageRequest
 from tests.fakes.customers import check_fresh, loaded, offset_page, stored
 from tests.fakes.shared import FakeUnitOfWork, repository
@@ -99,8 +108,27 @@ class FakeSegments:
         self.rows.pop(segment_id, None)
 
     async def list_for(self, user_id: uuid.UUID, department_ids: Sequence[uuid.UUID],
-                       page: PageRequest) -> Page[Segment]:
-        found = [s for s in self.rows.values() if s.owner_id == user_id or (
-            s.sharing == SegmentSharing.DEPARTMENT and s.department_id in department_ids)]
+                       page: PageRequest, object: str | None = None) -> Page[Segment]:
+        found = [s for s in self.rows.values() if (s.owner_id == user_id or (
+            s.sharing == SegmentSharing.DEPARTMENT and s.department_id in department_ids))
+            and object in (None, s.object)]
         found.sort(key=lambda s: (s.name, str(s.id)))
         return offset_page([loaded(s) for s in found], page)
+
+
+@repository("list_settings")
+class FakeListSettings:
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self.rows: dict[tuple[uuid.UUID, str], ListSettings] = uow.state.table("list_settings")
+
+    async def get(self, user_id: uuid.UUID, object: str) -> ListSettings | None:
+        found = self.rows.get((user_id, object))
+        return replace(found, columns=list(found.columns)) if found else None
+
+    async def save(self, settings: ListSettings) -> None:
+        current = self.rows.get((settings.user_id, settings.object))
+        if (current.version if current else 0) != settings.version:
+            raise StaleVersion("list settings", settings.version,
+                               current.version if current else 0)
+        self.rows[(settings.user_id, settings.object)] = replace(
+            settings, columns=list(settings.columns), version=settings.version + 1)

@@ -97,7 +97,8 @@ class _Notifications:
         self.uow.pending_notifications.append(notification)
 
     async def list_for_user(self, user_id: uuid.UUID, page: PageRequest,
-                            unread_only: bool = False) -> Page[Notification]:
+                            unread_only: bool = False, updated_since: datetime | None = None
+                            ) -> Page[Notification]:
         return Page([n for n in self.uow.state.notifications if n.user_id == user_id], None)
 
     async def unread_count(self, user_id: uuid.UUID) -> int:

@@ -90,6 +90,11 @@ BEYOND_SHAPE = {
     "requirements": "what a stage may require depends on its kind (losing needs only a reason)",
     "file": "a file named .csv or .xlsx (a multipart file's name has no schema)",
     "custom.*": "keys must be custom fields the admin defined, values of each field's type",
+    "filter.*": "a saved view's or export's filters are those of its list (`object`), each "
+                "value of its filter's type",
+    "stage_id": "must name a stage of the deal's pipeline; a bulk update names a stage, an "
+                "owner or both",
+    "sort": "one of the sorts of the list the view or settings belong to",
 }
 
 
@@ -97,6 +102,8 @@ def _field_key(field: str) -> str:
     if field.startswith("custom."):
         # a custom field's key is free text, dots included
         return "custom.*"
+    if field.startswith("filter."):
+        return "filter.*"
     return ".".join("*" if part.isdigit() else part for part in field.split("."))
 
 

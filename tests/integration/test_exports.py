@@ -14,6 +14,8 @@ from sqlalchemy import select
 from adapters.bootstrap import Container
 from adapters.db import tables
 from domain.exports import service as exports_module
+from domain.exports.labels import Locale, header
+from domain.exports.service import COLUMNS
 from tests.conftest import World, drain
 from tests.integration.customers_helpers import MOBILE, create
 
@@ -29,9 +31,15 @@ async def export(client: httpx.AsyncClient, world: World, container: Container, 
     return await client.get(state["download"], headers=world.auth(who))
 
 
+# An export in Chinese (the default): each header back to its column's key
+KEY_OF = {header("customer", c, Locale.ZH_CN): c for c in COLUMNS} | {"ERP code": "erp_code"}
+NUMBER, NAME = header("customer", "number", Locale.ZH_CN), header("customer", "name", Locale.ZH_CN)
+
+
 def rows_of(r: httpx.Response) -> list[dict[str, str]]:
     assert r.headers["content-type"].startswith("text/csv")
-    return list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
+    return [{KEY_OF.get(k, k): v for k, v in row.items()}
+            for row in csv.DictReader(io.StringIO(r.content.decode("utf-8-sig")))]
 
 
 async def test_a_rep_exports_only_its_own_customers_masked(client: httpx.AsyncClient,
@@ -41,7 +49,7 @@ async def test_a_rep_exports_only_its_own_customers_masked(client: httpx.AsyncCl
     await create(client, world, "north_rep", name="北京别人的客户有限公司")
     rows = rows_of(await export(client, world, container, "rep"))
     assert [r["number"] for r in rows] == [mine["number"]]
-    assert rows[0]["mobile"] == "138****5678" and rows[0]["custom.erp_code"] == "MY-001"
+    assert rows[0]["mobile"] == "138****5678" and rows[0]["erp_code"] == "MY-001"
     assert MOBILE not in str(rows)
 
 
@@ -89,7 +97,7 @@ async def test_a_segment_exports_as_xlsx(client: httpx.AsyncClient, world: World
     sheet = load_workbook(io.BytesIO(r.content)).active
     assert sheet is not None
     values = list(sheet.iter_rows(values_only=True))
-    assert values[0][:2] == ("number", "name") and len(values) == 2
+    assert values[0][:2] == (NUMBER, NAME) and len(values) == 2
     assert values[1][0] == big["number"]
 
 
@@ -112,11 +120,13 @@ async def test_an_xlsx_written_over_several_steps_is_one_valid_workbook(
         assert archive.testzip() is None
     sheet = load_workbook(io.BytesIO(r.content)).active
     assert sheet is not None
-    header, *rows = list(sheet.iter_rows(values_only=True))
-    assert header[:2] == ("number", "name") and len(rows) == 5
+    header_row, *rows = list(sheet.iter_rows(values_only=True))
+    assert header_row[:2] == (NUMBER, NAME) and len(rows) == 5
     assert sorted(str(row[1]) for row in rows) == sorted(names)
-    assert {row[header.index("contact")] for row in rows} == {"'=SUM(A1)"}
-    assert {row[header.index("mobile")] for row in rows} == {"138****0000", "138****0001",
+    contact, mobile = (header_row.index(header("customer", c, Locale.ZH_CN))
+                       for c in ("contact", "mobile"))
+    assert {row[contact] for row in rows} == {"'=SUM(A1)"}
+    assert {row[mobile] for row in rows} == {"138****0000", "138****0001",
                                                              "138****0002", "138****0003",
                                                              "138****0004"}
 

@@ -15,12 +15,17 @@ import pytest
 
 from api.v1.schemas.customers import ContactOut, CustomerOut
 from domain.customers.model import Contact, Customer, CustomerKind, Grade, Size, Source, Tier
+from domain.exports.labels import Locale, label
 from domain.exports.service import COLUMNS, export_row
+from domain.exports.sources import RowContext
 
 # column → the CustomerOut field it shows; a contact column names the primary contact's field
 CONTACT_COLUMNS = {"contact": "name", "title": "title", "mobile": "mobile",
                    "landline": "landline", "email": "email"}
 JOINED = {"tags"}  # a list, written as one cell joined by commas
+# a code the API shows, written as its label (domain/exports/labels.py)
+LABELLED = {"kind": "customer_kind", "grade": "customer_grade", "tier": "customer_tier"}
+OWNER = "owner"  # the owner_id the API shows, written as the owner's name
 
 FULL = Customer(
     id=uuid.uuid4(), number="C202611000042", name="王小明", kind=CustomerKind.PERSON,
@@ -59,6 +64,8 @@ def test_every_column_names_a_field_of_the_customer_the_api_shows() -> None:
     for column in COLUMNS:
         if column in CONTACT_COLUMNS:
             assert CONTACT_COLUMNS[column] in ContactOut.model_fields, column
+        elif column == OWNER:
+            assert "owner_id" in CustomerOut.model_fields
         else:
             assert column in CustomerOut.model_fields, column
 
@@ -68,10 +75,16 @@ def test_every_column_names_a_field_of_the_customer_the_api_shows() -> None:
 def test_each_cell_holds_what_the_api_shows(customer: Customer, reveal: bool) -> None:
     api = CustomerOut.of(customer, reveal).model_dump(mode="json")
     primary = next((x for x in api["contacts"] if x["is_primary"]), None)
-    row = dict(zip(COLUMNS, export_row(customer, reveal, []), strict=True))
+    ctx = RowContext(Locale.ZH_CN, reveal, {customer.owner_id: "李经理"})
+    row = dict(zip(COLUMNS, export_row(customer, ctx, []), strict=True))
     for column, cell in row.items():
         if column in CONTACT_COLUMNS:
             expected = shown(primary[CONTACT_COLUMNS[column]]) if primary else ""
+        elif column == OWNER:
+            expected = "李经理"
+        elif column in LABELLED:
+            expected = label(LABELLED[column], api[column], Locale.ZH_CN)
+            assert expected != api[column], column
         else:
             expected = shown(api[column])
         if column.endswith("_at"):
@@ -81,6 +94,6 @@ def test_each_cell_holds_what_the_api_shows(customer: Customer, reveal: bool) ->
 
 
 def test_the_masked_file_holds_no_personal_data_in_clear() -> None:
-    cells = [str(c) for c in export_row(FULL, False, [])]
+    cells = [str(c) for c in export_row(FULL, RowContext(Locale.EN, False, {}), [])]
     for secret in ("13812345678", "010-12345678", "zhang.san@example.com", "11010519491231002X"):
         assert secret not in cells

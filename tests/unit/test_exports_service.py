@@ -14,6 +14,7 @@ import pytest
 from domain.customers.queries import CustomerFilter
 from domain.exports import service as export_service
 from domain.exports.commands import CreateExport
+from domain.exports.labels import Locale, header
 from domain.exports.model import XLSX_MAX_ROWS, Export, ExportFormat, ExportStatus
 from domain.exports.service import COLUMNS, ExportService
 from domain.identity.model import ApiKey, User
@@ -74,9 +75,15 @@ def world() -> World:
     return World()
 
 
+# The header row as an export in Chinese (the default) writes it, and each header's column key.
+HEADER = [header("customer", c, Locale.ZH_CN) for c in COLUMNS]
+KEY_OF = dict(zip(HEADER, COLUMNS, strict=True))
+
+
 def by_name(rows: list[list[str]]) -> dict[str, dict[str, str]]:
-    header = rows[0]
-    return {r[1]: dict(zip(header, r, strict=True)) for r in rows[1:]}
+    """Rows by customer name, each cell under its column's key (custom fields by label)."""
+    keys = [KEY_OF.get(h, h) for h in rows[0]]
+    return {r[1]: dict(zip(keys, r, strict=True)) for r in rows[1:]}
 
 
 # ---- asking for an export ----------------------------------------------------------------------
@@ -94,8 +101,9 @@ async def test_an_export_is_recorded_audited_and_queued(world: World) -> None:
     assert list(world.queue.jobs.values()) == [(JobName.RUN_EXPORT, (str(created.id),))]
     (entry,) = world.store.audit
     assert entry.action == "export.created" and entry.actor_id == world.rep.id
-    assert entry.diff == {"format": [None, "csv"], "filter": [None, {"industry": "retail"}],
-                          "reveal": [None, False]}
+    assert entry.diff == {"object": [None, "customer"], "format": [None, "csv"],
+                          "filter": [None, {"industry": "retail"}], "reveal": [None, False],
+                          "locale": [None, "zh-CN"]}
 
 
 async def test_a_queue_that_is_down_does_not_lose_the_export(world: World) -> None:
@@ -160,7 +168,7 @@ async def test_a_rep_exports_only_its_own_customers_with_personal_data_masked(
     export, data = await world.finished(world.rep)
     assert data.startswith("\ufeff".encode())  # Excel reads UTF-8 with a BOM
     rows = csv_rows(data)
-    assert rows[0] == COLUMNS
+    assert rows[0] == HEADER
     found = by_name(rows)
     assert set(found) == {"上海明远精密机械制造有限公司", "王小明"}
     company = found["上海明远精密机械制造有限公司"]
@@ -215,8 +223,8 @@ async def test_custom_fields_follow_the_fixed_columns(world: World) -> None:
     cid = world.customer(world.rep, "上海明远精密机械制造有限公司")
     world.store.table("customers")[cid].custom = {"erp_code": "A-1"}
     _, data = await world.finished(world.rep)
-    header, row = csv_rows(data)
-    assert header[len(COLUMNS):] == ["custom.erp_code"] and row[len(COLUMNS):] == ["A-1"]
+    header_row, row = csv_rows(data)
+    assert header_row[len(COLUMNS):] == ["ERP 编码"] and row[len(COLUMNS):] == ["A-1"]
 
 
 async def test_a_large_export_goes_out_in_chunks_with_one_header(
@@ -227,7 +235,7 @@ async def test_a_large_export_goes_out_in_chunks_with_one_header(
     export, data = await world.finished(world.rep)
     assert export.chunks == 3 and export.rows_written == 5 and export.bytes == len(data)
     rows = csv_rows(data)
-    assert rows[0] == COLUMNS and len(rows) == 6
+    assert rows[0] == HEADER and len(rows) == 6
     assert sorted(r[1] for r in rows[1:]) == [f"测试客户{i}有限公司" for i in range(5)]
 
 
@@ -270,8 +278,8 @@ async def test_an_xlsx_is_written_in_resumable_pieces_and_capped(
     for i in range(4):
         world.customer(world.rep, f"测试客户{i}有限公司")
     export, data = await world.finished(world.rep, format=ExportFormat.XLSX)
-    header, *rows = xlsx_rows(data)
-    assert header == COLUMNS and len(rows) == 5 and export.rows_written == 5
+    header_row, *rows = xlsx_rows(data)
+    assert header_row == HEADER and len(rows) == 5 and export.rows_written == 5
     assert export.chunks == 3 and world.sheets.xlsx_pieces == 3 and export.bytes == len(data)
     (row,) = [r for r in rows if r[1] == "上海明远精密机械制造有限公司"]
     assert row[COLUMNS.index("mobile")] == "138****5678"
@@ -310,8 +318,8 @@ async def test_a_killed_xlsx_step_is_redone_and_the_workbook_closed_once(
     assert halfway.status == ExportStatus.RUNNING and halfway.chunks == 2
     assert await world.svc.run(created.id) is False  # the job runs again
     _, chunks = await world.svc.download(actor_of(world.rep), created.id)
-    header, *rows = xlsx_rows(b"".join([c async for c in chunks]))
-    assert header == COLUMNS and sorted(r[1] for r in rows) == [f"测试客户{i}有限公司"
+    header_row, *rows = xlsx_rows(b"".join([c async for c in chunks]))
+    assert header_row == HEADER and sorted(r[1] for r in rows) == [f"测试客户{i}有限公司"
                                                                 for i in range(5)]
 
 

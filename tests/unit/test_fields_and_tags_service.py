@@ -200,7 +200,8 @@ async def test_a_segment_counts_and_lists_live_within_the_callers_sight(
     assert [c.name for c in members.items] == ["上海甲有限公司"]
     await customer(customers, org, "rep", "上海丙有限公司", industry="manufacturing")
     assert await catalog.segment_count(org.actor("rep"), seg.id) == 2
-    assert audit(org.uow, "segment.created")[0].diff == {"name": [None, "制造业"]}
+    assert audit(org.uow, "segment.created")[0].diff == {"name": [None, "制造业"],
+                                                         "object": [None, "customer"]}
 
 
 async def test_a_private_segment_is_its_owners_alone(catalog: CatalogService,

@@ -19,7 +19,7 @@ from adapters.db.tables.customers import (
 )
 from adapters.db.tables.discipline import followup_lapses
 from adapters.db.tables.exports import export_chunks, exports
-from adapters.db.tables.fields_and_tags import custom_fields, segments, tags
+from adapters.db.tables.fields_and_tags import custom_fields, list_settings, segments, tags
 from adapters.db.tables.idempotency import idempotency_keys
 from adapters.db.tables.identity import ROLES, api_keys, departments, refresh_tokens, users
 from adapters.db.tables.imports import (
@@ -90,6 +90,7 @@ __all__ = [
     "lead_number_seq",
     "lead_rotation",
     "leads",
+    "list_settings",
     "metadata",
     "notification_deliveries",
     "notification_preferences",

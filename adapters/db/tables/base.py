@@ -19,3 +19,8 @@ def timestamps() -> list[Column]:
         Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
         Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     ]
+
+
+# What a missing time sorts as (after every real one): the list's keyset and the expression
+# indexes that serve its sort write the same constant (adapters/db/keyset.py NEVER).
+NEVER_SQL = "'9999-12-31 00:00:00+00'::timestamp with time zone"

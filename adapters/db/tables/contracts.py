@@ -54,6 +54,8 @@ contracts = Table(
     Index("ix_contracts_owner", "owner_id", "created_at", "id"),
     Index("ix_contracts_dept", "owner_department_id", "created_at", "id"),
     Index("ix_contracts_created", "created_at", "id"),
+    Index("ix_contracts_updated", "updated_at", "id"),
+    Index("ix_contracts_amount", "amount", "id"),
     Index("ix_contracts_customer_id", "customer_id"),
     Index("ix_contracts_opportunity_id", "opportunity_id"),
     # the daily sweep: contracts in force by end date / signed ones by start date

@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 
-from adapters.db.tables.base import metadata, timestamps
+from adapters.db.tables.base import NEVER_SQL, metadata, timestamps
 
 customer_number_seq = Sequence("customer_number_seq", metadata=metadata)
 
@@ -76,6 +76,8 @@ customers = Table(
     Index("ix_customers_industry_purchase", "industry", "annual_purchase"),
     Index("ix_customers_purchase", "annual_purchase"),
     Index("ix_customers_last_followup", "last_followup_at"),
+    # the list sorted by next follow-up, none planned last (adapters/db/keyset.py NEVER)
+    Index("ix_customers_next_followup", text(f"coalesce(next_followup_at, {NEVER_SQL})"), "id"),
     Index("ix_customers_name_normalised", "name_normalised"),
     Index("ix_customers_id_card_bidx", "id_card_bidx"),
     Index("ix_customers_tags", "tags", postgresql_using="gin"),
@@ -156,6 +158,7 @@ followups = Table(
     *timestamps(),
     Index("ix_followups_customer_occurred", "customer_id", "occurred_at", "id"),
     Index("ix_followups_owner_occurred", "owner_id", "occurred_at", "id"),
+    Index("ix_followups_updated", "updated_at", "id"),
 )
 
 tasks = Table(
@@ -175,6 +178,7 @@ tasks = Table(
     *timestamps(),
     Index("ix_tasks_assignee_status_due", "assignee_id", "status", "due_at"),
     Index("ix_tasks_related", "related_id"),
+    Index("ix_tasks_updated", "updated_at", "id"),
 )
 
 customer_activity = Table(

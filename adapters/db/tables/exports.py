@@ -25,6 +25,8 @@ exports = Table(
     Column("format", Text, nullable=False),
     Column("filter", JSONB, nullable=False),
     Column("reveal", Boolean, nullable=False),
+    Column("object", Text, nullable=False, server_default="customer"),
+    Column("locale", Text, nullable=False, server_default="zh-CN"),
     Column("status", Text, nullable=False),
     Column("error", Text),
     Column("rows_written", Integer, nullable=False, server_default="0"),

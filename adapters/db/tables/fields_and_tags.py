@@ -52,5 +52,21 @@ segments = Table(
     Column("sharing", Text, nullable=False),
     Column("department_id", UUID(as_uuid=True), ForeignKey("departments.id"), index=True),
     Column("version", Integer, nullable=False, server_default="1"),
+    # a saved view of a list: which list, its sort and the columns shown
+    Column("object", Text, nullable=False, server_default="customer"),
+    Column("sort", Text),
+    Column("columns", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
     *timestamps(),
+)
+
+
+# One user's default columns and sort per list (the phone and the web show the same).
+list_settings = Table(
+    "list_settings", metadata,
+    Column("user_id", UUID(as_uuid=True), ForeignKey("users.id"), primary_key=True),
+    Column("object", Text, primary_key=True),
+    Column("columns", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
+    Column("sort", Text),
+    Column("version", Integer, nullable=False, server_default="1"),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )

@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
-from adapters.db.tables.base import metadata, timestamps
+from adapters.db.tables.base import NEVER_SQL, metadata, timestamps
 
 lead_number_seq = Sequence("lead_number_seq", metadata=metadata)
 
@@ -115,6 +115,9 @@ leads = Table(
           postgresql_using="gin"),
     Index("ix_leads_search_trigrams", "owner_id", text("search_grams(search_text, 3)"),
           postgresql_using="gin"),
+    # the list's sorts on nullable fields, by the sentinel they sort as (adapters/db/keyset.py)
+    Index("ix_leads_next_followup", text(f"coalesce(next_followup_at, {NEVER_SQL})"), "id"),
+    Index("ix_leads_name", text("coalesce(name, ''::text)"), "id"),
 )
 
 lead_activity = Table(

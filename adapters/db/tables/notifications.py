@@ -31,6 +31,8 @@ notifications = Table(
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("read_at", DateTime(timezone=True)),
     Column("data", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    # Kept by a trigger on every update (a read): the delta sync of a phone's inbox reads it.
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Index("ix_notifications_user_id_created_at", "user_id", "created_at"),
     # The unread notices about a contract: its approval notices are resolved when the step
     # is decided, without reading anyone's read ones.
@@ -38,6 +40,7 @@ notifications = Table(
           postgresql_where=text("read_at IS NULL")),
     # A user's unread ones (the bell's count, mark-all-read), without their read history.
     Index("ix_notifications_unread_user", "user_id", postgresql_where=text("read_at IS NULL")),
+    Index("ix_notifications_user_updated", "user_id", "updated_at", "id"),
 )
 # Shipped templates (builtin) are seeded by `crm db upgrade`; a custom one overrides its triple.
 notification_templates = Table(

@@ -82,6 +82,9 @@ opportunities = Table(
     Index("ix_opportunities_board", "pipeline_id", "stage_id", "currency", "amount"),
     Index("ix_opportunities_cards", "pipeline_id", "stage_id", "updated_at", "id"),
     Index("ix_opportunities_owner", "owner_id", "pipeline_id", "stage_id"),
+    Index("ix_opportunities_name", "name", "id"),
+    # the list by amount, none given first (adapters/db/keyset.py NO_AMOUNT)
+    Index("ix_opportunities_amount", text("coalesce(amount, '-1'::numeric)"), "id"),
     Index("ix_opportunities_dept", "owner_department_id", "pipeline_id", "stage_id"),
     Index("ix_opportunities_updated", "updated_at", "id"),
     Index("ix_opportunities_customer_id", "customer_id"),

@@ -85,6 +85,7 @@ class FollowUpOut(BaseModel):
     check_in: CheckInOut | None
     version: int
     created_at: DateTime | None
+    updated_at: DateTime | None = Field(None, description="The time a delta sync compares")
 
     @classmethod
     def of(cls, f: FollowUp) -> FollowUpOut:
@@ -93,6 +94,7 @@ class FollowUpOut(BaseModel):
                    occurred_at=f.occurred_at, summary=f.summary, feedback=f.feedback,
                    next_action=f.next_action, next_followup_at=f.next_followup_at,
                    status=f.status, version=f.version, created_at=f.created_at,
+                   updated_at=f.updated_at,
                    check_in=CheckInOut(latitude=ci.latitude, longitude=ci.longitude,
                                        accuracy_m=ci.accuracy_m) if ci else None)
 
@@ -140,10 +142,12 @@ class TaskOut(BaseModel):
     completed_at: DateTime | None
     version: int
     created_at: DateTime | None
+    updated_at: DateTime | None = Field(None, description="The time a delta sync compares")
 
     @classmethod
     def of(cls, t: Task) -> TaskOut:
         return cls(id=t.id, title=t.title, due_at=t.due_at, assignee_id=t.assignee_id,
                    created_by=t.created_by, related_type=t.related_type,
                    related_id=t.related_id, status=t.status, origin=t.origin, notes=t.notes,
-                   completed_at=t.completed_at, version=t.version, created_at=t.created_at)
+                   completed_at=t.completed_at, version=t.version, created_at=t.created_at,
+                   updated_at=t.updated_at)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, PlainSerializer
 
@@ -181,6 +181,7 @@ class ContractOut(BaseModel):
     version: int
     created_at: DateTime | None
     updated_at: DateTime | None
+    deleted: Literal[False] = Field(False, description="Tells it from a delta sync's tombstone")
 
     @classmethod
     def of(cls, c: Contract, now: datetime) -> ContractOut:

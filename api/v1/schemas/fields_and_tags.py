@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from api.schemas import KEY, NOT_BLANK, TAG, Bool, DateTime, Input, sent
 from api.v1.schemas.customers import CustomerOut
+from domain.exports.sources import FILTERS
 from domain.fields_and_tags.commands import FieldChanges, NewSegment, SegmentChanges, TagChanges
 from domain.fields_and_tags.model import (
     CustomField,
@@ -19,6 +20,7 @@ from domain.fields_and_tags.model import (
     Tag,
     TagCategory,
 )
+from domain.fields_and_tags.views import COLUMN_PATTERN, MAX_COLUMNS
 
 FILTER_DOC = (
     "The customer filter language: industry, region, grade, tier, kind, owner_id, "
@@ -30,6 +32,17 @@ FILTER_KEYS = (
     "created_from", "created_to", "grade", "tier", "owner_id", "department_id", "tags_all",
     "tags_any", "annual_purchase_min", "annual_purchase_max", "no_followup_days", "custom")
 FILTER_SCHEMA: dict[str, Any] = {"propertyNames": {"enum": list(FILTER_KEYS)}}
+# A saved view's filter is its list's: the customer language above, or the keys of the lead,
+# opportunity or contract list's filters (each refused with its name when not its list's).
+VIEW_FILTER_KEYS = sorted(set(FILTER_KEYS).union(*(spec.keys for spec in FILTERS.values())))
+VIEW_FILTER_SCHEMA: dict[str, Any] = {"propertyNames": {"enum": VIEW_FILTER_KEYS}}
+VIEW_FILTER_DOC = (f"The filters of the list the view belongs to. Customers: {FILTER_DOC}. "
+                   + "; ".join(f"{kind.value}: {', '.join(sorted(spec.keys))}"
+                               for kind, spec in FILTERS.items()))
+VIEW_OBJECTS = "^(customer|lead|opportunity|contract)$"
+ColumnName = Annotated[str, Field(max_length=128, pattern=COLUMN_PATTERN)]
+COLUMNS_DOC = ("The columns shown, in order: field names of the list's items (cf.<key> for a "
+               "custom field)")
 FILTER_EXAMPLE = {"industry": "manufacturing", "annual_purchase_min": "1000000",
                   "no_followup_days": 90}
 
@@ -113,32 +126,49 @@ class Retagged(BaseModel):
 
 class SegmentCreate(Input):
     name: str = Field(max_length=100, pattern=NOT_BLANK, examples=["制造业大客户 3 个月未跟进"])
-    filter: dict[str, Any] = Field(description=FILTER_DOC, examples=[FILTER_EXAMPLE],
-                                   json_schema_extra=FILTER_SCHEMA)
+    object: str = Field("customer", pattern=VIEW_OBJECTS,
+                        description="The list this is a saved view of")
+    filter: dict[str, Any] = Field(description=VIEW_FILTER_DOC, examples=[FILTER_EXAMPLE],
+                                   json_schema_extra=VIEW_FILTER_SCHEMA)
+    sort: str | None = Field(None, max_length=40, examples=["-next_followup_at"],
+                             description="One of the list's sorts (its `sort` parameter)")
+    columns: list[ColumnName] = Field(
+        default_factory=list, max_length=MAX_COLUMNS, description=COLUMNS_DOC,
+        json_schema_extra={"uniqueItems": True},
+        examples=[["number", "name", "owner_id", "next_followup_at"]])
     sharing: SegmentSharing = SegmentSharing.PRIVATE
     department_id: uuid.UUID | None = None
 
     def command(self) -> NewSegment:
         return NewSegment(name=self.name, filter=self.filter, sharing=self.sharing,
-                          department_id=self.department_id)
+                          department_id=self.department_id, object=self.object,
+                          sort=self.sort, columns=self.columns)
 
 
 class SegmentUpdate(Input):
     name: str | None = Field(None, max_length=100, pattern=NOT_BLANK)
-    filter: dict[str, Any] | None = Field(None, description=FILTER_DOC,
-                                          json_schema_extra=FILTER_SCHEMA)
+    filter: dict[str, Any] | None = Field(None, description=VIEW_FILTER_DOC,
+                                          json_schema_extra=VIEW_FILTER_SCHEMA)
+    sort: str | None = Field(None, max_length=40, description="null: the list's default")
+    columns: list[ColumnName] | None = Field(
+        None, max_length=MAX_COLUMNS, description=COLUMNS_DOC,
+        json_schema_extra={"uniqueItems": True})
     sharing: SegmentSharing | None = None
     department_id: uuid.UUID | None = None
 
     def command(self) -> SegmentChanges:
         return SegmentChanges(name=self.name, filter=self.filter, sharing=self.sharing,
-                              department_id=sent(self, "department_id"))
+                              department_id=sent(self, "department_id"),
+                              sort=sent(self, "sort"), columns=self.columns)
 
 
 class SegmentOut(BaseModel):
     id: uuid.UUID
     name: str
+    object: str = Field(description="The list this is a saved view of")
     filter: dict[str, Any]
+    sort: str | None
+    columns: list[str]
     owner_id: uuid.UUID
     sharing: SegmentSharing
     department_id: uuid.UUID | None
@@ -147,9 +177,9 @@ class SegmentOut(BaseModel):
 
     @classmethod
     def of(cls, s: Segment) -> SegmentOut:
-        return cls(id=s.id, name=s.name, filter=s.filter, owner_id=s.owner_id,
-                   sharing=s.sharing, department_id=s.department_id, version=s.version,
-                   created_at=s.created_at)
+        return cls(id=s.id, name=s.name, object=s.object, filter=s.filter, sort=s.sort,
+                   columns=s.columns, owner_id=s.owner_id, sharing=s.sharing,
+                   department_id=s.department_id, version=s.version, created_at=s.created_at)
 
 
 class SegmentCount(BaseModel):

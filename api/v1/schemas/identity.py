@@ -197,13 +197,14 @@ class NotificationOut(BaseModel):
     body: str
     created_at: DateTime | None
     read_at: DateTime | None
+    updated_at: DateTime | None = Field(None, description="When it was created or last read")
     data: dict[str, Any] = Field(default_factory=dict, description=(
         "What the message was made from, e.g. the record's type and id to link to"))
 
     @classmethod
     def of(cls, n: Notification) -> NotificationOut:
         return cls(id=n.id, kind=n.kind, title=n.title, body=n.body, created_at=n.created_at,
-                   read_at=n.read_at, data=n.data)
+                   read_at=n.read_at, updated_at=n.updated_at, data=n.data)
 
 
 class UnreadCount(BaseModel):

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError, toProblem, unwrap } from './client';
+import { ApiError, liveItems, toProblem, unwrap } from './client';
 
 describe('unwrap', () => {
   it('returns the data of a 2xx answer', async () => {
@@ -26,5 +26,13 @@ describe('toProblem', () => {
   });
   it('keeps a plain-text body as the detail', () => {
     expect(toProblem('Bad gateway', 502)).toMatchObject({ status: 502, detail: 'Bad gateway' });
+  });
+});
+
+describe('liveItems', () => {
+  it('leaves the tombstones of a delta sync out of a page', () => {
+    const page = { items: [{ id: 'a', deleted: false as const }, { id: 'b', deleted: true as const }, { id: 'c' }], next_cursor: null };
+    expect(liveItems(page).items.map((item) => item.id)).toEqual(['a', 'c']);
+    expect(liveItems(page).next_cursor).toBeNull();
   });
 });

@@ -58,6 +58,14 @@ export async function unwrap<T>(p: Promise<{ data?: T; error?: unknown; response
   return data as T;
 }
 
+/** A list page without the tombstones a delta sync (`updated_since`) may hold: the screens ask
+ * for live records only, so this only narrows the type. */
+export function liveItems<T extends { items: ReadonlyArray<{ deleted?: boolean }> }>(
+  page: T,
+): Omit<T, 'items'> & { items: Exclude<T['items'][number], { deleted?: true }>[] } {
+  return { ...page, items: page.items.filter((item) => !item.deleted) as Exclude<T['items'][number], { deleted?: true }>[] };
+}
+
 export function etagOf(version: number): string {
   return `"${version}"`;
 }

@@ -171,6 +171,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/leads/bulk-assign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reassign the leads picked on the list (managers and admins)
+         * @description Each lead is reassigned as by `POST /leads/{id}/assign`: the same permissions, audit entry, timeline entry and events. The answer says how each fared; one refused (not seen, no permission) leaves the others done.
+         */
+        post: operations["leads-bulk_assign_leads"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/leads/{lead_id}": {
         parameters: {
             query?: never;
@@ -319,6 +339,26 @@ export interface paths {
         patch: operations["opportunities-update_opportunity"];
         trace?: never;
     };
+    "/api/v1/opportunities/bulk-update": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Move or reassign the opportunities picked on the list
+         * @description Each deal changes as by `PATCH /opportunities/{id}` with the same `stage_id`/`owner_id`: the same stage requirements, permissions, audit entry and events. The answer says how each fared (a deal missing what the stage needs answers 422 with the field) while the others are done.
+         */
+        post: operations["opportunities-bulk_update_opportunities"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/opportunities/{opportunity_id}/history": {
         parameters: {
             query?: never;
@@ -407,6 +447,27 @@ export interface paths {
          * @description A wrong `current_password` counts toward the account's lockout, like a failed log-in; a locked account answers 429 with Retry-After.
          */
         post: operations["me-change_my_password"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/list-settings/{object}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My columns and sort for a list */
+        get: operations["me-get_list_settings"];
+        /**
+         * Save my columns and sort for a list
+         * @description The same on every device the user signs in on. `If-Match` with the ETag read ("0" before the first save) refuses a stale write with 412.
+         */
+        put: operations["me-put_list_settings"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -639,7 +700,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** My in-app notifications */
+        /**
+         * My in-app notifications
+         * @description Newest first. `updated_since` returns those created or changed (read) after that time, oldest change first: a phone's delta sync of its inbox.
+         */
         get: operations["notifications-list_notifications"];
         put?: never;
         post?: never;
@@ -707,7 +771,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List follow-ups, newest first */
+        /**
+         * List follow-ups, newest first
+         * @description `since`/`until` bound when they happened. `updated_since` returns those changed after that time, oldest change first (a phone's delta sync); follow-ups are never deleted: those of a customer moved to the recycle bin leave with the customer's tombstone in the customers' sync.
+         */
         get: operations["followups-list_followups"];
         put?: never;
         /** Record a follow-up */
@@ -745,7 +812,7 @@ export interface paths {
         };
         /**
          * List tasks (the to-do list)
-         * @description `assignee=me&status=open&due_before=…` is a rep's to-do list; ordered by due time, undated last.
+         * @description `assignee=me&status=open&due_before=…` is a rep's to-do list; ordered by due time, undated last. `updated_since` returns the tasks changed after that time, oldest change first (a phone's delta sync; tasks are never deleted, so there are no tombstones).
          */
         get: operations["tasks-list_tasks"];
         put?: never;
@@ -960,7 +1027,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** My segments and those shared with my departments */
+        /**
+         * My saved views and segments, and those shared with my departments
+         * @description A segment is a saved view of a list: of customers (with members, a count and exports) or of leads, opportunities or contracts (filters, sort and columns to open that list with). `object` keeps the views of one list.
+         */
         get: operations["segments-list_segments"];
         put?: never;
         /** Save a segment */
@@ -1140,8 +1210,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Export customers (a filter or a segment) as CSV or XLSX; runs as a job
-         * @description One user has at most 3 exports waiting or running at once; one more answers 429 until one of them finishes.
+         * Export a whole filtered list (customers, leads, opportunities, contracts) as CSV or XLSX; runs as a job
+         * @description Every record of the list that matches, not only a page. The header row and coded values (statuses, sources, grades) are written as labels in the language of `Accept-Language` (zh-CN unless English is preferred); owners and stages by name. Personal data is masked unless `reveal`. One user has at most 3 exports waiting or running at once; one more answers 429 until one of them finishes.
          */
         post: operations["exports-create_export"];
         delete?: never;
@@ -1379,7 +1449,7 @@ export interface paths {
         };
         /**
          * List contracts
-         * @description Newest first. A rep sees their own, a manager their team's, finance, legal, executives and admins all; approvers also see what they are asked to decide. `q` matches the number or the title.
+         * @description Newest first. A rep sees their own, a manager their team's, finance, legal, executives and admins all; approvers also see what they are asked to decide. `q` matches the number or the title. Sort by created_at, updated_at, number, amount, end_date, signed_at (prefix - for descending; default -created_at). `updated_since` returns changes oldest first, deleted drafts as tombstones.
          */
         get: operations["contracts-list_contracts"];
         put?: never;
@@ -1388,6 +1458,46 @@ export interface paths {
          * @description The amount is the sum of the line items (quantity × unit price − discount %), computed here; a client's total is never trusted.
          */
         post: operations["contracts-create_contract"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contracts/bulk-assign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Hand the contracts picked on the list to another owner
+         * @description Each contract is reassigned as by `PATCH /contracts/{id}` with `owner_id`: the same permissions, audit entry and events. The answer says how each fared; one refused leaves the others done.
+         */
+        post: operations["contracts-bulk_assign_contracts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contracts/bulk-delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Delete the draft contracts picked on the list
+         * @description Each is deleted as by `DELETE /contracts/{id}`: only drafts (and rejected ones) can go; any other answers 409 in its item while the drafts are deleted. Deleted drafts reach phones as tombstones (`updated_since`).
+         */
+        post: operations["contracts-bulk_delete_contracts"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2109,6 +2219,45 @@ export interface components {
             /** Points */
             points: number;
         };
+        /** BulkIds */
+        BulkIds: {
+            /**
+             * Ids
+             * @description The records picked on the list
+             */
+            ids: string[];
+        };
+        /** BulkItemOut */
+        BulkItemOut: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Ok */
+            ok: boolean;
+            /**
+             * Status
+             * @description What the change alone would have answered (200: done)
+             */
+            status: number;
+            /** Error */
+            error?: string | null;
+            /**
+             * Field
+             * @description The field a refusal names, if any
+             */
+            field?: string | null;
+        };
+        /** BulkOut */
+        BulkOut: {
+            /** Succeeded */
+            succeeded: number;
+            /** Failed */
+            failed: number;
+            /** Items */
+            items: components["schemas"]["BulkItemOut"][];
+        };
         /** CalendarIn */
         CalendarIn: {
             /**
@@ -2254,6 +2403,20 @@ export interface components {
             /** Is Primary */
             is_primary: boolean;
         };
+        /** ContractBulkAssign */
+        ContractBulkAssign: {
+            /**
+             * Ids
+             * @description The records picked on the list
+             */
+            ids: string[];
+            /**
+             * Owner Id
+             * Format: uuid
+             * @description The new owner of every contract picked
+             */
+            owner_id: string;
+        };
         /** ContractCreate */
         ContractCreate: {
             /**
@@ -2370,6 +2533,13 @@ export interface components {
             created_at: string | null;
             /** Updated At */
             updated_at: string | null;
+            /**
+             * Deleted
+             * @description Tells it from a delta sync's tombstone
+             * @default false
+             * @constant
+             */
+            deleted?: false;
         };
         /**
          * ContractStatus
@@ -2463,6 +2633,126 @@ export interface components {
             pipeline_id?: string | null;
             /** Stage Id */
             stage_id?: string | null;
+        };
+        /** CountedListOf[FollowUpOut] */
+        CountedListOf_FollowUpOut_: {
+            /** Items */
+            items: components["schemas"]["FollowUpOut"][];
+            /**
+             * Next Cursor
+             * @description Pass as ?cursor= to get the next page; null on the last page
+             */
+            next_cursor: string | null;
+            /**
+             * Total
+             * @description How many records match, when asked (`with_total=true`); null when not asked or when counting took longer than allowed. Exact up to 10000; beyond that it is 10000 and `total_is_lower_bound` is true (show "10,000+").
+             */
+            total?: number | null;
+            /**
+             * Total Is Lower Bound
+             * @description True when more records match than `total` says
+             */
+            total_is_lower_bound?: boolean | null;
+        };
+        /** CountedListOf[LeadOut] */
+        CountedListOf_LeadOut_: {
+            /** Items */
+            items: components["schemas"]["LeadOut"][];
+            /**
+             * Next Cursor
+             * @description Pass as ?cursor= to get the next page; null on the last page
+             */
+            next_cursor: string | null;
+            /**
+             * Total
+             * @description How many records match, when asked (`with_total=true`); null when not asked or when counting took longer than allowed. Exact up to 10000; beyond that it is 10000 and `total_is_lower_bound` is true (show "10,000+").
+             */
+            total?: number | null;
+            /**
+             * Total Is Lower Bound
+             * @description True when more records match than `total` says
+             */
+            total_is_lower_bound?: boolean | null;
+        };
+        /** CountedListOf[OpportunityOut] */
+        CountedListOf_OpportunityOut_: {
+            /** Items */
+            items: components["schemas"]["OpportunityOut"][];
+            /**
+             * Next Cursor
+             * @description Pass as ?cursor= to get the next page; null on the last page
+             */
+            next_cursor: string | null;
+            /**
+             * Total
+             * @description How many records match, when asked (`with_total=true`); null when not asked or when counting took longer than allowed. Exact up to 10000; beyond that it is 10000 and `total_is_lower_bound` is true (show "10,000+").
+             */
+            total?: number | null;
+            /**
+             * Total Is Lower Bound
+             * @description True when more records match than `total` says
+             */
+            total_is_lower_bound?: boolean | null;
+        };
+        /** CountedListOf[TaskOut] */
+        CountedListOf_TaskOut_: {
+            /** Items */
+            items: components["schemas"]["TaskOut"][];
+            /**
+             * Next Cursor
+             * @description Pass as ?cursor= to get the next page; null on the last page
+             */
+            next_cursor: string | null;
+            /**
+             * Total
+             * @description How many records match, when asked (`with_total=true`); null when not asked or when counting took longer than allowed. Exact up to 10000; beyond that it is 10000 and `total_is_lower_bound` is true (show "10,000+").
+             */
+            total?: number | null;
+            /**
+             * Total Is Lower Bound
+             * @description True when more records match than `total` says
+             */
+            total_is_lower_bound?: boolean | null;
+        };
+        /** CountedListOf[Union[ContractOut, Tombstone]] */
+        CountedListOf_Union_ContractOut__Tombstone__: {
+            /** Items */
+            items: (components["schemas"]["ContractOut"] | components["schemas"]["Tombstone"])[];
+            /**
+             * Next Cursor
+             * @description Pass as ?cursor= to get the next page; null on the last page
+             */
+            next_cursor: string | null;
+            /**
+             * Total
+             * @description How many records match, when asked (`with_total=true`); null when not asked or when counting took longer than allowed. Exact up to 10000; beyond that it is 10000 and `total_is_lower_bound` is true (show "10,000+").
+             */
+            total?: number | null;
+            /**
+             * Total Is Lower Bound
+             * @description True when more records match than `total` says
+             */
+            total_is_lower_bound?: boolean | null;
+        };
+        /** CountedListOf[Union[CustomerOut, CustomerSparse, Tombstone]] */
+        CountedListOf_Union_CustomerOut__CustomerSparse__Tombstone__: {
+            /** Items */
+            items: (components["schemas"]["CustomerOut"] | components["schemas"]["CustomerSparse"] | components["schemas"]["Tombstone"])[];
+            /**
+             * Next Cursor
+             * @description Pass as ?cursor= to get the next page; null on the last page
+             */
+            next_cursor: string | null;
+            /**
+             * Total
+             * @description How many records match, when asked (`with_total=true`); null when not asked or when counting took longer than allowed. Exact up to 10000; beyond that it is 10000 and `total_is_lower_bound` is true (show "10,000+").
+             */
+            total?: number | null;
+            /**
+             * Total Is Lower Bound
+             * @description True when more records match than `total` says
+             */
+            total_is_lower_bound?: boolean | null;
         };
         /** CustomFieldCreate */
         CustomFieldCreate: {
@@ -2883,11 +3173,16 @@ export interface components {
         };
         /** ExportCreate */
         ExportCreate: {
+            /**
+             * @description Which list to export
+             * @default customer
+             */
+            object?: components["schemas"]["ExportObject"];
             /** @default csv */
             format?: components["schemas"]["ExportFormat"];
             /**
              * Filter
-             * @description The customer filter language: industry, region, grade, tier, kind, owner_id, department_id, tags_all, tags_any, last_followup_before/after, created_from/to, annual_purchase_min/max, no_followup_days, custom {key: value}, q
+             * @description The list's filters. For customers: The customer filter language: industry, region, grade, tier, kind, owner_id, department_id, tags_all, tags_any, last_followup_before/after, created_from/to, annual_purchase_min/max, no_followup_days, custom {key: value}, q For the others, the keys of their list's filters (lead: campaign, created_from, created_to, customer_id, department_id, grade, open_only, owner_id, q, source, status; opportunity: close_from, close_to, customer_id, department_id, owner_id, pipeline_id, stage_id, status; contract: customer_id, opportunity_id, owner_id, q, status).
              * @example {
              *       "annual_purchase_min": "1000000",
              *       "industry": "manufacturing",
@@ -2899,7 +3194,7 @@ export interface components {
             } | null;
             /**
              * Segment Id
-             * @description Export a saved segment instead
+             * @description Export a saved customer segment instead
              */
             segment_id?: string | null;
             /**
@@ -2914,6 +3209,11 @@ export interface components {
          * @enum {string}
          */
         ExportFormat: "csv" | "xlsx";
+        /**
+         * ExportObject
+         * @enum {string}
+         */
+        ExportObject: "customer" | "lead" | "opportunity" | "contract";
         /** ExportOut */
         ExportOut: {
             /**
@@ -2921,6 +3221,9 @@ export interface components {
              * Format: uuid
              */
             id: string;
+            object: components["schemas"]["ExportObject"];
+            /** @description The language of the header row and the labels */
+            locale: components["schemas"]["Locale"];
             format: components["schemas"]["ExportFormat"];
             status: components["schemas"]["ExportStatus"];
             /** Error */
@@ -3080,6 +3383,11 @@ export interface components {
             version: number;
             /** Created At */
             created_at: string | null;
+            /**
+             * Updated At
+             * @description The time a delta sync compares
+             */
+            updated_at?: string | null;
         };
         /**
          * FollowUpStatus
@@ -3294,6 +3602,20 @@ export interface components {
              * @description The new owner; leave out to run the routing rules again
              */
             owner_id?: string | null;
+        };
+        /** LeadBulkAssign */
+        LeadBulkAssign: {
+            /**
+             * Ids
+             * @description The records picked on the list
+             */
+            ids: string[];
+            /**
+             * Owner Id
+             * Format: uuid
+             * @description The new owner of every lead picked
+             */
+            owner_id: string;
         };
         /** LeadCreate */
         LeadCreate: {
@@ -3733,16 +4055,6 @@ export interface components {
              */
             next_cursor: string | null;
         };
-        /** ListOf[ContractOut] */
-        ListOf_ContractOut_: {
-            /** Items */
-            items: components["schemas"]["ContractOut"][];
-            /**
-             * Next Cursor
-             * @description Pass as ?cursor= to get the next page; null on the last page
-             */
-            next_cursor: string | null;
-        };
         /** ListOf[CustomerOut] */
         ListOf_CustomerOut_: {
             /** Items */
@@ -3813,30 +4125,10 @@ export interface components {
              */
             next_cursor: string | null;
         };
-        /** ListOf[LeadOut] */
-        ListOf_LeadOut_: {
-            /** Items */
-            items: components["schemas"]["LeadOut"][];
-            /**
-             * Next Cursor
-             * @description Pass as ?cursor= to get the next page; null on the last page
-             */
-            next_cursor: string | null;
-        };
         /** ListOf[NotificationOut] */
         ListOf_NotificationOut_: {
             /** Items */
             items: components["schemas"]["NotificationOut"][];
-            /**
-             * Next Cursor
-             * @description Pass as ?cursor= to get the next page; null on the last page
-             */
-            next_cursor: string | null;
-        };
-        /** ListOf[OpportunityOut] */
-        ListOf_OpportunityOut_: {
-            /** Items */
-            items: components["schemas"]["OpportunityOut"][];
             /**
              * Next Cursor
              * @description Pass as ?cursor= to get the next page; null on the last page
@@ -3863,16 +4155,6 @@ export interface components {
              */
             next_cursor: string | null;
         };
-        /** ListOf[TaskOut] */
-        ListOf_TaskOut_: {
-            /** Items */
-            items: components["schemas"]["TaskOut"][];
-            /**
-             * Next Cursor
-             * @description Pass as ?cursor= to get the next page; null on the last page
-             */
-            next_cursor: string | null;
-        };
         /** ListOf[TemplateOut] */
         ListOf_TemplateOut_: {
             /** Items */
@@ -3887,16 +4169,6 @@ export interface components {
         ListOf_TimelineEntryOut_: {
             /** Items */
             items: components["schemas"]["TimelineEntryOut"][];
-            /**
-             * Next Cursor
-             * @description Pass as ?cursor= to get the next page; null on the last page
-             */
-            next_cursor: string | null;
-        };
-        /** ListOf[Union[CustomerOut, CustomerSparse, Tombstone]] */
-        ListOf_Union_CustomerOut__CustomerSparse__Tombstone__: {
-            /** Items */
-            items: (components["schemas"]["CustomerOut"] | components["schemas"]["CustomerSparse"] | components["schemas"]["Tombstone"])[];
             /**
              * Next Cursor
              * @description Pass as ?cursor= to get the next page; null on the last page
@@ -3923,6 +4195,50 @@ export interface components {
              */
             next_cursor: string | null;
         };
+        /** ListSettingsIn */
+        ListSettingsIn: {
+            /**
+             * Columns
+             * @description The columns shown, in order: field names of the list's items (cf.<key> for a custom field)
+             * @example [
+             *       "number",
+             *       "name",
+             *       "status",
+             *       "next_followup_at"
+             *     ]
+             */
+            columns: string[];
+            /**
+             * Sort
+             * @description One of the list's sorts; null: its default order
+             * @example -updated_at
+             */
+            sort?: string | null;
+        };
+        /** ListSettingsOut */
+        ListSettingsOut: {
+            /** Object */
+            object: string;
+            /**
+             * Columns
+             * @description Empty until saved: the client's own default
+             */
+            columns: string[];
+            /** Sort */
+            sort: string | null;
+            /**
+             * Version
+             * @description 0 until saved
+             */
+            version: number;
+            /** Updated At */
+            updated_at: string | null;
+        };
+        /**
+         * Locale
+         * @enum {string}
+         */
+        Locale: "zh-CN" | "en";
         /** MarkedRead */
         MarkedRead: {
             /**
@@ -4022,12 +4338,40 @@ export interface components {
             /** Read At */
             read_at: string | null;
             /**
+             * Updated At
+             * @description When it was created or last read
+             */
+            updated_at?: string | null;
+            /**
              * Data
              * @description What the message was made from, e.g. the record's type and id to link to
              */
             data?: {
                 [key: string]: unknown;
             };
+        };
+        /** OpportunityBulkUpdate */
+        OpportunityBulkUpdate: {
+            /**
+             * Ids
+             * @description The records picked on the list
+             */
+            ids: string[];
+            /**
+             * Stage Id
+             * @description Move every deal picked to this stage
+             */
+            stage_id?: string | null;
+            /**
+             * Lost Reason
+             * @description With a move to the lost stage
+             */
+            lost_reason?: string | null;
+            /**
+             * Owner Id
+             * @description Hand every deal picked to this owner
+             */
+            owner_id?: string | null;
         };
         /** OpportunityCreate */
         OpportunityCreate: {
@@ -4855,8 +5199,14 @@ export interface components {
              */
             name: string;
             /**
+             * Object
+             * @description The list this is a saved view of
+             * @default customer
+             */
+            object?: string;
+            /**
              * Filter
-             * @description The customer filter language: industry, region, grade, tier, kind, owner_id, department_id, tags_all, tags_any, last_followup_before/after, created_from/to, annual_purchase_min/max, no_followup_days, custom {key: value}, q
+             * @description The filters of the list the view belongs to. Customers: The customer filter language: industry, region, grade, tier, kind, owner_id, department_id, tags_all, tags_any, last_followup_before/after, created_from/to, annual_purchase_min/max, no_followup_days, custom {key: value}, q. lead: campaign, created_from, created_to, customer_id, department_id, grade, open_only, owner_id, q, source, status; opportunity: close_from, close_to, customer_id, department_id, owner_id, pipeline_id, stage_id, status; contract: customer_id, opportunity_id, owner_id, q, status
              * @example {
              *       "annual_purchase_min": "1000000",
              *       "industry": "manufacturing",
@@ -4866,6 +5216,23 @@ export interface components {
             filter: {
                 [key: string]: unknown;
             };
+            /**
+             * Sort
+             * @description One of the list's sorts (its `sort` parameter)
+             * @example -next_followup_at
+             */
+            sort?: string | null;
+            /**
+             * Columns
+             * @description The columns shown, in order: field names of the list's items (cf.<key> for a custom field)
+             * @example [
+             *       "number",
+             *       "name",
+             *       "owner_id",
+             *       "next_followup_at"
+             *     ]
+             */
+            columns?: string[];
             /** @default private */
             sharing?: components["schemas"]["SegmentSharing"];
             /** Department Id */
@@ -4880,10 +5247,19 @@ export interface components {
             id: string;
             /** Name */
             name: string;
+            /**
+             * Object
+             * @description The list this is a saved view of
+             */
+            object: string;
             /** Filter */
             filter: {
                 [key: string]: unknown;
             };
+            /** Sort */
+            sort: string | null;
+            /** Columns */
+            columns: string[];
             /**
              * Owner Id
              * Format: uuid
@@ -4908,11 +5284,21 @@ export interface components {
             name?: string | null;
             /**
              * Filter
-             * @description The customer filter language: industry, region, grade, tier, kind, owner_id, department_id, tags_all, tags_any, last_followup_before/after, created_from/to, annual_purchase_min/max, no_followup_days, custom {key: value}, q
+             * @description The filters of the list the view belongs to. Customers: The customer filter language: industry, region, grade, tier, kind, owner_id, department_id, tags_all, tags_any, last_followup_before/after, created_from/to, annual_purchase_min/max, no_followup_days, custom {key: value}, q. lead: campaign, created_from, created_to, customer_id, department_id, grade, open_only, owner_id, q, source, status; opportunity: close_from, close_to, customer_id, department_id, owner_id, pipeline_id, stage_id, status; contract: customer_id, opportunity_id, owner_id, q, status
              */
             filter?: {
                 [key: string]: unknown;
             } | null;
+            /**
+             * Sort
+             * @description null: the list's default
+             */
+            sort?: string | null;
+            /**
+             * Columns
+             * @description The columns shown, in order: field names of the list's items (cf.<key> for a custom field)
+             */
+            columns?: string[] | null;
             sharing?: components["schemas"]["SegmentSharing"] | null;
             /** Department Id */
             department_id?: string | null;
@@ -5174,6 +5560,11 @@ export interface components {
             version: number;
             /** Created At */
             created_at: string | null;
+            /**
+             * Updated At
+             * @description The time a delta sync compares
+             */
+            updated_at?: string | null;
         };
         /**
          * TaskStatus
@@ -5724,6 +6115,8 @@ export interface operations {
                 deleted?: boolean;
                 sort?: string | null;
                 fields?: string | null;
+                /** @description Also count the records that match (the `total` of the answer): ask on the first page of a screen, not on every page of a sync */
+                with_total?: boolean;
                 /** @description Page size */
                 limit?: number;
                 /** @description next_cursor of the previous page */
@@ -5741,7 +6134,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ListOf_Union_CustomerOut__CustomerSparse__Tombstone__"];
+                    "application/json": components["schemas"]["CountedListOf_Union_CustomerOut__CustomerSparse__Tombstone__"];
                 };
             };
             /** @description Bad Request */
@@ -7032,6 +7425,8 @@ export interface operations {
                 created_to?: string | null;
                 updated_since?: string | null;
                 sort?: string | null;
+                /** @description Also count the records that match (the `total` of the answer): ask on the first page of a screen, not on every page of a sync */
+                with_total?: boolean;
                 /** @description Page size */
                 limit?: number;
                 /** @description next_cursor of the previous page */
@@ -7049,7 +7444,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ListOf_LeadOut_"];
+                    "application/json": components["schemas"]["CountedListOf_LeadOut_"];
                 };
             };
             /** @description Bad Request */
@@ -7144,6 +7539,100 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["LeadOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "leads-bulk_assign_leads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LeadBulkAssign"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkOut"];
                 };
             };
             /** @description Bad Request */
@@ -8023,6 +8512,8 @@ export interface operations {
                 close_to?: string | null;
                 updated_since?: string | null;
                 sort?: string | null;
+                /** @description Also count the records that match (the `total` of the answer): ask on the first page of a screen, not on every page of a sync */
+                with_total?: boolean;
                 /** @description Page size */
                 limit?: number;
                 /** @description next_cursor of the previous page */
@@ -8040,7 +8531,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ListOf_OpportunityOut_"] | components["schemas"]["BoardOut"];
+                    "application/json": components["schemas"]["CountedListOf_OpportunityOut_"] | components["schemas"]["BoardOut"];
                 };
             };
             /** @description Bad Request */
@@ -8410,6 +8901,100 @@ export interface operations {
             };
             /** @description Precondition Failed */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "opportunities-bulk_update_opportunities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OpportunityBulkUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8842,6 +9427,209 @@ export interface operations {
             };
             /** @description Forbidden */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "me-get_list_settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The list: customer, lead, opportunity or contract */
+                object: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListSettingsOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "me-put_list_settings": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag you read, e.g. "3", or * */
+                "If-Match"?: string;
+            };
+            path: {
+                /** @description The list: customer, lead, opportunity or contract */
+                object: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ListSettingsIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListSettingsOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10753,6 +11541,7 @@ export interface operations {
         parameters: {
             query?: {
                 unread_only?: boolean;
+                updated_since?: string | null;
                 /** @description Page size */
                 limit?: number;
                 /** @description next_cursor of the previous page */
@@ -11133,6 +11922,9 @@ export interface operations {
                 owner?: string | null;
                 since?: string | null;
                 until?: string | null;
+                updated_since?: string | null;
+                /** @description Also count the records that match (the `total` of the answer): ask on the first page of a screen, not on every page of a sync */
+                with_total?: boolean;
                 /** @description Page size */
                 limit?: number;
                 /** @description next_cursor of the previous page */
@@ -11150,7 +11942,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ListOf_FollowUpOut_"];
+                    "application/json": components["schemas"]["CountedListOf_FollowUpOut_"];
                 };
             };
             /** @description Bad Request */
@@ -11568,6 +12360,9 @@ export interface operations {
                 status?: components["schemas"]["TaskStatus"] | null;
                 due_before?: string | null;
                 related_id?: string | null;
+                updated_since?: string | null;
+                /** @description Also count the records that match (the `total` of the answer): ask on the first page of a screen, not on every page of a sync */
+                with_total?: boolean;
                 /** @description Page size */
                 limit?: number;
                 /** @description next_cursor of the previous page */
@@ -11585,7 +12380,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ListOf_TaskOut_"];
+                    "application/json": components["schemas"]["CountedListOf_TaskOut_"];
                 };
             };
             /** @description Bad Request */
@@ -13859,6 +14654,7 @@ export interface operations {
     "segments-list_segments": {
         parameters: {
             query?: {
+                object?: components["schemas"]["ExportObject"] | null;
                 /** @description Page size */
                 limit?: number;
                 /** @description next_cursor of the previous page */
@@ -15343,7 +16139,9 @@ export interface operations {
     "exports-create_export": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                "accept-language"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -17454,6 +18252,10 @@ export interface operations {
                 /** @description A user id, or 'me' */
                 owner?: string | null;
                 q?: string | null;
+                updated_since?: string | null;
+                sort?: string | null;
+                /** @description Also count the records that match (the `total` of the answer): ask on the first page of a screen, not on every page of a sync */
+                with_total?: boolean;
                 /** @description Page size */
                 limit?: number;
                 /** @description next_cursor of the previous page */
@@ -17471,7 +18273,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ListOf_ContractOut_"];
+                    "application/json": components["schemas"]["CountedListOf_Union_ContractOut__Tombstone__"];
                 };
             };
             /** @description Bad Request */
@@ -17600,6 +18402,194 @@ export interface operations {
             };
             /** @description Not Found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contracts-bulk_assign_contracts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ContractBulkAssign"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "contracts-bulk_delete_contracts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BulkIds"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -30,6 +30,8 @@ export const enumKinds: Record<string, string> = {
   'PreferencesIn.locale': 'locale',
   'AssignedBy': 'assigned_by',
   'RecordKind': 'record_kind',
+  'ExportObject': 'record_kind',
+  'Locale': 'locale',
   'ContractStatus': 'contract_status',
   'CustomerCreate.grade': 'customer_status',
   'Grade': 'customer_status',

@@ -66,6 +66,8 @@ export const enumEn = {
     expected_close_date: 'Expected close date',
   },
   segment_filter: {
+    campaign: 'Campaign', close_from: 'Expected close from', close_to: 'Expected close until', customer_id: 'Customer',
+    open_only: 'Open only', opportunity_id: 'Opportunity', pipeline_id: 'Pipeline', source: 'Source', stage_id: 'Stage', status: 'Status',
     industry: 'Industry', region: 'Region', kind: 'Type', q: 'Keyword',
     last_followup_before: 'Last follow-up before', last_followup_after: 'Last follow-up after',
     created_from: 'Created from', created_to: 'Created until', grade: 'Status', tier: 'Tier',

@@ -68,6 +68,8 @@ export const enumZh: EnumDict = {
     expected_close_date: '预计成交日期',
   },
   segment_filter: {
+    campaign: '活动', close_from: '预计成交日期起', close_to: '预计成交日期止', customer_id: '客户',
+    open_only: '仅未关闭', opportunity_id: '商机', pipeline_id: '销售流程', source: '来源', stage_id: '阶段', status: '状态',
     industry: '行业', region: '地区', kind: '类型', q: '关键词',
     last_followup_before: '最近跟进早于', last_followup_after: '最近跟进晚于',
     created_from: '创建时间起', created_to: '创建时间止', grade: '客户状态', tier: '价值层级',

@@ -4,7 +4,7 @@ import { Button, Col, Form, Input, Modal, Row, Select, Space, Typography } from 
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate } from 'react-router';
-import { api, unwrap, type Schemas } from '../api/client';
+import { api, liveItems, unwrap, type Schemas } from '../api/client';
 import { useCursorList, useUserNames } from '../api/hooks';
 import { CsvExportButton } from '../components/bits';
 import { RecordList } from '../components/RecordList';
@@ -43,7 +43,7 @@ export default function ContractsPage() {
   const [filter, setFilter] = useState<{ status?: Schemas['ContractStatus']; q?: string; owner?: string }>({});
   const [creating, setCreating] = useState(false);
   const list = useCursorList<Contract>(['contracts', filter], (cursor) =>
-    unwrap(api.GET('/api/v1/contracts', { params: { query: { ...filter, q: filter.q || undefined, cursor, limit: 50 } } })));
+    unwrap(api.GET('/api/v1/contracts', { params: { query: { ...filter, q: filter.q || undefined, cursor, limit: 50 } } })).then(liveItems));
   if (list.isError && !list.data) return <ErrorState error={list.error} onRetry={() => list.refetch()} />;
   return (
     <div>

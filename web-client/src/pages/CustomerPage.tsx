@@ -8,7 +8,7 @@ import type { Dayjs } from 'dayjs';
 import { lazy, Suspense, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
-import { api, etagOf, unwrap, ApiError, type Schemas } from '../api/client';
+import { api, etagOf, liveItems, unwrap, ApiError, type Schemas } from '../api/client';
 import { useCursorList, usePicklist, useTags, useUserNames } from '../api/hooks';
 import { FollowUpForm } from '../components/FollowUpForm';
 import { CustomerEdit } from './CustomerEdit';
@@ -252,7 +252,7 @@ function Contracts({ customerId }: { customerId: string }) {
   const [creating, setCreating] = useState(false);
   const q = useQuery({
     queryKey: ['customer', customerId, 'contracts'],
-    queryFn: () => unwrap(api.GET('/api/v1/contracts', { params: { query: { customer_id: customerId, limit: 100 } } })),
+    queryFn: () => unwrap(api.GET('/api/v1/contracts', { params: { query: { customer_id: customerId, limit: 100 } } })).then(liveItems),
   });
   if (q.isError && q.error instanceof ApiError && q.error.status === 404) return <Empty description={t('contracts.notAvailable')} />;
   return (
