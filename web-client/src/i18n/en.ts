@@ -8,6 +8,18 @@ export const en = {
     approvalPolicy: 'Approval policy', audit: 'Audit log', roles: 'Roles and permissions',
   },
   titles: { login: 'Sign in', customer: 'Customer', contract: 'Contract' },
+  listTools: {
+    selectRow: 'Select', 
+    sort: 'Sort by', ascending: '(low to high)', descending: '(high to low)', columns: 'Columns',
+    views: 'Saved views', saveView: 'Save current view', viewName: 'View name', viewSaved: 'View "{{name}}" saved',
+    shared: 'department', private: 'Only me', department: 'My department',
+    bulkBar: 'Actions on the selected records', selected: '{{n}} selected', clearSelection: 'Clear selection',
+    appliesTo: 'Applies to {{n}} selected records.', lostReason: 'Why was it lost?',
+    bulkDone: 'Done for {{ok}} records.', bulkPartly: 'Done for {{ok}}; {{failed}} could not be changed:',
+    refused: 'refused', reassign: 'Reassign', newOwner: 'New owner', changeStage: 'Change stage', newStage: 'New stage',
+    deleteDrafts: 'Delete drafts', deleteDraftsConfirm: 'Delete the selected drafts? Only drafts can be deleted; others are left as they are.',
+    csv: 'CSV (all matching records)', xlsx: 'Excel (all matching records)', exportFailed: 'The export failed',
+  },
   list: { total_one: '{{n}} record', total_other: '{{n}} records' },
   common: {
     save: 'Save', cancel: 'Cancel', create: 'Create', edit: 'Edit', delete: 'Delete',

@@ -10,6 +10,18 @@ export const zh: Dict = {
     approvalPolicy: '审批策略', audit: '审计日志', roles: '角色与权限',
   },
   titles: { login: '登录', customer: '客户详情', contract: '合同详情' },
+  listTools: {
+    selectRow: '选择', 
+    sort: '排序', ascending: '（从低到高）', descending: '（从高到低）', columns: '显示列',
+    views: '常用视图', saveView: '保存当前视图', viewName: '视图名称', viewSaved: '视图“{{name}}”已保存',
+    shared: '部门共享', private: '仅自己可见', department: '本部门可见',
+    bulkBar: '对所选记录的操作', selected: '已选 {{n}} 条', clearSelection: '取消选择',
+    appliesTo: '将应用于所选的 {{n}} 条记录。', lostReason: '输单原因',
+    bulkDone: '已完成 {{ok}} 条。', bulkPartly: '已完成 {{ok}} 条，{{failed}} 条未能修改：',
+    refused: '被拒绝', reassign: '转交', newOwner: '新负责人', changeStage: '变更阶段', newStage: '新阶段',
+    deleteDrafts: '删除草稿', deleteDraftsConfirm: '确定删除所选草稿？只有草稿可以删除，其他合同保持不变。',
+    csv: 'CSV（全部符合条件的记录）', xlsx: 'Excel（全部符合条件的记录）', exportFailed: '导出失败',
+  },
   list: { total_one: '共 {{n}} 条', total_other: '共 {{n}} 条' },
   common: {
     save: '保存', cancel: '取消', create: '新建', edit: '编辑', delete: '删除',
