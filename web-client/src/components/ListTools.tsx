@@ -331,3 +331,19 @@ export function usePhone(): boolean {
 export function compactFilter(filter: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(filter).filter(([, v]) => v !== undefined && v !== null && v !== '' && !(Array.isArray(v) && v.length === 0)));
 }
+
+/** The people a record may be handed to: active reps and managers. */
+export function assignableOwners(users: readonly Schemas['DirectoryEntry'][]): { value: string; label: string }[] {
+  return users.filter((u) => u.is_active && ['sales_rep', 'manager'].includes(u.role)).map((u) => ({ value: u.id, label: u.name }));
+}
+
+/** The owner filter of a page ('me' or an id) in the saved/exported filter language (an id). */
+export function ownerIdOf(owner: string | undefined, myId: string | undefined): string | undefined {
+  return owner === 'me' ? myId : owner;
+}
+
+/** …and back: a view saved with my id shows as "Me" in the owner select. */
+export function ownerFromView(ownerId: unknown, myId: string | undefined): string | undefined {
+  if (typeof ownerId !== 'string' || !ownerId) return undefined;
+  return ownerId === myId ? 'me' : ownerId;
+}

@@ -9,6 +9,7 @@ export const en = {
   },
   titles: { login: 'Sign in', customer: 'Customer', contract: 'Contract' },
   listTools: {
+    updatedAt: 'Updated', 
     selectRow: 'Select', 
     sort: 'Sort by', ascending: '(low to high)', descending: '(high to low)', columns: 'Columns',
     views: 'Saved views', saveView: 'Save current view', viewName: 'View name', viewSaved: 'View "{{name}}" saved',

@@ -11,6 +11,7 @@ export const zh: Dict = {
   },
   titles: { login: '登录', customer: '客户详情', contract: '合同详情' },
   listTools: {
+    updatedAt: '更新时间', 
     selectRow: '选择', 
     sort: '排序', ascending: '（从低到高）', descending: '（从高到低）', columns: '显示列',
     views: '常用视图', saveView: '保存当前视图', viewName: '视图名称', viewSaved: '视图“{{name}}”已保存',
