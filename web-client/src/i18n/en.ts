@@ -9,6 +9,7 @@ export const en = {
   },
   titles: { login: 'Sign in', customer: 'Customer', contract: 'Contract' },
   listTools: {
+    signedAt: 'Signed', 
     updatedAt: 'Updated', 
     selectRow: 'Select', 
     sort: 'Sort by', ascending: '(low to high)', descending: '(high to low)', columns: 'Columns',

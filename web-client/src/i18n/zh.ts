@@ -11,6 +11,7 @@ export const zh: Dict = {
   },
   titles: { login: '登录', customer: '客户详情', contract: '合同详情' },
   listTools: {
+    signedAt: '签订日期', 
     updatedAt: '更新时间', 
     selectRow: '选择', 
     sort: '排序', ascending: '（从低到高）', descending: '（从高到低）', columns: '显示列',
