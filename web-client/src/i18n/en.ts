@@ -9,6 +9,7 @@ export const en = {
   },
   titles: { login: 'Sign in', customer: 'Customer', contract: 'Contract' },
   listTools: {
+    stageEnteredAt: 'In stage since', 
     signedAt: 'Signed', 
     updatedAt: 'Updated', 
     selectRow: 'Select', 

@@ -11,6 +11,7 @@ export const zh: Dict = {
   },
   titles: { login: '登录', customer: '客户详情', contract: '合同详情' },
   listTools: {
+    stageEnteredAt: '进入阶段时间', 
     signedAt: '签订日期', 
     updatedAt: '更新时间', 
     selectRow: '选择', 
