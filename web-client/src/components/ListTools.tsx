@@ -179,7 +179,7 @@ export function SavedViews({ object, current, onApply }: { object: ListObject; c
         <Modal open title={t('listTools.saveView')} onCancel={() => setSaving(false)} okText={t('common.save')}
           onOk={() => create.mutate()} okButtonProps={{ disabled: !name.trim(), loading: create.isPending }}>
           {create.isError && <Alert type="error" showIcon style={{ marginBottom: 8 }} title={errorText(create.error)} />}
-          <Space direction="vertical" style={{ width: '100%' }}>
+          <Space orientation="vertical" style={{ width: '100%' }}>
             <Input autoFocus maxLength={100} placeholder={t('listTools.viewName')} aria-label={t('listTools.viewName')} value={name} onChange={(e) => setName(e.target.value)} />
             <Radio.Group value={sharing} onChange={(e) => setSharing(e.target.value)}
               options={[{ value: 'private', label: t('listTools.private') }, { value: 'department', label: t('listTools.department') }]} />
@@ -271,7 +271,7 @@ export function BulkBar({ selected, actions, nameOf, onClear, onDone }: {
           okButtonProps={{ disabled: !value || (needsReason && !reason.trim()), loading: run.isPending }}
           onOk={() => run.mutate({ action: asking, picked: value, why: needsReason ? reason.trim() : undefined })}>
           {run.isError && <Alert type="error" showIcon style={{ marginBottom: 8 }} title={errorText(run.error)} />}
-          <Space direction="vertical" style={{ width: '100%' }}>
+          <Space orientation="vertical" style={{ width: '100%' }}>
             <Typography.Text>{t('listTools.appliesTo', { n: selected.length })}</Typography.Text>
             <Select showSearch={{ optionFilterProp: 'label' }} style={{ width: '100%' }} placeholder={asking.pick.placeholder} aria-label={asking.pick.placeholder}
               value={value} onChange={setValue} options={asking.pick.options} data-testid="bulk-pick" />

@@ -51,11 +51,6 @@ export function saveText(text: string, filename: string, type = 'text/csv;charse
   a.remove();
 }
 
-export function CsvExportButton({ filename, header, rows }: { filename: string; header: string[]; rows: () => (string | number | null | undefined)[][] }) {
-  const { t } = useTranslation();
-  return <Button icon={<DownloadOutlined />} onClick={() => saveText(rowsToCsv(header, rows()), filename)}>{t('common.export')}</Button>;
-}
-
 /** Customers export: a server job (filter as data), polled until its file can be downloaded. */
 export function CustomerExportButton({ filter }: { filter: Record<string, unknown> }) {
   const { t } = useTranslation();
