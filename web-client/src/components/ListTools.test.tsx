@@ -107,4 +107,17 @@ describe('list tools on the contracts list', () => {
     expect(report).toHaveTextContent('已完成 1 条，1 条未能修改');
     expect(report).toHaveTextContent('HT-2 合同 HT-2: 只有草稿合同可以删除');
   });
+
+  it('lets a phone pick cards for a bulk action and sort without table headers', async () => {
+    viewport(375);
+    const calls = serve();
+    renderWithProviders(<AntApp><ContractsPage /></AntApp>);
+    const cards = await screen.findByTestId('record-cards');
+    expect(screen.queryByTestId('columns-button')).toBeNull();
+    await userEvent.click((await within(cards).findAllByRole('checkbox', { name: '选择' }))[0]);
+    expect(await screen.findByTestId('bulk-bar')).toHaveTextContent('已选 1 条');
+    expect(screen.getByTestId('bulk-delete')).toBeInTheDocument();
+    expect(screen.getByTestId('sort-select')).toBeInTheDocument();
+    expect(calls.some((r) => new URL(r.url).searchParams.has('sort'))).toBe(false);
+  });
 });
