@@ -4,6 +4,7 @@ rows. Repositories never commit: the unit of work does."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import fields
 from datetime import datetime
@@ -26,10 +27,16 @@ def loaded(obj: T) -> T:
     return obj
 
 
-def columns_of(obj: Any, table: Table) -> dict[str, Any]:
-    """The dataclass fields that are also columns of the table."""
+@functools.cache
+def _shared_names(kind: type, table: Table) -> tuple[str, ...]:
     names = set(table.c.keys())
-    return {f.name: getattr(obj, f.name) for f in fields(obj) if f.name in names}
+    return tuple(f.name for f in fields(kind) if f.name in names)
+
+
+def columns_of(obj: Any, table: Table) -> dict[str, Any]:
+    """The dataclass fields that are also columns of the table. (Which those are is worked out
+    once per class and table: an import chunk maps thousands of records a second.)"""
+    return {name: getattr(obj, name) for name in _shared_names(type(obj), table)}
 
 
 def new_rows(objs: Sequence[Any], table: Table,
