@@ -10,6 +10,7 @@ and twice as fast as one INSERT … SELECT FROM unnest.
 from __future__ import annotations
 
 import json
+import operator
 from collections.abc import Sequence
 from typing import Any
 
@@ -25,9 +26,19 @@ async def copy_rows(conn: AsyncConnection, table: Table, rows: Sequence[dict[str
     if not rows:
         return
     columns = list(rows[0])
-    as_json = [isinstance(table.c[c].type, JSON) for c in columns]
-    records = [tuple(json.dumps(row[c]) if is_json and row[c] is not None else row[c]
-                     for c, is_json in zip(columns, as_json, strict=True)) for row in rows]
+    values_of = operator.itemgetter(*columns)  # C speed: a chunk has ~30 × 2,000 values
+    records: list[Any] = [values_of(row) for row in rows]
+    if len(columns) == 1:
+        records = [(value,) for value in records]
+    json_places = [i for i, c in enumerate(columns) if isinstance(table.c[c].type, JSON)]
+    if json_places:
+        # ensure_ascii off: Chinese text as UTF-8, not six-character escapes to parse again
+        for n, record in enumerate(records):
+            patched = list(record)
+            for i in json_places:
+                if patched[i] is not None:
+                    patched[i] = json.dumps(patched[i], ensure_ascii=False)
+            records[n] = tuple(patched)
     # The driver's connection is used as is, so the unit of work's transaction must have been
     # begun on it: a statement through SQLAlchemy begins it (and is a no-op if it was).
     await conn.execute(text("SELECT 1"))
