@@ -4,7 +4,6 @@ rows. Repositories never commit: the unit of work does."""
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Sequence
 from dataclasses import fields
 from datetime import datetime
@@ -27,10 +26,16 @@ def loaded(obj: T) -> T:
     return obj
 
 
-@functools.cache
+_SHARED_NAMES: dict[tuple[type, str], tuple[str, ...]] = {}
+
+
 def _shared_names(kind: type, table: Table) -> tuple[str, ...]:
-    names = set(table.c.keys())
-    return tuple(f.name for f in fields(kind) if f.name in names)
+    names = _SHARED_NAMES.get((kind, table.name))
+    if names is None:
+        columns = set(table.c.keys())
+        names = _SHARED_NAMES[kind, table.name] = tuple(
+            f.name for f in fields(kind) if f.name in columns)
+    return names
 
 
 def columns_of(obj: Any, table: Table) -> dict[str, Any]:
