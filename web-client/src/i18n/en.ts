@@ -175,5 +175,23 @@ export const en = {
     byPhone: 'phone ends in {{q}}',
     groups: { customer: 'Customers', contact: 'Contacts', lead: 'Leads', opportunity: 'Opportunities', contract: 'Contracts' },
   },
+  customersList: {
+    fact: '{{label}}: {{value}}',
+    searchLabel: 'Search customers by name, number or contact', noNextFollowup: 'Not scheduled',
+  },
+  formRules: {
+    required: 'Required', notBlank: 'Cannot be only spaces', max: 'At most {{n}} characters', min: 'At least {{n}} characters',
+    phone: 'A phone number may hold digits, spaces and + - ( ) # *', email: 'Not a valid email address',
+    money: 'Enter an amount with at most two decimals',
+  },
+  importsUi: {
+    file: 'File', startedAt: 'Started', finishedAt: 'Finished', fieldFor: 'Field for the column “{{column}}”',
+    fields: {
+      name: 'Name', kind: 'Type', contact: 'Contact', title: 'Job title', mobile: 'Mobile', landline: 'Landline', email: 'Email',
+      industry: 'Industry', region: 'Region', owner: 'Owner', tags: 'Tags', source: 'Source', annual_purchase: 'Annual purchase',
+      key_needs: 'Key needs', size: 'Size', grade: 'Grade',
+    },
+    policyHelp: 'What to do when a row matches an existing record',
+  },
 };
 export type Dict = typeof en;

@@ -177,4 +177,22 @@ export const zh: Dict = {
     byPhone: '手机尾号 {{q}}',
     groups: { customer: '客户', contact: '联系人', lead: '线索', opportunity: '商机', contract: '合同' },
   },
+  customersList: {
+    fact: '{{label}}：{{value}}',
+    searchLabel: '按名称、编号或联系人搜索客户', noNextFollowup: '未安排',
+  },
+  formRules: {
+    required: '必填', notBlank: '不能只填空格', max: '最多 {{n}} 个字符', min: '至少 {{n}} 个字符',
+    phone: '电话号码只能包含数字、空格和 + - ( ) # *', email: '邮箱格式不正确',
+    money: '请输入金额，最多两位小数',
+  },
+  importsUi: {
+    file: '文件', startedAt: '开始时间', finishedAt: '完成时间', fieldFor: '“{{column}}”列对应的系统字段',
+    fields: {
+      name: '名称', kind: '类型', contact: '联系人', title: '职务', mobile: '手机', landline: '座机', email: '邮箱',
+      industry: '行业', region: '地区', owner: '负责人', tags: '标签', source: '来源', annual_purchase: '年采购额',
+      key_needs: '关键需求', size: '规模', grade: '客户等级',
+    },
+    policyHelp: '文件中的行与已有记录重复时怎么处理',
+  },
 };
