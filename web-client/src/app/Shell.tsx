@@ -79,7 +79,7 @@ export function Shell() {
       </Drawer>
       <Layout>
         <Layout.Header style={{ background: '#fff', padding: '0 16px', display: 'flex', alignItems: 'center', gap: 12, borderBottom: '1px solid #f0f0f0' }}>
-          {mobile && <Button icon={<MenuOutlined />} onClick={() => setDrawer(true)} aria-label="menu" data-testid="menu-button" />}
+          {mobile && <Button icon={<MenuOutlined />} onClick={() => setDrawer(true)} aria-label={t('common.menu')} data-testid="menu-button" />}
           <div style={{ flex: 1 }} />
           <Space size="middle">
             <Badge count={unread} size="small">
@@ -89,7 +89,7 @@ export function Shell() {
               aria-label={t('common.language')}
               options={[{ value: 'zh-CN', label: '中文' }, { value: 'en', label: 'English' }]} />
             <Dropdown menu={{ items: [{ key: 'out', icon: <LogoutOutlined />, label: t('common.logout'), onClick: signOut }] }}>
-              <Button type="text" icon={<UserOutlined />} data-testid="user-menu">
+              <Button type="text" icon={<UserOutlined />} data-testid="user-menu" aria-label={mobile ? t('common.account') : undefined}>
                 {!mobile && <Typography.Text>{me.data?.name}</Typography.Text>}
               </Button>
             </Dropdown>

@@ -122,6 +122,32 @@ export const enumEn = {
     east: 'East China', north: 'North China', south: 'South China', central: 'Central China',
     southwest: 'Southwest China', northwest: 'Northwest China', northeast: 'Northeast China', overseas: 'Overseas',
   },
+  // Audit log: an action is "<object>.<verb>"; targets are objects too.
+  audit_object: {
+    api_key: 'API key', approval: 'Approval', approval_policy: 'Approval policy', auth: 'Sign-in',
+    contact: 'Contact', contract: 'Contract', custom_field: 'Custom field', customer: 'Customer',
+    customers: 'Customers', department: 'Department', export: 'Export', followup: 'Follow-up',
+    import: 'Import', lead: 'Lead', lead_form: 'Lead form', lead_routing: 'Lead routing',
+    lead_scoring: 'Lead scoring', notification: 'Notification',
+    notification_delivery: 'Notification delivery', notification_preferences: 'Notification preferences',
+    opportunity: 'Opportunity', payment: 'Payment', permission: 'Permission', picklist: 'Picklist',
+    pipeline: 'Pipeline', rep_availability: 'Rep availability', segment: 'Segment', tag: 'Tag', task: 'Task',
+    template: 'Template', ticket: 'Ticket', user: 'User', webhook: 'Webhook',
+  },
+  audit_verb: {
+    created: 'created', updated: 'updated', deleted: 'deleted', restored: 'restored', revoked: 'revoked',
+    login: 'signed in', login_failed: 'sign-in failed', login_locked: 'account locked',
+    password_check_failed: 'password check failed', refresh_reused: 'refresh token reused',
+    approval_chased: 'approval chased', looked_up: 'looked up', reassigned: 'reassigned',
+    retagged: 'retagged', downloaded: 'downloaded', escalated: 'escalated', reminded: 'reminded',
+    started: 'started', finished: 'finished', converted: 'converted', followup_logged: 'follow-up logged',
+    revealed: 'revealed', read: 'read', retried: 'retried', denied: 'denied', value_added: 'value added',
+    password_changed: 'password changed', disabled: 'disabled', redelivered: 'redelivered',
+    secret_rotated: 'secret rotated', merged: 'merged', submitted: 'submitted', approved: 'approved',
+    rejected: 'rejected', signed: 'signed', activated: 'activated', completed: 'completed',
+    terminated: 'terminated', expired: 'expired', stage_changed: 'stage changed',
+    status_changed: 'status changed', payment_received: 'payment received', cancelled: 'cancelled',
+  },
 };
 
 export type EnumDict = { [Kind in keyof typeof enumEn]: Record<keyof (typeof enumEn)[Kind], string> };

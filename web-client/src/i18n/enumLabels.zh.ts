@@ -123,4 +123,24 @@ export const enumZh: EnumDict = {
     east: '华东', north: '华北', south: '华南', central: '华中',
     southwest: '西南', northwest: '西北', northeast: '东北', overseas: '海外',
   },
+  // Audit log: an action is "<object>.<verb>"; targets are objects too.
+  audit_object: {
+    api_key: 'API 密钥', approval: '审批', approval_policy: '审批策略', auth: '登录', contact: '联系人', contract: '合同',
+    custom_field: '自定义字段', customer: '客户', customers: '客户', department: '部门', export: '导出', followup: '跟进',
+    import: '导入', lead: '线索', lead_form: '线索表单', lead_routing: '线索分配规则', lead_scoring: '线索评分规则',
+    notification: '通知', notification_delivery: '通知发送', notification_preferences: '通知偏好', opportunity: '商机',
+    payment: '回款', permission: '权限', picklist: '选项列表', pipeline: '销售管道', rep_availability: '销售可用状态',
+    segment: '客户分群', tag: '标签', task: '任务', template: '消息模板', ticket: '工单', user: '用户', webhook: 'Webhook',
+  },
+  audit_verb: {
+    created: '创建', updated: '修改', deleted: '删除', restored: '恢复', revoked: '吊销', login: '登录成功',
+    login_failed: '登录失败', login_locked: '账户锁定', password_check_failed: '密码校验失败', refresh_reused: '刷新令牌被重复使用',
+    approval_chased: '催办审批', looked_up: '查询', reassigned: '转移负责人', retagged: '批量打标签', downloaded: '下载',
+    escalated: '升级', reminded: '提醒', started: '开始', finished: '完成', converted: '转化', followup_logged: '记录跟进',
+    revealed: '查看明文', read: '已读', retried: '重试', denied: '拒绝访问', value_added: '新增选项',
+    password_changed: '修改密码', disabled: '停用', redelivered: '重新投递', secret_rotated: '轮换密钥', merged: '合并',
+    submitted: '提交审批', approved: '批准', rejected: '驳回', signed: '签署', activated: '生效', completed: '完成',
+    terminated: '终止', expired: '到期', stage_changed: '变更阶段', status_changed: '变更状态', payment_received: '登记回款',
+    cancelled: '取消',
+  },
 };
