@@ -1,0 +1,88 @@
+// Every route, loaded afresh as the admin at desktop and phone width: no console warning or
+// error while it loads, a tab title that names the page, and no serious or critical axe-core
+// accessibility violation in what it renders.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { signIn } from './flows.mjs';
+
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** What a route must not show: warnings, errors and uncaught exceptions in the console. */
+function watchConsole(page) {
+  const said = [];
+  page.on('console', (msg) => {
+    if (msg.type() === 'warning' || msg.type() === 'error') said.push(`${msg.type()}: ${msg.text()}`);
+  });
+  page.on('pageerror', (err) => said.push(`exception: ${err.message}`));
+  return said;
+}
+
+async function settle(page) {
+  // Spinners and skeletons gone, then a moment for the last paint.
+  await page.waitForFunction(() => !document.querySelector('.ant-spin-spinning, .ant-skeleton-active'),
+    null, { timeout: 15000 }).catch(() => {});
+  await page.waitForTimeout(300);
+}
+
+async function axeViolations(page) {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ content: axeSource });
+  const found = await page.evaluate(async () => {
+    const result = await window.axe.run(document, { resultTypes: ['violations'] });
+    return result.violations.map((v) => ({
+      id: v.id, impact: v.impact, help: v.help,
+      targets: v.nodes.slice(0, 3).map((n) => n.target.join(' ')),
+    }));
+  });
+  return found.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
+
+async function routes(api) {
+  const admin = 'admin@demo.crm';
+  const customers = await api(admin, 'GET', '/api/v1/customers?limit=1');
+  const contracts = await api(admin, 'GET', '/api/v1/contracts?limit=1');
+  const list = ['/my-day', '/customers', '/leads', '/pipeline', '/contracts', '/approvals', '/imports',
+    ...['users', 'departments', 'api-keys', 'custom-fields', 'rules', 'approval-policy', 'webhooks',
+      'templates', 'roles', 'audit'].map((s) => `/admin/${s}`)];
+  if (customers.items[0]) list.splice(2, 0, `/customers/${customers.items[0].id}`);
+  if (contracts.items[0]) list.push(`/contracts/${contracts.items[0].id}`);
+  return list;
+}
+
+async function sweep({ browser, base, api }, viewport) {
+  const problems = [];
+  const anonymous = await browser.newContext({ locale: 'zh-CN', viewport });
+  const loginPage = await anonymous.newPage();
+  const loginSaid = watchConsole(loginPage);
+  await loginPage.goto(`${base}/login`);
+  await settle(loginPage);
+  for (const line of loginSaid) problems.push(`/login ${line}`);
+  for (const v of await axeViolations(loginPage)) problems.push(`/login axe ${v.impact} ${v.id}: ${v.help} at ${v.targets.join(', ')}`);
+  await anonymous.close();
+
+  const { context, page } = await signIn(browser, base, 'admin@demo.crm', { viewport });
+  for (const path of await routes(api)) {
+    const said = watchConsole(page);
+    await page.goto(`${base}${path}`);
+    await settle(page);
+    page.removeAllListeners('console');
+    page.removeAllListeners('pageerror');
+    for (const line of said) problems.push(`${path} ${line}`);
+    const title = await page.title();
+    if (!/ · CRM$/.test(title)) problems.push(`${path} title "${title}" does not name the page`);
+    for (const v of await axeViolations(page)) problems.push(`${path} axe ${v.impact} ${v.id}: ${v.help} at ${v.targets.join(', ')}`);
+  }
+  await context.close();
+  assert.deepEqual(problems, [], `at ${viewport.width} px:\n${problems.join('\n')}`);
+}
+
+export const sweeps = [
+  {
+    name: 'every route loads without console warnings and passes axe-core at 1366 px',
+    run: (ctx) => sweep(ctx, { width: 1366, height: 860 }),
+  },
+  {
+    name: 'every route loads without console warnings and passes axe-core at 375 px',
+    run: (ctx) => sweep(ctx, { width: 375, height: 740 }),
+  },
+];
