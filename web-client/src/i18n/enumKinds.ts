@@ -71,4 +71,4 @@ export const enumKinds: Record<string, string> = {
 };
 
 /** Label tables with no enum in the spec; the check only requires zh-CN and en to match. */
-export const EXTRA_KINDS: string[] = ['industry', 'region', 'audit_object', 'audit_verb'];
+export const EXTRA_KINDS: string[] = ['industry', 'region', 'audit_object', 'audit_verb', 'audit_field'];

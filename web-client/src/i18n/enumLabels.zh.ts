@@ -132,6 +132,18 @@ export const enumZh: EnumDict = {
     payment: '回款', permission: '权限', picklist: '选项列表', pipeline: '销售管道', rep_availability: '销售可用状态',
     segment: '客户分群', tag: '标签', task: '任务', template: '消息模板', ticket: '工单', user: '用户', webhook: 'Webhook',
   },
+  audit_field: {
+    name: '名称', owner_id: '负责人', grade: '客户状态', tier: '价值层级', industry: '行业', region: '地区', source: '来源',
+    size: '规模', company_size: '企业规模', kind: '类型', status: '状态', amount: '金额', currency: '币种', stage_id: '阶段',
+    expected_close_date: '预计成交日期', tags: '标签', phone: '电话', mobile: '手机', email: '邮箱', title: '职务',
+    department_id: '部门', role: '角色', is_active: '启用', start_date: '开始日期', end_date: '结束日期', notes: '备注',
+    address: '地址', annual_purchase: '年采购额', website: '网站', company: '公司', budget: '预算', message: '留言',
+    key_needs: '关键需求', plan: '跟进计划', next_followup_at: '下次跟进', score: '评分', label: '显示名称', required: '必填',
+    active: '启用', options: '选项', url: 'URL', event_types: '事件', description: '说明', allow_private: '允许内网地址',
+    subject: '主题', body: '正文', capacity: '容量', away: '休假中', in_rotation: '参与轮流分配', scopes: '权限',
+    contact_name: '联系人', reason: '原因', lost_reason: '输单原因', probability: '赢单概率', customer_id: '客户',
+    terms: '条款', signed_at: '签署时间', due_at: '截止时间', summary: '内容',
+  },
   audit_verb: {
     created: '创建', updated: '修改', deleted: '删除', restored: '恢复', revoked: '吊销', login: '登录成功',
     login_failed: '登录失败', login_locked: '账户锁定', password_check_failed: '密码校验失败', refresh_reused: '刷新令牌被重复使用',

@@ -6,19 +6,31 @@ import { api, unwrap, type Schemas } from '../../api/client';
 import { useCursorList, useUserNames } from '../../api/hooks';
 import { ErrorState } from '../../components/States';
 import { formatDateTime } from '../../i18n/format';
-import { auditActionLabel, readableCode, useLabels } from '../../i18n/labels';
+import { auditActionLabel, useLabels } from '../../i18n/labels';
 
 type Entry = Schemas['AuditEntryOut'];
 interface Filter { actor_id?: string; target_type?: string; target_id?: string; action?: string; since?: string; until?: string }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+// Fields whose values are codes with labels; `status` depends on what the record is.
+const FIELD_KINDS: Record<string, string> = {
+  grade: 'customer_status', tier: 'customer_tier', industry: 'industry', region: 'region', source: 'lead_source',
+  size: 'company_size', company_size: 'company_size', kind: 'customer_kind', method: 'followup_method', role: 'role',
+};
+const STATUS_KINDS: Record<string, string> = {
+  contract: 'contract_status', lead: 'lead_status', opportunity: 'opportunity_status', task: 'task_status', followup: 'followup_status',
+};
+
 /** One changed field as "field: before → after", with user ids shown as names. */
-function Change({ field, before, after, userName }: {
-  field: string; before: unknown; after: unknown; userName: (id: string) => string | null;
+function Change({ field, before, after, userName, targetType }: {
+  field: string; before: unknown; after: unknown; userName: (id: string) => string | null; targetType: string | null;
 }) {
+  const label = useLabels();
+  const kind = field === 'status' ? STATUS_KINDS[targetType ?? ''] : FIELD_KINDS[field];
   const show = (v: unknown): string => {
     if (v === null || v === undefined || v === '') return '—';
+    if (kind && typeof v === 'string') return label(kind, v);
     if (typeof v === 'string' && UUID.test(v)) return userName(v) ?? `${v.slice(0, 8)}…`;
     if (typeof v === 'boolean') return v ? '✓' : '✗';
     if (Array.isArray(v)) return v.map(show).join(', ') || '—';
@@ -27,7 +39,7 @@ function Change({ field, before, after, userName }: {
   };
   return (
     <div style={{ fontSize: 12 }}>
-      <Typography.Text type="secondary">{readableCode(field)}: </Typography.Text>
+      <Typography.Text type="secondary">{label('audit_field', field)}: </Typography.Text>
       <Typography.Text delete={after !== undefined}>{show(before)}</Typography.Text>
       {' → '}
       <Typography.Text>{show(after)}</Typography.Text>
@@ -36,14 +48,16 @@ function Change({ field, before, after, userName }: {
 }
 
 /** The diff of an entry: {field: [before, after]} as lines; anything else as its fields. */
-function Diff({ diff, userName }: { diff: Record<string, unknown>; userName: (id: string) => string | null }) {
+function Diff({ diff, userName, targetType }: {
+  diff: Record<string, unknown>; userName: (id: string) => string | null; targetType: string | null;
+}) {
   const fields = Object.entries(diff);
   if (!fields.length) return <>—</>;
   return (
     <>
       {fields.slice(0, 8).map(([field, value]) => (Array.isArray(value) && value.length === 2
-        ? <Change key={field} field={field} before={value[0]} after={value[1]} userName={userName} />
-        : <Change key={field} field={field} before={undefined} after={value} userName={userName} />))}
+        ? <Change key={field} field={field} before={value[0]} after={value[1]} userName={userName} targetType={targetType} />
+        : <Change key={field} field={field} before={undefined} after={value} userName={userName} targetType={targetType} />))}
       {fields.length > 8 && <Typography.Text type="secondary">…</Typography.Text>}
     </>
   );
@@ -53,7 +67,8 @@ export function Audit() {
   const { t } = useTranslation();
   const label = useLabels();
   const { users, name } = useUserNames();
-  const userName = (id: string) => (users.some((u) => u.id === id) ? name(id) : null);
+  // A name for an id that is a user's (name() falls back to the id's first characters).
+  const userName = (id: string) => { const n = name(id); return n === id.slice(0, 8) ? null : n; };
   const [filter, setFilter] = useState<Filter>({});
   const set = (patch: Filter) => setFilter((f) => ({ ...f, ...patch }));
   const list = useCursorList<Entry>(['audit', filter], (cursor) => unwrap(api.GET('/api/v1/audit-log', {
@@ -85,7 +100,7 @@ export function Audit() {
           { title: t('admin.action'), dataIndex: 'action', render: (a: string) => <span title={a}>{auditActionLabel(a)}</span> },
           { title: t('admin.target'), render: (_, e) => (e.target_type
             ? <span title={e.target_id ?? undefined}>{label('audit_object', e.target_type)}</span> : '—') },
-          { title: t('admin.changes'), dataIndex: 'diff', render: (d: Record<string, unknown>) => <Diff diff={d} userName={userName} /> },
+          { title: t('admin.changes'), dataIndex: 'diff', render: (d: Record<string, unknown>, e) => <Diff diff={d} userName={userName} targetType={e.target_type} /> },
           { title: t('admin.ip'), dataIndex: 'ip', render: (v) => v ?? '—' },
         ]} />
       {list.hasNextPage && <Button block onClick={() => list.fetchNextPage()}>{t('common.more')}</Button>}
