@@ -18,6 +18,16 @@ function watchConsole(page) {
   return said;
 }
 
+// Violations in screens this check does not own yet, as [route, axe rule]: reported on every run
+// and not failed on, until the screen is fixed and its line removed. Anything else fails.
+const KNOWN = [
+  ['/login', 'label'], // the language picker
+  ['/customers', 'label'], ['/customers', 'aria-hidden-focus'], // unlabelled filters; the fixed column's measure row
+  ['/leads', 'label'], ['/pipeline', 'label'], ['/contracts', 'label'], ['/imports', 'label'],
+];
+const routeOf = (path) => path.replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, ':id');
+const known = (path, rule) => KNOWN.some(([route, id]) => route === routeOf(path) && id === rule);
+
 async function settle(page) {
   // Spinners and skeletons gone, then a moment for the last paint.
   await page.waitForFunction(() => !document.querySelector('.ant-spin-spinning, .ant-skeleton-active'),
@@ -37,6 +47,14 @@ async function axeViolations(page) {
     }));
   });
   return found.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
+
+function report(problems, path, violations) {
+  for (const v of violations) {
+    const line = `${path} axe ${v.impact} ${v.id}: ${v.help} at ${v.targets.join(', ')}`;
+    if (known(path, v.id)) console.log(`        known: ${line}`);
+    else problems.push(line);
+  }
 }
 
 async function routes(api) {
@@ -59,7 +77,7 @@ async function sweep({ browser, base, api }, viewport) {
   await loginPage.goto(`${base}/login`);
   await settle(loginPage);
   for (const line of loginSaid) problems.push(`/login ${line}`);
-  for (const v of await axeViolations(loginPage)) problems.push(`/login axe ${v.impact} ${v.id}: ${v.help} at ${v.targets.join(', ')}`);
+  report(problems, '/login', await axeViolations(loginPage));
   await anonymous.close();
 
   const { context, page } = await signIn(browser, base, 'admin@demo.crm', { viewport });
@@ -72,7 +90,7 @@ async function sweep({ browser, base, api }, viewport) {
     for (const line of said) problems.push(`${path} ${line}`);
     const title = await page.title();
     if (!/ · CRM$/.test(title)) problems.push(`${path} title "${title}" does not name the page`);
-    for (const v of await axeViolations(page)) problems.push(`${path} axe ${v.impact} ${v.id}: ${v.help} at ${v.targets.join(', ')}`);
+    report(problems, path, await axeViolations(page));
   }
   await context.close();
   assert.deepEqual(problems, [], `at ${viewport.width} px:\n${problems.join('\n')}`);

@@ -14,6 +14,7 @@ import { useMe, useSignedIn, can, type Me } from './session';
 import { useUnreadCount } from './notifications';
 import { queryClient } from './queryClient';
 import { useLanguageSwitch, useServerLocaleSync } from './locale';
+import { useFocusableScrollRegions } from './scrollRegions';
 
 function menuItems(me: Me | undefined, t: (k: string) => string) {
   const admin = me?.role === 'admin';
@@ -54,6 +55,7 @@ export function Shell() {
   const userId = signedIn && me.data?.kind === 'user' ? me.data.id : undefined;
   const switchLanguage = useLanguageSwitch(userId);
   useServerLocaleSync(userId);
+  useFocusableScrollRegions();
 
   if (!signedIn) return <Navigate to="/login" replace state={{ from: location.pathname }} />;
   if (me.isError) return <ErrorState error={me.error} onRetry={() => me.refetch()} />;

@@ -1,9 +1,10 @@
-import { Button, Card, DatePicker, Input, Select, Space, Table, Typography } from 'antd';
+import { Button, Card, DatePicker, Input, Select, Space, Typography } from 'antd';
 import type { Dayjs } from 'dayjs';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, unwrap, type Schemas } from '../../api/client';
 import { useCursorList, useUserNames } from '../../api/hooks';
+import { RecordList } from '../../components/RecordList';
 import { ErrorState } from '../../components/States';
 import { formatDateTime } from '../../i18n/format';
 import { auditActionLabel, useLabels } from '../../i18n/labels';
@@ -69,6 +70,7 @@ export function Audit() {
   const { users, name } = useUserNames();
   // A name for an id that is a user's (name() falls back to the id's first characters).
   const userName = (id: string) => { const n = name(id); return n === id.slice(0, 8) ? null : n; };
+  const actorOf = (e: Entry) => (e.actor_id ? userName(e.actor_id) : null);
   const [filter, setFilter] = useState<Filter>({});
   const set = (patch: Filter) => setFilter((f) => ({ ...f, ...patch }));
   const list = useCursorList<Entry>(['audit', filter], (cursor) => unwrap(api.GET('/api/v1/audit-log', {
@@ -93,16 +95,29 @@ export function Audit() {
           onChange={(range: [Dayjs | null, Dayjs | null] | null) => set({
             since: range?.[0]?.toISOString() ?? undefined, until: range?.[1]?.toISOString() ?? undefined })} />
       </Space>
-      <Table<Entry> rowKey="id" size="small" pagination={false} dataSource={list.items} loading={list.isPending}
-        scroll={{ x: 'max-content' }} data-testid="audit-log" columns={[
+      <div data-testid="audit-log">
+      <RecordList<Entry> rowKey="id" size="small" dataSource={list.items} loading={list.isPending}
+        columns={[
           { title: t('admin.at'), dataIndex: 'at', render: formatDateTime },
-          { title: t('admin.actor'), dataIndex: 'actor_label', render: (v: string, e) => (e.actor_id && userName(e.actor_id)) || v },
+          { title: t('admin.actor'), dataIndex: 'actor_label', render: (v: string, e) => actorOf(e) ?? v },
           { title: t('admin.action'), dataIndex: 'action', render: (a: string) => <span title={a}>{auditActionLabel(a)}</span> },
           { title: t('admin.target'), render: (_, e) => (e.target_type
             ? <span title={e.target_id ?? undefined}>{label('audit_object', e.target_type)}</span> : '—') },
-          { title: t('admin.changes'), dataIndex: 'diff', render: (d: Record<string, unknown>, e) => <Diff diff={d} userName={userName} targetType={e.target_type} /> },
+          { title: t('admin.changes'), dataIndex: 'diff', onCell: () => ({ style: { maxWidth: 420, whiteSpace: 'normal', wordBreak: 'break-word' } }),
+            render: (d: Record<string, unknown>, e) => <Diff diff={d} userName={userName} targetType={e.target_type} /> },
           { title: t('admin.ip'), dataIndex: 'ip', render: (v) => v ?? '—' },
-        ]} />
+        ]}
+        card={(e) => (
+          <div>
+            <Space wrap size={4}>
+              <Typography.Text strong>{auditActionLabel(e.action)}</Typography.Text>
+              <Typography.Text type="secondary">{formatDateTime(e.at)}</Typography.Text>
+            </Space>
+            <div><Typography.Text type="secondary">{t('admin.actor')}: </Typography.Text>{actorOf(e) ?? e.actor_label}</div>
+            <Diff diff={e.diff} userName={userName} targetType={e.target_type} />
+          </div>
+        )} />
+      </div>
       {list.hasNextPage && <Button block onClick={() => list.fetchNextPage()}>{t('common.more')}</Button>}
     </Card>
   );
