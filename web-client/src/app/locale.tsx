@@ -20,6 +20,8 @@ const THEME = {
   token: {
     colorPrimary: '#0958d9',
     colorError: '#d4380d',
+    colorInfo: '#0958d9',
+    colorLink: '#0958d9',
     colorTextSecondary: 'rgba(0, 0, 0, 0.65)',
     colorTextTertiary: 'rgba(0, 0, 0, 0.6)',
     colorTextQuaternary: 'rgba(0, 0, 0, 0.55)',
