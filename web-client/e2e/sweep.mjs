@@ -43,6 +43,8 @@ async function axeViolations(page) {
     const result = await window.axe.run(document, { resultTypes: ['violations'] });
     return result.violations.map((v) => ({
       id: v.id, impact: v.impact, help: v.help,
+      // axe's own account of the first node, e.g. the two colours and their contrast ratio
+      why: v.nodes[0]?.any?.[0]?.message ?? '',
       targets: v.nodes.slice(0, 3).map((n) => n.target.join(' ')),
     }));
   });
@@ -51,7 +53,7 @@ async function axeViolations(page) {
 
 function report(problems, path, violations) {
   for (const v of violations) {
-    const line = `${path} axe ${v.impact} ${v.id}: ${v.help} at ${v.targets.join(', ')}`;
+    const line = `${path} axe ${v.impact} ${v.id}: ${v.help} at ${v.targets.join(', ')} (${v.why})`;
     if (known(path, v.id)) console.log(`        known: ${line}`);
     else problems.push(line);
   }
