@@ -10,6 +10,7 @@ export const en = {
   titles: { login: 'Sign in', customer: 'Customer', contract: 'Contract' },
   list: { total_one: '{{n}} record', total_other: '{{n}} records' },
   common: {
+    menu: 'Menu', account: 'My account',
     save: 'Save', cancel: 'Cancel', create: 'Create', edit: 'Edit', delete: 'Delete',
     search: 'Search', loading: 'Loading…', empty: 'Nothing here yet', retry: 'Retry',
     error: 'Something went wrong', notFound: 'Not found',
@@ -112,6 +113,9 @@ export const en = {
     rows: 'Rows', finished: 'Finished', another: 'Import another file',
   },
   admin: {
+    hookActive: 'Status', hookOn: 'On', hookOff: 'Off', disabledReason: 'Why it stopped', eventType: 'Event', deliveryStatus: 'Status', attempts: 'Attempts', responseStatus: 'HTTP status', latency: 'Time (ms)', lastError: 'Last error', deliveredAt: 'Delivered', lastAttemptAt: 'Last attempt', nextAttemptAt: 'Next attempt', record: 'Record',
+    yuan: 'CNY', remindAfterHours: 'Remind the approver after (hours)', escalateAfterHours: 'Escalate after (hours)', renewalDaysBefore: 'Renewal reminder (days before the end)', settingsJson: 'Settings (JSON)', allowPrivate: 'Allow private network addresses', allowPrivateHelp: 'Only for receivers inside your own network', builtin: 'Shipped', templateKind: 'Notification', kind: 'Kind',
+    at: 'Time', actor: 'By', ip: 'IP address', action: 'Action', target: 'Record', changes: 'Changes', targetId: 'Record ID', period: 'Period', allUsers: 'Anyone', allTypes: 'Any record type',
     users: 'Users', newUser: 'New user', role: 'Role', department: 'Department', active: 'Active',
     lastLogin: 'Last login', resetPassword: 'Reset password', newPassword: 'New password',
     departments: 'Departments', newDepartment: 'New department', parent: 'Parent',

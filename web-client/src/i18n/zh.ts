@@ -12,6 +12,7 @@ export const zh: Dict = {
   titles: { login: '登录', customer: '客户详情', contract: '合同详情' },
   list: { total_one: '共 {{n}} 条', total_other: '共 {{n}} 条' },
   common: {
+    menu: '菜单', account: '我的账户',
     save: '保存', cancel: '取消', create: '新建', edit: '编辑', delete: '删除',
     search: '搜索', loading: '加载中…', empty: '暂无数据', retry: '重试',
     error: '出错了', notFound: '未找到',
@@ -114,6 +115,9 @@ export const zh: Dict = {
     rows: '行数', finished: '已完成', another: '导入另一个文件',
   },
   admin: {
+    hookActive: '状态', hookOn: '启用', hookOff: '停用', disabledReason: '停用原因', eventType: '事件', deliveryStatus: '状态', attempts: '尝试次数', responseStatus: 'HTTP 状态码', latency: '耗时（毫秒）', lastError: '最近错误', deliveredAt: '送达时间', lastAttemptAt: '最近尝试', nextAttemptAt: '下次尝试', record: '记录',
+    yuan: '元', remindAfterHours: '提醒审批人（小时后）', escalateAfterHours: '升级处理（小时后）', renewalDaysBefore: '续约提醒（到期前天数）', settingsJson: '设置（JSON）', allowPrivate: '允许内网地址', allowPrivateHelp: '仅用于您自己网络内的接收方', builtin: '系统内置', templateKind: '通知类型', kind: '类型',
+    at: '时间', actor: '操作人', ip: 'IP 地址', action: '操作', target: '对象', changes: '变更内容', targetId: '记录 ID', period: '时间范围', allUsers: '全部用户', allTypes: '全部对象类型',
     users: '用户', newUser: '新建用户', role: '角色', department: '部门', active: '启用',
     lastLogin: '最近登录', resetPassword: '重置密码', newPassword: '新密码',
     departments: '部门', newDepartment: '新建部门', parent: '上级部门',
