@@ -10,7 +10,8 @@
 import: a fresh database; a CSV of --rows rows (5 % bad rows: broken phones, unknown
 industries, abbreviated names; 5 % duplicates of earlier rows) is uploaded through the API to
 `crm serve`, and one `crm worker` process runs the job. Reported: upload → done wall time,
-outcome counts, and the worker's peak RSS (VmHWM). Each created customer's customer.created
+outcome counts, the worker's peak RSS (VmHWM), and the CPU seconds of the worker and of the
+database's backends (steadier than the wall time on a shared machine). Each created customer's customer.created
 goes to the outbox with its chunk (no webhook subscribes here: the relay publishes them).
 import-webhooks: the same with --rows distinct new customers and a subscriber to
 customer.created on loopback (signatures verified): time to import done, to every event
@@ -56,7 +57,7 @@ from adapters.bootstrap import build  # noqa: E402
 from adapters.db.migrate import upgrade  # noqa: E402
 from adapters.embedded import reachable  # noqa: E402
 from bench import servers  # noqa: E402
-from bench.measure import peak_rss_mb  # noqa: E402
+from bench.measure import peak_rss_mb, process_cpu_seconds  # noqa: E402
 from domain.identity.ports import UserFilter  # noqa: E402
 from domain.shared.authz import Role, system_actor  # noqa: E402
 from domain.shared.paging import PageRequest  # noqa: E402
@@ -93,6 +94,23 @@ async def users(db: str) -> dict[str, str]:
     finally:
         await c.close()
     return tokens
+
+
+def backends_cpu_seconds(db_url: str) -> float:
+    """User + system CPU so far of the PostgreSQL backends connected to this database."""
+    name = db_url.rsplit("/", 1)[-1].encode()
+    total = 0
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            cmd = (d / "cmdline").read_bytes()
+            if cmd.startswith(b"postgres:") and name in cmd:
+                fields = (d / "stat").read_text().rsplit(")", 1)[1].split()
+                total += int(fields[11]) + int(fields[12])
+        except OSError:
+            continue
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def make_csv(rows: int, seed: int = 7) -> tuple[bytes, dict[str, int]]:
@@ -160,7 +178,10 @@ async def bench_import(rows: int) -> dict[str, Any]:
                 "seconds": round(elapsed, 1), "status": state["status"],
                 "outcomes": {k: state[k] for k in ("created", "updated", "merged", "skipped",
                                                    "rejected", "rows_read")},
-                "worker_peak_rss_mb": round(peak_rss_mb(worker.pid), 1)}
+                "worker_peak_rss_mb": round(peak_rss_mb(worker.pid), 1),
+                # CPU, unlike the wall time, hardly moves when other work shares the cores
+                "worker_cpu_s": round(process_cpu_seconds(worker.pid), 1),
+                "database_cpu_s": round(backends_cpu_seconds(db), 1)}
     finally:
         servers.stop_all(procs)
         await drop_database(servers.admin_url(), db)

@@ -26,10 +26,22 @@ def loaded(obj: T) -> T:
     return obj
 
 
+_SHARED_NAMES: dict[tuple[type, str], tuple[str, ...]] = {}
+
+
+def _shared_names(kind: type, table: Table) -> tuple[str, ...]:
+    names = _SHARED_NAMES.get((kind, table.name))
+    if names is None:
+        columns = set(table.c.keys())
+        names = _SHARED_NAMES[kind, table.name] = tuple(
+            f.name for f in fields(kind) if f.name in columns)
+    return names
+
+
 def columns_of(obj: Any, table: Table) -> dict[str, Any]:
-    """The dataclass fields that are also columns of the table."""
-    names = set(table.c.keys())
-    return {f.name: getattr(obj, f.name) for f in fields(obj) if f.name in names}
+    """The dataclass fields that are also columns of the table. (Which those are is worked out
+    once per class and table: an import chunk maps thousands of records a second.)"""
+    return {name: getattr(obj, name) for name in _shared_names(type(obj), table)}
 
 
 def new_rows(objs: Sequence[Any], table: Table,

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Row
 
 from adapters.db import tables
 from adapters.db.base import SqlRepository, columns_of, loaded
+from adapters.db.bulk_copy import copy_rows
 from domain.imports.model import Import, ImportStatus, Policy, Target
 
 # A chunk's thousands of keys as one array parameter each: one statement, no per-key
@@ -73,9 +74,8 @@ class SqlImports(SqlRepository):
 
     async def stage(self, import_id: uuid.UUID,
                     rows: Sequence[tuple[int, dict[str, str]]]) -> None:
-        if rows:
-            await self.conn.execute(insert(tables.import_rows), [
-                {"import_id": import_id, "row_number": n, "data": values} for n, values in rows])
+        await copy_rows(self.conn, tables.import_rows, [
+            {"import_id": import_id, "row_number": n, "data": values} for n, values in rows])
 
     async def unstage(self, import_id: uuid.UUID) -> None:
         import_rows = tables.import_rows

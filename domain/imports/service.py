@@ -156,8 +156,12 @@ class ImportService:
                 took = time.monotonic() - started
                 # A chunk cancelled by the job's timeout is lost work: on a slow machine,
                 # smaller chunks, and none begun that would end past the stretch's budget.
+                # A moment of load must not leave the rest of the stretch in small chunks,
+                # each paying its fixed statements and commit: quick ones grow back.
                 if took > budget_seconds / 4:
                     size = max(MIN_CHUNK, size // 2)
+                elif took < budget_seconds / 8:
+                    size = min(self.chunk_size, size * 2)
                 if time.monotonic() + took > deadline:
                     return True
             return True

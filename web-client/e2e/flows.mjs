@@ -262,7 +262,7 @@ export const flows = [
       const r = await fetch(`${base}/api/v1/customers?limit=1`, { headers: { Authorization: `Bearer ${secret}` } });
       assert.equal(r.status, 200);
       await page.goto(`${base}/admin/roles`); // the permission matrix, as the server has it
-      const payments = page.getByTestId('roles-matrix').getByRole('row', { name: /contracts:payments/ });
+      const payments = page.getByTestId('roles-matrix').getByRole('row', { name: /登记回款/ });
       await payments.waitFor();
       assert.equal((await payments.getByRole('cell', { name: '✓' }).count()), 3, 'admin, manager, finance');
       await context.close();
@@ -354,7 +354,7 @@ export const flows = [
       const { context, page } = await signIn(browser, base, 'admin@demo.crm');
       await page.goto(`${base}/admin/templates`);
       const table = page.getByTestId('templates');
-      await table.getByText('approval_requested').first().click();
+      await table.getByText('待审批').first().click();
       await page.getByTestId('preview').click();
       const out = await page.getByTestId('preview-out').innerText();
       assert.match(out, /HT202611000001/);
@@ -372,7 +372,7 @@ export const flows = [
       await page.keyboard.type(types[0].type);
       await page.keyboard.press('Enter');
       await page.keyboard.press('Escape');
-      await page.getByText('allow_private').click(); // a loopback receiver: private addresses need the admin's say-so
+      await page.getByText('允许内网地址').click(); // a loopback receiver: private addresses need the admin's say-so
       await page.getByRole('button', { name: /新\s*建/ }).click();
       await page.getByText('请立即复制此密钥').waitFor();
       await page.getByRole('cell', { name: 'http://127.0.0.1:9/hooks/crm' }).waitFor();

@@ -6,7 +6,10 @@ import net from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { flows } from './flows.mjs';
+import { flows as userFlows } from './flows.mjs';
+import { sweeps } from './sweep.mjs';
+
+const flows = [...userFlows, ...sweeps];
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '..', '..');

@@ -15,6 +15,7 @@ import { useMe, useSignedIn, can, type Me } from './session';
 import { useUnreadCount } from './notifications';
 import { queryClient } from './queryClient';
 import { useLanguageSwitch, useServerLocaleSync } from './locale';
+import { useFocusableScrollRegions } from './scrollRegions';
 
 function menuItems(me: Me | undefined, t: (k: string) => string) {
   const admin = me?.role === 'admin';
@@ -55,6 +56,7 @@ export function Shell() {
   const userId = signedIn && me.data?.kind === 'user' ? me.data.id : undefined;
   const switchLanguage = useLanguageSwitch(userId);
   useServerLocaleSync(userId);
+  useFocusableScrollRegions();
 
   if (!signedIn) return <Navigate to="/login" replace state={{ from: location.pathname }} />;
   if (me.isError) return <ErrorState error={me.error} onRetry={() => me.refetch()} />;
@@ -80,7 +82,7 @@ export function Shell() {
       </Drawer>
       <Layout>
         <Layout.Header style={{ background: '#fff', padding: '0 16px', display: 'flex', alignItems: 'center', gap: 12, borderBottom: '1px solid #f0f0f0' }}>
-          {mobile && <Button icon={<MenuOutlined />} onClick={() => setDrawer(true)} aria-label="menu" data-testid="menu-button" />}
+          {mobile && <Button icon={<MenuOutlined />} onClick={() => setDrawer(true)} aria-label={t('common.menu')} data-testid="menu-button" />}
           <GlobalSearch />
           <div style={{ flex: 1 }} />
           <Space size="middle">
@@ -91,7 +93,7 @@ export function Shell() {
               aria-label={t('common.language')}
               options={[{ value: 'zh-CN', label: '中文' }, { value: 'en', label: 'English' }]} />
             <Dropdown menu={{ items: [{ key: 'out', icon: <LogoutOutlined />, label: t('common.logout'), onClick: signOut }] }}>
-              <Button type="text" icon={<UserOutlined />} data-testid="user-menu">
+              <Button type="text" icon={<UserOutlined />} data-testid="user-menu" aria-label={mobile ? t('common.account') : undefined}>
                 {!mobile && <Typography.Text>{me.data?.name}</Typography.Text>}
               </Button>
             </Dropdown>

@@ -21,7 +21,8 @@ describe('routes', () => {
     const warn = vi.spyOn(console, 'warn');
     const error = vi.spyOn(console, 'error');
     open('/login');
-    await waitFor(() => expect(document.title).toBe('登录 · CRM'));
+    // The first render loads the page's chunk, which is slow on a busy machine.
+    await waitFor(() => expect(document.title).toBe('登录 · CRM'), { timeout: 25000 });
     await act(async () => { await i18n.changeLanguage('en'); });
     await waitFor(() => expect(document.title).toBe('Sign in · CRM'));
     const said = [...warn.mock.calls, ...error.mock.calls].map((args) => String(args[0]));
@@ -32,6 +33,6 @@ describe('routes', () => {
     localStorage.setItem('crm.tokens', JSON.stringify({ access_token: 'a', refresh_token: 'r', expires_in: 900 }));
     globalThis.fetch = (async () => new Response('{}', { status: 503 })) as typeof fetch;
     open('/admin/approval-policy');
-    await waitFor(() => expect(document.title).toBe('审批策略 · CRM'));
+    await waitFor(() => expect(document.title).toBe('审批策略 · CRM'), { timeout: 25000 });
   });
 });

@@ -31,4 +31,22 @@ describe('FollowUpForm', () => {
     fireEvent.click(await screen.findByTestId('check-in'));
     expect(await screen.findByText('无法获取位置：User denied Geolocation')).toBeInTheDocument();
   });
+
+  it('refuses a blank summary before sending, and shows a server field error once under its input', async () => {
+    const calls = mockFetch({ 'POST /api/v1/customers/c1/followups': () => jsonResponse(422, {
+      type: '/problems/validation', title: 'Unprocessable Content', status: 422, detail: '1 field is invalid',
+      errors: [{ field: 'next_action', message: '下一步行动过长' }],
+    }) });
+    renderWithProviders(<FollowUpForm customerId="c1" />);
+    fireEvent.change(screen.getByLabelText('跟进内容'), { target: { value: '   ' } });
+    fireEvent.click(screen.getByRole('button', { name: /保\s*存/ }));
+    expect(await screen.findByText('不能只填空格')).toBeInTheDocument();
+    expect(calls).toHaveLength(0);
+    fireEvent.change(screen.getByLabelText('跟进内容'), { target: { value: '电话沟通报价' } });
+    fireEvent.change(screen.getByLabelText('下一步行动'), { target: { value: '发送报价单' } });
+    fireEvent.click(screen.getByRole('button', { name: /保\s*存/ }));
+    expect(await screen.findByText('下一步行动过长')).toBeInTheDocument();
+    expect(screen.getAllByText(/下一步行动过长/)).toHaveLength(1);
+    expect(document.querySelector('.ant-alert')).toBeNull();
+  });
 });

@@ -4,8 +4,11 @@ import { App, Button, Card, DatePicker, Form, Input, Select, Space, Typography }
 import type { Dayjs } from 'dayjs';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api, ApiError, unwrap, type Schemas } from '../api/client';
+import { api, unwrap, type Schemas } from '../api/client';
 import { InlineError } from './States';
+import { useFollowUpRules } from './formRules';
+import { placeServerError } from './serverErrors';
+import { useLabels } from '../i18n/labels';
 
 type CheckIn = Schemas['CheckInIn'];
 
@@ -27,11 +30,16 @@ export function FollowUpForm({ customerId }: { customerId: string }) {
   const { t } = useTranslation();
   const { message } = App.useApp();
   const qc = useQueryClient();
+  const label = useLabels();
+  const rules = useFollowUpRules();
   const [form] = Form.useForm<Values>();
+  // What the server said that no input here can show; field errors go under their inputs.
+  const [formError, setFormError] = useState<unknown>(null);
   const method = Form.useWatch('method', form);
   const [checkIn, setCheckIn] = useState<CheckIn | null>(null);
   const [geo, setGeo] = useState<{ busy: boolean; error: string | null }>({ busy: false, error: null });
   const save = useMutation({
+    onMutate: () => setFormError(null),
     mutationFn: (v: Values) => unwrap(api.POST('/api/v1/customers/{customer_id}/followups', {
       params: { path: { customer_id: customerId } },
       body: {
@@ -47,7 +55,8 @@ export function FollowUpForm({ customerId }: { customerId: string }) {
       void qc.invalidateQueries({ queryKey: ['customer', customerId] });
     },
     onError: (e) => {
-      if (e instanceof ApiError) form.setFields(Object.entries(e.fieldErrors()).map(([name, m]) => ({ name: name as keyof Values, errors: [m] })));
+      const onForm = new Set(['method', 'summary', 'feedback', 'next_action', 'next_followup_at']);
+      setFormError(placeServerError(form, e, (field) => (onForm.has(field) ? field : undefined)));
     },
   });
   const doCheckIn = async () => {
@@ -56,25 +65,26 @@ export function FollowUpForm({ customerId }: { customerId: string }) {
   };
   return (
     <Card size="small" title={t('followup.add')} data-testid="followup-form">
-      <InlineError error={save.error} />
+      <InlineError error={formError} />
       <Form form={form} layout="vertical" initialValues={{ method: 'phone' }} onFinish={(v) => save.mutate(v)}>
-        <Form.Item name="method" label={t('followup.method')}>
-          <Select options={(['phone', 'email', 'visit', 'online_meeting'] as const).map((m) => ({ value: m, label: t(`followup.${m}`) }))} />
+        <Form.Item name="method" label={t('followup.method')} rules={rules.method}>
+          <Select options={label.options('followup_method', ['phone', 'email', 'visit', 'online_meeting'])} />
         </Form.Item>
         {method === 'visit' && (
           <Form.Item>
-            <Space orientation="vertical">
-              <Button icon={<EnvironmentOutlined />} loading={geo.busy} onClick={doCheckIn} data-testid="check-in">{t('followup.checkIn')}</Button>
+            <Space orientation="vertical" style={{ width: '100%' }}>
+              {/* Tapped with a thumb on the customer's doorstep: at least 44 px high and full width. */}
+              <Button block style={{ minHeight: 44 }} icon={<EnvironmentOutlined />} loading={geo.busy} onClick={doCheckIn} data-testid="check-in">{t('followup.checkIn')}</Button>
               {checkIn && <Typography.Text type="success" data-testid="checked-in">{t('followup.checkedIn', { lat: checkIn.latitude.toFixed(5), lon: checkIn.longitude.toFixed(5), acc: checkIn.accuracy_m ?? '?' })}</Typography.Text>}
               {geo.error && <Typography.Text type="danger">{t('followup.geoDenied', { msg: geo.error })}</Typography.Text>}
             </Space>
           </Form.Item>
         )}
-        <Form.Item name="summary" label={t('followup.summary')} rules={[{ required: true }]}><Input.TextArea rows={2} /></Form.Item>
-        <Form.Item name="feedback" label={t('followup.feedback')}><Input.TextArea rows={2} /></Form.Item>
-        <Form.Item name="next_action" label={t('followup.nextAction')}><Input /></Form.Item>
+        <Form.Item name="summary" label={t('followup.summary')} rules={rules.summary}><Input.TextArea rows={2} maxLength={5000} /></Form.Item>
+        <Form.Item name="feedback" label={t('followup.feedback')} rules={rules.feedback}><Input.TextArea rows={2} maxLength={5000} /></Form.Item>
+        <Form.Item name="next_action" label={t('followup.nextAction')} rules={rules.nextAction}><Input maxLength={500} /></Form.Item>
         <Form.Item name="next_followup_at" label={t('followup.nextDate')}><DatePicker showTime style={{ width: '100%' }} /></Form.Item>
-        <Button type="primary" htmlType="submit" loading={save.isPending} block>{t('common.save')}</Button>
+        <Button type="primary" htmlType="submit" loading={save.isPending} block style={{ minHeight: 44 }}>{t('common.save')}</Button>
       </Form>
     </Card>
   );

@@ -25,6 +25,7 @@ export const en = {
   },
   list: { total_one: '{{n}} record', total_other: '{{n}} records' },
   common: {
+    menu: 'Menu', account: 'My account',
     save: 'Save', cancel: 'Cancel', create: 'Create', edit: 'Edit', delete: 'Delete',
     search: 'Search', loading: 'Loading…', empty: 'Nothing here yet', retry: 'Retry',
     error: 'Something went wrong', notFound: 'Not found',
@@ -127,6 +128,9 @@ export const en = {
     rows: 'Rows', finished: 'Finished', another: 'Import another file',
   },
   admin: {
+    hookActive: 'Status', hookOn: 'On', hookOff: 'Off', disabledReason: 'Why it stopped', eventType: 'Event', deliveryStatus: 'Status', attempts: 'Attempts', responseStatus: 'HTTP status', latency: 'Time (ms)', lastError: 'Last error', deliveredAt: 'Delivered', lastAttemptAt: 'Last attempt', nextAttemptAt: 'Next attempt', record: 'Record',
+    yuan: 'CNY', remindAfterHours: 'Remind the approver after (hours)', escalateAfterHours: 'Escalate after (hours)', renewalDaysBefore: 'Renewal reminder (days before the end)', settingsJson: 'Settings (JSON)', allowPrivate: 'Allow private network addresses', allowPrivateHelp: 'Only for receivers inside your own network', builtin: 'Shipped', templateKind: 'Notification', kind: 'Kind',
+    at: 'Time', actor: 'By', ip: 'IP address', action: 'Action', target: 'Record', changes: 'Changes', targetId: 'Record ID', period: 'Period', allUsers: 'Anyone', allTypes: 'Any record type',
     users: 'Users', newUser: 'New user', role: 'Role', department: 'Department', active: 'Active',
     lastLogin: 'Last login', resetPassword: 'Reset password', newPassword: 'New password',
     departments: 'Departments', newDepartment: 'New department', parent: 'Parent',
@@ -189,6 +193,24 @@ export const en = {
     empty: 'Nothing matches “{{q}}”', keys: '↑ ↓ to choose, Enter to open, Esc to close',
     byPhone: 'phone ends in {{q}}',
     groups: { customer: 'Customers', contact: 'Contacts', lead: 'Leads', opportunity: 'Opportunities', contract: 'Contracts' },
+  },
+  customersList: {
+    fact: '{{label}}: {{value}}',
+    searchLabel: 'Search customers by name, number or contact', noNextFollowup: 'Not scheduled',
+  },
+  formRules: {
+    required: 'Required', notBlank: 'Cannot be only spaces', max: 'At most {{n}} characters', min: 'At least {{n}} characters',
+    phone: 'A phone number may hold digits, spaces and + - ( ) # *', email: 'Not a valid email address',
+    money: 'Enter an amount with at most two decimals',
+  },
+  importsUi: {
+    file: 'File', startedAt: 'Started', finishedAt: 'Finished', fieldFor: 'Field for the column “{{column}}”',
+    fields: {
+      name: 'Name', kind: 'Type', contact: 'Contact', title: 'Job title', mobile: 'Mobile', landline: 'Landline', email: 'Email',
+      industry: 'Industry', region: 'Region', owner: 'Owner', tags: 'Tags', source: 'Source', annual_purchase: 'Annual purchase',
+      key_needs: 'Key needs', size: 'Size', grade: 'Grade',
+    },
+    policyHelp: 'What to do when a row matches an existing record',
   },
 };
 export type Dict = typeof en;

@@ -74,4 +74,4 @@ export const enumKinds: Record<string, string> = {
 };
 
 /** Label tables with no enum in the spec; the check only requires zh-CN and en to match. */
-export const EXTRA_KINDS: string[] = ['industry', 'region'];
+export const EXTRA_KINDS: string[] = ['industry', 'region', 'audit_object', 'audit_verb', 'audit_field'];

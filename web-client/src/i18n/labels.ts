@@ -60,3 +60,10 @@ export function useLabels(): Labels {
     return Object.assign(label, { label, options });
   }, [lang]);
 }
+
+/** An audit action "<object>.<verb>" (customer.updated) as 客户 · 修改 / Customer · updated. */
+export function auditActionLabel(action: string, lang: Lang = currentLang()): string {
+  const dot = action.indexOf('.');
+  if (dot < 0) return labelOf('audit_verb', action, lang);
+  return `${labelOf('audit_object', action.slice(0, dot), lang)} · ${labelOf('audit_verb', action.slice(dot + 1), lang)}`;
+}

@@ -27,6 +27,7 @@ export const zh: Dict = {
   },
   list: { total_one: '共 {{n}} 条', total_other: '共 {{n}} 条' },
   common: {
+    menu: '菜单', account: '我的账户',
     save: '保存', cancel: '取消', create: '新建', edit: '编辑', delete: '删除',
     search: '搜索', loading: '加载中…', empty: '暂无数据', retry: '重试',
     error: '出错了', notFound: '未找到',
@@ -129,6 +130,9 @@ export const zh: Dict = {
     rows: '行数', finished: '已完成', another: '导入另一个文件',
   },
   admin: {
+    hookActive: '状态', hookOn: '启用', hookOff: '停用', disabledReason: '停用原因', eventType: '事件', deliveryStatus: '状态', attempts: '尝试次数', responseStatus: 'HTTP 状态码', latency: '耗时（毫秒）', lastError: '最近错误', deliveredAt: '送达时间', lastAttemptAt: '最近尝试', nextAttemptAt: '下次尝试', record: '记录',
+    yuan: '元', remindAfterHours: '提醒审批人（小时后）', escalateAfterHours: '升级处理（小时后）', renewalDaysBefore: '续约提醒（到期前天数）', settingsJson: '设置（JSON）', allowPrivate: '允许内网地址', allowPrivateHelp: '仅用于您自己网络内的接收方', builtin: '系统内置', templateKind: '通知类型', kind: '类型',
+    at: '时间', actor: '操作人', ip: 'IP 地址', action: '操作', target: '对象', changes: '变更内容', targetId: '记录 ID', period: '时间范围', allUsers: '全部用户', allTypes: '全部对象类型',
     users: '用户', newUser: '新建用户', role: '角色', department: '部门', active: '启用',
     lastLogin: '最近登录', resetPassword: '重置密码', newPassword: '新密码',
     departments: '部门', newDepartment: '新建部门', parent: '上级部门',
@@ -191,5 +195,23 @@ export const zh: Dict = {
     empty: '没有与“{{q}}”匹配的记录', keys: '↑ ↓ 选择，Enter 打开，Esc 关闭',
     byPhone: '手机尾号 {{q}}',
     groups: { customer: '客户', contact: '联系人', lead: '线索', opportunity: '商机', contract: '合同' },
+  },
+  customersList: {
+    fact: '{{label}}：{{value}}',
+    searchLabel: '按名称、编号或联系人搜索客户', noNextFollowup: '未安排',
+  },
+  formRules: {
+    required: '必填', notBlank: '不能只填空格', max: '最多 {{n}} 个字符', min: '至少 {{n}} 个字符',
+    phone: '电话号码只能包含数字、空格和 + - ( ) # *', email: '邮箱格式不正确',
+    money: '请输入金额，最多两位小数',
+  },
+  importsUi: {
+    file: '文件', startedAt: '开始时间', finishedAt: '完成时间', fieldFor: '“{{column}}”列对应的系统字段',
+    fields: {
+      name: '名称', kind: '类型', contact: '联系人', title: '职务', mobile: '手机', landline: '座机', email: '邮箱',
+      industry: '行业', region: '地区', owner: '负责人', tags: '标签', source: '来源', annual_purchase: '年采购额',
+      key_needs: '关键需求', size: '规模', grade: '客户等级',
+    },
+    policyHelp: '文件中的行与已有记录重复时怎么处理',
   },
 };

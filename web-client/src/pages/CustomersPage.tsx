@@ -1,7 +1,7 @@
 import { FilterOutlined, PlusOutlined, SettingOutlined, TagsOutlined } from '@ant-design/icons';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import {
-  App, Button, Checkbox, DatePicker, Form, Grid, Input, Modal, Popover, Radio, Select, Space, Table, Typography,
+  App, Button, Checkbox, DatePicker, Form, Grid, Input, Modal, Popover, Radio, Select, Space, Tag, Typography,
 } from 'antd';
 import type { ColumnsType } from 'antd/es/table';
 import dayjs from 'dayjs';
@@ -10,7 +10,12 @@ import { useTranslation } from 'react-i18next';
 import { Link, useNavigate } from 'react-router';
 import { api, ApiError, etagOf, unwrap, type Schemas } from '../api/client';
 import { useCursorList, usePicklist, useTags, useUserNames } from '../api/hooks';
-import { CustomerExportButton, GradeTag, TierTag, fmtMoney, fmtTime } from '../components/bits';
+import { CustomerExportButton } from '../components/bits';
+import { RecordList } from '../components/RecordList';
+import { oneOf, placeServerError } from '../components/serverErrors';
+import { useCustomerRules } from '../components/formRules';
+import { formatDateTime, formatMoney, fromNow } from '../i18n/format';
+import { useLabels } from '../i18n/labels';
 import { ErrorState, InlineError, errorText } from '../components/States';
 import { can, useMe } from '../app/session';
 
@@ -37,9 +42,38 @@ export function cleanFilter(f: CustomerFilter): Record<string, unknown> {
 const ALL_COLUMNS = ['number', 'grade', 'tier', 'industry', 'region', 'owner', 'tags', 'lastFollowup', 'nextFollowup', 'annualPurchase'] as const;
 type Col = (typeof ALL_COLUMNS)[number];
 const COLS_KEY = 'crm.customers.columns';
+const GRADE_COLOURS: Record<string, string> = { potential: 'default', intent: 'blue', closed: 'green', churned: 'red' };
+const TIER_COLOURS: Record<string, string> = { strategic: 'gold', key: 'purple', normal: 'default' };
+
+/** One customer as a phone shows it: the facts a rep scans for before calling. */
+export function CustomerCard({ customer, ownerName }: { customer: Customer; ownerName: string }) {
+  const { t } = useTranslation();
+  const label = useLabels();
+  return (
+    <div data-testid="customer-card" style={{ display: 'grid', gap: 4 }}>
+      <Space style={{ justifyContent: 'space-between', width: '100%' }} align="start">
+        <Typography.Text strong style={{ fontSize: 16 }}>{customer.name}</Typography.Text>
+        <Space size={4} wrap>
+          <Tag color={GRADE_COLOURS[customer.grade]}>{label('customer_status', customer.grade)}</Tag>
+          {customer.tier && <Tag color={TIER_COLOURS[customer.tier]}>{label('customer_tier', customer.tier)}</Tag>}
+        </Space>
+      </Space>
+      <Typography.Text type="secondary">{t('customersList.fact', { label: t('common.owner'), value: ownerName })}</Typography.Text>
+      <Typography.Text>{t('customersList.fact', { label: t('customers.annualPurchase'), value: formatMoney(customer.annual_purchase, customer.currency) })}</Typography.Text>
+      <Typography.Text type="secondary">
+        {t('customersList.fact', {
+          label: t('customers.nextFollowup'),
+          value: customer.next_followup_at ? fromNow(customer.next_followup_at) : t('customersList.noNextFollowup'),
+        })}
+      </Typography.Text>
+    </div>
+  );
+}
 
 export default function CustomersPage() {
   const { t } = useTranslation();
+  const label = useLabels();
+  const navigate = useNavigate();
   const me = useMe();
   const { name: userName, users, allowed: canListUsers } = useUserNames();
   const industries = usePicklist('industry');
@@ -66,21 +100,21 @@ export default function CustomersPage() {
   const columns: ColumnsType<Customer> = useMemo(() => {
     const all: Record<Col, ColumnsType<Customer>[number]> = {
       number: { title: t('customers.number'), dataIndex: 'number', width: 130 },
-      grade: { title: t('customers.grade'), dataIndex: 'grade', render: (g) => <GradeTag grade={g} />, width: 100 },
-      tier: { title: t('customers.tier'), dataIndex: 'tier', render: (v) => <TierTag tier={v} />, width: 100 },
+      grade: { title: t('customers.grade'), dataIndex: 'grade', render: (g: string) => <Tag color={GRADE_COLOURS[g]}>{label('customer_status', g)}</Tag>, width: 100 },
+      tier: { title: t('customers.tier'), dataIndex: 'tier', render: (v: string | null) => (v ? <Tag color={TIER_COLOURS[v]}>{label('customer_tier', v)}</Tag> : '—'), width: 100 },
       industry: { title: t('customers.industry'), dataIndex: 'industry', render: (v: string | null) => industries.label(v), width: 120 },
       region: { title: t('customers.region'), dataIndex: 'region', render: (v: string | null) => regions.label(v), width: 90 },
       owner: { title: t('common.owner'), dataIndex: 'owner_id', render: (v) => userName(v), width: 140 },
       tags: { title: t('customers.tags'), dataIndex: 'tags', render: (v: string[]) => v.join(', ') },
-      lastFollowup: { title: t('customers.lastFollowup'), dataIndex: 'last_followup_at', render: fmtTime, width: 150 },
-      nextFollowup: { title: t('customers.nextFollowup'), dataIndex: 'next_followup_at', render: fmtTime, width: 150 },
-      annualPurchase: { title: t('customers.annualPurchase'), dataIndex: 'annual_purchase', render: (v, r) => fmtMoney(v, r.currency), width: 150, align: 'right' },
+      lastFollowup: { title: t('customers.lastFollowup'), dataIndex: 'last_followup_at', render: (v: string | null) => formatDateTime(v), width: 150 },
+      nextFollowup: { title: t('customers.nextFollowup'), dataIndex: 'next_followup_at', render: (v: string | null) => formatDateTime(v), width: 150 },
+      annualPurchase: { title: t('customers.annualPurchase'), dataIndex: 'annual_purchase', render: (v, r) => formatMoney(v, r.currency), width: 150, align: 'right' },
     };
     return [
       { title: t('common.name'), dataIndex: 'name', fixed: 'left', render: (v, r) => <Link to={`/customers/${r.id}`}>{v}</Link> },
       ...ALL_COLUMNS.filter((c) => cols.includes(c)).map((c) => all[c]),
     ];
-  }, [t, cols, userName, industries.label, regions.label]);
+  }, [t, label, cols, userName, industries.label, regions.label]);
 
   if (list.isError && !list.data) return <ErrorState error={list.error} onRetry={() => list.refetch()} />;
   const writable = can(me.data, 'customers:write');
@@ -96,29 +130,31 @@ export default function CustomersPage() {
         </Space>
       </Space>
       {mobile && (
-        <Space style={{ marginBottom: 8 }}>
-          <Input.Search allowClear placeholder={t('common.search')} style={{ width: 200 }} onSearch={(q) => set({ q: q || undefined })} />
-          <Button icon={<FilterOutlined />} onClick={() => setShowFilters((v) => !v)} data-testid="toggle-filters">{t('common.filters')}</Button>
-        </Space>
+        <div style={{ display: 'flex', gap: 8, marginBottom: 8 }}>
+          <Input.Search allowClear placeholder={t('common.search')} aria-label={t('customersList.searchLabel')} style={{ flex: 1, minWidth: 0 }} onSearch={(q) => set({ q: q || undefined })} />
+          <Button icon={<FilterOutlined />} onClick={() => setShowFilters((v) => !v)} data-testid="toggle-filters"
+            aria-expanded={showFilters} aria-controls="customer-filters">{t('common.filters')}</Button>
+        </div>
       )}
-      <Space wrap style={{ marginBottom: 12, display: mobile && !showFilters ? 'none' : undefined }}>
-        {!mobile && <Input.Search allowClear placeholder={t('common.search')} style={{ width: 220 }} onSearch={(q) => set({ q: q || undefined })} data-testid="customer-search" />}
-        <Select allowClear placeholder={t('customers.industry')} style={{ width: 130 }} value={filter.industry}
+      <Space wrap id="customer-filters" role="group" aria-label={t('common.filters')}
+        style={{ marginBottom: 12, display: mobile && !showFilters ? 'none' : undefined }}>
+        {!mobile && <Input.Search allowClear placeholder={t('common.search')} aria-label={t('customersList.searchLabel')} style={{ width: 220 }} onSearch={(q) => set({ q: q || undefined })} data-testid="customer-search" />}
+        <Select allowClear placeholder={t('customers.industry')} style={{ width: 130 }} aria-label={t('customers.industry')} value={filter.industry}
           options={industries.options} onChange={(v) => set({ industry: v })} />
-        <Select allowClear placeholder={t('customers.region')} style={{ width: 110 }} value={filter.region}
+        <Select allowClear placeholder={t('customers.region')} style={{ width: 110 }} aria-label={t('customers.region')} value={filter.region}
           options={regions.options} onChange={(v) => set({ region: v })} />
-        <Select allowClear placeholder={t('customers.grade')} style={{ width: 120 }} value={filter.grade}
-          options={['potential', 'intent', 'closed', 'churned'].map((v) => ({ value: v, label: t(`enums.grade.${v}`) }))} onChange={(v) => set({ grade: v })} />
-        <Select allowClear placeholder={t('customers.tier')} style={{ width: 120 }} value={filter.tier}
-          options={['strategic', 'key', 'normal'].map((v) => ({ value: v, label: t(`enums.tier.${v}`) }))} onChange={(v) => set({ tier: v })} />
-        <Select allowClear placeholder={t('common.owner')} style={{ width: 150 }} value={filter.owner_id}
+        <Select allowClear placeholder={t('customers.grade')} style={{ width: 120 }} value={filter.grade} aria-label={t('customers.grade')}
+          options={label.options('customer_status')} onChange={(v) => set({ grade: v })} />
+        <Select allowClear placeholder={t('customers.tier')} style={{ width: 120 }} value={filter.tier} aria-label={t('customers.tier')}
+          options={label.options('customer_tier')} onChange={(v) => set({ tier: v })} />
+        <Select allowClear placeholder={t('common.owner')} style={{ width: 150 }} aria-label={t('common.owner')} value={filter.owner_id}
           options={[{ value: me.data?.id ?? 'me', label: t('customers.mine') }, ...(canListUsers ? users.filter((u) => u.id !== me.data?.id).map((u) => ({ value: u.id, label: u.name })) : [])]}
           onChange={(v) => set({ owner_id: v })} />
-        <Select mode="multiple" allowClear placeholder={t('customers.tags')} style={{ minWidth: 160 }}
+        <Select mode="multiple" allowClear placeholder={t('customers.tags')} style={{ minWidth: 160 }} aria-label={t('customers.tags')}
           value={tagMode === 'all' ? filter.tags_all : filter.tags_any}
           options={(tags.data ?? []).map((x) => ({ value: x.name, label: x.name }))}
           onChange={(v) => set(tagMode === 'all' ? { tags_all: v, tags_any: undefined } : { tags_any: v, tags_all: undefined })} />
-        <Radio.Group size="small" value={tagMode} onChange={(e) => {
+        <Radio.Group size="small" value={tagMode} aria-label={t('customers.tagMode')} onChange={(e) => {
           const m = e.target.value as 'all' | 'any';
           setTagMode(m);
           const cur = filter.tags_all ?? filter.tags_any;
@@ -127,9 +163,9 @@ export default function CustomersPage() {
           <Radio.Button value="all">{t('customers.tagAll')}</Radio.Button>
           <Radio.Button value="any">{t('customers.tagAny')}</Radio.Button>
         </Radio.Group>
-        <DatePicker placeholder={t('customers.lastFollowupBefore')} value={filter.last_followup_before ? dayjs(filter.last_followup_before) : null}
+        <DatePicker placeholder={t('customers.lastFollowupBefore')} aria-label={t('customers.lastFollowupBefore')} value={filter.last_followup_before ? dayjs(filter.last_followup_before) : null}
           onChange={(d) => set({ last_followup_before: d ? d.startOf('day').toISOString() : undefined })} />
-        <Select allowClear placeholder={t('customers.segments')} style={{ width: 160 }} value={segmentId} loading={segments.isPending}
+        <Select allowClear placeholder={t('customers.segments')} style={{ width: 160 }} aria-label={t('customers.segments')} value={segmentId} loading={segments.isPending}
           options={(segments.data?.items ?? []).map((s) => ({ value: s.id, label: s.name }))} data-testid="segments"
           onChange={(id) => {
             const s = segments.data?.items.find((x) => x.id === id);
@@ -145,8 +181,9 @@ export default function CustomersPage() {
         </Popover>
         <Button onClick={() => { setFilter({}); setSegmentId(undefined); }}>{t('common.reset')}</Button>
       </Space>
-      <Table<Customer> rowKey="id" size="middle" columns={columns} dataSource={list.items} loading={list.isPending}
-        pagination={false} scroll={{ x: 'max-content' }} data-testid="customers-table"
+      <RecordList<Customer> rowKey="id" size="middle" columns={columns} dataSource={list.items} loading={list.isPending}
+        data-testid="customers-table" onRowClick={mobile ? (c) => navigate(`/customers/${c.id}`) : undefined}
+        card={(c) => <CustomerCard customer={c} ownerName={userName(c.owner_id)} />}
         rowSelection={writable ? { selectedRowKeys: selected.map((c) => c.id), onChange: (_, rows) => setSelected(rows) } : undefined}
         locale={{ emptyText: t('common.empty') }} />
       {list.hasNextPage && <Button block style={{ marginTop: 12 }} loading={list.isFetchingNextPage} onClick={() => list.fetchNextPage()}>{t('common.more')}</Button>}
@@ -170,7 +207,7 @@ function SaveSegment({ filter }: { filter: Record<string, unknown> }) {
     <Popover open={open} onOpenChange={setOpen} trigger="click" content={
       <Space orientation="vertical">
         <InlineError error={save.error} />
-        <Input placeholder={t('customers.segmentName')} value={name} onChange={(e) => setName(e.target.value)} />
+        <Input placeholder={t('customers.segmentName')} aria-label={t('customers.segmentName')} maxLength={100} value={name} onChange={(e) => setName(e.target.value)} />
         <Button type="primary" disabled={!name} loading={save.isPending} onClick={() => save.mutate()}>{t('common.save')}</Button>
       </Space>
     }>
@@ -203,7 +240,7 @@ function BulkTagModal({ filter, selected, onClose }: { filter: Record<string, un
   return (
     <Modal open title={t('customers.bulkTag')} onCancel={onClose} onOk={() => run.mutate()} okButtonProps={{ disabled: !add.length, loading: run.isPending }}>
       <InlineError error={run.error} />
-      <Select mode="tags" style={{ width: '100%' }} value={add} onChange={setAdd} options={(tags.data ?? []).map((x) => ({ value: x.name, label: x.name }))} />
+      <Select mode="tags" style={{ width: '100%' }} aria-label={t('customers.tags')} value={add} onChange={setAdd} options={(tags.data ?? []).map((x) => ({ value: x.name, label: x.name }))} />
     </Modal>
   );
 }
@@ -215,6 +252,8 @@ function NewCustomerModal({ onClose }: { onClose: () => void }) {
   const { message, modal } = App.useApp();
   const navigate = useNavigate();
   const qc = useQueryClient();
+  const label = useLabels();
+  const rules = useCustomerRules();
   const industries = usePicklist('industry');
   const regions = usePicklist('region');
   const [form] = Form.useForm<NewCustomer>();
@@ -236,28 +275,28 @@ function NewCustomerModal({ onClose }: { onClose: () => void }) {
         modal.confirm({ title: t('customers.duplicateOnCreate', { detail: e.problem.detail }), okText: t('customers.createAnyway'), onOk: () => create(v, true) });
         return;
       }
-      setError(e);
-      const fe = e instanceof ApiError ? e.fieldErrors() : {};
-      form.setFields(Object.entries(fe).map(([k, m]) => ({ name: k.replace(/^contacts\.0\./, '').replace(/^name$/, 'name') as keyof NewCustomer, errors: [m] })).filter((f) => ['name', 'mobile', 'email', 'industry', 'region'].includes(f.name as string)));
+      // The contact is entered inline, so `contacts.0.name` belongs under the contact input.
+      const contactField = (f: string) => ({ 'contacts.0.name': 'contact', 'contacts.0.mobile': 'mobile', 'contacts.0.email': 'email' })[f];
+      setError(placeServerError(form, e, (f) => contactField(f) ?? oneOf(['name', 'industry', 'region', 'grade', 'kind'])(f)));
     }
   };
   return (
     <Modal open title={t('customers.new')} onCancel={onClose} onOk={() => form.submit()} okText={t('common.create')} destroyOnHidden>
       {error ? <InlineError error={error} /> : null}
       <Form form={form} layout="vertical" initialValues={{ kind: 'company' }} onFinish={(v) => create(v)}>
-        <Form.Item name="name" label={t('common.name')} rules={[{ required: true }]}><Input /></Form.Item>
+        <Form.Item name="name" label={t('common.name')} rules={rules.customerName}><Input /></Form.Item>
         <Form.Item name="kind" label={t('customers.kind')}>
           <Radio.Group options={[{ value: 'company', label: t('customers.company') }, { value: 'person', label: t('customers.person') }]} />
         </Form.Item>
         <Space wrap>
           <Form.Item name="industry" label={t('customers.industry')}><Select allowClear style={{ width: 160 }} options={industries.options} /></Form.Item>
           <Form.Item name="region" label={t('customers.region')}><Select allowClear style={{ width: 120 }} options={regions.options} /></Form.Item>
-          <Form.Item name="grade" label={t('customers.grade')}><Select allowClear style={{ width: 120 }} options={['potential', 'intent'].map((v) => ({ value: v, label: t(`enums.grade.${v}`) }))} /></Form.Item>
+          <Form.Item name="grade" label={t('customers.grade')}><Select allowClear style={{ width: 120 }} options={label.options('customer_status', ['potential', 'intent'])} /></Form.Item>
         </Space>
-        <Form.Item name="contact" label={t('customers.contactName')}><Input /></Form.Item>
+        <Form.Item name="contact" label={t('customers.contactName')} rules={rules.contactName}><Input /></Form.Item>
         <Space wrap>
-          <Form.Item name="mobile" label={t('customers.mobile')}><Input inputMode="tel" /></Form.Item>
-          <Form.Item name="email" label={t('customers.email')}><Input inputMode="email" /></Form.Item>
+          <Form.Item name="mobile" label={t('customers.mobile')} rules={rules.phone}><Input inputMode="tel" /></Form.Item>
+          <Form.Item name="email" label={t('customers.email')} rules={rules.email}><Input inputMode="email" /></Form.Item>
         </Space>
       </Form>
     </Modal>

@@ -10,6 +10,8 @@ import { api, ApiError, download, toProblem, unwrap, type Schemas } from '../api
 import { InlineError } from '../components/States';
 import { can, useMe } from '../app/session';
 import { ForbiddenPage } from '../components/States';
+import { formatDateTime } from '../i18n/format';
+import { useLabels } from '../i18n/labels';
 
 type Import = Schemas['ImportOut'];
 const FIELDS = ['name', 'kind', 'contact', 'title', 'mobile', 'landline', 'email', 'industry', 'region', 'owner', 'tags', 'source', 'annual_purchase', 'key_needs', 'size', 'grade'];
@@ -36,6 +38,22 @@ function useImport(id: string | null, phase: 'dry' | 'run') {
     queryFn: () => unwrap(api.GET('/api/v1/imports/{import_id}', { params: { path: { import_id: id! } } })),
     refetchInterval: (q) => (q.state.data && finished(q.state.data) ? false : 500),
   });
+}
+
+/** The import's own facts in words: what it went into, how duplicates were treated, where it stands. */
+function Summary({ imp }: { imp: Import }) {
+  const { t } = useTranslation();
+  const label = useLabels();
+  return (
+    <Descriptions size="small" column={{ xs: 1, sm: 2, md: 3 }} data-testid="import-summary">
+      <Descriptions.Item label={t('importsUi.file')}><span style={{ wordBreak: 'break-all' }}>{imp.filename}</span></Descriptions.Item>
+      <Descriptions.Item label={t('imports.target')}>{label('import_target', imp.target)}</Descriptions.Item>
+      <Descriptions.Item label={t('imports.policy')}>{label('import_policy', imp.policy)}</Descriptions.Item>
+      <Descriptions.Item label={t('common.status')}><span data-testid="import-status">{label('import_status', imp.status)}</span></Descriptions.Item>
+      <Descriptions.Item label={t('importsUi.startedAt')}>{formatDateTime(imp.created_at)}</Descriptions.Item>
+      {imp.finished_at && <Descriptions.Item label={t('importsUi.finishedAt')}>{formatDateTime(imp.finished_at)}</Descriptions.Item>}
+    </Descriptions>
+  );
 }
 
 function Counts({ imp }: { imp: Import }) {
@@ -66,6 +84,7 @@ function ErrorRows({ imp }: { imp: Import }) {
 
 export default function ImportPage() {
   const { t } = useTranslation();
+  const label = useLabels();
   const me = useMe();
   const [file, setFile] = useState<File | null>(null);
   const [target, setTarget] = useState<'customers' | 'leads'>('customers');
@@ -115,10 +134,15 @@ export default function ImportPage() {
               <p>{t('imports.pickFile')}</p>
             </Upload.Dragger>
             <Space wrap>
-              <span>{t('imports.target')}</span>
-              <Radio.Group value={target} onChange={(e) => setTarget(e.target.value)} options={[{ value: 'customers', label: t('nav.customers') }, { value: 'leads', label: t('nav.leads') }]} />
-              <span>{t('imports.policy')}</span>
-              <Select value={policy} onChange={setPolicy} style={{ width: 120 }} options={['skip', 'update', 'merge', 'create'].map((p) => ({ value: p, label: p }))} />
+              <span id="import-target-label">{t('imports.target')}</span>
+              <Radio.Group value={target} onChange={(e) => setTarget(e.target.value)} aria-labelledby="import-target-label"
+                options={label.options('import_target', ['customers', 'leads'])} />
+            </Space>
+            <Space wrap>
+              <span id="import-policy-label">{t('imports.policy')}</span>
+              <Select value={policy} onChange={setPolicy} style={{ minWidth: 160 }} aria-labelledby="import-policy-label" data-testid="import-policy"
+                options={label.options('import_policy', ['skip', 'update', 'merge', 'create'])} />
+              <Typography.Text type="secondary">{t('importsUi.policyHelp')}</Typography.Text>
             </Space>
             {dry.data?.status === 'failed' && <Alert type="error" showIcon title={dry.data.error} />}
             <Button type="primary" disabled={!file} loading={busy || (!!dryId && dry.data !== undefined && !finished(dry.data))} onClick={() => check()} data-testid="dry-run">{t('imports.dryRun')}</Button>
@@ -128,6 +152,7 @@ export default function ImportPage() {
       {step === 1 && dry.data && (
         <Card>
           <Space orientation="vertical" style={{ width: '100%' }}>
+            <Summary imp={dry.data} />
             <Counts imp={dry.data} />
             <ErrorRows imp={dry.data} />
             <Table size="small" rowKey="column" pagination={false} scroll={{ x: 'max-content' }}
@@ -135,8 +160,9 @@ export default function ImportPage() {
               columns={[
                 { title: t('imports.column'), dataIndex: 'column' },
                 { title: t('imports.field'), dataIndex: 'field', render: (f, r) => (
-                  <Select style={{ width: 180 }} value={f} onChange={(v) => setMapping({ ...shownMapping, [r.column]: v })}
-                    options={[{ value: 'ignore', label: t('imports.ignore') }, ...FIELDS.map((x) => ({ value: x, label: x })),
+                  <Select style={{ width: 180, maxWidth: '100%' }} value={f} onChange={(v) => setMapping({ ...shownMapping, [r.column]: v })}
+                    aria-label={t('importsUi.fieldFor', { column: r.column })}
+                    options={[{ value: 'ignore', label: t('imports.ignore') }, ...FIELDS.map((x) => ({ value: x, label: t(`importsUi.fields.${x}`) })),
                       ...(f.startsWith('custom.') ? [{ value: f, label: f }] : [])]} />
                 ) },
               ]} />
@@ -153,7 +179,7 @@ export default function ImportPage() {
           {run.data ? (
             <Space orientation="vertical" style={{ width: '100%' }}>
               <Progress percent={Math.round(run.data.progress * 100)} status={run.data.status === 'failed' ? 'exception' : run.data.status === 'done' ? 'success' : 'active'} data-testid="import-progress" />
-              <Descriptions size="small"><Descriptions.Item label={t('common.status')}><span data-testid="import-status">{t(`enums.importStatus.${run.data.status}`)}</span></Descriptions.Item></Descriptions>
+              <Summary imp={run.data} />
               <Counts imp={run.data} />
               {run.data.status === 'failed' && <Alert type="error" showIcon title={run.data.error} />}
               {finished(run.data) && (

@@ -3,26 +3,23 @@ import { App, Button, Card, Checkbox, Drawer, Empty, Form, Input, Select, Table,
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError, rawJson } from '../../api/client';
-import { fmtTime } from '../../components/bits';
+import { formatDateTime } from '../../i18n/format';
+import { useLabels } from '../../i18n/labels';
 import { InlineError, QueryState } from '../../components/States';
 import TypedTemplates from './Templates';
 
-// Webhooks are read untyped through rawJson, so the table shows whatever columns the records
-// carry (a field the server adds appears without a client change), and a server without the
-// webhooks API (404) gets a notice instead of an error.
+// Webhooks are read untyped through rawJson, and a server without the webhooks API (404) gets
+// a notice instead of an error.
 type Rec = Record<string, unknown> & { id: string };
 const itemsOf = (d: unknown): Rec[] => (Array.isArray(d) ? d : ((d as { items?: Rec[] })?.items ?? [])) as Rec[];
-const show = (v: unknown): React.ReactNode => {
-  if (v == null || v === '') return '—';
-  if (typeof v === 'boolean') return v ? '✓' : '✗';
-  if (Array.isArray(v)) return v.map((x) => <Tag key={String(x)}>{String(x)}</Tag>);
-  if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(v)) return fmtTime(v);
-  if (typeof v === 'object') return <Typography.Text code style={{ fontSize: 11 }}>{JSON.stringify(v).slice(0, 120)}</Typography.Text>;
-  return String(v);
-};
-const columnsOf = (rows: Rec[], skip: string[] = []) => Array.from(new Set(rows.flatMap((r) => Object.keys(r))))
-  .filter((k) => !['id', 'version', ...skip].includes(k)).slice(0, 9)
-  .map((k) => ({ title: k, dataIndex: k, render: show }));
+const text = (v: unknown): React.ReactNode => (v == null || v === '' ? '—' : String(v));
+const time = (v: unknown): string => (typeof v === 'string' ? formatDateTime(v) : '—');
+
+/** An event type as its label, with the code on hover for whoever writes the receiver. */
+function EventTag({ code }: { code: string }) {
+  const label = useLabels();
+  return <Tag title={code}>{label('webhook_event', code)}</Tag>;
+}
 
 function NotYet({ error }: { error: unknown }) {
   const { t } = useTranslation();
@@ -36,6 +33,7 @@ export default function Integrations({ kind }: { kind: 'webhooks' | 'templates' 
 
 function Webhooks() {
   const { t } = useTranslation();
+  const label = useLabels();
   const qc = useQueryClient();
   const list = useQuery({ queryKey: ['webhooks'], queryFn: () => rawJson<unknown>('GET', '/api/v1/webhooks?limit=200') });
   const types = useQuery({ queryKey: ['webhooks', 'event-types'], queryFn: () => rawJson<unknown>('GET', '/api/v1/webhooks/event-types') });
@@ -61,19 +59,30 @@ function Webhooks() {
     <Card size="small">
       <InlineError error={create.error ?? rotate.error} />
       {secret && <Typography.Paragraph type="warning">{t('admin.secretOnce')} <Typography.Text code copyable data-testid="webhook-secret">{secret}</Typography.Text>
-        {until && <><br />{t('admin.rotatedOverlap', { until: fmtTime(until) })}</>}</Typography.Paragraph>}
+        {until && <><br />{t('admin.rotatedOverlap', { until: formatDateTime(until) })}</>}</Typography.Paragraph>}
       <Form form={form} layout="inline" onFinish={(v) => create.mutate(v)} style={{ marginBottom: 12, rowGap: 8 }}>
-        <Form.Item name="url" rules={[{ required: true }]}><Input placeholder="https://…" style={{ width: 280 }} /></Form.Item>
-        <Form.Item name="event_types" rules={[{ required: true }]}><Select mode="tags" placeholder={t('admin.events')} style={{ minWidth: 240 }} data-testid="webhook-events"
-          options={eventTypes.map((e) => ({ value: e, label: e }))} /></Form.Item>
-        <Form.Item name="allow_private" valuePropName="checked"><Checkbox>allow_private</Checkbox></Form.Item>
-        <Form.Item name="description"><Input placeholder={t('common.details')} /></Form.Item>
+        <Form.Item name="url" rules={[{ required: true }]}><Input placeholder="https://…" aria-label={t('admin.url')} style={{ width: 280 }} /></Form.Item>
+        <Form.Item name="event_types" rules={[{ required: true }]}><Select mode="tags" placeholder={t('admin.events')} aria-label={t('admin.events')} style={{ minWidth: 240 }} data-testid="webhook-events"
+          // Found by its label or by its code (what receivers' docs call it).
+          filterOption={(input, option) => [option?.value, option?.label].some((x) => String(x ?? '').toLowerCase().includes(input.toLowerCase()))}
+          options={eventTypes.map((e) => ({ value: e, label: label('webhook_event', e) }))} /></Form.Item>
+        <Form.Item name="allow_private" valuePropName="checked"><Checkbox title={t('admin.allowPrivateHelp')}>{t('admin.allowPrivate')}</Checkbox></Form.Item>
+        <Form.Item name="description"><Input placeholder={t('common.details')} aria-label={t('common.details')} /></Form.Item>
         <Button type="primary" htmlType="submit" loading={create.isPending}>{t('common.create')}</Button>
       </Form>
       <QueryState query={list} empty={(d) => itemsOf(d).length === 0}>
         {(d) => (
           <Table rowKey="id" size="small" pagination={false} scroll={{ x: 'max-content' }} dataSource={itemsOf(d)}
-            columns={[...columnsOf(itemsOf(d), ['secret']), { title: '', render: (_: unknown, r: Rec) => <>
+            columns={[
+              { title: t('admin.url'), dataIndex: 'url', render: text },
+              { title: t('common.details'), dataIndex: 'description', render: text },
+              { title: t('admin.events'), dataIndex: 'event_types', render: (v: unknown) => (Array.isArray(v) ? v.map((e) => <EventTag key={String(e)} code={String(e)} />) : '—') },
+              { title: t('admin.hookActive'), dataIndex: 'active', render: (v: unknown, r: Rec) => (v
+                ? <Tag color="green">{t('admin.hookOn')}</Tag>
+                : <Tag color="red" title={typeof r.disabled_reason === 'string' ? r.disabled_reason : undefined}>{t('admin.hookOff')}</Tag>) },
+              { title: t('admin.allowPrivate'), dataIndex: 'allow_private', render: (v: unknown) => (v ? t('common.yes') : t('common.no')) },
+              { title: t('common.createdAt'), dataIndex: 'created_at', render: time },
+              { title: t('common.actions'), render: (_: unknown, r: Rec) => <>
               <Button size="small" onClick={() => setOpen(r)}>{t('admin.deliveries')}</Button>{' '}
               <Button size="small" onClick={() => rotate.mutate(r)} loading={rotate.isPending}>{t('admin.rotateSecret')}</Button></> }]} />
         )}
@@ -85,6 +94,7 @@ function Webhooks() {
 
 function Deliveries({ hook, onClose }: { hook: Rec; onClose: () => void }) {
   const { t } = useTranslation();
+  const label = useLabels();
   const { message } = App.useApp();
   const qc = useQueryClient();
   const list = useQuery({ queryKey: ['webhooks', hook.id, 'deliveries'], queryFn: () => rawJson<unknown>('GET', `/api/v1/webhooks/${hook.id}/deliveries?limit=100`) });
@@ -98,7 +108,16 @@ function Deliveries({ hook, onClose }: { hook: Rec; onClose: () => void }) {
       <QueryState query={list} empty={(d) => itemsOf(d).length === 0}>
         {(d) => (
           <Table rowKey="id" size="small" pagination={false} scroll={{ x: 'max-content' }} dataSource={itemsOf(d)}
-            columns={[...columnsOf(itemsOf(d)), { title: '', render: (_: unknown, r: Rec) => <Button size="small" onClick={() => redeliver.mutate(r)} loading={redeliver.isPending}>{t('admin.redeliver')}</Button> }]} />
+            columns={[
+              { title: t('admin.eventType'), dataIndex: 'event_type', render: (v: unknown) => <EventTag code={String(v)} /> },
+              { title: t('admin.deliveryStatus'), dataIndex: 'status', render: (v: unknown) => label('delivery_status', String(v ?? '')) },
+              { title: t('admin.attempts'), dataIndex: 'attempts', render: text },
+              { title: t('admin.responseStatus'), dataIndex: 'response_status', render: text },
+              { title: t('admin.latency'), dataIndex: 'latency_ms', render: text },
+              { title: t('admin.lastError'), dataIndex: 'last_error', render: text },
+              { title: t('admin.lastAttemptAt'), dataIndex: 'last_attempt_at', render: time },
+              { title: t('admin.deliveredAt'), dataIndex: 'delivered_at', render: time },
+              { title: t('common.actions'), render: (_: unknown, r: Rec) => <Button size="small" onClick={() => redeliver.mutate(r)} loading={redeliver.isPending}>{t('admin.redeliver')}</Button> }]} />
         )}
       </QueryState>
     </Drawer>

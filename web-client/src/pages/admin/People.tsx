@@ -7,6 +7,7 @@ import { api, etagOf, unwrap, type Schemas } from '../../api/client';
 import { useCursorList } from '../../api/hooks';
 import { fmtTime } from '../../components/bits';
 import { ErrorState, InlineError, QueryState } from '../../components/States';
+import { useLabels } from '../../i18n/labels';
 import { useDepartments, useRoles } from './queries';
 
 // Who may do what: users, their roles and departments, the role matrix, and API keys.
@@ -20,6 +21,7 @@ const SCOPES: Schemas['Scope'][] = ['users:read', 'users:write', 'departments:re
 /** The permission matrix as the server enforces it: a row per scope, a column per role. */
 export function Roles() {
   const { t } = useTranslation();
+  const label = useLabels();
   const roles = useRoles();
   return (
     <Card size="small">
@@ -29,8 +31,8 @@ export function Roles() {
           <Table rowKey="scope" size="small" pagination={false} scroll={{ x: 'max-content' }} data-testid="roles-matrix"
             dataSource={(rows.find((r) => r.role === 'admin')?.scopes ?? []).map((scope) => ({ scope }))}
             columns={[
-              { title: t('admin.permission'), dataIndex: 'scope', render: (s: string) => <Typography.Text code>{s}</Typography.Text> },
-              ...rows.map((r) => ({ title: t(`enums.role.${r.role}`), key: r.role, align: 'center' as const,
+              { title: t('admin.permission'), dataIndex: 'scope', render: (s: string) => <span title={s}>{label('scope', s)}</span> },
+              ...rows.map((r) => ({ title: label('role', r.role), key: r.role, align: 'center' as const,
                 render: (_: unknown, row: { scope: Schemas['Scope'] }) => (r.scopes.includes(row.scope) ? '✓' : '') })),
             ]} />
         )}
@@ -41,6 +43,7 @@ export function Roles() {
 
 export function Users() {
   const { t } = useTranslation();
+  const label = useLabels();
   const { message } = App.useApp();
   const qc = useQueryClient();
   const depts = useDepartments();
@@ -60,7 +63,7 @@ export function Users() {
     <Card size="small">
       <InlineError error={patch.error} />
       <Space style={{ marginBottom: 12 }} wrap>
-        <Input.Search allowClear placeholder={t('common.search')} onSearch={setQ} />
+        <Input.Search allowClear placeholder={t('common.search')} aria-label={t('common.search')} onSearch={setQ} />
         <Button type="primary" icon={<PlusOutlined />} onClick={() => setCreating(true)}>{t('admin.newUser')}</Button>
       </Space>
       <Table rowKey="id" size="small" dataSource={list.items} loading={list.isPending} pagination={false} scroll={{ x: 'max-content' }}
@@ -68,11 +71,11 @@ export function Users() {
           { title: t('common.name'), dataIndex: 'name' },
           { title: t('customers.email'), dataIndex: 'email' },
           { title: t('admin.role'), dataIndex: 'role', render: (r, u) => (
-            <Select size="small" value={r} style={{ width: 120 }} onChange={(role) => patch.mutate({ u, body: { role } })} options={ROLES.map((x) => ({ value: x, label: t(`enums.role.${x}`) }))} />) },
+            <Select size="small" value={r} style={{ width: 120 }} aria-label={t('admin.role')} onChange={(role) => patch.mutate({ u, body: { role } })} options={ROLES.map((x) => ({ value: x, label: label('role', x) }))} />) },
           { title: t('admin.department'), dataIndex: 'department_id', render: (d, u) => (
-            <Select size="small" value={d} style={{ width: 180 }} allowClear onChange={(department_id) => patch.mutate({ u, body: { department_id: department_id ?? null } })}
+            <Select size="small" value={d} style={{ width: 180 }} allowClear aria-label={t('admin.department')} onChange={(department_id) => patch.mutate({ u, body: { department_id: department_id ?? null } })}
               options={(depts.data?.items ?? []).map((x) => ({ value: x.id, label: x.name }))} placeholder={deptName(d)} />) },
-          { title: t('admin.active'), dataIndex: 'is_active', render: (a, u) => <Switch size="small" checked={a} onChange={(is_active) => patch.mutate({ u, body: { is_active } })} /> },
+          { title: t('admin.active'), dataIndex: 'is_active', render: (a, u) => <Switch size="small" checked={a} aria-label={t('admin.active')} onChange={(is_active) => patch.mutate({ u, body: { is_active } })} /> },
           { title: t('admin.lastLogin'), dataIndex: 'last_login_at', render: fmtTime },
           { title: t('common.actions'), render: (_, u) => <Button size="small" onClick={() => setResetting(u)}>{t('admin.resetPassword')}</Button> },
         ]} />
@@ -85,6 +88,7 @@ export function Users() {
 
 function NewUser({ onClose }: { onClose: () => void }) {
   const { t } = useTranslation();
+  const label = useLabels();
   const qc = useQueryClient();
   const depts = useDepartments();
   const [form] = Form.useForm<Schemas['UserCreate']>();
@@ -98,7 +102,7 @@ function NewUser({ onClose }: { onClose: () => void }) {
       <Form form={form} layout="vertical" initialValues={{ role: 'sales_rep' }} onFinish={(v) => create.mutate(v)}>
         <Form.Item name="email" label={t('customers.email')} rules={[{ required: true }]}><Input /></Form.Item>
         <Form.Item name="name" label={t('common.name')} rules={[{ required: true }]}><Input /></Form.Item>
-        <Form.Item name="role" label={t('admin.role')}><Select options={ROLES.map((x) => ({ value: x, label: t(`enums.role.${x}`) }))} /></Form.Item>
+        <Form.Item name="role" label={t('admin.role')}><Select options={ROLES.map((x) => ({ value: x, label: label('role', x) }))} /></Form.Item>
         <Form.Item name="department_id" label={t('admin.department')}><Select allowClear options={(depts.data?.items ?? []).map((x) => ({ value: x.id, label: x.name }))} /></Form.Item>
         <Form.Item name="password" label={t('login.password')} rules={[{ required: true }]}><Input.Password autoComplete="new-password" /></Form.Item>
       </Form>
@@ -117,7 +121,7 @@ function ResetPassword({ user, onClose }: { user: Schemas['UserOut']; onClose: (
   return (
     <Modal open title={`${t('admin.resetPassword')}: ${user.name}`} onCancel={onClose} onOk={() => reset.mutate()} confirmLoading={reset.isPending} okButtonProps={{ disabled: !pw }}>
       <InlineError error={reset.error} />
-      <Input.Password placeholder={t('admin.newPassword')} value={pw} onChange={(e) => setPw(e.target.value)} autoComplete="new-password" />
+      <Input.Password placeholder={t('admin.newPassword')} aria-label={t('admin.newPassword')} value={pw} onChange={(e) => setPw(e.target.value)} autoComplete="new-password" />
     </Modal>
   );
 }
@@ -148,8 +152,8 @@ export function Departments() {
     <Card size="small">
       <InlineError error={create.error ?? rename.error ?? remove.error} />
       <Space wrap style={{ marginBottom: 12 }}>
-        <Input placeholder={t('common.name')} value={name} onChange={(e) => setName(e.target.value)} />
-        <Select allowClear placeholder={t('admin.parent')} style={{ width: 200 }} value={parent} onChange={setParent} options={items.map((d) => ({ value: d.id, label: d.name }))} />
+        <Input placeholder={t('common.name')} aria-label={t('common.name')} value={name} onChange={(e) => setName(e.target.value)} />
+        <Select allowClear placeholder={t('admin.parent')} aria-label={t('admin.parent')} style={{ width: 200 }} value={parent} onChange={setParent} options={items.map((d) => ({ value: d.id, label: d.name }))} />
         <Button type="primary" disabled={!name} loading={create.isPending} onClick={() => create.mutate()}>{t('admin.newDepartment')}</Button>
       </Space>
       <QueryState query={depts}>
@@ -168,6 +172,7 @@ export function Departments() {
 
 export function ApiKeys() {
   const { t } = useTranslation();
+  const label = useLabels();
   const qc = useQueryClient();
   const keys = useQuery({ queryKey: ['api-keys'], queryFn: () => unwrap(api.GET('/api/v1/api-keys', { params: { query: { limit: 200 } } })) });
   const [name, setName] = useState('');
@@ -186,8 +191,9 @@ export function ApiKeys() {
       {secret && <Alert type="warning" showIcon closable onClose={() => setSecret(null)} style={{ marginBottom: 12 }} title={t('admin.secretOnce')}
         description={<Typography.Text code copyable data-testid="api-key-secret">{secret}</Typography.Text>} />}
       <Space wrap style={{ marginBottom: 12 }}>
-        <Input placeholder={t('common.name')} value={name} onChange={(e) => setName(e.target.value)} />
-        <Select mode="multiple" style={{ minWidth: 320 }} value={scopes} onChange={setScopes} options={scopeChoices.map((s) => ({ value: s, label: s }))} />
+        <Input placeholder={t('common.name')} aria-label={t('common.name')} value={name} onChange={(e) => setName(e.target.value)} />
+        <Select mode="multiple" style={{ minWidth: 320 }} value={scopes} onChange={setScopes} aria-label={t('admin.scopes')}
+          optionFilterProp="label" options={scopeChoices.map((s) => ({ value: s, label: label('scope', s) }))} />
         <Button type="primary" disabled={!name || !scopes.length} loading={create.isPending} onClick={() => create.mutate()}>{t('admin.newKey')}</Button>
       </Space>
       <QueryState query={keys} empty={(d) => d.items.length === 0}>
@@ -195,7 +201,7 @@ export function ApiKeys() {
           <Table rowKey="id" size="small" pagination={false} dataSource={d.items} scroll={{ x: 'max-content' }} columns={[
             { title: t('common.name'), dataIndex: 'name' },
             { title: t('admin.prefix'), dataIndex: 'prefix', render: (v) => <Typography.Text code>{v}…</Typography.Text> },
-            { title: t('admin.scopes'), dataIndex: 'scopes', render: (s: string[]) => s.map((x) => <Tag key={x}>{x}</Tag>) },
+            { title: t('admin.scopes'), dataIndex: 'scopes', render: (s: string[]) => s.map((x) => <Tag key={x} title={x}>{label('scope', x)}</Tag>) },
             { title: t('common.createdAt'), dataIndex: 'created_at', render: fmtTime },
             { title: t('common.status'), dataIndex: 'revoked_at', render: (v) => (v ? <Tag color="red">{t('admin.revoked')}</Tag> : <Tag color="green">{t('admin.active')}</Tag>) },
             { title: t('common.actions'), render: (_, k) => !k.revoked_at && <Button size="small" danger onClick={() => revoke.mutate(k.id)}>{t('admin.revoke')}</Button> },

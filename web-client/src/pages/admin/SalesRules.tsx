@@ -6,6 +6,7 @@ import { useTranslation } from 'react-i18next';
 import { api, etagOf, unwrap, type Schemas } from '../../api/client';
 import { useUserNames } from '../../api/hooks';
 import { InlineError, QueryState } from '../../components/States';
+import { useLabels } from '../../i18n/labels';
 import { useDepartments } from './queries';
 
 // How leads and contracts are handled: lead scoring, routing, rep availability, approval policy.
@@ -17,7 +18,7 @@ function JsonEditor<T>({ value, onSave, saving }: { value: T; onSave: (v: T) => 
   const [bad, setBad] = useState<string | null>(null);
   return (
     <Space orientation="vertical" style={{ width: '100%' }}>
-      <Input.TextArea rows={14} value={text} onChange={(e) => setText(e.target.value)} style={{ fontFamily: 'monospace', fontSize: 12 }} />
+      <Input.TextArea rows={14} value={text} aria-label={t('admin.settingsJson')} onChange={(e) => setText(e.target.value)} style={{ fontFamily: 'monospace', fontSize: 12 }} />
       {bad && <Alert type="error" title={bad} />}
       <Button type="primary" loading={saving} onClick={() => { try { setBad(null); onSave(JSON.parse(text)); } catch (e) { setBad((e as Error).message); } }}>{t('common.save')}</Button>
     </Space>
@@ -37,6 +38,7 @@ export function Rules() {
 
 function Scoring() {
   const { t } = useTranslation();
+  const label = useLabels();
   const { message } = App.useApp();
   const qc = useQueryClient();
   const scoring = useQuery({ queryKey: ['lead-scoring'], queryFn: () => unwrap(api.GET('/api/v1/lead-scoring')) });
@@ -54,7 +56,7 @@ function Scoring() {
             <InlineError error={save.error} />
             <Space wrap style={{ marginBottom: 12 }}>
               <span>{t('admin.highFrom')}: <b>{s.high_from}</b></span><span>{t('admin.mediumFrom')}: <b>{s.medium_from}</b></span>
-              {s.rules.map((r) => <Tag key={r.kind} color={r.enabled === false ? 'default' : 'blue'}>{r.kind}</Tag>)}
+              {s.rules.map((r) => <Tag key={r.kind} color={r.enabled === false ? 'default' : 'blue'}>{label('scoring_rule', r.kind)}</Tag>)}
             </Space>
             <JsonEditor key={s.version} value={doc as unknown as Schemas['ScoringModelIn']} saving={save.isPending} onSave={(v) => save.mutate(v)} />
           </Card>
@@ -66,6 +68,7 @@ function Scoring() {
 
 function Routing() {
   const { t } = useTranslation();
+  const label = useLabels();
   const { message } = App.useApp();
   const qc = useQueryClient();
   const depts = useDepartments();
@@ -86,12 +89,12 @@ function Routing() {
           <Card size="small">
             <InlineError error={save.error} />
             <Table rowKey={(_, i) => String(i)} size="small" pagination={false} dataSource={shown} scroll={{ x: 'max-content' }} columns={[
-              { title: t('admin.rule'), dataIndex: 'name', render: (v, _, i) => <Input size="small" value={v} onChange={(e) => upd(i, { name: e.target.value })} /> },
-              { title: t('admin.department'), dataIndex: 'department_id', render: (v, _, i) => <Select size="small" style={{ width: 180 }} value={v} onChange={(d) => upd(i, { department_id: d })} options={(depts.data?.items ?? []).map((d) => ({ value: d.id, label: d.name }))} /> },
-              { title: t('admin.regions'), dataIndex: 'regions', render: (v, _, i) => <Select size="small" mode="tags" style={{ minWidth: 120 }} value={v ?? []} onChange={(x) => upd(i, { regions: x })} /> },
-              { title: t('admin.industries'), dataIndex: 'industries', render: (v, _, i) => <Select size="small" mode="tags" style={{ minWidth: 120 }} value={v ?? []} onChange={(x) => upd(i, { industries: x })} /> },
-              { title: t('admin.method'), dataIndex: 'method', render: (v, _, i) => <Select size="small" style={{ width: 130 }} value={v ?? 'round_robin'} onChange={(m) => upd(i, { method: m })} options={[{ value: 'round_robin', label: 'round robin' }, { value: 'least_loaded', label: 'least loaded' }]} /> },
-              { title: t('admin.enabled'), dataIndex: 'enabled', render: (v, _, i) => <Switch size="small" checked={v !== false} onChange={(e) => upd(i, { enabled: e })} /> },
+              { title: t('admin.rule'), dataIndex: 'name', render: (v, _, i) => <Input size="small" value={v} aria-label={t('admin.rule')} onChange={(e) => upd(i, { name: e.target.value })} /> },
+              { title: t('admin.department'), dataIndex: 'department_id', render: (v, _, i) => <Select size="small" style={{ width: 180 }} value={v} aria-label={t('admin.department')} onChange={(d) => upd(i, { department_id: d })} options={(depts.data?.items ?? []).map((d) => ({ value: d.id, label: d.name }))} /> },
+              { title: t('admin.regions'), dataIndex: 'regions', render: (v, _, i) => <Select size="small" mode="tags" style={{ minWidth: 120 }} value={v ?? []} aria-label={t('admin.regions')} onChange={(x) => upd(i, { regions: x })} options={label.options('region')} /> },
+              { title: t('admin.industries'), dataIndex: 'industries', render: (v, _, i) => <Select size="small" mode="tags" style={{ minWidth: 120 }} value={v ?? []} aria-label={t('admin.industries')} onChange={(x) => upd(i, { industries: x })} options={label.options('industry')} /> },
+              { title: t('admin.method'), dataIndex: 'method', render: (v, _, i) => <Select size="small" style={{ width: 180 }} value={v ?? 'round_robin'} aria-label={t('admin.method')} onChange={(m) => upd(i, { method: m })} options={label.options('routing_mode')} /> },
+              { title: t('admin.enabled'), dataIndex: 'enabled', render: (v, _, i) => <Switch size="small" checked={v !== false} aria-label={t('admin.enabled')} onChange={(e) => upd(i, { enabled: e })} /> },
               { title: '', render: (_, __, i) => <Button size="small" danger onClick={() => setRules(shown.filter((_x, j) => j !== i))}>{t('common.delete')}</Button> },
             ]} />
             <Space style={{ marginTop: 12 }}>
@@ -121,9 +124,9 @@ function Reps() {
           <Table rowKey="user_id" size="small" pagination={false} dataSource={d.items} scroll={{ x: 'max-content' }} columns={[
             { title: t('common.name'), dataIndex: 'name' },
             { title: t('admin.openLeads'), dataIndex: 'open_leads' },
-            { title: t('admin.capacity'), dataIndex: 'capacity', render: (v, r) => <InputNumber size="small" min={0} value={v} onBlur={(e) => { const n = e.target.value === '' ? null : Number(e.target.value); if (n !== v) patch.mutate({ id: r.user_id, body: { capacity: n } }); }} /> },
-            { title: t('admin.away'), dataIndex: 'away', render: (v, r) => <Switch size="small" checked={v} onChange={(away) => patch.mutate({ id: r.user_id, body: { away } })} /> },
-            { title: t('admin.inRotation'), dataIndex: 'in_rotation', render: (v, r) => <Switch size="small" checked={v} onChange={(in_rotation) => patch.mutate({ id: r.user_id, body: { in_rotation } })} /> },
+            { title: t('admin.capacity'), dataIndex: 'capacity', render: (v, r) => <InputNumber size="small" min={0} value={v} aria-label={t('admin.capacity')} onBlur={(e) => { const n = e.target.value === '' ? null : Number(e.target.value); if (n !== v) patch.mutate({ id: r.user_id, body: { capacity: n } }); }} /> },
+            { title: t('admin.away'), dataIndex: 'away', render: (v, r) => <Switch size="small" checked={v} aria-label={t('admin.away')} onChange={(away) => patch.mutate({ id: r.user_id, body: { away } })} /> },
+            { title: t('admin.inRotation'), dataIndex: 'in_rotation', render: (v, r) => <Switch size="small" checked={v} aria-label={t('admin.inRotation')} onChange={(in_rotation) => patch.mutate({ id: r.user_id, body: { in_rotation } })} /> },
           ]} />
         )}
       </QueryState>
@@ -133,6 +136,7 @@ function Reps() {
 
 export function ApprovalPolicy() {
   const { t } = useTranslation();
+  const label = useLabels();
   const { message } = App.useApp();
   const qc = useQueryClient();
   const { users } = useUserNames();
@@ -153,14 +157,14 @@ export function ApprovalPolicy() {
               remind_after_hours: v.remind, escalate_after_hours: v.escalate, renewal_days_before: v.renewal,
               finance_approver_id: v.finance ?? null, executive_approver_id: v.executive ?? null, calendar: p.calendar,
             })}>
-            <Form.Item name="cny" label={`${t('contracts.executiveAbove')} (CNY)`}><InputNumber min={0} stringMode style={{ width: 220 }} /></Form.Item>
+            <Form.Item name="cny" label={`${t('contracts.executiveAbove')}（${t('admin.yuan')}）`}><InputNumber min={0} stringMode style={{ width: 220 }} /></Form.Item>
             <Space wrap>
-              <Form.Item name="remind" label="remind_after_hours"><InputNumber min={0.5} max={720} /></Form.Item>
-              <Form.Item name="escalate" label="escalate_after_hours"><InputNumber min={0.5} max={720} /></Form.Item>
-              <Form.Item name="renewal" label="renewal_days_before"><InputNumber min={1} max={365} /></Form.Item>
+              <Form.Item name="remind" label={t('admin.remindAfterHours')}><InputNumber min={0.5} max={720} /></Form.Item>
+              <Form.Item name="escalate" label={t('admin.escalateAfterHours')}><InputNumber min={0.5} max={720} /></Form.Item>
+              <Form.Item name="renewal" label={t('admin.renewalDaysBefore')}><InputNumber min={1} max={365} /></Form.Item>
             </Space>
-            <Form.Item name="finance" label={t('enums.role.finance')}><Select allowClear options={users.filter((u) => u.role === 'finance').map((u) => ({ value: u.id, label: u.name }))} /></Form.Item>
-            <Form.Item name="executive" label={t('enums.role.executive')}><Select allowClear options={users.filter((u) => u.role === 'executive').map((u) => ({ value: u.id, label: u.name }))} /></Form.Item>
+            <Form.Item name="finance" label={label('approval_step_role', 'finance')}><Select allowClear options={users.filter((u) => u.role === 'finance').map((u) => ({ value: u.id, label: u.name }))} /></Form.Item>
+            <Form.Item name="executive" label={label('approval_step_role', 'executive')}><Select allowClear options={users.filter((u) => u.role === 'executive').map((u) => ({ value: u.id, label: u.name }))} /></Form.Item>
             <Button type="primary" htmlType="submit" loading={save.isPending}>{t('common.save')}</Button>
           </Form>
         </Card>

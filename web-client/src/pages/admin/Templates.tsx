@@ -4,7 +4,8 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, ApiError, etagOf, unwrap, type Schemas } from '../../api/client';
 import { useCursorList } from '../../api/hooks';
-import { fmtTime } from '../../components/bits';
+import { formatDateTime } from '../../i18n/format';
+import { useLabels } from '../../i18n/labels';
 import { ErrorState, InlineError } from '../../components/States';
 
 type Template = Schemas['TemplateOut'];
@@ -17,6 +18,7 @@ const LOCALES = ['zh-CN', 'en'] as const;
 /** Message templates per kind, channel and language: edit, add, preview with sample variables. */
 export default function Templates() {
   const { t } = useTranslation();
+  const label = useLabels();
   const [filter, setFilter] = useState<{ kind?: (typeof KINDS)[number]; channel?: (typeof CHANNELS)[number]; locale?: (typeof LOCALES)[number] }>({});
   const [open, setOpen] = useState<Template | 'new' | null>(null);
   const list = useCursorList<Template>(['templates', filter], (cursor) => unwrap(api.GET('/api/v1/templates', { params: { query: { ...filter, cursor, limit: 200 } } })));
@@ -24,20 +26,20 @@ export default function Templates() {
   return (
     <Card size="small">
       <Space wrap style={{ marginBottom: 12 }}>
-        <Select allowClear placeholder="kind" style={{ width: 220 }} value={filter.kind} onChange={(kind) => setFilter((f) => ({ ...f, kind }))} options={KINDS.map((k) => ({ value: k, label: k }))} />
-        <Select allowClear placeholder={t('admin.channel')} style={{ width: 120 }} value={filter.channel} onChange={(channel) => setFilter((f) => ({ ...f, channel }))} options={CHANNELS.map((k) => ({ value: k, label: k }))} />
-        <Select allowClear placeholder={t('common.language')} style={{ width: 110 }} value={filter.locale} onChange={(locale) => setFilter((f) => ({ ...f, locale }))} options={LOCALES.map((k) => ({ value: k, label: k }))} />
+        <Select allowClear placeholder={t('admin.templateKind')} aria-label={t('admin.templateKind')} style={{ width: 220 }} value={filter.kind} onChange={(kind) => setFilter((f) => ({ ...f, kind }))} options={label.options('template_kind', KINDS)} />
+        <Select allowClear placeholder={t('admin.channel')} aria-label={t('admin.channel')} style={{ width: 120 }} value={filter.channel} onChange={(channel) => setFilter((f) => ({ ...f, channel }))} options={label.options('channel', CHANNELS)} />
+        <Select allowClear placeholder={t('common.language')} aria-label={t('common.language')} style={{ width: 120 }} value={filter.locale} onChange={(locale) => setFilter((f) => ({ ...f, locale }))} options={label.options('locale', LOCALES)} />
         <Button type="primary" onClick={() => setOpen('new')}>{t('common.create')}</Button>
       </Space>
       <Table<Template> rowKey="id" size="small" pagination={false} loading={list.isPending} dataSource={list.items} scroll={{ x: 'max-content' }} data-testid="templates"
         onRow={(r) => ({ onClick: () => setOpen(r), style: { cursor: 'pointer' } })} locale={{ emptyText: t('common.empty') }}
         columns={[
-          { title: 'kind', dataIndex: 'kind' },
-          { title: t('admin.channel'), dataIndex: 'channel', render: (c) => <Tag>{c}</Tag> },
-          { title: t('common.language'), dataIndex: 'locale' },
+          { title: t('admin.templateKind'), dataIndex: 'kind', render: (k: string) => label('template_kind', k) },
+          { title: t('admin.channel'), dataIndex: 'channel', render: (c: string) => <Tag>{label('channel', c)}</Tag> },
+          { title: t('common.language'), dataIndex: 'locale', render: (l: string) => label('locale', l) },
           { title: t('admin.subject'), dataIndex: 'subject', ellipsis: true },
-          { title: '', dataIndex: 'builtin', render: (b) => b && <Tag color="blue">builtin</Tag> },
-          { title: t('common.createdAt'), dataIndex: 'updated_at', render: fmtTime },
+          { title: '', dataIndex: 'builtin', render: (b) => b && <Tag color="blue">{t('admin.builtin')}</Tag> },
+          { title: t('common.createdAt'), dataIndex: 'updated_at', render: formatDateTime },
         ]} />
       {list.hasNextPage && <Button block onClick={() => list.fetchNextPage()}>{t('common.more')}</Button>}
       {open && <TemplateDrawer template={open === 'new' ? null : open} onClose={() => setOpen(null)} />}
@@ -60,6 +62,7 @@ type Values = Required<Schemas['TemplateCreate']>;
 
 function TemplateDrawer({ template, onClose }: { template: Template | null; onClose: () => void }) {
   const { t } = useTranslation();
+  const label = useLabels();
   const { message, modal } = App.useApp();
   const qc = useQueryClient();
   const [form] = Form.useForm<Values>();
@@ -86,14 +89,14 @@ function TemplateDrawer({ template, onClose }: { template: Template | null; onCl
     mutationFn: () => unwrap(api.POST('/api/v1/templates/{template_id}/preview', { params: { path: { template_id: current!.id } }, body: { variables: JSON.parse(shownVars || '{}') } })),
   });
   return (
-    <Drawer open width={Math.min(640, window.innerWidth)} onClose={onClose} title={current ? `${current.kind} · ${current.channel} · ${current.locale}` : t('common.create')}>
+    <Drawer open width={Math.min(640, window.innerWidth)} onClose={onClose} title={current ? `${label('template_kind', current.kind)} · ${label('channel', current.channel)} · ${label('locale', current.locale)}` : t('common.create')}>
       <InlineError error={save.error ?? remove.error} />
       <Form form={form} layout="vertical" key={current?.version ?? 'new'} onFinish={(v) => save.mutate(v)}
         initialValues={current ? { kind: current.kind, channel: current.channel, locale: current.locale, subject: current.subject, body: current.body } : { channel: 'email', locale: 'zh-CN' }}>
         <Space wrap>
-          <Form.Item name="kind" label="kind" rules={[{ required: true }]}><Select disabled={!!current} style={{ width: 220 }} options={KINDS.map((k) => ({ value: k, label: k }))} /></Form.Item>
-          <Form.Item name="channel" label={t('admin.channel')}><Select disabled={!!current} style={{ width: 110 }} options={CHANNELS.map((k) => ({ value: k, label: k }))} /></Form.Item>
-          <Form.Item name="locale" label={t('common.language')}><Select disabled={!!current} style={{ width: 100 }} options={LOCALES.map((k) => ({ value: k, label: k }))} /></Form.Item>
+          <Form.Item name="kind" label={t('admin.templateKind')} rules={[{ required: true }]}><Select disabled={!!current} style={{ width: 220 }} options={label.options('template_kind', KINDS)} /></Form.Item>
+          <Form.Item name="channel" label={t('admin.channel')}><Select disabled={!!current} style={{ width: 120 }} options={label.options('channel', CHANNELS)} /></Form.Item>
+          <Form.Item name="locale" label={t('common.language')}><Select disabled={!!current} style={{ width: 120 }} options={label.options('locale', LOCALES)} /></Form.Item>
         </Space>
         <Form.Item name="subject" label={t('admin.subject')}><Input /></Form.Item>
         <Form.Item name="body" label={t('admin.body')} rules={[{ required: true }]}><Input.TextArea rows={6} style={{ fontFamily: 'monospace' }} /></Form.Item>
@@ -108,7 +111,7 @@ function TemplateDrawer({ template, onClose }: { template: Template | null; onCl
       {current && (
         <Card size="small" title={t('admin.preview')} style={{ marginTop: 16 }}>
           <InlineError error={preview.error} />
-          <Input.TextArea rows={6} value={shownVars} onChange={(e) => setVars(e.target.value)} style={{ fontFamily: 'monospace', fontSize: 12 }} />
+          <Input.TextArea rows={6} value={shownVars} aria-label={t('admin.preview')} onChange={(e) => setVars(e.target.value)} style={{ fontFamily: 'monospace', fontSize: 12 }} />
           <Button style={{ margin: '8px 0' }} loading={preview.isPending} onClick={() => preview.mutate()} data-testid="preview">{t('admin.preview')}</Button>
           {preview.data && (
             <div data-testid="preview-out">
