@@ -62,9 +62,12 @@ describe('CustomersPage', () => {
     expect(screen.getByTestId('toggle-filters')).toHaveAttribute('aria-expanded', 'false');
     fireEvent.click(screen.getByTestId('toggle-filters'));
     expect(screen.getByTestId('toggle-filters')).toHaveAttribute('aria-expanded', 'true');
-    for (const name of ['行业', '地区', '客户等级', '价值层级', '负责人', '标签', '已保存分群']) {
+    for (const name of ['行业', '地区', '客户等级', '价值层级', '负责人', '标签']) {
       expect(screen.getByRole('combobox', { name })).toBeInTheDocument();
     }
+    // Saved segments are the shared saved-views menu, with the sorts offered as a select (no headers on a phone).
+    expect(screen.getByRole('button', { name: /常用视图/ })).toBeInTheDocument();
+    expect(screen.getByRole('combobox', { name: '排序' })).toBeInTheDocument();
   });
 
   it('shows a server field error once, under its input, in the new-customer form', async () => {
@@ -77,9 +80,11 @@ describe('CustomersPage', () => {
     });
     renderWithProviders(<AntApp><CustomersPage /></AntApp>);
     fireEvent.click(await screen.findByTestId('new-customer'));
-    fireEvent.change(await screen.findByLabelText('名称'), { target: { value: '苏州精工' } });
-    fireEvent.change(screen.getByLabelText('联系人'), { target: { value: '王小明' } });
-    fireEvent.change(screen.getByLabelText('手机'), { target: { value: '12345' } });
+    // Inside the dialog: the sortable 名称 column header behind it carries the same name.
+    const dialog = await screen.findByRole('dialog');
+    fireEvent.change(await within(dialog).findByLabelText('名称'), { target: { value: '苏州精工' } });
+    fireEvent.change(within(dialog).getByLabelText('联系人'), { target: { value: '王小明' } });
+    fireEvent.change(within(dialog).getByLabelText('手机'), { target: { value: '12345' } });
     fireEvent.click(screen.getByRole('button', { name: /^新\s*建$/ }));
     expect(await screen.findByText('手机号码格式不正确')).toBeInTheDocument();
     expect(screen.getAllByText(/手机号码格式不正确/)).toHaveLength(1);
