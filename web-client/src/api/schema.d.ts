@@ -5405,7 +5405,10 @@ export interface components {
             /** Step */
             step: number;
             role: components["schemas"]["StepRole"];
-            /** Name */
+            /**
+             * Name
+             * @description The step as people call it, in the reader's language
+             */
             name: string;
             /**
              * Assignee Id
