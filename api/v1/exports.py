@@ -4,20 +4,21 @@ the requester's language, and their download."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Header
+from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from api.deps import Ctx, CurrentActor
-from api.schemas import AUTHED, DateTime, Input, problems, without_null
+from api.schemas import AUTHED, DateTime, Input, problems
 from api.v1.schemas.fields_and_tags import FILTER_DOC, FILTER_EXAMPLE
 from domain.customers.queries import filter_from_dict
 from domain.exports.commands import CreateExport
-from domain.exports.labels import Locale, locale_of
+from domain.exports.labels import Locale
 from domain.exports.model import MAX_ACTIVE_PER_USER, Export, ExportFormat, ExportStatus
 from domain.exports.sources import FILTERS, ExportObject
+from domain.shared.text import current_locale
 
 router = APIRouter(prefix="/exports", tags=["exports"])
 
@@ -81,17 +82,16 @@ class ExportOut(BaseModel):
              "as CSV or XLSX; runs as a job",
              description="Every record of the list that matches, not only a page. The header "
              "row and coded values (statuses, sources, grades) are written as labels in the "
-             "language of `Accept-Language` (zh-CN unless English is preferred); owners and "
+             "caller's language (the saved one, else Accept-Language, else the "
+             "organisation's); owners and "
              "stages by name. Personal data is masked unless `reveal`. One user has at most "
              f"{MAX_ACTIVE_PER_USER} exports waiting or running at once; one more answers 429 "
              "until one of them finishes.",
              responses=problems(*AUTHED, 404, 429))
-async def create_export(
-    ctx: Ctx, actor: CurrentActor, body: ExportCreate,
-    accept_language: Annotated[str | None, Header(max_length=500,
-                                                  json_schema_extra=without_null)] = None,
-) -> ExportOut:
-    return ExportOut.of(await ctx.exports.create(actor, body.command(locale_of(accept_language))))
+async def create_export(ctx: Ctx, actor: CurrentActor, body: ExportCreate) -> ExportOut:
+    # The file speaks the caller's language: saved, else Accept-Language, else the
+    # organisation's (set for the request by the middleware and the caller's lookup).
+    return ExportOut.of(await ctx.exports.create(actor, body.command(Locale(current_locale()))))
 
 
 @router.get("/{export_id}", response_model=ExportOut, summary="An export's progress",

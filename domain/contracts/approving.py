@@ -11,7 +11,7 @@ from domain.contracts.commands import PolicySettings
 from domain.contracts.model import Contract
 from domain.contracts.policy import ApprovalPolicy, build_policy
 from domain.contracts.queries import InboxItem
-from domain.contracts.rounds import StepPlan, StepRole
+from domain.contracts.rounds import ApprovalStep, StepPlan, StepRole
 from domain.contracts.use_case import ContractUseCases
 from domain.identity.ports import UserFilter
 from domain.notifications.kinds import APPROVAL_WAITING_KINDS
@@ -20,6 +20,7 @@ from domain.shared.errors import PermissionDenied, ValidationFailed, check_versi
 from domain.shared.ownership import manager_above
 from domain.shared.paging import Page, PageRequest
 from domain.shared.ports import UnitOfWork
+from domain.shared.text import Label, Text, text
 
 OVERSEERS = frozenset({Role.ADMIN, Role.EXECUTIVE})  # see every approver's queue
 
@@ -66,9 +67,8 @@ class Approving(ContractUseCases):
         for role in policy.roles_for(c.amount, c.currency):
             who = await self._approver(uow, policy, role, c, used)
             if who is None:
-                raise ValidationFailed.of(
-                    "approval", f"no active {role.value} other than the owner and the earlier "
-                    "approvers can approve this contract")
+                raise ValidationFailed.of("approval", "contract.no_approver",
+                                          role=Label("role", role.value))
             used.add(who)
             plans.append(StepPlan(role, who))
         return plans
@@ -85,9 +85,8 @@ class Approving(ContractUseCases):
             await uow.contracts.save(c)
             await self._follow(uow, c)
             steps = c.round_steps()
-            await self._timeline(uow, actor, c, "contract",
-                                 f"Contract {c.number} submitted for approval "
-                                 f"({' → '.join(s.name for s in steps)})")
+            await self._timeline(uow, actor, c, "contract", text(
+                "timeline.contract.submitted", number=c.number, chain=_chain(steps)))
             await self._audit(uow, actor, "contract.submitted", c, {
                 "status": ["draft", c.status.value], "round": [c.round - 1, c.round],
                 "chain": [None, [f"{s.role.value}:{s.assignee_id}" for s in steps]]})
@@ -100,7 +99,7 @@ class Approving(ContractUseCases):
         once the second finds the step decided (409)."""
         p = require(actor, Scope.CONTRACTS_APPROVE)
         if p.user_id is None:
-            raise PermissionDenied("Approvals are decided by people, not integrations")
+            raise PermissionDenied("contract.people_decide")
         async with self.uow() as uow:
             c = await self._load(uow, p, contract_id, lock=True)
             now = self.clock.now()
@@ -115,10 +114,10 @@ class Approving(ContractUseCases):
             # escalated to) to decide it ask nothing more, so no inbox keeps them unread.
             await uow.notifications.resolve_step(APPROVAL_WAITING_KINDS, c.id, step, now)
             verb = "approved" if approve else "rejected"
-            await self._timeline(uow, actor, c, "contract",
-                                 f"Contract {c.number}: step {step} {verb}"
-                                 + (f" ({comment.strip()[:200]})" if comment and comment.strip()
-                                    else ""))
+            note = (comment or "").strip()[:200]
+            await self._timeline(uow, actor, c, "contract", text(
+                f"timeline.contract.step_{verb}" + ("_noted" if note else ""),
+                number=c.number, step=step, **({"comment": note} if note else {})))
             await self._audit(uow, actor, f"contract.step_{verb}", c, {
                 "step": [None, step], "status": [before, c.status.value],
                 "comment": [None, (comment or "").strip() or None]})
@@ -131,7 +130,7 @@ class Approving(ContractUseCases):
         p = require(actor, Scope.CONTRACTS_READ)
         if (assignee is None or assignee != p.user_id) and p.kind == "user" \
                 and p.role not in OVERSEERS:
-            raise PermissionDenied("Only admins and executives see others' approvals")
+            raise PermissionDenied("contract.others_approvals_overseers")
         async with self.uow() as uow:
             return await uow.contracts.inbox(assignee, page)
 
@@ -158,11 +157,19 @@ class Approving(ContractUseCases):
                     continue
                 user = await uow.users.get(user_id)
                 if user is None or not user.is_active or user.role not in (role, Role.ADMIN):
-                    raise ValidationFailed.of(name, f"must be an active {role.value} user "
-                                              "(or an admin)")
+                    raise ValidationFailed.of(name, "contract.approver_role",
+                                              role=Label("role", role.value))
             saved = await uow.contracts.save_policy(policy)
             await uow.audit.record(AuditEntry.of(
                 actor, "approval_policy.updated", "settings", "approval_policy",
                 field_diff(current.to_doc(), saved.to_doc())))
             await uow.commit()
             return saved
+
+
+def _chain(steps: builtins.list[ApprovalStep]) -> Text | Label:
+    """The steps in order, each by its label: "Sales manager → Finance → Executive"."""
+    first, *rest = steps
+    if not rest:
+        return first.name
+    return text("timeline.contract.chain", step=first.name, rest=_chain(rest))

@@ -20,7 +20,7 @@ def _clock_time(raw: Any, name: str) -> time:
         hours, minutes = str(raw).split(":")
         return time(int(hours), int(minutes))
     except (ValueError, TypeError):
-        raise ValidationFailed.of(name, "must be a time of day such as 09:00") from None
+        raise ValidationFailed.of(name, "contract.bad_time_of_day") from None
 
 
 @dataclass(frozen=True)
@@ -46,15 +46,15 @@ class WorkingCalendar:
         try:
             ZoneInfo(tz)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValidationFailed.of("calendar.timezone", f"{tz!r} is not a time zone") from None
+            raise ValidationFailed.of("calendar.timezone", "contract.not_a_timezone",
+                                      zone=tz) from None
         opens = _clock_time(start, "calendar.start")
         closes = _clock_time(end, "calendar.end")
         if closes <= opens:
-            raise ValidationFailed.of("calendar.end", "must be after the start of the day")
+            raise ValidationFailed.of("calendar.end", "contract.day_ends_before_start")
         if not isinstance(workdays, list | tuple) or not workdays or any(
                 not isinstance(d, int) or not 1 <= d <= 7 for d in workdays):
-            raise ValidationFailed.of("calendar.workdays",
-                                      "list ISO weekdays 1 (Monday) to 7 (Sunday)")
+            raise ValidationFailed.of("calendar.workdays", "contract.bad_workdays")
         return cls(timezone=tz, start=opens, end=closes,
                    workdays=frozenset(d - 1 for d in workdays))
 

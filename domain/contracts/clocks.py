@@ -17,10 +17,17 @@ from domain.contracts.rounds import ApprovalStep, StepStatus
 from domain.contracts.use_case import EVERYTHING, ContractUseCases
 from domain.customers.activity import Task, TaskOrigin
 from domain.shared.authz import SYSTEM
+from domain.shared.catalogue import render
 from domain.shared.ownership import manager_above
 from domain.shared.ports import UnitOfWork
+from domain.shared.text import Money, text
 
 SCAN_LIMIT = 500
+
+# The customer's timeline line of each thing the daily sweep does to a contract.
+_SWEPT = {"contract.activated": "timeline.contract.activated_on_start",
+          "contract.expired": "timeline.contract.expired",
+          "contract.renewal_due": "timeline.contract.renewal_due"}
 
 
 @dataclass(frozen=True)
@@ -134,20 +141,24 @@ class Clocks(ContractUseCases):
         assert c.end_date is not None
         tz = ZoneInfo(policy.calendar.timezone)
         due = datetime.combine(c.end_date - timedelta(days=7), policy.calendar.start, tz)
+        # A task's words are the owner's to edit, so they are written once, in their language.
+        language = (await uow.notification_preferences.get(c.owner_id)).locale
+        title = render(text("contract.renewal_task_title", number=c.number,
+                            end_date=c.end_date), language)
+        notes = render(text("contract.renewal_task_notes", title=c.title,
+                            amount=Money(c.amount, c.currency), customer=c.customer_name),
+                       language)
         task = Task.create(
-            title=f"Repurchase reminder: contract {c.number} ends on {c.end_date}",
-            assignee_id=c.owner_id, created_by=None, due_at=max(due, self.clock.now()),
-            related_type="customer", related_id=c.customer_id, origin=TaskOrigin.RULE,
-            notes=f"{c.title} ({c.amount} {c.currency}) with {c.customer_name}: "
-                  "talk about renewal or the next order.")
+            title=title[:200], assignee_id=c.owner_id, created_by=None,
+            due_at=max(due, self.clock.now()), related_type="customer",
+            related_id=c.customer_id, origin=TaskOrigin.RULE, notes=notes)
         await uow.tasks.add(task)
         c.mark_renewal(task.id)
 
     async def _system_save(self, uow: UnitOfWork, c: Contract, action: str) -> None:
         await uow.contracts.save(c)
         await self._follow(uow, c)
-        await self._timeline(uow, SYSTEM, c, "contract",
-                             f"Contract {c.number}: {action.split('.')[1].replace('_', ' ')}")
+        await self._timeline(uow, SYSTEM, c, "contract", text(_SWEPT[action], number=c.number))
         await uow.audit.record(AuditEntry.of(SYSTEM, action, "contract", c.id,
                                              {"status": [None, c.status.value]}))
         await uow.commit()

@@ -13,7 +13,7 @@ from domain.shared.authz import Actor, Scope, require
 from domain.shared.commands import given
 from domain.shared.ownership import check_owner
 from domain.shared.paging import Page, PageRequest
-from domain.shared.text import text
+from domain.shared.text import Money, text
 
 
 class Drafting(ContractUseCases):
@@ -32,9 +32,9 @@ class Drafting(ContractUseCases):
                                                         c.customer_id)
             await uow.contracts.add(c)
             await self._follow(uow, c)
-            await self._timeline(uow, actor, c, "contract",
-                                 f"Contract {c.number} drafted: {c.title} "
-                                 f"({c.amount} {c.currency})")
+            await self._timeline(uow, actor, c, "contract", text(
+                "timeline.contract.drafted", number=c.number, title=c.title,
+                amount=Money(c.amount, c.currency)))
             await self._audit(uow, actor, "contract.created", c,
                               field_diff(None, contract_snapshot(c)))
             await uow.commit()

@@ -11,6 +11,7 @@ from domain.contracts.model import Contract
 from domain.contracts.use_case import ContractUseCases, contract_snapshot
 from domain.shared.authz import Actor, Principal, Scope, require
 from domain.shared.ports import UnitOfWork
+from domain.shared.text import text
 
 Step = Callable[[UnitOfWork, Principal, Contract], Awaitable[None]]
 
@@ -25,8 +26,8 @@ class AfterApproval(ContractUseCases):
             await apply(uow, p, c)
             await uow.contracts.save(c)
             await self._follow(uow, c)
-            await self._timeline(uow, actor, c, "contract",
-                                 f"Contract {c.number} {c.status.value.replace('_', ' ')}")
+            await self._timeline(uow, actor, c, "contract", text(
+                "timeline.contract.now", number=c.number, status=c.status_label))
             await self._audit(uow, actor, action, c, field_diff(before, contract_snapshot(c)))
             await uow.commit()
             return c

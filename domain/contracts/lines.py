@@ -20,9 +20,9 @@ def clean_text(raw: Any, name: str, limit: int, required: bool = False) -> str |
     """Trimmed text, None when blank; refused when required and blank, or too long."""
     text = (str(raw) if raw is not None else "").strip() or None
     if text is None and required:
-        raise ValidationFailed.of(name, "is required")
+        raise ValidationFailed.of(name, "required")
     if text is not None and len(text) > limit:
-        raise ValidationFailed.of(name, f"must be at most {limit} characters")
+        raise ValidationFailed.of(name, "too_long", max=limit)
     return text
 
 
@@ -30,9 +30,9 @@ def _decimal(raw: Any, name: str) -> Decimal:
     try:
         value = Decimal(str(raw))
     except InvalidOperation:
-        raise ValidationFailed.of(name, "must be a decimal number") from None
+        raise ValidationFailed.of(name, "contract.not_a_decimal") from None
     if not value.is_finite():
-        raise ValidationFailed.of(name, "must be a decimal number")
+        raise ValidationFailed.of(name, "contract.not_a_decimal")
     return value
 
 
@@ -63,16 +63,16 @@ class LineItem:
         product = clean_text(spec.product, f"{at}.product", 200, required=True) or ""
         quantity = _decimal(spec.quantity, f"{at}.quantity")
         if quantity <= 0 or quantity > MAX_QUANTITY:
-            raise ValidationFailed.of(f"{at}.quantity", "must be above 0 and at most 1e9")
+            raise ValidationFailed.of(f"{at}.quantity", "contract.quantity_range")
         if quantity.as_tuple().exponent < -3:  # type: ignore[operator]
-            raise ValidationFailed.of(f"{at}.quantity", "has more than three decimal places")
+            raise ValidationFailed.of(f"{at}.quantity", "contract.quantity_places")
         unit_price = money(spec.unit_price, f"{at}.unit_price")
         assert unit_price is not None
         discount = _decimal(spec.discount or 0, f"{at}.discount")
         if not Decimal(0) <= discount <= Decimal(100):
-            raise ValidationFailed.of(f"{at}.discount", "is a percentage from 0 to 100")
+            raise ValidationFailed.of(f"{at}.discount", "contract.discount_range")
         if discount.as_tuple().exponent < -2:  # type: ignore[operator]
-            raise ValidationFailed.of(f"{at}.discount", "has more than two decimal places")
+            raise ValidationFailed.of(f"{at}.discount", "contract.discount_places")
         return cls(product=product, quantity=quantity, unit_price=unit_price, discount=discount)
 
     def to_doc(self) -> dict[str, str]:
@@ -87,9 +87,9 @@ class LineItem:
 
 def parse_lines(specs: Sequence[LineSpec]) -> list[LineItem]:
     if not specs:
-        raise ValidationFailed.of("lines", "a contract has at least one line item")
+        raise ValidationFailed.of("lines", "contract.no_lines")
     if len(specs) > MAX_LINES:
-        raise ValidationFailed.of("lines", f"a contract has at most {MAX_LINES} line items")
+        raise ValidationFailed.of("lines", "contract.too_many_lines", max=MAX_LINES)
     return [LineItem.parse(spec, f"lines.{i}") for i, spec in enumerate(specs)]
 
 

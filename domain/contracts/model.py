@@ -15,21 +15,22 @@ from typing import Any
 from domain.contracts.commands import ContractChanges, DraftContract
 from domain.contracts.lines import LineItem, LineSpec, clean_text, parse_lines, total
 from domain.contracts.rounds import (
-    STEP_NAMES,
     ApprovalRound,
     ApprovalStep,
     StepPlan,
     StepRole,
     StepStatus,
+    step_name,
 )
 from domain.shared.commands import given
 from domain.shared.errors import Conflict, FieldProblem, InvalidTransition, ValidationFailed
 from domain.shared.events import DomainEvent
+from domain.shared.text import Label
 
 # The approval and line types belong with the contract for its readers (adapters, reactions).
-__all__ = ["EDITABLE_STATUSES", "IN_FORCE", "MAX_AMOUNT", "STEP_NAMES", "ApprovalStep",
+__all__ = ["EDITABLE_STATUSES", "IN_FORCE", "MAX_AMOUNT", "ApprovalStep",
            "Contract", "ContractStatus", "EventType", "LineItem", "LineSpec", "StepPlan",
-           "StepRole", "StepStatus", "contract_number"]
+           "StepRole", "StepStatus", "contract_number", "step_name"]
 
 MAX_AMOUNT = Decimal("9999999999999999.99")
 
@@ -135,15 +136,14 @@ class Contract:
                   "end_date": details.end_date, "payment_terms": details.payment_terms,
                   "opportunity_id": details.opportunity_id})
         if not c.title:
-            raise ValidationFailed.of("title", "is required")
+            raise ValidationFailed.of("title", "required")
         c._emit(EventType.CREATED)
         return c
 
     def revise(self, changes: ContractChanges) -> None:
         """Edits a draft; editing a rejected contract takes it back to draft for resubmission."""
         if self.status not in EDITABLE_STATUSES:
-            raise InvalidTransition(f"Only a draft can be edited; this contract is "
-                                    f"{self.status.value}")
+            raise InvalidTransition("contract.only_draft_edited", status=self.status_label)
         edits = given(changes)
         self._apply(edits)
         self.status = ContractStatus.DRAFT
@@ -157,12 +157,12 @@ class Contract:
         if "currency" in f and f["currency"] is not None:
             currency = str(f["currency"]).upper()
             if not re.fullmatch(r"[A-Z]{3}", currency):
-                raise ValidationFailed.of("currency", "must be an ISO 4217 code such as CNY")
+                raise ValidationFailed.of("currency", "contract.bad_currency")
             self.currency = currency
         if "lines" in f:
             self.lines = parse_lines(f["lines"])
             if self.amount > MAX_AMOUNT:
-                raise ValidationFailed.of("lines", "the total is too large")
+                raise ValidationFailed.of("lines", "contract.total_too_large")
         if "start_date" in f:
             self.start_date = f["start_date"]
         if "end_date" in f:
@@ -172,7 +172,7 @@ class Contract:
         if "opportunity_id" in f:
             self.opportunity_id = f["opportunity_id"]
         if self.start_date and self.end_date and self.end_date < self.start_date:
-            raise ValidationFailed.of("end_date", "must not be before start_date")
+            raise ValidationFailed.of("end_date", "contract.end_before_start")
 
     def reassign(self, owner_id: uuid.UUID, department_id: uuid.UUID | None) -> None:
         if owner_id == self.owner_id:
@@ -181,14 +181,18 @@ class Contract:
         self.version += 1
 
     @property
+    def status_label(self) -> Label:
+        """The status as readers see it, in their language."""
+        return Label("contract_status", self.status.value)
+
+    @property
     def amount(self) -> Decimal:
         """Computed from the line items; never taken from the client."""
         return total(self.lines)
 
     def delete(self, now: datetime) -> None:
         if self.status not in EDITABLE_STATUSES:
-            raise InvalidTransition("Only a draft or rejected contract can be deleted; "
-                                    "terminate a signed one instead")
+            raise InvalidTransition("contract.only_draft_deleted")
         self.deleted_at = now
         self.version += 1
         self._emit(EventType.DELETED)
@@ -197,8 +201,8 @@ class Contract:
 
     def submit(self, chain: Sequence[StepPlan], now: datetime, by: uuid.UUID | None) -> None:
         if self.status != ContractStatus.DRAFT:
-            raise InvalidTransition(f"Only a draft can be submitted; this contract is "
-                                    f"{self.status.value}")
+            raise InvalidTransition("contract.only_draft_submitted",
+                                    status=self.status_label)
         self.check_complete()
         opened = ApprovalRound.open(self.round + 1, chain, self.owner_id, now)
         self.round = opened.number
@@ -240,7 +244,7 @@ class Contract:
         rnd = self.current_round()
         step = rnd.step(number)
         if self.status != ContractStatus.IN_APPROVAL:
-            raise Conflict(f"The contract is {self.status.value}; there is nothing to decide")
+            raise Conflict("contract.nothing_to_decide", status=self.status_label)
         rnd.check_decider(step, user_id, self.owner_id)
         return rnd, step
 
@@ -264,7 +268,7 @@ class Contract:
         rnd, step = self._deciding(number, user_id)
         reason = clean_text(comment, "comment", 2000)
         if reason is None:
-            raise ValidationFailed.of("comment", "say why the contract is rejected")
+            raise ValidationFailed.of("comment", "contract.rejection_reason_needed")
         rnd.reject(step, user_id, reason, now)
         self.status = ContractStatus.REJECTED
         self.version += 1
@@ -304,7 +308,8 @@ class Contract:
     def _move(self, allowed: frozenset[ContractStatus] | set[ContractStatus],
               to: ContractStatus, verb: str) -> None:
         if self.status not in allowed:
-            raise InvalidTransition(f"A {self.status.value} contract cannot be {verb}")
+            raise InvalidTransition("contract.cannot_move", status=self.status_label,
+                                    move=Label("contract_move", verb))
         self.status = to
         self.version += 1
 
@@ -320,10 +325,10 @@ class Contract:
 
     def record_payment(self, now: datetime) -> None:
         if self.status not in IN_FORCE:
-            raise InvalidTransition(f"A {self.status.value} contract cannot take a payment; "
-                                    "sign it first")
+            raise InvalidTransition("contract.payment_before_signing",
+                                    status=self.status_label)
         if self.paid_at is not None:
-            raise Conflict("The payment of this contract is already recorded")
+            raise Conflict("contract.payment_recorded")
         if self.status == ContractStatus.SIGNED:
             self.status, self.activated_at = ContractStatus.ACTIVE, now
         self.paid_at = now
@@ -338,7 +343,7 @@ class Contract:
     def terminate(self, reason: str | None, now: datetime) -> None:
         text = clean_text(reason, "reason", 1000)
         if text is None:
-            raise ValidationFailed.of("reason", "say why the contract is terminated")
+            raise ValidationFailed.of("reason", "contract.termination_reason_needed")
         self._move(set(IN_FORCE), ContractStatus.TERMINATED, "terminated")
         self.ended_at, self.termination_reason = now, text
         self._emit(EventType.TERMINATED, reason=text)

@@ -74,9 +74,9 @@ def _hours(raw: Any, name: str) -> float:
     try:
         value = float(raw)
     except (TypeError, ValueError):
-        raise ValidationFailed.of(name, "must be a number of hours") from None
+        raise ValidationFailed.of(name, "contract.hours_not_number") from None
     if not 0.01 <= value <= 24 * 30:
-        raise ValidationFailed.of(name, "must be between 0.01 and 720 hours")
+        raise ValidationFailed.of(name, "contract.hours_range")
     return value
 
 
@@ -86,7 +86,7 @@ def _user(raw: Any, name: str) -> uuid.UUID | None:
     try:
         return raw if isinstance(raw, uuid.UUID) else uuid.UUID(str(raw))
     except ValueError:
-        raise ValidationFailed.of(name, "must be a user id") from None
+        raise ValidationFailed.of(name, "contract.not_a_user_id") from None
 
 
 def parse_policy(doc: dict[str, Any], version: int = 0) -> ApprovalPolicy:
@@ -111,20 +111,20 @@ def build_policy(settings: PolicySettings, version: int = 0) -> ApprovalPolicy:
     """Checks every setting, naming the one that is wrong."""
     thresholds_raw = settings.executive_thresholds
     if not isinstance(thresholds_raw, Mapping):
-        raise ValidationFailed.of("executive_thresholds", "map currency codes to amounts")
+        raise ValidationFailed.of("executive_thresholds", "contract.thresholds_map")
     thresholds: dict[str, Decimal] = {}
     for code, raw in thresholds_raw.items():
         name = f"executive_thresholds.{code}"
         if not isinstance(code, str) or len(code) != 3 or not code.isalpha() \
                 or not code.isupper():
-            raise ValidationFailed.of(name, "must be keyed by an ISO 4217 code such as CNY")
+            raise ValidationFailed.of(name, "contract.threshold_currency")
         value = money(raw, name)
         if value is None:
-            raise ValidationFailed.of(name, "is required")
+            raise ValidationFailed.of(name, "required")
         thresholds[code] = value
     days = settings.renewal_days_before
     if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 365:
-        raise ValidationFailed.of("renewal_days_before", "must be between 1 and 365 days")
+        raise ValidationFailed.of("renewal_days_before", "contract.renewal_days_range")
     cal = settings.calendar
     return ApprovalPolicy(
         executive_thresholds=thresholds,

@@ -1,16 +1,22 @@
 """What follows a contract's events: who is told what, in the inbox and beyond
-(adapters/jobs/reactions.py lists when)."""
+(adapters/jobs/reactions.py lists when).
+
+Each notice's words come from its kind's template, filled from its data when someone reads it
+(domain/notifications/rendering.py), so the data carries what the templates need in codes: the
+amount with its currency, the step as its approver's role. The English title and body written
+here are only what a reader sees when no template fits (an admin's custom one lacks a value)."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Any
 
-from domain.contracts.model import STEP_NAMES, StepRole, StepStatus
+from domain.contracts.model import StepStatus, step_name
 from domain.contracts.use_case import EVERYTHING
 from domain.identity.ports import UserFilter
 from domain.notifications.model import Notification
 from domain.shared.authz import Role
+from domain.shared.catalogue import label
 from domain.shared.events import DomainEvent
 from domain.shared.paging import PageRequest
 from domain.shared.ports import UnitOfWork
@@ -41,8 +47,10 @@ def _label(p: dict[str, Any]) -> str:
     return f"{p['number']} {p['title']} ({p['amount']} {p['currency']})"
 
 
-def _step_name(p: dict[str, Any]) -> str:
-    return STEP_NAMES[StepRole(p["role"])]
+def _step_name(role: str) -> str:
+    """The step in the English fallback words."""
+    name = step_name(role)
+    return label(name.kind, name.value, "en")
 
 
 async def _decided_since(uow: UnitOfWork, p: dict[str, Any], step: int) -> bool:
@@ -60,12 +68,12 @@ async def ask_next_approver(uow: UnitOfWork, event: DomainEvent) -> None:
     p = event.payload
     if await _decided_since(uow, p, p["next_step"]):
         return
-    step_name = STEP_NAMES[StepRole(p["next_role"])]
     await _tell(uow, event, p["next_assignee_id"], "approval_requested",
                 f"Contract {p['number']} waits for your approval",
                 f"{_label(p)} for {p.get('customer_name') or 'a customer'}: "
-                f"step {p['next_step']} ({step_name}) is yours to approve or reject.",
-                await _data(uow, p, step=p["next_step"], step_name=step_name))
+                f"step {p['next_step']} ({_step_name(p['next_role'])}) is yours to approve or "
+                "reject.",
+                await _data(uow, p, step=p["next_step"], step_name=p["next_role"]))
 
 
 async def tell_owner_approved(uow: UnitOfWork, event: DomainEvent) -> None:
@@ -76,11 +84,10 @@ async def tell_owner_approved(uow: UnitOfWork, event: DomainEvent) -> None:
 
 async def tell_owner_rejected(uow: UnitOfWork, event: DomainEvent) -> None:
     p = event.payload
-    step_name = _step_name(p)
     await _tell_owner(uow, event, "contract_rejected", f"Contract {p['number']} was rejected",
-                      f"{_label(p)} was rejected at step {p['step']} ({step_name}): "
-                      f"{p['comment']}. Edit it and submit it again.",
-                      step=p["step"], step_name=step_name, comment=p["comment"])
+                      f"{_label(p)} was rejected at step {p['step']} "
+                      f"({_step_name(p['role'])}): {p['comment']}. Edit it and submit it again.",
+                      step=p["step"], step_name=p["role"], comment=p["comment"])
 
 
 async def tell_legal_signed(uow: UnitOfWork, event: DomainEvent) -> None:
@@ -106,7 +113,8 @@ async def escalate_approval(uow: UnitOfWork, event: DomainEvent) -> None:
     if not p.get("escalated_to"):
         return  # nobody above the approver: the escalation is on the report only
     await _tell_waiting(uow, event, p["escalated_to"], "approval_escalated",
-                        f"Escalated: contract {p['number']} is stuck at {_step_name(p)}",
+                        f"Escalated: contract {p['number']} is stuck at "
+                        f"{_step_name(p['role'])}",
                         "; you may approve or reject it in their place.")
 
 
@@ -116,11 +124,10 @@ async def _tell_waiting(uow: UnitOfWork, event: DomainEvent, user_id: str, kind:
     p = event.payload
     if await _decided_since(uow, p, p["step"]):
         return
-    step_name = _step_name(p)
     await _tell(uow, event, user_id, kind, title,
                 f"{_label(p)} has waited {p['waiting_hours']} working hours at step "
-                f"{p['step']} ({step_name}){ending}",
-                await _data(uow, p, step=p["step"], step_name=step_name,
+                f"{p['step']} ({_step_name(p['role'])}){ending}",
+                await _data(uow, p, step=p["step"], step_name=p["role"],
                             waiting_hours=p["waiting_hours"]))
 
 

@@ -64,7 +64,7 @@ class Reporting(ContractUseCases):
         until = until or self.clock.now()
         since = since or until - timedelta(days=30)
         if since >= until:
-            raise ValidationFailed.of("since", "must be before until")
+            raise ValidationFailed.of("since", "contract.since_after_until")
         async with self.uow() as uow:
             policy = await uow.contracts.policy()
             steps = await uow.contracts.decided_steps(since, until, REPORT_LIMIT)

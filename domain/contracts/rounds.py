@@ -10,6 +10,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from domain.shared.errors import Conflict, PermissionDenied, ValidationFailed
+from domain.shared.text import Label
 
 
 class StepRole(StrEnum):
@@ -18,8 +19,9 @@ class StepRole(StrEnum):
     EXECUTIVE = "executive"
 
 
-STEP_NAMES = {StepRole.MANAGER: "Sales manager", StepRole.FINANCE: "Finance",
-              StepRole.EXECUTIVE: "Executive"}
+def step_name(role: StepRole | str) -> Label:
+    """A step as people call it (its approver's role), shown in the reader's language."""
+    return Label("approval_step", StepRole(role).value)
 
 
 class StepStatus(StrEnum):
@@ -58,8 +60,8 @@ class ApprovalStep:
     id: uuid.UUID = field(default_factory=uuid.uuid4)
 
     @property
-    def name(self) -> str:
-        return STEP_NAMES[self.role]
+    def name(self) -> Label:
+        return step_name(self.role)
 
     def approvers(self) -> set[uuid.UUID]:
         return {self.assignee_id} | ({self.escalated_to} if self.escalated_to else set())
@@ -84,11 +86,10 @@ class ApprovalRound:
         """The first step waits in its approver's inbox; the others wait their turn. A chain
         has a different person at each step, none of them the owner."""
         if not chain:
-            raise ValidationFailed.of("approval", "the policy gave no approval steps")
+            raise ValidationFailed.of("approval", "contract.no_approval_steps")
         people = [s.assignee_id for s in chain]
         if owner_id in people or len(set(people)) != len(people):
-            raise ValidationFailed.of("approval", "an approval chain needs a different person "
-                                      "at each step, none of them the owner")
+            raise ValidationFailed.of("approval", "contract.chain_people")
         return cls(number, [ApprovalStep(
             round=number, step=i, role=plan.role, assignee_id=plan.assignee_id,
             status=StepStatus.PENDING if i == 1 else StepStatus.WAITING,
@@ -98,7 +99,7 @@ class ApprovalRound:
         for s in self.steps:
             if s.step == number:
                 return s
-        raise ValidationFailed.of("step", f"this contract's approval has no step {number}")
+        raise ValidationFailed.of("step", "contract.no_such_step", step=number)
 
     def current(self) -> ApprovalStep | None:
         return next((s for s in self.steps if s.status == StepStatus.PENDING), None)
@@ -110,15 +111,15 @@ class ApprovalRound:
     def check_decider(self, step: ApprovalStep, user_id: uuid.UUID,
                       owner_id: uuid.UUID) -> None:
         if step.status in DECIDED:
-            raise Conflict(f"Step {step.step} ({step.name}) was already decided")
+            raise Conflict("contract.step_decided", step=step.step, name=step.name)
         if step.status == StepStatus.WAITING:
-            raise Conflict(f"Step {step.step} ({step.name}) is not open yet")
+            raise Conflict("contract.step_not_open", step=step.step, name=step.name)
         if user_id == owner_id:
-            raise PermissionDenied("Nobody approves a contract they own")
+            raise PermissionDenied("contract.own_contract")
         if self.approved_by(user_id, but_step=step.step):
-            raise PermissionDenied("You already approved this contract at another step")
+            raise PermissionDenied("contract.approved_at_other_step")
         if user_id not in step.approvers():
-            raise PermissionDenied(f"Step {step.step} ({step.name}) is not yours to decide")
+            raise PermissionDenied("contract.step_not_yours", step=step.step, name=step.name)
 
     def approve(self, step: ApprovalStep, user_id: uuid.UUID, comment: str | None,
                 now: datetime) -> ApprovalStep | None:

@@ -101,28 +101,3 @@ def label(enum: str, value: str | None, locale: Locale) -> str:
         return ""
     pair = ENUMS[enum].get(value)
     return _pick(pair, locale) if pair else value
-
-
-def locale_of(accept_language: str | None) -> Locale:
-    """The export's language from an Accept-Language header: the first language range by
-    weight that we write (zh* → zh-CN, en* → en), else the default (zh-CN)."""
-    if not accept_language:
-        return DEFAULT_LOCALE
-    ranges: list[tuple[float, int, str]] = []
-    for position, part in enumerate(accept_language.split(",")[:20]):
-        tag, _, params = part.strip().partition(";")
-        weight = 1.0
-        if params.strip().startswith("q="):
-            try:
-                weight = float(params.strip()[2:])
-            except ValueError:
-                weight = 0.0
-        ranges.append((-weight, position, tag.strip().lower()))
-    for weight, _, tag in sorted(ranges):
-        if weight >= 0:  # q=0: "not this one"
-            continue
-        if tag.startswith("zh"):
-            return Locale.ZH_CN
-        if tag.startswith("en"):
-            return Locale.EN
-    return DEFAULT_LOCALE

@@ -18,7 +18,8 @@ from domain.notifications.kinds import LOCALES, Channel
 from domain.notifications.model import Notification, Recipient, Rendered
 from domain.notifications.ports import TemplateRepository
 from domain.notifications.templating import MissingVariable, TemplateSyntaxError
-from domain.shared.catalogue import label, money
+from domain.shared.catalogue import has, label, money, render
+from domain.shared.text import Text
 
 log = logging.getLogger("crm.templates")
 
@@ -45,6 +46,15 @@ def presented(variables: Mapping[str, Any], locale: str) -> dict[str, Any]:
     record_type = shown.get("record_type")
     if isinstance(record_type, str) and record_type:
         shown["record_type"] = label("kind", record_type.lower(), locale)
+    grade = shown.get("grade")
+    if isinstance(grade, str) and has(f"notification_grade.{grade}"):
+        shown["grade"] = label("notification_grade", grade, locale)
+    # Words stored as a code (`reason_text` beside the `reason` written when it happened)
+    # are read in the reader's language.
+    for name, value in variables.items():
+        if name.endswith("_text") and isinstance(value, dict) and "code" in value:
+            with contextlib.suppress(KeyError, TypeError, ValueError):
+                shown[name.removesuffix("_text")] = render(Text.from_json(value), locale)
     return shown
 
 

@@ -73,4 +73,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "notification_step.manager": {"zh-CN": "销售经理", "en": "Sales manager"},
     "notification_step.finance": {"zh-CN": "财务", "en": "Finance"},
     "notification_step.executive": {"zh-CN": "高管", "en": "Executive"},
+    # A lead's grade as an assignment notice names it ("New high lead assigned to you").
+    "notification_grade.high": {"zh-CN": "高意向", "en": "high"},
+    "notification_grade.medium": {"zh-CN": "中意向", "en": "medium"},
+    "notification_grade.low": {"zh-CN": "低意向", "en": "low"},
 }

@@ -22,6 +22,7 @@ from domain.contracts.queries import (
     PendingStep,
 )
 from domain.contracts.rounds import ApprovalStep, StepStatus
+from domain.notifications.model import NotificationPreferences
 from domain.shared.authz import Visibility
 from domain.shared.errors import StaleVersion
 from domain.shared.paging import Page, PageRequest
@@ -62,6 +63,19 @@ async def approved(team: SalesTeam, c: Contract) -> Contract:
         c = await service.decide(team.actor(team.who(step.assignee_id)), c.id, step.step,
                                  True, None)
     return c
+
+
+@repository("notification_preferences")
+class FakeLanguages:
+    """What the contract clocks ask of preferences: the language an owner reads (the team
+    reads English unless a test saves another)."""
+
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self.saved: dict[uuid.UUID, NotificationPreferences] = uow.state.table("preferences")
+
+    async def get(self, user_id: uuid.UUID, *, for_update: bool = False
+                  ) -> NotificationPreferences:
+        return self.saved.get(user_id) or NotificationPreferences(user_id=user_id, locale="en")
 
 
 @repository("contracts")

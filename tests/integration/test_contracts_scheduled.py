@@ -75,6 +75,10 @@ async def test_the_daily_sweep_activates_renews_and_expires_once(
     await post(client, world, "manager", f"{url}/approvals/1/approve")
     await post(client, world, "finance", f"{url}/approvals/2/approve")
     assert (await post(client, world, "rep", f"{url}/sign")).status_code == 200
+    # The renewal task is written in the language its owner reads.
+    saved = await client.put("/api/v1/me/notification-preferences", headers=world.auth("rep"),
+                             json={"locale": "en"})
+    assert saved.status_code == 200, saved.text
     result = await service.sweep()  # 2026-11-30: not started, but ends within 30 days
     assert (result.activated, result.renewals, result.expired) == (0, 1, 0)
     assert (await service.sweep()).renewals == 0, "one renewal task per contract"

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from adapters.bootstrap import Container
 from adapters.db import tables
+from domain.exports.labels import Locale, header
 from tests.conftest import World, drain
 from tests.integration.customers_helpers import create, new_customer
 from tests.integration.test_imports import HEADER, upload
@@ -91,7 +92,7 @@ async def test_exports_never_carry_formulas(client: httpx.AsyncClient, world: Wo
     got = await client.get(f"/api/v1/exports/{r.json()['id']}/download",
                            headers=world.auth("rep"))
     rows = list(csv.DictReader(io.StringIO(got.content.decode("utf-8-sig"))))
-    assert rows[0]["name"].startswith("'=")
+    assert rows[0][header("customer", "name", Locale.EN)].startswith("'=")
 
 
 async def test_import_rows_with_unknown_choices_are_rejected_not_stuck(

@@ -37,7 +37,7 @@ async def test_a_lead_export_has_chinese_headers_and_labels(client: httpx.AsyncC
     mine = await capture(client, h, source="trade_show")
     await capture(client, world.auth("north_rep"), name="别人的线索", phone="13911112222",
                   email="other@example.com")
-    header, *rows = await exported(client, world, container, "rep", object="lead")
+    header, *rows = await exported(client, world, container, "rep", "zh-CN", object="lead")
     assert header[:6] == ["线索编号", "姓名", "公司", "职务", "电话", "邮箱"]
     assert len(rows) == 1, "only the leads the rep sees"
     lead = dict(zip(header, rows[0], strict=True))
@@ -66,7 +66,7 @@ async def test_an_opportunity_export_names_the_stage(client: httpx.AsyncClient, 
                                                          "amount": "500000.00"},
                           headers=world.auth("rep"))
     assert r.status_code == 201, r.text
-    header, row = await exported(client, world, container, "manager", object="opportunity")
+    header, row = await exported(client, world, container, "manager", "zh-CN", object="opportunity")
     got = dict(zip(header, row, strict=True))
     assert got["商机编号"] == r.json()["number"] and got["状态"] == "进行中"
     assert got["金额"] == "500000.00" and got["阶段"] and "-" not in got["阶段"][:9]

@@ -104,7 +104,7 @@ async def test_email_comes_in_the_language_the_recipient_chose(
     assert en["Subject"] == "New high lead assigned to you: Acme Ltd / Li Lei"
     assert "Hello Manager" in en.get_content() and "territory East" in en.get_content()
     (zh,) = smtp.mailbox.to(world.users["rep"].email)
-    assert zh["Subject"] == "新线索分配给您：Acme Ltd / Li Lei（high）"
+    assert zh["Subject"] == "新线索分配给您：Acme Ltd / Li Lei（高意向）"
 
 
 async def test_no_email_when_the_recipient_turned_it_off(
@@ -275,8 +275,8 @@ async def test_in_app_text_comes_from_the_in_app_template_in_the_recipients_lang
 
     # The rep saved no language: the words follow the language the reader asks in.
     thin, zh = await inbox("rep")
-    assert zh["title"] == "新线索分配给您：Acme Ltd / Li Lei（high）"
-    assert zh["body"] == "线索 Acme Ltd / Li Lei（high）：territory East。请在一天内首次联系。"
+    assert zh["title"] == "新线索分配给您：Acme Ltd / Li Lei（高意向）"
+    assert zh["body"] == "线索 Acme Ltd / Li Lei（高意向）：territory East。请在一天内首次联系。"
     assert thin["title"] == "New lead assigned to you" and thin["body"] == "Lead Acme Ltd"
     _, en = await inbox("rep", "en")
     assert en["title"] == "New high lead assigned to you: Acme Ltd / Li Lei"

@@ -48,7 +48,7 @@ async def test_a_draft_takes_its_amount_from_its_lines(team: SalesTeam,
     (created,) = team.events(EventType.CREATED)
     assert created.payload["amount"] == "6599.97"
     assert team.timeline(customer.id)[-1].summary == (
-        "Contract HT202611000001 drafted: 2027 年度网关采购合同 (6599.97 CNY)")
+        "Contract HT202611000001 drafted: 2027 年度网关采购合同 (¥6,599.97)")
     assert team.audit_actions(c.id) == ["contract.created"]
 
 

@@ -47,7 +47,7 @@ async def test_adding_a_notification_creates_its_deliveries_and_one_event() -> N
     assert (d.notification_id, d.channel, d.status) == (n.id, Channel.EMAIL, "pending")
     (event,) = store.outbox
     assert event.type == NotificationEvent.CREATED and event.payload["channels"] == ["email"]
-    assert n.title == "新线索分配给您：Acme（high）", "in-app text from the zh-CN in_app template"
+    assert n.title == "新线索分配给您：Acme（高意向）", "in-app text from the zh-CN in_app template"
     await add(store, user, kind="followup_overdue", data={})
     assert len(store.deliveries) == 1 and len(store.outbox) == 1, "in-app only: nothing more"
 

@@ -8,7 +8,7 @@ import pytest
 from domain.contracts.model import ContractStatus
 from domain.customers.model import CustomerKind
 from domain.customers.values import Grade, Size, Source, Tier
-from domain.exports.labels import ENUMS, HEADERS, Locale, header, label, locale_of
+from domain.exports.labels import ENUMS, HEADERS, Locale, header, label
 from domain.exports.service import COLUMNS
 from domain.exports.sources import ROWS
 from domain.leads.model import LeadStatus
@@ -46,12 +46,3 @@ def test_labels_in_each_language() -> None:
     assert label("source", "trade_show", Locale.EN) == "Trade show"
     assert label("source", "unheard_of", Locale.ZH_CN) == "unheard_of", "unknown stays as is"
     assert label("source", None, Locale.EN) == ""
-
-
-@pytest.mark.parametrize(("accept", "locale"), [
-    (None, Locale.ZH_CN), ("", Locale.ZH_CN), ("zh-CN,zh;q=0.9,en;q=0.8", Locale.ZH_CN),
-    ("en-US,en;q=0.9", Locale.EN), ("en-GB;q=0.5, zh-TW;q=0.8", Locale.ZH_CN),
-    ("fr-FR, en;q=0.7", Locale.EN), ("fr, de", Locale.ZH_CN), ("en;q=0, zh", Locale.ZH_CN),
-    ("en;q=garbage", Locale.ZH_CN)])
-def test_the_language_of_an_export(accept: str | None, locale: Locale) -> None:
-    assert locale_of(accept) == locale

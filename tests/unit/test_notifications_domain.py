@@ -121,3 +121,17 @@ def test_the_retry_schedule_ends_in_failure() -> None:
     assert RetryPolicy.parse("").next_attempt(1, now) is None
     with pytest.raises(ValueError):
         RetryPolicy.parse("soon")
+
+
+def test_a_lead_notice_names_its_grade_and_reason_in_the_readers_language() -> None:
+    from domain.notifications.rendering import presented
+    from domain.shared.text import text
+
+    reason = text("lead.assignment.by_rule", rule="华东",
+                  method=text("routing_method.round_robin"))
+    data = {"label": "XS-1 华东贸易", "grade": "high", "reason": "rule 华东: round-robin",
+            "reason_text": reason.to_json()}
+    zh, en = presented(data, "zh-CN"), presented(data, "en")
+    assert (zh["grade"], zh["reason"]) == ("高意向", "规则“华东”：轮流分配")
+    assert (en["grade"], en["reason"]) == ("high", "rule 华东: round-robin")
+    assert data["grade"] == "high", "the stored variables stay codes"

@@ -25,6 +25,7 @@ from domain.contracts.policy import ApprovalPolicy
 from domain.contracts.queries import InboxItem
 from domain.contracts.report import ApprovalTimes, Durations, StepTimes
 from domain.contracts.rounds import ApprovalStep, StepRole, StepStatus
+from domain.shared.catalogue import label
 from domain.shared.commands import UNSET
 
 Quantity = Annotated[Decimal, PlainSerializer(lambda v: str(v), return_type=str,
@@ -122,7 +123,7 @@ class StepOut(BaseModel):
     round: int
     step: int
     role: StepRole
-    name: str
+    name: str = Field(description="The step as people call it, in the reader's language")
     assignee_id: uuid.UUID
     status: StepStatus
     started_at: DateTime | None
@@ -137,7 +138,7 @@ class StepOut(BaseModel):
 
     @classmethod
     def of(cls, s: ApprovalStep, now: datetime) -> StepOut:
-        return cls(round=s.round, step=s.step, role=s.role, name=s.name,
+        return cls(round=s.round, step=s.step, role=s.role, name=label(s.name.kind, s.name.value),
                    assignee_id=s.assignee_id, status=s.status, started_at=s.started_at,
                    reminded_at=s.reminded_at, escalated_at=s.escalated_at,
                    escalated_to=s.escalated_to, decided_by=s.decided_by,

@@ -1211,7 +1211,7 @@ export interface paths {
         put?: never;
         /**
          * Export a whole filtered list (customers, leads, opportunities, contracts) as CSV or XLSX; runs as a job
-         * @description Every record of the list that matches, not only a page. The header row and coded values (statuses, sources, grades) are written as labels in the language of `Accept-Language` (zh-CN unless English is preferred); owners and stages by name. Personal data is masked unless `reveal`. One user has at most 3 exports waiting or running at once; one more answers 429 until one of them finishes.
+         * @description Every record of the list that matches, not only a page. The header row and coded values (statuses, sources, grades) are written as labels in the caller's language (the saved one, else Accept-Language, else the organisation's); owners and stages by name. Personal data is masked unless `reveal`. One user has at most 3 exports waiting or running at once; one more answers 429 until one of them finishes.
          */
         post: operations["exports-create_export"];
         delete?: never;
@@ -5405,7 +5405,10 @@ export interface components {
             /** Step */
             step: number;
             role: components["schemas"]["StepRole"];
-            /** Name */
+            /**
+             * Name
+             * @description The step as people call it, in the reader's language
+             */
             name: string;
             /**
              * Assignee Id
@@ -16139,9 +16142,7 @@ export interface operations {
     "exports-create_export": {
         parameters: {
             query?: never;
-            header?: {
-                "accept-language"?: string;
-            };
+            header?: never;
             path?: never;
             cookie?: never;
         };
