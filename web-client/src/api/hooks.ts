@@ -60,8 +60,11 @@ export function useTags() {
   return useQuery({ queryKey: ['tags'], queryFn: () => unwrap(api.GET('/api/v1/tags')), staleTime: 60_000 });
 }
 
+/** One page of a list; the first page also says how many match when asked (`with_total`). */
+export interface CursorPage<T> { items: T[]; next_cursor: string | null; total?: number | null; total_is_lower_bound?: boolean | null }
+
 /** A cursor-paginated list as pages; `items` flattens them. */
-export function useCursorList<T>(key: unknown[], fetchPage: (cursor: string | undefined) => Promise<{ items: T[]; next_cursor: string | null }>, enabled = true) {
+export function useCursorList<T>(key: unknown[], fetchPage: (cursor: string | undefined) => Promise<CursorPage<T>>, enabled = true) {
   const q = useInfiniteQuery({
     queryKey: key,
     queryFn: ({ pageParam }) => fetchPage(pageParam),

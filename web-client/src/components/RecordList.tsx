@@ -3,7 +3,7 @@
  * tappable cards below that, so a phone shows each record's key facts without scrolling
  * sideways. Pages give the table's columns and a `card` renderer for the same row.
  */
-import { Card, Empty, Grid, Pagination, Spin, Table, Typography } from 'antd';
+import { Card, Checkbox, Empty, Grid, Pagination, Spin, Table, Typography } from 'antd';
 import type { TableProps } from 'antd';
 import type { ColumnsType, TablePaginationConfig } from 'antd/es/table';
 import type { Key, KeyboardEvent, ReactNode } from 'react';
@@ -43,6 +43,7 @@ export function RecordTotal({ total, lowerBound }: { total: number | null | unde
 export function RecordList<T extends object>({
   columns, dataSource, rowKey, card, onRowClick, pagination, footer, total, totalIsLowerBound, loading, onRow, ...tableProps
 }: RecordListProps<T>) {
+  const { t } = useTranslation();
   const screens = Grid.useBreakpoint();
   // useBreakpoint is empty on the first render: stay on the table until the width is known.
   const phone = screens.md === false;
@@ -50,6 +51,15 @@ export function RecordList<T extends object>({
 
   if (phone) {
     const open = onRowClick;
+    // A table's row selection becomes a checkbox on each card, so bulk actions work on a phone.
+    const selection = tableProps.rowSelection;
+    const picked = new Set(selection?.selectedRowKeys ?? []);
+    const pick = (row: T, on: boolean) => {
+      const key = keyOf(row, rowKey);
+      const keys = on ? [...picked, key] : [...picked].filter((k) => k !== key);
+      const chosen = rows.filter((r) => keys.includes(keyOf(r, rowKey)));
+      selection?.onChange?.(keys, chosen as T[], { type: 'multiple' });
+    };
     return (
       <div data-testid="record-cards">
         <RecordTotal total={total} lowerBound={totalIsLowerBound} />
@@ -70,7 +80,14 @@ export function RecordList<T extends object>({
                     },
                   } : {})}
                 >
-                  {card(row)}
+                  {selection ? (
+                    <div style={{ display: 'flex', gap: 8, alignItems: 'flex-start' }}>
+                      <span onClick={(e) => e.stopPropagation()} onKeyDown={(e) => e.stopPropagation()}>
+                        <Checkbox checked={picked.has(keyOf(row, rowKey))} onChange={(e) => pick(row, e.target.checked)} aria-label={t('listTools.selectRow')} style={{ padding: 4 }} />
+                      </span>
+                      <div style={{ flex: 1, minWidth: 0 }}>{card(row)}</div>
+                    </div>
+                  ) : card(row)}
                 </Card>
               ))}
             </div>

@@ -1,10 +1,6 @@
-import { DownloadOutlined } from '@ant-design/icons';
-import { App, Button, Tag } from 'antd';
+import { Tag } from 'antd';
 import dayjs from 'dayjs';
-import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api, download, unwrap } from '../api/client';
-import { errorText } from './States';
 
 const GRADE_COLOURS: Record<string, string> = { potential: 'default', intent: 'blue', closed: 'green', churned: 'red' };
 const TIER_COLOURS: Record<string, string> = { strategic: 'gold', key: 'purple', normal: 'default' };
@@ -49,35 +45,4 @@ export function saveText(text: string, filename: string, type = 'text/csv;charse
   document.body.appendChild(a);
   a.click();
   a.remove();
-}
-
-export function CsvExportButton({ filename, header, rows }: { filename: string; header: string[]; rows: () => (string | number | null | undefined)[][] }) {
-  const { t } = useTranslation();
-  return <Button icon={<DownloadOutlined />} onClick={() => saveText(rowsToCsv(header, rows()), filename)}>{t('common.export')}</Button>;
-}
-
-/** Customers export: a server job (filter as data), polled until its file can be downloaded. */
-export function CustomerExportButton({ filter }: { filter: Record<string, unknown> }) {
-  const { t } = useTranslation();
-  const { message } = App.useApp();
-  const [busy, setBusy] = useState(false);
-  const run = async () => {
-    setBusy(true);
-    try {
-      let job = await unwrap(api.POST('/api/v1/exports', { body: { format: 'csv', filter } }));
-      message.info(t('common.exportStarted'));
-      for (let i = 0; i < 600 && (job.status === 'pending' || job.status === 'running'); i++) {
-        await new Promise((r) => setTimeout(r, 1000));
-        job = await unwrap(api.GET('/api/v1/exports/{export_id}', { params: { path: { export_id: job.id } } }));
-      }
-      if (job.status !== 'done') throw new Error(job.error || job.status);
-      message.success(t('common.exportReady'));
-      await download(`/api/v1/exports/${job.id}/download`, `customers-${dayjs().format('YYYYMMDD-HHmm')}.csv`);
-    } catch (e) {
-      message.error(errorText(e));
-    } finally {
-      setBusy(false);
-    }
-  };
-  return <Button icon={<DownloadOutlined />} loading={busy} onClick={run} data-testid="export">{t('common.export')}</Button>;
 }

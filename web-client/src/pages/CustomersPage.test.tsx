@@ -27,7 +27,7 @@ function viewport(width: number) {
   }) as unknown as typeof window.matchMedia;
 }
 
-function serve(extra: Record<string, (req: Request) => Response> = {}) {
+function serve(extra: Record<string, (req: Request) => Response | Promise<Response>> = {}) {
   setTokens({ access_token: 'A', refresh_token: 'R', expires_in: 900 });
   return mockFetch({
     'GET /api/v1/me': () => jsonResponse(200, { kind: 'user', id: 'u1', name: '李销售', role: 'sales_rep', scopes: ['customers:read', 'customers:write'] }),
@@ -62,9 +62,12 @@ describe('CustomersPage', () => {
     expect(screen.getByTestId('toggle-filters')).toHaveAttribute('aria-expanded', 'false');
     fireEvent.click(screen.getByTestId('toggle-filters'));
     expect(screen.getByTestId('toggle-filters')).toHaveAttribute('aria-expanded', 'true');
-    for (const name of ['行业', '地区', '客户等级', '价值层级', '负责人', '标签', '已保存分群']) {
+    for (const name of ['行业', '地区', '客户等级', '价值层级', '负责人', '标签']) {
       expect(screen.getByRole('combobox', { name })).toBeInTheDocument();
     }
+    // Saved segments are the shared saved-views menu, with the sorts offered as a select (no headers on a phone).
+    expect(screen.getByRole('button', { name: /常用视图/ })).toBeInTheDocument();
+    expect(screen.getByRole('combobox', { name: '排序' })).toBeInTheDocument();
   });
 
   it('shows a server field error once, under its input, in the new-customer form', async () => {
@@ -77,12 +80,47 @@ describe('CustomersPage', () => {
     });
     renderWithProviders(<AntApp><CustomersPage /></AntApp>);
     fireEvent.click(await screen.findByTestId('new-customer'));
-    fireEvent.change(await screen.findByLabelText('名称'), { target: { value: '苏州精工' } });
-    fireEvent.change(screen.getByLabelText('联系人'), { target: { value: '王小明' } });
-    fireEvent.change(screen.getByLabelText('手机'), { target: { value: '12345' } });
+    // Inside the dialog: the sortable 名称 column header behind it carries the same name.
+    const dialog = await screen.findByRole('dialog');
+    fireEvent.change(await within(dialog).findByLabelText('名称'), { target: { value: '苏州精工' } });
+    fireEvent.change(within(dialog).getByLabelText('联系人'), { target: { value: '王小明' } });
+    fireEvent.change(within(dialog).getByLabelText('手机'), { target: { value: '12345' } });
     fireEvent.click(screen.getByRole('button', { name: /^新\s*建$/ }));
     expect(await screen.findByText('手机号码格式不正确')).toBeInTheDocument();
     expect(screen.getAllByText(/手机号码格式不正确/)).toHaveLength(1);
     expect(document.querySelector('.ant-alert')).toBeNull(); // not repeated above the form
+  });
+
+  it('tags the picked customers one by one and names the one the server refused', async () => {
+    viewport(1366);
+    const other = { ...customer, id: 'c2', number: 'C202611000002', name: '华东物流', version: 4 };
+    const patched: { id: string; ifMatch: string | null; tags: string[] }[] = [];
+    serve({
+      'GET /api/v1/customers': () => jsonResponse(200, { items: [customer, other], next_cursor: null, total: 2, total_is_lower_bound: false }),
+      'GET /api/v1/tags': () => jsonResponse(200, [{ name: '重点跟进', count: 3 }]),
+      'PATCH /api/v1/customers/c1': async (req) => {
+        patched.push({ id: 'c1', ifMatch: req.headers.get('If-Match'), tags: (await req.json()).tags });
+        return jsonResponse(200, { ...customer, tags: ['重点跟进'], version: 2 });
+      },
+      'PATCH /api/v1/customers/c2': async (req) => {
+        patched.push({ id: 'c2', ifMatch: req.headers.get('If-Match'), tags: (await req.json()).tags });
+        return jsonResponse(412, { title: 'Precondition Failed', status: 412, detail: '该客户已被他人修改，请刷新后重试' });
+      },
+    });
+    renderWithProviders(<AntApp><CustomersPage /></AntApp>);
+    expect(await screen.findByTestId('record-total')).toHaveTextContent('共 2 条');
+    for (const name of ['上海明远精密机械', '华东物流']) {
+      const row = (await screen.findAllByRole('row')).find((r) => within(r).queryByText(name))!;
+      fireEvent.click(within(row).getByRole('checkbox'));
+    }
+    fireEvent.click(await screen.findByTestId('bulk-tag'));
+    const dialog = await screen.findByRole('dialog');
+    fireEvent.mouseDown(within(dialog).getByRole('combobox'));
+    fireEvent.click(await screen.findByTitle('重点跟进'));
+    fireEvent.click(within(dialog).getByRole('button', { name: /提\s*交/ }));
+    const report = await screen.findByTestId('bulk-report');
+    expect(patched).toEqual([{ id: 'c1', ifMatch: '"1"', tags: ['重点跟进'] }, { id: 'c2', ifMatch: '"4"', tags: ['重点跟进'] }]);
+    expect(report).toHaveTextContent('已完成 1 条，1 条未能修改');
+    expect(report).toHaveTextContent('华东物流: 该客户已被他人修改，请刷新后重试');
   });
 });

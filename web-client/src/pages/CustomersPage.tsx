@@ -1,17 +1,18 @@
-import { FilterOutlined, PlusOutlined, SettingOutlined, TagsOutlined } from '@ant-design/icons';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { FilterOutlined, PlusOutlined, TagsOutlined } from '@ant-design/icons';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import {
-  App, Button, Checkbox, DatePicker, Form, Grid, Input, Modal, Popover, Radio, Select, Space, Tag, Typography,
+  App, Button, DatePicker, Form, Grid, Input, Modal, Radio, Select, Space, Tag, Typography,
 } from 'antd';
-import type { ColumnsType } from 'antd/es/table';
 import dayjs from 'dayjs';
-import { useMemo, useState } from 'react';
+import { useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate } from 'react-router';
 import { api, ApiError, etagOf, unwrap, type Schemas } from '../api/client';
-import { useCursorList, usePicklist, useTags, useUserNames } from '../api/hooks';
-import { CustomerExportButton } from '../components/bits';
+import { useCursorList, usePicklist, useTags, useUserNames, type CursorPage } from '../api/hooks';
 import { RecordList } from '../components/RecordList';
+import {
+  BulkBar, ColumnChooser, SavedViews, ServerExportButton, SortSelect, chosenColumns, sortFromTable, useListSettings, withServerSort, type KeyedColumn,
+} from '../components/ListTools';
 import { oneOf, placeServerError } from '../components/serverErrors';
 import { useCustomerRules } from '../components/formRules';
 import { formatDateTime, formatMoney, fromNow } from '../i18n/format';
@@ -39,9 +40,8 @@ export function cleanFilter(f: CustomerFilter): Record<string, unknown> {
   return Object.fromEntries(Object.entries(f).filter(([, v]) => v !== undefined && v !== '' && !(Array.isArray(v) && v.length === 0)));
 }
 
-const ALL_COLUMNS = ['number', 'grade', 'tier', 'industry', 'region', 'owner', 'tags', 'lastFollowup', 'nextFollowup', 'annualPurchase'] as const;
-type Col = (typeof ALL_COLUMNS)[number];
-const COLS_KEY = 'crm.customers.columns';
+/** The sorts GET /customers offers. */
+const CUSTOMER_SORTS = ['name', 'number', 'last_followup_at', 'next_followup_at', 'created_at', 'updated_at'] as const;
 const GRADE_COLOURS: Record<string, string> = { potential: 'default', intent: 'blue', closed: 'green', churned: 'red' };
 const TIER_COLOURS: Record<string, string> = { strategic: 'gold', key: 'purple', normal: 'default' };
 
@@ -74,6 +74,7 @@ export default function CustomersPage() {
   const { t } = useTranslation();
   const label = useLabels();
   const navigate = useNavigate();
+  const qc = useQueryClient();
   const me = useMe();
   const { name: userName, users, allowed: canListUsers } = useUserNames();
   const industries = usePicklist('industry');
@@ -81,40 +82,42 @@ export default function CustomersPage() {
   const tags = useTags();
   const [filter, setFilter] = useState<CustomerFilter>({});
   const [tagMode, setTagMode] = useState<'all' | 'any'>('all');
-  const [cols, setCols] = useState<Col[]>(() => {
-    try { return JSON.parse(localStorage.getItem(COLS_KEY) || 'null') ?? [...ALL_COLUMNS]; } catch { return [...ALL_COLUMNS]; }
-  });
+  const [sort, setSort] = useState<string | undefined>();
+  const { settings, save: saveColumns } = useListSettings('customer');
   const [selected, setSelected] = useState<Customer[]>([]);
   const [creating, setCreating] = useState(false);
   const [tagging, setTagging] = useState(false);
-  const [segmentId, setSegmentId] = useState<string | undefined>();
   const mobile = Grid.useBreakpoint().md === false;
   const [showFilters, setShowFilters] = useState(false);
-  const list = useCursorList<Customer>(['customers', filter], (cursor) =>
-    unwrap(api.GET('/api/v1/customers', { params: { query: { ...filterToQuery(filter), cursor, limit: 50 } } })) as Promise<{ items: Customer[]; next_cursor: string | null }>);
-  const segments = useQuery({ queryKey: ['segments'], queryFn: () => unwrap(api.GET('/api/v1/segments', { params: { query: { limit: 200 } } })) });
+  const list = useCursorList<Customer>(['customers', filter, sort], (cursor) =>
+    unwrap(api.GET('/api/v1/customers', { params: { query: {
+      ...filterToQuery(filter), sort, cursor, limit: 50, with_total: cursor ? undefined : true,
+    } } })) as Promise<CursorPage<Customer>>);
 
-  const set = (patch: Partial<CustomerFilter>) => { setFilter((f) => ({ ...f, ...patch })); setSegmentId(undefined); };
-  const setCols2 = (c: Col[]) => { setCols(c); localStorage.setItem(COLS_KEY, JSON.stringify(c)); };
+  const set = (patch: Partial<CustomerFilter>) => { setFilter((f) => ({ ...f, ...patch })); setSelected([]); };
+  const applyView = (view: Schemas['SegmentOut']) => {
+    setFilter(view.filter as CustomerFilter);
+    setSort(view.sort ?? undefined);
+    setSelected([]);
+    if (view.columns.length) saveColumns.mutate(view.columns);
+  };
 
-  const columns: ColumnsType<Customer> = useMemo(() => {
-    const all: Record<Col, ColumnsType<Customer>[number]> = {
-      number: { title: t('customers.number'), dataIndex: 'number', width: 130 },
-      grade: { title: t('customers.grade'), dataIndex: 'grade', render: (g: string) => <Tag color={GRADE_COLOURS[g]}>{label('customer_status', g)}</Tag>, width: 100 },
-      tier: { title: t('customers.tier'), dataIndex: 'tier', render: (v: string | null) => (v ? <Tag color={TIER_COLOURS[v]}>{label('customer_tier', v)}</Tag> : '—'), width: 100 },
-      industry: { title: t('customers.industry'), dataIndex: 'industry', render: (v: string | null) => industries.label(v), width: 120 },
-      region: { title: t('customers.region'), dataIndex: 'region', render: (v: string | null) => regions.label(v), width: 90 },
-      owner: { title: t('common.owner'), dataIndex: 'owner_id', render: (v) => userName(v), width: 140 },
-      tags: { title: t('customers.tags'), dataIndex: 'tags', render: (v: string[]) => v.join(', ') },
-      lastFollowup: { title: t('customers.lastFollowup'), dataIndex: 'last_followup_at', render: (v: string | null) => formatDateTime(v), width: 150 },
-      nextFollowup: { title: t('customers.nextFollowup'), dataIndex: 'next_followup_at', render: (v: string | null) => formatDateTime(v), width: 150 },
-      annualPurchase: { title: t('customers.annualPurchase'), dataIndex: 'annual_purchase', render: (v, r) => formatMoney(v, r.currency), width: 150, align: 'right' },
-    };
-    return [
-      { title: t('common.name'), dataIndex: 'name', fixed: 'left', render: (v, r) => <Link to={`/customers/${r.id}`}>{v}</Link> },
-      ...ALL_COLUMNS.filter((c) => cols.includes(c)).map((c) => all[c]),
-    ];
-  }, [t, label, cols, userName, industries.label, regions.label]);
+  const allColumns: KeyedColumn<Customer>[] = [
+    { key: 'name', title: t('common.name'), dataIndex: 'name', fixed: 'left', render: (v, r) => <Link to={`/customers/${r.id}`}>{v}</Link> },
+    { key: 'number', title: t('customers.number'), dataIndex: 'number', width: 130 },
+    { key: 'grade', title: t('customers.grade'), dataIndex: 'grade', render: (g: string) => <Tag color={GRADE_COLOURS[g]}>{label('customer_status', g)}</Tag>, width: 100 },
+    { key: 'tier', title: t('customers.tier'), dataIndex: 'tier', render: (v: string | null) => (v ? <Tag color={TIER_COLOURS[v]}>{label('customer_tier', v)}</Tag> : '—'), width: 100 },
+    { key: 'industry', title: t('customers.industry'), dataIndex: 'industry', render: (v: string | null) => industries.label(v), width: 120 },
+    { key: 'region', title: t('customers.region'), dataIndex: 'region', render: (v: string | null) => regions.label(v), width: 90 },
+    { key: 'owner_id', title: t('common.owner'), dataIndex: 'owner_id', render: (v) => userName(v), width: 140 },
+    { key: 'tags', title: t('customers.tags'), dataIndex: 'tags', render: (v: string[]) => v.join(', ') },
+    { key: 'last_followup_at', title: t('customers.lastFollowup'), dataIndex: 'last_followup_at', render: (v: string | null) => formatDateTime(v), width: 150 },
+    { key: 'next_followup_at', title: t('customers.nextFollowup'), dataIndex: 'next_followup_at', render: (v: string | null) => formatDateTime(v), width: 150 },
+    { key: 'annual_purchase', title: t('customers.annualPurchase'), dataIndex: 'annual_purchase', render: (v, r) => formatMoney(v, r.currency), width: 150, align: 'right' },
+  ];
+  const columns = withServerSort(chosenColumns(allColumns, settings.data?.columns), CUSTOMER_SORTS, sort);
+  const nameOf = (id: string) => list.items.find((c) => c.id === id)?.name ?? id.slice(0, 8);
+  const first = list.data?.pages[0];
 
   if (list.isError && !list.data) return <ErrorState error={list.error} onRetry={() => list.refetch()} />;
   const writable = can(me.data, 'customers:write');
@@ -124,8 +127,10 @@ export default function CustomersPage() {
       <Space style={{ width: '100%', justifyContent: 'space-between', marginBottom: 12 }} wrap>
         <Typography.Title level={3} style={{ margin: 0 }}>{t('customers.title')}</Typography.Title>
         <Space wrap>
-          <CustomerExportButton filter={cleanFilter(filter)} />
-          {writable && <Button icon={<TagsOutlined />} onClick={() => setTagging(true)} data-testid="bulk-tag">{t('customers.bulkTag')}{selected.length ? ` (${selected.length})` : ''}</Button>}
+          <SavedViews object="customer" current={{ filter: cleanFilter(filter), sort, columns: columns.map((c) => c.key) }} onApply={applyView} />
+          {!mobile && <ColumnChooser object="customer" columns={allColumns} />}
+          <ServerExportButton object="customer" filter={cleanFilter(filter)} />
+          {writable && selected.length === 0 && <Button icon={<TagsOutlined />} onClick={() => setTagging(true)} data-testid="bulk-tag">{t('customers.bulkTag')}</Button>}
           {writable && <Button type="primary" icon={<PlusOutlined />} onClick={() => setCreating(true)} data-testid="new-customer">{t('customers.new')}</Button>}
         </Space>
       </Space>
@@ -165,23 +170,21 @@ export default function CustomersPage() {
         </Radio.Group>
         <DatePicker placeholder={t('customers.lastFollowupBefore')} aria-label={t('customers.lastFollowupBefore')} value={filter.last_followup_before ? dayjs(filter.last_followup_before) : null}
           onChange={(d) => set({ last_followup_before: d ? d.startOf('day').toISOString() : undefined })} />
-        <Select allowClear placeholder={t('customers.segments')} style={{ width: 160 }} aria-label={t('customers.segments')} value={segmentId} loading={segments.isPending}
-          options={(segments.data?.items ?? []).map((s) => ({ value: s.id, label: s.name }))} data-testid="segments"
-          onChange={(id) => {
-            const s = segments.data?.items.find((x) => x.id === id);
-            setFilter(s ? (s.filter as CustomerFilter) : {});
-            setSegmentId(id);
-          }} />
-        <SaveSegment filter={cleanFilter(filter)} />
-        <Popover trigger="click" content={
-          <Checkbox.Group value={cols} onChange={(v) => setCols2(v as Col[])} style={{ display: 'grid', gap: 4 }}
-            options={ALL_COLUMNS.map((c) => ({ value: c, label: t(c === 'owner' ? 'common.owner' : `customers.${c}`) }))} />
-        }>
-          <Button icon={<SettingOutlined />}>{t('common.columns')}</Button>
-        </Popover>
-        <Button onClick={() => { setFilter({}); setSegmentId(undefined); }}>{t('common.reset')}</Button>
+        {mobile && <SortSelect sortable={CUSTOMER_SORTS} value={sort} onChange={setSort} titleOf={(f) => allColumns.find((c) => c.key === f)?.title as ReactNode} />}
+        <Button onClick={() => { setFilter({}); setSort(undefined); setSelected([]); }}>{t('common.reset')}</Button>
       </Space>
+      {writable && (
+        <BulkBar selected={selected.map((c) => c.id)} nameOf={nameOf} onClear={() => setSelected([])}
+          onDone={() => { setSelected([]); void qc.invalidateQueries({ queryKey: ['customers'] }); }}
+          actions={[{
+            key: 'tag', label: t('customers.bulkTag'),
+            pick: { placeholder: t('customers.tags'), options: (tags.data ?? []).map((x) => ({ value: x.name, label: x.name })) },
+            run: (ids, tag) => tagEach(selected.filter((c) => ids.includes(c.id)), tag ?? ''),
+          }]} />
+      )}
       <RecordList<Customer> rowKey="id" size="middle" columns={columns} dataSource={list.items} loading={list.isPending}
+        total={first?.total} totalIsLowerBound={!!first?.total_is_lower_bound}
+        onChange={(_, __, sorter) => setSort(sortFromTable(sorter))}
         data-testid="customers-table" onRowClick={mobile ? (c) => navigate(`/customers/${c.id}`) : undefined}
         card={(c) => <CustomerCard customer={c} ownerName={userName(c.owner_id)} />}
         rowSelection={writable ? { selectedRowKeys: selected.map((c) => c.id), onChange: (_, rows) => setSelected(rows) } : undefined}
@@ -193,27 +196,25 @@ export default function CustomersPage() {
   );
 }
 
-function SaveSegment({ filter }: { filter: Record<string, unknown> }) {
-  const { t } = useTranslation();
-  const { message } = App.useApp();
-  const qc = useQueryClient();
-  const [name, setName] = useState('');
-  const [open, setOpen] = useState(false);
-  const save = useMutation({
-    mutationFn: () => unwrap(api.POST('/api/v1/segments', { body: { name, filter } })),
-    onSuccess: () => { message.success(t('common.saved')); setOpen(false); setName(''); void qc.invalidateQueries({ queryKey: ['segments'] }); },
-  });
-  return (
-    <Popover open={open} onOpenChange={setOpen} trigger="click" content={
-      <Space orientation="vertical">
-        <InlineError error={save.error} />
-        <Input placeholder={t('customers.segmentName')} aria-label={t('customers.segmentName')} maxLength={100} value={name} onChange={(e) => setName(e.target.value)} />
-        <Button type="primary" disabled={!name} loading={save.isPending} onClick={() => save.mutate()}>{t('common.save')}</Button>
-      </Space>
-    }>
-      <Button>{t('customers.saveSegment')}</Button>
-    </Popover>
-  );
+/**
+ * Adds a tag to each picked customer and says, per customer, whether it went through: one
+ * refused change (edited meanwhile, no longer visible) must not hide the others' outcome.
+ */
+async function tagEach(customers: Customer[], tag: string): Promise<Schemas['BulkOut']> {
+  const items: Schemas['BulkItemOut'][] = [];
+  for (const c of customers) {
+    try {
+      await unwrap(api.PATCH('/api/v1/customers/{customer_id}', {
+        params: { path: { customer_id: c.id }, header: { 'If-Match': etagOf(c.version) } },
+        body: { tags: Array.from(new Set([...c.tags, tag])) },
+      }));
+      items.push({ id: c.id, ok: true, status: 200 });
+    } catch (e) {
+      items.push({ id: c.id, ok: false, status: e instanceof ApiError ? e.status : 0, error: errorText(e) });
+    }
+  }
+  const succeeded = items.filter((item) => item.ok).length;
+  return { succeeded, failed: items.length - succeeded, items };
 }
 
 function BulkTagModal({ filter, selected, onClose }: { filter: Record<string, unknown>; selected: Customer[]; onClose: () => void }) {

@@ -3,15 +3,19 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import {
   App, Button, Checkbox, Descriptions, Drawer, Form, Input, InputNumber, Modal, Popover, Select, Space, Table, Tag, Timeline, Typography,
 } from 'antd';
-import { useState } from 'react';
+import { useState, type Key, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useSearchParams } from 'react-router';
 import { api, ApiError, etagOf, unwrap, type Schemas } from '../api/client';
 import { useCursorList, useUserNames } from '../api/hooks';
-import { CsvExportButton, LeadGradeTag, fmtTime, fmtMoney } from '../components/bits';
+import { LeadGradeTag, fmtTime, fmtMoney } from '../components/bits';
 import { ErrorState, InlineError, QueryState, errorText } from '../components/States';
 import { can, useMe } from '../app/session';
 import { RecordList } from '../components/RecordList';
+import {
+  BulkBar, ColumnChooser, SavedViews, ServerExportButton, SortSelect, assignableOwners, chosenColumns, compactFilter, ownerFromView, ownerIdOf,
+  sortFromTable, useListSettings, usePhone, withServerSort, type KeyedColumn,
+} from '../components/ListTools';
 import { useLabels } from '../i18n/labels';
 
 type Lead = Schemas['LeadOut'];
@@ -30,32 +34,72 @@ export function ScoreBreakdown({ lead }: { lead: Lead }) {
   );
 }
 
+type LeadFilter = { status?: Schemas['LeadStatus']; grade?: Schemas['LeadGrade']; source?: Schemas['Source']; open?: boolean; q?: string; owner?: string };
+/** The sorts GET /leads offers. */
+const LEAD_SORTS = ['number', 'score', 'created_at', 'updated_at'] as const;
+
 export default function LeadsPage() {
   const { t } = useTranslation();
   const label = useLabels();
   const me = useMe();
-  const { name: userName } = useUserNames();
+  const qc = useQueryClient();
+  const phone = usePhone();
+  const { users, name: userName } = useUserNames();
   const [params, setParams] = useSearchParams();
-  const [filter, setFilter] = useState<{ status?: Schemas['LeadStatus']; grade?: Schemas['LeadGrade']; source?: Schemas['Source']; open?: boolean; q?: string; owner?: string }>({ open: true });
+  const [filter, setFilter] = useState<LeadFilter>({ open: true });
+  const [sort, setSort] = useState<string | undefined>();
+  const [selected, setSelected] = useState<Key[]>([]);
   const [creating, setCreating] = useState(false);
-  const list = useCursorList<Lead>(['leads', filter], (cursor) =>
-    unwrap(api.GET('/api/v1/leads', { params: { query: { ...filter, q: filter.q || undefined, cursor, limit: 50 } } })));
+  const { settings, save: saveColumns } = useListSettings('lead');
+  const list = useCursorList<Lead>(['leads', filter, sort], (cursor) =>
+    unwrap(api.GET('/api/v1/leads', { params: { query: {
+      ...filter, q: filter.q || undefined, sort, cursor, limit: 50, with_total: cursor ? undefined : true,
+    } } })));
   const openId = params.get('open');
   if (list.isError && !list.data) return <ErrorState error={list.error} onRetry={() => list.refetch()} />;
-  const set = (p: Partial<typeof filter>) => setFilter((f) => ({ ...f, ...p }));
+  const set = (p: Partial<LeadFilter>) => { setFilter((f) => ({ ...f, ...p })); setSelected([]); };
+  const first = list.data?.pages[0];
+  // The same filter in the language saved views and exports speak (owner as an id, open_only).
+  const viewFilter = compactFilter({
+    status: filter.status, grade: filter.grade, source: filter.source, open_only: filter.open, q: filter.q, owner_id: ownerIdOf(filter.owner, me.data?.id),
+  });
+  const applyView = (view: Schemas['SegmentOut']) => {
+    const f = view.filter as Record<string, string | boolean | undefined>;
+    setFilter({ status: f.status as LeadFilter['status'], grade: f.grade as LeadFilter['grade'], source: f.source as LeadFilter['source'],
+      open: f.open_only === true || undefined, q: (f.q as string) || undefined, owner: ownerFromView(f.owner_id, me.data?.id) });
+    setSort(view.sort ?? undefined);
+    setSelected([]);
+    if (view.columns.length) saveColumns.mutate(view.columns);
+  };
+  const writable = can(me.data, 'leads:write');
+  const allColumns: KeyedColumn<Lead>[] = [
+    { key: 'number', title: t('leads.number'), dataIndex: 'number' },
+    { key: 'name', title: t('common.name'), render: (_, l) => <>{l.name ?? '—'}<div><Typography.Text type="secondary">{l.company}</Typography.Text></div></> },
+    { key: 'grade', title: t('leads.grade'), dataIndex: 'grade', render: (g) => <LeadGradeTag grade={g} /> },
+    { key: 'score', title: t('leads.score'), render: (_, l) => <span onClick={(e) => e.stopPropagation()}><ScoreBreakdown lead={l} /></span> },
+    { key: 'source', title: t('leads.source'), dataIndex: 'source', render: (v) => label('lead_source', v) },
+    { key: 'status', title: t('common.status'), dataIndex: 'status', render: (s) => label('lead_status', s) },
+    { key: 'owner_id', title: t('common.owner'), dataIndex: 'owner_id', render: userName },
+    { key: 'created_at', title: t('common.createdAt'), dataIndex: 'created_at', render: fmtTime },
+    { key: 'updated_at', title: t('listTools.updatedAt'), dataIndex: 'updated_at', render: fmtTime },
+  ];
+  const defaults = allColumns.filter((c) => c.key !== 'updated_at').map((c) => c.key);
+  const columns = withServerSort(chosenColumns(allColumns, settings.data?.columns, defaults), LEAD_SORTS, sort);
+  const nameOf = (id: string) => { const l = list.items.find((x) => x.id === id); return l ? `${l.number} ${l.company ?? l.name ?? ''}`.trim() : id.slice(0, 8); };
 
   return (
     <div>
       <Space style={{ width: '100%', justifyContent: 'space-between', marginBottom: 12 }} wrap>
         <Typography.Title level={3} style={{ margin: 0 }}>{t('leads.title')}</Typography.Title>
         <Space wrap>
-          <CsvExportButton filename="leads.csv" header={['number', 'status', 'name', 'company', 'grade', 'score', 'source', 'owner', 'created_at']}
-            rows={() => list.items.map((l) => [l.number, label('lead_status', l.status), l.name, l.company, label('lead_grade', l.grade), l.score, label('lead_source', l.source), userName(l.owner_id), l.created_at])} />
-          {can(me.data, 'leads:write') && <Button type="primary" icon={<PlusOutlined />} onClick={() => setCreating(true)}>{t('leads.new')}</Button>}
+          <SavedViews object="lead" current={{ filter: viewFilter, sort, columns: columns.map((c) => c.key) }} onApply={applyView} />
+          {!phone && <ColumnChooser object="lead" columns={allColumns} defaults={defaults} />}
+          <ServerExportButton object="lead" filter={viewFilter} />
+          {writable && <Button type="primary" icon={<PlusOutlined />} onClick={() => setCreating(true)}>{t('leads.new')}</Button>}
         </Space>
       </Space>
       <Space wrap style={{ marginBottom: 12 }}>
-        <Input.Search allowClear placeholder={t('common.search')} aria-label={t('common.search')} style={{ width: 200 }} onSearch={(q) => set({ q })} />
+        <Input.Search allowClear placeholder={t('common.search')} aria-label={t('common.search')} style={{ width: 200 }} defaultValue={filter.q} key={filter.q ?? ''} onSearch={(q) => set({ q })} />
         <Select allowClear placeholder={t('common.status')} aria-label={t('common.status')} style={{ width: 120 }} value={filter.status} onChange={(v) => set({ status: v })}
           options={STATUSES.map((s) => ({ value: s, label: label('lead_status', s) }))} />
         <Select allowClear placeholder={t('leads.grade')} aria-label={t('leads.grade')} style={{ width: 100 }} value={filter.grade} onChange={(v) => set({ grade: v })}
@@ -63,11 +107,23 @@ export default function LeadsPage() {
         <Select allowClear placeholder={t('leads.source')} aria-label={t('leads.source')} style={{ width: 130 }} value={filter.source} onChange={(v) => set({ source: v })}
           options={SOURCES.map((s) => ({ value: s, label: label('lead_source', s) }))} />
         <Select allowClear placeholder={t('common.owner')} aria-label={t('common.owner')} style={{ width: 120 }} value={filter.owner} onChange={(v) => set({ owner: v })}
-          options={[{ value: 'me', label: t('common.me') }]} />
+          options={[{ value: 'me', label: t('common.me') }, ...(filter.owner && filter.owner !== 'me' ? [{ value: filter.owner, label: userName(filter.owner) }] : [])]} />
         <Checkbox checked={!!filter.open} onChange={(e) => set({ open: e.target.checked || undefined })}>{t('leads.openOnly')}</Checkbox>
+        {phone && <SortSelect sortable={LEAD_SORTS} value={sort} onChange={setSort} titleOf={(f) => allColumns.find((c) => c.key === f)?.title as ReactNode} />}
       </Space>
+      {writable && (
+        <BulkBar selected={selected} nameOf={nameOf} onClear={() => setSelected([])}
+          onDone={() => { setSelected([]); void qc.invalidateQueries({ queryKey: ['leads'] }); }}
+          actions={[{
+            key: 'reassign', label: t('listTools.reassign'), pick: { placeholder: t('listTools.newOwner'), options: assignableOwners(users) },
+            run: (ids, owner) => unwrap(api.POST('/api/v1/leads/bulk-assign', { body: { ids, owner_id: owner ?? '' } })),
+          }]} />
+      )}
       <RecordList<Lead> rowKey="id" size="middle" dataSource={list.items} loading={list.isPending} pagination={false} scroll={{ x: 'max-content' }}
         data-testid="leads-table" locale={{ emptyText: t('common.empty') }}
+        total={first?.total} totalIsLowerBound={!!first?.total_is_lower_bound}
+        rowSelection={writable ? { selectedRowKeys: selected, onChange: setSelected } : undefined}
+        onChange={(_, __, sorter) => setSort(sortFromTable(sorter))}
         onRowClick={(r) => setParams({ open: r.id })}
         card={(l) => (
           <div>
@@ -79,16 +135,7 @@ export default function LeadsPage() {
             <div>{label('lead_status', l.status)} · {fmtTime(l.created_at)}</div>
           </div>
         )}
-        columns={[
-          { title: t('leads.number'), dataIndex: 'number' },
-          { title: t('common.name'), render: (_, l) => <>{l.name ?? '—'}<div><Typography.Text type="secondary">{l.company}</Typography.Text></div></> },
-          { title: t('leads.grade'), dataIndex: 'grade', render: (g) => <LeadGradeTag grade={g} /> },
-          { title: t('leads.score'), render: (_, l) => <span onClick={(e) => e.stopPropagation()}><ScoreBreakdown lead={l} /></span> },
-          { title: t('leads.source'), dataIndex: 'source', render: (v) => label('lead_source', v) },
-          { title: t('common.status'), dataIndex: 'status', render: (s) => label('lead_status', s) },
-          { title: t('common.owner'), dataIndex: 'owner_id', render: userName },
-          { title: t('common.createdAt'), dataIndex: 'created_at', render: fmtTime },
-        ]} />
+        columns={columns} />
       {list.hasNextPage && <Button block style={{ marginTop: 12 }} onClick={() => list.fetchNextPage()} loading={list.isFetchingNextPage}>{t('common.more')}</Button>}
       {openId && <LeadDrawer id={openId} onClose={() => setParams({})} />}
       {creating && <NewLeadModal onClose={() => setCreating(false)} />}

@@ -1,16 +1,21 @@
 import { PlusOutlined, SwapOutlined } from '@ant-design/icons';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import {
-  Alert, App, Button, Card, Dropdown, Form, Input, InputNumber, Modal, Segmented, Select, Space, Table, Tag, Typography, DatePicker,
+  Alert, App, Button, Card, Dropdown, Form, Input, InputNumber, Modal, Segmented, Select, Space, Tag, Typography, DatePicker,
 } from 'antd';
 import type { Dayjs } from 'dayjs';
-import { useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { useMemo, useRef, useState, type Key, type KeyboardEvent, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { api, ApiError, etagOf, unwrap, type Schemas } from '../api/client';
-import { useCursorList, useUserNames } from '../api/hooks';
-import { CsvExportButton, fmtDate, fmtMoney } from '../components/bits';
-import { formatMoneyShort } from '../i18n/format';
+import { useCursorList, useUserNames, type CursorPage } from '../api/hooks';
+import { fmtDate, fmtMoney } from '../components/bits';
+import { formatDate, formatMoney, formatMoneyShort } from '../i18n/format';
+import { RecordList } from '../components/RecordList';
+import {
+  BulkBar, ColumnChooser, SavedViews, ServerExportButton, SortSelect, assignableOwners, chosenColumns, compactFilter, ownerFromView, ownerIdOf,
+  sortFromTable, useListSettings, usePhone, withServerSort, type KeyedColumn,
+} from '../components/ListTools';
 import { useLabels } from '../i18n/labels';
 import { LazyChart } from '../components/LazyChart';
 import { OpportunityDrawer } from './OpportunityDrawer';
@@ -182,35 +187,106 @@ function BoardView({ pipeline }: { pipeline: Schemas['PipelineOut'] }) {
   );
 }
 
+type OppFilter = { stage_id?: string; status?: Schemas['OpportunityStatus']; owner?: string };
+/** The sorts GET /opportunities offers. */
+const OPP_SORTS = ['amount', 'expected_close_date', 'stage_entered_at', 'created_at', 'updated_at'] as const;
+
 function ListView({ pipeline }: { pipeline: Schemas['PipelineOut'] }) {
   const { t } = useTranslation();
   const label = useLabels();
-  const { name: userName } = useUserNames();
+  const { users, name: userName } = useUserNames();
   const me = useMe();
+  const qc = useQueryClient();
+  const phone = usePhone();
   const [openId, setOpenId] = useState<string | null>(null);
+  const [filter, setFilter] = useState<OppFilter>({});
+  const [sort, setSort] = useState<string | undefined>();
+  const [selected, setSelected] = useState<Key[]>([]);
+  const { settings, save: saveColumns } = useListSettings('opportunity');
   const stages = new Map(pipeline.stages.map((s) => [s.id, s.name]));
-  const list = useCursorList<Opp>(['opportunities', 'list', pipeline.id], (cursor) =>
-    unwrap(api.GET('/api/v1/opportunities', { params: { query: { view: 'list', pipeline_id: pipeline.id, cursor, limit: 100 } } })) as Promise<{ items: Opp[]; next_cursor: string | null }>);
+  const list = useCursorList<Opp>(['opportunities', 'list', pipeline.id, filter, sort], (cursor) =>
+    unwrap(api.GET('/api/v1/opportunities', { params: { query: {
+      view: 'list', pipeline_id: pipeline.id, stage_id: filter.stage_id, status: filter.status, owner: filter.owner,
+      sort, cursor, limit: 100, with_total: cursor ? undefined : true,
+    } } })) as Promise<CursorPage<Opp>>);
   if (list.isError) return <ErrorState error={list.error} />;
+  const set = (p: Partial<OppFilter>) => { setFilter((f) => ({ ...f, ...p })); setSelected([]); };
+  const first = list.data?.pages[0];
+  const viewFilter = compactFilter({ pipeline_id: pipeline.id, stage_id: filter.stage_id, status: filter.status, owner_id: ownerIdOf(filter.owner, me.data?.id) });
+  const applyView = (view: Schemas['SegmentOut']) => {
+    const f = view.filter as Record<string, string | undefined>;
+    // A view of another pipeline's stage would match nothing here: keep only this pipeline's.
+    setFilter({ stage_id: f.stage_id && stages.has(f.stage_id) ? f.stage_id : undefined, status: f.status as OppFilter['status'], owner: ownerFromView(f.owner_id, me.data?.id) });
+    setSort(view.sort ?? undefined);
+    setSelected([]);
+    if (view.columns.length) saveColumns.mutate(view.columns);
+  };
+  const writable = can(me.data, 'opportunities:write');
+  const allColumns: KeyedColumn<Opp>[] = [
+    { key: 'name', title: t('common.name'), dataIndex: 'name', render: (v, o) => <Typography.Link onClick={() => setOpenId(o.id)}>{v}</Typography.Link> },
+    { key: 'customer_name', title: t('pipeline.customer'), dataIndex: 'customer_name', render: (v, o) => <Link to={`/customers/${o.customer_id}`}>{v}</Link> },
+    { key: 'stage_id', title: t('pipeline.stage'), dataIndex: 'stage_id', render: (v) => stages.get(v) },
+    { key: 'status', title: t('common.status'), dataIndex: 'status', render: (s, o) => <>{label('opportunity_status', s)}{o.lost_reason ? ` — ${o.lost_reason}` : ''}</> },
+    { key: 'amount', title: t('common.amount'), dataIndex: 'amount', align: 'right', render: (v, o) => formatMoney(v, o.currency) },
+    { key: 'probability', title: t('pipeline.probability'), dataIndex: 'probability', render: (v) => `${v}%` },
+    { key: 'expected_close_date', title: t('pipeline.closeDate'), dataIndex: 'expected_close_date', render: formatDate },
+    { key: 'stage_entered_at', title: t('listTools.stageEnteredAt'), dataIndex: 'stage_entered_at', render: formatDate },
+    { key: 'owner_id', title: t('common.owner'), dataIndex: 'owner_id', render: userName },
+    { key: 'updated_at', title: t('listTools.updatedAt'), dataIndex: 'updated_at', render: formatDate },
+  ];
+  const defaults = ['name', 'customer_name', 'stage_id', 'status', 'amount', 'probability', 'expected_close_date', 'owner_id'];
+  const columns = withServerSort(chosenColumns(allColumns, settings.data?.columns, defaults), OPP_SORTS, sort);
+  const nameOf = (id: string) => { const o = list.items.find((x) => x.id === id); return o ? `${o.number} ${o.name}` : id.slice(0, 8); };
   return (
     <>
-      <div style={{ marginBottom: 8 }}>
-        <CsvExportButton filename="opportunities.csv" header={['number', 'name', 'stage', 'status', 'amount', 'currency', 'expected_close_date', 'owner']}
-          rows={() => list.items.map((o) => [o.number, o.name, stages.get(o.stage_id), label('opportunity_status', o.status), o.amount, o.currency, o.expected_close_date, userName(o.owner_id)])} />
-      </div>
-      <Table<Opp> rowKey="id" size="middle" dataSource={list.items} loading={list.isPending} pagination={false} scroll={{ x: 'max-content' }} locale={{ emptyText: t('common.empty') }}
-        columns={[
-          { title: t('common.name'), dataIndex: 'name', render: (v, o) => <Typography.Link onClick={() => setOpenId(o.id)}>{v}</Typography.Link> },
-          { title: t('pipeline.customer'), dataIndex: 'customer_name', render: (v, o) => <Link to={`/customers/${o.customer_id}`}>{v}</Link> },
-          { title: t('pipeline.stage'), dataIndex: 'stage_id', render: (v) => stages.get(v) },
-          { title: t('common.status'), dataIndex: 'status', render: (s, o) => <>{label('opportunity_status', s)}{o.lost_reason ? ` — ${o.lost_reason}` : ''}</> },
-          { title: t('common.amount'), dataIndex: 'amount', align: 'right', render: (v, o) => fmtMoney(v, o.currency) },
-          { title: t('pipeline.probability'), dataIndex: 'probability', render: (v) => `${v}%` },
-          { title: t('pipeline.closeDate'), dataIndex: 'expected_close_date', render: fmtDate },
-          { title: t('common.owner'), dataIndex: 'owner_id', render: userName },
-        ]} />
-      {list.hasNextPage && <Button block onClick={() => list.fetchNextPage()}>{t('common.more')}</Button>}
-      {openId && <OpportunityDrawer id={openId} pipeline={pipeline} writable={can(me.data, 'opportunities:write')} onClose={() => setOpenId(null)} />}
+      <Space wrap style={{ marginBottom: 8 }}>
+        <Select allowClear placeholder={t('pipeline.stage')} aria-label={t('pipeline.stage')} style={{ width: 140 }} value={filter.stage_id} onChange={(v) => set({ stage_id: v })}
+          options={pipeline.stages.map((st) => ({ value: st.id, label: st.name }))} />
+        <Select allowClear placeholder={t('common.status')} aria-label={t('common.status')} style={{ width: 110 }} value={filter.status} onChange={(v) => set({ status: v })}
+          options={label.options('opportunity_status')} />
+        <Select allowClear placeholder={t('common.owner')} aria-label={t('common.owner')} style={{ width: 110 }} value={filter.owner} onChange={(v) => set({ owner: v })}
+          options={[{ value: 'me', label: t('common.me') }, ...(filter.owner && filter.owner !== 'me' ? [{ value: filter.owner, label: userName(filter.owner) }] : [])]} />
+        {phone && <SortSelect sortable={OPP_SORTS} value={sort} onChange={setSort} titleOf={(f) => allColumns.find((c) => c.key === f)?.title as ReactNode} />}
+        <SavedViews object="opportunity" current={{ filter: viewFilter, sort, columns: columns.map((c) => c.key) }} onApply={applyView} />
+        {!phone && <ColumnChooser object="opportunity" columns={allColumns} defaults={defaults} />}
+        <ServerExportButton object="opportunity" filter={viewFilter} />
+      </Space>
+      {writable && (
+        <BulkBar selected={selected} nameOf={nameOf} onClear={() => setSelected([])}
+          onDone={() => { setSelected([]); void qc.invalidateQueries({ queryKey: ['opportunities'] }); }}
+          actions={[
+            {
+              key: 'stage', label: t('listTools.changeStage'),
+              pick: { placeholder: t('listTools.newStage'), options: pipeline.stages.map((st) => ({ value: st.id, label: st.name })) },
+              reasonFor: pipeline.stages.filter((st) => st.kind === 'lost').map((st) => st.id),
+              run: (ids, stageId, reason) => unwrap(api.POST('/api/v1/opportunities/bulk-update', { body: { ids, stage_id: stageId, lost_reason: reason ?? null } })),
+            },
+            {
+              key: 'reassign', label: t('listTools.reassign'), pick: { placeholder: t('listTools.newOwner'), options: assignableOwners(users) },
+              run: (ids, owner) => unwrap(api.POST('/api/v1/opportunities/bulk-update', { body: { ids, owner_id: owner } })),
+            },
+          ]} />
+      )}
+      <RecordList<Opp> rowKey="id" size="middle" dataSource={list.items} loading={list.isPending} pagination={false} locale={{ emptyText: t('common.empty') }}
+        data-testid="opportunities-table"
+        total={first?.total} totalIsLowerBound={!!first?.total_is_lower_bound}
+        rowSelection={writable ? { selectedRowKeys: selected, onChange: setSelected } : undefined}
+        onChange={(_, __, sorter) => setSort(sortFromTable(sorter))}
+        onRowClick={phone ? (o) => setOpenId(o.id) : undefined}
+        card={(o) => (
+          <div data-testid="opportunity-card">
+            <div style={{ display: 'flex', justifyContent: 'space-between', gap: 8 }}>
+              <Typography.Text strong ellipsis>{o.name}</Typography.Text>
+              <Typography.Text strong style={{ whiteSpace: 'nowrap' }}>{formatMoney(o.amount, o.currency)}</Typography.Text>
+            </div>
+            <Typography.Text type="secondary" ellipsis style={{ display: 'block' }}>{o.customer_name}</Typography.Text>
+            <div>{stages.get(o.stage_id)} · {label('opportunity_status', o.status)} · {userName(o.owner_id)}</div>
+            <div><Typography.Text type="secondary">{formatDate(o.expected_close_date)}</Typography.Text></div>
+          </div>
+        )}
+        columns={columns} />
+      {list.hasNextPage && <Button block style={{ marginTop: 12 }} onClick={() => list.fetchNextPage()}>{t('common.more')}</Button>}
+      {openId && <OpportunityDrawer id={openId} pipeline={pipeline} writable={writable} onClose={() => setOpenId(null)} />}
     </>
   );
 }
