@@ -101,7 +101,8 @@ export const flows = [
       await page.getByTestId('customers-table').getByText('上海明远精密机械制造有限公司').waitFor();
       assert.equal(await page.getByText('北京中关村软件股份有限公司').count(), 0);
       // The export job's file holds the rep's customers only.
-      const [dl] = await Promise.all([page.waitForEvent('download', { timeout: 60000 }), page.getByTestId('export').click()]);
+      await page.getByTestId('export').click();
+      const [dl] = await Promise.all([page.waitForEvent('download', { timeout: 60000 }), page.getByRole('menuitem', { name: /^CSV/ }).click()]);
       const csv = await new Promise((ok, fail) => dl.createReadStream().then((st) => {
         const parts = []; st.on('data', (c) => parts.push(c)); st.on('end', () => ok(Buffer.concat(parts).toString('utf8'))); st.on('error', fail);
       }));
