@@ -6,7 +6,7 @@
 import { Card, Checkbox, Empty, Grid, Pagination, Spin, Table, Typography } from 'antd';
 import type { TableProps } from 'antd';
 import type { ColumnsType, TablePaginationConfig } from 'antd/es/table';
-import type { Key, KeyboardEvent, ReactNode } from 'react';
+import { useLayoutEffect, useRef, useState, type Key, type KeyboardEvent, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { formatCount } from '../i18n/format';
 
@@ -40,6 +40,32 @@ export function RecordTotal({ total, lowerBound }: { total: number | null | unde
   );
 }
 
+/**
+ * A card that opens its record on a tap. It is a button for the keyboard too, unless it holds
+ * links or controls of its own (a name link, a checkbox): a button may not contain those, and
+ * they already give the keyboard a way in.
+ */
+function TappableCard({ onOpen, children }: { onOpen?: () => void; children: ReactNode }) {
+  const ref = useRef<HTMLDivElement>(null);
+  const [nested, setNested] = useState(true);
+  useLayoutEffect(() => {
+    setNested(!!ref.current?.querySelector('a[href], button, input, select, textarea, [tabindex]'));
+  });
+  const asButton = !!onOpen && !nested;
+  return (
+    <Card ref={ref} size="small" style={{ minHeight: 44, cursor: onOpen ? 'pointer' : undefined }} hoverable={!!onOpen}
+      onClick={onOpen}
+      {...(asButton ? {
+        role: 'button', tabIndex: 0,
+        onKeyDown: (e: KeyboardEvent) => {
+          if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); onOpen?.(); }
+        },
+      } : {})}>
+      {children}
+    </Card>
+  );
+}
+
 export function RecordList<T extends object>({
   columns, dataSource, rowKey, card, onRowClick, pagination, footer, total, totalIsLowerBound, loading, onRow, ...tableProps
 }: RecordListProps<T>) {
@@ -67,19 +93,7 @@ export function RecordList<T extends object>({
           {rows.length === 0 ? <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} /> : (
             <div style={{ display: 'flex', flexDirection: 'column', gap: 8 }}>
               {rows.map((row) => (
-                <Card
-                  key={keyOf(row, rowKey)}
-                  size="small"
-                  style={{ minHeight: 44, cursor: open ? 'pointer' : undefined }}
-                  hoverable={!!open}
-                  onClick={open ? () => open(row) : undefined}
-                  {...(open ? {
-                    role: 'button', tabIndex: 0,
-                    onKeyDown: (e: KeyboardEvent) => {
-                      if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); open(row); }
-                    },
-                  } : {})}
-                >
+                <TappableCard key={keyOf(row, rowKey)} onOpen={open ? () => open(row) : undefined}>
                   {selection ? (
                     <div style={{ display: 'flex', gap: 8, alignItems: 'flex-start' }}>
                       <span onClick={(e) => e.stopPropagation()} onKeyDown={(e) => e.stopPropagation()}>
@@ -88,7 +102,7 @@ export function RecordList<T extends object>({
                       <div style={{ flex: 1, minWidth: 0 }}>{card(row)}</div>
                     </div>
                   ) : card(row)}
-                </Card>
+                </TappableCard>
               ))}
             </div>
           )}
