@@ -388,4 +388,77 @@ export const flows = [
       await context.close();
     },
   },
+  {
+    name: "a rep's day on a 375 px phone: my day, a visit with check-in, a deal moved by touch; the manager approves",
+    async run({ browser, base, shots, api }) {
+      const phone = { viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true };
+      const customers = (await api('rep@demo.crm', 'GET', '/api/v1/customers?limit=50')).items;
+      const suzhou = customers.find((c) => c.name === '苏州工业园区新材料科技有限公司');
+      const deal = await api('rep@demo.crm', 'POST', '/api/v1/opportunities', { customer_id: suzhou.id, name: '手机端 三期设备', amount: '120000' });
+      const contract = await api('rep@demo.crm', 'POST', '/api/v1/contracts', {
+        customer_id: suzhou.id, title: '苏州新材料 设备维保合同', currency: 'CNY', payment_terms: '月结',
+        start_date: new Date(Date.now() + 7 * 864e5).toISOString().slice(0, 10), end_date: new Date(Date.now() + 372 * 864e5).toISOString().slice(0, 10),
+        lines: [{ product: '维保服务', quantity: '12', unit_price: '8000' }] });
+
+      const rep = await signIn(browser, base, 'rep@demo.crm', { ...phone,
+        permissions: ['geolocation'], geolocation: { latitude: 31.2989, longitude: 120.5853, accuracy: 15 } });
+      const { page } = rep;
+      await page.getByRole('heading', { name: '我的一天' }).waitFor();
+      await page.getByTestId('my-tasks').waitFor();
+      await page.screenshot({ path: join(shots, 'phone-my-day.png') });
+
+      // A customer from the menu drawer, then a visit with check-in, all by touch.
+      await page.getByTestId('menu-button').tap();
+      await page.getByRole('menuitem', { name: '客户' }).tap();
+      await page.waitForURL(/\/customers$/);
+      await page.getByText('苏州工业园区新材料科技有限公司').first().tap();
+      await page.waitForURL(new RegExp(`/customers/${suzhou.id}$`));
+      const form = page.getByTestId('followup-form');
+      await form.getByLabel('跟进方式').tap();
+      await page.getByTitle('拜访').tap();
+      await form.getByTestId('check-in').tap();
+      assert.match(await form.getByTestId('checked-in').innerText(), /已签到：31\.29890, 120\.58530/);
+      await form.getByLabel('跟进内容').fill('现场查看产线，确认三期设备需求');
+      await form.getByRole('button', { name: /保\s*存/ }).tap();
+      await page.getByTestId('timeline').getByText(/现场查看产线/).waitFor();
+      await page.screenshot({ path: join(shots, 'phone-followup.png') });
+
+      // The deal moves a stage through the card's stage menu: no dragging on a phone.
+      const pipelines = await api('rep@demo.crm', 'GET', '/api/v1/pipelines');
+      const stages = Object.fromEntries(pipelines[0].stages.map((st) => [st.key, st]));
+      await page.goto(`${base}/pipeline`);
+      const card = page.getByTestId(`card-${deal.number}`);
+      await card.getByTestId('move-card').tap();
+      await page.getByRole('menuitem', { name: stages.needs_analysis.name }).tap();
+      await page.getByTestId('column-needs_analysis').getByTestId(`card-${deal.number}`).waitFor();
+      assert.equal((await api('rep@demo.crm', 'GET', `/api/v1/opportunities/${deal.id}`)).stage_id, stages.needs_analysis.id);
+      await page.screenshot({ path: join(shots, 'phone-pipeline.png') });
+
+      // The rep submits the contract from the phone.
+      await page.goto(`${base}/contracts/${contract.id}`);
+      await page.getByTestId('action-submit').tap();
+      await page.getByRole('button', { name: /确\s*定|OK/ }).tap();
+      await page.getByTestId('contract-status').filter({ hasText: '审批中' }).waitFor();
+      await rep.context.close();
+
+      // The manager approves the first step on a phone: the button is on screen, no sideways scroll.
+      const manager = await signIn(browser, base, 'manager@demo.crm', phone);
+      await manager.page.goto(`${base}/contracts/${contract.id}`);
+      const approve = manager.page.getByTestId(`approve-${contract.number}`);
+      await approve.waitFor();
+      const box = await approve.boundingBox();
+      assert.ok(box.x >= 0 && box.x + box.width <= 375 && box.y >= 0 && box.y + box.height <= 812,
+        `approve button at ${JSON.stringify(box)}, outside the 375 × 812 screen`);
+      const scrollWidth = await manager.page.evaluate(() => document.documentElement.scrollWidth);
+      assert.ok(scrollWidth <= 375, `the page scrolls sideways: ${scrollWidth} px wide`);
+      await manager.page.screenshot({ path: join(shots, 'phone-approve.png') });
+      await approve.tap();
+      await manager.page.getByTestId('decision-comment').fill('同意');
+      await manager.page.getByTestId('decision-ok').tap();
+      await approve.waitFor({ state: 'detached' });
+      const after = await api('rep@demo.crm', 'GET', `/api/v1/contracts/${contract.id}`);
+      assert.equal(after.steps.filter((st) => st.round === after.round)[0].status, 'approved');
+      await manager.context.close();
+    },
+  },
 ];
