@@ -34,7 +34,8 @@ export const flows = [
       await phone.page.getByTestId('menu-button').click();
       await phone.page.getByRole('menuitem', { name: '客户' }).click();
       await phone.page.waitForURL(/\/customers$/);
-      await phone.page.getByTestId('customers-table').getByText('上海明远精密机械制造有限公司').waitFor();
+      // A phone gets the list as cards, not the table.
+      await phone.page.getByTestId('record-cards').getByText('上海明远精密机械制造有限公司').waitFor();
       await phone.page.waitForTimeout(400); // the drawer's closing animation
       await phone.page.screenshot({ path: join(shots, 'customers-375.png'), fullPage: true });
       await phone.page.getByText('上海明远精密机械制造有限公司').click();
@@ -143,7 +144,7 @@ export const flows = [
       await page.getByTestId(`card-${fresh.number}`).dragTo(page.getByTestId('column-proposal'));
       const error = page.getByTestId(`card-${fresh.number}`).getByTestId('card-error');
       await error.waitFor();
-      assert.match(await error.innerText(), /quote/);
+      assert.match(await error.innerText(), /报价/); // the API's reason, in the user's language
       await page.getByTestId('chart').waitFor();
       await page.screenshot({ path: join(shots, 'pipeline.png'), fullPage: true });
       assert.equal((await api('rep@demo.crm', 'GET', `/api/v1/opportunities/${fresh.id}`)).stage_id, stages.needs_analysis.id);
@@ -317,7 +318,8 @@ export const flows = [
       await dialog.getByLabel('联系人').fill('张伟');
       await dialog.getByLabel('手机').fill('13812345678');
       await dialog.getByRole('button', { name: /新\s*建/ }).click();
-      await dialog.locator('.ant-form-item-explain-error').filter({ hasText: /full legal name/ }).waitFor();
+      // The API's reason, in the user's language.
+      await dialog.locator('.ant-form-item-explain-error').filter({ hasText: /全称/ }).waitFor();
       await dialog.getByLabel('名称').fill('明远精密机械（上海）有限公司');
       const anyway = page.getByRole('button', { name: '仍然创建' });
       // Once (seen in one CI run on a loaded machine) the click right after the fill did not
