@@ -140,6 +140,7 @@ export const enumEn = {
   },
   audit_field: {
     contract_status: 'Contract status', pipeline_id: 'Pipeline', stages: 'Stages',
+    contacts: 'Contacts', import: 'Import', skipped: 'Skipped', policy: 'Duplicates', detail: 'Detail',
     name: 'Name', owner_id: 'Owner', grade: 'Status', tier: 'Tier', industry: 'Industry', region: 'Region',
     source: 'Source', size: 'Size', company_size: 'Company size', kind: 'Type', status: 'Status',
     amount: 'Amount', currency: 'Currency', stage_id: 'Stage', expected_close_date: 'Expected close date',

@@ -147,6 +147,7 @@ export const enumZh: EnumDict = {
     contact_name: '联系人', reason: '原因', lost_reason: '输单原因', probability: '赢单概率', customer_id: '客户',
     terms: '条款', signed_at: '签署时间', due_at: '截止时间', summary: '内容',
     contract_status: '合同状态', pipeline_id: '销售流程', stages: '阶段',
+    contacts: '联系人', import: '导入任务', skipped: '跳过', policy: '重复处理', detail: '详情',
   },
   audit_verb: {
     created: '创建', updated: '修改', deleted: '删除', restored: '恢复', revoked: '吊销', login: '登录成功',
