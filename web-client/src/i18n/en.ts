@@ -102,7 +102,7 @@ export const en = {
     openOnly: 'Open only', assignment: 'Assignment',
   },
   pipeline: {
-    title: 'Pipeline', board: 'Board', list: 'List', newOpp: 'New opportunity', stage: 'Stage',
+    title: 'Pipeline', which: 'Sales process', board: 'Board', list: 'List', newOpp: 'New opportunity', stage: 'Stage',
     probability: 'Probability', closeDate: 'Expected close', customer: 'Customer', won: 'Won',
     lost: 'Lost', lostReason: 'Lost reason', markWon: 'Mark won', markLost: 'Mark lost',
     moved: 'Moved to {{stage}}', quoteRef: 'Quote reference', contractRef: 'Contract reference',

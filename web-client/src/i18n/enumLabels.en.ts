@@ -127,6 +127,7 @@ export const enumEn = {
   },
   // Audit log: an action is "<object>.<verb>"; targets are objects too.
   audit_object: {
+    settings: 'Settings',
     api_key: 'API key', approval: 'Approval', approval_policy: 'Approval policy', auth: 'Sign-in',
     contact: 'Contact', contract: 'Contract', custom_field: 'Custom field', customer: 'Customer',
     customers: 'Customers', department: 'Department', export: 'Export', followup: 'Follow-up',
@@ -138,6 +139,8 @@ export const enumEn = {
     template: 'Template', ticket: 'Ticket', user: 'User', webhook: 'Webhook',
   },
   audit_field: {
+    contract_status: 'Contract status', pipeline_id: 'Pipeline', stages: 'Stages',
+    contacts: 'Contacts', import: 'Import', skipped: 'Skipped', policy: 'Duplicates', detail: 'Detail',
     name: 'Name', owner_id: 'Owner', grade: 'Status', tier: 'Tier', industry: 'Industry', region: 'Region',
     source: 'Source', size: 'Size', company_size: 'Company size', kind: 'Type', status: 'Status',
     amount: 'Amount', currency: 'Currency', stage_id: 'Stage', expected_close_date: 'Expected close date',
@@ -153,6 +156,7 @@ export const enumEn = {
     terms: 'Terms', signed_at: 'Signed', due_at: 'Due', summary: 'Summary',
   },
   audit_verb: {
+    step_approved: 'step approved', step_rejected: 'step rejected',
     created: 'created', updated: 'updated', deleted: 'deleted', restored: 'restored', revoked: 'revoked',
     login: 'signed in', login_failed: 'sign-in failed', login_locked: 'account locked',
     password_check_failed: 'password check failed', refresh_reused: 'refresh token reused',

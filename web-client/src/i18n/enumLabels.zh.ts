@@ -133,7 +133,7 @@ export const enumZh: EnumDict = {
     import: '导入', lead: '线索', lead_form: '线索表单', lead_routing: '线索分配规则', lead_scoring: '线索评分规则',
     notification: '通知', notification_delivery: '通知发送', notification_preferences: '通知偏好', opportunity: '商机',
     payment: '回款', permission: '权限', picklist: '选项列表', pipeline: '销售管道', rep_availability: '销售可用状态',
-    segment: '客户分群', tag: '标签', task: '任务', template: '消息模板', ticket: '工单', user: '用户', webhook: 'Webhook',
+    segment: '客户分群', settings: '设置', tag: '标签', task: '任务', template: '消息模板', ticket: '工单', user: '用户', webhook: 'Webhook',
   },
   audit_field: {
     name: '名称', owner_id: '负责人', grade: '客户状态', tier: '价值层级', industry: '行业', region: '地区', source: '来源',
@@ -146,6 +146,8 @@ export const enumZh: EnumDict = {
     subject: '主题', body: '正文', capacity: '容量', away: '休假中', in_rotation: '参与轮流分配', scopes: '权限',
     contact_name: '联系人', reason: '原因', lost_reason: '输单原因', probability: '赢单概率', customer_id: '客户',
     terms: '条款', signed_at: '签署时间', due_at: '截止时间', summary: '内容',
+    contract_status: '合同状态', pipeline_id: '销售流程', stages: '阶段',
+    contacts: '联系人', import: '导入任务', skipped: '跳过', policy: '重复处理', detail: '详情',
   },
   audit_verb: {
     created: '创建', updated: '修改', deleted: '删除', restored: '恢复', revoked: '吊销', login: '登录成功',
@@ -156,6 +158,6 @@ export const enumZh: EnumDict = {
     password_changed: '修改密码', disabled: '停用', redelivered: '重新投递', secret_rotated: '轮换密钥', merged: '合并',
     submitted: '提交审批', approved: '批准', rejected: '驳回', signed: '签署', activated: '生效', completed: '完成',
     terminated: '终止', expired: '到期', stage_changed: '变更阶段', status_changed: '变更状态', payment_received: '登记回款',
-    cancelled: '取消',
+    cancelled: '取消', step_approved: '审批步骤通过', step_rejected: '审批步骤驳回',
   },
 };

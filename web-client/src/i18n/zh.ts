@@ -104,7 +104,7 @@ export const zh: Dict = {
     openOnly: '仅未关闭', assignment: '分配方式',
   },
   pipeline: {
-    title: '销售管道', board: '看板', list: '列表', newOpp: '新建商机', stage: '阶段',
+    title: '销售管道', which: '销售流程', board: '看板', list: '列表', newOpp: '新建商机', stage: '阶段',
     probability: '赢率', closeDate: '预计成交', customer: '客户', won: '赢单',
     lost: '输单', lostReason: '输单原因', markWon: '标记赢单', markLost: '标记输单',
     moved: '已移至 {{stage}}', quoteRef: '报价单号', contractRef: '合同编号',

@@ -58,6 +58,7 @@ export default function LoginPage() {
     <div style={{ minHeight: '100vh', display: 'flex', alignItems: 'center', justifyContent: 'center', background: '#f5f7fa', padding: 16 }}>
       <Card title={t('login.title')} style={{ width: '100%', maxWidth: 380 }}
         extra={<Select<Lang> size="small" value={i18n.language as Lang} onChange={setLang} style={{ width: 92 }}
+          aria-label={t('common.language')}
           options={[{ value: 'zh-CN', label: '中文' }, { value: 'en', label: 'English' }]} />}>
         {error && <Alert type="error" showIcon title={error} style={{ marginBottom: 16 }} data-testid="login-error" />}
         <Form layout="vertical" onFinish={onFinish} requiredMark={false}>

@@ -40,7 +40,7 @@ export default function PipelinePage() {
       <Space style={{ width: '100%', justifyContent: 'space-between', marginBottom: 12 }} wrap>
         <Typography.Title level={3} style={{ margin: 0 }}>{t('pipeline.title')}</Typography.Title>
         <Space wrap>
-          <Select style={{ width: 180 }} value={current?.id} onChange={setPipelineId} options={pipelines.data.map((p) => ({ value: p.id, label: p.name }))} />
+          <Select style={{ width: 180 }} value={current?.id} onChange={setPipelineId} aria-label={t('pipeline.which')} options={pipelines.data.map((p) => ({ value: p.id, label: p.name }))} />
           <Segmented value={view} onChange={(v) => setView(v as 'board' | 'list')} options={[{ value: 'board', label: t('pipeline.board') }, { value: 'list', label: t('pipeline.list') }]} />
           {can(me.data, 'opportunities:write') && <Button type="primary" icon={<PlusOutlined />} onClick={() => setCreating(true)}>{t('pipeline.newOpp')}</Button>}
         </Space>

@@ -18,6 +18,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const FIELD_KINDS: Record<string, string> = {
   grade: 'customer_status', tier: 'customer_tier', industry: 'industry', region: 'region', source: 'lead_source',
   size: 'company_size', company_size: 'company_size', kind: 'customer_kind', method: 'followup_method', role: 'role',
+  contract_status: 'contract_status', scopes: 'scope', event_types: 'webhook_event', policy: 'import_policy',
 };
 const STATUS_KINDS: Record<string, string> = {
   contract: 'contract_status', lead: 'lead_status', opportunity: 'opportunity_status', task: 'task_status', followup: 'followup_status',
